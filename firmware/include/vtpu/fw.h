@@ -1,0 +1,50 @@
+/*
+ * Firmware support for the vtpu control core: CSR access, the trap frame,
+ * interrupt hooks, the timer and exit. See docs/firmware.md.
+ */
+#ifndef VTPU_FW_H
+#define VTPU_FW_H
+
+#include <stdint.h>
+
+#include "vtpu/soc_map.h"
+
+#define VTPU_MMIO32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+
+#define csr_read(csr)                                  \
+  ({                                                   \
+    uint32_t v_;                                       \
+    __asm__ volatile("csrr %0, " #csr : "=r"(v_));     \
+    v_;                                                \
+  })
+#define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" ::"rK"(v))
+#define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"rK"(v))
+#define csr_clear(csr, v) __asm__ volatile("csrc " #csr ", %0" ::"rK"(v))
+
+#define MSTATUS_MIE (1u << 3)
+#define MIE_MSIE (1u << 3)
+#define MIE_MTIE (1u << 7)
+#define MIE_MEIE (1u << 11)
+#define MCAUSE_INTERRUPT (1u << 31)
+
+/* Registers saved by the trap entry; handlers may change them (and mepc). */
+struct vtpu_trap_frame {
+  uint32_t x[32];
+  uint32_t mepc, mcause, mtval, pad;
+};
+
+/* Hooks with weak defaults; define them to handle the event.
+ * The default exception handler prints the fault and exits with 128 + cause. */
+void vtpu_timer_interrupt(struct vtpu_trap_frame *frame);
+void vtpu_software_interrupt(struct vtpu_trap_frame *frame);
+void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame *frame);
+void vtpu_exception(struct vtpu_trap_frame *frame);
+
+/* mtime in ticks and its frequency (docs/memory-map.md: CLINT). */
+uint64_t vtpu_mtime(void);
+void vtpu_set_timer(uint64_t deadline);
+
+/* Ends the run through the sim-control block; the exit status is `code`. */
+void vtpu_exit(int code) __attribute__((noreturn));
+
+#endif /* VTPU_FW_H */

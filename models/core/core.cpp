@@ -1,0 +1,613 @@
+#include "models/core/core.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <type_traits>
+
+namespace vtpu::core {
+namespace {
+
+constexpr uint32_t kMstatusMie = 1u << 3;
+constexpr uint32_t kMstatusMpie = 1u << 7;
+constexpr uint32_t kMstatusMpp = 3u << 11;
+constexpr uint32_t kMstatusMprv = 1u << 17;
+constexpr uint32_t kMstatusTw = 1u << 21;
+constexpr uint32_t kMstatusWritable = kMstatusMie | kMstatusMpie | kMstatusMpp | kMstatusMprv | kMstatusTw;
+constexpr uint32_t kInterruptMask = (1u << 3) | (1u << 7) | (1u << 11);
+constexpr uint32_t kInterruptBit = 1u << 31;
+// MXL = 1 (32-bit); extensions A, C, I, M, U.
+constexpr uint32_t kMisa = (1u << 30) | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12) | (1u << 20);
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+const char* cause_name(uint32_t cause) {
+  switch (cause) {
+    case 0: return "instruction address misaligned";
+    case 1: return "instruction access fault";
+    case 2: return "illegal instruction";
+    case 3: return "breakpoint";
+    case 4: return "load address misaligned";
+    case 5: return "load access fault";
+    case 6: return "store/AMO address misaligned";
+    case 7: return "store/AMO access fault";
+    case 8: return "ecall from U-mode";
+    case 11: return "ecall from M-mode";
+    default: return "exception";
+  }
+}
+
+}  // namespace
+
+Core::Core(sc_core::sc_module_name name, const Options& options, StopHandler on_stop)
+    : sc_module(name),
+      socket("socket"),
+      mtip("mtip"),
+      msip("msip"),
+      meip("meip"),
+      options_(options),
+      on_stop_(std::move(on_stop)),
+      decode_cache_(options.code_size / 2) {
+  socket.register_invalidate_direct_mem_ptr(this, &Core::invalidate_direct_mem_ptr);
+  SC_HAS_PROCESS(Core);
+  SC_THREAD(run);
+}
+
+sc_core::sc_time Core::local_time_now() const {
+  return sc_core::sc_time_stamp() + options_.clock_period * static_cast<double>(cycles_ - synced_cycles_);
+}
+
+uint64_t Core::mtime() const {
+  return static_cast<uint64_t>(local_time_now().value() / options_.timer_tick.value());
+}
+
+void Core::stop(ExitCode code, const std::string& reason) {
+  stopped_ = true;
+  sync_at_ = 0;
+  on_stop_(code, reason);
+}
+
+// ---------------------------------------------------------------- scheduling
+
+void Core::run() {
+  quantum_keeper_.reset();
+  sample_interrupts();
+  while (!stopped_) {
+    if (options_.max_instructions != 0 && instret_ >= options_.max_instructions) {
+      stop(ExitCode::kLimit, "instruction limit reached (" + std::to_string(instret_) +
+                                 " instructions) at pc " + hex(pc_));
+      return;
+    }
+    if (in_wfi_) wait_for_interrupt();
+    take_pending_interrupt();
+    schedule_next_stop();
+    execute_block();
+    if (stopped_) return;
+    if (need_sync_ || cycles_ >= quantum_at_) synchronise();
+  }
+}
+
+void Core::schedule_next_stop() {
+  uint64_t quantum_cycles = static_cast<uint64_t>(
+      tlm::tlm_global_quantum::instance().compute_local_quantum() / options_.clock_period);
+  quantum_at_ = synced_cycles_ + std::max<uint64_t>(1, quantum_cycles);
+  sync_at_ = quantum_at_;
+  if (options_.max_instructions != 0)
+    sync_at_ = std::min(sync_at_, cycles_ + (options_.max_instructions - instret_));
+}
+
+void Core::synchronise() {
+  quantum_keeper_.set(options_.clock_period * static_cast<double>(cycles_ - synced_cycles_));
+  quantum_keeper_.sync();
+  synced_cycles_ = cycles_;
+  need_sync_ = false;
+  sample_interrupts();
+}
+
+void Core::sample_interrupts() {
+  mip_ = (msip.read() ? 1u << kSoftware : 0) | (mtip.read() ? 1u << kTimer : 0) |
+         (meip.read() ? 1u << kExternal : 0);
+}
+
+bool Core::take_pending_interrupt() {
+  uint32_t pending = mip_ & mie_;
+  if (pending == 0 || (priv_ == 3 && !(mstatus_ & kMstatusMie))) return false;
+  uint32_t cause = (pending & (1u << kExternal))   ? kExternal
+                   : (pending & (1u << kSoftware)) ? kSoftware
+                                                   : kTimer;
+  trap(kInterruptBit | cause, 0);
+  return true;
+}
+
+void Core::wait_for_interrupt() {
+  synchronise();
+  while ((mip_ & mie_) == 0) {
+    sc_core::wait(mtip.value_changed_event() | msip.value_changed_event() |
+                  meip.value_changed_event());
+    sample_interrupts();
+  }
+  in_wfi_ = false;
+  // Resume on a clock edge: the sleep lasted a whole number of core cycles.
+  const uint64_t period = options_.clock_period.value();
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const uint64_t now_cycles = (now.value() + period - 1) / period;
+  const sc_core::sc_time edge = options_.clock_period * static_cast<double>(now_cycles);
+  if (edge > now) sc_core::wait(edge - now);
+  quantum_keeper_.reset();
+  synced_cycles_ = cycles_ = now_cycles;
+  sample_interrupts();
+}
+
+void Core::trap(uint32_t cause, uint32_t tval) {
+  const bool interrupt = (cause & kInterruptBit) != 0;
+  const uint32_t base = mtvec_ & ~3u;
+  const uint32_t code = cause & ~kInterruptBit;
+  if (!interrupt && base == 0) {
+    stop(ExitCode::kFirmwareFault, std::string(cause_name(code)) + " at pc " + hex(pc_) +
+                                       " (mcause " + std::to_string(code) + ", mtval " +
+                                       hex(tval) + ") with no trap handler (mtvec = 0)");
+    return;
+  }
+  if (!interrupt && trapped_to_vector_) {
+    stop(ExitCode::kFirmwareFault, std::string(cause_name(code)) + " at the trap vector, pc " +
+                                       hex(pc_) + " (mcause " + std::to_string(code) +
+                                       ", mtval " + hex(tval) + ")");
+    return;
+  }
+  mepc_ = pc_;
+  mcause_ = cause;
+  mtval_ = tval;
+  uint32_t mie = (mstatus_ & kMstatusMie) ? kMstatusMpie : 0;
+  mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpie | kMstatusMpp)) | mie | (priv_ << 11);
+  priv_ = 3;
+  pc_ = base + ((interrupt && (mtvec_ & 3) == 1) ? 4 * code : 0);
+  trapped_to_vector_ = true;
+  sync_at_ = 0;  // re-evaluate in run(): a trap may unmask nothing, but costs little
+}
+
+// ---------------------------------------------------------------- memory
+
+void Core::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+  auto overlaps = [&](const DmiRegion& r) { return r.base <= end && start <= r.last; };
+  dmi_.erase(std::remove_if(dmi_.begin(), dmi_.end(), overlaps), dmi_.end());
+  if (overlaps(fast_)) fast_ = DmiRegion{};
+}
+
+const Core::DmiRegion* Core::find_dmi(uint32_t addr, unsigned length, bool write) {
+  for (const DmiRegion& r : dmi_) {
+    if (addr < r.base || addr > r.last || r.last - addr < length - 1) continue;
+    if (write ? r.writable : r.readable) return &r;
+  }
+  return nullptr;
+}
+
+bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned length) {
+  tlm::tlm_generic_payload trans;
+  trans.set_command(cmd);
+  trans.set_address(addr);
+  trans.set_data_ptr(data);
+  trans.set_data_length(length);
+  trans.set_streaming_width(length);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = options_.clock_period * static_cast<double>(cycles_ - synced_cycles_);
+  socket->b_transport(trans, delay);
+  uint64_t delay_cycles = static_cast<uint64_t>(
+      (delay.value() + options_.clock_period.value() - 1) / options_.clock_period.value());
+  cycles_ = std::max(cycles_, synced_cycles_ + delay_cycles);
+  if (trans.is_dmi_allowed() && options_.dmi) {
+    tlm::tlm_dmi grant;
+    trans.set_address(addr);
+    if (socket->get_direct_mem_ptr(trans, grant)) {
+      DmiRegion r;
+      r.base = static_cast<uint32_t>(grant.get_start_address());
+      r.last = static_cast<uint32_t>(grant.get_end_address());
+      r.ptr = grant.get_dmi_ptr();
+      r.readable = grant.is_read_allowed();
+      r.writable = grant.is_write_allowed();
+      auto to_cycles = [&](const sc_core::sc_time& t) {
+        return static_cast<uint32_t>((t.value() + options_.clock_period.value() - 1) /
+                                     options_.clock_period.value());
+      };
+      r.read_cycles = to_cycles(grant.get_read_latency());
+      r.write_cycles = to_cycles(grant.get_write_latency());
+      dmi_.push_back(r);
+      return trans.is_response_ok();  // memory: no need to synchronise
+    }
+  }
+  need_sync_ = true;
+  sync_at_ = 0;
+  return trans.is_response_ok();
+}
+
+template <typename T>
+bool Core::load(uint32_t addr, T& value) {
+  uint32_t off = addr - fast_.base;
+  if (fast_.readable && off <= fast_.last - fast_.base && fast_.last - addr >= sizeof(T) - 1) {
+    std::memcpy(&value, fast_.ptr + off, sizeof(T));
+    cycles_ += fast_.read_cycles;
+    return true;
+  }
+  if (const DmiRegion* r = find_dmi(addr, sizeof(T), false)) {
+    fast_ = *r;
+    return load(addr, value);
+  }
+  if (addr % sizeof(T) != 0) {
+    trap(kLoadMisaligned, addr);
+    return false;
+  }
+  uint8_t buf[sizeof(T)];
+  if (!bus_access(tlm::TLM_READ_COMMAND, addr, buf, sizeof(T))) {
+    trap(kLoadAccess, addr);
+    return false;
+  }
+  std::memcpy(&value, buf, sizeof(T));
+  return true;
+}
+
+template <typename T>
+bool Core::store(uint32_t addr, T value) {
+  uint32_t off = addr - fast_.base;
+  if (fast_.writable && off <= fast_.last - fast_.base && fast_.last - addr >= sizeof(T) - 1) {
+    std::memcpy(fast_.ptr + off, &value, sizeof(T));
+    cycles_ += fast_.write_cycles;
+    return true;
+  }
+  if (const DmiRegion* r = find_dmi(addr, sizeof(T), true)) {
+    fast_ = *r;
+    return store(addr, value);
+  }
+  if (addr % sizeof(T) != 0) {
+    trap(kStoreMisaligned, addr);
+    return false;
+  }
+  uint8_t buf[sizeof(T)];
+  std::memcpy(buf, &value, sizeof(T));
+  if (!bus_access(tlm::TLM_WRITE_COMMAND, addr, buf, sizeof(T))) {
+    trap(kStoreAccess, addr);
+    return false;
+  }
+  return true;
+}
+
+unsigned Core::debug_access(bool write, uint32_t addr, uint8_t* data, unsigned length) {
+  tlm::tlm_generic_payload trans;
+  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  trans.set_address(addr);
+  trans.set_data_ptr(data);
+  trans.set_data_length(length);
+  unsigned done = socket->transport_dbg(trans);
+  if (write && done > 0) flush_decode_cache();
+  return done;
+}
+
+void Core::flush_decode_cache() { std::fill(decode_cache_.begin(), decode_cache_.end(), Insn{}); }
+
+// Instruction fetch: no latency beyond the cost table (a tightly coupled
+// instruction path), and its own fault cause.
+bool Core::fetch16(uint32_t addr, uint16_t& bits) {
+  if (const DmiRegion* r = find_dmi(addr, 2, false)) {
+    std::memcpy(&bits, r->ptr + (addr - r->base), 2);
+    return true;
+  }
+  uint64_t cycles = cycles_;
+  uint8_t buf[2];
+  bool ok = bus_access(tlm::TLM_READ_COMMAND, addr, buf, 2);
+  cycles_ = cycles;
+  std::memcpy(&bits, buf, 2);
+  return ok;
+}
+
+bool Core::fetch_decode(uint32_t pc, Insn& out) {
+  uint16_t low = 0, high = 0;
+  if (!fetch16(pc, low)) {
+    trap(kFetchAccess, pc);
+    return false;
+  }
+  if ((low & 3) == 3 && !fetch16(pc + 2, high)) {
+    trap(kFetchAccess, pc + 2);
+    return false;
+  }
+  out = decode(low | (uint32_t{high} << 16));
+  return true;
+}
+
+bool Core::amo(const Insn& in) {
+  const uint32_t addr = x_[in.rs1];
+  if (addr & 3) {
+    trap(in.op == Op::kLrW ? kLoadMisaligned : kStoreMisaligned, addr);
+    return false;
+  }
+  if (in.op == Op::kScW) {
+    bool ok = reservation_valid_ && reservation_addr_ == addr;
+    reservation_valid_ = false;
+    if (ok && !store<uint32_t>(addr, x_[in.rs2])) return false;
+    x_[in.rd] = ok ? 0 : 1;
+    return true;
+  }
+  uint32_t old = 0;
+  if (!load(addr, old)) {
+    // An AMO that cannot read reports a store/AMO access fault.
+    if (in.op != Op::kLrW) mcause_ = kStoreAccess;
+    return false;
+  }
+  if (in.op == Op::kLrW) {
+    reservation_valid_ = true;
+    reservation_addr_ = addr;
+    x_[in.rd] = old;
+    return true;
+  }
+  const uint32_t src = x_[in.rs2];
+  uint32_t result = 0;
+  switch (in.op) {
+    case Op::kAmoswapW: result = src; break;
+    case Op::kAmoaddW: result = old + src; break;
+    case Op::kAmoxorW: result = old ^ src; break;
+    case Op::kAmoandW: result = old & src; break;
+    case Op::kAmoorW: result = old | src; break;
+    case Op::kAmominW: result = static_cast<int32_t>(old) < static_cast<int32_t>(src) ? old : src; break;
+    case Op::kAmomaxW: result = static_cast<int32_t>(old) > static_cast<int32_t>(src) ? old : src; break;
+    case Op::kAmominuW: result = old < src ? old : src; break;
+    case Op::kAmomaxuW: result = old > src ? old : src; break;
+    default: break;
+  }
+  if (!store(addr, result)) return false;
+  x_[in.rd] = old;
+  return true;
+}
+
+// ---------------------------------------------------------------- CSRs
+
+bool Core::csr_read(uint32_t csr, uint32_t& value) {
+  const uint64_t cycle = cycles_ + mcycle_offset_, instret = instret_ + minstret_offset_;
+  // User-mode counter access needs the matching mcounteren bit.
+  if (csr >= 0xc00 && csr <= 0xc9f && priv_ == 0 && !((mcounteren_ >> (csr & 31)) & 1)) return false;
+  switch (csr) {
+    case 0x300: value = mstatus_; return true;
+    case 0x301: value = kMisa; return true;
+    case 0x304: value = mie_; return true;
+    case 0x305: value = mtvec_; return true;
+    case 0x306: value = mcounteren_; return true;
+    case 0x310: value = 0; return true;  // mstatush
+    case 0x320: value = 0; return true;  // mcountinhibit: counters always count
+    case 0x340: value = mscratch_; return true;
+    case 0x341: value = mepc_; return true;
+    case 0x342: value = mcause_; return true;
+    case 0x343: value = mtval_; return true;
+    case 0x344: value = mip_; return true;
+    case 0xb00: case 0xc00: value = static_cast<uint32_t>(cycle); return true;
+    case 0xb80: case 0xc80: value = static_cast<uint32_t>(cycle >> 32); return true;
+    case 0xb02: case 0xc02: value = static_cast<uint32_t>(instret); return true;
+    case 0xb82: case 0xc82: value = static_cast<uint32_t>(instret >> 32); return true;
+    case 0xc01: value = static_cast<uint32_t>(mtime()); return true;
+    case 0xc81: value = static_cast<uint32_t>(mtime() >> 32); return true;
+    case 0xf11: case 0xf12: case 0xf13: case 0xf14: case 0xf15: value = 0; return true;
+  }
+  // Hard-wired zero: hpm counters/events, PMP (no entries), trigger module (no triggers).
+  if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f) ||
+      (csr >= 0xc03 && csr <= 0xc1f) || (csr >= 0xc83 && csr <= 0xc9f) ||
+      (csr >= 0x323 && csr <= 0x33f) || (csr >= 0x3a0 && csr <= 0x3ef) ||
+      (csr >= 0x7a0 && csr <= 0x7a4)) {
+    value = 0;
+    return true;
+  }
+  return false;
+}
+
+bool Core::csr_write(uint32_t csr, uint32_t value) {
+  if ((csr >> 10) == 3) return false;  // read-only space
+  switch (csr) {
+    case 0x300: {
+      mstatus_ = (mstatus_ & ~kMstatusWritable) | (value & kMstatusWritable);
+      uint32_t mpp = (mstatus_ & kMstatusMpp) >> 11;
+      if (mpp != 0 && mpp != 3) mstatus_ &= ~kMstatusMpp;  // WARL: M or U only
+      return true;
+    }
+    case 0x301: case 0x310: case 0x320: case 0x344: return true;  // WARL, writes ignored
+    case 0x304: mie_ = value & kInterruptMask; return true;
+    case 0x305: mtvec_ = value & ~2u; return true;  // modes 0 (direct) and 1 (vectored)
+    case 0x306: mcounteren_ = value & 7u; return true;
+    case 0x340: mscratch_ = value; return true;
+    case 0x341: mepc_ = value & ~1u; return true;
+    case 0x342: mcause_ = value; return true;
+    case 0x343: mtval_ = value; return true;
+    // Counter writes: the written value is what the next instruction sees.
+    // cycles_ and instret_ keep counting; the CSRs are offsets from them.
+    case 0xb00: case 0xb80: case 0xb02: case 0xb82: {
+      const bool is_cycle = (csr & 0xff) == 0x00;
+      const uint64_t base = is_cycle ? cycles_ : instret_ + 1;  // +1: this instruction retires
+      uint64_t& offset = is_cycle ? mcycle_offset_ : minstret_offset_;
+      uint64_t current = base + offset;
+      current = (csr & 0x80) ? (current & 0xffffffffull) | (uint64_t{value} << 32)
+                             : (current & ~0xffffffffull) | value;
+      offset = current - base;
+      return true;
+    }
+  }
+  uint32_t ignored;
+  return csr_read(csr, ignored);  // hard-wired-zero registers accept writes
+}
+
+// ---------------------------------------------------------------- execution
+
+void Core::execute_block() {
+  const uint8_t* cost = costs_.cycles.data();
+  const uint32_t code_base = options_.code_base;
+  const uint32_t code_size = options_.code_size;
+  while (cycles_ < sync_at_) {
+    const Insn* ip;
+    const uint32_t off = pc_ - code_base;
+    if (off < code_size) {
+      Insn& slot = decode_cache_[off >> 1];
+      if (slot.op == Op::kUndecoded && !fetch_decode(pc_, slot)) continue;
+      ip = &slot;
+    } else {
+      if (!fetch_decode(pc_, scratch_)) continue;
+      ip = &scratch_;
+    }
+    const Insn& in = *ip;
+    uint32_t* const x = x_;
+    uint32_t next = pc_ + in.length;
+    cycles_ += cost[static_cast<size_t>(in.op)];
+    switch (in.op) {
+      case Op::kLui: x[in.rd] = static_cast<uint32_t>(in.imm); break;
+      case Op::kAuipc: x[in.rd] = pc_ + static_cast<uint32_t>(in.imm); break;
+      case Op::kJal:
+        x[in.rd] = next;
+        next = pc_ + static_cast<uint32_t>(in.imm);
+        break;
+      case Op::kJalr: {
+        uint32_t target = (x[in.rs1] + static_cast<uint32_t>(in.imm)) & ~1u;
+        x[in.rd] = next;
+        next = target;
+        break;
+      }
+#define VTPU_BRANCH(OP, COND)                                    \
+  case Op::OP:                                                   \
+    if (COND) {                                                  \
+      next = pc_ + static_cast<uint32_t>(in.imm);                \
+      cycles_ += costs_.taken_branch_penalty;                    \
+    }                                                            \
+    break;
+        VTPU_BRANCH(kBeq, x[in.rs1] == x[in.rs2])
+        VTPU_BRANCH(kBne, x[in.rs1] != x[in.rs2])
+        VTPU_BRANCH(kBlt, static_cast<int32_t>(x[in.rs1]) < static_cast<int32_t>(x[in.rs2]))
+        VTPU_BRANCH(kBge, static_cast<int32_t>(x[in.rs1]) >= static_cast<int32_t>(x[in.rs2]))
+        VTPU_BRANCH(kBltu, x[in.rs1] < x[in.rs2])
+        VTPU_BRANCH(kBgeu, x[in.rs1] >= x[in.rs2])
+#undef VTPU_BRANCH
+#define VTPU_LOAD(OP, TYPE)                                              \
+  case Op::OP: {                                                         \
+    TYPE v;                                                              \
+    if (!load(x[in.rs1] + static_cast<uint32_t>(in.imm), v)) continue;  \
+    x[in.rd] = static_cast<uint32_t>(v);                                 \
+    break;                                                               \
+  }
+        VTPU_LOAD(kLb, int8_t)
+        VTPU_LOAD(kLh, int16_t)
+        VTPU_LOAD(kLw, uint32_t)
+        VTPU_LOAD(kLbu, uint8_t)
+        VTPU_LOAD(kLhu, uint16_t)
+#undef VTPU_LOAD
+      case Op::kSb:
+        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint8_t>(x[in.rs2]))) continue;
+        break;
+      case Op::kSh:
+        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint16_t>(x[in.rs2]))) continue;
+        break;
+      case Op::kSw:
+        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), x[in.rs2])) continue;
+        break;
+      case Op::kAddi: x[in.rd] = x[in.rs1] + static_cast<uint32_t>(in.imm); break;
+      case Op::kSlti: x[in.rd] = static_cast<int32_t>(x[in.rs1]) < in.imm; break;
+      case Op::kSltiu: x[in.rd] = x[in.rs1] < static_cast<uint32_t>(in.imm); break;
+      case Op::kXori: x[in.rd] = x[in.rs1] ^ static_cast<uint32_t>(in.imm); break;
+      case Op::kOri: x[in.rd] = x[in.rs1] | static_cast<uint32_t>(in.imm); break;
+      case Op::kAndi: x[in.rd] = x[in.rs1] & static_cast<uint32_t>(in.imm); break;
+      case Op::kSlli: x[in.rd] = x[in.rs1] << in.imm; break;
+      case Op::kSrli: x[in.rd] = x[in.rs1] >> in.imm; break;
+      case Op::kSrai: x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> in.imm); break;
+      case Op::kAdd: x[in.rd] = x[in.rs1] + x[in.rs2]; break;
+      case Op::kSub: x[in.rd] = x[in.rs1] - x[in.rs2]; break;
+      case Op::kSll: x[in.rd] = x[in.rs1] << (x[in.rs2] & 31); break;
+      case Op::kSlt: x[in.rd] = static_cast<int32_t>(x[in.rs1]) < static_cast<int32_t>(x[in.rs2]); break;
+      case Op::kSltu: x[in.rd] = x[in.rs1] < x[in.rs2]; break;
+      case Op::kXor: x[in.rd] = x[in.rs1] ^ x[in.rs2]; break;
+      case Op::kSrl: x[in.rd] = x[in.rs1] >> (x[in.rs2] & 31); break;
+      case Op::kSra: x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> (x[in.rs2] & 31)); break;
+      case Op::kOr: x[in.rd] = x[in.rs1] | x[in.rs2]; break;
+      case Op::kAnd: x[in.rd] = x[in.rs1] & x[in.rs2]; break;
+      case Op::kMul: x[in.rd] = x[in.rs1] * x[in.rs2]; break;
+      case Op::kMulh:
+        x[in.rd] = static_cast<uint32_t>((int64_t{static_cast<int32_t>(x[in.rs1])} *
+                                          int64_t{static_cast<int32_t>(x[in.rs2])}) >> 32);
+        break;
+      case Op::kMulhsu:
+        x[in.rd] = static_cast<uint32_t>(
+            (int64_t{static_cast<int32_t>(x[in.rs1])} * static_cast<int64_t>(x[in.rs2])) >> 32);
+        break;
+      case Op::kMulhu: x[in.rd] = static_cast<uint32_t>((uint64_t{x[in.rs1]} * x[in.rs2]) >> 32); break;
+      case Op::kDiv: {
+        int32_t a = static_cast<int32_t>(x[in.rs1]), b = static_cast<int32_t>(x[in.rs2]);
+        x[in.rd] = b == 0 ? ~0u : (a == INT32_MIN && b == -1) ? x[in.rs1] : static_cast<uint32_t>(a / b);
+        break;
+      }
+      case Op::kDivu: x[in.rd] = x[in.rs2] == 0 ? ~0u : x[in.rs1] / x[in.rs2]; break;
+      case Op::kRem: {
+        int32_t a = static_cast<int32_t>(x[in.rs1]), b = static_cast<int32_t>(x[in.rs2]);
+        x[in.rd] = b == 0 ? x[in.rs1] : (a == INT32_MIN && b == -1) ? 0 : static_cast<uint32_t>(a % b);
+        break;
+      }
+      case Op::kRemu: x[in.rd] = x[in.rs2] == 0 ? x[in.rs1] : x[in.rs1] % x[in.rs2]; break;
+      case Op::kFence: break;
+      case Op::kFenceI:
+        flush_decode_cache();
+        sync_at_ = 0;
+        break;
+      case Op::kEcall: trap(priv_ == 3 ? kEcallM : kEcallU, 0); continue;
+      case Op::kEbreak: trap(kBreakpoint, pc_); continue;
+      case Op::kMret: {
+        if (priv_ != 3) {
+          trap(kIllegalInstruction, 0x30200073u);
+          continue;
+        }
+        uint32_t mpp = (mstatus_ & kMstatusMpp) >> 11;
+        priv_ = mpp;
+        mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpp)) |
+                   ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie;
+        if (mpp != 3) mstatus_ &= ~kMstatusMprv;
+        next = mepc_;
+        sync_at_ = 0;  // interrupts may be enabled now
+        break;
+      }
+      case Op::kWfi:
+        if (priv_ == 0) {  // no bounded wait in U-mode: always illegal (TW or not)
+          trap(kIllegalInstruction, 0x10500073u);
+          continue;
+        }
+        in_wfi_ = true;
+        sync_at_ = 0;
+        break;
+      case Op::kCsrrw: case Op::kCsrrs: case Op::kCsrrc:
+      case Op::kCsrrwi: case Op::kCsrrsi: case Op::kCsrrci: {
+        const uint32_t csr = static_cast<uint32_t>(in.imm);
+        const bool immediate = in.op == Op::kCsrrwi || in.op == Op::kCsrrsi || in.op == Op::kCsrrci;
+        const bool swap = in.op == Op::kCsrrw || in.op == Op::kCsrrwi;
+        const uint32_t src = immediate ? in.rs1 : x[in.rs1];
+        const bool writes = swap || in.rs1 != 0;
+        uint32_t old = 0;
+        bool ok = ((csr >> 8) & 3) <= priv_;
+        if (ok && !(swap && in.rd == 0)) ok = csr_read(csr, old);
+        if (ok && writes) {
+          uint32_t value = swap ? src : (in.op == Op::kCsrrs || in.op == Op::kCsrrsi) ? old | src : old & ~src;
+          ok = csr_write(csr, value);
+        }
+        if (!ok) {
+          uint32_t bits = 0;
+          debug_access(false, pc_, reinterpret_cast<uint8_t*>(&bits), 4);
+          trap(kIllegalInstruction, bits);
+          continue;
+        }
+        x[in.rd] = old;
+        sync_at_ = 0;  // mstatus, mie, counters: let run() re-check interrupts
+        break;
+      }
+      case Op::kLrW: case Op::kScW: case Op::kAmoswapW: case Op::kAmoaddW:
+      case Op::kAmoxorW: case Op::kAmoandW: case Op::kAmoorW: case Op::kAmominW:
+      case Op::kAmomaxW: case Op::kAmominuW: case Op::kAmomaxuW:
+        if (!amo(in)) continue;
+        break;
+      case Op::kIllegal: trap(kIllegalInstruction, static_cast<uint32_t>(in.imm)); continue;
+      case Op::kUndecoded: case Op::kCount: continue;
+    }
+    x[0] = 0;
+    pc_ = next;
+    ++instret_;
+    trapped_to_vector_ = false;
+  }
+}
+
+}  // namespace vtpu::core

@@ -1,0 +1,131 @@
+// The RV32IMAC control core: an interpretive ISS with a pre-decode cache, as a
+// TLM-2.0 initiator with DMI and temporal decoupling (tlm_quantumkeeper).
+//
+// Privilege: machine mode and user mode; no S mode, no PMP entries, no MMU.
+// Interrupts arrive on three signals (mtip, msip, meip) and are sampled at
+// synchronisation points: every MMIO access, every quantum, WFI. The core
+// syncs on every access that is not served by DMI, so devices see a coherent
+// time. docs/core.md describes the CSRs, the cost table and the traps.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+#include "models/core/cost_table.h"
+#include "models/core/decoder.h"
+
+namespace vtpu::core {
+
+class Core : public sc_core::sc_module {
+ public:
+  struct Options {
+    sc_core::sc_time clock_period = sc_core::sc_time(1, sc_core::SC_NS);
+    sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US);
+    sc_core::sc_time timer_tick = sc_core::sc_time(100, sc_core::SC_NS);  // mtime period
+    bool dmi = true;
+    uint64_t max_instructions = 0;  // 0: no limit
+    uint32_t code_base = 0x80000000;  // region covered by the pre-decode cache
+    uint32_t code_size = 0;
+  };
+
+  // Why the core stopped on its own (a device's exit request stops the
+  // simulation without involving the core).
+  using StopHandler = std::function<void(ExitCode code, const std::string& reason)>;
+
+  tlm_utils::simple_initiator_socket<Core> socket;
+  sc_core::sc_in<bool> mtip, msip, meip;
+
+  Core(sc_core::sc_module_name name, const Options& options, StopHandler on_stop);
+
+  void set_reset_pc(uint32_t pc) { pc_ = pc; }
+
+  // Access to memory as the core sees it, without side effects or time.
+  unsigned debug_access(bool write, uint32_t addr, uint8_t* data, unsigned length);
+
+  uint64_t instructions_retired() const { return instret_; }
+  uint64_t cycles() const { return cycles_; }
+  // Simulated time as the core sees it (global time plus its local offset).
+  sc_core::sc_time local_time_now() const;
+  bool waiting_for_interrupt() const { return in_wfi_; }
+  uint32_t pc() const { return pc_; }
+
+ private:
+  struct DmiRegion {
+    uint32_t base = 0, last = 0;  // [base, last], inclusive
+    uint8_t* ptr = nullptr;
+    bool readable = false, writable = false;
+    uint32_t read_cycles = 0, write_cycles = 0;
+  };
+
+  enum Cause : uint32_t {
+    kFetchAccess = 1, kIllegalInstruction = 2, kBreakpoint = 3, kLoadMisaligned = 4,
+    kLoadAccess = 5, kStoreMisaligned = 6, kStoreAccess = 7, kEcallU = 8, kEcallM = 11,
+  };
+  enum Interrupt : uint32_t { kSoftware = 3, kTimer = 7, kExternal = 11 };
+
+  void run();
+  void execute_block();  // runs instructions until cycles_ reaches sync_at_
+  void synchronise();
+  void schedule_next_stop();
+  void sample_interrupts();
+  bool take_pending_interrupt();
+  void wait_for_interrupt();
+  void trap(uint32_t cause, uint32_t tval);
+  void stop(ExitCode code, const std::string& reason);
+
+  bool fetch16(uint32_t addr, uint16_t& bits);
+  bool fetch_decode(uint32_t pc, Insn& out);
+  template <typename T>
+  bool load(uint32_t addr, T& value);
+  template <typename T>
+  bool store(uint32_t addr, T value);
+  bool bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned length);
+  const DmiRegion* find_dmi(uint32_t addr, unsigned length, bool write);
+  void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+  bool amo(const Insn& in);
+
+  bool csr_read(uint32_t csr, uint32_t& value);
+  bool csr_write(uint32_t csr, uint32_t value);
+  uint64_t mtime() const;
+  void flush_decode_cache();
+
+  Options options_;
+  StopHandler on_stop_;
+  CostTable costs_ = CostTable::standard();
+  tlm_utils::tlm_quantumkeeper quantum_keeper_;
+
+  // Architectural state.
+  uint32_t x_[32] = {};
+  uint32_t pc_ = 0;
+  uint32_t priv_ = 3;  // 3 = machine, 0 = user
+  uint32_t mstatus_ = 0, mie_ = 0, mip_ = 0, mtvec_ = 0, mscratch_ = 0, mepc_ = 0;
+  uint32_t mcause_ = 0, mtval_ = 0, mcounteren_ = 0;
+  uint64_t instret_ = 0;
+  uint64_t cycles_ = 0;  // core clock cycles since time 0, incl. local time
+  uint64_t mcycle_offset_ = 0, minstret_offset_ = 0;  // from CSR writes
+  bool reservation_valid_ = false;
+  uint32_t reservation_addr_ = 0;
+
+  // Simulation state.
+  uint64_t synced_cycles_ = 0;  // cycles_ at the last synchronisation
+  uint64_t quantum_at_ = 0;     // end of the current quantum, in cycles
+  uint64_t sync_at_ = 0;        // leave execute_block() when cycles_ reaches this
+  bool need_sync_ = false;      // an MMIO access happened: sync before going on
+  bool in_wfi_ = false;
+  bool stopped_ = false;
+  bool trapped_to_vector_ = false;  // last event was a trap entry, nothing retired since
+  std::vector<Insn> decode_cache_;  // one slot per halfword of [code_base, +code_size)
+  std::vector<DmiRegion> dmi_;
+  DmiRegion fast_;  // the region of the last DMI hit, checked first
+  Insn scratch_;
+};
+
+}  // namespace vtpu::core

@@ -1,0 +1,54 @@
+/*
+ * vtpu SoC: default address map and peripheral register offsets.
+ *
+ * The one definition shared by the firmware (C, RV32) and the models (C++).
+ * The platform's configuration starts from these values (platform/config.cpp);
+ * docs/memory-map.md describes every block and register.
+ */
+#ifndef VTPU_SOC_MAP_H
+#define VTPU_SOC_MAP_H
+
+/* ---- address map (base, size) ---------------------------------------- */
+#define VTPU_CLINT_BASE 0x02000000u
+#define VTPU_CLINT_SIZE 0x00010000u
+#define VTPU_PLIC_BASE 0x0c000000u
+#define VTPU_PLIC_SIZE 0x04000000u
+#define VTPU_UART_BASE 0x10000000u
+#define VTPU_UART_SIZE 0x00001000u
+#define VTPU_SIMCTRL_BASE 0x10001000u
+#define VTPU_SIMCTRL_SIZE 0x00001000u
+#define VTPU_CORE_RAM_BASE 0x80000000u
+/* Core RAM size comes from the config (memory.core_ram_kib); this is the default. */
+#define VTPU_CORE_RAM_DEFAULT_SIZE 0x00400000u
+
+/* ---- CLINT (SiFive-compatible layout) --------------------------------- */
+#define VTPU_CLINT_MSIP 0x0000u        /* bit 0: machine software interrupt pending */
+#define VTPU_CLINT_MTIMECMP_LO 0x4000u /* mtimecmp[31:0] */
+#define VTPU_CLINT_MTIMECMP_HI 0x4004u /* mtimecmp[63:32] */
+#define VTPU_CLINT_MTIME_LO 0xbff8u    /* mtime[31:0], read-only */
+#define VTPU_CLINT_MTIME_HI 0xbffcu    /* mtime[63:32], read-only */
+
+/* ---- PLIC (one context: hart 0, machine mode) ------------------------- */
+#define VTPU_PLIC_SOURCES 32u              /* source 0 is reserved ("no interrupt") */
+#define VTPU_PLIC_PRIORITY(n) (4u * (n))   /* priority of source n, 0..7 */
+#define VTPU_PLIC_PENDING 0x1000u          /* bit n: source n pending, read-only */
+#define VTPU_PLIC_ENABLE 0x2000u           /* bit n: source n enabled */
+#define VTPU_PLIC_THRESHOLD 0x200000u      /* priorities <= threshold are masked */
+#define VTPU_PLIC_CLAIM 0x200004u          /* read: claim, write: complete */
+
+/* PLIC source lines. Lines 8..15 are reserved for the accelerator. */
+#define VTPU_IRQ_UART 1u
+#define VTPU_IRQ_ACCEL_FIRST 8u
+#define VTPU_IRQ_ACCEL_LAST 15u
+
+/* ---- UART ------------------------------------------------------------- */
+#define VTPU_UART_TXDATA 0x00u /* write: low byte goes to the console */
+#define VTPU_UART_STATUS 0x04u /* bit 0: transmitter ready (always 1) */
+
+/* ---- sim-control ------------------------------------------------------ */
+#define VTPU_SIMCTRL_EXIT 0x00u   /* write: end the run, exit status = value & 0xff */
+#define VTPU_SIMCTRL_MARKER 0x04u /* write: trace marker (logged with --stats) */
+#define VTPU_SIMCTRL_ID 0x08u     /* read: 0x76747075 ("vtpu") */
+#define VTPU_SIMCTRL_ID_VALUE 0x76747075u
+
+#endif /* VTPU_SOC_MAP_H */

@@ -1,0 +1,62 @@
+#include "models/memory/ram.h"
+
+#include <cstring>
+
+namespace vtpu::memory {
+
+Ram::Ram(sc_core::sc_module_name name, uint64_t size_bytes, sc_core::sc_time latency)
+    : sc_module(name), socket("socket"), data_(size_bytes, 0), latency_(latency) {
+  socket.register_b_transport(this, &Ram::b_transport);
+  socket.register_get_direct_mem_ptr(this, &Ram::get_direct_mem_ptr);
+  socket.register_transport_dbg(this, &Ram::transport_dbg);
+}
+
+bool Ram::access(tlm::tlm_generic_payload& trans) {
+  uint64_t addr = trans.get_address();
+  unsigned len = trans.get_data_length();
+  if (addr >= data_.size() || len > data_.size() - addr) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return false;
+  }
+  if (trans.get_byte_enable_ptr() != nullptr) {
+    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return false;
+  }
+  if (trans.is_read())
+    std::memcpy(trans.get_data_ptr(), &data_[addr], len);
+  else if (trans.is_write())
+    std::memcpy(&data_[addr], trans.get_data_ptr(), len);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return true;
+}
+
+void Ram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (access(trans)) {
+    delay += latency_;
+    trans.set_dmi_allowed(true);
+  }
+}
+
+bool Ram::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+  dmi.allow_read_write();
+  dmi.set_dmi_ptr(data_.data());
+  dmi.set_start_address(0);
+  dmi.set_end_address(data_.size() - 1);
+  dmi.set_read_latency(latency_);
+  dmi.set_write_latency(latency_);
+  return true;
+}
+
+unsigned int Ram::transport_dbg(tlm::tlm_generic_payload& trans) {
+  uint64_t addr = trans.get_address();
+  if (addr >= data_.size()) return 0;
+  unsigned len = std::min<uint64_t>(trans.get_data_length(), data_.size() - addr);
+  if (trans.is_read())
+    std::memcpy(trans.get_data_ptr(), &data_[addr], len);
+  else if (trans.is_write())
+    std::memcpy(&data_[addr], trans.get_data_ptr(), len);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return len;
+}
+
+}  // namespace vtpu::memory

@@ -1,0 +1,36 @@
+// Devices that end a run: the sim-control block (EXIT register) and Spike's
+// HTIF `tohost` convention (mapped as an overlay on RAM at the ELF's `tohost`
+// symbol: a 32-bit write of v with v & 1 ends the run with code v >> 1).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "models/common/register_bank.h"
+
+namespace vtpu::peripherals {
+
+using ExitRequest = std::function<void(uint64_t code, const std::string& source)>;
+
+class SimControl : public Peripheral {
+ public:
+  SimControl(sc_core::sc_module_name name, sc_core::sc_time latency, ExitRequest on_exit);
+
+  uint32_t last_marker() const { return marker_; }
+  uint64_t marker_count() const { return markers_; }
+
+ private:
+  uint32_t marker_ = 0;
+  uint64_t markers_ = 0;
+};
+
+class Htif : public Peripheral {
+ public:
+  Htif(sc_core::sc_module_name name, sc_core::sc_time latency, ExitRequest on_exit);
+
+ private:
+  uint32_t tohost_[2] = {0, 0};
+};
+
+}  // namespace vtpu::peripherals

@@ -1,0 +1,285 @@
+#include "platform/config.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "models/common/error.h"
+#include "models/isa/vtpu/soc_map.h"
+#include "platform/presets.h"
+
+namespace vtpu::config {
+namespace {
+
+namespace pb = google::protobuf;
+
+std::string join_path(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+// Dotted path of the first place a message type occurs in the schema, so that a
+// parser message about "vtpu.config.CoreConfig" can name "core" instead.
+std::string path_of_type(const pb::Descriptor* root, const std::string& type_name,
+                         const std::string& prefix = "") {
+  if (root->full_name() == type_name) return prefix;
+  for (int i = 0; i < root->field_count(); ++i) {
+    const pb::FieldDescriptor* f = root->field(i);
+    if (f->type() != pb::FieldDescriptor::TYPE_MESSAGE) continue;
+    std::string found = path_of_type(f->message_type(), type_name, join_path(prefix, f->name()));
+    if (!found.empty() || f->message_type()->full_name() == type_name) return found;
+  }
+  return "";
+}
+
+// The field path at a (0-based) line/column of a text-format document, found by
+// following `name {` / `}` up to that point. Good enough for error messages.
+std::string path_at(const std::string& text, int line, int column) {
+  std::vector<std::string> stack;
+  std::string last_name, current;
+  int l = 0, c = 0;
+  bool in_comment = false;
+  char quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (l > line || (l == line && c >= column)) break;
+    char ch = text[i];
+    if (ch == '\n') {
+      ++l;
+      c = 0;
+      in_comment = false;
+    } else {
+      ++c;
+    }
+    if (in_comment) continue;
+    if (quote) {
+      if (ch == quote && text[i - 1] != '\\') quote = 0;
+      continue;
+    }
+    if (ch == '#') {
+      in_comment = true;
+    } else if (ch == '"' || ch == '\'') {
+      quote = ch;
+    } else if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') {
+      current += ch;
+      continue;
+    } else if (ch == '{' || ch == '<') {
+      if (!current.empty()) last_name = current;
+      stack.push_back(last_name);
+      last_name.clear();
+    } else if (ch == '}' || ch == '>') {
+      if (!stack.empty()) stack.pop_back();
+    }
+    if (!current.empty() && !std::isdigit(static_cast<unsigned char>(current[0])))
+      last_name = current;
+    current.clear();
+  }
+  if (!current.empty() && !std::isdigit(static_cast<unsigned char>(current[0])))
+    last_name = current;
+  std::string path;
+  for (const auto& s : stack) path = join_path(path, s);
+  return join_path(path, last_name);
+}
+
+class CollectFirstError : public pb::io::ErrorCollector {
+ public:
+  void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
+    if (!has_error) {
+      has_error = true;
+      this->line = line;
+      this->column = column;
+      this->message = message;
+    }
+  }
+  bool has_error = false;
+  int line = 0;
+  int column = 0;
+  std::string message;
+};
+
+// Parses `text` (named `source` in messages) and merges it into `soc`.
+void merge_text(Soc& soc, const std::string& text, const std::string& source) {
+  CollectFirstError errors;
+  pb::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  Soc parsed;
+  if (parser.ParseFromString(text, &parsed)) {
+    soc.MergeFrom(parsed);
+    return;
+  }
+  std::ostringstream where;
+  where << source << ":" << errors.line + 1 << ":" << errors.column + 1 << ": ";
+  static const std::regex unknown(R"(Message type \"([\w.]+)\" has no field named \"(\w+)\")");
+  std::smatch m;
+  if (std::regex_search(errors.message, m, unknown)) {
+    std::string prefix = path_of_type(Soc::descriptor(), m[1]);
+    throw Error(where.str() + "unknown field '" + join_path(prefix, m[2]) + "'");
+  }
+  std::string path = path_at(text, errors.line, errors.column);
+  throw Error(where.str() + (path.empty() ? "" : "field '" + path + "': ") + errors.message);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Soc defaults() {
+  Soc soc;
+  merge_text(soc, builtin_presets().at("defaults"), "defaults.textproto");
+  AddressMap* map = soc.mutable_address_map();
+  map->set_core_ram_base(VTPU_CORE_RAM_BASE);
+  auto region = [](Region* r, uint64_t base, uint64_t size) {
+    r->set_base(base);
+    r->set_size(size);
+  };
+  region(map->mutable_clint(), VTPU_CLINT_BASE, VTPU_CLINT_SIZE);
+  region(map->mutable_plic(), VTPU_PLIC_BASE, VTPU_PLIC_SIZE);
+  region(map->mutable_uart(), VTPU_UART_BASE, VTPU_UART_SIZE);
+  region(map->mutable_sim_ctrl(), VTPU_SIMCTRL_BASE, VTPU_SIMCTRL_SIZE);
+  return soc;
+}
+
+double numeric_value(const pb::Message& msg, const pb::FieldDescriptor* f) {
+  const pb::Reflection* r = msg.GetReflection();
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_INT32: return r->GetInt32(msg, f);
+    case pb::FieldDescriptor::CPPTYPE_INT64: return static_cast<double>(r->GetInt64(msg, f));
+    case pb::FieldDescriptor::CPPTYPE_UINT32: return r->GetUInt32(msg, f);
+    case pb::FieldDescriptor::CPPTYPE_UINT64: return static_cast<double>(r->GetUInt64(msg, f));
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE: return r->GetDouble(msg, f);
+    case pb::FieldDescriptor::CPPTYPE_FLOAT: return r->GetFloat(msg, f);
+    default: return 0;
+  }
+}
+
+std::string format_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+void validate_message(const pb::Message& msg, const std::string& prefix) {
+  const pb::Reflection* r = msg.GetReflection();
+  std::vector<const pb::FieldDescriptor*> fields;
+  r->ListFields(msg, &fields);
+  for (const pb::FieldDescriptor* f : fields) {
+    std::string path = join_path(prefix, f->name());
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      validate_message(r->GetMessage(msg, f), path);
+      continue;
+    }
+    const pb::FieldOptions& opt = f->options();
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+      if (!opt.HasExtension(choices)) continue;
+      std::string value = r->GetString(msg, f);
+      std::string allowed = "|" + opt.GetExtension(choices) + "|";
+      if (allowed.find("|" + value + "|") == std::string::npos)
+        throw Error(path + ": '" + value + "' is not one of " + opt.GetExtension(choices));
+      continue;
+    }
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_BOOL) continue;
+    double v = numeric_value(msg, f);
+    bool low = opt.HasExtension(min) && v < opt.GetExtension(min);
+    bool high = opt.HasExtension(max) && v > opt.GetExtension(max);
+    if (low || high || std::isnan(v)) {
+      std::string range = "[" + (opt.HasExtension(min) ? format_number(opt.GetExtension(min)) : "") +
+                          ", " + (opt.HasExtension(max) ? format_number(opt.GetExtension(max)) : "") +
+                          "]";
+      throw Error(path + ": " + format_number(v) + " is out of range " + range);
+    }
+  }
+}
+
+void check_address_map(const Soc& soc) {
+  struct Named {
+    const char* name;
+    uint64_t base, size;
+  };
+  const AddressMap& map = soc.address_map();
+  std::vector<Named> regions = {
+      {"address_map.core_ram", map.core_ram_base(), uint64_t{soc.memory().core_ram_kib()} * 1024},
+      {"address_map.clint", map.clint().base(), map.clint().size()},
+      {"address_map.plic", map.plic().base(), map.plic().size()},
+      {"address_map.uart", map.uart().base(), map.uart().size()},
+      {"address_map.sim_ctrl", map.sim_ctrl().base(), map.sim_ctrl().size()},
+  };
+  for (size_t i = 0; i < regions.size(); ++i) {
+    const Named& a = regions[i];
+    if (a.base + a.size > (uint64_t{1} << 32) || a.base + a.size < a.base)
+      throw Error(std::string(a.name) + ": region does not fit the 32-bit address space");
+    for (size_t j = 0; j < i; ++j) {
+      const Named& b = regions[j];
+      if (a.base < b.base + b.size && b.base < a.base + a.size)
+        throw Error(std::string(a.name) + ": region overlaps " + b.name);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, text] : builtin_presets())
+    if (name != "defaults") names.push_back(name);
+  return names;
+}
+
+void set_field(Soc& soc, const std::string& path, const std::string& value) {
+  pb::Message* msg = &soc;
+  std::string walked;
+  std::istringstream parts(path);
+  std::string part;
+  std::vector<std::string> names;
+  while (std::getline(parts, part, '.')) names.push_back(part);
+  if (names.empty()) throw Error("--set: empty field path");
+  for (size_t i = 0; i < names.size(); ++i) {
+    const pb::FieldDescriptor* f = msg->GetDescriptor()->FindFieldByName(names[i]);
+    walked = join_path(walked, names[i]);
+    if (f == nullptr) throw Error("--set " + path + ": unknown field '" + walked + "'");
+    if (f->is_repeated()) throw Error("--set " + path + ": '" + walked + "' is a list");
+    bool last = i + 1 == names.size();
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (last) throw Error("--set " + path + ": '" + walked + "' is a message; name one of its fields");
+      msg = msg->GetReflection()->MutableMessage(msg, f);
+      continue;
+    }
+    if (!last) throw Error("--set " + path + ": '" + walked + "' has no fields");
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+      msg->GetReflection()->SetString(msg, f, value);
+    } else if (!pb::TextFormat::ParseFieldValueFromString(value, f, msg)) {
+      throw Error("--set " + path + ": '" + value + "' is not a valid " + f->type_name());
+    }
+  }
+}
+
+void validate(const Soc& soc) {
+  validate_message(soc, "");
+  check_address_map(soc);
+}
+
+Soc load(const std::string& config, const std::vector<std::string>& overrides) {
+  Soc soc = defaults();
+  std::string name = config.empty() ? kDefaultPreset : config;
+  const auto& presets = builtin_presets();
+  auto preset = presets.find(name);
+  if (preset != presets.end() && name != "defaults")
+    merge_text(soc, preset->second, name + ".textproto");
+  else
+    merge_text(soc, read_file(name), name);
+  for (const std::string& item : overrides) {
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error("--set " + item + ": expected path=value");
+    set_field(soc, item.substr(0, eq), item.substr(eq + 1));
+  }
+  validate(soc);
+  return soc;
+}
+
+}  // namespace vtpu::config

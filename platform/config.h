@@ -1,0 +1,28 @@
+// Loading, overriding and validating the SoC configuration (platform/config.proto).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "platform/config.pb.h"
+
+namespace vtpu::config {
+
+// Names of the presets built into the binary (platform/configs/*.textproto).
+std::vector<std::string> preset_names();
+
+// The configuration a run uses: built-in defaults, merged with `config` (a file
+// path or a preset name; empty for the default preset), then each `path=value`
+// of `overrides`, then validated. Throws vtpu::Error naming the file/field.
+Soc load(const std::string& config, const std::vector<std::string>& overrides);
+
+// Sets one field by dotted path, e.g. ("mxu.rows", "64"). Throws vtpu::Error.
+void set_field(Soc& soc, const std::string& path, const std::string& value);
+
+// Checks every set field against the ranges declared in config.proto. Throws.
+void validate(const Soc& soc);
+
+// The default preset's name (used when no --config is given).
+inline constexpr const char* kDefaultPreset = "edge";
+
+}  // namespace vtpu::config

@@ -1,0 +1,155 @@
+// The `vtpu` command line (docs/cli.md). Every error becomes one line on
+// stderr and an exit status from vtpu::ExitCode; the firmware's own exit code
+// is passed through as the exit status.
+#include <boost/program_options.hpp>
+#include <systemc>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+#include "platform/config.h"
+#include "platform/elf_loader.h"
+#include "platform/soc.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vtpu <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  firmware FILE.elf   boot the SoC with FILE as firmware; UART to stdout;\n"
+    "                      exit status = the firmware's exit code\n"
+    "\n"
+    "`vtpu <command> --help` lists a command's options. docs/cli.md has the details.\n";
+
+// "10ms", "2.5 us", "1s", "500ns", "100ps"
+sc_core::sc_time parse_time(const std::string& text) {
+  static const std::regex form(R"(\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ps|ns|us|ms|s)\s*)");
+  std::smatch m;
+  if (!std::regex_match(text, m, form))
+    throw vtpu::Error("--max-time " + text + ": expected a number and a unit (ps, ns, us, ms, s)");
+  double value = std::stod(m[1]);
+  std::string unit = m[2];
+  sc_core::sc_time_unit u = unit == "ps"   ? sc_core::SC_PS
+                            : unit == "ns" ? sc_core::SC_NS
+                            : unit == "us" ? sc_core::SC_US
+                            : unit == "ms" ? sc_core::SC_MS
+                                           : sc_core::SC_SEC;
+  sc_core::sc_time t(value, u);
+  if (t == sc_core::SC_ZERO_TIME) throw vtpu::Error("--max-time " + text + ": must be positive");
+  return t;
+}
+
+void add_config_options(po::options_description& desc) {
+  desc.add_options()
+      ("config", po::value<std::string>()->default_value(""),
+       "config file (.textproto) or preset name: edge (default), tpuv1-like, tpuv3-like")
+      ("set", po::value<std::vector<std::string>>()->composing(),
+       "override one field, e.g. --set mxu.rows=64 (repeatable)");
+}
+
+po::variables_map parse(const po::options_description& desc,
+                        const po::positional_options_description& positional,
+                        const std::vector<std::string>& args) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw vtpu::Error(e.what());
+  }
+  return vm;
+}
+
+int firmware_command(const std::vector<std::string>& args) {
+  po::options_description desc("vtpu firmware FILE.elf [options]");
+  add_config_options(desc);
+  desc.add_options()
+      ("help,h", "show this help")
+      ("elf", po::value<std::string>(), "firmware ELF (RV32)")
+      ("max-instructions", po::value<uint64_t>()->default_value(0),
+       "stop with an error after N instructions (0: no limit)")
+      ("max-time", po::value<std::string>(), "stop with an error at this simulated time, e.g. 10ms")
+      ("stats", "print instructions, simulated time, host time and MIPS on stderr at the end");
+  po::positional_options_description positional;
+  positional.add("elf", 1);
+  po::variables_map vm = parse(desc, positional, args);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  if (!vm.count("elf")) throw vtpu::Error("firmware: missing FILE.elf (see vtpu firmware --help)");
+
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::ElfImage image = vtpu::read_elf(vm["elf"].as<std::string>());
+
+  vtpu::RunLimits limits;
+  limits.max_instructions = vm["max-instructions"].as<uint64_t>();
+  if (vm.count("max-time")) limits.max_time = parse_time(vm["max-time"].as<std::string>());
+
+  vtpu::Soc soc("vtpu", config, image, limits);
+  vtpu::RunResult result = soc.run();
+
+  if (vm.count("stats")) {
+    double mips = result.host_seconds > 0 ? result.instructions / result.host_seconds / 1e6 : 0;
+    std::fprintf(stderr,
+                 "instructions retired: %llu\n"
+                 "core cycles:          %llu\n"
+                 "simulated time:       %.3f us\n"
+                 "host time:            %.3f s\n"
+                 "MIPS:                 %.1f\n",
+                 static_cast<unsigned long long>(result.instructions),
+                 static_cast<unsigned long long>(result.cycles),
+                 result.simulated_time.to_seconds() * 1e6, result.host_seconds, mips);
+  }
+  if (result.end == vtpu::RunResult::End::kStopped) {
+    std::fprintf(stderr, "vtpu: %s: %s\n", image.path.c_str(), result.message.c_str());
+    return static_cast<int>(result.stop_code);
+  }
+  if (result.firmware_exit_code > 255) {
+    std::fprintf(stderr, "vtpu: firmware exit code %llu does not fit an exit status; using 255\n",
+                 static_cast<unsigned long long>(result.firmware_exit_code));
+    return 255;
+  }
+  return static_cast<int>(result.firmware_exit_code);
+}
+
+}  // namespace
+
+// Our own main(): the SystemC banner is silenced before the kernel starts.
+int main(int argc, char* argv[]) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  return sc_core::sc_elab_and_sim(argc, argv);
+}
+
+int sc_main(int argc, char* argv[]) {
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      std::cout << kUsage;
+      return args.empty() ? static_cast<int>(vtpu::ExitCode::kUsage) : 0;
+    }
+    std::string command = args[0];
+    args.erase(args.begin());
+    if (command == "firmware") return firmware_command(args);
+    throw vtpu::Error("unknown command '" + command + "' (see vtpu --help)");
+  } catch (const vtpu::Error& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "vtpu: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "vtpu: internal error: %s\n", e.what());
+    return 1;
+  }
+}

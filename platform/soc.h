@@ -1,0 +1,71 @@
+// The SoC top: builds and wires the blocks from the configuration.
+// Nothing here computes; it only assembles (and records how a run ended).
+#pragma once
+
+#include <systemc>
+
+#include <memory>
+#include <string>
+
+#include "models/common/error.h"
+#include "models/core/core.h"
+#include "models/interconnect/router.h"
+#include "models/memory/ram.h"
+#include "models/peripherals/clint.h"
+#include "models/peripherals/plic.h"
+#include "models/peripherals/sim_control.h"
+#include "models/peripherals/uart.h"
+#include "platform/config.pb.h"
+#include "platform/elf_loader.h"
+
+namespace vtpu {
+
+struct RunLimits {
+  uint64_t max_instructions = 0;          // 0: none
+  sc_core::sc_time max_time = sc_core::SC_ZERO_TIME;  // zero: none
+};
+
+struct RunResult {
+  enum class End { kExit, kStopped } end = End::kStopped;
+  uint64_t firmware_exit_code = 0;  // when end == kExit
+  ExitCode stop_code = ExitCode::kFirmwareFault;  // when end == kStopped
+  std::string message;              // why it stopped; empty for a clean exit
+  uint64_t instructions = 0;
+  uint64_t cycles = 0;
+  sc_core::sc_time simulated_time;
+  double host_seconds = 0;
+};
+
+class Soc : public sc_core::sc_module {
+ public:
+  Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage& firmware,
+      const RunLimits& limits);
+
+  RunResult run();
+
+ private:
+  void end_of_elaboration() override;
+  void check_fits(const ElfImage& image) const;
+  void end_run(RunResult::End end, uint64_t code, ExitCode stop, const std::string& message);
+
+  config::Soc config_;
+  ElfImage firmware_;
+  RunLimits limits_;
+  sc_core::sc_time clock_period_;
+  RunResult result_;
+  bool ended_ = false;
+
+  sc_core::sc_signal<bool> mtip_{"mtip"}, msip_{"msip"}, meip_{"meip"};
+  sc_core::sc_vector<sc_core::sc_signal<bool>> irq_lines_;
+
+  std::unique_ptr<interconnect::Router> router_;
+  std::unique_ptr<memory::Ram> core_ram_;
+  std::unique_ptr<core::Core> core_;
+  std::unique_ptr<peripherals::Clint> clint_;
+  std::unique_ptr<peripherals::Plic> plic_;
+  std::unique_ptr<peripherals::Uart> uart_;
+  std::unique_ptr<peripherals::SimControl> sim_control_;
+  std::unique_ptr<peripherals::Htif> htif_;
+};
+
+}  // namespace vtpu

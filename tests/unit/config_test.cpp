@@ -1,0 +1,102 @@
+#include "platform/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "models/common/error.h"
+#include "models/isa/vtpu/soc_map.h"
+
+namespace vtpu::config {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string write_temp(const std::string& text) {
+  std::string path = ::testing::TempDir() + "/config_test.textproto";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Config, DefaultPresetAndMap) {
+  Soc soc = load("", {});
+  EXPECT_EQ(soc.name(), "edge");
+  EXPECT_EQ(soc.address_map().core_ram_base(), VTPU_CORE_RAM_BASE);
+  EXPECT_EQ(soc.address_map().uart().base(), VTPU_UART_BASE);
+  EXPECT_DOUBLE_EQ(soc.core().quantum_ns(), 1000);
+  EXPECT_TRUE(soc.core().dmi());
+  EXPECT_TRUE(soc.runtime().double_buffering());
+}
+
+TEST(Config, EveryPresetLoads) {
+  for (const std::string& name : preset_names()) {
+    Soc soc = load(name, {});
+    EXPECT_EQ(soc.name(), name);
+  }
+  EXPECT_EQ(load("tpuv1-like", {}).mxu().rows(), 256u);
+  EXPECT_DOUBLE_EQ(load("tpuv1-like", {}).clock_mhz(), 700);
+}
+
+TEST(Config, PresetFilesLoadByPath) {
+  Soc soc = load(std::string(VTPU_SOURCE_DIR) + "/platform/configs/tpuv3-like.textproto", {});
+  EXPECT_EQ(soc.mxu().rows(), 128u);
+}
+
+TEST(Config, SetOverridesWithAndWithoutConfig) {
+  EXPECT_EQ(load("", {"mxu.rows=64"}).mxu().rows(), 64u);
+  Soc soc = load("tpuv3-like", {"mxu.rows=64", "core.quantum_ns=10", "runtime.double_buffering=false",
+                                "mxu.dataflow=os", "address_map.uart.base=0x10002000"});
+  EXPECT_EQ(soc.mxu().rows(), 64u);
+  EXPECT_EQ(soc.mxu().cols(), 128u);
+  EXPECT_DOUBLE_EQ(soc.core().quantum_ns(), 10);
+  EXPECT_FALSE(soc.runtime().double_buffering());
+  EXPECT_EQ(soc.mxu().dataflow(), "os");
+  EXPECT_EQ(soc.address_map().uart().base(), 0x10002000u);
+}
+
+TEST(Config, FileFalseOverridesDefaultTrue) {
+  Soc soc = load(write_temp("runtime { double_buffering: false }\n"), {});
+  EXPECT_FALSE(soc.runtime().double_buffering());
+}
+
+TEST(Config, UnknownFieldNamesThePath) {
+  EXPECT_EQ(error_of([] { load("", {"mxu.rowz=3"}); }), "--set mxu.rowz=3: unknown field 'mxu.rowz'");
+  std::string path = write_temp("name: \"x\"\ncore {\n  quantum_ns: 5\n  turbo: true\n}\n");
+  EXPECT_EQ(error_of([&] { load(path, {}); }), path + ":4:3: unknown field 'core.turbo'");
+}
+
+TEST(Config, WrongTypeNamesThePath) {
+  std::string path = write_temp("mxu {\n  rows: \"many\"\n}\n");
+  std::string msg = error_of([&] { load(path, {}); });
+  EXPECT_NE(msg.find(path + ":2:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("mxu.rows"), std::string::npos) << msg;
+  EXPECT_EQ(error_of([] { load("", {"mxu.rows=many"}); }), "--set mxu.rows=many: 'many' is not a valid uint32");
+  EXPECT_EQ(error_of([] { load("", {"mxu=3"}); }), "--set mxu=3: 'mxu' is a message; name one of its fields");
+  EXPECT_EQ(error_of([] { load("", {"mxu.rows"}); }), "--set mxu.rows: expected path=value");
+}
+
+TEST(Config, OutOfRangeNamesThePathAndRange) {
+  EXPECT_EQ(error_of([] { load("", {"mxu.rows=0"}); }), "mxu.rows: 0 is out of range [1, 1024]");
+  EXPECT_EQ(error_of([] { load("", {"core.quantum_ns=0"}); }),
+            "core.quantum_ns: 0 is out of range [0.001, 1e+09]");
+  EXPECT_EQ(error_of([] { load("", {"mxu.dataflow=diagonal"}); }),
+            "mxu.dataflow: 'diagonal' is not one of ws|os");
+  EXPECT_EQ(error_of([] { load("", {"address_map.uart.base=0x80000010"}); }),
+            "address_map.uart: region overlaps address_map.core_ram");
+}
+
+TEST(Config, MissingFile) {
+  EXPECT_EQ(error_of([] { load("/nonexistent/x.textproto", {}); }),
+            "/nonexistent/x.textproto: cannot open config file");
+}
+
+}  // namespace
+}  // namespace vtpu::config
