@@ -1,6 +1,7 @@
 #include "platform/config.h"
 
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/text_format.h>
 
 #include <cmath>
@@ -231,6 +232,8 @@ std::vector<std::string> preset_names() {
 }
 
 void set_field(Soc& soc, const std::string& path, const std::string& value) {
+  const std::string item = "--set " + path + "=" + value;
+  pb::LogSilencer quiet;  // the text parser would also log what we report
   pb::Message* msg = &soc;
   std::string walked;
   std::istringstream parts(path);
@@ -241,19 +244,19 @@ void set_field(Soc& soc, const std::string& path, const std::string& value) {
   for (size_t i = 0; i < names.size(); ++i) {
     const pb::FieldDescriptor* f = msg->GetDescriptor()->FindFieldByName(names[i]);
     walked = join_path(walked, names[i]);
-    if (f == nullptr) throw Error("--set " + path + ": unknown field '" + walked + "'");
-    if (f->is_repeated()) throw Error("--set " + path + ": '" + walked + "' is a list");
+    if (f == nullptr) throw Error(item + ": unknown field '" + walked + "'");
+    if (f->is_repeated()) throw Error(item + ": '" + walked + "' is a list");
     bool last = i + 1 == names.size();
     if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
-      if (last) throw Error("--set " + path + ": '" + walked + "' is a message; name one of its fields");
+      if (last) throw Error(item + ": '" + walked + "' is a message; name one of its fields");
       msg = msg->GetReflection()->MutableMessage(msg, f);
       continue;
     }
-    if (!last) throw Error("--set " + path + ": '" + walked + "' has no fields");
+    if (!last) throw Error(item + ": '" + walked + "' has no fields");
     if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
       msg->GetReflection()->SetString(msg, f, value);
     } else if (!pb::TextFormat::ParseFieldValueFromString(value, f, msg)) {
-      throw Error("--set " + path + ": '" + value + "' is not a valid " + f->type_name());
+      throw Error(item + ": '" + value + "' is not a valid " + f->type_name());
     }
   }
 }

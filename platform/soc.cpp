@@ -73,6 +73,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   core_->msip.bind(msip_);
   core_->meip.bind(meip_);
   for (unsigned i = 0; i < VTPU_PLIC_SOURCES; ++i) plic_->sources[i].bind(irq_lines_[i]);
+  for (unsigned i = 0; i < sim_control_->irq_out.size(); ++i)
+    sim_control_->irq_out[i].bind(irq_lines_[VTPU_IRQ_TEST_FIRST + i]);
 
   check_fits(firmware);
   core_->set_reset_pc(firmware.entry);

@@ -1,9 +1,10 @@
 # Runs one command and checks its exit status and output.
-#   -DCOMMAND="a;b;c"         the command line (a CMake list)
+#   -DCOMMAND="a^^b^^c"       the command line, arguments separated by ^^
 #   -DEXPECT_EXIT=N           required exit status
 #   -DEXPECT_STDOUT=regex     (optional) stdout must match
 #   -DEXPECT_STDERR=regex     (optional) stderr must match
 #   -DFORBID_STDERR=regex     (optional) stderr must not match
+string(REPLACE "^^" ";" COMMAND "${COMMAND}")
 execute_process(COMMAND ${COMMAND} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
                 TIMEOUT 300)
 set(ok TRUE)

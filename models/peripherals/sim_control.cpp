@@ -8,7 +8,8 @@ using Access = RegisterBank::Access;
 
 SimControl::SimControl(sc_core::sc_module_name name, sc_core::sc_time latency,
                        ExitRequest on_exit)
-    : Peripheral(name, latency) {
+    : Peripheral(name, latency),
+      irq_out("irq_out", VTPU_IRQ_TEST_LAST - VTPU_IRQ_TEST_FIRST + 1) {
   regs_.add("exit", VTPU_SIMCTRL_EXIT, Access::kWriteOnly, nullptr,
             [on_exit](uint32_t v) { on_exit(v, "sim-control EXIT"); });
   regs_.add(
@@ -18,6 +19,22 @@ SimControl::SimControl(sc_core::sc_module_name name, sc_core::sc_time latency,
         ++markers_;
       });
   regs_.add("id", VTPU_SIMCTRL_ID, Access::kReadOnly, [] { return VTPU_SIMCTRL_ID_VALUE; });
+  regs_.add(
+      "irq", VTPU_SIMCTRL_IRQ, Access::kReadWrite, [this] { return irq_levels_; },
+      [this](uint32_t v) {
+        constexpr uint32_t mask = ((1u << (VTPU_IRQ_TEST_LAST + 1)) - 1) & ~((1u << VTPU_IRQ_TEST_FIRST) - 1);
+        irq_levels_ = v & mask;
+        irq_event_.notify(sc_core::SC_ZERO_TIME);
+      });
+  SC_HAS_PROCESS(SimControl);
+  SC_METHOD(drive_irqs);
+  sensitive << irq_event_;
+  dont_initialize();
+}
+
+void SimControl::drive_irqs() {
+  for (unsigned i = 0; i < irq_out.size(); ++i)
+    irq_out[i].write((irq_levels_ >> (VTPU_IRQ_TEST_FIRST + i)) & 1);
 }
 
 Htif::Htif(sc_core::sc_module_name name, sc_core::sc_time latency, ExitRequest on_exit)

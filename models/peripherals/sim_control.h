@@ -15,14 +15,21 @@ using ExitRequest = std::function<void(uint64_t code, const std::string& source)
 
 class SimControl : public Peripheral {
  public:
+  // PLIC sources VTPU_IRQ_TEST_FIRST..LAST, driven from the IRQ register.
+  sc_core::sc_vector<sc_core::sc_out<bool>> irq_out;
+
   SimControl(sc_core::sc_module_name name, sc_core::sc_time latency, ExitRequest on_exit);
 
   uint32_t last_marker() const { return marker_; }
   uint64_t marker_count() const { return markers_; }
 
  private:
+  void drive_irqs();  // the only writer of irq_out
+
   uint32_t marker_ = 0;
   uint64_t markers_ = 0;
+  uint32_t irq_levels_ = 0;
+  sc_core::sc_event irq_event_;
 };
 
 class Htif : public Peripheral {

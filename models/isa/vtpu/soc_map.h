@@ -36,8 +36,11 @@
 #define VTPU_PLIC_THRESHOLD 0x200000u      /* priorities <= threshold are masked */
 #define VTPU_PLIC_CLAIM 0x200004u          /* read: claim, write: complete */
 
-/* PLIC source lines. Lines 8..15 are reserved for the accelerator. */
+/* PLIC source lines. Lines 2..7 are driven by sim-control's IRQ register
+ * (for firmware tests of the interrupt path); 8..15 are the accelerator's. */
 #define VTPU_IRQ_UART 1u
+#define VTPU_IRQ_TEST_FIRST 2u
+#define VTPU_IRQ_TEST_LAST 7u
 #define VTPU_IRQ_ACCEL_FIRST 8u
 #define VTPU_IRQ_ACCEL_LAST 15u
 
@@ -46,9 +49,10 @@
 #define VTPU_UART_STATUS 0x04u /* bit 0: transmitter ready (always 1) */
 
 /* ---- sim-control ------------------------------------------------------ */
-#define VTPU_SIMCTRL_EXIT 0x00u   /* write: end the run, exit status = value & 0xff */
+#define VTPU_SIMCTRL_EXIT 0x00u   /* write: end the run with this exit code */
 #define VTPU_SIMCTRL_MARKER 0x04u /* write: trace marker (logged with --stats) */
 #define VTPU_SIMCTRL_ID 0x08u     /* read: 0x76747075 ("vtpu") */
+#define VTPU_SIMCTRL_IRQ 0x0cu    /* bit n (2..7): level of PLIC source n */
 #define VTPU_SIMCTRL_ID_VALUE 0x76747075u
 
 #endif /* VTPU_SOC_MAP_H */
