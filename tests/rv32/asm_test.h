@@ -13,6 +13,10 @@
   .section .text.init, "ax"; \
   .globl _start;            \
   _start:                   \
+  .option push;             \
+  .option norelax;          \
+  la gp, __global_pointer$; \
+  .option pop;              \
   la sp, __stack_top;
 
 /* Ends the run with exit code `code` (a register). */

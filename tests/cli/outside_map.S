@@ -1,0 +1,5 @@
+/* Linked at 0x20000000, where the SoC has no memory. */
+    .text
+    .globl _start
+_start:
+    j _start
