@@ -82,9 +82,11 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
 
 void Soc::check_fits(const ElfImage& image) const {
   for (const ElfSegment& seg : image.segments) {
-    const auto* region = router_->decode(seg.address);
     const uint64_t end = uint64_t{seg.address} + seg.memory_size;
-    std::string range = hex(seg.address) + ".." + hex(end - 1);
+    const std::string range = hex(seg.address) + ".." + hex(end - 1);
+    const interconnect::Router::Region* region = nullptr;
+    for (const auto& r : router_->regions())  // overlays (HTIF) lie on memory: skip them
+      if (!r.overlay && r.contains(seg.address)) region = &r;
     if (region == nullptr)
       throw Error(image.path + ": segment " + range + " is outside the memory map");
     if (region->name != "core_ram")
@@ -101,7 +103,13 @@ void Soc::end_of_elaboration() {
   for (const ElfSegment& seg : firmware_.segments) {
     std::vector<uint8_t> bytes(seg.memory_size, 0);
     std::copy(seg.data.begin(), seg.data.end(), bytes.begin());
-    core_->debug_access(true, seg.address, bytes.data(), static_cast<unsigned>(bytes.size()));
+    // The router serves one region per call (an overlay splits a segment).
+    for (uint32_t done = 0; done < bytes.size();) {
+      unsigned n = core_->debug_access(true, seg.address + done, bytes.data() + done,
+                                       static_cast<unsigned>(bytes.size() - done));
+      if (n == 0) break;  // cannot happen: check_fits() verified the range
+      done += n;
+    }
   }
 }
 

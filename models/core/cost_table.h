@@ -1,6 +1,6 @@
 // Cycles each operation takes on the control core (a simple in-order
 // pipeline, riscv-vp style), before memory latency from the interconnect is
-// added. docs/core.md lists the table; change it here and there together.
+// added (data accesses: the DMI grant's latency). docs/core.md lists the table; change it here and there together.
 #pragma once
 
 #include <array>
@@ -16,9 +16,8 @@ struct CostTable {
 
   static constexpr CostTable standard() {
     CostTable t{};
-    for (auto& c : t.cycles) c = 1;  // ALU, LUI/AUIPC, not-taken branches
+    for (auto& c : t.cycles) c = 1;  // ALU, LUI/AUIPC, not-taken branches, loads, stores
     auto set = [&t](Op op, uint8_t c) { t.cycles[static_cast<size_t>(op)] = c; };
-    for (Op op : {Op::kLb, Op::kLh, Op::kLw, Op::kLbu, Op::kLhu}) set(op, 2);
     set(Op::kJal, 2);
     set(Op::kJalr, 3);
     for (Op op : {Op::kMul, Op::kMulh, Op::kMulhsu, Op::kMulhu}) set(op, 3);

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 #include "models/common/error.h"
 #include "models/isa/vtpu/soc_map.h"
@@ -98,6 +99,42 @@ TEST(Config, OutOfRangeNamesThePathAndRange) {
 TEST(Config, MissingFile) {
   EXPECT_EQ(error_of([] { load("/nonexistent/x.textproto", {}); }),
             "/nonexistent/x.textproto: cannot open config file");
+}
+
+}  // namespace
+}  // namespace vtpu::config
+
+namespace vtpu::config {
+namespace {
+
+void leaf_paths(const google::protobuf::Descriptor* d, const std::string& prefix,
+                std::vector<std::string>& out) {
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto* f = d->field(i);
+    std::string path = prefix.empty() ? f->name() : prefix + "." + f->name();
+    if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE)
+      leaf_paths(f->message_type(), path, out);
+    else
+      out.push_back(path);
+  }
+}
+
+// docs/configuration.md must stay true: every schema field has a row.
+TEST(ConfigDocs, EveryFieldIsDocumented) {
+  std::ifstream in(std::string(VTPU_SOURCE_DIR) + "/docs/configuration.md");
+  std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(docs.empty());
+  std::vector<std::string> paths;
+  leaf_paths(Soc::descriptor(), "", paths);
+  for (const std::string& p : paths) {
+    bool documented = docs.find("`" + p + "`") != std::string::npos;
+    const std::string size = ".size";
+    if (!documented && p.size() > size.size() && p.compare(p.size() - size.size(), size.size(), size) == 0) {
+      std::string parent = p.substr(0, p.size() - size.size());
+      documented = docs.find("`" + parent + ".base`, `.size`") != std::string::npos;
+    }
+    EXPECT_TRUE(documented) << p << " is not in docs/configuration.md";
+  }
 }
 
 }  // namespace
