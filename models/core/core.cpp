@@ -235,13 +235,12 @@ bool Core::load(uint32_t addr, T& value) {
     fast_ = *r;
     return load(addr, value);
   }
-  if (addr % sizeof(T) != 0) {
-    trap(kLoadMisaligned, addr);
-    return false;
-  }
+  // A misaligned access goes to the bus too: memory serves it (with or
+  // without DMI); a device or a hole refuses it, which is reported as
+  // address-misaligned.
   uint8_t buf[sizeof(T)];
   if (!bus_access(tlm::TLM_READ_COMMAND, addr, buf, sizeof(T))) {
-    trap(kLoadAccess, addr);
+    trap(addr % sizeof(T) != 0 ? kLoadMisaligned : kLoadAccess, addr);
     return false;
   }
   std::memcpy(&value, buf, sizeof(T));
@@ -260,14 +259,10 @@ bool Core::store(uint32_t addr, T value) {
     fast_ = *r;
     return store(addr, value);
   }
-  if (addr % sizeof(T) != 0) {
-    trap(kStoreMisaligned, addr);
-    return false;
-  }
   uint8_t buf[sizeof(T)];
   std::memcpy(buf, &value, sizeof(T));
-  if (!bus_access(tlm::TLM_WRITE_COMMAND, addr, buf, sizeof(T))) {
-    trap(kStoreAccess, addr);
+  if (!bus_access(tlm::TLM_WRITE_COMMAND, addr, buf, sizeof(T))) {  // misaligned: see load()
+    trap(addr % sizeof(T) != 0 ? kStoreMisaligned : kStoreAccess, addr);
     return false;
   }
   return true;
@@ -417,10 +412,12 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
     // Counter writes: the written value is what the next instruction sees.
     // cycles_ and instret_ keep counting; the CSRs are offsets from them.
     case 0xb00: case 0xb80: case 0xb02: case 0xb82: {
-      const bool is_cycle = (csr & 0xff) == 0x00;
-      const uint64_t base = is_cycle ? cycles_ : instret_ + 1;  // +1: this instruction retires
+      const bool is_cycle = (csr & 0x7f) == 0x00;  // mcycle(h): 0xb00, 0xb80
+      // A write suppresses this instruction's own increment of minstret, for
+      // either half: merge into the value before it, then count it.
       uint64_t& offset = is_cycle ? mcycle_offset_ : minstret_offset_;
-      uint64_t current = base + offset;
+      uint64_t current = (is_cycle ? cycles_ : instret_) + offset;
+      const uint64_t base = is_cycle ? cycles_ : instret_ + 1;
       current = (csr & 0x80) ? (current & 0xffffffffull) | (uint64_t{value} << 32)
                              : (current & ~0xffffffffull) | value;
       offset = current - base;

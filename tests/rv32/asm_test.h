@@ -3,6 +3,8 @@
  * A program starts with TEST_BEGIN, runs checks, ends with TEST_PASS.
  * A failing check ends the run through sim-control with exit code = the
  * check's number (1..250), so the failing check is known from the status.
+ * The checks use t5, t6 and a0 (on failure) and the local label 1, so a test
+ * keeps no values in t5/t6 and uses no label 1 of its own.
  */
 #ifndef VTPU_ASM_TEST_H
 #define VTPU_ASM_TEST_H
@@ -36,5 +38,18 @@
   li a0, n;                     \
   EXIT_WITH(a0)                 \
   1:
+
+/* Fails with code `n` unless register `reg` equals register `expected`
+ * (neither may be t5 or t6). */
+#define CHECK_REG(n, reg, expected) \
+  beq reg, expected, 1f;            \
+  li a0, n;                         \
+  EXIT_WITH(a0)                     \
+  1:
+
+/* Fails with code `n` unconditionally. */
+#define FAIL(n)  \
+  li a0, n;      \
+  EXIT_WITH(a0)
 
 #endif

@@ -1,5 +1,38 @@
 # Runs of the RV32 test programs built in tests/rv32 (see CMakeLists.txt there).
-vtpu_run_test(rv32.rv32i_alu EXIT 0 ARGS firmware ${FW}/rv32/rv32i_alu.elf)
+# Assembly programs exit with 0 or the number of the failing check; C programs
+# exit with 0 or 1 and print "FAIL file:line" on failure. Every run is bounded
+# in simulated time, so a program that goes astray fails instead of hanging.
+set(RV32_LIMIT --max-time 10ms)
+
+foreach(name rv32i_alu rv32i rv32m rv32a rv32c zicsr zifencei traps illegal_insn
+    mtvec_vectored cycle_costs)
+  vtpu_run_test(rv32.${name} EXIT 0 ARGS firmware ${FW}/rv32/${name}.elf ${RV32_LIMIT})
+endforeach()
+# Without DMI every data access goes through the bus: misaligned RAM accesses
+# must still work.
+vtpu_run_test(rv32.rv32i_nodmi EXIT 0
+  ARGS firmware ${FW}/rv32/rv32i.elf --set core.dmi=false ${RV32_LIMIT})
+
 vtpu_run_test(rv32.c_printf EXIT 0
   STDOUT "int -42 hex 0000beef str ok pad \\[    7\\]\nPASS c_printf"
-  ARGS firmware ${FW}/rv32/c_printf.elf)
+  ARGS firmware ${FW}/rv32/c_printf.elf ${RV32_LIMIT})
+vtpu_run_test(rv32.c_sort EXIT 0
+  STDOUT "^fmt: -123\\|456\\|3000000000\\|deadbeef\\|ABCDEF\\|10\\|Z\\|str\\|%\n\
+width: \\[    42\\] \\[42    \\] \\[-00042\\] \\[\\+7\\] \\[ 7\\] \\[005\\] \\[     abc\\] \\[ab  \\] \\[0xff\\] \\[010\\]\n\
+long: -2147483648 4294967295 7fffffff -9000000000 123456789abcdef\n\
+fib\\(20\\)=6765 ack\\(2,3\\)=9 hanoi\\(10\\)=1023 gcd\\(1071,462\\)=21\n\
+sorted: -45 -7 -1 0 3 3 12 29 88 101\n\
+PASS c_sort\n$"
+  ARGS firmware ${FW}/rv32/c_sort.elf ${RV32_LIMIT})
+vtpu_run_test(rv32.irq_timer EXIT 0
+  STDOUT "^PASS irq_timer: 4 interrupts, mtime advanced >= 2000\n$"
+  ARGS firmware ${FW}/rv32/irq_timer.elf ${RV32_LIMIT})
+vtpu_run_test(rv32.irq_software EXIT 0
+  STDOUT "^PASS irq_software: 5 interrupts\n$"
+  ARGS firmware ${FW}/rv32/irq_software.elf ${RV32_LIMIT})
+vtpu_run_test(rv32.irq_plic EXIT 0
+  STDOUT "^PASS irq_plic: 9 interrupts, last order 5463\n$"
+  ARGS firmware ${FW}/rv32/irq_plic.elf ${RV32_LIMIT})
+vtpu_run_test(rv32.irq_masked EXIT 0
+  STDOUT "^PASS irq_masked: timer 2, software 1\n$"
+  ARGS firmware ${FW}/rv32/irq_masked.elf ${RV32_LIMIT})
