@@ -164,6 +164,7 @@ void Core::trap(uint32_t cause, uint32_t tval) {
   uint32_t mie = (mstatus_ & kMstatusMie) ? kMstatusMpie : 0;
   mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpie | kMstatusMpp)) | mie | (priv_ << 11);
   priv_ = 3;
+  update_pmp_checks();
   pc_ = base + ((interrupt && (mtvec_ & 3) == 1) ? 4 * code : 0);
   trapped_to_vector_ = true;
   sync_at_ = 0;  // re-evaluate in run(): a trap may unmask nothing, but costs little
@@ -225,6 +226,10 @@ bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsign
 
 template <typename T>
 bool Core::load(uint32_t addr, T& value) {
+  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpR, data_privilege())) {
+    trap(kLoadAccess, addr);
+    return false;
+  }
   uint32_t off = addr - fast_.base;
   if (fast_.readable && off <= fast_.last - fast_.base && fast_.last - addr >= sizeof(T) - 1) {
     std::memcpy(&value, fast_.ptr + off, sizeof(T));
@@ -249,6 +254,10 @@ bool Core::load(uint32_t addr, T& value) {
 
 template <typename T>
 bool Core::store(uint32_t addr, T value) {
+  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpW, data_privilege())) {
+    trap(kStoreAccess, addr);
+    return false;
+  }
   uint32_t off = addr - fast_.base;
   if (fast_.writable && off <= fast_.last - fast_.base && fast_.last - addr >= sizeof(T) - 1) {
     std::memcpy(fast_.ptr + off, &value, sizeof(T));
@@ -354,6 +363,49 @@ bool Core::amo(const Insn& in) {
   return true;
 }
 
+// ---------------------------------------------------------------- PMP
+
+uint32_t Core::data_privilege() const {
+  return (priv_ == 3 && (mstatus_ & kMstatusMprv)) ? (mstatus_ & kMstatusMpp) >> 11 : priv_;
+}
+
+void Core::update_pmp_checks() {
+  bool any_locked = false;
+  for (uint8_t cfg : pmpcfg_) any_locked |= (cfg & 0x80) && ((cfg >> 3) & 3) != 0;
+  pmp_checks_ = priv_ != 3 || data_privilege() != 3 || any_locked;
+}
+
+// The lowest-numbered entry that matches any byte decides; a partial match
+// fails. M mode passes unless the entry is locked; with no match, M passes and
+// U fails (entries are implemented).
+bool Core::pmp_allows(uint32_t addr, unsigned length, uint8_t permission, uint32_t priv) const {
+  const uint64_t lo_access = addr, hi_access = uint64_t{addr} + length;  // [lo, hi)
+  for (unsigned i = 0; i < kPmpEntries; ++i) {
+    const uint8_t cfg = pmpcfg_[i];
+    const unsigned mode = (cfg >> 3) & 3;
+    if (mode == 0) continue;
+    uint64_t lo, hi;
+    if (mode == 1) {  // TOR
+      lo = i == 0 ? 0 : uint64_t{pmpaddr_[i - 1]} << 2;
+      hi = uint64_t{pmpaddr_[i]} << 2;
+    } else if (mode == 2) {  // NA4
+      lo = uint64_t{pmpaddr_[i]} << 2;
+      hi = lo + 4;
+    } else {  // NAPOT: trailing ones give the size, 2^(ones + 3)
+      unsigned ones = 0;
+      while (ones < 32 && ((pmpaddr_[i] >> ones) & 1)) ++ones;
+      const uint64_t size = uint64_t{8} << ones;
+      lo = (uint64_t{pmpaddr_[i]} << 2) & ~(size - 1);
+      hi = lo + size;
+    }
+    if (hi_access <= lo || lo_access >= hi) continue;          // no byte matches
+    if (lo_access < lo || hi_access > hi) return false;         // partial match
+    if (priv == 3 && !(cfg & 0x80)) return true;
+    return (cfg & permission) != 0;
+  }
+  return priv == 3;
+}
+
 // ---------------------------------------------------------------- CSRs
 
 bool Core::csr_read(uint32_t csr, uint32_t& value) {
@@ -381,10 +433,21 @@ bool Core::csr_read(uint32_t csr, uint32_t& value) {
     case 0xc81: value = static_cast<uint32_t>(mtime() >> 32); return true;
     case 0xf11: case 0xf12: case 0xf13: case 0xf14: case 0xf15: value = 0; return true;
   }
-  // Hard-wired zero: hpm counters/events, PMP (no entries), trigger module (no triggers).
+  if (csr >= 0x3a0 && csr < 0x3a0 + kPmpEntries / 4) {  // pmpcfg0..3: four entries each
+    const unsigned first = (csr - 0x3a0) * 4;
+    value = 0;
+    for (unsigned i = 0; i < 4; ++i) value |= uint32_t{pmpcfg_[first + i]} << (8 * i);
+    return true;
+  }
+  if (csr >= 0x3b0 && csr < 0x3b0 + kPmpEntries) {
+    value = pmpaddr_[csr - 0x3b0];
+    return true;
+  }
+  // Hard-wired zero: hpm counters/events, PMP entries 16..63, trigger module (no triggers).
   if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f) ||
       (csr >= 0xc03 && csr <= 0xc1f) || (csr >= 0xc83 && csr <= 0xc9f) ||
-      (csr >= 0x323 && csr <= 0x33f) || (csr >= 0x3a0 && csr <= 0x3ef) ||
+      (csr >= 0x323 && csr <= 0x33f) || (csr >= 0x3a4 && csr <= 0x3af) ||
+      (csr >= 0x3c0 && csr <= 0x3ef) ||
       (csr >= 0x7a0 && csr <= 0x7a4)) {
     value = 0;
     return true;
@@ -399,6 +462,7 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
       mstatus_ = (mstatus_ & ~kMstatusWritable) | (value & kMstatusWritable);
       uint32_t mpp = (mstatus_ & kMstatusMpp) >> 11;
       if (mpp != 0 && mpp != 3) mstatus_ &= ~kMstatusMpp;  // WARL: M or U only
+      update_pmp_checks();
       return true;
     }
     case 0x301: case 0x310: case 0x320: case 0x344: return true;  // WARL, writes ignored
@@ -424,6 +488,24 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
       return true;
     }
   }
+  if (csr >= 0x3a0 && csr < 0x3a0 + kPmpEntries / 4) {
+    const unsigned first = (csr - 0x3a0) * 4;
+    for (unsigned i = 0; i < 4; ++i) {
+      if (pmpcfg_[first + i] & 0x80) continue;  // locked
+      uint8_t cfg = static_cast<uint8_t>(value >> (8 * i)) & 0x9f;  // bits 6:5 read as zero
+      if ((cfg & (kPmpR | kPmpW)) == kPmpW) cfg &= ~kPmpW;         // W without R is reserved
+      pmpcfg_[first + i] = cfg;
+    }
+    update_pmp_checks();
+    return true;
+  }
+  if (csr >= 0x3b0 && csr < 0x3b0 + kPmpEntries) {
+    const unsigned i = csr - 0x3b0;
+    const bool locked = (pmpcfg_[i] & 0x80) ||
+                        (i + 1 < kPmpEntries && (pmpcfg_[i + 1] & 0x80) && ((pmpcfg_[i + 1] >> 3) & 3) == 1);
+    if (!locked) pmpaddr_[i] = value;
+    return true;
+  }
   uint32_t ignored;
   return csr_read(csr, ignored);  // hard-wired-zero registers accept writes
 }
@@ -446,6 +528,10 @@ void Core::execute_block() {
       ip = &scratch_;
     }
     const Insn& in = *ip;
+    if (pmp_checks_ && !pmp_allows(pc_, in.length, kPmpX, priv_)) {
+      trap(kFetchAccess, pc_);
+      continue;
+    }
     uint32_t* const x = x_;
     uint32_t next = pc_ + in.length;
     cycles_ += cost[static_cast<size_t>(in.op)];
@@ -556,6 +642,7 @@ void Core::execute_block() {
         mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpp)) |
                    ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie;
         if (mpp != 3) mstatus_ &= ~kMstatusMprv;
+        update_pmp_checks();
         next = mepc_;
         sync_at_ = 0;  // interrupts may be enabled now
         break;

@@ -11,6 +11,15 @@
 
 #include "vtpu/soc_map.h"
 
+/* PMP entry 15 (the lowest priority) grants U mode everything, as the
+ * riscv-tests environment does: with PMP implemented, U-mode accesses that
+ * match no entry fail. Tests of PMP itself use entries 0..14. */
+#define PMP_ALLOW_ALL           \
+  li t0, -1;                    \
+  csrw pmpaddr15, t0;           \
+  li t0, 0x1f000000;            \
+  csrw pmpcfg3, t0;
+
 #define TEST_BEGIN          \
   .section .text.init, "ax"; \
   .globl _start;            \
@@ -19,7 +28,8 @@
   .option norelax;          \
   la gp, __global_pointer$; \
   .option pop;              \
-  la sp, __stack_top;
+  la sp, __stack_top;       \
+  PMP_ALLOW_ALL
 
 /* Ends the run with exit code `code` (a register). */
 #define EXIT_WITH(reg)              \

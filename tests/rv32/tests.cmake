@@ -5,7 +5,7 @@
 set(RV32_LIMIT --max-time 10ms)
 
 foreach(name rv32i_alu rv32i rv32m rv32a rv32c zicsr zifencei traps illegal_insn
-    mtvec_vectored cycle_costs)
+    mtvec_vectored cycle_costs pmp)
   vtpu_run_test(rv32.${name} EXIT 0 ARGS firmware ${FW}/rv32/${name}.elf ${RV32_LIMIT})
 endforeach()
 # Without DMI every data access goes through the bus: misaligned RAM accesses
