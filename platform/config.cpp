@@ -189,9 +189,9 @@ void validate_message(const pb::Message& msg, const std::string& prefix) {
     bool low = opt.HasExtension(min) && v < opt.GetExtension(min);
     bool high = opt.HasExtension(max) && v > opt.GetExtension(max);
     if (low || high || std::isnan(v)) {
-      std::string range = "[" + (opt.HasExtension(min) ? format_number(opt.GetExtension(min)) : "") +
-                          ", " + (opt.HasExtension(max) ? format_number(opt.GetExtension(max)) : "") +
-                          "]";
+      std::string range =
+          "[" + (opt.HasExtension(min) ? format_number(opt.GetExtension(min)) : "") + ", " +
+          (opt.HasExtension(max) ? format_number(opt.GetExtension(max)) : "") + "]";
       throw Error(path + ": " + format_number(v) + " is out of range " + range);
     }
   }
@@ -277,8 +277,7 @@ Soc load(const std::string& config, const std::vector<std::string>& overrides) {
     merge_text(soc, read_file(name), name);
   for (const std::string& item : overrides) {
     size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw Error("--set " + item + ": expected path=value");
+    if (eq == std::string::npos || eq == 0) throw Error("--set " + item + ": expected path=value");
     set_field(soc, item.substr(0, eq), item.substr(eq + 1));
   }
   validate(soc);

@@ -59,7 +59,8 @@ ElfImage read_elf(const std::string& path) {
   if (eh.e_ident[EI_DATA] != ELFDATA2LSB) throw fail("not a little-endian ELF");
   if (eh.e_machine != EM_RISCV)
     throw fail("not a RISC-V ELF (e_machine " + std::to_string(eh.e_machine) + ")");
-  if (eh.e_type != ET_EXEC) throw fail("not an executable ELF (e_type " + std::to_string(eh.e_type) + ")");
+  if (eh.e_type != ET_EXEC)
+    throw fail("not an executable ELF (e_type " + std::to_string(eh.e_type) + ")");
   if (eh.e_phnum == 0) throw fail("no program headers");
   if (eh.e_phentsize != sizeof(Elf32_Phdr)) throw fail("bad program header size");
 
@@ -69,11 +70,14 @@ ElfImage read_elf(const std::string& path) {
   for (unsigned i = 0; i < eh.e_phnum; ++i) {
     Elf32_Phdr ph;
     if (!read_at(file, eh.e_phoff + uint64_t{i} * sizeof(Elf32_Phdr), ph))
-      throw fail("truncated: program header " + std::to_string(i) + " lies beyond the end of the file");
+      throw fail("truncated: program header " + std::to_string(i) +
+                 " lies beyond the end of the file");
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
-    if (ph.p_filesz > ph.p_memsz) throw fail("segment " + std::to_string(i) + ": file size exceeds memory size");
+    if (ph.p_filesz > ph.p_memsz)
+      throw fail("segment " + std::to_string(i) + ": file size exceeds memory size");
     if (uint64_t{ph.p_offset} + ph.p_filesz > file.size())
-      throw fail("truncated: segment " + std::to_string(i) + " data lies beyond the end of the file");
+      throw fail("truncated: segment " + std::to_string(i) +
+                 " data lies beyond the end of the file");
     if (uint64_t{ph.p_paddr} + ph.p_memsz > (uint64_t{1} << 32))
       throw fail("segment " + std::to_string(i) + " extends beyond the 32-bit address space");
     ElfSegment seg;

@@ -2,13 +2,12 @@
 // stderr and an exit status from vtpu::ExitCode; the firmware's own exit code
 // is passed through as the exit status.
 #include <boost/program_options.hpp>
-#include <systemc>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <regex>
 #include <string>
+#include <systemc>
 #include <vector>
 
 #include "models/common/error.h"
@@ -48,11 +47,11 @@ sc_core::sc_time parse_time(const std::string& text) {
 }
 
 void add_config_options(po::options_description& desc) {
-  desc.add_options()
-      ("config", po::value<std::string>()->default_value(""),
-       "config file (.textproto) or preset name: edge (default), tpuv1-like, tpuv3-like")
-      ("set", po::value<std::vector<std::string>>()->composing(),
-       "override one field, e.g. --set mxu.rows=64 (repeatable)");
+  desc.add_options()(
+      "config", po::value<std::string>()->default_value(""),
+      "config file (.textproto) or preset name: edge (default), tpuv1-like, tpuv3-like")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override one field, e.g. --set mxu.rows=64 (repeatable)");
 }
 
 po::variables_map parse(const po::options_description& desc,
@@ -71,13 +70,12 @@ po::variables_map parse(const po::options_description& desc,
 int firmware_command(const std::vector<std::string>& args) {
   po::options_description desc("vtpu firmware FILE.elf [options]");
   add_config_options(desc);
-  desc.add_options()
-      ("help,h", "show this help")
-      ("elf", po::value<std::string>(), "firmware ELF (RV32)")
-      ("max-instructions", po::value<uint64_t>()->default_value(0),
-       "stop with an error after N instructions (0: no limit)")
-      ("max-time", po::value<std::string>(), "stop with an error at this simulated time, e.g. 10ms")
-      ("stats", "print instructions, simulated time, host time and MIPS on stderr at the end");
+  desc.add_options()("help,h", "show this help")("elf", po::value<std::string>(),
+                                                 "firmware ELF (RV32)")(
+      "max-instructions", po::value<uint64_t>()->default_value(0),
+      "stop with an error after N instructions (0: no limit)")(
+      "max-time", po::value<std::string>(), "stop with an error at this simulated time, e.g. 10ms")(
+      "stats", "print instructions, simulated time, host time and MIPS on stderr at the end");
   po::positional_options_description positional;
   positional.add("elf", 1);
   po::variables_map vm = parse(desc, positional, args);

@@ -43,9 +43,10 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   options.max_instructions = limits.max_instructions;
   options.code_base = static_cast<uint32_t>(map.core_ram_base());
   options.code_size = static_cast<uint32_t>(ram_size);
-  core_ = std::make_unique<core::Core>("core", options, [this](ExitCode code, const std::string& why) {
-    end_run(RunResult::End::kStopped, 0, code, why);
-  });
+  core_ =
+      std::make_unique<core::Core>("core", options, [this](ExitCode code, const std::string& why) {
+        end_run(RunResult::End::kStopped, 0, code, why);
+      });
 
   auto on_exit = [this](uint64_t code, const std::string&) {
     end_run(RunResult::End::kExit, code, ExitCode::kFirmwareFault, "");
@@ -140,8 +141,8 @@ RunResult Soc::run() {
     std::string pc = hex(core_->pc());
     if (sc_core::sc_pending_activity()) {
       result_.stop_code = ExitCode::kLimit;
-      result_.message = "simulated time limit reached (" + limits_.max_time.to_string() +
-                        ") at pc " + pc;
+      result_.message =
+          "simulated time limit reached (" + limits_.max_time.to_string() + ") at pc " + pc;
     } else {
       result_.stop_code = ExitCode::kFirmwareFault;
       result_.message = core_->waiting_for_interrupt()

@@ -2,10 +2,9 @@
 // Nothing here computes; it only assembles (and records how a run ended).
 #pragma once
 
-#include <systemc>
-
 #include <memory>
 #include <string>
+#include <systemc>
 
 #include "models/common/error.h"
 #include "models/core/core.h"
@@ -21,15 +20,15 @@
 namespace vtpu {
 
 struct RunLimits {
-  uint64_t max_instructions = 0;          // 0: none
+  uint64_t max_instructions = 0;                      // 0: none
   sc_core::sc_time max_time = sc_core::SC_ZERO_TIME;  // zero: none
 };
 
 struct RunResult {
   enum class End { kExit, kStopped } end = End::kStopped;
-  uint64_t firmware_exit_code = 0;  // when end == kExit
+  uint64_t firmware_exit_code = 0;                // when end == kExit
   ExitCode stop_code = ExitCode::kFirmwareFault;  // when end == kStopped
-  std::string message;              // why it stopped; empty for a clean exit
+  std::string message;                            // why it stopped; empty for a clean exit
   uint64_t instructions = 0;
   uint64_t cycles = 0;
   sc_core::sc_time simulated_time;

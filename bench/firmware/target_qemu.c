@@ -4,10 +4,12 @@
 
 #include "bench.h"
 
-void bench_putc(char c) { *(volatile uint8_t *)0x10000000u = (uint8_t)c; }
+void bench_putc(char c) {
+  *(volatile uint8_t*)0x10000000u = (uint8_t)c;
+}
 
 void bench_exit(int code) {
-  *(volatile uint32_t *)0x100000u = code == 0 ? 0x5555u : ((uint32_t)code << 16) | 0x3333u;
+  *(volatile uint32_t*)0x100000u = code == 0 ? 0x5555u : ((uint32_t)code << 16) | 0x3333u;
   for (;;) {
   }
 }

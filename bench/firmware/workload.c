@@ -16,7 +16,7 @@ static uint8_t buffer[BUF];
 static int32_t a[N][N], b[N][N], c[N][N];
 static int32_t sort_data[256];
 
-static uint32_t crc32(const uint8_t *p, unsigned n, uint32_t crc) {
+static uint32_t crc32(const uint8_t* p, unsigned n, uint32_t crc) {
   crc = ~crc;
   while (n--) {
     crc ^= *p++;
@@ -73,7 +73,7 @@ int main(void) {
     check += matmul();
     check ^= sort(check);
   }
-  const char *label = "iss workload checksum ";
+  const char* label = "iss workload checksum ";
   while (*label) bench_putc(*label++);
   print_hex(check);
   bench_putc('\n');

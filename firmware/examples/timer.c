@@ -9,7 +9,7 @@
 
 static volatile int ticks;
 
-void vtpu_timer_interrupt(struct vtpu_trap_frame *frame) {
+void vtpu_timer_interrupt(struct vtpu_trap_frame* frame) {
   (void)frame;
   ++ticks;
   vtpu_set_timer(ticks < TICKS ? vtpu_mtime() + PERIOD : ~(uint64_t)0);

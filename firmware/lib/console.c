@@ -3,16 +3,16 @@
 
 #include "vtpu/fw.h"
 
-static int uart_putc(char c, FILE *file) {
+static int uart_putc(char c, FILE* file) {
   (void)file;
   VTPU_MMIO32(VTPU_UART_BASE + VTPU_UART_TXDATA) = (uint8_t)c;
   return (uint8_t)c;
 }
 
 static FILE console = FDEV_SETUP_STREAM(uart_putc, NULL, NULL, _FDEV_SETUP_WRITE);
-FILE *const stdin = &console;
-FILE *const stdout = &console;
-FILE *const stderr = &console;
+FILE* const stdin = &console;
+FILE* const stdout = &console;
+FILE* const stderr = &console;
 
 void vtpu_exit(int code) {
   VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_EXIT) = (uint32_t)code;
@@ -20,4 +20,6 @@ void vtpu_exit(int code) {
   }
 }
 
-void _exit(int code) { vtpu_exit(code); }
+void _exit(int code) {
+  vtpu_exit(code);
+}

@@ -4,39 +4,35 @@
 
 #include "vtpu/fw.h"
 
-__attribute__((weak)) void vtpu_timer_interrupt(struct vtpu_trap_frame *frame) {
+__attribute__((weak)) void vtpu_timer_interrupt(struct vtpu_trap_frame* frame) {
   (void)frame;
   vtpu_set_timer(~(uint64_t)0);
 }
 
-__attribute__((weak)) void vtpu_software_interrupt(struct vtpu_trap_frame *frame) {
+__attribute__((weak)) void vtpu_software_interrupt(struct vtpu_trap_frame* frame) {
   (void)frame;
   VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MSIP) = 0;
 }
 
-__attribute__((weak)) void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame *frame) {
+__attribute__((weak)) void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame* frame) {
   (void)frame;
   printf("firmware: unexpected external interrupt %lu\n", (unsigned long)source);
 }
 
-__attribute__((weak)) void vtpu_exception(struct vtpu_trap_frame *frame) {
+__attribute__((weak)) void vtpu_exception(struct vtpu_trap_frame* frame) {
   printf("firmware: unhandled exception mcause=%lu mepc=0x%08lx mtval=0x%08lx\n",
          (unsigned long)frame->mcause, (unsigned long)frame->mepc, (unsigned long)frame->mtval);
   vtpu_exit(128 + (int)frame->mcause);
 }
 
-void vtpu_trap(struct vtpu_trap_frame *frame) {
+void vtpu_trap(struct vtpu_trap_frame* frame) {
   if (!(frame->mcause & MCAUSE_INTERRUPT)) {
     vtpu_exception(frame);
     return;
   }
   switch (frame->mcause & ~MCAUSE_INTERRUPT) {
-    case 7:
-      vtpu_timer_interrupt(frame);
-      break;
-    case 3:
-      vtpu_software_interrupt(frame);
-      break;
+    case 7: vtpu_timer_interrupt(frame); break;
+    case 3: vtpu_software_interrupt(frame); break;
     case 11: {
       uint32_t source;
       while ((source = VTPU_MMIO32(VTPU_PLIC_BASE + VTPU_PLIC_CLAIM)) != 0) {

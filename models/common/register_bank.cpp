@@ -15,8 +15,8 @@ void RegisterBank::add_storage(const std::string& name, uint64_t offset, uint32_
       [&storage](uint32_t v) { storage = v; });
 }
 
-tlm::tlm_response_status RegisterBank::access(tlm::tlm_command cmd, uint64_t offset,
-                                              uint8_t* data, unsigned length) const {
+tlm::tlm_response_status RegisterBank::access(tlm::tlm_command cmd, uint64_t offset, uint8_t* data,
+                                              unsigned length) const {
   auto it = registers_.find(offset);
   if (it == registers_.end() || (length != 1 && length != 2 && length != 4))
     return tlm::TLM_ADDRESS_ERROR_RESPONSE;

@@ -10,14 +10,14 @@
 // TLM_ADDRESS_ERROR_RESPONSE, which the core turns into an access fault.
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
+#include <systemc>
+#include <tlm>
 
 namespace vtpu {
 

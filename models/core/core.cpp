@@ -13,7 +13,8 @@ constexpr uint32_t kMstatusMpie = 1u << 7;
 constexpr uint32_t kMstatusMpp = 3u << 11;
 constexpr uint32_t kMstatusMprv = 1u << 17;
 constexpr uint32_t kMstatusTw = 1u << 21;
-constexpr uint32_t kMstatusWritable = kMstatusMie | kMstatusMpie | kMstatusMpp | kMstatusMprv | kMstatusTw;
+constexpr uint32_t kMstatusWritable =
+    kMstatusMie | kMstatusMpie | kMstatusMpp | kMstatusMprv | kMstatusTw;
 constexpr uint32_t kInterruptMask = (1u << 3) | (1u << 7) | (1u << 11);
 constexpr uint32_t kInterruptBit = 1u << 31;
 // MXL = 1 (32-bit); extensions A, C, I, M, U.
@@ -58,7 +59,8 @@ Core::Core(sc_core::sc_module_name name, const Options& options, StopHandler on_
 }
 
 sc_core::sc_time Core::local_time_now() const {
-  return sc_core::sc_time_stamp() + options_.clock_period * static_cast<double>(cycles_ - synced_cycles_);
+  return sc_core::sc_time_stamp() +
+         options_.clock_period * static_cast<double>(cycles_ - synced_cycles_);
 }
 
 uint64_t Core::mtime() const {
@@ -148,14 +150,14 @@ void Core::trap(uint32_t cause, uint32_t tval) {
   const uint32_t code = cause & ~kInterruptBit;
   if (!interrupt && base == 0) {
     stop(ExitCode::kFirmwareFault, std::string(cause_name(code)) + " at pc " + hex(pc_) +
-                                       " (mcause " + std::to_string(code) + ", mtval " +
-                                       hex(tval) + ") with no trap handler (mtvec = 0)");
+                                       " (mcause " + std::to_string(code) + ", mtval " + hex(tval) +
+                                       ") with no trap handler (mtvec = 0)");
     return;
   }
   if (!interrupt && trapped_to_vector_) {
     stop(ExitCode::kFirmwareFault, std::string(cause_name(code)) + " at the trap vector, pc " +
-                                       hex(pc_) + " (mcause " + std::to_string(code) +
-                                       ", mtval " + hex(tval) + ")");
+                                       hex(pc_) + " (mcause " + std::to_string(code) + ", mtval " +
+                                       hex(tval) + ")");
     return;
   }
   mepc_ = pc_;
@@ -288,7 +290,9 @@ unsigned Core::debug_access(bool write, uint32_t addr, uint8_t* data, unsigned l
   return done;
 }
 
-void Core::flush_decode_cache() { std::fill(decode_cache_.begin(), decode_cache_.end(), Insn{}); }
+void Core::flush_decode_cache() {
+  std::fill(decode_cache_.begin(), decode_cache_.end(), Insn{});
+}
 
 // Instruction fetch: no latency beyond the cost table (a tightly coupled
 // instruction path), and its own fault cause.
@@ -352,8 +356,12 @@ bool Core::amo(const Insn& in) {
     case Op::kAmoxorW: result = old ^ src; break;
     case Op::kAmoandW: result = old & src; break;
     case Op::kAmoorW: result = old | src; break;
-    case Op::kAmominW: result = static_cast<int32_t>(old) < static_cast<int32_t>(src) ? old : src; break;
-    case Op::kAmomaxW: result = static_cast<int32_t>(old) > static_cast<int32_t>(src) ? old : src; break;
+    case Op::kAmominW:
+      result = static_cast<int32_t>(old) < static_cast<int32_t>(src) ? old : src;
+      break;
+    case Op::kAmomaxW:
+      result = static_cast<int32_t>(old) > static_cast<int32_t>(src) ? old : src;
+      break;
     case Op::kAmominuW: result = old < src ? old : src; break;
     case Op::kAmomaxuW: result = old > src ? old : src; break;
     default: break;
@@ -398,8 +406,8 @@ bool Core::pmp_allows(uint32_t addr, unsigned length, uint8_t permission, uint32
       lo = (uint64_t{pmpaddr_[i]} << 2) & ~(size - 1);
       hi = lo + size;
     }
-    if (hi_access <= lo || lo_access >= hi) continue;          // no byte matches
-    if (lo_access < lo || hi_access > hi) return false;         // partial match
+    if (hi_access <= lo || lo_access >= hi) continue;    // no byte matches
+    if (lo_access < lo || hi_access > hi) return false;  // partial match
     if (priv == 3 && !(cfg & 0x80)) return true;
     return (cfg & permission) != 0;
   }
@@ -411,7 +419,8 @@ bool Core::pmp_allows(uint32_t addr, unsigned length, uint8_t permission, uint32
 bool Core::csr_read(uint32_t csr, uint32_t& value) {
   const uint64_t cycle = cycles_ + mcycle_offset_, instret = instret_ + minstret_offset_;
   // User-mode counter access needs the matching mcounteren bit.
-  if (csr >= 0xc00 && csr <= 0xc9f && priv_ == 0 && !((mcounteren_ >> (csr & 31)) & 1)) return false;
+  if (csr >= 0xc00 && csr <= 0xc9f && priv_ == 0 && !((mcounteren_ >> (csr & 31)) & 1))
+    return false;
   switch (csr) {
     case 0x300: value = mstatus_; return true;
     case 0x301: value = kMisa; return true;
@@ -425,13 +434,21 @@ bool Core::csr_read(uint32_t csr, uint32_t& value) {
     case 0x342: value = mcause_; return true;
     case 0x343: value = mtval_; return true;
     case 0x344: value = mip_; return true;
-    case 0xb00: case 0xc00: value = static_cast<uint32_t>(cycle); return true;
-    case 0xb80: case 0xc80: value = static_cast<uint32_t>(cycle >> 32); return true;
-    case 0xb02: case 0xc02: value = static_cast<uint32_t>(instret); return true;
-    case 0xb82: case 0xc82: value = static_cast<uint32_t>(instret >> 32); return true;
+    case 0xb00:
+    case 0xc00: value = static_cast<uint32_t>(cycle); return true;
+    case 0xb80:
+    case 0xc80: value = static_cast<uint32_t>(cycle >> 32); return true;
+    case 0xb02:
+    case 0xc02: value = static_cast<uint32_t>(instret); return true;
+    case 0xb82:
+    case 0xc82: value = static_cast<uint32_t>(instret >> 32); return true;
     case 0xc01: value = static_cast<uint32_t>(mtime()); return true;
     case 0xc81: value = static_cast<uint32_t>(mtime() >> 32); return true;
-    case 0xf11: case 0xf12: case 0xf13: case 0xf14: case 0xf15: value = 0; return true;
+    case 0xf11:
+    case 0xf12:
+    case 0xf13:
+    case 0xf14:
+    case 0xf15: value = 0; return true;
   }
   if (csr >= 0x3a0 && csr < 0x3a0 + kPmpEntries / 4) {  // pmpcfg0..3: four entries each
     const unsigned first = (csr - 0x3a0) * 4;
@@ -447,8 +464,7 @@ bool Core::csr_read(uint32_t csr, uint32_t& value) {
   if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f) ||
       (csr >= 0xc03 && csr <= 0xc1f) || (csr >= 0xc83 && csr <= 0xc9f) ||
       (csr >= 0x323 && csr <= 0x33f) || (csr >= 0x3a4 && csr <= 0x3af) ||
-      (csr >= 0x3c0 && csr <= 0x3ef) ||
-      (csr >= 0x7a0 && csr <= 0x7a4)) {
+      (csr >= 0x3c0 && csr <= 0x3ef) || (csr >= 0x7a0 && csr <= 0x7a4)) {
     value = 0;
     return true;
   }
@@ -465,7 +481,10 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
       update_pmp_checks();
       return true;
     }
-    case 0x301: case 0x310: case 0x320: case 0x344: return true;  // WARL, writes ignored
+    case 0x301:
+    case 0x310:
+    case 0x320:
+    case 0x344: return true;  // WARL, writes ignored
     case 0x304: mie_ = value & kInterruptMask; return true;
     case 0x305: mtvec_ = value & ~2u; return true;  // modes 0 (direct) and 1 (vectored)
     case 0x306: mcounteren_ = value & 7u; return true;
@@ -475,7 +494,10 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
     case 0x343: mtval_ = value; return true;
     // Counter writes: the written value is what the next instruction sees.
     // cycles_ and instret_ keep counting; the CSRs are offsets from them.
-    case 0xb00: case 0xb80: case 0xb02: case 0xb82: {
+    case 0xb00:
+    case 0xb80:
+    case 0xb02:
+    case 0xb82: {
       const bool is_cycle = (csr & 0x7f) == 0x00;  // mcycle(h): 0xb00, 0xb80
       // A write suppresses this instruction's own increment of minstret, for
       // either half: merge into the value before it, then count it.
@@ -491,9 +513,9 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
   if (csr >= 0x3a0 && csr < 0x3a0 + kPmpEntries / 4) {
     const unsigned first = (csr - 0x3a0) * 4;
     for (unsigned i = 0; i < 4; ++i) {
-      if (pmpcfg_[first + i] & 0x80) continue;  // locked
+      if (pmpcfg_[first + i] & 0x80) continue;                      // locked
       uint8_t cfg = static_cast<uint8_t>(value >> (8 * i)) & 0x9f;  // bits 6:5 read as zero
-      if ((cfg & (kPmpR | kPmpW)) == kPmpW) cfg &= ~kPmpW;         // W without R is reserved
+      if ((cfg & (kPmpR | kPmpW)) == kPmpW) cfg &= ~kPmpW;          // W without R is reserved
       pmpcfg_[first + i] = cfg;
     }
     update_pmp_checks();
@@ -501,8 +523,8 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
   }
   if (csr >= 0x3b0 && csr < 0x3b0 + kPmpEntries) {
     const unsigned i = csr - 0x3b0;
-    const bool locked = (pmpcfg_[i] & 0x80) ||
-                        (i + 1 < kPmpEntries && (pmpcfg_[i + 1] & 0x80) && ((pmpcfg_[i + 1] >> 3) & 3) == 1);
+    const bool locked = (pmpcfg_[i] & 0x80) || (i + 1 < kPmpEntries && (pmpcfg_[i + 1] & 0x80) &&
+                                                ((pmpcfg_[i + 1] >> 3) & 3) == 1);
     if (!locked) pmpaddr_[i] = value;
     return true;
   }
@@ -548,12 +570,12 @@ void Core::execute_block() {
         next = target;
         break;
       }
-#define VTPU_BRANCH(OP, COND)                                    \
-  case Op::OP:                                                   \
-    if (COND) {                                                  \
-      next = pc_ + static_cast<uint32_t>(in.imm);                \
-      cycles_ += costs_.taken_branch_penalty;                    \
-    }                                                            \
+#define VTPU_BRANCH(OP, COND)                     \
+  case Op::OP:                                    \
+    if (COND) {                                   \
+      next = pc_ + static_cast<uint32_t>(in.imm); \
+      cycles_ += costs_.taken_branch_penalty;     \
+    }                                             \
     break;
         VTPU_BRANCH(kBeq, x[in.rs1] == x[in.rs2])
         VTPU_BRANCH(kBne, x[in.rs1] != x[in.rs2])
@@ -562,12 +584,12 @@ void Core::execute_block() {
         VTPU_BRANCH(kBltu, x[in.rs1] < x[in.rs2])
         VTPU_BRANCH(kBgeu, x[in.rs1] >= x[in.rs2])
 #undef VTPU_BRANCH
-#define VTPU_LOAD(OP, TYPE)                                              \
-  case Op::OP: {                                                         \
-    TYPE v;                                                              \
-    if (!load(x[in.rs1] + static_cast<uint32_t>(in.imm), v)) continue;  \
-    x[in.rd] = static_cast<uint32_t>(v);                                 \
-    break;                                                               \
+#define VTPU_LOAD(OP, TYPE)                                            \
+  case Op::OP: {                                                       \
+    TYPE v;                                                            \
+    if (!load(x[in.rs1] + static_cast<uint32_t>(in.imm), v)) continue; \
+    x[in.rd] = static_cast<uint32_t>(v);                               \
+    break;                                                             \
   }
         VTPU_LOAD(kLb, int8_t)
         VTPU_LOAD(kLh, int16_t)
@@ -576,10 +598,12 @@ void Core::execute_block() {
         VTPU_LOAD(kLhu, uint16_t)
 #undef VTPU_LOAD
       case Op::kSb:
-        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint8_t>(x[in.rs2]))) continue;
+        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint8_t>(x[in.rs2])))
+          continue;
         break;
       case Op::kSh:
-        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint16_t>(x[in.rs2]))) continue;
+        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint16_t>(x[in.rs2])))
+          continue;
         break;
       case Op::kSw:
         if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), x[in.rs2])) continue;
@@ -592,36 +616,49 @@ void Core::execute_block() {
       case Op::kAndi: x[in.rd] = x[in.rs1] & static_cast<uint32_t>(in.imm); break;
       case Op::kSlli: x[in.rd] = x[in.rs1] << in.imm; break;
       case Op::kSrli: x[in.rd] = x[in.rs1] >> in.imm; break;
-      case Op::kSrai: x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> in.imm); break;
+      case Op::kSrai:
+        x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> in.imm);
+        break;
       case Op::kAdd: x[in.rd] = x[in.rs1] + x[in.rs2]; break;
       case Op::kSub: x[in.rd] = x[in.rs1] - x[in.rs2]; break;
       case Op::kSll: x[in.rd] = x[in.rs1] << (x[in.rs2] & 31); break;
-      case Op::kSlt: x[in.rd] = static_cast<int32_t>(x[in.rs1]) < static_cast<int32_t>(x[in.rs2]); break;
+      case Op::kSlt:
+        x[in.rd] = static_cast<int32_t>(x[in.rs1]) < static_cast<int32_t>(x[in.rs2]);
+        break;
       case Op::kSltu: x[in.rd] = x[in.rs1] < x[in.rs2]; break;
       case Op::kXor: x[in.rd] = x[in.rs1] ^ x[in.rs2]; break;
       case Op::kSrl: x[in.rd] = x[in.rs1] >> (x[in.rs2] & 31); break;
-      case Op::kSra: x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> (x[in.rs2] & 31)); break;
+      case Op::kSra:
+        x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> (x[in.rs2] & 31));
+        break;
       case Op::kOr: x[in.rd] = x[in.rs1] | x[in.rs2]; break;
       case Op::kAnd: x[in.rd] = x[in.rs1] & x[in.rs2]; break;
       case Op::kMul: x[in.rd] = x[in.rs1] * x[in.rs2]; break;
       case Op::kMulh:
-        x[in.rd] = static_cast<uint32_t>((int64_t{static_cast<int32_t>(x[in.rs1])} *
-                                          int64_t{static_cast<int32_t>(x[in.rs2])}) >> 32);
+        x[in.rd] = static_cast<uint32_t>(
+            (int64_t{static_cast<int32_t>(x[in.rs1])} * int64_t{static_cast<int32_t>(x[in.rs2])}) >>
+            32);
         break;
       case Op::kMulhsu:
         x[in.rd] = static_cast<uint32_t>(
             (int64_t{static_cast<int32_t>(x[in.rs1])} * static_cast<int64_t>(x[in.rs2])) >> 32);
         break;
-      case Op::kMulhu: x[in.rd] = static_cast<uint32_t>((uint64_t{x[in.rs1]} * x[in.rs2]) >> 32); break;
+      case Op::kMulhu:
+        x[in.rd] = static_cast<uint32_t>((uint64_t{x[in.rs1]} * x[in.rs2]) >> 32);
+        break;
       case Op::kDiv: {
         int32_t a = static_cast<int32_t>(x[in.rs1]), b = static_cast<int32_t>(x[in.rs2]);
-        x[in.rd] = b == 0 ? ~0u : (a == INT32_MIN && b == -1) ? x[in.rs1] : static_cast<uint32_t>(a / b);
+        x[in.rd] = b == 0                        ? ~0u
+                   : (a == INT32_MIN && b == -1) ? x[in.rs1]
+                                                 : static_cast<uint32_t>(a / b);
         break;
       }
       case Op::kDivu: x[in.rd] = x[in.rs2] == 0 ? ~0u : x[in.rs1] / x[in.rs2]; break;
       case Op::kRem: {
         int32_t a = static_cast<int32_t>(x[in.rs1]), b = static_cast<int32_t>(x[in.rs2]);
-        x[in.rd] = b == 0 ? x[in.rs1] : (a == INT32_MIN && b == -1) ? 0 : static_cast<uint32_t>(a % b);
+        x[in.rd] = b == 0                        ? x[in.rs1]
+                   : (a == INT32_MIN && b == -1) ? 0
+                                                 : static_cast<uint32_t>(a % b);
         break;
       }
       case Op::kRemu: x[in.rd] = x[in.rs2] == 0 ? x[in.rs1] : x[in.rs1] % x[in.rs2]; break;
@@ -655,8 +692,12 @@ void Core::execute_block() {
         in_wfi_ = true;
         sync_at_ = 0;
         break;
-      case Op::kCsrrw: case Op::kCsrrs: case Op::kCsrrc:
-      case Op::kCsrrwi: case Op::kCsrrsi: case Op::kCsrrci: {
+      case Op::kCsrrw:
+      case Op::kCsrrs:
+      case Op::kCsrrc:
+      case Op::kCsrrwi:
+      case Op::kCsrrsi:
+      case Op::kCsrrci: {
         const uint32_t csr = static_cast<uint32_t>(in.imm);
         const bool immediate = in.op == Op::kCsrrwi || in.op == Op::kCsrrsi || in.op == Op::kCsrrci;
         const bool swap = in.op == Op::kCsrrw || in.op == Op::kCsrrwi;
@@ -666,7 +707,9 @@ void Core::execute_block() {
         bool ok = ((csr >> 8) & 3) <= priv_;
         if (ok && !(swap && in.rd == 0)) ok = csr_read(csr, old);
         if (ok && writes) {
-          uint32_t value = swap ? src : (in.op == Op::kCsrrs || in.op == Op::kCsrrsi) ? old | src : old & ~src;
+          uint32_t value = swap                                            ? src
+                           : (in.op == Op::kCsrrs || in.op == Op::kCsrrsi) ? old | src
+                                                                           : old & ~src;
           ok = csr_write(csr, value);
         }
         if (!ok) {
@@ -679,13 +722,22 @@ void Core::execute_block() {
         sync_at_ = 0;  // mstatus, mie, counters: let run() re-check interrupts
         break;
       }
-      case Op::kLrW: case Op::kScW: case Op::kAmoswapW: case Op::kAmoaddW:
-      case Op::kAmoxorW: case Op::kAmoandW: case Op::kAmoorW: case Op::kAmominW:
-      case Op::kAmomaxW: case Op::kAmominuW: case Op::kAmomaxuW:
+      case Op::kLrW:
+      case Op::kScW:
+      case Op::kAmoswapW:
+      case Op::kAmoaddW:
+      case Op::kAmoxorW:
+      case Op::kAmoandW:
+      case Op::kAmoorW:
+      case Op::kAmominW:
+      case Op::kAmomaxW:
+      case Op::kAmominuW:
+      case Op::kAmomaxuW:
         if (!amo(in)) continue;
         break;
       case Op::kIllegal: trap(kIllegalInstruction, static_cast<uint32_t>(in.imm)); continue;
-      case Op::kUndecoded: case Op::kCount: continue;
+      case Op::kUndecoded:
+      case Op::kCount: continue;
     }
     x[0] = 0;
     pc_ = next;

@@ -8,14 +8,14 @@
 // time. docs/core.md describes the CSRs, the cost table and the traps.
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "models/common/error.h"
@@ -31,7 +31,7 @@ class Core : public sc_core::sc_module {
     sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US);
     sc_core::sc_time timer_tick = sc_core::sc_time(100, sc_core::SC_NS);  // mtime period
     bool dmi = true;
-    uint64_t max_instructions = 0;  // 0: no limit
+    uint64_t max_instructions = 0;    // 0: no limit
     uint32_t code_base = 0x80000000;  // region covered by the pre-decode cache
     uint32_t code_size = 0;
   };
@@ -66,8 +66,15 @@ class Core : public sc_core::sc_module {
   };
 
   enum Cause : uint32_t {
-    kFetchAccess = 1, kIllegalInstruction = 2, kBreakpoint = 3, kLoadMisaligned = 4,
-    kLoadAccess = 5, kStoreMisaligned = 6, kStoreAccess = 7, kEcallU = 8, kEcallM = 11,
+    kFetchAccess = 1,
+    kIllegalInstruction = 2,
+    kBreakpoint = 3,
+    kLoadMisaligned = 4,
+    kLoadAccess = 5,
+    kStoreMisaligned = 6,
+    kStoreAccess = 7,
+    kEcallU = 8,
+    kEcallM = 11,
   };
   enum Interrupt : uint32_t { kSoftware = 3, kTimer = 7, kExternal = 11 };
 

@@ -1,6 +1,7 @@
 // Cycles each operation takes on the control core (a simple in-order
 // pipeline, riscv-vp style), before memory latency from the interconnect is
-// added (data accesses: the DMI grant's latency). docs/core.md lists the table; change it here and there together.
+// added (data accesses: the DMI grant's latency). docs/core.md lists the table; change it here and
+// there together.
 #pragma once
 
 #include <array>

@@ -3,8 +3,12 @@
 namespace vtpu::core {
 namespace {
 
-uint32_t bit(uint32_t v, int n) { return (v >> n) & 1u; }
-uint32_t field(uint32_t v, int hi, int lo) { return (v >> lo) & ((1u << (hi - lo + 1)) - 1u); }
+uint32_t bit(uint32_t v, int n) {
+  return (v >> n) & 1u;
+}
+uint32_t field(uint32_t v, int hi, int lo) {
+  return (v >> lo) & ((1u << (hi - lo + 1)) - 1u);
+}
 int32_t sign_extend(uint32_t v, int bits) {
   uint32_t m = 1u << (bits - 1);
   return static_cast<int32_t>((v ^ m) - m);
@@ -29,12 +33,15 @@ Insn decode32(uint32_t b) {
   const unsigned rd = field(b, 11, 7), rs1 = field(b, 19, 15), rs2 = field(b, 24, 20);
   const unsigned f3 = field(b, 14, 12), f7 = field(b, 31, 25);
   const int32_t imm_i = static_cast<int32_t>(b) >> 20;
-  const int32_t imm_s = (static_cast<int32_t>(b & 0xfe000000u) >> 20) | static_cast<int32_t>(field(b, 11, 7));
-  const int32_t imm_b = (static_cast<int32_t>(b & 0x80000000u) >> 19) |
-                        static_cast<int32_t>((bit(b, 7) << 11) | (field(b, 30, 25) << 5) | (field(b, 11, 8) << 1));
+  const int32_t imm_s =
+      (static_cast<int32_t>(b & 0xfe000000u) >> 20) | static_cast<int32_t>(field(b, 11, 7));
+  const int32_t imm_b =
+      (static_cast<int32_t>(b & 0x80000000u) >> 19) |
+      static_cast<int32_t>((bit(b, 7) << 11) | (field(b, 30, 25) << 5) | (field(b, 11, 8) << 1));
   const int32_t imm_u = static_cast<int32_t>(b & 0xfffff000u);
-  const int32_t imm_j = (static_cast<int32_t>(b & 0x80000000u) >> 11) |
-                        static_cast<int32_t>((b & 0xff000u) | (bit(b, 20) << 11) | (field(b, 30, 21) << 1));
+  const int32_t imm_j =
+      (static_cast<int32_t>(b & 0x80000000u) >> 11) |
+      static_cast<int32_t>((b & 0xff000u) | (bit(b, 20) << 11) | (field(b, 30, 21) << 1));
   switch (b & 0x7f) {
     case 0x37: return make(Op::kLui, rd, 0, 0, imm_u);
     case 0x17: return make(Op::kAuipc, rd, 0, 0, imm_u);
@@ -242,17 +249,22 @@ Insn decode16(uint32_t b) {
 
 }  // namespace
 
-Insn decode(uint32_t bits) { return (bits & 3u) == 3u ? decode32(bits) : decode16(bits); }
+Insn decode(uint32_t bits) {
+  return (bits & 3u) == 3u ? decode32(bits) : decode16(bits);
+}
 
 const char* op_name(Op op) {
   static constexpr const char* kNames[] = {
-      "undecoded", "illegal", "lui", "auipc", "jal", "jalr", "beq", "bne", "blt", "bge", "bltu",
-      "bgeu", "lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw", "addi", "slti", "sltiu", "xori",
-      "ori", "andi", "slli", "srli", "srai", "add", "sub", "sll", "slt", "sltu", "xor", "srl",
-      "sra", "or", "and", "fence", "ecall", "ebreak", "mret", "wfi", "fence.i", "csrrw", "csrrs",
-      "csrrc", "csrrwi", "csrrsi", "csrrci", "mul", "mulh", "mulhsu", "mulhu", "div", "divu",
-      "rem", "remu", "lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w",
-      "amomin.w", "amomax.w", "amominu.w", "amomaxu.w"};
+      "undecoded", "illegal",  "lui",     "auipc",    "jal",      "jalr",      "beq",
+      "bne",       "blt",      "bge",     "bltu",     "bgeu",     "lb",        "lh",
+      "lw",        "lbu",      "lhu",     "sb",       "sh",       "sw",        "addi",
+      "slti",      "sltiu",    "xori",    "ori",      "andi",     "slli",      "srli",
+      "srai",      "add",      "sub",     "sll",      "slt",      "sltu",      "xor",
+      "srl",       "sra",      "or",      "and",      "fence",    "ecall",     "ebreak",
+      "mret",      "wfi",      "fence.i", "csrrw",    "csrrs",    "csrrc",     "csrrwi",
+      "csrrsi",    "csrrci",   "mul",     "mulh",     "mulhsu",   "mulhu",     "div",
+      "divu",      "rem",      "remu",    "lr.w",     "sc.w",     "amoswap.w", "amoadd.w",
+      "amoxor.w",  "amoand.w", "amoor.w", "amomin.w", "amomax.w", "amominu.w", "amomaxu.w"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Op::kCount));
   return kNames[static_cast<size_t>(op)];
 }

@@ -7,7 +7,10 @@
 namespace vtpu::interconnect {
 
 Router::Router(sc_core::sc_module_name name, sc_core::sc_time latency)
-    : sc_module(name), targets_in("targets_in"), initiators_out("initiators_out"), latency_(latency) {
+    : sc_module(name),
+      targets_in("targets_in"),
+      initiators_out("initiators_out"),
+      latency_(latency) {
   targets_in.register_b_transport(this, &Router::b_transport);
   targets_in.register_get_direct_mem_ptr(this, &Router::get_direct_mem_ptr);
   targets_in.register_transport_dbg(this, &Router::transport_dbg);

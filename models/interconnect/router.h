@@ -8,13 +8,13 @@
 // An unmapped address answers TLM_ADDRESS_ERROR_RESPONSE.
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include <cstdint>
 #include <string>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 namespace vtpu::interconnect {

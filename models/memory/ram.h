@@ -2,11 +2,11 @@
 // DMI over its whole range, and debug transport (used by the ELF loader and GDB).
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 namespace vtpu::memory {

@@ -6,10 +6,8 @@ namespace vtpu::peripherals {
 
 using Access = RegisterBank::Access;
 
-SimControl::SimControl(sc_core::sc_module_name name, sc_core::sc_time latency,
-                       ExitRequest on_exit)
-    : Peripheral(name, latency),
-      irq_out("irq_out", VTPU_IRQ_TEST_LAST - VTPU_IRQ_TEST_FIRST + 1) {
+SimControl::SimControl(sc_core::sc_module_name name, sc_core::sc_time latency, ExitRequest on_exit)
+    : Peripheral(name, latency), irq_out("irq_out", VTPU_IRQ_TEST_LAST - VTPU_IRQ_TEST_FIRST + 1) {
   regs_.add("exit", VTPU_SIMCTRL_EXIT, Access::kWriteOnly, nullptr,
             [on_exit](uint32_t v) { on_exit(v, "sim-control EXIT"); });
   regs_.add(
@@ -22,7 +20,8 @@ SimControl::SimControl(sc_core::sc_module_name name, sc_core::sc_time latency,
   regs_.add(
       "irq", VTPU_SIMCTRL_IRQ, Access::kReadWrite, [this] { return irq_levels_; },
       [this](uint32_t v) {
-        constexpr uint32_t mask = ((1u << (VTPU_IRQ_TEST_LAST + 1)) - 1) & ~((1u << VTPU_IRQ_TEST_FIRST) - 1);
+        constexpr uint32_t mask =
+            ((1u << (VTPU_IRQ_TEST_LAST + 1)) - 1) & ~((1u << VTPU_IRQ_TEST_FIRST) - 1);
         irq_levels_ = v & mask;
         irq_event_.notify(sc_core::SC_ZERO_TIME);
       });

@@ -12,7 +12,8 @@
 namespace {
 
 void write(const std::string& path, const std::vector<char>& bytes) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace
@@ -30,8 +31,8 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[2];
   write(dir + "/empty.elf", {});
-  write(dir + "/truncated.elf",
-        std::vector<char>(good.begin(), good.begin() + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr) / 2));
+  write(dir + "/truncated.elf", std::vector<char>(good.begin(), good.begin() + sizeof(Elf32_Ehdr) +
+                                                                    sizeof(Elf32_Phdr) / 2));
   const std::string text = "this is not an ELF file\n";
   write(dir + "/text.elf", std::vector<char>(text.begin(), text.end()));
   std::vector<char> arm = good;

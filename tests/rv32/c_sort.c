@@ -7,7 +7,9 @@
 
 #include "check.h"
 
-static unsigned fib(unsigned n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+static unsigned fib(unsigned n) {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 
 static unsigned ackermann(unsigned m, unsigned n) {
   if (m == 0) return n + 1;
@@ -20,9 +22,11 @@ static unsigned hanoi(int n, int from, int to, int via) {
   return hanoi(n - 1, from, via, to) + 1 + hanoi(n - 1, via, to, from);
 }
 
-static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
+static int gcd(int a, int b) {
+  return b == 0 ? a : gcd(b, a % b);
+}
 
-static void quicksort(int *a, int lo, int hi) {
+static void quicksort(int* a, int lo, int hi) {
   if (lo >= hi) return;
   int pivot = a[(lo + hi) / 2], i = lo, j = hi;
   while (i <= j) {
@@ -38,7 +42,7 @@ static void quicksort(int *a, int lo, int hi) {
   quicksort(a, i, hi);
 }
 
-static void insertion_sort(int *a, int n) {
+static void insertion_sort(int* a, int n) {
   for (int i = 1; i < n; ++i) {
     int v = a[i], j = i - 1;
     for (; j >= 0 && a[j] > v; --j) a[j + 1] = a[j];
@@ -50,10 +54,10 @@ static void insertion_sort(int *a, int n) {
 static int big[N], copy[N];
 
 int main(void) {
-  printf("fmt: %d|%i|%u|%x|%X|%o|%c|%s|%%\n", -123, 456, 3000000000u, 0xdeadbeefu, 0xabcdefu,
-         8u, 'Z', "str");
-  printf("width: [%6d] [%-6d] [%06d] [%+d] [% d] [%.3d] [%8.3s] [%-4s] [%#x] [%#o]\n", 42, 42,
-         -42, 7, 7, 5, "abcdef", "ab", 255u, 8u);
+  printf("fmt: %d|%i|%u|%x|%X|%o|%c|%s|%%\n", -123, 456, 3000000000u, 0xdeadbeefu, 0xabcdefu, 8u,
+         'Z', "str");
+  printf("width: [%6d] [%-6d] [%06d] [%+d] [% d] [%.3d] [%8.3s] [%-4s] [%#x] [%#o]\n", 42, 42, -42,
+         7, 7, 5, "abcdef", "ab", 255u, 8u);
   printf("long: %ld %lu %lx %lld %llx\n", -2147483647L - 1, 4294967295UL, 0x7fffffffUL,
          -9000000000LL, 0x123456789abcdefULL);
   char buf[16];
@@ -61,7 +65,7 @@ int main(void) {
 #pragma GCC diagnostic ignored "-Wformat-truncation" /* truncation is the point */
   int len = snprintf(buf, sizeof buf, "%s-%d", "overflowing", 12345);
 #pragma GCC diagnostic pop
-  CHECK_EQ(len, 17);              /* the length it would have had */
+  CHECK_EQ(len, 17); /* the length it would have had */
   CHECK_EQ(strcmp(buf, "overflowing-123"), 0);
 
   printf("fib(20)=%u ack(2,3)=%u hanoi(10)=%u gcd(1071,462)=%d\n", fib(20), ackermann(2, 3),

@@ -16,13 +16,13 @@
 
 static volatile int timer_count, soft_count;
 
-void vtpu_timer_interrupt(struct vtpu_trap_frame *frame) {
+void vtpu_timer_interrupt(struct vtpu_trap_frame* frame) {
   (void)frame;
   ++timer_count;
   vtpu_set_timer(~(uint64_t)0);
 }
 
-void vtpu_software_interrupt(struct vtpu_trap_frame *frame) {
+void vtpu_software_interrupt(struct vtpu_trap_frame* frame) {
   (void)frame;
   ++soft_count;
   MSIP = 0;

@@ -19,7 +19,7 @@ static volatile uint32_t pending_in_handler;
 static volatile uint32_t last_cause;
 static volatile int keep_high; /* leave the line high this many times */
 
-void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame *frame) {
+void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame* frame) {
   last_cause = frame->mcause;
   ++count;
   order = (order << 4) | source;
@@ -31,8 +31,8 @@ void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame *frame) {
 }
 
 /* Waits (bounded, with device reads that synchronise) for `cond`. */
-#define WAIT_UNTIL(cond)                                       \
-  do {                                                         \
+#define WAIT_UNTIL(cond)                                          \
+  do {                                                            \
     for (int i_ = 0; !(cond) && i_ < 1000; ++i_) (void)IRQ_LINES; \
   } while (0)
 

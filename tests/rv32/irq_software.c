@@ -13,7 +13,7 @@ static volatile int count;
 static volatile uint32_t last_cause;
 static volatile uint32_t last_mepc;
 
-void vtpu_software_interrupt(struct vtpu_trap_frame *frame) {
+void vtpu_software_interrupt(struct vtpu_trap_frame* frame) {
   last_cause = frame->mcause;
   last_mepc = frame->mepc;
   ++count;

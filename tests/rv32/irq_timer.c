@@ -17,7 +17,7 @@ static volatile uint32_t last_cause;
 static volatile uint32_t handler_mstatus;
 static volatile uint64_t deadline;
 
-void vtpu_timer_interrupt(struct vtpu_trap_frame *frame) {
+void vtpu_timer_interrupt(struct vtpu_trap_frame* frame) {
   last_cause = frame->mcause;
   handler_mstatus = csr_read(mstatus);
   if (vtpu_mtime() < deadline) ++early;

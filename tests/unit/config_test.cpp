@@ -53,8 +53,9 @@ TEST(Config, PresetFilesLoadByPath) {
 
 TEST(Config, SetOverridesWithAndWithoutConfig) {
   EXPECT_EQ(load("", {"mxu.rows=64"}).mxu().rows(), 64u);
-  Soc soc = load("tpuv3-like", {"mxu.rows=64", "core.quantum_ns=10", "runtime.double_buffering=false",
-                                "mxu.dataflow=os", "address_map.uart.base=0x10002000"});
+  Soc soc =
+      load("tpuv3-like", {"mxu.rows=64", "core.quantum_ns=10", "runtime.double_buffering=false",
+                          "mxu.dataflow=os", "address_map.uart.base=0x10002000"});
   EXPECT_EQ(soc.mxu().rows(), 64u);
   EXPECT_EQ(soc.mxu().cols(), 128u);
   EXPECT_DOUBLE_EQ(soc.core().quantum_ns(), 10);
@@ -69,7 +70,8 @@ TEST(Config, FileFalseOverridesDefaultTrue) {
 }
 
 TEST(Config, UnknownFieldNamesThePath) {
-  EXPECT_EQ(error_of([] { load("", {"mxu.rowz=3"}); }), "--set mxu.rowz=3: unknown field 'mxu.rowz'");
+  EXPECT_EQ(error_of([] { load("", {"mxu.rowz=3"}); }),
+            "--set mxu.rowz=3: unknown field 'mxu.rowz'");
   std::string path = write_temp("name: \"x\"\ncore {\n  quantum_ns: 5\n  turbo: true\n}\n");
   std::string msg = error_of([&] { load(path, {}); });
   EXPECT_EQ(msg.rfind(path + ":4:", 0), 0u) << msg;
@@ -81,8 +83,10 @@ TEST(Config, WrongTypeNamesThePath) {
   std::string msg = error_of([&] { load(path, {}); });
   EXPECT_NE(msg.find(path + ":2:"), std::string::npos) << msg;
   EXPECT_NE(msg.find("mxu.rows"), std::string::npos) << msg;
-  EXPECT_EQ(error_of([] { load("", {"mxu.rows=many"}); }), "--set mxu.rows=many: 'many' is not a valid uint32");
-  EXPECT_EQ(error_of([] { load("", {"mxu=3"}); }), "--set mxu=3: 'mxu' is a message; name one of its fields");
+  EXPECT_EQ(error_of([] { load("", {"mxu.rows=many"}); }),
+            "--set mxu.rows=many: 'many' is not a valid uint32");
+  EXPECT_EQ(error_of([] { load("", {"mxu=3"}); }),
+            "--set mxu=3: 'mxu' is a message; name one of its fields");
   EXPECT_EQ(error_of([] { load("", {"mxu.rows"}); }), "--set mxu.rows: expected path=value");
 }
 
@@ -129,7 +133,8 @@ TEST(ConfigDocs, EveryFieldIsDocumented) {
   for (const std::string& p : paths) {
     bool documented = docs.find("`" + p + "`") != std::string::npos;
     const std::string size = ".size";
-    if (!documented && p.size() > size.size() && p.compare(p.size() - size.size(), size.size(), size) == 0) {
+    if (!documented && p.size() > size.size() &&
+        p.compare(p.size() - size.size(), size.size(), size) == 0) {
       std::string parent = p.substr(0, p.size() - size.size());
       documented = docs.find("`" + parent + ".base`, `.size`") != std::string::npos;
     }

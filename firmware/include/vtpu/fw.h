@@ -9,13 +9,13 @@
 
 #include "vtpu/soc_map.h"
 
-#define VTPU_MMIO32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define VTPU_MMIO32(addr) (*(volatile uint32_t*)(uintptr_t)(addr))
 
-#define csr_read(csr)                                  \
-  ({                                                   \
-    uint32_t v_;                                       \
-    __asm__ volatile("csrr %0, " #csr : "=r"(v_));     \
-    v_;                                                \
+#define csr_read(csr)                              \
+  ({                                               \
+    uint32_t v_;                                   \
+    __asm__ volatile("csrr %0, " #csr : "=r"(v_)); \
+    v_;                                            \
   })
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" ::"rK"(v))
 #define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"rK"(v))
@@ -35,10 +35,10 @@ struct vtpu_trap_frame {
 
 /* Hooks with weak defaults; define them to handle the event.
  * The default exception handler prints the fault and exits with 128 + cause. */
-void vtpu_timer_interrupt(struct vtpu_trap_frame *frame);
-void vtpu_software_interrupt(struct vtpu_trap_frame *frame);
-void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame *frame);
-void vtpu_exception(struct vtpu_trap_frame *frame);
+void vtpu_timer_interrupt(struct vtpu_trap_frame* frame);
+void vtpu_software_interrupt(struct vtpu_trap_frame* frame);
+void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame* frame);
+void vtpu_exception(struct vtpu_trap_frame* frame);
 
 /* mtime in ticks and its frequency (docs/memory-map.md: CLINT). */
 uint64_t vtpu_mtime(void);

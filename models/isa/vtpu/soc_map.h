@@ -29,12 +29,12 @@
 #define VTPU_CLINT_MTIME_HI 0xbffcu    /* mtime[63:32], read-only */
 
 /* ---- PLIC (one context: hart 0, machine mode) ------------------------- */
-#define VTPU_PLIC_SOURCES 32u              /* source 0 is reserved ("no interrupt") */
-#define VTPU_PLIC_PRIORITY(n) (4u * (n))   /* priority of source n, 0..7 */
-#define VTPU_PLIC_PENDING 0x1000u          /* bit n: source n pending, read-only */
-#define VTPU_PLIC_ENABLE 0x2000u           /* bit n: source n enabled */
-#define VTPU_PLIC_THRESHOLD 0x200000u      /* priorities <= threshold are masked */
-#define VTPU_PLIC_CLAIM 0x200004u          /* read: claim, write: complete */
+#define VTPU_PLIC_SOURCES 32u            /* source 0 is reserved ("no interrupt") */
+#define VTPU_PLIC_PRIORITY(n) (4u * (n)) /* priority of source n, 0..7 */
+#define VTPU_PLIC_PENDING 0x1000u        /* bit n: source n pending, read-only */
+#define VTPU_PLIC_ENABLE 0x2000u         /* bit n: source n enabled */
+#define VTPU_PLIC_THRESHOLD 0x200000u    /* priorities <= threshold are masked */
+#define VTPU_PLIC_CLAIM 0x200004u        /* read: claim, write: complete */
 
 /* PLIC source lines. Lines 2..7 are driven by sim-control's IRQ register
  * (for firmware tests of the interrupt path); 8..15 are the accelerator's. */
