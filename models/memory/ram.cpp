@@ -22,12 +22,16 @@ bool Ram::access(tlm::tlm_generic_payload& trans) {
     trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return false;
   }
+  copy(trans, addr, len);
+  return true;
+}
+
+void Ram::copy(tlm::tlm_generic_payload& trans, uint64_t addr, unsigned len) {
   if (trans.is_read())
     std::memcpy(trans.get_data_ptr(), &data_[addr], len);
   else if (trans.is_write())
     std::memcpy(&data_[addr], trans.get_data_ptr(), len);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
-  return true;
 }
 
 void Ram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -51,11 +55,7 @@ unsigned int Ram::transport_dbg(tlm::tlm_generic_payload& trans) {
   uint64_t addr = trans.get_address();
   if (addr >= data_.size()) return 0;
   unsigned len = std::min<uint64_t>(trans.get_data_length(), data_.size() - addr);
-  if (trans.is_read())
-    std::memcpy(trans.get_data_ptr(), &data_[addr], len);
-  else if (trans.is_write())
-    std::memcpy(&data_[addr], trans.get_data_ptr(), len);
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  copy(trans, addr, len);
   return len;
 }
 

@@ -26,6 +26,7 @@ class Ram : public sc_core::sc_module {
 
   // Copies in or out; returns false when the access leaves the RAM.
   bool access(tlm::tlm_generic_payload& trans);
+  void copy(tlm::tlm_generic_payload& trans, uint64_t addr, unsigned len);
 
   std::vector<uint8_t> data_;
   sc_core::sc_time latency_;

@@ -62,4 +62,15 @@
   li a0, n;      \
   EXIT_WITH(a0)
 
+/* A trap handler that records mcause/mepc/mtval in s2/s3/s4 and resumes at
+ * the address in s5. Place it after TEST_PASS; point mtvec at trap_handler. */
+#define RECORDING_TRAP_HANDLER \
+  .align 2;                    \
+  trap_handler:                \
+  csrr s2, mcause;             \
+  csrr s3, mepc;               \
+  csrr s4, mtval;              \
+  csrw mepc, s5;               \
+  mret;
+
 #endif

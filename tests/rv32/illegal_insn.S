@@ -70,11 +70,4 @@ TEST_BEGIN
   CHECK_EQ(86, a0, 0x1234)
 TEST_PASS
 
-/* Records mcause/mepc/mtval in s2/s3/s4 and resumes at s5. */
-  .align 2
-trap_handler:
-  csrr s2, mcause
-  csrr s3, mepc
-  csrr s4, mtval
-  csrw mepc, s5
-  mret
+RECORDING_TRAP_HANDLER

@@ -217,11 +217,4 @@ cycle_ok3:
   csrw mcycleh, zero
 TEST_PASS
 
-/* Records mcause/mepc/mtval in s2/s3/s4 and resumes at s5. */
-  .align 2
-trap_handler:
-  csrr s2, mcause
-  csrr s3, mepc
-  csrr s4, mtval
-  csrw mepc, s5
-  mret
+RECORDING_TRAP_HANDLER
