@@ -16,14 +16,18 @@ vtpu_run_test(rv32.rv32i_nodmi EXIT 0
 vtpu_run_test(rv32.c_printf EXIT 0
   STDOUT "int -42 hex 0000beef str ok pad \\[    7\\]\nPASS c_printf"
   ARGS firmware ${FW}/rv32/c_printf.elf ${RV32_LIMIT})
-vtpu_run_test(rv32.c_sort EXIT 0
-  STDOUT "^fmt: -123\\|456\\|3000000000\\|deadbeef\\|ABCDEF\\|10\\|Z\\|str\\|%\n\
+set(C_SORT_OUTPUT "^fmt: -123\\|456\\|3000000000\\|deadbeef\\|ABCDEF\\|10\\|Z\\|str\\|%\n\
 width: \\[    42\\] \\[42    \\] \\[-00042\\] \\[\\+7\\] \\[ 7\\] \\[005\\] \\[     abc\\] \\[ab  \\] \\[0xff\\] \\[010\\]\n\
 long: -2147483648 4294967295 7fffffff -9000000000 123456789abcdef\n\
 fib\\(20\\)=6765 ack\\(2,3\\)=9 hanoi\\(10\\)=1023 gcd\\(1071,462\\)=21\n\
 sorted: -45 -7 -1 0 3 3 12 29 88 101\n\
-PASS c_sort\n$"
+PASS c_sort\n$")
+vtpu_run_test(rv32.c_sort EXIT 0 STDOUT "${C_SORT_OUTPUT}"
   ARGS firmware ${FW}/rv32/c_sort.elf ${RV32_LIMIT})
+# Timing must not change functional results: a 1 ns quantum (a sync every
+# instruction or so) and no DMI give the same output.
+vtpu_run_test(rv32.c_sort_small_quantum_no_dmi EXIT 0 STDOUT "${C_SORT_OUTPUT}"
+  ARGS firmware ${FW}/rv32/c_sort.elf ${RV32_LIMIT} --set core.quantum_ns=1 --set core.dmi=false)
 vtpu_run_test(rv32.irq_timer EXIT 0
   STDOUT "^PASS irq_timer: 4 interrupts, mtime advanced >= 2000\n$"
   ARGS firmware ${FW}/rv32/irq_timer.elf ${RV32_LIMIT})
