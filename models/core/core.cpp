@@ -154,7 +154,7 @@ void Core::trap(uint32_t cause, uint32_t tval) {
                                        ") with no trap handler (mtvec = 0)");
     return;
   }
-  if (!interrupt && trapped_to_vector_) {
+  if (!interrupt && trap_entry_instret_ == instret_) {  // nothing retired since the last trap
     stop(ExitCode::kFirmwareFault, std::string(cause_name(code)) + " at the trap vector, pc " +
                                        hex(pc_) + " (mcause " + std::to_string(code) + ", mtval " +
                                        hex(tval) + ")");
@@ -168,7 +168,7 @@ void Core::trap(uint32_t cause, uint32_t tval) {
   priv_ = 3;
   update_pmp_checks();
   pc_ = base + ((interrupt && (mtvec_ & 3) == 1) ? 4 * code : 0);
-  trapped_to_vector_ = true;
+  trap_entry_instret_ = instret_;
   sync_at_ = 0;  // re-evaluate in run(): a trap may unmask nothing, but costs little
 }
 
@@ -227,20 +227,28 @@ bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsign
 }
 
 template <typename T>
-bool Core::load(uint32_t addr, T& value) {
-  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpR, data_privilege())) {
-    trap(kLoadAccess, addr);
-    return false;
-  }
-  uint32_t off = addr - fast_.base;
-  if (fast_.readable && off <= fast_.last - fast_.base && fast_.last - addr >= sizeof(T) - 1) {
+inline bool Core::load(uint32_t addr, T& value) {
+  const uint32_t off = addr - fast_.base;
+  if (!pmp_checks_ && fast_.readable && off <= fast_.last - fast_.base &&
+      fast_.last - addr >= sizeof(T) - 1) {
     std::memcpy(&value, fast_.ptr + off, sizeof(T));
     cycles_ += fast_.read_cycles;
     return true;
   }
+  return load_slow(addr, value);
+}
+
+template <typename T>
+bool Core::load_slow(uint32_t addr, T& value) {
+  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpR, data_privilege())) {
+    trap(kLoadAccess, addr);
+    return false;
+  }
   if (const DmiRegion* r = find_dmi(addr, sizeof(T), false)) {
     fast_ = *r;
-    return load(addr, value);
+    std::memcpy(&value, r->ptr + (addr - r->base), sizeof(T));
+    cycles_ += r->read_cycles;
+    return true;
   }
   // A misaligned access goes to the bus too: memory serves it (with or
   // without DMI); a device or a hole refuses it, which is reported as
@@ -255,20 +263,28 @@ bool Core::load(uint32_t addr, T& value) {
 }
 
 template <typename T>
-bool Core::store(uint32_t addr, T value) {
-  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpW, data_privilege())) {
-    trap(kStoreAccess, addr);
-    return false;
-  }
-  uint32_t off = addr - fast_.base;
-  if (fast_.writable && off <= fast_.last - fast_.base && fast_.last - addr >= sizeof(T) - 1) {
+inline bool Core::store(uint32_t addr, T value) {
+  const uint32_t off = addr - fast_.base;
+  if (!pmp_checks_ && fast_.writable && off <= fast_.last - fast_.base &&
+      fast_.last - addr >= sizeof(T) - 1) {
     std::memcpy(fast_.ptr + off, &value, sizeof(T));
     cycles_ += fast_.write_cycles;
     return true;
   }
+  return store_slow(addr, value);
+}
+
+template <typename T>
+bool Core::store_slow(uint32_t addr, T value) {
+  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpW, data_privilege())) {
+    trap(kStoreAccess, addr);
+    return false;
+  }
   if (const DmiRegion* r = find_dmi(addr, sizeof(T), true)) {
     fast_ = *r;
-    return store(addr, value);
+    std::memcpy(r->ptr + (addr - r->base), &value, sizeof(T));
+    cycles_ += r->write_cycles;
+    return true;
   }
   uint8_t buf[sizeof(T)];
   std::memcpy(buf, &value, sizeof(T));
@@ -320,6 +336,8 @@ bool Core::fetch_decode(uint32_t pc, Insn& out) {
     return false;
   }
   out = decode(low | (uint32_t{high} << 16));
+  out.cycles = costs_.cycles[static_cast<size_t>(out.op)];
+  if (out.rd == 0) out.rd = kDiscard;
   return true;
 }
 
@@ -534,216 +552,358 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
 
 // ---------------------------------------------------------------- execution
 
+// The interpreter loop. pc, cycles and instret live in locals, and so does the
+// DMI region of the last data access; SPILL() writes them back before any
+// out-of-line call (which may read them, trap, or change the region) and
+// RELOAD() reads them again after it.
 void Core::execute_block() {
-  const uint8_t* cost = costs_.cycles.data();
   const uint32_t code_base = options_.code_base;
   const uint32_t code_size = options_.code_size;
-  while (cycles_ < sync_at_) {
-    const Insn* ip;
-    const uint32_t off = pc_ - code_base;
-    if (off < code_size) {
-      Insn& slot = decode_cache_[off >> 1];
-      if (slot.op == Op::kUndecoded && !fetch_decode(pc_, slot)) continue;
-      ip = &slot;
-    } else {
-      if (!fetch_decode(pc_, scratch_)) continue;
-      ip = &scratch_;
-    }
-    const Insn& in = *ip;
-    if (pmp_checks_ && !pmp_allows(pc_, in.length, kPmpX, priv_)) {
-      trap(kFetchAccess, pc_);
-      continue;
-    }
-    uint32_t* const x = x_;
-    uint32_t next = pc_ + in.length;
-    cycles_ += cost[static_cast<size_t>(in.op)];
-    switch (in.op) {
-      case Op::kLui: x[in.rd] = static_cast<uint32_t>(in.imm); break;
-      case Op::kAuipc: x[in.rd] = pc_ + static_cast<uint32_t>(in.imm); break;
-      case Op::kJal:
-        x[in.rd] = next;
-        next = pc_ + static_cast<uint32_t>(in.imm);
-        break;
-      case Op::kJalr: {
-        uint32_t target = (x[in.rs1] + static_cast<uint32_t>(in.imm)) & ~1u;
-        x[in.rd] = next;
-        next = target;
-        break;
-      }
-#define VTPU_BRANCH(OP, COND)                     \
-  case Op::OP:                                    \
-    if (COND) {                                   \
-      next = pc_ + static_cast<uint32_t>(in.imm); \
-      cycles_ += costs_.taken_branch_penalty;     \
-    }                                             \
-    break;
-        VTPU_BRANCH(kBeq, x[in.rs1] == x[in.rs2])
-        VTPU_BRANCH(kBne, x[in.rs1] != x[in.rs2])
-        VTPU_BRANCH(kBlt, static_cast<int32_t>(x[in.rs1]) < static_cast<int32_t>(x[in.rs2]))
-        VTPU_BRANCH(kBge, static_cast<int32_t>(x[in.rs1]) >= static_cast<int32_t>(x[in.rs2]))
-        VTPU_BRANCH(kBltu, x[in.rs1] < x[in.rs2])
-        VTPU_BRANCH(kBgeu, x[in.rs1] >= x[in.rs2])
+  Insn* const cache = decode_cache_.data();
+  uint32_t* const x = x_;
+  uint32_t pc = pc_;
+  uint64_t cycles = cycles_, instret = instret_;
+  // The fast data region: [base, base + size) is served directly; size 0
+  // when PMP checks are on (then everything takes the checked slow path).
+  uint32_t read_base = 0, write_base = 0;
+  uint64_t read_size = 0, write_size = 0;
+  uint8_t *read_ptr = nullptr, *write_ptr = nullptr;
+  uint32_t read_cycles = 0, write_cycles = 0;
+  auto load_fast_region = [&] {
+    const uint64_t size = uint64_t{fast_.last} - fast_.base + 1;
+    read_base = write_base = fast_.base;
+    read_ptr = write_ptr = fast_.ptr;
+    read_size = (fast_.readable && !pmp_checks_) ? size : 0;
+    write_size = (fast_.writable && !pmp_checks_) ? size : 0;
+    read_cycles = fast_.read_cycles;
+    write_cycles = fast_.write_cycles;
+  };
+  load_fast_region();
+#define SPILL() (pc_ = pc, cycles_ = cycles, instret_ = instret)
+#define RELOAD() (pc = pc_, cycles = cycles_, instret = instret_, load_fast_region())
+  static const void* const kLabels[] = {
+      &&L_kUndecoded, &&L_kIllegal,  &&L_kLui,      &&L_kAuipc,   &&L_kJal,     &&L_kJalr,
+      &&L_kBeq,       &&L_kBne,      &&L_kBlt,      &&L_kBge,     &&L_kBltu,    &&L_kBgeu,
+      &&L_kLb,        &&L_kLh,       &&L_kLw,       &&L_kLbu,     &&L_kLhu,     &&L_kSb,
+      &&L_kSh,        &&L_kSw,       &&L_kAddi,     &&L_kSlti,    &&L_kSltiu,   &&L_kXori,
+      &&L_kOri,       &&L_kAndi,     &&L_kSlli,     &&L_kSrli,    &&L_kSrai,    &&L_kAdd,
+      &&L_kSub,       &&L_kSll,      &&L_kSlt,      &&L_kSltu,    &&L_kXor,     &&L_kSrl,
+      &&L_kSra,       &&L_kOr,       &&L_kAnd,      &&L_kFence,   &&L_kEcall,   &&L_kEbreak,
+      &&L_kMret,      &&L_kWfi,      &&L_kFenceI,   &&L_kCsrrw,   &&L_kCsrrs,   &&L_kCsrrc,
+      &&L_kCsrrwi,    &&L_kCsrrsi,   &&L_kCsrrci,   &&L_kMul,     &&L_kMulh,    &&L_kMulhsu,
+      &&L_kMulhu,     &&L_kDiv,      &&L_kDivu,     &&L_kRem,     &&L_kRemu,    &&L_kLrW,
+      &&L_kScW,       &&L_kAmoswapW, &&L_kAmoaddW,  &&L_kAmoxorW, &&L_kAmoandW, &&L_kAmoorW,
+      &&L_kAmominW,   &&L_kAmomaxW,  &&L_kAmominuW, &&L_kAmomaxuW};
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
+  const Insn* in = nullptr;
+  uint32_t next = 0;
+#define DISPATCH()                                                                 \
+  do {                                                                             \
+    if (cycles >= sync_at_) goto done;                                             \
+    const uint32_t off = pc - code_base;                                           \
+    if (off >= code_size || cache[off >> 1].op == Op::kUndecoded) goto fetch_slow; \
+    in = &cache[off >> 1];                                                         \
+    if (pmp_checks_) goto fetch_checked;                                           \
+    next = pc + in->length;                                                        \
+    cycles += in->cycles;                                                          \
+    goto* kLabels[static_cast<size_t>(in->op)];                                    \
+  } while (0)
+#define NEXT()  \
+  do {          \
+    pc = next;  \
+    ++instret;  \
+    DISPATCH(); \
+  } while (0)
+
+resume:
+  DISPATCH();
+fetch_slow : {
+  SPILL();
+  const uint32_t off = pc - code_base;
+  Insn& slot = off < code_size ? cache[off >> 1] : scratch_;
+  const bool fetched = fetch_decode(pc, slot);
+  RELOAD();
+  if (!fetched) goto resume;
+  in = &slot;
+}
+fetch_checked:
+  if (pmp_checks_ && !pmp_allows(pc, in->length, kPmpX, priv_)) {
+    SPILL();
+    trap(kFetchAccess, pc);
+    RELOAD();
+    goto resume;
+  }
+  next = pc + in->length;
+  cycles += in->cycles;
+  goto* kLabels[static_cast<size_t>(in->op)];
+
+L_kLui:
+  x[in->rd] = static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kAuipc:
+  x[in->rd] = pc + static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kJal:
+  x[in->rd] = next;
+  next = pc + static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kJalr : {
+  uint32_t target = (x[in->rs1] + static_cast<uint32_t>(in->imm)) & ~1u;
+  x[in->rd] = next;
+  next = target;
+  NEXT();
+}
+#define VTPU_BRANCH(OP, COND)                   \
+  L_##OP : if (COND) {                          \
+    next = pc + static_cast<uint32_t>(in->imm); \
+    cycles += costs_.taken_branch_penalty;      \
+  }                                             \
+  NEXT();
+  VTPU_BRANCH(kBeq, x[in->rs1] == x[in->rs2])
+  VTPU_BRANCH(kBne, x[in->rs1] != x[in->rs2])
+  VTPU_BRANCH(kBlt, static_cast<int32_t>(x[in->rs1]) < static_cast<int32_t>(x[in->rs2]))
+  VTPU_BRANCH(kBge, static_cast<int32_t>(x[in->rs1]) >= static_cast<int32_t>(x[in->rs2]))
+  VTPU_BRANCH(kBltu, x[in->rs1] < x[in->rs2])
+  VTPU_BRANCH(kBgeu, x[in->rs1] >= x[in->rs2])
 #undef VTPU_BRANCH
 #define VTPU_LOAD(OP, TYPE)                                            \
-  case Op::OP: {                                                       \
+  L_##OP : {                                                           \
     TYPE v;                                                            \
-    if (!load(x[in.rs1] + static_cast<uint32_t>(in.imm), v)) continue; \
-    x[in.rd] = static_cast<uint32_t>(v);                               \
-    break;                                                             \
+    const uint32_t addr = x[in->rs1] + static_cast<uint32_t>(in->imm); \
+    if (uint64_t{addr - read_base} + sizeof(TYPE) <= read_size) {      \
+      std::memcpy(&v, read_ptr + (addr - read_base), sizeof(TYPE));    \
+      cycles += read_cycles;                                           \
+    } else {                                                           \
+      SPILL();                                                         \
+      const bool ok = load_slow(addr, v);                              \
+      RELOAD();                                                        \
+      if (!ok) goto resume;                                            \
+    }                                                                  \
+    x[in->rd] = static_cast<uint32_t>(v);                              \
+    NEXT();                                                            \
   }
-        VTPU_LOAD(kLb, int8_t)
-        VTPU_LOAD(kLh, int16_t)
-        VTPU_LOAD(kLw, uint32_t)
-        VTPU_LOAD(kLbu, uint8_t)
-        VTPU_LOAD(kLhu, uint16_t)
+  VTPU_LOAD(kLb, int8_t)
+  VTPU_LOAD(kLh, int16_t)
+  VTPU_LOAD(kLw, uint32_t)
+  VTPU_LOAD(kLbu, uint8_t)
+  VTPU_LOAD(kLhu, uint16_t)
 #undef VTPU_LOAD
-      case Op::kSb:
-        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint8_t>(x[in.rs2])))
-          continue;
-        break;
-      case Op::kSh:
-        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), static_cast<uint16_t>(x[in.rs2])))
-          continue;
-        break;
-      case Op::kSw:
-        if (!store(x[in.rs1] + static_cast<uint32_t>(in.imm), x[in.rs2])) continue;
-        break;
-      case Op::kAddi: x[in.rd] = x[in.rs1] + static_cast<uint32_t>(in.imm); break;
-      case Op::kSlti: x[in.rd] = static_cast<int32_t>(x[in.rs1]) < in.imm; break;
-      case Op::kSltiu: x[in.rd] = x[in.rs1] < static_cast<uint32_t>(in.imm); break;
-      case Op::kXori: x[in.rd] = x[in.rs1] ^ static_cast<uint32_t>(in.imm); break;
-      case Op::kOri: x[in.rd] = x[in.rs1] | static_cast<uint32_t>(in.imm); break;
-      case Op::kAndi: x[in.rd] = x[in.rs1] & static_cast<uint32_t>(in.imm); break;
-      case Op::kSlli: x[in.rd] = x[in.rs1] << in.imm; break;
-      case Op::kSrli: x[in.rd] = x[in.rs1] >> in.imm; break;
-      case Op::kSrai:
-        x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> in.imm);
-        break;
-      case Op::kAdd: x[in.rd] = x[in.rs1] + x[in.rs2]; break;
-      case Op::kSub: x[in.rd] = x[in.rs1] - x[in.rs2]; break;
-      case Op::kSll: x[in.rd] = x[in.rs1] << (x[in.rs2] & 31); break;
-      case Op::kSlt:
-        x[in.rd] = static_cast<int32_t>(x[in.rs1]) < static_cast<int32_t>(x[in.rs2]);
-        break;
-      case Op::kSltu: x[in.rd] = x[in.rs1] < x[in.rs2]; break;
-      case Op::kXor: x[in.rd] = x[in.rs1] ^ x[in.rs2]; break;
-      case Op::kSrl: x[in.rd] = x[in.rs1] >> (x[in.rs2] & 31); break;
-      case Op::kSra:
-        x[in.rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in.rs1]) >> (x[in.rs2] & 31));
-        break;
-      case Op::kOr: x[in.rd] = x[in.rs1] | x[in.rs2]; break;
-      case Op::kAnd: x[in.rd] = x[in.rs1] & x[in.rs2]; break;
-      case Op::kMul: x[in.rd] = x[in.rs1] * x[in.rs2]; break;
-      case Op::kMulh:
-        x[in.rd] = static_cast<uint32_t>(
-            (int64_t{static_cast<int32_t>(x[in.rs1])} * int64_t{static_cast<int32_t>(x[in.rs2])}) >>
-            32);
-        break;
-      case Op::kMulhsu:
-        x[in.rd] = static_cast<uint32_t>(
-            (int64_t{static_cast<int32_t>(x[in.rs1])} * static_cast<int64_t>(x[in.rs2])) >> 32);
-        break;
-      case Op::kMulhu:
-        x[in.rd] = static_cast<uint32_t>((uint64_t{x[in.rs1]} * x[in.rs2]) >> 32);
-        break;
-      case Op::kDiv: {
-        int32_t a = static_cast<int32_t>(x[in.rs1]), b = static_cast<int32_t>(x[in.rs2]);
-        x[in.rd] = b == 0                        ? ~0u
-                   : (a == INT32_MIN && b == -1) ? x[in.rs1]
-                                                 : static_cast<uint32_t>(a / b);
-        break;
-      }
-      case Op::kDivu: x[in.rd] = x[in.rs2] == 0 ? ~0u : x[in.rs1] / x[in.rs2]; break;
-      case Op::kRem: {
-        int32_t a = static_cast<int32_t>(x[in.rs1]), b = static_cast<int32_t>(x[in.rs2]);
-        x[in.rd] = b == 0                        ? x[in.rs1]
-                   : (a == INT32_MIN && b == -1) ? 0
-                                                 : static_cast<uint32_t>(a % b);
-        break;
-      }
-      case Op::kRemu: x[in.rd] = x[in.rs2] == 0 ? x[in.rs1] : x[in.rs1] % x[in.rs2]; break;
-      case Op::kFence: break;
-      case Op::kFenceI:
-        flush_decode_cache();
-        sync_at_ = 0;
-        break;
-      case Op::kEcall: trap(priv_ == 3 ? kEcallM : kEcallU, 0); continue;
-      case Op::kEbreak: trap(kBreakpoint, pc_); continue;
-      case Op::kMret: {
-        if (priv_ != 3) {
-          trap(kIllegalInstruction, 0x30200073u);
-          continue;
-        }
-        uint32_t mpp = (mstatus_ & kMstatusMpp) >> 11;
-        priv_ = mpp;
-        mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpp)) |
-                   ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie;
-        if (mpp != 3) mstatus_ &= ~kMstatusMprv;
-        update_pmp_checks();
-        next = mepc_;
-        sync_at_ = 0;  // interrupts may be enabled now
-        break;
-      }
-      case Op::kWfi:
-        if (priv_ == 0) {  // no bounded wait in U-mode: always illegal (TW or not)
-          trap(kIllegalInstruction, 0x10500073u);
-          continue;
-        }
-        in_wfi_ = true;
-        sync_at_ = 0;
-        break;
-      case Op::kCsrrw:
-      case Op::kCsrrs:
-      case Op::kCsrrc:
-      case Op::kCsrrwi:
-      case Op::kCsrrsi:
-      case Op::kCsrrci: {
-        const uint32_t csr = static_cast<uint32_t>(in.imm);
-        const bool immediate = in.op == Op::kCsrrwi || in.op == Op::kCsrrsi || in.op == Op::kCsrrci;
-        const bool swap = in.op == Op::kCsrrw || in.op == Op::kCsrrwi;
-        const uint32_t src = immediate ? in.rs1 : x[in.rs1];
-        const bool writes = swap || in.rs1 != 0;
-        uint32_t old = 0;
-        bool ok = ((csr >> 8) & 3) <= priv_;
-        if (ok && !(swap && in.rd == 0)) ok = csr_read(csr, old);
-        if (ok && writes) {
-          uint32_t value = swap                                            ? src
-                           : (in.op == Op::kCsrrs || in.op == Op::kCsrrsi) ? old | src
-                                                                           : old & ~src;
-          ok = csr_write(csr, value);
-        }
-        if (!ok) {
-          uint32_t bits = 0;
-          debug_access(false, pc_, reinterpret_cast<uint8_t*>(&bits), 4);
-          trap(kIllegalInstruction, bits);
-          continue;
-        }
-        x[in.rd] = old;
-        sync_at_ = 0;  // mstatus, mie, counters: let run() re-check interrupts
-        break;
-      }
-      case Op::kLrW:
-      case Op::kScW:
-      case Op::kAmoswapW:
-      case Op::kAmoaddW:
-      case Op::kAmoxorW:
-      case Op::kAmoandW:
-      case Op::kAmoorW:
-      case Op::kAmominW:
-      case Op::kAmomaxW:
-      case Op::kAmominuW:
-      case Op::kAmomaxuW:
-        if (!amo(in)) continue;
-        break;
-      case Op::kIllegal: trap(kIllegalInstruction, static_cast<uint32_t>(in.imm)); continue;
-      case Op::kUndecoded:
-      case Op::kCount: continue;
-    }
-    x[0] = 0;
-    pc_ = next;
-    ++instret_;
-    trapped_to_vector_ = false;
+#define VTPU_STORE(OP, TYPE)                                           \
+  L_##OP : {                                                           \
+    const TYPE v = static_cast<TYPE>(x[in->rs2]);                      \
+    const uint32_t addr = x[in->rs1] + static_cast<uint32_t>(in->imm); \
+    if (uint64_t{addr - write_base} + sizeof(TYPE) <= write_size) {    \
+      std::memcpy(write_ptr + (addr - write_base), &v, sizeof(TYPE));  \
+      cycles += write_cycles;                                          \
+    } else {                                                           \
+      SPILL();                                                         \
+      const bool ok = store_slow(addr, v);                             \
+      RELOAD();                                                        \
+      if (!ok) goto resume;                                            \
+    }                                                                  \
+    NEXT();                                                            \
   }
+  VTPU_STORE(kSb, uint8_t)
+  VTPU_STORE(kSh, uint16_t)
+  VTPU_STORE(kSw, uint32_t)
+#undef VTPU_STORE
+L_kAddi:
+  x[in->rd] = x[in->rs1] + static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kSlti:
+  x[in->rd] = static_cast<int32_t>(x[in->rs1]) < in->imm;
+  NEXT();
+L_kSltiu:
+  x[in->rd] = x[in->rs1] < static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kXori:
+  x[in->rd] = x[in->rs1] ^ static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kOri:
+  x[in->rd] = x[in->rs1] | static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kAndi:
+  x[in->rd] = x[in->rs1] & static_cast<uint32_t>(in->imm);
+  NEXT();
+L_kSlli:
+  x[in->rd] = x[in->rs1] << in->imm;
+  NEXT();
+L_kSrli:
+  x[in->rd] = x[in->rs1] >> in->imm;
+  NEXT();
+L_kSrai:
+  x[in->rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in->rs1]) >> in->imm);
+  NEXT();
+L_kAdd:
+  x[in->rd] = x[in->rs1] + x[in->rs2];
+  NEXT();
+L_kSub:
+  x[in->rd] = x[in->rs1] - x[in->rs2];
+  NEXT();
+L_kSll:
+  x[in->rd] = x[in->rs1] << (x[in->rs2] & 31);
+  NEXT();
+L_kSlt:
+  x[in->rd] = static_cast<int32_t>(x[in->rs1]) < static_cast<int32_t>(x[in->rs2]);
+  NEXT();
+L_kSltu:
+  x[in->rd] = x[in->rs1] < x[in->rs2];
+  NEXT();
+L_kXor:
+  x[in->rd] = x[in->rs1] ^ x[in->rs2];
+  NEXT();
+L_kSrl:
+  x[in->rd] = x[in->rs1] >> (x[in->rs2] & 31);
+  NEXT();
+L_kSra:
+  x[in->rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in->rs1]) >> (x[in->rs2] & 31));
+  NEXT();
+L_kOr:
+  x[in->rd] = x[in->rs1] | x[in->rs2];
+  NEXT();
+L_kAnd:
+  x[in->rd] = x[in->rs1] & x[in->rs2];
+  NEXT();
+L_kMul:
+  x[in->rd] = x[in->rs1] * x[in->rs2];
+  NEXT();
+L_kMulh:
+  x[in->rd] = static_cast<uint32_t>(
+      (int64_t{static_cast<int32_t>(x[in->rs1])} * int64_t{static_cast<int32_t>(x[in->rs2])}) >>
+      32);
+  NEXT();
+L_kMulhsu:
+  x[in->rd] = static_cast<uint32_t>(
+      (int64_t{static_cast<int32_t>(x[in->rs1])} * static_cast<int64_t>(x[in->rs2])) >> 32);
+  NEXT();
+L_kMulhu:
+  x[in->rd] = static_cast<uint32_t>((uint64_t{x[in->rs1]} * x[in->rs2]) >> 32);
+  NEXT();
+L_kDiv : {
+  int32_t a = static_cast<int32_t>(x[in->rs1]), b = static_cast<int32_t>(x[in->rs2]);
+  x[in->rd] = b == 0                        ? ~0u
+              : (a == INT32_MIN && b == -1) ? x[in->rs1]
+                                            : static_cast<uint32_t>(a / b);
+  NEXT();
+}
+L_kDivu:
+  x[in->rd] = x[in->rs2] == 0 ? ~0u : x[in->rs1] / x[in->rs2];
+  NEXT();
+L_kRem : {
+  int32_t a = static_cast<int32_t>(x[in->rs1]), b = static_cast<int32_t>(x[in->rs2]);
+  x[in->rd] = b == 0 ? x[in->rs1] : (a == INT32_MIN && b == -1) ? 0 : static_cast<uint32_t>(a % b);
+  NEXT();
+}
+L_kRemu:
+  x[in->rd] = x[in->rs2] == 0 ? x[in->rs1] : x[in->rs1] % x[in->rs2];
+  NEXT();
+L_kFence:
+  NEXT();
+L_kFenceI:
+  flush_decode_cache();
+  sync_at_ = 0;
+  NEXT();
+L_kEcall:
+  SPILL();
+  trap(priv_ == 3 ? kEcallM : kEcallU, 0);
+  RELOAD();
+  goto resume;
+L_kEbreak:
+  SPILL();
+  trap(kBreakpoint, pc);
+  RELOAD();
+  goto resume;
+L_kMret : {
+  if (priv_ != 3) {
+    SPILL();
+    trap(kIllegalInstruction, 0x30200073u);
+    RELOAD();
+    goto resume;
+  }
+  uint32_t mpp = (mstatus_ & kMstatusMpp) >> 11;
+  priv_ = mpp;
+  mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpp)) |
+             ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie;
+  if (mpp != 3) mstatus_ &= ~kMstatusMprv;
+  update_pmp_checks();
+  next = mepc_;
+  sync_at_ = 0;  // interrupts may be enabled now
+  NEXT();
+}
+L_kWfi:
+  if (priv_ == 0) {  // no bounded wait in U-mode: always illegal (TW or not)
+    SPILL();
+    trap(kIllegalInstruction, 0x10500073u);
+    RELOAD();
+    goto resume;
+  }
+  in_wfi_ = true;
+  sync_at_ = 0;
+  NEXT();
+L_kCsrrw:
+L_kCsrrs:
+L_kCsrrc:
+L_kCsrrwi:
+L_kCsrrsi:
+L_kCsrrci : {
+  SPILL();  // counters, mtime and traps read the members
+  const uint32_t csr = static_cast<uint32_t>(in->imm);
+  const bool immediate = in->op == Op::kCsrrwi || in->op == Op::kCsrrsi || in->op == Op::kCsrrci;
+  const bool swap = in->op == Op::kCsrrw || in->op == Op::kCsrrwi;
+  const uint32_t src = immediate ? in->rs1 : x[in->rs1];
+  const bool writes = swap || in->rs1 != 0;
+  uint32_t old = 0;
+  bool ok = ((csr >> 8) & 3) <= priv_;
+  if (ok && !(swap && in->rd == kDiscard)) ok = csr_read(csr, old);
+  if (ok && writes) {
+    uint32_t value = swap                                              ? src
+                     : (in->op == Op::kCsrrs || in->op == Op::kCsrrsi) ? old | src
+                                                                       : old & ~src;
+    ok = csr_write(csr, value);
+  }
+  if (!ok) {
+    uint32_t bits = 0;
+    debug_access(false, pc, reinterpret_cast<uint8_t*>(&bits), 4);
+    trap(kIllegalInstruction, bits);
+    RELOAD();
+    goto resume;
+  }
+  RELOAD();
+  x[in->rd] = old;
+  sync_at_ = 0;  // mstatus, mie, counters: let run() re-check interrupts
+  NEXT();
+}
+L_kLrW:
+L_kScW:
+L_kAmoswapW:
+L_kAmoaddW:
+L_kAmoxorW:
+L_kAmoandW:
+L_kAmoorW:
+L_kAmominW:
+L_kAmomaxW:
+L_kAmominuW:
+L_kAmomaxuW : {
+  SPILL();
+  const bool ok = amo(*in);
+  RELOAD();
+  if (!ok) goto resume;
+  NEXT();
+}
+L_kIllegal:
+  SPILL();
+  trap(kIllegalInstruction, static_cast<uint32_t>(in->imm));
+  RELOAD();
+  goto resume;
+L_kUndecoded:
+  goto resume;
+
+done:
+  SPILL();
+#undef SPILL
+#undef RELOAD
+#undef DISPATCH
+#undef NEXT
 }
 
 }  // namespace vtpu::core

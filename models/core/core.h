@@ -90,10 +90,16 @@ class Core : public sc_core::sc_module {
 
   bool fetch16(uint32_t addr, uint16_t& bits);
   bool fetch_decode(uint32_t pc, Insn& out);
+  // Data access: the inline fast path serves the last DMI region hit; the
+  // rest (other regions, the bus, PMP, faults) is out of line.
   template <typename T>
-  bool load(uint32_t addr, T& value);
+  inline bool load(uint32_t addr, T& value);
   template <typename T>
-  bool store(uint32_t addr, T value);
+  inline bool store(uint32_t addr, T value);
+  template <typename T>
+  bool load_slow(uint32_t addr, T& value);
+  template <typename T>
+  bool store_slow(uint32_t addr, T value);
   bool bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned length);
   const DmiRegion* find_dmi(uint32_t addr, unsigned length, bool write);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
@@ -116,8 +122,10 @@ class Core : public sc_core::sc_module {
   CostTable costs_ = CostTable::standard();
   tlm_utils::tlm_quantumkeeper quantum_keeper_;
 
-  // Architectural state.
-  uint32_t x_[32] = {};
+  // Architectural state. Writes to x0 are decoded as writes to x_[32], so x_[0]
+  // stays zero without a store per instruction.
+  static constexpr uint8_t kDiscard = 32;
+  uint32_t x_[33] = {};
   uint32_t pc_ = 0;
   uint32_t priv_ = 3;  // 3 = machine, 0 = user
   uint32_t mstatus_ = 0, mie_ = 0, mip_ = 0, mtvec_ = 0, mscratch_ = 0, mepc_ = 0;
@@ -138,8 +146,8 @@ class Core : public sc_core::sc_module {
   bool need_sync_ = false;      // an MMIO access happened: sync before going on
   bool in_wfi_ = false;
   bool stopped_ = false;
-  bool trapped_to_vector_ = false;  // last event was a trap entry, nothing retired since
-  std::vector<Insn> decode_cache_;  // one slot per halfword of [code_base, +code_size)
+  uint64_t trap_entry_instret_ = ~uint64_t{0};  // instret_ at the last trap entry
+  std::vector<Insn> decode_cache_;              // one slot per halfword of [code_base, +code_size)
   std::vector<DmiRegion> dmi_;
   DmiRegion fast_;  // the region of the last DMI hit, checked first
   Insn scratch_;

@@ -92,6 +92,7 @@ struct Insn {
   uint8_t rd = 0, rs1 = 0, rs2 = 0;
   int32_t imm = 0;
   uint8_t length = 4;  // 2 for a compressed instruction
+  uint8_t cycles = 0;  // filled by the core from its cost table
 };
 
 // Decodes the instruction whose low bits are in `bits` (a 16-bit instruction
