@@ -569,7 +569,13 @@ void Core::execute_block() {
   uint64_t read_size = 0, write_size = 0;
   uint8_t *read_ptr = nullptr, *write_ptr = nullptr;
   uint32_t read_cycles = 0, write_cycles = 0;
-  auto load_fast_region = [&] {
+  // Fetches below fetch_size (relative to code_base) dispatch straight from
+  // the decode cache; 0 when PMP checks are on. limit mirrors sync_at_.
+  uint32_t fetch_size = 0;
+  uint64_t limit = 0;
+  auto reload_locals = [&] {
+    fetch_size = pmp_checks_ ? 0 : code_size;
+    limit = sync_at_;
     const uint64_t size = uint64_t{fast_.last} - fast_.base + 1;
     read_base = write_base = fast_.base;
     read_ptr = write_ptr = fast_.ptr;
@@ -578,9 +584,9 @@ void Core::execute_block() {
     read_cycles = fast_.read_cycles;
     write_cycles = fast_.write_cycles;
   };
-  load_fast_region();
+  reload_locals();
 #define SPILL() (pc_ = pc, cycles_ = cycles, instret_ = instret)
-#define RELOAD() (pc = pc_, cycles = cycles_, instret = instret_, load_fast_region())
+#define RELOAD() (pc = pc_, cycles = cycles_, instret = instret_, reload_locals())
   static const void* const kLabels[] = {
       &&L_kUndecoded, &&L_kIllegal,  &&L_kLui,      &&L_kAuipc,   &&L_kJal,     &&L_kJalr,
       &&L_kBeq,       &&L_kBne,      &&L_kBlt,      &&L_kBge,     &&L_kBltu,    &&L_kBgeu,
@@ -597,16 +603,15 @@ void Core::execute_block() {
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
   const Insn* in = nullptr;
   uint32_t next = 0;
-#define DISPATCH()                                                                 \
-  do {                                                                             \
-    if (cycles >= sync_at_) goto done;                                             \
-    const uint32_t off = pc - code_base;                                           \
-    if (off >= code_size || cache[off >> 1].op == Op::kUndecoded) goto fetch_slow; \
-    in = &cache[off >> 1];                                                         \
-    if (pmp_checks_) goto fetch_checked;                                           \
-    next = pc + in->length;                                                        \
-    cycles += in->cycles;                                                          \
-    goto* kLabels[static_cast<size_t>(in->op)];                                    \
+#define DISPATCH()                                                          \
+  do {                                                                      \
+    if (cycles >= limit) goto done;                                         \
+    const uint32_t off = pc - code_base;                                    \
+    if (off >= fetch_size) goto fetch_slow;                                 \
+    in = &cache[off >> 1]; /* an undecoded slot dispatches to fetch_slow */ \
+    next = pc + in->length;                                                 \
+    cycles += in->cycles;                                                   \
+    goto* kLabels[static_cast<size_t>(in->op)];                             \
   } while (0)
 #define NEXT()  \
   do {          \
@@ -618,15 +623,16 @@ void Core::execute_block() {
 resume:
   DISPATCH();
 fetch_slow : {
-  SPILL();
   const uint32_t off = pc - code_base;
   Insn& slot = off < code_size ? cache[off >> 1] : scratch_;
-  const bool fetched = fetch_decode(pc, slot);
-  RELOAD();
-  if (!fetched) goto resume;
+  if (&slot == &scratch_ || slot.op == Op::kUndecoded) {
+    SPILL();
+    const bool fetched = fetch_decode(pc, slot);
+    RELOAD();
+    if (!fetched) goto resume;
+  }
   in = &slot;
 }
-fetch_checked:
   if (pmp_checks_ && !pmp_allows(pc, in->length, kPmpX, priv_)) {
     SPILL();
     trap(kFetchAccess, pc);
@@ -801,7 +807,7 @@ L_kFence:
   NEXT();
 L_kFenceI:
   flush_decode_cache();
-  sync_at_ = 0;
+  sync_at_ = limit = 0;
   NEXT();
 L_kEcall:
   SPILL();
@@ -827,7 +833,7 @@ L_kMret : {
   if (mpp != 3) mstatus_ &= ~kMstatusMprv;
   update_pmp_checks();
   next = mepc_;
-  sync_at_ = 0;  // interrupts may be enabled now
+  sync_at_ = limit = 0;  // interrupts may be enabled now
   NEXT();
 }
 L_kWfi:
@@ -838,7 +844,7 @@ L_kWfi:
     goto resume;
   }
   in_wfi_ = true;
-  sync_at_ = 0;
+  sync_at_ = limit = 0;
   NEXT();
 L_kCsrrw:
 L_kCsrrs:
@@ -870,7 +876,7 @@ L_kCsrrci : {
   }
   RELOAD();
   x[in->rd] = old;
-  sync_at_ = 0;  // mstatus, mie, counters: let run() re-check interrupts
+  sync_at_ = limit = 0;  // mstatus, mie, counters: let run() re-check interrupts
   NEXT();
 }
 L_kLrW:
@@ -896,7 +902,7 @@ L_kIllegal:
   RELOAD();
   goto resume;
 L_kUndecoded:
-  goto resume;
+  goto fetch_slow;
 
 done:
   SPILL();
