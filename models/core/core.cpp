@@ -52,7 +52,7 @@ Core::Core(sc_core::sc_module_name name, const Options& options, StopHandler on_
       meip("meip"),
       options_(options),
       on_stop_(std::move(on_stop)),
-      decode_cache_(options.code_size / 2) {
+      decode_cache_(options.code_size / 2 + 2) {
   socket.register_invalidate_direct_mem_ptr(this, &Core::invalidate_direct_mem_ptr);
   SC_HAS_PROCESS(Core);
   SC_THREAD(run);
@@ -572,8 +572,10 @@ void Core::execute_block() {
   // Fetches below fetch_size (relative to code_base) dispatch straight from
   // the decode cache; 0 when PMP checks are on. limit mirrors sync_at_.
   uint32_t fetch_size = 0;
+  bool pmp_fetch = false;
   uint64_t limit = 0;
   auto reload_locals = [&] {
+    pmp_fetch = pmp_checks_;
     fetch_size = pmp_checks_ ? 0 : code_size;
     limit = sync_at_;
     const uint64_t size = uint64_t{fast_.last} - fast_.base + 1;
@@ -587,33 +589,112 @@ void Core::execute_block() {
   reload_locals();
 #define SPILL() (pc_ = pc, cycles_ = cycles, instret_ = instret)
 #define RELOAD() (pc = pc_, cycles = cycles_, instret = instret_, reload_locals())
-  static const void* const kLabels[] = {
-      &&L_kUndecoded, &&L_kIllegal,  &&L_kLui,      &&L_kAuipc,   &&L_kJal,     &&L_kJalr,
-      &&L_kBeq,       &&L_kBne,      &&L_kBlt,      &&L_kBge,     &&L_kBltu,    &&L_kBgeu,
-      &&L_kLb,        &&L_kLh,       &&L_kLw,       &&L_kLbu,     &&L_kLhu,     &&L_kSb,
-      &&L_kSh,        &&L_kSw,       &&L_kAddi,     &&L_kSlti,    &&L_kSltiu,   &&L_kXori,
-      &&L_kOri,       &&L_kAndi,     &&L_kSlli,     &&L_kSrli,    &&L_kSrai,    &&L_kAdd,
-      &&L_kSub,       &&L_kSll,      &&L_kSlt,      &&L_kSltu,    &&L_kXor,     &&L_kSrl,
-      &&L_kSra,       &&L_kOr,       &&L_kAnd,      &&L_kFence,   &&L_kEcall,   &&L_kEbreak,
-      &&L_kMret,      &&L_kWfi,      &&L_kFenceI,   &&L_kCsrrw,   &&L_kCsrrs,   &&L_kCsrrc,
-      &&L_kCsrrwi,    &&L_kCsrrsi,   &&L_kCsrrci,   &&L_kMul,     &&L_kMulh,    &&L_kMulhsu,
-      &&L_kMulhu,     &&L_kDiv,      &&L_kDivu,     &&L_kRem,     &&L_kRemu,    &&L_kLrW,
-      &&L_kScW,       &&L_kAmoswapW, &&L_kAmoaddW,  &&L_kAmoxorW, &&L_kAmoandW, &&L_kAmoorW,
-      &&L_kAmominW,   &&L_kAmomaxW,  &&L_kAmominuW, &&L_kAmomaxuW};
-  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
+  // Handler addresses as offsets from fetch_slow (an undecoded slot's 0).
+  char* const base = static_cast<char*>(&&fetch_slow);
+  const int kHandlers[] = {static_cast<int>(static_cast<char*>(&&L_kUndecoded) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kIllegal) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kLui) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAuipc) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kJal) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kJalr) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kBeq) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kBne) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kBlt) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kBge) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kBltu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kBgeu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kLb) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kLh) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kLw) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kLbu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kLhu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSb) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSh) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSw) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAddi) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSlti) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSltiu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kXori) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kOri) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAndi) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSlli) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSrli) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSrai) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAdd) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSub) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSll) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSlt) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSltu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kXor) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSrl) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kSra) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kOr) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAnd) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kFence) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kEcall) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kEbreak) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kMret) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kWfi) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kFenceI) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kCsrrw) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kCsrrs) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kCsrrc) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kCsrrwi) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kCsrrsi) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kCsrrci) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kMul) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kMulh) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kMulhsu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kMulhu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kDiv) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kDivu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kRem) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kRemu) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kLrW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kScW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmoswapW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmoaddW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmoxorW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmoandW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmoorW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmominW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmomaxW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmominuW) - base),
+                           static_cast<int>(static_cast<char*>(&&L_kAmomaxuW) - base)};
+  static_assert(sizeof(kHandlers) / sizeof(kHandlers[0]) == static_cast<size_t>(Op::kCount));
   const Insn* in = nullptr;
   uint32_t next = 0;
-#define DISPATCH()                                                          \
-  do {                                                                      \
-    if (cycles >= limit) goto done;                                         \
-    const uint32_t off = pc - code_base;                                    \
-    if (off >= fetch_size) goto fetch_slow;                                 \
-    in = &cache[off >> 1]; /* an undecoded slot dispatches to fetch_slow */ \
-    next = pc + in->length;                                                 \
-    cycles += in->cycles;                                                   \
-    goto* kLabels[static_cast<size_t>(in->op)];                             \
+// Dispatch to the handler of `in`, unless the block must end.
+#define DISPATCH_IN()               \
+  do {                              \
+    if (cycles >= limit) goto done; \
+    if (pmp_fetch) goto fetch_slow; \
+    next = pc + in->length;         \
+    cycles += in->cycles;           \
+    goto*(base + in->handler);      \
   } while (0)
-#define NEXT()  \
+// Dispatch to the instruction at pc (after a jump, a trap, a slow path).
+#define DISPATCH()                          \
+  do {                                      \
+    if (cycles >= limit) goto done;         \
+    const uint32_t off = pc - code_base;    \
+    if (off >= fetch_size) goto fetch_slow; \
+    in = &cache[off >> 1];                  \
+    next = pc + in->length;                 \
+    cycles += in->cycles;                   \
+    goto*(base + in->handler);              \
+  } while (0)
+// Retire and go on with the next instruction in memory: its decode slot
+// follows this one's (the cache is indexed by halfword).
+#define NEXT()             \
+  do {                     \
+    pc = next;             \
+    ++instret;             \
+    in += in->length >> 1; \
+    DISPATCH_IN();         \
+  } while (0)
+// Retire and continue at `next` (jumps, taken branches, mret).
+#define JUMP()  \
   do {          \
     pc = next;  \
     ++instret;  \
@@ -624,12 +705,13 @@ resume:
   DISPATCH();
 fetch_slow : {
   const uint32_t off = pc - code_base;
-  Insn& slot = off < code_size ? cache[off >> 1] : scratch_;
-  if (&slot == &scratch_ || slot.op == Op::kUndecoded) {
+  Insn& slot = off < code_size ? cache[off >> 1] : scratch_[0];
+  if (&slot == &scratch_[0] || slot.handler == 0) {
     SPILL();
     const bool fetched = fetch_decode(pc, slot);
     RELOAD();
     if (!fetched) goto resume;
+    slot.handler = kHandlers[static_cast<size_t>(slot.op)];
   }
   in = &slot;
 }
@@ -641,7 +723,7 @@ fetch_slow : {
   }
   next = pc + in->length;
   cycles += in->cycles;
-  goto* kLabels[static_cast<size_t>(in->op)];
+  goto*(base + in->handler);
 
 L_kLui:
   x[in->rd] = static_cast<uint32_t>(in->imm);
@@ -652,17 +734,18 @@ L_kAuipc:
 L_kJal:
   x[in->rd] = next;
   next = pc + static_cast<uint32_t>(in->imm);
-  NEXT();
+  JUMP();
 L_kJalr : {
   uint32_t target = (x[in->rs1] + static_cast<uint32_t>(in->imm)) & ~1u;
   x[in->rd] = next;
   next = target;
-  NEXT();
+  JUMP();
 }
 #define VTPU_BRANCH(OP, COND)                   \
   L_##OP : if (COND) {                          \
     next = pc + static_cast<uint32_t>(in->imm); \
     cycles += costs_.taken_branch_penalty;      \
+    JUMP();                                     \
   }                                             \
   NEXT();
   VTPU_BRANCH(kBeq, x[in->rs1] == x[in->rs2])
@@ -834,7 +917,7 @@ L_kMret : {
   update_pmp_checks();
   next = mepc_;
   sync_at_ = limit = 0;  // interrupts may be enabled now
-  NEXT();
+  JUMP();
 }
 L_kWfi:
   if (priv_ == 0) {  // no bounded wait in U-mode: always illegal (TW or not)
@@ -909,6 +992,8 @@ done:
 #undef SPILL
 #undef RELOAD
 #undef DISPATCH
+#undef DISPATCH_IN
+#undef JUMP
 #undef NEXT
 }
 

@@ -147,10 +147,12 @@ class Core : public sc_core::sc_module {
   bool in_wfi_ = false;
   bool stopped_ = false;
   uint64_t trap_entry_instret_ = ~uint64_t{0};  // instret_ at the last trap entry
-  std::vector<Insn> decode_cache_;              // one slot per halfword of [code_base, +code_size)
+  // One slot per halfword of [code_base, +code_size), plus two undecoded
+  // sentinels so that stepping past the last instruction lands on a slot.
+  std::vector<Insn> decode_cache_;
   std::vector<DmiRegion> dmi_;
-  DmiRegion fast_;  // the region of the last DMI hit, checked first
-  Insn scratch_;
+  DmiRegion fast_;   // the region of the last DMI hit, checked first
+  Insn scratch_[3];  // code outside the cache: [0], and two sentinels
 };
 
 }  // namespace vtpu::core

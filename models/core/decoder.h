@@ -91,8 +91,9 @@ struct Insn {
   Op op = Op::kUndecoded;
   uint8_t rd = 0, rs1 = 0, rs2 = 0;
   int32_t imm = 0;
-  uint8_t length = 4;  // 2 for a compressed instruction
-  uint8_t cycles = 0;  // filled by the core from its cost table
+  uint8_t length = 4;   // 2 for a compressed instruction
+  uint8_t cycles = 0;   // filled by the core from its cost table
+  int32_t handler = 0;  // filled by the core's interpreter; 0: not decoded yet
 };
 
 // Decodes the instruction whose low bits are in `bits` (a 16-bit instruction
