@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <type_traits>
 
 namespace vtpu::core {
@@ -51,8 +52,9 @@ Core::Core(sc_core::sc_module_name name, const Options& options, StopHandler on_
       msip("msip"),
       meip("meip"),
       options_(options),
-      on_stop_(std::move(on_stop)),
-      decode_cache_(options.code_size / 2 + 2) {
+      on_stop_(std::move(on_stop)) {
+  decode_cache_.reset(static_cast<Insn*>(std::calloc(options.code_size / 2 + 2, sizeof(Insn))));
+  if (!decode_cache_) throw std::bad_alloc();
   socket.register_invalidate_direct_mem_ptr(this, &Core::invalidate_direct_mem_ptr);
   SC_HAS_PROCESS(Core);
   SC_THREAD(run);
@@ -307,7 +309,10 @@ unsigned Core::debug_access(bool write, uint32_t addr, uint8_t* data, unsigned l
 }
 
 void Core::flush_decode_cache() {
-  std::fill(decode_cache_.begin(), decode_cache_.end(), Insn{});
+  if (decoded_first_ > decoded_last_) return;
+  std::fill(&decode_cache_[decoded_first_], &decode_cache_[decoded_last_] + 1, Insn{});
+  decoded_first_ = ~0u;
+  decoded_last_ = 0;
 }
 
 // Instruction fetch: no latency beyond the cost table (a tightly coupled
@@ -559,7 +564,7 @@ bool Core::csr_write(uint32_t csr, uint32_t value) {
 void Core::execute_block() {
   const uint32_t code_base = options_.code_base;
   const uint32_t code_size = options_.code_size;
-  Insn* const cache = decode_cache_.data();
+  Insn* const cache = decode_cache_.get();
   uint32_t* const x = x_;
   uint32_t pc = pc_;
   uint64_t cycles = cycles_, instret = instret_;
@@ -712,6 +717,10 @@ fetch_slow : {
     RELOAD();
     if (!fetched) goto resume;
     slot.handler = kHandlers[static_cast<size_t>(slot.op)];
+    if (off < code_size) {
+      decoded_first_ = std::min(decoded_first_, off >> 1);
+      decoded_last_ = std::max(decoded_last_, off >> 1);
+    }
   }
   in = &slot;
 }

@@ -12,7 +12,9 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <memory>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -149,7 +151,9 @@ class Core : public sc_core::sc_module {
   uint64_t trap_entry_instret_ = ~uint64_t{0};  // instret_ at the last trap entry
   // One slot per halfword of [code_base, +code_size), plus two undecoded
   // sentinels so that stepping past the last instruction lands on a slot.
-  std::vector<Insn> decode_cache_;
+  // Zeroed memory from calloc: pages are only touched when code runs there.
+  std::unique_ptr<Insn[], void (*)(void*)> decode_cache_{nullptr, std::free};
+  uint32_t decoded_first_ = ~0u, decoded_last_ = 0;  // slot range to clear on a flush
   std::vector<DmiRegion> dmi_;
   DmiRegion fast_;   // the region of the last DMI hit, checked first
   Insn scratch_[3];  // code outside the cache: [0], and two sentinels

@@ -87,11 +87,12 @@ enum class Op : uint8_t {
   kCount
 };
 
+// All-zero is the undecoded state, so a zeroed cache needs no initialisation.
 struct Insn {
   Op op = Op::kUndecoded;
   uint8_t rd = 0, rs1 = 0, rs2 = 0;
   int32_t imm = 0;
-  uint8_t length = 4;   // 2 for a compressed instruction
+  uint8_t length = 0;   // 4, or 2 for a compressed instruction; 0 until decoded
   uint8_t cycles = 0;   // filled by the core from its cost table
   int32_t handler = 0;  // filled by the core's interpreter; 0: not decoded yet
 };
