@@ -580,9 +580,11 @@ void Core::execute_block() {
   bool pmp_fetch = false;
   uint64_t limit = 0;
   auto reload_locals = [&] {
+    // With PMP checks on, every dispatch ends at `done`, which sends the
+    // next fetch through the checked path: the fast path tests nothing.
     pmp_fetch = pmp_checks_;
     fetch_size = pmp_checks_ ? 0 : code_size;
-    limit = sync_at_;
+    limit = pmp_checks_ ? 0 : sync_at_;
     const uint64_t size = uint64_t{fast_.last} - fast_.base + 1;
     read_base = write_base = fast_.base;
     read_ptr = write_ptr = fast_.ptr;
@@ -596,76 +598,147 @@ void Core::execute_block() {
 #define RELOAD() (pc = pc_, cycles = cycles_, instret = instret_, reload_locals())
   // Handler addresses as offsets from fetch_slow (an undecoded slot's 0).
   char* const base = static_cast<char*>(&&fetch_slow);
-  const int kHandlers[] = {static_cast<int>(static_cast<char*>(&&L_kUndecoded) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kIllegal) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kLui) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAuipc) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kJal) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kJalr) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kBeq) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kBne) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kBlt) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kBge) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kBltu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kBgeu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kLb) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kLh) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kLw) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kLbu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kLhu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSb) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSh) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSw) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAddi) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSlti) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSltiu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kXori) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kOri) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAndi) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSlli) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSrli) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSrai) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAdd) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSub) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSll) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSlt) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSltu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kXor) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSrl) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kSra) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kOr) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAnd) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kFence) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kEcall) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kEbreak) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kMret) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kWfi) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kFenceI) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kCsrrw) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kCsrrs) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kCsrrc) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kCsrrwi) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kCsrrsi) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kCsrrci) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kMul) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kMulh) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kMulhsu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kMulhu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kDiv) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kDivu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kRem) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kRemu) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kLrW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kScW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmoswapW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmoaddW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmoxorW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmoandW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmoorW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmominW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmomaxW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmominuW) - base),
-                           static_cast<int>(static_cast<char*>(&&L_kAmomaxuW) - base)};
+  // [op][length == 4]
+  const int kHandlers[][2] = {{static_cast<int>(static_cast<char*>(&&L2_kUndecoded) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kUndecoded) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kIllegal) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kIllegal) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kLui) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kLui) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAuipc) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAuipc) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kJal) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kJal) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kJalr) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kJalr) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kBeq) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kBeq) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kBne) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kBne) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kBlt) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kBlt) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kBge) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kBge) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kBltu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kBltu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kBgeu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kBgeu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kLb) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kLb) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kLh) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kLh) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kLw) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kLw) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kLbu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kLbu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kLhu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kLhu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSb) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSb) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSh) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSh) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSw) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSw) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAddi) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAddi) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSlti) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSlti) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSltiu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSltiu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kXori) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kXori) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kOri) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kOri) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAndi) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAndi) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSlli) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSlli) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSrli) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSrli) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSrai) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSrai) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAdd) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAdd) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSub) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSub) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSll) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSll) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSlt) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSlt) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSltu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSltu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kXor) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kXor) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSrl) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSrl) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kSra) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kSra) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kOr) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kOr) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAnd) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAnd) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kFence) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kFence) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kEcall) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kEcall) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kEbreak) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kEbreak) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kMret) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kMret) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kWfi) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kWfi) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kFenceI) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kFenceI) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kCsrrw) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kCsrrw) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kCsrrs) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kCsrrs) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kCsrrc) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kCsrrc) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kCsrrwi) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kCsrrwi) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kCsrrsi) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kCsrrsi) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kCsrrci) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kCsrrci) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kMul) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kMul) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kMulh) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kMulh) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kMulhsu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kMulhsu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kMulhu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kMulhu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kDiv) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kDiv) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kDivu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kDivu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kRem) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kRem) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kRemu) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kRemu) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kLrW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kLrW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kScW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kScW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmoswapW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmoswapW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmoaddW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmoaddW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmoxorW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmoxorW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmoandW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmoandW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmoorW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmoorW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmominW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmominW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmomaxW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmomaxW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmominuW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmominuW) - base)},
+                              {static_cast<int>(static_cast<char*>(&&L2_kAmomaxuW) - base),
+                               static_cast<int>(static_cast<char*>(&&L4_kAmomaxuW) - base)}};
   static_assert(sizeof(kHandlers) / sizeof(kHandlers[0]) == static_cast<size_t>(Op::kCount));
   const Insn* in = nullptr;
   uint32_t next = 0;
@@ -673,8 +746,6 @@ void Core::execute_block() {
 #define DISPATCH_IN()               \
   do {                              \
     if (cycles >= limit) goto done; \
-    if (pmp_fetch) goto fetch_slow; \
-    next = pc + in->length;         \
     cycles += in->cycles;           \
     goto*(base + in->handler);      \
   } while (0)
@@ -685,19 +756,20 @@ void Core::execute_block() {
     const uint32_t off = pc - code_base;    \
     if (off >= fetch_size) goto fetch_slow; \
     in = &cache[off >> 1];                  \
-    next = pc + in->length;                 \
     cycles += in->cycles;                   \
     goto*(base + in->handler);              \
   } while (0)
-// Retire and go on with the next instruction in memory: its decode slot
-// follows this one's (the cache is indexed by halfword).
-#define NEXT()             \
-  do {                     \
-    pc = next;             \
-    ++instret;             \
-    in += in->length >> 1; \
-    DISPATCH_IN();         \
+// Retire and go on with the next instruction in memory, LENGTH bytes on: its
+// decode slot is LENGTH / 2 slots on (the cache is indexed by halfword).
+#define NEXT_BY(LENGTH) \
+  do {                  \
+    pc += (LENGTH);     \
+    ++instret;          \
+    in += (LENGTH) / 2; \
+    DISPATCH_IN();      \
   } while (0)
+#define NEXT2() NEXT_BY(2)
+#define NEXT4() NEXT_BY(4)
 // Retire and continue at `next` (jumps, taken branches, mret).
 #define JUMP()  \
   do {          \
@@ -716,7 +788,7 @@ fetch_slow : {
     const bool fetched = fetch_decode(pc, slot);
     RELOAD();
     if (!fetched) goto resume;
-    slot.handler = kHandlers[static_cast<size_t>(slot.op)];
+    slot.handler = kHandlers[static_cast<size_t>(slot.op)][slot.length == 4];
     if (off < code_size) {
       decoded_first_ = std::min(decoded_first_, off >> 1);
       decoded_last_ = std::max(decoded_last_, off >> 1);
@@ -730,33 +802,34 @@ fetch_slow : {
     RELOAD();
     goto resume;
   }
-  next = pc + in->length;
   cycles += in->cycles;
   goto*(base + in->handler);
 
-L_kLui:
+// Handlers, in two copies: for 2-byte (compressed) and 4-byte instructions,
+// so that stepping to the next slot is a constant.
+L2_kLui:
   x[in->rd] = static_cast<uint32_t>(in->imm);
-  NEXT();
-L_kAuipc:
+  NEXT2();
+L2_kAuipc:
   x[in->rd] = pc + static_cast<uint32_t>(in->imm);
-  NEXT();
-L_kJal:
-  x[in->rd] = next;
+  NEXT2();
+L2_kJal:
+  x[in->rd] = pc + 2;
   next = pc + static_cast<uint32_t>(in->imm);
   JUMP();
-L_kJalr : {
+L2_kJalr : {
   uint32_t target = (x[in->rs1] + static_cast<uint32_t>(in->imm)) & ~1u;
-  x[in->rd] = next;
+  x[in->rd] = pc + 2;
   next = target;
   JUMP();
 }
 #define VTPU_BRANCH(OP, COND)                   \
-  L_##OP : if (COND) {                          \
+  L2_##OP : if (COND) {                         \
     next = pc + static_cast<uint32_t>(in->imm); \
     cycles += costs_.taken_branch_penalty;      \
     JUMP();                                     \
   }                                             \
-  NEXT();
+  NEXT2();
   VTPU_BRANCH(kBeq, x[in->rs1] == x[in->rs2])
   VTPU_BRANCH(kBne, x[in->rs1] != x[in->rs2])
   VTPU_BRANCH(kBlt, static_cast<int32_t>(x[in->rs1]) < static_cast<int32_t>(x[in->rs2]))
@@ -765,7 +838,7 @@ L_kJalr : {
   VTPU_BRANCH(kBgeu, x[in->rs1] >= x[in->rs2])
 #undef VTPU_BRANCH
 #define VTPU_LOAD(OP, TYPE)                                            \
-  L_##OP : {                                                           \
+  L2_##OP : {                                                          \
     TYPE v;                                                            \
     const uint32_t addr = x[in->rs1] + static_cast<uint32_t>(in->imm); \
     if (uint64_t{addr - read_base} + sizeof(TYPE) <= read_size) {      \
@@ -778,7 +851,7 @@ L_kJalr : {
       if (!ok) goto resume;                                            \
     }                                                                  \
     x[in->rd] = static_cast<uint32_t>(v);                              \
-    NEXT();                                                            \
+    NEXT2();                                                           \
   }
   VTPU_LOAD(kLb, int8_t)
   VTPU_LOAD(kLh, int16_t)
@@ -787,7 +860,7 @@ L_kJalr : {
   VTPU_LOAD(kLhu, uint16_t)
 #undef VTPU_LOAD
 #define VTPU_STORE(OP, TYPE)                                           \
-  L_##OP : {                                                           \
+  L2_##OP : {                                                          \
     const TYPE v = static_cast<TYPE>(x[in->rs2]);                      \
     const uint32_t addr = x[in->rs1] + static_cast<uint32_t>(in->imm); \
     if (uint64_t{addr - write_base} + sizeof(TYPE) <= write_size) {    \
@@ -799,119 +872,119 @@ L_kJalr : {
       RELOAD();                                                        \
       if (!ok) goto resume;                                            \
     }                                                                  \
-    NEXT();                                                            \
+    NEXT2();                                                           \
   }
   VTPU_STORE(kSb, uint8_t)
   VTPU_STORE(kSh, uint16_t)
   VTPU_STORE(kSw, uint32_t)
 #undef VTPU_STORE
-L_kAddi:
+L2_kAddi:
   x[in->rd] = x[in->rs1] + static_cast<uint32_t>(in->imm);
-  NEXT();
-L_kSlti:
+  NEXT2();
+L2_kSlti:
   x[in->rd] = static_cast<int32_t>(x[in->rs1]) < in->imm;
-  NEXT();
-L_kSltiu:
+  NEXT2();
+L2_kSltiu:
   x[in->rd] = x[in->rs1] < static_cast<uint32_t>(in->imm);
-  NEXT();
-L_kXori:
+  NEXT2();
+L2_kXori:
   x[in->rd] = x[in->rs1] ^ static_cast<uint32_t>(in->imm);
-  NEXT();
-L_kOri:
+  NEXT2();
+L2_kOri:
   x[in->rd] = x[in->rs1] | static_cast<uint32_t>(in->imm);
-  NEXT();
-L_kAndi:
+  NEXT2();
+L2_kAndi:
   x[in->rd] = x[in->rs1] & static_cast<uint32_t>(in->imm);
-  NEXT();
-L_kSlli:
+  NEXT2();
+L2_kSlli:
   x[in->rd] = x[in->rs1] << in->imm;
-  NEXT();
-L_kSrli:
+  NEXT2();
+L2_kSrli:
   x[in->rd] = x[in->rs1] >> in->imm;
-  NEXT();
-L_kSrai:
+  NEXT2();
+L2_kSrai:
   x[in->rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in->rs1]) >> in->imm);
-  NEXT();
-L_kAdd:
+  NEXT2();
+L2_kAdd:
   x[in->rd] = x[in->rs1] + x[in->rs2];
-  NEXT();
-L_kSub:
+  NEXT2();
+L2_kSub:
   x[in->rd] = x[in->rs1] - x[in->rs2];
-  NEXT();
-L_kSll:
+  NEXT2();
+L2_kSll:
   x[in->rd] = x[in->rs1] << (x[in->rs2] & 31);
-  NEXT();
-L_kSlt:
+  NEXT2();
+L2_kSlt:
   x[in->rd] = static_cast<int32_t>(x[in->rs1]) < static_cast<int32_t>(x[in->rs2]);
-  NEXT();
-L_kSltu:
+  NEXT2();
+L2_kSltu:
   x[in->rd] = x[in->rs1] < x[in->rs2];
-  NEXT();
-L_kXor:
+  NEXT2();
+L2_kXor:
   x[in->rd] = x[in->rs1] ^ x[in->rs2];
-  NEXT();
-L_kSrl:
+  NEXT2();
+L2_kSrl:
   x[in->rd] = x[in->rs1] >> (x[in->rs2] & 31);
-  NEXT();
-L_kSra:
+  NEXT2();
+L2_kSra:
   x[in->rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in->rs1]) >> (x[in->rs2] & 31));
-  NEXT();
-L_kOr:
+  NEXT2();
+L2_kOr:
   x[in->rd] = x[in->rs1] | x[in->rs2];
-  NEXT();
-L_kAnd:
+  NEXT2();
+L2_kAnd:
   x[in->rd] = x[in->rs1] & x[in->rs2];
-  NEXT();
-L_kMul:
+  NEXT2();
+L2_kMul:
   x[in->rd] = x[in->rs1] * x[in->rs2];
-  NEXT();
-L_kMulh:
+  NEXT2();
+L2_kMulh:
   x[in->rd] = static_cast<uint32_t>(
       (int64_t{static_cast<int32_t>(x[in->rs1])} * int64_t{static_cast<int32_t>(x[in->rs2])}) >>
       32);
-  NEXT();
-L_kMulhsu:
+  NEXT2();
+L2_kMulhsu:
   x[in->rd] = static_cast<uint32_t>(
       (int64_t{static_cast<int32_t>(x[in->rs1])} * static_cast<int64_t>(x[in->rs2])) >> 32);
-  NEXT();
-L_kMulhu:
+  NEXT2();
+L2_kMulhu:
   x[in->rd] = static_cast<uint32_t>((uint64_t{x[in->rs1]} * x[in->rs2]) >> 32);
-  NEXT();
-L_kDiv : {
+  NEXT2();
+L2_kDiv : {
   int32_t a = static_cast<int32_t>(x[in->rs1]), b = static_cast<int32_t>(x[in->rs2]);
   x[in->rd] = b == 0                        ? ~0u
               : (a == INT32_MIN && b == -1) ? x[in->rs1]
                                             : static_cast<uint32_t>(a / b);
-  NEXT();
+  NEXT2();
 }
-L_kDivu:
+L2_kDivu:
   x[in->rd] = x[in->rs2] == 0 ? ~0u : x[in->rs1] / x[in->rs2];
-  NEXT();
-L_kRem : {
+  NEXT2();
+L2_kRem : {
   int32_t a = static_cast<int32_t>(x[in->rs1]), b = static_cast<int32_t>(x[in->rs2]);
   x[in->rd] = b == 0 ? x[in->rs1] : (a == INT32_MIN && b == -1) ? 0 : static_cast<uint32_t>(a % b);
-  NEXT();
+  NEXT2();
 }
-L_kRemu:
+L2_kRemu:
   x[in->rd] = x[in->rs2] == 0 ? x[in->rs1] : x[in->rs1] % x[in->rs2];
-  NEXT();
-L_kFence:
-  NEXT();
-L_kFenceI:
+  NEXT2();
+L2_kFence:
+  NEXT2();
+L2_kFenceI:
   flush_decode_cache();
   sync_at_ = limit = 0;
-  NEXT();
-L_kEcall:
+  NEXT2();
+L2_kEcall:
   SPILL();
   trap(priv_ == 3 ? kEcallM : kEcallU, 0);
   RELOAD();
   goto resume;
-L_kEbreak:
+L2_kEbreak:
   SPILL();
   trap(kBreakpoint, pc);
   RELOAD();
   goto resume;
-L_kMret : {
+L2_kMret : {
   if (priv_ != 3) {
     SPILL();
     trap(kIllegalInstruction, 0x30200073u);
@@ -928,7 +1001,7 @@ L_kMret : {
   sync_at_ = limit = 0;  // interrupts may be enabled now
   JUMP();
 }
-L_kWfi:
+L2_kWfi:
   if (priv_ == 0) {  // no bounded wait in U-mode: always illegal (TW or not)
     SPILL();
     trap(kIllegalInstruction, 0x10500073u);
@@ -937,13 +1010,13 @@ L_kWfi:
   }
   in_wfi_ = true;
   sync_at_ = limit = 0;
-  NEXT();
-L_kCsrrw:
-L_kCsrrs:
-L_kCsrrc:
-L_kCsrrwi:
-L_kCsrrsi:
-L_kCsrrci : {
+  NEXT2();
+L2_kCsrrw:
+L2_kCsrrs:
+L2_kCsrrc:
+L2_kCsrrwi:
+L2_kCsrrsi:
+L2_kCsrrci : {
   SPILL();  // counters, mtime and traps read the members
   const uint32_t csr = static_cast<uint32_t>(in->imm);
   const bool immediate = in->op == Op::kCsrrwi || in->op == Op::kCsrrsi || in->op == Op::kCsrrci;
@@ -969,41 +1042,306 @@ L_kCsrrci : {
   RELOAD();
   x[in->rd] = old;
   sync_at_ = limit = 0;  // mstatus, mie, counters: let run() re-check interrupts
-  NEXT();
+  NEXT2();
 }
-L_kLrW:
-L_kScW:
-L_kAmoswapW:
-L_kAmoaddW:
-L_kAmoxorW:
-L_kAmoandW:
-L_kAmoorW:
-L_kAmominW:
-L_kAmomaxW:
-L_kAmominuW:
-L_kAmomaxuW : {
+L2_kLrW:
+L2_kScW:
+L2_kAmoswapW:
+L2_kAmoaddW:
+L2_kAmoxorW:
+L2_kAmoandW:
+L2_kAmoorW:
+L2_kAmominW:
+L2_kAmomaxW:
+L2_kAmominuW:
+L2_kAmomaxuW : {
   SPILL();
   const bool ok = amo(*in);
   RELOAD();
   if (!ok) goto resume;
-  NEXT();
+  NEXT2();
 }
-L_kIllegal:
+L2_kIllegal:
   SPILL();
   trap(kIllegalInstruction, static_cast<uint32_t>(in->imm));
   RELOAD();
   goto resume;
-L_kUndecoded:
+L2_kUndecoded:
+  goto fetch_slow;
+
+L4_kLui:
+  x[in->rd] = static_cast<uint32_t>(in->imm);
+  NEXT4();
+L4_kAuipc:
+  x[in->rd] = pc + static_cast<uint32_t>(in->imm);
+  NEXT4();
+L4_kJal:
+  x[in->rd] = pc + 4;
+  next = pc + static_cast<uint32_t>(in->imm);
+  JUMP();
+L4_kJalr : {
+  uint32_t target = (x[in->rs1] + static_cast<uint32_t>(in->imm)) & ~1u;
+  x[in->rd] = pc + 4;
+  next = target;
+  JUMP();
+}
+#define VTPU_BRANCH(OP, COND)                   \
+  L4_##OP : if (COND) {                         \
+    next = pc + static_cast<uint32_t>(in->imm); \
+    cycles += costs_.taken_branch_penalty;      \
+    JUMP();                                     \
+  }                                             \
+  NEXT4();
+  VTPU_BRANCH(kBeq, x[in->rs1] == x[in->rs2])
+  VTPU_BRANCH(kBne, x[in->rs1] != x[in->rs2])
+  VTPU_BRANCH(kBlt, static_cast<int32_t>(x[in->rs1]) < static_cast<int32_t>(x[in->rs2]))
+  VTPU_BRANCH(kBge, static_cast<int32_t>(x[in->rs1]) >= static_cast<int32_t>(x[in->rs2]))
+  VTPU_BRANCH(kBltu, x[in->rs1] < x[in->rs2])
+  VTPU_BRANCH(kBgeu, x[in->rs1] >= x[in->rs2])
+#undef VTPU_BRANCH
+#define VTPU_LOAD(OP, TYPE)                                            \
+  L4_##OP : {                                                          \
+    TYPE v;                                                            \
+    const uint32_t addr = x[in->rs1] + static_cast<uint32_t>(in->imm); \
+    if (uint64_t{addr - read_base} + sizeof(TYPE) <= read_size) {      \
+      std::memcpy(&v, read_ptr + (addr - read_base), sizeof(TYPE));    \
+      cycles += read_cycles;                                           \
+    } else {                                                           \
+      SPILL();                                                         \
+      const bool ok = load_slow(addr, v);                              \
+      RELOAD();                                                        \
+      if (!ok) goto resume;                                            \
+    }                                                                  \
+    x[in->rd] = static_cast<uint32_t>(v);                              \
+    NEXT4();                                                           \
+  }
+  VTPU_LOAD(kLb, int8_t)
+  VTPU_LOAD(kLh, int16_t)
+  VTPU_LOAD(kLw, uint32_t)
+  VTPU_LOAD(kLbu, uint8_t)
+  VTPU_LOAD(kLhu, uint16_t)
+#undef VTPU_LOAD
+#define VTPU_STORE(OP, TYPE)                                           \
+  L4_##OP : {                                                          \
+    const TYPE v = static_cast<TYPE>(x[in->rs2]);                      \
+    const uint32_t addr = x[in->rs1] + static_cast<uint32_t>(in->imm); \
+    if (uint64_t{addr - write_base} + sizeof(TYPE) <= write_size) {    \
+      std::memcpy(write_ptr + (addr - write_base), &v, sizeof(TYPE));  \
+      cycles += write_cycles;                                          \
+    } else {                                                           \
+      SPILL();                                                         \
+      const bool ok = store_slow(addr, v);                             \
+      RELOAD();                                                        \
+      if (!ok) goto resume;                                            \
+    }                                                                  \
+    NEXT4();                                                           \
+  }
+  VTPU_STORE(kSb, uint8_t)
+  VTPU_STORE(kSh, uint16_t)
+  VTPU_STORE(kSw, uint32_t)
+#undef VTPU_STORE
+L4_kAddi:
+  x[in->rd] = x[in->rs1] + static_cast<uint32_t>(in->imm);
+  NEXT4();
+L4_kSlti:
+  x[in->rd] = static_cast<int32_t>(x[in->rs1]) < in->imm;
+  NEXT4();
+L4_kSltiu:
+  x[in->rd] = x[in->rs1] < static_cast<uint32_t>(in->imm);
+  NEXT4();
+L4_kXori:
+  x[in->rd] = x[in->rs1] ^ static_cast<uint32_t>(in->imm);
+  NEXT4();
+L4_kOri:
+  x[in->rd] = x[in->rs1] | static_cast<uint32_t>(in->imm);
+  NEXT4();
+L4_kAndi:
+  x[in->rd] = x[in->rs1] & static_cast<uint32_t>(in->imm);
+  NEXT4();
+L4_kSlli:
+  x[in->rd] = x[in->rs1] << in->imm;
+  NEXT4();
+L4_kSrli:
+  x[in->rd] = x[in->rs1] >> in->imm;
+  NEXT4();
+L4_kSrai:
+  x[in->rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in->rs1]) >> in->imm);
+  NEXT4();
+L4_kAdd:
+  x[in->rd] = x[in->rs1] + x[in->rs2];
+  NEXT4();
+L4_kSub:
+  x[in->rd] = x[in->rs1] - x[in->rs2];
+  NEXT4();
+L4_kSll:
+  x[in->rd] = x[in->rs1] << (x[in->rs2] & 31);
+  NEXT4();
+L4_kSlt:
+  x[in->rd] = static_cast<int32_t>(x[in->rs1]) < static_cast<int32_t>(x[in->rs2]);
+  NEXT4();
+L4_kSltu:
+  x[in->rd] = x[in->rs1] < x[in->rs2];
+  NEXT4();
+L4_kXor:
+  x[in->rd] = x[in->rs1] ^ x[in->rs2];
+  NEXT4();
+L4_kSrl:
+  x[in->rd] = x[in->rs1] >> (x[in->rs2] & 31);
+  NEXT4();
+L4_kSra:
+  x[in->rd] = static_cast<uint32_t>(static_cast<int32_t>(x[in->rs1]) >> (x[in->rs2] & 31));
+  NEXT4();
+L4_kOr:
+  x[in->rd] = x[in->rs1] | x[in->rs2];
+  NEXT4();
+L4_kAnd:
+  x[in->rd] = x[in->rs1] & x[in->rs2];
+  NEXT4();
+L4_kMul:
+  x[in->rd] = x[in->rs1] * x[in->rs2];
+  NEXT4();
+L4_kMulh:
+  x[in->rd] = static_cast<uint32_t>(
+      (int64_t{static_cast<int32_t>(x[in->rs1])} * int64_t{static_cast<int32_t>(x[in->rs2])}) >>
+      32);
+  NEXT4();
+L4_kMulhsu:
+  x[in->rd] = static_cast<uint32_t>(
+      (int64_t{static_cast<int32_t>(x[in->rs1])} * static_cast<int64_t>(x[in->rs2])) >> 32);
+  NEXT4();
+L4_kMulhu:
+  x[in->rd] = static_cast<uint32_t>((uint64_t{x[in->rs1]} * x[in->rs2]) >> 32);
+  NEXT4();
+L4_kDiv : {
+  int32_t a = static_cast<int32_t>(x[in->rs1]), b = static_cast<int32_t>(x[in->rs2]);
+  x[in->rd] = b == 0                        ? ~0u
+              : (a == INT32_MIN && b == -1) ? x[in->rs1]
+                                            : static_cast<uint32_t>(a / b);
+  NEXT4();
+}
+L4_kDivu:
+  x[in->rd] = x[in->rs2] == 0 ? ~0u : x[in->rs1] / x[in->rs2];
+  NEXT4();
+L4_kRem : {
+  int32_t a = static_cast<int32_t>(x[in->rs1]), b = static_cast<int32_t>(x[in->rs2]);
+  x[in->rd] = b == 0 ? x[in->rs1] : (a == INT32_MIN && b == -1) ? 0 : static_cast<uint32_t>(a % b);
+  NEXT4();
+}
+L4_kRemu:
+  x[in->rd] = x[in->rs2] == 0 ? x[in->rs1] : x[in->rs1] % x[in->rs2];
+  NEXT4();
+L4_kFence:
+  NEXT4();
+L4_kFenceI:
+  flush_decode_cache();
+  sync_at_ = limit = 0;
+  NEXT4();
+L4_kEcall:
+  SPILL();
+  trap(priv_ == 3 ? kEcallM : kEcallU, 0);
+  RELOAD();
+  goto resume;
+L4_kEbreak:
+  SPILL();
+  trap(kBreakpoint, pc);
+  RELOAD();
+  goto resume;
+L4_kMret : {
+  if (priv_ != 3) {
+    SPILL();
+    trap(kIllegalInstruction, 0x30200073u);
+    RELOAD();
+    goto resume;
+  }
+  uint32_t mpp = (mstatus_ & kMstatusMpp) >> 11;
+  priv_ = mpp;
+  mstatus_ = (mstatus_ & ~(kMstatusMie | kMstatusMpp)) |
+             ((mstatus_ & kMstatusMpie) ? kMstatusMie : 0) | kMstatusMpie;
+  if (mpp != 3) mstatus_ &= ~kMstatusMprv;
+  update_pmp_checks();
+  next = mepc_;
+  sync_at_ = limit = 0;  // interrupts may be enabled now
+  JUMP();
+}
+L4_kWfi:
+  if (priv_ == 0) {  // no bounded wait in U-mode: always illegal (TW or not)
+    SPILL();
+    trap(kIllegalInstruction, 0x10500073u);
+    RELOAD();
+    goto resume;
+  }
+  in_wfi_ = true;
+  sync_at_ = limit = 0;
+  NEXT4();
+L4_kCsrrw:
+L4_kCsrrs:
+L4_kCsrrc:
+L4_kCsrrwi:
+L4_kCsrrsi:
+L4_kCsrrci : {
+  SPILL();  // counters, mtime and traps read the members
+  const uint32_t csr = static_cast<uint32_t>(in->imm);
+  const bool immediate = in->op == Op::kCsrrwi || in->op == Op::kCsrrsi || in->op == Op::kCsrrci;
+  const bool swap = in->op == Op::kCsrrw || in->op == Op::kCsrrwi;
+  const uint32_t src = immediate ? in->rs1 : x[in->rs1];
+  const bool writes = swap || in->rs1 != 0;
+  uint32_t old = 0;
+  bool ok = ((csr >> 8) & 3) <= priv_;
+  if (ok && !(swap && in->rd == kDiscard)) ok = csr_read(csr, old);
+  if (ok && writes) {
+    uint32_t value = swap                                              ? src
+                     : (in->op == Op::kCsrrs || in->op == Op::kCsrrsi) ? old | src
+                                                                       : old & ~src;
+    ok = csr_write(csr, value);
+  }
+  if (!ok) {
+    uint32_t bits = 0;
+    debug_access(false, pc, reinterpret_cast<uint8_t*>(&bits), 4);
+    trap(kIllegalInstruction, bits);
+    RELOAD();
+    goto resume;
+  }
+  RELOAD();
+  x[in->rd] = old;
+  sync_at_ = limit = 0;  // mstatus, mie, counters: let run() re-check interrupts
+  NEXT4();
+}
+L4_kLrW:
+L4_kScW:
+L4_kAmoswapW:
+L4_kAmoaddW:
+L4_kAmoxorW:
+L4_kAmoandW:
+L4_kAmoorW:
+L4_kAmominW:
+L4_kAmomaxW:
+L4_kAmominuW:
+L4_kAmomaxuW : {
+  SPILL();
+  const bool ok = amo(*in);
+  RELOAD();
+  if (!ok) goto resume;
+  NEXT4();
+}
+L4_kIllegal:
+  SPILL();
+  trap(kIllegalInstruction, static_cast<uint32_t>(in->imm));
+  RELOAD();
+  goto resume;
+L4_kUndecoded:
   goto fetch_slow;
 
 done:
+  if (pmp_fetch && cycles < sync_at_) goto fetch_slow;
   SPILL();
 #undef SPILL
 #undef RELOAD
 #undef DISPATCH
 #undef DISPATCH_IN
 #undef JUMP
-#undef NEXT
+#undef NEXT_BY
+#undef NEXT2
+#undef NEXT4
 }
 
 }  // namespace vtpu::core
