@@ -41,6 +41,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   options.timer_tick = sc_time(1.0 / config.peripherals().timer_frequency_mhz(), sc_core::SC_US);
   options.dmi = config.core().dmi();
   options.max_instructions = limits.max_instructions;
+  options.run_until = limits.max_time;
   options.code_base = static_cast<uint32_t>(map.core_ram_base());
   options.code_size = static_cast<uint32_t>(ram_size);
   core_ =

@@ -33,8 +33,9 @@ class Core : public sc_core::sc_module {
     sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US);
     sc_core::sc_time timer_tick = sc_core::sc_time(100, sc_core::SC_NS);  // mtime period
     bool dmi = true;
-    uint64_t max_instructions = 0;    // 0: no limit
-    uint32_t code_base = 0x80000000;  // region covered by the pre-decode cache
+    uint64_t max_instructions = 0;                       // 0: no limit
+    sc_core::sc_time run_until = sc_core::SC_ZERO_TIME;  // --max-time; zero: no limit
+    uint32_t code_base = 0x80000000;                     // region covered by the pre-decode cache
     uint32_t code_size = 0;
   };
 
