@@ -585,9 +585,9 @@ void Core::execute_block() {
   uint64_t cycles = cycles_, instret = instret_;
   // The fast data region: [base, base + size) is served directly; size 0
   // when PMP checks are on (then everything takes the checked slow path).
-  uint32_t read_base = 0, write_base = 0;
+  uint32_t fast_base = 0;
+  uint8_t* fast_ptr = nullptr;
   uint64_t read_size = 0, write_size = 0;
-  uint8_t *read_ptr = nullptr, *write_ptr = nullptr;
   uint32_t read_cycles = 0, write_cycles = 0;
   // Fetches below fetch_size (relative to code_base) dispatch straight from
   // the decode cache; 0 when PMP checks are on. limit mirrors sync_at_.
@@ -601,8 +601,8 @@ void Core::execute_block() {
     fetch_size = pmp_checks_ ? 0 : code_size;
     limit = pmp_checks_ ? 0 : sync_at_;
     const uint64_t size = uint64_t{fast_.last} - fast_.base + 1;
-    read_base = write_base = fast_.base;
-    read_ptr = write_ptr = fast_.ptr;
+    fast_base = fast_.base;
+    fast_ptr = fast_.ptr;
     read_size = (fast_.readable && !pmp_checks_) ? size : 0;
     write_size = (fast_.writable && !pmp_checks_) ? size : 0;
     read_cycles = fast_.read_cycles;
