@@ -22,7 +22,10 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 std::string write_temp(const std::string& text) {
-  std::string path = ::testing::TempDir() + "/config_test.textproto";
+  // One file per test: ctest runs tests in parallel processes.
+  std::string path = ::testing::TempDir() + "/" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                     ".textproto";
   std::ofstream(path) << text;
   return path;
 }
