@@ -62,6 +62,14 @@
   li a0, n;      \
   EXIT_WITH(a0)
 
+/* Checks (numbers n, n + 1, n + 2) that the recorded trap had cause `cause`,
+ * mepc = label `at` and mtval = `tval` (s2/s3/s4, as recorded below). */
+#define CHECK_TRAP(n, cause, at, tval) \
+  CHECK_EQ(n, s2, cause)               \
+  la a0, at;                           \
+  CHECK_REG(n + 1, s3, a0)             \
+  CHECK_EQ(n + 2, s4, tval)
+
 /* A trap handler that records mcause/mepc/mtval in s2/s3/s4 and resumes at
  * the address in s5. Place it after TEST_PASS; point mtvec at trap_handler. */
 #define RECORDING_TRAP_HANDLER \

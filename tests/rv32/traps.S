@@ -23,13 +23,6 @@
   li s3, -1;        \
   li s4, -1
 
-/* The trap had cause `cause`, mepc = label `at` and mtval = `tval`. */
-#define CHECK_TRAP(n, cause, at, tval) \
-  CHECK_EQ(n, s2, cause)               \
-  la a0, at;                           \
-  CHECK_REG(n + 1, s3, a0)             \
-  CHECK_EQ(n + 2, s4, tval)
-
 /* Same, with mtval = the address in register `reg`. */
 #define CHECK_TRAP_REG(n, cause, at, reg) \
   CHECK_EQ(n, s2, cause)                  \

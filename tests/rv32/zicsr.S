@@ -21,10 +21,7 @@
 
 #define EXPECT_ILLEGAL_END(n, label, bits) \
   .option pop;                             \
-  CHECK_EQ(n, s2, 2)                       \
-  la a0, label;                            \
-  CHECK_REG(n + 1, s3, a0)                 \
-  CHECK_EQ(n + 2, s4, bits)
+  CHECK_TRAP(n, 2, label, bits)
 
 TEST_BEGIN
   la t0, trap_handler
