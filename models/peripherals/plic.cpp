@@ -45,16 +45,9 @@ Plic::Plic(sc_core::sc_module_name name, sc_core::sc_time latency)
         changed();
       });
   SC_HAS_PROCESS(Plic);
-  SC_METHOD(sample_sources);
-  for (auto& s : sources) sensitive << s;
   SC_METHOD(update);
   sensitive << update_event_;
-}
-
-void Plic::sample_sources() {
-  for (uint32_t n = 1; n < VTPU_PLIC_SOURCES; ++n)
-    if (sources[n].read() && !(in_service_ & (1u << n))) pending_ |= 1u << n;
-  update_event_.notify(sc_core::SC_ZERO_TIME);
+  for (auto& source : sources) sensitive << source;
 }
 
 uint32_t Plic::best_claimable() const {
@@ -70,7 +63,8 @@ uint32_t Plic::best_claimable() const {
 }
 
 void Plic::update() {
-  // A completed source whose line is still high becomes pending again.
+  // Gateway: a high line sets pending unless the source is in service (so a
+  // completed source whose line is still high becomes pending again).
   for (uint32_t n = 1; n < VTPU_PLIC_SOURCES; ++n)
     if (sources[n].read() && !(in_service_ & (1u << n))) pending_ |= 1u << n;
   meip.write(best_claimable() != 0);

@@ -18,8 +18,7 @@ class Plic : public Peripheral {
   Plic(sc_core::sc_module_name name, sc_core::sc_time latency);
 
  private:
-  void sample_sources();  // gateway: a high line sets pending unless in service
-  void update();          // the only writer of meip
+  void update();  // gateway and output: the only writer of meip
   uint32_t best_claimable() const;
 
   std::array<uint32_t, VTPU_PLIC_SOURCES> priority_{};
