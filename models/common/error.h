@@ -11,6 +11,7 @@ enum class ExitCode : int {
   kUsage = 2,          // bad command line or bad input file (ELF, config, ...)
   kFirmwareFault = 3,  // trap with no handler, deadlock, fault at the trap vector
   kLimit = 4,          // --max-instructions or --max-time reached
+  kKilled = 5,         // the debugger killed the run
 };
 
 class Error : public std::runtime_error {

@@ -91,6 +91,7 @@ void Core::run() {
     execute_block();
     if (stopped_) return;
     if (need_sync_ || cycles_ >= quantum_at_) synchronise();
+    if (debug_agent_ != nullptr && debug_agent_->interrupt_requested()) request_halt();
   }
 }
 
@@ -245,7 +246,7 @@ bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsign
 template <typename T>
 inline bool Core::load(uint32_t addr, T& value) {
   const uint32_t off = addr - fast_.base;
-  if (!pmp_checks_ && fast_.readable && off <= fast_.last - fast_.base &&
+  if (!data_checks_ && fast_.readable && off <= fast_.last - fast_.base &&
       fast_.last - addr >= sizeof(T) - 1) {
     std::memcpy(&value, fast_.ptr + off, sizeof(T));
     cycles_ += fast_.read_cycles;
@@ -260,6 +261,7 @@ bool Core::load_slow(uint32_t addr, T& value) {
     trap(kLoadAccess, addr);
     return false;
   }
+  if (!watchpoints_.empty()) check_watchpoints(addr, sizeof(T), false);
   if (const DmiRegion* r = find_dmi(addr, sizeof(T), false)) {
     fast_ = *r;
     std::memcpy(&value, r->ptr + (addr - r->base), sizeof(T));
@@ -281,7 +283,7 @@ bool Core::load_slow(uint32_t addr, T& value) {
 template <typename T>
 inline bool Core::store(uint32_t addr, T value) {
   const uint32_t off = addr - fast_.base;
-  if (!pmp_checks_ && fast_.writable && off <= fast_.last - fast_.base &&
+  if (!data_checks_ && fast_.writable && off <= fast_.last - fast_.base &&
       fast_.last - addr >= sizeof(T) - 1) {
     std::memcpy(fast_.ptr + off, &value, sizeof(T));
     cycles_ += fast_.write_cycles;
@@ -296,6 +298,7 @@ bool Core::store_slow(uint32_t addr, T value) {
     trap(kStoreAccess, addr);
     return false;
   }
+  if (!watchpoints_.empty()) check_watchpoints(addr, sizeof(T), true);
   if (const DmiRegion* r = find_dmi(addr, sizeof(T), true)) {
     fast_ = *r;
     std::memcpy(r->ptr + (addr - r->base), &value, sizeof(T));
@@ -408,6 +411,125 @@ bool Core::amo(const Insn& in) {
   return true;
 }
 
+// ---------------------------------------------------------------- debugger
+
+void Core::update_checks() {
+  const bool debugging =
+      debug_agent_ != nullptr && (halt_requested_ || stepping_ || watch_hit_ ||
+                                  !breakpoints_.empty() || !watchpoints_.empty());
+  data_checks_ = pmp_checks_ || !watchpoints_.empty();
+  fetch_checks_ = pmp_checks_ || debugging;
+  sync_at_ = 0;  // leave the interpreter's fast path so that it sees the change
+}
+
+void Core::set_debug_agent(DebugAgent* agent) {
+  debug_agent_ = agent;
+  update_checks();
+}
+
+void Core::request_halt() {
+  halt_requested_ = true;
+  update_checks();
+}
+
+void Core::set_single_step(bool on) {
+  stepping_ = on;
+  step_instret_ = instret_;
+  step_pc_ = pc_;
+  update_checks();
+}
+
+void Core::add_breakpoint(uint32_t pc) {
+  if (std::find(breakpoints_.begin(), breakpoints_.end(), pc) == breakpoints_.end())
+    breakpoints_.push_back(pc);
+  update_checks();
+}
+
+bool Core::remove_breakpoint(uint32_t pc) {
+  auto it = std::find(breakpoints_.begin(), breakpoints_.end(), pc);
+  if (it == breakpoints_.end()) return false;
+  breakpoints_.erase(it);
+  update_checks();
+  return true;
+}
+
+void Core::add_watchpoint(WatchKind kind, uint32_t address, uint32_t length) {
+  watchpoints_.push_back(Watchpoint{kind, address, length});
+  update_checks();
+}
+
+bool Core::remove_watchpoint(WatchKind kind, uint32_t address, uint32_t length) {
+  auto it = std::find(watchpoints_.begin(), watchpoints_.end(), Watchpoint{kind, address, length});
+  if (it == watchpoints_.end()) return false;
+  watchpoints_.erase(it);
+  update_checks();
+  return true;
+}
+
+void Core::clear_debug_state() {
+  breakpoints_.clear();
+  watchpoints_.clear();
+  stepping_ = halt_requested_ = watch_hit_ = false;
+  update_checks();
+}
+
+void Core::write_register(unsigned n, uint32_t value) {
+  if (n == 0) return;
+  if (n < 32)
+    x_[n] = value;
+  else
+    pc_ = value & ~1u;
+}
+
+bool Core::debug_csr(uint32_t csr, uint32_t* read, const uint32_t* write) {
+  const uint32_t priv = priv_;
+  priv_ = 3;  // the debugger sees every CSR
+  bool ok = read == nullptr || csr_read(csr, *read);
+  if (ok && write != nullptr) ok = csr_write(csr, *write);
+  priv_ = priv;
+  return ok;
+}
+
+// Watchpoints report after the access: the hit is noted here and reported at
+// the next (checked) fetch, with pc at the following instruction.
+void Core::check_watchpoints(uint32_t address, unsigned length, bool write) {
+  for (const Watchpoint& w : watchpoints_) {
+    const bool kind_matches =
+        w.kind == WatchKind::kAccess || (w.kind == WatchKind::kWrite) == write;
+    if (!kind_matches) continue;
+    if (address < w.address + w.length && w.address < address + length) {
+      watch_hit_ = true;
+      watch_address_ = w.address;
+      update_checks();
+      return;
+    }
+  }
+}
+
+bool Core::debug_check_fetch() {
+  if (skip_debug_check_) {  // the instruction the debugger resumed at runs once
+    skip_debug_check_ = false;
+    return false;
+  }
+  DebugStop why;
+  if (halt_requested_)
+    why = DebugStop::kHalt;
+  else if (watch_hit_)
+    why = DebugStop::kWatchpoint;
+  else if (stepping_ && (instret_ != step_instret_ || pc_ != step_pc_))
+    why = DebugStop::kStep;
+  else if (std::find(breakpoints_.begin(), breakpoints_.end(), pc_) != breakpoints_.end())
+    why = DebugStop::kBreakpoint;
+  else
+    return false;
+  halt_requested_ = watch_hit_ = stepping_ = false;
+  synchronise();  // the debugger sees (and reports) the core's own time
+  debug_agent_->stopped(why, watch_address_);
+  skip_debug_check_ = !stopped_;
+  update_checks();
+  return true;
+}
+
 // ---------------------------------------------------------------- PMP
 
 uint32_t Core::data_privilege() const {
@@ -418,6 +540,7 @@ void Core::update_pmp_checks() {
   bool any_locked = false;
   for (uint8_t cfg : pmpcfg_) any_locked |= (cfg & 0x80) && ((cfg >> 3) & 3) != 0;
   pmp_checks_ = priv_ != 3 || data_privilege() != 3 || any_locked;
+  update_checks();
 }
 
 // The lowest-numbered entry that matches any byte decides; a partial match
@@ -583,27 +706,28 @@ void Core::execute_block() {
   uint32_t pc = pc_;
   uint64_t cycles = cycles_, instret = instret_;
   // The fast data region: [base, base + size) is served directly; size 0
-  // when PMP checks are on (then everything takes the checked slow path).
+  // when data checks are on (then everything takes the checked slow path).
   uint32_t fast_base = 0;
   uint8_t* fast_ptr = nullptr;
   uint64_t read_size = 0, write_size = 0;
   uint32_t read_cycles = 0, write_cycles = 0;
   // Fetches below fetch_size (relative to code_base) dispatch straight from
-  // the decode cache; 0 when PMP checks are on. limit mirrors sync_at_.
+  // the decode cache; 0 when fetch checks are on. limit mirrors sync_at_.
   uint32_t fetch_size = 0;
-  bool pmp_fetch = false;
+  bool checked_fetch = false;
   uint64_t limit = 0;
   auto reload_locals = [&] {
-    // With PMP checks on, every dispatch ends at `done`, which sends the
-    // next fetch through the checked path: the fast path tests nothing.
-    pmp_fetch = pmp_checks_;
-    fetch_size = pmp_checks_ ? 0 : code_size;
-    limit = pmp_checks_ ? 0 : sync_at_;
+    // With fetch checks on (PMP, debugger), every dispatch ends at `done`,
+    // which sends the next fetch through the checked path: the fast path
+    // tests nothing.
+    checked_fetch = fetch_checks_;
+    fetch_size = fetch_checks_ ? 0 : code_size;
+    limit = fetch_checks_ ? 0 : sync_at_;
     const uint64_t size = uint64_t{fast_.last} - fast_.base + 1;
     fast_base = fast_.base;
     fast_ptr = fast_.ptr;
-    read_size = (fast_.readable && !pmp_checks_) ? size : 0;
-    write_size = (fast_.writable && !pmp_checks_) ? size : 0;
+    read_size = (fast_.readable && !data_checks_) ? size : 0;
+    write_size = (fast_.writable && !data_checks_) ? size : 0;
     read_cycles = fast_.read_cycles;
     write_cycles = fast_.write_cycles;
   };
@@ -809,6 +933,12 @@ fetch_slow : {
   }
   in = &slot;
 }
+  if (debug_agent_ != nullptr && fetch_checks_) {
+    SPILL();
+    const bool stopped = debug_check_fetch();
+    RELOAD();
+    if (stopped) goto resume;  // the debugger may have changed pc or code
+  }
   if (pmp_checks_ && !pmp_allows(pc, in->length, kPmpX, priv_)) {
     SPILL();
     trap(kFetchAccess, pc);
@@ -835,7 +965,7 @@ fetch_slow : {
 #undef VTPU_PASTE
 
 done:
-  if (pmp_fetch && cycles < sync_at_) goto fetch_slow;
+  if (checked_fetch && cycles < sync_at_) goto fetch_slow;
   SPILL();
 #undef SPILL
 #undef RELOAD

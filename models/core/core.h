@@ -60,7 +60,48 @@ class Core : public sc_core::sc_module {
   bool waiting_for_interrupt() const { return in_wfi_; }
   uint32_t pc() const { return pc_; }
 
+  // ---- Debugger support (the GDB stub, platform/gdb_stub.*). Everything runs
+  // on the core's thread: DebugAgent::stopped() blocks while the user looks,
+  // so simulated time stands still.
+  enum class DebugStop { kHalt, kBreakpoint, kStep, kWatchpoint };
+  enum class WatchKind { kWrite, kRead, kAccess };
+  class DebugAgent {
+   public:
+    virtual ~DebugAgent() = default;
+    // The core stopped before the instruction at pc(); return to let it run.
+    virtual void stopped(DebugStop why, uint32_t watch_address) = 0;
+    // Asked at synchronisation points; true stops the core (e.g. Ctrl-C).
+    virtual bool interrupt_requested() = 0;
+  };
+  void set_debug_agent(DebugAgent* agent);
+  void request_halt();  // stop before the next instruction
+  void set_single_step(bool on);
+  void add_breakpoint(uint32_t pc);
+  bool remove_breakpoint(uint32_t pc);
+  void add_watchpoint(WatchKind kind, uint32_t address, uint32_t length);
+  bool remove_watchpoint(WatchKind kind, uint32_t address, uint32_t length);
+  void clear_debug_state();  // no breakpoints, watchpoints or stepping
+  // Registers 0..31 are x0..x31, 32 is pc.
+  uint32_t read_register(unsigned n) const { return n < 32 ? x_[n] : pc_; }
+  void write_register(unsigned n, uint32_t value);
+  // CSR access for the debugger: no privilege check, no side effects beyond
+  // the register itself. False for a CSR the core does not have.
+  bool debug_csr(uint32_t csr, uint32_t* read, const uint32_t* write);
+  // Ends the run from the debugger (GDB's kill).
+  void kill(const std::string& reason) { stop(ExitCode::kKilled, reason); }
+
  private:
+  struct Watchpoint {
+    WatchKind kind;
+    uint32_t address, length;
+    bool operator==(const Watchpoint& o) const {
+      return kind == o.kind && address == o.address && length == o.length;
+    }
+  };
+  bool debug_check_fetch();  // at a checked fetch: stop for the debugger if due
+  void check_watchpoints(uint32_t address, unsigned length, bool write);
+  void update_checks();  // recomputes data_checks_ and fetch_checks_
+
   struct DmiRegion {
     uint32_t base = 0, last = 0;  // [base, last], inclusive
     uint8_t* ptr = nullptr;
@@ -150,6 +191,18 @@ class Core : public sc_core::sc_module {
   bool in_wfi_ = false;
   bool stopped_ = false;
   uint64_t trap_entry_instret_ = ~uint64_t{0};  // instret_ at the last trap entry
+  // Checked paths: data accesses skip the fast DMI path while data_checks_
+  // (PMP, watchpoints); every fetch goes through the checked fetch path while
+  // fetch_checks_ (PMP, debugger).
+  bool data_checks_ = false, fetch_checks_ = false;
+  DebugAgent* debug_agent_ = nullptr;
+  std::vector<uint32_t> breakpoints_;
+  std::vector<Watchpoint> watchpoints_;
+  bool halt_requested_ = false, stepping_ = false, skip_debug_check_ = false;
+  uint64_t step_instret_ = 0;
+  uint32_t step_pc_ = 0;
+  bool watch_hit_ = false;
+  uint32_t watch_address_ = 0;
   // One slot per halfword of [code_base, +code_size), plus two undecoded
   // sentinels so that stepping past the last instruction lands on a slot.
   // Zeroed memory from calloc: pages are only touched when code runs there.
