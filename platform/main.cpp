@@ -70,12 +70,18 @@ po::variables_map parse(const po::options_description& desc,
 int firmware_command(const std::vector<std::string>& args) {
   po::options_description desc("vtpu firmware FILE.elf [options]");
   add_config_options(desc);
-  desc.add_options()("help,h", "show this help")("elf", po::value<std::string>(),
-                                                 "firmware ELF (RV32)")(
-      "max-instructions", po::value<uint64_t>()->default_value(0),
-      "stop with an error after N instructions (0: no limit)")(
-      "max-time", po::value<std::string>(), "stop with an error at this simulated time, e.g. 10ms")(
-      "stats", "print instructions, simulated time, host time and MIPS on stderr at the end");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("elf", po::value<std::string>(), "firmware ELF (RV32)")
+      ("max-instructions", po::value<uint64_t>()->default_value(0),
+       "stop with an error after N instructions (0: no limit)")
+      ("max-time", po::value<std::string>(), "stop with an error at this simulated time, e.g. 10ms")
+      ("stats", "print instructions, simulated time, host time and MIPS on stderr at the end")
+      ("gdb", po::value<uint16_t>(),
+       "serve GDB's remote protocol on 127.0.0.1:PORT (0: any free port, reported on stderr)")
+      ("gdb-wait", "with --gdb: halt before the first instruction until GDB connects");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("elf", 1);
   po::variables_map vm = parse(desc, positional, args);
@@ -90,9 +96,14 @@ int firmware_command(const std::vector<std::string>& args) {
   vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
   vtpu::ElfImage image = vtpu::read_elf(vm["elf"].as<std::string>());
 
-  vtpu::RunLimits limits;
+  vtpu::RunOptions limits;
   limits.max_instructions = vm["max-instructions"].as<uint64_t>();
   if (vm.count("max-time")) limits.max_time = parse_time(vm["max-time"].as<std::string>());
+  if (vm.count("gdb")) limits.gdb_port = vm["gdb"].as<uint16_t>();
+  if (vm.count("gdb-wait")) {
+    if (!limits.gdb_port) throw vtpu::Error("--gdb-wait needs --gdb PORT");
+    limits.gdb_wait = true;
+  }
 
   vtpu::Soc soc("vtpu", config, image, limits);
   vtpu::RunResult result = soc.run();

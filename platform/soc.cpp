@@ -16,7 +16,7 @@ std::string hex(uint64_t v) {
 }  // namespace
 
 Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage& firmware,
-         const RunLimits& limits)
+         const RunOptions& limits)
     : sc_module(name),
       config_(config),
       firmware_(firmware),
@@ -80,6 +80,26 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
 
   check_fits(firmware);
   core_->set_reset_pc(firmware.entry);
+  if (limits.gdb_port) {
+    gdb_ = std::make_unique<GdbStub>(*core_, *limits.gdb_port,
+                                     [this](const std::string& c) { return monitor(c); });
+    if (limits.gdb_wait) core_->request_halt();
+  }
+}
+
+std::string Soc::monitor(const std::string& command) const {
+  std::ostringstream out;
+  if (command == "time") {
+    out << "simulated time: " << core_->local_time_now().to_seconds() * 1e9
+        << " ns, core cycles: " << core_->cycles()
+        << ", instructions retired: " << core_->instructions_retired() << "\n";
+  } else if (command == "accel" || command == "accelerator") {
+    out << "accelerator: not modelled in this build yet (no command queues, DMA, MXU or VPU)\n";
+  } else {
+    out << "monitor commands: time (simulated time, cycles, instructions), accel (accelerator "
+           "status)\n";
+  }
+  return out.str();
 }
 
 void Soc::check_fits(const ElfImage& image) const {
@@ -123,6 +143,7 @@ void Soc::end_run(RunResult::End end, uint64_t code, ExitCode stop, const std::s
   result_.stop_code = stop;
   result_.message = message;
   result_.simulated_time = core_->local_time_now();
+  if (gdb_) gdb_->run_ended(end == RunResult::End::kExit, code);
   sc_core::sc_stop();
 }
 

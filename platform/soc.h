@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <systemc>
 
@@ -16,12 +17,15 @@
 #include "models/peripherals/uart.h"
 #include "platform/config.pb.h"
 #include "platform/elf_loader.h"
+#include "platform/gdb_stub.h"
 
 namespace vtpu {
 
-struct RunLimits {
+struct RunOptions {
   uint64_t max_instructions = 0;                      // 0: none
   sc_core::sc_time max_time = sc_core::SC_ZERO_TIME;  // zero: none
+  std::optional<uint16_t> gdb_port;                   // GDB stub on 127.0.0.1 (0: any free port)
+  bool gdb_wait = false;                              // halt before the first instruction
 };
 
 struct RunResult {
@@ -38,7 +42,7 @@ struct RunResult {
 class Soc : public sc_core::sc_module {
  public:
   Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage& firmware,
-      const RunLimits& limits);
+      const RunOptions& limits);
 
   RunResult run();
 
@@ -46,10 +50,11 @@ class Soc : public sc_core::sc_module {
   void end_of_elaboration() override;
   void check_fits(const ElfImage& image) const;
   void end_run(RunResult::End end, uint64_t code, ExitCode stop, const std::string& message);
+  std::string monitor(const std::string& command) const;  // GDB `monitor` commands
 
   config::Soc config_;
   ElfImage firmware_;
-  RunLimits limits_;
+  RunOptions limits_;
   sc_core::sc_time clock_period_;
   RunResult result_;
   bool ended_ = false;
@@ -65,6 +70,7 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<peripherals::Uart> uart_;
   std::unique_ptr<peripherals::SimControl> sim_control_;
   std::unique_ptr<peripherals::Htif> htif_;
+  std::unique_ptr<GdbStub> gdb_;
 };
 
 }  // namespace vtpu

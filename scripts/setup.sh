@@ -12,6 +12,7 @@ packages=(
   libprotobuf-dev protobuf-compiler          # config schema, executables, traces
   libgtest-dev                               # unit tests
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # firmware for the RV32 core
+  gdb-multiarch                              # debugger tests (the GDB stub)
 )
 
 missing=()
