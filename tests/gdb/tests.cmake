@@ -19,3 +19,6 @@ add_test(NAME gdb.step_next
           "^\\$2 = 1$" "^0x[0-9a-f]+ in main \\(\\) at .*gdb_target.c:16" "Value returned is \\$3 = 1"
           "^pc +0x8")
 set_tests_properties(gdb.break_watch_exit gdb.step_next PROPERTIES TIMEOUT 180)
+add_test(NAME gdb.protocol_errors
+  COMMAND ${GDB_DIR}/protocol_errors.sh $<TARGET_FILE:vtpu> ${FW}/cli/spin.elf)
+set_tests_properties(gdb.protocol_errors PROPERTIES TIMEOUT 120)
