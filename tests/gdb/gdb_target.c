@@ -1,10 +1,10 @@
-/* A program to debug: square() is called with 1..4, `counter` is written once
+/* A program to debug: square() is called with 1..limit (4), `counter` is written once
  * with the sum (30), and the program exits with 7. */
 #include <stdio.h>
 
 #include "vtpu/fw.h"
 
-volatile int counter;
+volatile int counter, limit = 4;
 
 int square(int n) {
   int result = n * n;
@@ -13,7 +13,7 @@ int square(int n) {
 
 int main(void) {
   int sum = 0;
-  for (int i = 1; i <= 4; ++i) sum += square(i);
+  for (int i = 1; i <= limit; ++i) sum += square(i);
   counter = sum;
   printf("sum %d\n", sum);
   return 7;

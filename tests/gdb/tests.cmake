@@ -22,3 +22,10 @@ set_tests_properties(gdb.break_watch_exit gdb.step_next PROPERTIES TIMEOUT 180)
 add_test(NAME gdb.protocol_errors
   COMMAND ${GDB_DIR}/protocol_errors.sh $<TARGET_FILE:vtpu> ${FW}/cli/spin.elf)
 set_tests_properties(gdb.protocol_errors PROPERTIES TIMEOUT 120)
+add_test(NAME gdb.watch_kinds_detach
+  COMMAND ${GDB_DIR}/run_session.sh $<TARGET_FILE:vtpu> ${FW}/gdb/gdb_target.elf
+          ${GDB_DIR}/watch_kinds_detach.gdb 7
+          "Hardware read watchpoint 1: limit" "^Value = 4$"
+          "Hardware access \\(read/write\\) watchpoint 2: counter" "New value = 30"
+          "^time frozen$" "Remote target\\) detached")
+set_tests_properties(gdb.watch_kinds_detach PROPERTIES TIMEOUT 120)
