@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -247,6 +248,11 @@ GdbStub::Read GdbStub::read_packet(std::string& packet, bool block) {
 // ---------------------------------------------------------------- core hooks
 
 bool GdbStub::interrupt_requested() {
+  // The core asks at every synchronisation point; look at the sockets at most
+  // once per millisecond of host time, so that a running core pays little.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_poll_ < std::chrono::milliseconds(1)) return false;
+  last_poll_ = now;
   if (!client_) return poll_new_connection(false);  // a new client stops the core
   std::string packet;
   switch (read_packet(packet, /*block=*/false)) {

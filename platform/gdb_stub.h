@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -57,6 +58,7 @@ class GdbStub : public core::Core::DebugAgent {
   std::string buffer_;             // bytes received, not yet parsed
   std::string last_stop_ = "S05";  // the answer to '?'
   bool awaiting_stop_reply_ = false;
+  std::chrono::steady_clock::time_point last_poll_{};
   struct Watch {
     core::Core::WatchKind kind;
     uint32_t address, length;
