@@ -244,18 +244,6 @@ bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsign
 }
 
 template <typename T>
-inline bool Core::load(uint32_t addr, T& value) {
-  const uint32_t off = addr - fast_.base;
-  if (!data_checks_ && fast_.readable && off <= fast_.last - fast_.base &&
-      fast_.last - addr >= sizeof(T) - 1) {
-    std::memcpy(&value, fast_.ptr + off, sizeof(T));
-    cycles_ += fast_.read_cycles;
-    return true;
-  }
-  return load_slow(addr, value);
-}
-
-template <typename T>
 bool Core::load_slow(uint32_t addr, T& value) {
   if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpR, data_privilege())) {
     trap(kLoadAccess, addr);
@@ -278,18 +266,6 @@ bool Core::load_slow(uint32_t addr, T& value) {
   }
   std::memcpy(&value, buf, sizeof(T));
   return true;
-}
-
-template <typename T>
-inline bool Core::store(uint32_t addr, T value) {
-  const uint32_t off = addr - fast_.base;
-  if (!data_checks_ && fast_.writable && off <= fast_.last - fast_.base &&
-      fast_.last - addr >= sizeof(T) - 1) {
-    std::memcpy(fast_.ptr + off, &value, sizeof(T));
-    cycles_ += fast_.write_cycles;
-    return true;
-  }
-  return store_slow(addr, value);
 }
 
 template <typename T>
@@ -372,12 +348,12 @@ bool Core::amo(const Insn& in) {
   if (in.op == Op::kScW) {
     bool ok = reservation_valid_ && reservation_addr_ == addr;
     reservation_valid_ = false;
-    if (ok && !store<uint32_t>(addr, x_[in.rs2])) return false;
+    if (ok && !store_slow<uint32_t>(addr, x_[in.rs2])) return false;
     x_[in.rd] = ok ? 0 : 1;
     return true;
   }
   uint32_t old = 0;
-  if (!load(addr, old)) {
+  if (!load_slow(addr, old)) {
     // An AMO that cannot read reports a store/AMO access fault.
     if (in.op != Op::kLrW) mcause_ = kStoreAccess;
     return false;
@@ -406,7 +382,7 @@ bool Core::amo(const Insn& in) {
     case Op::kAmomaxuW: result = old > src ? old : src; break;
     default: break;
   }
-  if (!store(addr, result)) return false;
+  if (!store_slow(addr, result)) return false;
   x_[in.rd] = old;
   return true;
 }

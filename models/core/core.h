@@ -134,12 +134,8 @@ class Core : public sc_core::sc_module {
 
   bool fetch16(uint32_t addr, uint16_t& bits);
   bool fetch_decode(uint32_t pc, Insn& out);
-  // Data access: the inline fast path serves the last DMI region hit; the
-  // rest (other regions, the bus, PMP, faults) is out of line.
-  template <typename T>
-  inline bool load(uint32_t addr, T& value);
-  template <typename T>
-  inline bool store(uint32_t addr, T value);
+  // Data access outside the interpreter's inline fast path (which serves the
+  // last DMI region hit): PMP, watchpoints, other DMI regions, the bus, faults.
   template <typename T>
   bool load_slow(uint32_t addr, T& value);
   template <typename T>
