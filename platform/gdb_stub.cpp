@@ -107,6 +107,16 @@ GdbStub::~GdbStub() {
 
 // ---------------------------------------------------------------- connections
 
+void GdbStub::take_client(boost::asio::ip::tcp::socket socket) {
+  client_.emplace(std::move(socket));
+  // Acks and replies are small writes: without this, Nagle's algorithm and
+  // delayed ACKs add tens of milliseconds to every exchange.
+  boost::system::error_code ec;
+  client_->set_option(tcp::no_delay(true), ec);
+  buffer_.clear();
+  note("client connected");
+}
+
 bool GdbStub::accept_client() {
   note("waiting for a client on 127.0.0.1:" + std::to_string(port_));
   acceptor_.non_blocking(false);
@@ -118,12 +128,7 @@ bool GdbStub::accept_client() {
     note("accept failed: " + ec.message());
     return false;
   }
-  client_.emplace(std::move(socket));
-  // Acks and replies are small writes: without this, Nagle's algorithm and
-  // delayed ACKs add tens of milliseconds to every exchange.
-  client_->set_option(tcp::no_delay(true), ec);
-  buffer_.clear();
-  note("client connected");
+  take_client(std::move(socket));
   return true;
 }
 
@@ -139,12 +144,7 @@ bool GdbStub::poll_new_connection(bool refuse_only) {
     socket.close(ec);
     return false;
   }
-  client_.emplace(std::move(socket));
-  // Acks and replies are small writes: without this, Nagle's algorithm and
-  // delayed ACKs add tens of milliseconds to every exchange.
-  client_->set_option(tcp::no_delay(true), ec);
-  buffer_.clear();
-  note("client connected");
+  take_client(std::move(socket));
   return true;
 }
 

@@ -36,6 +36,7 @@ class GdbStub : public core::Core::DebugAgent {
  private:
   enum class Read { kPacket, kInterrupt, kDisconnected, kNothing };
   bool accept_client();  // blocks until a client connects
+  void take_client(boost::asio::ip::tcp::socket socket);
   bool poll_new_connection(bool refuse_only);
   void serve();  // answers packets until GDB resumes, detaches or kills
   Read read_packet(std::string& packet, bool block);

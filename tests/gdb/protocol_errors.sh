@@ -9,15 +9,8 @@ set -u
 vtpu=$1 elf=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-timeout 60 "$vtpu" firmware "$elf" --gdb 0 --gdb-wait --max-time 2s > "$dir/uart" 2> "$dir/stderr" &
-pid=$!
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/stderr")
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2> /dev/null || break
-  sleep 0.05
-done
+. "$(dirname "$0")/start_vtpu.sh"
+start_vtpu --gdb-wait --max-time 2s
 fail() { echo "FAIL: $*"; echo "--- vtpu stderr ---"; cat "$dir/stderr"; exit 1; }
 [ -n "$port" ] || fail "no port reported"
 

@@ -7,15 +7,8 @@ vtpu=$1 elf=$2 script=$3 expected_exit=$4
 shift 4
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-timeout 120 "$vtpu" firmware "$elf" --gdb 0 --gdb-wait > "$dir/uart" 2> "$dir/stderr" &
-pid=$!
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/stderr")
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2> /dev/null || break
-  sleep 0.05
-done
+. "$(dirname "$0")/start_vtpu.sh"
+start_vtpu --gdb-wait
 [ -n "$port" ] || { echo "vtpu did not report its GDB port"; cat "$dir/stderr"; exit 1; }
 timeout 60 gdb-multiarch -nx -batch -ex "set architecture riscv:rv32" \
   -ex "target remote 127.0.0.1:$port" -x "$script" "$elf" > "$dir/gdb" 2>&1
