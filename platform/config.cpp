@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/hbm/address_mapping.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "platform/presets.h"
 
@@ -143,6 +144,11 @@ Soc defaults() {
   region(map->mutable_plic(), VTPU_PLIC_BASE, VTPU_PLIC_SIZE);
   region(map->mutable_uart(), VTPU_UART_BASE, VTPU_UART_SIZE);
   region(map->mutable_sim_ctrl(), VTPU_SIMCTRL_BASE, VTPU_SIMCTRL_SIZE);
+  region(map->mutable_dma(), VTPU_DMA_BASE, VTPU_DMA_SIZE);
+  region(map->mutable_chip_info(), VTPU_CHIPINFO_BASE, VTPU_CHIPINFO_SIZE);
+  map->set_vmem_base(VTPU_VMEM_BASE);
+  map->set_amem_base(VTPU_AMEM_BASE);
+  map->set_hbm_base(VTPU_HBM_BASE);
   return soc;
 }
 
@@ -194,7 +200,25 @@ void validate_message(const pb::Message& msg, const std::string& prefix) {
           (opt.HasExtension(max) ? format_number(opt.GetExtension(max)) : "") + "]";
       throw Error(path + ": " + format_number(v) + " is out of range " + range);
     }
+    const uint64_t n = static_cast<uint64_t>(v);
+    if (opt.GetExtension(power_of_two) && (n & (n - 1)) != 0)
+      throw Error(path + ": " + format_number(v) + " is not a power of two");
   }
+}
+
+// HBM lies above the 32-bit space; its size follows from the preset.
+void check_hbm(const Soc& soc) {
+  const hbm::TimingSet& t = hbm::preset(soc.hbm().preset());
+  if (soc.hbm().channels() > t.channels)
+    throw Error("hbm.channels: " + std::to_string(soc.hbm().channels()) + " is more than " +
+                t.name + "'s " + std::to_string(t.channels) + " per stack");
+  hbm::AddressMapping mapping(t, soc.hbm().stacks(),
+                              soc.hbm().channels() ? soc.hbm().channels() : t.channels,
+                              soc.hbm().address_mapping());
+  if (soc.address_map().hbm_base() < (uint64_t{1} << 32))
+    throw Error("address_map.hbm_base: must lie above the 32-bit address space");
+  if (soc.address_map().hbm_base() + mapping.capacity() < soc.address_map().hbm_base())
+    throw Error("address_map.hbm_base: HBM does not fit the 64-bit address space");
 }
 
 void check_address_map(const Soc& soc) {
@@ -209,6 +233,10 @@ void check_address_map(const Soc& soc) {
       {"address_map.plic", map.plic().base(), map.plic().size()},
       {"address_map.uart", map.uart().base(), map.uart().size()},
       {"address_map.sim_ctrl", map.sim_ctrl().base(), map.sim_ctrl().size()},
+      {"address_map.dma", map.dma().base(), map.dma().size()},
+      {"address_map.chip_info", map.chip_info().base(), map.chip_info().size()},
+      {"address_map.vmem_base", map.vmem_base(), uint64_t{soc.memory().vmem_kib()} * 1024},
+      {"address_map.amem_base", map.amem_base(), uint64_t{soc.memory().amem_kib()} * 1024},
   };
   for (size_t i = 0; i < regions.size(); ++i) {
     const Named& a = regions[i];
@@ -264,6 +292,7 @@ void set_field(Soc& soc, const std::string& path, const std::string& value) {
 void validate(const Soc& soc) {
   validate_message(soc, "");
   check_address_map(soc);
+  check_hbm(soc);
 }
 
 Soc load(const std::string& config, const std::vector<std::string>& overrides) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "models/common/error.h"
 #include "platform/config.h"
 #include "platform/elf_loader.h"
+#include "platform/memtest.h"
 #include "platform/soc.h"
 
 namespace po = boost::program_options;
@@ -25,6 +27,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  firmware FILE.elf   boot the SoC with FILE as firmware; UART to stdout;\n"
     "                      exit status = the firmware's exit code\n"
+    "  memtest             drive the HBM model through the interconnect with a\n"
+    "                      pattern or a trace; print bandwidth and latency as JSON\n"
     "\n"
     "`vtpu <command> --help` lists a command's options. docs/cli.md has the details.\n";
 
@@ -132,6 +136,48 @@ int firmware_command(const std::vector<std::string>& args) {
   return static_cast<int>(result.firmware_exit_code);
 }
 
+int memtest_command(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "vtpu memtest [--config C] [--set ...] (--pattern seq|random|stride --requests N --size "
+      "BYTES [--stride B] [--write-ratio F] | --trace FILE)");
+  add_config_options(desc);
+  vtpu::MemtestOptions o;
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("pattern", po::value<std::string>(&o.pattern), "seq, random or stride")
+      ("requests", po::value<uint64_t>(&o.requests), "number of requests")
+      ("size", po::value<uint64_t>(&o.size), "bytes per request")
+      ("stride", po::value<uint64_t>(&o.stride), "bytes between requests (--pattern stride)")
+      ("write-ratio", po::value<double>(&o.write_ratio)->default_value(0),
+       "fraction of requests that write (0..1)")
+      ("seed", po::value<uint64_t>(&o.seed)->default_value(1), "random seed")
+      ("outstanding", po::value<unsigned>(&o.outstanding)->default_value(0),
+       "requests in flight (0: enough to fill every controller queue)")
+      ("trace", po::value<std::string>(&o.trace),
+       "trace file: one '<time_ns>: read|write <address> <size>' per line");
+  // clang-format on
+  po::variables_map vm = parse(desc, {}, args);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  if (vm.count("trace") && vm.count("pattern"))
+    throw vtpu::Error("memtest: --trace and --pattern exclude each other");
+  if (!vm.count("trace")) {
+    for (const char* needed : {"pattern", "requests", "size"})
+      if (!vm.count(needed))
+        throw vtpu::Error(std::string("memtest: --") + needed + " is needed without --trace");
+  }
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  std::ostringstream report;
+  vtpu::run_memtest(config, o, report);
+  std::cout << report.str();
+  return 0;
+}
+
 }  // namespace
 
 // Our own main(): the SystemC banner is silenced before the kernel starts.
@@ -151,6 +197,7 @@ int sc_main(int argc, char* argv[]) {
     std::string command = args[0];
     args.erase(args.begin());
     if (command == "firmware") return firmware_command(args);
+    if (command == "memtest") return memtest_command(args);
     throw vtpu::Error("unknown command '" + command + "' (see vtpu --help)");
   } catch (const vtpu::Error& e) {
     std::fflush(stdout);

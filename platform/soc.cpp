@@ -4,24 +4,18 @@
 #include <cstdio>
 #include <sstream>
 
+#include "models/common/hex.h"
+#include "models/isa/vtpu/soc_map.h"
+#include "platform/memory_system.h"
+
 namespace vtpu {
-namespace {
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-}  // namespace
-
 Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage& firmware,
          const RunOptions& limits)
     : sc_module(name),
       config_(config),
       firmware_(firmware),
       limits_(limits),
-      clock_period_(sc_core::sc_time(1e3 / config.clock_mhz(), sc_core::SC_NS)),
+      clock_period_(clock_period(config)),
       irq_lines_("irq_line", VTPU_PLIC_SOURCES) {
   using sc_core::sc_time;
   const config::AddressMap& map = config.address_map();
@@ -31,10 +25,52 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
 
   tlm::tlm_global_quantum::instance().set(sc_time(config.core().quantum_ns(), sc_core::SC_NS));
 
-  router_ = std::make_unique<interconnect::Router>(
-      "router", cycles(config.peripherals().interconnect_latency_cycles()));
-  core_ram_ = std::make_unique<memory::Ram>("core_ram", ram_size,
-                                            cycles(config.memory().core_ram_latency_cycles()));
+  const config::MemoryConfig& mem = config.memory();
+  const config::InterconnectConfig& ic = config.interconnect();
+  router_ = std::make_unique<interconnect::Router>("router", clock_period_);
+  core_ram_ =
+      std::make_unique<memory::Ram>("core_ram", ram_size, cycles(mem.core_ram_latency_cycles()));
+  auto ports = [this](const config::SramPorts& p) {
+    return memory::PortModel{p.bytes_per_cycle(), p.ports(), clock_period_};
+  };
+  const uint64_t vmem_size = uint64_t{mem.vmem_kib()} * 1024;
+  const uint64_t amem_size = uint64_t{mem.amem_kib()} * 1024;
+  vmem_ = std::make_unique<memory::Ram>("vmem", vmem_size, cycles(mem.sram_latency_cycles()),
+                                        ports(mem.vmem_ports()));
+  amem_ = std::make_unique<memory::Ram>("amem", amem_size, cycles(mem.sram_latency_cycles()),
+                                        ports(mem.amem_ports()));
+  // The core cannot reach HBM; the DMA is the fastest way in.
+  hbm_ = std::make_unique<hbm::Hbm>("hbm", make_hbm_options(config, ic.dma()));
+
+  dma::DmaOptions dma_options;
+  dma_options.clock_period = clock_period_;
+  dma_options.register_latency = mmio_latency;
+  dma_options.burst_bytes = config.dma().burst_bytes();
+  dma_options.max_outstanding = config.dma().max_outstanding();
+  dma_options.memories = {{"core_ram", map.core_ram_base(), ram_size},
+                          {"vmem", map.vmem_base(), vmem_size},
+                          {"amem", map.amem_base(), amem_size},
+                          {"hbm", map.hbm_base(), hbm_->capacity()}};
+  dma_ = std::make_unique<dma::Dma>("dma", dma_options);
+
+  const double hbm_mb_per_s = hbm_->peak_bytes_per_s() / 1e6;
+  chip_info_ = std::make_unique<peripherals::ChipInfo>(
+      "chip_info", mmio_latency,
+      std::map<uint32_t, uint32_t>{
+          {VTPU_CHIPINFO_CLOCK_KHZ, static_cast<uint32_t>(config.clock_mhz() * 1000 + 0.5)},
+          {VTPU_CHIPINFO_TIMER_KHZ,
+           static_cast<uint32_t>(config.peripherals().timer_frequency_mhz() * 1000 + 0.5)},
+          {VTPU_CHIPINFO_CORE_RAM_SIZE, static_cast<uint32_t>(ram_size)},
+          {VTPU_CHIPINFO_VMEM_SIZE, static_cast<uint32_t>(vmem_size)},
+          {VTPU_CHIPINFO_AMEM_SIZE, static_cast<uint32_t>(amem_size)},
+          {VTPU_CHIPINFO_HBM_SIZE_MIB, static_cast<uint32_t>(hbm_->capacity() >> 20)},
+          {VTPU_CHIPINFO_HBM_BASE_LO, static_cast<uint32_t>(map.hbm_base())},
+          {VTPU_CHIPINFO_HBM_BASE_HI, static_cast<uint32_t>(map.hbm_base() >> 32)},
+          {VTPU_CHIPINFO_MXU_ROWS, config.mxu().rows()},
+          {VTPU_CHIPINFO_MXU_COLS, config.mxu().cols()},
+          {VTPU_CHIPINFO_VPU_LANES, config.vpu().lanes()},
+          {VTPU_CHIPINFO_HBM_MB_PER_S, static_cast<uint32_t>(hbm_mb_per_s + 0.5)},
+      });
 
   core::Core::Options options;
   options.clock_period = clock_period_;
@@ -57,15 +93,33 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   uart_ = std::make_unique<peripherals::Uart>("uart", mmio_latency, stdout);
   sim_control_ = std::make_unique<peripherals::SimControl>("sim_control", mmio_latency, on_exit);
 
-  core_->socket.bind(router_->targets_in);
-  router_->map("core_ram", map.core_ram_base(), ram_size, core_ram_->socket);
-  router_->map("clint", map.clint().base(), map.clint().size(), clint_->socket);
-  router_->map("plic", map.plic().base(), map.plic().size(), plic_->socket);
-  router_->map("uart", map.uart().base(), map.uart().size(), uart_->socket);
-  router_->map("sim_ctrl", map.sim_ctrl().base(), map.sim_ctrl().size(), sim_control_->socket);
+  router_->connect("core", core_->socket, make_link(config, ic.core()));
+  router_->connect("dma", dma_->bus, make_link(config, ic.dma()));
+  auto link = [&config](const config::LinkConfig& l) {
+    interconnect::MapOptions o;
+    o.link = make_link(config, l);
+    return o;
+  };
+  const interconnect::MapOptions mmio = link(ic.mmio());
+  router_->map("core_ram", map.core_ram_base(), ram_size, core_ram_->socket, link(ic.core_ram()));
+  router_->map("clint", map.clint().base(), map.clint().size(), clint_->socket, mmio);
+  router_->map("plic", map.plic().base(), map.plic().size(), plic_->socket, mmio);
+  router_->map("uart", map.uart().base(), map.uart().size(), uart_->socket, mmio);
+  router_->map("sim_ctrl", map.sim_ctrl().base(), map.sim_ctrl().size(), sim_control_->socket,
+               mmio);
+  router_->map("dma", map.dma().base(), map.dma().size(), dma_->socket, mmio);
+  router_->map("chip_info", map.chip_info().base(), map.chip_info().size(), chip_info_->socket,
+               mmio);
+  router_->map("vmem", map.vmem_base(), vmem_size, vmem_->socket, link(ic.vmem()));
+  router_->map("amem", map.amem_base(), amem_size, amem_->socket, link(ic.amem()));
+  interconnect::MapOptions hbm_link = link(ic.hbm());
+  hbm_link.nb = true;
+  router_->map("hbm", map.hbm_base(), hbm_->capacity(), hbm_->socket, hbm_link);
   if (firmware.tohost) {
     htif_ = std::make_unique<peripherals::Htif>("htif", mmio_latency, on_exit);
-    router_->map("htif_tohost", *firmware.tohost, 8, htif_->socket, /*overlay=*/true);
+    interconnect::MapOptions overlay = mmio;
+    overlay.overlay = true;
+    router_->map("htif_tohost", *firmware.tohost, 8, htif_->socket, overlay);
   }
 
   clint_->mtip.bind(mtip_);
@@ -77,6 +131,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   for (unsigned i = 0; i < VTPU_PLIC_SOURCES; ++i) plic_->sources[i].bind(irq_lines_[i]);
   for (unsigned i = 0; i < sim_control_->irq_out.size(); ++i)
     sim_control_->irq_out[i].bind(irq_lines_[VTPU_IRQ_TEST_FIRST + i]);
+  dma_->irq_done.bind(irq_lines_[VTPU_IRQ_DMA_DONE]);
+  dma_->irq_error.bind(irq_lines_[VTPU_IRQ_DMA_ERROR]);
 
   check_fits(firmware);
   core_->set_reset_pc(firmware.entry);
@@ -113,7 +169,7 @@ void Soc::check_fits(const ElfImage& image) const {
       throw Error(image.path + ": segment " + range + " is outside the memory map");
     if (region->name != "core_ram")
       throw Error(image.path + ": segment " + range + " lies in '" + region->name +
-                  "', which is not memory");
+                  "'; firmware is loaded into core RAM only");
     if (end > region->base + region->size)
       throw Error(image.path + ": segment " + range + " does not fit core RAM (" +
                   hex(region->base) + ".." + hex(region->base + region->size - 1) + ")");

@@ -9,8 +9,11 @@
 
 #include "models/common/error.h"
 #include "models/core/core.h"
+#include "models/dma/dma.h"
+#include "models/hbm/hbm.h"
 #include "models/interconnect/router.h"
 #include "models/memory/ram.h"
+#include "models/peripherals/chip_info.h"
 #include "models/peripherals/clint.h"
 #include "models/peripherals/plic.h"
 #include "models/peripherals/sim_control.h"
@@ -63,7 +66,10 @@ class Soc : public sc_core::sc_module {
   sc_core::sc_vector<sc_core::sc_signal<bool>> irq_lines_;
 
   std::unique_ptr<interconnect::Router> router_;
-  std::unique_ptr<memory::Ram> core_ram_;
+  std::unique_ptr<memory::Ram> core_ram_, vmem_, amem_;
+  std::unique_ptr<hbm::Hbm> hbm_;
+  std::unique_ptr<dma::Dma> dma_;
+  std::unique_ptr<peripherals::ChipInfo> chip_info_;
   std::unique_ptr<core::Core> core_;
   std::unique_ptr<peripherals::Clint> clint_;
   std::unique_ptr<peripherals::Plic> plic_;

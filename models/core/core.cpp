@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include "models/common/hex.h"
+
 namespace vtpu::core {
 namespace {
 
@@ -19,12 +21,6 @@ constexpr uint32_t kInterruptMask = (1u << 3) | (1u << 7) | (1u << 11);
 constexpr uint32_t kInterruptBit = 1u << 31;
 // MXL = 1 (32-bit); extensions A, C, I, M, U.
 constexpr uint32_t kMisa = (1u << 30) | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12) | (1u << 20);
-
-std::string hex(uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
 
 const char* cause_name(uint32_t cause) {
   switch (cause) {

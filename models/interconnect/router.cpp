@@ -6,29 +6,33 @@
 
 namespace vtpu::interconnect {
 
-Router::Router(sc_core::sc_module_name name, sc_core::sc_time latency)
+Router::Router(sc_core::sc_module_name name, sc_core::sc_time clock_period)
     : sc_module(name),
       targets_in("targets_in"),
       initiators_out("initiators_out"),
-      latency_(latency) {
+      clock_period_(clock_period) {
   targets_in.register_b_transport(this, &Router::b_transport);
+  targets_in.register_nb_transport_fw(this, &Router::nb_transport_fw);
   targets_in.register_get_direct_mem_ptr(this, &Router::get_direct_mem_ptr);
   targets_in.register_transport_dbg(this, &Router::transport_dbg);
+  initiators_out.register_nb_transport_bw(this, &Router::nb_transport_bw);
   initiators_out.register_invalidate_direct_mem_ptr(this, &Router::invalidate_direct_mem_ptr);
 }
 
-void Router::add_region(const std::string& name, uint64_t base, uint64_t size, bool overlay) {
-  unsigned port = static_cast<unsigned>(regions_.size());
+void Router::add_region(const std::string& name, uint64_t base, uint64_t size,
+                        const MapOptions& options) {
+  unsigned port = static_cast<unsigned>(out_.size());
   for (const Region& r : regions_) {
     bool overlaps = base < r.base + r.size && r.base < base + size;
-    if (overlaps && !overlay && !r.overlay)
+    if (overlaps && !options.overlay && !r.overlay)
       throw Error("address map: region '" + name + "' overlaps '" + r.name + "'");
   }
-  Region region{name, base, size, port, overlay};
-  auto pos = overlay ? std::find_if(regions_.begin(), regions_.end(),
-                                    [](const Region& r) { return !r.overlay; })
-                     : regions_.end();
+  Region region{name, base, size, port, options.overlay, options.nb};
+  auto pos = options.overlay ? std::find_if(regions_.begin(), regions_.end(),
+                                            [](const Region& r) { return !r.overlay; })
+                             : regions_.end();
   regions_.insert(pos, region);
+  out_.emplace_back(options.link, name);
 }
 
 const Router::Region* Router::decode(uint64_t addr) const {
@@ -37,20 +41,81 @@ const Router::Region* Router::decode(uint64_t addr) const {
   return nullptr;
 }
 
-void Router::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+Router::Port& Router::initiator_port(int id) {
+  // Initiators bound without connect() get an unnamed link with no cost.
+  while (in_.size() <= static_cast<size_t>(id))
+    in_.emplace_back(Link{}, "initiator " + std::to_string(in_.size()));
+  return in_[id];
+}
+
+sc_core::sc_time Router::pass(int id, Port& out, uint64_t bytes, const sc_core::sc_time& delay) {
+  Port& in = initiator_port(id);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time arrival = now + delay;
+  const sc_core::sc_time grant = std::max({arrival, in.free_at, out.free_at});
+  for (Port* p : {&in, &out}) {
+    LinkStats& s = p->stats;
+    ++s.transactions;
+    s.bytes += bytes;
+    s.stall += grant - arrival;
+    if (p->link.bytes_per_cycle == 0) continue;
+    const sc_core::sc_time busy =
+        clock_period_ * (static_cast<double>(bytes) / p->link.bytes_per_cycle);
+    p->free_at = grant + busy;
+    s.busy += busy;
+  }
+  return grant - now + in.link.latency + out.link.latency;
+}
+
+void Router::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   uint64_t addr = trans.get_address();
   const Region* r = decode(addr);
   if (r == nullptr || trans.get_data_length() > r->base + r->size - addr) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  delay += latency_;
+  delay = pass(id, out_[r->port], trans.get_data_length(), delay);
   trans.set_address(addr - r->base);
   initiators_out[r->port]->b_transport(trans, delay);
   trans.set_address(addr);
 }
 
-bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {
+tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& trans,
+                                           tlm::tlm_phase& phase, sc_core::sc_time& delay) {
+  if (phase != tlm::BEGIN_REQ) return tlm::TLM_COMPLETED;  // END_RESP: targets need nothing
+  uint64_t addr = trans.get_address();
+  const Region* r = decode(addr);
+  if (r == nullptr || trans.get_data_length() > r->base + r->size - addr) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return tlm::TLM_COMPLETED;
+  }
+  delay = pass(id, out_[r->port], trans.get_data_length(), delay);
+  trans.set_address(addr - r->base);
+  if (!r->nb) {
+    initiators_out[r->port]->b_transport(trans, delay);
+    trans.set_address(addr);
+    return tlm::TLM_COMPLETED;
+  }
+  routes_[&trans] = Route{id, addr};
+  tlm::tlm_sync_enum status = initiators_out[r->port]->nb_transport_fw(trans, phase, delay);
+  if (status == tlm::TLM_COMPLETED) {
+    routes_.erase(&trans);
+    trans.set_address(addr);
+  }
+  return status;
+}
+
+tlm::tlm_sync_enum Router::nb_transport_bw(int, tlm::tlm_generic_payload& trans,
+                                           tlm::tlm_phase& phase, sc_core::sc_time& delay) {
+  auto it = routes_.find(&trans);
+  if (it == routes_.end()) return tlm::TLM_COMPLETED;
+  const Route route = it->second;
+  trans.set_address(route.address);
+  if (phase == tlm::BEGIN_RESP) routes_.erase(it);
+  return targets_in[route.initiator]->nb_transport_bw(trans, phase, delay);
+}
+
+bool Router::get_direct_mem_ptr(int id, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {
   uint64_t addr = trans.get_address();
   const Region* r = decode(addr);
   if (r == nullptr || r->overlay) return false;
@@ -67,11 +132,12 @@ bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& trans, tlm::tlm_d
     else
       start = std::max(start, o.base + o.size);
   }
+  const sc_core::sc_time latency = initiator_port(id).link.latency + out_[r->port].link.latency;
   dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (start - r->base - dmi.get_start_address()));
   dmi.set_start_address(start);
   dmi.set_end_address(end);
-  dmi.set_read_latency(dmi.get_read_latency() + latency_);
-  dmi.set_write_latency(dmi.get_write_latency() + latency_);
+  dmi.set_read_latency(dmi.get_read_latency() + latency);
+  dmi.set_write_latency(dmi.get_write_latency() + latency);
   return true;
 }
 
@@ -96,6 +162,13 @@ void Router::invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uin
     for (unsigned i = 0; i < targets_in.size(); ++i)
       targets_in[i]->invalidate_direct_mem_ptr(r.base + start, r.base + last);
   }
+}
+
+std::vector<LinkStats> Router::stats() const {
+  std::vector<LinkStats> all;
+  for (const Port& p : in_) all.push_back(p.stats);
+  for (const Port& p : out_) all.push_back(p.stats);
+  return all;
 }
 
 }  // namespace vtpu::interconnect

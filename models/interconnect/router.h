@@ -1,11 +1,19 @@
-// Address-decoding TLM-2.0 router built from the config's address map.
+// Address-decoding TLM-2.0 interconnect built from the config's address map.
 //
-// Initiators bind to `targets_in`, targets to `initiators_out` (via map()).
-// Blocking, debug and DMI requests are decoded and forwarded with the address
-// made target-local; DMI grants are translated back and trimmed so that no
-// grant covers an overlay (a device mapped on top of memory, like HTIF's
-// tohost), and target invalidations are broadcast to every initiator.
-// An unmapped address answers TLM_ADDRESS_ERROR_RESPONSE.
+// Initiators join with connect(), targets with map(); each side has a Link:
+// a latency and a width in bytes per cycle. A transaction costs the sum of
+// its two links' latencies, once, and occupies both links for
+// bytes / width cycles; a link that is busy makes later transactions wait,
+// first come first served in simulated time (docs/memory.md, "Interconnect").
+// Every link counts transactions, bytes, busy and stall time.
+//
+// Blocking, approximately-timed (nb_transport), debug and DMI requests are
+// decoded and forwarded with the address made target-local; DMI grants are
+// translated back and trimmed so that no grant covers an overlay (a device
+// mapped on top of memory, like HTIF's tohost), and target invalidations are
+// broadcast to every initiator. An nb_transport request to a target that
+// only has b_transport completes at once (such targets never wait). An
+// unmapped address answers TLM_ADDRESS_ERROR_RESPONSE.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
@@ -15,23 +23,46 @@
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <unordered_map>
 #include <vector>
 
 namespace vtpu::interconnect {
+
+struct Link {
+  sc_core::sc_time latency;      // added once per transaction
+  unsigned bytes_per_cycle = 0;  // 0: unlimited
+};
+
+struct LinkStats {
+  std::string name;
+  uint64_t transactions = 0, bytes = 0;
+  sc_core::sc_time busy, stall;  // occupied; waited for this link or the other side
+};
+
+struct MapOptions {
+  Link link;
+  bool overlay = false;  // takes precedence over the regions it lies on; no DMI
+  bool nb = false;       // the target implements nb_transport (approximately timed)
+};
 
 class Router : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<Router> targets_in;
   tlm_utils::multi_passthrough_initiator_socket<Router> initiators_out;
 
-  Router(sc_core::sc_module_name name, sc_core::sc_time latency);
+  Router(sc_core::sc_module_name name, sc_core::sc_time clock_period);
 
-  // Maps [base, base + size) to `target`. An overlay takes precedence over
-  // the regions it lies on and is never covered by a DMI grant.
+  template <typename Socket>
+  void connect(const std::string& name, Socket& initiator, const Link& link = {}) {
+    initiator.bind(targets_in);
+    in_.emplace_back(link, name);
+  }
+
+  // Maps [base, base + size) to `target`.
   template <typename Socket>
   void map(const std::string& region, uint64_t base, uint64_t size, Socket& target,
-           bool overlay = false) {
-    add_region(region, base, size, overlay);
+           const MapOptions& options = {}) {
+    add_region(region, base, size, options);
     initiators_out.bind(target);
   }
 
@@ -39,22 +70,47 @@ class Router : public sc_core::sc_module {
     std::string name;
     uint64_t base, size;
     unsigned port;
-    bool overlay;
+    bool overlay, nb;
     bool contains(uint64_t addr) const { return addr >= base && addr - base < size; }
   };
   const std::vector<Region>& regions() const { return regions_; }
   // The region an address decodes to, or nullptr.
   const Region* decode(uint64_t addr) const;
+  // Initiator links (in connect() order), then target links (in map() order).
+  std::vector<LinkStats> stats() const;
 
  private:
-  void add_region(const std::string& name, uint64_t base, uint64_t size, bool overlay);
+  struct Port {
+    Port(const Link& l, const std::string& name) : link(l) { stats.name = name; }
+    Link link;
+    LinkStats stats;
+    sc_core::sc_time free_at;
+  };
+  struct Route {
+    int initiator;
+    uint64_t address;
+  };
+
+  void add_region(const std::string& name, uint64_t base, uint64_t size, const MapOptions& options);
+  Port& initiator_port(int id);
+  // Contention and latency: returns `delay` for a transaction of `bytes`
+  // from initiator `id` to target port `out` sent with `delay`.
+  sc_core::sc_time pass(int id, Port& out, uint64_t bytes, const sc_core::sc_time& delay);
+
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& trans,
+                                     tlm::tlm_phase& phase, sc_core::sc_time& delay);
   bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
   unsigned int transport_dbg(int id, tlm::tlm_generic_payload& trans);
   void invalidate_direct_mem_ptr(int port, sc_dt::uint64 start, sc_dt::uint64 end);
 
   std::vector<Region> regions_;  // overlays first, then in mapping order
-  sc_core::sc_time latency_;
+  std::vector<Port> in_;         // by initiator id
+  std::vector<Port> out_;        // by target port
+  std::unordered_map<const tlm::tlm_generic_payload*, Route> routes_;  // nb requests in flight
+  sc_core::sc_time clock_period_;
 };
 
 }  // namespace vtpu::interconnect

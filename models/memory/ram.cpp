@@ -1,11 +1,18 @@
 #include "models/memory/ram.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace vtpu::memory {
 
-Ram::Ram(sc_core::sc_module_name name, uint64_t size_bytes, sc_core::sc_time latency)
-    : sc_module(name), socket("socket"), data_(size_bytes, 0), latency_(latency) {
+Ram::Ram(sc_core::sc_module_name name, uint64_t size_bytes, sc_core::sc_time latency,
+         const PortModel& ports)
+    : sc_module(name),
+      socket("socket"),
+      data_(size_bytes, 0),
+      latency_(latency),
+      model_(ports),
+      port_free_(std::max(1u, ports.ports)) {
   socket.register_b_transport(this, &Ram::b_transport);
   socket.register_get_direct_mem_ptr(this, &Ram::get_direct_mem_ptr);
   socket.register_transport_dbg(this, &Ram::transport_dbg);
@@ -34,9 +41,22 @@ void Ram::copy(tlm::tlm_generic_payload& trans, uint64_t addr, unsigned len) {
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+sc_core::sc_time Ram::reserve(const sc_core::sc_time& at, uint64_t bytes) {
+  if (model_.bytes_per_cycle == 0) return at + latency_;
+  auto port = std::min_element(port_free_.begin(), port_free_.end());
+  const sc_core::sc_time start = std::max(at, *port);
+  const uint64_t cycles =
+      std::max<uint64_t>(1, (bytes + model_.bytes_per_cycle - 1) / model_.bytes_per_cycle);
+  const sc_core::sc_time busy = model_.clock_period * static_cast<double>(cycles);
+  *port = start + busy;
+  busy_ += busy;
+  return start + busy - model_.clock_period + latency_;
+}
+
 void Ram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   if (access(trans)) {
-    delay += latency_;
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    delay = reserve(now + delay, trans.get_data_length()) - now;
     trans.set_dmi_allowed(true);
   }
 }

@@ -1,4 +1,4 @@
-/* Linked at 0x20000000, where the SoC has no memory. */
+/* Linked at 0x40000000, where the SoC has no memory. */
     .text
     .globl _start
 _start:

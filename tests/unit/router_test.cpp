@@ -50,10 +50,12 @@ TEST(Router, DecodesTranslatesAndManagesDmi) {
   RevokingRam low("low", 0x1000, sc_core::SC_ZERO_TIME);
   RevokingRam high("high", 0x2000, sc_core::SC_ZERO_TIME);
   memory::Ram overlay("overlay", 8, sc_core::SC_ZERO_TIME);
-  cpu.socket.bind(router.targets_in);
+  router.connect("cpu", cpu.socket);
   router.map("low", 0x10000, 0x1000, low.socket);
   router.map("high", 0x80000000, 0x2000, high.socket);
-  router.map("overlay", 0x80001000, 8, overlay.socket, /*overlay=*/true);
+  interconnect::MapOptions on_top;
+  on_top.overlay = true;
+  router.map("overlay", 0x80001000, 8, overlay.socket, on_top);
   sc_core::sc_start(sc_core::SC_ZERO_TIME);  // completes elaboration
 
   // Decoding and translation: a write at a global address lands at the

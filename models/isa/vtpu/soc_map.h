@@ -17,9 +17,18 @@
 #define VTPU_UART_SIZE 0x00001000u
 #define VTPU_SIMCTRL_BASE 0x10001000u
 #define VTPU_SIMCTRL_SIZE 0x00001000u
+#define VTPU_DMA_BASE 0x11000000u      /* DMA engine registers (vtpu/dma.h) */
+#define VTPU_DMA_SIZE 0x00001000u
+#define VTPU_CHIPINFO_BASE 0x11001000u /* the chip's parameters, read-only */
+#define VTPU_CHIPINFO_SIZE 0x00001000u
+#define VTPU_VMEM_BASE 0x20000000u     /* unified buffer; size from memory.vmem_kib */
+#define VTPU_AMEM_BASE 0x30000000u     /* accumulators; size from memory.amem_kib */
 #define VTPU_CORE_RAM_BASE 0x80000000u
 /* Core RAM size comes from the config (memory.core_ram_kib); this is the default. */
 #define VTPU_CORE_RAM_DEFAULT_SIZE 0x00400000u
+/* HBM (or DRAM) lies above the core's 32-bit reach: the DMA engine moves data
+ * between it and the on-chip memories. Its size follows from hbm.*. */
+#define VTPU_HBM_BASE 0x100000000ull
 
 /* ---- CLINT (SiFive-compatible layout) --------------------------------- */
 #define VTPU_CLINT_MSIP 0x0000u        /* bit 0: machine software interrupt pending */
@@ -43,6 +52,8 @@
 #define VTPU_IRQ_TEST_LAST 7u
 #define VTPU_IRQ_ACCEL_FIRST 8u
 #define VTPU_IRQ_ACCEL_LAST 15u
+#define VTPU_IRQ_DMA_DONE 8u  /* level: DMA STATUS.done with FLAGS.irq set */
+#define VTPU_IRQ_DMA_ERROR 9u /* level: DMA STATUS.error */
 
 /* ---- UART ------------------------------------------------------------- */
 #define VTPU_UART_TXDATA 0x00u /* write: low byte goes to the console */
@@ -54,5 +65,20 @@
 #define VTPU_SIMCTRL_ID 0x08u     /* read: 0x76747075 ("vtpu") */
 #define VTPU_SIMCTRL_IRQ 0x0cu    /* bit n (2..7): level of PLIC source n */
 #define VTPU_SIMCTRL_ID_VALUE 0x76747075u
+
+/* ---- chip info (read-only words: what one firmware binary needs to know
+ * to serve every configuration) ------------------------------------------ */
+#define VTPU_CHIPINFO_CLOCK_KHZ 0x00u   /* core and accelerator clock */
+#define VTPU_CHIPINFO_TIMER_KHZ 0x04u   /* CLINT mtime rate */
+#define VTPU_CHIPINFO_CORE_RAM_SIZE 0x08u
+#define VTPU_CHIPINFO_VMEM_SIZE 0x0cu   /* bytes */
+#define VTPU_CHIPINFO_AMEM_SIZE 0x10u   /* bytes */
+#define VTPU_CHIPINFO_HBM_SIZE_MIB 0x14u
+#define VTPU_CHIPINFO_HBM_BASE_LO 0x18u
+#define VTPU_CHIPINFO_HBM_BASE_HI 0x1cu
+#define VTPU_CHIPINFO_MXU_ROWS 0x20u
+#define VTPU_CHIPINFO_MXU_COLS 0x24u
+#define VTPU_CHIPINFO_VPU_LANES 0x28u
+#define VTPU_CHIPINFO_HBM_MB_PER_S 0x2cu /* peak pin bandwidth, 1e6 bytes/s */
 
 #endif /* VTPU_SOC_MAP_H */

@@ -1,0 +1,226 @@
+#include "models/dma/dma.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace vtpu::dma {
+
+using Access = RegisterBank::Access;
+static_assert(sizeof(vtpu_dma_desc) == 64, "the descriptor is 16 words on RV32 and the host");
+
+Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
+    : Peripheral(name, options.register_latency),
+      bus("bus"),
+      irq_done("irq_done"),
+      irq_error("irq_error"),
+      options_(options),
+      slots_(options.max_outstanding) {
+  for (unsigned i = 0; i < VTPU_DMA_DESC_WORDS; ++i)
+    regs_.add_storage("desc" + std::to_string(i), VTPU_DMA_DESC + 4 * i, desc_words_[i]);
+  regs_.add("start", VTPU_DMA_START, Access::kWriteOnly, nullptr, [this](uint32_t v) { start(v); });
+  regs_.add(
+      "status", VTPU_DMA_STATUS, Access::kReadWrite,
+      [this] { return status_ | (busy_ ? VTPU_DMA_STATUS_BUSY : 0); },
+      [this](uint32_t v) { clear_status(v); });
+  regs_.add("cause", VTPU_DMA_CAUSE, Access::kReadOnly, [this] { return cause_; });
+  regs_.add("err_addr_lo", VTPU_DMA_ERR_ADDR_LO, Access::kReadOnly,
+            [this] { return static_cast<uint32_t>(error_address_); });
+  regs_.add("err_addr_hi", VTPU_DMA_ERR_ADDR_HI, Access::kReadOnly,
+            [this] { return static_cast<uint32_t>(error_address_ >> 32); });
+  regs_.add("bytes_lo", VTPU_DMA_BYTES_LO, Access::kReadOnly,
+            [this] { return static_cast<uint32_t>(bytes_); });
+  regs_.add("bytes_hi", VTPU_DMA_BYTES_HI, Access::kReadOnly,
+            [this] { return static_cast<uint32_t>(bytes_ >> 32); });
+  auto busy_cycles = [this] {
+    sc_core::sc_time t =
+        busy_time_ + (busy_ ? sc_core::sc_time_stamp() - started_at_ : sc_core::SC_ZERO_TIME);
+    return static_cast<uint64_t>(t / options_.clock_period);
+  };
+  regs_.add("busy_lo", VTPU_DMA_BUSY_LO, Access::kReadOnly,
+            [busy_cycles] { return static_cast<uint32_t>(busy_cycles()); });
+  regs_.add("busy_hi", VTPU_DMA_BUSY_HI, Access::kReadOnly,
+            [busy_cycles] { return static_cast<uint32_t>(busy_cycles() >> 32); });
+
+  for (Slot& s : slots_) s.data.resize(options_.burst_bytes);
+  bus.register_nb_transport_bw(this, &Dma::nb_transport_bw);
+  SC_HAS_PROCESS(Dma);
+  SC_THREAD(engine);
+  SC_METHOD(drive_irqs);
+  sensitive << irq_event_;
+}
+
+void Dma::start(uint32_t value) {
+  if ((value & 1) == 0) return;
+  if (busy_) {
+    fail(VTPU_DMA_CAUSE_BUSY, 0);
+    return;
+  }
+  std::memcpy(&pending_, desc_words_, sizeof pending_);
+  busy_ = true;
+  status_ = 0;
+  cause_ = VTPU_DMA_CAUSE_NONE;
+  irq_event_.notify(sc_core::SC_ZERO_TIME);
+  start_event_.notify(access_time() - sc_core::sc_time_stamp());
+}
+
+void Dma::clear_status(uint32_t value) {
+  status_ &= ~(value & (VTPU_DMA_STATUS_DONE | VTPU_DMA_STATUS_ERROR));
+  irq_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Dma::fail(uint32_t cause, uint64_t address) {
+  status_ |= VTPU_DMA_STATUS_ERROR;
+  cause_ = cause;
+  error_address_ = address;
+  irq_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Dma::drive_irqs() {
+  irq_done.write((status_ & VTPU_DMA_STATUS_DONE) && (pending_.flags & VTPU_DMA_FLAG_IRQ));
+  irq_error.write(status_ & VTPU_DMA_STATUS_ERROR);
+}
+
+const MemoryRange* Dma::memory_of(uint64_t first, uint64_t last) const {
+  for (const MemoryRange& m : options_.memories)
+    if (first >= m.base && last >= first && last - m.base < m.size) return &m;
+  return nullptr;
+}
+
+uint32_t Dma::check(const vtpu_dma_desc& d, uint64_t& bad_address) const {
+  for (uint32_t s : d.size)
+    if (s == 0) return VTPU_DMA_CAUSE_ZERO_SIZE;
+  // The last byte of each footprint (strides are unsigned, so it is the largest).
+  auto last = [&d](uint64_t base, const uint32_t* stride) {
+    unsigned __int128 end = base + static_cast<unsigned __int128>(d.size[0]) - 1;
+    for (int i = 0; i < 3; ++i)
+      end += static_cast<unsigned __int128>(d.size[i + 1] - 1) * stride[i];
+    return end > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(end);
+  };
+  if (memory_of(d.src, last(d.src, d.src_stride)) == nullptr) {
+    bad_address = d.src;
+    return VTPU_DMA_CAUSE_SRC_RANGE;
+  }
+  if (memory_of(d.dst, last(d.dst, d.dst_stride)) == nullptr) {
+    bad_address = d.dst;
+    return VTPU_DMA_CAUSE_DST_RANGE;
+  }
+  return VTPU_DMA_CAUSE_NONE;
+}
+
+void Dma::engine() {
+  for (;;) {
+    wait(start_event_);
+    started_at_ = sc_core::sc_time_stamp();
+    uint64_t bad = 0;
+    uint32_t cause = check(pending_, bad);
+    if (cause != VTPU_DMA_CAUSE_NONE) {
+      fail(cause, bad);
+    } else {
+      run_descriptor(pending_);
+      if (!bus_error_) status_ |= VTPU_DMA_STATUS_DONE;
+    }
+    busy_time_ += sc_core::sc_time_stamp() - started_at_;
+    busy_ = false;
+    irq_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void Dma::send(unsigned index, bool write, const sc_core::sc_time& at) {
+  Slot& s = slots_[index];
+  s.writing = write;
+  tlm::tlm_generic_payload& t = s.trans;
+  t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  t.set_address(write ? s.burst.dst : s.burst.src);
+  t.set_data_ptr(s.data.data());
+  t.set_data_length(s.burst.length);
+  t.set_streaming_width(s.burst.length);
+  t.set_byte_enable_ptr(nullptr);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  tlm::tlm_phase phase = tlm::BEGIN_REQ;
+  sc_core::sc_time delay = at - sc_core::sc_time_stamp();
+  if (bus->nb_transport_fw(t, phase, delay) == tlm::TLM_COMPLETED)
+    events_.push(Event{sc_core::sc_time_stamp() + delay, index});
+  // Otherwise the response comes through nb_transport_bw.
+}
+
+tlm::tlm_sync_enum Dma::nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
+                                        sc_core::sc_time& delay) {
+  if (phase != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
+  auto slot = std::find_if(slots_.begin(), slots_.end(),
+                           [&trans](const Slot& s) { return &s.trans == &trans; });
+  events_.push(
+      Event{sc_core::sc_time_stamp() + delay, static_cast<unsigned>(slot - slots_.begin())});
+  response_event_.notify(sc_core::SC_ZERO_TIME);
+  return tlm::TLM_COMPLETED;
+}
+
+// Walks the descriptor's rows in order (dimension 1 fastest) and cuts each
+// row at the source's burst boundaries.
+void Dma::run_descriptor(const vtpu_dma_desc& d) {
+  bus_error_ = false;
+  const uint64_t burst = options_.burst_bytes;
+  uint32_t index[3] = {0, 0, 0};
+  uint64_t offset = 0;  // within the current row
+  bool more = true;
+  auto next_burst = [&]() {
+    uint64_t row_src = d.src, row_dst = d.dst;
+    for (int i = 0; i < 3; ++i) {
+      row_src += uint64_t{index[i]} * d.src_stride[i];
+      row_dst += uint64_t{index[i]} * d.dst_stride[i];
+    }
+    const uint64_t src = row_src + offset;
+    const uint64_t length = std::min<uint64_t>(d.size[0] - offset, burst - src % burst);
+    Burst b{src, row_dst + offset, static_cast<uint32_t>(length)};
+    offset += length;
+    if (offset == d.size[0]) {
+      offset = 0;
+      int i = 0;
+      while (i < 3 && ++index[i] == d.size[i + 1]) index[i++] = 0;
+      more = i < 3;
+    }
+    return b;
+  };
+
+  std::vector<unsigned> free_slots;
+  for (unsigned i = slots_.size(); i-- > 0;) free_slots.push_back(i);
+  sc_core::sc_time next_issue = sc_core::sc_time_stamp();
+  unsigned in_flight = 0;
+  while (more || in_flight > 0) {
+    while (more && !bus_error_ && !free_slots.empty()) {
+      unsigned i = free_slots.back();
+      free_slots.pop_back();
+      slots_[i].burst = next_burst();
+      next_issue = std::max(next_issue, sc_core::sc_time_stamp());
+      send(i, /*write=*/false, next_issue);
+      next_issue += options_.clock_period;
+      ++in_flight;
+    }
+    if (bus_error_) more = false;
+    if (events_.empty()) {
+      wait(response_event_);
+      continue;
+    }
+    const Event e = events_.top();
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (e.at > now) {
+      wait(e.at - now, response_event_);
+      continue;
+    }
+    events_.pop();
+    Slot& s = slots_[e.slot];
+    if (!s.trans.is_response_ok()) {
+      if (!bus_error_) fail(VTPU_DMA_CAUSE_BUS_ERROR, s.trans.get_address());
+      bus_error_ = true;
+      s.writing = true;  // abandon this burst
+    }
+    if (!s.writing) {
+      send(e.slot, /*write=*/true, now);
+    } else {
+      if (s.trans.is_response_ok()) bytes_ += s.burst.length;
+      free_slots.push_back(e.slot);
+      --in_flight;
+    }
+  }
+}
+
+}  // namespace vtpu::dma

@@ -1,0 +1,207 @@
+#include "models/hbm/controller.h"
+
+#include <algorithm>
+
+#include "models/common/error.h"
+
+namespace vtpu::hbm {
+
+Controller::Controller(const TimingSet& timing, unsigned queue_depth, bool refresh)
+    : t_(timing),
+      checker_(timing),
+      depth_(queue_depth),
+      refresh_(refresh),
+      banks_(timing.banks()),
+      refresh_due_(timing.tREFI) {
+  if (timing.banks() > 64) throw Error("hbm: at most 64 banks per pseudo-channel are modelled");
+}
+
+void Controller::enqueue(const Access& access) {
+  if (arrivals_.empty() || arrivals_.back().arrival <= access.arrival) {
+    arrivals_.push_back(access);
+  } else {
+    auto at = std::upper_bound(arrivals_.begin(), arrivals_.end(), access.arrival,
+                               [](Cycle arrival, const Access& a) { return arrival < a.arrival; });
+    arrivals_.insert(at, access);
+  }
+  next_decision_ = std::min(next_decision_, std::max(now_, access.arrival));
+}
+
+uint64_t Controller::admit(Cycle now) {
+  uint64_t touched = 0;
+  while (!arrivals_.empty() && queued_ < depth_ && arrivals_.front().arrival <= now) {
+    const Access& a = arrivals_.front();
+    banks_[a.bank].queue.push_back(Queued{a, next_seq_++});
+    touched |= uint64_t{1} << a.bank;
+    ++queued_;
+    arrivals_.pop_front();
+  }
+  for (uint64_t m = touched; m != 0; m &= m - 1) update_candidate(__builtin_ctzll(m));
+  nonempty_ |= touched;
+  return touched;
+}
+
+// FR-FCFS per bank: the oldest row hit, else the row command (PRE or ACT)
+// that the oldest access needs.
+void Controller::update_candidate(unsigned b) {
+  Bank& bank = banks_[b];
+  Choice& c = bank.candidate;
+  c = Choice{};
+  if (bank.queue.empty()) return;
+  c.valid = true;
+  c.bank = b;
+  if (checker_.is_open(b)) {
+    for (size_t i = 0; i < bank.queue.size(); ++i)
+      if (checker_.row_open(b, bank.queue[i].access.row)) {
+        c.hit = true;
+        c.index = i;
+        break;
+      }
+    c.cmd =
+        c.hit ? (bank.queue[c.index].access.write ? Command::kWr : Command::kRd) : Command::kPre;
+  } else {
+    c.cmd = Command::kAct;
+  }
+  c.seq = bank.queue[c.index].seq;
+}
+
+Controller::Choice Controller::timed(unsigned b) const {
+  Choice c = banks_[b].candidate;
+  c.at = std::max(now_, checker_.earliest(c.cmd, b));
+  return c;
+}
+
+// Of the banks' candidates, the earliest legal one wins; ties go to hits, then age.
+Controller::Choice Controller::choose() const {
+  Choice best;
+  for (uint64_t m = nonempty_; m != 0; m &= m - 1) {
+    Choice c = timed(__builtin_ctzll(m));
+    if (c.better_than(best)) best = c;
+  }
+  return best;
+}
+
+Controller::Choice Controller::choose_refresh() const {
+  Choice c;
+  c.valid = true;
+  c.bank = 0;
+  c.cmd = checker_.any_open() ? Command::kPreAll : Command::kRef;
+  c.at = std::max({now_, refresh_due_, checker_.earliest(c.cmd, 0)});
+  return c;
+}
+
+void Controller::issue(const Choice& c, std::vector<Completion>& done) {
+  std::vector<Queued>& q = banks_[c.bank].queue;
+  const uint32_t row = c.cmd == Command::kAct                           ? q.front().access.row
+                       : c.cmd == Command::kRd || c.cmd == Command::kWr ? q[c.index].access.row
+                                                                        : 0;
+  checker_.issue(c.cmd, c.bank, c.at, row);
+  if (log_) log_->push_back(IssuedCommand{c.cmd, c.bank, c.at, row});
+  switch (c.cmd) {
+    case Command::kAct:
+      ++stats_.activates;
+      q.front().activated = true;
+      update_candidate(c.bank);
+      break;
+    case Command::kPre:
+      ++stats_.precharges;
+      q.front().activated = true;
+      update_candidate(c.bank);
+      break;
+    case Command::kPreAll:
+      ++stats_.precharges;
+      for (uint64_t m = nonempty_; m != 0; m &= m - 1) update_candidate(__builtin_ctzll(m));
+      break;
+    case Command::kRef:
+      ++stats_.refreshes;
+      refresh_due_ += t_.tREFI;
+      break;
+    case Command::kRd:
+    case Command::kWr: {
+      const Queued& served = q[c.index];
+      const bool write = c.cmd == Command::kWr;
+      const Cycle end = c.at + (write ? t_.WL : t_.RL) + t_.burst_clocks();
+      done.push_back(Completion{served.access.tag, end});
+      ++(write ? stats_.writes : stats_.reads);
+      if (!served.activated) ++stats_.row_hits;
+      stats_.busy_data_cycles += t_.burst_clocks();
+      stats_.total_latency += end - served.access.arrival;
+      q.erase(q.begin() + static_cast<std::ptrdiff_t>(c.index));
+      --queued_;
+      if (q.empty()) nonempty_ &= ~(uint64_t{1} << c.bank);
+      update_candidate(c.bank);
+      break;
+    }
+  }
+  now_ = c.at;
+}
+
+// With nothing queued, refreshes fall at their due cycles: precharge once if a
+// bank was left open, then one REF per tREFI (counted in one step when they
+// cannot interact).
+void Controller::catch_up_idle_refresh(Cycle until) {
+  std::vector<Completion> none;
+  while (refresh_ && refresh_due_ < until) {
+    if (!checker_.any_open() && checker_.earliest(Command::kRef, 0) <= refresh_due_) {
+      Cycle skip = (until - 1 - refresh_due_) / t_.tREFI;  // REFs before the last one
+      stats_.refreshes += static_cast<uint64_t>(skip);
+      refresh_due_ += skip * t_.tREFI;
+    }
+    Choice c = choose_refresh();
+    if (c.at >= until) return;
+    issue(c, none);
+  }
+}
+
+void Controller::run(Cycle horizon, std::vector<Completion>& done) {
+  Choice best;  // valid while no command has issued since it was chosen
+  for (;;) {
+    const uint64_t touched = admit(now_);
+    if (best.valid && touched != 0) {
+      // Only the banks that received accesses have new candidates.
+      if (touched & (uint64_t{1} << best.bank)) {
+        best = Choice{};
+      } else {
+        for (uint64_t m = touched; m != 0; m &= m - 1) {
+          Choice c = timed(__builtin_ctzll(m));
+          if (c.better_than(best)) best = c;
+        }
+      }
+    }
+    if (queued_ == 0) {
+      if (arrivals_.empty()) {
+        next_decision_ = kIdle;
+        return;
+      }
+      const Cycle next = arrivals_.front().arrival;
+      catch_up_idle_refresh(std::min(next, horizon));
+      if (std::max(next, now_) >= horizon) {
+        next_decision_ = std::max(next, now_);
+        return;
+      }
+      now_ = std::max(next, now_);
+      continue;
+    }
+    if (!best.valid) best = choose();
+    Choice c = best;
+    if (refresh_ && c.at >= refresh_due_) c = choose_refresh();
+    // An access that arrives before the chosen cycle may be a better choice.
+    if (!arrivals_.empty() && queued_ < depth_ && arrivals_.front().arrival < c.at) {
+      const Cycle next = std::max(arrivals_.front().arrival, now_);
+      if (next >= horizon) {
+        next_decision_ = next;
+        return;
+      }
+      now_ = next;
+      continue;
+    }
+    if (c.at >= horizon) {
+      next_decision_ = c.at;
+      return;
+    }
+    issue(c, done);
+    best = Choice{};
+  }
+}
+
+}  // namespace vtpu::hbm

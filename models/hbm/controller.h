@@ -1,0 +1,128 @@
+// One pseudo-channel's memory controller (DRAMSys' controller, in parts):
+// a request queue of bounded depth, an FR-FCFS scheduler over per-bank queues,
+// open-page bank state, a refresh manager (all-bank REF every tREFI), and the
+// TimingChecker that every command passes through.
+//
+// It is plain C++ in clock cycles, with no SystemC: the caller feeds accesses
+// with their arrival cycle and lets it decide commands up to a horizon. It
+// never steps clock by clock: each decision jumps to the cycle at which the
+// chosen command becomes legal. Scheduling rule (docs/memory.md): at every
+// cycle, of the commands that are legal, issue the highest priority one —
+// a column command to an open row (a row hit) before a row command (PRE/ACT),
+// then the older access. A bank whose open row still has queued hits is not
+// precharged. A due refresh takes priority over everything.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "models/hbm/timing.h"
+#include "models/hbm/timing_checker.h"
+
+namespace vtpu::hbm {
+
+struct Access {
+  uint64_t tag;     // the caller's, returned on completion
+  int64_t arrival;  // cycle
+  uint32_t row, column;
+  unsigned bank;
+  bool write;
+};
+
+struct Completion {
+  uint64_t tag;
+  int64_t done;  // cycle the last data beat is transferred
+};
+
+struct IssuedCommand {
+  Command cmd;
+  unsigned bank;
+  int64_t cycle;
+  uint32_t row;
+};
+
+struct ControllerStats {
+  uint64_t reads = 0, writes = 0, row_hits = 0;
+  uint64_t activates = 0, precharges = 0, refreshes = 0;
+  int64_t busy_data_cycles = 0;  // data bus occupied
+  int64_t total_latency = 0;     // arrival to done, summed
+};
+
+class Controller {
+ public:
+  using Cycle = int64_t;
+  static constexpr Cycle kIdle = INT64_MAX;
+
+  Controller(const TimingSet& timing, unsigned queue_depth, bool refresh);
+
+  // Accesses should arrive in cycle order; one that does not is put in order.
+  // Its arrival must not lie before a cycle already decided (see run()).
+  void enqueue(const Access& access);
+  // Issues every command the scheduler decides at a cycle < `horizon` and
+  // appends the accesses that finished. The caller guarantees that every
+  // access arriving before `horizon` has been enqueued.
+  void run(Cycle horizon, std::vector<Completion>& done);
+  // The cycle of the next command decision with what is queued now; kIdle
+  // when nothing is queued (refreshes of an idle controller are caught up later).
+  Cycle next_decision() const { return next_decision_; }
+  bool idle() const { return queued_ == 0 && arrivals_.empty(); }
+
+  const ControllerStats& stats() const { return stats_; }
+  const TimingChecker& checker() const { return checker_; }
+  // Records every command issued from now on (for tests that replay a schedule).
+  void set_command_log(std::vector<IssuedCommand>* log) { log_ = log; }
+
+ private:
+  struct Queued {
+    Access access;
+    uint64_t seq;
+    bool activated = false;  // needed an ACT: not a row hit
+  };
+  struct Choice {
+    Command cmd = Command::kRef;
+    unsigned bank = 0;
+    Cycle at = kIdle;
+    size_t index = 0;  // in the bank's queue (column commands)
+    uint64_t seq = 0;
+    bool hit = false;
+    bool valid = false;
+    bool better_than(const Choice& o) const {
+      return !o.valid || at < o.at ||
+             (at == o.at && (hit > o.hit || (hit == o.hit && seq < o.seq)));
+    }
+  };
+  // A bank's queue and the command its FR-FCFS candidate needs, kept up to
+  // date as the queue and the bank's state change (only the cycle is computed
+  // at each decision).
+  struct Bank {
+    std::vector<Queued> queue;  // arrival order
+    Choice candidate;
+  };
+
+  // Admits what has arrived by `now`; returns the banks that received accesses.
+  uint64_t admit(Cycle now);
+  void update_candidate(unsigned bank);
+  Choice timed(unsigned bank) const;
+  Choice choose() const;
+  Choice choose_refresh() const;
+  void issue(const Choice& c, std::vector<Completion>& done);
+  void catch_up_idle_refresh(Cycle until);
+
+  const TimingSet& t_;
+  TimingChecker checker_;
+  const unsigned depth_;
+  const bool refresh_;
+  std::deque<Access> arrivals_;  // not yet admitted, in arrival order
+  std::vector<Bank> banks_;
+  uint64_t nonempty_ = 0;  // bit b: bank b has queued accesses
+  unsigned queued_ = 0;
+  uint64_t next_seq_ = 0;
+  Cycle now_ = 0;  // decisions before now_ are final
+  Cycle refresh_due_;
+  Cycle next_decision_ = kIdle;
+  ControllerStats stats_;
+  std::vector<IssuedCommand>* log_ = nullptr;
+};
+
+}  // namespace vtpu::hbm

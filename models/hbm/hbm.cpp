@@ -1,0 +1,192 @@
+#include "models/hbm/hbm.h"
+
+#include <algorithm>
+
+#include "models/common/error.h"
+
+namespace vtpu::hbm {
+namespace {
+
+TimingSet with_channels(TimingSet t, unsigned channels) {
+  if (channels != 0) t.channels = channels;
+  return t;
+}
+
+}  // namespace
+
+Hbm::Hbm(sc_core::sc_module_name name, const HbmOptions& options)
+    : sc_module(name),
+      socket("socket"),
+      options_(options),
+      mapping_(options.timing, options.stacks,
+               options.channels ? options.channels : options.timing.channels, options.mapping),
+      tck_ps_(options.timing.tck_ps),
+      lookahead_ps_(static_cast<uint64_t>(options.lookahead.to_seconds() * 1e12 + 0.5)),
+      frontend_ps_(static_cast<uint64_t>(options.frontend_latency.to_seconds() * 1e12 + 0.5)) {
+  if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
+    throw Error("hbm: the SystemC time resolution must be 1 ps");
+  options_.timing = with_channels(options.timing, options.channels);
+  controllers_.reserve(mapping_.controllers());
+  for (unsigned i = 0; i < mapping_.controllers(); ++i)
+    controllers_.emplace_back(options_.timing, options.queue_depth, options.refresh);
+  socket.register_nb_transport_fw(this, &Hbm::nb_transport_fw);
+  socket.register_b_transport(this, &Hbm::b_transport);
+  socket.register_transport_dbg(this, &Hbm::transport_dbg);
+  SC_HAS_PROCESS(Hbm);
+  SC_METHOD(wake);
+  sensitive << wake_event_;
+  dont_initialize();
+}
+
+double Hbm::peak_bytes_per_s() const {
+  return options_.timing.pseudo_channel_bytes_per_s() * controllers_.size();
+}
+
+uint64_t Hbm::now_ps() const {
+  return sc_core::sc_time_stamp().value();
+}
+
+bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
+                 sc_core::sc_event* waiter) {
+  const uint64_t address = trans.get_address();
+  const uint64_t length = trans.get_data_length();
+  if (length == 0 || !(trans.is_read() || trans.is_write())) {
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return false;
+  }
+  if (address >= capacity() || length > capacity() - address) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return false;
+  }
+  if (trans.get_byte_enable_ptr() != nullptr) {
+    trans.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return false;
+  }
+  const bool write = trans.is_write();
+  if (write)
+    store_.write(address, trans.get_data_ptr(), length);
+  else
+    store_.read(address, trans.get_data_ptr(), length);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(pending_.size());
+    pending_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  const uint64_t arrival_ps = now_ps() + delay.value() + frontend_ps_;
+  const int64_t arrival = static_cast<int64_t>((arrival_ps + tck_ps_ - 1) / tck_ps_);
+  const uint64_t bytes = mapping_.access_bytes();
+  unsigned accesses = 0;
+  int64_t first_decision = Controller::kIdle;
+  for (uint64_t a = address / bytes * bytes; a < address + length; a += bytes, ++accesses) {
+    Location loc = mapping_.decode(a);
+    Controller& c = controllers_[loc.controller];
+    c.enqueue(Access{slot, arrival, loc.row, loc.column, loc.bank, write});
+    first_decision = std::min(first_decision, c.next_decision());
+  }
+  pending_[slot] = Pending{&trans, accesses, 0, waiter};
+  ++requests_;
+  bytes_ += length;
+  // Wake when the first of these controllers has a decision to make.
+  const uint64_t wake_ps = first_decision * tck_ps_ + 1 > lookahead_ps_
+                               ? first_decision * tck_ps_ + 1 - lookahead_ps_
+                               : 0;
+  wake_event_.notify(sc_core::sc_time::from_value(wake_ps > now_ps() ? wake_ps - now_ps() : 0));
+  return true;
+}
+
+tlm::tlm_sync_enum Hbm::nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
+                                        sc_core::sc_time& delay) {
+  if (phase == tlm::BEGIN_REQ) {
+    if (!accept(trans, delay, nullptr)) return tlm::TLM_COMPLETED;
+    phase = tlm::END_REQ;
+    return tlm::TLM_UPDATED;
+  }
+  return tlm::TLM_COMPLETED;  // END_RESP: nothing more to do
+}
+
+void Hbm::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  sc_core::sc_event done;
+  if (!accept(trans, delay, &done)) return;
+  wait(done);
+  delay = sc_core::SC_ZERO_TIME;
+}
+
+unsigned int Hbm::transport_dbg(tlm::tlm_generic_payload& trans) {
+  const uint64_t address = trans.get_address();
+  if (address >= capacity()) return 0;
+  const uint64_t length = std::min<uint64_t>(trans.get_data_length(), capacity() - address);
+  if (trans.is_write())
+    store_.write(address, trans.get_data_ptr(), length);
+  else if (trans.is_read())
+    store_.read(address, trans.get_data_ptr(), length);
+  return static_cast<unsigned>(length);
+}
+
+void Hbm::wake() {
+  const uint64_t now = now_ps();
+  const int64_t horizon = static_cast<int64_t>((now + lookahead_ps_ + tck_ps_ - 1) / tck_ps_);
+  done_.clear();
+  for (Controller& c : controllers_)
+    if (c.next_decision() < horizon) c.run(horizon, done_);
+
+  // Responses may trigger new requests (and calls to accept()): work on a copy.
+  std::vector<Completion> finished;
+  finished.swap(done_);
+  for (const Completion& d : finished) {
+    Pending& p = pending_[d.tag];
+    p.done = std::max(p.done, d.done);
+    if (--p.accesses_left > 0) continue;
+    const Pending response = p;
+    free_slots_.push_back(static_cast<uint32_t>(d.tag));
+    const uint64_t done_ps = static_cast<uint64_t>(response.done) * tck_ps_;
+    sc_core::sc_time delay = sc_core::sc_time::from_value(done_ps > now ? done_ps - now : 0);
+    if (response.waiter) {
+      response.waiter->notify(delay);
+    } else {
+      tlm::tlm_phase phase = tlm::BEGIN_RESP;
+      socket->nb_transport_bw(*response.trans, phase, delay);
+    }
+  }
+  done_.swap(finished);
+  schedule_wake();
+}
+
+void Hbm::schedule_wake() {
+  int64_t next = Controller::kIdle;
+  for (const Controller& c : controllers_) next = std::min(next, c.next_decision());
+  if (next == Controller::kIdle) return;
+  // Decisions at cycle `next` are final once next * tCK < now + lookahead.
+  const uint64_t at = static_cast<uint64_t>(next) * tck_ps_ + 1;
+  const uint64_t wake_ps = at > lookahead_ps_ ? at - lookahead_ps_ : 0;
+  const uint64_t now = now_ps();
+  wake_event_.notify(sc_core::sc_time::from_value(wake_ps > now ? wake_ps - now : 0));
+}
+
+HbmStats Hbm::stats(sc_core::sc_time until) const {
+  HbmStats s;
+  s.requests = requests_;
+  s.bytes = bytes_;
+  int64_t busy = 0;
+  for (const Controller& c : controllers_) {
+    const ControllerStats& cs = c.stats();
+    s.reads += cs.reads;
+    s.writes += cs.writes;
+    s.row_hits += cs.row_hits;
+    s.refreshes += cs.refreshes;
+    s.activates += cs.activates;
+    busy += cs.busy_data_cycles;
+  }
+  const double elapsed = static_cast<double>(until.value()) / tck_ps_ * controllers_.size();
+  if (elapsed > 0) {
+    s.busy_fraction = busy / elapsed;
+    s.refresh_fraction = static_cast<double>(s.refreshes) * options_.timing.tRFC / elapsed;
+  }
+  return s;
+}
+
+}  // namespace vtpu::hbm

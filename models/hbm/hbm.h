@@ -1,0 +1,94 @@
+// The HBM (or DDR) subsystem as a TLM-2.0 target: the address mapping spreads
+// each request over pseudo-channel controllers in accesses of one burst; the
+// request completes when its last access's data has been transferred.
+//
+// Timing without an event per DRAM clock: one SC_METHOD wakes only when some
+// controller has a command to decide. Requests arrive through the interconnect
+// at least `lookahead` after they are sent, so at simulated time T every
+// request that arrives before T + lookahead is known, and the controllers may
+// decide every command before that horizon in one go (docs/memory.md, "How
+// the model keeps time").
+//
+// The approximately-timed path (nb_transport_fw: BEGIN_REQ answered at once
+// with END_REQ, BEGIN_RESP later on the backward path) lets initiators keep
+// many requests in flight; b_transport waits for its request to complete.
+// Data are copied when the request is accepted.
+#pragma once
+
+#include <tlm_utils/simple_target_socket.h>
+
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "models/hbm/address_mapping.h"
+#include "models/hbm/controller.h"
+#include "models/memory/sparse_store.h"
+
+namespace vtpu::hbm {
+
+struct HbmOptions {
+  TimingSet timing;
+  unsigned stacks = 1;
+  unsigned channels = 0;  // per stack; 0: the preset's
+  std::string mapping = AddressMapping::kDefault;
+  unsigned queue_depth = 32;  // per pseudo-channel controller
+  bool refresh = true;
+  sc_core::sc_time frontend_latency;  // request path inside the HBM subsystem
+  sc_core::sc_time lookahead;         // minimum delay between sending a request and its arrival
+};
+
+struct HbmStats {
+  uint64_t requests = 0, reads = 0, writes = 0, row_hits = 0, refreshes = 0;
+  uint64_t activates = 0, bytes = 0;
+  double busy_fraction = 0;     // data buses busy / (controllers x elapsed)
+  double refresh_fraction = 0;  // tRFC x refreshes / (controllers x elapsed)
+};
+
+class Hbm : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Hbm> socket;
+
+  Hbm(sc_core::sc_module_name name, const HbmOptions& options);
+
+  uint64_t capacity() const { return mapping_.capacity(); }
+  double peak_bytes_per_s() const;
+  const TimingSet& timing() const { return options_.timing; }
+  // Statistics over [0, `until`].
+  HbmStats stats(sc_core::sc_time until) const;
+
+ private:
+  struct Pending {
+    tlm::tlm_generic_payload* trans = nullptr;
+    unsigned accesses_left = 0;
+    int64_t done = 0;                     // cycle
+    sc_core::sc_event* waiter = nullptr;  // b_transport
+  };
+
+  tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
+
+  // Checks, copies the data and queues the request's accesses; false when the
+  // request is refused (its response status says why).
+  bool accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
+              sc_core::sc_event* waiter);
+  void wake();
+  void schedule_wake();
+  uint64_t now_ps() const;
+
+  HbmOptions options_;
+  AddressMapping mapping_;
+  std::vector<Controller> controllers_;
+  memory::SparseStore store_;
+  std::vector<Pending> pending_;
+  std::vector<uint32_t> free_slots_;
+  std::vector<Completion> done_;
+  sc_core::sc_event wake_event_;
+  uint64_t tck_ps_, lookahead_ps_, frontend_ps_;
+  uint64_t requests_ = 0, bytes_ = 0;
+};
+
+}  // namespace vtpu::hbm

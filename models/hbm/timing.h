@@ -1,0 +1,62 @@
+// DRAM standards as data (DRAMSys' memspecs): one TimingSet per preset, with
+// the organisation of a stack and the timing constraints in clock cycles.
+// docs/memory.md lists every value with its source; adding a standard is a table.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vtpu::hbm {
+
+struct TimingSet {
+  std::string name;    // hbm.preset
+  std::string source;  // where the numbers come from
+
+  // Organisation of one stack (a DDR "stack" is a set of independent channels).
+  unsigned channels;         // per stack
+  unsigned pseudo_channels;  // per channel; each has its own controller
+  unsigned bank_groups;      // per pseudo-channel
+  unsigned banks_per_group;
+  unsigned rows;          // per bank
+  unsigned row_bytes;     // page size of one pseudo-channel
+  unsigned bus_bits;      // data pins of one pseudo-channel
+  unsigned burst_length;  // beats per column access
+
+  uint64_t tck_ps;           // command clock period
+  unsigned beats_per_clock;  // data beats per tCK on the data pins (2: DDR, 4: HBM3 QDR-like)
+
+  // Constraints in tCK.
+  unsigned RL, WL;          // read / write latency (command to first data)
+  unsigned tRCDRD, tRCDWR;  // ACT to RD / WR
+  unsigned tRP;             // PRE to ACT
+  unsigned tRAS;            // ACT to PRE
+  unsigned tRC;             // ACT to ACT, same bank
+  unsigned tCCD_S, tCCD_L;  // column to column, other / same bank group
+  unsigned tRRD_S, tRRD_L;  // ACT to ACT, other / same bank group
+  unsigned tFAW;            // window for four ACTs
+  unsigned tWR;             // end of write data to PRE
+  unsigned tWTR_S, tWTR_L;  // end of write data to RD, other / same bank group
+  unsigned tRTP;            // RD to PRE
+  unsigned tREFI;           // average refresh interval
+  unsigned tRFC;            // all-bank refresh cycle time
+  unsigned tRTRS;           // extra bus turnaround on a read-to-write switch
+
+  // Derived figures.
+  unsigned burst_clocks() const { return burst_length / beats_per_clock; }  // tBL
+  unsigned access_bytes() const { return bus_bits / 8 * burst_length; }
+  unsigned banks() const { return bank_groups * banks_per_group; }
+  unsigned tRTW() const { return RL + burst_clocks() + tRTRS - WL; }  // RD to WR
+  // Bytes per second at the pins of one pseudo-channel.
+  double pseudo_channel_bytes_per_s() const {
+    return access_bytes() / (burst_clocks() * tck_ps * 1e-12);
+  }
+  uint64_t pseudo_channel_bytes() const { return uint64_t{rows} * row_bytes * banks(); }
+};
+
+// The presets, by name (hbm2, hbm2e, hbm3, ddr3-2133).
+const std::vector<TimingSet>& presets();
+// The named preset; throws vtpu::Error naming the known ones otherwise.
+const TimingSet& preset(const std::string& name);
+
+}  // namespace vtpu::hbm

@@ -1,0 +1,82 @@
+// The one place that knows the standard's constraints between DRAM commands
+// (DRAMSys' "checker"). The controller asks it for the earliest cycle a
+// command may issue; tests ask it whether a hand-made schedule is legal.
+// Every constraint is written once, in the *_bounds() functions (by the scope
+// whose history it reads: bank, bank group, channel), and serves both. For
+// speed, each scope's bound per command is cached when that scope changes.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "models/hbm/timing.h"
+
+namespace vtpu::hbm {
+
+// ACT, PRE, RD and WR come first: the checker caches their bounds by this index.
+enum class Command { kAct, kPre, kRd, kWr, kPreAll, kRef };
+const char* command_name(Command c);
+
+class TimingChecker {
+ public:
+  using Cycle = int64_t;
+  static constexpr Cycle kNever = std::numeric_limits<Cycle>::min() / 4;
+
+  explicit TimingChecker(const TimingSet& timing);
+
+  // Earliest cycle at which `cmd` to `bank` meets every timing constraint
+  // (the bank's state must allow it: see state_error()).
+  Cycle earliest(Command cmd, unsigned bank) const;
+  // Why `cmd` to `bank` (row `row` for ACT/RD/WR) at `cycle` is illegal:
+  // "tFAW: ..." naming the constraint, or "" when it is legal.
+  std::string violation(Command cmd, unsigned bank, Cycle cycle, uint32_t row = 0) const;
+  void issue(Command cmd, unsigned bank, Cycle cycle, uint32_t row = 0);
+
+  bool is_open(unsigned bank) const { return banks_[bank].open_row >= 0; }
+  bool row_open(unsigned bank, uint32_t row) const { return banks_[bank].open_row == row; }
+  bool any_open() const { return open_banks_ > 0; }
+  const TimingSet& timing() const { return t_; }
+
+ private:
+  struct Bank {
+    int64_t open_row = -1;
+    Cycle act = kNever, pre = kNever, rd = kNever, wr = kNever;
+  };
+  struct Group {
+    Cycle act = kNever, column = kNever, wr = kNever;
+  };
+  static constexpr int kBankCommands = 4;  // ACT, PRE, RD, WR: the cached ones
+  using Ready = std::array<Cycle, kBankCommands>;
+
+  std::string state_error(Command cmd, unsigned bank, uint32_t row) const;
+  // Call visit(name, bound) for each constraint of one scope on `cmd`.
+  template <typename Visit>
+  void bank_bounds(Command cmd, const Bank& bank, Visit&& visit) const;
+  template <typename Visit>
+  void group_bounds(Command cmd, const Group& group, Visit&& visit) const;
+  template <typename Visit>
+  void channel_bounds(Command cmd, Visit&& visit) const;
+  // All of them, for `cmd` to `bank`.
+  template <typename Visit>
+  void for_each_bound(Command cmd, unsigned bank, Visit&& visit) const;
+  template <typename Scope>
+  Ready ready_of(Scope&& bounds) const;
+  void refresh_ready(unsigned bank);
+
+  const TimingSet& t_;
+  const unsigned burst_;  // tBL
+  std::vector<Bank> banks_;
+  std::vector<Group> groups_;
+  std::vector<Ready> bank_ready_, group_ready_;
+  Ready channel_ready_{};
+  Cycle last_cmd_ = kNever, last_act_ = kNever, last_column_ = kNever;
+  Cycle last_rd_ = kNever, last_wr_ = kNever, last_ref_ = kNever;
+  std::array<Cycle, 4> faw_{kNever, kNever, kNever, kNever};  // the last four ACTs
+  unsigned faw_next_ = 0;
+  unsigned open_banks_ = 0;
+};
+
+}  // namespace vtpu::hbm

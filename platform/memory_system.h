@@ -1,0 +1,39 @@
+// How the config turns into the memory system's parts; shared by the SoC and
+// by `vtpu memtest`, which drives the same HBM through the same interconnect.
+#pragma once
+
+#include <systemc>
+
+#include "models/hbm/hbm.h"
+#include "models/interconnect/router.h"
+#include "platform/config.pb.h"
+
+namespace vtpu {
+
+inline sc_core::sc_time clock_period(const config::Soc& c) {
+  return sc_core::sc_time(1e3 / c.clock_mhz(), sc_core::SC_NS);
+}
+
+inline interconnect::Link make_link(const config::Soc& c, const config::LinkConfig& link) {
+  return interconnect::Link{clock_period(c) * static_cast<double>(link.latency_cycles()),
+                            link.bytes_per_cycle()};
+}
+
+// `initiator` is the fastest link that reaches the HBM: its latency, with the
+// HBM link's and the controller's, bounds how soon a request can arrive.
+inline hbm::HbmOptions make_hbm_options(const config::Soc& c, const config::LinkConfig& initiator) {
+  const config::HbmConfig& h = c.hbm();
+  hbm::HbmOptions o;
+  o.timing = hbm::preset(h.preset());
+  o.stacks = h.stacks();
+  o.channels = h.channels();
+  o.mapping = h.address_mapping();
+  o.queue_depth = h.queue_depth();
+  o.refresh = h.refresh();
+  o.frontend_latency = clock_period(c) * static_cast<double>(h.controller_latency_cycles());
+  o.lookahead = o.frontend_latency + make_link(c, initiator).latency +
+                make_link(c, c.interconnect().hbm()).latency;
+  return o;
+}
+
+}  // namespace vtpu

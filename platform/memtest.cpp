@@ -1,0 +1,235 @@
+#include "platform/memtest.h"
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "models/common/error.h"
+#include "models/common/hex.h"
+#include "platform/memory_system.h"
+
+namespace vtpu {
+namespace {
+
+// Issues the requests in order, each no earlier than its time, with at most
+// `outstanding` in flight; a new request leaves when a response frees a slot.
+// Everything happens in the callbacks: no process waits per request.
+class TrafficGenerator : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<TrafficGenerator> socket{"socket"};
+
+  TrafficGenerator(sc_core::sc_module_name name, const std::vector<MemRequest>& requests,
+                   uint64_t base, unsigned outstanding)
+      : sc_module(name), requests_(requests), base_(base), slots_(outstanding) {
+    socket.register_nb_transport_bw(this, &TrafficGenerator::nb_transport_bw);
+    latencies_ps_.reserve(requests.size());
+    uint64_t largest = 0;
+    for (const MemRequest& r : requests) largest = std::max<uint64_t>(largest, r.size);
+    for (Slot& s : slots_) s.data.resize(largest);
+    SC_HAS_PROCESS(TrafficGenerator);
+    SC_METHOD(start);
+  }
+
+  const std::vector<uint64_t>& latencies_ps() const { return latencies_ps_; }
+  uint64_t first_issue_ps() const { return first_issue_ps_; }
+  uint64_t last_response_ps() const { return last_response_ps_; }
+
+ private:
+  struct Slot {
+    tlm::tlm_generic_payload trans;
+    std::vector<uint8_t> data;
+    uint64_t issued_ps = 0;
+  };
+
+  void start() {
+    for (size_t i = 0; i < slots_.size(); ++i) issue(i, 0);
+  }
+
+  void issue(size_t slot, uint64_t not_before_ps) {
+    if (next_ >= requests_.size()) return;
+    const MemRequest& r = requests_[next_++];
+    Slot& s = slots_[slot];
+    const uint64_t now = sc_core::sc_time_stamp().value();
+    s.issued_ps = std::max({r.time_ps, not_before_ps, now});
+    if (next_ == 1) first_issue_ps_ = s.issued_ps;
+    tlm::tlm_generic_payload& t = s.trans;
+    t.set_command(r.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    t.set_address(base_ + r.address);
+    t.set_data_ptr(s.data.data());
+    t.set_data_length(r.size);
+    t.set_streaming_width(r.size);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_core::sc_time delay = sc_core::sc_time::from_value(s.issued_ps - now);
+    if (socket->nb_transport_fw(t, phase, delay) == tlm::TLM_COMPLETED)
+      throw Error("memtest: request to " + hex(r.address) + " was refused by the HBM model");
+  }
+
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay) {
+    if (phase != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
+    Slot* s = reinterpret_cast<Slot*>(&trans);  // trans is a Slot's first member
+    const uint64_t done = (sc_core::sc_time_stamp() + delay).value();
+    latencies_ps_.push_back(done - s->issued_ps);
+    last_response_ps_ = std::max(last_response_ps_, done);
+    issue(static_cast<size_t>(s - slots_.data()), done);
+    return tlm::TLM_COMPLETED;
+  }
+
+  const std::vector<MemRequest>& requests_;
+  const uint64_t base_;
+  std::vector<Slot> slots_;
+  size_t next_ = 0;
+  std::vector<uint64_t> latencies_ps_;
+  uint64_t first_issue_ps_ = 0, last_response_ps_ = 0;
+};
+
+uint64_t hbm_capacity(const config::Soc& c) {
+  const hbm::TimingSet& t = hbm::preset(c.hbm().preset());
+  return hbm::AddressMapping(t, c.hbm().stacks(),
+                             c.hbm().channels() ? c.hbm().channels() : t.channels,
+                             c.hbm().address_mapping())
+      .capacity();
+}
+
+uint64_t parse_number(const std::string& text) {
+  size_t used = 0;
+  uint64_t v = std::stoull(text, &used, 0);
+  if (used != text.size()) throw std::invalid_argument(text);
+  return v;
+}
+
+}  // namespace
+
+std::vector<MemRequest> pattern_requests(const MemtestOptions& o, uint64_t capacity) {
+  if (o.pattern != "seq" && o.pattern != "random" && o.pattern != "stride")
+    throw Error("--pattern " + o.pattern + ": expected seq, random or stride");
+  if (o.requests == 0) throw Error("--requests: must be at least 1");
+  if (o.size == 0) throw Error("--size: a request of zero bytes");
+  if (o.size > capacity || o.size > UINT32_MAX)
+    throw Error("--size " + std::to_string(o.size) + ": larger than the HBM (" +
+                std::to_string(capacity) + " bytes)");
+  if (o.pattern == "stride" && o.stride == 0)
+    throw Error("--stride: needed (> 0) with --pattern stride");
+  if (!(o.write_ratio >= 0 && o.write_ratio <= 1)) throw Error("--write-ratio: must lie in [0, 1]");
+  std::mt19937_64 addresses(o.seed), kinds(o.seed ^ 0x9e3779b97f4a7c15ull);
+  std::uniform_real_distribution<double> unit(0, 1);
+  const uint64_t slots = capacity / o.size;  // whole requests that fit
+  std::vector<MemRequest> out(o.requests);
+  for (uint64_t i = 0; i < o.requests; ++i) {
+    uint64_t address = o.pattern == "seq"      ? i % slots * o.size
+                       : o.pattern == "random" ? addresses() % slots * o.size
+                                               : i * o.stride % capacity;
+    if (address + o.size > capacity) address = 0;  // a stride that wraps onto the end
+    out[i] = MemRequest{0, address, static_cast<uint32_t>(o.size), unit(kinds) < o.write_ratio};
+  }
+  return out;
+}
+
+std::vector<MemRequest> read_trace(const std::string& path, uint64_t capacity) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open trace file");
+  static const std::regex form(
+      R"(\s*([0-9]*\.?[0-9]+)\s*:\s*(read|write)\s+(0[xX][0-9a-fA-F]+|[0-9]+)\s+(0[xX][0-9a-fA-F]+|[0-9]+)\s*)");
+  std::vector<MemRequest> out;
+  std::string line;
+  uint64_t last_ps = 0;
+  for (unsigned number = 1; std::getline(in, line); ++number) {
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    const std::string text = line.substr(0, line.find('#'));
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::smatch m;
+    if (!std::regex_match(text, m, form))
+      throw Error(where + "expected '<time_ns>: read|write <address> <size>'");
+    MemRequest r;
+    try {
+      r.time_ps = static_cast<uint64_t>(std::stod(m[1]) * 1000 + 0.5);
+      r.address = parse_number(m[3]);
+      const uint64_t size = parse_number(m[4]);
+      if (size == 0) throw Error(where + "request size is zero");
+      if (size > capacity || r.address > capacity - size)
+        throw Error(where + "request " + hex(r.address) + "+" + std::to_string(size) +
+                    " lies beyond the HBM (" + std::to_string(capacity) + " bytes)");
+      r.size = static_cast<uint32_t>(size);
+    } catch (const std::logic_error&) {  // stoull/stod out of range
+      throw Error(where + "number out of range");
+    }
+    if (r.time_ps < last_ps) throw Error(where + "time goes backwards");
+    last_ps = r.time_ps;
+    r.write = m[2] == "write";
+    out.push_back(r);
+  }
+  if (out.empty()) throw Error(path + ": no requests in the trace");
+  return out;
+}
+
+void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostream& out) {
+  const uint64_t capacity = hbm_capacity(config);
+  const std::vector<MemRequest> requests =
+      o.trace.empty() ? pattern_requests(o, capacity) : read_trace(o.trace, capacity);
+
+  const config::InterconnectConfig& ic = config.interconnect();
+  hbm::Hbm hbm("hbm", make_hbm_options(config, ic.dma()));
+  const unsigned outstanding =
+      o.outstanding ? o.outstanding
+                    : static_cast<unsigned>(config.hbm().queue_depth() *
+                                            (capacity / hbm.timing().pseudo_channel_bytes()));
+  interconnect::Router router("router", clock_period(config));
+  TrafficGenerator generator("memtest", requests, config.address_map().hbm_base(), outstanding);
+  router.connect("memtest", generator.socket, make_link(config, ic.dma()));
+  interconnect::MapOptions hbm_link;
+  hbm_link.link = make_link(config, ic.hbm());
+  hbm_link.nb = true;
+  router.map("hbm", config.address_map().hbm_base(), hbm.capacity(), hbm.socket, hbm_link);
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  std::vector<uint64_t> lat = generator.latencies_ps();
+  if (lat.size() != requests.size()) throw Error("memtest: not every request completed");
+  uint64_t bytes = 0, writes = 0;
+  for (const MemRequest& r : requests) {
+    bytes += r.size;
+    writes += r.write;
+  }
+  const double span_s = (generator.last_response_ps() - generator.first_issue_ps()) * 1e-12;
+  double mean = 0;
+  for (uint64_t l : lat) mean += static_cast<double>(l);
+  mean /= static_cast<double>(lat.size());
+  auto percentile = [&lat](double p) {
+    size_t k = std::min(lat.size() - 1, static_cast<size_t>(p * static_cast<double>(lat.size())));
+    std::nth_element(lat.begin(), lat.begin() + static_cast<std::ptrdiff_t>(k), lat.end());
+    return static_cast<double>(lat[k]) / 1000;
+  };
+  const hbm::HbmStats s = hbm.stats(sc_core::sc_time::from_value(generator.last_response_ps()));
+  const uint64_t accesses = s.reads + s.writes;
+  const double gbps = static_cast<double>(bytes) / span_s / 1e9;
+  const double peak = hbm.peak_bytes_per_s() / 1e9;
+
+  char buf[2048];
+  std::snprintf(buf, sizeof buf,
+                "{\"config\": \"%s\", \"preset\": \"%s\", \"source\": \"%s\", \"requests\": %zu, "
+                "\"writes\": %llu, \"bytes\": %llu, \"outstanding\": %u, \"controllers\": %zu, "
+                "\"simulated_ns\": %.3f, \"bandwidth_gbps\": %.3f, \"peak_gbps\": %.3f, "
+                "\"efficiency\": %.4f, \"requests_per_s\": %.0f, \"wall_time_s\": %.3f, "
+                "\"latency_ns\": {\"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}, "
+                "\"row_hit_rate\": %.4f, \"refresh_overhead\": %.4f}\n",
+                config.name().c_str(), hbm.timing().name.c_str(),
+                o.trace.empty() ? o.pattern.c_str() : "trace", requests.size(),
+                static_cast<unsigned long long>(writes), static_cast<unsigned long long>(bytes),
+                outstanding, static_cast<size_t>(capacity / hbm.timing().pseudo_channel_bytes()),
+                span_s * 1e9, gbps, peak, gbps / peak, static_cast<double>(requests.size()) / wall,
+                wall, mean / 1000, percentile(0.5), percentile(0.99), percentile(1.0),
+                accesses ? static_cast<double>(s.row_hits) / accesses : 0.0, s.refresh_fraction);
+  out << buf;
+}
+
+}  // namespace vtpu

@@ -1,0 +1,218 @@
+// The HBM controller and timing checker, in clock cycles, against the
+// formulas of docs/memory.md, for every preset.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "models/common/error.h"
+#include "models/hbm/address_mapping.h"
+#include "models/hbm/controller.h"
+
+namespace vtpu::hbm {
+namespace {
+
+class EveryPreset : public ::testing::TestWithParam<std::string> {
+ protected:
+  const TimingSet& t() const { return preset(GetParam()); }
+};
+
+// Runs one access on an otherwise idle controller and returns its latency.
+int64_t latency(Controller& c, const Access& a) {
+  std::vector<Completion> done;
+  c.enqueue(a);
+  c.run(Controller::kIdle, done);
+  EXPECT_EQ(done.size(), 1u);
+  return done.empty() ? -1 : done[0].done - a.arrival;
+}
+
+// Unloaded latencies (docs/memory.md, "Latency"): a row hit costs RL + tBL,
+// a closed bank tRCD + RL + tBL, a row miss (another row open) tRP + tRCD + RL + tBL.
+TEST_P(EveryPreset, UnloadedLatencyFollowsTheFormulas) {
+  const TimingSet& t = this->t();
+  Controller c(t, 32, /*refresh=*/false);
+  const int64_t tbl = t.burst_clocks();
+  EXPECT_EQ(latency(c, Access{1, 100, 7, 0, 3, false}), t.tRCDRD + t.RL + tbl);
+  EXPECT_EQ(latency(c, Access{2, 300, 7, 1, 3, false}), t.RL + tbl);
+  EXPECT_EQ(latency(c, Access{3, 500, 9, 0, 3, false}), t.tRP + t.tRCDRD + t.RL + tbl);
+  EXPECT_EQ(latency(c, Access{4, 700, 9, 5, 3, true}), t.WL + tbl);
+  EXPECT_EQ(latency(c, Access{5, 900, 2, 0, 3, true}), t.tRP + t.tRCDWR + t.WL + tbl);
+  EXPECT_EQ(c.stats().row_hits, 2u);
+}
+
+// Every command the controller issues passes the checker: replay a random
+// mixed workload's schedule (with refreshes) through a second checker.
+TEST_P(EveryPreset, ScheduleOfARandomWorkloadIsLegal) {
+  const TimingSet& t = this->t();
+  AddressMapping map(t, 1, 1, AddressMapping::kDefault);
+  Controller c(t, 16, /*refresh=*/true);
+  std::mt19937_64 rng(1);
+  for (uint64_t i = 0; i < 3000; ++i) {
+    Location loc = map.decode((rng() % (map.capacity() / 64)) * 64);
+    if (loc.controller != 0) loc.controller = 0;
+    c.enqueue(
+        Access{i, static_cast<int64_t>(i * 3), loc.row % 4, loc.column, loc.bank, rng() % 3 == 0});
+  }
+  std::vector<IssuedCommand> log;
+  c.set_command_log(&log);
+  std::vector<Completion> done;
+  c.run(Controller::kIdle, done);
+  EXPECT_EQ(done.size(), 3000u);
+  EXPECT_GT(c.stats().refreshes, 0u);
+  TimingChecker replay(t);
+  size_t refreshes = 0;
+  for (const IssuedCommand& cmd : log) {
+    ASSERT_EQ(replay.violation(cmd.cmd, cmd.bank, cmd.cycle, cmd.row), "");
+    replay.issue(cmd.cmd, cmd.bank, cmd.cycle, cmd.row);
+    refreshes += cmd.cmd == Command::kRef;
+  }
+  EXPECT_EQ(refreshes, c.stats().refreshes);
+}
+
+// Hand-made schedules: ACTs closer than tRRD_S, tRRD_L or (where four tRRD_S
+// fit inside it) tFAW are refused with the constraint's name.
+TEST_P(EveryPreset, CheckerRefusesActivatesTooClose) {
+  const TimingSet& t = this->t();
+  const unsigned other_group = t.bank_groups > 1 ? t.banks_per_group : 1;
+  {
+    TimingChecker k(t);
+    k.issue(Command::kAct, 0, 100, 1);
+    EXPECT_NE(k.violation(Command::kAct, other_group, 100 + t.tRRD_S - 1, 1).find("tRRD"),
+              std::string::npos);
+    EXPECT_EQ(k.violation(Command::kAct, other_group, 100 + std::max(t.tRRD_S, t.tRRD_L), 1), "");
+  }
+  {
+    TimingChecker k(t);
+    k.issue(Command::kAct, 0, 100, 1);
+    EXPECT_EQ(k.violation(Command::kAct, 1, 100 + t.tRRD_L - 1, 1).rfind("tRRD_", 0), 0u)
+        << k.violation(Command::kAct, 1, 100 + t.tRRD_L - 1, 1);
+  }
+  if (4 * t.tRRD_S < t.tFAW && t.bank_groups * t.banks_per_group > 4) {
+    TimingChecker k(t);
+    const unsigned step = std::max(t.tRRD_S, t.tRRD_L);
+    for (unsigned i = 0; i < 4; ++i)
+      k.issue(Command::kAct, i * other_group % t.banks(), 100 + i * step, 1);
+    const int64_t fifth = 100 + 4 * step;
+    if (fifth < 100 + t.tFAW) {
+      const unsigned unused = 4 * other_group % t.banks() + 1;
+      EXPECT_EQ(k.violation(Command::kAct, unused, fifth, 1).rfind("tFAW", 0), 0u)
+          << k.violation(Command::kAct, unused, fifth, 1);
+      EXPECT_EQ(k.violation(Command::kAct, unused, 100 + t.tFAW, 1), "");
+    }
+  }
+}
+
+TEST_P(EveryPreset, IsSelfConsistent) {
+  const TimingSet& t = this->t();
+  EXPECT_GE(t.tRC, t.tRAS + t.tRP) << "tRC < tRAS + tRP";
+  EXPECT_GE(t.tRAS, t.tRCDRD);
+  EXPECT_GE(t.tCCD_S, t.burst_clocks()) << "back-to-back bursts would overlap on the bus";
+  EXPECT_GE(t.tCCD_L, t.tCCD_S);
+  EXPECT_GE(t.tRRD_L, t.tRRD_S);
+  EXPECT_GT(t.tREFI, t.tRFC);
+  EXPECT_EQ(t.burst_length % t.beats_per_clock, 0u);
+}
+
+// Pin bandwidth per stack (docs/memory.md, "Presets").
+TEST(HbmPresets, PeakBandwidthPerStack) {
+  auto stack_gbps = [](const char* name) {
+    const TimingSet& t = preset(name);
+    return t.pseudo_channel_bytes_per_s() * t.channels * t.pseudo_channels / 1e9;
+  };
+  EXPECT_NEAR(stack_gbps("hbm2"), 256.0, 1e-9);
+  EXPECT_NEAR(stack_gbps("hbm2e"), 409.6, 1e-9);
+  EXPECT_NEAR(stack_gbps("hbm3"), 819.2, 1e-9);
+  EXPECT_NEAR(stack_gbps("ddr3-2133"), 34.1, 0.05);
+  EXPECT_THROW(preset("hbm4"), Error);
+}
+
+struct Measured {
+  double bandwidth_fraction;  // of the pin bandwidth
+  double hit_rate;
+  double mean_latency;
+};
+
+// Streams `n` reads through every controller of one stack, as fast as the
+// queues accept them, and measures over the whole run.
+Measured stream(const TimingSet& t, bool random, bool refresh, uint64_t n) {
+  AddressMapping map(t, 1, t.channels, AddressMapping::kDefault);
+  std::vector<Controller> controllers;
+  for (unsigned i = 0; i < map.controllers(); ++i) controllers.emplace_back(t, 32, refresh);
+  std::mt19937_64 rng(7);
+  const uint64_t bytes = map.access_bytes();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t address = random ? rng() % (map.capacity() / bytes) * bytes : i * bytes;
+    Location loc = map.decode(address);
+    controllers[loc.controller].enqueue(Access{i, 0, loc.row, loc.column, loc.bank, false});
+  }
+  std::vector<Completion> done;
+  int64_t end = 0, latency = 0;
+  uint64_t hits = 0;
+  for (Controller& c : controllers) {
+    done.clear();
+    c.run(Controller::kIdle, done);
+    for (const Completion& d : done) end = std::max(end, d.done);
+    latency += c.stats().total_latency;
+    hits += c.stats().row_hits;
+  }
+  double cycles_needed = static_cast<double>(n) / map.controllers() * t.burst_clocks();
+  return Measured{cycles_needed / end, static_cast<double>(hits) / n,
+                  static_cast<double>(latency) / n};
+}
+
+// Sequential 32 B reads (64 B for DDR3) reach >= 90 % of the pin bandwidth
+// with refresh on; random ones are row misses, bank-limited and slower.
+TEST_P(EveryPreset, SequentialNearPeakRandomBankLimited) {
+  const TimingSet& t = this->t();
+  const uint64_t n = 200000;
+  Measured seq = stream(t, false, true, n);
+  Measured rnd = stream(t, true, true, n);
+  EXPECT_GE(seq.bandwidth_fraction, 0.90);
+  EXPECT_GT(seq.hit_rate, 0.9);
+  EXPECT_LT(rnd.hit_rate, 0.05);
+  EXPECT_LT(rnd.bandwidth_fraction, 0.6 * seq.bandwidth_fraction);
+  EXPECT_GT(rnd.mean_latency, seq.mean_latency);
+}
+
+// Refresh-limited throughput (docs/memory.md, "Refresh"): streaming loses
+// t_lost = tRTP + tRP + tRFC + tRCDRD cycles per tREFI, so the sustained
+// fraction of the no-refresh bandwidth is 1 - t_lost / tREFI, within 1 %.
+TEST_P(EveryPreset, RefreshLimitedThroughputMatchesFormula) {
+  const TimingSet& t = this->t();
+  const uint64_t n = 400000;
+  double with = stream(t, false, true, n).bandwidth_fraction;
+  double without = stream(t, false, false, n).bandwidth_fraction;
+  double lost = t.tRTP + t.tRP + t.tRFC + t.tRCDRD;
+  double formula = 1.0 - lost / t.tREFI;
+  EXPECT_NEAR(with / without, formula, 0.01 * formula) << "with " << with << " without " << without;
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, EveryPreset,
+                         ::testing::Values("hbm2", "hbm2e", "hbm3", "ddr3-2133"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(HbmAddressMapping, DecodesAndRejectsMalformedMappings) {
+  const TimingSet& t = preset("hbm2");
+  AddressMapping map(t, 2, 8, AddressMapping::kDefault);
+  EXPECT_EQ(map.capacity(), 2 * uint64_t{4} << 30);
+  // Default: offset(5) st(1) ch(3) pc(1) bg(2) co(5) ba(2) ro(14).
+  Location l = map.decode(0x20);
+  EXPECT_EQ(l.controller, 16u);  // stack 1
+  l = map.decode(0x40);
+  EXPECT_EQ(l.controller, 2u);  // channel 1, pseudo-channel 0
+  l = map.decode(uint64_t{1} << 10);
+  EXPECT_EQ(l.bank_group, 1u);
+  for (uint64_t a : {uint64_t{0x12345660}, uint64_t{0x1ffffffe0}})
+    EXPECT_EQ(map.encode(map.decode(a)), a);
+  EXPECT_THROW(AddressMapping(t, 1, 8, "ro-ba-co-bg-pc-ch"), Error);
+  EXPECT_THROW(AddressMapping(t, 1, 8, "ro-ba-co-bg-pc-ch-xx"), Error);
+  EXPECT_THROW(AddressMapping(t, 1, 8, "ro-ba-co-bg-pc-ch-ch"), Error);
+  EXPECT_THROW(AddressMapping(t, 3, 8, AddressMapping::kDefault), Error);
+}
+
+}  // namespace
+}  // namespace vtpu::hbm
