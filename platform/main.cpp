@@ -153,7 +153,7 @@ int memtest_command(const std::vector<std::string>& args) {
        "fraction of requests that write (0..1)")
       ("seed", po::value<uint64_t>(&o.seed)->default_value(1), "random seed")
       ("outstanding", po::value<unsigned>(&o.outstanding)->default_value(0),
-       "requests in flight (0: enough to fill every controller queue)")
+       "requests in flight (0: twice what the controller queues hold)")
       ("trace", po::value<std::string>(&o.trace),
        "trace file: one '<time_ns>: read|write <address> <size>' per line");
   // clang-format on

@@ -176,9 +176,11 @@ void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostrea
 
   const config::InterconnectConfig& ic = config.interconnect();
   hbm::Hbm hbm("hbm", make_hbm_options(config, ic.dma()));
+  // By default twice what the controller queues hold: the other half covers
+  // the requests on their way to and from the queues.
   const unsigned outstanding =
       o.outstanding ? o.outstanding
-                    : static_cast<unsigned>(config.hbm().queue_depth() *
+                    : static_cast<unsigned>(2 * config.hbm().queue_depth() *
                                             (capacity / hbm.timing().pseudo_channel_bytes()));
   interconnect::Router router("router", clock_period(config));
   TrafficGenerator generator("memtest", requests, config.address_map().hbm_base(), outstanding);

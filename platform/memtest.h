@@ -24,7 +24,7 @@ struct MemtestOptions {
   uint64_t requests = 0, size = 0, stride = 0, seed = 1;
   double write_ratio = 0;
   std::string trace;         // file; replaces the pattern
-  unsigned outstanding = 0;  // requests in flight; 0: every controller queue full
+  unsigned outstanding = 0;  // requests in flight; 0: twice what the controller queues hold
 };
 
 // The requests of a pattern. Throws vtpu::Error naming the bad option.

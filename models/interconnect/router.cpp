@@ -48,11 +48,15 @@ Router::Port& Router::initiator_port(int id) {
   return in_[id];
 }
 
-sc_core::sc_time Router::pass(int id, Port& out, uint64_t bytes, const sc_core::sc_time& delay) {
+sc_core::sc_time Router::pass(int id, Port& out, const tlm::tlm_generic_payload& trans,
+                              const sc_core::sc_time& delay) {
   Port& in = initiator_port(id);
+  const uint64_t bytes = trans.get_data_length();
+  const int direction = trans.is_write() ? 1 : 0;
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const sc_core::sc_time arrival = now + delay;
-  const sc_core::sc_time grant = std::max({arrival, in.free_at, out.free_at});
+  const sc_core::sc_time grant =
+      std::max({arrival, in.free_at[direction], out.free_at[direction]});
   for (Port* p : {&in, &out}) {
     LinkStats& s = p->stats;
     ++s.transactions;
@@ -61,7 +65,7 @@ sc_core::sc_time Router::pass(int id, Port& out, uint64_t bytes, const sc_core::
     if (p->link.bytes_per_cycle == 0) continue;
     const sc_core::sc_time busy =
         clock_period_ * (static_cast<double>(bytes) / p->link.bytes_per_cycle);
-    p->free_at = grant + busy;
+    p->free_at[direction] = grant + busy;
     s.busy += busy;
   }
   return grant - now + in.link.latency + out.link.latency;
@@ -74,7 +78,7 @@ void Router::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_ti
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  delay = pass(id, out_[r->port], trans.get_data_length(), delay);
+  delay = pass(id, out_[r->port], trans, delay);
   trans.set_address(addr - r->base);
   initiators_out[r->port]->b_transport(trans, delay);
   trans.set_address(addr);
@@ -89,7 +93,7 @@ tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& tra
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
   }
-  delay = pass(id, out_[r->port], trans.get_data_length(), delay);
+  delay = pass(id, out_[r->port], trans, delay);
   trans.set_address(addr - r->base);
   if (!r->nb) {
     initiators_out[r->port]->b_transport(trans, delay);

@@ -1,11 +1,12 @@
 // Address-decoding TLM-2.0 interconnect built from the config's address map.
 //
 // Initiators join with connect(), targets with map(); each side has a Link:
-// a latency and a width in bytes per cycle. A transaction costs the sum of
-// its two links' latencies, once, and occupies both links for
-// bytes / width cycles; a link that is busy makes later transactions wait,
-// first come first served in simulated time (docs/memory.md, "Interconnect").
-// Every link counts transactions, bytes, busy and stall time.
+// a latency and a width in bytes per cycle, in each direction (like AXI's
+// separate read and write channels). A transaction costs the sum of its two
+// links' latencies, once, and occupies its direction of both links for
+// bytes / width cycles; a busy link makes later transactions wait, first come
+// first served in simulated time (docs/memory.md, "Interconnect"). Every link
+// counts transactions, bytes, busy and stall time.
 //
 // Blocking, approximately-timed (nb_transport), debug and DMI requests are
 // decoded and forwarded with the address made target-local; DMI grants are
@@ -84,7 +85,7 @@ class Router : public sc_core::sc_module {
     Port(const Link& l, const std::string& name) : link(l) { stats.name = name; }
     Link link;
     LinkStats stats;
-    sc_core::sc_time free_at;
+    sc_core::sc_time free_at[2];  // read, write direction
   };
   struct Route {
     int initiator;
@@ -95,7 +96,8 @@ class Router : public sc_core::sc_module {
   Port& initiator_port(int id);
   // Contention and latency: returns `delay` for a transaction of `bytes`
   // from initiator `id` to target port `out` sent with `delay`.
-  sc_core::sc_time pass(int id, Port& out, uint64_t bytes, const sc_core::sc_time& delay);
+  sc_core::sc_time pass(int id, Port& out, const tlm::tlm_generic_payload& trans,
+                        const sc_core::sc_time& delay);
 
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,

@@ -1,0 +1,51 @@
+#include "vtpu/dma_driver.h"
+
+#include "vtpu/fw.h"
+
+#define DMA(off) VTPU_MMIO32(VTPU_DMA_BASE + (off))
+#define PLIC(off) VTPU_MMIO32(VTPU_PLIC_BASE + (off))
+
+void vtpu_dma_init(void) {
+  PLIC(VTPU_PLIC_PRIORITY(VTPU_IRQ_DMA_DONE)) = 1;
+  PLIC(VTPU_PLIC_PRIORITY(VTPU_IRQ_DMA_ERROR)) = 1;
+  PLIC(VTPU_PLIC_ENABLE) |= (1u << VTPU_IRQ_DMA_DONE) | (1u << VTPU_IRQ_DMA_ERROR);
+  csr_set(mie, MIE_MEIE);
+}
+
+void vtpu_dma_start(const vtpu_dma_desc* d) {
+  vtpu_dma_desc with_irq = *d;
+  with_irq.flags |= VTPU_DMA_FLAG_IRQ;
+  const uint32_t* words = (const uint32_t*)&with_irq;
+  for (unsigned i = 0; i < VTPU_DMA_DESC_WORDS; ++i) DMA(VTPU_DMA_DESC + 4 * i) = words[i];
+  DMA(VTPU_DMA_START) = 1;
+}
+
+uint32_t vtpu_dma_wait(void) {
+  uint32_t status;
+  while ((status = DMA(VTPU_DMA_STATUS)) & VTPU_DMA_STATUS_BUSY) __asm__ volatile("wfi");
+  DMA(VTPU_DMA_STATUS) = VTPU_DMA_STATUS_DONE | VTPU_DMA_STATUS_ERROR;
+  if (!(csr_read(mstatus) & MSTATUS_MIE)) {
+    uint32_t source;
+    while ((source = PLIC(VTPU_PLIC_CLAIM)) != 0) {
+      if (source != VTPU_IRQ_DMA_DONE && source != VTPU_IRQ_DMA_ERROR)
+        vtpu_external_interrupt(source, 0);
+      PLIC(VTPU_PLIC_CLAIM) = source;
+    }
+  }
+  return status;
+}
+
+uint32_t vtpu_dma_cause(void) { return DMA(VTPU_DMA_CAUSE); }
+
+uint64_t vtpu_dma_error_address(void) {
+  return ((uint64_t)DMA(VTPU_DMA_ERR_ADDR_HI) << 32) | DMA(VTPU_DMA_ERR_ADDR_LO);
+}
+
+vtpu_dma_desc vtpu_dma_linear(uint64_t src, uint64_t dst, uint32_t bytes) {
+  vtpu_dma_desc d = {0};
+  d.src = src;
+  d.dst = dst;
+  d.size[0] = bytes;
+  d.size[1] = d.size[2] = d.size[3] = 1;
+  return d;
+}

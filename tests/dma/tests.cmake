@@ -1,0 +1,13 @@
+# DMA engine runs (firmware in tests/dma, built by the cross build).
+set(DMA_LIMIT --max-time 50ms)
+vtpu_run_test(dma.copy EXIT 0 STDOUT "PASS dma_copy: 61 copies\n$"
+  ARGS firmware ${FW}/dma/dma_copy.elf ${DMA_LIMIT})
+vtpu_run_test(dma.copy_hbm3_small_quantum EXIT 0 STDOUT "PASS dma_copy: 61 copies\n$"
+  ARGS firmware ${FW}/dma/dma_copy.elf ${DMA_LIMIT} --set hbm.preset=hbm3 --set core.quantum_ns=10)
+vtpu_run_test(dma.errors EXIT 0 STDOUT "PASS dma_errors: 7 errors, 2 completions\n$"
+  ARGS firmware ${FW}/dma/dma_errors.elf ${DMA_LIMIT})
+# tpuv1-like: a large DMA from DDR3 sustains >= 90 % of 34.1 GB/s.
+vtpu_run_test(dma.bandwidth_tpuv1 EXIT 0 STDOUT "PASS dma_bandwidth\n$"
+  ARGS firmware ${FW}/dma/dma_bandwidth.elf --config tpuv1-like ${DMA_LIMIT})
+vtpu_run_test(dma.bandwidth_edge EXIT 0 STDOUT "PASS dma_bandwidth\n$"
+  ARGS firmware ${FW}/dma/dma_bandwidth.elf ${DMA_LIMIT})
