@@ -81,7 +81,7 @@ int firmware_command(const std::vector<std::string>& args) {
       ("max-instructions", po::value<uint64_t>()->default_value(0),
        "stop with an error after N instructions (0: no limit)")
       ("max-time", po::value<std::string>(), "stop with an error at this simulated time, e.g. 10ms")
-      ("stats", "print instructions, simulated time, host time and MIPS on stderr at the end")
+      ("stats", "print instructions, simulated time, host time, MIPS, link and HBM statistics on stderr at the end")
       ("gdb", po::value<uint16_t>(),
        "serve GDB's remote protocol on 127.0.0.1:PORT (0: any free port, reported on stderr)")
       ("gdb-wait", "with --gdb: halt before the first instruction until GDB connects");
@@ -123,6 +123,27 @@ int firmware_command(const std::vector<std::string>& args) {
                  static_cast<unsigned long long>(result.instructions),
                  static_cast<unsigned long long>(result.cycles),
                  result.simulated_time.to_seconds() * 1e6, result.host_seconds, mips);
+    std::fprintf(stderr, "interconnect links:   transactions, bytes, busy us, stalled us\n");
+    for (const vtpu::interconnect::LinkStats& l : result.links) {
+      if (l.transactions == 0) continue;
+      std::fprintf(stderr, "  %-5s %-12s  %llu, %llu, %.3f, %.3f\n", l.initiator ? "from" : "to",
+                   l.name.c_str(),
+                   static_cast<unsigned long long>(l.transactions),
+                   static_cast<unsigned long long>(l.bytes), l.busy.to_seconds() * 1e6,
+                   l.stall.to_seconds() * 1e6);
+    }
+    const vtpu::hbm::HbmStats& h = result.hbm;
+    if (h.requests > 0) {
+      const uint64_t accesses = h.reads + h.writes;
+      std::fprintf(
+          stderr,
+          "hbm:                  %llu requests, %llu bytes, %llu reads, %llu writes, "
+          "row hits %.1f %%, %llu refreshes\n",
+          static_cast<unsigned long long>(h.requests), static_cast<unsigned long long>(h.bytes),
+          static_cast<unsigned long long>(h.reads), static_cast<unsigned long long>(h.writes),
+          accesses ? 100.0 * h.row_hits / accesses : 0.0,
+          static_cast<unsigned long long>(h.refreshes));
+    }
   }
   if (result.end == vtpu::RunResult::End::kStopped) {
     std::fprintf(stderr, "vtpu: %s: %s\n", image.path.c_str(), result.message.c_str());

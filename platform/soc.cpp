@@ -150,7 +150,9 @@ std::string Soc::monitor(const std::string& command) const {
         << " ns, core cycles: " << core_->cycles()
         << ", instructions retired: " << core_->instructions_retired() << "\n";
   } else if (command == "accel" || command == "accelerator") {
-    out << "accelerator: not modelled in this build yet (no command queues, DMA, MXU or VPU)\n";
+    out << "dma: " << (dma_->busy() ? "busy" : "idle") << ", " << dma_->bytes_copied()
+        << " bytes copied\n"
+        << "(command queues, MXU and VPU: not modelled in this build yet)\n";
   } else {
     out << "monitor commands: time (simulated time, cycles, instructions), accel (accelerator "
            "status)\n";
@@ -231,6 +233,8 @@ RunResult Soc::run() {
   }
   result_.instructions = core_->instructions_retired();
   result_.cycles = core_->cycles();
+  result_.links = router_->stats();
+  result_.hbm = hbm_->stats(result_.simulated_time);
   return result_;
 }
 

@@ -40,6 +40,8 @@ struct RunResult {
   uint64_t cycles = 0;
   sc_core::sc_time simulated_time;
   double host_seconds = 0;
+  std::vector<interconnect::LinkStats> links;  // every interconnect link
+  hbm::HbmStats hbm;
 };
 
 class Soc : public sc_core::sc_module {

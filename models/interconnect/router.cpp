@@ -45,6 +45,7 @@ Router::Port& Router::initiator_port(int id) {
   // Initiators bound without connect() get an unnamed link with no cost.
   while (in_.size() <= static_cast<size_t>(id))
     in_.emplace_back(Link{}, "initiator " + std::to_string(in_.size()));
+  in_[id].stats.initiator = true;
   return in_[id];
 }
 

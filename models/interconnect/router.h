@@ -36,8 +36,9 @@ struct Link {
 
 struct LinkStats {
   std::string name;
+  bool initiator = false;  // an initiator's link (else a target's)
   uint64_t transactions = 0, bytes = 0;
-  sc_core::sc_time busy, stall;  // occupied; waited for this link or the other side
+  sc_core::sc_time busy, stall;  // occupied (both directions summed); waited for a link
 };
 
 struct MapOptions {
@@ -57,6 +58,7 @@ class Router : public sc_core::sc_module {
   void connect(const std::string& name, Socket& initiator, const Link& link = {}) {
     initiator.bind(targets_in);
     in_.emplace_back(link, name);
+    in_.back().stats.initiator = true;
   }
 
   // Maps [base, base + size) to `target`.
