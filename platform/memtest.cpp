@@ -9,6 +9,7 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <unordered_map>
 
 #include "models/common/error.h"
 #include "models/common/hex.h"
@@ -31,7 +32,10 @@ class TrafficGenerator : public sc_core::sc_module {
     latencies_ps_.reserve(requests.size());
     uint64_t largest = 0;
     for (const MemRequest& r : requests) largest = std::max<uint64_t>(largest, r.size);
-    for (Slot& s : slots_) s.data.resize(largest);
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      slots_[i].data.resize(largest);
+      slot_of_[&slots_[i].trans] = i;
+    }
     SC_HAS_PROCESS(TrafficGenerator);
     SC_METHOD(start);
   }
@@ -74,17 +78,18 @@ class TrafficGenerator : public sc_core::sc_module {
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay) {
     if (phase != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
-    Slot* s = reinterpret_cast<Slot*>(&trans);  // trans is a Slot's first member
+    const size_t slot = slot_of_.at(&trans);
     const uint64_t done = (sc_core::sc_time_stamp() + delay).value();
-    latencies_ps_.push_back(done - s->issued_ps);
+    latencies_ps_.push_back(done - slots_[slot].issued_ps);
     last_response_ps_ = std::max(last_response_ps_, done);
-    issue(static_cast<size_t>(s - slots_.data()), done);
+    issue(slot, done);
     return tlm::TLM_COMPLETED;
   }
 
   const std::vector<MemRequest>& requests_;
   const uint64_t base_;
   std::vector<Slot> slots_;
+  std::unordered_map<const tlm::tlm_generic_payload*, size_t> slot_of_;
   size_t next_ = 0;
   std::vector<uint64_t> latencies_ps_;
   uint64_t first_issue_ps_ = 0, last_response_ps_ = 0;
@@ -110,7 +115,8 @@ uint64_t parse_number(const std::string& text) {
 std::vector<MemRequest> pattern_requests(const MemtestOptions& o, uint64_t capacity) {
   if (o.pattern != "seq" && o.pattern != "random" && o.pattern != "stride")
     throw Error("--pattern " + o.pattern + ": expected seq, random or stride");
-  if (o.requests == 0) throw Error("--requests: must be at least 1");
+  if (o.requests == 0 || o.requests > 100000000)
+    throw Error("--requests: must be in [1, 100000000]");
   if (o.size == 0) throw Error("--size: a request of zero bytes");
   if (o.size > capacity || o.size > UINT32_MAX)
     throw Error("--size " + std::to_string(o.size) + ": larger than the HBM (" +

@@ -41,7 +41,10 @@ Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
   regs_.add("busy_hi", VTPU_DMA_BUSY_HI, Access::kReadOnly,
             [busy_cycles] { return static_cast<uint32_t>(busy_cycles() >> 32); });
 
-  for (Slot& s : slots_) s.data.resize(options_.burst_bytes);
+  for (unsigned i = 0; i < slots_.size(); ++i) {
+    slots_[i].data.resize(options_.burst_bytes);
+    slot_of_[&slots_[i].trans] = i;
+  }
   bus.register_nb_transport_bw(this, &Dma::nb_transport_bw);
   SC_HAS_PROCESS(Dma);
   SC_THREAD(engine);
@@ -146,10 +149,7 @@ void Dma::send(unsigned index, bool write, const sc_core::sc_time& at) {
 tlm::tlm_sync_enum Dma::nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                         sc_core::sc_time& delay) {
   if (phase != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
-  auto slot = std::find_if(slots_.begin(), slots_.end(),
-                           [&trans](const Slot& s) { return &s.trans == &trans; });
-  events_.push(
-      Event{sc_core::sc_time_stamp() + delay, static_cast<unsigned>(slot - slots_.begin())});
+  events_.push(Event{sc_core::sc_time_stamp() + delay, slot_of_.at(&trans)});
   response_event_.notify(sc_core::SC_ZERO_TIME);
   return tlm::TLM_COMPLETED;
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <unordered_map>
 #include <vector>
 
 #include "models/common/register_bank.h"
@@ -83,6 +84,7 @@ class Dma : public Peripheral {
   vtpu_dma_desc pending_{};
   sc_core::sc_event start_event_, response_event_, irq_event_;
   std::vector<Slot> slots_;
+  std::unordered_map<const tlm::tlm_generic_payload*, unsigned> slot_of_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   bool bus_error_ = false;
 };
