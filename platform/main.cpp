@@ -14,6 +14,7 @@
 #include "models/common/error.h"
 #include "platform/config.h"
 #include "platform/elf_loader.h"
+#include "platform/gemm.h"
 #include "platform/memtest.h"
 #include "platform/soc.h"
 
@@ -29,6 +30,8 @@ constexpr const char* kUsage =
     "                      exit status = the firmware's exit code\n"
     "  memtest             drive the HBM model through the interconnect with a\n"
     "                      pattern or a trace; print bandwidth and latency as JSON\n"
+    "  gemm                one GEMM of random data on the MXU through the command\n"
+    "                      processor; print cycles and the reference check as JSON\n"
     "\n"
     "`vtpu <command> --help` lists a command's options. docs/cli.md has the details.\n";
 
@@ -127,8 +130,7 @@ int firmware_command(const std::vector<std::string>& args) {
     for (const vtpu::interconnect::LinkStats& l : result.links) {
       if (l.transactions == 0) continue;
       std::fprintf(stderr, "  %-5s %-12s  %llu, %llu, %.3f, %.3f\n", l.initiator ? "from" : "to",
-                   l.name.c_str(),
-                   static_cast<unsigned long long>(l.transactions),
+                   l.name.c_str(), static_cast<unsigned long long>(l.transactions),
                    static_cast<unsigned long long>(l.bytes), l.busy.to_seconds() * 1e6,
                    l.stall.to_seconds() * 1e6);
     }
@@ -199,6 +201,42 @@ int memtest_command(const std::vector<std::string>& args) {
   return 0;
 }
 
+int gemm_command(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "vtpu gemm [--config C] [--set ...] --m M --k K --n N [--precision int8|bf16] "
+      "[--dataflow ws|os] [--timing stall-free|overlapped]");
+  add_config_options(desc);
+  vtpu::GemmOptions o;
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("m", po::value<uint32_t>(&o.m), "rows of A and C")
+      ("k", po::value<uint32_t>(&o.k), "columns of A, rows of B")
+      ("n", po::value<uint32_t>(&o.n), "columns of B and C")
+      ("precision", po::value<std::string>(&o.precision)->default_value("int8"), "int8 or bf16")
+      ("dataflow", po::value<std::string>(&o.dataflow), "ws or os (default: mxu.dataflow)")
+      ("timing", po::value<std::string>(&o.timing),
+       "stall-free or overlapped (default: mxu.timing)")
+      ("accumulate", "C += A * B onto random C (default: C = A * B)")
+      ("seed", po::value<uint64_t>(&o.seed)->default_value(1), "random seed");
+  // clang-format on
+  po::variables_map vm = parse(desc, {}, args);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  for (const char* needed : {"m", "k", "n"})
+    if (!vm.count(needed)) throw vtpu::Error(std::string("gemm: --") + needed + " is needed");
+  o.accumulate = vm.count("accumulate") > 0;
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  std::ostringstream report;
+  vtpu::run_gemm(config, o, report);
+  std::cout << report.str();
+  return 0;
+}
+
 }  // namespace
 
 // Our own main(): the SystemC banner is silenced before the kernel starts.
@@ -219,6 +257,7 @@ int sc_main(int argc, char* argv[]) {
     args.erase(args.begin());
     if (command == "firmware") return firmware_command(args);
     if (command == "memtest") return memtest_command(args);
+    if (command == "gemm") return gemm_command(args);
     throw vtpu::Error("unknown command '" + command + "' (see vtpu --help)");
   } catch (const vtpu::Error& e) {
     std::fflush(stdout);

@@ -6,6 +6,7 @@
 
 #include "models/hbm/hbm.h"
 #include "models/interconnect/router.h"
+#include "models/mxu/mxu.h"
 #include "platform/config.pb.h"
 
 namespace vtpu {
@@ -34,6 +35,15 @@ inline hbm::HbmOptions make_hbm_options(const config::Soc& c, const config::Link
   o.lookahead = o.frontend_latency + make_link(c, initiator).latency +
                 make_link(c, c.interconnect().hbm()).latency;
   return o;
+}
+
+inline mxu::ArrayConfig array_config(const config::Soc& c) {
+  mxu::ArrayConfig a;
+  a.rows = c.mxu().rows();
+  a.cols = c.mxu().cols();
+  a.dataflow = mxu::parse_dataflow(c.mxu().dataflow());
+  a.timing = mxu::parse_timing(c.mxu().timing());
+  return a;
 }
 
 }  // namespace vtpu

@@ -53,6 +53,18 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
                           {"hbm", map.hbm_base(), hbm_->capacity()}};
   dma_ = std::make_unique<dma::Dma>("dma", dma_options);
 
+  cp::CpOptions cp_options;
+  cp_options.clock_period = clock_period_;
+  cp_options.register_latency = mmio_latency;
+  cp_options.array = array_config(config);
+  cp_options.vpu_lanes = config.vpu().lanes();
+  cp_options.vmem = vmem_.get();
+  cp_options.vmem_base = map.vmem_base();
+  cp_options.amem = amem_.get();
+  cp_options.amem_base = map.amem_base();
+  cp_options.dma = dma_.get();
+  command_processor_ = std::make_unique<cp::CommandProcessor>("command_processor", cp_options);
+
   const double hbm_mb_per_s = hbm_->peak_bytes_per_s() / 1e6;
   chip_info_ = std::make_unique<peripherals::ChipInfo>(
       "chip_info", mmio_latency,
@@ -110,6 +122,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   router_->map("dma", map.dma().base(), map.dma().size(), dma_->socket, mmio);
   router_->map("chip_info", map.chip_info().base(), map.chip_info().size(), chip_info_->socket,
                mmio);
+  router_->map("command_processor", map.command_processor().base(), map.command_processor().size(),
+               command_processor_->socket, mmio);
   router_->map("vmem", map.vmem_base(), vmem_size, vmem_->socket, link(ic.vmem()));
   router_->map("amem", map.amem_base(), amem_size, amem_->socket, link(ic.amem()));
   interconnect::MapOptions hbm_link = link(ic.hbm());
@@ -133,6 +147,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
     sim_control_->irq_out[i].bind(irq_lines_[VTPU_IRQ_TEST_FIRST + i]);
   dma_->irq_done.bind(irq_lines_[VTPU_IRQ_DMA_DONE]);
   dma_->irq_error.bind(irq_lines_[VTPU_IRQ_DMA_ERROR]);
+  command_processor_->irq_done.bind(irq_lines_[VTPU_IRQ_CP_DONE]);
+  command_processor_->irq_error.bind(irq_lines_[VTPU_IRQ_CP_ERROR]);
 
   check_fits(firmware);
   core_->set_reset_pc(firmware.entry);
@@ -152,7 +168,10 @@ std::string Soc::monitor(const std::string& command) const {
   } else if (command == "accel" || command == "accelerator") {
     out << "dma: " << (dma_->busy() ? "busy" : "idle") << ", " << dma_->bytes_copied()
         << " bytes copied\n"
-        << "(command queues, MXU and VPU: not modelled in this build yet)\n";
+        << "command processor: " << (command_processor_->idle() ? "idle" : "busy")
+        << (command_processor_->has_error() ? ", stopped on an error" : "") << ", "
+        << command_processor_->counter(VTPU_CNT_INSNS) << " instructions done, "
+        << command_processor_->counter(VTPU_CNT_MACS) << " MACs\n";
   } else {
     out << "monitor commands: time (simulated time, cycles, instructions), accel (accelerator "
            "status)\n";

@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "models/common/error.h"
+#include "models/command_processor/command_processor.h"
 #include "models/core/core.h"
 #include "models/dma/dma.h"
 #include "models/hbm/hbm.h"
@@ -71,6 +72,7 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<memory::Ram> core_ram_, vmem_, amem_;
   std::unique_ptr<hbm::Hbm> hbm_;
   std::unique_ptr<dma::Dma> dma_;
+  std::unique_ptr<cp::CommandProcessor> command_processor_;
   std::unique_ptr<peripherals::ChipInfo> chip_info_;
   std::unique_ptr<core::Core> core_;
   std::unique_ptr<peripherals::Clint> clint_;

@@ -13,10 +13,9 @@ void vtpu_dma_init(void) {
 }
 
 void vtpu_dma_start(const vtpu_dma_desc* d) {
-  vtpu_dma_desc with_irq = *d;
-  with_irq.flags |= VTPU_DMA_FLAG_IRQ;
-  const uint32_t* words = (const uint32_t*)&with_irq;
+  const uint32_t* words = (const uint32_t*)d;
   for (unsigned i = 0; i < VTPU_DMA_DESC_WORDS; ++i) DMA(VTPU_DMA_DESC + 4 * i) = words[i];
+  DMA(VTPU_DMA_FLAGS) = VTPU_DMA_FLAG_IRQ;
   DMA(VTPU_DMA_START) = 1;
 }
 

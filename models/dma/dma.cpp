@@ -6,7 +6,7 @@
 namespace vtpu::dma {
 
 using Access = RegisterBank::Access;
-static_assert(sizeof(vtpu_dma_desc) == 64, "the descriptor is 16 words on RV32 and the host");
+static_assert(sizeof(vtpu_dma_desc) == 56, "the descriptor is 14 words on RV32 and the host");
 
 Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
     : Peripheral(name, options.register_latency),
@@ -17,6 +17,7 @@ Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
       slots_(options.max_outstanding) {
   for (unsigned i = 0; i < VTPU_DMA_DESC_WORDS; ++i)
     regs_.add_storage("desc" + std::to_string(i), VTPU_DMA_DESC + 4 * i, desc_words_[i]);
+  regs_.add_storage("flags", VTPU_DMA_FLAGS, flags_);
   regs_.add("start", VTPU_DMA_START, Access::kWriteOnly, nullptr, [this](uint32_t v) { start(v); });
   regs_.add(
       "status", VTPU_DMA_STATUS, Access::kReadWrite,
@@ -59,6 +60,7 @@ void Dma::start(uint32_t value) {
     return;
   }
   std::memcpy(&pending_, desc_words_, sizeof pending_);
+  pending_flags_ = flags_;
   busy_ = true;
   status_ = 0;
   cause_ = VTPU_DMA_CAUSE_NONE;
@@ -79,7 +81,7 @@ void Dma::fail(uint32_t cause, uint64_t address) {
 }
 
 void Dma::drive_irqs() {
-  irq_done.write((status_ & VTPU_DMA_STATUS_DONE) && (pending_.flags & VTPU_DMA_FLAG_IRQ));
+  irq_done.write((status_ & VTPU_DMA_STATUS_DONE) && (pending_flags_ & VTPU_DMA_FLAG_IRQ));
   irq_error.write(status_ & VTPU_DMA_STATUS_ERROR);
 }
 
@@ -110,20 +112,41 @@ uint32_t Dma::check(const vtpu_dma_desc& d, uint64_t& bad_address) const {
   return VTPU_DMA_CAUSE_NONE;
 }
 
+bool Dma::submit(const vtpu_dma_desc& copy, Done done) {
+  if (busy_) return false;
+  pending_ = copy;
+  pending_flags_ = 0;
+  job_done_ = std::move(done);
+  busy_ = true;
+  start_event_.notify(sc_core::SC_ZERO_TIME);
+  return true;
+}
+
 void Dma::engine() {
   for (;;) {
     wait(start_event_);
     started_at_ = sc_core::sc_time_stamp();
-    uint64_t bad = 0;
-    uint32_t cause = check(pending_, bad);
-    if (cause != VTPU_DMA_CAUSE_NONE) {
-      fail(cause, bad);
-    } else {
+    uint64_t address = 0;
+    uint32_t cause = check(pending_, address);
+    if (cause == VTPU_DMA_CAUSE_NONE) {
       run_descriptor(pending_);
-      if (!bus_error_) status_ |= VTPU_DMA_STATUS_DONE;
+      if (bus_error_) {
+        cause = VTPU_DMA_CAUSE_BUS_ERROR;
+        address = bus_error_address_;
+      }
     }
     busy_time_ += sc_core::sc_time_stamp() - started_at_;
     busy_ = false;
+    if (job_done_) {
+      Done done = std::move(job_done_);
+      job_done_ = nullptr;
+      done(cause, address);
+      continue;
+    }
+    if (cause != VTPU_DMA_CAUSE_NONE)
+      fail(cause, address);
+    else
+      status_ |= VTPU_DMA_STATUS_DONE;
     irq_event_.notify(sc_core::SC_ZERO_TIME);
   }
 }
@@ -209,7 +232,7 @@ void Dma::run_descriptor(const vtpu_dma_desc& d) {
     events_.pop();
     Slot& s = slots_[e.slot];
     if (!s.trans.is_response_ok()) {
-      if (!bus_error_) fail(VTPU_DMA_CAUSE_BUS_ERROR, s.trans.get_address());
+      if (!bus_error_) bus_error_address_ = s.trans.get_address();
       bus_error_ = true;
       s.writing = true;  // abandon this burst
     }

@@ -10,6 +10,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <functional>
 #include <queue>
 #include <string>
 #include <systemc>
@@ -41,6 +42,13 @@ class Dma : public Peripheral {
   sc_core::sc_out<bool> irq_done, irq_error;
 
   Dma(sc_core::sc_module_name name, const DmaOptions& options);
+
+  // The command processor's way in: runs `copy` (from the calling process's
+  // time) and calls `done` with VTPU_DMA_CAUSE_NONE or the error's cause and
+  // address; such copies leave STATUS and the interrupts alone. Returns false
+  // (and does nothing) while a copy runs.
+  using Done = std::function<void(uint32_t cause, uint64_t address)>;
+  bool submit(const vtpu_dma_desc& copy, Done done);
 
   bool busy() const { return busy_; }
   uint64_t bytes_copied() const { return bytes_; }
@@ -77,6 +85,7 @@ class Dma : public Peripheral {
 
   DmaOptions options_;
   uint32_t desc_words_[VTPU_DMA_DESC_WORDS] = {};
+  uint32_t flags_ = 0, pending_flags_ = 0;
   uint32_t status_ = 0, cause_ = 0;
   uint64_t error_address_ = 0, bytes_ = 0;
   sc_core::sc_time busy_time_, started_at_;
@@ -87,6 +96,8 @@ class Dma : public Peripheral {
   std::unordered_map<const tlm::tlm_generic_payload*, unsigned> slot_of_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   bool bus_error_ = false;
+  uint64_t bus_error_address_ = 0;
+  Done job_done_;  // set while a submit()ted copy runs
 };
 
 }  // namespace vtpu::dma

@@ -13,7 +13,7 @@
 /* Routes the DMA's two interrupt lines through the PLIC to this hart (mie.MEIE);
  * global interrupts (mstatus.MIE) are left as they are. */
 void vtpu_dma_init(void);
-/* Writes the descriptor and starts it (with VTPU_DMA_FLAG_IRQ set). */
+/* Writes the descriptor and starts it with the done interrupt on. */
 void vtpu_dma_start(const vtpu_dma_desc* d);
 /* Sleeps until the engine is idle; returns STATUS (DONE or ERROR) and clears
  * it. With interrupts globally off, it also claims and completes the DMA's

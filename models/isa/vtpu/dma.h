@@ -3,8 +3,8 @@
  *
  * One definition shared by the firmware (C, RV32) and the model (C++). The
  * descriptor is written word by word into the DESC registers, in the order of
- * the struct below; START runs it. (When the command processor lands, the
- * same descriptor becomes the DMA queue's instruction.)
+ * the struct below, FLAGS beside it; START runs it. The same descriptor is
+ * the body of the DMA queue's instruction (vtpu/isa.h).
  *
  * A copy has up to four dimensions: size[0] contiguous bytes form a row;
  * size[1..3] count the rows, planes and blocks (at least 1 each), and
@@ -24,14 +24,14 @@ typedef struct vtpu_dma_desc {
   uint32_t size[4];       /* bytes per row; rows; planes; blocks */
   uint32_t src_stride[3]; /* bytes between rows, planes, blocks */
   uint32_t dst_stride[3];
-  uint32_t flags;         /* VTPU_DMA_FLAG_* */
-} vtpu_dma_desc;
+} vtpu_dma_desc; /* 56 bytes: 14 words on RV32 and on the host */
 
 #define VTPU_DMA_DESC_WORDS (sizeof(vtpu_dma_desc) / 4u)
 #define VTPU_DMA_FLAG_IRQ 0x1u /* raise VTPU_IRQ_DMA_DONE when the copy completes */
 
 /* Registers (offsets from VTPU_DMA_BASE). */
 #define VTPU_DMA_DESC 0x00u       /* VTPU_DMA_DESC_WORDS words: the descriptor */
+#define VTPU_DMA_FLAGS 0x38u      /* VTPU_DMA_FLAG_* for the next START */
 #define VTPU_DMA_START 0x40u      /* write 1: run the descriptor */
 #define VTPU_DMA_STATUS 0x44u     /* VTPU_DMA_STATUS_*; write 1s to clear DONE/ERROR */
 #define VTPU_DMA_CAUSE 0x48u      /* VTPU_DMA_CAUSE_* of the last error */

@@ -21,6 +21,8 @@
 #define VTPU_DMA_SIZE 0x00001000u
 #define VTPU_CHIPINFO_BASE 0x11001000u /* the chip's parameters, read-only */
 #define VTPU_CHIPINFO_SIZE 0x00001000u
+#define VTPU_CP_BASE 0x11002000u       /* command processor (vtpu/isa.h) */
+#define VTPU_CP_SIZE 0x00001000u
 #define VTPU_VMEM_BASE 0x20000000u     /* unified buffer; size from memory.vmem_kib */
 #define VTPU_AMEM_BASE 0x30000000u     /* accumulators; size from memory.amem_kib */
 #define VTPU_CORE_RAM_BASE 0x80000000u
@@ -54,6 +56,8 @@
 #define VTPU_IRQ_ACCEL_LAST 15u
 #define VTPU_IRQ_DMA_DONE 8u  /* level: DMA STATUS.done with FLAGS.irq set */
 #define VTPU_IRQ_DMA_ERROR 9u /* level: DMA STATUS.error */
+#define VTPU_IRQ_CP_DONE 10u  /* level: command processor STATUS.done */
+#define VTPU_IRQ_CP_ERROR 11u /* level: command processor STATUS.error */
 
 /* ---- UART ------------------------------------------------------------- */
 #define VTPU_UART_TXDATA 0x00u /* write: low byte goes to the console */

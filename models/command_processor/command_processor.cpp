@@ -1,0 +1,310 @@
+#include "models/command_processor/command_processor.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace vtpu::cp {
+
+using Access = RegisterBank::Access;
+static_assert(sizeof(vtpu_insn) == VTPU_INSN_BYTES, "an instruction is 64 bytes");
+static_assert(sizeof(vtpu_insn_matmul) == VTPU_INSN_BYTES, "MATMUL is 64 bytes");
+static_assert(sizeof(vtpu_insn_vpu) == VTPU_INSN_BYTES, "VPU is 64 bytes");
+static_assert(sizeof(vtpu_insn_dma) == VTPU_INSN_BYTES, "DMA is 64 bytes");
+
+namespace {
+
+// The queue each opcode belongs to (NOP and FENCE: any).
+bool belongs(uint8_t opcode, unsigned queue) {
+  switch (opcode) {
+    case VTPU_OP_NOP:
+    case VTPU_OP_FENCE: return true;
+    case VTPU_OP_DMA: return queue == VTPU_QUEUE_DMA;
+    case VTPU_OP_MATMUL: return queue == VTPU_QUEUE_MXU;
+    case VTPU_OP_VPU: return queue == VTPU_QUEUE_VPU;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions& options)
+    : Peripheral(name, options.register_latency),
+      irq_done("irq_done"),
+      irq_error("irq_error"),
+      options_(options) {
+  if (options.vmem)
+    vmem_ = mxu::Memory{options.vmem_base, options.vmem->size(), options.vmem->data()};
+  if (options.amem)
+    amem_ = mxu::Memory{options.amem_base, options.amem->size(), options.amem->data()};
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
+    const std::string tag = "q" + std::to_string(q) + "_";
+    for (unsigned w = 0; w < VTPU_INSN_WORDS; ++w)
+      regs_.add_storage(tag + "insn" + std::to_string(w), VTPU_CP_QUEUE(q) + VTPU_CP_INSN + 4 * w,
+                        queues_[q].words[w]);
+    regs_.add(tag + "push", VTPU_CP_QUEUE(q) + VTPU_CP_PUSH, Access::kWriteOnly, nullptr,
+              [this, q](uint32_t) {
+                vtpu_insn insn;
+                std::memcpy(&insn, queues_[q].words, sizeof insn);
+                push(q, insn);
+              });
+    regs_.add(tag + "pending", VTPU_CP_QUEUE(q) + VTPU_CP_PENDING, Access::kReadOnly, [this, q] {
+      return static_cast<uint32_t>(queues_[q].pushed.size() + queues_[q].released.size());
+    });
+  }
+  regs_.add("doorbell", VTPU_CP_DOORBELL, Access::kWriteOnly, nullptr,
+            [this](uint32_t) { release(); });
+  regs_.add(
+      "status", VTPU_CP_STATUS, Access::kReadWrite,
+      [this] {
+        uint32_t s = status_;
+        for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+          if (!queues_[q].pushed.empty() || !queues_[q].released.empty())
+            s |= VTPU_CP_STATUS_BUSY(q);
+        return s;
+      },
+      [this](uint32_t v) { write_status(v); });
+  regs_.add("err_cause", VTPU_CP_ERR_CAUSE, Access::kReadOnly, [this] { return error_.cause; });
+  regs_.add("err_queue", VTPU_CP_ERR_QUEUE, Access::kReadOnly, [this] { return error_.queue; });
+  regs_.add("err_opcode", VTPU_CP_ERR_OPCODE, Access::kReadOnly, [this] { return error_.opcode; });
+  regs_.add("err_addr", VTPU_CP_ERR_ADDR, Access::kReadOnly,
+            [this] { return static_cast<uint32_t>(error_.address); });
+  regs_.add("err_detail", VTPU_CP_ERR_DETAIL, Access::kReadOnly, [this] { return error_.detail; });
+  regs_.add("completed", VTPU_CP_COMPLETED, Access::kReadOnly,
+            [this] { return static_cast<uint32_t>(counters_[VTPU_CNT_INSNS]); });
+  for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s)
+    regs_.add(
+        "sem" + std::to_string(s), VTPU_CP_SEM(s), Access::kReadWrite,
+        [this, s] { return semaphores_[s]; },
+        [this, s](uint32_t v) {
+          semaphores_[s] = v;
+          changed_event_.notify(sc_core::SC_ZERO_TIME);
+        });
+  for (unsigned c = 0; c < VTPU_COUNTERS; ++c) {
+    regs_.add("counter" + std::to_string(c) + "_lo", VTPU_CP_COUNTER_LO(c), Access::kReadOnly,
+              [this, c] { return counter_word(c, false); });
+    regs_.add("counter" + std::to_string(c) + "_hi", VTPU_CP_COUNTER_HI(c), Access::kReadOnly,
+              [this, c] { return counter_word(c, true); });
+  }
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+    sc_core::sc_spawn([this, q] { run_queue(q); }, sc_core::sc_gen_unique_name("queue"));
+  SC_HAS_PROCESS(CommandProcessor);
+  SC_METHOD(drive_irqs);
+  sensitive << irq_event_;
+}
+
+uint32_t CommandProcessor::counter_word(unsigned c, bool high) const {
+  return static_cast<uint32_t>(high ? counters_[c] >> 32 : counters_[c]);
+}
+
+bool CommandProcessor::idle() const {
+  for (const Queue& q : queues_)
+    if (!q.pushed.empty() || !q.released.empty()) return false;
+  return true;
+}
+
+void CommandProcessor::push(unsigned q, const vtpu_insn& insn) {
+  if (has_error()) return;  // stopped until the error is cleared
+  Queue& queue = queues_[q];
+  if (queue.pushed.size() + queue.released.size() >= VTPU_QUEUE_DEPTH) {
+    fail(q, insn.h.opcode, VTPU_ERR_OVERFLOW, VTPU_QUEUE_DEPTH);
+    return;
+  }
+  queue.pushed.push_back(Entry{insn, next_seq_++});
+}
+
+void CommandProcessor::release() {
+  if (has_error()) return;
+  for (Queue& q : queues_) {
+    for (Entry& e : q.pushed) q.released.push_back(e);
+    q.pushed.clear();
+  }
+  // From the time of the register write (the core may run ahead).
+  released_event_.notify(access_time() > sc_core::sc_time_stamp()
+                             ? access_time() - sc_core::sc_time_stamp()
+                             : sc_core::SC_ZERO_TIME);
+}
+
+void CommandProcessor::write_status(uint32_t value) {
+  status_ &= ~(value & (VTPU_CP_STATUS_DONE | VTPU_CP_STATUS_ERROR));
+  if (value & VTPU_CP_STATUS_ERROR) error_ = CpError{};
+  irq_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void CommandProcessor::drive_irqs() {
+  irq_done.write(status_ & VTPU_CP_STATUS_DONE);
+  irq_error.write(status_ & VTPU_CP_STATUS_ERROR);
+}
+
+void CommandProcessor::fail(unsigned q, uint32_t opcode, uint32_t cause, uint64_t address,
+                            uint32_t detail) {
+  if (has_error()) return;
+  error_ = CpError{cause, q, opcode, detail, address};
+  status_ |= VTPU_CP_STATUS_ERROR;
+  // Flush: nothing more starts; an instruction in progress elsewhere finishes.
+  for (Queue& queue : queues_) {
+    queue.pushed.clear();
+    if (queue.running && !queue.released.empty())
+      queue.released.resize(1);
+    else
+      queue.released.clear();
+  }
+  irq_event_.notify(sc_core::SC_ZERO_TIME);
+  changed_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+bool CommandProcessor::fence_clear(unsigned q, uint64_t seq) const {
+  for (unsigned p = 0; p < VTPU_QUEUES; ++p)
+    if (p != q && !queues_[p].released.empty() && queues_[p].released.front().seq < seq)
+      return false;
+  return true;
+}
+
+// A queue that cannot move without another queue moving first.
+bool CommandProcessor::stuck(unsigned q) const {
+  const Queue& queue = queues_[q];
+  if (queue.released.empty()) return true;
+  if (queue.waiting_semaphore) return semaphores_[queue.semaphore] == 0;
+  if (queue.waiting_fence) return !fence_clear(q, queue.fence_seq);
+  return false;
+}
+
+void CommandProcessor::check_deadlock() {
+  int blocked = -1;
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
+    if (!stuck(q)) return;
+    if (blocked < 0 && queues_[q].waiting_semaphore) blocked = static_cast<int>(q);
+  }
+  if (blocked < 0) return;
+  const Queue& queue = queues_[blocked];
+  fail(static_cast<unsigned>(blocked), queue.released.front().insn.h.opcode, VTPU_ERR_DEADLOCK,
+       queue.semaphore);
+}
+
+void CommandProcessor::run_queue(unsigned q) {
+  Queue& queue = queues_[q];
+  for (;;) {
+    while (queue.released.empty()) {
+      check_deadlock();
+      sc_core::wait(released_event_);
+    }
+    const Entry head = queue.released.front();
+    const vtpu_insn& insn = head.insn;
+    auto flushed = [&] { return queue.released.empty() || queue.released.front().seq != head.seq; };
+
+    if (!belongs(insn.h.opcode, q)) {
+      fail(q, insn.h.opcode, VTPU_ERR_OPCODE, insn.h.opcode);
+      continue;
+    }
+    const uint8_t wait_on = insn.h.wait_sem, signal = insn.h.signal_sem;
+    if ((wait_on != VTPU_SEM_NONE && wait_on >= VTPU_SEMAPHORES) ||
+        (signal != VTPU_SEM_NONE && signal >= VTPU_SEMAPHORES)) {
+      fail(q, insn.h.opcode, VTPU_ERR_SEMAPHORE, wait_on >= VTPU_SEMAPHORES ? wait_on : signal);
+      continue;
+    }
+    if (wait_on != VTPU_SEM_NONE) {
+      queue.waiting_semaphore = true;
+      queue.semaphore = wait_on;
+      while (!flushed() && semaphores_[wait_on] == 0) {
+        check_deadlock();
+        if (flushed()) break;
+        sc_core::wait(changed_event_);
+      }
+      queue.waiting_semaphore = false;
+      if (flushed()) continue;
+      --semaphores_[wait_on];
+    }
+    if (insn.h.opcode == VTPU_OP_FENCE) {
+      queue.waiting_fence = true;
+      queue.fence_seq = head.seq;
+      while (!flushed() && !fence_clear(q, head.seq)) {
+        check_deadlock();
+        if (flushed()) break;
+        sc_core::wait(changed_event_);
+      }
+      queue.waiting_fence = false;
+      if (flushed()) continue;
+    }
+
+    queue.running = true;
+    const sc_core::sc_time start = sc_core::sc_time_stamp();
+    sc_core::wait(options_.clock_period);  // decode
+    const bool ok = execute(q, insn);
+    queue.running = false;
+    const uint64_t busy = (sc_core::sc_time_stamp() - start) / options_.clock_period;
+    if (q == VTPU_QUEUE_DMA) counters_[VTPU_CNT_DMA_BUSY] += busy;
+    if (q == VTPU_QUEUE_MXU) counters_[VTPU_CNT_MXU_BUSY] += busy;
+    if (q == VTPU_QUEUE_VPU) counters_[VTPU_CNT_VPU_BUSY] += busy;
+    if (recording_)
+      executed_.push_back(Executed{q, insn.h.opcode, start, sc_core::sc_time_stamp()});
+    if (ok) complete(q, head);
+    if (!queue.released.empty() && queue.released.front().seq == head.seq)
+      queue.released.pop_front();
+    changed_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void CommandProcessor::complete(unsigned, const Entry& e) {
+  ++counters_[VTPU_CNT_INSNS];
+  if (e.insn.h.signal_sem != VTPU_SEM_NONE) ++semaphores_[e.insn.h.signal_sem];
+  if (e.insn.h.flags & VTPU_INSN_IRQ) {
+    status_ |= VTPU_CP_STATUS_DONE;
+    irq_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+bool CommandProcessor::execute(unsigned q, const vtpu_insn& insn) {
+  switch (insn.h.opcode) {
+    case VTPU_OP_NOP:
+    case VTPU_OP_FENCE: return true;
+    case VTPU_OP_DMA: return run_dma(insn);
+    case VTPU_OP_MATMUL: return run_matmul(insn);
+    default: fail(q, insn.h.opcode, VTPU_ERR_OPCODE, insn.h.opcode); return false;
+  }
+}
+
+bool CommandProcessor::run_dma(const vtpu_insn& insn) {
+  const vtpu_dma_desc& copy = insn.dma.copy;
+  const bool started = options_.dma && options_.dma->submit(copy, [this](uint32_t c, uint64_t a) {
+    dma_cause_ = c;
+    dma_address_ = a;
+    dma_done_event_.notify(sc_core::SC_ZERO_TIME);
+  });
+  if (!started) {
+    fail(VTPU_QUEUE_DMA, insn.h.opcode, VTPU_ERR_DMA, 0, VTPU_DMA_CAUSE_BUSY);
+    return false;
+  }
+  sc_core::wait(dma_done_event_);
+  if (dma_cause_ != VTPU_DMA_CAUSE_NONE) {
+    fail(VTPU_QUEUE_DMA, insn.h.opcode, VTPU_ERR_DMA, dma_address_, dma_cause_);
+    return false;
+  }
+  counters_[VTPU_CNT_DMA_BYTES] +=
+      uint64_t{copy.size[0]} * copy.size[1] * copy.size[2] * copy.size[3];
+  return true;
+}
+
+bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
+  const vtpu_insn_matmul& x = insn.matmul;
+  const mxu::Fault fault = mxu::check(x, vmem_, amem_);
+  if (fault.cause != VTPU_ERR_NONE) {
+    fail(VTPU_QUEUE_MXU, insn.h.opcode, fault.cause, fault.address);
+    return false;
+  }
+  counters_[VTPU_CNT_MACS] += mxu::execute(x, vmem_, amem_, options_.array);
+  // Time: the array's cycles, or longer if the VMEM/AMEM ports cannot keep up.
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  const uint64_t cycles = mxu::array_cycles(x.m, x.k, x.n, options_.array);
+  const mxu::Traffic t = mxu::traffic(x, options_.array);
+  sc_core::sc_time end = start + options_.clock_period * static_cast<double>(cycles);
+  end = std::max(end, options_.vmem->reserve(start, t.a_bytes));
+  end = std::max(end, options_.vmem->reserve(start, t.b_bytes));
+  if (t.c_read_bytes) end = std::max(end, options_.amem->reserve(start, t.c_read_bytes));
+  end = std::max(end, options_.amem->reserve(start, t.c_write_bytes));
+  sc_core::wait(end - start);
+  last_array_cycles_ = cycles;
+  last_matmul_cycles_ = static_cast<uint64_t>((end - start) / options_.clock_period) + 1;
+  return true;
+}
+
+}  // namespace vtpu::cp

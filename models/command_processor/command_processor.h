@@ -1,0 +1,120 @@
+// The command processor: one in-order queue per unit (DMA, MXU, VPU), fed by
+// MMIO (16 instruction words, PUSH; DOORBELL releases what was pushed),
+// hardware semaphores between the queues, a FENCE, completion and error
+// interrupts, and performance counters (vtpu/isa.h, docs/isa.md).
+//
+// Each queue is a SystemC thread: it takes its head instruction, waits for
+// the instruction's semaphore, checks it against its unit, runs it (the unit's
+// functional model at the start, then the unit's time), signals, and moves on.
+// A wait that nothing released can satisfy is found when every queue is either
+// empty or stuck (waiting on a semaphore at zero, or on a fence behind a stuck
+// queue): that is reported as VTPU_ERR_DEADLOCK instead of a hang. Any error
+// stops the processor: its registers say what and where, the error interrupt
+// rises, and every queue is flushed (running instructions finish).
+#pragma once
+
+#include <array>
+#include <deque>
+#include <systemc>
+#include <vector>
+
+#include "models/common/register_bank.h"
+#include "models/dma/dma.h"
+#include "models/isa/vtpu/isa.h"
+#include "models/memory/ram.h"
+#include "models/mxu/mxu.h"
+
+namespace vtpu::cp {
+
+struct CpOptions {
+  sc_core::sc_time clock_period, register_latency;
+  mxu::ArrayConfig array;
+  unsigned vpu_lanes = 32;
+  memory::Ram* vmem = nullptr;
+  uint64_t vmem_base = 0;
+  memory::Ram* amem = nullptr;
+  uint64_t amem_base = 0;
+  dma::Dma* dma = nullptr;  // may be null: DMA instructions then fail
+};
+
+// One instruction's run, for tests and traces (when recording is on).
+struct Executed {
+  unsigned queue;
+  uint8_t opcode;
+  sc_core::sc_time start, end;  // after its wait; done
+};
+
+struct CpError {
+  uint32_t cause = VTPU_ERR_NONE, queue = 0, opcode = 0, detail = 0;
+  uint64_t address = 0;
+};
+
+class CommandProcessor : public Peripheral {
+ public:
+  sc_core::sc_out<bool> irq_done, irq_error;
+
+  CommandProcessor(sc_core::sc_module_name name, const CpOptions& options);
+
+  // The same paths as the PUSH and DOORBELL registers (for tools and tests),
+  // at the current simulated time.
+  void push(unsigned queue, const vtpu_insn& insn);
+  void release();
+  void clear_error() { write_status(VTPU_CP_STATUS_ERROR); }
+  void clear_done() { write_status(VTPU_CP_STATUS_DONE); }
+
+  uint64_t counter(unsigned c) const { return counters_[c]; }
+  const CpError& error() const { return error_; }
+  bool has_error() const { return status_ & VTPU_CP_STATUS_ERROR; }
+  // True when nothing is pushed, queued or running.
+  bool idle() const;
+  // Cycles of the last MATMUL: the array's own and start-to-done.
+  uint64_t last_matmul_array_cycles() const { return last_array_cycles_; }
+  uint64_t last_matmul_cycles() const { return last_matmul_cycles_; }
+  // Keeps a record of every instruction run from now on.
+  void record_executions(bool on) { recording_ = on; }
+  const std::vector<Executed>& executed() const { return executed_; }
+
+ private:
+  struct Entry {
+    vtpu_insn insn;
+    uint64_t seq;  // push order, across queues
+  };
+  struct Queue {
+    std::deque<Entry> pushed, released;  // released: the head is the one in progress
+    uint32_t words[VTPU_INSN_WORDS] = {};
+    bool waiting_semaphore = false, waiting_fence = false, running = false;
+    uint8_t semaphore = 0;
+    uint64_t fence_seq = 0;
+  };
+
+  void run_queue(unsigned q);
+  // Runs the head of queue q (after its wait); false when it failed.
+  bool execute(unsigned q, const vtpu_insn& insn);
+  bool run_dma(const vtpu_insn& insn);
+  bool run_matmul(const vtpu_insn& insn);
+  bool fence_clear(unsigned q, uint64_t seq) const;
+  bool stuck(unsigned q) const;
+  void check_deadlock();
+  void fail(unsigned q, uint32_t opcode, uint32_t cause, uint64_t address, uint32_t detail = 0);
+  void complete(unsigned q, const Entry& e);
+  void write_status(uint32_t value);
+  void drive_irqs();
+  uint32_t counter_word(unsigned c, bool high) const;
+
+  CpOptions options_;
+  mxu::Memory vmem_, amem_;
+  std::array<Queue, VTPU_QUEUES> queues_;
+  std::array<uint32_t, VTPU_SEMAPHORES> semaphores_{};
+  std::array<uint64_t, VTPU_COUNTERS> counters_{};
+  uint64_t next_seq_ = 0;
+  uint32_t status_ = 0;
+  CpError error_;
+  uint64_t last_array_cycles_ = 0, last_matmul_cycles_ = 0;
+  bool recording_ = false;
+  std::vector<Executed> executed_;
+  uint32_t dma_cause_ = 0;
+  uint64_t dma_address_ = 0;
+  sc_core::sc_event released_event_, changed_event_, dma_done_event_, irq_event_;
+};
+
+}  // namespace vtpu::cp

@@ -1,0 +1,198 @@
+#include "models/mxu/mxu.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "models/common/error.h"
+#include "models/vpu/numerics.h"
+
+namespace vtpu::mxu {
+namespace {
+
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+  return (a + b - 1) / b;
+}
+
+unsigned element_bytes(uint8_t precision) {
+  return precision == VTPU_TYPE_BF16 ? 2 : 1;
+}
+
+constexpr uint32_t kMaxDimension = 1u << 24;
+
+// One row of 32-bit C, loaded into / stored from a host buffer (C lives in
+// AMEM's bytes, which need not be aligned for the host).
+template <typename T>
+void load_row(T* out, const uint8_t* from, uint32_t n) {
+  std::memcpy(out, from, sizeof(T) * n);
+}
+template <typename T>
+void store_row(uint8_t* to, const T* in, uint32_t n) {
+  std::memcpy(to, in, sizeof(T) * n);
+}
+
+// int8: exact, so any order gives the same sums. Two rows of B are
+// interleaved so that each output takes a pair of int16 products per step
+// (the multiply-add-pairs form vector units have); four rows of A share each
+// pass. Compiled for the host's best vector extension at run time.
+__attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void matmul_int8_kernel(
+    const uint8_t* a, size_t a_stride, const uint8_t* b, size_t b_stride, uint8_t* c,
+    size_t c_stride, uint32_t m, uint32_t k, uint32_t n, bool accumulate) {
+  std::vector<int32_t> acc(4 * static_cast<size_t>(n));
+  std::vector<int16_t> pair(2 * static_cast<size_t>(n));  // b[k][j], b[k+1][j] interleaved
+  for (uint32_t i0 = 0; i0 < m; i0 += 4) {
+    const uint32_t rows = std::min<uint32_t>(4, m - i0);
+    for (uint32_t r = 0; r < rows; ++r) {
+      int32_t* out = &acc[r * size_t{n}];
+      if (accumulate)
+        std::memcpy(out, c + (i0 + r) * c_stride, 4 * size_t{n});
+      else
+        std::fill(out, out + n, 0);
+    }
+    for (uint32_t kk = 0; kk < k; kk += 2) {
+      const int8_t* b0 = reinterpret_cast<const int8_t*>(b + kk * b_stride);
+      const int8_t* b1 =
+          kk + 1 < k ? reinterpret_cast<const int8_t*>(b + (kk + 1) * b_stride) : nullptr;
+      int16_t* __restrict p = pair.data();
+      for (size_t j = 0; j < n; ++j) {
+        p[2 * j] = b0[j];
+        p[2 * j + 1] = b1 ? b1[j] : 0;
+      }
+      for (uint32_t r = 0; r < rows; ++r) {
+        const uint8_t* arow = a + (i0 + r) * a_stride;
+        const int16_t a0 = static_cast<int8_t>(arow[kk]);
+        const int16_t a1 = kk + 1 < k ? static_cast<int8_t>(arow[kk + 1]) : 0;
+        int32_t* __restrict out = &acc[r * size_t{n}];
+        for (size_t j = 0; j < n; ++j)
+          out[j] += int32_t{a0} * p[2 * j] + int32_t{a1} * p[2 * j + 1];
+      }
+    }
+    for (uint32_t r = 0; r < rows; ++r)
+      std::memcpy(c + (i0 + r) * c_stride, &acc[r * size_t{n}], 4 * size_t{n});
+  }
+}
+
+void matmul_int8(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c) {
+  matmul_int8_kernel(a, x.a_stride, b, x.b_stride, c, x.c_stride, x.m, x.k, x.n, x.accumulate);
+}
+
+// bf16: products are exact in fp32; sums follow the dataflow's order for every
+// element (k ascending within a K-tile, tiles added into C in turn).
+void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
+                 uint32_t k_tile) {
+  const uint32_t m = x.m, k = x.k, n = x.n;
+  std::vector<float> bf(static_cast<size_t>(k) * n);  // B as fp32, K x N
+  for (uint32_t kk = 0; kk < k; ++kk)
+    for (uint32_t j = 0; j < n; ++j) {
+      uint16_t v;
+      std::memcpy(&v, b + kk * size_t{x.b_stride} + 2 * size_t{j}, 2);
+      bf[kk * size_t{n} + j] = numerics::bf16_to_f32(v);
+    }
+  std::vector<float> out(n), part(n), arow(k);
+  for (uint32_t i = 0; i < m; ++i) {
+    for (uint32_t kk = 0; kk < k; ++kk) {
+      uint16_t v;
+      std::memcpy(&v, a + i * size_t{x.a_stride} + 2 * size_t{kk}, 2);
+      arow[kk] = numerics::bf16_to_f32(v);
+    }
+    if (x.accumulate) load_row(out.data(), c + i * size_t{x.c_stride}, n);
+    for (uint32_t k0 = 0; k0 < k; k0 += k_tile) {
+      std::fill(part.begin(), part.end(), 0.0f);
+      const uint32_t k1 = std::min(k, k0 + k_tile);
+      for (uint32_t kk = k0; kk < k1; ++kk) {
+        const float av = arow[kk];
+        const float* bk = &bf[kk * size_t{n}];
+        for (uint32_t j = 0; j < n; ++j) part[j] += av * bk[j];
+      }
+      if (k0 == 0 && !x.accumulate)
+        out = part;
+      else
+        for (uint32_t j = 0; j < n; ++j) out[j] += part[j];
+    }
+    store_row(c + i * size_t{x.c_stride}, out.data(), n);
+  }
+}
+
+}  // namespace
+
+Dataflow parse_dataflow(const std::string& text) {
+  if (text == "ws") return Dataflow::kWeightStationary;
+  if (text == "os") return Dataflow::kOutputStationary;
+  throw Error("dataflow '" + text + "': expected ws or os");
+}
+
+TimingMode parse_timing(const std::string& text) {
+  if (text == "stall-free") return TimingMode::kStallFree;
+  if (text == "overlapped") return TimingMode::kOverlapped;
+  throw Error("timing '" + text + "': expected stall-free or overlapped");
+}
+
+uint64_t array_cycles(uint64_t m, uint64_t k, uint64_t n, const ArrayConfig& array) {
+  const uint64_t r = array.rows, c = array.cols;
+  if (array.dataflow == Dataflow::kWeightStationary) {
+    const uint64_t folds = ceil_div(k, r) * ceil_div(n, c);
+    if (array.timing == TimingMode::kStallFree) return folds * (2 * r + c + m - 2) - 1;
+    return r + folds * std::max(m, r) + r + c - 2 - 1;
+  }
+  const uint64_t folds = ceil_div(m, r) * ceil_div(n, c);
+  if (array.timing == TimingMode::kStallFree) return folds * (k + r + c - 2) - 1;
+  return folds * std::max(k, r) + r + c - 2 - 1;
+}
+
+Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
+  const uint64_t es = element_bytes(x.precision);
+  const uint64_t m = x.m, k = x.k, n = x.n;
+  Traffic t;
+  if (array.dataflow == Dataflow::kWeightStationary) {
+    const uint64_t k_folds = ceil_div(k, array.rows), n_folds = ceil_div(n, array.cols);
+    t.b_bytes = k * n * es;                 // each weight loaded once
+    t.a_bytes = m * k * es * n_folds;       // A streamed once per column fold
+    t.c_write_bytes = m * n * 4 * k_folds;  // a partial sum per row fold
+    t.c_read_bytes = m * n * 4 * (k_folds - 1 + (x.accumulate ? 1 : 0));
+  } else {
+    const uint64_t m_folds = ceil_div(m, array.rows), n_folds = ceil_div(n, array.cols);
+    t.a_bytes = m * k * es * n_folds;
+    t.b_bytes = k * n * es * m_folds;
+    t.c_write_bytes = m * n * 4;
+    t.c_read_bytes = x.accumulate ? m * n * 4 : 0;
+  }
+  return t;
+}
+
+Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
+  if (x.precision != VTPU_TYPE_INT8 && x.precision != VTPU_TYPE_BF16)
+    return {VTPU_ERR_TYPE, x.precision};
+  if (x.m == 0 || x.k == 0 || x.n == 0 || x.m > kMaxDimension || x.k > kMaxDimension ||
+      x.n > kMaxDimension)
+    return {VTPU_ERR_SHAPE, 0};
+  const uint64_t es = element_bytes(x.precision);
+  // Rows of C must not overlap (they are written); A and B rows may.
+  if (x.c_stride < uint64_t{x.n} * 4) return {VTPU_ERR_SHAPE, x.c_stride};
+  auto footprint = [](uint64_t rows, uint64_t stride, uint64_t row_bytes) {
+    return (rows - 1) * stride + row_bytes;
+  };
+  if (!vmem.contains(x.a_addr, footprint(x.m, x.a_stride, x.k * es)) || x.a_addr % es != 0)
+    return {VTPU_ERR_ADDRESS, x.a_addr};
+  if (!vmem.contains(x.b_addr, footprint(x.k, x.b_stride, x.n * es)) || x.b_addr % es != 0)
+    return {VTPU_ERR_ADDRESS, x.b_addr};
+  if (!amem.contains(x.c_addr, footprint(x.m, x.c_stride, x.n * 4)) || x.c_addr % 4 != 0)
+    return {VTPU_ERR_ADDRESS, x.c_addr};
+  if (es == 2 && (x.a_stride % 2 != 0 || x.b_stride % 2 != 0)) return {VTPU_ERR_ADDRESS, 0};
+  if (x.c_stride % 4 != 0) return {VTPU_ERR_ADDRESS, x.c_stride};
+  return {};
+}
+
+uint64_t execute(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
+                 const ArrayConfig& array) {
+  const uint8_t* a = vmem.data + (x.a_addr - vmem.base);
+  const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
+  uint8_t* c = amem.data + (x.c_addr - amem.base);
+  if (x.precision == VTPU_TYPE_INT8) {
+    matmul_int8(x, a, b, c);
+  } else {
+    const uint32_t k_tile = array.dataflow == Dataflow::kWeightStationary ? array.rows : x.k;
+    matmul_bf16(x, a, b, c, k_tile);
+  }
+  return uint64_t{x.m} * x.k * x.n;
+}
+
+}  // namespace vtpu::mxu

@@ -1,0 +1,69 @@
+// The matrix unit: an R x C systolic array, weight-stationary (B, the weights,
+// held in the array; A streamed) or output-stationary (C held in the array).
+//
+// Functional model: C = (C +) A * B for one MATMUL instruction, int8 x int8 ->
+// int32 (exact) or bf16 x bf16 -> fp32 in the order docs/numerics.md fixes:
+// weight-stationary sums k ascending within each K-tile of R rows, then adds
+// the tiles into C one by one; output-stationary sums k ascending over all of
+// K, then adds into C. The fast path keeps that order for every element and
+// vectorises across the N outputs of a row.
+//
+// Timing model (docs/mxu.md), beside it: the array's cycles for the
+// instruction's folds, in `stall-free` mode exactly SCALE-Sim v2's formula,
+// in `overlapped` mode with the next fold's weight load hidden behind the
+// current fold; and the bytes the instruction moves through the VMEM/AMEM
+// ports, which the command processor books on the memories' port models.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/isa/vtpu/isa.h"
+
+namespace vtpu::mxu {
+
+enum class Dataflow { kWeightStationary, kOutputStationary };
+enum class TimingMode { kStallFree, kOverlapped };
+
+struct ArrayConfig {
+  unsigned rows = 32, cols = 32;  // R, C
+  Dataflow dataflow = Dataflow::kWeightStationary;
+  TimingMode timing = TimingMode::kOverlapped;
+};
+
+// Parses "ws"/"os" and "stall-free"/"overlapped"; throws vtpu::Error.
+Dataflow parse_dataflow(const std::string& text);
+TimingMode parse_timing(const std::string& text);
+
+// Cycles of the array for an M x K x N product (docs/mxu.md, "Timing").
+uint64_t array_cycles(uint64_t m, uint64_t k, uint64_t n, const ArrayConfig& array);
+
+struct Traffic {
+  uint64_t a_bytes = 0, b_bytes = 0;             // read from VMEM
+  uint64_t c_read_bytes = 0, c_write_bytes = 0;  // AMEM
+};
+Traffic traffic(const vtpu_insn_matmul& insn, const ArrayConfig& array);
+
+// A memory the unit addresses by bus address.
+struct Memory {
+  uint64_t base = 0, size = 0;
+  uint8_t* data = nullptr;
+  bool contains(uint64_t address, uint64_t bytes) const {
+    return address >= base && bytes <= size && address - base <= size - bytes;
+  }
+};
+
+struct Fault {
+  uint32_t cause = VTPU_ERR_NONE;  // VTPU_ERR_*
+  uint64_t address = 0;
+};
+
+// Checks an instruction against the unit and the memories: A and B in `vmem`,
+// C in `amem`. Nothing is computed when it fails.
+Fault check(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem);
+// Computes it (after check()). Returns the multiply-accumulates done.
+uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
+                 const ArrayConfig& array);
+
+}  // namespace vtpu::mxu

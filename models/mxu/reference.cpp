@@ -1,0 +1,53 @@
+#include "models/mxu/reference.h"
+
+#include <cstring>
+
+#include "models/vpu/numerics.h"
+
+namespace vtpu::mxu {
+
+void reference_matmul(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
+                      const ArrayConfig& array, std::vector<uint8_t>& c_out) {
+  const uint64_t c_bytes = (uint64_t{x.m} - 1) * x.c_stride + uint64_t{x.n} * 4;
+  const uint8_t* c_in = amem.data + (x.c_addr - amem.base);
+  c_out.assign(c_in, c_in + c_bytes);
+  auto a_row = [&](uint32_t i) {
+    return vmem.data + (x.a_addr - vmem.base) + uint64_t{i} * x.a_stride;
+  };
+  auto b_at = [&](uint32_t k) {
+    return vmem.data + (x.b_addr - vmem.base) + uint64_t{k} * x.b_stride;
+  };
+  const bool ws = array.dataflow == Dataflow::kWeightStationary;
+  const uint32_t tile = ws ? array.rows : x.k;
+  for (uint32_t i = 0; i < x.m; ++i) {
+    for (uint32_t j = 0; j < x.n; ++j) {
+      uint8_t* c = c_out.data() + uint64_t{i} * x.c_stride + uint64_t{j} * 4;
+      if (x.precision == VTPU_TYPE_INT8) {
+        int32_t acc = 0;
+        if (x.accumulate) std::memcpy(&acc, c, 4);
+        for (uint32_t k = 0; k < x.k; ++k) {
+          const int8_t a = static_cast<int8_t>(a_row(i)[k]);
+          const int8_t b = static_cast<int8_t>(b_at(k)[j]);
+          acc += int32_t{a} * int32_t{b};
+        }
+        std::memcpy(c, &acc, 4);
+        continue;
+      }
+      float out = 0;
+      if (x.accumulate) std::memcpy(&out, c, 4);
+      for (uint32_t k0 = 0; k0 < x.k; k0 += tile) {
+        float part = 0;
+        for (uint32_t k = k0; k < x.k && k < k0 + tile; ++k) {
+          uint16_t a, b;
+          std::memcpy(&a, a_row(i) + 2 * uint64_t{k}, 2);
+          std::memcpy(&b, b_at(k) + 2 * uint64_t{j}, 2);
+          part += numerics::bf16_to_f32(a) * numerics::bf16_to_f32(b);
+        }
+        out = (k0 == 0 && !x.accumulate) ? part : out + part;
+      }
+      std::memcpy(c, &out, 4);
+    }
+  }
+}
+
+}  // namespace vtpu::mxu

@@ -1,0 +1,184 @@
+#include "platform/gemm.h"
+
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "models/command_processor/command_processor.h"
+#include "models/common/error.h"
+#include "models/mxu/reference.h"
+#include "models/vpu/numerics.h"
+#include "platform/memory_system.h"
+
+namespace vtpu {
+namespace {
+
+uint64_t round_up(uint64_t v, uint64_t to) {
+  return (v + to - 1) / to * to;
+}
+
+// Stands where the firmware would: writes the command processor's registers.
+struct Host : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Host> socket{"socket"};
+  explicit Host(sc_core::sc_module_name name) : sc_module(name) {}
+  void write(uint64_t address, uint32_t value) {
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_WRITE_COMMAND);
+    t.set_address(address);
+    t.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+    t.set_data_length(4);
+    t.set_streaming_width(4);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    socket->b_transport(t, delay);
+    if (!t.is_response_ok()) throw Error("gemm: register write refused");
+  }
+};
+
+// Formula names as docs/mxu.md writes them.
+const char* formula(const mxu::ArrayConfig& a) {
+  const bool ws = a.dataflow == mxu::Dataflow::kWeightStationary;
+  if (a.timing == mxu::TimingMode::kStallFree)
+    return ws ? "ceil(K/R)*ceil(N/C)*(2R+C+M-2)-1" : "ceil(M/R)*ceil(N/C)*(K+R+C-2)-1";
+  return ws ? "R+ceil(K/R)*ceil(N/C)*max(M,R)+R+C-2-1" : "ceil(M/R)*ceil(N/C)*max(K,R)+R+C-2-1";
+}
+
+}  // namespace
+
+void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out) {
+  if (o.m == 0 || o.k == 0 || o.n == 0) throw Error("gemm: --m, --k and --n must be at least 1");
+  if (o.precision != "int8" && o.precision != "bf16")
+    throw Error("--precision " + o.precision + ": expected int8 or bf16");
+  mxu::ArrayConfig array = array_config(config);
+  if (!o.dataflow.empty()) array.dataflow = mxu::parse_dataflow(o.dataflow);
+  if (!o.timing.empty()) array.timing = mxu::parse_timing(o.timing);
+  const bool bf16 = o.precision == "bf16";
+  const uint64_t es = bf16 ? 2 : 1;
+  const uint64_t a_bytes = uint64_t{o.m} * o.k * es, b_bytes = uint64_t{o.k} * o.n * es;
+  const uint64_t c_bytes = uint64_t{o.m} * o.n * 4;
+  if (a_bytes + b_bytes > (uint64_t{1} << 32) || c_bytes > (uint64_t{1} << 32))
+    throw Error("gemm: operands larger than 4 GiB");
+
+  // VMEM and AMEM grow to hold the operands if the config's are smaller.
+  const config::MemoryConfig& mem = config.memory();
+  const uint64_t vmem_size =
+      std::max<uint64_t>(uint64_t{mem.vmem_kib()} * 1024, round_up(a_bytes, 64) + b_bytes);
+  const uint64_t amem_size = std::max<uint64_t>(uint64_t{mem.amem_kib()} * 1024, c_bytes);
+  const sc_core::sc_time clock = clock_period(config);
+  auto ports = [&clock](const config::SramPorts& p) {
+    return memory::PortModel{p.bytes_per_cycle(), p.ports(), clock};
+  };
+  const sc_core::sc_time latency = clock * static_cast<double>(mem.sram_latency_cycles());
+  memory::Ram vmem("vmem", vmem_size, latency, ports(mem.vmem_ports()));
+  memory::Ram amem("amem", amem_size, latency, ports(mem.amem_ports()));
+  cp::CpOptions options;
+  options.clock_period = clock;
+  options.register_latency = clock;
+  options.array = array;
+  options.vpu_lanes = config.vpu().lanes();
+  options.vmem = &vmem;
+  options.vmem_base = config.address_map().vmem_base();
+  options.amem = &amem;
+  options.amem_base = config.address_map().amem_base();
+  cp::CommandProcessor processor("command_processor", options);
+  // The processor's registers sit behind the interconnect, as in the SoC; the
+  // host pushes the instruction through them as firmware would.
+  interconnect::Router router("router", clock);
+  Host host("host");
+  router.connect("host", host.socket);
+  const uint64_t cp_base = config.address_map().command_processor().base();
+  router.map("command_processor", cp_base, config.address_map().command_processor().size(),
+             processor.socket);
+  router.map("vmem", options.vmem_base, vmem_size, vmem.socket);
+  router.map("amem", options.amem_base, amem_size, amem.socket);
+  sc_core::sc_signal<bool> done_line("done"), error_line("error");
+  processor.irq_done.bind(done_line);
+  processor.irq_error.bind(error_line);
+
+  // Random operands, staged as the firmware's DMA would leave them.
+  std::mt19937_64 rng(o.seed);
+  uint8_t* v = vmem.data();
+  const uint64_t staged = round_up(a_bytes, 64) + b_bytes;
+  if (bf16) {
+    std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+    for (uint64_t i = 0; i < staged; i += 2) {
+      const uint16_t h = numerics::f32_to_bf16(value(rng));
+      std::memcpy(v + i, &h, 2);
+    }
+  } else {
+    for (uint64_t i = 0; i < staged; ++i) v[i] = static_cast<uint8_t>(rng());
+  }
+  if (o.accumulate) {  // random C to accumulate onto
+    std::uniform_real_distribution<float> value(-100.0f, 100.0f);
+    for (uint64_t i = 0; i < c_bytes; i += 4) {
+      if (bf16) {
+        const float f = value(rng);
+        std::memcpy(amem.data() + i, &f, 4);
+      } else {
+        const int32_t w = static_cast<int32_t>(rng() % 2000001) - 1000000;
+        std::memcpy(amem.data() + i, &w, 4);
+      }
+    }
+  }
+  vtpu_insn insn{};
+  vtpu_insn_matmul& x = insn.matmul;
+  x.h = vtpu_insn_header{VTPU_OP_MATMUL, VTPU_SEM_NONE, VTPU_SEM_NONE, 0};
+  x.precision = bf16 ? VTPU_TYPE_BF16 : VTPU_TYPE_INT8;
+  x.accumulate = o.accumulate;
+  x.m = o.m;
+  x.k = o.k;
+  x.n = o.n;
+  x.a_addr = static_cast<uint32_t>(options.vmem_base);
+  x.a_stride = static_cast<uint32_t>(o.k * es);
+  x.b_addr = static_cast<uint32_t>(options.vmem_base + round_up(a_bytes, 64));
+  x.b_stride = static_cast<uint32_t>(o.n * es);
+  x.c_addr = static_cast<uint32_t>(options.amem_base);
+  x.c_stride = o.n * 4;
+  const mxu::Memory vmem_view{options.vmem_base, vmem_size, vmem.data()};
+  const mxu::Memory amem_view{options.amem_base, amem_size, amem.data()};
+  std::vector<uint8_t> expected;
+  mxu::reference_matmul(x, vmem_view, amem_view, array, expected);
+
+  sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate
+  auto write = [&](uint64_t offset, uint32_t value) { host.write(cp_base + offset, value); };
+  for (unsigned w = 0; w < VTPU_INSN_WORDS; ++w)
+    write(VTPU_CP_QUEUE(VTPU_QUEUE_MXU) + VTPU_CP_INSN + 4 * w, insn.words[w]);
+  write(VTPU_CP_QUEUE(VTPU_QUEUE_MXU) + VTPU_CP_PUSH, 1);
+  write(VTPU_CP_DOORBELL, 1);
+  const auto wall_start = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (processor.has_error())
+    throw Error("gemm: the command processor stopped with error cause " +
+                std::to_string(processor.error().cause));
+  const bool exact = std::memcmp(expected.data(), amem.data(), expected.size()) == 0;
+
+  const uint64_t macs = uint64_t{o.m} * o.k * o.n;
+  const uint64_t cycles = processor.last_matmul_array_cycles();
+  char buf[1024];
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"config\": \"%s\", \"precision\": \"%s\", \"dataflow\": \"%s\", \"timing\": \"%s\", "
+      "\"rows\": %u, \"cols\": %u, \"m\": %u, \"k\": %u, \"n\": %u, \"macs\": %llu, "
+      "\"mxu_cycles\": %llu, \"total_cycles\": %llu, \"utilization\": %.6f, "
+      "\"host_gmacs_per_s\": %.3f, \"wall_time_s\": %.3f, \"bit_exact\": %s, \"formula\": "
+      "\"%s\"}\n",
+      config.name().c_str(), o.precision.c_str(),
+      array.dataflow == mxu::Dataflow::kWeightStationary ? "ws" : "os",
+      array.timing == mxu::TimingMode::kStallFree ? "stall-free" : "overlapped", array.rows,
+      array.cols, o.m, o.k, o.n, static_cast<unsigned long long>(macs),
+      static_cast<unsigned long long>(cycles),
+      static_cast<unsigned long long>(processor.last_matmul_cycles()),
+      static_cast<double>(macs) / (static_cast<double>(cycles) * array.rows * array.cols),
+      static_cast<double>(macs) / wall / 1e9, wall, exact ? "true" : "false", formula(array));
+  out << buf;
+  if (!exact)
+    throw Error("gemm: the MXU's result differs from the scalar reference",
+                ExitCode::kFirmwareFault);
+}
+
+}  // namespace vtpu

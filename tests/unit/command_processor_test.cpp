@@ -1,0 +1,301 @@
+// The command processor with real units: a DMA from HBM into VMEM and MXU
+// matmuls ordered by semaphores (the DMA of tile i+1 overlaps the MXU on
+// tile i), a fence, the completion interrupt, counters, a wait nothing can
+// satisfy (reported, no hang), and every kind of bad instruction: error cause,
+// error interrupt, and the queues flushed (docs/isa.md).
+#include "models/command_processor/command_processor.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "models/hbm/hbm.h"
+#include "models/interconnect/router.h"
+#include "models/isa/vtpu/soc_map.h"
+#include "models/mxu/reference.h"
+
+namespace vtpu::cp {
+namespace {
+
+using sc_core::SC_NS;
+using sc_core::sc_time;
+
+constexpr uint64_t kVmem = 0x20000000, kAmem = 0x30000000, kHbm = 0x100000000ull;
+
+struct Chip {
+  sc_time cycle{1, SC_NS};
+  interconnect::Router router{"router", cycle};
+  memory::Ram vmem{"vmem", 1 << 20, cycle, memory::PortModel{64, 2, cycle}};
+  memory::Ram amem{"amem", 1 << 18, cycle, memory::PortModel{128, 2, cycle}};
+  hbm::Hbm hbm{"hbm", options()};
+  dma::Dma dma{"dma", dma_options()};
+  CommandProcessor cp{"cp", cp_options()};
+  sc_core::sc_signal<bool> dma_done{"dma_done"}, dma_error{"dma_error"};
+  sc_core::sc_signal<bool> done{"done"}, error{"error"};
+
+  Chip() {
+    router.connect("dma", dma.bus, interconnect::Link{cycle, 64});
+    interconnect::MapOptions hbm_link;
+    hbm_link.link = interconnect::Link{cycle * 2.0, 0};
+    hbm_link.nb = true;
+    router.map("vmem", kVmem, vmem.size(), vmem.socket);
+    router.map("amem", kAmem, amem.size(), amem.socket);
+    router.map("hbm", kHbm, hbm.capacity(), hbm.socket, hbm_link);
+    router.map("dma_regs", VTPU_DMA_BASE, VTPU_DMA_SIZE, dma.socket);
+    router.map("cp_regs", VTPU_CP_BASE, VTPU_CP_SIZE, cp.socket);
+    dma.irq_done.bind(dma_done);
+    dma.irq_error.bind(dma_error);
+    cp.irq_done.bind(done);
+    cp.irq_error.bind(error);
+    cp.record_executions(true);
+  }
+  static hbm::HbmOptions options() {
+    hbm::HbmOptions o;
+    o.timing = hbm::preset("hbm2");
+    o.channels = 1;
+    o.frontend_latency = sc_time(2, SC_NS);
+    o.lookahead = sc_time(5, SC_NS);
+    return o;
+  }
+  dma::DmaOptions dma_options() {
+    dma::DmaOptions o;
+    o.clock_period = cycle;
+    o.register_latency = cycle;
+    o.memories = {{"vmem", kVmem, 1 << 20}, {"amem", kAmem, 1 << 18}, {"hbm", kHbm, 512u << 20}};
+    return o;
+  }
+  CpOptions cp_options() {
+    CpOptions o;
+    o.clock_period = cycle;
+    o.register_latency = cycle;
+    o.array.rows = o.array.cols = 16;
+    o.vmem = &vmem;
+    o.vmem_base = kVmem;
+    o.amem = &amem;
+    o.amem_base = kAmem;
+    o.dma = &dma;
+    return o;
+  }
+};
+
+vtpu_insn header(uint8_t opcode, uint8_t wait = VTPU_SEM_NONE, uint8_t signal = VTPU_SEM_NONE,
+                 uint8_t flags = 0) {
+  vtpu_insn i{};
+  i.h = vtpu_insn_header{opcode, wait, signal, flags};
+  return i;
+}
+
+vtpu_insn dma_copy(uint64_t src, uint64_t dst, uint32_t bytes, uint8_t wait, uint8_t signal) {
+  vtpu_insn i = header(VTPU_OP_DMA, wait, signal);
+  i.dma.copy.src = src;
+  i.dma.copy.dst = dst;
+  i.dma.copy.size[0] = bytes;
+  i.dma.copy.size[1] = i.dma.copy.size[2] = i.dma.copy.size[3] = 1;
+  return i;
+}
+
+// A (m x k int8) at a, B (k x n) at b, C at c.
+vtpu_insn matmul(uint32_t a, uint32_t b, uint32_t c, uint32_t m, uint32_t k, uint32_t n,
+                 uint8_t wait = VTPU_SEM_NONE, uint8_t signal = VTPU_SEM_NONE) {
+  vtpu_insn i = header(VTPU_OP_MATMUL, wait, signal);
+  i.matmul.precision = VTPU_TYPE_INT8;
+  i.matmul.m = m, i.matmul.k = k, i.matmul.n = n;
+  i.matmul.a_addr = a, i.matmul.a_stride = k;
+  i.matmul.b_addr = b, i.matmul.b_stride = n;
+  i.matmul.c_addr = c, i.matmul.c_stride = n * 4;
+  return i;
+}
+
+void put(hbm::Hbm& hbm, uint64_t offset, const std::vector<uint8_t>& bytes) {
+  tlm::tlm_generic_payload t;
+  t.set_command(tlm::TLM_WRITE_COMMAND);
+  t.set_address(offset);
+  t.set_data_ptr(const_cast<uint8_t*>(bytes.data()));
+  t.set_data_length(static_cast<unsigned>(bytes.size()));
+  ASSERT_EQ(hbm.socket.get_base_export()->transport_dbg(t), bytes.size());
+}
+
+bool overlap(const Executed& a, const Executed& b) {
+  return a.start < b.end && b.start < a.end;
+}
+
+// Ping-pong: DMA tile 0 -> buf0 (signal 0), DMA tile 1 -> buf1 (signal 1),
+// MXU on buf0 (wait 0), MXU on buf1 (wait 1, interrupt). The second DMA runs
+// while the MXU computes tile 0; results equal the reference.
+TEST(CommandProcessor, SemaphoresOverlapDmaWithCompute) {
+  Chip chip;
+  const uint32_t m = 64, k = 64, n = 64;
+  std::vector<uint8_t> tiles(2 * m * k);
+  for (size_t i = 0; i < tiles.size(); ++i) tiles[i] = static_cast<uint8_t>(i * 37 + (i >> 7));
+  put(chip.hbm, 0, tiles);
+  for (uint32_t i = 0; i < k * n; ++i) chip.vmem.data()[0x10000 + i] = static_cast<uint8_t>(i * 11);
+  const uint32_t buf0 = kVmem, buf1 = kVmem + 0x4000, b = kVmem + 0x10000;
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm, buf0, m * k, VTPU_SEM_NONE, 0));
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm + m * k, buf1, m * k, VTPU_SEM_NONE, 1));
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(buf0, b, kAmem, m, k, n, 0, VTPU_SEM_NONE));
+  vtpu_insn last = matmul(buf1, b, kAmem + 0x10000, m, k, n, 1, VTPU_SEM_NONE);
+  last.h.flags = VTPU_INSN_IRQ;
+  chip.cp.push(VTPU_QUEUE_MXU, last);
+  chip.cp.release();
+  sc_core::sc_start();
+
+  ASSERT_FALSE(chip.cp.has_error()) << chip.cp.error().cause;
+  EXPECT_TRUE(chip.cp.idle());
+  EXPECT_TRUE(chip.done.read());
+  const std::vector<Executed>& run = chip.cp.executed();
+  ASSERT_EQ(run.size(), 4u);
+  const Executed *dma1 = nullptr, *mxu0 = nullptr, *dma0 = nullptr, *mxu1 = nullptr;
+  for (const Executed& e : run) {
+    if (e.queue == VTPU_QUEUE_DMA) (dma0 ? dma1 : dma0) = &e;
+    if (e.queue == VTPU_QUEUE_MXU) (mxu0 ? mxu1 : mxu0) = &e;
+  }
+  ASSERT_TRUE(dma0 && dma1 && mxu0 && mxu1);
+  EXPECT_GE(mxu0->start, dma0->end) << "the MXU waited for its tile";
+  EXPECT_GE(mxu1->start, dma1->end);
+  EXPECT_TRUE(overlap(*dma1, *mxu0)) << "DMA of tile 1 overlaps compute on tile 0";
+  const sc_time serial = (dma0->end - dma0->start) + (dma1->end - dma1->start) +
+                         (mxu0->end - mxu0->start) + (mxu1->end - mxu1->start);
+  EXPECT_LT(mxu1->end - dma0->start, serial);
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_MACS), 2ull * m * k * n);
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_DMA_BYTES), 2ull * m * k);
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), 4u);
+  EXPECT_GT(chip.cp.counter(VTPU_CNT_MXU_BUSY), 2 * 64u);
+
+  // C for tile 1 against the reference on the same operands.
+  const mxu::Memory vmem{kVmem, chip.vmem.size(), chip.vmem.data()};
+  const mxu::Memory amem{kAmem, chip.amem.size(), chip.amem.data()};
+  std::vector<uint8_t> want;
+  mxu::reference_matmul(last.matmul, vmem, amem, mxu::ArrayConfig{}, want);
+  EXPECT_EQ(std::memcmp(chip.amem.data() + 0x10000, want.data(), want.size()), 0);
+  EXPECT_EQ(std::memcmp(chip.vmem.data() + 0x4000, tiles.data() + m * k, m * k), 0);
+}
+
+// A fence completes after everything released before it, in every queue.
+TEST(CommandProcessor, FenceWaitsForEarlierWork) {
+  Chip chip;
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm, kVmem, 64 * 1024, VTPU_SEM_NONE, VTPU_SEM_NONE));
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 200, 64, 64));
+  chip.cp.push(VTPU_QUEUE_VPU, header(VTPU_OP_FENCE, VTPU_SEM_NONE, VTPU_SEM_NONE, VTPU_INSN_IRQ));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_FALSE(chip.cp.has_error());
+  const std::vector<Executed>& run = chip.cp.executed();
+  ASSERT_EQ(run.size(), 3u);
+  EXPECT_EQ(run.back().opcode, VTPU_OP_FENCE);
+  EXPECT_GE(run.back().start, run[0].end);
+  EXPECT_GE(run.back().start, run[1].end);
+  EXPECT_TRUE(chip.done.read());
+}
+
+// Waits nothing released can satisfy: reported as a deadlock, not a hang.
+TEST(CommandProcessor, UnsatisfiableWaitIsAnError) {
+  Chip chip;
+  // Released together, the signaller after the waiter: fine.
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 2, VTPU_SEM_NONE));
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm, kVmem, 64, VTPU_SEM_NONE, 2));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_FALSE(chip.cp.has_error());
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), 2u);
+
+  // Nothing signals semaphore 5.
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 5, VTPU_SEM_NONE));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_TRUE(chip.cp.has_error());
+  EXPECT_EQ(chip.cp.error().cause, VTPU_ERR_DEADLOCK);
+  EXPECT_EQ(chip.cp.error().queue, VTPU_QUEUE_MXU);
+  EXPECT_EQ(chip.cp.error().address, 5u);
+  EXPECT_TRUE(chip.error.read());
+  EXPECT_TRUE(chip.cp.idle()) << "queues flushed";
+
+  // A wait takes the count: one signal satisfies one wait, not two.
+  chip.cp.clear_error();
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm, kVmem, 64, VTPU_SEM_NONE, 4));
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 4, VTPU_SEM_NONE));
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 4, VTPU_SEM_NONE));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_TRUE(chip.cp.has_error());
+  EXPECT_EQ(chip.cp.error().cause, VTPU_ERR_DEADLOCK);
+  EXPECT_EQ(chip.cp.error().address, 4u);
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), 4u);
+
+  // A cycle: each queue waits for what the other signals after its wait.
+  chip.cp.clear_error();
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 6, 7));
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm, kVmem, 64, 7, 6));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_TRUE(chip.cp.has_error());
+  EXPECT_EQ(chip.cp.error().cause, VTPU_ERR_DEADLOCK);
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), 4u);
+}
+
+// Each bad instruction: its cause (and address), the error interrupt, the
+// instruction behind it never runs; clearing the error lets work continue.
+TEST(CommandProcessor, BadInstructionsStopWithACause) {
+  Chip chip;
+  struct Case {
+    const char* what;
+    unsigned queue;
+    vtpu_insn insn;
+    uint32_t cause;
+    uint64_t address;
+    uint32_t detail;
+  };
+  vtpu_insn unknown = header(0x7f);
+  vtpu_insn outside = matmul(kVmem + (1 << 20) - 16, kVmem, kAmem, 8, 8, 8);
+  vtpu_insn zero = matmul(kVmem, kVmem, kAmem, 0, 8, 8);
+  vtpu_insn fp32 = matmul(kVmem, kVmem, kAmem, 8, 8, 8);
+  fp32.matmul.precision = VTPU_TYPE_FP32;
+  vtpu_insn c_outside = matmul(kVmem, kVmem, kAmem + (1 << 18) - 64, 8, 8, 8);
+  const Case cases[] = {
+      {"unknown opcode", VTPU_QUEUE_VPU, unknown, VTPU_ERR_OPCODE, 0x7f, 0},
+      {"MATMUL on the DMA queue", VTPU_QUEUE_DMA, matmul(kVmem, kVmem, kAmem, 8, 8, 8),
+       VTPU_ERR_OPCODE, VTPU_OP_MATMUL, 0},
+      {"A outside VMEM", VTPU_QUEUE_MXU, outside, VTPU_ERR_ADDRESS, kVmem + (1 << 20) - 16, 0},
+      {"C outside AMEM", VTPU_QUEUE_MXU, c_outside, VTPU_ERR_ADDRESS, kAmem + (1 << 18) - 64, 0},
+      {"zero rows", VTPU_QUEUE_MXU, zero, VTPU_ERR_SHAPE, 0, 0},
+      {"fp32 precision", VTPU_QUEUE_MXU, fp32, VTPU_ERR_TYPE, VTPU_TYPE_FP32, 0},
+      {"semaphore 20", VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 20), VTPU_ERR_SEMAPHORE,
+       20, 0},
+      {"DMA beyond HBM", VTPU_QUEUE_DMA,
+       dma_copy(kHbm + (512u << 20) - 8, kVmem, 64, VTPU_SEM_NONE, VTPU_SEM_NONE), VTPU_ERR_DMA,
+       kHbm + (512u << 20) - 8, VTPU_DMA_CAUSE_SRC_RANGE},
+  };
+  uint64_t done = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    chip.cp.push(c.queue, c.insn);
+    chip.cp.push(c.queue, header(VTPU_OP_NOP, VTPU_SEM_NONE, 3));  // must not run
+    chip.cp.release();
+    sc_core::sc_start();
+    ASSERT_TRUE(chip.cp.has_error());
+    EXPECT_EQ(chip.cp.error().cause, c.cause);
+    EXPECT_EQ(chip.cp.error().queue, c.queue);
+    EXPECT_EQ(chip.cp.error().address, c.address);
+    EXPECT_EQ(chip.cp.error().detail, c.detail);
+    EXPECT_TRUE(chip.error.read());
+    EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), done);
+    EXPECT_TRUE(chip.cp.idle());
+    chip.cp.clear_error();
+    sc_core::sc_start(sc_time(10, SC_NS));
+    EXPECT_FALSE(chip.error.read());
+  }
+  // A full queue.
+  for (unsigned i = 0; i <= VTPU_QUEUE_DEPTH; ++i)
+    chip.cp.push(VTPU_QUEUE_MXU, header(VTPU_OP_NOP));
+  ASSERT_TRUE(chip.cp.has_error());
+  EXPECT_EQ(chip.cp.error().cause, VTPU_ERR_OVERFLOW);
+  chip.cp.clear_error();
+  // And the processor still works.
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8));
+  chip.cp.release();
+  sc_core::sc_start();
+  EXPECT_FALSE(chip.cp.has_error());
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), done + 1);
+}
+
+}  // namespace
+}  // namespace vtpu::cp
