@@ -1,7 +1,8 @@
 # Runs one command that prints a JSON object and checks fields of it.
 #   -DCOMMAND="a^^b^^c"            the command line, arguments separated by ^^
 #   -DCHECKS="key op value^^..."   each: a dotted key (latency_ns.p50), one of
-#                                  == >= <= > <, and a number
+#                                  == >= <= > < and a number, or `is` and a
+#                                  string (JSON true/false read as ON/OFF)
 string(REPLACE "^^" ";" COMMAND "${COMMAND}")
 string(REPLACE "^^" ";" CHECKS "${CHECKS}")
 execute_process(COMMAND ${COMMAND} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
@@ -21,7 +22,12 @@ foreach(check ${CHECKS})
     string(APPEND failed "  ${key}: ${json_error}\n")
     continue()
   endif()
-  if(op STREQUAL "==")
+  if(op STREQUAL "is")
+    set(pass FALSE)
+    if(got STREQUAL want)
+      set(pass TRUE)
+    endif()
+  elseif(op STREQUAL "==")
     set(pass FALSE)
     if(got EQUAL want)
       set(pass TRUE)

@@ -2,15 +2,6 @@
 # unloaded latency and streaming bandwidth, every preset, traces, bad input.
 # The controller's own cycle-level tests are unit/hbm_controller_test.cpp.
 
-# vtpu_json_test(NAME CHECKS "key op value" ... ARGS ...): runs `vtpu ARGS`.
-function(vtpu_json_test name)
-  cmake_parse_arguments(T "" "" "CHECKS;ARGS" ${ARGN})
-  string(REPLACE ";" "^^" command "$<TARGET_FILE:vtpu>;${T_ARGS}")
-  string(REPLACE ";" "^^" checks "${T_CHECKS}")
-  add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} "-DCOMMAND=${command}" "-DCHECKS=${checks}"
-                                -P ${CMAKE_CURRENT_SOURCE_DIR}/check_json.cmake)
-endfunction()
-
 set(MEMTEST_DIR ${CMAKE_CURRENT_SOURCE_DIR}/memory)
 set(FULL_STACK --set hbm.channels=0 --set interconnect.dma.bytes_per_cycle=0)
 

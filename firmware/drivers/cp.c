@@ -1,0 +1,58 @@
+#include "vtpu/cp_driver.h"
+#include "vtpu/fw.h"
+
+#define CP(off) VTPU_MMIO32(VTPU_CP_BASE + (off))
+#define PLIC(off) VTPU_MMIO32(VTPU_PLIC_BASE + (off))
+
+void vtpu_cp_init(void) {
+  PLIC(VTPU_PLIC_PRIORITY(VTPU_IRQ_CP_DONE)) = 1;
+  PLIC(VTPU_PLIC_PRIORITY(VTPU_IRQ_CP_ERROR)) = 1;
+  PLIC(VTPU_PLIC_ENABLE) |= (1u << VTPU_IRQ_CP_DONE) | (1u << VTPU_IRQ_CP_ERROR);
+  csr_set(mie, MIE_MEIE);
+}
+
+void vtpu_cp_push(unsigned queue, const vtpu_insn* insn) {
+  for (unsigned w = 0; w < VTPU_INSN_WORDS; ++w)
+    CP(VTPU_CP_QUEUE(queue) + VTPU_CP_INSN + 4 * w) = insn->words[w];
+  CP(VTPU_CP_QUEUE(queue) + VTPU_CP_PUSH) = 1;
+}
+
+void vtpu_cp_doorbell(void) {
+  CP(VTPU_CP_DOORBELL) = 1;
+}
+
+uint32_t vtpu_cp_wait(vtpu_cp_error* error) {
+  const uint32_t ended = VTPU_CP_STATUS_DONE | VTPU_CP_STATUS_ERROR;
+  uint32_t status;
+  while (!((status = CP(VTPU_CP_STATUS)) & ended)) __asm__ volatile("wfi");
+  if ((status & VTPU_CP_STATUS_ERROR) && error) {
+    error->cause = CP(VTPU_CP_ERR_CAUSE);
+    error->queue = CP(VTPU_CP_ERR_QUEUE);
+    error->opcode = CP(VTPU_CP_ERR_OPCODE);
+    error->address = CP(VTPU_CP_ERR_ADDR);
+    error->detail = CP(VTPU_CP_ERR_DETAIL);
+  }
+  CP(VTPU_CP_STATUS) = status & ended;
+  if (!(csr_read(mstatus) & MSTATUS_MIE)) {
+    uint32_t source;
+    while ((source = PLIC(VTPU_PLIC_CLAIM)) != 0) {
+      if (source != VTPU_IRQ_CP_DONE && source != VTPU_IRQ_CP_ERROR)
+        vtpu_external_interrupt(source, 0);
+      PLIC(VTPU_PLIC_CLAIM) = source;
+    }
+  }
+  return status;
+}
+
+void vtpu_cp_set_semaphore(unsigned s, uint32_t count) {
+  CP(VTPU_CP_SEM(s)) = count;
+}
+
+uint64_t vtpu_cp_counter(unsigned c) {
+  uint32_t hi, lo;
+  do {
+    hi = CP(VTPU_CP_COUNTER_HI(c));
+    lo = CP(VTPU_CP_COUNTER_LO(c));
+  } while (hi != CP(VTPU_CP_COUNTER_HI(c)));
+  return ((uint64_t)hi << 32) | lo;
+}

@@ -1,0 +1,68 @@
+# `vtpu gemm` (docs/mxu.md): one GEMM through the command processor, its
+# mxu_cycles against the formulas computed here from the shape, and its result
+# against the scalar reference (bit_exact).
+
+function(ceil_div out a b)
+  math(EXPR v "(${a} + ${b} - 1) / ${b}")
+  set(${out} ${v} PARENT_SCOPE)
+endfunction()
+
+# SCALE-Sim v2 stall-free: WS ceil(K/R)*ceil(N/C)*(2R+C+M-2)-1,
+# OS ceil(M/R)*ceil(N/C)*(K+R+C-2)-1.
+function(gemm_formula_test name m k n size dataflow)
+  if(dataflow STREQUAL "ws")
+    ceil_div(f1 ${k} ${size})
+    ceil_div(f2 ${n} ${size})
+    math(EXPR cycles "${f1} * ${f2} * (2 * ${size} + ${size} + ${m} - 2) - 1")
+  else()
+    ceil_div(f1 ${m} ${size})
+    ceil_div(f2 ${n} ${size})
+    math(EXPR cycles "${f1} * ${f2} * (${k} + ${size} + ${size} - 2) - 1")
+  endif()
+  math(EXPR macs "${m} * ${k} * ${n}")
+  vtpu_json_test(gemm.${name}_${size}x${size}_${dataflow}
+    CHECKS "mxu_cycles == ${cycles}" "macs == ${macs}" "bit_exact is ON"
+    ARGS gemm --m ${m} --k ${k} --n ${n} --dataflow ${dataflow} --timing stall-free
+         --set mxu.rows=${size} --set mxu.cols=${size})
+endfunction()
+
+# ResNet-18 as GEMMs (M = Ho*Wo, K = Fh*Fw*Cin, N = Cout; SCALE-Sim's
+# unpadded sizes for 224 x 224), on 32 x 32 and 128 x 128 arrays, both dataflows.
+set(RESNET18
+  "conv1 12100 147 64" "layer1 2916 576 64" "layer2 625 576 128" "layer2b 529 1152 128"
+  "down2 729 64 128" "layer3 121 1152 256" "layer3b 81 2304 256" "layer4 16 2304 512"
+  "layer4b 4 4608 512" "fc 1 512 1000")
+foreach(shape ${RESNET18})
+  separate_arguments(s UNIX_COMMAND "${shape}")
+  list(GET s 0 name)
+  list(GET s 1 m)
+  list(GET s 2 k)
+  list(GET s 3 n)
+  foreach(size 32 128)
+    gemm_formula_test(resnet18_${name} ${m} ${k} ${n} ${size} ws)
+    gemm_formula_test(resnet18_${name} ${m} ${k} ${n} ${size} os)
+  endforeach()
+endforeach()
+# The two shapes SCALE-Sim v2 itself was run on (REFERENCE-FIGURES.md), 32 x 32 WS.
+vtpu_json_test(gemm.scalesim_run_conv1 CHECKS "mxu_cycles == 121939" "bit_exact is ON"
+  ARGS gemm --m 12100 --k 147 --n 64 --dataflow ws --timing stall-free)
+vtpu_json_test(gemm.scalesim_run_conv3x3 CHECKS "mxu_cycles == 108359" "bit_exact is ON"
+  ARGS gemm --m 2916 --k 576 --n 64 --dataflow ws --timing stall-free --precision bf16)
+# Overlapped (docs/mxu.md): WS R + F*max(M,R) + R + C - 2 - 1: 32 + 15*100 + 62 - 1.
+vtpu_json_test(gemm.overlapped_ws CHECKS "mxu_cycles == 1593" "bit_exact is ON"
+  ARGS gemm --m 100 --k 150 --n 90 --dataflow ws --timing overlapped)
+# OS overlapped: F*max(K,R) + R + C - 2 - 1 = 4*3*150 + 61.
+vtpu_json_test(gemm.overlapped_os_bf16_accumulate CHECKS "mxu_cycles == 1861" "bit_exact is ON"
+  ARGS gemm --m 100 --k 150 --n 90 --dataflow os --timing overlapped --precision bf16 --accumulate)
+# Ragged bf16 on a non-square array, both dataflows.
+foreach(dataflow ws os)
+  vtpu_json_test(gemm.ragged_bf16_${dataflow} CHECKS "bit_exact is ON" "utilization < 1"
+    ARGS gemm --m 77 --k 45 --n 33 --precision bf16 --dataflow ${dataflow}
+         --set mxu.rows=16 --set mxu.cols=8)
+endforeach()
+vtpu_run_test(gemm.bad_precision EXIT 2 STDERR "^vtpu: --precision fp8: expected int8 or bf16\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --precision fp8)
+vtpu_run_test(gemm.bad_dataflow EXIT 2 STDERR "^vtpu: dataflow 'is': expected ws or os\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --dataflow is)
+vtpu_run_test(gemm.zero_size EXIT 2 STDERR "^vtpu: gemm: --m, --k and --n must be at least 1\n$"
+  ARGS gemm --m 0 --k 4 --n 4)
