@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "models/vpu/vpu.h"
+
 namespace vtpu::cp {
 
 using Access = RegisterBank::Access;
@@ -259,6 +261,7 @@ bool CommandProcessor::execute(unsigned q, const vtpu_insn& insn) {
     case VTPU_OP_FENCE: return true;
     case VTPU_OP_DMA: return run_dma(insn);
     case VTPU_OP_MATMUL: return run_matmul(insn);
+    case VTPU_OP_VPU: return run_vpu(insn);
     default: fail(q, insn.h.opcode, VTPU_ERR_OPCODE, insn.h.opcode); return false;
   }
 }
@@ -304,6 +307,38 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   sc_core::wait(end - start);
   last_array_cycles_ = cycles;
   last_matmul_cycles_ = static_cast<uint64_t>((end - start) / options_.clock_period) + 1;
+  return true;
+}
+
+memory::Ram* CommandProcessor::ram_at(uint64_t address) const {
+  if (vmem_.contains(address, 1)) return options_.vmem;
+  if (amem_.contains(address, 1)) return options_.amem;
+  return nullptr;
+}
+
+bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
+  const vtpu_insn_vpu& v = insn.vpu;
+  const std::vector<vpu::Memory> memories = {vmem_, amem_};
+  const vpu::Fault fault = vpu::check(v, memories);
+  if (!fault.ok()) {
+    fail(VTPU_QUEUE_VPU, insn.h.opcode, fault.cause, fault.address);
+    return false;
+  }
+  vpu::execute(v, memories);
+  const uint64_t outputs = vpu::output_elements(v);
+  counters_[VTPU_CNT_VPU_ELEMS] += outputs;
+  // Time: the lanes' table, or longer if the memories' ports cannot keep up.
+  auto bytes_of = [](uint8_t type) {
+    return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
+  };
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  sc_core::sc_time end =
+      start + options_.clock_period * static_cast<double>(vpu::cycles(v, options_.vpu_lanes));
+  if (memory::Ram* ram = ram_at(v.a_addr))
+    end = std::max(end, ram->reserve(start, vpu::work_elements(v) * bytes_of(v.a_type)));
+  if (memory::Ram* ram = ram_at(v.d_addr))
+    end = std::max(end, ram->reserve(start, outputs * bytes_of(v.d_type)));
+  sc_core::wait(end - start);
   return true;
 }
 

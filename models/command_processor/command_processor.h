@@ -92,6 +92,9 @@ class CommandProcessor : public Peripheral {
   bool execute(unsigned q, const vtpu_insn& insn);
   bool run_dma(const vtpu_insn& insn);
   bool run_matmul(const vtpu_insn& insn);
+  bool run_vpu(const vtpu_insn& insn);
+  // The RAM (VMEM or AMEM) holding `address`, for port booking.
+  memory::Ram* ram_at(uint64_t address) const;
   bool fence_clear(unsigned q, uint64_t seq) const;
   bool stuck(unsigned q) const;
   void check_deadlock();

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/unit_memory.h"
 #include "models/isa/vtpu/isa.h"
 
 namespace vtpu::mxu {
@@ -45,19 +46,8 @@ struct Traffic {
 };
 Traffic traffic(const vtpu_insn_matmul& insn, const ArrayConfig& array);
 
-// A memory the unit addresses by bus address.
-struct Memory {
-  uint64_t base = 0, size = 0;
-  uint8_t* data = nullptr;
-  bool contains(uint64_t address, uint64_t bytes) const {
-    return address >= base && bytes <= size && address - base <= size - bytes;
-  }
-};
-
-struct Fault {
-  uint32_t cause = VTPU_ERR_NONE;  // VTPU_ERR_*
-  uint64_t address = 0;
-};
+using Memory = UnitMemory;
+using Fault = UnitFault;
 
 // Checks an instruction against the unit and the memories: A and B in `vmem`,
 // C in `amem`. Nothing is computed when it fails.

@@ -103,7 +103,9 @@ inline float dequantize_int8(int8_t q, float scale, int32_t zero_point) {
 // operation returns for a signalling NaN. Done on the bits so that no
 // compiler can turn the functions below into an instruction that treats
 // NaNs its own way (max_f32 was one that did).
-inline float quiet(float nan) { return float_of(bits_of(nan) | 0x00400000u); }
+inline float quiet(float nan) {
+  return float_of(bits_of(nan) | 0x00400000u);
+}
 
 // IEEE 754-2019 maximum / minimum: a NaN operand gives that NaN, quiet (the
 // first one if both are), and +0 counts as greater than -0, so the result
@@ -129,7 +131,9 @@ inline float relu(float x) {
 }
 
 // min(max(x, 0), 6): a NaN gives that NaN, quiet; -0 gives +0.
-inline float relu6(float x) { return x > 6.0f ? 6.0f : relu(x); }
+inline float relu6(float x) {
+  return x > 6.0f ? 6.0f : relu(x);
+}
 
 float gelu_erf(float x);
 

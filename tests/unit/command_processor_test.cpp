@@ -13,6 +13,7 @@
 #include "models/interconnect/router.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "models/mxu/reference.h"
+#include "models/vpu/numerics.h"
 
 namespace vtpu::cp {
 namespace {
@@ -170,6 +171,49 @@ TEST(CommandProcessor, SemaphoresOverlapDmaWithCompute) {
   EXPECT_EQ(std::memcmp(chip.vmem.data() + 0x4000, tiles.data() + m * k, m * k), 0);
 }
 
+// MXU then VPU, as a quantized layer: int8 matmul into AMEM (signal 0), then
+// the VPU requantizes the int32 accumulators to int8 with a scale per column
+// (wait 0); each output equals requantize_int8 of the reference accumulator.
+TEST(CommandProcessor, MatmulThenRequantize) {
+  Chip chip;
+  const uint32_t m = 23, k = 37, n = 19;
+  for (uint32_t i = 0; i < m * k + k * n; ++i)
+    chip.vmem.data()[i] = static_cast<uint8_t>(i * 73 + (i >> 5));
+  std::vector<float> scales(n);
+  for (uint32_t j = 0; j < n; ++j) scales[j] = 0.001f * (j + 1) + 0.0003f;
+  std::memcpy(chip.vmem.data() + 0x8000, scales.data(), 4 * n);
+  const uint32_t a = kVmem, b = kVmem + m * k, c = kAmem + 0x100, d = kVmem + 0x9000;
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(a, b, c, m, k, n, VTPU_SEM_NONE, 0));
+  vtpu_insn r = header(VTPU_OP_VPU, 0, VTPU_SEM_NONE, VTPU_INSN_IRQ);
+  r.vpu.op = VTPU_VPU_REQUANT;
+  r.vpu.a_type = VTPU_TYPE_INT32;
+  r.vpu.d_type = VTPU_TYPE_INT8;
+  r.vpu.rows = m, r.vpu.cols = n;
+  r.vpu.a_addr = c, r.vpu.a_stride = n * 4;
+  r.vpu.d_addr = d, r.vpu.d_stride = n;
+  r.vpu.scale_addr = kVmem + 0x8000;
+  r.vpu.zero_point = -3;
+  chip.cp.push(VTPU_QUEUE_VPU, r);
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_FALSE(chip.cp.has_error()) << chip.cp.error().cause << " " << chip.cp.error().address;
+  EXPECT_TRUE(chip.done.read());
+  const std::vector<Executed>& run = chip.cp.executed();
+  ASSERT_EQ(run.size(), 2u);
+  EXPECT_GE(run[1].start, run[0].end) << "the VPU waited for the MXU";
+  for (uint32_t i = 0; i < m; ++i)
+    for (uint32_t j = 0; j < n; ++j) {
+      int32_t acc = 0;
+      for (uint32_t kk = 0; kk < k; ++kk)
+        acc += int32_t{static_cast<int8_t>(chip.vmem.data()[i * k + kk])} *
+               int32_t{static_cast<int8_t>(chip.vmem.data()[m * k + kk * n + j])};
+      const int8_t want = numerics::requantize_int8(acc, scales[j], -3);
+      ASSERT_EQ(static_cast<int8_t>(chip.vmem.data()[0x9000 + i * n + j]), want) << i << "," << j;
+    }
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_VPU_ELEMS), uint64_t{m} * n);
+  EXPECT_GT(chip.cp.counter(VTPU_CNT_VPU_BUSY), 0u);
+}
+
 // A fence completes after everything released before it, in every queue.
 TEST(CommandProcessor, FenceWaitsForEarlierWork) {
   Chip chip;
@@ -250,6 +294,17 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
   vtpu_insn fp32 = matmul(kVmem, kVmem, kAmem, 8, 8, 8);
   fp32.matmul.precision = VTPU_TYPE_FP32;
   vtpu_insn c_outside = matmul(kVmem, kVmem, kAmem + (1 << 18) - 64, 8, 8, 8);
+  vtpu_insn vpu_type = header(VTPU_OP_VPU);  // REQUANT from fp32: not a combination it takes
+  vpu_type.vpu.op = VTPU_VPU_REQUANT;
+  vpu_type.vpu.a_type = VTPU_TYPE_FP32;
+  vpu_type.vpu.d_type = VTPU_TYPE_INT8;
+  vpu_type.vpu.rows = vpu_type.vpu.cols = 4;
+  vpu_type.vpu.a_addr = kVmem, vpu_type.vpu.a_stride = 16;
+  vpu_type.vpu.d_addr = kVmem + 64, vpu_type.vpu.d_stride = 4;
+  vtpu_insn vpu_outside = vpu_type;  // D past the end of AMEM
+  vpu_outside.vpu.op = VTPU_VPU_RELU;
+  vpu_outside.vpu.d_type = VTPU_TYPE_FP32;
+  vpu_outside.vpu.d_addr = kAmem + (1 << 18) - 32, vpu_outside.vpu.d_stride = 16;
   const Case cases[] = {
       {"unknown opcode", VTPU_QUEUE_VPU, unknown, VTPU_ERR_OPCODE, 0x7f, 0},
       {"MATMUL on the DMA queue", VTPU_QUEUE_DMA, matmul(kVmem, kVmem, kAmem, 8, 8, 8),
@@ -260,6 +315,9 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
       {"fp32 precision", VTPU_QUEUE_MXU, fp32, VTPU_ERR_TYPE, VTPU_TYPE_FP32, 0},
       {"semaphore 20", VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 20), VTPU_ERR_SEMAPHORE,
        20, 0},
+      {"VPU type combination", VTPU_QUEUE_VPU, vpu_type, VTPU_ERR_TYPE, VTPU_TYPE_FP32, 0},
+      {"VPU result outside AMEM", VTPU_QUEUE_VPU, vpu_outside, VTPU_ERR_ADDRESS,
+       kAmem + (1 << 18) - 32, 0},
       {"DMA beyond HBM", VTPU_QUEUE_DMA,
        dma_copy(kHbm + (512u << 20) - 8, kVmem, 64, VTPU_SEM_NONE, VTPU_SEM_NONE), VTPU_ERR_DMA,
        kHbm + (512u << 20) - 8, VTPU_DMA_CAUSE_SRC_RANGE},

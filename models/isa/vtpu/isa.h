@@ -39,8 +39,9 @@ typedef struct vtpu_insn_header {
 #define VTPU_INSN_IRQ 0x1u /* raise the completion interrupt when this instruction is done */
 
 /* Opcodes. NOP and FENCE go to any queue; the others to their unit's queue. */
-#define VTPU_OP_NOP 0x00u    /* only waits and signals */
-#define VTPU_OP_FENCE 0x01u  /* done when every instruction released before it, in every queue, is done */
+#define VTPU_OP_NOP 0x00u /* only waits and signals */
+#define VTPU_OP_FENCE \
+  0x01u /* done when every instruction released before it, in every queue, is done */
 #define VTPU_OP_DMA 0x10u    /* DMA queue: vtpu_insn_dma */
 #define VTPU_OP_MATMUL 0x20u /* MXU queue: vtpu_insn_matmul */
 #define VTPU_OP_VPU 0x30u    /* VPU queue: vtpu_insn_vpu */
@@ -88,20 +89,24 @@ typedef struct vtpu_insn_matmul {
 #define VTPU_VPU_EXP 0x16u
 #define VTPU_VPU_RSQRT 0x17u
 #define VTPU_VPU_RECIP 0x18u
-#define VTPU_VPU_REQUANT 0x20u  /* int32 -> int8: saturate(rne(A * scale[col]) + zero_point) */
-#define VTPU_VPU_QUANT 0x21u    /* fp32/bf16 -> int8: saturate(rne(A / scale) + zero_point) */
-#define VTPU_VPU_DEQUANT 0x22u  /* int8 -> fp32/bf16: (A - zero_point) * scale */
-#define VTPU_VPU_CONVERT 0x23u  /* between fp32, bf16 (RNE), int32 -> fp32 */
-#define VTPU_VPU_MAXPOOL 0x30u  /* A: rows x cols x channels (HWC) -> pooled */
+#define VTPU_VPU_REQUANT 0x20u /* int32 -> int8: saturate(rne(A * scale[col]) + zero_point) */
+#define VTPU_VPU_QUANT 0x21u   /* fp32/bf16 -> int8: saturate(rne(A / scale[col]) + zero_point) */
+#define VTPU_VPU_DEQUANT 0x22u /* int8 -> fp32/bf16: (A - zero_point) * scale */
+#define VTPU_VPU_CONVERT 0x23u /* between fp32, bf16 (RNE), int32 -> fp32 */
+#define VTPU_VPU_MAXPOOL 0x30u /* A: rows x cols x channels (HWC) -> pooled */
 #define VTPU_VPU_AVGPOOL 0x31u
 #define VTPU_VPU_REDUCE_SUM 0x40u /* along cols: D is rows x 1 */
 #define VTPU_VPU_REDUCE_MAX 0x41u
+
+/* The pooling window and strides, packed into vtpu_insn_vpu.pool (8 bits each). */
+#define VTPU_VPU_POOL(kh, kw, sy, sx) \
+  ((uint32_t)(kh) | (uint32_t)(kw) << 8 | (uint32_t)(sy) << 16 | (uint32_t)(sx) << 24)
 
 /* How B lines up with A in binary operations. */
 #define VTPU_BCAST_NONE 0u   /* B is rows x cols */
 #define VTPU_BCAST_ROW 1u    /* B is 1 x cols: the same row for every row */
 #define VTPU_BCAST_COL 2u    /* B is rows x 1: one value per row */
-#define VTPU_BCAST_SCALAR 3u /* B is the instruction's `scale` field */
+#define VTPU_BCAST_SCALAR 3u /* B is `scale` (float types) or `zero_point` (int32) */
 
 typedef struct vtpu_insn_vpu {
   vtpu_insn_header h;
@@ -113,10 +118,10 @@ typedef struct vtpu_insn_vpu {
   uint32_t a_addr, a_stride; /* VMEM or AMEM address of the first element; bytes between rows */
   uint32_t b_addr, b_stride;
   uint32_t d_addr, d_stride;
-  uint32_t scale_addr; /* REQUANT: fp32 scale per column (0: `scale` for all) */
+  uint32_t scale_addr; /* (RE/DE)QUANT: fp32 scale per column (0: `scale` for all) */
   float scale;         /* quantization scale, or the scalar operand */
   int32_t zero_point;
-  uint32_t pool;     /* window height | width << 8 | stride y << 16 | stride x << 24 */
+  uint32_t pool;     /* VTPU_VPU_POOL(kh, kw, sy, sx) */
   uint32_t channels; /* pooling: channels per pixel */
   uint32_t reserved;
 } vtpu_insn_vpu;
@@ -130,19 +135,19 @@ typedef union vtpu_insn {
 } vtpu_insn;
 
 /* ---- command processor registers (offsets from VTPU_CP_BASE) ----------- */
-#define VTPU_CP_QUEUE(q) (0x100u * (q))     /* queue q's block */
-#define VTPU_CP_INSN 0x00u                  /* + queue block: 16 words of the next instruction */
-#define VTPU_CP_PUSH 0x40u                  /* + queue block: write: append it (not yet released) */
-#define VTPU_CP_PENDING 0x44u               /* + queue block: instructions not yet done */
-#define VTPU_CP_DOORBELL 0x400u             /* write: release every pushed instruction */
-#define VTPU_CP_STATUS 0x404u               /* VTPU_CP_STATUS_*; write 1s to clear DONE/ERROR */
-#define VTPU_CP_ERR_CAUSE 0x408u            /* VTPU_ERR_* */
-#define VTPU_CP_ERR_QUEUE 0x40cu            /* the queue of the failing instruction */
-#define VTPU_CP_ERR_OPCODE 0x410u           /* its opcode */
-#define VTPU_CP_ERR_ADDR 0x414u             /* the offending address or value */
-#define VTPU_CP_ERR_DETAIL 0x418u           /* unit detail: the DMA's VTPU_DMA_CAUSE_* */
-#define VTPU_CP_COMPLETED 0x41cu            /* instructions completed since reset (low 32 bits) */
-#define VTPU_CP_SEM(s) (0x500u + 4u * (s))  /* RW: semaphore s's count */
+#define VTPU_CP_QUEUE(q) (0x100u * (q))    /* queue q's block */
+#define VTPU_CP_INSN 0x00u                 /* + queue block: 16 words of the next instruction */
+#define VTPU_CP_PUSH 0x40u                 /* + queue block: write: append it (not yet released) */
+#define VTPU_CP_PENDING 0x44u              /* + queue block: instructions not yet done */
+#define VTPU_CP_DOORBELL 0x400u            /* write: release every pushed instruction */
+#define VTPU_CP_STATUS 0x404u              /* VTPU_CP_STATUS_*; write 1s to clear DONE/ERROR */
+#define VTPU_CP_ERR_CAUSE 0x408u           /* VTPU_ERR_* */
+#define VTPU_CP_ERR_QUEUE 0x40cu           /* the queue of the failing instruction */
+#define VTPU_CP_ERR_OPCODE 0x410u          /* its opcode */
+#define VTPU_CP_ERR_ADDR 0x414u            /* the offending address or value */
+#define VTPU_CP_ERR_DETAIL 0x418u          /* unit detail: the DMA's VTPU_DMA_CAUSE_* */
+#define VTPU_CP_COMPLETED 0x41cu           /* instructions completed since reset (low 32 bits) */
+#define VTPU_CP_SEM(s) (0x500u + 4u * (s)) /* RW: semaphore s's count */
 #define VTPU_CP_COUNTER_LO(c) (0x600u + 8u * (c)) /* 64-bit performance counters */
 #define VTPU_CP_COUNTER_HI(c) (0x604u + 8u * (c))
 
@@ -151,24 +156,26 @@ typedef union vtpu_insn {
 #define VTPU_CP_STATUS_ERROR 0x200u        /* stopped on an error (queues flushed) */
 
 /* Performance counters. */
-#define VTPU_CNT_DMA_BUSY 0u   /* cycles the DMA queue had an instruction running */
+#define VTPU_CNT_DMA_BUSY 0u /* cycles the DMA queue had an instruction running */
 #define VTPU_CNT_MXU_BUSY 1u
 #define VTPU_CNT_VPU_BUSY 2u
-#define VTPU_CNT_MACS 3u       /* multiply-accumulates done by the MXU */
-#define VTPU_CNT_DMA_BYTES 4u  /* bytes moved by DMA instructions */
-#define VTPU_CNT_VPU_ELEMS 5u  /* elements produced by the VPU */
-#define VTPU_CNT_INSNS 6u      /* instructions completed */
+#define VTPU_CNT_MACS 3u      /* multiply-accumulates done by the MXU */
+#define VTPU_CNT_DMA_BYTES 4u /* bytes moved by DMA instructions */
+#define VTPU_CNT_VPU_ELEMS 5u /* elements produced by the VPU */
+#define VTPU_CNT_INSNS 6u     /* instructions completed */
 #define VTPU_COUNTERS 7u
 
 /* Error causes (VTPU_CP_ERR_CAUSE). */
 #define VTPU_ERR_NONE 0u
-#define VTPU_ERR_OPCODE 1u    /* unknown opcode, or not for this queue */
-#define VTPU_ERR_ADDRESS 2u   /* an operand outside its memory (ERR_ADDR: its address) */
-#define VTPU_ERR_SHAPE 3u     /* a zero dimension, or one the unit cannot take */
-#define VTPU_ERR_TYPE 4u      /* an element type or precision combination not supported */
+#define VTPU_ERR_OPCODE 1u /* unknown opcode, or not for this queue */
+#define VTPU_ERR_ADDRESS \
+  2u                      /* an operand outside its memory or misaligned (ERR_ADDR: its address) */
+#define VTPU_ERR_SHAPE 3u /* a zero dimension, or one the unit cannot take */
+#define VTPU_ERR_TYPE 4u  /* an element type or precision combination not supported */
 #define VTPU_ERR_SEMAPHORE 5u /* a semaphore index >= VTPU_SEMAPHORES */
-#define VTPU_ERR_DEADLOCK 6u  /* a wait that nothing released can satisfy (ERR_ADDR: the semaphore) */
-#define VTPU_ERR_DMA 7u       /* the DMA refused the copy (ERR_ADDR: its address; DMA cause in bits) */
-#define VTPU_ERR_OVERFLOW 8u  /* PUSH to a full queue */
+#define VTPU_ERR_DEADLOCK \
+  6u                    /* a wait that nothing released can satisfy (ERR_ADDR: the semaphore) */
+#define VTPU_ERR_DMA 7u /* the DMA refused the copy (ERR_ADDR: its address; DMA cause in bits) */
+#define VTPU_ERR_OVERFLOW 8u /* PUSH to a full queue */
 
 #endif /* VTPU_ISA_H */

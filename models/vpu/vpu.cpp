@@ -1,0 +1,550 @@
+// The vector unit's check, function and timing (docs/vpu.md).
+//
+// execute() works a row at a time: it widens a row of each operand into an
+// fp32 (or int32) buffer, applies the operation to the whole buffer in one
+// loop the compiler can vectorise, and narrows the result into D. An output
+// row's inputs are all read before the row is written, which is what makes
+// an elementwise operation with D exactly over A (or B) safe.
+#include "models/vpu/vpu.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+
+#include "models/vpu/numerics.h"
+
+namespace vtpu::vpu {
+namespace {
+
+namespace nm = vtpu::numerics;
+
+enum class Kind { kBinary, kUnary, kRequant, kQuant, kDequant, kConvert, kPool, kReduce };
+
+struct OpInfo {
+  uint8_t op;
+  const char* name;
+  Kind kind;
+  OpTiming timing;
+};
+
+// Every operation, once: its kind and its timing row. docs/vpu.md ("Timing")
+// lists the same table; change both together.
+constexpr OpInfo kOps[] = {
+    {VTPU_VPU_ADD, "add", Kind::kBinary, {4, 1}},
+    {VTPU_VPU_SUB, "sub", Kind::kBinary, {4, 1}},
+    {VTPU_VPU_MUL, "mul", Kind::kBinary, {4, 1}},
+    {VTPU_VPU_MAX, "max", Kind::kBinary, {4, 1}},
+    {VTPU_VPU_MIN, "min", Kind::kBinary, {4, 1}},
+    {VTPU_VPU_RELU, "relu", Kind::kUnary, {2, 1}},
+    {VTPU_VPU_RELU6, "relu6", Kind::kUnary, {2, 1}},
+    {VTPU_VPU_GELU_ERF, "gelu_erf", Kind::kUnary, {16, 4}},
+    {VTPU_VPU_GELU_TANH, "gelu_tanh", Kind::kUnary, {14, 3}},
+    {VTPU_VPU_SIGMOID, "sigmoid", Kind::kUnary, {12, 2}},
+    {VTPU_VPU_TANH, "tanh", Kind::kUnary, {12, 2}},
+    {VTPU_VPU_EXP, "exp", Kind::kUnary, {10, 2}},
+    {VTPU_VPU_RSQRT, "rsqrt", Kind::kUnary, {10, 2}},
+    {VTPU_VPU_RECIP, "recip", Kind::kUnary, {10, 2}},
+    {VTPU_VPU_REQUANT, "requant", Kind::kRequant, {6, 1}},
+    {VTPU_VPU_QUANT, "quant", Kind::kQuant, {8, 1}},
+    {VTPU_VPU_DEQUANT, "dequant", Kind::kDequant, {4, 1}},
+    {VTPU_VPU_CONVERT, "convert", Kind::kConvert, {2, 1}},
+    {VTPU_VPU_MAXPOOL, "maxpool", Kind::kPool, {4, 1}},
+    {VTPU_VPU_AVGPOOL, "avgpool", Kind::kPool, {6, 1}},
+    {VTPU_VPU_REDUCE_SUM, "reduce_sum", Kind::kReduce, {4, 1}},
+    {VTPU_VPU_REDUCE_MAX, "reduce_max", Kind::kReduce, {4, 1}},
+};
+
+const OpInfo* find_op(uint8_t op) {
+  for (const OpInfo& info : kOps) {
+    if (info.op == op) return &info;
+  }
+  return nullptr;
+}
+
+bool is_float(uint8_t type) {
+  return type == VTPU_TYPE_FP32 || type == VTPU_TYPE_BF16;
+}
+
+uint64_t element_bytes(uint8_t type) {
+  switch (type) {
+    case VTPU_TYPE_INT8: return 1;
+    case VTPU_TYPE_BF16: return 2;
+    default: return 4;
+  }
+}
+
+// The type combinations each operation takes (docs/vpu.md, "Types").
+bool types_supported(const vtpu_insn_vpu& insn, Kind kind) {
+  const uint8_t a = insn.a_type, d = insn.d_type;
+  const bool float_to_float = is_float(a) && is_float(d);
+  const bool same_int = a == d && (a == VTPU_TYPE_INT8 || a == VTPU_TYPE_INT32);
+  switch (kind) {
+    case Kind::kBinary: return float_to_float || (a == VTPU_TYPE_INT32 && d == VTPU_TYPE_INT32);
+    case Kind::kUnary: return float_to_float;
+    case Kind::kRequant: return a == VTPU_TYPE_INT32 && d == VTPU_TYPE_INT8;
+    case Kind::kQuant: return is_float(a) && d == VTPU_TYPE_INT8;
+    case Kind::kDequant: return a == VTPU_TYPE_INT8 && is_float(d);
+    case Kind::kConvert:
+      return (a == VTPU_TYPE_FP32 && d == VTPU_TYPE_BF16) ||
+             (a == VTPU_TYPE_BF16 && d == VTPU_TYPE_FP32) ||
+             (a == VTPU_TYPE_INT32 && d == VTPU_TYPE_FP32);
+    case Kind::kPool:
+      if (insn.op == VTPU_VPU_MAXPOOL) return float_to_float || same_int;
+      return float_to_float || (a == VTPU_TYPE_INT8 && d == VTPU_TYPE_INT8);
+    case Kind::kReduce:
+      if (insn.op == VTPU_VPU_REDUCE_MAX) return float_to_float || same_int;
+      return float_to_float || (a == VTPU_TYPE_INT32 && d == VTPU_TYPE_INT32);
+  }
+  return false;
+}
+
+bool uses_scales(Kind kind) {
+  return kind == Kind::kRequant || kind == Kind::kQuant || kind == Kind::kDequant;
+}
+
+// Footprints can exceed 64 bits for absurd fields; saturating keeps them
+// "too big for any memory" instead of wrapping into a small number.
+uint64_t mul_sat(uint64_t a, uint64_t b) {
+  return (a != 0 && b > std::numeric_limits<uint64_t>::max() / a)
+             ? std::numeric_limits<uint64_t>::max()
+             : a * b;
+}
+
+uint64_t add_sat(uint64_t a, uint64_t b) {
+  return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
+                                                      : a + b;
+}
+
+// The shapes of A and D that the fields imply.
+struct Geometry {
+  uint64_t in_cols;   // A's elements per row: cols, or cols * channels when pooling
+  uint64_t out_rows;  // D's rows (0 if the pooling window does not fit)
+  uint64_t out_cols;  // D's elements per row
+  PoolWindow window;  // pooling only
+};
+
+Geometry geometry(const vtpu_insn_vpu& insn, Kind kind) {
+  Geometry g{insn.cols, insn.rows, insn.cols, pool_window(insn.pool)};
+  if (kind == Kind::kReduce) g.out_cols = 1;
+  if (kind == Kind::kPool) {
+    const PoolWindow& w = g.window;
+    g.in_cols = mul_sat(insn.cols, insn.channels);
+    if (w.height == 0 || w.width == 0 || w.stride_y == 0 || w.stride_x == 0 ||
+        w.height > insn.rows || w.width > insn.cols) {
+      g.out_rows = g.out_cols = 0;
+    } else {
+      g.out_rows = (insn.rows - w.height) / w.stride_y + 1;
+      g.out_cols = mul_sat((insn.cols - w.width) / w.stride_x + 1, insn.channels);
+    }
+  }
+  return g;
+}
+
+// An operand: `rows` rows of `row_bytes` bytes, `stride` apart, from
+// `address`, made of elements of `element` bytes.
+struct Footprint {
+  uint64_t address, rows, stride, row_bytes, element;
+};
+
+// Element-aligned (the address, and the stride if there is more than one
+// row) and inside one memory.
+bool addressable(const std::vector<Memory>& memories, const Footprint& f) {
+  if (f.address % f.element != 0 || (f.rows > 1 && f.stride % f.element != 0)) return false;
+  const uint64_t span = add_sat(mul_sat(f.rows - 1, f.stride), f.row_bytes);
+  for (const Memory& m : memories) {
+    if (f.address < m.base) continue;
+    const uint64_t offset = f.address - m.base;
+    if (offset < m.size && span <= m.size - offset) return true;
+  }
+  return false;
+}
+
+// The type to blame for an unsupported combination: a_type if the operation
+// takes it with no d_type at all, else d_type.
+uint8_t offending_type(const vtpu_insn_vpu& insn, Kind kind) {
+  vtpu_insn_vpu probe = insn;
+  for (uint8_t d : {VTPU_TYPE_INT8, VTPU_TYPE_INT32, VTPU_TYPE_BF16, VTPU_TYPE_FP32}) {
+    probe.d_type = d;
+    if (types_supported(probe, kind)) return insn.d_type;
+  }
+  return insn.a_type;
+}
+
+// ---- execution ---------------------------------------------------------------
+
+uint8_t* host(const std::vector<Memory>& memories, uint64_t address) {
+  for (const Memory& m : memories) {
+    if (address >= m.base && address - m.base < m.size) return m.data + (address - m.base);
+  }
+  return nullptr;  // not reached once check() has passed
+}
+
+// Widens n elements of `type` at p into fp32 (memcpy: the host pointer need
+// not be aligned even when the bus address is).
+void load_row(const uint8_t* p, uint8_t type, size_t n, float* out) {
+  switch (type) {
+    case VTPU_TYPE_FP32: std::memcpy(out, p, n * sizeof(float)); break;
+    case VTPU_TYPE_BF16:
+      for (size_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, p + 2 * i, sizeof h);
+        out[i] = nm::bf16_to_f32(h);
+      }
+      break;
+    case VTPU_TYPE_INT32:  // CONVERT int32 -> fp32: round to nearest even
+      for (size_t i = 0; i < n; ++i) {
+        int32_t v;
+        std::memcpy(&v, p + 4 * i, sizeof v);
+        out[i] = static_cast<float>(v);
+      }
+      break;
+    case VTPU_TYPE_INT8:  // AVGPOOL int8: exact
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<int8_t>(p[i]);
+      break;
+  }
+}
+
+// Widens n INT8 or INT32 elements at p into int32.
+void load_row(const uint8_t* p, uint8_t type, size_t n, int32_t* out) {
+  if (type == VTPU_TYPE_INT32) {
+    std::memcpy(out, p, n * sizeof(int32_t));
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<int8_t>(p[i]);
+  }
+}
+
+// Narrows n fp32 values into FP32 or BF16 (round to nearest even) at p.
+void store_row(uint8_t* p, uint8_t type, size_t n, const float* in) {
+  if (type == VTPU_TYPE_FP32) {
+    std::memcpy(p, in, n * sizeof(float));
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const uint16_t h = nm::f32_to_bf16(in[i]);
+      std::memcpy(p + 2 * i, &h, sizeof h);
+    }
+  }
+}
+
+// Stores n int32 values as INT32, or as INT8 (the values are already in range).
+void store_row(uint8_t* p, uint8_t type, size_t n, const int32_t* in) {
+  if (type == VTPU_TYPE_INT32) {
+    std::memcpy(p, in, n * sizeof(int32_t));
+  } else {
+    for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(static_cast<int8_t>(in[i]));
+  }
+}
+
+// Two's-complement wrap-around (modular conversion, as GCC and Clang define it).
+int32_t wrap(uint32_t v) {
+  return static_cast<int32_t>(v);
+}
+
+template <typename T, typename F>
+void map2(const T* a, const T* b, T* out, size_t n, F f) {
+  for (size_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
+}
+
+void apply_binary(uint8_t op, const float* a, const float* b, float* out, size_t n) {
+  switch (op) {
+    case VTPU_VPU_ADD: map2(a, b, out, n, [](float x, float y) { return x + y; }); break;
+    case VTPU_VPU_SUB: map2(a, b, out, n, [](float x, float y) { return x - y; }); break;
+    case VTPU_VPU_MUL: map2(a, b, out, n, [](float x, float y) { return x * y; }); break;
+    case VTPU_VPU_MAX:
+      map2(a, b, out, n, [](float x, float y) { return nm::max_f32(x, y); });
+      break;
+    case VTPU_VPU_MIN:
+      map2(a, b, out, n, [](float x, float y) { return nm::min_f32(x, y); });
+      break;
+  }
+}
+
+void apply_binary(uint8_t op, const int32_t* a, const int32_t* b, int32_t* out, size_t n) {
+  auto u = [](int32_t v) { return static_cast<uint32_t>(v); };
+  switch (op) {
+    case VTPU_VPU_ADD:
+      map2(a, b, out, n, [u](int32_t x, int32_t y) { return wrap(u(x) + u(y)); });
+      break;
+    case VTPU_VPU_SUB:
+      map2(a, b, out, n, [u](int32_t x, int32_t y) { return wrap(u(x) - u(y)); });
+      break;
+    case VTPU_VPU_MUL:
+      map2(a, b, out, n, [u](int32_t x, int32_t y) { return wrap(u(x) * u(y)); });
+      break;
+    case VTPU_VPU_MAX:
+      map2(a, b, out, n, [](int32_t x, int32_t y) { return std::max(x, y); });
+      break;
+    case VTPU_VPU_MIN:
+      map2(a, b, out, n, [](int32_t x, int32_t y) { return std::min(x, y); });
+      break;
+  }
+}
+
+// T is float for FP32/BF16 operands, int32_t for INT32; `scalar` is B under
+// VTPU_BCAST_SCALAR.
+template <typename T>
+void run_binary(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, T scalar) {
+  const size_t cols = insn.cols;
+  const uint8_t* a = host(memories, insn.a_addr);
+  uint8_t* d = host(memories, insn.d_addr);
+  const uint8_t* b = insn.b_mode == VTPU_BCAST_SCALAR ? nullptr : host(memories, insn.b_addr);
+  std::vector<T> av(cols), bv(cols, scalar), out(cols);
+  if (insn.b_mode == VTPU_BCAST_ROW) load_row(b, insn.a_type, cols, bv.data());
+  for (uint64_t r = 0; r < insn.rows; ++r) {
+    load_row(a + r * insn.a_stride, insn.a_type, cols, av.data());
+    if (insn.b_mode == VTPU_BCAST_NONE)
+      load_row(b + r * insn.b_stride, insn.a_type, cols, bv.data());
+    if (insn.b_mode == VTPU_BCAST_COL) {
+      T v;
+      load_row(b + r * insn.b_stride, insn.a_type, 1, &v);
+      std::fill(bv.begin(), bv.end(), v);
+    }
+    apply_binary(insn.op, av.data(), bv.data(), out.data(), cols);
+    store_row(d + r * insn.d_stride, insn.d_type, cols, out.data());
+  }
+}
+
+template <typename F>
+void map1(float* v, size_t n, F f) {
+  for (size_t i = 0; i < n; ++i) v[i] = f(v[i]);
+}
+
+void apply_unary(uint8_t op, float* v, size_t n) {
+  switch (op) {
+    case VTPU_VPU_RELU: map1(v, n, [](float x) { return nm::relu(x); }); break;
+    case VTPU_VPU_RELU6: map1(v, n, [](float x) { return nm::relu6(x); }); break;
+    case VTPU_VPU_GELU_ERF: map1(v, n, [](float x) { return nm::gelu_erf(x); }); break;
+    case VTPU_VPU_GELU_TANH: map1(v, n, [](float x) { return nm::gelu_tanh(x); }); break;
+    case VTPU_VPU_SIGMOID: map1(v, n, [](float x) { return nm::sigmoid(x); }); break;
+    case VTPU_VPU_TANH: map1(v, n, [](float x) { return nm::tanh_f32(x); }); break;
+    case VTPU_VPU_EXP: map1(v, n, [](float x) { return nm::exp_f32(x); }); break;
+    case VTPU_VPU_RSQRT: map1(v, n, [](float x) { return nm::rsqrt(x); }); break;
+    case VTPU_VPU_RECIP: map1(v, n, [](float x) { return nm::reciprocal(x); }); break;
+  }
+}
+
+// UNARY and CONVERT: widen, apply (nothing for CONVERT), narrow.
+void run_elementwise(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, bool unary) {
+  const size_t cols = insn.cols;
+  const uint8_t* a = host(memories, insn.a_addr);
+  uint8_t* d = host(memories, insn.d_addr);
+  std::vector<float> v(cols);
+  for (uint64_t r = 0; r < insn.rows; ++r) {
+    load_row(a + r * insn.a_stride, insn.a_type, cols, v.data());
+    if (unary) apply_unary(insn.op, v.data(), cols);
+    store_row(d + r * insn.d_stride, insn.d_type, cols, v.data());
+  }
+}
+
+// REQUANT, QUANT, DEQUANT: one fp32 scale per column.
+void run_quantization(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, Kind kind) {
+  const size_t cols = insn.cols;
+  const int32_t zp = insn.zero_point;
+  const uint8_t* a = host(memories, insn.a_addr);
+  uint8_t* d = host(memories, insn.d_addr);
+  std::vector<float> scales(cols, insn.scale), values(cols);
+  std::vector<int32_t> ints(cols);
+  if (insn.scale_addr != 0) {
+    std::memcpy(scales.data(), host(memories, insn.scale_addr), cols * sizeof(float));
+  }
+  for (uint64_t r = 0; r < insn.rows; ++r) {
+    const uint8_t* a_row = a + r * insn.a_stride;
+    uint8_t* d_row = d + r * insn.d_stride;
+    if (kind == Kind::kRequant) {
+      load_row(a_row, insn.a_type, cols, ints.data());
+      for (size_t c = 0; c < cols; ++c) ints[c] = nm::requantize_int8(ints[c], scales[c], zp);
+      store_row(d_row, insn.d_type, cols, ints.data());
+    } else if (kind == Kind::kQuant) {
+      load_row(a_row, insn.a_type, cols, values.data());
+      for (size_t c = 0; c < cols; ++c) ints[c] = nm::quantize_int8(values[c], scales[c], zp);
+      store_row(d_row, insn.d_type, cols, ints.data());
+    } else {
+      load_row(a_row, insn.a_type, cols, ints.data());
+      for (size_t c = 0; c < cols; ++c) {
+        values[c] = nm::dequantize_int8(static_cast<int8_t>(ints[c]), scales[c], zp);
+      }
+      store_row(d_row, insn.d_type, cols, values.data());
+    }
+  }
+}
+
+// Folds every window of an HWC image into `acc`, one output row at a time:
+// element (ky, kx) = (0, 0) first, then combine(acc, element) in (ky, kx)
+// order, each window row's kx ascending; then emit(output row, acc).
+template <typename T, typename Combine, typename Emit>
+void fold_windows(const vtpu_insn_vpu& insn, const Geometry& g, const uint8_t* a, Combine combine,
+                  Emit emit) {
+  const PoolWindow& w = g.window;
+  const size_t channels = insn.channels;
+  const size_t out_width = g.out_cols / channels;
+  std::vector<T> in(g.in_cols), acc(g.out_cols);
+  for (uint64_t oy = 0; oy < g.out_rows; ++oy) {
+    for (uint32_t ky = 0; ky < w.height; ++ky) {
+      load_row(a + (oy * w.stride_y + ky) * insn.a_stride, insn.a_type, in.size(), in.data());
+      for (uint32_t kx = 0; kx < w.width; ++kx) {
+        for (size_t ox = 0; ox < out_width; ++ox) {
+          const T* src = in.data() + (ox * w.stride_x + kx) * channels;
+          T* dst = acc.data() + ox * channels;
+          if (ky == 0 && kx == 0) {
+            std::copy(src, src + channels, dst);
+          } else {
+            for (size_t c = 0; c < channels; ++c) dst[c] = combine(dst[c], src[c]);
+          }
+        }
+      }
+    }
+    emit(oy, acc);
+  }
+}
+
+void run_pool(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, const Geometry& g) {
+  const uint8_t* a = host(memories, insn.a_addr);
+  uint8_t* d = host(memories, insn.d_addr);
+  auto store = [&](uint64_t oy, const auto& values) {
+    store_row(d + oy * insn.d_stride, insn.d_type, values.size(), values.data());
+  };
+  if (insn.op == VTPU_VPU_MAXPOOL) {
+    if (is_float(insn.a_type)) {
+      fold_windows<float>(
+          insn, g, a, [](float x, float y) { return nm::max_f32(x, y); }, store);
+    } else {
+      fold_windows<int32_t>(
+          insn, g, a, [](int32_t x, int32_t y) { return std::max(x, y); }, store);
+    }
+    return;
+  }
+  const float inv_window = 1.0f / static_cast<float>(g.window.height * g.window.width);
+  std::vector<int32_t> ints(insn.d_type == VTPU_TYPE_INT8 ? g.out_cols : 0);
+  auto average = [&](uint64_t oy, std::vector<float>& sums) {
+    for (float& s : sums) s *= inv_window;
+    if (insn.d_type != VTPU_TYPE_INT8) return store(oy, sums);
+    for (size_t i = 0; i < sums.size(); ++i) ints[i] = nm::round_to_int8(sums[i], 0);
+    store(oy, ints);
+  };
+  fold_windows<float>(
+      insn, g, a, [](float x, float y) { return x + y; }, average);
+}
+
+template <typename T, typename Combine>
+void reduce_rows(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, Combine combine) {
+  const uint8_t* a = host(memories, insn.a_addr);
+  uint8_t* d = host(memories, insn.d_addr);
+  std::vector<T> row(insn.cols);
+  for (uint64_t r = 0; r < insn.rows; ++r) {
+    load_row(a + r * insn.a_stride, insn.a_type, row.size(), row.data());
+    T acc = row[0];
+    for (size_t c = 1; c < row.size(); ++c) acc = combine(acc, row[c]);
+    store_row(d + r * insn.d_stride, insn.d_type, 1, &acc);
+  }
+}
+
+void run_reduce(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
+  const bool sum = insn.op == VTPU_VPU_REDUCE_SUM;
+  if (is_float(insn.a_type)) {
+    if (sum) {
+      reduce_rows<float>(insn, memories, [](float x, float y) { return x + y; });
+    } else {
+      reduce_rows<float>(insn, memories, [](float x, float y) { return nm::max_f32(x, y); });
+    }
+  } else if (sum) {
+    reduce_rows<int32_t>(insn, memories, [](int32_t x, int32_t y) {
+      return wrap(static_cast<uint32_t>(x) + static_cast<uint32_t>(y));
+    });
+  } else {
+    reduce_rows<int32_t>(insn, memories, [](int32_t x, int32_t y) { return std::max(x, y); });
+  }
+}
+
+}  // namespace
+
+Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
+  const OpInfo* info = find_op(insn.op);
+  if (info == nullptr) return {VTPU_ERR_OPCODE, insn.op};
+  const Kind kind = info->kind;
+  if (!types_supported(insn, kind)) return {VTPU_ERR_TYPE, offending_type(insn, kind)};
+  if (kind == Kind::kBinary && insn.b_mode > VTPU_BCAST_SCALAR) {
+    return {VTPU_ERR_SHAPE, insn.b_mode};
+  }
+  if (insn.rows == 0 || insn.cols == 0) return {VTPU_ERR_SHAPE, 0};
+  if (kind == Kind::kPool && insn.channels == 0) return {VTPU_ERR_SHAPE, 0};
+  const Geometry g = geometry(insn, kind);
+  if (g.out_rows == 0) return {VTPU_ERR_SHAPE, insn.pool};  // the window does not fit
+  const uint64_t a_bytes = element_bytes(insn.a_type), d_bytes = element_bytes(insn.d_type);
+  const uint64_t d_row_bytes = mul_sat(g.out_cols, d_bytes);
+  if (g.out_rows > 1 && insn.d_stride < d_row_bytes) return {VTPU_ERR_SHAPE, insn.d_stride};
+
+  const Footprint a{insn.a_addr, insn.rows, insn.a_stride, mul_sat(g.in_cols, a_bytes), a_bytes};
+  if (!addressable(memories, a)) return {VTPU_ERR_ADDRESS, insn.a_addr};
+  if (kind == Kind::kBinary && insn.b_mode != VTPU_BCAST_SCALAR) {
+    Footprint b{insn.b_addr, insn.rows, insn.b_stride, insn.cols * a_bytes, a_bytes};
+    if (insn.b_mode == VTPU_BCAST_ROW) b.rows = 1;
+    if (insn.b_mode == VTPU_BCAST_COL) b.row_bytes = a_bytes;
+    if (!addressable(memories, b)) return {VTPU_ERR_ADDRESS, insn.b_addr};
+  }
+  if (uses_scales(kind) && insn.scale_addr != 0 &&
+      !addressable(memories, {insn.scale_addr, 1, 0, insn.cols * uint64_t{4}, 4})) {
+    return {VTPU_ERR_ADDRESS, insn.scale_addr};
+  }
+  if (!addressable(memories, {insn.d_addr, g.out_rows, insn.d_stride, d_row_bytes, d_bytes})) {
+    return {VTPU_ERR_ADDRESS, insn.d_addr};
+  }
+  return {VTPU_ERR_NONE, 0};
+}
+
+void execute(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
+  const OpInfo* info = find_op(insn.op);
+  if (info == nullptr) return;
+  switch (info->kind) {
+    case Kind::kBinary:
+      if (is_float(insn.a_type)) {
+        run_binary<float>(insn, memories, insn.scale);
+      } else {
+        run_binary<int32_t>(insn, memories, insn.zero_point);
+      }
+      break;
+    case Kind::kUnary: run_elementwise(insn, memories, true); break;
+    case Kind::kConvert: run_elementwise(insn, memories, false); break;
+    case Kind::kRequant:
+    case Kind::kQuant:
+    case Kind::kDequant: run_quantization(insn, memories, info->kind); break;
+    case Kind::kPool: run_pool(insn, memories, geometry(insn, info->kind)); break;
+    case Kind::kReduce: run_reduce(insn, memories); break;
+  }
+}
+
+OpTiming op_timing(uint8_t op) {
+  const OpInfo* info = find_op(op);
+  return info ? info->timing : OpTiming{0, 0};
+}
+
+const char* op_name(uint8_t op) {
+  const OpInfo* info = find_op(op);
+  return info ? info->name : nullptr;
+}
+
+uint64_t work_elements(const vtpu_insn_vpu& insn) {
+  const OpInfo* info = find_op(insn.op);
+  if (info == nullptr) return 0;
+  const Geometry g = geometry(insn, info->kind);
+  if (info->kind == Kind::kPool) {
+    return mul_sat(mul_sat(g.out_rows, g.out_cols), uint64_t{g.window.height} * g.window.width);
+  }
+  return uint64_t{insn.rows} * insn.cols;  // outputs, or for a reduction its inputs
+}
+
+uint64_t output_elements(const vtpu_insn_vpu& insn) {
+  const OpInfo* info = find_op(insn.op);
+  if (info == nullptr) return 0;
+  const Geometry g = geometry(insn, info->kind);
+  return mul_sat(g.out_rows, g.out_cols);
+}
+
+uint64_t cycles(const vtpu_insn_vpu& insn, unsigned lanes) {
+  const OpInfo* info = find_op(insn.op);
+  if (info == nullptr) return 0;
+  const uint64_t l = std::max(lanes, 1u);
+  const uint64_t groups = (work_elements(insn) + l - 1) / l;
+  return info->timing.pipeline_latency + groups * info->timing.cycles_per_element_group;
+}
+
+}  // namespace vtpu::vpu
