@@ -296,6 +296,10 @@ void validate(const Soc& soc) {
   validate_message(soc, "");
   check_address_map(soc);
   check_hbm(soc);
+  // The RTL co-simulation backends come with the RTL issue; until then, say so.
+  if (soc.mxu().backend() != "tlm")
+    throw Error("mxu.backend: '" + soc.mxu().backend() +
+                "' is not available in this build (only tlm; the RTL backends are not built yet)");
 }
 
 Soc load(const std::string& config, const std::vector<std::string>& overrides) {

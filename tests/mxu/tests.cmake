@@ -66,3 +66,6 @@ vtpu_run_test(gemm.bad_dataflow EXIT 2 STDERR "^vtpu: dataflow 'is': expected ws
   ARGS gemm --m 4 --k 4 --n 4 --dataflow is)
 vtpu_run_test(gemm.zero_size EXIT 2 STDERR "^vtpu: gemm: --m, --k and --n must be at least 1\n$"
   ARGS gemm --m 0 --k 4 --n 4)
+vtpu_run_test(gemm.backend_not_built EXIT 2
+  STDERR "^vtpu: mxu.backend: 'lockstep' is not available in this build[^\n]*\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=lockstep)
