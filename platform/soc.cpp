@@ -82,6 +82,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
           {VTPU_CHIPINFO_MXU_COLS, config.mxu().cols()},
           {VTPU_CHIPINFO_VPU_LANES, config.vpu().lanes()},
           {VTPU_CHIPINFO_HBM_MB_PER_S, static_cast<uint32_t>(hbm_mb_per_s + 0.5)},
+          {VTPU_CHIPINFO_RUNTIME,
+           config.runtime().double_buffering() ? VTPU_RUNTIME_DOUBLE_BUFFERING : 0u},
       });
 
   core::Core::Options options;

@@ -84,5 +84,7 @@
 #define VTPU_CHIPINFO_MXU_COLS 0x24u
 #define VTPU_CHIPINFO_VPU_LANES 0x28u
 #define VTPU_CHIPINFO_HBM_MB_PER_S 0x2cu /* peak pin bandwidth, 1e6 bytes/s */
+#define VTPU_CHIPINFO_RUNTIME 0x30u      /* VTPU_RUNTIME_* switches for the firmware runtime */
+#define VTPU_RUNTIME_DOUBLE_BUFFERING 0x1u /* runtime.double_buffering */
 
 #endif /* VTPU_SOC_MAP_H */

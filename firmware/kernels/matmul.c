@@ -1,0 +1,178 @@
+/* int8 matmul with per-column requantization (docs/firmware.md, "Kernels").
+ *
+ * For each column tile j of B (k x tn, with its scales, kept in VMEM) and each
+ * row tile t of A, software-pipelined one tile ahead:
+ *   DMA   A(i+1) -> abuf[(i+1) % NB]                wait afree, signal aready
+ *   MXU   acc[i % NB] = abuf * B                    wait aready (and accfree)
+ *   VPU   out[i % NB] = requantize(acc, scales)     wait accready (and outfree)
+ *   DMA   out -> C in HBM                           wait outready, signal outfree
+ * With NB = 2 (runtime.double_buffering) the DMA of tile i+1 runs while the
+ * MXU works on tile i; with NB = 1 every stage waits for the one before. */
+#include <string.h>
+
+#include "vtpu/cp_driver.h"
+#include "vtpu/fw.h"
+#include "vtpu/kernels.h"
+
+#define CP(off) VTPU_MMIO32(VTPU_CP_BASE + (off))
+
+/* Semaphores: per buffer b, ready/free pairs for A, the accumulators and the
+ * output tile; for the column tile, B (and its scales) ready, and B and the
+ * scales free again. */
+enum {
+  SEM_A_READY = 0,   /* + b */
+  SEM_A_FREE = 2,    /* + b */
+  SEM_ACC_READY = 4, /* + b */
+  SEM_ACC_FREE = 6,  /* + b */
+  SEM_OUT_READY = 8, /* + b */
+  SEM_OUT_FREE = 10, /* + b */
+  SEM_B_READY = 12,  /* B tile and its scales loaded */
+  SEM_B_FREE = 13,   /* the MXU is done with the B tile */
+  SEM_SCALES_FREE = 14, /* the VPU is done with the scales */
+};
+
+static vtpu_insn header(uint8_t opcode, uint8_t wait, uint8_t signal) {
+  vtpu_insn i;
+  memset(&i, 0, sizeof i);
+  i.h.opcode = opcode;
+  i.h.wait_sem = wait;
+  i.h.signal_sem = signal;
+  return i;
+}
+
+static vtpu_insn dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
+                       uint32_t src_stride, uint32_t dst_stride, uint8_t wait, uint8_t signal) {
+  vtpu_insn i = header(VTPU_OP_DMA, wait, signal);
+  i.dma.copy.src = src;
+  i.dma.copy.dst = dst;
+  i.dma.copy.size[0] = row_bytes;
+  i.dma.copy.size[1] = rows;
+  i.dma.copy.size[2] = i.dma.copy.size[3] = 1;
+  i.dma.copy.src_stride[0] = src_stride;
+  i.dma.copy.dst_stride[0] = dst_stride;
+  return i;
+}
+
+/* Pushes to `queue`, first waiting (polling) for room in it. */
+static void push(unsigned queue, const vtpu_insn* insn) {
+  while (CP(VTPU_CP_QUEUE(queue) + VTPU_CP_PENDING) >= VTPU_QUEUE_DEPTH - 1) {
+  }
+  vtpu_cp_push(queue, insn);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static uint32_t align64(uint32_t v) { return (v + 63u) & ~63u; }
+
+int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
+  const uint32_t nb = chip->double_buffering ? 2 : 1;
+  vtpu_matmul_tiles tiles;
+  if (vtpu_matmul_tiling(chip, x->m, x->k, x->n, nb, &tiles) != 0) return -1;
+  const uint32_t tm = tiles.tm, tn = tiles.tn, k = x->k;
+
+  /* VMEM: B tile, scales, A buffers, output buffers; AMEM: accumulators. */
+  const uint32_t b_tile = VTPU_VMEM_BASE;
+  const uint32_t scales = b_tile + align64(k * tn);
+  uint32_t abuf[2], obuf[2], acc[2];
+  uint32_t at = scales + align64(4 * tn);
+  for (uint32_t b = 0; b < nb; ++b) {
+    abuf[b] = at;
+    at += align64(tm * k);
+    obuf[b] = at;
+    at += align64(tm * tn);
+    acc[b] = VTPU_AMEM_BASE + b * align64(4 * tm * tn);
+  }
+
+  for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s) vtpu_cp_set_semaphore(s, 0);
+  for (uint32_t b = 0; b < nb; ++b) {
+    vtpu_cp_set_semaphore(SEM_A_FREE + b, 1);
+    vtpu_cp_set_semaphore(SEM_ACC_FREE + b, 1);
+    vtpu_cp_set_semaphore(SEM_OUT_FREE + b, 1);
+  }
+  vtpu_cp_set_semaphore(SEM_B_FREE, 1);
+  vtpu_cp_set_semaphore(SEM_SCALES_FREE, 1);
+
+  const uint32_t m_tiles = (x->m + tm - 1) / tm, n_tiles = (x->n + tn - 1) / tn;
+  const uint32_t steps = m_tiles * n_tiles;
+  vtpu_insn insn;
+  for (uint32_t i = 0; i <= steps; ++i) {
+    /* Prefetch step i's A (and, at a new column tile, its B and scales). */
+    if (i < steps) {
+      const uint32_t j = i / m_tiles, t = i % m_tiles, b = i % nb;
+      const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
+      if (t == 0) {
+        insn = dma2d(x->scales + 4ull * j * tn, scales, 4 * cols, 1, 0, 0, SEM_SCALES_FREE,
+                     VTPU_SEM_NONE);
+        push(VTPU_QUEUE_DMA, &insn);
+        insn = dma2d(x->b + (uint64_t)j * tn, b_tile, cols, k, x->n, cols, SEM_B_FREE,
+                     SEM_B_READY);
+        push(VTPU_QUEUE_DMA, &insn);
+      }
+      insn = dma2d(x->a + (uint64_t)t * tm * k, abuf[b], rows * k, 1, 0, 0, SEM_A_FREE + b,
+                   SEM_A_READY + b);
+      push(VTPU_QUEUE_DMA, &insn);
+    }
+    /* Compute and store step i - 1. */
+    if (i > 0) {
+      const uint32_t s = i - 1, j = s / m_tiles, t = s % m_tiles, b = s % nb;
+      const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
+      if (t == 0) {
+        insn = header(VTPU_OP_NOP, SEM_B_READY, VTPU_SEM_NONE);
+        push(VTPU_QUEUE_MXU, &insn);
+      }
+      insn = header(VTPU_OP_NOP, SEM_ACC_FREE + b, VTPU_SEM_NONE);
+      push(VTPU_QUEUE_MXU, &insn);
+      insn = header(VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b);
+      insn.matmul.precision = VTPU_TYPE_INT8;
+      insn.matmul.m = rows;
+      insn.matmul.k = k;
+      insn.matmul.n = cols;
+      insn.matmul.a_addr = abuf[b];
+      insn.matmul.a_stride = k;
+      insn.matmul.b_addr = b_tile;
+      insn.matmul.b_stride = cols;
+      insn.matmul.c_addr = acc[b];
+      insn.matmul.c_stride = 4 * cols;
+      push(VTPU_QUEUE_MXU, &insn);
+      insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_ACC_READY + b);
+      push(VTPU_QUEUE_MXU, &insn);
+      if (t == m_tiles - 1) { /* the B tile is free once its last product is done */
+        insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_B_FREE);
+        push(VTPU_QUEUE_MXU, &insn);
+      }
+
+      insn = header(VTPU_OP_NOP, SEM_OUT_FREE + b, VTPU_SEM_NONE);
+      push(VTPU_QUEUE_VPU, &insn);
+      insn = header(VTPU_OP_VPU, SEM_ACC_READY + b, SEM_ACC_FREE + b);
+      insn.vpu.op = VTPU_VPU_REQUANT;
+      insn.vpu.a_type = VTPU_TYPE_INT32;
+      insn.vpu.d_type = VTPU_TYPE_INT8;
+      insn.vpu.rows = rows;
+      insn.vpu.cols = cols;
+      insn.vpu.a_addr = acc[b];
+      insn.vpu.a_stride = 4 * cols;
+      insn.vpu.d_addr = obuf[b];
+      insn.vpu.d_stride = cols;
+      insn.vpu.scale_addr = scales;
+      insn.vpu.zero_point = x->zero_point;
+      push(VTPU_QUEUE_VPU, &insn);
+      insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_OUT_READY + b);
+      push(VTPU_QUEUE_VPU, &insn);
+      if (t == m_tiles - 1) {
+        insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_SCALES_FREE);
+        push(VTPU_QUEUE_VPU, &insn);
+      }
+
+      insn = dma2d(obuf[b], x->c + (uint64_t)t * tm * x->n + (uint64_t)j * tn, cols, rows, cols,
+                   x->n, SEM_OUT_READY + b, SEM_OUT_FREE + b);
+      push(VTPU_QUEUE_DMA, &insn);
+    }
+    vtpu_cp_doorbell();
+  }
+  insn = header(VTPU_OP_FENCE, VTPU_SEM_NONE, VTPU_SEM_NONE);
+  insn.h.flags = VTPU_INSN_IRQ;
+  push(VTPU_QUEUE_DMA, &insn);
+  vtpu_cp_doorbell();
+  vtpu_cp_error error;
+  if (vtpu_cp_wait(&error) & VTPU_CP_STATUS_ERROR) return (int)error.cause;
+  return 0;
+}

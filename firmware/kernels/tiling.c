@@ -1,0 +1,43 @@
+#include "vtpu/fw.h"
+#include "vtpu/kernels.h"
+
+void vtpu_chip_read(vtpu_chip* chip) {
+#define INFO(off) VTPU_MMIO32(VTPU_CHIPINFO_BASE + (off))
+  chip->rows = INFO(VTPU_CHIPINFO_MXU_ROWS);
+  chip->cols = INFO(VTPU_CHIPINFO_MXU_COLS);
+  chip->vmem_size = INFO(VTPU_CHIPINFO_VMEM_SIZE);
+  chip->amem_size = INFO(VTPU_CHIPINFO_AMEM_SIZE);
+  chip->clock_khz = INFO(VTPU_CHIPINFO_CLOCK_KHZ);
+  chip->hbm_base = ((uint64_t)INFO(VTPU_CHIPINFO_HBM_BASE_HI) << 32) | INFO(VTPU_CHIPINFO_HBM_BASE_LO);
+  chip->double_buffering = (INFO(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_DOUBLE_BUFFERING) != 0;
+#undef INFO
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static uint32_t align64(uint32_t v) { return (v + 63u) & ~63u; }
+
+/* VMEM: B tile + scales + buffers x (A tile + C tile, int8); AMEM: buffers x
+ * accumulator tiles (int32). Each region is 64-byte aligned. */
+static int fits(const vtpu_chip* chip, uint32_t k, uint32_t tm, uint32_t tn, uint32_t buffers) {
+  const uint64_t vmem = (uint64_t)align64(k * tn) + align64(4 * tn) +
+                        (uint64_t)buffers * (align64(tm * k) + align64(tm * tn));
+  const uint64_t amem = (uint64_t)buffers * align64(4 * tm * tn);
+  return vmem <= chip->vmem_size && amem <= chip->amem_size;
+}
+
+int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n,
+                       uint32_t buffers, vtpu_matmul_tiles* tiles) {
+  const uint32_t r = chip->rows, c = chip->cols;
+  for (uint32_t tn = min_u32(n, 4 * c); tn > 0; tn = tn > c ? tn - c : 0) {
+    if (!fits(chip, k, min_u32(m, r), tn, buffers)) continue;
+    /* With several buffers, keep at least four row tiles so that loads and
+     * compute can overlap (one tile would leave nothing to overlap with). */
+    const uint32_t most = buffers > 1 ? (m + 3) / 4 : m;
+    uint32_t tm = min_u32(m, r);
+    while (tm < most && fits(chip, k, min_u32(m, tm + r), tn, buffers)) tm = min_u32(m, tm + r);
+    tiles->tm = tm;
+    tiles->tn = tn;
+    return 0;
+  }
+  return -1;
+}
