@@ -20,36 +20,36 @@
  * output tile; for the column tile, B (and its scales) ready, and B and the
  * scales free again. */
 enum {
-  SEM_A_READY = 0,   /* + b */
-  SEM_A_FREE = 2,    /* + b */
-  SEM_ACC_READY = 4, /* + b */
-  SEM_ACC_FREE = 6,  /* + b */
-  SEM_OUT_READY = 8, /* + b */
-  SEM_OUT_FREE = 10, /* + b */
-  SEM_B_READY = 12,  /* B tile and its scales loaded */
-  SEM_B_FREE = 13,   /* the MXU is done with the B tile */
+  SEM_A_READY = 0,      /* + b */
+  SEM_A_FREE = 2,       /* + b */
+  SEM_ACC_READY = 4,    /* + b */
+  SEM_ACC_FREE = 6,     /* + b */
+  SEM_OUT_READY = 8,    /* + b */
+  SEM_OUT_FREE = 10,    /* + b */
+  SEM_B_READY = 12,     /* B tile and its scales loaded */
+  SEM_B_FREE = 13,      /* the MXU is done with the B tile */
   SEM_SCALES_FREE = 14, /* the VPU is done with the scales */
 };
 
-static vtpu_insn header(uint8_t opcode, uint8_t wait, uint8_t signal) {
-  vtpu_insn i;
-  memset(&i, 0, sizeof i);
-  i.h.opcode = opcode;
-  i.h.wait_sem = wait;
-  i.h.signal_sem = signal;
+/* Instructions are built in place (the core is slow at copying 64-byte structs). */
+static vtpu_insn* header(vtpu_insn* i, uint8_t opcode, uint8_t wait, uint8_t signal) {
+  memset(i, 0, sizeof *i);
+  i->h.opcode = opcode;
+  i->h.wait_sem = wait;
+  i->h.signal_sem = signal;
   return i;
 }
 
-static vtpu_insn dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
-                       uint32_t src_stride, uint32_t dst_stride, uint8_t wait, uint8_t signal) {
-  vtpu_insn i = header(VTPU_OP_DMA, wait, signal);
-  i.dma.copy.src = src;
-  i.dma.copy.dst = dst;
-  i.dma.copy.size[0] = row_bytes;
-  i.dma.copy.size[1] = rows;
-  i.dma.copy.size[2] = i.dma.copy.size[3] = 1;
-  i.dma.copy.src_stride[0] = src_stride;
-  i.dma.copy.dst_stride[0] = dst_stride;
+static vtpu_insn* dma2d(vtpu_insn* i, uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
+                        uint32_t src_stride, uint32_t dst_stride, uint8_t wait, uint8_t signal) {
+  header(i, VTPU_OP_DMA, wait, signal);
+  i->dma.copy.src = src;
+  i->dma.copy.dst = dst;
+  i->dma.copy.size[0] = row_bytes;
+  i->dma.copy.size[1] = rows;
+  i->dma.copy.size[2] = i->dma.copy.size[3] = 1;
+  i->dma.copy.src_stride[0] = src_stride;
+  i->dma.copy.dst_stride[0] = dst_stride;
   return i;
 }
 
@@ -60,8 +60,12 @@ static void push(unsigned queue, const vtpu_insn* insn) {
   vtpu_cp_push(queue, insn);
 }
 
-static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-static uint32_t align64(uint32_t v) { return (v + 63u) & ~63u; }
+static uint32_t min_u32(uint32_t a, uint32_t b) {
+  return a < b ? a : b;
+}
+static uint32_t align64(uint32_t v) {
+  return (v + 63u) & ~63u;
+}
 
 int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
   const uint32_t nb = chip->double_buffering ? 2 : 1;
@@ -100,15 +104,14 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
       const uint32_t j = i / m_tiles, t = i % m_tiles, b = i % nb;
       const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
       if (t == 0) {
-        insn = dma2d(x->scales + 4ull * j * tn, scales, 4 * cols, 1, 0, 0, SEM_SCALES_FREE,
-                     VTPU_SEM_NONE);
+        dma2d(&insn, x->scales + 4ull * j * tn, scales, 4 * cols, 1, 0, 0, SEM_SCALES_FREE,
+              VTPU_SEM_NONE);
         push(VTPU_QUEUE_DMA, &insn);
-        insn = dma2d(x->b + (uint64_t)j * tn, b_tile, cols, k, x->n, cols, SEM_B_FREE,
-                     SEM_B_READY);
+        dma2d(&insn, x->b + (uint64_t)j * tn, b_tile, cols, k, x->n, cols, SEM_B_FREE, SEM_B_READY);
         push(VTPU_QUEUE_DMA, &insn);
       }
-      insn = dma2d(x->a + (uint64_t)t * tm * k, abuf[b], rows * k, 1, 0, 0, SEM_A_FREE + b,
-                   SEM_A_READY + b);
+      dma2d(&insn, x->a + (uint64_t)t * tm * k, abuf[b], rows * k, 1, 0, 0, SEM_A_FREE + b,
+            SEM_A_READY + b);
       push(VTPU_QUEUE_DMA, &insn);
     }
     /* Compute and store step i - 1. */
@@ -116,12 +119,12 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
       const uint32_t s = i - 1, j = s / m_tiles, t = s % m_tiles, b = s % nb;
       const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
       if (t == 0) {
-        insn = header(VTPU_OP_NOP, SEM_B_READY, VTPU_SEM_NONE);
+        header(&insn, VTPU_OP_NOP, SEM_B_READY, VTPU_SEM_NONE);
         push(VTPU_QUEUE_MXU, &insn);
       }
-      insn = header(VTPU_OP_NOP, SEM_ACC_FREE + b, VTPU_SEM_NONE);
+      header(&insn, VTPU_OP_NOP, SEM_ACC_FREE + b, VTPU_SEM_NONE);
       push(VTPU_QUEUE_MXU, &insn);
-      insn = header(VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b);
+      header(&insn, VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b);
       insn.matmul.precision = VTPU_TYPE_INT8;
       insn.matmul.m = rows;
       insn.matmul.k = k;
@@ -133,16 +136,16 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
       insn.matmul.c_addr = acc[b];
       insn.matmul.c_stride = 4 * cols;
       push(VTPU_QUEUE_MXU, &insn);
-      insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_ACC_READY + b);
+      header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_ACC_READY + b);
       push(VTPU_QUEUE_MXU, &insn);
       if (t == m_tiles - 1) { /* the B tile is free once its last product is done */
-        insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_B_FREE);
+        header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_B_FREE);
         push(VTPU_QUEUE_MXU, &insn);
       }
 
-      insn = header(VTPU_OP_NOP, SEM_OUT_FREE + b, VTPU_SEM_NONE);
+      header(&insn, VTPU_OP_NOP, SEM_OUT_FREE + b, VTPU_SEM_NONE);
       push(VTPU_QUEUE_VPU, &insn);
-      insn = header(VTPU_OP_VPU, SEM_ACC_READY + b, SEM_ACC_FREE + b);
+      header(&insn, VTPU_OP_VPU, SEM_ACC_READY + b, SEM_ACC_FREE + b);
       insn.vpu.op = VTPU_VPU_REQUANT;
       insn.vpu.a_type = VTPU_TYPE_INT32;
       insn.vpu.d_type = VTPU_TYPE_INT8;
@@ -155,20 +158,20 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
       insn.vpu.scale_addr = scales;
       insn.vpu.zero_point = x->zero_point;
       push(VTPU_QUEUE_VPU, &insn);
-      insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_OUT_READY + b);
+      header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_OUT_READY + b);
       push(VTPU_QUEUE_VPU, &insn);
       if (t == m_tiles - 1) {
-        insn = header(VTPU_OP_NOP, VTPU_SEM_NONE, SEM_SCALES_FREE);
+        header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_SCALES_FREE);
         push(VTPU_QUEUE_VPU, &insn);
       }
 
-      insn = dma2d(obuf[b], x->c + (uint64_t)t * tm * x->n + (uint64_t)j * tn, cols, rows, cols,
-                   x->n, SEM_OUT_READY + b, SEM_OUT_FREE + b);
+      dma2d(&insn, obuf[b], x->c + (uint64_t)t * tm * x->n + (uint64_t)j * tn, cols, rows, cols,
+            x->n, SEM_OUT_READY + b, SEM_OUT_FREE + b);
       push(VTPU_QUEUE_DMA, &insn);
     }
     vtpu_cp_doorbell();
   }
-  insn = header(VTPU_OP_FENCE, VTPU_SEM_NONE, VTPU_SEM_NONE);
+  header(&insn, VTPU_OP_FENCE, VTPU_SEM_NONE, VTPU_SEM_NONE);
   insn.h.flags = VTPU_INSN_IRQ;
   push(VTPU_QUEUE_DMA, &insn);
   vtpu_cp_doorbell();

@@ -8,13 +8,18 @@ void vtpu_chip_read(vtpu_chip* chip) {
   chip->vmem_size = INFO(VTPU_CHIPINFO_VMEM_SIZE);
   chip->amem_size = INFO(VTPU_CHIPINFO_AMEM_SIZE);
   chip->clock_khz = INFO(VTPU_CHIPINFO_CLOCK_KHZ);
-  chip->hbm_base = ((uint64_t)INFO(VTPU_CHIPINFO_HBM_BASE_HI) << 32) | INFO(VTPU_CHIPINFO_HBM_BASE_LO);
+  chip->hbm_base =
+      ((uint64_t)INFO(VTPU_CHIPINFO_HBM_BASE_HI) << 32) | INFO(VTPU_CHIPINFO_HBM_BASE_LO);
   chip->double_buffering = (INFO(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_DOUBLE_BUFFERING) != 0;
 #undef INFO
 }
 
-static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-static uint32_t align64(uint32_t v) { return (v + 63u) & ~63u; }
+static uint32_t min_u32(uint32_t a, uint32_t b) {
+  return a < b ? a : b;
+}
+static uint32_t align64(uint32_t v) {
+  return (v + 63u) & ~63u;
+}
 
 /* VMEM: B tile + scales + buffers x (A tile + C tile, int8); AMEM: buffers x
  * accumulator tiles (int32). Each region is 64-byte aligned. */
@@ -25,8 +30,8 @@ static int fits(const vtpu_chip* chip, uint32_t k, uint32_t tm, uint32_t tn, uin
   return vmem <= chip->vmem_size && amem <= chip->amem_size;
 }
 
-int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n,
-                       uint32_t buffers, vtpu_matmul_tiles* tiles) {
+int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t buffers,
+                       vtpu_matmul_tiles* tiles) {
   const uint32_t r = chip->rows, c = chip->cols;
   for (uint32_t tn = min_u32(n, 4 * c); tn > 0; tn = tn > c ? tn - c : 0) {
     if (!fits(chip, k, min_u32(m, r), tn, buffers)) continue;

@@ -20,7 +20,9 @@
 static int8_t a[MAX_A], b[MAX_B], c[MAX_C];
 static float scales[MAX_N];
 static uint32_t seed = 99;
-static uint32_t rnd(void) { return (seed = seed * 1664525u + 1013904223u) >> 8; }
+static uint32_t rnd(void) {
+  return (seed = seed * 1664525u + 1013904223u) >> 8;
+}
 
 static void copy(uint64_t src, uint64_t dst, uint32_t bytes) {
   vtpu_dma_desc d = vtpu_dma_linear(src, dst, bytes);
@@ -43,9 +45,10 @@ int main(void) {
   vtpu_cp_init();
   vtpu_chip chip;
   vtpu_chip_read(&chip);
-  static const uint32_t shapes[][3] = {{1, 1, 1},   {7, 13, 5},   {33, 40, 70},
+  static const uint32_t shapes[][3] = {{1, 1, 1},      {7, 13, 5},    {33, 40, 70},
                                        {100, 64, 130}, {65, 200, 33}, {40, 9, 140}};
-  const uint64_t ha = chip.hbm_base, hb = ha + (1u << 20), hs = ha + (2u << 20), hc = ha + (3u << 20);
+  const uint64_t ha = chip.hbm_base, hb = ha + (1u << 20), hs = ha + (2u << 20),
+                 hc = ha + (3u << 20);
   uint32_t checked = 0;
   for (unsigned s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
     const uint32_t m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
@@ -58,7 +61,9 @@ int main(void) {
     copy((uintptr_t)scales, hs, 4 * n);
     vtpu_matmul_int8_args args = {ha, hb, hs, hc, m, k, n, zp};
     const int status = vtpu_matmul_int8(&chip, &args);
-    if (status != 0) printf("kernel status %d on %lux%lux%lu\n", status, (unsigned long)m, (unsigned long)k, (unsigned long)n);
+    if (status != 0)
+      printf("kernel status %d on %lux%lux%lu\n", status, (unsigned long)m, (unsigned long)k,
+             (unsigned long)n);
     CHECK_EQ(status, 0);
     memset(c, 0x55, sizeof c);
     copy(hc, (uintptr_t)c, m * n);

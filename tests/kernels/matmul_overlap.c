@@ -13,8 +13,8 @@ int main(void) {
   vtpu_chip chip;
   vtpu_chip_read(&chip);
   const uint64_t hbm = chip.hbm_base;
-  vtpu_matmul_int8_args args = {hbm, hbm + (1u << 20), hbm + (3u << 20), hbm + (4u << 20),
-                                512, 1024, 1024, 0};
+  vtpu_matmul_int8_args args = {
+      hbm, hbm + (1u << 20), hbm + (3u << 20), hbm + (4u << 20), 512, 1024, 1024, 0};
   const uint32_t start = csr_read(mcycle);
   CHECK_EQ(vtpu_matmul_int8(&chip, &args), 0);
   const uint32_t cycles = csr_read(mcycle) - start;

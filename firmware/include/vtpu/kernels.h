@@ -12,11 +12,11 @@
 /* What a kernel needs to know about the chip, read from chip info at run time
  * so that one firmware binary serves every configuration. */
 typedef struct vtpu_chip {
-  uint32_t rows, cols;            /* MXU R x C */
-  uint32_t vmem_size, amem_size;  /* bytes */
+  uint32_t rows, cols;           /* MXU R x C */
+  uint32_t vmem_size, amem_size; /* bytes */
   uint32_t clock_khz;
   uint64_t hbm_base;
-  int double_buffering;           /* runtime.double_buffering */
+  int double_buffering; /* runtime.double_buffering */
 } vtpu_chip;
 
 void vtpu_chip_read(vtpu_chip* chip);
@@ -31,8 +31,8 @@ typedef struct vtpu_matmul_tiles {
  * tm a multiple of its rows, as large as VMEM and AMEM allow with `buffers`
  * of each streamed tile. Returns 0, or -1 when even one array-sized tile
  * does not fit. */
-int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n,
-                       uint32_t buffers, vtpu_matmul_tiles* tiles);
+int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t buffers,
+                       vtpu_matmul_tiles* tiles);
 
 /* C = requantize_int8(A * B, scale[column], zero_point): A m x k and B k x n
  * int8, row-major in HBM; scales n fp32 in HBM; C m x n int8 in HBM. */
