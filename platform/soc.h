@@ -7,8 +7,8 @@
 #include <string>
 #include <systemc>
 
-#include "models/common/error.h"
 #include "models/command_processor/command_processor.h"
+#include "models/common/error.h"
 #include "models/core/core.h"
 #include "models/dma/dma.h"
 #include "models/hbm/hbm.h"

@@ -1,5 +1,4 @@
 #include "vtpu/dma_driver.h"
-
 #include "vtpu/fw.h"
 
 #define DMA(off) VTPU_MMIO32(VTPU_DMA_BASE + (off))
@@ -34,7 +33,9 @@ uint32_t vtpu_dma_wait(void) {
   return status;
 }
 
-uint32_t vtpu_dma_cause(void) { return DMA(VTPU_DMA_CAUSE); }
+uint32_t vtpu_dma_cause(void) {
+  return DMA(VTPU_DMA_CAUSE);
+}
 
 uint64_t vtpu_dma_error_address(void) {
   return ((uint64_t)DMA(VTPU_DMA_ERR_ADDR_HI) << 32) | DMA(VTPU_DMA_ERR_ADDR_LO);

@@ -56,8 +56,7 @@ sc_core::sc_time Router::pass(int id, Port& out, const tlm::tlm_generic_payload&
   const int direction = trans.is_write() ? 1 : 0;
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const sc_core::sc_time arrival = now + delay;
-  const sc_core::sc_time grant =
-      std::max({arrival, in.free_at[direction], out.free_at[direction]});
+  const sc_core::sc_time grant = std::max({arrival, in.free_at[direction], out.free_at[direction]});
   for (Port* p : {&in, &out}) {
     LinkStats& s = p->stats;
     ++s.transactions;

@@ -36,8 +36,7 @@ static vtpu_dma_desc random_desc(void) {
     d.src_stride[0] = rng() % 100; /* sources may overlap */
     d.src_stride[1] = rng() % 400;
     d.src_stride[2] = rng() % 1200;
-    if (extent(&d, d.src_stride) < SRC_BYTES / 2 && extent(&d, d.dst_stride) < WINDOW / 2)
-      return d;
+    if (extent(&d, d.src_stride) < SRC_BYTES / 2 && extent(&d, d.dst_stride) < WINDOW / 2) return d;
   }
 }
 

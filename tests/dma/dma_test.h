@@ -18,9 +18,15 @@ static inline uint64_t hbm_base(void) {
 static inline uint64_t hbm_size(void) {
   return (uint64_t)CHIPINFO(VTPU_CHIPINFO_HBM_SIZE_MIB) << 20;
 }
-static inline uint8_t* vmem(void) { return (uint8_t*)VTPU_VMEM_BASE; }
-static inline uint8_t* amem(void) { return (uint8_t*)VTPU_AMEM_BASE; }
-static inline uint64_t addr_of(const void* p) { return (uint64_t)(uintptr_t)p; }
+static inline uint8_t* vmem(void) {
+  return (uint8_t*)VTPU_VMEM_BASE;
+}
+static inline uint8_t* amem(void) {
+  return (uint8_t*)VTPU_AMEM_BASE;
+}
+static inline uint64_t addr_of(const void* p) {
+  return (uint64_t)(uintptr_t)p;
+}
 
 static uint32_t rng_state = 12345;
 static inline uint32_t rng(void) {
@@ -49,15 +55,15 @@ static inline void reference_copy(const vtpu_dma_desc* d, uint8_t* dst, const ui
 }
 
 /* Fails with the first differing byte. */
-#define CHECK_SAME(got, want, n)                                                         \
-  do {                                                                                   \
-    const uint8_t *g_ = (got), *w_ = (want);                                             \
-    for (uint32_t i_ = 0; i_ < (n); ++i_)                                                \
-      if (g_[i_] != w_[i_]) {                                                            \
-        printf("FAIL %s:%d: byte %lu: got 0x%02x, want 0x%02x\n", __FILE__, __LINE__,    \
-               (unsigned long)i_, g_[i_], w_[i_]);                                       \
-        vtpu_exit(1);                                                                    \
-      }                                                                                  \
+#define CHECK_SAME(got, want, n)                                                      \
+  do {                                                                                \
+    const uint8_t *g_ = (got), *w_ = (want);                                          \
+    for (uint32_t i_ = 0; i_ < (n); ++i_)                                             \
+      if (g_[i_] != w_[i_]) {                                                         \
+        printf("FAIL %s:%d: byte %lu: got 0x%02x, want 0x%02x\n", __FILE__, __LINE__, \
+               (unsigned long)i_, g_[i_], w_[i_]);                                    \
+        vtpu_exit(1);                                                                 \
+      }                                                                               \
   } while (0)
 
 #endif

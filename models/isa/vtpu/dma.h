@@ -30,16 +30,16 @@ typedef struct vtpu_dma_desc {
 #define VTPU_DMA_FLAG_IRQ 0x1u /* raise VTPU_IRQ_DMA_DONE when the copy completes */
 
 /* Registers (offsets from VTPU_DMA_BASE). */
-#define VTPU_DMA_DESC 0x00u       /* VTPU_DMA_DESC_WORDS words: the descriptor */
-#define VTPU_DMA_FLAGS 0x38u      /* VTPU_DMA_FLAG_* for the next START */
-#define VTPU_DMA_START 0x40u      /* write 1: run the descriptor */
-#define VTPU_DMA_STATUS 0x44u     /* VTPU_DMA_STATUS_*; write 1s to clear DONE/ERROR */
-#define VTPU_DMA_CAUSE 0x48u      /* VTPU_DMA_CAUSE_* of the last error */
+#define VTPU_DMA_DESC 0x00u        /* VTPU_DMA_DESC_WORDS words: the descriptor */
+#define VTPU_DMA_FLAGS 0x38u       /* VTPU_DMA_FLAG_* for the next START */
+#define VTPU_DMA_START 0x40u       /* write 1: run the descriptor */
+#define VTPU_DMA_STATUS 0x44u      /* VTPU_DMA_STATUS_*; write 1s to clear DONE/ERROR */
+#define VTPU_DMA_CAUSE 0x48u       /* VTPU_DMA_CAUSE_* of the last error */
 #define VTPU_DMA_ERR_ADDR_LO 0x4cu /* the offending address of the last error */
 #define VTPU_DMA_ERR_ADDR_HI 0x50u
-#define VTPU_DMA_BYTES_LO 0x54u   /* bytes copied, all descriptors (64-bit counter) */
+#define VTPU_DMA_BYTES_LO 0x54u /* bytes copied, all descriptors (64-bit counter) */
 #define VTPU_DMA_BYTES_HI 0x58u
-#define VTPU_DMA_BUSY_LO 0x5cu    /* cycles with a descriptor running (64-bit counter) */
+#define VTPU_DMA_BUSY_LO 0x5cu /* cycles with a descriptor running (64-bit counter) */
 #define VTPU_DMA_BUSY_HI 0x60u
 
 #define VTPU_DMA_STATUS_BUSY 0x1u
@@ -47,10 +47,10 @@ typedef struct vtpu_dma_desc {
 #define VTPU_DMA_STATUS_ERROR 0x4u
 
 #define VTPU_DMA_CAUSE_NONE 0u
-#define VTPU_DMA_CAUSE_SRC_RANGE 1u  /* source footprint not inside one memory */
-#define VTPU_DMA_CAUSE_DST_RANGE 2u  /* destination footprint not inside one memory */
-#define VTPU_DMA_CAUSE_ZERO_SIZE 3u  /* a size[] of zero */
-#define VTPU_DMA_CAUSE_BUSY 4u       /* START while a descriptor runs */
-#define VTPU_DMA_CAUSE_BUS_ERROR 5u  /* a memory answered with an error */
+#define VTPU_DMA_CAUSE_SRC_RANGE 1u /* source footprint not inside one memory */
+#define VTPU_DMA_CAUSE_DST_RANGE 2u /* destination footprint not inside one memory */
+#define VTPU_DMA_CAUSE_ZERO_SIZE 3u /* a size[] of zero */
+#define VTPU_DMA_CAUSE_BUSY 4u      /* START while a descriptor runs */
+#define VTPU_DMA_CAUSE_BUS_ERROR 5u /* a memory answered with an error */
 
 #endif /* VTPU_DMA_H */

@@ -17,14 +17,14 @@
 #define VTPU_UART_SIZE 0x00001000u
 #define VTPU_SIMCTRL_BASE 0x10001000u
 #define VTPU_SIMCTRL_SIZE 0x00001000u
-#define VTPU_DMA_BASE 0x11000000u      /* DMA engine registers (vtpu/dma.h) */
+#define VTPU_DMA_BASE 0x11000000u /* DMA engine registers (vtpu/dma.h) */
 #define VTPU_DMA_SIZE 0x00001000u
 #define VTPU_CHIPINFO_BASE 0x11001000u /* the chip's parameters, read-only */
 #define VTPU_CHIPINFO_SIZE 0x00001000u
-#define VTPU_CP_BASE 0x11002000u       /* command processor (vtpu/isa.h) */
+#define VTPU_CP_BASE 0x11002000u /* command processor (vtpu/isa.h) */
 #define VTPU_CP_SIZE 0x00001000u
-#define VTPU_VMEM_BASE 0x20000000u     /* unified buffer; size from memory.vmem_kib */
-#define VTPU_AMEM_BASE 0x30000000u     /* accumulators; size from memory.amem_kib */
+#define VTPU_VMEM_BASE 0x20000000u /* unified buffer; size from memory.vmem_kib */
+#define VTPU_AMEM_BASE 0x30000000u /* accumulators; size from memory.amem_kib */
 #define VTPU_CORE_RAM_BASE 0x80000000u
 /* Core RAM size comes from the config (memory.core_ram_kib); this is the default. */
 #define VTPU_CORE_RAM_DEFAULT_SIZE 0x00400000u
@@ -72,19 +72,19 @@
 
 /* ---- chip info (read-only words: what one firmware binary needs to know
  * to serve every configuration) ------------------------------------------ */
-#define VTPU_CHIPINFO_CLOCK_KHZ 0x00u   /* core and accelerator clock */
-#define VTPU_CHIPINFO_TIMER_KHZ 0x04u   /* CLINT mtime rate */
+#define VTPU_CHIPINFO_CLOCK_KHZ 0x00u /* core and accelerator clock */
+#define VTPU_CHIPINFO_TIMER_KHZ 0x04u /* CLINT mtime rate */
 #define VTPU_CHIPINFO_CORE_RAM_SIZE 0x08u
-#define VTPU_CHIPINFO_VMEM_SIZE 0x0cu   /* bytes */
-#define VTPU_CHIPINFO_AMEM_SIZE 0x10u   /* bytes */
+#define VTPU_CHIPINFO_VMEM_SIZE 0x0cu /* bytes */
+#define VTPU_CHIPINFO_AMEM_SIZE 0x10u /* bytes */
 #define VTPU_CHIPINFO_HBM_SIZE_MIB 0x14u
 #define VTPU_CHIPINFO_HBM_BASE_LO 0x18u
 #define VTPU_CHIPINFO_HBM_BASE_HI 0x1cu
 #define VTPU_CHIPINFO_MXU_ROWS 0x20u
 #define VTPU_CHIPINFO_MXU_COLS 0x24u
 #define VTPU_CHIPINFO_VPU_LANES 0x28u
-#define VTPU_CHIPINFO_HBM_MB_PER_S 0x2cu /* peak pin bandwidth, 1e6 bytes/s */
-#define VTPU_CHIPINFO_RUNTIME 0x30u      /* VTPU_RUNTIME_* switches for the firmware runtime */
+#define VTPU_CHIPINFO_HBM_MB_PER_S 0x2cu   /* peak pin bandwidth, 1e6 bytes/s */
+#define VTPU_CHIPINFO_RUNTIME 0x30u        /* VTPU_RUNTIME_* switches for the firmware runtime */
 #define VTPU_RUNTIME_DOUBLE_BUFFERING 0x1u /* runtime.double_buffering */
 
 #endif /* VTPU_SOC_MAP_H */
