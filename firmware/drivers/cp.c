@@ -44,6 +44,31 @@ uint32_t vtpu_cp_wait(vtpu_cp_error* error) {
   return status;
 }
 
+void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size) {
+  ring->queue = queue;
+  ring->entries = entries;
+  ring->size = size;
+  ring->tail = ring->released = CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_HEAD);
+  CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_BASE) = (uint32_t)(uintptr_t)entries;
+  CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_SIZE) = size;
+}
+
+vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring) {
+  if (ring->tail - ring->released == ring->size) { /* full: release what it holds */
+    vtpu_cp_ring_publish(ring);
+    vtpu_cp_doorbell();
+  }
+  vtpu_insn* slot = &ring->entries[ring->tail++ & (ring->size - 1)];
+  for (unsigned w = 0; w < VTPU_INSN_WORDS; ++w) slot->words[w] = 0;
+  return slot;
+}
+
+void vtpu_cp_ring_publish(vtpu_cp_ring* ring) {
+  if (ring->tail == ring->released) return;
+  CP(VTPU_CP_QUEUE(ring->queue) + VTPU_CP_RING_TAIL) = ring->tail;
+  ring->released = ring->tail;
+}
+
 void vtpu_cp_set_semaphore(unsigned s, uint32_t count) {
   CP(VTPU_CP_SEM(s)) = count;
 }

@@ -14,8 +14,6 @@
 #include "vtpu/fw.h"
 #include "vtpu/kernels.h"
 
-#define CP(off) VTPU_MMIO32(VTPU_CP_BASE + (off))
-
 /* Semaphores: per buffer b, ready/free pairs for A, the accumulators and the
  * output tile; for the column tile, B (and its scales) ready, and B and the
  * scales free again. */
@@ -31,18 +29,23 @@ enum {
   SEM_SCALES_FREE = 14, /* the VPU is done with the scales */
 };
 
-/* Instructions are built in place (the core is slow at copying 64-byte structs). */
-static vtpu_insn* header(vtpu_insn* i, uint8_t opcode, uint8_t wait, uint8_t signal) {
-  memset(i, 0, sizeof *i);
+/* Instructions are built in place, in the queues' rings in core RAM: the
+ * core is slow at copying 64-byte structs and at writing them through
+ * registers; a ring takes one register write per batch. */
+static vtpu_insn rings[VTPU_QUEUES][64] __attribute__((aligned(64)));
+static vtpu_cp_ring ring[VTPU_QUEUES];
+
+static vtpu_insn* header(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal) {
+  vtpu_insn* i = vtpu_cp_ring_next(&ring[queue]);
   i->h.opcode = opcode;
   i->h.wait_sem = wait;
   i->h.signal_sem = signal;
   return i;
 }
 
-static vtpu_insn* dma2d(vtpu_insn* i, uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
-                        uint32_t src_stride, uint32_t dst_stride, uint8_t wait, uint8_t signal) {
-  header(i, VTPU_OP_DMA, wait, signal);
+static void dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
+                  uint32_t src_stride, uint32_t dst_stride, uint8_t wait, uint8_t signal) {
+  vtpu_insn* i = header(VTPU_QUEUE_DMA, VTPU_OP_DMA, wait, signal);
   i->dma.copy.src = src;
   i->dma.copy.dst = dst;
   i->dma.copy.size[0] = row_bytes;
@@ -50,14 +53,11 @@ static vtpu_insn* dma2d(vtpu_insn* i, uint64_t src, uint64_t dst, uint32_t row_b
   i->dma.copy.size[2] = i->dma.copy.size[3] = 1;
   i->dma.copy.src_stride[0] = src_stride;
   i->dma.copy.dst_stride[0] = dst_stride;
-  return i;
 }
 
-/* Pushes to `queue`, first waiting (polling) for room in it. */
-static void push(unsigned queue, const vtpu_insn* insn) {
-  while (CP(VTPU_CP_QUEUE(queue) + VTPU_CP_PENDING) >= VTPU_QUEUE_DEPTH - 1) {
-  }
-  vtpu_cp_push(queue, insn);
+static void doorbell(void) {
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) vtpu_cp_ring_publish(&ring[q]);
+  vtpu_cp_doorbell();
 }
 
 static uint32_t min_u32(uint32_t a, uint32_t b) {
@@ -97,84 +97,66 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
 
   const uint32_t m_tiles = (x->m + tm - 1) / tm, n_tiles = (x->n + tn - 1) / tn;
   const uint32_t steps = m_tiles * n_tiles;
-  vtpu_insn insn;
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+    vtpu_cp_ring_init(&ring[q], q, rings[q], sizeof rings[q] / sizeof rings[q][0]);
+  vtpu_insn* insn;
   for (uint32_t i = 0; i <= steps; ++i) {
     /* Prefetch step i's A (and, at a new column tile, its B and scales). */
     if (i < steps) {
       const uint32_t j = i / m_tiles, t = i % m_tiles, b = i % nb;
       const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
       if (t == 0) {
-        dma2d(&insn, x->scales + 4ull * j * tn, scales, 4 * cols, 1, 0, 0, SEM_SCALES_FREE,
-              VTPU_SEM_NONE);
-        push(VTPU_QUEUE_DMA, &insn);
-        dma2d(&insn, x->b + (uint64_t)j * tn, b_tile, cols, k, x->n, cols, SEM_B_FREE, SEM_B_READY);
-        push(VTPU_QUEUE_DMA, &insn);
+        dma2d(x->scales + 4ull * j * tn, scales, 4 * cols, 1, 0, 0, SEM_SCALES_FREE, VTPU_SEM_NONE);
+        dma2d(x->b + (uint64_t)j * tn, b_tile, cols, k, x->n, cols, SEM_B_FREE, SEM_B_READY);
       }
-      dma2d(&insn, x->a + (uint64_t)t * tm * k, abuf[b], rows * k, 1, 0, 0, SEM_A_FREE + b,
+      dma2d(x->a + (uint64_t)t * tm * k, abuf[b], rows * k, 1, 0, 0, SEM_A_FREE + b,
             SEM_A_READY + b);
-      push(VTPU_QUEUE_DMA, &insn);
     }
     /* Compute and store step i - 1. */
     if (i > 0) {
       const uint32_t s = i - 1, j = s / m_tiles, t = s % m_tiles, b = s % nb;
       const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
-      if (t == 0) {
-        header(&insn, VTPU_OP_NOP, SEM_B_READY, VTPU_SEM_NONE);
-        push(VTPU_QUEUE_MXU, &insn);
-      }
-      header(&insn, VTPU_OP_NOP, SEM_ACC_FREE + b, VTPU_SEM_NONE);
-      push(VTPU_QUEUE_MXU, &insn);
-      header(&insn, VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b);
-      insn.matmul.precision = VTPU_TYPE_INT8;
-      insn.matmul.m = rows;
-      insn.matmul.k = k;
-      insn.matmul.n = cols;
-      insn.matmul.a_addr = abuf[b];
-      insn.matmul.a_stride = k;
-      insn.matmul.b_addr = b_tile;
-      insn.matmul.b_stride = cols;
-      insn.matmul.c_addr = acc[b];
-      insn.matmul.c_stride = 4 * cols;
-      push(VTPU_QUEUE_MXU, &insn);
-      header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_ACC_READY + b);
-      push(VTPU_QUEUE_MXU, &insn);
-      if (t == m_tiles - 1) { /* the B tile is free once its last product is done */
-        header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_B_FREE);
-        push(VTPU_QUEUE_MXU, &insn);
-      }
+      if (t == 0) header(VTPU_QUEUE_MXU, VTPU_OP_NOP, SEM_B_READY, VTPU_SEM_NONE);
+      header(VTPU_QUEUE_MXU, VTPU_OP_NOP, SEM_ACC_FREE + b, VTPU_SEM_NONE);
+      insn = header(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b);
+      insn->matmul.precision = VTPU_TYPE_INT8;
+      insn->matmul.m = rows;
+      insn->matmul.k = k;
+      insn->matmul.n = cols;
+      insn->matmul.a_addr = abuf[b];
+      insn->matmul.a_stride = k;
+      insn->matmul.b_addr = b_tile;
+      insn->matmul.b_stride = cols;
+      insn->matmul.c_addr = acc[b];
+      insn->matmul.c_stride = 4 * cols;
+      header(VTPU_QUEUE_MXU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_ACC_READY + b);
+      /* The B tile is free once its last product is done. */
+      if (t == m_tiles - 1) header(VTPU_QUEUE_MXU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_B_FREE);
 
-      header(&insn, VTPU_OP_NOP, SEM_OUT_FREE + b, VTPU_SEM_NONE);
-      push(VTPU_QUEUE_VPU, &insn);
-      header(&insn, VTPU_OP_VPU, SEM_ACC_READY + b, SEM_ACC_FREE + b);
-      insn.vpu.op = VTPU_VPU_REQUANT;
-      insn.vpu.a_type = VTPU_TYPE_INT32;
-      insn.vpu.d_type = VTPU_TYPE_INT8;
-      insn.vpu.rows = rows;
-      insn.vpu.cols = cols;
-      insn.vpu.a_addr = acc[b];
-      insn.vpu.a_stride = 4 * cols;
-      insn.vpu.d_addr = obuf[b];
-      insn.vpu.d_stride = cols;
-      insn.vpu.scale_addr = scales;
-      insn.vpu.zero_point = x->zero_point;
-      push(VTPU_QUEUE_VPU, &insn);
-      header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_OUT_READY + b);
-      push(VTPU_QUEUE_VPU, &insn);
-      if (t == m_tiles - 1) {
-        header(&insn, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_SCALES_FREE);
-        push(VTPU_QUEUE_VPU, &insn);
-      }
+      header(VTPU_QUEUE_VPU, VTPU_OP_NOP, SEM_OUT_FREE + b, VTPU_SEM_NONE);
+      insn = header(VTPU_QUEUE_VPU, VTPU_OP_VPU, SEM_ACC_READY + b, SEM_ACC_FREE + b);
+      insn->vpu.op = VTPU_VPU_REQUANT;
+      insn->vpu.a_type = VTPU_TYPE_INT32;
+      insn->vpu.d_type = VTPU_TYPE_INT8;
+      insn->vpu.rows = rows;
+      insn->vpu.cols = cols;
+      insn->vpu.a_addr = acc[b];
+      insn->vpu.a_stride = 4 * cols;
+      insn->vpu.d_addr = obuf[b];
+      insn->vpu.d_stride = cols;
+      insn->vpu.scale_addr = scales;
+      insn->vpu.zero_point = x->zero_point;
+      header(VTPU_QUEUE_VPU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_OUT_READY + b);
+      if (t == m_tiles - 1) header(VTPU_QUEUE_VPU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_SCALES_FREE);
 
-      dma2d(&insn, obuf[b], x->c + (uint64_t)t * tm * x->n + (uint64_t)j * tn, cols, rows, cols,
-            x->n, SEM_OUT_READY + b, SEM_OUT_FREE + b);
-      push(VTPU_QUEUE_DMA, &insn);
+      dma2d(obuf[b], x->c + (uint64_t)t * tm * x->n + (uint64_t)j * tn, cols, rows, cols, x->n,
+            SEM_OUT_READY + b, SEM_OUT_FREE + b);
     }
-    vtpu_cp_doorbell();
+    doorbell();
   }
-  header(&insn, VTPU_OP_FENCE, VTPU_SEM_NONE, VTPU_SEM_NONE);
-  insn.h.flags = VTPU_INSN_IRQ;
-  push(VTPU_QUEUE_DMA, &insn);
-  vtpu_cp_doorbell();
+  insn = header(VTPU_QUEUE_DMA, VTPU_OP_FENCE, VTPU_SEM_NONE, VTPU_SEM_NONE);
+  insn->h.flags = VTPU_INSN_IRQ;
+  doorbell();
   vtpu_cp_error error;
   if (vtpu_cp_wait(&error) & VTPU_CP_STATUS_ERROR) return (int)error.cause;
   return 0;

@@ -39,6 +39,9 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
     vmem_ = mxu::Memory{options.vmem_base, options.vmem->size(), options.vmem->data()};
   if (options.amem)
     amem_ = mxu::Memory{options.amem_base, options.amem->size(), options.amem->data()};
+  if (options.core_ram)
+    core_ram_ =
+        mxu::Memory{options.core_ram_base, options.core_ram->size(), options.core_ram->data()};
   for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
     const std::string tag = "q" + std::to_string(q) + "_";
     for (unsigned w = 0; w < VTPU_INSN_WORDS; ++w)
@@ -53,6 +56,14 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
     regs_.add(tag + "pending", VTPU_CP_QUEUE(q) + VTPU_CP_PENDING, Access::kReadOnly, [this, q] {
       return static_cast<uint32_t>(queues_[q].pushed.size() + queues_[q].released.size());
     });
+    regs_.add_storage(tag + "ring_base", VTPU_CP_QUEUE(q) + VTPU_CP_RING_BASE,
+                      queues_[q].ring_base);
+    regs_.add_storage(tag + "ring_size", VTPU_CP_QUEUE(q) + VTPU_CP_RING_SIZE,
+                      queues_[q].ring_size);
+    regs_.add(tag + "ring_tail", VTPU_CP_QUEUE(q) + VTPU_CP_RING_TAIL, Access::kWriteOnly, nullptr,
+              [this, q](uint32_t tail) { queues_[q].ring_written = tail; });
+    regs_.add(tag + "ring_head", VTPU_CP_QUEUE(q) + VTPU_CP_RING_HEAD, Access::kReadOnly,
+              [this, q] { return queues_[q].ring_tail; });
   }
   regs_.add("doorbell", VTPU_CP_DOORBELL, Access::kWriteOnly, nullptr,
             [this](uint32_t) { release(); });
@@ -117,14 +128,48 @@ void CommandProcessor::push(unsigned q, const vtpu_insn& insn) {
 
 void CommandProcessor::release() {
   if (has_error()) return;
-  for (Queue& q : queues_) {
-    for (Entry& e : q.pushed) q.released.push_back(e);
-    q.pushed.clear();
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
+    Queue& queue = queues_[q];
+    for (Entry& e : queue.pushed) queue.released.push_back(e);
+    queue.pushed.clear();
+    take_in_ring(q);
+    if (has_error()) return;
   }
   // From the time of the register write (the core may run ahead).
   released_event_.notify(access_time() > sc_core::sc_time_stamp()
                              ? access_time() - sc_core::sc_time_stamp()
                              : sc_core::SC_ZERO_TIME);
+}
+
+void CommandProcessor::take_in_ring(unsigned q) {
+  Queue& queue = queues_[q];
+  const uint32_t entries = queue.ring_written - queue.ring_tail;
+  if (entries == 0) return;
+  if (queue.ring_size == 0 || (queue.ring_size & (queue.ring_size - 1)) != 0 ||
+      queue.ring_base % VTPU_INSN_BYTES != 0) {
+    fail(q, 0, VTPU_ERR_SHAPE, queue.ring_size);
+    return;
+  }
+  if (entries > queue.ring_size) {
+    fail(q, 0, VTPU_ERR_OVERFLOW, entries);
+    return;
+  }
+  for (uint32_t i = 0; i < entries; ++i) {
+    const uint64_t address =
+        queue.ring_base + uint64_t{(queue.ring_tail + i) & (queue.ring_size - 1)} * VTPU_INSN_BYTES;
+    const mxu::Memory* memory = core_ram_.contains(address, VTPU_INSN_BYTES) ? &core_ram_
+                                : vmem_.contains(address, VTPU_INSN_BYTES)   ? &vmem_
+                                                                             : nullptr;
+    if (memory == nullptr) {
+      fail(q, 0, VTPU_ERR_ADDRESS, address);
+      return;
+    }
+    Entry e;
+    std::memcpy(&e.insn, memory->data + (address - memory->base), sizeof e.insn);
+    e.seq = next_seq_++;
+    queue.released.push_back(e);
+  }
+  queue.ring_tail = queue.ring_written;
 }
 
 void CommandProcessor::write_status(uint32_t value) {

@@ -34,6 +34,8 @@ struct CpOptions {
   uint64_t vmem_base = 0;
   memory::Ram* amem = nullptr;
   uint64_t amem_base = 0;
+  memory::Ram* core_ram = nullptr;  // where instruction rings may live (with VMEM)
+  uint64_t core_ram_base = 0;
   dma::Dma* dma = nullptr;  // may be null: DMA instructions then fail
 };
 
@@ -82,12 +84,17 @@ class CommandProcessor : public Peripheral {
   struct Queue {
     std::deque<Entry> pushed, released;  // released: the head is the one in progress
     uint32_t words[VTPU_INSN_WORDS] = {};
+    uint32_t ring_base = 0, ring_size = 0;
+    uint32_t ring_tail = 0;     // entries taken in
+    uint32_t ring_written = 0;  // the tail firmware wrote (taken in at the doorbell)
     bool waiting_semaphore = false, waiting_fence = false, running = false;
     uint8_t semaphore = 0;
     uint64_t fence_seq = 0;
   };
 
   void run_queue(unsigned q);
+  // At the doorbell: takes in queue q's ring entries up to the tail written.
+  void take_in_ring(unsigned q);
   // Runs the head of queue q (after its wait); false when it failed.
   bool execute(unsigned q, const vtpu_insn& insn);
   bool run_dma(const vtpu_insn& insn);
@@ -105,7 +112,7 @@ class CommandProcessor : public Peripheral {
   uint32_t counter_word(unsigned c, bool high) const;
 
   CpOptions options_;
-  mxu::Memory vmem_, amem_;
+  mxu::Memory vmem_, amem_, core_ram_;
   std::array<Queue, VTPU_QUEUES> queues_;
   std::array<uint32_t, VTPU_SEMAPHORES> semaphores_{};
   std::array<uint64_t, VTPU_COUNTERS> counters_{};

@@ -14,7 +14,7 @@
 void vtpu_cp_init(void);
 /* Appends an instruction to `queue` (not yet released). */
 void vtpu_cp_push(unsigned queue, const vtpu_insn* insn);
-/* Releases everything pushed. */
+/* Releases everything pushed or published. */
 void vtpu_cp_doorbell(void);
 typedef struct vtpu_cp_error {
   uint32_t cause, queue, opcode, address, detail; /* VTPU_CP_ERR_* registers */
@@ -24,6 +24,24 @@ typedef struct vtpu_cp_error {
  * (on an error, `error`, if not null, receives the error registers first).
  * With interrupts globally off it also claims and completes the PLIC sources. */
 uint32_t vtpu_cp_wait(vtpu_cp_error* error);
+/* A queue fed from a ring of instructions in core RAM: fill slots in place
+ * (no copying through registers), publish each ring's tail (one register
+ * write), then vtpu_cp_doorbell() releases every queue's new work at once. */
+typedef struct vtpu_cp_ring {
+  unsigned queue;
+  vtpu_insn* entries; /* 64-byte aligned */
+  uint32_t size;      /* a power of two */
+  uint32_t tail;      /* slots filled so far */
+  uint32_t released;  /* slots released so far */
+} vtpu_cp_ring;
+
+void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size);
+/* The next slot, zeroed. A full ring is published and released first, so a
+ * ring must hold at least one batch (a wait and its signaller). */
+vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring);
+/* Writes the ring's tail; the next vtpu_cp_doorbell() releases the entries. */
+void vtpu_cp_ring_publish(vtpu_cp_ring* ring);
+
 /* Semaphore s's count (set it before releasing work that waits on it). */
 void vtpu_cp_set_semaphore(unsigned s, uint32_t count);
 uint64_t vtpu_cp_counter(unsigned counter);

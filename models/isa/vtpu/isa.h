@@ -135,10 +135,18 @@ typedef union vtpu_insn {
 } vtpu_insn;
 
 /* ---- command processor registers (offsets from VTPU_CP_BASE) ----------- */
-#define VTPU_CP_QUEUE(q) (0x100u * (q))    /* queue q's block */
-#define VTPU_CP_INSN 0x00u                 /* + queue block: 16 words of the next instruction */
-#define VTPU_CP_PUSH 0x40u                 /* + queue block: write: append it (not yet released) */
-#define VTPU_CP_PENDING 0x44u              /* + queue block: instructions not yet done */
+#define VTPU_CP_QUEUE(q) (0x100u * (q)) /* queue q's block */
+#define VTPU_CP_INSN 0x00u              /* + queue block: 16 words of the next instruction */
+#define VTPU_CP_PUSH 0x40u              /* + queue block: write: append it (not yet released) */
+#define VTPU_CP_PENDING 0x44u           /* + queue block: instructions not yet done */
+/* A queue may also be fed from a ring of instructions in core RAM or VMEM: the
+ * firmware writes entries there and the new tail index; DOORBELL then takes in
+ * every entry up to it, in every queue at once, with the pushed ones. */
+#define VTPU_CP_RING_BASE 0x48u /* + queue block: bus address of entry 0 (64-byte aligned) */
+#define VTPU_CP_RING_SIZE 0x4cu /* + queue block: entries, a power of two (0: no ring) */
+#define VTPU_CP_RING_TAIL \
+  0x50u /* + queue block: W: entries up to this index (mod 2^32) are written */
+#define VTPU_CP_RING_HEAD 0x54u            /* + queue block: R: entries taken in so far */
 #define VTPU_CP_DOORBELL 0x400u            /* write: release every pushed instruction */
 #define VTPU_CP_STATUS 0x404u              /* VTPU_CP_STATUS_*; write 1s to clear DONE/ERROR */
 #define VTPU_CP_ERR_CAUSE 0x408u           /* VTPU_ERR_* */
