@@ -1,32 +1,33 @@
 /* int8 matmul with per-column requantization (docs/firmware.md, "Kernels").
  *
- * For each column tile j of B (k x tn, with its scales, kept in VMEM) and each
- * row tile t of A, software-pipelined one tile ahead:
+ * For each column tile j of B (k x tn, with its scales, kept in VMEM buffer
+ * j % NB) and each row tile t of A, software-pipelined one tile ahead:
+ *   DMA   B(j), scales(j) -> bbuf[j % NB]            wait bfree, signal bready
  *   DMA   A(i+1) -> abuf[(i+1) % NB]                wait afree, signal aready
- *   MXU   acc[i % NB] = abuf * B                    wait aready (and accfree)
+ *   MXU   acc[i % NB] = abuf * B                    wait aready (and accfree, bready)
  *   VPU   out[i % NB] = requantize(acc, scales)     wait accready (and outfree)
  *   DMA   out -> C in HBM                           wait outready, signal outfree
- * With NB = 2 (runtime.double_buffering) the DMA of tile i+1 runs while the
- * MXU works on tile i; with NB = 1 every stage waits for the one before. */
+ * (the VPU frees a B buffer after the column's last tile). With NB = 2
+ * (runtime.double_buffering) the DMA of tile i+1, and of the next column's
+ * B, runs while the MXU works on tile i; with NB = 1 every stage waits for
+ * the one before. */
 #include <string.h>
 
 #include "vtpu/cp_driver.h"
 #include "vtpu/fw.h"
 #include "vtpu/kernels.h"
 
-/* Semaphores: per buffer b, ready/free pairs for A, the accumulators and the
- * output tile; for the column tile, B (and its scales) ready, and B and the
- * scales free again. */
+/* Semaphores: per buffer b, ready/free pairs for A, the accumulators, the
+ * output tile and the column tile (B with its scales). */
 enum {
-  SEM_A_READY = 0,      /* + b */
-  SEM_A_FREE = 2,       /* + b */
-  SEM_ACC_READY = 4,    /* + b */
-  SEM_ACC_FREE = 6,     /* + b */
-  SEM_OUT_READY = 8,    /* + b */
-  SEM_OUT_FREE = 10,    /* + b */
-  SEM_B_READY = 12,     /* B tile and its scales loaded */
-  SEM_B_FREE = 13,      /* the MXU is done with the B tile */
-  SEM_SCALES_FREE = 14, /* the VPU is done with the scales */
+  SEM_A_READY = 0,   /* + b */
+  SEM_A_FREE = 2,    /* + b */
+  SEM_ACC_READY = 4, /* + b */
+  SEM_ACC_FREE = 6,  /* + b */
+  SEM_OUT_READY = 8, /* + b */
+  SEM_OUT_FREE = 10, /* + b */
+  SEM_B_READY = 12,  /* + b: B tile and its scales loaded */
+  SEM_B_FREE = 14,   /* + b: the MXU and the VPU are done with them */
 };
 
 /* Instructions are built in place, in the queues' rings in core RAM: the
@@ -73,12 +74,15 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
   if (vtpu_matmul_tiling(chip, x->m, x->k, x->n, nb, &tiles) != 0) return -1;
   const uint32_t tm = tiles.tm, tn = tiles.tn, k = x->k;
 
-  /* VMEM: B tile, scales, A buffers, output buffers; AMEM: accumulators. */
-  const uint32_t b_tile = VTPU_VMEM_BASE;
-  const uint32_t scales = b_tile + align64(k * tn);
-  uint32_t abuf[2], obuf[2], acc[2];
-  uint32_t at = scales + align64(4 * tn);
+  /* VMEM: per buffer a B tile with its scales, an A tile and an output tile;
+   * AMEM: an accumulator tile per buffer. */
+  uint32_t bbuf[2], sbuf[2], abuf[2], obuf[2], acc[2];
+  uint32_t at = VTPU_VMEM_BASE;
   for (uint32_t b = 0; b < nb; ++b) {
+    bbuf[b] = at;
+    at += align64(k * tn);
+    sbuf[b] = at;
+    at += align64(4 * tn);
     abuf[b] = at;
     at += align64(tm * k);
     obuf[b] = at;
@@ -91,9 +95,8 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
     vtpu_cp_set_semaphore(SEM_A_FREE + b, 1);
     vtpu_cp_set_semaphore(SEM_ACC_FREE + b, 1);
     vtpu_cp_set_semaphore(SEM_OUT_FREE + b, 1);
+    vtpu_cp_set_semaphore(SEM_B_FREE + b, 1);
   }
-  vtpu_cp_set_semaphore(SEM_B_FREE, 1);
-  vtpu_cp_set_semaphore(SEM_SCALES_FREE, 1);
 
   const uint32_t m_tiles = (x->m + tm - 1) / tm, n_tiles = (x->n + tn - 1) / tn;
   const uint32_t steps = m_tiles * n_tiles;
@@ -106,17 +109,20 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
       const uint32_t j = i / m_tiles, t = i % m_tiles, b = i % nb;
       const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
       if (t == 0) {
-        dma2d(x->scales + 4ull * j * tn, scales, 4 * cols, 1, 0, 0, SEM_SCALES_FREE, VTPU_SEM_NONE);
-        dma2d(x->b + (uint64_t)j * tn, b_tile, cols, k, x->n, cols, SEM_B_FREE, SEM_B_READY);
+        const uint32_t cb = j % nb;
+        dma2d(x->scales + 4ull * j * tn, sbuf[cb], 4 * cols, 1, 0, 0, SEM_B_FREE + cb,
+              VTPU_SEM_NONE);
+        dma2d(x->b + (uint64_t)j * tn, bbuf[cb], cols, k, x->n, cols, VTPU_SEM_NONE,
+              SEM_B_READY + cb);
       }
       dma2d(x->a + (uint64_t)t * tm * k, abuf[b], rows * k, 1, 0, 0, SEM_A_FREE + b,
             SEM_A_READY + b);
     }
     /* Compute and store step i - 1. */
     if (i > 0) {
-      const uint32_t s = i - 1, j = s / m_tiles, t = s % m_tiles, b = s % nb;
+      const uint32_t s = i - 1, j = s / m_tiles, t = s % m_tiles, b = s % nb, cb = j % nb;
       const uint32_t rows = min_u32(tm, x->m - t * tm), cols = min_u32(tn, x->n - j * tn);
-      if (t == 0) header(VTPU_QUEUE_MXU, VTPU_OP_NOP, SEM_B_READY, VTPU_SEM_NONE);
+      if (t == 0) header(VTPU_QUEUE_MXU, VTPU_OP_NOP, SEM_B_READY + cb, VTPU_SEM_NONE);
       header(VTPU_QUEUE_MXU, VTPU_OP_NOP, SEM_ACC_FREE + b, VTPU_SEM_NONE);
       insn = header(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b);
       insn->matmul.precision = VTPU_TYPE_INT8;
@@ -125,13 +131,11 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
       insn->matmul.n = cols;
       insn->matmul.a_addr = abuf[b];
       insn->matmul.a_stride = k;
-      insn->matmul.b_addr = b_tile;
+      insn->matmul.b_addr = bbuf[cb];
       insn->matmul.b_stride = cols;
       insn->matmul.c_addr = acc[b];
       insn->matmul.c_stride = 4 * cols;
       header(VTPU_QUEUE_MXU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_ACC_READY + b);
-      /* The B tile is free once its last product is done. */
-      if (t == m_tiles - 1) header(VTPU_QUEUE_MXU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_B_FREE);
 
       header(VTPU_QUEUE_VPU, VTPU_OP_NOP, SEM_OUT_FREE + b, VTPU_SEM_NONE);
       insn = header(VTPU_QUEUE_VPU, VTPU_OP_VPU, SEM_ACC_READY + b, SEM_ACC_FREE + b);
@@ -144,10 +148,11 @@ int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* x) {
       insn->vpu.a_stride = 4 * cols;
       insn->vpu.d_addr = obuf[b];
       insn->vpu.d_stride = cols;
-      insn->vpu.scale_addr = scales;
+      insn->vpu.scale_addr = sbuf[cb];
       insn->vpu.zero_point = x->zero_point;
       header(VTPU_QUEUE_VPU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_OUT_READY + b);
-      if (t == m_tiles - 1) header(VTPU_QUEUE_VPU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_SCALES_FREE);
+      /* The column tile's buffer is free once its last tile is requantized. */
+      if (t == m_tiles - 1) header(VTPU_QUEUE_VPU, VTPU_OP_NOP, VTPU_SEM_NONE, SEM_B_FREE + cb);
 
       dma2d(obuf[b], x->c + (uint64_t)t * tm * x->n + (uint64_t)j * tn, cols, rows, cols, x->n,
             SEM_OUT_READY + b, SEM_OUT_FREE + b);

@@ -21,11 +21,11 @@ static uint32_t align64(uint32_t v) {
   return (v + 63u) & ~63u;
 }
 
-/* VMEM: B tile + scales + buffers x (A tile + C tile, int8); AMEM: buffers x
+/* VMEM: buffers x (B tile + scales + A tile + C tile, int8); AMEM: buffers x
  * accumulator tiles (int32). Each region is 64-byte aligned. */
 static int fits(const vtpu_chip* chip, uint32_t k, uint32_t tm, uint32_t tn, uint32_t buffers) {
-  const uint64_t vmem = (uint64_t)align64(k * tn) + align64(4 * tn) +
-                        (uint64_t)buffers * (align64(tm * k) + align64(tm * tn));
+  const uint64_t vmem = (uint64_t)buffers * ((uint64_t)align64(k * tn) + align64(4 * tn) +
+                                             align64(tm * k) + align64(tm * tn));
   const uint64_t amem = (uint64_t)buffers * align64(4 * tm * tn);
   return vmem <= chip->vmem_size && amem <= chip->amem_size;
 }

@@ -21,8 +21,8 @@ typedef struct vtpu_chip {
 
 void vtpu_chip_read(vtpu_chip* chip);
 
-/* Tile sizes for an m x k x n matmul: a column tile of B (k x tn) stays in
- * VMEM while row tiles of A (tm x k) stream through `buffers` buffers. */
+/* Tile sizes for an m x k x n matmul: column tiles of B (k x tn) and row
+ * tiles of A (tm x k) stream through `buffers` buffers each in VMEM. */
 typedef struct vtpu_matmul_tiles {
   uint32_t tm, tn;
 } vtpu_matmul_tiles;
