@@ -12,3 +12,12 @@ status=0
 build/vtpu firmware build/firmware/examples/timer.elf --stats || status=$?
 echo "exit status: $status"
 [ "$status" -eq 5 ]
+echo
+echo "== the accelerator through firmware: int8 matmul kernel (DMA, MXU, VPU via the command processor)"
+build/vtpu firmware build/firmware/kernels/matmul_int8.elf --stats
+echo
+echo "== one GEMM on the MXU: cycles against SCALE-Sim's formula, result against the scalar reference"
+build/vtpu gemm --m 12100 --k 147 --n 64 --timing stall-free
+echo
+echo "== the HBM model: 1M sequential 32 B reads on the edge chip's HBM2 channel"
+build/vtpu memtest --pattern seq --requests 1000000 --size 32
