@@ -54,7 +54,9 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
                 push(q, insn);
               });
     regs_.add(tag + "pending", VTPU_CP_QUEUE(q) + VTPU_CP_PENDING, Access::kReadOnly, [this, q] {
-      return static_cast<uint32_t>(queues_[q].pushed.size() + queues_[q].released.size());
+      const Queue& queue = queues_[q];
+      return static_cast<uint32_t>(queue.pushed.size() + queue.staged.size() +
+                                   queue.released.size());
     });
     regs_.add_storage(tag + "ring_base", VTPU_CP_QUEUE(q) + VTPU_CP_RING_BASE,
                       queues_[q].ring_base);
@@ -72,7 +74,8 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
       [this] {
         uint32_t s = status_;
         for (unsigned q = 0; q < VTPU_QUEUES; ++q)
-          if (!queues_[q].pushed.empty() || !queues_[q].released.empty())
+          if (!queues_[q].pushed.empty() || !queues_[q].staged.empty() ||
+              !queues_[q].released.empty())
             s |= VTPU_CP_STATUS_BUSY(q);
         return s;
       },
@@ -90,8 +93,10 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
         "sem" + std::to_string(s), VTPU_CP_SEM(s), Access::kReadWrite,
         [this, s] { return semaphores_[s]; },
         [this, s](uint32_t v) {
-          semaphores_[s] = v;
-          changed_event_.notify(sc_core::SC_ZERO_TIME);
+          defer([this, s, v] {
+            semaphores_[s] = v;
+            changed_event_.notify(sc_core::SC_ZERO_TIME);
+          });
         });
   for (unsigned c = 0; c < VTPU_COUNTERS; ++c) {
     regs_.add("counter" + std::to_string(c) + "_lo", VTPU_CP_COUNTER_LO(c), Access::kReadOnly,
@@ -104,6 +109,9 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
   SC_HAS_PROCESS(CommandProcessor);
   SC_METHOD(drive_irqs);
   sensitive << irq_event_;
+  SC_METHOD(apply_deferred);
+  sensitive << deferred_event_;
+  dont_initialize();
 }
 
 uint32_t CommandProcessor::counter_word(unsigned c, bool high) const {
@@ -112,14 +120,31 @@ uint32_t CommandProcessor::counter_word(unsigned c, bool high) const {
 
 bool CommandProcessor::idle() const {
   for (const Queue& q : queues_)
-    if (!q.pushed.empty() || !q.released.empty()) return false;
+    if (!q.pushed.empty() || !q.staged.empty() || !q.released.empty()) return false;
   return true;
+}
+
+void CommandProcessor::defer(std::function<void()> action) {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  const sc_core::sc_time at = std::max(access_time(), now);
+  deferred_.push_back(Deferred{at, std::move(action)});
+  deferred_event_.notify(at - now);
+}
+
+void CommandProcessor::apply_deferred() {
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  while (!deferred_.empty() && deferred_.front().at <= now) {
+    std::function<void()> action = std::move(deferred_.front().action);
+    deferred_.pop_front();
+    action();
+  }
+  if (!deferred_.empty()) deferred_event_.notify(deferred_.front().at - now);
 }
 
 void CommandProcessor::push(unsigned q, const vtpu_insn& insn) {
   if (has_error()) return;  // stopped until the error is cleared
   Queue& queue = queues_[q];
-  if (queue.pushed.size() + queue.released.size() >= VTPU_QUEUE_DEPTH) {
+  if (queue.pushed.size() + queue.staged.size() + queue.released.size() >= VTPU_QUEUE_DEPTH) {
     fail(q, insn.h.opcode, VTPU_ERR_OVERFLOW, VTPU_QUEUE_DEPTH);
     return;
   }
@@ -128,17 +153,27 @@ void CommandProcessor::push(unsigned q, const vtpu_insn& insn) {
 
 void CommandProcessor::release() {
   if (has_error()) return;
+  // What is released is fixed now; it becomes visible at the doorbell's time.
+  std::array<size_t, VTPU_QUEUES> count{};
   for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
     Queue& queue = queues_[q];
-    for (Entry& e : queue.pushed) queue.released.push_back(e);
+    const size_t before = queue.staged.size();
+    for (Entry& e : queue.pushed) queue.staged.push_back(e);
     queue.pushed.clear();
     take_in_ring(q);
     if (has_error()) return;
+    count[q] = queue.staged.size() - before;
   }
-  // From the time of the register write (the core may run ahead).
-  released_event_.notify(access_time() > sc_core::sc_time_stamp()
-                             ? access_time() - sc_core::sc_time_stamp()
-                             : sc_core::SC_ZERO_TIME);
+  defer([this, count] {
+    for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
+      Queue& queue = queues_[q];
+      for (size_t i = 0; i < count[q] && !queue.staged.empty(); ++i) {
+        queue.released.push_back(queue.staged.front());
+        queue.staged.pop_front();
+      }
+    }
+    released_event_.notify(sc_core::SC_ZERO_TIME);
+  });
 }
 
 void CommandProcessor::take_in_ring(unsigned q) {
@@ -167,7 +202,7 @@ void CommandProcessor::take_in_ring(unsigned q) {
     Entry e;
     std::memcpy(&e.insn, memory->data + (address - memory->base), sizeof e.insn);
     e.seq = next_seq_++;
-    queue.released.push_back(e);
+    queue.staged.push_back(e);
   }
   queue.ring_tail = queue.ring_written;
 }
@@ -191,6 +226,7 @@ void CommandProcessor::fail(unsigned q, uint32_t opcode, uint32_t cause, uint64_
   // Flush: nothing more starts; an instruction in progress elsewhere finishes.
   for (Queue& queue : queues_) {
     queue.pushed.clear();
+    queue.staged.clear();
     if (queue.running && !queue.released.empty())
       queue.released.resize(1);
     else
@@ -244,9 +280,16 @@ void CommandProcessor::run_queue(unsigned q) {
       continue;
     }
     const uint8_t wait_on = insn.h.wait_sem, signal = insn.h.signal_sem;
-    if ((wait_on != VTPU_SEM_NONE && wait_on >= VTPU_SEMAPHORES) ||
-        (signal != VTPU_SEM_NONE && signal >= VTPU_SEMAPHORES)) {
-      fail(q, insn.h.opcode, VTPU_ERR_SEMAPHORE, wait_on >= VTPU_SEMAPHORES ? wait_on : signal);
+    const bool bad_wait = wait_on != VTPU_SEM_NONE && wait_on >= VTPU_SEMAPHORES;
+    if (bad_wait || (signal != VTPU_SEM_NONE && signal >= VTPU_SEMAPHORES)) {
+      fail(q, insn.h.opcode, VTPU_ERR_SEMAPHORE, bad_wait ? wait_on : signal);
+      continue;
+    }
+    // Checked before it waits: a bad instruction takes no semaphore count.
+    uint32_t detail = 0;
+    const UnitFault fault = validate(insn, detail);
+    if (!fault.ok()) {
+      fail(q, insn.h.opcode, fault.cause, fault.address, detail);
       continue;
     }
     if (wait_on != VTPU_SEM_NONE) {
@@ -297,6 +340,22 @@ void CommandProcessor::complete(unsigned, const Entry& e) {
   if (e.insn.h.flags & VTPU_INSN_IRQ) {
     status_ |= VTPU_CP_STATUS_DONE;
     irq_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+UnitFault CommandProcessor::validate(const vtpu_insn& insn, uint32_t& detail) const {
+  detail = 0;
+  switch (insn.h.opcode) {
+    case VTPU_OP_MATMUL: return mxu::check(insn.matmul, vmem_, amem_);
+    case VTPU_OP_VPU: return vpu::check(insn.vpu, {vmem_, amem_});
+    case VTPU_OP_DMA: {
+      if (options_.dma == nullptr) return UnitFault{VTPU_ERR_DMA, 0};
+      uint64_t address = 0;
+      detail = options_.dma->check(insn.dma.copy, address);  // the DMA's cause
+      if (detail != VTPU_DMA_CAUSE_NONE) return UnitFault{VTPU_ERR_DMA, address};
+      return UnitFault{};
+    }
+    default: return UnitFault{};
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <systemc>
 #include <vector>
 
@@ -83,6 +84,7 @@ class CommandProcessor : public Peripheral {
   };
   struct Queue {
     std::deque<Entry> pushed, released;  // released: the head is the one in progress
+    std::deque<Entry> staged;            // released by a doorbell whose time has not come yet
     uint32_t words[VTPU_INSN_WORDS] = {};
     uint32_t ring_base = 0, ring_size = 0;
     uint32_t ring_tail = 0;     // entries taken in
@@ -93,6 +95,13 @@ class CommandProcessor : public Peripheral {
   };
 
   void run_queue(unsigned q);
+  // Register writes take effect at the writer's time (the core runs ahead of
+  // SystemC time): `action` runs then, in order.
+  void defer(std::function<void()> action);
+  void apply_deferred();  // SC_METHOD
+  // The checks an instruction passes before it waits or runs (`detail`: the
+  // DMA's cause for a refused copy).
+  UnitFault validate(const vtpu_insn& insn, uint32_t& detail) const;
   // At the doorbell: takes in queue q's ring entries up to the tail written.
   void take_in_ring(unsigned q);
   // Runs the head of queue q (after its wait); false when it failed.
@@ -124,7 +133,12 @@ class CommandProcessor : public Peripheral {
   std::vector<Executed> executed_;
   uint32_t dma_cause_ = 0;
   uint64_t dma_address_ = 0;
-  sc_core::sc_event released_event_, changed_event_, dma_done_event_, irq_event_;
+  struct Deferred {
+    sc_core::sc_time at;
+    std::function<void()> action;
+  };
+  std::deque<Deferred> deferred_;
+  sc_core::sc_event released_event_, changed_event_, dma_done_event_, irq_event_, deferred_event_;
 };
 
 }  // namespace vtpu::cp

@@ -33,8 +33,9 @@ Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
   regs_.add("bytes_hi", VTPU_DMA_BYTES_HI, Access::kReadOnly,
             [this] { return static_cast<uint32_t>(bytes_ >> 32); });
   auto busy_cycles = [this] {
-    sc_core::sc_time t =
-        busy_time_ + (busy_ ? sc_core::sc_time_stamp() - started_at_ : sc_core::SC_ZERO_TIME);
+    sc_core::sc_time t = busy_time_ + (busy_ && sc_core::sc_time_stamp() > started_at_
+                                           ? sc_core::sc_time_stamp() - started_at_
+                                           : sc_core::SC_ZERO_TIME);
     return static_cast<uint64_t>(t / options_.clock_period);
   };
   regs_.add("busy_lo", VTPU_DMA_BUSY_LO, Access::kReadOnly,
@@ -60,8 +61,9 @@ void Dma::start(uint32_t value) {
     return;
   }
   std::memcpy(&pending_, desc_words_, sizeof pending_);
-  pending_flags_ = flags_;
+  done_irq_ = flags_ & VTPU_DMA_FLAG_IRQ;
   busy_ = true;
+  started_at_ = access_time();
   status_ = 0;
   cause_ = VTPU_DMA_CAUSE_NONE;
   irq_event_.notify(sc_core::SC_ZERO_TIME);
@@ -81,7 +83,7 @@ void Dma::fail(uint32_t cause, uint64_t address) {
 }
 
 void Dma::drive_irqs() {
-  irq_done.write((status_ & VTPU_DMA_STATUS_DONE) && (pending_flags_ & VTPU_DMA_FLAG_IRQ));
+  irq_done.write((status_ & VTPU_DMA_STATUS_DONE) && done_irq_);
   irq_error.write(status_ & VTPU_DMA_STATUS_ERROR);
 }
 
@@ -115,7 +117,7 @@ uint32_t Dma::check(const vtpu_dma_desc& d, uint64_t& bad_address) const {
 bool Dma::submit(const vtpu_dma_desc& copy, Done done) {
   if (busy_) return false;
   pending_ = copy;
-  pending_flags_ = 0;
+  started_at_ = sc_core::sc_time_stamp();
   job_done_ = std::move(done);
   busy_ = true;
   start_event_.notify(sc_core::SC_ZERO_TIME);

@@ -51,6 +51,9 @@ class Dma : public Peripheral {
   bool submit(const vtpu_dma_desc& copy, Done done);
 
   bool busy() const { return busy_; }
+  // Why `copy` must not run (VTPU_DMA_CAUSE_*, and the offending address), or
+  // VTPU_DMA_CAUSE_NONE; the engine runs the same check before a copy.
+  uint32_t check(const vtpu_dma_desc& copy, uint64_t& bad_address) const;
   uint64_t bytes_copied() const { return bytes_; }
 
  private:
@@ -73,8 +76,6 @@ class Dma : public Peripheral {
   void start(uint32_t value);
   void clear_status(uint32_t value);
   void engine();  // SC_THREAD
-  // The cause of a descriptor that must not run (VTPU_DMA_CAUSE_NONE if fine).
-  uint32_t check(const vtpu_dma_desc& d, uint64_t& bad_address) const;
   const MemoryRange* memory_of(uint64_t first, uint64_t last) const;
   void run_descriptor(const vtpu_dma_desc& d);
   void send(unsigned slot, bool write, const sc_core::sc_time& at);
@@ -85,7 +86,8 @@ class Dma : public Peripheral {
 
   DmaOptions options_;
   uint32_t desc_words_[VTPU_DMA_DESC_WORDS] = {};
-  uint32_t flags_ = 0, pending_flags_ = 0;
+  uint32_t flags_ = 0;
+  bool done_irq_ = false;  // FLAGS.irq at the last register START
   uint32_t status_ = 0, cause_ = 0;
   uint64_t error_address_ = 0, bytes_ = 0;
   sc_core::sc_time busy_time_, started_at_;

@@ -315,6 +315,8 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
       {"fp32 precision", VTPU_QUEUE_MXU, fp32, VTPU_ERR_TYPE, VTPU_TYPE_FP32, 0},
       {"semaphore 20", VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 20), VTPU_ERR_SEMAPHORE,
        20, 0},
+      {"signal semaphore 17", VTPU_QUEUE_MXU,
+       matmul(kVmem, kVmem, kAmem, 8, 8, 8, VTPU_SEM_NONE, 17), VTPU_ERR_SEMAPHORE, 17, 0},
       {"VPU type combination", VTPU_QUEUE_VPU, vpu_type, VTPU_ERR_TYPE, VTPU_TYPE_FP32, 0},
       {"VPU result outside AMEM", VTPU_QUEUE_VPU, vpu_outside, VTPU_ERR_ADDRESS,
        kAmem + (1 << 18) - 32, 0},
@@ -353,6 +355,23 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
   sc_core::sc_start();
   EXPECT_FALSE(chip.cp.has_error());
   EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), done + 1);
+
+  // A bad instruction is refused before its wait: it takes no count, so the
+  // semaphore's one count still lets the next good instruction run.
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm, kVmem, 64, VTPU_SEM_NONE, 9));
+  chip.cp.release();
+  sc_core::sc_start();
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 0, 8, 8, 9, VTPU_SEM_NONE));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_TRUE(chip.cp.has_error());
+  EXPECT_EQ(chip.cp.error().cause, VTPU_ERR_SHAPE);
+  chip.cp.clear_error();
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, 9, VTPU_SEM_NONE));
+  chip.cp.release();
+  sc_core::sc_start();
+  EXPECT_FALSE(chip.cp.has_error()) << chip.cp.error().cause;
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), done + 3);
 }
 
 }  // namespace
