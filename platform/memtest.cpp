@@ -95,14 +95,6 @@ class TrafficGenerator : public sc_core::sc_module {
   uint64_t first_issue_ps_ = 0, last_response_ps_ = 0;
 };
 
-uint64_t hbm_capacity(const config::Soc& c) {
-  const hbm::TimingSet& t = hbm::preset(c.hbm().preset());
-  return hbm::AddressMapping(t, c.hbm().stacks(),
-                             c.hbm().channels() ? c.hbm().channels() : t.channels,
-                             c.hbm().address_mapping())
-      .capacity();
-}
-
 uint64_t parse_number(const std::string& text) {
   size_t used = 0;
   uint64_t v = std::stoull(text, &used, 0);
@@ -176,18 +168,17 @@ std::vector<MemRequest> read_trace(const std::string& path, uint64_t capacity) {
 }
 
 void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostream& out) {
-  const uint64_t capacity = hbm_capacity(config);
+  const config::InterconnectConfig& ic = config.interconnect();
+  hbm::Hbm hbm("hbm", make_hbm_options(config, ic.dma()));
+  const uint64_t capacity = hbm.capacity();
   const std::vector<MemRequest> requests =
       o.trace.empty() ? pattern_requests(o, capacity) : read_trace(o.trace, capacity);
 
-  const config::InterconnectConfig& ic = config.interconnect();
-  hbm::Hbm hbm("hbm", make_hbm_options(config, ic.dma()));
   // By default twice what the controller queues hold: the other half covers
   // the requests on their way to and from the queues.
   const unsigned outstanding =
       o.outstanding ? o.outstanding
-                    : static_cast<unsigned>(2 * config.hbm().queue_depth() *
-                                            (capacity / hbm.timing().pseudo_channel_bytes()));
+                    : static_cast<unsigned>(2 * config.hbm().queue_depth() * hbm.controllers());
   interconnect::Router router("router", clock_period(config));
   TrafficGenerator generator("memtest", requests, config.address_map().hbm_base(), outstanding);
   router.connect("memtest", generator.socket, make_link(config, ic.dma()));
@@ -233,9 +224,9 @@ void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostrea
                 config.name().c_str(), hbm.timing().name.c_str(),
                 o.trace.empty() ? o.pattern.c_str() : "trace", requests.size(),
                 static_cast<unsigned long long>(writes), static_cast<unsigned long long>(bytes),
-                outstanding, static_cast<size_t>(capacity / hbm.timing().pseudo_channel_bytes()),
-                span_s * 1e9, gbps, peak, gbps / peak, static_cast<double>(requests.size()) / wall,
-                wall, mean / 1000, percentile(0.5), percentile(0.99), percentile(1.0),
+                outstanding, hbm.controllers(), span_s * 1e9, gbps, peak, gbps / peak,
+                static_cast<double>(requests.size()) / wall, wall, mean / 1000, percentile(0.5),
+                percentile(0.99), percentile(1.0),
                 accesses ? static_cast<double>(s.row_hits) / accesses : 0.0, s.refresh_fraction);
   out << buf;
 }

@@ -391,13 +391,9 @@ bool CommandProcessor::run_dma(const vtpu_insn& insn) {
   return true;
 }
 
+// validate() has checked the instruction before its wait.
 bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   const vtpu_insn_matmul& x = insn.matmul;
-  const mxu::Fault fault = mxu::check(x, vmem_, amem_);
-  if (fault.cause != VTPU_ERR_NONE) {
-    fail(VTPU_QUEUE_MXU, insn.h.opcode, fault.cause, fault.address);
-    return false;
-  }
   counters_[VTPU_CNT_MACS] += mxu::execute(x, vmem_, amem_, options_.array);
   // Time: the array's cycles, or longer if the VMEM/AMEM ports cannot keep up.
   const sc_core::sc_time start = sc_core::sc_time_stamp();
@@ -422,13 +418,7 @@ memory::Ram* CommandProcessor::ram_at(uint64_t address) const {
 
 bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
   const vtpu_insn_vpu& v = insn.vpu;
-  const std::vector<vpu::Memory> memories = {vmem_, amem_};
-  const vpu::Fault fault = vpu::check(v, memories);
-  if (!fault.ok()) {
-    fail(VTPU_QUEUE_VPU, insn.h.opcode, fault.cause, fault.address);
-    return false;
-  }
-  vpu::execute(v, memories);
+  vpu::execute(v, {vmem_, amem_});
   const uint64_t outputs = vpu::output_elements(v);
   counters_[VTPU_CNT_VPU_ELEMS] += outputs;
   // Time: the lanes' table, or longer if the memories' ports cannot keep up.

@@ -91,11 +91,7 @@ bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
   pending_[slot] = Pending{&trans, accesses, 0, waiter};
   ++requests_;
   bytes_ += length;
-  // Wake when the first of these controllers has a decision to make.
-  const uint64_t wake_ps = first_decision * tck_ps_ + 1 > lookahead_ps_
-                               ? first_decision * tck_ps_ + 1 - lookahead_ps_
-                               : 0;
-  wake_event_.notify(sc_core::sc_time::from_value(wake_ps > now_ps() ? wake_ps - now_ps() : 0));
+  wake_for(first_decision);
   return true;
 }
 
@@ -159,9 +155,12 @@ void Hbm::wake() {
 void Hbm::schedule_wake() {
   int64_t next = Controller::kIdle;
   for (const Controller& c : controllers_) next = std::min(next, c.next_decision());
-  if (next == Controller::kIdle) return;
-  // Decisions at cycle `next` are final once next * tCK < now + lookahead.
-  const uint64_t at = static_cast<uint64_t>(next) * tck_ps_ + 1;
+  if (next != Controller::kIdle) wake_for(next);
+}
+
+// Decisions at cycle `decision` are final once decision * tCK < now + lookahead.
+void Hbm::wake_for(int64_t decision) {
+  const uint64_t at = static_cast<uint64_t>(decision) * tck_ps_ + 1;
   const uint64_t wake_ps = at > lookahead_ps_ ? at - lookahead_ps_ : 0;
   const uint64_t now = now_ps();
   wake_event_.notify(sc_core::sc_time::from_value(wake_ps > now ? wake_ps - now : 0));

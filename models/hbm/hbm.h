@@ -53,6 +53,7 @@ class Hbm : public sc_core::sc_module {
   Hbm(sc_core::sc_module_name name, const HbmOptions& options);
 
   uint64_t capacity() const { return mapping_.capacity(); }
+  size_t controllers() const { return controllers_.size(); }
   double peak_bytes_per_s() const;
   const TimingSet& timing() const { return options_.timing; }
   // Statistics over [0, `until`].
@@ -77,6 +78,7 @@ class Hbm : public sc_core::sc_module {
               sc_core::sc_event* waiter);
   void wake();
   void schedule_wake();
+  void wake_for(int64_t decision);  // wake when that decision may be made
   uint64_t now_ps() const;
 
   HbmOptions options_;
