@@ -201,6 +201,22 @@ void Soc::check_fits(const ElfImage& image) const {
   }
 }
 
+void Soc::check_hbm_range(uint64_t offset, uint64_t size) const {
+  if (offset > hbm_->capacity() || size > hbm_->capacity() - offset)
+    throw Error("HBM access " + hex(offset) + "+" + std::to_string(size) +
+                " lies beyond the HBM (" + std::to_string(hbm_->capacity()) + " bytes)");
+}
+
+void Soc::write_hbm(uint64_t offset, const uint8_t* data, uint64_t size) {
+  check_hbm_range(offset, size);
+  hbm_->backdoor_write(offset, data, size);
+}
+
+void Soc::read_hbm(uint64_t offset, uint8_t* data, uint64_t size) const {
+  check_hbm_range(offset, size);
+  hbm_->backdoor_read(offset, data, size);
+}
+
 // Segments are placed through debug transport once the sockets are bound.
 void Soc::end_of_elaboration() {
   for (const ElfSegment& seg : firmware_.segments) {

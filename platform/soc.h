@@ -52,9 +52,16 @@ class Soc : public sc_core::sc_module {
 
   RunResult run();
 
+  // The host's access to device memory, as a driver's over PCIe: HBM
+  // offsets, before run() to place a model and after it to read results.
+  // Throws vtpu::Error past the HBM's end.
+  void write_hbm(uint64_t offset, const uint8_t* data, uint64_t size);
+  void read_hbm(uint64_t offset, uint8_t* data, uint64_t size) const;
+
  private:
   void end_of_elaboration() override;
   void check_fits(const ElfImage& image) const;
+  void check_hbm_range(uint64_t offset, uint64_t size) const;
   void end_run(RunResult::End end, uint64_t code, ExitCode stop, const std::string& message);
   std::string monitor(const std::string& command) const;  // GDB `monitor` commands
 

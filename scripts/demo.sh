@@ -13,8 +13,9 @@ build/vtpu firmware build/firmware/examples/timer.elf --stats || status=$?
 echo "exit status: $status"
 [ "$status" -eq 5 ]
 echo
-echo "== the accelerator through firmware: int8 matmul kernel (DMA, MXU, VPU via the command processor)"
-build/vtpu firmware build/firmware/kernels/matmul_int8.elf --stats
+echo "== the firmware runtime: a model of six random int8 convolutions (DMA, MXU, VPU through"
+echo "   the command processor), every output byte checked against the host's reference"
+build/tests/kernel_check --firmware build/firmware/runtime/runtime.elf --kind conv2d --dtype int8
 echo
 echo "== one GEMM on the MXU: cycles against SCALE-Sim's formula, result against the scalar reference"
 build/vtpu gemm --m 12100 --k 147 --n 64 --timing stall-free

@@ -395,15 +395,16 @@ bool CommandProcessor::run_dma(const vtpu_insn& insn) {
 bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   const vtpu_insn_matmul& x = insn.matmul;
   counters_[VTPU_CNT_MACS] += mxu::execute(x, vmem_, amem_, options_.array);
-  // Time: the array's cycles, or longer if the VMEM/AMEM ports cannot keep up.
+  // Time: the array's cycles, or longer if the VMEM ports cannot feed A and B.
+  // The partial sums go through the accumulators' own read-modify-write path
+  // (a row of C per cycle, what the array produces), not through the AMEM
+  // ports the VPU and the DMA share (docs/memory.md).
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   const uint64_t cycles = mxu::array_cycles(x.m, x.k, x.n, options_.array);
   const mxu::Traffic t = mxu::traffic(x, options_.array);
   sc_core::sc_time end = start + options_.clock_period * static_cast<double>(cycles);
   end = std::max(end, options_.vmem->reserve(start, t.a_bytes));
   end = std::max(end, options_.vmem->reserve(start, t.b_bytes));
-  if (t.c_read_bytes) end = std::max(end, options_.amem->reserve(start, t.c_read_bytes));
-  end = std::max(end, options_.amem->reserve(start, t.c_write_bytes));
   sc_core::wait(end - start);
   last_array_cycles_ = cycles;
   last_matmul_cycles_ = static_cast<uint64_t>((end - start) / options_.clock_period) + 1;

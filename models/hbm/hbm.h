@@ -58,6 +58,14 @@ class Hbm : public sc_core::sc_module {
   const TimingSet& timing() const { return options_.timing; }
   // Statistics over [0, `until`].
   HbmStats stats(sc_core::sc_time until) const;
+  // The contents with no timing (a host loading or reading back device
+  // memory); the range must lie inside the capacity.
+  void backdoor_write(uint64_t offset, const uint8_t* data, uint64_t size) {
+    store_.write(offset, data, size);
+  }
+  void backdoor_read(uint64_t offset, uint8_t* data, uint64_t size) const {
+    store_.read(offset, data, size);
+  }
 
  private:
   struct Pending {

@@ -1,13 +1,17 @@
 /*
- * The kernel library's first kernel and the tiling routine every kernel will
- * use (docs/firmware.md, "Kernels"). Tensors live in HBM; kernels stage tiles
- * in VMEM/AMEM with DMA and run them on the MXU and VPU through the command
- * processor, double-buffered when the chip's runtime switch says so.
+ * The kernel library (docs/firmware.md, "Kernels"): one function per layer
+ * kind of the compiled model (vtpu/model.h). Tensors live in HBM; kernels
+ * stage tiles in VMEM/AMEM with DMA and run them on the MXU and VPU through
+ * the command processor, double-buffered when the chip's runtime switch says
+ * so. Every kernel ends with the accelerator idle.
  */
 #ifndef VTPU_KERNELS_H
 #define VTPU_KERNELS_H
 
 #include <stdint.h>
+
+#include "vtpu/cp_driver.h"
+#include "vtpu/model.h"
 
 /* What a kernel needs to know about the chip, read from chip info at run time
  * so that one firmware binary serves every configuration. */
@@ -21,8 +25,23 @@ typedef struct vtpu_chip {
 
 void vtpu_chip_read(vtpu_chip* chip);
 
-/* Tile sizes for an m x k x n matmul: column tiles of B (k x tn) and row
- * tiles of A (tm x k) stream through `buffers` buffers each in VMEM. */
+/* A layer's surroundings: the chip, where the model's HBM offsets start, and
+ * the scratch space the model gives its kernels. */
+typedef struct vtpu_context {
+  vtpu_chip chip;
+  uint64_t hbm;                   /* bus address of HBM offset 0 */
+  uint64_t scratch, scratch_size; /* bus address and bytes */
+  vtpu_cp_error error;            /* the accelerator's registers after an error */
+} vtpu_context;
+
+/* Runs one layer. Returns 0; a VTPU_ERR_* (> 0) when the accelerator stopped
+ * on an error (registers in ctx->error); or -VTPU_BAD_* when the layer is
+ * invalid or does not fit the chip (nothing was issued). */
+int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer);
+
+/* Tile sizes for an m x k x n matmul of `bytes`-byte elements: column tiles
+ * of B (k x tn) and row tiles of A (tm x k) stream through `buffers` buffers
+ * each in VMEM. */
 typedef struct vtpu_matmul_tiles {
   uint32_t tm, tn;
 } vtpu_matmul_tiles;
@@ -31,18 +50,7 @@ typedef struct vtpu_matmul_tiles {
  * tm a multiple of its rows, as large as VMEM and AMEM allow with `buffers`
  * of each streamed tile. Returns 0, or -1 when even one array-sized tile
  * does not fit. */
-int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t buffers,
-                       vtpu_matmul_tiles* tiles);
-
-/* C = requantize_int8(A * B, scale[column], zero_point): A m x k and B k x n
- * int8, row-major in HBM; scales n fp32 in HBM; C m x n int8 in HBM. */
-typedef struct vtpu_matmul_int8_args {
-  uint64_t a, b, scales, c;
-  uint32_t m, k, n;
-  int32_t zero_point;
-} vtpu_matmul_int8_args;
-
-/* Returns 0, or the command processor's error cause (negative: no tiling). */
-int vtpu_matmul_int8(const vtpu_chip* chip, const vtpu_matmul_int8_args* args);
+int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t bytes,
+                       uint32_t buffers, vtpu_matmul_tiles* tiles);
 
 #endif /* VTPU_KERNELS_H */

@@ -1,0 +1,43 @@
+/* One entry per layer kind (vtpu/model.h), and the data-movement kinds. */
+#include "queue.h"
+
+int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer);
+int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer);
+int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer);
+int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer);
+int vtpu_kernel_rowwise(vtpu_context* ctx, const vtpu_layer* layer);
+
+/* COPY: the layer's descriptor, moved from HBM offsets to bus addresses. */
+static int copy(vtpu_context* ctx, const vtpu_layer* layer) {
+  const vtpu_dma_desc* d = &layer->u.copy.desc;
+  for (unsigned i = 0; i < 4; ++i)
+    if (d->size[i] == 0) return -(int)VTPU_BAD_SHAPE;
+  kq_begin();
+  vtpu_dma_desc* insn = kq_dma(ctx->hbm + d->src, ctx->hbm + d->dst, NO_SEM, NO_SEM);
+  *insn = *d;
+  insn->src = ctx->hbm + d->src;
+  insn->dst = ctx->hbm + d->dst;
+  return kq_finish(ctx);
+}
+
+static int fill(vtpu_context* ctx, const vtpu_layer* layer) {
+  const vtpu_layer_fill* f = &layer->u.fill;
+  if (f->bytes == 0) return -(int)VTPU_BAD_SHAPE;
+  kq_begin();
+  kq_fill(ctx->hbm + f->dst, f->bytes, f->pattern);
+  return kq_finish(ctx);
+}
+
+int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer) {
+  switch (layer->kind) {
+    case VTPU_LAYER_MATMUL: return vtpu_kernel_matmul(ctx, layer);
+    case VTPU_LAYER_CONV2D: return vtpu_kernel_conv2d(ctx, layer);
+    case VTPU_LAYER_POOL: return vtpu_kernel_pool(ctx, layer);
+    case VTPU_LAYER_ELEMENTWISE: return vtpu_kernel_elementwise(ctx, layer);
+    case VTPU_LAYER_SOFTMAX:
+    case VTPU_LAYER_LAYERNORM: return vtpu_kernel_rowwise(ctx, layer);
+    case VTPU_LAYER_COPY: return copy(ctx, layer);
+    case VTPU_LAYER_FILL: return fill(ctx, layer);
+    default: return -(int)VTPU_BAD_KIND;
+  }
+}

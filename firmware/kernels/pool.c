@@ -1,0 +1,111 @@
+/* POOL (docs/firmware.md): the input, padded into scratch when the layer has
+ * padding, streams through VMEM in bands of output rows (each band's input
+ * rows, overlapping by the window's height); the VPU pools a band at a time. */
+#include "queue.h"
+
+typedef struct pool_job {
+  const vtpu_layer* layer;
+  uint64_t src, dst;          /* bus addresses: (padded) input, output */
+  uint32_t hp, wp, oh, ow;    /* padded input and output sizes */
+  uint32_t band, bands;       /* output rows per tile, tiles per image */
+  uint32_t in_line, out_line; /* bytes per image line */
+  uint32_t in_buf[2], out_buf[2];
+} pool_job;
+
+static uint32_t band_rows(const pool_job* j, uint32_t tile) {
+  return kq_min(j->band, j->oh - (tile % j->bands) * j->band);
+}
+
+static uint32_t in_rows(const pool_job* j, uint32_t out_rows) {
+  return (out_rows - 1) * j->layer->u.pool.sy + j->layer->u.pool.kh;
+}
+
+static void load(void* ctx, uint32_t tile, unsigned b) {
+  const pool_job* j = ctx;
+  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
+  const uint64_t from =
+      j->src + ((uint64_t)n * j->hp + (uint64_t)oy * j->layer->u.pool.sy) * j->in_line;
+  kq_dma2d(from, j->in_buf[b], in_rows(j, band_rows(j, tile)) * j->in_line, 1, 0, 0, NO_SEM,
+           NO_SEM);
+}
+
+static void compute(void* ctx, uint32_t tile, unsigned b) {
+  const pool_job* j = ctx;
+  const vtpu_layer_pool* l = &j->layer->u.pool;
+  vtpu_insn_vpu* v =
+      kq_vpu(j->layer->op, j->layer->dtype, j->layer->dtype, in_rows(j, band_rows(j, tile)), j->wp,
+             j->in_buf[b], j->out_buf[b], NO_SEM, NO_SEM);
+  v->a_stride = j->in_line;
+  v->d_stride = j->out_line;
+  v->channels = l->c;
+  v->pool = VTPU_VPU_POOL(l->kh, l->kw, l->sy, l->sx);
+}
+
+static void store(void* ctx, uint32_t tile, unsigned b) {
+  const pool_job* j = ctx;
+  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
+  kq_dma2d(j->out_buf[b], j->dst + ((uint64_t)n * j->oh + oy) * j->out_line,
+           band_rows(j, tile) * j->out_line, 1, 0, 0, NO_SEM, NO_SEM);
+}
+
+int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
+  const vtpu_layer_pool* l = &layer->u.pool;
+  if ((layer->dtype != VTPU_TYPE_INT8 && layer->dtype != VTPU_TYPE_BF16) ||
+      (layer->op != VTPU_VPU_MAXPOOL && layer->op != VTPU_VPU_AVGPOOL))
+    return -(int)VTPU_BAD_KIND;
+  pool_job j = {0};
+  j.layer = layer;
+  j.hp = l->h + l->pad_top + l->pad_bottom;
+  j.wp = l->w + l->pad_left + l->pad_right;
+  if (l->n == 0 || l->h == 0 || l->w == 0 || l->c == 0 || l->kh == 0 || l->kw == 0 || l->sy == 0 ||
+      l->sx == 0 || l->kh > j.hp || l->kw > j.wp || l->kh > 255 || l->kw > 255 || l->sy > 255 ||
+      l->sx > 255)
+    return -(int)VTPU_BAD_SHAPE;
+  const uint32_t e = kq_type_bytes(layer->dtype);
+  j.oh = (j.hp - l->kh) / l->sy + 1;
+  j.ow = (j.wp - l->kw) / l->sx + 1;
+  j.in_line = j.wp * l->c * e;
+  j.out_line = j.ow * l->c * e;
+
+  /* The largest band whose input and output fit a buffer set; with two sets,
+   * at least four bands per image when the image allows. */
+  const unsigned nb = ctx->chip.double_buffering ? 2 : 1;
+  const uint32_t per_set = ctx->chip.vmem_size / nb;
+  uint32_t most = nb > 1 ? (j.oh + 3) / 4 : j.oh;
+  for (j.band = 0; j.band < most; ++j.band) {
+    const uint32_t r = j.band + 1;
+    if (kq_align64(in_rows(&j, r) * j.in_line) + kq_align64(r * j.out_line) > per_set) break;
+  }
+  if (j.band == 0) return -(int)VTPU_BAD_FIT;
+  j.bands = (j.oh + j.band - 1) / j.band;
+  for (unsigned b = 0; b < nb; ++b) {
+    j.in_buf[b] = VTPU_VMEM_BASE + b * per_set;
+    j.out_buf[b] = j.in_buf[b] + kq_align64(in_rows(&j, j.band) * j.in_line);
+  }
+
+  const int padded = j.hp != l->h || j.wp != l->w;
+  const uint64_t padded_bytes = (uint64_t)l->n * j.hp * j.in_line;
+  if (padded && padded_bytes > ctx->scratch_size) return -(int)VTPU_BAD_SCRATCH;
+  j.src = padded ? ctx->scratch : ctx->hbm + l->in;
+  j.dst = ctx->hbm + l->out;
+  kq_begin();
+  if (padded) {
+    /* Max pools pad with the type's lowest value, average pools with pad_value. */
+    uint32_t pattern;
+    if (layer->op == VTPU_VPU_MAXPOOL)
+      pattern = e == 1 ? 0x80808080u : 0xff80ff80u;
+    else
+      pattern = e == 1 ? 0x01010101u * (uint8_t)l->pad_value : 0x00010001u * (uint16_t)l->pad_value;
+    kq_fill(ctx->scratch, (uint32_t)padded_bytes, pattern);
+    const uint32_t line = l->w * l->c * e;
+    vtpu_dma_desc* d =
+        kq_dma(ctx->hbm + l->in,
+               ctx->scratch + (uint64_t)l->pad_top * j.in_line + (uint64_t)l->pad_left * l->c * e,
+               NO_SEM, NO_SEM);
+    d->size[0] = line;
+    d->size[1] = l->h, d->src_stride[0] = line, d->dst_stride[0] = j.in_line;
+    d->size[2] = l->n, d->src_stride[1] = l->h * line, d->dst_stride[1] = j.hp * j.in_line;
+  }
+  kq_pipeline(l->n * j.bands, nb, load, compute, store, &j);
+  return kq_finish(ctx);
+}

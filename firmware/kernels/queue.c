@@ -1,0 +1,129 @@
+/* Instruction rings, helpers and the streaming pipeline (queue.h). */
+#include "queue.h"
+
+#include "vtpu/fw.h"
+
+/* Instructions are built in place, in the queues' rings in core RAM: the
+ * core is slow at copying 64-byte structs and at writing them through
+ * registers; a ring takes one register write per batch. */
+static vtpu_insn rings[VTPU_QUEUES][64] __attribute__((aligned(64)));
+static vtpu_cp_ring ring[VTPU_QUEUES];
+
+/* kq_fill's source: one block of the pattern, repeated by a zero stride. */
+#define FILL_BLOCK 1024u
+static uint32_t fill_block[FILL_BLOCK / 4] __attribute__((aligned(64)));
+
+void kq_begin(void) {
+  for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s) vtpu_cp_set_semaphore(s, 0);
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+    vtpu_cp_ring_init(&ring[q], q, rings[q], sizeof rings[q] / sizeof rings[q][0]);
+}
+
+vtpu_insn* kq_insn(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal) {
+  vtpu_insn* i = vtpu_cp_ring_next(&ring[queue]);
+  i->h.opcode = opcode;
+  i->h.wait_sem = wait;
+  i->h.signal_sem = signal;
+  return i;
+}
+
+void kq_nop(unsigned queue, uint8_t wait, uint8_t signal) {
+  kq_insn(queue, VTPU_OP_NOP, wait, signal);
+}
+
+vtpu_dma_desc* kq_dma(uint64_t src, uint64_t dst, uint8_t wait, uint8_t signal) {
+  vtpu_dma_desc* d = &kq_insn(VTPU_QUEUE_DMA, VTPU_OP_DMA, wait, signal)->dma.copy;
+  d->src = src;
+  d->dst = dst;
+  d->size[0] = d->size[1] = d->size[2] = d->size[3] = 1;
+  return d;
+}
+
+void kq_dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows, uint32_t src_stride,
+              uint32_t dst_stride, uint8_t wait, uint8_t signal) {
+  vtpu_dma_desc* d = kq_dma(src, dst, wait, signal);
+  d->size[0] = row_bytes;
+  d->size[1] = rows;
+  d->src_stride[0] = src_stride;
+  d->dst_stride[0] = dst_stride;
+}
+
+uint32_t kq_type_bytes(uint8_t type) {
+  return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
+}
+
+vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, uint32_t rows, uint32_t cols,
+                      uint32_t a, uint32_t d, uint8_t wait, uint8_t signal) {
+  vtpu_insn_vpu* v = &kq_insn(VTPU_QUEUE_VPU, VTPU_OP_VPU, wait, signal)->vpu;
+  v->op = op;
+  v->a_type = a_type;
+  v->d_type = d_type;
+  v->rows = rows;
+  v->cols = cols;
+  v->a_addr = a;
+  v->a_stride = cols * kq_type_bytes(a_type);
+  v->d_addr = d;
+  v->d_stride = cols * kq_type_bytes(d_type);
+  return v;
+}
+
+void kq_doorbell(void) {
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) vtpu_cp_ring_publish(&ring[q]);
+  vtpu_cp_doorbell();
+}
+
+int kq_finish(vtpu_context* ctx) {
+  /* In the VPU's ring, the last released: it waits for every queue. */
+  kq_insn(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, NO_SEM)->h.flags = VTPU_INSN_IRQ;
+  kq_doorbell();
+  if (vtpu_cp_wait(&ctx->error) & VTPU_CP_STATUS_ERROR) return (int)ctx->error.cause;
+  return 0;
+}
+
+void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
+  for (unsigned i = 0; i < FILL_BLOCK / 4; ++i) fill_block[i] = pattern;
+  const uint64_t src = (uintptr_t)fill_block;
+  const uint32_t blocks = bytes / FILL_BLOCK, rest = bytes % FILL_BLOCK;
+  if (blocks > 0) kq_dma2d(src, dst, FILL_BLOCK, blocks, 0, FILL_BLOCK, NO_SEM, NO_SEM);
+  if (rest > 0) kq_dma2d(src, dst + (uint64_t)blocks * FILL_BLOCK, rest, 1, 0, 0, NO_SEM, NO_SEM);
+}
+
+/* Semaphores of the streaming pipeline, per buffer b. */
+enum { SEM_IN_READY = 0, SEM_IN_FREE = 2, SEM_OUT_READY = 4, SEM_OUT_FREE = 6 };
+
+void kq_pipeline(uint32_t tiles, unsigned buffers, kq_stage load, kq_stage compute, kq_stage store,
+                 void* ctx) {
+  for (unsigned b = 0; b < buffers; ++b) {
+    vtpu_cp_set_semaphore(SEM_IN_FREE + b, 1);
+    vtpu_cp_set_semaphore(SEM_OUT_FREE + b, 1);
+  }
+  /* Iteration i: tile i's load, tile i - buffers' store, tile i - 1's
+   * compute. With two buffer sets each load goes into the DMA queue before
+   * the store of the tile before it, so that it does not wait behind a store
+   * that waits for the VPU; with one, the store must go first. */
+  for (uint32_t i = 0; i < tiles + buffers; ++i) {
+    if (i < tiles) {
+      const unsigned b = i % buffers;
+      kq_nop(VTPU_QUEUE_DMA, SEM_IN_FREE + b, NO_SEM);
+      load(ctx, i, b);
+      kq_nop(VTPU_QUEUE_DMA, NO_SEM, SEM_IN_READY + b);
+    }
+    if (i >= buffers) {
+      const uint32_t t = i - buffers;
+      const unsigned b = t % buffers;
+      kq_nop(VTPU_QUEUE_DMA, SEM_OUT_READY + b, NO_SEM);
+      store(ctx, t, b);
+      kq_nop(VTPU_QUEUE_DMA, NO_SEM, SEM_OUT_FREE + b);
+    }
+    if (i >= 1 && i <= tiles) {
+      const uint32_t t = i - 1;
+      const unsigned b = t % buffers;
+      kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + b, NO_SEM);
+      kq_nop(VTPU_QUEUE_VPU, SEM_IN_READY + b, NO_SEM);
+      compute(ctx, t, b);
+      kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_IN_FREE + b);
+      kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + b);
+    }
+    kq_doorbell();
+  }
+}

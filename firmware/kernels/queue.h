@@ -1,0 +1,74 @@
+/*
+ * What every kernel shares (docs/firmware.md, "Kernels"): instructions built
+ * in place in the queues' rings, DMA and VPU instruction helpers, the
+ * streaming tile pipeline, and how a layer ends (a fence, then sleep until
+ * its interrupt). Internal to the kernel library.
+ */
+#ifndef VTPU_KERNELS_QUEUE_H
+#define VTPU_KERNELS_QUEUE_H
+
+#include <stdint.h>
+
+#include "vtpu/cp_driver.h"
+#include "vtpu/kernels.h"
+#include "vtpu/soc_map.h"
+
+#define NO_SEM VTPU_SEM_NONE
+
+/* Starts a layer's instruction stream: rings reset, every semaphore 0. */
+void kq_begin(void);
+/* The next instruction of `queue`, zeroed, with its header filled in. */
+vtpu_insn* kq_insn(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal);
+void kq_nop(unsigned queue, uint8_t wait, uint8_t signal);
+/* A DMA instruction; the descriptor's sizes are 1 and strides 0 until set. */
+vtpu_dma_desc* kq_dma(uint64_t src, uint64_t dst, uint8_t wait, uint8_t signal);
+/* `rows` rows of `row_bytes`, the given strides apart. */
+void kq_dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows, uint32_t src_stride,
+              uint32_t dst_stride, uint8_t wait, uint8_t signal);
+/* A VPU instruction over rows x cols, A and D dense (strides from the types). */
+vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, uint32_t rows, uint32_t cols,
+                      uint32_t a, uint32_t d, uint8_t wait, uint8_t signal);
+/* Publishes every ring and rings the doorbell. */
+void kq_doorbell(void);
+/* Ends the layer: a fence, then sleeps until everything is done. Returns 0,
+ * or the accelerator's error cause with its registers in ctx->error. */
+int kq_finish(vtpu_context* ctx);
+
+/* Fills `bytes` at `dst` with the 32-bit `pattern`, through the DMA queue. */
+void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern);
+
+uint32_t kq_type_bytes(uint8_t type);
+static inline uint32_t kq_min(uint32_t a, uint32_t b) {
+  return a < b ? a : b;
+}
+static inline uint32_t kq_align64(uint32_t v) {
+  return (v + 63u) & ~63u;
+}
+
+/*
+ * The streaming pipeline of the VPU-only kernels: `tiles` tiles, each loaded
+ * into VMEM by load(), computed on the VPU by compute(), stored by store(),
+ * through `buffers` (1 or 2) buffer sets. With two, tile i + 1's load and
+ * tile i - 1's store overlap tile i's compute; semaphores 0..7 order them.
+ * Each callback emits its instructions with no waits of its own (the
+ * pipeline brackets them).
+ */
+typedef void (*kq_stage)(void* ctx, uint32_t tile, unsigned buffer);
+void kq_pipeline(uint32_t tiles, unsigned buffers, kq_stage load, kq_stage compute, kq_stage store,
+                 void* ctx);
+
+/* The matmul pipeline (matmul.c), also conv2d's: C = epilogue(A * B). */
+typedef struct kq_matmul {
+  uint64_t a, b, c, bias, scales; /* bus addresses; bias 0: none */
+  uint32_t m, k, n;
+  uint32_t lda, ldb, ldc; /* bytes between rows as stored (A k x m when trans_a) */
+  uint8_t dtype, relu, trans_a, trans_b;
+  int32_t zero_point;
+} kq_matmul;
+/* Emits the whole product; consecutive calls chain through the semaphores
+ * without a finish in between. Returns 0 or -VTPU_BAD_FIT. */
+int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* job);
+/* After kq_begin(), before the layer's first kq_matmul_emit(). */
+void kq_matmul_reset(void);
+
+#endif /* VTPU_KERNELS_QUEUE_H */

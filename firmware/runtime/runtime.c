@@ -1,0 +1,111 @@
+/* The firmware runtime (docs/runtime.md): reads the compiled model the host
+ * placed in HBM (vtpu/model.h), runs its layers in order with the kernel
+ * library, records each layer's cycles and accelerator counters in the
+ * result area, and ends with the run's status as exit code. One binary
+ * serves every configuration: the chip's parameters come from chip info. */
+#include <stdio.h>
+
+#include "vtpu/dma_driver.h"
+#include "vtpu/fw.h"
+#include "vtpu/kernels.h"
+
+static vtpu_model_header header __attribute__((aligned(64)));
+static vtpu_layer layer __attribute__((aligned(64)));
+static vtpu_layer_result record __attribute__((aligned(64)));
+static vtpu_run_result result __attribute__((aligned(64)));
+
+static uint64_t mcycle(void) {
+  uint32_t hi, lo;
+  do {
+    hi = csr_read(mcycleh);
+    lo = csr_read(mcycle);
+  } while (hi != csr_read(mcycleh));
+  return ((uint64_t)hi << 32) | lo;
+}
+
+/* Host memory <-> core RAM through the DMA's registers (the command
+ * processor is idle between layers). */
+static void copy(uint64_t src, uint64_t dst, uint32_t bytes) {
+  vtpu_dma_desc d = vtpu_dma_linear(src, dst, bytes);
+  vtpu_dma_start(&d);
+  if (vtpu_dma_wait() & VTPU_DMA_STATUS_ERROR) {
+    printf("vtpu runtime: DMA of %lu bytes from 0x%llx to 0x%llx failed (cause %lu)\n",
+           (unsigned long)bytes, (unsigned long long)src, (unsigned long long)dst,
+           (unsigned long)vtpu_dma_cause());
+    vtpu_exit(VTPU_RUN_BAD_MODEL);
+  }
+}
+
+static const char* kind_name(uint8_t kind) {
+  static const char* const names[] = {"?",       "matmul",    "conv2d", "pool", "elementwise",
+                                      "softmax", "layernorm", "copy",   "fill"};
+  return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
+static const char* bad_name(uint32_t reason) {
+  static const char* const names[] = {"?", "unknown kind, op or type", "bad shape",
+                                      "does not fit VMEM/AMEM", "needs more scratch"};
+  return reason < sizeof names / sizeof names[0] ? names[reason] : "?";
+}
+
+int main(void) {
+  vtpu_dma_init();
+  vtpu_cp_init();
+  vtpu_context ctx = {0};
+  vtpu_chip_read(&ctx.chip);
+  ctx.hbm = ctx.chip.hbm_base;
+  const uint64_t start = mcycle();
+
+  copy(ctx.hbm + VTPU_MODEL_OFFSET, (uintptr_t)&header, sizeof header);
+  if (header.magic != VTPU_MODEL_MAGIC || header.version != VTPU_MODEL_VERSION ||
+      header.layer_size != sizeof(vtpu_layer)) {
+    printf("vtpu runtime: no model at HBM offset 0 (magic 0x%08lx, version %lu, layer size %lu)\n",
+           (unsigned long)header.magic, (unsigned long)header.version,
+           (unsigned long)header.layer_size);
+    return VTPU_RUN_BAD_MODEL;
+  }
+  ctx.scratch = ctx.hbm + header.scratch;
+  ctx.scratch_size = header.scratch_size;
+  const uint64_t results = ctx.hbm + header.results;
+
+  result.magic = VTPU_RESULT_MAGIC;
+  result.status = VTPU_RUN_OK;
+  uint32_t i = 0;
+  for (; i < header.layer_count; ++i) {
+    copy(ctx.hbm + header.layers + (uint64_t)i * sizeof layer, (uintptr_t)&layer, sizeof layer);
+    uint64_t before[VTPU_COUNTERS];
+    for (unsigned c = 0; c < VTPU_COUNTERS; ++c) before[c] = vtpu_cp_counter(c);
+    const uint64_t t0 = mcycle();
+    const int status = vtpu_run_layer(&ctx, &layer);
+    record.cycles = mcycle() - t0;
+    for (unsigned c = 0; c < VTPU_COUNTERS; ++c)
+      record.counters[c] = vtpu_cp_counter(c) - before[c];
+    copy((uintptr_t)&record, results + sizeof result + (uint64_t)i * sizeof record, sizeof record);
+    if (status < 0) {
+      result.status = VTPU_RUN_BAD_LAYER;
+      result.reason = (uint32_t)-status;
+      printf("vtpu runtime: layer %lu (%s, node %lu): %s\n", (unsigned long)i,
+             kind_name(layer.kind), (unsigned long)layer.node, bad_name(result.reason));
+      break;
+    }
+    if (status > 0) {
+      result.status = VTPU_RUN_ACCEL_ERROR;
+      result.reason = (uint32_t)status;
+      result.queue = ctx.error.queue;
+      result.opcode = ctx.error.opcode;
+      result.address = ctx.error.address;
+      result.detail = ctx.error.detail;
+      printf(
+          "vtpu runtime: layer %lu (%s, node %lu): accelerator error %lu (queue %lu, opcode "
+          "0x%02lx, address 0x%08lx, detail %lu)\n",
+          (unsigned long)i, kind_name(layer.kind), (unsigned long)layer.node, (unsigned long)status,
+          (unsigned long)ctx.error.queue, (unsigned long)ctx.error.opcode,
+          (unsigned long)ctx.error.address, (unsigned long)ctx.error.detail);
+      break;
+    }
+  }
+  result.layer = i;
+  result.cycles = mcycle() - start;
+  copy((uintptr_t)&result, results, sizeof result);
+  return (int)result.status;
+}

@@ -1,0 +1,224 @@
+/*
+ * vtpu compiled model: the layer table the firmware runtime executes, and the
+ * result area it fills (docs/runtime.md).
+ *
+ * The one definition shared by the firmware (C, RV32), the host's reference
+ * and the compiler (C++). The host writes a model image into HBM, starting
+ * with a vtpu_model_header at HBM offset 0; every address in it is an offset
+ * from the HBM's base (the firmware adds chip info's HBM base), so an image
+ * does not depend on the address map. Tensors are dense, row-major, little-
+ * endian; images are NHWC. Layers run in table order, one at a time.
+ *
+ * Numerics per layer kind are fixed below to the instruction; the host's
+ * reference (sw/runtime/reference.cpp) computes the same, bit for bit.
+ */
+#ifndef VTPU_MODEL_H
+#define VTPU_MODEL_H
+
+#include <stdint.h>
+
+#include "dma.h" /* vtpu/dma.h, beside this file */
+
+#define VTPU_MODEL_MAGIC 0x4c444f4du /* "MODL" */
+#define VTPU_MODEL_VERSION 1u
+#define VTPU_MODEL_OFFSET 0u /* HBM offset of the header */
+
+typedef struct vtpu_model_header {
+  uint32_t magic;       /* VTPU_MODEL_MAGIC */
+  uint32_t version;     /* VTPU_MODEL_VERSION */
+  uint32_t layer_count; /* layers in the table */
+  uint32_t layer_size;  /* sizeof(vtpu_layer), checked by the firmware */
+  uint64_t layers;      /* HBM offset of layer 0 (8-byte aligned); layers follow one another */
+  uint64_t results;     /* HBM offset of the result area (64-byte aligned) */
+  uint64_t scratch;     /* HBM offset of space kernels may use (padded images, im2col) */
+  uint64_t scratch_size;
+  uint32_t reserved[4];
+} vtpu_model_header; /* 64 bytes */
+
+/* ---- layer kinds --------------------------------------------------------- */
+#define VTPU_LAYER_MATMUL 1u      /* vtpu_layer_matmul: gemm, fully connected, batched matmul */
+#define VTPU_LAYER_CONV2D 2u      /* vtpu_layer_conv2d */
+#define VTPU_LAYER_POOL 3u        /* vtpu_layer_pool: max, average, global average */
+#define VTPU_LAYER_ELEMENTWISE 4u /* vtpu_layer_elementwise: binary, activations, (de/re)quant */
+#define VTPU_LAYER_SOFTMAX 5u     /* vtpu_layer_rowwise */
+#define VTPU_LAYER_LAYERNORM 6u   /* vtpu_layer_rowwise */
+#define VTPU_LAYER_COPY 7u        /* vtpu_layer_copy: concat, transpose, slice, reshape */
+#define VTPU_LAYER_FILL 8u        /* vtpu_layer_fill */
+
+/* vtpu_layer.flags */
+#define VTPU_LAYER_RELU 0x1u    /* MATMUL, CONV2D: ReLU fused into the output */
+#define VTPU_LAYER_TRANS_A 0x2u /* MATMUL: A is stored k x m */
+#define VTPU_LAYER_TRANS_B 0x4u /* MATMUL: B is stored n x k */
+#define VTPU_LAYER_BIAS 0x8u    /* MATMUL, CONV2D: add `bias` */
+
+/*
+ * MATMUL: for each of `batch` products, C[m x n] = A[m x k] * B[k x n] (+ bias[n]).
+ *   int8: A, B int8; bias int32; the int32 sum, plus bias, (ReLU: max with 0), then
+ *         C = requantize_int8(sum, scales[col], zero_point) (docs/numerics.md). A's zero
+ *         point is folded into the bias by the compiler: bias' = bias - za * colsum(B).
+ *   bf16: A, B bf16; bias fp32; the MXU's fp32 sum in its order (docs/numerics.md),
+ *         plus bias[col] (one fp32 addition), (ReLU), then C = bf16 (round to
+ *         nearest even).
+ * Operand i of the batch starts at a + i * a_batch_stride (likewise b and c; a
+ * stride of 0 shares one operand, e.g. weights).
+ */
+typedef struct vtpu_layer_matmul {
+  uint64_t a, b, c;
+  uint64_t bias;   /* n elements (VTPU_LAYER_BIAS) */
+  uint64_t scales; /* int8: n fp32 requantization scales */
+  uint32_t m, k, n, batch;
+  uint32_t a_batch_stride, b_batch_stride, c_batch_stride; /* bytes */
+  int32_t zero_point;                                      /* int8: C's zero point */
+} vtpu_layer_matmul;
+
+/*
+ * CONV2D: out[n][oy][ox][co] over an NHWC input and weights stored per group g
+ * as a (kh * kw * cin/groups) x (cout/groups) matrix, rows in (ky, kx, ci)
+ * order, groups one after another. The input is padded with pad_value (int8:
+ * its low byte, the input's zero point; bf16: its low 16 bits, 0 for zero
+ * padding); then each group is the MATMUL of
+ * its im2col rows (one per output pixel, oy-major) by its weight matrix, with
+ * bias, ReLU, scales and zero point as for MATMUL (bias and scales per output
+ * channel). Output size: oh = (h + pad_top + pad_bottom - dil_y * (kh - 1) - 1) / sy + 1,
+ * likewise ow.
+ */
+typedef struct vtpu_layer_conv2d {
+  uint64_t in, weights, out, bias, scales;
+  uint32_t n, h, w, cin, cout, groups;
+  uint16_t kh, kw, sy, sx, dil_y, dil_x;
+  uint16_t pad_top, pad_left, pad_bottom, pad_right;
+  int32_t pad_value;  /* int8 only */
+  int32_t zero_point; /* int8: output zero point */
+} vtpu_layer_conv2d;
+
+/*
+ * POOL (op VTPU_VPU_MAXPOOL or VTPU_VPU_AVGPOOL): NHWC in and out, the
+ * window kh x kw, strides sy, sx, over the input padded with the type's lowest
+ * value for max (int8 -128, bf16 -inf) and with pad_value for average (whose
+ * divisor is always kh * kw; int8 its low byte, bf16 its low 16 bits). Global
+ * average pooling is kh = h, kw = w. Window and strides are at most 255 (the
+ * VPU's fields). Numerics are the VPU's (docs/vpu.md); int8 input and output
+ * share scale and zero point.
+ */
+typedef struct vtpu_layer_pool {
+  uint64_t in, out;
+  uint32_t n, h, w, c;
+  uint16_t kh, kw, sy, sx;
+  uint16_t pad_top, pad_left, pad_bottom, pad_right;
+  int32_t pad_value; /* average: int8 the zero point, bf16 0 */
+} vtpu_layer_pool;
+
+/*
+ * ELEMENTWISE (op: a VPU binary op ADD/SUB/MUL/MAX/MIN, an activation
+ * RELU..RECIP, or VTPU_VPU_CONVERT for the identity): rows x cols elements.
+ * Each input element x is first widened to fp32 (int8: dequantize_int8(x,
+ * scale, zero point) of its operand; bf16/fp32: exact), then y = f(x) or
+ * f(a, b) in fp32 as the VPU computes it, then y is stored as out_type (int8:
+ * quantize_int8(y, out_scale, out_zero_point); bf16: round to nearest even).
+ * B lines up with A by b_mode (VTPU_BCAST_*; SCALAR: b_scalar). So quantize,
+ * dequantize, requantize and casts are the identity between types.
+ * When in_type and out_type are both bf16 the VPU works on bf16 directly;
+ * the result is the same.
+ */
+typedef struct vtpu_layer_elementwise {
+  uint64_t a, b, out;
+  uint32_t rows, cols;
+  uint8_t in_type, out_type; /* VTPU_TYPE_INT8, BF16 or FP32 (A and B share in_type) */
+  uint8_t b_mode, reserved;
+  float a_scale, b_scale, out_scale; /* int8 operands */
+  int32_t a_zero_point, b_zero_point, out_zero_point;
+  float b_scalar; /* VTPU_BCAST_SCALAR */
+} vtpu_layer_elementwise;
+
+/*
+ * SOFTMAX and LAYERNORM along each row of rows x cols; x widened to fp32 as
+ * for ELEMENTWISE, the result stored as out_type likewise. In fp32, in this
+ * order (sum and max are the VPU's REDUCE, left to right):
+ *   SOFTMAX:   m = max(x); e = exp(x - m); s = sum(e); y = e * (1 / s).
+ *   LAYERNORM: mean = sum(x) * (1 / cols); d = x - mean; v = sum(d * d) * (1 / cols);
+ *              r = rsqrt(v + epsilon); y = (d * r) * gamma[c] + beta[c]
+ *              (gamma, beta: cols fp32; 1 / cols rounded to fp32 once).
+ */
+typedef struct vtpu_layer_rowwise {
+  uint64_t in, out, gamma, beta;
+  uint32_t rows, cols;
+  uint8_t in_type, out_type, reserved[2];
+  float in_scale, out_scale;
+  int32_t in_zero_point, out_zero_point;
+  float epsilon;
+} vtpu_layer_rowwise;
+
+/* COPY: a DMA descriptor between HBM offsets (vtpu/dma.h: up to four
+ * dimensions, any strides): concat is one COPY per input, a transpose
+ * moves elements with strides, a slice copies a window. */
+typedef struct vtpu_layer_copy {
+  vtpu_dma_desc desc; /* src and dst are HBM offsets */
+} vtpu_layer_copy;
+
+/* FILL: `bytes` bytes at dst with the 32-bit little-endian `pattern`
+ * repeated (a padded tensor's border, a zero tensor). */
+typedef struct vtpu_layer_fill {
+  uint64_t dst;
+  uint32_t bytes, pattern;
+} vtpu_layer_fill;
+
+typedef struct vtpu_layer {
+  uint8_t kind;  /* VTPU_LAYER_* */
+  uint8_t dtype; /* VTPU_TYPE_INT8 or VTPU_TYPE_BF16: MATMUL, CONV2D and POOL's precision */
+  uint8_t op;    /* POOL, ELEMENTWISE: VTPU_VPU_* */
+  uint8_t flags; /* VTPU_LAYER_* flags */
+  uint32_t node; /* the compiler's node index, for messages */
+  union {
+    vtpu_layer_matmul matmul;
+    vtpu_layer_conv2d conv2d;
+    vtpu_layer_pool pool;
+    vtpu_layer_elementwise elementwise;
+    vtpu_layer_rowwise rowwise;
+    vtpu_layer_copy copy;
+    vtpu_layer_fill fill;
+    uint32_t words[30];
+  } u;
+} vtpu_layer; /* 128 bytes */
+
+/* ---- the result area (written by the firmware, read by the host) -------- */
+#define VTPU_RESULT_MAGIC 0x544c5352u /* "RSLT" */
+
+/* vtpu_run_result.status; also the firmware's exit code. */
+#define VTPU_RUN_OK 0u
+#define VTPU_RUN_BAD_MODEL 1u   /* header: magic, version or layer size wrong */
+#define VTPU_RUN_BAD_LAYER 2u   /* a layer's kind or fields invalid, or it does not fit the chip */
+#define VTPU_RUN_ACCEL_ERROR 3u /* the accelerator stopped on an error (VTPU_CP_ERR_*) */
+
+typedef struct vtpu_run_result {
+  uint32_t magic;  /* VTPU_RESULT_MAGIC */
+  uint32_t status; /* VTPU_RUN_* */
+  uint32_t layer;  /* on error: the failing layer's index; else layer_count */
+  uint32_t reason; /* BAD_LAYER: VTPU_BAD_*; ACCEL_ERROR: VTPU_ERR_* */
+  uint32_t queue, opcode, address, detail; /* ACCEL_ERROR: VTPU_CP_ERR_* registers */
+  uint64_t cycles;                         /* mcycle over the whole run */
+  uint32_t reserved[6];
+} vtpu_run_result; /* 64 bytes, followed by layer_count vtpu_layer_result */
+
+/* vtpu_run_result.reason for VTPU_RUN_BAD_LAYER */
+#define VTPU_BAD_KIND 1u    /* unknown kind, op or dtype */
+#define VTPU_BAD_SHAPE 2u   /* a zero or inconsistent dimension */
+#define VTPU_BAD_FIT 3u     /* no tiling fits VMEM/AMEM */
+#define VTPU_BAD_SCRATCH 4u /* needs more scratch than the header gives */
+
+typedef struct vtpu_layer_result {
+  uint64_t cycles;      /* mcycle at the layer's end minus at its start */
+  uint64_t counters[7]; /* the VTPU_CNT_* counters' increments (vtpu/isa.h) */
+} vtpu_layer_result;    /* 64 bytes */
+
+#ifdef __cplusplus
+#define VTPU_MODEL_ASSERT static_assert
+#else
+#define VTPU_MODEL_ASSERT _Static_assert
+#endif
+VTPU_MODEL_ASSERT(sizeof(vtpu_model_header) == 64, "the header is 64 bytes");
+VTPU_MODEL_ASSERT(sizeof(vtpu_layer) == 128, "a layer is 128 bytes");
+VTPU_MODEL_ASSERT(sizeof(vtpu_run_result) == 64, "the result header is 64 bytes");
+VTPU_MODEL_ASSERT(sizeof(vtpu_layer_result) == 64, "a layer's result is 64 bytes");
+#undef VTPU_MODEL_ASSERT
+
+#endif /* VTPU_MODEL_H */

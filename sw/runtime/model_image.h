@@ -1,0 +1,44 @@
+// A compiled model as the host lays it out in HBM (models/isa/vtpu/model.h,
+// docs/runtime.md): the header at offset 0, tensors, the layer table, the
+// result area, then scratch. The image is the HBM's first bytes, so the same
+// bytes feed the chip and the host's reference.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "models/isa/vtpu/model.h"
+
+namespace vtpu::runtime {
+
+class ModelImage {
+ public:
+  ModelImage();
+
+  // Reserves `bytes` (64-byte aligned, zeroed) for a tensor; returns its offset.
+  uint64_t allocate(uint64_t bytes);
+  void write(uint64_t offset, const void* data, uint64_t size);
+  void read(uint64_t offset, void* data, uint64_t size) const;
+  void add_layer(const vtpu_layer& layer) { layers_.push_back(layer); }
+
+  // Places the layer table, the result area and `scratch_bytes` of scratch
+  // after the tensors and writes the header. Call once, after the last
+  // allocate() and add_layer().
+  void finish(uint64_t scratch_bytes);
+
+  const std::vector<vtpu_layer>& layers() const { return layers_; }
+  vtpu_layer& layer(size_t i) { return layers_.at(i); }
+  const vtpu_model_header& header() const { return header_; }
+  // Every byte from offset 0 to the end of the result area (scratch is not
+  // stored: the chip's HBM starts zeroed and kernels fill what they use).
+  std::vector<uint8_t>& bytes() { return bytes_; }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  std::vector<vtpu_layer> layers_;
+  vtpu_model_header header_{};
+};
+
+}  // namespace vtpu::runtime

@@ -1,0 +1,489 @@
+// Firmware kernel checks (docs/testing.md): builds a model of random layers of
+// one kind and precision (ragged shapes, padding, strides, groups, broadcast),
+// runs it through the firmware runtime on the virtual chip, and compares every
+// output byte with the host's reference (sw/runtime/reference.cpp).
+//
+//   kernel_check --firmware runtime.elf --kind conv2d --dtype int8 [--config C]
+//                [--set k=v ...] [--layers N] [--seed S]
+//   kernel_check ... --matmul M,K,N      one int8 M x K x N matmul layer (overlap figures)
+//   kernel_check ... --inject accel|bad-layer
+//                                        a failing layer in the middle of the model:
+//                                        expects the run to fail, prints the host's message
+//
+// Exit status: 0 all outputs bit-exact (or, with --inject, the failure reported as
+// expected); 1 a mismatch; 2 bad usage.
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+#include "models/hbm/address_mapping.h"
+#include "models/hbm/timing.h"
+#include "models/vpu/numerics.h"
+#include "platform/config.h"
+#include "platform/memory_system.h"
+#include "platform/model_runner.h"
+#include "sw/runtime/reference.h"
+
+namespace po = boost::program_options;
+using vtpu::runtime::ModelImage;
+
+namespace {
+
+struct Output {
+  uint64_t offset, bytes;
+};
+
+class Builder {
+ public:
+  Builder(uint32_t seed, uint8_t dtype) : rng_(seed), dtype_(dtype) {}
+  Builder& operator=(Builder&&) = default;
+
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng_); }
+  bool coin() { return uniform(0, 1) == 1; }
+  uint8_t dtype() const { return dtype_; }
+  uint32_t esize() const { return dtype_ == VTPU_TYPE_INT8 ? 1 : 2; }
+
+  // A tensor of `count` random elements of `type`.
+  uint64_t tensor(uint64_t count, uint8_t type) {
+    const uint64_t bytes = count * (type == VTPU_TYPE_INT8 ? 1 : type == VTPU_TYPE_BF16 ? 2 : 4);
+    const uint64_t at = image.allocate(bytes);
+    std::vector<uint8_t> data(bytes);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (uint64_t i = 0; i < count; ++i) {
+      if (type == VTPU_TYPE_INT8) {
+        data[i] = static_cast<uint8_t>(uniform(0, 255));
+      } else if (type == VTPU_TYPE_BF16) {
+        const uint16_t h = vtpu::numerics::f32_to_bf16(normal(rng_));
+        std::memcpy(&data[2 * i], &h, 2);
+      } else {
+        const float f = normal(rng_);
+        std::memcpy(&data[4 * i], &f, 4);
+      }
+    }
+    image.write(at, data.data(), bytes);
+    return at;
+  }
+  uint64_t floats(const std::vector<float>& v) {
+    const uint64_t at = image.allocate(4 * v.size());
+    image.write(at, v.data(), 4 * v.size());
+    return at;
+  }
+  uint64_t ints(const std::vector<int32_t>& v) {
+    const uint64_t at = image.allocate(4 * v.size());
+    image.write(at, v.data(), 4 * v.size());
+    return at;
+  }
+  uint64_t output(uint64_t bytes) {
+    const uint64_t at = image.allocate(bytes);
+    outputs.push_back({at, bytes});
+    return at;
+  }
+  void add(vtpu_layer layer) {
+    layer.node = static_cast<uint32_t>(image.layers().size());
+    image.add_layer(layer);
+  }
+
+  ModelImage image;
+  std::vector<Output> outputs;
+
+ private:
+  std::mt19937 rng_;
+  uint8_t dtype_;
+};
+
+vtpu_layer make(uint8_t kind, uint8_t dtype) {
+  vtpu_layer l;
+  std::memset(&l, 0, sizeof l);
+  l.kind = kind;
+  l.dtype = dtype;
+  return l;
+}
+
+// Requantization scales that keep an int8 product of depth k mostly in range.
+std::vector<float> requant_scales(Builder& b, uint32_t count, uint32_t k) {
+  std::vector<float> s(count);
+  for (float& v : s) v = b.real(0.5f, 2.0f) * 40.0f / (std::sqrt(static_cast<float>(k)) * 5400.0f);
+  return s;
+}
+
+// Bias and scales of `count` output channels; int8 biases are int32, bf16 fp32.
+void bias_and_scales(Builder& b, uint32_t count, uint32_t k, uint64_t& bias, uint64_t& scales) {
+  if (b.dtype() == VTPU_TYPE_INT8) {
+    std::vector<int32_t> v(count);
+    const int bound = static_cast<int>(std::sqrt(static_cast<float>(k)) * 5400.0f);
+    for (int32_t& x : v) x = b.uniform(-bound, bound);
+    bias = b.ints(v);
+  } else {
+    std::vector<float> v(count);
+    for (float& x : v) x = b.real(-1.0f, 1.0f);
+    bias = b.floats(v);
+  }
+  scales = b.floats(requant_scales(b, count, k));
+}
+
+void add_matmul(Builder& b, uint32_t m, uint32_t k, uint32_t n, uint32_t batch, uint8_t flags) {
+  const uint32_t e = b.esize();
+  vtpu_layer l = make(VTPU_LAYER_MATMUL, b.dtype());
+  l.flags = flags;
+  vtpu_layer_matmul& x = l.u.matmul;
+  x.m = m, x.k = k, x.n = n, x.batch = batch;
+  const bool shared_b = batch > 1 && b.coin();
+  x.a = b.tensor(uint64_t{batch} * m * k, b.dtype());
+  x.b = b.tensor(uint64_t{shared_b ? 1 : batch} * k * n, b.dtype());
+  x.c = b.output(uint64_t{batch} * m * n * e);
+  x.a_batch_stride = m * k * e;
+  x.b_batch_stride = shared_b ? 0 : k * n * e;
+  x.c_batch_stride = m * n * e;
+  bias_and_scales(b, n, k, x.bias, x.scales);
+  x.zero_point = b.uniform(-20, 20);
+  b.add(l);
+}
+
+void random_matmul(Builder& b) {
+  const uint8_t flags = static_cast<uint8_t>(b.uniform(0, 15));
+  add_matmul(b, b.uniform(1, 70), b.uniform(1, 90), b.uniform(1, 80), b.uniform(1, 2), flags);
+}
+
+void random_conv2d(Builder& b) {
+  const uint32_t e = b.esize();
+  vtpu_layer l = make(VTPU_LAYER_CONV2D, b.dtype());
+  vtpu_layer_conv2d& x = l.u.conv2d;
+  const int shape = b.uniform(0, 3);  // 0, 1: plain; 2: grouped; 3: depthwise
+  x.groups = shape == 2 ? b.uniform(2, 3) : 1;
+  x.cin = x.groups * b.uniform(1, shape < 2 ? 20 : 6);
+  x.cout = x.groups * b.uniform(1, shape < 2 ? 24 : 5);
+  if (shape == 3) x.groups = x.cin = x.cout = b.uniform(2, 12);
+  do {
+    x.n = b.uniform(1, 2);
+    x.h = b.uniform(1, 13);
+    x.w = b.uniform(1, 13);
+    x.kh = b.uniform(1, 3);
+    x.kw = b.coin() ? x.kh : b.uniform(1, 3);
+    x.sy = b.uniform(1, 2);
+    x.sx = b.coin() ? x.sy : b.uniform(1, 2);
+    x.dil_y = b.uniform(0, 5) == 0 ? 2 : 1;
+    x.dil_x = b.uniform(0, 5) == 0 ? 2 : 1;
+    x.pad_top = b.uniform(0, 2), x.pad_bottom = b.uniform(0, 2);
+    x.pad_left = b.uniform(0, 2), x.pad_right = b.uniform(0, 2);
+  } while (x.h + x.pad_top + x.pad_bottom < x.dil_y * (x.kh - 1u) + 1u ||
+           x.w + x.pad_left + x.pad_right < x.dil_x * (x.kw - 1u) + 1u);
+  if (b.uniform(0, 5) == 0) {  // the 1 x 1 direct case
+    x.kh = x.kw = x.sy = x.sx = x.dil_y = x.dil_x = 1;
+    x.pad_top = x.pad_bottom = x.pad_left = x.pad_right = 0;
+    x.groups = 1;
+  }
+  const uint32_t oh = (x.h + x.pad_top + x.pad_bottom - x.dil_y * (x.kh - 1u) - 1u) / x.sy + 1;
+  const uint32_t ow = (x.w + x.pad_left + x.pad_right - x.dil_x * (x.kw - 1u) - 1u) / x.sx + 1;
+  const uint32_t k = x.kh * x.kw * (x.cin / x.groups);
+  x.in = b.tensor(uint64_t{x.n} * x.h * x.w * x.cin, b.dtype());
+  x.weights = b.tensor(uint64_t{k} * x.cout, b.dtype());
+  x.out = b.output(uint64_t{x.n} * oh * ow * x.cout * e);
+  bias_and_scales(b, x.cout, k, x.bias, x.scales);
+  l.flags =
+      static_cast<uint8_t>((b.coin() ? VTPU_LAYER_BIAS : 0) | (b.coin() ? VTPU_LAYER_RELU : 0));
+  x.pad_value = b.dtype() == VTPU_TYPE_INT8 ? b.uniform(-128, 127) : 0;
+  x.zero_point = b.uniform(-20, 20);
+  b.add(l);
+}
+
+void random_pool(Builder& b) {
+  vtpu_layer l = make(VTPU_LAYER_POOL, b.dtype());
+  vtpu_layer_pool& x = l.u.pool;
+  l.op = b.coin() ? VTPU_VPU_MAXPOOL : VTPU_VPU_AVGPOOL;
+  x.n = b.uniform(1, 2);
+  x.h = b.uniform(1, 16);
+  x.w = b.uniform(1, 16);
+  x.c = b.uniform(1, 24);
+  if (b.uniform(0, 3) == 0) {  // global
+    x.kh = x.h, x.kw = x.w, x.sy = x.sx = 1;
+  } else {
+    x.kh = b.uniform(1, 3), x.kw = b.uniform(1, 3);
+    x.sy = b.uniform(1, 3), x.sx = b.uniform(1, 3);
+    x.pad_top = b.uniform(0, x.kh - 1), x.pad_bottom = b.uniform(0, x.kh - 1);
+    x.pad_left = b.uniform(0, x.kw - 1), x.pad_right = b.uniform(0, x.kw - 1);
+    while (x.h + x.pad_top + x.pad_bottom < x.kh) ++x.pad_bottom;
+    while (x.w + x.pad_left + x.pad_right < x.kw) ++x.pad_right;
+  }
+  x.pad_value = b.dtype() == VTPU_TYPE_INT8 ? b.uniform(-20, 20) : 0;
+  const uint32_t oh = (x.h + x.pad_top + x.pad_bottom - x.kh) / x.sy + 1;
+  const uint32_t ow = (x.w + x.pad_left + x.pad_right - x.kw) / x.sx + 1;
+  x.in = b.tensor(uint64_t{x.n} * x.h * x.w * x.c, b.dtype());
+  x.out = b.output(uint64_t{x.n} * oh * ow * x.c * b.esize());
+  b.add(l);
+}
+
+uint32_t type_bytes(uint8_t type) {
+  return type == VTPU_TYPE_INT8 ? 1 : type == VTPU_TYPE_BF16 ? 2 : 4;
+}
+
+// In and out types for a layer of the builder's precision: mostly the
+// precision itself, sometimes a boundary conversion from or to fp32.
+void boundary_types(Builder& b, uint8_t& in, uint8_t& out) {
+  in = out = b.dtype();
+  const int pick = b.uniform(0, 5);
+  if (pick == 0) in = VTPU_TYPE_FP32;
+  if (pick == 1) out = VTPU_TYPE_FP32;
+}
+
+void random_elementwise(Builder& b) {
+  static const uint8_t ops[] = {
+      VTPU_VPU_ADD,  VTPU_VPU_SUB,   VTPU_VPU_MUL,      VTPU_VPU_MAX,       VTPU_VPU_MIN,
+      VTPU_VPU_RELU, VTPU_VPU_RELU6, VTPU_VPU_GELU_ERF, VTPU_VPU_GELU_TANH, VTPU_VPU_SIGMOID,
+      VTPU_VPU_TANH, VTPU_VPU_EXP,   VTPU_VPU_RSQRT,    VTPU_VPU_RECIP,     VTPU_VPU_CONVERT};
+  vtpu_layer l = make(VTPU_LAYER_ELEMENTWISE, b.dtype());
+  vtpu_layer_elementwise& x = l.u.elementwise;
+  l.op = ops[b.uniform(0, sizeof ops - 1)];
+  boundary_types(b, x.in_type, x.out_type);
+  x.rows = b.uniform(1, 40);
+  x.cols = b.uniform(1, 70);
+  x.b_mode = static_cast<uint8_t>(b.uniform(0, 3));
+  x.a_scale = b.real(0.01f, 0.05f), x.b_scale = b.real(0.01f, 0.05f);
+  x.out_scale = b.real(0.01f, 0.08f);
+  x.a_zero_point = b.uniform(-10, 10), x.b_zero_point = b.uniform(-10, 10);
+  x.out_zero_point = b.uniform(-10, 10);
+  x.b_scalar = b.real(-2.0f, 2.0f);
+  x.a = b.tensor(uint64_t{x.rows} * x.cols, x.in_type);
+  const uint64_t b_count = x.b_mode == VTPU_BCAST_NONE  ? uint64_t{x.rows} * x.cols
+                           : x.b_mode == VTPU_BCAST_ROW ? x.cols
+                           : x.b_mode == VTPU_BCAST_COL ? x.rows
+                                                        : 0;
+  if (l.op <= VTPU_VPU_MIN && b_count > 0) x.b = b.tensor(b_count, x.in_type);
+  x.out = b.output(uint64_t{x.rows} * x.cols * type_bytes(x.out_type));
+  b.add(l);
+}
+
+void random_rowwise(Builder& b, uint8_t kind) {
+  vtpu_layer l = make(kind, b.dtype());
+  vtpu_layer_rowwise& x = l.u.rowwise;
+  boundary_types(b, x.in_type, x.out_type);
+  x.rows = b.uniform(1, 24);
+  x.cols = b.uniform(1, 200);
+  x.in_scale = b.real(0.02f, 0.1f);
+  x.in_zero_point = b.uniform(-10, 10);
+  x.out_scale = kind == VTPU_LAYER_SOFTMAX ? 1.0f / 255.0f : b.real(0.02f, 0.05f);
+  x.out_zero_point = kind == VTPU_LAYER_SOFTMAX ? -128 : b.uniform(-10, 10);
+  x.epsilon = 1e-5f;
+  x.in = b.tensor(uint64_t{x.rows} * x.cols, x.in_type);
+  if (kind == VTPU_LAYER_LAYERNORM) {
+    std::vector<float> gamma(x.cols), beta(x.cols);
+    for (float& g : gamma) g = b.real(0.5f, 1.5f);
+    for (float& v : beta) v = b.real(-0.5f, 0.5f);
+    x.gamma = b.floats(gamma);
+    x.beta = b.floats(beta);
+  }
+  x.out = b.output(uint64_t{x.rows} * x.cols * type_bytes(x.out_type));
+  b.add(l);
+}
+
+// A transpose, a slice or a two-way concat of a rows x cols tensor.
+void random_copy(Builder& b) {
+  const uint32_t e = b.esize(), rows = b.uniform(1, 30), cols = b.uniform(1, 40);
+  const uint64_t src = b.tensor(uint64_t{rows} * cols, b.dtype());
+  vtpu_layer l = make(VTPU_LAYER_COPY, b.dtype());
+  vtpu_dma_desc& d = l.u.copy.desc;
+  d.src = src;
+  d.size[2] = d.size[3] = 1;
+  switch (b.uniform(0, 2)) {
+    case 0:  // transpose: dst[j][i] = src[i][j]
+      d.dst = b.output(uint64_t{rows} * cols * e);
+      d.size[0] = e;
+      d.size[1] = rows, d.src_stride[0] = cols * e, d.dst_stride[0] = e;
+      d.size[2] = cols, d.src_stride[1] = e, d.dst_stride[1] = rows * e;
+      b.add(l);
+      break;
+    case 1: {  // slice [r0, r0 + h) x [c0, c0 + w)
+      const uint32_t r0 = b.uniform(0, rows - 1), c0 = b.uniform(0, cols - 1);
+      const uint32_t h = b.uniform(1, rows - r0), w = b.uniform(1, cols - c0);
+      d.src = src + (uint64_t{r0} * cols + c0) * e;
+      d.dst = b.output(uint64_t{h} * w * e);
+      d.size[0] = w * e;
+      d.size[1] = h, d.src_stride[0] = cols * e, d.dst_stride[0] = w * e;
+      b.add(l);
+      break;
+    }
+    default: {  // concat along columns with a second tensor of rows x cols2
+      const uint32_t cols2 = b.uniform(1, 20);
+      const uint64_t src2 = b.tensor(uint64_t{rows} * cols2, b.dtype());
+      const uint32_t line = (cols + cols2) * e;
+      const uint64_t dst = b.output(uint64_t{rows} * line);
+      d.dst = dst;
+      d.size[0] = cols * e;
+      d.size[1] = rows, d.src_stride[0] = cols * e, d.dst_stride[0] = line;
+      b.add(l);
+      d.src = src2;
+      d.dst = dst + uint64_t{cols} * e;
+      d.size[0] = cols2 * e;
+      d.src_stride[0] = cols2 * e;
+      b.add(l);
+    }
+  }
+}
+
+void random_fill(Builder& b) {
+  vtpu_layer l = make(VTPU_LAYER_FILL, b.dtype());
+  l.u.fill.bytes = b.uniform(1, 5000);
+  l.u.fill.pattern = static_cast<uint32_t>(b.uniform(0, 0x7fffffff)) * 2u + (b.coin() ? 1 : 0);
+  l.u.fill.dst = b.output(l.u.fill.bytes);
+  b.add(l);
+}
+
+void add_random(Builder& b, const std::string& kind) {
+  if (kind == "matmul") return random_matmul(b);
+  if (kind == "conv2d") return random_conv2d(b);
+  if (kind == "pool") return random_pool(b);
+  if (kind == "elementwise") return random_elementwise(b);
+  if (kind == "softmax") return random_rowwise(b, VTPU_LAYER_SOFTMAX);
+  if (kind == "layernorm") return random_rowwise(b, VTPU_LAYER_LAYERNORM);
+  if (kind == "copy") return random_copy(b);
+  if (kind == "fill") return random_fill(b);
+  throw vtpu::Error("--kind: unknown kind '" + kind + "'");
+}
+
+uint64_t hbm_capacity(const vtpu::config::Soc& c) {
+  const vtpu::config::HbmConfig& h = c.hbm();
+  return vtpu::hbm::AddressMapping(vtpu::hbm::preset(h.preset()), h.stacks(), h.channels(),
+                                   h.address_mapping())
+      .capacity();
+}
+
+int check(const po::variables_map& vm) {
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  const vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  const std::string kind = vm["kind"].as<std::string>(), dtype_name = vm["dtype"].as<std::string>();
+  if (dtype_name != "int8" && dtype_name != "bf16")
+    throw vtpu::Error("--dtype: expected int8 or bf16, got '" + dtype_name + "'");
+  const uint8_t dtype = dtype_name == "int8" ? VTPU_TYPE_INT8 : VTPU_TYPE_BF16;
+  Builder b(vm["seed"].as<uint32_t>(), dtype);
+
+  const std::string inject = vm.count("inject") ? vm["inject"].as<std::string>() : "";
+  if (vm.count("matmul")) {
+    unsigned m = 0, k = 0, n = 0;
+    if (std::sscanf(vm["matmul"].as<std::string>().c_str(), "%u,%u,%u", &m, &k, &n) != 3 ||
+        m == 0 || k == 0 || n == 0)
+      throw vtpu::Error("--matmul: expected M,K,N (positive), got '" +
+                        vm["matmul"].as<std::string>() + "'");
+    add_matmul(b, m, k, n, 1, 0);
+  } else {
+    for (unsigned i = 0; i < vm["layers"].as<unsigned>(); ++i) add_random(b, kind);
+  }
+  const uint32_t failing = 1;
+  if (!inject.empty()) {
+    // Three matmuls; the middle one fails.
+    b = Builder(vm["seed"].as<uint32_t>(), dtype);
+    for (int i = 0; i < 3; ++i) add_matmul(b, 96, 40, 48, 1, 0);
+    vtpu_layer& bad = b.image.layer(failing);
+    if (inject == "accel") {
+      // C straddles the HBM's end: the first row tiles store, a later one faults.
+      bad.u.matmul.c = hbm_capacity(config) - uint64_t{bad.u.matmul.m} * bad.u.matmul.n / 2;
+    } else if (inject == "bad-layer") {
+      bad.kind = 99;
+    } else {
+      throw vtpu::Error("--inject: expected accel or bad-layer, got '" + inject + "'");
+    }
+  }
+  b.image.finish(vm["scratch-mib"].as<unsigned>() * (uint64_t{1} << 20));
+
+  vtpu::RunOptions options;
+  options.max_time = sc_core::sc_time(vm["max-time-ms"].as<double>(), sc_core::SC_MS);
+  const vtpu::runtime::ModelRun run =
+      vtpu::runtime::run_model(config, vm["firmware"].as<std::string>(), b.image, options);
+
+  const std::vector<vtpu_layer>& layers = b.image.layers();
+  for (size_t i = 0; i < run.layers.size(); ++i) {
+    const vtpu_layer_result& r = run.layers[i];
+    std::printf(
+        "layer %zu %-11s cycles %llu  dma_busy %llu  mxu_busy %llu  vpu_busy %llu  "
+        "macs %llu  dma_bytes %llu\n",
+        i, vtpu::runtime::layer_kind_name(layers[i].kind),
+        static_cast<unsigned long long>(r.cycles),
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_DMA_BUSY]),
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_MXU_BUSY]),
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_VPU_BUSY]),
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_MACS]),
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_DMA_BYTES]));
+  }
+  if (!inject.empty()) {
+    if (run.error.empty()) {
+      std::printf("FAIL: the injected fault in layer %u was not reported\n", failing);
+      return 1;
+    }
+    std::fprintf(stderr, "vtpu: %s\n", run.error.c_str());
+    const bool right_layer = run.result.layer == failing;
+    std::printf("%s: the run failed in layer %u (exit code %llu)\n", right_layer ? "PASS" : "FAIL",
+                run.result.layer, static_cast<unsigned long long>(run.run.firmware_exit_code));
+    return right_layer ? 0 : 1;
+  }
+  if (!run.error.empty()) {
+    std::fprintf(stderr, "vtpu: %s\n", run.error.c_str());
+    return 1;
+  }
+
+  // The reference, layer by layer, on the image as it went in.
+  std::vector<uint8_t> expected = b.image.bytes();
+  const vtpu::mxu::ArrayConfig array = vtpu::array_config(config);
+  for (const vtpu_layer& l : layers) vtpu::runtime::reference_layer(l, array, expected);
+  uint64_t compared = 0;
+  for (const Output& o : b.outputs) {
+    for (uint64_t i = 0; i < o.bytes; ++i) {
+      if (expected[o.offset + i] != run.image[o.offset + i]) {
+        size_t which = 0;
+        for (size_t j = 0; j < b.outputs.size(); ++j)
+          if (b.outputs[j].offset == o.offset) which = j;
+        std::printf(
+            "FAIL %s %s: output %zu (at 0x%llx) byte %llu of %llu: expected 0x%02x, "
+            "got 0x%02x\n",
+            kind.c_str(), dtype_name.c_str(), which, static_cast<unsigned long long>(o.offset),
+            static_cast<unsigned long long>(i), static_cast<unsigned long long>(o.bytes),
+            expected[o.offset + i], run.image[o.offset + i]);
+        return 1;
+      }
+    }
+    compared += o.bytes;
+  }
+  std::printf(
+      "PASS %s %s: %zu layers, %llu output bytes bit-exact, %.0f ns simulated, %llu core "
+      "instructions\n",
+      kind.c_str(), dtype_name.c_str(), layers.size(), static_cast<unsigned long long>(compared),
+      run.run.simulated_time.to_seconds() * 1e9,
+      static_cast<unsigned long long>(run.run.instructions));
+  return 0;
+}
+
+}  // namespace
+
+int sc_main(int argc, char** argv) {
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  po::options_description desc("kernel_check options");
+  desc.add_options()("help", "this help")("firmware", po::value<std::string>()->required(),
+                                          "the firmware runtime ELF")(
+      "config", po::value<std::string>()->default_value("edge"), "preset or .textproto")(
+      "set", po::value<std::vector<std::string>>(), "config override key=value")(
+      "kind", po::value<std::string>()->default_value("matmul"), "layer kind")(
+      "dtype", po::value<std::string>()->default_value("int8"), "int8 or bf16")(
+      "layers", po::value<unsigned>()->default_value(6), "random layers")(
+      "seed", po::value<uint32_t>()->default_value(1), "random seed")(
+      "matmul", po::value<std::string>(), "one M,K,N int8 matmul")(
+      "inject", po::value<std::string>(), "accel or bad-layer")(
+      "scratch-mib", po::value<unsigned>()->default_value(16), "scratch space")(
+      "max-time-ms", po::value<double>()->default_value(1000.0), "simulated time limit");
+  try {
+    po::variables_map vm;
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    if (vm.count("help")) {
+      std::cout << desc;
+      return 0;
+    }
+    po::notify(vm);
+    return check(vm);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kernel_check: %s\n", e.what());
+    return 2;
+  }
+}
