@@ -16,6 +16,7 @@
 #include "platform/elf_loader.h"
 #include "platform/gemm.h"
 #include "platform/memtest.h"
+#include "platform/network.h"
 #include "platform/soc.h"
 
 namespace po = boost::program_options;
@@ -32,6 +33,9 @@ constexpr const char* kUsage =
     "                      pattern or a trace; print bandwidth and latency as JSON\n"
     "  gemm                one GEMM of random data on the MXU through the command\n"
     "                      processor; print cycles and the reference check as JSON\n"
+    "  compile MODEL.onnx  compile an ONNX model (int8 or bf16) into a .vtpu executable\n"
+    "  run MODEL           run an ONNX model or .vtpu executable on the virtual chip\n"
+    "                      through the firmware; outputs as .npy, a JSON report\n"
     "\n"
     "`vtpu <command> --help` lists a command's options. docs/cli.md has the details.\n";
 
@@ -237,6 +241,78 @@ int gemm_command(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Options of a command whose one positional argument is the model; false
+// when --help was asked (and printed).
+bool parse_model_command(const po::options_description& desc, const std::vector<std::string>& args,
+                         po::variables_map& vm) {
+  po::positional_options_description positional;
+  positional.add("model", 1);
+  vm = parse(desc, positional, args);
+  if (!vm.count("help")) return true;
+  std::cout << desc;
+  return false;
+}
+
+int compile_command(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "vtpu compile MODEL.onnx [--precision int8|bf16] [--calibration DIR] [--emit-qdq FILE] "
+      "-o OUT.vtpu");
+  vtpu::CompileRequest r;
+  std::string out;
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("model", po::value<std::string>(&r.model), "the ONNX model")
+      ("precision", po::value<std::string>(&r.precision)->default_value("int8"), "int8 or bf16")
+      ("calibration", po::value<std::string>(&r.calibration),
+       "int8: a directory of .npy input samples for the activation ranges")
+      ("emit-qdq", po::value<std::string>(&r.emit_qdq),
+       "int8: also write the quantized graph as a QDQ ONNX model (for ONNX Runtime)")
+      ("output,o", po::value<std::string>(&out), "the .vtpu file to write");
+  // clang-format on
+  po::variables_map vm;
+  if (!parse_model_command(desc, args, vm)) return 0;
+  if (r.model.empty()) throw vtpu::Error("compile: missing MODEL.onnx (see vtpu compile --help)");
+  if (out.empty()) throw vtpu::Error("compile: missing -o OUT.vtpu");
+  vtpu::compile_model(r, out);
+  return 0;
+}
+
+int run_command(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "vtpu run MODEL.onnx|OUT.vtpu [--precision int8|bf16] [--calibration DIR] [--config C] "
+      "[--set ...] [--input NAME=FILE.npy ...] [--output-dir D] [--report R.json]");
+  add_config_options(desc);
+  vtpu::RunRequest r;
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("model", po::value<std::string>(&r.model), "the ONNX model or .vtpu executable")
+      ("precision", po::value<std::string>(&r.compile.precision)->default_value("int8"),
+       "int8 or bf16 (ONNX models)")
+      ("calibration", po::value<std::string>(&r.compile.calibration),
+       "int8: a directory of .npy input samples for the activation ranges")
+      ("input", po::value<std::vector<std::string>>(&r.inputs)->composing(),
+       "NAME=FILE.npy (float32), one per graph input; FILE.npy alone for one input")
+      ("output-dir", po::value<std::string>(&r.output_dir),
+       "write each graph output as D/<name>.npy (float32)")
+      ("report", po::value<std::string>(&r.report), "write the run's report as JSON")
+      ("firmware", po::value<std::string>(&r.firmware)->default_value(VTPU_RUNTIME_ELF),
+       "the firmware runtime ELF")
+      ("max-time", po::value<std::string>(), "stop with an error at this simulated time");
+  // clang-format on
+  po::variables_map vm;
+  if (!parse_model_command(desc, args, vm)) return 0;
+  if (r.model.empty()) throw vtpu::Error("run: missing MODEL (see vtpu run --help)");
+  r.compile.model = r.model;
+  if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::run_network(config, r);
+  return 0;
+}
+
 }  // namespace
 
 // Our own main(): the SystemC banner is silenced before the kernel starts.
@@ -258,6 +334,8 @@ int sc_main(int argc, char* argv[]) {
     if (command == "firmware") return firmware_command(args);
     if (command == "memtest") return memtest_command(args);
     if (command == "gemm") return gemm_command(args);
+    if (command == "compile") return compile_command(args);
+    if (command == "run") return run_command(args);
     throw vtpu::Error("unknown command '" + command + "' (see vtpu --help)");
   } catch (const vtpu::Error& e) {
     std::fflush(stdout);

@@ -63,6 +63,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   cp_options.amem = amem_.get();
   cp_options.amem_base = map.amem_base();
   cp_options.dma = dma_.get();
+  cp_options.hbm_base = map.hbm_base();
+  cp_options.hbm_size = hbm_->capacity();
   cp_options.core_ram = core_ram_.get();
   cp_options.core_ram_base = map.core_ram_base();
   command_processor_ = std::make_unique<cp::CommandProcessor>("command_processor", cp_options);

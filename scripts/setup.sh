@@ -13,7 +13,13 @@ packages=(
   libgtest-dev                               # unit tests
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # firmware for the RV32 core
   gdb-multiarch                              # debugger tests (the GDB stub)
+  libonnx-dev                                # ONNX import: protobuf classes, checker, shapes
+  python3-torch python3-torchvision python3-numpy python3-sklearn  # test networks
 )
+
+# Node.js and npm run ONNX Runtime (npm's onnxruntime-node) as the independent
+# reference for int8 numerics; a machine with its own node and npm keeps them.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,6 +33,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime from the npm registry, without its install script (which
+# would fetch GPU libraries): the package ships the CPU library.
+if [ ! -d build/npm/node_modules/onnxruntime-node ]; then
+  mkdir -p build/npm
+  npm install --ignore-scripts --no-audit --no-fund --prefix build/npm onnxruntime-node@1.30.0
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -386,8 +386,13 @@ bool CommandProcessor::run_dma(const vtpu_insn& insn) {
     fail(VTPU_QUEUE_DMA, insn.h.opcode, VTPU_ERR_DMA, dma_address_, dma_cause_);
     return false;
   }
-  counters_[VTPU_CNT_DMA_BYTES] +=
-      uint64_t{copy.size[0]} * copy.size[1] * copy.size[2] * copy.size[3];
+  const uint64_t bytes = uint64_t{copy.size[0]} * copy.size[1] * copy.size[2] * copy.size[3];
+  counters_[VTPU_CNT_DMA_BYTES] += bytes;
+  auto in_hbm = [this](uint64_t a) {
+    return a >= options_.hbm_base && a - options_.hbm_base < options_.hbm_size;
+  };
+  if (in_hbm(copy.src)) counters_[VTPU_CNT_HBM_READ] += bytes;
+  if (in_hbm(copy.dst)) counters_[VTPU_CNT_HBM_WRITE] += bytes;
   return true;
 }
 

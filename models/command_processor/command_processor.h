@@ -37,7 +37,8 @@ struct CpOptions {
   uint64_t amem_base = 0;
   memory::Ram* core_ram = nullptr;  // where instruction rings may live (with VMEM)
   uint64_t core_ram_base = 0;
-  dma::Dma* dma = nullptr;  // may be null: DMA instructions then fail
+  dma::Dma* dma = nullptr;              // may be null: DMA instructions then fail
+  uint64_t hbm_base = 0, hbm_size = 0;  // for the HBM byte counters
 };
 
 // One instruction's run, for tests and traces (when recording is on).

@@ -1,5 +1,6 @@
 #include "sw/runtime/model_image.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "models/common/error.h"
@@ -28,6 +29,7 @@ void ModelImage::write(uint64_t offset, const void* data, uint64_t size) {
   if (offset > bytes_.size() || size > bytes_.size() - offset)
     throw Error("model image: write beyond the allocated tensors");
   std::memcpy(bytes_.data() + offset, data, size);
+  written_.push_back({offset, size});
 }
 
 void ModelImage::read(uint64_t offset, void* data, uint64_t size) const {
@@ -46,7 +48,49 @@ void ModelImage::finish(uint64_t scratch_bytes) {
   header_.results = allocate(sizeof(vtpu_run_result) + layers_.size() * sizeof(vtpu_layer_result));
   header_.scratch = align(bytes_.size());
   header_.scratch_size = scratch_bytes;
-  std::memcpy(bytes_.data() + VTPU_MODEL_OFFSET, &header_, sizeof header_);
+  write(VTPU_MODEL_OFFSET, &header_, sizeof header_);
+}
+
+std::vector<ModelImage::Segment> ModelImage::segments() const {
+  std::vector<Segment> sorted = written_;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Segment& a, const Segment& b) { return a.offset < b.offset; });
+  std::vector<Segment> merged;
+  for (const Segment& s : sorted) {
+    if (!merged.empty() && s.offset <= merged.back().offset + merged.back().size)
+      merged.back().size = std::max(merged.back().size, s.offset + s.size - merged.back().offset);
+    else
+      merged.push_back(s);
+  }
+  return merged;
+}
+
+ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& segments,
+                                     const std::vector<std::vector<uint8_t>>& data) {
+  ModelImage image;
+  if (size < sizeof(vtpu_model_header) || size > (uint64_t{1} << 36))
+    throw Error("model image: size " + std::to_string(size) + " is out of range");
+  image.bytes_.assign(size, 0);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& s = segments[i];
+    if (i >= data.size() || data[i].size() != s.size || s.offset > size || s.size > size - s.offset)
+      throw Error("model image: segment " + std::to_string(i) + " lies outside the image");
+    std::memcpy(image.bytes_.data() + s.offset, data[i].data(), s.size);
+    image.written_.push_back(s);
+  }
+  vtpu_model_header& h = image.header_;
+  std::memcpy(&h, image.bytes_.data() + VTPU_MODEL_OFFSET, sizeof h);
+  if (h.magic != VTPU_MODEL_MAGIC || h.version != VTPU_MODEL_VERSION ||
+      h.layer_size != sizeof(vtpu_layer))
+    throw Error("model image: no model header of version " + std::to_string(VTPU_MODEL_VERSION));
+  const uint64_t table = uint64_t{h.layer_count} * sizeof(vtpu_layer);
+  const uint64_t results =
+      sizeof(vtpu_run_result) + uint64_t{h.layer_count} * sizeof(vtpu_layer_result);
+  if (h.layers > size || table > size - h.layers || h.results > size || results > size - h.results)
+    throw Error("model image: the layer table or result area lies outside the image");
+  image.layers_.resize(h.layer_count);
+  if (table) std::memcpy(image.layers_.data(), image.bytes_.data() + h.layers, table);
+  return image;
 }
 
 }  // namespace vtpu::runtime

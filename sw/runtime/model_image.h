@@ -30,6 +30,18 @@ class ModelImage {
   const std::vector<vtpu_layer>& layers() const { return layers_; }
   vtpu_layer& layer(size_t i) { return layers_.at(i); }
   const vtpu_model_header& header() const { return header_; }
+
+  // The written byte ranges (tensors' data, the table and header), merged:
+  // what an executable file stores; the rest of the image is zeros.
+  struct Segment {
+    uint64_t offset, size;
+  };
+  std::vector<Segment> segments() const;
+  // An image from its size and written ranges (bytes() afterwards), with the
+  // header and layer table read back from it. Throws vtpu::Error if they
+  // are not a valid model.
+  static ModelImage from_segments(uint64_t size, const std::vector<Segment>& segments,
+                                  const std::vector<std::vector<uint8_t>>& data);
   // Every byte from offset 0 to the end of the result area (scratch is not
   // stored: the chip's HBM starts zeroed and kernels fill what they use).
   std::vector<uint8_t>& bytes() { return bytes_; }
@@ -37,6 +49,7 @@ class ModelImage {
 
  private:
   std::vector<uint8_t> bytes_;
+  std::vector<Segment> written_;
   std::vector<vtpu_layer> layers_;
   vtpu_model_header header_{};
 };

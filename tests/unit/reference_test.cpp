@@ -20,11 +20,6 @@ namespace {
 
 using namespace vtpu::numerics;
 
-static_assert(sizeof(vtpu_layer) == 128, "model.h: 128-byte layers");
-static_assert(sizeof(vtpu_model_header) == 64 && sizeof(vtpu_run_result) == 64 &&
-                  sizeof(vtpu_layer_result) == 64,
-              "model.h: 64-byte header and results");
-
 constexpr uint8_t kUntouched = 0xA5;  // every HBM byte before a layer runs
 
 std::vector<uint8_t> make_hbm(size_t bytes = 0x4000) {

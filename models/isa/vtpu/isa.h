@@ -171,7 +171,9 @@ typedef union vtpu_insn {
 #define VTPU_CNT_DMA_BYTES 4u /* bytes moved by DMA instructions */
 #define VTPU_CNT_VPU_ELEMS 5u /* elements produced by the VPU */
 #define VTPU_CNT_INSNS 6u     /* instructions completed */
-#define VTPU_COUNTERS 7u
+#define VTPU_CNT_HBM_READ 7u  /* bytes DMA instructions read from HBM */
+#define VTPU_CNT_HBM_WRITE 8u /* bytes DMA instructions wrote to HBM */
+#define VTPU_COUNTERS 9u
 
 /* Error causes (VTPU_CP_ERR_CAUSE). */
 #define VTPU_ERR_NONE 0u

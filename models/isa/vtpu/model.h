@@ -207,8 +207,9 @@ typedef struct vtpu_run_result {
 
 typedef struct vtpu_layer_result {
   uint64_t cycles;      /* mcycle at the layer's end minus at its start */
-  uint64_t counters[7]; /* the VTPU_CNT_* counters' increments (vtpu/isa.h) */
-} vtpu_layer_result;    /* 64 bytes */
+  uint64_t counters[9]; /* the VTPU_CNT_* counters' increments (vtpu/isa.h) */
+  uint64_t reserved[6];
+} vtpu_layer_result; /* 128 bytes */
 
 #ifdef __cplusplus
 #define VTPU_MODEL_ASSERT static_assert
@@ -218,7 +219,7 @@ typedef struct vtpu_layer_result {
 VTPU_MODEL_ASSERT(sizeof(vtpu_model_header) == 64, "the header is 64 bytes");
 VTPU_MODEL_ASSERT(sizeof(vtpu_layer) == 128, "a layer is 128 bytes");
 VTPU_MODEL_ASSERT(sizeof(vtpu_run_result) == 64, "the result header is 64 bytes");
-VTPU_MODEL_ASSERT(sizeof(vtpu_layer_result) == 64, "a layer's result is 64 bytes");
+VTPU_MODEL_ASSERT(sizeof(vtpu_layer_result) == 128, "a layer's result is 128 bytes");
 #undef VTPU_MODEL_ASSERT
 
 #endif /* VTPU_MODEL_H */

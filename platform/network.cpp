@@ -1,0 +1,243 @@
+#include "platform/network.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "models/common/error.h"
+#include "platform/model_runner.h"
+#include "sw/compiler/compiler.h"
+#include "sw/compiler/executable.h"
+#include "sw/onnx/importer.h"
+#include "sw/onnx/qdq.h"
+#include "sw/tensor/npy.h"
+
+namespace vtpu {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string t = "[";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+  return t + "]";
+}
+
+// A float32 tensor for graph input `name` of `shape` from FILE.npy.
+sw::Tensor read_input(const std::string& path, const std::string& name,
+                      const std::vector<int64_t>& shape) {
+  sw::Tensor t = sw::read_npy(path);
+  if (t.dtype != sw::DType::kFloat32)
+    throw Error(path + ": input '" + name + "' must be float32, the file holds " +
+                sw::dtype_name(t.dtype));
+  if (t.shape != shape)
+    throw Error(path + ": input '" + name + "' has shape " + shape_text(t.shape) +
+                "; the model expects " + shape_text(shape));
+  return t;
+}
+
+// Calibration samples: for a one-input model every .npy in DIR; otherwise
+// DIR/<input name>/*.npy, paired in name order.
+std::vector<sw::Env> read_calibration(const std::string& dir, const sw::Graph& g) {
+  std::vector<sw::Env> samples;
+  if (dir.empty()) return samples;
+  if (!fs::is_directory(dir)) throw Error(dir + ": --calibration needs a directory of .npy files");
+  auto files = [](const fs::path& d) {
+    std::vector<std::string> out;
+    for (const fs::directory_entry& e : fs::directory_iterator(d))
+      if (e.path().extension() == ".npy") out.push_back(e.path().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  for (const std::string& in : g.inputs) {
+    const std::vector<std::string> list =
+        g.inputs.size() == 1 ? files(dir) : files(fs::path(dir) / in);
+    if (list.empty()) throw Error(dir + ": no .npy calibration samples for input '" + in + "'");
+    if (samples.empty()) samples.resize(list.size());
+    if (list.size() != samples.size())
+      throw Error(dir + ": inputs have different numbers of calibration samples");
+    for (size_t i = 0; i < list.size(); ++i)
+      samples[i][in] = read_input(list[i], in, g.values.at(in).shape);
+  }
+  return samples;
+}
+
+sw::Program compile_onnx(const CompileRequest& r) {
+  sw::Graph g = sw::import_onnx(r.model);
+  sw::CompileOptions o;
+  o.precision = sw::parse_precision(r.precision, "--precision");
+  if (o.precision == sw::Precision::kInt8) o.calibration = read_calibration(r.calibration, g);
+  try {
+    return sw::compile(std::move(g), o);
+  } catch (const Error& e) {
+    throw Error(r.model + ": " + e.what());
+  }
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\', out += c;
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// One output file name per graph output (characters a path cannot hold replaced).
+std::string file_name(const std::string& output) {
+  std::string s = output;
+  for (char& c : s)
+    if (c == '/' || c == '\\' || c == ':') c = '_';
+  return s + ".npy";
+}
+
+}  // namespace
+
+void compile_model(const CompileRequest& request, const std::string& out) {
+  const sw::Program p = compile_onnx(request);
+  if (!request.emit_qdq.empty()) sw::write_qdq(request.emit_qdq, p);
+  sw::write_executable(out, p, request.model);
+  std::printf("%s: %zu layers, %s, image %.1f MiB -> %s\n", request.model.c_str(), p.layers.size(),
+              sw::precision_name(p.precision), p.image.bytes().size() / 1048576.0, out.c_str());
+}
+
+void run_network(const config::Soc& config, const RunRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
+                                                          : compile_onnx(request.compile);
+  const double compile_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  // Inputs: each graph input exactly once.
+  std::map<std::string, std::string> files;
+  for (const std::string& arg : request.inputs) {
+    const size_t eq = arg.find('=');
+    std::string name, path;
+    if (eq == std::string::npos) {
+      if (program.inputs.size() != 1)
+        throw Error("--input " + arg + ": the model has " + std::to_string(program.inputs.size()) +
+                    " inputs; use NAME=FILE.npy");
+      name = program.inputs[0].name;
+      path = arg;
+    } else {
+      name = arg.substr(0, eq);
+      path = arg.substr(eq + 1);
+    }
+    if (std::none_of(program.inputs.begin(), program.inputs.end(),
+                     [&](const sw::Binding& b) { return b.name == name; }))
+      throw Error("--input " + arg + ": the model has no input '" + name + "'");
+    if (!files.emplace(name, path).second)
+      throw Error("--input " + arg + ": input '" + name + "' given twice");
+  }
+  for (const sw::Binding& b : program.inputs) {
+    if (!files.count(b.name))
+      throw Error("missing input '" + b.name + "' " + shape_text(b.shape) + " (--input " + b.name +
+                  "=FILE.npy)");
+    const sw::Tensor t = read_input(files.at(b.name), b.name, b.shape);
+    program.image.write(b.offset, t.f.data(), 4 * t.f.size());
+  }
+  if (!request.output_dir.empty() && !fs::is_directory(request.output_dir))
+    throw Error(request.output_dir + ": --output-dir is not a directory");
+
+  runtime::ModelRun run = run_model(config, request.firmware, program.image, request.limits);
+  if (!run.error.empty()) throw Error(run.error, ExitCode::kFirmwareFault);
+
+  // Outputs, then the report: nothing is written for a failed run.
+  if (!request.output_dir.empty()) {
+    for (const sw::Binding& b : program.outputs) {
+      sw::Tensor t;
+      t.shape = b.shape;
+      t.f.resize(t.numel());
+      std::memcpy(t.f.data(), run.image.data() + b.offset, 4 * t.f.size());
+      sw::write_npy((fs::path(request.output_dir) / file_name(b.name)).string(), t);
+    }
+  }
+  const uint64_t array = uint64_t{config.mxu().rows()} * config.mxu().cols();
+  // MACs are the model's (a depthwise convolution's block-diagonal zeros,
+  // which the MXU also multiplies, are in mxu_macs only).
+  uint64_t macs = 0, cycles = 0;
+  for (size_t i = 0; i < run.layers.size(); ++i) {
+    macs += program.layers[i].macs;
+    cycles += run.layers[i].cycles;
+  }
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double sim_ns = run.run.simulated_time.to_seconds() * 1e9;
+  if (!request.report.empty()) {
+    std::ostringstream j;
+    j << "{\n  \"model\": " << json_string(request.model)
+      << ",\n  \"config\": " << json_string(config.name()) << ",\n  \"precision\": \""
+      << sw::precision_name(program.precision) << "\",\n  \"simulated_time_ns\": " << sim_ns
+      << ",\n  \"cycles\": " << run.result.cycles << ",\n  \"wall_time_s\": " << wall
+      << ",\n  \"compile_time_s\": " << compile_s
+      << ",\n  \"simulation_time_s\": " << run.run.host_seconds
+      << ",\n  \"core_instructions\": " << run.run.instructions << ",\n  \"macs\": " << macs
+      << ",\n  \"mxu_utilization\": "
+      << (cycles ? static_cast<double>(macs) / (static_cast<double>(cycles) * array) : 0.0)
+      << ",\n  \"layers\": [";
+    for (size_t i = 0; i < run.layers.size(); ++i) {
+      const vtpu_layer_result& r = run.layers[i];
+      const sw::LayerInfo& info = program.layers[i];
+      const double util =
+          r.cycles ? static_cast<double>(info.macs) / (static_cast<double>(r.cycles) * array) : 0.0;
+      j << (i ? "," : "") << "\n    {\"index\": " << i << ", \"name\": " << json_string(info.name)
+        << ", \"op\": " << json_string(info.op) << ", \"kind\": \""
+        << runtime::layer_kind_name(program.image.layers()[i].kind) << "\", \"macs\": " << info.macs
+        << ", \"mxu_macs\": " << r.counters[VTPU_CNT_MACS] << ", \"cycles\": " << r.cycles
+        << ", \"mxu_utilization\": " << util
+        << ", \"mxu_busy_cycles\": " << r.counters[VTPU_CNT_MXU_BUSY]
+        << ", \"vpu_busy_cycles\": " << r.counters[VTPU_CNT_VPU_BUSY]
+        << ", \"dma_busy_cycles\": " << r.counters[VTPU_CNT_DMA_BUSY]
+        << ", \"hbm_read_bytes\": " << r.counters[VTPU_CNT_HBM_READ]
+        << ", \"hbm_write_bytes\": " << r.counters[VTPU_CNT_HBM_WRITE] << "}";
+    }
+    j << "\n  ]\n}\n";
+    const std::string tmp = request.report + ".partial";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      if (!out || !(out << j.str()) || !out.flush()) {
+        std::remove(tmp.c_str());
+        throw Error(request.report + ": cannot write the report");
+      }
+    }
+    if (std::rename(tmp.c_str(), request.report.c_str()) != 0)
+      throw Error(request.report + ": cannot write the report");
+  }
+
+  std::printf("%-40s %-18s %12s %14s %6s\n", "layer", "op", "cycles", "MACs", "MXU %");
+  for (size_t i = 0; i < run.layers.size(); ++i) {
+    const vtpu_layer_result& r = run.layers[i];
+    const sw::LayerInfo& info = program.layers[i];
+    const double util = r.cycles ? 100.0 * info.macs / (static_cast<double>(r.cycles) * array) : 0;
+    std::printf("%-40.40s %-18.18s %12llu %14llu %6.1f\n", info.name.c_str(), info.op.c_str(),
+                static_cast<unsigned long long>(r.cycles),
+                static_cast<unsigned long long>(info.macs), util);
+  }
+  std::printf(
+      "%s on %s (%s): %zu layers, %.3f ms simulated, %llu cycles, %.2f GMAC, "
+      "MXU utilization %.1f %%, wall %.2f s (compile %.2f s, simulation %.2f s)\n",
+      request.model.c_str(), config.name().c_str(), sw::precision_name(program.precision),
+      run.layers.size(), sim_ns / 1e6, static_cast<unsigned long long>(run.result.cycles),
+      macs / 1e9, cycles ? 100.0 * macs / (static_cast<double>(cycles) * array) : 0.0, wall,
+      compile_s, run.run.host_seconds);
+}
+
+}  // namespace vtpu

@@ -1,0 +1,39 @@
+// `vtpu compile` and `vtpu run` (docs/cli.md, docs/compiler.md): an ONNX
+// model or a .vtpu executable through the compiler onto the virtual chip,
+// where the firmware runtime runs it; outputs as .npy, a JSON report.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "platform/config.pb.h"
+#include "platform/soc.h"
+
+namespace vtpu {
+
+struct CompileRequest {
+  std::string model;        // .onnx
+  std::string precision;    // "int8" or "bf16"
+  std::string calibration;  // a directory of .npy samples, or ""
+  std::string emit_qdq;     // int8: also write the quantized graph as a QDQ ONNX model
+};
+
+struct RunRequest {
+  std::string model;  // .onnx (compiled on the fly) or .vtpu
+  CompileRequest compile;
+  std::vector<std::string> inputs;  // "NAME=FILE.npy", or "FILE.npy" for a one-input model
+  std::string output_dir;           // "" for none
+  std::string report;               // "" for none
+  std::string firmware;             // the runtime ELF
+  RunOptions limits;
+};
+
+// Writes OUT.vtpu; throws vtpu::Error on any bad input.
+void compile_model(const CompileRequest& request, const std::string& out);
+
+// Runs the model and prints the summary table; throws vtpu::Error (exit
+// status kFirmwareFault when the chip or the firmware fails).
+void run_network(const config::Soc& config, const RunRequest& request);
+
+}  // namespace vtpu

@@ -1,0 +1,1194 @@
+#include "sw/compiler/compiler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <set>
+
+#include "models/common/error.h"
+#include "models/isa/vtpu/isa.h"
+#include "models/vpu/numerics.h"
+#include "sw/graph/eval.h"
+#include "sw/graph/passes.h"
+
+namespace vtpu::sw {
+
+const char* precision_name(Precision p) {
+  return p == Precision::kInt8 ? "int8" : "bf16";
+}
+
+Precision parse_precision(const std::string& text, const std::string& what) {
+  if (text == "int8") return Precision::kInt8;
+  if (text == "bf16") return Precision::kBf16;
+  throw Error(what + ": expected int8 or bf16, got '" + text + "'");
+}
+
+QuantParams asymmetric_params(float lo, float hi) {
+  lo = std::min(lo, 0.0f);
+  hi = std::max(hi, 0.0f);
+  QuantParams q;
+  q.scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  q.zero_point =
+      static_cast<int32_t>(std::clamp(std::nearbyint(-128.0f - lo / q.scale), -128.0f, 127.0f));
+  return q;
+}
+
+std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per) {
+  std::vector<float> s(channels, 0.0f);
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < per; ++i) s[c] = std::max(s[c], std::fabs(w[c * per + i]));
+  for (float& v : s) v = v > 0 ? v / 127.0f : 1.0f;
+  return s;
+}
+
+uint64_t Binding::bytes() const {
+  uint64_t n = 4;
+  for (int64_t d : shape) n *= static_cast<uint64_t>(d);
+  return n;
+}
+
+namespace {
+
+namespace nm = vtpu::numerics;
+
+struct Range {
+  float lo = 0, hi = 0;
+};
+
+using QParams = QuantParams;
+
+QParams asymmetric(Range r) {
+  return asymmetric_params(r.lo, r.hi);
+}
+
+QParams symmetric(Range r) {
+  const float m = std::max(std::fabs(r.lo), std::fabs(r.hi));
+  return QParams{m > 0 ? m / 127.0f : 1.0f, 0};
+}
+
+int64_t product(const std::vector<int64_t>& v, size_t from = 0, size_t to = SIZE_MAX) {
+  int64_t n = 1;
+  for (size_t i = from; i < std::min(to, v.size()); ++i) n *= v[i];
+  return n;
+}
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string t = "[";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+  return t + "]";
+}
+
+uint32_t type_bytes(uint8_t t) {
+  return t == VTPU_TYPE_INT8 ? 1 : t == VTPU_TYPE_BF16 ? 2 : 4;
+}
+
+uint32_t u32(int64_t v, const std::string& what) {
+  if (v < 0 || v > UINT32_MAX) throw Error(what + " " + std::to_string(v) + " is out of range");
+  return static_cast<uint32_t>(v);
+}
+
+// A tensor as it lies in HBM.
+struct ChipTensor {
+  uint64_t offset = 0;
+  uint8_t type = VTPU_TYPE_INT8;
+  bool nhwc = false;           // a 4-D image stored N, H, W, C
+  std::vector<int64_t> shape;  // ONNX's logical shape
+  QParams q;                   // int8
+  int64_t numel() const { return product(shape); }
+  uint64_t bytes() const { return static_cast<uint64_t>(numel()) * type_bytes(type); }
+};
+
+vtpu_layer blank(uint8_t kind, uint8_t dtype) {
+  vtpu_layer l;
+  std::memset(&l, 0, sizeof l);
+  l.kind = kind;
+  l.dtype = dtype;
+  return l;
+}
+
+class Lowerer {
+ public:
+  Lowerer(const Graph& g, Precision p, const std::map<std::string, Range>& ranges, Program& out)
+      : g_(g), precision_(p), ranges_(ranges), out_(out) {}
+
+  void run() {
+    for (const std::string& in : g_.inputs) lower_input(in);
+    for (const Node& n : g_.nodes) lower(n);
+    for (const std::string& o : g_.outputs) lower_output(o);
+    out_.image.finish(std::max<uint64_t>(scratch_, 1u << 20));
+  }
+
+ private:
+  uint8_t act() const { return precision_ == Precision::kInt8 ? VTPU_TYPE_INT8 : VTPU_TYPE_BF16; }
+  bool int8() const { return precision_ == Precision::kInt8; }
+
+  QParams qparams(const std::string& name) const {
+    auto it = ranges_.find(name);
+    return it == ranges_.end() ? QParams{} : asymmetric(it->second);
+  }
+
+  void add(vtpu_layer l, const Node& n, uint64_t macs = 0) { add(l, n.name, n.op, macs); }
+  void add(vtpu_layer l, const std::string& name, const std::string& op, uint64_t macs = 0) {
+    l.node = static_cast<uint32_t>(out_.layers.size());
+    out_.image.add_layer(l);
+    out_.layers.push_back(LayerInfo{name, op, macs});
+  }
+
+  ChipTensor make(const std::vector<int64_t>& shape, bool nhwc, uint8_t type, QParams q = {}) {
+    ChipTensor t;
+    t.shape = shape;
+    t.nhwc = nhwc;
+    t.type = type;
+    t.q = q;
+    t.offset = out_.image.allocate(t.bytes());
+    return t;
+  }
+
+  ChipTensor& define(const std::string& name, ChipTensor t) {
+    alternate_.erase(name);
+    if (t.type == VTPU_TYPE_INT8) out_.quant[name] = t.q;
+    return tensors_[name] = std::move(t);
+  }
+
+  // The tensor `name` in the requested layout (rank-4 tensors may be stored
+  // either way; a COPY converts and the result is kept).
+  const ChipTensor& get(const std::string& name, const Node& user, bool nhwc) {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) {
+      if (g_.constants.count(name))
+        throw Error(user.where() + ": input '" + name +
+                    "' is a constant where vtpu needs a computed tensor");
+      throw Error(user.where() + ": input '" + name + "' is not available");
+    }
+    const ChipTensor& t = it->second;
+    if (t.nhwc == nhwc || t.shape.size() != 4) return t;
+    auto alt = alternate_.find(name);
+    if (alt != alternate_.end()) return alt->second;
+    // An image with H = W = 1 is laid out the same both ways.
+    ChipTensor c = t;
+    c.nhwc = nhwc;
+    if (t.shape[2] * t.shape[3] != 1 && t.shape[1] != 1) {
+      c.offset = out_.image.allocate(t.bytes());
+      const std::vector<int64_t> nchw = t.shape;
+      const std::vector<int64_t> mem_nhwc = {nchw[0], nchw[2], nchw[3], nchw[1]};
+      if (nhwc)
+        permute(t.offset, c.offset, nchw, {0, 2, 3, 1}, type_bytes(t.type), user.name, "layout");
+      else
+        permute(t.offset, c.offset, mem_nhwc, {0, 3, 1, 2}, type_bytes(t.type), user.name,
+                "layout");
+    }
+    return alternate_[name] = c;
+  }
+
+  const Tensor& constant(const Node& n, size_t input) const {
+    if (input >= n.inputs.size() || !g_.constants.count(n.inputs[input]))
+      throw Error(n.where() + ": input " + std::to_string(input) +
+                  " must be a constant (weights) for vtpu");
+    const Tensor& t = g_.constants.at(n.inputs[input]);
+    if (!t.is_float()) throw Error(n.where() + ": constant '" + n.inputs[input] + "' is not float");
+    return t;
+  }
+
+  const std::vector<int64_t>& shape_of(const std::string& name) const {
+    return g_.values.at(name).shape;
+  }
+
+  // ---- data movement ------------------------------------------------------
+
+  // Copies a dense tensor of `dims` (memory order) at `src` into `dst`, whose
+  // dimension i is the source's dimension perm[i].
+  void permute(uint64_t src, uint64_t dst, const std::vector<int64_t>& dims,
+               const std::vector<int>& perm, uint32_t e, const std::string& name,
+               const std::string& op) {
+    const std::vector<int64_t> stride = dense_strides(dims, e);
+    std::vector<int64_t> d, st;
+    for (int p : perm) d.push_back(dims[p]), st.push_back(stride[p]);
+    copy_strided(src, st, d, dst, e, name, op);
+  }
+
+  static std::vector<int64_t> dense_strides(const std::vector<int64_t>& dims, uint32_t e) {
+    std::vector<int64_t> stride(dims.size());
+    int64_t s = e;
+    for (size_t k = dims.size(); k-- > 0;) stride[k] = s, s *= dims[k];
+    return stride;
+  }
+
+  // Copies the elements of a `dims`-shaped view of the source (byte strides
+  // `src_stride`, first element at `src`) densely into `dst`: COPY layers of
+  // up to four dimensions (more outer dimensions become more layers).
+  void copy_strided(uint64_t src, const std::vector<int64_t>& src_stride,
+                    const std::vector<int64_t>& dims, uint64_t dst, uint32_t e,
+                    const std::string& name, const std::string& op) {
+    struct Axis {
+      int64_t n, src, dst;
+    };
+    std::vector<Axis> axes;
+    for (size_t i = 0; i < dims.size(); ++i)
+      if (dims[i] != 1) axes.push_back({dims[i], src_stride[i], 0});
+    int64_t d = e;
+    for (size_t i = axes.size(); i-- > 0;) axes[i].dst = d, d *= axes[i].n;
+    // Merge neighbours that are contiguous on both sides.
+    for (size_t i = axes.size(); i-- > 1;) {
+      if (axes[i - 1].src == axes[i].src * axes[i].n) {
+        axes[i - 1] = {axes[i - 1].n * axes[i].n, axes[i].src, axes[i].dst};
+        axes.erase(axes.begin() + static_cast<long>(i));
+      }
+    }
+    uint32_t row = e;
+    if (!axes.empty() && axes.back().src == e) {
+      row = u32(axes.back().n * e, name + ": copy row");
+      axes.pop_back();
+    }
+    const size_t strided = std::min<size_t>(axes.size(), 3);
+    const std::vector<Axis> inner(axes.end() - static_cast<long>(strided), axes.end());
+    const std::vector<Axis> outer(axes.begin(), axes.end() - static_cast<long>(strided));
+    std::vector<int64_t> index(outer.size(), 0);
+    for (;;) {
+      int64_t so = 0, doff = 0;
+      for (size_t k = 0; k < outer.size(); ++k)
+        so += index[k] * outer[k].src, doff += index[k] * outer[k].dst;
+      vtpu_layer l = blank(VTPU_LAYER_COPY, act());
+      vtpu_dma_desc& c = l.u.copy.desc;
+      c.src = src + static_cast<uint64_t>(so);
+      c.dst = dst + static_cast<uint64_t>(doff);
+      c.size[0] = row;
+      c.size[1] = c.size[2] = c.size[3] = 1;
+      for (size_t k = 0; k < strided; ++k) {  // innermost first
+        const Axis& a = inner[strided - 1 - k];
+        c.size[k + 1] = u32(a.n, name + ": copy size");
+        c.src_stride[k] = u32(a.src, name + ": copy stride");
+        c.dst_stride[k] = u32(a.dst, name + ": copy stride");
+      }
+      add(l, name, op);
+      size_t k = outer.size();
+      while (k > 0 && ++index[k - 1] == outer[k - 1].n) index[--k] = 0;
+      if (k == 0) break;
+    }
+  }
+
+  // An ELEMENTWISE layer over rows x cols.
+  vtpu_layer elementwise(uint8_t op, const ChipTensor& a, const ChipTensor& y, uint32_t rows,
+                         uint32_t cols) {
+    vtpu_layer l = blank(VTPU_LAYER_ELEMENTWISE, act());
+    l.op = op;
+    vtpu_layer_elementwise& x = l.u.elementwise;
+    x.a = a.offset;
+    x.out = y.offset;
+    x.rows = rows;
+    x.cols = cols;
+    x.in_type = a.type;
+    x.out_type = y.type;
+    x.a_scale = a.q.scale;
+    x.a_zero_point = a.q.zero_point;
+    x.out_scale = y.q.scale;
+    x.out_zero_point = y.q.zero_point;
+    x.b_mode = VTPU_BCAST_NONE;
+    return l;
+  }
+
+  // rows x cols for an elementwise pass over n elements: the longest row up
+  // to 1024 that divides n.
+  static void rows_cols(int64_t n, uint32_t& rows, uint32_t& cols) {
+    int64_t c = std::min<int64_t>(n, 1024);
+    while (n % c != 0) --c;
+    cols = static_cast<uint32_t>(c);
+    rows = static_cast<uint32_t>(n / c);
+  }
+
+  // Identity between types or quantization parameters (cast, quantize,
+  // dequantize, requantize).
+  void convert(const ChipTensor& a, const ChipTensor& y, const std::string& name,
+               const std::string& op) {
+    uint32_t rows, cols;
+    rows_cols(a.numel(), rows, cols);
+    add(elementwise(VTPU_VPU_CONVERT, a, y, rows, cols), name, op);
+  }
+
+  // `t` with quantization parameters q (a requantized copy when they differ).
+  ChipTensor requantized(const ChipTensor& t, QParams q, const Node& n) {
+    if (!int8() || (t.q.scale == q.scale && t.q.zero_point == q.zero_point)) return t;
+    ChipTensor r = make(t.shape, t.nhwc, t.type, q);
+    convert(t, r, n.name, n.op);
+    return r;
+  }
+
+  // A constant in the activation type (int8: quantized per tensor with its own range).
+  ChipTensor constant_tensor(const Tensor& c, const std::vector<int64_t>& shape) {
+    Range r{*std::min_element(c.f.begin(), c.f.end()), *std::max_element(c.f.begin(), c.f.end())};
+    ChipTensor t = make(shape, false, act(), int8() ? asymmetric(r) : QParams{});
+    write_values(t, c.f);
+    return t;
+  }
+
+  void write_values(const ChipTensor& t, const std::vector<float>& v) {
+    if (t.type == VTPU_TYPE_INT8) {
+      std::vector<int8_t> q(v.size());
+      for (size_t i = 0; i < v.size(); ++i)
+        q[i] = nm::quantize_int8(v[i], t.q.scale, t.q.zero_point);
+      out_.image.write(t.offset, q.data(), q.size());
+    } else if (t.type == VTPU_TYPE_BF16) {
+      std::vector<uint16_t> h(v.size());
+      for (size_t i = 0; i < v.size(); ++i) h[i] = nm::f32_to_bf16(v[i]);
+      out_.image.write(t.offset, h.data(), 2 * h.size());
+    } else {
+      out_.image.write(t.offset, v.data(), 4 * v.size());
+    }
+  }
+
+  uint64_t floats(const std::vector<float>& v) {
+    const uint64_t at = out_.image.allocate(4 * v.size());
+    out_.image.write(at, v.data(), 4 * v.size());
+    return at;
+  }
+  uint64_t ints(const std::vector<int32_t>& v) {
+    const uint64_t at = out_.image.allocate(4 * v.size());
+    out_.image.write(at, v.data(), 4 * v.size());
+    return at;
+  }
+
+  // ---- graph boundary -----------------------------------------------------
+
+  void lower_input(const std::string& name) {
+    const ValueInfo& v = g_.values.at(name);
+    if (v.dtype != DType::kFloat32)
+      throw Error("input '" + name + "' is " + dtype_name(v.dtype) + "; vtpu takes float inputs");
+    Binding b{name, v.shape, 0};
+    ChipTensor host;
+    host.shape = v.shape;
+    host.type = VTPU_TYPE_FP32;
+    host.offset = b.offset = out_.image.allocate(b.bytes());
+    out_.inputs.push_back(b);
+    ChipTensor t = make(v.shape, false, act(), int8() ? qparams(name) : QParams{});
+    convert(host, t, "input:" + name, int8() ? "QuantizeLinear" : "Cast");
+    define(name, t);
+  }
+
+  void lower_output(const std::string& name) {
+    Node user;
+    user.name = "output:" + name;
+    user.op = "Output";
+    const ChipTensor t = get(name, user, false);
+    ChipTensor host = make(t.shape, false, VTPU_TYPE_FP32);
+    convert(t, host, user.name, int8() ? "DequantizeLinear" : "Cast");
+    out_.outputs.push_back(Binding{name, t.shape, host.offset});
+  }
+
+  // ---- operators ----------------------------------------------------------
+
+  void lower(const Node& n) {
+    const std::string& op = n.op;
+    if (op == "Conv") return conv(n);
+    if (op == "Gemm" || op == "MatMul") return matmul(n);
+    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min" ||
+        op == "Pow")
+      return binary(n);
+    if (op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "VtpuGelu" ||
+        op == "Exp" || op == "Reciprocal" || op == "Identity")
+      return unary(n);
+    if (op == "Softmax" || op == "VtpuLayerNorm") return rowwise(n);
+    if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
+        op == "GlobalMaxPool")
+      return pool(n);
+    if (op == "ReduceMean") return reduce_mean(n);
+    if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze")
+      return reshape(n);
+    if (op == "Transpose") return transpose(n);
+    if (op == "Slice" || op == "Gather" || op == "Split") return window(n);
+    if (op == "Concat") return concat(n);
+    if (op == "BatchNormalization") return batchnorm(n);
+    throw Error(n.where() + ": operator " + op + " is not supported by vtpu's compiler" +
+                (op == "Erf" || op == "Sqrt" ? " outside a GELU or LayerNorm pattern" : ""));
+  }
+
+  std::string activation(const Node& n) const {
+    return n.has("vtpu_activation") ? n.attrs.at("vtpu_activation").s : "";
+  }
+
+  // bf16 ReLU6 after a product: the clamp at 6 as its own pass, in place.
+  void relu6_in_place(const ChipTensor& y, const Node& n) {
+    uint32_t rows, cols;
+    rows_cols(y.numel(), rows, cols);
+    add(elementwise(VTPU_VPU_RELU6, y, y, rows, cols), n.name, "Clip");
+  }
+
+  // Per-column symmetric int8 scales of a k x n matrix.
+  static std::vector<float> column_scales(const std::vector<float>& b, int64_t k, int64_t n) {
+    std::vector<float> t(b.size());
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t c = 0; c < n; ++c) t[c * k + r] = b[r * n + c];
+    return channel_scales(t, n, k);
+  }
+
+  // Weights (k x n, row-major, as the layer reads them), bias and scales of
+  // a product with input quantization qa and output qy. Fills the layer's
+  // b/bias/scales offsets through the references.
+  void product_constants(const std::vector<float>& w, int64_t k, int64_t n,
+                         const std::vector<float>& bias, QParams qa, QParams qy, uint64_t& b_at,
+                         uint64_t& bias_at, uint64_t& scales_at) {
+    if (!int8()) {
+      std::vector<uint16_t> h(w.size());
+      for (size_t i = 0; i < w.size(); ++i) h[i] = nm::f32_to_bf16(w[i]);
+      b_at = out_.image.allocate(2 * h.size());
+      out_.image.write(b_at, h.data(), 2 * h.size());
+      bias_at = floats(bias);
+      scales_at = 0;
+      return;
+    }
+    const std::vector<float> sw = column_scales(w, k, n);
+    std::vector<int8_t> q(w.size());
+    std::vector<int64_t> colsum(n, 0);
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t c = 0; c < n; ++c) {
+        q[r * n + c] = nm::quantize_int8(w[r * n + c], sw[c], 0);
+        colsum[c] += q[r * n + c];
+      }
+    b_at = out_.image.allocate(q.size());
+    out_.image.write(b_at, q.data(), q.size());
+    std::vector<int32_t> bq(n);
+    std::vector<float> scales(n);
+    for (int64_t c = 0; c < n; ++c) {
+      const double s = static_cast<double>(qa.scale) * sw[c];
+      bq[c] = static_cast<int32_t>(std::nearbyint(bias[c] / s) - qa.zero_point * colsum[c]);
+      scales[c] = static_cast<float>(s / qy.scale);
+    }
+    bias_at = ints(bq);
+    scales_at = floats(scales);
+  }
+
+  void conv(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    const Tensor& w = constant(n, 1);
+    if (xs.size() != 4 || w.shape.size() != 4)
+      throw Error(n.where() + ": only 2-D convolutions (NCHW) are supported");
+    const ChipTensor& x = get(n.inputs[0], n, true);
+    const uint64_t true_macs = static_cast<uint64_t>(ys[0] * ys[2] * ys[3] * w.shape[0] *
+                                                     w.shape[1] * w.shape[2] * w.shape[3]);
+    int64_t groups = n.get_int("group", 1);
+    // Depthwise (one input channel per group) goes to the MXU as groups of G
+    // channels with block-diagonal weights: G times the MACs, but G columns of
+    // the array busy instead of one (G: the largest divisor up to 32).
+    Tensor dense_w;
+    if (w.shape[1] == 1 && groups > 1) {
+      int64_t merge = std::min<int64_t>(groups, 32);
+      while (groups % merge != 0) --merge;
+      const int64_t og1 = w.shape[0] / groups, taps = w.shape[2] * w.shape[3];
+      dense_w.shape = {w.shape[0], merge, w.shape[2], w.shape[3]};
+      dense_w.f.assign(static_cast<size_t>(product(dense_w.shape)), 0.0f);
+      for (int64_t co = 0; co < w.shape[0]; ++co) {
+        const int64_t ci = (co / og1) % merge;  // its input channel inside the merged group
+        for (int64_t t = 0; t < taps; ++t)
+          dense_w.f[(co * merge + ci) * taps + t] = w.f[co * taps + t];
+      }
+      groups /= merge;
+    }
+    const Tensor& wd = dense_w.f.empty() ? w : dense_w;
+    const int64_t cout = wd.shape[0], cg = wd.shape[1];
+    const int64_t kh = w.shape[2], kw = w.shape[3], cin = xs[1], og = cout / groups;
+    const std::vector<int64_t> strides = n.get_ints("strides", {1, 1});
+    const std::vector<int64_t> dil = n.get_ints("dilations", {1, 1});
+    std::vector<int64_t> pads = n.get_ints("pads", {0, 0, 0, 0});
+    const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      for (int a = 0; a < 2; ++a) {
+        const int64_t in = xs[2 + a], out = (in + strides[a] - 1) / strides[a];
+        const int64_t span = dil[a] * ((a ? kw : kh) - 1) + 1;
+        const int64_t total = std::max<int64_t>(0, (out - 1) * strides[a] + span - in);
+        const int64_t small = total / 2, large = total - small;
+        pads[a] = auto_pad == "SAME_UPPER" ? small : large;
+        pads[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
+      }
+    } else if (auto_pad == "VALID") {
+      pads = {0, 0, 0, 0};
+    }
+    if (cg * groups != cin) throw Error(n.where() + ": weights do not match the input channels");
+    const std::string act_name = activation(n);
+    ChipTensor y = define(n.outputs[0], make(ys, true, act(), qparams(n.outputs[0])));
+
+    // Weights per group: rows (ky, kx, ci), columns the group's outputs.
+    const int64_t k = kh * kw * cg;
+    std::vector<float> wt(static_cast<size_t>(groups * k * og));
+    for (int64_t gi = 0; gi < groups; ++gi)
+      for (int64_t co = 0; co < og; ++co)
+        for (int64_t ci = 0; ci < cg; ++ci)
+          for (int64_t ky = 0; ky < kh; ++ky)
+            for (int64_t kx = 0; kx < kw; ++kx)
+              wt[gi * k * og + ((ky * kw + kx) * cg + ci) * og + co] =
+                  wd.f[(((gi * og + co) * cg + ci) * kh + ky) * kw + kx];
+    std::vector<float> bias(cout, 0.0f);
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) bias = constant(n, 2).f;
+
+    vtpu_layer l = blank(VTPU_LAYER_CONV2D, act());
+    vtpu_layer_conv2d& c = l.u.conv2d;
+    // Per group, the product constants; groups' rows are consecutive.
+    std::vector<float> all_scales;
+    std::vector<uint8_t> weight_bytes;
+    std::vector<int32_t> bias_q;
+    std::vector<float> bias_f;
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const std::vector<float> wg(wt.begin() + gi * k * og, wt.begin() + (gi + 1) * k * og);
+      const std::vector<float> bg(bias.begin() + gi * og, bias.begin() + (gi + 1) * og);
+      uint64_t b_at, bias_at, scales_at;
+      product_constants(wg, k, og, bg, x.q, y.q, b_at, bias_at, scales_at);
+      if (gi == 0) c.weights = b_at, c.bias = bias_at, c.scales = scales_at;
+    }
+    // product_constants allocates in order: weights, bias, scales per group.
+    // Gather them into contiguous arrays instead.
+    regroup(c, groups, k, og);
+    c.in = x.offset;
+    c.out = y.offset;
+    c.n = u32(xs[0], n.name), c.h = u32(xs[2], n.name), c.w = u32(xs[3], n.name);
+    c.cin = u32(cin, n.name), c.cout = u32(cout, n.name), c.groups = u32(groups, n.name);
+    c.kh = static_cast<uint16_t>(kh), c.kw = static_cast<uint16_t>(kw);
+    c.sy = static_cast<uint16_t>(strides[0]), c.sx = static_cast<uint16_t>(strides[1]);
+    c.dil_y = static_cast<uint16_t>(dil[0]), c.dil_x = static_cast<uint16_t>(dil[1]);
+    c.pad_top = static_cast<uint16_t>(pads[0]), c.pad_left = static_cast<uint16_t>(pads[1]);
+    c.pad_bottom = static_cast<uint16_t>(pads[2]), c.pad_right = static_cast<uint16_t>(pads[3]);
+    c.pad_value = int8() ? x.q.zero_point : 0;
+    c.zero_point = y.q.zero_point;
+    l.flags = VTPU_LAYER_BIAS | (act_name.empty() ? 0 : VTPU_LAYER_RELU);
+    const int64_t oh = ys[2], ow = ys[3];
+    const int64_t hp = xs[2] + pads[0] + pads[2], wp = xs[3] + pads[1] + pads[3];
+    if ((hp - dil[0] * (kh - 1) - 1) / strides[0] + 1 != oh ||
+        (wp - dil[1] * (kw - 1) - 1) / strides[1] + 1 != ow)
+      throw Error(n.where() + ": output shape " + shape_text(ys) +
+                  " does not follow from the "
+                  "attributes");
+    const uint32_t e = type_bytes(act());
+    const uint64_t padded = (hp != xs[2] || wp != xs[3]) ? hp * wp * cin * e : 0;
+    scratch_ = std::max<uint64_t>(scratch_, ((padded + 63) / 64) * 64 + oh * ow * k * e);
+    add(l, n, true_macs);
+    if (act_name == "relu6" && !int8()) relu6_in_place(y, n);
+  }
+
+  // product_constants() wrote each group's weights, bias and scales apart;
+  // the layer wants each kind contiguous over the groups: copy them together.
+  void regroup(vtpu_layer_conv2d& c, int64_t groups, int64_t k, int64_t og) {
+    if (groups == 1) return;
+    const uint32_t e = type_bytes(act());
+    const uint64_t wbytes = k * og * e, vbytes = 4 * og;
+    // Per group: weights (64-aligned), bias, scales (each 64-aligned) in this order.
+    auto align = [](uint64_t v) { return (v + 63) / 64 * 64; };
+    const uint64_t stride = align(wbytes) + align(vbytes) + (int8() ? align(vbytes) : 0);
+    std::vector<uint8_t> w(groups * wbytes), b(groups * vbytes), s(groups * vbytes);
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const uint64_t base = c.weights + gi * stride;
+      out_.image.read(base, &w[gi * wbytes], wbytes);
+      out_.image.read(base + align(wbytes), &b[gi * vbytes], vbytes);
+      if (int8()) out_.image.read(base + align(wbytes) + align(vbytes), &s[gi * vbytes], vbytes);
+    }
+    c.weights = out_.image.allocate(w.size());
+    out_.image.write(c.weights, w.data(), w.size());
+    c.bias = out_.image.allocate(b.size());
+    out_.image.write(c.bias, b.data(), b.size());
+    if (int8()) {
+      c.scales = out_.image.allocate(s.size());
+      out_.image.write(c.scales, s.data(), s.size());
+    }
+  }
+
+  // Gemm and MatMul: with constant weights, one MATMUL over the flattened rows;
+  // with two computed operands, a batched MATMUL (int8: both symmetric).
+  void matmul(const Node& n) {
+    const bool gemm = n.op == "Gemm";
+    const std::vector<int64_t>& as = shape_of(n.inputs[0]);
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    const bool trans_a = gemm && n.get_int("transA", 0);
+    const bool trans_b = gemm && n.get_int("transB", 0);
+    if (!g_.constants.count(n.inputs[1])) return dynamic_matmul(n, trans_a, trans_b);
+    const Tensor& bt = constant(n, 1);
+    if (bt.shape.size() != 2) throw Error(n.where() + ": weights must be 2-D");
+    const int64_t k = trans_b ? bt.shape[1] : bt.shape[0], nn = trans_b ? bt.shape[0] : bt.shape[1];
+    std::vector<float> w(static_cast<size_t>(k * nn));
+    const float alpha = gemm ? n.get_float("alpha", 1.0f) : 1.0f;
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t c = 0; c < nn; ++c)
+        w[r * nn + c] = alpha * (trans_b ? bt.f[c * k + r] : bt.f[r * nn + c]);
+    std::vector<float> bias(nn, 0.0f);
+    if (gemm && n.inputs.size() > 2 && !n.inputs[2].empty()) {
+      const Tensor& ct = constant(n, 2);
+      const float beta = n.get_float("beta", 1.0f);
+      if (ct.numel() != nn && ct.numel() != 1)
+        throw Error(n.where() + ": C of shape " + shape_text(ct.shape) +
+                    " is not a per-column bias");
+      for (int64_t c = 0; c < nn; ++c) bias[c] = beta * ct.f[ct.numel() == 1 ? 0 : c];
+    }
+    if (as.empty() || (trans_a && as.size() != 2))
+      throw Error(n.where() + ": A of shape " + shape_text(as) + " is not supported");
+    const ChipTensor& a = get(n.inputs[0], n, false);
+    const int64_t m = trans_a ? as[1] : product(as, 0, as.size() - 1);
+    if ((trans_a ? as[0] : as.back()) != k)
+      throw Error(n.where() + ": A " + shape_text(as) + " does not match B " +
+                  shape_text(bt.shape));
+    ChipTensor y = define(n.outputs[0], make(ys, false, act(), qparams(n.outputs[0])));
+    vtpu_layer l = blank(VTPU_LAYER_MATMUL, act());
+    vtpu_layer_matmul& x = l.u.matmul;
+    product_constants(w, k, nn, bias, a.q, y.q, x.b, x.bias, x.scales);
+    x.a = a.offset;
+    x.c = y.offset;
+    x.m = u32(m, n.name), x.k = u32(k, n.name), x.n = u32(nn, n.name), x.batch = 1;
+    x.zero_point = y.q.zero_point;
+    const std::string act_name = activation(n);
+    l.flags = VTPU_LAYER_BIAS | (trans_a ? VTPU_LAYER_TRANS_A : 0) |
+              (act_name.empty() ? 0 : VTPU_LAYER_RELU);
+    add(l, n, static_cast<uint64_t>(m * k * nn));
+    if (act_name == "relu6" && !int8()) relu6_in_place(y, n);
+  }
+
+  void dynamic_matmul(const Node& n, bool trans_a, bool trans_b) {
+    if (trans_a || trans_b)
+      throw Error(n.where() + ": transposed computed operands are not supported");
+    const std::vector<int64_t>& as = shape_of(n.inputs[0]);
+    const std::vector<int64_t>& bs = shape_of(n.inputs[1]);
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    if (as.size() < 2 || bs.size() < 2) throw Error(n.where() + ": 1-D operands are not supported");
+    const int64_t m = as[as.size() - 2], k = as.back(), nn = bs.back();
+    if (bs[bs.size() - 2] != k)
+      throw Error(n.where() + ": " + shape_text(as) + " x " + shape_text(bs) + " do not match");
+    const int64_t batch_a = product(as, 0, as.size() - 2), batch_b = product(bs, 0, bs.size() - 2);
+    const int64_t batch = product(ys, 0, ys.size() - 2);
+    if ((batch_a != batch && batch_a != 1) || (batch_b != batch && batch_b != 1))
+      throw Error(n.where() + ": batch broadcast of " + shape_text(as) + " and " + shape_text(bs) +
+                  " is not supported");
+    const ChipTensor& a0 = get(n.inputs[0], n, false);
+    const ChipTensor& b0 = get(n.inputs[1], n, false);
+    const ChipTensor a = a0.q.zero_point ? requantized(a0, symmetric_of(n.inputs[0]), n) : a0;
+    const ChipTensor b = b0.q.zero_point ? requantized(b0, symmetric_of(n.inputs[1]), n) : b0;
+    if (int8()) {
+      out_.quant[n.inputs[0] + "#symmetric"] = a.q;
+      out_.quant[n.inputs[1] + "#symmetric"] = b.q;
+    }
+    ChipTensor y = define(n.outputs[0], make(ys, false, act(), qparams(n.outputs[0])));
+    const uint32_t e = type_bytes(act());
+    vtpu_layer l = blank(VTPU_LAYER_MATMUL, act());
+    vtpu_layer_matmul& x = l.u.matmul;
+    x.a = a.offset, x.b = b.offset, x.c = y.offset;
+    x.m = u32(m, n.name), x.k = u32(k, n.name), x.n = u32(nn, n.name);
+    x.batch = u32(batch, n.name);
+    x.a_batch_stride = batch_a == 1 ? 0 : u32(m * k * e, n.name);
+    x.b_batch_stride = batch_b == 1 ? 0 : u32(k * nn * e, n.name);
+    x.c_batch_stride = u32(m * nn * e, n.name);
+    if (int8()) {
+      x.scales = floats(std::vector<float>(nn, a.q.scale * b.q.scale / y.q.scale));
+      x.zero_point = y.q.zero_point;
+    }
+    add(l, n, static_cast<uint64_t>(batch * m * k * nn));
+  }
+
+  QParams symmetric_of(const std::string& name) const {
+    auto it = ranges_.find(name);
+    return int8() && it != ranges_.end() ? symmetric(it->second) : QParams{};
+  }
+
+  // Elementwise binary operators with broadcasting reduced to the VPU's
+  // modes: same shape, a row repeated, a column repeated, or a scalar.
+  void binary(const Node& n) {
+    uint8_t op = n.op == "Add"   ? VTPU_VPU_ADD
+                 : n.op == "Sub" ? VTPU_VPU_SUB
+                 : n.op == "Max" ? VTPU_VPU_MAX
+                 : n.op == "Min" ? VTPU_VPU_MIN
+                                 : VTPU_VPU_MUL;  // Mul, Div (by a constant), Pow 2
+    std::string a_name = n.inputs[0], b_name = n.inputs[1];
+    if (n.op == "Pow") {
+      float p = 0;
+      const Tensor* e = g_.constants.count(b_name) ? &g_.constants.at(b_name) : nullptr;
+      if (!e || e->numel() != 1 || (p = e->is_float() ? e->f[0] : e->i[0]) != 2.0f)
+        throw Error(n.where() + ": only Pow(x, 2) is supported");
+      b_name = a_name;
+    }
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    bool a_const = g_.constants.count(a_name), b_const = g_.constants.count(b_name);
+    if (a_const && b_const) throw Error(n.where() + ": both operands are constants");
+    const bool commutative = op != VTPU_VPU_SUB && n.op != "Div";
+    if (a_const || (product(shape_of(a_name)) < product(ys) && commutative)) {
+      if (!commutative) throw Error(n.where() + ": a constant first operand of " + n.op);
+      std::swap(a_name, b_name);
+      std::swap(a_const, b_const);
+    }
+    if (product(shape_of(a_name)) != product(ys))
+      throw Error(n.where() + ": the first operand " + shape_text(shape_of(a_name)) +
+                  " is broadcast to " + shape_text(ys) + " (not supported)");
+    Tensor bc;
+    if (b_const) {
+      bc = g_.constants.at(b_name);
+      if (!bc.is_float()) throw Error(n.where() + ": integer constant operand");
+      if (n.op == "Div")
+        for (float& v : bc.f) v = 1.0f / v;
+    } else if (n.op == "Div") {
+      throw Error(n.where() + ": division by a computed tensor is not supported");
+    }
+    const std::vector<int64_t> bs = b_const ? bc.shape : shape_of(b_name);
+    const int64_t total = product(ys), bn = product(bs);
+    const ChipTensor& a_any = tensors_.at(a_name);
+    // Images stay NHWC when B is per channel ([1,C,1,1]), a scalar or the same shape.
+    const bool per_channel = ys.size() == 4 && bn == ys[1] && bn > 1 && bs.size() >= 3 &&
+                             bs[bs.size() - 1] == 1 && bs[bs.size() - 2] == 1;
+    const bool image = a_any.nhwc && (bn == 1 || bn == total || per_channel);
+    const ChipTensor a = get(a_name, n, image);
+    ChipTensor y = define(n.outputs[0], make(ys, image, act(), qparams(n.outputs[0])));
+    uint32_t rows = 0, cols = 0;
+    uint8_t mode = VTPU_BCAST_NONE;
+    if (bn == 1) {
+      mode = VTPU_BCAST_SCALAR;
+      rows_cols(total, rows, cols);
+    } else if (bn == total) {
+      rows_cols(total, rows, cols);
+    } else if (image && per_channel) {
+      mode = VTPU_BCAST_ROW;
+      cols = u32(bn, n.name);
+      rows = u32(total / bn, n.name);
+    } else {
+      // Row-major: B's trailing dimensions equal the output's (ROW), or its
+      // leading ones with 1s after (COL).
+      std::vector<int64_t> b = bs;
+      while (b.size() < ys.size()) b.insert(b.begin(), 1);
+      size_t first = 0;
+      while (first < b.size() && b[first] == 1) ++first;
+      size_t last = b.size();
+      while (last > 0 && b[last - 1] == 1) --last;
+      bool row = true, col = true;
+      for (size_t i = first; i < b.size(); ++i) row = row && b[i] == ys[i];
+      for (size_t i = 0; i < last; ++i) col = col && b[i] == ys[i];
+      if (row) {
+        mode = VTPU_BCAST_ROW;
+        cols = u32(product(ys, first), n.name);
+      } else if (col) {
+        mode = VTPU_BCAST_COL;
+        cols = u32(product(ys, last), n.name);
+      } else {
+        throw Error(n.where() + ": broadcasting " + shape_text(bs) + " to " + shape_text(ys) +
+                    " is not supported");
+      }
+      rows = u32(total / cols, n.name);
+    }
+    vtpu_layer l = elementwise(op, a, y, rows, cols);
+    vtpu_layer_elementwise& x = l.u.elementwise;
+    x.b_mode = mode;
+    if (mode == VTPU_BCAST_SCALAR && b_const) {
+      x.b_scalar = bc.f[0];
+    } else if (b_const) {
+      const ChipTensor b = constant_tensor(bc, bs);
+      x.b = b.offset, x.b_scale = b.q.scale, x.b_zero_point = b.q.zero_point;
+    } else if (mode == VTPU_BCAST_SCALAR) {
+      throw Error(n.where() + ": a computed scalar operand is not supported");
+    } else {
+      const ChipTensor& b = get(b_name, n, image && bn == total);
+      x.b = b.offset, x.b_scale = b.q.scale, x.b_zero_point = b.q.zero_point;
+    }
+    add(l, n);
+    // A fused ReLU: int8 saturates at the output's zero point (its range starts at 0);
+    // bf16 clamps in a pass of its own.
+    if (activation(n) == "relu" && !int8()) {
+      uint32_t r, c;
+      rows_cols(y.numel(), r, c);
+      add(elementwise(VTPU_VPU_RELU, y, y, r, c), n.name, "Relu");
+    }
+  }
+
+  void unary(const Node& n) {
+    const ChipTensor& a =
+        tensors_.count(n.inputs[0]) ? tensors_.at(n.inputs[0]) : get(n.inputs[0], n, false);
+    if (n.op == "Identity") {
+      define(n.outputs[0], a);
+      return;
+    }
+    uint8_t op = 0;
+    if (n.op == "Relu") op = VTPU_VPU_RELU;
+    if (n.op == "Sigmoid") op = VTPU_VPU_SIGMOID;
+    if (n.op == "Tanh") op = VTPU_VPU_TANH;
+    if (n.op == "VtpuGelu") op = VTPU_VPU_GELU_ERF;
+    if (n.op == "Exp") op = VTPU_VPU_EXP;
+    if (n.op == "Reciprocal") op = VTPU_VPU_RECIP;
+    if (n.op == "Clip") {
+      float lo = n.get_float("min", -INFINITY), hi = n.get_float("max", INFINITY);
+      if (n.inputs.size() > 1 && !n.inputs[1].empty()) lo = scalar_of(n, 1);
+      if (n.inputs.size() > 2 && !n.inputs[2].empty()) hi = scalar_of(n, 2);
+      if (lo == 0.0f && hi == 6.0f)
+        op = VTPU_VPU_RELU6;
+      else if (lo == 0.0f && std::isinf(hi))
+        op = VTPU_VPU_RELU;
+      else
+        throw Error(n.where() + ": Clip to [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                    "] (vtpu clips to [0, 6] or [0, inf))");
+    }
+    ChipTensor y = define(n.outputs[0], make(a.shape, a.nhwc, act(), qparams(n.outputs[0])));
+    uint32_t rows, cols;
+    rows_cols(a.numel(), rows, cols);
+    add(elementwise(op, a, y, rows, cols), n);
+  }
+
+  float scalar_of(const Node& n, size_t input) const {
+    const Tensor& t = constant(n, input);
+    if (t.numel() != 1)
+      throw Error(n.where() + ": input " + std::to_string(input) + " is not a scalar");
+    return t.f[0];
+  }
+
+  void rowwise(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const int64_t rank = static_cast<int64_t>(xs.size());
+    if (n.op == "Softmax") {
+      int64_t axis = n.get_int("axis", g_.opset >= 13 ? -1 : 1);
+      if (axis < 0) axis += rank;
+      if (axis != rank - 1)
+        throw Error(n.where() + ": softmax over axis " + std::to_string(axis) +
+                    " (vtpu takes the last axis)");
+    }
+    const ChipTensor& a = get(n.inputs[0], n, false);
+    ChipTensor y = define(n.outputs[0], make(xs, false, act(), qparams(n.outputs[0])));
+    const bool norm = n.op == "VtpuLayerNorm";
+    vtpu_layer l = blank(norm ? VTPU_LAYER_LAYERNORM : VTPU_LAYER_SOFTMAX, act());
+    vtpu_layer_rowwise& x = l.u.rowwise;
+    x.in = a.offset, x.out = y.offset;
+    x.cols = u32(xs.back(), n.name);
+    x.rows = u32(product(xs) / xs.back(), n.name);
+    x.in_type = a.type, x.out_type = y.type;
+    x.in_scale = a.q.scale, x.in_zero_point = a.q.zero_point;
+    x.out_scale = y.q.scale, x.out_zero_point = y.q.zero_point;
+    if (norm) {
+      x.gamma = floats(constant(n, 1).f);
+      x.beta = floats(constant(n, 2).f);
+      x.epsilon = n.get_float("epsilon", 1e-5f);
+    }
+    add(l, n);
+  }
+
+  void pool(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    if (xs.size() != 4) throw Error(n.where() + ": only 2-D pooling (NCHW) is supported");
+    const bool global = n.op.rfind("Global", 0) == 0;
+    const bool max = n.op.find("Max") != std::string::npos;
+    std::vector<int64_t> kernel =
+        global ? std::vector<int64_t>{xs[2], xs[3]} : n.get_ints("kernel_shape", {});
+    std::vector<int64_t> strides =
+        global ? std::vector<int64_t>{1, 1} : n.get_ints("strides", {1, 1});
+    std::vector<int64_t> pads =
+        global ? std::vector<int64_t>{0, 0, 0, 0} : n.get_ints("pads", {0, 0, 0, 0});
+    if (kernel.size() != 2) throw Error(n.where() + ": kernel_shape must have two values");
+    if (n.get_string("auto_pad", "NOTSET") != "NOTSET")
+      throw Error(n.where() + ": auto_pad is not supported for pooling");
+    if (n.get_ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
+      throw Error(n.where() + ": dilated pooling is not supported");
+    // ceil_mode: more padding at the bottom and right so the floor formula gives ys.
+    for (int a = 0; a < 2; ++a) {
+      const int64_t in = xs[2 + a] + pads[a] + pads[a + 2];
+      const int64_t floor_out = (in - kernel[a]) / strides[a] + 1;
+      if (floor_out < ys[2 + a]) pads[a + 2] += (ys[2 + a] - floor_out) * strides[a];
+    }
+    const bool padded = pads[0] || pads[1] || pads[2] || pads[3];
+    if (!max && padded && !n.get_int("count_include_pad", 0))
+      throw Error(n.where() +
+                  ": average pooling with padding that is not counted "
+                  "(count_include_pad = 0) is not supported");
+    if (kernel[0] > 255 || kernel[1] > 255 || strides[0] > 255 || strides[1] > 255)
+      throw Error(n.where() + ": pooling windows and strides are at most 255");
+    const ChipTensor& x = get(n.inputs[0], n, true);
+    ChipTensor y = define(n.outputs[0], make(ys, true, act(), x.q));
+    vtpu_layer l = blank(VTPU_LAYER_POOL, act());
+    l.op = max ? VTPU_VPU_MAXPOOL : VTPU_VPU_AVGPOOL;
+    vtpu_layer_pool& p = l.u.pool;
+    p.in = x.offset, p.out = y.offset;
+    p.n = u32(xs[0], n.name), p.c = u32(xs[1], n.name), p.h = u32(xs[2], n.name);
+    p.w = u32(xs[3], n.name);
+    p.kh = static_cast<uint16_t>(kernel[0]), p.kw = static_cast<uint16_t>(kernel[1]);
+    p.sy = static_cast<uint16_t>(strides[0]), p.sx = static_cast<uint16_t>(strides[1]);
+    p.pad_top = static_cast<uint16_t>(pads[0]), p.pad_left = static_cast<uint16_t>(pads[1]);
+    p.pad_bottom = static_cast<uint16_t>(pads[2]), p.pad_right = static_cast<uint16_t>(pads[3]);
+    p.pad_value = int8() ? x.q.zero_point : 0;
+    if ((xs[2] + pads[0] + pads[2] - kernel[0]) / strides[0] + 1 != ys[2] ||
+        (xs[3] + pads[1] + pads[3] - kernel[1]) / strides[1] + 1 != ys[3])
+      throw Error(n.where() + ": output shape " + shape_text(ys) +
+                  " does not follow from the "
+                  "attributes");
+    if (padded)
+      scratch_ =
+          std::max<uint64_t>(scratch_, static_cast<uint64_t>(xs[0]) * (xs[2] + pads[0] + pads[2]) *
+                                           (xs[3] + pads[1] + pads[3]) * xs[1] * type_bytes(act()));
+    add(l, n);
+  }
+
+  // ReduceMean over the spatial axes of an image (keepdims) is a global
+  // average pool.
+  void reduce_mean(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    std::vector<int64_t> axes = n.get_ints("axes", {});
+    if (axes.empty() && n.inputs.size() > 1 && g_.constants.count(n.inputs[1]))
+      axes = g_.constants.at(n.inputs[1]).i;
+    for (int64_t& a : axes)
+      if (a < 0) a += static_cast<int64_t>(xs.size());
+    std::sort(axes.begin(), axes.end());
+    if (xs.size() != 4 || axes != std::vector<int64_t>{2, 3})
+      throw Error(n.where() +
+                  ": ReduceMean over axes other than an image's spatial ones "
+                  "(outside a LayerNorm pattern) is not supported");
+    Node p = n;
+    p.op = "GlobalAveragePool";
+    const bool keep = n.get_int("keepdims", 1);
+    if (keep) return pool(p);
+    const std::string pooled = n.outputs[0] + "#pooled";
+    p.outputs = {pooled};
+    const_cast<Graph&>(g_).values[pooled] = ValueInfo{DType::kFloat32, {xs[0], xs[1], 1, 1}};
+    pool(p);
+    ChipTensor t = get(pooled, n, false);
+    t.shape = shape_of(n.outputs[0]);
+    t.nhwc = false;
+    define(n.outputs[0], t);
+  }
+
+  // Views: the same bytes under another shape (row-major order).
+  void reshape(const Node& n) {
+    ChipTensor t = get(n.inputs[0], n, false);
+    t.shape = shape_of(n.outputs[0]);
+    t.nhwc = false;
+    if (product(t.shape) != product(shape_of(n.inputs[0])))
+      throw Error(n.where() + ": reshape changes the element count");
+    define(n.outputs[0], t);
+  }
+
+  void transpose(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    std::vector<int64_t> perm = n.get_ints("perm", {});
+    if (perm.empty())
+      for (size_t i = xs.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
+    const ChipTensor& x = get(n.inputs[0], n, false);
+    ChipTensor y = define(n.outputs[0], make(shape_of(n.outputs[0]), false, x.type, x.q));
+    permute(x.offset, y.offset, xs, std::vector<int>(perm.begin(), perm.end()), type_bytes(x.type),
+            n.name, n.op);
+  }
+
+  // Slice (steps of 1), Gather with constant indices and Split of a computed
+  // tensor: strided copies of windows.
+  void window(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const int64_t rank = static_cast<int64_t>(xs.size());
+    const ChipTensor& x = get(n.inputs[0], n, false);
+    const uint32_t e = type_bytes(x.type);
+    const std::vector<int64_t> stride = dense_strides(xs, e);
+    auto ints_of = [&](size_t i, std::vector<int64_t> fallback) {
+      if (i >= n.inputs.size() || n.inputs[i].empty()) return fallback;
+      if (!g_.constants.count(n.inputs[i]))
+        throw Error(n.where() + ": input " + std::to_string(i) + " must be a constant");
+      return g_.constants.at(n.inputs[i]).i;
+    };
+    auto norm_axis = [&](int64_t a) { return a < 0 ? a + rank : a; };
+    if (n.op == "Slice") {
+      const std::vector<int64_t> starts = ints_of(1, {}), ends = ints_of(2, {});
+      std::vector<int64_t> axes = ints_of(3, {});
+      const std::vector<int64_t> steps = ints_of(4, std::vector<int64_t>(starts.size(), 1));
+      if (axes.empty())
+        for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+      std::vector<int64_t> begin(rank, 0), size = xs;
+      for (size_t i = 0; i < axes.size(); ++i) {
+        const int64_t a = norm_axis(axes[i]), dim = xs[a];
+        if (steps[i] != 1) throw Error(n.where() + ": slices with steps other than 1");
+        int64_t b = starts[i] < 0 ? starts[i] + dim : starts[i];
+        int64_t f = ends[i] < 0 ? ends[i] + dim : ends[i];
+        b = std::clamp<int64_t>(b, 0, dim);
+        f = std::clamp<int64_t>(f, b, dim);
+        begin[a] = b;
+        size[a] = f - b;
+      }
+      copy_window(x, stride, begin, size, n.outputs[0], n);
+    } else if (n.op == "Split") {
+      const int64_t a = norm_axis(n.get_int("axis", 0));
+      int64_t at = 0;
+      for (const std::string& out : n.outputs) {
+        std::vector<int64_t> begin(rank, 0), size = xs;
+        begin[a] = at;
+        size[a] = shape_of(out)[a];
+        copy_window(x, stride, begin, size, out, n);
+        at += size[a];
+      }
+    } else {  // Gather with constant indices along one axis
+      const int64_t a = norm_axis(n.get_int("axis", 0));
+      if (!g_.constants.count(n.inputs[1]))
+        throw Error(n.where() + ": gathering with computed indices is not supported");
+      const Tensor& idx = g_.constants.at(n.inputs[1]);
+      if (idx.numel() != 1)
+        throw Error(n.where() + ": gathering more than one index of a computed tensor");
+      int64_t i = idx.i.empty() ? static_cast<int64_t>(idx.f[0]) : idx.i[0];
+      if (i < 0) i += xs[a];
+      std::vector<int64_t> begin(rank, 0), size = xs;
+      begin[a] = i;
+      size[a] = 1;
+      copy_window(x, stride, begin, size, n.outputs[0], n);
+    }
+  }
+
+  // The window [begin, begin + size) of x into a new tensor `out` (whose shape
+  // may drop the size-1 axes).
+  void copy_window(const ChipTensor& x, const std::vector<int64_t>& stride,
+                   const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
+                   const std::string& out, const Node& n) {
+    int64_t offset = 0;
+    for (size_t a = 0; a < begin.size(); ++a) offset += begin[a] * stride[a];
+    ChipTensor y = define(out, make(shape_of(out), false, x.type, x.q));
+    if (product(size) != y.numel()) throw Error(n.where() + ": window size mismatch");
+    copy_strided(x.offset + static_cast<uint64_t>(offset), stride, size, y.offset,
+                 type_bytes(x.type), n.name, n.op);
+  }
+
+  void concat(const Node& n) {
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    int64_t axis = n.get_int("axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(ys.size());
+    bool image = ys.size() == 4 && axis == 1;
+    for (const std::string& in : n.inputs)
+      image = image && tensors_.count(in) && tensors_.at(in).nhwc;
+    ChipTensor y = define(n.outputs[0], make(ys, image, act(), qparams(n.outputs[0])));
+    const uint32_t e = type_bytes(act());
+    // Rows of the copy: everything before the axis (images: every pixel).
+    const int64_t rows = image ? ys[0] * ys[2] * ys[3] : product(ys, 0, axis);
+    const int64_t line = (image ? ys[1] : product(ys, axis)) * e;
+    int64_t at = 0;
+    for (const std::string& in : n.inputs) {
+      const ChipTensor part = requantized(get(in, n, image), y.q, n);
+      const std::vector<int64_t>& ps = part.shape;
+      const int64_t width = (image ? ps[1] : product(ps, axis)) * e;
+      vtpu_layer l = blank(VTPU_LAYER_COPY, act());
+      vtpu_dma_desc& c = l.u.copy.desc;
+      c.src = part.offset;
+      c.dst = y.offset + static_cast<uint64_t>(at);
+      c.size[0] = u32(width, n.name);
+      c.size[1] = u32(rows, n.name);
+      c.size[2] = c.size[3] = 1;
+      c.src_stride[0] = u32(width, n.name);
+      c.dst_stride[0] = u32(line, n.name);
+      add(l, n);
+      at += width;
+    }
+  }
+
+  // BatchNormalization not after a Conv: x * k + c per channel, in fp32
+  // between the two passes.
+  void batchnorm(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const Tensor &scale = constant(n, 1), &shift = constant(n, 2), &mean = constant(n, 3),
+                 &var = constant(n, 4);
+    const int64_t ch = xs.size() > 1 ? xs[1] : 1;
+    if (xs.size() != 4) throw Error(n.where() + ": only 4-D batch normalization is supported");
+    const float eps = n.get_float("epsilon", 1e-5f);
+    std::vector<float> k(ch), c(ch);
+    for (int64_t i = 0; i < ch; ++i) {
+      k[i] = scale.f[i] / std::sqrt(var.f[i] + eps);
+      c[i] = shift.f[i] - mean.f[i] * k[i];
+    }
+    const ChipTensor& x = get(n.inputs[0], n, true);
+    ChipTensor mid = make(xs, true, VTPU_TYPE_FP32);
+    ChipTensor y =
+        define(n.outputs[0], make(shape_of(n.outputs[0]), true, act(), qparams(n.outputs[0])));
+    const uint32_t rows = u32(product(xs) / ch, n.name), cols = u32(ch, n.name);
+    vtpu_layer mul = elementwise(VTPU_VPU_MUL, x, mid, rows, cols);
+    const ChipTensor kt = constant_tensor(Tensor::floats({ch}, k), {ch});
+    mul.u.elementwise.b_mode = VTPU_BCAST_ROW;
+    mul.u.elementwise.b = kt.offset;
+    mul.u.elementwise.b_scale = kt.q.scale;
+    mul.u.elementwise.b_zero_point = kt.q.zero_point;
+    add(mul, n);
+    vtpu_layer plus = elementwise(VTPU_VPU_ADD, mid, y, rows, cols);
+    plus.u.elementwise.b_mode = VTPU_BCAST_ROW;
+    plus.u.elementwise.b = floats(c);
+    add(plus, n);
+  }
+
+  const Graph& g_;
+  Precision precision_;
+  const std::map<std::string, Range>& ranges_;
+  Program& out_;
+  std::map<std::string, ChipTensor> tensors_, alternate_;
+  uint64_t scratch_ = 0;
+};
+
+// Every tensor's range over the calibration inputs, on the float graph.
+std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) {
+  if (inputs.empty()) {
+    std::mt19937 rng(1);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    Env env;
+    for (const std::string& in : g.inputs) {
+      Tensor t;
+      t.shape = g.values.at(in).shape;
+      t.f.resize(t.numel());
+      for (float& v : t.f) v = normal(rng);
+      env[in] = t;
+    }
+    inputs.push_back(env);
+  }
+  std::map<std::string, Range> ranges;
+  for (const Env& in : inputs) {
+    const Env values = run_graph(g, in);
+    for (const auto& [name, t] : values) {
+      if (!t.is_float() || t.f.empty() || g.constants.count(name)) continue;
+      const auto [lo, hi] = std::minmax_element(t.f.begin(), t.f.end());
+      auto it = ranges.find(name);
+      if (it == ranges.end())
+        ranges[name] = Range{*lo, *hi};
+      else
+        it->second = Range{std::min(it->second.lo, *lo), std::max(it->second.hi, *hi)};
+    }
+  }
+  return ranges;
+}
+
+// The operators lower() takes (after folding, before fusion).
+bool lowerable(const std::string& op) {
+  static const std::set<std::string> ops = {"Conv",
+                                            "Gemm",
+                                            "MatMul",
+                                            "Add",
+                                            "Sub",
+                                            "Mul",
+                                            "Div",
+                                            "Max",
+                                            "Min",
+                                            "Pow",
+                                            "Relu",
+                                            "Clip",
+                                            "Sigmoid",
+                                            "Tanh",
+                                            "Exp",
+                                            "Reciprocal",
+                                            "Identity",
+                                            "Softmax",
+                                            "LayerNormalization",
+                                            "MaxPool",
+                                            "AveragePool",
+                                            "GlobalAveragePool",
+                                            "GlobalMaxPool",
+                                            "ReduceMean",
+                                            "Reshape",
+                                            "Flatten",
+                                            "Squeeze",
+                                            "Unsqueeze",
+                                            "Transpose",
+                                            "Slice",
+                                            "Gather",
+                                            "Split",
+                                            "Concat",
+                                            "BatchNormalization",
+                                            "Erf",
+                                            "Sqrt"};
+  return ops.count(op) != 0;
+}
+
+}  // namespace
+
+Program compile(Graph graph, const CompileOptions& options) {
+  for (const Node& n : graph.nodes)
+    if (!lowerable(n.op) && !can_evaluate(n.op))
+      throw Error(n.where() + ": operator " + n.op + " is not supported by vtpu's compiler");
+  simplify(graph);
+  fold_batchnorm(graph);
+  std::map<std::string, Range> ranges;
+  if (options.precision == Precision::kInt8) ranges = calibrate(graph, options.calibration);
+  fuse(graph);
+  Program program;
+  program.precision = options.precision;
+  Lowerer(graph, options.precision, ranges, program).run();
+  program.graph = std::move(graph);
+  return program;
+}
+
+}  // namespace vtpu::sw

@@ -1,0 +1,77 @@
+// The compiler (docs/compiler.md): a graph after the passes, lowered to the
+// firmware's layer table (models/isa/vtpu/model.h) in a model image, with
+// int8 post-training quantization or bf16, and memory planned in HBM.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sw/graph/graph.h"
+#include "sw/runtime/model_image.h"
+
+namespace vtpu::sw {
+
+enum class Precision { kInt8, kBf16 };
+const char* precision_name(Precision p);
+// "int8" or "bf16"; throws vtpu::Error naming `what` otherwise.
+Precision parse_precision(const std::string& text, const std::string& what);
+
+struct CompileOptions {
+  Precision precision = Precision::kInt8;
+  // int8: inputs to calibrate activation ranges with (each maps every graph
+  // input to a tensor). Empty: one input per graph input drawn from N(0, 1)
+  // with a fixed seed (docs/compiler.md, "Quantization").
+  std::vector<Env> calibration;
+};
+
+// A graph input or output as the host sees it: float32 in ONNX's layout, at
+// `offset` in the image.
+struct Binding {
+  std::string name;
+  std::vector<int64_t> shape;
+  uint64_t offset = 0;
+  uint64_t bytes() const;
+};
+
+// What each entry of the layer table came from, for reports.
+struct LayerInfo {
+  std::string name;  // the ONNX node (or "input:x", "output:y")
+  std::string op;    // its op type
+  uint64_t macs = 0;
+};
+
+// int8 quantization parameters of a tensor.
+struct QuantParams {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
+// Per-tensor asymmetric int8 over [lo, hi] widened to hold 0
+// (docs/compiler.md, "Quantization").
+QuantParams asymmetric_params(float lo, float hi);
+
+// Per-output-channel symmetric int8 weights: scale max|w| / 127 over each
+// group of `per` consecutive values (1 when all are 0).
+std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per);
+
+struct Program {
+  Precision precision = Precision::kInt8;
+  runtime::ModelImage image;
+  std::vector<Binding> inputs, outputs;
+  std::vector<LayerInfo> layers;  // one per layer of image.layers()
+  // What was lowered, for export (int8: --emit-qdq): the graph after the
+  // passes, and the parameters of every int8 tensor on the chip by name
+  // (a computed matmul operand requantized to symmetric also as
+  // "NAME#symmetric").
+  Graph graph;
+  std::map<std::string, QuantParams> quant;
+};
+
+// The whole path from an imported graph: simplify, fold BatchNorm, calibrate
+// (int8), fuse, lower. Throws vtpu::Error naming the node, its op and why for
+// anything the chip cannot run.
+Program compile(Graph graph, const CompileOptions& options);
+
+}  // namespace vtpu::sw

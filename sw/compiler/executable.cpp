@@ -1,0 +1,100 @@
+#include "sw/compiler/executable.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "models/common/error.h"
+#include "sw/compiler/executable.pb.h"
+
+namespace vtpu::sw {
+
+namespace {
+
+void to_proto(const Binding& b, exe::Binding* out) {
+  out->set_name(b.name);
+  for (int64_t d : b.shape) out->add_shape(d);
+  out->set_offset(b.offset);
+}
+
+Binding from_proto(const exe::Binding& b) {
+  return Binding{b.name(), std::vector<int64_t>(b.shape().begin(), b.shape().end()), b.offset()};
+}
+
+}  // namespace
+
+void write_executable(const std::string& path, const Program& program, const std::string& source) {
+  exe::Executable e;
+  e.set_format_version(kExecutableFormatVersion);
+  e.set_precision(precision_name(program.precision));
+  e.set_source(source);
+  const std::vector<uint8_t>& bytes = program.image.bytes();
+  e.set_image_size(bytes.size());
+  for (const runtime::ModelImage::Segment& s : program.image.segments()) {
+    exe::Segment* seg = e.add_segments();
+    seg->set_offset(s.offset);
+    seg->set_data(bytes.data() + s.offset, s.size);
+  }
+  for (const Binding& b : program.inputs) to_proto(b, e.add_inputs());
+  for (const Binding& b : program.outputs) to_proto(b, e.add_outputs());
+  for (const LayerInfo& l : program.layers) {
+    exe::Layer* layer = e.add_layers();
+    layer->set_name(l.name);
+    layer->set_op(l.op);
+    layer->set_macs(l.macs);
+  }
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !e.SerializeToOstream(&out) || !out.flush()) {
+      std::remove(tmp.c_str());
+      throw Error(path + ": cannot write");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot write");
+  }
+}
+
+Program read_executable(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  exe::Executable e;
+  if (!e.ParseFromString(bytes.str()) || e.format_version() == 0)
+    throw Error(path + ": not a .vtpu executable");
+  if (e.format_version() != kExecutableFormatVersion)
+    throw Error(path + ": executable format version " + std::to_string(e.format_version()) +
+                "; this vtpu reads version " + std::to_string(kExecutableFormatVersion) +
+                " (compile the model again)");
+  Program p;
+  p.precision = parse_precision(e.precision(), path + ": precision");
+  std::vector<runtime::ModelImage::Segment> segments;
+  std::vector<std::vector<uint8_t>> data;
+  for (const exe::Segment& s : e.segments()) {
+    segments.push_back({s.offset(), s.data().size()});
+    data.emplace_back(s.data().begin(), s.data().end());
+  }
+  try {
+    p.image = runtime::ModelImage::from_segments(e.image_size(), segments, data);
+  } catch (const Error& err) {
+    throw Error(path + ": " + err.what());
+  }
+  for (const exe::Binding& b : e.inputs()) p.inputs.push_back(from_proto(b));
+  for (const exe::Binding& b : e.outputs()) p.outputs.push_back(from_proto(b));
+  for (const exe::Layer& l : e.layers()) p.layers.push_back(LayerInfo{l.name(), l.op(), l.macs()});
+  if (p.layers.size() != p.image.layers().size())
+    throw Error(path + ": " + std::to_string(p.layers.size()) + " layer names for " +
+                std::to_string(p.image.layers().size()) + " layers");
+  for (const Binding& b : p.inputs)
+    if (b.offset + b.bytes() > e.image_size())
+      throw Error(path + ": input '" + b.name + "' lies outside the image");
+  for (const Binding& b : p.outputs)
+    if (b.offset + b.bytes() > e.image_size())
+      throw Error(path + ": output '" + b.name + "' lies outside the image");
+  return p;
+}
+
+}  // namespace vtpu::sw

@@ -1,0 +1,473 @@
+#include "sw/graph/passes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "models/common/error.h"
+#include "sw/graph/eval.h"
+
+namespace vtpu::sw {
+
+std::map<std::string, std::vector<size_t>> consumers(const Graph& g) {
+  std::map<std::string, std::vector<size_t>> out;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (const std::string& in : g.nodes[i].inputs)
+      if (!in.empty()) out[in].push_back(i);
+  return out;
+}
+
+namespace {
+
+bool is_output(const Graph& g, const std::string& name) {
+  for (const std::string& o : g.outputs)
+    if (o == name) return true;
+  return false;
+}
+
+bool is_constant(const Graph& g, const std::string& name) {
+  return name.empty() || g.constants.count(name) != 0;
+}
+
+// Every use of `from` (node inputs, graph outputs) reads `to` instead.
+void rename_uses(Graph& g, const std::string& from, const std::string& to) {
+  for (Node& n : g.nodes)
+    for (std::string& in : n.inputs)
+      if (in == from) in = to;
+  for (std::string& o : g.outputs)
+    if (o == from) o = to;
+}
+
+// The node producing `name`, or -1.
+int producer(const Graph& g, const std::string& name) {
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (const std::string& o : g.nodes[i].outputs)
+      if (o == name) return static_cast<int>(i);
+  return -1;
+}
+
+// Replaces value `inner` (produced by a node, used only where `outer` is
+// produced) by the name `outer`: the producer now writes `outer`.
+void rename_output(Graph& g, const std::string& inner, const std::string& outer) {
+  const int p = producer(g, inner);
+  for (std::string& o : g.nodes[p].outputs)
+    if (o == inner) o = outer;
+  for (Node& n : g.nodes)
+    for (std::string& in : n.inputs)
+      if (in == inner) in = outer;
+  if (g.values.count(inner) && !g.values.count(outer)) g.values[outer] = g.values[inner];
+}
+
+void erase_nodes(Graph& g, const std::set<size_t>& drop) {
+  std::vector<Node> kept;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!drop.count(i)) kept.push_back(std::move(g.nodes[i]));
+  g.nodes = std::move(kept);
+}
+
+void remove_identities(Graph& g) {
+  std::set<size_t> drop;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& n = g.nodes[i];
+    const bool identity = n.op == "Identity" || (n.op == "Dropout" && n.outputs.size() == 1);
+    if (!identity) continue;
+    const std::string x = n.inputs[0], y = n.outputs[0];
+    if (!is_output(g, y)) {
+      rename_uses(g, y, x);
+      drop.insert(i);
+    } else if (producer(g, x) >= 0 && !is_output(g, x) && !g.constants.count(x)) {
+      n.outputs[0] = "";  // keep the producer's rename from matching this node
+      rename_output(g, x, y);
+      drop.insert(i);
+    }  // else: an input or constant straight to an output; lowered as a copy
+  }
+  erase_nodes(g, drop);
+}
+
+void fold_constants(Graph& g) {
+  std::set<size_t> drop;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (n.op == "Shape" && !n.inputs.empty() && g.values.count(n.inputs[0]) &&
+        !g.constants.count(n.inputs[0])) {
+      const std::vector<int64_t>& shape = g.values.at(n.inputs[0]).shape;
+      const int64_t rank = static_cast<int64_t>(shape.size());
+      int64_t start = n.get_int("start", 0), end = n.get_int("end", rank);
+      if (start < 0) start += rank;
+      if (end < 0) end += rank;
+      start = std::clamp<int64_t>(start, 0, rank);
+      end = std::clamp<int64_t>(end, start, rank);
+      std::vector<int64_t> dims(shape.begin() + start, shape.begin() + end);
+      g.constants[n.outputs[0]] = Tensor::ints({static_cast<int64_t>(dims.size())}, dims);
+      drop.insert(i);
+      continue;
+    }
+    bool all_constant = true;
+    for (const std::string& in : n.inputs) all_constant = all_constant && is_constant(g, in);
+    if (!all_constant || !can_evaluate(n.op)) continue;
+    Env env;
+    for (const std::string& in : n.inputs)
+      if (!in.empty()) env[in] = g.constants.at(in);
+    evaluate(n, env);
+    for (const std::string& o : n.outputs)
+      if (!o.empty()) g.constants[o] = env.at(o);
+    drop.insert(i);
+  }
+  erase_nodes(g, drop);
+  for (const auto& [name, t] : g.constants) g.values[name] = ValueInfo{t.dtype, t.shape};
+}
+
+void remove_dead_nodes(Graph& g) {
+  std::set<std::string> needed(g.outputs.begin(), g.outputs.end());
+  std::set<size_t> drop;
+  for (size_t i = g.nodes.size(); i-- > 0;) {
+    bool used = false;
+    for (const std::string& o : g.nodes[i].outputs) used = used || needed.count(o);
+    if (!used) {
+      drop.insert(i);
+      continue;
+    }
+    for (const std::string& in : g.nodes[i].inputs) needed.insert(in);
+  }
+  erase_nodes(g, drop);
+  for (auto it = g.constants.begin(); it != g.constants.end();)
+    it = needed.count(it->first) ? std::next(it) : g.constants.erase(it);
+}
+
+Tensor zeros(const ValueInfo& v) {
+  Tensor t;
+  t.dtype = v.dtype;
+  t.shape = v.shape;
+  if (t.is_float())
+    t.f.assign(t.numel(), 0.0f);
+  else
+    t.i.assign(t.numel(), 0);
+  return t;
+}
+
+// Shapes ONNX's inference did not give: the node run on zeros.
+void fill_shapes(Graph& g) {
+  for (const Node& n : g.nodes) {
+    bool known = true;
+    for (const std::string& o : n.outputs) known = known && (o.empty() || g.values.count(o));
+    if (known) continue;
+    if (!can_evaluate(n.op))
+      throw Error(n.where() + ": operator " + n.op + " is not supported by vtpu's compiler");
+    Env env;
+    for (const std::string& in : n.inputs) {
+      if (in.empty()) continue;
+      if (g.constants.count(in))
+        env[in] = g.constants.at(in);
+      else if (g.values.count(in))
+        env[in] = zeros(g.values.at(in));
+      else
+        throw Error(n.where() + ": the shape of input '" + in + "' is unknown");
+    }
+    evaluate(n, env);
+    for (const std::string& o : n.outputs)
+      if (!o.empty()) g.values[o] = ValueInfo{env.at(o).dtype, env.at(o).shape};
+  }
+  for (const std::string& o : g.outputs)
+    if (!g.values.count(o)) throw Error("graph output '" + o + "' has no known shape");
+}
+
+// The constant float tensor `name`, or null.
+const Tensor* constant_floats(const Graph& g, const std::string& name) {
+  auto it = g.constants.find(name);
+  return it != g.constants.end() && it->second.is_float() ? &it->second : nullptr;
+}
+
+// The scalar value of a constant float (or integer) tensor of one element.
+bool scalar(const Graph& g, const std::string& name, float& value) {
+  auto it = g.constants.find(name);
+  if (it == g.constants.end() || it->second.numel() != 1) return false;
+  value = it->second.is_float() ? it->second.f[0] : static_cast<float>(it->second.i[0]);
+  return true;
+}
+
+bool near(float a, float b) {
+  return std::fabs(a - b) <= 1e-4f * std::fabs(b);
+}
+
+// The only consumer of `name` (which must not be a graph output), or -1.
+int sole_consumer(const Graph& g, const std::map<std::string, std::vector<size_t>>& uses,
+                  const std::string& name) {
+  auto it = uses.find(name);
+  if (it == uses.end() || it->second.size() != 1 || is_output(g, name)) return -1;
+  return static_cast<int>(it->second[0]);
+}
+
+// For a binary node with one constant scalar operand: the other operand.
+bool with_scalar(const Graph& g, const Node& n, float& value, std::string& other) {
+  if (n.inputs.size() != 2) return false;
+  if (scalar(g, n.inputs[1], value)) {
+    other = n.inputs[0];
+    return true;
+  }
+  if (scalar(g, n.inputs[0], value)) {
+    other = n.inputs[1];
+    return true;
+  }
+  return false;
+}
+
+void fuse_gelu(Graph& g) {
+  for (size_t e = 0; e < g.nodes.size(); ++e) {
+    if (g.nodes[e].op != "Erf") continue;
+    const auto uses = consumers(g);
+    const int d = producer(g, g.nodes[e].inputs[0]);
+    if (d < 0) continue;
+    float c = 0;
+    std::string x;
+    const Node& dn = g.nodes[d];
+    const bool scaled = (dn.op == "Div" && scalar(g, dn.inputs[1], c) && near(c, std::sqrt(2.0f)) &&
+                         (x = dn.inputs[0], true)) ||
+                        (dn.op == "Mul" && with_scalar(g, dn, c, x) && near(c, std::sqrt(0.5f)));
+    if (!scaled || sole_consumer(g, uses, dn.outputs[0]) != static_cast<int>(e)) continue;
+    const int a = sole_consumer(g, uses, g.nodes[e].outputs[0]);
+    std::string unused;
+    if (a < 0 || g.nodes[a].op != "Add" || !with_scalar(g, g.nodes[a], c, unused) || c != 1.0f)
+      continue;
+    const int m1 = sole_consumer(g, uses, g.nodes[a].outputs[0]);
+    if (m1 < 0 || g.nodes[m1].op != "Mul") continue;
+    const Node& mn = g.nodes[m1];
+    const std::string other = mn.inputs[0] == g.nodes[a].outputs[0] ? mn.inputs[1] : mn.inputs[0];
+    std::set<size_t> drop = {static_cast<size_t>(d), e, static_cast<size_t>(a),
+                             static_cast<size_t>(m1)};
+    std::string out;
+    if (other == x) {  // 0.5 * (x * (1 + erf))
+      const int m2 = sole_consumer(g, uses, mn.outputs[0]);
+      if (m2 < 0 || g.nodes[m2].op != "Mul" || !with_scalar(g, g.nodes[m2], c, unused) || c != 0.5f)
+        continue;
+      drop.insert(m2);
+      out = g.nodes[m2].outputs[0];
+    } else {  // (0.5 * x) * (1 + erf)
+      const int h = producer(g, other);
+      std::string hx;
+      if (h < 0 || g.nodes[h].op != "Mul" || !with_scalar(g, g.nodes[h], c, hx) || c != 0.5f ||
+          hx != x || sole_consumer(g, uses, other) != m1)
+        continue;
+      drop.insert(h);
+      out = mn.outputs[0];
+    }
+    Node gelu;
+    gelu.name = g.nodes[e].name + "_gelu";
+    gelu.op = "VtpuGelu";
+    gelu.inputs = {x};
+    gelu.outputs = {out};
+    g.nodes[*drop.rbegin()] = gelu;  // in the last node's place: its inputs are all ready
+    drop.erase(std::prev(drop.end()));
+    erase_nodes(g, drop);
+    e = 0;
+  }
+}
+
+bool last_axis(const Graph& g, const Node& reduce) {
+  const std::vector<int64_t>& shape = g.values.at(reduce.inputs[0]).shape;
+  std::vector<int64_t> axes = reduce.get_ints("axes", {});
+  if (axes.empty() && reduce.inputs.size() > 1 && g.constants.count(reduce.inputs[1]))
+    axes = g.constants.at(reduce.inputs[1]).i;
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  return axes.size() == 1 && (axes[0] == -1 || axes[0] == rank - 1) &&
+         reduce.get_int("keepdims", 1) == 1;
+}
+
+Tensor filled(int64_t n, float v) {
+  return Tensor::floats({n}, std::vector<float>(n, v));
+}
+
+void fuse_layernorm(Graph& g) {
+  for (size_t r1 = 0; r1 < g.nodes.size(); ++r1) {
+    Node& first = g.nodes[r1];
+    if (first.op == "LayerNormalization") {
+      const int64_t rank = static_cast<int64_t>(g.values.at(first.inputs[0]).shape.size());
+      const int64_t axis = first.get_int("axis", -1);
+      if (axis != -1 && axis != rank - 1)
+        throw Error(first.where() + ": normalizing over axis " + std::to_string(axis) +
+                    " (vtpu's LAYERNORM takes the last axis)");
+      const int64_t cols = g.values.at(first.inputs[0]).shape.back();
+      if (first.inputs.size() < 3 || first.inputs[2].empty()) {
+        first.inputs.resize(3);
+        first.inputs[2] = first.name + "_beta";
+        g.constants[first.inputs[2]] = filled(cols, 0.0f);
+      }
+      first.op = "VtpuLayerNorm";
+      first.outputs.resize(1);
+      Attribute eps;
+      eps.kind = Attribute::Kind::kFloat;
+      eps.f = first.get_float("epsilon", 1e-5f);
+      first.attrs = {{"epsilon", eps}};
+      continue;
+    }
+    if (first.op != "ReduceMean" || !last_axis(g, first)) continue;
+    const auto uses = consumers(g);
+    const std::string x = first.inputs[0];
+    const int s = sole_consumer(g, uses, first.outputs[0]);
+    if (s < 0 || g.nodes[s].op != "Sub" || g.nodes[s].inputs[0] != x) continue;
+    const std::string d = g.nodes[s].outputs[0];
+    auto du = uses.find(d);
+    if (du == uses.end() || du->second.size() != 2 || is_output(g, d)) continue;
+    int p = -1, v = -1;
+    for (size_t u : du->second) {
+      const Node& n = g.nodes[u];
+      float c = 0;
+      if ((n.op == "Pow" && scalar(g, n.inputs[1], c) && c == 2.0f) ||
+          (n.op == "Mul" && n.inputs[0] == d && n.inputs[1] == d))
+        p = static_cast<int>(u);
+      else if (n.op == "Div" && n.inputs[0] == d)
+        v = static_cast<int>(u);
+    }
+    if (p < 0 || v < 0) continue;
+    const int r2 = sole_consumer(g, uses, g.nodes[p].outputs[0]);
+    if (r2 < 0 || g.nodes[r2].op != "ReduceMean" || !last_axis(g, g.nodes[r2])) continue;
+    const int ad = sole_consumer(g, uses, g.nodes[r2].outputs[0]);
+    float eps = 0;
+    std::string unused;
+    if (ad < 0 || g.nodes[ad].op != "Add" || !with_scalar(g, g.nodes[ad], eps, unused)) continue;
+    const int sq = sole_consumer(g, uses, g.nodes[ad].outputs[0]);
+    if (sq < 0 || g.nodes[sq].op != "Sqrt" || sole_consumer(g, uses, g.nodes[sq].outputs[0]) != v)
+      continue;
+    std::set<size_t> drop = {r1,
+                             static_cast<size_t>(s),
+                             static_cast<size_t>(p),
+                             static_cast<size_t>(r2),
+                             static_cast<size_t>(ad),
+                             static_cast<size_t>(sq),
+                             static_cast<size_t>(v)};
+    const int64_t cols = g.values.at(x).shape.back();
+    std::string out = g.nodes[v].outputs[0], gamma, beta;
+    // Optional affine: Mul by gamma, then Add beta (constants of `cols` values).
+    const int mg = sole_consumer(g, uses, out);
+    if (mg >= 0 && g.nodes[mg].op == "Mul") {
+      const Node& m = g.nodes[mg];
+      const std::string gname = m.inputs[0] == out ? m.inputs[1] : m.inputs[0];
+      const Tensor* t = constant_floats(g, gname);
+      if (t && t->numel() == cols) {
+        gamma = gname;
+        drop.insert(mg);
+        out = m.outputs[0];
+        const int ab = sole_consumer(g, uses, out);
+        if (ab >= 0 && g.nodes[ab].op == "Add") {
+          const Node& a = g.nodes[ab];
+          const std::string bname = a.inputs[0] == out ? a.inputs[1] : a.inputs[0];
+          const Tensor* b = constant_floats(g, bname);
+          if (b && b->numel() == cols) {
+            beta = bname;
+            drop.insert(ab);
+            out = a.outputs[0];
+          }
+        }
+      }
+    }
+    Node ln;
+    ln.name = first.name + "_layernorm";
+    ln.op = "VtpuLayerNorm";
+    if (gamma.empty()) g.constants[gamma = ln.name + "_gamma"] = filled(cols, 1.0f);
+    if (beta.empty()) g.constants[beta = ln.name + "_beta"] = filled(cols, 0.0f);
+    ln.inputs = {x, gamma, beta};
+    ln.outputs = {out};
+    Attribute a;
+    a.kind = Attribute::Kind::kFloat;
+    a.f = eps;
+    ln.attrs["epsilon"] = a;
+    g.nodes[*drop.rbegin()] = ln;
+    drop.erase(std::prev(drop.end()));
+    erase_nodes(g, drop);
+    r1 = 0;
+  }
+}
+
+// "relu", "relu6" or "" for an activation node.
+std::string activation_of(const Graph& g, const Node& n) {
+  if (n.op == "Relu") return "relu";
+  if (n.op != "Clip") return "";
+  float lo = n.get_float("min", -INFINITY), hi = n.get_float("max", INFINITY);
+  if (n.inputs.size() > 1 && !n.inputs[1].empty() && !scalar(g, n.inputs[1], lo)) return "";
+  if (n.inputs.size() > 2 && !n.inputs[2].empty() && !scalar(g, n.inputs[2], hi)) return "";
+  if (lo == 0.0f && hi == 6.0f) return "relu6";
+  if (lo == 0.0f && std::isinf(hi)) return "relu";
+  return "";
+}
+
+void fuse_activations(Graph& g) {
+  const auto uses = consumers(g);
+  std::set<size_t> drop;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& n = g.nodes[i];
+    const bool product = n.op == "Conv" || n.op == "Gemm" || n.op == "MatMul";
+    if (!product && n.op != "Add") continue;
+    const int a = sole_consumer(g, uses, n.outputs[0]);
+    if (a < 0) continue;
+    const std::string act = activation_of(g, g.nodes[a]);
+    if (act.empty() || (!product && act != "relu")) continue;
+    Attribute attr;
+    attr.kind = Attribute::Kind::kString;
+    attr.s = act;
+    n.attrs["vtpu_activation"] = attr;
+    const std::string out = g.nodes[a].outputs[0];
+    if (g.values.count(n.outputs[0])) g.values[out] = g.values[n.outputs[0]];
+    n.outputs[0] = out;
+    drop.insert(a);
+  }
+  erase_nodes(g, drop);
+}
+
+}  // namespace
+
+void simplify(Graph& g) {
+  remove_identities(g);
+  fold_constants(g);
+  remove_dead_nodes(g);
+  fill_shapes(g);
+}
+
+void fold_batchnorm(Graph& g) {
+  const auto uses = consumers(g);
+  std::set<size_t> drop;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& conv = g.nodes[i];
+    if (conv.op != "Conv") continue;
+    const int b = sole_consumer(g, uses, conv.outputs[0]);
+    if (b < 0 || g.nodes[b].op != "BatchNormalization") continue;
+    const Node& bn = g.nodes[b];
+    const Tensor* w = constant_floats(g, conv.inputs[1]);
+    const Tensor* scale = constant_floats(g, bn.inputs[1]);
+    const Tensor* shift = constant_floats(g, bn.inputs[2]);
+    const Tensor* mean = constant_floats(g, bn.inputs[3]);
+    const Tensor* var = constant_floats(g, bn.inputs[4]);
+    if (!w || !scale || !shift || !mean || !var) continue;
+    const Tensor* bias = conv.inputs.size() > 2 && !conv.inputs[2].empty()
+                             ? constant_floats(g, conv.inputs[2])
+                             : nullptr;
+    const int64_t cout = w->shape[0], per = w->numel() / cout;
+    const float eps = bn.get_float("epsilon", 1e-5f);
+    Tensor nw = *w, nb = Tensor::floats({cout}, std::vector<float>(cout, 0.0f));
+    for (int64_t c = 0; c < cout; ++c) {
+      const float k = scale->f[c] / std::sqrt(var->f[c] + eps);
+      for (int64_t j = 0; j < per; ++j) nw.f[c * per + j] = w->f[c * per + j] * k;
+      nb.f[c] = ((bias ? bias->f[c] : 0.0f) - mean->f[c]) * k + shift->f[c];
+    }
+    const std::string wname = conv.name + "_bn_weight", bname = conv.name + "_bn_bias";
+    g.constants[wname] = nw;
+    g.constants[bname] = nb;
+    g.values[wname] = ValueInfo{DType::kFloat32, nw.shape};
+    g.values[bname] = ValueInfo{DType::kFloat32, nb.shape};
+    conv.inputs.resize(3);
+    conv.inputs[1] = wname;
+    conv.inputs[2] = bname;
+    if (g.values.count(conv.outputs[0])) g.values[bn.outputs[0]] = g.values[conv.outputs[0]];
+    conv.outputs[0] = bn.outputs[0];
+    drop.insert(b);
+  }
+  erase_nodes(g, drop);
+  remove_dead_nodes(g);
+}
+
+void fuse(Graph& g) {
+  fuse_gelu(g);
+  fuse_layernorm(g);
+  fuse_activations(g);
+  remove_dead_nodes(g);
+}
+
+}  // namespace vtpu::sw

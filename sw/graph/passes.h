@@ -1,0 +1,34 @@
+// Graph passes before lowering (docs/compiler.md): Identity/Dropout removal,
+// constant folding (PyTorch's shape subgraphs included), BatchNorm folding
+// into convolutions, shapes for every value, and the fusions the chip's layer
+// kinds take (activation into conv/gemm/matmul, decomposed LayerNorm and
+// GELU recognised). Each pass keeps the graph's output names.
+#pragma once
+
+#include "sw/graph/graph.h"
+
+namespace vtpu::sw {
+
+// Removes Identity and inference Dropout, folds every node whose inputs are
+// all constants (and Shape of a value with a known shape), drops nodes no
+// output depends on, and gives every value a shape (evaluating nodes ONNX's
+// shape inference left without one). Throws vtpu::Error naming the node when
+// a shape cannot be known.
+void simplify(Graph& g);
+
+// Conv followed by BatchNormalization (the Conv's only consumer) becomes one
+// Conv with scaled weights and a bias.
+void fold_batchnorm(Graph& g);
+
+// Pattern fusions; fused nodes get vtpu-specific op names:
+// - "VtpuLayerNorm" (inputs x, gamma, beta; attrs epsilon) for
+//   ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add and LayerNormalization;
+// - "VtpuGelu" (input x) for Div(x, sqrt 2)/Erf/Add 1/Mul x/Mul 0.5;
+// - a Relu, or a Clip to [0, 6] ("vtpu_activation" = "relu" or "relu6"),
+//   after a Conv, Gemm or MatMul whose only consumer it is; a Relu after an Add.
+void fuse(Graph& g);
+
+// Every consumer of each value, by name (node indices).
+std::map<std::string, std::vector<size_t>> consumers(const Graph& g);
+
+}  // namespace vtpu::sw

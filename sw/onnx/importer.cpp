@@ -1,0 +1,237 @@
+#include "sw/onnx/importer.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "models/common/error.h"
+
+namespace vtpu::sw {
+
+namespace {
+
+// Element types the tool chain reads (ONNX's TensorProto::DataType).
+DType dtype_of(int onnx_type, const std::string& what) {
+  switch (onnx_type) {
+    case onnx::TensorProto::FLOAT: return DType::kFloat32;
+    case onnx::TensorProto::INT64: return DType::kInt64;
+    case onnx::TensorProto::INT32: return DType::kInt32;
+    case onnx::TensorProto::INT8: return DType::kInt8;
+    case onnx::TensorProto::UINT8: return DType::kUint8;
+    case onnx::TensorProto::BOOL: return DType::kBool;
+    default:
+      throw Error(
+          what + ": element type " +
+          onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(onnx_type)) +
+          " is not supported (float, int64, int32, int8, uint8, bool)");
+  }
+}
+
+template <typename T>
+void append_raw(const std::string& raw, std::vector<T>& out) {
+  out.resize(raw.size() / sizeof(T));
+  std::memcpy(out.data(), raw.data(), out.size() * sizeof(T));
+}
+
+Tensor tensor_of(const onnx::TensorProto& t, const std::string& what) {
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    throw Error(what + ": tensor '" + t.name() +
+                "' keeps its data in an external file (not supported; save the model with the "
+                "weights inside)");
+  Tensor out;
+  out.dtype = dtype_of(t.data_type(), what + ": tensor '" + t.name() + "'");
+  out.shape.assign(t.dims().begin(), t.dims().end());
+  const int64_t n = out.numel();
+  const bool raw = t.has_raw_data();
+  switch (t.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      if (raw)
+        append_raw(t.raw_data(), out.f);
+      else
+        out.f.assign(t.float_data().begin(), t.float_data().end());
+      break;
+    case onnx::TensorProto::INT64:
+      if (raw)
+        append_raw(t.raw_data(), out.i);
+      else
+        out.i.assign(t.int64_data().begin(), t.int64_data().end());
+      break;
+    case onnx::TensorProto::INT32: {
+      std::vector<int32_t> v;
+      if (raw)
+        append_raw(t.raw_data(), v);
+      else
+        v.assign(t.int32_data().begin(), t.int32_data().end());
+      out.i.assign(v.begin(), v.end());
+      break;
+    }
+    case onnx::TensorProto::INT8: {
+      std::vector<int8_t> v;
+      if (raw) {
+        append_raw(t.raw_data(), v);
+        out.i.assign(v.begin(), v.end());
+      } else {
+        for (int32_t x : t.int32_data()) out.i.push_back(static_cast<int8_t>(x));
+      }
+      break;
+    }
+    default: {  // UINT8, BOOL: one byte each in raw data, int32_data otherwise
+      if (raw)
+        for (unsigned char c : t.raw_data()) out.i.push_back(c);
+      else
+        out.i.assign(t.int32_data().begin(), t.int32_data().end());
+    }
+  }
+  const int64_t have =
+      out.is_float() ? static_cast<int64_t>(out.f.size()) : static_cast<int64_t>(out.i.size());
+  if (have != n)
+    throw Error(what + ": tensor '" + t.name() + "' has " + std::to_string(have) +
+                " values for its shape's " + std::to_string(n));
+  return out;
+}
+
+Attribute attribute_of(const onnx::AttributeProto& a, const std::string& where) {
+  Attribute out;
+  switch (a.type()) {
+    case onnx::AttributeProto::INT:
+      out.kind = Attribute::Kind::kInt;
+      out.i = a.i();
+      break;
+    case onnx::AttributeProto::FLOAT:
+      out.kind = Attribute::Kind::kFloat;
+      out.f = a.f();
+      break;
+    case onnx::AttributeProto::STRING:
+      out.kind = Attribute::Kind::kString;
+      out.s = a.s();
+      break;
+    case onnx::AttributeProto::INTS:
+      out.kind = Attribute::Kind::kInts;
+      out.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case onnx::AttributeProto::FLOATS:
+      out.kind = Attribute::Kind::kFloats;
+      out.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case onnx::AttributeProto::TENSOR:
+      out.kind = Attribute::Kind::kTensor;
+      out.t.push_back(tensor_of(a.t(), where));
+      break;
+    default: throw Error(where + ": attribute '" + a.name() + "' has a type vtpu does not read");
+  }
+  return out;
+}
+
+// The static shape of a value, or an error naming its symbolic dimension.
+bool static_shape(const onnx::ValueInfoProto& v, ValueInfo& out, std::string* symbolic) {
+  if (!v.type().has_tensor_type()) return false;
+  const onnx::TypeProto_Tensor& t = v.type().tensor_type();
+  if (!t.has_shape()) return false;
+  out.shape.clear();
+  for (const onnx::TensorShapeProto_Dimension& d : t.shape().dim()) {
+    if (!d.has_dim_value()) {
+      if (symbolic) *symbolic = d.has_dim_param() ? "'" + d.dim_param() + "'" : "unknown";
+      return false;
+    }
+    out.shape.push_back(d.dim_value());
+  }
+  try {
+    out.dtype = dtype_of(t.elem_type(), "");
+  } catch (const Error&) {
+    return false;
+  }
+  return true;
+}
+
+onnx::ModelProto read_model(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  const std::string data = bytes.str();
+  if (data.empty()) throw Error(path + ": empty file, not an ONNX model");
+  onnx::ModelProto model;
+  if (!model.ParseFromString(data))
+    throw Error(path + ": not an ONNX model (the protobuf does not parse: truncated or garbage)");
+  if (!model.has_graph() || model.ir_version() == 0)
+    throw Error(path + ": not an ONNX model (no graph or IR version)");
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    const size_t eol = why.find('\n');
+    if (eol != std::string::npos) why.resize(eol);
+    throw Error(path + ": the ONNX checker refuses the model: " + why);
+  }
+  return model;
+}
+
+}  // namespace
+
+Graph import_onnx(const std::string& path) {
+  onnx::ModelProto model = read_model(path);
+  Graph g;
+  for (const onnx::OperatorSetIdProto& o : model.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") g.opset = o.version();
+  }
+  try {
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                       onnx::ShapeInferenceOptions(false, 0, true));
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    const size_t eol = why.find('\n');
+    if (eol != std::string::npos) why.resize(eol);
+    throw Error(path + ": ONNX shape inference fails: " + why);
+  }
+  const onnx::GraphProto& graph = model.graph();
+  g.name = graph.name();
+
+  for (const onnx::TensorProto& t : graph.initializer()) g.constants[t.name()] = tensor_of(t, path);
+  for (const onnx::ValueInfoProto& v : graph.input()) {
+    if (g.constants.count(v.name())) continue;  // an initializer listed as an input
+    ValueInfo info;
+    std::string symbolic;
+    if (!static_shape(v, info, &symbolic))
+      throw Error(path + ": input '" + v.name() + "' has a " +
+                  (symbolic.empty() ? std::string("missing or unsupported type or shape")
+                                    : "symbolic dimension " + symbolic) +
+                  " (vtpu compiles for static shapes)");
+    g.values[v.name()] = info;
+    g.inputs.push_back(v.name());
+  }
+  for (const onnx::ValueInfoProto& v : graph.value_info()) {
+    ValueInfo info;
+    if (static_shape(v, info, nullptr)) g.values[v.name()] = info;
+  }
+  for (const onnx::ValueInfoProto& v : graph.output()) {
+    ValueInfo info;
+    if (static_shape(v, info, nullptr)) g.values[v.name()] = info;
+    g.outputs.push_back(v.name());
+  }
+  for (const auto& [name, t] : g.constants) g.values[name] = ValueInfo{t.dtype, t.shape};
+
+  std::set<std::string> names;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& n = graph.node(i);
+    Node node;
+    node.op = n.op_type();
+    node.name = n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+    while (!names.insert(node.name).second) node.name += "_" + std::to_string(i);
+    if (!n.domain().empty() && n.domain() != "ai.onnx")
+      throw Error(path + ": " + node.where() + " is in domain '" + n.domain() +
+                  "' (vtpu reads the default ONNX domain only)");
+    node.inputs.assign(n.input().begin(), n.input().end());
+    node.outputs.assign(n.output().begin(), n.output().end());
+    for (const onnx::AttributeProto& a : n.attribute())
+      node.attrs[a.name()] = attribute_of(a, path + ": " + node.where());
+    g.nodes.push_back(std::move(node));
+  }
+  return g;
+}
+
+}  // namespace vtpu::sw

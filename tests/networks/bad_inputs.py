@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Bad inputs for `vtpu compile` and `vtpu run` (tests/networks/tests.cmake).
+
+    python3 tests/networks/bad_inputs.py OUT_DIR MLP.onnx
+
+Writes OUT_DIR/truncated.onnx (the first half of MLP.onnx), garbage.onnx (random
+bytes), unsupported.onnx (a CumSum, which vtpu does not run), input_int64.npy
+and input_wrong_shape.npy (for the MLP's [1, 784] input).
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class CumSum(nn.Module):
+    def forward(self, x):
+        return torch.cumsum(x, dim=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("mlp", type=Path)
+    args = parser.parse_args()
+    out = args.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    data = args.mlp.read_bytes()
+    (out / "truncated.onnx").write_bytes(data[: len(data) // 2])
+    (out / "garbage.onnx").write_bytes(np.random.default_rng(7).bytes(4096))
+    torch.onnx.export(CumSum(), torch.zeros(1, 8), str(out / "unsupported.onnx"),
+                      input_names=["input"], opset_version=13)
+    np.save(out / "input_int64.npy", np.zeros((1, 784), dtype=np.int64))
+    np.save(out / "input_wrong_shape.npy", np.zeros((1, 783), dtype=np.float32))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+# A bad input to `vtpu` (COMMAND, "^^"-separated; OUT_DIR given to it as
+# --output-dir where it applies): exit status EXIT, one line on stderr
+# matching STDERR, and nothing left in OUT_DIR.
+string(REPLACE "^^" ";" command "${COMMAND}")
+file(REMOVE_RECURSE ${OUT_DIR})
+file(MAKE_DIRECTORY ${OUT_DIR})
+execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL EXIT)
+  message(FATAL_ERROR "exit status ${rc}, expected ${EXIT}\nstdout: ${out}\nstderr: ${err}")
+endif()
+string(REGEX MATCHALL "\n" lines "${err}")
+list(LENGTH lines count)
+if(NOT count EQUAL 1 OR NOT err MATCHES "${STDERR}")
+  message(FATAL_ERROR "stderr is not one line matching '${STDERR}':\n${err}")
+endif()
+file(GLOB left ${OUT_DIR}/*)
+if(left)
+  message(FATAL_ERROR "files left behind: ${left}")
+endif()
+message(STATUS "${err}")

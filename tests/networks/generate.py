@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Export the end-to-end test networks as ONNX, with an input, its fp32 output and
+calibration inputs.
+
+    python3 tests/networks/generate.py OUT_DIR [--only NAME ...] [--opset N] [--fold-bn]
+
+For each network NAME it writes
+    OUT_DIR/NAME.onnx          the model; its one input is called "input"
+    OUT_DIR/NAME.input.npy     float32, batch 1, drawn from N(0, 1)
+    OUT_DIR/NAME.output.npy    float32, PyTorch's fp32 output on that input
+    OUT_DIR/NAME.calib/*.npy   8 more float32 inputs from the same distribution
+
+Weights are random (no pretrained weights are available offline) but seeded, so
+every run with the same torch version writes the same numbers.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Tuple
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+
+CALIBRATION_INPUTS = 8
+DEFAULT_OPSET = 13
+# A CNN with sane BatchNorm statistics stays well under this; a larger output
+# means the random weights made activations explode and the test would be useless.
+MAX_OUTPUT_STD = 1e3
+
+
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(400, 120), nn.ReLU(),
+            nn.Linear(120, 84), nn.ReLU(),
+            nn.Linear(84, 10),
+        )
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def build_mlp() -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(),
+        nn.Linear(256, 128), nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
+def build_transformer() -> nn.Module:
+    return nn.TransformerEncoderLayer(
+        d_model=128, nhead=4, dim_feedforward=256, activation="gelu",
+        batch_first=True, dropout=0.0)
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    build: Callable[[], nn.Module]
+    input_shape: Tuple[int, ...]
+    seed: int  # fixed per network, so adding a network changes no other's files
+
+
+NETWORKS = [
+    Network("mlp", build_mlp, (1, 784), 1001),
+    Network("lenet", LeNet5, (1, 1, 28, 28), 1002),
+    Network("resnet18", lambda: torchvision.models.resnet18(weights=None), (1, 3, 224, 224), 1003),
+    Network("resnet50", lambda: torchvision.models.resnet50(weights=None), (1, 3, 224, 224), 1004),
+    Network("mobilenetv2", lambda: torchvision.models.mobilenet_v2(weights=None), (1, 3, 224, 224), 1005),
+    Network("transformer", build_transformer, (1, 16, 128), 1006),
+]
+
+
+def randomize_normalization(model: nn.Module, generator: torch.Generator) -> None:
+    """Give every BatchNorm non-trivial running statistics and affine parameters, and
+    every LayerNorm a non-trivial affine, so that folding them into neighbouring layers
+    is actually exercised (the defaults, mean 0, var 1, weight 1, bias 0, fold to nothing)."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                n = module.num_features
+                module.running_mean.copy_(torch.randn(n, generator=generator) * 0.1)
+                module.running_var.copy_(torch.rand(n, generator=generator) + 0.5)
+                module.weight.copy_(torch.rand(n, generator=generator) + 0.5)
+                module.bias.copy_(torch.randn(n, generator=generator) * 0.1)
+            elif isinstance(module, nn.LayerNorm) and module.elementwise_affine:
+                shape = module.normalized_shape
+                module.weight.copy_(torch.rand(shape, generator=generator) + 0.5)
+                module.bias.copy_(torch.randn(shape, generator=generator) * 0.1)
+
+
+def human_size(n_bytes: int) -> str:
+    if n_bytes < 1024:
+        return f"{n_bytes} B"
+    if n_bytes < 1024 * 1024:
+        return f"{n_bytes / 1024:.1f} KiB"
+    return f"{n_bytes / (1024 * 1024):.1f} MiB"
+
+
+def write_calibration(directory: Path, inputs) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.npy"):
+        stale.unlink()
+    for i, x in enumerate(inputs):
+        np.save(directory / f"{i:03d}.npy", x.numpy())
+
+
+def export_network(net: Network, out_dir: Path, opset: int, fold_bn: bool) -> str:
+    """Write one network's files; return the line that reports them."""
+    torch.manual_seed(net.seed)
+    model = net.build()
+    generator = torch.Generator().manual_seed(net.seed)
+    randomize_normalization(model, generator)
+    model.eval()
+
+    # The test input and the calibration inputs are consecutive draws of one generator.
+    x = torch.randn(net.input_shape, generator=generator)
+    calibration = [torch.randn(net.input_shape, generator=generator)
+                   for _ in range(CALIBRATION_INPUTS)]
+
+    with torch.no_grad():
+        y = model(x)
+    std = float(y.std())
+    if not np.isfinite(std) or std > MAX_OUTPUT_STD:
+        raise RuntimeError(f"{net.name}: output std {std:g} is not sane; "
+                           "the random weights make activations explode")
+
+    onnx_path = out_dir / f"{net.name}.onnx"
+    started = time.monotonic()
+    # EVAL lets the exporter fold each BatchNorm into the conv before it; PRESERVE
+    # (with the model in eval mode) keeps BatchNormalization nodes, so the tool chain's
+    # own folding is what gets tested.
+    training = torch.onnx.TrainingMode.EVAL if fold_bn else torch.onnx.TrainingMode.PRESERVE
+    # Exported with autograd on: under no_grad an eval-mode TransformerEncoderLayer takes
+    # its fused fast path (aten::_transformer_encoder_layer_fwd), which ONNX cannot express.
+    with warnings.catch_warnings():
+        # The warning is about models in training mode; ours is in eval mode.
+        warnings.filterwarnings("ignore", message="It is recommended that constant folding")
+        torch.onnx.export(model, (x,), str(onnx_path), opset_version=opset,
+                          input_names=["input"], output_names=["output"],
+                          training=training, do_constant_folding=True)
+    export_seconds = time.monotonic() - started
+
+    input_path = out_dir / f"{net.name}.input.npy"
+    output_path = out_dir / f"{net.name}.output.npy"
+    calib_dir = out_dir / f"{net.name}.calib"
+    np.save(input_path, x.numpy())
+    np.save(output_path, y.numpy().astype(np.float32))
+    write_calibration(calib_dir, calibration)
+
+    calib_bytes = sum(p.stat().st_size for p in calib_dir.glob("*.npy"))
+    return (f"{net.name}: output {list(y.shape)} std {std:.3g}, "
+            f"onnx {human_size(onnx_path.stat().st_size)}, "
+            f"input {human_size(input_path.stat().st_size)}, "
+            f"output {human_size(output_path.stat().st_size)}, "
+            f"calib {CALIBRATION_INPUTS} x {human_size(calib_bytes // CALIBRATION_INPUTS)}, "
+            f"export {export_seconds:.1f} s")
+
+
+def main() -> int:
+    names = [net.name for net in NETWORKS]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out_dir", metavar="OUT_DIR", type=Path)
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=names,
+                        help=f"export only these networks (of: {', '.join(names)})")
+    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET,
+                        help=f"ONNX opset version (default {DEFAULT_OPSET})")
+    parser.add_argument("--fold-bn", action="store_true",
+                        help="let the exporter fold BatchNorm into convolutions "
+                             "(default: keep BatchNormalization nodes)")
+    args = parser.parse_args()
+
+    # One thread: the same numbers on every machine, and room for a parallel build.
+    torch.set_num_threads(1)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    selected = [net for net in NETWORKS if args.only is None or net.name in args.only]
+    try:
+        for net in selected:
+            print(export_network(net, args.out_dir, args.opset, args.fold_bn), flush=True)
+    except RuntimeError as error:
+        print(f"generate: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+# End-to-end networks (docs/compiler.md): ONNX models exported from PyTorch with
+# random weights at build time (generate.py; nothing large is committed), run
+# through `vtpu run` on the edge chip and compared with PyTorch's fp32 output.
+# Debian's torch lives in /usr/bin/python3 (a python3 earlier on PATH may lack it).
+find_program(VTPU_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+set(NETS ${CMAKE_BINARY_DIR}/networks)
+set(NET_DIR ${CMAKE_CURRENT_SOURCE_DIR}/networks)
+set(ci_networks mlp lenet transformer resnet18 mobilenetv2)
+set(net_files "")
+foreach(net ${ci_networks})
+  list(APPEND net_files ${NETS}/${net}.onnx)
+endforeach()
+add_custom_command(OUTPUT ${net_files}
+  COMMAND ${VTPU_PYTHON3} ${NET_DIR}/generate.py ${NETS} --only ${ci_networks}
+  DEPENDS ${NET_DIR}/generate.py
+  COMMENT "Exporting the test networks from PyTorch")
+add_custom_command(OUTPUT ${NETS}/digits.onnx
+  COMMAND ${VTPU_PYTHON3} ${NET_DIR}/digits.py ${NETS}
+  DEPENDS ${NET_DIR}/digits.py
+  COMMENT "Training the digits classifier")
+add_custom_command(OUTPUT ${NETS}/bad/unsupported.onnx
+  COMMAND ${VTPU_PYTHON3} ${NET_DIR}/bad_inputs.py ${NETS}/bad ${NETS}/mlp.onnx
+  DEPENDS ${NET_DIR}/bad_inputs.py ${NETS}/mlp.onnx)
+add_custom_target(networks ALL
+  DEPENDS ${net_files} ${NETS}/digits.onnx ${NETS}/bad/unsupported.onnx)
+
+# network_test(NAME NET PRECISION MIN_COSINE [ARGS...])
+function(network_test name net precision min_cosine)
+  string(REPLACE ";" "^^" args
+    "${NETS}/${net}.onnx;--precision;${precision};--input;${NETS}/${net}.input.npy;${ARGN}")
+  if(precision STREQUAL "int8")
+    string(APPEND args "^^--calibration^^${NETS}/${net}.calib")
+  endif()
+  add_test(NAME ${name}
+    COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> "-DARGS=${args}"
+            -DOUT_DIR=${NETS}/out/${name} -DEXPECTED=${NETS}/${net}.output.npy
+            -DPYTHON=${VTPU_PYTHON3} -DCOMPARE=${NET_DIR}/compare.py
+            -DMIN_COSINE=${min_cosine} -DNAME=${name}
+            -P ${NET_DIR}/check_network.cmake)
+endfunction()
+
+foreach(net ${ci_networks})
+  network_test(networks.${net}_bf16 ${net} bf16 0.999)
+  network_test(networks.${net}_int8 ${net} int8 0.99)
+endforeach()
+
+# The digits classifier: int8 on the chip within one point of fp32's accuracy.
+add_test(NAME networks.digits_int8_accuracy
+  COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> -DNETS=${NETS}
+          -DOUT_DIR=${NETS}/out/digits -DPYTHON=${VTPU_PYTHON3} -DSCRIPT=${NET_DIR}/digits.py
+          -P ${NET_DIR}/check_digits.cmake)
+
+# Compile once, run the executable.
+add_test(NAME networks.compile_then_run
+  COMMAND ${CMAKE_COMMAND} -E env sh -c
+    "$<TARGET_FILE:vtpu> compile ${NETS}/lenet.onnx --precision int8 --calibration ${NETS}/lenet.calib -o ${NETS}/lenet.vtpu && \
+     rm -rf ${NETS}/out/exe && mkdir -p ${NETS}/out/exe && \
+     $<TARGET_FILE:vtpu> run ${NETS}/lenet.vtpu --input input=${NETS}/lenet.input.npy --output-dir ${NETS}/out/exe && \
+     ${VTPU_PYTHON3} ${NET_DIR}/compare.py ${NETS}/lenet.output.npy ${NETS}/out/exe/output.npy --min-cosine 0.99 --name lenet.vtpu")
+
+# bad_input_test(NAME EXIT STDERR ARGS...): `vtpu ARGS` fails cleanly.
+function(bad_input_test name exit stderr)
+  string(REPLACE ";" "^^" command "$<TARGET_FILE:vtpu>;${ARGN}")
+  add_test(NAME networks.bad_${name}
+    COMMAND ${CMAKE_COMMAND} "-DCOMMAND=${command}" -DEXIT=${exit} "-DSTDERR=${stderr}"
+            -DOUT_DIR=${NETS}/out/bad_${name} -P ${NET_DIR}/check_bad.cmake)
+endfunction()
+bad_input_test(truncated_onnx 2 "truncated.onnx: not an ONNX model"
+  run ${NETS}/bad/truncated.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_truncated_onnx)
+bad_input_test(garbage_onnx 2 "garbage.onnx: not an ONNX model"
+  run ${NETS}/bad/garbage.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_garbage_onnx)
+bad_input_test(unsupported_op 2 "node '[^']*' \\(CumSum\\): operator CumSum is not supported"
+  run ${NETS}/bad/unsupported.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_unsupported_op)
+bad_input_test(wrong_shape 2 "input_wrong_shape.npy: input 'input' has shape \\[1,783\\]; the model expects \\[1,784\\]"
+  run ${NETS}/mlp.onnx --input ${NETS}/bad/input_wrong_shape.npy --output-dir ${NETS}/out/bad_wrong_shape)
+bad_input_test(wrong_dtype 2 "input_int64.npy: input 'input' must be float32, the file holds int64"
+  run ${NETS}/mlp.onnx --input ${NETS}/bad/input_int64.npy --output-dir ${NETS}/out/bad_wrong_dtype)
+bad_input_test(missing_input 2 "missing input 'input' \\[1,784\\]"
+  run ${NETS}/mlp.onnx --output-dir ${NETS}/out/bad_missing_input)
+bad_input_test(extra_input 2 "--input extra=.*: the model has no input 'extra'"
+  run ${NETS}/mlp.onnx --input input=${NETS}/mlp.input.npy --input extra=${NETS}/mlp.input.npy
+  --output-dir ${NETS}/out/bad_extra_input)
+bad_input_test(missing_npy 2 "nope.npy: cannot open"
+  run ${NETS}/mlp.onnx --input ${NETS}/nope.npy --output-dir ${NETS}/out/bad_missing_npy)
+# A .vtpu of another format version: compile, then bump the version field.
+add_test(NAME networks.bad_vtpu_version
+  COMMAND sh -c "$<TARGET_FILE:vtpu> compile ${NETS}/mlp.onnx --precision bf16 -o ${NETS}/v2.vtpu >/dev/null && \
+    ${VTPU_PYTHON3} -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); assert b[0:2]==b'\\\\x08\\\\x01'; b[1]=2; open(p,'wb').write(b)\" ${NETS}/v2.vtpu && \
+    rm -rf ${NETS}/out/bad_vtpu && mkdir -p ${NETS}/out/bad_vtpu && \
+    ! $<TARGET_FILE:vtpu> run ${NETS}/v2.vtpu --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_vtpu 2> ${NETS}/out/bad_vtpu.err && \
+    grep -q 'v2.vtpu: executable format version 2; this vtpu reads version 1' ${NETS}/out/bad_vtpu.err && \
+    [ -z \"$(ls ${NETS}/out/bad_vtpu)\" ]")
+
+# int8 numerics against ONNX Runtime (npm onnxruntime-node, installed by
+# scripts/setup.sh into build/npm): our --emit-qdq model run by ORT gives the
+# same int8 outputs (>= 99.9 % identical, none more than 1 LSB apart).
+find_program(VTPU_NODE node)
+set(ORT_MODULES ${CMAKE_BINARY_DIR}/npm/node_modules)
+if(VTPU_NODE AND EXISTS ${ORT_MODULES}/onnxruntime-node)
+  foreach(net ${ci_networks})
+    add_test(NAME networks.onnxruntime_${net}
+      COMMAND sh -c "$<TARGET_FILE:vtpu> compile ${NETS}/${net}.onnx --calibration ${NETS}/${net}.calib --emit-qdq ${NETS}/${net}.qdq.onnx -o ${NETS}/${net}.vtpu >/dev/null && \
+        rm -rf ${NETS}/out/ort_${net} && mkdir -p ${NETS}/out/ort_${net} && \
+        $<TARGET_FILE:vtpu> run ${NETS}/${net}.vtpu --input ${NETS}/${net}.input.npy --output-dir ${NETS}/out/ort_${net} >/dev/null && \
+        NODE_PATH=${ORT_MODULES} ${VTPU_NODE} ${NET_DIR}/ort_compare.js ${NETS}/${net}.qdq.onnx ${NETS}/${net}.input.npy ${NETS}/out/ort_${net}/output.npy --min-identical 0.999 --max-lsb 1")
+  endforeach()
+else()
+  message(STATUS "onnxruntime-node not in ${ORT_MODULES}: the ONNX Runtime comparisons are skipped")
+endif()
