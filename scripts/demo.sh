@@ -3,6 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+mkdir -p build/demo
+nets=build/networks
+echo
+echo "== ResNet-18 (PyTorch export, random weights), int8, on the edge chip through the firmware"
+build/vtpu run $nets/resnet18.onnx --precision int8 --calibration $nets/resnet18.calib \
+  --input $nets/resnet18.input.npy --output-dir build/demo --report build/demo/report.json
+/usr/bin/python3 tests/networks/compare.py $nets/resnet18.output.npy build/demo/output.npy \
+  --min-cosine 0.99 --name "ResNet-18 int8 vs PyTorch fp32"
+echo "report: build/demo/report.json"
 echo
 echo "== vtpu firmware build/firmware/examples/hello.elf --stats"
 build/vtpu firmware build/firmware/examples/hello.elf --stats
@@ -12,10 +21,6 @@ status=0
 build/vtpu firmware build/firmware/examples/timer.elf --stats || status=$?
 echo "exit status: $status"
 [ "$status" -eq 5 ]
-echo
-echo "== the firmware runtime: a model of six random int8 convolutions (DMA, MXU, VPU through"
-echo "   the command processor), every output byte checked against the host's reference"
-build/tests/kernel_check --firmware build/firmware/runtime/runtime.elf --kind conv2d --dtype int8
 echo
 echo "== one GEMM on the MXU: cycles against SCALE-Sim's formula, result against the scalar reference"
 build/vtpu gemm --m 12100 --k 147 --n 64 --timing stall-free

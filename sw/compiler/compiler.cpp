@@ -34,11 +34,16 @@ QuantParams asymmetric_params(float lo, float hi) {
   return q;
 }
 
-std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per) {
+std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
+                                  const std::vector<float>& bias, float s_in) {
+  constexpr double kBiasLimit = 536870912.0;  // 2^29
   std::vector<float> s(channels, 0.0f);
-  for (int64_t c = 0; c < channels; ++c)
+  for (int64_t c = 0; c < channels; ++c) {
     for (int64_t i = 0; i < per; ++i) s[c] = std::max(s[c], std::fabs(w[c * per + i]));
-  for (float& v : s) v = v > 0 ? v / 127.0f : 1.0f;
+    s[c] = s[c] > 0 ? s[c] / 127.0f : 1.0f;
+    const double need = std::fabs(static_cast<double>(bias[c])) / (s_in * kBiasLimit);
+    if (need > s[c]) s[c] = static_cast<float>(need);
+  }
   return s;
 }
 
@@ -395,6 +400,7 @@ class Lowerer {
       return reshape(n);
     if (op == "Transpose") return transpose(n);
     if (op == "Slice" || op == "Gather" || op == "Split") return window(n);
+    if (op == "Pad") return pad(n);
     if (op == "Concat") return concat(n);
     if (op == "BatchNormalization") return batchnorm(n);
     throw Error(n.where() + ": operator " + op + " is not supported by vtpu's compiler" +
@@ -412,12 +418,13 @@ class Lowerer {
     add(elementwise(VTPU_VPU_RELU6, y, y, rows, cols), n.name, "Clip");
   }
 
-  // Per-column symmetric int8 scales of a k x n matrix.
-  static std::vector<float> column_scales(const std::vector<float>& b, int64_t k, int64_t n) {
+  // Per-column symmetric int8 scales of a k x n matrix with its bias.
+  static std::vector<float> column_scales(const std::vector<float>& b, int64_t k, int64_t n,
+                                          const std::vector<float>& bias, float s_in) {
     std::vector<float> t(b.size());
     for (int64_t r = 0; r < k; ++r)
       for (int64_t c = 0; c < n; ++c) t[c * k + r] = b[r * n + c];
-    return channel_scales(t, n, k);
+    return channel_scales(t, n, k, bias, s_in);
   }
 
   // Weights (k x n, row-major, as the layer reads them), bias and scales of
@@ -435,7 +442,7 @@ class Lowerer {
       scales_at = 0;
       return;
     }
-    const std::vector<float> sw = column_scales(w, k, n);
+    const std::vector<float> sw = column_scales(w, k, n, bias, qa.scale);
     std::vector<int8_t> q(w.size());
     std::vector<int64_t> colsum(n, 0);
     for (int64_t r = 0; r < k; ++r)
@@ -1028,6 +1035,75 @@ class Lowerer {
     if (product(size) != y.numel()) throw Error(n.where() + ": window size mismatch");
     copy_strided(x.offset + static_cast<uint64_t>(offset), stride, size, y.offset,
                  type_bytes(x.type), n.name, n.op);
+  }
+
+  // Constant padding: FILL the output with the pad value, then COPY the input
+  // into its interior (images stay NHWC).
+  void pad(const Node& n) {
+    if (n.get_string("mode", "constant") != "constant")
+      throw Error(n.where() + ": only constant padding is supported");
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    const int64_t rank = static_cast<int64_t>(xs.size());
+    std::vector<int64_t> pads = n.get_ints("pads", {});
+    if (pads.empty()) {
+      if (n.inputs.size() < 2 || !g_.constants.count(n.inputs[1]))
+        throw Error(n.where() + ": the pads must be a constant");
+      pads = g_.constants.at(n.inputs[1]).i;
+    }
+    if (n.inputs.size() > 3 && !n.inputs[3].empty())
+      throw Error(n.where() + ": padding only some axes (the axes input) is not supported");
+    float value = n.get_float("value", 0.0f);
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) value = scalar_of(n, 2);
+    for (int64_t p : pads)
+      if (p < 0) throw Error(n.where() + ": negative pads (cropping) are not supported");
+    const bool image = rank == 4 && tensors_.count(n.inputs[0]) && tensors_.at(n.inputs[0]).nhwc;
+    const ChipTensor& x = get(n.inputs[0], n, image);
+    ChipTensor y = define(n.outputs[0], make(ys, image, x.type, x.q));
+    const uint32_t e = type_bytes(x.type);
+    uint32_t pattern = 0;
+    if (x.type == VTPU_TYPE_INT8)
+      pattern =
+          0x01010101u * static_cast<uint8_t>(nm::quantize_int8(value, x.q.scale, x.q.zero_point));
+    else
+      pattern = 0x00010001u * nm::f32_to_bf16(value);
+    vtpu_layer fill = blank(VTPU_LAYER_FILL, act());
+    fill.u.fill.dst = y.offset;
+    fill.u.fill.bytes = u32(static_cast<int64_t>(y.bytes()), n.name);
+    fill.u.fill.pattern = pattern;
+    add(fill, n);
+    // Memory order of the axes: NHWC for images.
+    std::vector<int> order(rank);
+    for (int64_t a = 0; a < rank; ++a) order[a] = static_cast<int>(a);
+    if (image) order = {0, 2, 3, 1};
+    std::vector<int64_t> xdims, ydims, before;
+    for (int a : order) {
+      xdims.push_back(xs[a]);
+      ydims.push_back(ys[a]);
+      before.push_back(pads[a]);
+    }
+    const std::vector<int64_t> ystride = dense_strides(ydims, e);
+    int64_t offset = 0;
+    for (size_t a = 0; a < before.size(); ++a) offset += before[a] * ystride[a];
+    // One COPY: rows of the innermost axis, the outer axes (at most three)
+    // strided on both sides.
+    const std::vector<int64_t> xstride = dense_strides(xdims, e);
+    const int64_t inner = xdims.empty() ? 1 : xdims.back();
+    const size_t outer_axes = xdims.size() ? xdims.size() - 1 : 0;
+    vtpu_layer l = blank(VTPU_LAYER_COPY, act());
+    vtpu_dma_desc& c = l.u.copy.desc;
+    c.src = x.offset;
+    c.dst = y.offset + static_cast<uint64_t>(offset);
+    c.size[0] = u32(inner * e, n.name);
+    c.size[1] = c.size[2] = c.size[3] = 1;
+    if (outer_axes > 3) throw Error(n.where() + ": padding beyond 4-D is not supported");
+    for (size_t k = 0; k < outer_axes; ++k) {  // innermost outer axis first
+      const size_t a = outer_axes - 1 - k;
+      c.size[k + 1] = u32(xdims[a], n.name);
+      c.src_stride[k] = u32(xstride[a], n.name);
+      c.dst_stride[k] = u32(ystride[a], n.name);
+    }
+    add(l, n);
   }
 
   void concat(const Node& n) {

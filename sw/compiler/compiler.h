@@ -52,9 +52,12 @@ struct QuantParams {
 // (docs/compiler.md, "Quantization").
 QuantParams asymmetric_params(float lo, float hi);
 
-// Per-output-channel symmetric int8 weights: scale max|w| / 127 over each
-// group of `per` consecutive values (1 when all are 0).
-std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per);
+// Per-output-channel symmetric int8 weight scales of a product: max|w| / 127
+// over each group of `per` consecutive values (1 when all are 0), raised where
+// the channel's bias would not fit int32 at scale s_in * s_w (its bias then
+// keeps a quarter of int32's range; the weights' share shrinks accordingly).
+std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
+                                  const std::vector<float>& bias, float s_in);
 
 struct Program {
   Precision precision = Precision::kInt8;

@@ -157,7 +157,7 @@ class QdqWriter {
   static Product product(const std::vector<float>& w, int64_t channels, int64_t per,
                          const std::vector<float>& bias, QuantParams in, QuantParams out) {
     Product p;
-    const std::vector<float> s = channel_scales(w, channels, per);
+    const std::vector<float> s = channel_scales(w, channels, per, bias, in.scale);
     p.w.resize(w.size());
     for (size_t i = 0; i < w.size(); ++i) p.w[i] = numerics::quantize_int8(w[i], s[i / per], 0);
     for (int64_t c = 0; c < channels; ++c) {
