@@ -129,6 +129,8 @@ class Lowerer {
   bool int8() const { return precision_ == Precision::kInt8; }
 
   QParams qparams(const std::string& name) const {
+    auto hint = g_.quant_hints.find(name);
+    if (hint != g_.quant_hints.end()) return QParams{hint->second.scale, hint->second.zero_point};
     auto it = ranges_.find(name);
     return it == ranges_.end() ? QParams{} : asymmetric(it->second);
   }
@@ -370,6 +372,13 @@ class Lowerer {
   }
 
   void lower_output(const std::string& name) {
+    if (g_.constants.count(name)) {  // a constant output: its values, as float
+      const Tensor& c = g_.constants.at(name);
+      std::vector<float> v = c.f;
+      if (!c.is_float()) v.assign(c.i.begin(), c.i.end());
+      out_.outputs.push_back(Binding{name, c.shape, floats(v)});
+      return;
+    }
     Node user;
     user.name = "output:" + name;
     user.op = "Output";
@@ -1252,6 +1261,7 @@ bool lowerable(const std::string& op) {
 }  // namespace
 
 Program compile(Graph graph, const CompileOptions& options) {
+  absorb_quantization(graph);
   for (const Node& n : graph.nodes)
     if (!lowerable(n.op) && !can_evaluate(n.op))
       throw Error(n.where() + ": operator " + n.op + " is not supported by vtpu's compiler");

@@ -597,6 +597,34 @@ Tensors softmax(const Args& args) {
   return {y};
 }
 
+// LayerNormalization over the trailing axes from `axis` (opset 17): scale and
+// optional bias shaped like those axes.
+Tensors layer_normalization(const Args& args) {
+  const Tensor& x = args.floats(0);
+  const Tensor& scale = args.floats(1);
+  const int64_t axis = normalize_axis(args, args.node().get_int("axis", -1), rank_of(x));
+  const float eps = args.node().get_float("epsilon", 1e-5f);
+  const int64_t n = span(x.shape, axis, x.shape.size()), rows = x.numel() / n;
+  const bool has_bias = args.node().inputs.size() > 2 && !args.node().inputs[2].empty();
+  if (scale.numel() != n) args.fail("scale does not match the normalized axes");
+  Tensor y = allocate(DType::kFloat32, x.shape);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = x.f.data() + r * n;
+    float* out = y.f.data() + r * n;
+    double mean = 0, var = 0;
+    for (int64_t j = 0; j < n; ++j) mean += in[j];
+    mean /= n;
+    for (int64_t j = 0; j < n; ++j) var += (in[j] - mean) * (in[j] - mean);
+    var /= n;
+    const double inv = 1.0 / std::sqrt(var + eps);
+    for (int64_t j = 0; j < n; ++j) {
+      const float b = has_bias ? args.floats(2).f[j] : 0.0f;
+      out[j] = static_cast<float>((in[j] - mean) * inv) * scale.f[j] + b;
+    }
+  }
+  return {y};
+}
+
 // acc[out] = combine(acc[out], x) over the elements that reduce into each output.
 template <typename T, typename Combine>
 std::vector<T> reduce_values(const Tensor& x, const Shape& out_strides, int64_t outputs, T init,
@@ -1534,6 +1562,7 @@ const std::map<std::string, Operator>& operators() {
     add({"Where"}, where);
     add({"Cast"}, cast_op);
     add({"Softmax", "LogSoftmax"}, softmax);
+    add({"LayerNormalization"}, layer_normalization);
     add({"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare",
          "ReduceL2"},
         reduce);

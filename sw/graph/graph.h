@@ -60,6 +60,12 @@ struct ValueInfo {
   std::vector<int64_t> shape;  // static shapes only (the importer refuses symbolic ones)
 };
 
+// The int8 parameters a pre-quantized model gives a float tensor.
+struct QuantHint {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
 struct Graph {
   std::string name;
   int64_t opset = 0;
@@ -67,6 +73,7 @@ struct Graph {
   std::map<std::string, Tensor> constants;   // initializers and folded values
   std::map<std::string, ValueInfo> values;   // shape and type of every tensor
   std::vector<std::string> inputs, outputs;  // graph inputs (not constants) and outputs
+  std::map<std::string, QuantHint> quant_hints;  // from QuantizeLinear & co. (absorb_quantization)
 };
 
 // The values of tensors by name, for the evaluator.

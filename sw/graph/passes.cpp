@@ -471,3 +471,160 @@ void fuse(Graph& g) {
 }
 
 }  // namespace vtpu::sw
+
+namespace vtpu::sw {
+
+namespace {
+
+// Values of a DequantizeLinear: (q - zero_point) * scale, per axis when the
+// scale has more than one value.
+Tensor dequantized(const Tensor& q, const Tensor& scale, const Tensor* zero, int64_t axis,
+                   const std::string& where) {
+  Tensor out;
+  out.shape = q.shape;
+  out.f.resize(q.numel());
+  const int64_t rank = static_cast<int64_t>(q.shape.size());
+  if (axis < 0) axis += rank;
+  const int64_t channels = scale.numel();
+  int64_t inner = 1;
+  for (int64_t a = axis + 1; a < rank; ++a) inner *= q.shape[a];
+  if (channels > 1 && (axis >= rank || q.shape[axis] != channels))
+    throw Error(where + ": scale of " + std::to_string(channels) + " values for axis " +
+                std::to_string(axis));
+  for (int64_t i = 0; i < q.numel(); ++i) {
+    const int64_t c = channels > 1 ? (i / inner) % channels : 0;
+    const int64_t z = zero ? zero->i[zero->numel() > 1 ? c : 0] : 0;
+    out.f[i] = static_cast<float>(q.i[i] - z) * scale.f[c];
+  }
+  return out;
+}
+
+const Tensor& constant_input(const Graph& g, const Node& n, size_t i) {
+  if (i >= n.inputs.size() || !g.constants.count(n.inputs[i]))
+    throw Error(n.where() + ": input " + std::to_string(i) + " must be a constant");
+  return g.constants.at(n.inputs[i]);
+}
+
+QuantHint hint_of(const Graph& g, const Node& n, size_t scale, size_t zero) {
+  const Tensor& s = constant_input(g, n, scale);
+  if (s.numel() != 1) throw Error(n.where() + ": per-axis activation quantization");
+  QuantHint h;
+  h.scale = s.f[0];
+  if (zero < n.inputs.size() && !n.inputs[zero].empty()) {
+    const Tensor& z = constant_input(g, n, zero);
+    if (z.dtype != DType::kInt8)
+      throw Error(n.where() + ": zero point of type " + std::string(dtype_name(z.dtype)) +
+                  " (vtpu's activations are int8)");
+    h.zero_point = static_cast<int32_t>(z.i[0]);
+  } else {
+    throw Error(n.where() + ": no zero point: uint8 quantization (vtpu's activations are int8)");
+  }
+  return h;
+}
+
+}  // namespace
+
+void absorb_quantization(Graph& g) {
+  std::map<std::string, std::string> shadow;  // int8 tensor -> its float value
+  std::set<size_t> drop;
+  auto float_of = [&](const Node& n, const std::string& q) {
+    auto it = shadow.find(q);
+    if (it == shadow.end())
+      throw Error(n.where() + ": int8 input '" + q +
+                  "' has no float value (a quantized graph "
+                  "input is not supported)");
+    return it->second;
+  };
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& n = g.nodes[i];
+    if (n.op == "QuantizeLinear") {
+      shadow[n.outputs[0]] = n.inputs[0];
+      g.quant_hints[n.inputs[0]] = hint_of(g, n, 1, 2);
+      drop.insert(i);
+    } else if (n.op == "DequantizeLinear") {
+      if (g.constants.count(n.inputs[0])) {
+        const Tensor* zero =
+            n.inputs.size() > 2 && !n.inputs[2].empty() ? &constant_input(g, n, 2) : nullptr;
+        g.constants[n.outputs[0]] =
+            dequantized(g.constants.at(n.inputs[0]), constant_input(g, n, 1), zero,
+                        n.get_int("axis", 1), n.where());
+        g.values[n.outputs[0]] = ValueInfo{DType::kFloat32, g.constants[n.outputs[0]].shape};
+        drop.insert(i);
+        continue;
+      }
+      // Of an activation: its float value, rescaled if this DequantizeLinear
+      // reads the int8 values with another scale than they were made with.
+      const std::string f = float_of(n, n.inputs[0]);
+      const QuantHint made = g.quant_hints.at(f), read = hint_of(g, n, 1, 2);
+      if (made.zero_point != read.zero_point)
+        throw Error(n.where() + ": dequantizes with another zero point than it was quantized with");
+      if (made.scale == read.scale && !is_output(g, n.outputs[0])) {
+        rename_uses(g, n.outputs[0], f);
+        drop.insert(i);
+      } else if (made.scale == read.scale) {  // keeps the output's name
+        n.op = "Identity";
+        n.inputs = {f};
+        n.attrs.clear();
+      } else {
+        const std::string ratio = n.outputs[0] + "_ratio";
+        g.constants[ratio] = Tensor::floats({}, {read.scale / made.scale});
+        g.values[ratio] = ValueInfo{DType::kFloat32, {}};
+        n.op = "Mul";
+        n.inputs = {f, ratio};
+        n.attrs.clear();
+      }
+    } else if (n.op == "QLinearConv" || n.op == "QLinearMatMul") {
+      const bool conv = n.op == "QLinearConv";
+      // QLinearConv: x, xs, xz, w, ws, wz, ys, yz, [B]; QLinearMatMul: a, as, az, b, bs, bz, ys,
+      // yz.
+      const Tensor& xs = constant_input(g, n, 1);
+      Node f = n;
+      f.op = conv ? "Conv" : "MatMul";
+      f.inputs = {float_of(n, n.inputs[0])};
+      const std::string w = n.outputs[0] + "_weights";
+      if (g.constants.count(n.inputs[3])) {
+        g.constants[w] = dequantized(g.constants.at(n.inputs[3]), constant_input(g, n, 4),
+                                     &constant_input(g, n, 5), conv ? 0 : 1, n.where());
+        g.values[w] = ValueInfo{DType::kFloat32, g.constants[w].shape};
+        f.inputs.push_back(w);
+      } else {
+        f.inputs.push_back(float_of(n, n.inputs[3]));
+      }
+      if (conv && n.inputs.size() > 8 && !n.inputs[8].empty()) {
+        const Tensor& b = constant_input(g, n, 8);
+        const Tensor& ws = constant_input(g, n, 4);
+        Tensor bf;
+        bf.shape = b.shape;
+        for (int64_t c = 0; c < b.numel(); ++c)
+          bf.f.push_back(static_cast<float>(b.i[c]) * xs.f[0] * ws.f[ws.numel() > 1 ? c : 0]);
+        const std::string bn = n.outputs[0] + "_bias";
+        g.constants[bn] = bf;
+        g.values[bn] = ValueInfo{DType::kFloat32, bf.shape};
+        f.inputs.push_back(bn);
+      }
+      const std::string out = n.outputs[0] + "_float";
+      f.outputs = {out};
+      if (g.values.count(n.outputs[0]))
+        g.values[out] = ValueInfo{DType::kFloat32, g.values[n.outputs[0]].shape};
+      shadow[n.outputs[0]] = out;
+      g.quant_hints[out] = hint_of(g, n, 6, 7);
+      n = f;
+    }
+  }
+  erase_nodes(g, drop);
+  // An int8 graph output comes back as its float value, under its own name.
+  for (const std::string& o : g.outputs) {
+    auto it = shadow.find(o);
+    if (it == shadow.end()) continue;
+    Node id;
+    id.name = o + "_float_output";
+    id.op = "Identity";
+    id.inputs = {it->second};
+    id.outputs = {o};
+    g.nodes.push_back(id);
+    g.values[o] =
+        ValueInfo{DType::kFloat32, g.values.count(o) ? g.values[o].shape : std::vector<int64_t>{}};
+  }
+}
+
+}  // namespace vtpu::sw

@@ -16,6 +16,16 @@ namespace vtpu::sw {
 // a shape cannot be known.
 void simplify(Graph& g);
 
+// A pre-quantized model (QDQ or QLinear operators) as a float graph with
+// hints: DequantizeLinear of constant int8 weights folds into float
+// constants; QuantizeLinear/DequantizeLinear pairs on activations become the
+// float tensor with its scale and zero point in g.quant_hints; QLinearConv
+// and QLinearMatMul become Conv and MatMul on dequantized weights and bias,
+// their outputs hinted; an int8 graph output becomes its float value. The
+// compiler then quantizes with the hinted parameters instead of calibrated
+// ones.
+void absorb_quantization(Graph& g);
+
 // Conv followed by BatchNormalization (the Conv's only consumer) becomes one
 // Conv with scaled weights and a bias.
 void fold_batchnorm(Graph& g);

@@ -72,7 +72,8 @@ class QdqWriter {
     v->set_name(name);
     onnx::TypeProto_Tensor* t = v->mutable_type()->mutable_tensor_type();
     t->set_elem_type(type);
-    for (int64_t d : shape) t->mutable_shape()->add_dim()->set_dim_value(d);
+    onnx::TensorShapeProto* dims = t->mutable_shape();  // present even for a scalar
+    for (int64_t d : shape) dims->add_dim()->set_dim_value(d);
   }
 
   onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs,

@@ -107,3 +107,14 @@ if(VTPU_NODE AND EXISTS ${ORT_MODULES}/onnxruntime-node)
 else()
   message(STATUS "onnxruntime-node not in ${ORT_MODULES}: the ONNX Runtime comparisons are skipped")
 endif()
+
+# Models that arrive quantized: our own QDQ export read back (QuantizeLinear /
+# DequantizeLinear on activations become hints, DequantizeLinear of weights
+# folds) runs int8 with the model's parameters.
+foreach(net lenet transformer)
+  add_test(NAME networks.prequantized_${net}
+    COMMAND sh -c "$<TARGET_FILE:vtpu> compile ${NETS}/${net}.onnx --calibration ${NETS}/${net}.calib --emit-qdq ${NETS}/${net}.rt.qdq.onnx -o ${NETS}/${net}.rt.vtpu >/dev/null && \
+      rm -rf ${NETS}/out/rt_${net} && mkdir -p ${NETS}/out/rt_${net} && \
+      $<TARGET_FILE:vtpu> run ${NETS}/${net}.rt.qdq.onnx --precision int8 --input ${NETS}/${net}.input.npy --output-dir ${NETS}/out/rt_${net} >/dev/null && \
+      ${VTPU_PYTHON3} ${NET_DIR}/compare.py ${NETS}/${net}.output.npy ${NETS}/out/rt_${net}/output_int8.npy --min-cosine 0.99 --name prequantized_${net}")
+endforeach()

@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "sw/graph/passes.h"
+
 namespace vtpu::sw {
 namespace {
 
@@ -45,6 +47,67 @@ TEST(Quantization, PrecisionNames) {
   EXPECT_EQ(parse_precision("int8", "x"), Precision::kInt8);
   EXPECT_EQ(parse_precision("bf16", "x"), Precision::kBf16);
   EXPECT_THROW(parse_precision("fp16", "--precision"), std::exception);
+}
+
+}  // namespace
+}  // namespace vtpu::sw
+
+namespace vtpu::sw {
+namespace {
+
+Node make_node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out) {
+  Node n;
+  n.name = op;
+  n.op = op;
+  n.inputs = std::move(in);
+  n.outputs = std::move(out);
+  return n;
+}
+
+// x -> QuantizeLinear -> QLinearConv (int8 weights and bias) -> DequantizeLinear -> y:
+// one float Conv on dequantized constants, the activations' parameters as hints.
+TEST(PreQuantized, QLinearConvBecomesAFloatConvWithHints) {
+  Graph g;
+  g.inputs = {"x"};
+  g.outputs = {"y"};
+  g.values["x"] = ValueInfo{DType::kFloat32, {1, 1, 2, 2}};
+  auto scalar = [&](const std::string& name, float v) {
+    g.constants[name] = Tensor::floats({}, {v});
+  };
+  auto int8 = [&](const std::string& name, std::vector<int64_t> shape, std::vector<int64_t> v) {
+    g.constants[name] = Tensor::ints(std::move(shape), std::move(v), DType::kInt8);
+  };
+  scalar("xs", 0.5f);
+  int8("xz", {}, {-3});
+  int8("w", {2, 1, 1, 1}, {10, -4});
+  g.constants["ws"] = Tensor::floats({2}, {0.25f, 0.125f});
+  int8("wz", {2}, {0, 0});
+  scalar("ys", 2.0f);
+  int8("yz", {}, {7});
+  g.constants["b"] = Tensor::ints({2}, {8, -16}, DType::kInt32);
+  g.nodes.push_back(make_node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"}));
+  g.nodes.push_back(
+      make_node("QLinearConv", {"xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"}, {"yq"}));
+  g.nodes.push_back(make_node("DequantizeLinear", {"yq", "ys", "yz"}, {"y"}));
+  absorb_quantization(g);
+
+  // The Conv, then an Identity keeping the output's name (simplify() folds it).
+  ASSERT_EQ(g.nodes.size(), 2u);
+  const Node& conv = g.nodes[0];
+  EXPECT_EQ(g.nodes[1].op, "Identity");
+  EXPECT_EQ(g.nodes[1].inputs, std::vector<std::string>{conv.outputs[0]});
+  EXPECT_EQ(g.nodes[1].outputs, std::vector<std::string>{"y"});
+  EXPECT_EQ(conv.op, "Conv");
+  ASSERT_EQ(conv.inputs.size(), 3u);
+  EXPECT_EQ(conv.inputs[0], "x");
+  EXPECT_EQ(g.constants.at(conv.inputs[1]).f, (std::vector<float>{2.5f, -0.5f}));  // w * ws
+  // bias * xs * ws: 8 * 0.5 * 0.25 = 1, -16 * 0.5 * 0.125 = -1.
+  EXPECT_EQ(g.constants.at(conv.inputs[2]).f, (std::vector<float>{1.0f, -1.0f}));
+  ASSERT_EQ(g.outputs, std::vector<std::string>{"y"});
+  EXPECT_FLOAT_EQ(g.quant_hints.at("x").scale, 0.5f);
+  EXPECT_EQ(g.quant_hints.at("x").zero_point, -3);
+  EXPECT_FLOAT_EQ(g.quant_hints.at(conv.outputs[0]).scale, 2.0f);
+  EXPECT_EQ(g.quant_hints.at(conv.outputs[0]).zero_point, 7);
 }
 
 }  // namespace
