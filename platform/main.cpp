@@ -297,6 +297,8 @@ int run_command(const std::vector<std::string>& args) {
       ("output-dir", po::value<std::string>(&r.output_dir),
        "write each graph output as D/<name>.npy (float32)")
       ("report", po::value<std::string>(&r.report), "write the run's report as JSON")
+      ("trace", po::value<std::string>(&r.trace),
+       "write a timeline (Chrome trace-event JSON for ui.perfetto.dev)")
       ("firmware", po::value<std::string>(&r.firmware)->default_value(VTPU_RUNTIME_ELF),
        "the firmware runtime ELF")
       ("max-time", po::value<std::string>(), "stop with an error at this simulated time");

@@ -6,11 +6,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/hbm/address_mapping.h"
+#include "models/hbm/timing.h"
 #include "platform/model_runner.h"
+#include "platform/timeline.h"
 #include "sw/compiler/compiler.h"
 #include "sw/compiler/executable.h"
 #include "sw/onnx/importer.h"
@@ -109,6 +113,51 @@ std::string file_name(const std::string& output) {
   return s + ".npy";
 }
 
+// The chip's roofline and energy table (docs/observability.md).
+struct Roofline {
+  double macs_per_cycle;       // the MXU's peak: rows x cols
+  double hbm_bytes_per_cycle;  // the HBM's peak pin bandwidth per core clock
+  double clock_hz;
+};
+
+Roofline roofline_of(const config::Soc& c) {
+  const config::HbmConfig& h = c.hbm();
+  const hbm::TimingSet timing = hbm::preset(h.preset());
+  const hbm::AddressMapping mapping(timing, h.stacks(), h.channels(), h.address_mapping());
+  const double clock = c.clock_mhz() * 1e6;
+  return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(),
+                  timing.pseudo_channel_bytes_per_s() * mapping.controllers() / clock, clock};
+}
+
+// One layer's figures for the report, from its counters.
+struct LayerFigures {
+  double mxu_utilization, hbm_gbps, intensity, roofline_cycles, energy_uj;
+  const char* bound;
+};
+
+LayerFigures figures(const vtpu_layer_result& r, uint64_t macs, bool int8, const Roofline& roof,
+                     const config::EnergyConfig& e) {
+  LayerFigures f{};
+  const double cycles = static_cast<double>(r.cycles);
+  const double hbm =
+      static_cast<double>(r.counters[VTPU_CNT_HBM_READ] + r.counters[VTPU_CNT_HBM_WRITE]);
+  f.mxu_utilization = cycles > 0 ? macs / (cycles * roof.macs_per_cycle) : 0;
+  f.hbm_gbps = cycles > 0 ? hbm / (cycles / roof.clock_hz) / 1e9 : 0;
+  f.intensity = hbm > 0 ? macs / hbm : 0;  // MACs per HBM byte
+  const double compute = macs / roof.macs_per_cycle, memory = hbm / roof.hbm_bytes_per_cycle;
+  f.roofline_cycles = std::max(compute, memory);
+  f.bound = macs == 0 ? "memory" : compute >= memory ? "compute" : "memory";
+  // MACs as the MXU did them; on-chip bytes: each DMA byte once at its SRAM
+  // end, each VPU element read and written as fp32.
+  const double sram =
+      static_cast<double>(r.counters[VTPU_CNT_DMA_BYTES]) + 8.0 * r.counters[VTPU_CNT_VPU_ELEMS];
+  f.energy_uj = (r.counters[VTPU_CNT_MACS] * (int8 ? e.mac_int8_pj() : e.mac_bf16_pj()) +
+                 sram * 0.5 * (e.sram_read_pj_per_byte() + e.sram_write_pj_per_byte()) +
+                 hbm * e.hbm_pj_per_byte()) *
+                1e-6;
+  return f;
+}
+
 }  // namespace
 
 void compile_model(const CompileRequest& request, const std::string& out) {
@@ -157,7 +206,17 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   if (!request.output_dir.empty() && !fs::is_directory(request.output_dir))
     throw Error(request.output_dir + ": --output-dir is not a directory");
 
-  runtime::ModelRun run = run_model(config, request.firmware, program.image, request.limits);
+  RunOptions limits = request.limits;
+  std::unique_ptr<ChromeTrace> trace;
+  if (!request.trace.empty()) {
+    std::vector<ChromeTrace::Layer> names;
+    for (const sw::LayerInfo& l : program.layers) names.push_back({l.name, l.op});
+    trace = std::make_unique<ChromeTrace>(request.trace, request.model + " on " + config.name(),
+                                          std::move(names));
+    limits.trace = trace.get();
+  }
+  runtime::ModelRun run = run_model(config, request.firmware, program.image, limits);
+  trace.reset();  // the timeline is complete (also for a failed run)
   if (!run.error.empty()) throw Error(run.error, ExitCode::kFirmwareFault);
 
   // Outputs, then the report: nothing is written for a failed run.
@@ -170,14 +229,24 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       sw::write_npy((fs::path(request.output_dir) / file_name(b.name)).string(), t);
     }
   }
-  const uint64_t array = uint64_t{config.mxu().rows()} * config.mxu().cols();
   // MACs are the model's (a depthwise convolution's block-diagonal zeros,
   // which the MXU also multiplies, are in mxu_macs only).
-  uint64_t macs = 0, cycles = 0;
+  const Roofline roof = roofline_of(config);
+  const bool int8 = program.precision == sw::Precision::kInt8;
+  std::vector<LayerFigures> f;
+  uint64_t macs = 0, cycles = 0, hbm_read = 0, hbm_write = 0;
+  double energy_uj = 0;
   for (size_t i = 0; i < run.layers.size(); ++i) {
+    const vtpu_layer_result& r = run.layers[i];
+    f.push_back(figures(r, program.layers[i].macs, int8, roof, config.energy()));
     macs += program.layers[i].macs;
-    cycles += run.layers[i].cycles;
+    cycles += r.cycles;
+    hbm_read += r.counters[VTPU_CNT_HBM_READ];
+    hbm_write += r.counters[VTPU_CNT_HBM_WRITE];
+    energy_uj += f.back().energy_uj;
   }
+  const double utilization =
+      cycles ? macs / (static_cast<double>(cycles) * roof.macs_per_cycle) : 0;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double sim_ns = run.run.simulated_time.to_seconds() * 1e9;
@@ -190,24 +259,28 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       << ",\n  \"compile_time_s\": " << compile_s
       << ",\n  \"simulation_time_s\": " << run.run.host_seconds
       << ",\n  \"core_instructions\": " << run.run.instructions << ",\n  \"macs\": " << macs
-      << ",\n  \"mxu_utilization\": "
-      << (cycles ? static_cast<double>(macs) / (static_cast<double>(cycles) * array) : 0.0)
-      << ",\n  \"layers\": [";
+      << ",\n  \"mxu_utilization\": " << utilization << ",\n  \"hbm_read_bytes\": " << hbm_read
+      << ",\n  \"hbm_write_bytes\": " << hbm_write << ",\n  \"energy_uj\": " << energy_uj
+      << ",\n  \"peak_macs_per_cycle\": " << roof.macs_per_cycle
+      << ",\n  \"peak_hbm_bytes_per_cycle\": " << roof.hbm_bytes_per_cycle << ",\n  \"layers\": [";
     for (size_t i = 0; i < run.layers.size(); ++i) {
       const vtpu_layer_result& r = run.layers[i];
       const sw::LayerInfo& info = program.layers[i];
-      const double util =
-          r.cycles ? static_cast<double>(info.macs) / (static_cast<double>(r.cycles) * array) : 0.0;
       j << (i ? "," : "") << "\n    {\"index\": " << i << ", \"name\": " << json_string(info.name)
         << ", \"op\": " << json_string(info.op) << ", \"kind\": \""
         << runtime::layer_kind_name(program.image.layers()[i].kind) << "\", \"macs\": " << info.macs
         << ", \"mxu_macs\": " << r.counters[VTPU_CNT_MACS] << ", \"cycles\": " << r.cycles
-        << ", \"mxu_utilization\": " << util
+        << ", \"mxu_utilization\": " << f[i].mxu_utilization
         << ", \"mxu_busy_cycles\": " << r.counters[VTPU_CNT_MXU_BUSY]
         << ", \"vpu_busy_cycles\": " << r.counters[VTPU_CNT_VPU_BUSY]
         << ", \"dma_busy_cycles\": " << r.counters[VTPU_CNT_DMA_BUSY]
+        << ", \"dma_bytes\": " << r.counters[VTPU_CNT_DMA_BYTES]
+        << ", \"vpu_elements\": " << r.counters[VTPU_CNT_VPU_ELEMS]
         << ", \"hbm_read_bytes\": " << r.counters[VTPU_CNT_HBM_READ]
-        << ", \"hbm_write_bytes\": " << r.counters[VTPU_CNT_HBM_WRITE] << "}";
+        << ", \"hbm_write_bytes\": " << r.counters[VTPU_CNT_HBM_WRITE]
+        << ", \"hbm_gbps\": " << f[i].hbm_gbps << ", \"arithmetic_intensity\": " << f[i].intensity
+        << ", \"roofline_cycles\": " << f[i].roofline_cycles << ", \"bound\": \"" << f[i].bound
+        << "\", \"energy_uj\": " << f[i].energy_uj << "}";
     }
     j << "\n  ]\n}\n";
     const std::string tmp = request.report + ".partial";
@@ -222,22 +295,21 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       throw Error(request.report + ": cannot write the report");
   }
 
-  std::printf("%-40s %-18s %12s %14s %6s\n", "layer", "op", "cycles", "MACs", "MXU %");
+  std::printf("%-40s %-18s %12s %14s %6s %8s %s\n", "layer", "op", "cycles", "MACs", "MXU %",
+              "HBM GB/s", "bound");
   for (size_t i = 0; i < run.layers.size(); ++i) {
-    const vtpu_layer_result& r = run.layers[i];
     const sw::LayerInfo& info = program.layers[i];
-    const double util = r.cycles ? 100.0 * info.macs / (static_cast<double>(r.cycles) * array) : 0;
-    std::printf("%-40.40s %-18.18s %12llu %14llu %6.1f\n", info.name.c_str(), info.op.c_str(),
-                static_cast<unsigned long long>(r.cycles),
-                static_cast<unsigned long long>(info.macs), util);
+    std::printf("%-40.40s %-18.18s %12llu %14llu %6.1f %8.1f %s\n", info.name.c_str(),
+                info.op.c_str(), static_cast<unsigned long long>(run.layers[i].cycles),
+                static_cast<unsigned long long>(info.macs), 100.0 * f[i].mxu_utilization,
+                f[i].hbm_gbps, f[i].bound);
   }
   std::printf(
       "%s on %s (%s): %zu layers, %.3f ms simulated, %llu cycles, %.2f GMAC, "
-      "MXU utilization %.1f %%, wall %.2f s (compile %.2f s, simulation %.2f s)\n",
+      "MXU utilization %.1f %%, energy %.1f uJ, wall %.2f s (compile %.2f s, simulation %.2f s)\n",
       request.model.c_str(), config.name().c_str(), sw::precision_name(program.precision),
       run.layers.size(), sim_ns / 1e6, static_cast<unsigned long long>(run.result.cycles),
-      macs / 1e9, cycles ? 100.0 * macs / (static_cast<double>(cycles) * array) : 0.0, wall,
-      compile_s, run.run.host_seconds);
+      macs / 1e9, 100.0 * utilization, energy_uj, wall, compile_s, run.run.host_seconds);
 }
 
 }  // namespace vtpu

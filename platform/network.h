@@ -25,6 +25,7 @@ struct RunRequest {
   std::vector<std::string> inputs;  // "NAME=FILE.npy", or "FILE.npy" for a one-input model
   std::string output_dir;           // "" for none
   std::string report;               // "" for none
+  std::string trace;                // Chrome trace-event JSON timeline, "" for none
   std::string firmware;             // the runtime ELF
   RunOptions limits;
 };

@@ -156,6 +156,10 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   command_processor_->irq_done.bind(irq_lines_[VTPU_IRQ_CP_DONE]);
   command_processor_->irq_error.bind(irq_lines_[VTPU_IRQ_CP_ERROR]);
 
+  if (limits.trace) {
+    command_processor_->set_trace(limits.trace);
+    sim_control_->set_trace(limits.trace);
+  }
   check_fits(firmware);
   core_->set_reset_pc(firmware.entry);
   if (limits.gdb_port) {

@@ -30,6 +30,7 @@ struct RunOptions {
   sc_core::sc_time max_time = sc_core::SC_ZERO_TIME;  // zero: none
   std::optional<uint16_t> gdb_port;                   // GDB stub on 127.0.0.1 (0: any free port)
   bool gdb_wait = false;                              // halt before the first instruction
+  TraceSink* trace = nullptr;                         // timeline events (null: none)
 };
 
 struct RunResult {

@@ -75,9 +75,11 @@ int main(void) {
     copy(ctx.hbm + header.layers + (uint64_t)i * sizeof layer, (uintptr_t)&layer, sizeof layer);
     uint64_t before[VTPU_COUNTERS];
     for (unsigned c = 0; c < VTPU_COUNTERS; ++c) before[c] = vtpu_cp_counter(c);
+    VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = i;
     const uint64_t t0 = mcycle();
     const int status = vtpu_run_layer(&ctx, &layer);
     record.cycles = mcycle() - t0;
+    VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | i;
     for (unsigned c = 0; c < VTPU_COUNTERS; ++c)
       record.counters[c] = vtpu_cp_counter(c) - before[c];
     copy((uintptr_t)&record, results + sizeof result + (uint64_t)i * sizeof record, sizeof record);

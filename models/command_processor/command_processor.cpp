@@ -327,6 +327,13 @@ void CommandProcessor::run_queue(unsigned q) {
     if (q == VTPU_QUEUE_VPU) counters_[VTPU_CNT_VPU_BUSY] += busy;
     if (recording_)
       executed_.push_back(Executed{q, insn.h.opcode, start, sc_core::sc_time_stamp()});
+    if (trace_ && insn.h.opcode != VTPU_OP_NOP && insn.h.opcode != VTPU_OP_FENCE) {
+      const vtpu_dma_desc& d = insn.dma.copy;
+      const uint64_t bytes = insn.h.opcode == VTPU_OP_DMA
+                                 ? uint64_t{d.size[0]} * d.size[1] * d.size[2] * d.size[3]
+                                 : 0;
+      trace_->instruction(q, insn, start, sc_core::sc_time_stamp(), bytes);
+    }
     if (ok) complete(q, head);
     if (!queue.released.empty() && queue.released.front().seq == head.seq)
       queue.released.pop_front();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/common/register_bank.h"
+#include "models/common/trace.h"
 #include "models/dma/dma.h"
 #include "models/isa/vtpu/isa.h"
 #include "models/memory/ram.h"
@@ -76,6 +77,8 @@ class CommandProcessor : public Peripheral {
   uint64_t last_matmul_cycles() const { return last_matmul_cycles_; }
   // Keeps a record of every instruction run from now on.
   void record_executions(bool on) { recording_ = on; }
+  // Sends every instruction run (NOP and FENCE excepted) to `sink` (null: none).
+  void set_trace(TraceSink* sink) { trace_ = sink; }
   const std::vector<Executed>& executed() const { return executed_; }
 
  private:
@@ -131,6 +134,7 @@ class CommandProcessor : public Peripheral {
   CpError error_;
   uint64_t last_array_cycles_ = 0, last_matmul_cycles_ = 0;
   bool recording_ = false;
+  TraceSink* trace_ = nullptr;
   std::vector<Executed> executed_;
   uint32_t dma_cause_ = 0;
   uint64_t dma_address_ = 0;

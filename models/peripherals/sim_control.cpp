@@ -15,6 +15,7 @@ SimControl::SimControl(sc_core::sc_module_name name, sc_core::sc_time latency, E
       [this](uint32_t v) {
         marker_ = v;
         ++markers_;
+        if (trace_) trace_->marker(v, sc_core::sc_time_stamp());
       });
   regs_.add("id", VTPU_SIMCTRL_ID, Access::kReadOnly, [] { return VTPU_SIMCTRL_ID_VALUE; });
   regs_.add(

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "models/common/register_bank.h"
+#include "models/common/trace.h"
 
 namespace vtpu::peripherals {
 
@@ -21,12 +22,14 @@ class SimControl : public Peripheral {
   SimControl(sc_core::sc_module_name name, sc_core::sc_time latency, ExitRequest on_exit);
 
   uint32_t last_marker() const { return marker_; }
+  void set_trace(TraceSink* sink) { trace_ = sink; }
   uint64_t marker_count() const { return markers_; }
 
  private:
   void drive_irqs();  // the only writer of irq_out
 
   uint32_t marker_ = 0;
+  TraceSink* trace_ = nullptr;
   uint64_t markers_ = 0;
   uint32_t irq_levels_ = 0;
   sc_core::sc_event irq_event_;

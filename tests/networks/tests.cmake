@@ -118,3 +118,18 @@ foreach(net lenet transformer)
       $<TARGET_FILE:vtpu> run ${NETS}/${net}.rt.qdq.onnx --precision int8 --input ${NETS}/${net}.input.npy --output-dir ${NETS}/out/rt_${net} >/dev/null && \
       ${VTPU_PYTHON3} ${NET_DIR}/compare.py ${NETS}/${net}.output.npy ${NETS}/out/rt_${net}/output_int8.npy --min-cosine 0.99 --name prequantized_${net}")
 endforeach()
+
+# A traced int8 ResNet-18 run (docs/observability.md): the timeline parses,
+# DMA and MXU slices overlap, the layer slices add up to the report's cycles.
+add_test(NAME networks.trace_resnet18
+  COMMAND sh -c "rm -rf ${NETS}/out/trace && mkdir -p ${NETS}/out/trace && \
+    $<TARGET_FILE:vtpu> run ${NETS}/resnet18.onnx --calibration ${NETS}/resnet18.calib --input ${NETS}/resnet18.input.npy \
+      --report ${NETS}/out/trace/report.json --trace ${NETS}/out/trace/trace.json >/dev/null && \
+    ${VTPU_PYTHON3} ${NET_DIR}/check_trace.py ${NETS}/out/trace/trace.json ${NETS}/out/trace/report.json --clock-mhz 1000")
+
+# The report's utilization, bandwidth, roofline and energy against the
+# formulas worked out by hand for LeNet's layers on the edge chip.
+add_test(NAME networks.report_figures_lenet
+  COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --calibration ${NETS}/lenet.calib --input ${NETS}/lenet.input.npy \
+      --report ${NETS}/out/lenet_report.json >/dev/null && \
+    ${VTPU_PYTHON3} ${NET_DIR}/check_report.py ${NETS}/out/lenet_report.json")

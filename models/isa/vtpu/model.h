@@ -180,6 +180,11 @@ typedef struct vtpu_layer {
   } u;
 } vtpu_layer; /* 128 bytes */
 
+/* The runtime writes sim-control's MARKER register with the layer's index
+ * when a layer starts and with VTPU_MARKER_LAYER_END | index when it ends
+ * (timelines, docs/observability.md). */
+#define VTPU_MARKER_LAYER_END 0x80000000u
+
 /* ---- the result area (written by the firmware, read by the host) -------- */
 #define VTPU_RESULT_MAGIC 0x544c5352u /* "RSLT" */
 

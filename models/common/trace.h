@@ -1,0 +1,24 @@
+// Where the models send timeline events when tracing is on
+// (docs/observability.md). A model holds a TraceSink pointer; null means off,
+// so tracing costs one branch per event when it is not asked for.
+#pragma once
+
+#include <cstdint>
+#include <systemc>
+
+#include "models/isa/vtpu/isa.h"
+
+namespace vtpu {
+
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  // An accelerator instruction ran on `queue` from `start` (after its wait)
+  // to `end`; `bytes` it moved through the DMA (0 for other units).
+  virtual void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
+                           sc_core::sc_time end, uint64_t bytes) = 0;
+  // Firmware wrote sim-control's MARKER register.
+  virtual void marker(uint32_t value, sc_core::sc_time at) = 0;
+};
+
+}  // namespace vtpu

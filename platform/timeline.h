@@ -1,0 +1,38 @@
+// A timeline of a run in Chrome's trace-event JSON (docs/observability.md),
+// which ui.perfetto.dev and chrome://tracing open: one thread per unit (the
+// core's layers, the DMA, MXU and VPU queues), a slice per layer and per
+// accelerator instruction, a DMA bandwidth counter. Events are written as
+// they happen, so memory stays bounded however long the run.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "models/common/trace.h"
+
+namespace vtpu {
+
+class ChromeTrace : public TraceSink {
+ public:
+  // `layers` names the layer markers (index -> name, op); empty for plain firmware.
+  struct Layer {
+    std::string name, op;
+  };
+  ChromeTrace(const std::string& path, const std::string& process, std::vector<Layer> layers);
+  ~ChromeTrace() override;  // closes the JSON, valid even after a failed run
+
+  void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
+                   sc_core::sc_time end, uint64_t bytes) override;
+  void marker(uint32_t value, sc_core::sc_time at) override;
+
+ private:
+  void event(const std::string& json);
+
+  std::FILE* file_ = nullptr;
+  std::vector<Layer> layers_;
+  bool first_ = true;
+  double layer_start_us_ = -1;
+};
+
+}  // namespace vtpu

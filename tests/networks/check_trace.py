@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Checks a `vtpu run --trace` timeline against its report (docs/observability.md).
+
+    python3 check_trace.py TRACE.json REPORT.json --clock-mhz F
+
+The JSON must parse as Chrome trace events; DMA and MXU instruction slices must
+overlap in time (double buffering at work; the overlap is printed); the layer
+slices must be one per report layer and their durations must add up to the
+report's layer cycles at the clock (within 1 %). Exit 0 on success, 1 otherwise.
+"""
+
+import argparse
+import json
+import sys
+
+
+def merged(intervals):
+    out = []
+    for start, end in sorted(intervals):
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return out
+
+
+def intersection(a, b):
+    total, i, j = 0.0, 0, 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        total += max(0.0, hi - lo)
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trace")
+    parser.add_argument("report")
+    parser.add_argument("--clock-mhz", type=float, required=True)
+    args = parser.parse_args()
+    events = json.load(open(args.trace))["traceEvents"]
+    report = json.load(open(args.report))
+    threads = {e["tid"]: e["args"]["name"] for e in events
+               if e["ph"] == "M" and e["name"] == "thread_name"}
+    slices = {}
+    for e in events:
+        if e["ph"] == "X":
+            slices.setdefault(threads[e["tid"]], []).append((e["ts"], e["ts"] + e["dur"]))
+    dma, mxu = merged(slices.get("DMA queue", [])), merged(slices.get("MXU queue", []))
+    overlap = intersection(dma, mxu)
+    busy_mxu = sum(e - s for s, e in mxu)
+    layers = slices.get("core: layers", [])
+    traced_us = sum(e - s for s, e in layers)
+    report_us = sum(l["cycles"] for l in report["layers"]) / args.clock_mhz
+    print(f"{len(events)} events; DMA and MXU overlap {overlap:.1f} us "
+          f"({100 * overlap / busy_mxu:.1f} % of MXU busy time); {len(layers)} layer slices, "
+          f"{traced_us:.1f} us, report {report_us:.1f} us")
+    ok = True
+    if overlap <= 0:
+        print("FAIL: DMA and MXU slices never overlap")
+        ok = False
+    if len(layers) != len(report["layers"]):
+        print(f"FAIL: {len(layers)} layer slices for {len(report['layers'])} report layers")
+        ok = False
+    if abs(traced_us - report_us) > 0.01 * report_us:
+        print("FAIL: layer slices and report cycles differ by more than 1 %")
+        ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
