@@ -18,6 +18,7 @@
 #include "platform/memtest.h"
 #include "platform/network.h"
 #include "platform/soc.h"
+#include "platform/trace_tool.h"
 
 namespace po = boost::program_options;
 
@@ -36,6 +37,7 @@ constexpr const char* kUsage =
     "  compile MODEL.onnx  compile an ONNX model (int8 or bf16) into a .vtpu executable\n"
     "  run MODEL           run an ONNX model or .vtpu executable on the virtual chip\n"
     "                      through the firmware; outputs as .npy, a JSON report\n"
+    "  trace FILE          print, filter or summarise a transaction trace\n"
     "\n"
     "`vtpu <command> --help` lists a command's options. docs/cli.md has the details.\n";
 
@@ -55,6 +57,14 @@ sc_core::sc_time parse_time(const std::string& text) {
   sc_core::sc_time t(value, u);
   if (t == sc_core::SC_ZERO_TIME) throw vtpu::Error("--max-time " + text + ": must be positive");
   return t;
+}
+
+// SystemC appends ".vcd" to a trace file's name.
+std::string vcd_base(const std::string& file) {
+  const std::string ext = ".vcd";
+  if (file.size() > ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0)
+    return file.substr(0, file.size() - ext.size());
+  return file;
 }
 
 void add_config_options(po::options_description& desc) {
@@ -91,7 +101,11 @@ int firmware_command(const std::vector<std::string>& args) {
       ("stats", "print instructions, simulated time, host time, MIPS, link and HBM statistics on stderr at the end")
       ("gdb", po::value<uint16_t>(),
        "serve GDB's remote protocol on 127.0.0.1:PORT (0: any free port, reported on stderr)")
-      ("gdb-wait", "with --gdb: halt before the first instruction until GDB connects");
+      ("gdb-wait", "with --gdb: halt before the first instruction until GDB connects")
+      ("transactions", po::value<std::string>(),
+       "write every interconnect transaction to FILE (protobuf; read with vtpu trace)")
+      ("vcd", po::value<std::string>(),
+       "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)");
   // clang-format on
   po::positional_options_description positional;
   positional.add("elf", 1);
@@ -111,6 +125,8 @@ int firmware_command(const std::vector<std::string>& args) {
   limits.max_instructions = vm["max-instructions"].as<uint64_t>();
   if (vm.count("max-time")) limits.max_time = parse_time(vm["max-time"].as<std::string>());
   if (vm.count("gdb")) limits.gdb_port = vm["gdb"].as<uint16_t>();
+  if (vm.count("transactions")) limits.transactions = vm["transactions"].as<std::string>();
+  if (vm.count("vcd")) limits.vcd = vcd_base(vm["vcd"].as<std::string>());
   if (vm.count("gdb-wait")) {
     if (!limits.gdb_port) throw vtpu::Error("--gdb-wait needs --gdb PORT");
     limits.gdb_wait = true;
@@ -253,6 +269,31 @@ bool parse_model_command(const po::options_description& desc, const std::vector<
   return false;
 }
 
+int trace_command(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "vtpu trace FILE [--summary] [--initiator NAME] [--target NAME] [--from NS] [--to NS] "
+      "[--limit N]");
+  vtpu::TraceQuery q;
+  std::string file;
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("model", po::value<std::string>(&file), "the transaction trace")
+      ("summary", "one line per initiator and target: count, bytes, mean latency, bandwidth")
+      ("initiator", po::value<std::string>(&q.initiator), "only this initiator (e.g. dma)")
+      ("target", po::value<std::string>(&q.target), "only this target (e.g. hbm)")
+      ("from", po::value<double>(&q.from_ns), "only transactions beginning at or after NS")
+      ("to", po::value<double>(&q.to_ns)->default_value(-1), "only those beginning before NS")
+      ("limit", po::value<uint64_t>(&q.limit)->default_value(0), "print at most N (0: all)");
+  // clang-format on
+  po::variables_map vm;
+  if (!parse_model_command(desc, args, vm)) return 0;
+  if (file.empty()) throw vtpu::Error("trace: missing FILE (see vtpu trace --help)");
+  q.summary = vm.count("summary") > 0;
+  vtpu::print_trace(file, q, std::cout);
+  return 0;
+}
+
 int compile_command(const std::vector<std::string>& args) {
   po::options_description desc(
       "vtpu compile MODEL.onnx [--precision int8|bf16] [--calibration DIR] [--emit-qdq FILE] "
@@ -299,6 +340,10 @@ int run_command(const std::vector<std::string>& args) {
       ("report", po::value<std::string>(&r.report), "write the run's report as JSON")
       ("trace", po::value<std::string>(&r.trace),
        "write a timeline (Chrome trace-event JSON for ui.perfetto.dev)")
+      ("transactions", po::value<std::string>(&r.transactions),
+       "write every interconnect transaction to FILE (protobuf; read with vtpu trace)")
+      ("vcd", po::value<std::string>(&r.vcd),
+       "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)")
       ("firmware", po::value<std::string>(&r.firmware)->default_value(VTPU_RUNTIME_ELF),
        "the firmware runtime ELF")
       ("max-time", po::value<std::string>(), "stop with an error at this simulated time");
@@ -307,6 +352,7 @@ int run_command(const std::vector<std::string>& args) {
   if (!parse_model_command(desc, args, vm)) return 0;
   if (r.model.empty()) throw vtpu::Error("run: missing MODEL (see vtpu run --help)");
   r.compile.model = r.model;
+  if (!r.vcd.empty()) r.vcd = vcd_base(r.vcd);
   if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
@@ -338,6 +384,7 @@ int sc_main(int argc, char* argv[]) {
     if (command == "gemm") return gemm_command(args);
     if (command == "compile") return compile_command(args);
     if (command == "run") return run_command(args);
+    if (command == "trace") return trace_command(args);
     throw vtpu::Error("unknown command '" + command + "' (see vtpu --help)");
   } catch (const vtpu::Error& e) {
     std::fflush(stdout);

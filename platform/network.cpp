@@ -1,5 +1,7 @@
 #include "platform/network.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include "models/common/error.h"
 #include "models/hbm/address_mapping.h"
 #include "models/hbm/timing.h"
+#include "models/isa/vtpu/model.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
 #include "sw/compiler/compiler.h"
@@ -113,6 +116,42 @@ std::string file_name(const std::string& output) {
   return s + ".npy";
 }
 
+// Progress of a long run on a terminal (layer i/n, simulated time, host
+// time), from the runtime's layer markers; forwards every event to the
+// timeline when there is one.
+class Progress : public TraceSink {
+ public:
+  Progress(const std::vector<sw::LayerInfo>& layers, TraceSink* next)
+      : layers_(layers), next_(next), start_(std::chrono::steady_clock::now()) {}
+  ~Progress() override {
+    if (shown_) std::printf("\r%-100s\r", "");
+    std::fflush(stdout);
+  }
+  void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
+                   sc_core::sc_time end, uint64_t bytes) override {
+    if (next_) next_->instruction(queue, insn, start, end, bytes);
+  }
+  void marker(uint32_t value, sc_core::sc_time at) override {
+    if (next_) next_->marker(value, at);
+    if (value & VTPU_MARKER_LAYER_END) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (shown_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    shown_ = true;
+    const std::string name = value < layers_.size() ? layers_[value].name : "";
+    std::printf("\r  layer %u/%zu %-40.40s %9.3f ms simulated, %6.1f s", value + 1, layers_.size(),
+                name.c_str(), at.to_seconds() * 1e3,
+                std::chrono::duration<double>(now - start_).count());
+    std::fflush(stdout);
+  }
+
+ private:
+  const std::vector<sw::LayerInfo>& layers_;
+  TraceSink* next_;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
 // The chip's roofline and energy table (docs/observability.md).
 struct Roofline {
   double macs_per_cycle;       // the MXU's peak: rows x cols
@@ -207,6 +246,8 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     throw Error(request.output_dir + ": --output-dir is not a directory");
 
   RunOptions limits = request.limits;
+  limits.transactions = request.transactions;
+  limits.vcd = request.vcd;
   std::unique_ptr<ChromeTrace> trace;
   if (!request.trace.empty()) {
     std::vector<ChromeTrace::Layer> names;
@@ -215,7 +256,13 @@ void run_network(const config::Soc& config, const RunRequest& request) {
                                           std::move(names));
     limits.trace = trace.get();
   }
+  std::unique_ptr<Progress> progress;
+  if (isatty(fileno(stdout))) {  // quiet when stdout is a file or a pipe
+    progress = std::make_unique<Progress>(program.layers, limits.trace);
+    limits.trace = progress.get();
+  }
   runtime::ModelRun run = run_model(config, request.firmware, program.image, limits);
+  progress.reset();
   trace.reset();  // the timeline is complete (also for a failed run)
   if (!run.error.empty()) throw Error(run.error, ExitCode::kFirmwareFault);
 

@@ -26,6 +26,8 @@ struct RunRequest {
   std::string output_dir;           // "" for none
   std::string report;               // "" for none
   std::string trace;                // Chrome trace-event JSON timeline, "" for none
+  std::string transactions;         // transaction trace (protobuf), "" for none
+  std::string vcd;                  // waveforms, file name without ".vcd"; "" for none
   std::string firmware;             // the runtime ELF
   RunOptions limits;
 };

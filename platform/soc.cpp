@@ -7,6 +7,7 @@
 #include "models/common/hex.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "platform/memory_system.h"
+#include "traces/transaction_trace.h"
 
 namespace vtpu {
 Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage& firmware,
@@ -156,6 +157,21 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   command_processor_->irq_done.bind(irq_lines_[VTPU_IRQ_CP_DONE]);
   command_processor_->irq_error.bind(irq_lines_[VTPU_IRQ_CP_ERROR]);
 
+  if (!limits.transactions.empty()) {
+    transactions_ = std::make_unique<trace::TransactionWriter>(
+        limits.transactions, config.name(), router_->initiator_names(), router_->target_names());
+    router_->set_transaction_sink(transactions_.get());
+  }
+  if (!limits.vcd.empty()) {  // interrupt lines, unit busy flags, queue depths
+    vcd_ = sc_core::sc_create_vcd_trace_file(limits.vcd.c_str());
+    vcd_->set_time_unit(1, sc_core::SC_NS);
+    sc_core::sc_trace(vcd_, mtip_, "mtip");
+    sc_core::sc_trace(vcd_, msip_, "msip");
+    sc_core::sc_trace(vcd_, meip_, "meip");
+    for (unsigned i = 1; i < VTPU_PLIC_SOURCES; ++i)
+      sc_core::sc_trace(vcd_, irq_lines_[i], "irq" + std::to_string(i));
+    command_processor_->trace_signals(vcd_);
+  }
   if (limits.trace) {
     command_processor_->set_trace(limits.trace);
     sim_control_->set_trace(limits.trace);
@@ -167,6 +183,10 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
                                      [this](const std::string& c) { return monitor(c); });
     if (limits.gdb_wait) core_->request_halt();
   }
+}
+
+Soc::~Soc() {
+  if (vcd_) sc_core::sc_close_vcd_trace_file(vcd_);
 }
 
 std::string Soc::monitor(const std::string& command) const {

@@ -31,6 +31,8 @@ struct RunOptions {
   std::optional<uint16_t> gdb_port;                   // GDB stub on 127.0.0.1 (0: any free port)
   bool gdb_wait = false;                              // halt before the first instruction
   TraceSink* trace = nullptr;                         // timeline events (null: none)
+  std::string transactions;                           // transaction trace file ("": none)
+  std::string vcd;                                    // waveform file, without ".vcd" ("": none)
 };
 
 struct RunResult {
@@ -89,6 +91,11 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<peripherals::SimControl> sim_control_;
   std::unique_ptr<peripherals::Htif> htif_;
   std::unique_ptr<GdbStub> gdb_;
+  std::unique_ptr<TransactionSink> transactions_;
+  sc_core::sc_trace_file* vcd_ = nullptr;
+
+ public:
+  ~Soc() override;
 };
 
 }  // namespace vtpu

@@ -171,6 +171,7 @@ void CommandProcessor::release() {
         queue.released.push_back(queue.staged.front());
         queue.staged.pop_front();
       }
+      queue.depth = static_cast<uint32_t>(queue.released.size());
     }
     released_event_.notify(sc_core::SC_ZERO_TIME);
   });
@@ -231,6 +232,7 @@ void CommandProcessor::fail(unsigned q, uint32_t opcode, uint32_t cause, uint64_
       queue.released.resize(1);
     else
       queue.released.clear();
+    queue.depth = static_cast<uint32_t>(queue.released.size());
   }
   irq_event_.notify(sc_core::SC_ZERO_TIME);
   changed_event_.notify(sc_core::SC_ZERO_TIME);
@@ -337,6 +339,7 @@ void CommandProcessor::run_queue(unsigned q) {
     if (ok) complete(q, head);
     if (!queue.released.empty() && queue.released.front().seq == head.seq)
       queue.released.pop_front();
+    queue.depth = static_cast<uint32_t>(queue.released.size());
     changed_event_.notify(sc_core::SC_ZERO_TIME);
   }
 }
@@ -447,6 +450,14 @@ bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
     end = std::max(end, ram->reserve(start, outputs * bytes_of(v.d_type)));
   sc_core::wait(end - start);
   return true;
+}
+
+void CommandProcessor::trace_signals(sc_core::sc_trace_file* file) const {
+  static const char* const names[VTPU_QUEUES] = {"dma", "mxu", "vpu"};
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
+    sc_core::sc_trace(file, queues_[q].running, std::string(names[q]) + "_busy");
+    sc_core::sc_trace(file, queues_[q].depth, std::string(names[q]) + "_queue_depth");
+  }
 }
 
 }  // namespace vtpu::cp

@@ -77,6 +77,8 @@ class CommandProcessor : public Peripheral {
   uint64_t last_matmul_cycles() const { return last_matmul_cycles_; }
   // Keeps a record of every instruction run from now on.
   void record_executions(bool on) { recording_ = on; }
+  // Adds each queue's busy flag and depth to a waveform file (--vcd).
+  void trace_signals(sc_core::sc_trace_file* file) const;
   // Sends every instruction run (NOP and FENCE excepted) to `sink` (null: none).
   void set_trace(TraceSink* sink) { trace_ = sink; }
   const std::vector<Executed>& executed() const { return executed_; }
@@ -94,6 +96,7 @@ class CommandProcessor : public Peripheral {
     uint32_t ring_tail = 0;     // entries taken in
     uint32_t ring_written = 0;  // the tail firmware wrote (taken in at the doorbell)
     bool waiting_semaphore = false, waiting_fence = false, running = false;
+    uint32_t depth = 0;  // released instructions not yet done (for waveforms)
     uint8_t semaphore = 0;
     uint64_t fence_seq = 0;
   };

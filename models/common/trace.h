@@ -21,4 +21,19 @@ class TraceSink {
   virtual void marker(uint32_t value, sc_core::sc_time at) = 0;
 };
 
+// One transaction through the interconnect (traces/transactions.proto).
+struct TransactionRecord {
+  unsigned initiator = 0, target = 0;  // the router's initiator and target indexes
+  bool write = false;
+  uint64_t address = 0;
+  uint32_t length = 0;
+  sc_core::sc_time begin, end;
+};
+
+class TransactionSink {
+ public:
+  virtual ~TransactionSink() = default;
+  virtual void transaction(const TransactionRecord& t) = 0;
+};
+
 }  // namespace vtpu

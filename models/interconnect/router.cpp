@@ -71,6 +71,31 @@ sc_core::sc_time Router::pass(int id, Port& out, const tlm::tlm_generic_payload&
   return grant - now + in.link.latency + out.link.latency;
 }
 
+void Router::record(int initiator, unsigned target, const tlm::tlm_generic_payload& trans,
+                    uint64_t address, sc_core::sc_time begin, sc_core::sc_time end) {
+  TransactionRecord t;
+  t.initiator = static_cast<unsigned>(initiator);
+  t.target = target;
+  t.write = trans.is_write();
+  t.address = address;
+  t.length = trans.get_data_length();
+  t.begin = begin;
+  t.end = end;
+  transactions_->transaction(t);
+}
+
+std::vector<std::string> Router::initiator_names() const {
+  std::vector<std::string> names;
+  for (const Port& p : in_) names.push_back(p.stats.name);
+  return names;
+}
+
+std::vector<std::string> Router::target_names() const {
+  std::vector<std::string> names;
+  for (const Port& p : out_) names.push_back(p.stats.name);
+  return names;
+}
+
 void Router::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   uint64_t addr = trans.get_address();
   const Region* r = decode(addr);
@@ -78,10 +103,12 @@ void Router::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_ti
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
+  const sc_core::sc_time begin = sc_core::sc_time_stamp() + delay;
   delay = pass(id, out_[r->port], trans, delay);
   trans.set_address(addr - r->base);
   initiators_out[r->port]->b_transport(trans, delay);
   trans.set_address(addr);
+  if (transactions_) record(id, r->port, trans, addr, begin, sc_core::sc_time_stamp() + delay);
 }
 
 tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& trans,
@@ -93,18 +120,21 @@ tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& tra
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
   }
+  const sc_core::sc_time begin = sc_core::sc_time_stamp() + delay;
   delay = pass(id, out_[r->port], trans, delay);
   trans.set_address(addr - r->base);
   if (!r->nb) {
     initiators_out[r->port]->b_transport(trans, delay);
     trans.set_address(addr);
+    if (transactions_) record(id, r->port, trans, addr, begin, sc_core::sc_time_stamp() + delay);
     return tlm::TLM_COMPLETED;
   }
-  routes_[&trans] = Route{id, addr};
+  routes_[&trans] = Route{id, addr, begin, r->port};
   tlm::tlm_sync_enum status = initiators_out[r->port]->nb_transport_fw(trans, phase, delay);
   if (status == tlm::TLM_COMPLETED) {
     routes_.erase(&trans);
     trans.set_address(addr);
+    if (transactions_) record(id, r->port, trans, addr, begin, sc_core::sc_time_stamp() + delay);
   }
   return status;
 }
@@ -115,7 +145,12 @@ tlm::tlm_sync_enum Router::nb_transport_bw(int, tlm::tlm_generic_payload& trans,
   if (it == routes_.end()) return tlm::TLM_COMPLETED;
   const Route route = it->second;
   trans.set_address(route.address);
-  if (phase == tlm::BEGIN_RESP) routes_.erase(it);
+  if (phase == tlm::BEGIN_RESP) {
+    routes_.erase(it);
+    if (transactions_)
+      record(route.initiator, route.target, trans, route.address, route.begin,
+             sc_core::sc_time_stamp() + delay);
+  }
   return targets_in[route.initiator]->nb_transport_bw(trans, phase, delay);
 }
 

@@ -27,6 +27,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/common/trace.h"
+
 namespace vtpu::interconnect {
 
 struct Link {
@@ -81,6 +83,11 @@ class Router : public sc_core::sc_module {
   const Region* decode(uint64_t addr) const;
   // Initiator links (in connect() order), then target links (in map() order).
   std::vector<LinkStats> stats() const;
+  // Sends every transaction (not debug or DMI accesses) to `sink` (null: none),
+  // with the port names below as its indexes.
+  void set_transaction_sink(TransactionSink* sink) { transactions_ = sink; }
+  std::vector<std::string> initiator_names() const;
+  std::vector<std::string> target_names() const;
 
  private:
   struct Port {
@@ -92,6 +99,8 @@ class Router : public sc_core::sc_module {
   struct Route {
     int initiator;
     uint64_t address;
+    sc_core::sc_time begin;  // when it entered (transaction trace)
+    unsigned target;
   };
 
   void add_region(const std::string& name, uint64_t base, uint64_t size, const MapOptions& options);
@@ -115,6 +124,9 @@ class Router : public sc_core::sc_module {
   std::vector<Port> out_;        // by target port
   std::unordered_map<const tlm::tlm_generic_payload*, Route> routes_;  // nb requests in flight
   sc_core::sc_time clock_period_;
+  TransactionSink* transactions_ = nullptr;
+  void record(int initiator, unsigned target, const tlm::tlm_generic_payload& trans,
+              uint64_t address, sc_core::sc_time begin, sc_core::sc_time end);
 };
 
 }  // namespace vtpu::interconnect

@@ -133,3 +133,19 @@ add_test(NAME networks.report_figures_lenet
   COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --calibration ${NETS}/lenet.calib --input ${NETS}/lenet.input.npy \
       --report ${NETS}/out/lenet_report.json >/dev/null && \
     ${VTPU_PYTHON3} ${NET_DIR}/check_report.py ${NETS}/out/lenet_report.json")
+
+# The transaction trace: every DMA byte to and from HBM accounted for.
+add_test(NAME networks.transactions_lenet
+  COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --calibration ${NETS}/lenet.calib --input ${NETS}/lenet.input.npy \
+      --report ${NETS}/out/lenet_tx.json --transactions ${NETS}/out/lenet.trace >/dev/null && \
+    ${VTPU_PYTHON3} ${NET_DIR}/check_transactions.py $<TARGET_FILE:vtpu> ${NETS}/out/lenet.trace ${NETS}/out/lenet_tx.json")
+add_test(NAME networks.bad_trace_file
+  COMMAND ${CMAKE_COMMAND} "-DCOMMAND=$<TARGET_FILE:vtpu>^^trace^^${NETS}/mlp.input.npy" -DEXIT=2
+          "-DSTDERR=mlp.input.npy: not a vtpu transaction trace" -DOUT_DIR=${NETS}/out/bad_trace
+          -P ${NET_DIR}/check_bad.cmake)
+
+# Waveforms: the interrupt lines, unit busy flags and queue depths, with the
+# DMA and MXU busy flags toggling during a run.
+add_test(NAME networks.vcd_lenet
+  COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --input ${NETS}/lenet.input.npy --vcd ${NETS}/out/lenet.vcd >/dev/null && \
+    ${VTPU_PYTHON3} ${NET_DIR}/check_vcd.py ${NETS}/out/lenet.vcd")
