@@ -62,7 +62,7 @@ void ChromeTrace::event(const std::string& json) {
 }
 
 void ChromeTrace::instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
-                              sc_core::sc_time end, uint64_t bytes) {
+                              sc_core::sc_time end, uint64_t bytes, uint32_t depth) {
   std::string name, args;
   switch (insn.h.opcode) {
     case VTPU_OP_DMA:
@@ -84,6 +84,11 @@ void ChromeTrace::instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc
   event("{\"ph\": \"X\", \"pid\": 1, \"tid\": " + std::to_string(queue_thread(queue)) +
         ", \"name\": " + quoted(name) + format(", \"ts\": %.4f, \"dur\": %.4f", t0, t1 - t0) +
         ", \"args\": {" + args + "}}");
+  static const char* const depth_names[VTPU_QUEUES] = {"DMA queue depth", "MXU queue depth",
+                                                       "VPU queue depth"};
+  if (queue < VTPU_QUEUES)
+    event(std::string("{\"ph\": \"C\", \"pid\": 1, \"name\": \"") + depth_names[queue] + "\"" +
+          format(", \"ts\": %.4f, \"args\": {\"depth\": %.0f}}", t1, depth));
   if (bytes > 0 && t1 > t0) {  // DMA bandwidth in GB/s while the copy runs
     event("{\"ph\": \"C\", \"pid\": 1, \"name\": \"DMA GB/s\"" +
           format(", \"ts\": %.4f, \"args\": {\"GB/s\": %.3f}}", t0, bytes / ((t1 - t0) * 1e3)));

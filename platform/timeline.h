@@ -1,7 +1,8 @@
 // A timeline of a run in Chrome's trace-event JSON (docs/observability.md),
 // which ui.perfetto.dev and chrome://tracing open: one thread per unit (the
 // core's layers, the DMA, MXU and VPU queues), a slice per layer and per
-// accelerator instruction, a DMA bandwidth counter. Events are written as
+// accelerator instruction, counters of DMA bandwidth and of each queue's
+// depth. Events are written as
 // they happen, so memory stays bounded however long the run.
 #pragma once
 
@@ -23,7 +24,7 @@ class ChromeTrace : public TraceSink {
   ~ChromeTrace() override;  // closes the JSON, valid even after a failed run
 
   void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
-                   sc_core::sc_time end, uint64_t bytes) override;
+                   sc_core::sc_time end, uint64_t bytes, uint32_t depth) override;
   void marker(uint32_t value, sc_core::sc_time at) override;
 
  private:

@@ -334,7 +334,9 @@ void CommandProcessor::run_queue(unsigned q) {
       const uint64_t bytes = insn.h.opcode == VTPU_OP_DMA
                                  ? uint64_t{d.size[0]} * d.size[1] * d.size[2] * d.size[3]
                                  : 0;
-      trace_->instruction(q, insn, start, sc_core::sc_time_stamp(), bytes);
+      const size_t after = queue.released.empty() ? 0 : queue.released.size() - 1;
+      trace_->instruction(q, insn, start, sc_core::sc_time_stamp(), bytes,
+                          static_cast<uint32_t>(after));
     }
     if (ok) complete(q, head);
     if (!queue.released.empty() && queue.released.front().seq == head.seq)
