@@ -14,6 +14,7 @@ packages=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # firmware for the RV32 core
   gdb-multiarch                              # debugger tests (the GDB stub)
   libonnx-dev                                # ONNX import: protobuf classes, checker, shapes
+  verilator                                  # RTL co-simulation (rtl/)
   python3-torch python3-torchvision python3-numpy python3-sklearn  # test networks
 )
 

@@ -1,0 +1,166 @@
+// A weight-stationary systolic MXU tile: R x C int8 x int8 -> int32 processing
+// elements (rtl/mxu_tile/README.md has the pin contract).
+//
+// Weights: R beats of one row of C int8 weights each fill one of two banks; the other bank keeps serving the fold in flight, so
+// the next fold's weights load while the current fold streams.
+// Activations: one row of R int8 values per beat (a_last on a fold's last
+// row); row r of the array sees element r delayed by r cycles (skew), each
+// value flows right, partial sums flow down. Every activation wave carries
+// its fold's bank, so folds follow each other with no drain in between.
+// Results: one row of C int32 sums per beat, de-skewed. c_ready low stalls
+// the whole array.
+module mxu_tile #(
+    parameter int R = 8,
+    parameter int C = 8
+) (
+    input logic clk,
+    input logic rst_n,
+
+    input  logic           w_valid,
+    output logic           w_ready,
+    input  logic [C*8-1:0] w_data,   // column c in bits [8c+7:8c]
+
+    input  logic           a_valid,
+    output logic           a_ready,
+    input  logic [R*8-1:0] a_data,   // row element r in bits [8r+7:8r]
+    input  logic           a_last,
+
+    output logic            c_valid,
+    input  logic            c_ready,
+    output logic [C*32-1:0] c_data   // column c in bits [32c+31:32c]
+);
+  // ---- weight banks ---------------------------------------------------------
+  logic signed [7:0] w_bank[2][R][C];
+  // bank_full: holds weights (loaded, or still used by rows in flight);
+  // fresh: loaded and its fold not yet streamed; closing: its fold's last
+  // row is in, the bank empties once that row is out.
+  logic [1:0] bank_full, fresh, closing;
+  logic load_bank, in_bank;
+  localparam int RowBits = R > 1 ? $clog2(R) : 1;
+  localparam logic [RowBits-1:0] LastRow = RowBits'(R - 1);
+  logic [RowBits-1:0] load_row;
+  logic [31:0] inflight[2];  // activation rows of each bank not yet out
+
+  // A bank takes weights when it is empty and none of its rows are in flight.
+  assign w_ready = !bank_full[load_bank] && inflight[load_bank] == 0;
+  logic en;  // the array advances (no output waiting)
+  assign a_ready = en && fresh[in_bank];
+  wire w_fire = w_valid && w_ready;
+  wire a_fire = a_valid && a_ready;
+  wire c_fire = c_valid && c_ready;
+
+  // ---- skew: row r's element waits r cycles -----------------------------------
+  logic signed [7:0] skew_data[R][R];
+  logic skew_valid[R][R], skew_bank[R][R];
+
+  // ---- the array --------------------------------------------------------------
+  logic signed [7:0] act[R][C];
+  logic act_valid[R][C], act_bank[R][C];
+  logic signed [31:0] psum[R][C];
+  logic psum_valid[R][C], psum_bank[R][C];
+
+  // ---- de-skew: column c waits C - 1 - c cycles -------------------------------
+  logic signed [31:0] deskew[C][C];
+  logic out_valid, out_bank;
+
+  // The output register holds row m once every column is there.
+  assign c_valid = out_valid;
+  assign en = !(out_valid && !c_ready);
+
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      bank_full <= '0;
+      fresh <= '0;
+      closing <= '0;
+      load_bank <= 1'b0;
+      in_bank <= 1'b0;
+      load_row <= '0;
+      inflight[0] <= '0;
+      inflight[1] <= '0;
+    end else begin
+      if (w_fire) begin
+        for (int c = 0; c < C; c++) w_bank[load_bank][load_row][c] <= w_data[8*c+:8];
+        if (load_row == LastRow) begin
+          bank_full[load_bank] <= 1'b1;
+          fresh[load_bank] <= 1'b1;
+          load_bank <= !load_bank;
+          load_row <= '0;
+        end else begin
+          load_row <= load_row + 1'b1;
+        end
+      end
+      if (a_fire && a_last) begin
+        fresh[in_bank] <= 1'b0;
+        closing[in_bank] <= 1'b1;
+        in_bank <= !in_bank;
+      end
+      for (int b = 0; b < 2; b++) begin
+        logic [31:0] next;
+        next = inflight[b];
+        if (a_fire && in_bank == b[0]) next = next + 1;
+        if (c_fire && out_bank == b[0]) next = next - 1;
+        inflight[b] <= next;
+        // A bank whose fold has ended is free once its last row is out.
+        if (closing[b] && next == 0 && !(a_fire && a_last && in_bank == b[0])) begin
+          closing[b] <= 1'b0;
+          bank_full[b] <= 1'b0;
+        end
+      end
+    end
+  end
+
+  always_ff @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      for (int r = 0; r < R; r++)
+        for (int s = 0; s < R; s++) skew_valid[r][s] <= 1'b0;
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) begin
+          act_valid[r][c] <= 1'b0;
+          psum_valid[r][c] <= 1'b0;
+        end
+      out_valid <= 1'b0;
+    end else if (en) begin
+      // Skew lines: stage 0 takes the input; row r's value leaves at stage r.
+      for (int r = 0; r < R; r++) begin
+        skew_data[r][0] <= a_data[8*r+:8];
+        skew_valid[r][0] <= a_fire;
+        skew_bank[r][0] <= in_bank;
+        for (int s = 1; s < R; s++) begin
+          skew_data[r][s] <= skew_data[r][s-1];
+          skew_valid[r][s] <= skew_valid[r][s-1];
+          skew_bank[r][s] <= skew_bank[r][s-1];
+        end
+      end
+      // Activations flow right; partial sums flow down.
+      for (int r = 0; r < R; r++) begin
+        for (int c = 0; c < C; c++) begin
+          if (c == 0) begin
+            act[r][c] <= skew_data[r][r];
+            act_valid[r][c] <= skew_valid[r][r];
+            act_bank[r][c] <= skew_bank[r][r];
+          end else begin
+            act[r][c] <= act[r][c-1];
+            act_valid[r][c] <= act_valid[r][c-1];
+            act_bank[r][c] <= act_bank[r][c-1];
+          end
+          psum[r][c] <= (r == 0 ? 32'sd0 : psum[r-1][c]) +
+              32'(act[r][c] * w_bank[act_bank[r][c]][r][c]);
+          psum_valid[r][c] <= act_valid[r][c];
+          psum_bank[r][c] <= act_bank[r][c];
+        end
+      end
+      // De-skew the bottom row: column c waits C - 1 - c more cycles.
+      for (int c = 0; c < C; c++) begin
+        deskew[c][0] <= psum[R-1][c];
+        for (int s = 1; s < C; s++) deskew[c][s] <= deskew[c][s-1];
+      end
+      out_valid <= psum_valid[R-1][C-1];
+      out_bank <= psum_bank[R-1][C-1];
+    end
+  end
+
+  for (genvar c = 0; c < C; c++) begin : g_out
+    assign c_data[32*c+:32] = deskew[c][C-1-c];
+  end
+
+endmodule
