@@ -9,10 +9,10 @@
 #include <cstring>
 #include <deque>
 #include <random>
-#include <type_traits>
 #include <vector>
 
 #include "Vmxu_tile.h"
+#include "rtl/mxu_tile/ports.h"
 #include "verilated.h"
 
 namespace {
@@ -31,29 +31,12 @@ struct Tile {
   }
 };
 
-// Verilator holds a port of up to 32 bits in a uint32_t, up to 64 in a
-// uint64_t, wider ones in an array of 32-bit words.
-template <typename Port>
-void set_byte(Port& p, size_t i, uint8_t v) {
-  if constexpr (std::is_integral_v<Port>) {
-    p = static_cast<Port>((p & ~(Port{0xff} << (8 * i))) | (Port{v} << (8 * i)));
-  } else {
-    const size_t word = i / 4, shift = 8 * (i % 4);
-    p[word] = (p[word] & ~(0xffu << shift)) | (uint32_t{v} << shift);
-  }
-}
+using vtpu::rtl::get_word;
+using vtpu::rtl::set_byte;
 
 template <typename Port>
 void pack8(Port& p, const std::vector<int8_t>& v) {
   for (size_t i = 0; i < v.size(); ++i) set_byte(p, i, static_cast<uint8_t>(v[i]));
-}
-
-template <typename Port>
-int32_t unpack32(const Port& p, int c) {
-  if constexpr (std::is_integral_v<Port>)
-    return static_cast<int32_t>(static_cast<uint32_t>(p >> (32 * c)));
-  else
-    return static_cast<int32_t>(p[c]);
 }
 
 // One GEMM A[m x k] * B[k x n] (n <= C) through the tile; returns false on a mismatch.
@@ -63,7 +46,7 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
   for (auto& v : a) v = static_cast<int8_t>(byte(rng));
   for (auto& v : b) v = static_cast<int8_t>(byte(rng));
   const int folds = (k + R - 1) / R;
-  std::deque<std::vector<int8_t>> weights;      // R rows per fold
+  std::deque<std::vector<int8_t>> weights;                // R rows per fold
   std::deque<std::pair<std::vector<int8_t>, bool>> rows;  // activation rows, last flag
   for (int f = 0; f < folds; ++f) {
     for (int r = 0; r < R; ++r) {
@@ -102,7 +85,8 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
     const bool c_fire = t.top.c_valid && t.top.c_ready;
     if (c_fire) {
       const int i = results % m;
-      for (int c = 0; c < n; ++c) sum[i * n + c] += unpack32(t.top.c_data, c);
+      for (int c = 0; c < n; ++c)
+        sum[i * n + c] += get_word(t.top.c_data, static_cast<unsigned>(c));
       ++results;
     }
     t.top.clk = 1;

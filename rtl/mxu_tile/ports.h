@@ -1,0 +1,32 @@
+// Reading and writing the tile's packed ports in a Verilated model: Verilator
+// holds a port of up to 32 bits in a uint32_t, up to 64 in a uint64_t, wider
+// ones in an array of 32-bit words.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace vtpu::rtl {
+
+// Byte i of a port (an int8 lane of w_data or a_data).
+template <typename Port>
+void set_byte(Port& p, size_t i, uint8_t v) {
+  if constexpr (std::is_integral_v<Port>) {
+    p = static_cast<Port>((p & ~(Port{0xff} << (8 * i))) | (Port{v} << (8 * i)));
+  } else {
+    const size_t word = i / 4, shift = 8 * (i % 4);
+    p[word] = (p[word] & ~(0xffu << shift)) | (uint32_t{v} << shift);
+  }
+}
+
+// 32-bit lane c of a port (a column of c_data).
+template <typename Port>
+int32_t get_word(const Port& p, unsigned c) {
+  if constexpr (std::is_integral_v<Port>)
+    return static_cast<int32_t>(static_cast<uint32_t>(p >> (32 * c)));
+  else
+    return static_cast<int32_t>(p[c]);
+}
+
+}  // namespace vtpu::rtl
