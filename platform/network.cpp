@@ -162,7 +162,9 @@ struct Roofline {
 Roofline roofline_of(const config::Soc& c) {
   const config::HbmConfig& h = c.hbm();
   const hbm::TimingSet timing = hbm::preset(h.preset());
-  const hbm::AddressMapping mapping(timing, h.stacks(), h.channels(), h.address_mapping());
+  // channels 0: the preset's, as the HBM model reads it.
+  const hbm::AddressMapping mapping(
+      timing, h.stacks(), h.channels() ? h.channels() : timing.channels, h.address_mapping());
   const double clock = c.clock_mhz() * 1e6;
   return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(),
                   timing.pseudo_channel_bytes_per_s() * mapping.controllers() / clock, clock};

@@ -347,8 +347,9 @@ void add_random(Builder& b, const std::string& kind) {
 
 uint64_t hbm_capacity(const vtpu::config::Soc& c) {
   const vtpu::config::HbmConfig& h = c.hbm();
-  return vtpu::hbm::AddressMapping(vtpu::hbm::preset(h.preset()), h.stacks(), h.channels(),
-                                   h.address_mapping())
+  const vtpu::hbm::TimingSet timing = vtpu::hbm::preset(h.preset());
+  return vtpu::hbm::AddressMapping(
+             timing, h.stacks(), h.channels() ? h.channels() : timing.channels, h.address_mapping())
       .capacity();
 }
 

@@ -149,3 +149,11 @@ add_test(NAME networks.bad_trace_file
 add_test(NAME networks.vcd_lenet
   COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --input ${NETS}/lenet.input.npy --vcd ${NETS}/out/lenet.vcd >/dev/null && \
     ${VTPU_PYTHON3} ${NET_DIR}/check_vcd.py ${NETS}/out/lenet.vcd")
+
+# The report on the presets whose HBM channel count comes from the preset
+# (hbm.channels 0): the roofline reads it as the HBM model does.
+foreach(config tpuv1-like tpuv3-like)
+  add_test(NAME networks.report_${config}
+    COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/mlp.onnx --config ${config} --input ${NETS}/mlp.input.npy \
+        --report ${NETS}/out/mlp_${config}.json >/dev/null && grep -q peak_hbm_bytes_per_cycle ${NETS}/out/mlp_${config}.json")
+endforeach()
