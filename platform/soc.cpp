@@ -7,6 +7,7 @@
 #include "models/common/hex.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "platform/memory_system.h"
+#include "traces/mxu_stimulus.h"
 #include "traces/transaction_trace.h"
 
 namespace vtpu {
@@ -66,6 +67,11 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   cp_options.dma = dma_.get();
   cp_options.hbm_base = map.hbm_base();
   cp_options.hbm_size = hbm_->capacity();
+  if (!config.mxu().record().empty()) {
+    mxu_recording_ = std::make_unique<trace::MatmulWriter>(
+        config.mxu().record(), config.name(), config.mxu().rows(), config.mxu().cols());
+    cp_options.recorder = mxu_recording_.get();
+  }
   cp_options.core_ram = core_ram_.get();
   cp_options.core_ram_base = map.core_ram_base();
   command_processor_ = std::make_unique<cp::CommandProcessor>("command_processor", cp_options);

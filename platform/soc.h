@@ -92,6 +92,7 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<peripherals::Htif> htif_;
   std::unique_ptr<GdbStub> gdb_;
   std::unique_ptr<TransactionSink> transactions_;
+  std::unique_ptr<MatmulRecorder> mxu_recording_;
   sc_core::sc_trace_file* vcd_ = nullptr;
 
  public:

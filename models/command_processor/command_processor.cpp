@@ -411,6 +411,13 @@ bool CommandProcessor::run_dma(const vtpu_insn& insn) {
 // validate() has checked the instruction before its wait.
 bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   const vtpu_insn_matmul& x = insn.matmul;
+  std::vector<uint8_t> c_before;  // for mxu.record: C as it was
+  if (options_.recorder) {
+    const uint8_t* c = amem_.data + (x.c_addr - amem_.base);
+    for (uint32_t r = 0; r < x.m; ++r)
+      c_before.insert(c_before.end(), c + uint64_t{r} * x.c_stride,
+                      c + uint64_t{r} * x.c_stride + 4ull * x.n);
+  }
   counters_[VTPU_CNT_MACS] += mxu::execute(x, vmem_, amem_, options_.array);
   // Time: the array's cycles, or longer if the VMEM ports cannot feed A and B.
   // The partial sums go through the accumulators' own read-modify-write path
@@ -425,6 +432,8 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   sc_core::wait(end - start);
   last_array_cycles_ = cycles;
   last_matmul_cycles_ = static_cast<uint64_t>((end - start) / options_.clock_period) + 1;
+  if (options_.recorder)
+    options_.recorder->matmul(x, vmem_.data, vmem_.base, c_before, amem_.data, amem_.base, cycles);
   return true;
 }
 

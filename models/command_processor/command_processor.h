@@ -19,6 +19,7 @@
 #include <systemc>
 #include <vector>
 
+#include "models/common/matmul_recorder.h"
 #include "models/common/register_bank.h"
 #include "models/common/trace.h"
 #include "models/dma/dma.h"
@@ -40,6 +41,7 @@ struct CpOptions {
   uint64_t core_ram_base = 0;
   dma::Dma* dma = nullptr;              // may be null: DMA instructions then fail
   uint64_t hbm_base = 0, hbm_size = 0;  // for the HBM byte counters
+  MatmulRecorder* recorder = nullptr;   // mxu.record (null: none)
 };
 
 // One instruction's run, for tests and traces (when recording is on).

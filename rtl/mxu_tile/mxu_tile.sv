@@ -11,7 +11,9 @@
 // the whole array.
 module mxu_tile #(
     parameter int R = 8,
-    parameter int C = 8
+    parameter int C = 8,
+    // Test only: force bit FAULT_BIT of PE (0, 0)'s partial sum to 1 (-1: no fault).
+    parameter int FAULT_BIT = -1
 ) (
     input logic clk,
     input logic rst_n,
@@ -62,6 +64,12 @@ module mxu_tile #(
   // ---- de-skew: column c waits C - 1 - c cycles -------------------------------
   logic signed [31:0] deskew[C][C];
   logic out_valid, out_bank;
+
+  // The injected fault, if any: a stuck-at-1 bit of PE (0, 0)'s sum.
+  function automatic logic signed [31:0] stuck(int r, int c, logic signed [31:0] v);
+    if (FAULT_BIT >= 0 && FAULT_BIT < 32 && r == 0 && c == 0) v[FAULT_BIT] = 1'b1;
+    return v;
+  endfunction
 
   // The output register holds row m once every column is there.
   assign c_valid = out_valid;
@@ -143,8 +151,8 @@ module mxu_tile #(
             act_valid[r][c] <= act_valid[r][c-1];
             act_bank[r][c] <= act_bank[r][c-1];
           end
-          psum[r][c] <= (r == 0 ? 32'sd0 : psum[r-1][c]) +
-              32'(act[r][c] * w_bank[act_bank[r][c]][r][c]);
+          psum[r][c] <= stuck(r, c, (r == 0 ? 32'sd0 : psum[r-1][c]) +
+                                      32'(act[r][c] * w_bank[act_bank[r][c]][r][c]));
           psum_valid[r][c] <= act_valid[r][c];
           psum_bank[r][c] <= act_bank[r][c];
         end

@@ -1,0 +1,117 @@
+#include "traces/mxu_stimulus.h"
+
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/util/delimited_message_util.h>
+
+#include <fstream>
+
+#include "models/common/error.h"
+#include "traces/mxu_stimulus.pb.h"
+
+namespace vtpu::trace {
+
+namespace pbio = google::protobuf::io;
+using google::protobuf::util::ParseDelimitedFromZeroCopyStream;
+using google::protobuf::util::SerializeDelimitedToZeroCopyStream;
+
+struct MatmulWriter::Impl {
+  std::ofstream file;
+  std::unique_ptr<pbio::OstreamOutputStream> stream;
+};
+
+MatmulWriter::MatmulWriter(const std::string& path, const std::string& config, uint32_t rows,
+                           uint32_t cols)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->file.open(path, std::ios::binary | std::ios::trunc);
+  if (!impl_->file) throw Error("mxu.record: " + path + ": cannot write");
+  impl_->stream = std::make_unique<pbio::OstreamOutputStream>(&impl_->file);
+  StimulusHeader h;
+  h.set_version(kStimulusVersion);
+  h.set_config(config);
+  h.set_rows(rows);
+  h.set_cols(cols);
+  SerializeDelimitedToZeroCopyStream(h, impl_->stream.get());
+}
+
+MatmulWriter::~MatmulWriter() {
+  impl_->stream.reset();
+  impl_->file.close();
+}
+
+void MatmulWriter::matmul(const vtpu_insn_matmul& x, const uint8_t* vmem, uint64_t vmem_base,
+                          const std::vector<uint8_t>& c_before, const uint8_t* amem,
+                          uint64_t amem_base, uint64_t cycles) {
+  const uint32_t e = x.precision == VTPU_TYPE_INT8 ? 1 : 2;
+  Matmul r;
+  r.set_precision(x.precision);
+  r.set_m(x.m);
+  r.set_k(x.k);
+  r.set_n(x.n);
+  r.set_accumulate(x.accumulate != 0);
+  const uint8_t* a = vmem + (x.a_addr - vmem_base);
+  const uint8_t* b = vmem + (x.b_addr - vmem_base);
+  const uint8_t* c = amem + (x.c_addr - amem_base);
+  std::string* out = r.mutable_a();
+  for (uint32_t i = 0; i < x.m; ++i)
+    out->append(reinterpret_cast<const char*>(a + uint64_t{i} * x.a_stride), uint64_t{x.k} * e);
+  out = r.mutable_b();
+  for (uint32_t i = 0; i < x.k; ++i)
+    out->append(reinterpret_cast<const char*>(b + uint64_t{i} * x.b_stride), uint64_t{x.n} * e);
+  r.set_c_before(c_before.data(), c_before.size());
+  out = r.mutable_c_after();
+  for (uint32_t i = 0; i < x.m; ++i)
+    out->append(reinterpret_cast<const char*>(c + uint64_t{i} * x.c_stride), 4ull * x.n);
+  r.set_cycles(cycles);
+  SerializeDelimitedToZeroCopyStream(r, impl_->stream.get());
+}
+
+struct MatmulReader::Impl {
+  std::ifstream file;
+  std::unique_ptr<pbio::IstreamInputStream> stream;
+  Matmul record;
+};
+
+MatmulReader::MatmulReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
+  impl_->file.open(path, std::ios::binary);
+  if (!impl_->file) throw Error(path + ": cannot open");
+  impl_->stream = std::make_unique<pbio::IstreamInputStream>(&impl_->file);
+  StimulusHeader h;
+  bool eof = false;
+  if (!ParseDelimitedFromZeroCopyStream(&h, impl_->stream.get(), &eof) || h.version() == 0)
+    throw Error(path + ": not an MXU stimulus recording");
+  if (h.version() != kStimulusVersion)
+    throw Error(path + ": MXU stimulus version " + std::to_string(h.version()) +
+                "; this build reads version " + std::to_string(kStimulusVersion));
+  rows_ = h.rows();
+  cols_ = h.cols();
+}
+
+MatmulReader::~MatmulReader() = default;
+
+bool MatmulReader::next(RecordedMatmul& out) {
+  Matmul& r = impl_->record;
+  r.Clear();  // parsing merges, and proto3 leaves zero fields out of the bytes
+  bool eof = false;
+  if (!ParseDelimitedFromZeroCopyStream(&r, impl_->stream.get(), &eof)) {
+    if (eof) return false;
+    throw Error(path_ + ": record " + std::to_string(count_) + " is cut short or corrupt");
+  }
+  ++count_;
+  const uint64_t e = r.precision() == VTPU_TYPE_INT8 ? 1 : 2;
+  if (r.a().size() != uint64_t{r.m()} * r.k() * e || r.b().size() != uint64_t{r.k()} * r.n() * e ||
+      r.c_before().size() != 4ull * r.m() * r.n() || r.c_after().size() != 4ull * r.m() * r.n())
+    throw Error(path_ + ": record " + std::to_string(count_ - 1) + " has operands of wrong sizes");
+  out.precision = r.precision();
+  out.m = r.m();
+  out.k = r.k();
+  out.n = r.n();
+  out.accumulate = r.accumulate();
+  out.a.assign(r.a().begin(), r.a().end());
+  out.b.assign(r.b().begin(), r.b().end());
+  out.c_before.assign(r.c_before().begin(), r.c_before().end());
+  out.c_after.assign(r.c_after().begin(), r.c_after().end());
+  out.cycles = r.cycles();
+  return true;
+}
+
+}  // namespace vtpu::trace
