@@ -37,6 +37,15 @@ inline hbm::HbmOptions make_hbm_options(const config::Soc& c, const config::Link
   return o;
 }
 
+// The HBM's address mapping as the HBM model builds it (channels 0: the
+// preset's): capacity and controllers for tools that do not build the HBM.
+inline hbm::AddressMapping hbm_mapping(const config::Soc& c) {
+  const config::HbmConfig& h = c.hbm();
+  const hbm::TimingSet timing = hbm::preset(h.preset());
+  return hbm::AddressMapping(timing, h.stacks(), h.channels() ? h.channels() : timing.channels,
+                             h.address_mapping());
+}
+
 inline mxu::ArrayConfig array_config(const config::Soc& c) {
   mxu::ArrayConfig a;
   a.rows = c.mxu().rows();

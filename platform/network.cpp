@@ -13,9 +13,8 @@
 #include <sstream>
 
 #include "models/common/error.h"
-#include "models/hbm/address_mapping.h"
-#include "models/hbm/timing.h"
 #include "models/isa/vtpu/model.h"
+#include "platform/memory_system.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
 #include "sw/compiler/compiler.h"
@@ -160,14 +159,11 @@ struct Roofline {
 };
 
 Roofline roofline_of(const config::Soc& c) {
-  const config::HbmConfig& h = c.hbm();
-  const hbm::TimingSet timing = hbm::preset(h.preset());
-  // channels 0: the preset's, as the HBM model reads it.
-  const hbm::AddressMapping mapping(
-      timing, h.stacks(), h.channels() ? h.channels() : timing.channels, h.address_mapping());
   const double clock = c.clock_mhz() * 1e6;
   return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(),
-                  timing.pseudo_channel_bytes_per_s() * mapping.controllers() / clock, clock};
+                  hbm::preset(c.hbm().preset()).pseudo_channel_bytes_per_s() *
+                      hbm_mapping(c).controllers() / clock,
+                  clock};
 }
 
 // One layer's figures for the report, from its counters.

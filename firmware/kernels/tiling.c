@@ -1,5 +1,5 @@
+#include "queue.h"
 #include "vtpu/fw.h"
-#include "vtpu/kernels.h"
 
 void vtpu_chip_read(vtpu_chip* chip) {
 #define INFO(off) VTPU_MMIO32(VTPU_CHIPINFO_BASE + (off))
@@ -14,34 +14,28 @@ void vtpu_chip_read(vtpu_chip* chip) {
 #undef INFO
 }
 
-static uint32_t min_u32(uint32_t a, uint32_t b) {
-  return a < b ? a : b;
-}
-static uint32_t align64(uint32_t v) {
-  return (v + 63u) & ~63u;
-}
-
 /* VMEM: buffers x (B tile + scales + bias + A tile + C tile, of e-byte
  * elements); AMEM: buffers x accumulator tiles (32-bit). Each region is
  * 64-byte aligned (matmul.c lays them out in this order). */
 static int fits(const vtpu_chip* chip, uint32_t k, uint32_t e, uint32_t tm, uint32_t tn,
                 uint32_t buffers) {
-  const uint64_t vmem = (uint64_t)buffers * ((uint64_t)align64(k * tn * e) + 2 * align64(4 * tn) +
-                                             align64(tm * k * e) + align64(tm * tn * e));
-  const uint64_t amem = (uint64_t)buffers * align64(4 * tm * tn);
+  const uint64_t vmem =
+      (uint64_t)buffers * ((uint64_t)kq_align64(k * tn * e) + 2 * kq_align64(4 * tn) +
+                           kq_align64(tm * k * e) + kq_align64(tm * tn * e));
+  const uint64_t amem = (uint64_t)buffers * kq_align64(4 * tm * tn);
   return vmem <= chip->vmem_size && amem <= chip->amem_size;
 }
 
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t e,
                        uint32_t buffers, vtpu_matmul_tiles* tiles) {
   const uint32_t r = chip->rows, c = chip->cols;
-  for (uint32_t tn = min_u32(n, 4 * c); tn > 0; tn = tn > c ? tn - c : 0) {
-    if (!fits(chip, k, e, min_u32(m, r), tn, buffers)) continue;
+  for (uint32_t tn = kq_min(n, 4 * c); tn > 0; tn = tn > c ? tn - c : 0) {
+    if (!fits(chip, k, e, kq_min(m, r), tn, buffers)) continue;
     /* With several buffers, keep at least four row tiles so that loads and
      * compute can overlap (one tile would leave nothing to overlap with). */
     const uint32_t most = buffers > 1 ? (m + 3) / 4 : m;
-    uint32_t tm = min_u32(m, r);
-    while (tm < most && fits(chip, k, e, min_u32(m, tm + r), tn, buffers)) tm = min_u32(m, tm + r);
+    uint32_t tm = kq_min(m, r);
+    while (tm < most && fits(chip, k, e, kq_min(m, tm + r), tn, buffers)) tm = kq_min(m, tm + r);
     tiles->tm = tm;
     tiles->tn = tn;
     return 0;

@@ -104,14 +104,6 @@ struct ChipTensor {
   uint64_t bytes() const { return static_cast<uint64_t>(numel()) * type_bytes(type); }
 };
 
-vtpu_layer blank(uint8_t kind, uint8_t dtype) {
-  vtpu_layer l;
-  std::memset(&l, 0, sizeof l);
-  l.kind = kind;
-  l.dtype = dtype;
-  return l;
-}
-
 class Lowerer {
  public:
   Lowerer(const Graph& g, Precision p, const std::map<std::string, Range>& ranges, Program& out)
@@ -255,7 +247,7 @@ class Lowerer {
       int64_t so = 0, doff = 0;
       for (size_t k = 0; k < outer.size(); ++k)
         so += index[k] * outer[k].src, doff += index[k] * outer[k].dst;
-      vtpu_layer l = blank(VTPU_LAYER_COPY, act());
+      vtpu_layer l = runtime::blank_layer(VTPU_LAYER_COPY, act());
       vtpu_dma_desc& c = l.u.copy.desc;
       c.src = src + static_cast<uint64_t>(so);
       c.dst = dst + static_cast<uint64_t>(doff);
@@ -277,7 +269,7 @@ class Lowerer {
   // An ELEMENTWISE layer over rows x cols.
   vtpu_layer elementwise(uint8_t op, const ChipTensor& a, const ChipTensor& y, uint32_t rows,
                          uint32_t cols) {
-    vtpu_layer l = blank(VTPU_LAYER_ELEMENTWISE, act());
+    vtpu_layer l = runtime::blank_layer(VTPU_LAYER_ELEMENTWISE, act());
     l.op = op;
     vtpu_layer_elementwise& x = l.u.elementwise;
     x.a = a.offset;
@@ -535,7 +527,7 @@ class Lowerer {
     std::vector<float> bias(cout, 0.0f);
     if (n.inputs.size() > 2 && !n.inputs[2].empty()) bias = constant(n, 2).f;
 
-    vtpu_layer l = blank(VTPU_LAYER_CONV2D, act());
+    vtpu_layer l = runtime::blank_layer(VTPU_LAYER_CONV2D, act());
     vtpu_layer_conv2d& c = l.u.conv2d;
     // Per group, the product constants; groups' rows are consecutive.
     std::vector<float> all_scales;
@@ -638,7 +630,7 @@ class Lowerer {
       throw Error(n.where() + ": A " + shape_text(as) + " does not match B " +
                   shape_text(bt.shape));
     ChipTensor y = define(n.outputs[0], make(ys, false, act(), qparams(n.outputs[0])));
-    vtpu_layer l = blank(VTPU_LAYER_MATMUL, act());
+    vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
     vtpu_layer_matmul& x = l.u.matmul;
     product_constants(w, k, nn, bias, a.q, y.q, x.b, x.bias, x.scales);
     x.a = a.offset;
@@ -677,7 +669,7 @@ class Lowerer {
     }
     ChipTensor y = define(n.outputs[0], make(ys, false, act(), qparams(n.outputs[0])));
     const uint32_t e = type_bytes(act());
-    vtpu_layer l = blank(VTPU_LAYER_MATMUL, act());
+    vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
     vtpu_layer_matmul& x = l.u.matmul;
     x.a = a.offset, x.b = b.offset, x.c = y.offset;
     x.m = u32(m, n.name), x.k = u32(k, n.name), x.n = u32(nn, n.name);
@@ -854,7 +846,7 @@ class Lowerer {
     const ChipTensor& a = get(n.inputs[0], n, false);
     ChipTensor y = define(n.outputs[0], make(xs, false, act(), qparams(n.outputs[0])));
     const bool norm = n.op == "VtpuLayerNorm";
-    vtpu_layer l = blank(norm ? VTPU_LAYER_LAYERNORM : VTPU_LAYER_SOFTMAX, act());
+    vtpu_layer l = runtime::blank_layer(norm ? VTPU_LAYER_LAYERNORM : VTPU_LAYER_SOFTMAX, act());
     vtpu_layer_rowwise& x = l.u.rowwise;
     x.in = a.offset, x.out = y.offset;
     x.cols = u32(xs.back(), n.name);
@@ -902,7 +894,7 @@ class Lowerer {
       throw Error(n.where() + ": pooling windows and strides are at most 255");
     const ChipTensor& x = get(n.inputs[0], n, true);
     ChipTensor y = define(n.outputs[0], make(ys, true, act(), x.q));
-    vtpu_layer l = blank(VTPU_LAYER_POOL, act());
+    vtpu_layer l = runtime::blank_layer(VTPU_LAYER_POOL, act());
     l.op = max ? VTPU_VPU_MAXPOOL : VTPU_VPU_AVGPOOL;
     vtpu_layer_pool& p = l.u.pool;
     p.in = x.offset, p.out = y.offset;
@@ -1076,7 +1068,7 @@ class Lowerer {
           0x01010101u * static_cast<uint8_t>(nm::quantize_int8(value, x.q.scale, x.q.zero_point));
     else
       pattern = 0x00010001u * nm::f32_to_bf16(value);
-    vtpu_layer fill = blank(VTPU_LAYER_FILL, act());
+    vtpu_layer fill = runtime::blank_layer(VTPU_LAYER_FILL, act());
     fill.u.fill.dst = y.offset;
     fill.u.fill.bytes = u32(static_cast<int64_t>(y.bytes()), n.name);
     fill.u.fill.pattern = pattern;
@@ -1099,7 +1091,7 @@ class Lowerer {
     const std::vector<int64_t> xstride = dense_strides(xdims, e);
     const int64_t inner = xdims.empty() ? 1 : xdims.back();
     const size_t outer_axes = xdims.size() ? xdims.size() - 1 : 0;
-    vtpu_layer l = blank(VTPU_LAYER_COPY, act());
+    vtpu_layer l = runtime::blank_layer(VTPU_LAYER_COPY, act());
     vtpu_dma_desc& c = l.u.copy.desc;
     c.src = x.offset;
     c.dst = y.offset + static_cast<uint64_t>(offset);
@@ -1132,7 +1124,7 @@ class Lowerer {
       const ChipTensor part = requantized(get(in, n, image), y.q, n);
       const std::vector<int64_t>& ps = part.shape;
       const int64_t width = (image ? ps[1] : product(ps, axis)) * e;
-      vtpu_layer l = blank(VTPU_LAYER_COPY, act());
+      vtpu_layer l = runtime::blank_layer(VTPU_LAYER_COPY, act());
       vtpu_dma_desc& c = l.u.copy.desc;
       c.src = part.offset;
       c.dst = y.offset + static_cast<uint64_t>(at);

@@ -17,6 +17,14 @@ uint64_t align(uint64_t v) {
 
 }  // namespace
 
+vtpu_layer blank_layer(uint8_t kind, uint8_t dtype) {
+  vtpu_layer l;
+  std::memset(&l, 0, sizeof l);
+  l.kind = kind;
+  l.dtype = dtype;
+  return l;
+}
+
 ModelImage::ModelImage() : bytes_(sizeof(vtpu_model_header), 0) {}
 
 uint64_t ModelImage::allocate(uint64_t bytes) {

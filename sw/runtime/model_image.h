@@ -12,6 +12,9 @@
 
 namespace vtpu::runtime {
 
+// A layer of `kind` and `dtype` with every other field zero.
+vtpu_layer blank_layer(uint8_t kind, uint8_t dtype);
+
 class ModelImage {
  public:
   ModelImage();

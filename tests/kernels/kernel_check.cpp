@@ -21,8 +21,6 @@
 #include <vector>
 
 #include "models/common/error.h"
-#include "models/hbm/address_mapping.h"
-#include "models/hbm/timing.h"
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
 #include "platform/memory_system.h"
@@ -97,14 +95,6 @@ class Builder {
   uint8_t dtype_;
 };
 
-vtpu_layer make(uint8_t kind, uint8_t dtype) {
-  vtpu_layer l;
-  std::memset(&l, 0, sizeof l);
-  l.kind = kind;
-  l.dtype = dtype;
-  return l;
-}
-
 // Requantization scales that keep an int8 product of depth k mostly in range.
 std::vector<float> requant_scales(Builder& b, uint32_t count, uint32_t k) {
   std::vector<float> s(count);
@@ -129,7 +119,7 @@ void bias_and_scales(Builder& b, uint32_t count, uint32_t k, uint64_t& bias, uin
 
 void add_matmul(Builder& b, uint32_t m, uint32_t k, uint32_t n, uint32_t batch, uint8_t flags) {
   const uint32_t e = b.esize();
-  vtpu_layer l = make(VTPU_LAYER_MATMUL, b.dtype());
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_MATMUL, b.dtype());
   l.flags = flags;
   vtpu_layer_matmul& x = l.u.matmul;
   x.m = m, x.k = k, x.n = n, x.batch = batch;
@@ -152,7 +142,7 @@ void random_matmul(Builder& b) {
 
 void random_conv2d(Builder& b) {
   const uint32_t e = b.esize();
-  vtpu_layer l = make(VTPU_LAYER_CONV2D, b.dtype());
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_CONV2D, b.dtype());
   vtpu_layer_conv2d& x = l.u.conv2d;
   const int shape = b.uniform(0, 3);  // 0, 1: plain; 2: grouped; 3: depthwise
   x.groups = shape == 2 ? b.uniform(2, 3) : 1;
@@ -193,7 +183,7 @@ void random_conv2d(Builder& b) {
 }
 
 void random_pool(Builder& b) {
-  vtpu_layer l = make(VTPU_LAYER_POOL, b.dtype());
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_POOL, b.dtype());
   vtpu_layer_pool& x = l.u.pool;
   l.op = b.coin() ? VTPU_VPU_MAXPOOL : VTPU_VPU_AVGPOOL;
   x.n = b.uniform(1, 2);
@@ -236,7 +226,7 @@ void random_elementwise(Builder& b) {
       VTPU_VPU_ADD,  VTPU_VPU_SUB,   VTPU_VPU_MUL,      VTPU_VPU_MAX,       VTPU_VPU_MIN,
       VTPU_VPU_RELU, VTPU_VPU_RELU6, VTPU_VPU_GELU_ERF, VTPU_VPU_GELU_TANH, VTPU_VPU_SIGMOID,
       VTPU_VPU_TANH, VTPU_VPU_EXP,   VTPU_VPU_RSQRT,    VTPU_VPU_RECIP,     VTPU_VPU_CONVERT};
-  vtpu_layer l = make(VTPU_LAYER_ELEMENTWISE, b.dtype());
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_ELEMENTWISE, b.dtype());
   vtpu_layer_elementwise& x = l.u.elementwise;
   l.op = ops[b.uniform(0, sizeof ops - 1)];
   boundary_types(b, x.in_type, x.out_type);
@@ -259,7 +249,7 @@ void random_elementwise(Builder& b) {
 }
 
 void random_rowwise(Builder& b, uint8_t kind) {
-  vtpu_layer l = make(kind, b.dtype());
+  vtpu_layer l = vtpu::runtime::blank_layer(kind, b.dtype());
   vtpu_layer_rowwise& x = l.u.rowwise;
   boundary_types(b, x.in_type, x.out_type);
   x.rows = b.uniform(1, 24);
@@ -285,7 +275,7 @@ void random_rowwise(Builder& b, uint8_t kind) {
 void random_copy(Builder& b) {
   const uint32_t e = b.esize(), rows = b.uniform(1, 30), cols = b.uniform(1, 40);
   const uint64_t src = b.tensor(uint64_t{rows} * cols, b.dtype());
-  vtpu_layer l = make(VTPU_LAYER_COPY, b.dtype());
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_COPY, b.dtype());
   vtpu_dma_desc& d = l.u.copy.desc;
   d.src = src;
   d.size[2] = d.size[3] = 1;
@@ -326,7 +316,7 @@ void random_copy(Builder& b) {
 }
 
 void random_fill(Builder& b) {
-  vtpu_layer l = make(VTPU_LAYER_FILL, b.dtype());
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_FILL, b.dtype());
   l.u.fill.bytes = b.uniform(1, 5000);
   l.u.fill.pattern = static_cast<uint32_t>(b.uniform(0, 0x7fffffff)) * 2u + (b.coin() ? 1 : 0);
   l.u.fill.dst = b.output(l.u.fill.bytes);
@@ -343,14 +333,6 @@ void add_random(Builder& b, const std::string& kind) {
   if (kind == "copy") return random_copy(b);
   if (kind == "fill") return random_fill(b);
   throw vtpu::Error("--kind: unknown kind '" + kind + "'");
-}
-
-uint64_t hbm_capacity(const vtpu::config::Soc& c) {
-  const vtpu::config::HbmConfig& h = c.hbm();
-  const vtpu::hbm::TimingSet timing = vtpu::hbm::preset(h.preset());
-  return vtpu::hbm::AddressMapping(
-             timing, h.stacks(), h.channels() ? h.channels() : timing.channels, h.address_mapping())
-      .capacity();
 }
 
 int check(const po::variables_map& vm) {
@@ -382,7 +364,8 @@ int check(const po::variables_map& vm) {
     vtpu_layer& bad = b.image.layer(failing);
     if (inject == "accel") {
       // C straddles the HBM's end: the first row tiles store, a later one faults.
-      bad.u.matmul.c = hbm_capacity(config) - uint64_t{bad.u.matmul.m} * bad.u.matmul.n / 2;
+      bad.u.matmul.c =
+          vtpu::hbm_mapping(config).capacity() - uint64_t{bad.u.matmul.m} * bad.u.matmul.n / 2;
     } else if (inject == "bad-layer") {
       bad.kind = 99;
     } else {
