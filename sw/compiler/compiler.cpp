@@ -340,11 +340,6 @@ class Lowerer {
     out_.image.write(at, v.data(), 4 * v.size());
     return at;
   }
-  uint64_t ints(const std::vector<int32_t>& v) {
-    const uint64_t at = out_.image.allocate(4 * v.size());
-    out_.image.write(at, v.data(), 4 * v.size());
-    return at;
-  }
 
   // ---- graph boundary -----------------------------------------------------
 
@@ -428,19 +423,28 @@ class Lowerer {
     return channel_scales(t, n, k, bias, s_in);
   }
 
-  // Weights (k x n, row-major, as the layer reads them), bias and scales of
-  // a product with input quantization qa and output qy. Fills the layer's
-  // b/bias/scales offsets through the references.
+  // A product's constants as the layer reads them: weights (k x n, row-major),
+  // bias (int8: int32 with the input zero point folded in; bf16: fp32) and
+  // int8 requantization scales, each n per group, groups one after another.
+  struct ProductConstants {
+    std::vector<uint8_t> weights, bias;
+    std::vector<float> scales;
+  };
+
+  // Appends one group's constants (k x n weights `w`, n biases) with input
+  // quantization qa and output qy.
   void product_constants(const std::vector<float>& w, int64_t k, int64_t n,
-                         const std::vector<float>& bias, QParams qa, QParams qy, uint64_t& b_at,
-                         uint64_t& bias_at, uint64_t& scales_at) {
+                         const std::vector<float>& bias, QParams qa, QParams qy,
+                         ProductConstants& out) const {
+    auto append = [](std::vector<uint8_t>& to, const void* data, size_t bytes) {
+      const uint8_t* p = static_cast<const uint8_t*>(data);
+      to.insert(to.end(), p, p + bytes);
+    };
     if (!int8()) {
       std::vector<uint16_t> h(w.size());
       for (size_t i = 0; i < w.size(); ++i) h[i] = nm::f32_to_bf16(w[i]);
-      b_at = out_.image.allocate(2 * h.size());
-      out_.image.write(b_at, h.data(), 2 * h.size());
-      bias_at = floats(bias);
-      scales_at = 0;
+      append(out.weights, h.data(), 2 * h.size());
+      append(out.bias, bias.data(), 4 * bias.size());
       return;
     }
     const std::vector<float> sw = column_scales(w, k, n, bias, qa.scale);
@@ -451,17 +455,24 @@ class Lowerer {
         q[r * n + c] = nm::quantize_int8(w[r * n + c], sw[c], 0);
         colsum[c] += q[r * n + c];
       }
-    b_at = out_.image.allocate(q.size());
-    out_.image.write(b_at, q.data(), q.size());
-    std::vector<int32_t> bq(n);
-    std::vector<float> scales(n);
+    append(out.weights, q.data(), q.size());
     for (int64_t c = 0; c < n; ++c) {
       const double s = static_cast<double>(qa.scale) * sw[c];
-      bq[c] = static_cast<int32_t>(std::nearbyint(bias[c] / s) - qa.zero_point * colsum[c]);
-      scales[c] = static_cast<float>(s / qy.scale);
+      const int32_t bq =
+          static_cast<int32_t>(std::nearbyint(bias[c] / s) - qa.zero_point * colsum[c]);
+      append(out.bias, &bq, 4);
+      out.scales.push_back(static_cast<float>(s / qy.scale));
     }
-    bias_at = ints(bq);
-    scales_at = floats(scales);
+  }
+
+  // Writes the constants into the image: their offsets (scales 0 for bf16).
+  void write_product(const ProductConstants& p, uint64_t& weights, uint64_t& bias,
+                     uint64_t& scales) {
+    weights = out_.image.allocate(p.weights.size());
+    out_.image.write(weights, p.weights.data(), p.weights.size());
+    bias = out_.image.allocate(p.bias.size());
+    out_.image.write(bias, p.bias.data(), p.bias.size());
+    scales = p.scales.empty() ? 0 : floats(p.scales);
   }
 
   void conv(const Node& n) {
@@ -529,21 +540,14 @@ class Lowerer {
 
     vtpu_layer l = runtime::blank_layer(VTPU_LAYER_CONV2D, act());
     vtpu_layer_conv2d& c = l.u.conv2d;
-    // Per group, the product constants; groups' rows are consecutive.
-    std::vector<float> all_scales;
-    std::vector<uint8_t> weight_bytes;
-    std::vector<int32_t> bias_q;
-    std::vector<float> bias_f;
+    // Per group, the product constants; groups one after another.
+    ProductConstants constants;
     for (int64_t gi = 0; gi < groups; ++gi) {
       const std::vector<float> wg(wt.begin() + gi * k * og, wt.begin() + (gi + 1) * k * og);
       const std::vector<float> bg(bias.begin() + gi * og, bias.begin() + (gi + 1) * og);
-      uint64_t b_at, bias_at, scales_at;
-      product_constants(wg, k, og, bg, x.q, y.q, b_at, bias_at, scales_at);
-      if (gi == 0) c.weights = b_at, c.bias = bias_at, c.scales = scales_at;
+      product_constants(wg, k, og, bg, x.q, y.q, constants);
     }
-    // product_constants allocates in order: weights, bias, scales per group.
-    // Gather them into contiguous arrays instead.
-    regroup(c, groups, k, og);
+    write_product(constants, c.weights, c.bias, c.scales);
     c.in = x.offset;
     c.out = y.offset;
     c.n = u32(xs[0], n.name), c.h = u32(xs[2], n.name), c.w = u32(xs[3], n.name);
@@ -568,32 +572,6 @@ class Lowerer {
     scratch_ = std::max<uint64_t>(scratch_, ((padded + 63) / 64) * 64 + oh * ow * k * e);
     add(l, n, true_macs);
     if (act_name == "relu6" && !int8()) relu6_in_place(y, n);
-  }
-
-  // product_constants() wrote each group's weights, bias and scales apart;
-  // the layer wants each kind contiguous over the groups: copy them together.
-  void regroup(vtpu_layer_conv2d& c, int64_t groups, int64_t k, int64_t og) {
-    if (groups == 1) return;
-    const uint32_t e = type_bytes(act());
-    const uint64_t wbytes = k * og * e, vbytes = 4 * og;
-    // Per group: weights (64-aligned), bias, scales (each 64-aligned) in this order.
-    auto align = [](uint64_t v) { return (v + 63) / 64 * 64; };
-    const uint64_t stride = align(wbytes) + align(vbytes) + (int8() ? align(vbytes) : 0);
-    std::vector<uint8_t> w(groups * wbytes), b(groups * vbytes), s(groups * vbytes);
-    for (int64_t gi = 0; gi < groups; ++gi) {
-      const uint64_t base = c.weights + gi * stride;
-      out_.image.read(base, &w[gi * wbytes], wbytes);
-      out_.image.read(base + align(wbytes), &b[gi * vbytes], vbytes);
-      if (int8()) out_.image.read(base + align(wbytes) + align(vbytes), &s[gi * vbytes], vbytes);
-    }
-    c.weights = out_.image.allocate(w.size());
-    out_.image.write(c.weights, w.data(), w.size());
-    c.bias = out_.image.allocate(b.size());
-    out_.image.write(c.bias, b.data(), b.size());
-    if (int8()) {
-      c.scales = out_.image.allocate(s.size());
-      out_.image.write(c.scales, s.data(), s.size());
-    }
   }
 
   // Gemm and MatMul: with constant weights, one MATMUL over the flattened rows;
@@ -632,7 +610,9 @@ class Lowerer {
     ChipTensor y = define(n.outputs[0], make(ys, false, act(), qparams(n.outputs[0])));
     vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
     vtpu_layer_matmul& x = l.u.matmul;
-    product_constants(w, k, nn, bias, a.q, y.q, x.b, x.bias, x.scales);
+    ProductConstants constants;
+    product_constants(w, k, nn, bias, a.q, y.q, constants);
+    write_product(constants, x.b, x.bias, x.scales);
     x.a = a.offset;
     x.c = y.offset;
     x.m = u32(m, n.name), x.k = u32(k, n.name), x.n = u32(nn, n.name), x.batch = 1;
