@@ -43,7 +43,7 @@ const char* formula(const mxu::ArrayConfig& a) {
   const bool ws = a.dataflow == mxu::Dataflow::kWeightStationary;
   if (a.timing == mxu::TimingMode::kStallFree)
     return ws ? "ceil(K/R)*ceil(N/C)*(2R+C+M-2)-1" : "ceil(M/R)*ceil(N/C)*(K+R+C-2)-1";
-  return ws ? "R+ceil(K/R)*ceil(N/C)*max(M,R)+R+C-2-1" : "ceil(M/R)*ceil(N/C)*max(K,R)+R+C-2-1";
+  return ws ? "R+(ceil(K/R)*ceil(N/C)-1)*max(M,R)+M+R+C+2" : "ceil(M/R)*ceil(N/C)*max(K,R)+R+C-2-1";
 }
 
 }  // namespace
@@ -83,6 +83,17 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   options.vmem_base = config.address_map().vmem_base();
   options.amem = &amem;
   options.amem_base = config.address_map().amem_base();
+  const bool rtl = config.mxu().backend() != "tlm";
+  if (rtl &&
+      (array.dataflow != mxu::Dataflow::kWeightStationary ||
+       (config.mxu().backend() == "lockstep" && array.timing != mxu::TimingMode::kOverlapped)))
+    throw Error("gemm: mxu.backend " + config.mxu().backend() +
+                " runs the weight-stationary RTL tile (lockstep: with overlapped timing)");
+  std::string stopped;  // why the RTL backend ended the run
+  const auto tile = attach_mxu_backend(config, clock, options, [&stopped](const std::string& why) {
+    stopped = why;
+    sc_core::sc_stop();
+  });
   cp::CommandProcessor processor("command_processor", options);
   // The processor's registers sit behind the interconnect, as in the SoC; the
   // host pushes the instruction through them as firmware would.
@@ -152,6 +163,7 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   sc_core::sc_start();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!stopped.empty()) throw Error(stopped, ExitCode::kCosim);
   if (processor.has_error())
     throw Error("gemm: the command processor stopped with error cause " +
                 std::to_string(processor.error().cause));
@@ -162,12 +174,13 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   char buf[1024];
   std::snprintf(
       buf, sizeof buf,
-      "{\"config\": \"%s\", \"precision\": \"%s\", \"dataflow\": \"%s\", \"timing\": \"%s\", "
+      "{\"config\": \"%s\", \"backend\": \"%s\", \"precision\": \"%s\", \"dataflow\": \"%s\", "
+      "\"timing\": \"%s\", "
       "\"rows\": %u, \"cols\": %u, \"m\": %u, \"k\": %u, \"n\": %u, \"macs\": %llu, "
       "\"mxu_cycles\": %llu, \"total_cycles\": %llu, \"utilization\": %.6f, "
       "\"host_gmacs_per_s\": %.3f, \"wall_time_s\": %.3f, \"bit_exact\": %s, \"formula\": "
       "\"%s\"}\n",
-      config.name().c_str(), o.precision.c_str(),
+      config.name().c_str(), config.mxu().backend().c_str(), o.precision.c_str(),
       array.dataflow == mxu::Dataflow::kWeightStationary ? "ws" : "os",
       array.timing == mxu::TimingMode::kStallFree ? "stall-free" : "overlapped", array.rows,
       array.cols, o.m, o.k, o.n, static_cast<unsigned long long>(macs),

@@ -262,7 +262,9 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   runtime::ModelRun run = run_model(config, request.firmware, program.image, limits);
   progress.reset();
   trace.reset();  // the timeline is complete (also for a failed run)
-  if (!run.error.empty()) throw Error(run.error, ExitCode::kFirmwareFault);
+  if (!run.error.empty())
+    throw Error(run.error, run.run.end == RunResult::End::kStopped ? run.run.stop_code
+                                                                   : ExitCode::kFirmwareFault);
 
   // Outputs, then the report: nothing is written for a failed run.
   if (!request.output_dir.empty()) {

@@ -82,6 +82,7 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<memory::Ram> core_ram_, vmem_, amem_;
   std::unique_ptr<hbm::Hbm> hbm_;
   std::unique_ptr<dma::Dma> dma_;
+  std::unique_ptr<mxu::RtlArray> mxu_tile_;  // mxu.backend rtl, lockstep
   std::unique_ptr<cp::CommandProcessor> command_processor_;
   std::unique_ptr<peripherals::ChipInfo> chip_info_;
   std::unique_ptr<core::Core> core_;

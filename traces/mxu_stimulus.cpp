@@ -20,7 +20,7 @@ struct MatmulWriter::Impl {
 };
 
 MatmulWriter::MatmulWriter(const std::string& path, const std::string& config, uint32_t rows,
-                           uint32_t cols)
+                           uint32_t cols, const std::string& timing)
     : impl_(std::make_unique<Impl>()) {
   impl_->file.open(path, std::ios::binary | std::ios::trunc);
   if (!impl_->file) throw Error("mxu.record: " + path + ": cannot write");
@@ -30,6 +30,7 @@ MatmulWriter::MatmulWriter(const std::string& path, const std::string& config, u
   h.set_config(config);
   h.set_rows(rows);
   h.set_cols(cols);
+  h.set_timing(timing);
   SerializeDelimitedToZeroCopyStream(h, impl_->stream.get());
 }
 
@@ -84,6 +85,7 @@ MatmulReader::MatmulReader(const std::string& path) : impl_(std::make_unique<Imp
                 "; this build reads version " + std::to_string(kStimulusVersion));
   rows_ = h.rows();
   cols_ = h.cols();
+  timing_ = h.timing();
 }
 
 MatmulReader::~MatmulReader() = default;

@@ -14,7 +14,9 @@ constexpr uint32_t kStimulusVersion = 1;
 // mxu.record: streams every MATMUL to a file.
 class MatmulWriter : public MatmulRecorder {
  public:
-  MatmulWriter(const std::string& path, const std::string& config, uint32_t rows, uint32_t cols);
+  // `timing`: mxu.dataflow and mxu.timing ("ws overlapped").
+  MatmulWriter(const std::string& path, const std::string& config, uint32_t rows, uint32_t cols,
+               const std::string& timing);
   ~MatmulWriter() override;
   void matmul(const vtpu_insn_matmul& insn, const uint8_t* vmem, uint64_t vmem_base,
               const std::vector<uint8_t>& c_before, const uint8_t* amem, uint64_t amem_base,
@@ -41,6 +43,7 @@ class MatmulReader {
   ~MatmulReader();
   uint32_t rows() const { return rows_; }
   uint32_t cols() const { return cols_; }
+  const std::string& timing() const { return timing_; }
   bool next(RecordedMatmul& out);
 
  private:
@@ -48,6 +51,7 @@ class MatmulReader {
   std::unique_ptr<Impl> impl_;
   std::string path_;
   uint32_t rows_ = 0, cols_ = 0;
+  std::string timing_;
   uint64_t count_ = 0;
 };
 

@@ -12,6 +12,7 @@ enum class ExitCode : int {
   kFirmwareFault = 3,  // trap with no handler, deadlock, fault at the trap vector
   kLimit = 4,          // --max-instructions or --max-time reached
   kKilled = 5,         // the debugger killed the run
+  kCosim = 6,          // RTL co-simulation: lockstep mismatch, or a MATMUL the RTL cannot run
 };
 
 class Error : public std::runtime_error {

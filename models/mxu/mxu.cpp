@@ -131,7 +131,7 @@ uint64_t array_cycles(uint64_t m, uint64_t k, uint64_t n, const ArrayConfig& arr
   if (array.dataflow == Dataflow::kWeightStationary) {
     const uint64_t folds = ceil_div(k, r) * ceil_div(n, c);
     if (array.timing == TimingMode::kStallFree) return folds * (2 * r + c + m - 2) - 1;
-    return r + folds * std::max(m, r) + r + c - 2 - 1;
+    return r + (folds - 1) * std::max(m, r) + m + r + c + 2;
   }
   const uint64_t folds = ceil_div(m, r) * ceil_div(n, c);
   if (array.timing == TimingMode::kStallFree) return folds * (k + r + c - 2) - 1;

@@ -56,4 +56,18 @@ Fault check(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem
 uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
                  const ArrayConfig& array);
 
+// A register-transfer model of a weight-stationary array behind
+// `mxu.backend: rtl | lockstep` (rtl/mxu_tile/, docs/cosim.md).
+class RtlArray {
+ public:
+  virtual ~RtlArray() = default;
+  virtual unsigned rows() const = 0;
+  virtual unsigned cols() const = 0;
+  // Runs an int8 instruction that check() accepted, leaving C as execute()
+  // would; returns the array's clock cycles, from its first weight beat to its
+  // last result beat. `start_ps`: the platform's time then (for waveforms).
+  virtual uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
+                           uint64_t start_ps = 0) = 0;
+};
+
 }  // namespace vtpu::mxu

@@ -1,8 +1,9 @@
 // A weight-stationary systolic MXU tile: R x C int8 x int8 -> int32 processing
 // elements (rtl/mxu_tile/README.md has the pin contract).
 //
-// Weights: R beats of one row of C int8 weights each fill one of two banks; the other bank keeps serving the fold in flight, so
-// the next fold's weights load while the current fold streams.
+// Weights: R beats of one row of C int8 weights each fill one of two banks
+// while the other serves the fold streaming, so the next fold's weights load
+// behind the current fold.
 // Activations: one row of R int8 values per beat (a_last on a fold's last
 // row); row r of the array sees element r delayed by r cycles (skew), each
 // value flows right, partial sums flow down. Every activation wave carries
@@ -33,23 +34,27 @@ module mxu_tile #(
 );
   // ---- weight banks ---------------------------------------------------------
   logic signed [7:0] w_bank[2][R][C];
-  // bank_full: holds weights (loaded, or still used by rows in flight);
-  // fresh: loaded and its fold not yet streamed; closing: its fold's last
-  // row is in, the bank empties once that row is out.
-  logic [1:0] bank_full, fresh, closing;
+  // full: all R rows of the bank's fold sent; cleared when the fold's last
+  // activation row goes in (its rows still in the array have passed the
+  // columns the next weights reach first: see the weight skew below).
+  logic [1:0] bank_full;
   logic load_bank, in_bank;
   localparam int RowBits = R > 1 ? $clog2(R) : 1;
   localparam logic [RowBits-1:0] LastRow = RowBits'(R - 1);
   logic [RowBits-1:0] load_row;
-  logic [31:0] inflight[2];  // activation rows of each bank not yet out
 
-  // A bank takes weights when it is empty and none of its rows are in flight.
-  assign w_ready = !bank_full[load_bank] && inflight[load_bank] == 0;
   logic en;  // the array advances (no output waiting)
-  assign a_ready = en && fresh[in_bank];
+  assign w_ready = en && !bank_full[load_bank];
+  assign a_ready = en && bank_full[in_bank];
   wire w_fire = w_valid && w_ready;
   wire a_fire = a_valid && a_ready;
-  wire c_fire = c_valid && c_ready;
+
+  // ---- weight skew: column c of a weight row is written c + 1 cycles late, so
+  // a bank's weights change column by column just behind its fold's last
+  // activation row, which moves one column right per cycle.
+  logic signed [7:0] wsk_data[C][C];
+  logic wsk_valid[C], wsk_bank[C];
+  logic [RowBits-1:0] wsk_row[C];
 
   // ---- skew: row r's element waits r cycles -----------------------------------
   logic signed [7:0] skew_data[R][R];
@@ -59,11 +64,11 @@ module mxu_tile #(
   logic signed [7:0] act[R][C];
   logic act_valid[R][C], act_bank[R][C];
   logic signed [31:0] psum[R][C];
-  logic psum_valid[R][C], psum_bank[R][C];
+  logic psum_valid[R][C];
 
   // ---- de-skew: column c waits C - 1 - c cycles -------------------------------
   logic signed [31:0] deskew[C][C];
-  logic out_valid, out_bank;
+  logic out_valid;
 
   // The injected fault, if any: a stuck-at-1 bit of PE (0, 0)'s sum.
   function automatic logic signed [31:0] stuck(int r, int c, logic signed [31:0] v);
@@ -78,19 +83,14 @@ module mxu_tile #(
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
       bank_full <= '0;
-      fresh <= '0;
-      closing <= '0;
       load_bank <= 1'b0;
       in_bank <= 1'b0;
       load_row <= '0;
-      inflight[0] <= '0;
-      inflight[1] <= '0;
-    end else begin
+      for (int s = 0; s < C; s++) wsk_valid[s] <= 1'b0;
+    end else if (en) begin
       if (w_fire) begin
-        for (int c = 0; c < C; c++) w_bank[load_bank][load_row][c] <= w_data[8*c+:8];
         if (load_row == LastRow) begin
           bank_full[load_bank] <= 1'b1;
-          fresh[load_bank] <= 1'b1;
           load_bank <= !load_bank;
           load_row <= '0;
         end else begin
@@ -98,22 +98,22 @@ module mxu_tile #(
         end
       end
       if (a_fire && a_last) begin
-        fresh[in_bank] <= 1'b0;
-        closing[in_bank] <= 1'b1;
+        bank_full[in_bank] <= 1'b0;
         in_bank <= !in_bank;
       end
-      for (int b = 0; b < 2; b++) begin
-        logic [31:0] next;
-        next = inflight[b];
-        if (a_fire && in_bank == b[0]) next = next + 1;
-        if (c_fire && out_bank == b[0]) next = next - 1;
-        inflight[b] <= next;
-        // A bank whose fold has ended is free once its last row is out.
-        if (closing[b] && next == 0 && !(a_fire && a_last && in_bank == b[0])) begin
-          closing[b] <= 1'b0;
-          bank_full[b] <= 1'b0;
-        end
+      // Stage 0 takes the beat; column c writes its weight from stage c.
+      for (int c = 0; c < C; c++) wsk_data[0][c] <= w_data[8*c+:8];
+      wsk_valid[0] <= w_fire;
+      wsk_bank[0] <= load_bank;
+      wsk_row[0] <= load_row;
+      for (int s = 1; s < C; s++) begin
+        wsk_data[s] <= wsk_data[s-1];
+        wsk_valid[s] <= wsk_valid[s-1];
+        wsk_bank[s] <= wsk_bank[s-1];
+        wsk_row[s] <= wsk_row[s-1];
       end
+      for (int c = 0; c < C; c++)
+        if (wsk_valid[c]) w_bank[wsk_bank[c]][wsk_row[c]][c] <= wsk_data[c][c];
     end
   end
 
@@ -154,7 +154,6 @@ module mxu_tile #(
           psum[r][c] <= stuck(r, c, (r == 0 ? 32'sd0 : psum[r-1][c]) +
                                       32'(act[r][c] * w_bank[act_bank[r][c]][r][c]));
           psum_valid[r][c] <= act_valid[r][c];
-          psum_bank[r][c] <= act_bank[r][c];
         end
       end
       // De-skew the bottom row: column c waits C - 1 - c more cycles.
@@ -163,7 +162,6 @@ module mxu_tile #(
         for (int s = 1; s < C; s++) deskew[c][s] <= deskew[c][s-1];
       end
       out_valid <= psum_valid[R-1][C-1];
-      out_bank <= psum_bank[R-1][C-1];
     end
   end
 

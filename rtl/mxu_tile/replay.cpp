@@ -1,26 +1,68 @@
 // Replays an MXU stimulus recording (mxu.record, traces/mxu_stimulus.proto)
-// into the RTL tile through the transactor, with no SystemC platform: every
-// int8 instruction's result must equal the recorded one. What an RTL team
-// runs in its own CI.
-//   mxu_replay FILE   exit 0: all int8 records bit-exact; 1: a mismatch; 2: bad input
+// into the RTL tile of the recording's array shape, through the transactor,
+// with no SystemC platform: every int8 instruction's result must equal the
+// recorded one and, for a recording made with `ws overlapped` timing, its
+// cycles the recorded cycles. What an RTL team runs in its own CI.
+//   mxu_replay FILE [--fault-bit N]
+//   exit 0: every int8 record matched; 1: a mismatch; 2: bad input
+// --fault-bit (test only) replays on the tile built with that injected fault.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <string>
 
 #include "models/common/error.h"
 #include "rtl/mxu_tile/transactor.h"
 #include "traces/mxu_stimulus.h"
 
+namespace {
+
+using vtpu::trace::RecordedMatmul;
+
+// The first differing element of C, as "C[i][j] expected E, got G".
+std::string first_difference(const RecordedMatmul& r, const std::vector<uint8_t>& got) {
+  size_t i = 0;
+  while (got[i] == r.c_after[i]) ++i;
+  const size_t element = i / 4;
+  int32_t want, have;
+  std::memcpy(&want, &r.c_after[4 * element], 4);
+  std::memcpy(&have, &got[4 * element], 4);
+  return "C[" + std::to_string(element / r.n) + "][" + std::to_string(element % r.n) +
+         "] expected " + std::to_string(want) + ", got " + std::to_string(have);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: mxu_replay FILE\n");
+  const char* path = nullptr;
+  int fault_bit = -1;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--fault-bit") && i + 1 < argc)
+      fault_bit = std::atoi(argv[++i]);
+    else if (!path && argv[i][0] != '-')
+      path = argv[i];
+    else
+      path = nullptr, i = argc;
+  }
+  if (!path) {
+    std::fprintf(stderr, "usage: mxu_replay FILE [--fault-bit N]\n");
     return 2;
   }
   try {
-    vtpu::trace::MatmulReader reader(argv[1]);
-    vtpu::rtl::MxuTileTransactor tile;
-    vtpu::trace::RecordedMatmul r;
-    uint64_t replayed = 0, skipped = 0, rtl_cycles = 0, tlm_cycles = 0, index = 0;
+    vtpu::trace::MatmulReader reader(path);
+    vtpu::rtl::TileOptions options;
+    options.rows = reader.rows();
+    options.cols = reader.cols();
+    options.fault_bit = fault_bit;
+    if (!vtpu::rtl::tile_built(options.rows, options.cols, fault_bit))
+      throw vtpu::Error(std::string(path) + ": recorded on a " + std::to_string(options.rows) +
+                        "x" + std::to_string(options.cols) +
+                        " array; this build has RTL tiles of " + vtpu::rtl::built_tiles());
+    const auto tile = vtpu::rtl::make_tile(options);
+    const bool timed = reader.timing() == "ws overlapped";
+    RecordedMatmul r;
+    uint64_t replayed = 0, skipped = 0, cycles = 0, index = 0;
     for (; reader.next(r); ++index) {
       if (r.precision != VTPU_TYPE_INT8) {  // the tile computes int8 only
         ++skipped;
@@ -38,28 +80,26 @@ int main(int argc, char** argv) {
       x.b_addr = static_cast<uint32_t>(r.a.size()), x.b_stride = r.n;
       x.c_addr = 0, x.c_stride = 4 * r.n;
       const vtpu::UnitMemory v{0, vmem.size(), vmem.data()}, a{0, amem.size(), amem.data()};
-      rtl_cycles += tile.execute(x, v, a);
-      tlm_cycles += r.cycles;
-      if (amem != r.c_after) {
-        size_t i = 0;
-        while (amem[i] == r.c_after[i]) ++i;
-        const size_t element = i / 4;
-        int32_t want, got;
-        std::memcpy(&want, &r.c_after[4 * element], 4);
-        std::memcpy(&got, &amem[4 * element], 4);
-        std::printf("FAIL instruction %llu (%ux%ux%u): C[%zu][%zu] expected %d, got %d\n",
-                    static_cast<unsigned long long>(index), r.m, r.k, r.n, element / r.n,
-                    element % r.n, want, got);
+      const uint64_t took = tile->execute(x, v, a);
+      cycles += took;
+      std::string fail;
+      if (amem != r.c_after)
+        fail = first_difference(r, amem);
+      else if (timed && took != r.cycles)
+        fail = "cycles expected " + std::to_string(r.cycles) + ", got " + std::to_string(took);
+      if (!fail.empty()) {
+        std::printf("FAIL instruction %llu (%ux%ux%u): %s\n",
+                    static_cast<unsigned long long>(index), r.m, r.k, r.n, fail.c_str());
         return 1;
       }
       ++replayed;
     }
     std::printf(
-        "PASS %llu int8 MATMULs replayed on the %ux%u RTL tile bit-exact (%llu bf16 "
-        "skipped); RTL %llu cycles, recorded TLM array cycles %llu\n",
-        static_cast<unsigned long long>(replayed), tile.rows(), tile.cols(),
-        static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(rtl_cycles),
-        static_cast<unsigned long long>(tlm_cycles));
+        "PASS %llu int8 MATMULs replayed on the %ux%u RTL tile bit-exact%s (%llu bf16 "
+        "skipped), %llu cycles\n",
+        static_cast<unsigned long long>(replayed), options.rows, options.cols,
+        timed ? " and cycle-exact" : " (cycles not compared: not ws overlapped)",
+        static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(cycles));
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mxu_replay: %s\n", e.what());

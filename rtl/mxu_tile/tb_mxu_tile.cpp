@@ -2,8 +2,10 @@
 // random int8 GEMMs, K split into folds of R rows and N padded to C columns,
 // streamed through the tile's weight, activation and result channels (with
 // random back-pressure on the results), every int32 sum compared with a
-// plain C++ product. Prints the cycles each GEMM took.
+// plain C++ product. Prints the cycles each GEMM took; without back-pressure
+// they must be the TLM overlapped formula's.
 //   tb_mxu_tile [--gemms N] [--seed S]
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -105,9 +107,18 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
         return false;
       }
     }
+  // Without back-pressure the count is the TLM overlapped formula (docs/mxu.md):
+  // the first fold's weights, a fold every max(M, R) cycles, the last fold's
+  // M rows, and a row's way through the tile (R + C + 2).
+  const uint64_t cycles = t.cycles - start;
+  const uint64_t formula = R + (folds - 1) * std::max(m, R) + m + R + C + 2;
   std::printf("gemm %3d x %3d x %2d: %2d folds, %6llu cycles%s\n", m, k, n, folds,
-              static_cast<unsigned long long>(t.cycles - start),
-              backpressure ? " (back-pressure)" : "");
+              static_cast<unsigned long long>(cycles), backpressure ? " (back-pressure)" : "");
+  if (!backpressure && cycles != formula) {
+    std::printf("FAIL: %dx%dx%d took %llu cycles, the formula says %llu\n", m, k, n,
+                static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(formula));
+    return false;
+  }
   return true;
 }
 

@@ -1,31 +1,34 @@
 // The transactor from the MXU's instruction interface (vtpu_insn_matmul,
-// models/mxu/mxu.h) to the RTL tile's pins (README.md): one int8 MATMUL run on
-// the Verilated tile, folds streamed back to back, results accumulated into C
-// in AMEM as the MXU's C += or C = says. The first piece of `mxu.backend: rtl`.
+// models/mxu/mxu.h) to the RTL tile's pins (README.md), behind
+// `mxu.backend: rtl | lockstep` (docs/cosim.md): one int8 MATMUL run on a
+// Verilated tile, its folds streamed back to back, the result rows accumulated
+// into C in AMEM as the MXU's C = or C += says.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
-#include "models/common/unit_memory.h"
-#include "models/isa/vtpu/isa.h"
-
-class Vmxu_tile;
+#include "models/mxu/mxu.h"
 
 namespace vtpu::rtl {
 
-class MxuTileTransactor {
- public:
-  MxuTileTransactor();
-  ~MxuTileTransactor();
-  unsigned rows() const;
-  unsigned cols() const;
-  // Runs an int8 instruction that mxu::check() accepted; returns the tile's
-  // clock cycles from its first beat to its last result.
-  uint64_t execute(const vtpu_insn_matmul& insn, const UnitMemory& vmem, const UnitMemory& amem);
-
- private:
-  std::unique_ptr<Vmxu_tile> tile_;
+struct TileOptions {
+  unsigned rows = 8, cols = 8;
+  int fault_bit = -1;  // test only: PE (0, 0)'s stuck-at-1 sum bit (-1: none)
+  // mxu.rtl_vcd: the tile's signals for MATMULs vcd_from .. vcd_from + vcd_count - 1
+  // (counted from 0), at the platform's time in ps.
+  std::string vcd;
+  uint64_t vcd_from = 0, vcd_count = 1;
+  uint64_t clock_period_ps = 1000;
 };
+
+// The tile shapes this build verilated ("8x8, 16x16"), and whether one is there.
+std::string built_tiles();
+bool tile_built(unsigned rows, unsigned cols, int fault_bit);
+
+// A Verilated tile; throws vtpu::Error when its shape was not built or the
+// waveform file cannot be written.
+std::unique_ptr<mxu::RtlArray> make_tile(const TileOptions& options);
 
 }  // namespace vtpu::rtl

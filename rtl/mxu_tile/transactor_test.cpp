@@ -1,6 +1,8 @@
-// The transactor against the MXU's functional model (models/mxu/mxu.h): random
-// int8 MATMUL instructions (ragged M, K, N, row strides, C = and C +=) run on
-// the Verilated tile leave AMEM byte for byte as mxu::execute() does.
+// The RTL backend at unit level (docs/cosim.md): random int8 MATMUL
+// instructions (ragged M, K, N; row strides; C = and C +=) run on each
+// Verilated tile leave AMEM byte for byte as the MXU's functional model
+// (mxu::execute) and its scalar reference do, in exactly the cycles of the
+// TLM overlapped formula (mxu::array_cycles, docs/mxu.md).
 #include "rtl/mxu_tile/transactor.h"
 
 #include <gtest/gtest.h>
@@ -8,21 +10,32 @@
 #include <random>
 #include <vector>
 
-#include "models/mxu/mxu.h"
+#include "models/common/error.h"
+#include "models/mxu/reference.h"
 
 namespace vtpu::rtl {
 namespace {
 
-TEST(MxuTileTransactor, MatchesTheFunctionalModelByteForByte) {
-  MxuTileTransactor tile;
-  std::mt19937 rng(11);
+class RtlTile : public testing::TestWithParam<unsigned> {};
+
+TEST_P(RtlTile, MatchesTheModelBitForBitAndTheFormulaCycleForCycle) {
+  TileOptions options;
+  options.rows = options.cols = GetParam();
+  const std::unique_ptr<mxu::RtlArray> tile = make_tile(options);
+  const uint32_t r = tile->rows(), c = tile->cols();
+  mxu::ArrayConfig array;
+  array.rows = r;
+  array.cols = c;
+  array.dataflow = mxu::Dataflow::kWeightStationary;
+  array.timing = mxu::TimingMode::kOverlapped;
+  std::mt19937 rng(11 + r);
   std::uniform_int_distribution<int> byte(0, 255);
-  for (int trial = 0; trial < 30; ++trial) {
-    const uint32_t r = tile.rows(), c = tile.cols();
+  for (int trial = 0; trial < 40; ++trial) {
     vtpu_insn_matmul x{};
     x.h.opcode = VTPU_OP_MATMUL;
     x.precision = VTPU_TYPE_INT8;
-    x.m = std::uniform_int_distribution<uint32_t>(1, 30)(rng);
+    // M both sides of R (the weight load shows below R), K and N ragged.
+    x.m = std::uniform_int_distribution<uint32_t>(1, 3 * r)(rng);
     x.k = std::uniform_int_distribution<uint32_t>(1, 3 * r + 2)(rng);
     x.n = std::uniform_int_distribution<uint32_t>(1, 2 * c + 3)(rng);
     x.accumulate = trial % 2;
@@ -35,18 +48,38 @@ TEST(MxuTileTransactor, MatchesTheFunctionalModelByteForByte) {
     x.a_addr = 0x1000;
     x.b_addr = 0x1000 + x.m * x.a_stride;
     x.c_addr = 0x8000;
-    std::vector<uint8_t> vmem2 = vmem, amem2 = amem;
-    const UnitMemory v1{0x1000, vmem.size(), vmem.data()}, a1{0x8000, amem.size(), amem.data()};
-    const UnitMemory v2{0x1000, vmem2.size(), vmem2.data()}, a2{0x8000, amem2.size(), amem2.data()};
-    ASSERT_TRUE(mxu::check(x, v1, a1).ok());
-    mxu::ArrayConfig array;
-    array.rows = r;
-    array.cols = c;
-    mxu::execute(x, v1, a1, array);
-    const uint64_t cycles = tile.execute(x, v2, a2);
-    ASSERT_EQ(amem, amem2) << "m " << x.m << " k " << x.k << " n " << x.n << " accumulate "
-                           << int{x.accumulate};
-    EXPECT_GT(cycles, x.m);
+    std::vector<uint8_t> amem_rtl = amem;
+    const UnitMemory v{0x1000, vmem.size(), vmem.data()}, a{0x8000, amem.size(), amem.data()};
+    const UnitMemory a_rtl{0x8000, amem_rtl.size(), amem_rtl.data()};
+    ASSERT_TRUE(mxu::check(x, v, a).ok());
+    std::vector<uint8_t> reference;
+    mxu::reference_matmul(x, v, a, array, reference);
+    const uint64_t cycles = tile->execute(x, v, a_rtl);
+    mxu::execute(x, v, a, array);
+    const std::string shape = std::to_string(x.m) + "x" + std::to_string(x.k) + "x" +
+                              std::to_string(x.n) + (x.accumulate ? " C +=" : " C =");
+    ASSERT_EQ(amem_rtl, amem) << shape << ": RTL vs TLM";
+    ASSERT_TRUE(std::equal(reference.begin(), reference.end(), amem_rtl.begin()))
+        << shape << ": RTL vs the scalar reference";
+    EXPECT_EQ(cycles, mxu::array_cycles(x.m, x.k, x.n, array)) << shape;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, RtlTile, testing::Values(8u, 16u), [](const auto& info) {
+  return std::to_string(info.param) + "x" + std::to_string(info.param);
+});
+
+TEST(RtlTileFactory, NamesTheShapesItHas) {
+  EXPECT_EQ(built_tiles(), "8x8, 16x16");
+  EXPECT_TRUE(tile_built(8, 8, 3));
+  EXPECT_FALSE(tile_built(32, 32, -1));
+  TileOptions options;
+  options.rows = options.cols = 32;
+  try {
+    make_tile(options);
+    FAIL() << "a 32x32 tile was made";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "no RTL tile of 32x32 in this build (built: 8x8, 16x16)");
   }
 }
 

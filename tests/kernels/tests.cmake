@@ -63,21 +63,20 @@ add_test(NAME kernels.overlap_tpuv3
          COMMAND ${CMAKE_COMMAND} "-DCOMMAND=${overlap_command}" -DMAX_RATIO_PERCENT=60
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/kernels/check_overlap.cmake)
 
-# RTL regression stimulus (docs/configuration.md mxu.record): the int8 matmul
-# kernels' MATMUL instructions recorded on edge replay bit-exact on the RTL tile.
-if(TARGET mxu_replay)
-  add_test(NAME rtl.replay_kernel_matmuls
-    COMMAND sh -c "$<TARGET_FILE:kernel_check> --firmware ${RUNTIME_ELF} --kind matmul --dtype int8 --seed 1 \
-        --set mxu.record=${CMAKE_BINARY_DIR}/matmuls.stim >/dev/null && \
-      $<TARGET_FILE:mxu_replay> ${CMAKE_BINARY_DIR}/matmuls.stim")
-  set_tests_properties(rtl.replay_kernel_matmuls PROPERTIES
-    PASS_REGULAR_EXPRESSION "PASS [0-9]+ int8 MATMULs replayed on the 8x8 RTL tile bit-exact")
-  # The same recording on a tile with PE (0, 0)'s sum bit 3 stuck at 1: caught,
-  # naming the instruction and the first differing element.
-  add_test(NAME rtl.replay_catches_a_stuck_bit
-    COMMAND sh -c "$<TARGET_FILE:kernel_check> --firmware ${RUNTIME_ELF} --kind matmul --dtype int8 --seed 1 \
-        --set mxu.record=${CMAKE_BINARY_DIR}/matmuls_fault.stim >/dev/null && \
-      ! $<TARGET_FILE:mxu_replay_faulty> ${CMAKE_BINARY_DIR}/matmuls_fault.stim")
-  set_tests_properties(rtl.replay_catches_a_stuck_bit PROPERTIES
-    PASS_REGULAR_EXPRESSION "FAIL instruction [0-9]+ \\([0-9]+x[0-9]+x[0-9]+\\): C\\[[0-9]+\\]\\[[0-9]+\\] expected -?[0-9]+, got -?[0-9]+")
-endif()
+# RTL regression stimulus (docs/cosim.md): the int8 matmul kernels' MATMUL
+# instructions recorded on edge with an 8x8 array replay on the 8x8 RTL tile
+# with the recorded results and cycles.
+set(record_8x8 "$<TARGET_FILE:kernel_check> --firmware ${RUNTIME_ELF} --kind matmul --dtype int8 --seed 1 \
+    --set mxu.rows=8 --set mxu.cols=8")
+add_test(NAME rtl.replay_kernel_matmuls
+  COMMAND sh -c "${record_8x8} --set mxu.record=${CMAKE_BINARY_DIR}/matmuls.stim >/dev/null && \
+    $<TARGET_FILE:mxu_replay> ${CMAKE_BINARY_DIR}/matmuls.stim")
+set_tests_properties(rtl.replay_kernel_matmuls PROPERTIES
+  PASS_REGULAR_EXPRESSION "PASS [1-9][0-9]* int8 MATMULs replayed on the 8x8 RTL tile bit-exact and cycle-exact")
+# The same recording on a tile with PE (0, 0)'s sum bit 3 stuck at 1: caught,
+# naming the instruction and the first differing element.
+add_test(NAME rtl.replay_catches_a_stuck_bit
+  COMMAND sh -c "${record_8x8} --set mxu.record=${CMAKE_BINARY_DIR}/matmuls_fault.stim >/dev/null && \
+    ! $<TARGET_FILE:mxu_replay> ${CMAKE_BINARY_DIR}/matmuls_fault.stim --fault-bit 3")
+set_tests_properties(rtl.replay_catches_a_stuck_bit PROPERTIES
+  PASS_REGULAR_EXPRESSION "FAIL instruction [0-9]+ \\([0-9]+x[0-9]+x[0-9]+\\): C\\[[0-9]+\\]\\[[0-9]+\\] expected -?[0-9]+, got -?[0-9]+")

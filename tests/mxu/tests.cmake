@@ -48,8 +48,8 @@ vtpu_json_test(gemm.scalesim_run_conv1 CHECKS "mxu_cycles == 121939" "bit_exact 
   ARGS gemm --m 12100 --k 147 --n 64 --dataflow ws --timing stall-free)
 vtpu_json_test(gemm.scalesim_run_conv3x3 CHECKS "mxu_cycles == 108359" "bit_exact is ON"
   ARGS gemm --m 2916 --k 576 --n 64 --dataflow ws --timing stall-free --precision bf16)
-# Overlapped (docs/mxu.md): WS R + F*max(M,R) + R + C - 2 - 1: 32 + 15*100 + 62 - 1.
-vtpu_json_test(gemm.overlapped_ws CHECKS "mxu_cycles == 1593" "bit_exact is ON"
+# Overlapped (docs/mxu.md): WS R + (F-1)*max(M,R) + M + R + C + 2: 32 + 14*100 + 100 + 66.
+vtpu_json_test(gemm.overlapped_ws CHECKS "mxu_cycles == 1598" "bit_exact is ON"
   ARGS gemm --m 100 --k 150 --n 90 --dataflow ws --timing overlapped)
 # OS overlapped: F*max(K,R) + R + C - 2 - 1 = 4*3*150 + 61.
 vtpu_json_test(gemm.overlapped_os_bf16_accumulate CHECKS "mxu_cycles == 1861" "bit_exact is ON"
@@ -66,6 +66,32 @@ vtpu_run_test(gemm.bad_dataflow EXIT 2 STDERR "^vtpu: dataflow 'is': expected ws
   ARGS gemm --m 4 --k 4 --n 4 --dataflow is)
 vtpu_run_test(gemm.zero_size EXIT 2 STDERR "^vtpu: gemm: --m, --k and --n must be at least 1\n$"
   ARGS gemm --m 0 --k 4 --n 4)
-vtpu_run_test(gemm.backend_not_built EXIT 2
-  STDERR "^vtpu: mxu.backend: 'lockstep' is not available in this build[^\n]*\n$"
-  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=lockstep)
+
+# The RTL backends (docs/cosim.md) through the same command processor: the
+# Verilated tile's C against the scalar reference, its cycles against the WS
+# overlapped formula R + (F-1)*max(M,R) + M + R + C + 2.
+# 8x8, F = 4*3: 8 + 11*20 + 20 + 18 = 266.
+vtpu_json_test(gemm.rtl_8x8 CHECKS "mxu_cycles == 266" "bit_exact is ON" "backend is rtl"
+  ARGS gemm --m 20 --k 30 --n 20 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8)
+# 16x16, M < R, C +=, F = 3*2: 16 + 5*16 + 5 + 34 = 135.
+vtpu_json_test(gemm.lockstep_16x16 CHECKS "mxu_cycles == 135" "bit_exact is ON"
+  ARGS gemm --m 5 --k 40 --n 17 --accumulate --set mxu.backend=lockstep --set mxu.rows=16
+       --set mxu.cols=16)
+vtpu_run_test(gemm.lockstep_catches_a_stuck_bit EXIT 6
+  STDERR "^vtpu: mxu lockstep: MATMUL #0 \\(int8 3x8x8, C =\\): C\\[[0-9]+\\]\\[0\\] \\(column tile 0, tile column 0, activation row [0-9]+\\) expected -?[0-9]+ \\(tlm\\), got -?[0-9]+ \\(rtl\\)\n$"
+  ARGS gemm --m 3 --k 8 --n 8 --set mxu.backend=lockstep --set mxu.rows=8 --set mxu.cols=8
+       --set mxu.rtl_fault_bit=3)
+vtpu_run_test(gemm.rtl_refuses_bf16 EXIT 6
+  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(bf16 4x4x4, C =\\): the RTL tile computes int8 only\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --precision bf16 --set mxu.backend=rtl --set mxu.rows=8
+       --set mxu.cols=8)
+vtpu_run_test(gemm.rtl_needs_a_built_shape EXIT 2
+  STDERR "^vtpu: mxu.backend: 'rtl' needs an RTL tile of mxu.rows x mxu.cols = 32x32; this build has 8x8, 16x16\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl)
+vtpu_run_test(gemm.lockstep_needs_overlapped EXIT 2
+  STDERR "^vtpu: mxu.backend: 'lockstep' compares cycles with mxu.timing overlapped, not 'stall-free'\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=lockstep --set mxu.rows=8 --set mxu.cols=8
+       --set mxu.timing=stall-free)
+vtpu_run_test(gemm.fault_bit_needs_rtl EXIT 2
+  STDERR "^vtpu: mxu.rtl_fault_bit: needs mxu.backend rtl or lockstep\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.rtl_fault_bit=3)

@@ -1,0 +1,58 @@
+// The tile shapes this build verilates (rtl/CMakeLists.txt: one model class
+// per shape, Vmxu_tile_<R>x<C>, so they link side by side), and the factory
+// behind `mxu.backend: rtl | lockstep`.
+#include "Vmxu_tile_16x16.h"
+#include "Vmxu_tile_8x8.h"
+#include "Vmxu_tile_8x8_fault3.h"
+#include "rtl/mxu_tile/driver.h"
+
+namespace vtpu::rtl {
+
+namespace {
+
+struct Built {
+  unsigned rows, cols;
+  int fault_bit;
+  std::unique_ptr<mxu::RtlArray> (*make)(const TileOptions&);
+};
+
+template <typename V, unsigned R, unsigned C>
+std::unique_ptr<mxu::RtlArray> make_driver(const TileOptions& options) {
+  return std::make_unique<TileDriver<V, R, C>>(options);
+}
+
+// Fault bit 3 on 8x8 is the injected fault the lockstep and replay tests catch.
+const Built kBuilt[] = {
+    {8, 8, -1, make_driver<Vmxu_tile_8x8, 8, 8>},
+    {16, 16, -1, make_driver<Vmxu_tile_16x16, 16, 16>},
+    {8, 8, 3, make_driver<Vmxu_tile_8x8_fault3, 8, 8>},
+};
+
+}  // namespace
+
+std::string built_tiles() {
+  std::string list;
+  for (const Built& b : kBuilt)
+    if (b.fault_bit < 0)
+      list += (list.empty() ? "" : ", ") + std::to_string(b.rows) + "x" + std::to_string(b.cols);
+  return list;
+}
+
+bool tile_built(unsigned rows, unsigned cols, int fault_bit) {
+  for (const Built& b : kBuilt)
+    if (b.rows == rows && b.cols == cols && b.fault_bit == fault_bit) return true;
+  return false;
+}
+
+std::unique_ptr<mxu::RtlArray> make_tile(const TileOptions& options) {
+  for (const Built& b : kBuilt)
+    if (b.rows == options.rows && b.cols == options.cols && b.fault_bit == options.fault_bit)
+      return b.make(options);
+  throw Error("no RTL tile of " + std::to_string(options.rows) + "x" +
+              std::to_string(options.cols) +
+              (options.fault_bit >= 0 ? " with fault bit " + std::to_string(options.fault_bit)
+                                      : std::string()) +
+              " in this build (built: " + built_tiles() + ")");
+}
+
+}  // namespace vtpu::rtl
