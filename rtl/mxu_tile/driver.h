@@ -4,9 +4,7 @@
 #pragma once
 
 #include <cstring>
-#include <deque>
 #include <memory>
-#include <vector>
 
 #include "models/common/error.h"
 #include "rtl/mxu_tile/ports.h"
@@ -56,64 +54,58 @@ class TileDriver : public mxu::RtlArray {
     const uint8_t* a = vmem.data + (x.a_addr - vmem.base);
     const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
     uint8_t* c = amem.data + (x.c_addr - amem.base);
+    // Folds in streaming order: column tile j, then its folds along K. Fold
+    // i's weight beats are w_beat i*R .. i*R+R-1, its activation beats
+    // a_beat i*M .. i*M+M-1; unused rows and columns are driven as zeros.
     const uint32_t k_folds = (x.k + R - 1) / R, n_tiles = (x.n + C - 1) / C;
-    // Every fold's weight rows and activation rows, in streaming order: column
-    // tile j, then its folds f along K. Unused rows and columns are zeros.
-    std::deque<std::vector<uint8_t>> weights;
-    std::deque<std::pair<std::vector<uint8_t>, bool>> acts;
-    struct Fold {
-      uint32_t f, j;
-    };
-    std::deque<Fold> folds;
-    for (uint32_t j = 0; j < n_tiles; ++j)
-      for (uint32_t f = 0; f < k_folds; ++f) {
-        for (uint32_t r = 0; r < R; ++r) {
-          std::vector<uint8_t> w(C, 0);
-          const uint32_t kk = f * R + r;
-          for (uint32_t cc = 0; cc < C && kk < x.k && j * C + cc < x.n; ++cc)
-            w[cc] = b[uint64_t{kk} * x.b_stride + j * C + cc];
-          weights.push_back(std::move(w));
-        }
-        for (uint32_t m = 0; m < x.m; ++m) {
-          std::vector<uint8_t> row(R, 0);
-          for (uint32_t r = 0; r < R && f * R + r < x.k; ++r)
-            row[r] = a[uint64_t{m} * x.a_stride + f * R + r];
-          acts.push_back({std::move(row), m + 1 == x.m});
-        }
-        folds.push_back({f, j});
-      }
-    uint32_t row = 0;  // of the fold at folds.front()
-    uint64_t cycles = 0;
+    const uint64_t folds = uint64_t{k_folds} * n_tiles;
+    const uint64_t w_beats = folds * R, a_beats = folds * x.m;
+    uint64_t w_beat = 0, a_beat = 0, out_fold = 0;
+    uint32_t out_row = 0;
     V& t = *tile_;
+    auto drive_weights = [&] {  // the beat w_beat: row r of fold i's R x C block
+      const uint64_t i = w_beat / R;
+      const uint32_t kk = static_cast<uint32_t>(i % k_folds) * R + w_beat % R;
+      const uint32_t n0 = static_cast<uint32_t>(i / k_folds) * C;
+      for (uint32_t cc = 0; cc < C; ++cc)
+        set_byte(t.w_data, cc,
+                 kk < x.k && n0 + cc < x.n ? b[uint64_t{kk} * x.b_stride + n0 + cc] : 0);
+    };
+    auto drive_activations = [&] {  // the beat a_beat: row m of A's K slice of fold i
+      const uint64_t i = a_beat / x.m;
+      const uint32_t m = static_cast<uint32_t>(a_beat % x.m);
+      const uint32_t k0 = static_cast<uint32_t>(i % k_folds) * R;
+      for (uint32_t r = 0; r < R; ++r)
+        set_byte(t.a_data, r, k0 + r < x.k ? a[uint64_t{m} * x.a_stride + k0 + r] : 0);
+      t.a_last = m + 1 == x.m;
+    };
     t.c_ready = 1;
-    while (!folds.empty()) {
-      t.w_valid = !weights.empty();
-      if (!weights.empty())
-        for (unsigned i = 0; i < C; ++i) set_byte(t.w_data, i, weights.front()[i]);
-      t.a_valid = !acts.empty();
-      if (!acts.empty()) {
-        for (unsigned i = 0; i < R; ++i) set_byte(t.a_data, i, acts.front().first[i]);
-        t.a_last = acts.front().second;
-      }
+    t.w_valid = w_beat < w_beats;
+    if (t.w_valid) drive_weights();
+    t.a_valid = a_beat < a_beats;
+    if (t.a_valid) drive_activations();
+    uint64_t cycles = 0;
+    while (out_fold < folds) {
       t.clk = 0;
       t.eval();
       if (traced) vcd_->dump(start_ps + cycles * options_.clock_period_ps);
       const bool w_fire = t.w_valid && t.w_ready, a_fire = t.a_valid && t.a_ready;
-      if (t.c_valid) {  // one result row of the front fold: accumulate it into C
-        const Fold& fold = folds.front();
-        for (uint32_t cc = 0; cc < C && fold.j * C + cc < x.n; ++cc) {
-          uint8_t* p = c + uint64_t{row} * x.c_stride + 4 * (fold.j * C + cc);
+      if (t.c_valid) {  // a result row of fold out_fold: accumulate it into C
+        const uint32_t kf = static_cast<uint32_t>(out_fold % k_folds);
+        const uint32_t n0 = static_cast<uint32_t>(out_fold / k_folds) * C;
+        uint8_t* p = c + uint64_t{out_row} * x.c_stride + 4ull * n0;
+        for (uint32_t cc = 0; cc < C && n0 + cc < x.n; ++cc, p += 4) {
           int32_t v = get_word(t.c_data, cc);
-          if (fold.f > 0 || x.accumulate) {
+          if (kf > 0 || x.accumulate) {
             int32_t old;
             std::memcpy(&old, p, 4);
             v = static_cast<int32_t>(static_cast<uint32_t>(old) + static_cast<uint32_t>(v));
           }
           std::memcpy(p, &v, 4);
         }
-        if (++row == x.m) {
-          row = 0;
-          folds.pop_front();
+        if (++out_row == x.m) {
+          out_row = 0;
+          ++out_fold;
         }
       }
       t.clk = 1;
@@ -121,8 +113,15 @@ class TileDriver : public mxu::RtlArray {
       if (traced)
         vcd_->dump(start_ps + cycles * options_.clock_period_ps + options_.clock_period_ps / 2);
       ++cycles;
-      if (w_fire) weights.pop_front();
-      if (a_fire) acts.pop_front();
+      // The next cycle's beats, where this edge took the last ones.
+      if (w_fire) {
+        t.w_valid = ++w_beat < w_beats;
+        if (t.w_valid) drive_weights();
+      }
+      if (a_fire) {
+        t.a_valid = ++a_beat < a_beats;
+        if (t.a_valid) drive_activations();
+      }
     }
     if (traced) vcd_->flush();
     return cycles;

@@ -157,3 +157,25 @@ foreach(config tpuv1-like tpuv3-like)
     COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/mlp.onnx --config ${config} --input ${NETS}/mlp.input.npy \
         --report ${NETS}/out/mlp_${config}.json >/dev/null && grep -q peak_hbm_bytes_per_cycle ${NETS}/out/mlp_${config}.json")
 endforeach()
+
+# RTL co-simulation at system level (docs/cosim.md): int8 MLP and LeNet through
+# the firmware on 8x8 and 16x16 arrays with the MXU as the Verilated tile
+# (rtl) and as both, compared per instruction (lockstep): outputs and cycles
+# identical to the TLM model's.
+foreach(net mlp lenet)
+  foreach(size 8 16)
+    string(REPLACE ";" "^^" args
+      "${NETS}/${net}.onnx;--precision;int8;--calibration;${NETS}/${net}.calib;--input;${NETS}/${net}.input.npy;--set;mxu.rows=${size};--set;mxu.cols=${size}")
+    add_test(NAME networks.cosim_${net}_${size}x${size}
+      COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> "-DARGS=${args}"
+              -DOUT_DIR=${NETS}/out/cosim_${net}_${size} -P ${NET_DIR}/check_backends.cmake)
+  endforeach()
+endforeach()
+# A stuck bit in one PE of the tile: lockstep stops LeNet at the first MATMUL
+# with the instruction, the tile coordinates and the element, expected vs got.
+add_test(NAME networks.cosim_lockstep_catches_a_stuck_bit
+  COMMAND ${CMAKE_COMMAND}
+          "-DCOMMAND=$<TARGET_FILE:vtpu>^^run^^${NETS}/lenet.onnx^^--precision^^int8^^--calibration^^${NETS}/lenet.calib^^--input^^${NETS}/lenet.input.npy^^--set^^mxu.rows=8^^--set^^mxu.cols=8^^--set^^mxu.backend=lockstep^^--set^^mxu.rtl_fault_bit=3^^--output-dir^^${NETS}/out/cosim_fault"
+          -DEXIT=6
+          "-DSTDERR=mxu lockstep: MATMUL #0 \\(int8 [0-9]+x[0-9]+x[0-9]+, C =\\): C\\[[0-9]+\\]\\[[0-9]+\\] \\(column tile [0-9]+, tile column 0, activation row [0-9]+\\) expected -?[0-9]+ \\(tlm\\), got -?[0-9]+ \\(rtl\\)"
+          -DOUT_DIR=${NETS}/out/cosim_fault -P ${NET_DIR}/check_bad.cmake)

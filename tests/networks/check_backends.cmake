@@ -1,0 +1,68 @@
+# One network under mxu.backend tlm, rtl and lockstep (docs/cosim.md): each run
+# succeeds, the outputs are the same byte for byte, and so are the simulated
+# cycles, in total and layer by layer (the RTL tile's counts are the TLM
+# formula's). The rtl run also dumps the tile's waveform for MATMULs 1 and 2,
+# which must hold the tile's pins at the platform's time.
+#   -DVTPU=... -DARGS="a^^b^^..." -DOUT_DIR=...
+string(REPLACE "^^" ";" args "${ARGS}")
+file(REMOVE_RECURSE ${OUT_DIR})
+foreach(backend tlm rtl lockstep)
+  file(MAKE_DIRECTORY ${OUT_DIR}/${backend})
+  set(extra "")
+  if(backend STREQUAL "rtl")
+    set(extra --set mxu.rtl_vcd=${OUT_DIR}/tile.vcd --set mxu.rtl_vcd_from=1
+              --set mxu.rtl_vcd_count=2)
+  endif()
+  execute_process(COMMAND ${VTPU} run ${args} --set mxu.backend=${backend} ${extra}
+                          --output-dir ${OUT_DIR}/${backend} --report ${OUT_DIR}/${backend}/report.json
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "mxu.backend=${backend}: vtpu run failed (${rc}):\n${out}\n${err}")
+  endif()
+  string(REGEX MATCH "[^\n]+ simulated[^\n]+" summary "${out}")
+  message(STATUS "${backend}: ${summary}")
+  file(READ ${OUT_DIR}/${backend}/report.json report_${backend})
+endforeach()
+
+file(GLOB outputs RELATIVE ${OUT_DIR}/tlm ${OUT_DIR}/tlm/*.npy)
+if(NOT outputs)
+  message(FATAL_ERROR "the tlm run wrote no outputs")
+endif()
+foreach(backend rtl lockstep)
+  foreach(file ${outputs})
+    execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT_DIR}/tlm/${file}
+                            ${OUT_DIR}/${backend}/${file} RESULT_VARIABLE differ)
+    if(differ)
+      message(FATAL_ERROR "${file}: mxu.backend=${backend} differs from tlm")
+    endif()
+  endforeach()
+  string(JSON tlm_cycles GET "${report_tlm}" cycles)
+  string(JSON cycles GET "${report_${backend}}" cycles)
+  if(NOT cycles EQUAL tlm_cycles)
+    message(FATAL_ERROR "mxu.backend=${backend}: ${cycles} cycles, tlm ${tlm_cycles}")
+  endif()
+  string(JSON layers LENGTH "${report_tlm}" layers)
+  math(EXPR last "${layers} - 1")
+  foreach(i RANGE ${last})
+    string(JSON want GET "${report_tlm}" layers ${i} cycles)
+    string(JSON got GET "${report_${backend}}" layers ${i} cycles)
+    if(NOT got EQUAL want)
+      message(FATAL_ERROR "mxu.backend=${backend}: layer ${i} took ${got} cycles, tlm ${want}")
+    endif()
+  endforeach()
+endforeach()
+message(STATUS "outputs identical; ${tlm_cycles} cycles under every backend")
+
+# The waveform: Verilator's VCD of the tile, its pins declared, and times that
+# start where the platform ran the second MATMUL (not at 0).
+file(READ ${OUT_DIR}/tile.vcd vcd)
+foreach(signal w_valid a_valid a_last c_valid c_data)
+  if(NOT vcd MATCHES "\\$var wire +[0-9]+ [^ ]+ ${signal} ")
+    message(FATAL_ERROR "tile.vcd: no ${signal}")
+  endif()
+endforeach()
+string(REGEX MATCH "\\$enddefinitions[^#]*#([0-9]+)" first "${vcd}")
+if(NOT first OR CMAKE_MATCH_1 EQUAL 0)
+  message(FATAL_ERROR "tile.vcd: no dump at the platform's time (${CMAKE_MATCH_1})")
+endif()
+message(STATUS "tile.vcd: first dump at ${CMAKE_MATCH_1} ps")
