@@ -107,7 +107,8 @@ module mxu_tile #(
       wsk_bank[0] <= load_bank;
       wsk_row[0] <= load_row;
       for (int s = 1; s < C; s++) begin
-        wsk_data[s] <= wsk_data[s-1];
+        // Stage s carries only the columns still to be written (c >= s).
+        for (int c = s; c < C; c++) wsk_data[s][c] <= wsk_data[s-1][c];
         wsk_valid[s] <= wsk_valid[s-1];
         wsk_bank[s] <= wsk_bank[s-1];
         wsk_row[s] <= wsk_row[s-1];
@@ -133,7 +134,7 @@ module mxu_tile #(
         skew_data[r][0] <= a_data[8*r+:8];
         skew_valid[r][0] <= a_fire;
         skew_bank[r][0] <= in_bank;
-        for (int s = 1; s < R; s++) begin
+        for (int s = 1; s <= r; s++) begin
           skew_data[r][s] <= skew_data[r][s-1];
           skew_valid[r][s] <= skew_valid[r][s-1];
           skew_bank[r][s] <= skew_bank[r][s-1];
@@ -159,7 +160,7 @@ module mxu_tile #(
       // De-skew the bottom row: column c waits C - 1 - c more cycles.
       for (int c = 0; c < C; c++) begin
         deskew[c][0] <= psum[R-1][c];
-        for (int s = 1; s < C; s++) deskew[c][s] <= deskew[c][s-1];
+        for (int s = 1; s < C - c; s++) deskew[c][s] <= deskew[c][s-1];
       end
       out_valid <= psum_valid[R-1][C-1];
     end
