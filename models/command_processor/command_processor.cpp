@@ -455,14 +455,16 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
 }
 
 uint64_t CommandProcessor::run_matmul_rtl(const vtpu_insn_matmul& x, uint64_t tlm_cycles) {
-  const std::string what = "MATMUL #" + std::to_string(matmuls_) + " (" +
-                           (x.precision == VTPU_TYPE_INT8 ? "int8 " : "bf16 ") +
-                           std::to_string(x.m) + "x" + std::to_string(x.k) + "x" +
-                           std::to_string(x.n) + (x.accumulate ? ", C +=" : ", C =") + ")";
+  auto what = [&] {  // the instruction, for messages
+    return "MATMUL #" + std::to_string(matmuls_) + " (" +
+           (x.precision == VTPU_TYPE_INT8 ? "int8 " : "bf16 ") + std::to_string(x.m) + "x" +
+           std::to_string(x.k) + "x" + std::to_string(x.n) + (x.accumulate ? ", C +=" : ", C =") +
+           ")";
+  };
   if (x.precision != VTPU_TYPE_INT8) {
     options_.stop("mxu.backend " +
                   std::string(options_.backend == MxuBackend::kRtl ? "rtl" : "lockstep") + ": " +
-                  what + ": the RTL tile computes int8 only");
+                  what() + ": the RTL tile computes int8 only");
     return 0;
   }
   const bool lockstep = options_.backend == MxuBackend::kLockstep;
@@ -487,7 +489,7 @@ uint64_t CommandProcessor::run_matmul_rtl(const vtpu_insn_matmul& x, uint64_t tl
     std::memcpy(&want, &c_tlm[i / 4 * 4], 4);
     std::memcpy(&got, &c_rtl[i / 4 * 4], 4);
     const uint32_t c = options_.rtl->cols();
-    options_.stop("mxu lockstep: " + what + ": C[" + std::to_string(row) + "][" +
+    options_.stop("mxu lockstep: " + what() + ": C[" + std::to_string(row) + "][" +
                   std::to_string(col) + "] (column tile " + std::to_string(col / c) +
                   ", tile column " + std::to_string(col % c) + ", activation row " +
                   std::to_string(row) + ") expected " + std::to_string(want) + " (tlm), got " +
@@ -495,7 +497,7 @@ uint64_t CommandProcessor::run_matmul_rtl(const vtpu_insn_matmul& x, uint64_t tl
     return 0;
   }
   if (cycles != tlm_cycles) {
-    options_.stop("mxu lockstep: " + what + ": cycles expected " + std::to_string(tlm_cycles) +
+    options_.stop("mxu lockstep: " + what() + ": cycles expected " + std::to_string(tlm_cycles) +
                   " (tlm overlapped), got " + std::to_string(cycles) + " (rtl)");
     return 0;
   }

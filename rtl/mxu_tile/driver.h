@@ -3,6 +3,7 @@
 // R x C its parameters. Included by tiles.cpp only.
 #pragma once
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -34,7 +35,14 @@ class TileDriver : public mxu::RtlArray {
     tile_->rst_n = 1;
   }
   ~TileDriver() override {
-    if (vcd_) vcd_->close();
+    if (vcd_) {
+      vcd_->close();
+    } else if (!options_.vcd.empty()) {  // no MATMUL in the window: no empty file left
+      std::remove(options_.vcd.c_str());
+      std::fprintf(stderr, "vtpu: note: mxu.rtl_vcd: no MATMUL from #%llu on (the run had %llu)\n",
+                   static_cast<unsigned long long>(options_.vcd_from),
+                   static_cast<unsigned long long>(executed_));
+    }
   }
 
   unsigned rows() const override { return R; }

@@ -95,3 +95,7 @@ vtpu_run_test(gemm.lockstep_needs_overlapped EXIT 2
 vtpu_run_test(gemm.fault_bit_needs_rtl EXIT 2
   STDERR "^vtpu: mxu.rtl_fault_bit: needs mxu.backend rtl or lockstep\n$"
   ARGS gemm --m 4 --k 4 --n 4 --set mxu.rtl_fault_bit=3)
+vtpu_run_test(gemm.rtl_vcd_unwritable EXIT 2
+  STDERR "^vtpu: mxu.rtl_vcd: cannot write '/nonexistent/tile.vcd'\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8
+       --set mxu.rtl_vcd=/nonexistent/tile.vcd)
