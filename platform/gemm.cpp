@@ -13,6 +13,7 @@
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
 #include "platform/memory_system.h"
+#include "platform/simulate.h"
 
 namespace vtpu {
 namespace {
@@ -153,14 +154,14 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   std::vector<uint8_t> expected;
   mxu::reference_matmul(x, vmem_view, amem_view, array, expected);
 
-  sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate
+  elaborate();
   auto write = [&](uint64_t offset, uint32_t value) { host.write(cp_base + offset, value); };
   for (unsigned w = 0; w < VTPU_INSN_WORDS; ++w)
     write(VTPU_CP_QUEUE(VTPU_QUEUE_MXU) + VTPU_CP_INSN + 4 * w, insn.words[w]);
   write(VTPU_CP_QUEUE(VTPU_QUEUE_MXU) + VTPU_CP_PUSH, 1);
   write(VTPU_CP_DOORBELL, 1);
   const auto wall_start = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  simulate();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!stopped.empty()) throw Error(stopped, ExitCode::kCosim);

@@ -14,6 +14,7 @@
 #include "models/common/error.h"
 #include "models/common/hex.h"
 #include "platform/memory_system.h"
+#include "platform/simulate.h"
 
 namespace vtpu {
 namespace {
@@ -188,7 +189,7 @@ void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostrea
   router.map("hbm", config.address_map().hbm_base(), hbm.capacity(), hbm.socket, hbm_link);
 
   const auto wall_start = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  simulate();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 

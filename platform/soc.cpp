@@ -7,6 +7,7 @@
 #include "models/common/hex.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "platform/memory_system.h"
+#include "platform/simulate.h"
 #include "traces/mxu_stimulus.h"
 #include "traces/transaction_trace.h"
 
@@ -283,9 +284,9 @@ void Soc::end_run(RunResult::End end, uint64_t code, ExitCode stop, const std::s
 RunResult Soc::run() {
   auto start = std::chrono::steady_clock::now();
   if (limits_.max_time == sc_core::SC_ZERO_TIME)
-    sc_core::sc_start();
+    simulate();
   else
-    sc_core::sc_start(limits_.max_time, sc_core::SC_EXIT_ON_STARVATION);
+    simulate(limits_.max_time);
   result_.host_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fflush(stdout);
