@@ -84,11 +84,11 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   options.vmem_base = config.address_map().vmem_base();
   options.amem = &amem;
   options.amem_base = config.address_map().amem_base();
-  const bool rtl = config.mxu().backend() != "tlm";
-  if (rtl &&
-      (array.dataflow != mxu::Dataflow::kWeightStationary ||
-       (config.mxu().backend() == "lockstep" && array.timing != mxu::TimingMode::kOverlapped)))
-    throw Error("gemm: mxu.backend " + config.mxu().backend() +
+  // --dataflow and --timing come after the config's checks of the backend.
+  const std::string& backend = config.mxu().backend();
+  if (backend != "tlm" && (array.dataflow != mxu::Dataflow::kWeightStationary ||
+                           (backend == "lockstep" && array.timing != mxu::TimingMode::kOverlapped)))
+    throw Error("gemm: mxu.backend " + backend +
                 " runs the weight-stationary RTL tile (lockstep: with overlapped timing)");
   std::string stopped;  // why the RTL backend ended the run
   const auto tile = attach_mxu_backend(config, clock, options, [&stopped](const std::string& why) {
@@ -181,7 +181,7 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
       "\"mxu_cycles\": %llu, \"total_cycles\": %llu, \"utilization\": %.6f, "
       "\"host_gmacs_per_s\": %.3f, \"wall_time_s\": %.3f, \"bit_exact\": %s, \"formula\": "
       "\"%s\"}\n",
-      config.name().c_str(), config.mxu().backend().c_str(), o.precision.c_str(),
+      config.name().c_str(), backend.c_str(), o.precision.c_str(),
       array.dataflow == mxu::Dataflow::kWeightStationary ? "ws" : "os",
       array.timing == mxu::TimingMode::kStallFree ? "stall-free" : "overlapped", array.rows,
       array.cols, o.m, o.k, o.n, static_cast<unsigned long long>(macs),
