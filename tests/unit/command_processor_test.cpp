@@ -8,12 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 
 #include "models/hbm/hbm.h"
 #include "models/interconnect/router.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
+#include "rtl/mxu_tile/transactor.h"
 
 namespace vtpu::cp {
 namespace {
@@ -30,11 +32,13 @@ struct Chip {
   memory::Ram amem{"amem", 1 << 18, cycle, memory::PortModel{128, 2, cycle}};
   hbm::Hbm hbm{"hbm", options()};
   dma::Dma dma{"dma", dma_options()};
-  CommandProcessor cp{"cp", cp_options()};
+  CommandProcessor cp;
   sc_core::sc_signal<bool> dma_done{"dma_done"}, dma_error{"dma_error"};
   sc_core::sc_signal<bool> done{"done"}, error{"error"};
 
-  Chip() {
+  // `edit` changes the command processor's options (the MXU backend).
+  explicit Chip(const std::function<void(CpOptions&)>& edit = nullptr)
+      : cp("cp", cp_options(edit)) {
     router.connect("dma", dma.bus, interconnect::Link{cycle, 64});
     interconnect::MapOptions hbm_link;
     hbm_link.link = interconnect::Link{cycle * 2.0, 0};
@@ -65,7 +69,7 @@ struct Chip {
     o.memories = {{"vmem", kVmem, 1 << 20}, {"amem", kAmem, 1 << 18}, {"hbm", kHbm, 512u << 20}};
     return o;
   }
-  CpOptions cp_options() {
+  CpOptions cp_options(const std::function<void(CpOptions&)>& edit) {
     CpOptions o;
     o.clock_period = cycle;
     o.register_latency = cycle;
@@ -75,6 +79,7 @@ struct Chip {
     o.amem = &amem;
     o.amem_base = kAmem;
     o.dma = &dma;
+    if (edit) edit(o);
     return o;
   }
 };
@@ -372,6 +377,72 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
   sc_core::sc_start();
   EXPECT_FALSE(chip.cp.has_error()) << chip.cp.error().cause;
   EXPECT_EQ(chip.cp.counter(VTPU_CNT_INSNS), done + 3);
+}
+
+// mxu.backend lockstep (docs/cosim.md) with the 16x16 RTL tile: a MATMUL
+// passes with C equal to the reference and the tile's cycles equal to the
+// overlapped formula, 16 + 5*23 + 23 + 16 + 16 + 2 = 188 for 23x37x19 (F = 3*2);
+// and a tile that reports one cycle more is stopped with both counts.
+class LateTile : public mxu::RtlArray {
+ public:
+  explicit LateTile(std::unique_ptr<mxu::RtlArray> tile) : tile_(std::move(tile)) {}
+  unsigned rows() const override { return tile_->rows(); }
+  unsigned cols() const override { return tile_->cols(); }
+  uint64_t execute(const vtpu_insn_matmul& x, const mxu::Memory& v, const mxu::Memory& a,
+                   uint64_t start_ps) override {
+    return tile_->execute(x, v, a, start_ps) + 1;
+  }
+
+ private:
+  std::unique_ptr<mxu::RtlArray> tile_;
+};
+
+void run_lockstep(bool late, std::string& stopped, uint64_t& cycles, bool& exact) {
+  rtl::TileOptions tile_options;
+  tile_options.rows = tile_options.cols = 16;
+  std::unique_ptr<mxu::RtlArray> tile = rtl::make_tile(tile_options);
+  if (late) tile = std::make_unique<LateTile>(std::move(tile));
+  Chip chip([&](CpOptions& o) {
+    o.backend = MxuBackend::kLockstep;
+    o.rtl = tile.get();
+    o.stop = [&stopped](const std::string& why) {
+      stopped = why;
+      sc_core::sc_stop();
+    };
+  });
+  const uint32_t m = 23, k = 37, n = 19;
+  for (uint32_t i = 0; i < m * k + k * n; ++i)
+    chip.vmem.data()[i] = static_cast<uint8_t>(i * 73 + (i >> 5));
+  const vtpu_insn x = matmul(kVmem, kVmem + m * k, kAmem, m, k, n);
+  std::vector<uint8_t> expected;
+  mxu::reference_matmul(x.matmul, mxu::Memory{kVmem, chip.vmem.size(), chip.vmem.data()},
+                        mxu::Memory{kAmem, chip.amem.size(), chip.amem.data()},
+                        chip.cp_options(nullptr).array, expected);
+  chip.cp.push(VTPU_QUEUE_MXU, x);
+  chip.cp.release();
+  sc_core::sc_start();
+  cycles = chip.cp.last_matmul_array_cycles();
+  exact = std::equal(expected.begin(), expected.end(), chip.amem.data());
+}
+
+TEST(CommandProcessor, LockstepChecksTheTilesResultAndCycles) {
+  std::string stopped;
+  uint64_t cycles = 0;
+  bool exact = false;
+  run_lockstep(false, stopped, cycles, exact);
+  EXPECT_EQ(stopped, "");
+  EXPECT_EQ(cycles, 188u);
+  EXPECT_TRUE(exact);
+}
+
+TEST(CommandProcessor, LockstepStopsAtACycleMismatch) {
+  std::string stopped;
+  uint64_t cycles = 0;
+  bool exact = false;
+  run_lockstep(true, stopped, cycles, exact);
+  EXPECT_EQ(stopped,
+            "mxu lockstep: MATMUL #0 (int8 23x37x19, C =): cycles expected 188 (tlm overlapped), "
+            "got 189 (rtl)");
 }
 
 }  // namespace
