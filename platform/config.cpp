@@ -293,11 +293,6 @@ void set_field(Soc& soc, const std::string& path, const std::string& value) {
   }
 }
 
-namespace {
-
-// mxu.backend rtl and lockstep run a Verilated weight-stationary tile of the
-// array's shape (docs/cosim.md); lockstep compares its cycles with the
-// overlapped formula, which is the tile's count.
 void check_rtl_backend(const MxuConfig& mxu) {
   const std::string& backend = mxu.backend();
   if (backend == "tlm") {
@@ -321,8 +316,6 @@ void check_rtl_backend(const MxuConfig& mxu) {
                 std::to_string(mxu.cols()) + " tile with fault bit " +
                 std::to_string(mxu.rtl_fault_bit()) + " in this build (test only: 8x8, bit 3)");
 }
-
-}  // namespace
 
 void validate(const Soc& soc) {
   validate_message(soc, "");

@@ -22,6 +22,12 @@ void set_field(Soc& soc, const std::string& path, const std::string& value);
 // Checks every set field against the ranges declared in config.proto. Throws.
 void validate(const Soc& soc);
 
+// mxu.backend rtl and lockstep run a Verilated weight-stationary tile of the
+// array's shape (docs/cosim.md); lockstep compares its cycles with the
+// overlapped formula, which is the tile's count. Throws vtpu::Error naming the
+// field. validate() calls it; `vtpu gemm` again after --dataflow and --timing.
+void check_rtl_backend(const MxuConfig& mxu);
+
 // The default preset's name (used when no --config is given).
 inline constexpr const char* kDefaultPreset = "edge";
 

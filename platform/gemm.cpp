@@ -12,6 +12,7 @@
 #include "models/common/error.h"
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
+#include "platform/config.h"
 #include "platform/memory_system.h"
 #include "platform/simulate.h"
 
@@ -85,11 +86,11 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   options.amem = &amem;
   options.amem_base = config.address_map().amem_base();
   // --dataflow and --timing come after the config's checks of the backend.
-  const std::string& backend = config.mxu().backend();
-  if (backend != "tlm" && (array.dataflow != mxu::Dataflow::kWeightStationary ||
-                           (backend == "lockstep" && array.timing != mxu::TimingMode::kOverlapped)))
-    throw Error("gemm: mxu.backend " + backend +
-                " runs the weight-stationary RTL tile (lockstep: with overlapped timing)");
+  config::MxuConfig mxu = config.mxu();
+  if (!o.dataflow.empty()) mxu.set_dataflow(o.dataflow);
+  if (!o.timing.empty()) mxu.set_timing(o.timing);
+  config::check_rtl_backend(mxu);
+  const std::string& backend = mxu.backend();
   std::string stopped;  // why the RTL backend ended the run
   const auto tile = attach_mxu_backend(config, clock, options, [&stopped](const std::string& why) {
     stopped = why;

@@ -479,21 +479,13 @@ uint64_t CommandProcessor::run_matmul_rtl(const vtpu_insn_matmul& x, uint64_t tl
       static_cast<uint64_t>(sc_core::sc_time_stamp() / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
   const uint64_t cycles = options_.rtl->execute(x, vmem_, amem_, start_ps);
   if (!lockstep) return cycles;
-  const std::vector<uint8_t> c_rtl = read_c(x);
-  if (c_rtl != c_tlm) {
-    size_t i = 0;
-    while (c_rtl[i] == c_tlm[i]) ++i;
-    const uint32_t row = static_cast<uint32_t>(i / 4 / x.n),
-                   col = static_cast<uint32_t>(i / 4 % x.n);
-    int32_t want, got;
-    std::memcpy(&want, &c_tlm[i / 4 * 4], 4);
-    std::memcpy(&got, &c_rtl[i / 4 * 4], 4);
+  if (const auto d = mxu::first_difference(c_tlm, read_c(x), x.n)) {
     const uint32_t c = options_.rtl->cols();
-    options_.stop("mxu lockstep: " + what() + ": C[" + std::to_string(row) + "][" +
-                  std::to_string(col) + "] (column tile " + std::to_string(col / c) +
-                  ", tile column " + std::to_string(col % c) + ", activation row " +
-                  std::to_string(row) + ") expected " + std::to_string(want) + " (tlm), got " +
-                  std::to_string(got) + " (rtl)");
+    options_.stop("mxu lockstep: " + what() + ": C[" + std::to_string(d->row) + "][" +
+                  std::to_string(d->col) + "] (column tile " + std::to_string(d->col / c) +
+                  ", tile column " + std::to_string(d->col % c) + ", activation row " +
+                  std::to_string(d->row) + ") expected " + std::to_string(d->want) +
+                  " (tlm), got " + std::to_string(d->got) + " (rtl)");
     return 0;
   }
   if (cycles != tlm_cycles) {

@@ -138,6 +138,19 @@ uint64_t array_cycles(uint64_t m, uint64_t k, uint64_t n, const ArrayConfig& arr
   return folds * std::max(k, r) + r + c - 2 - 1;
 }
 
+std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
+                                           const std::vector<uint8_t>& got, uint32_t n) {
+  const auto at = std::mismatch(want.begin(), want.end(), got.begin(), got.end());
+  if (at.first == want.end() && at.second == got.end()) return std::nullopt;
+  const size_t element = static_cast<size_t>(at.first - want.begin()) / 4;
+  Difference d;
+  d.row = static_cast<uint32_t>(element / n);
+  d.col = static_cast<uint32_t>(element % n);
+  std::memcpy(&d.want, &want[4 * element], 4);
+  std::memcpy(&d.got, &got[4 * element], 4);
+  return d;
+}
+
 Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
   const uint64_t es = element_bytes(x.precision);
   const uint64_t m = x.m, k = x.k, n = x.n;

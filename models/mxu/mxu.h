@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,15 @@ Fault check(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem
 // Computes it (after check()). Returns the multiply-accumulates done.
 uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
                  const ArrayConfig& array);
+
+// The first element where two dense C's of n int32 columns (as read back, or
+// recorded) differ: for lockstep's and replay's messages. Empty when equal.
+struct Difference {
+  uint32_t row = 0, col = 0;
+  int32_t want = 0, got = 0;
+};
+std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
+                                           const std::vector<uint8_t>& got, uint32_t n);
 
 // A register-transfer model of a weight-stationary array behind
 // `mxu.backend: rtl | lockstep` (rtl/mxu_tile/, docs/cosim.md).

@@ -16,24 +16,6 @@
 #include "rtl/mxu_tile/transactor.h"
 #include "traces/mxu_stimulus.h"
 
-namespace {
-
-using vtpu::trace::RecordedMatmul;
-
-// The first differing element of C, as "C[i][j] expected E, got G".
-std::string first_difference(const RecordedMatmul& r, const std::vector<uint8_t>& got) {
-  size_t i = 0;
-  while (got[i] == r.c_after[i]) ++i;
-  const size_t element = i / 4;
-  int32_t want, have;
-  std::memcpy(&want, &r.c_after[4 * element], 4);
-  std::memcpy(&have, &got[4 * element], 4);
-  return "C[" + std::to_string(element / r.n) + "][" + std::to_string(element % r.n) +
-         "] expected " + std::to_string(want) + ", got " + std::to_string(have);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   const char* path = nullptr;
   int fault_bit = -1;
@@ -61,7 +43,7 @@ int main(int argc, char** argv) {
                         " array; this build has RTL tiles of " + vtpu::rtl::built_tiles());
     const auto tile = vtpu::rtl::make_tile(options);
     const bool timed = reader.timing() == "ws overlapped";
-    RecordedMatmul r;
+    vtpu::trace::RecordedMatmul r;
     uint64_t replayed = 0, skipped = 0, cycles = 0, index = 0;
     for (; reader.next(r); ++index) {
       if (r.precision != VTPU_TYPE_INT8) {  // the tile computes int8 only
@@ -83,8 +65,9 @@ int main(int argc, char** argv) {
       const uint64_t took = tile->execute(x, v, a);
       cycles += took;
       std::string fail;
-      if (amem != r.c_after)
-        fail = first_difference(r, amem);
+      if (const auto d = vtpu::mxu::first_difference(r.c_after, amem, r.n))
+        fail = "C[" + std::to_string(d->row) + "][" + std::to_string(d->col) + "] expected " +
+               std::to_string(d->want) + ", got " + std::to_string(d->got);
       else if (timed && took != r.cycles)
         fail = "cycles expected " + std::to_string(r.cycles) + ", got " + std::to_string(took);
       if (!fail.empty()) {
