@@ -269,6 +269,14 @@ bool parse_model_command(const po::options_description& desc, const std::vector<
   return false;
 }
 
+// --batch N: a positive batch of at most 65536 images.
+void check_batch(const po::variables_map& vm) {
+  if (!vm.count("batch")) return;
+  const int64_t n = vm["batch"].as<int64_t>();
+  if (n < 1 || n > 65536)
+    throw vtpu::Error("--batch " + std::to_string(n) + ": expected 1 to 65536");
+}
+
 int trace_command(const std::vector<std::string>& args) {
   po::options_description desc(
       "vtpu trace FILE [--summary] [--initiator NAME] [--target NAME] [--from NS] [--to NS] "
@@ -309,12 +317,14 @@ int compile_command(const std::vector<std::string>& args) {
        "int8: a directory of .npy input samples for the activation ranges")
       ("emit-qdq", po::value<std::string>(&r.emit_qdq),
        "int8: also write the quantized graph as a QDQ ONNX model (for ONNX Runtime)")
+      ("batch", po::value<int64_t>(&r.batch), "re-export a batch-1 model for batch N")
       ("output,o", po::value<std::string>(&out), "the .vtpu file to write");
   // clang-format on
   po::variables_map vm;
   if (!parse_model_command(desc, args, vm)) return 0;
   if (r.model.empty()) throw vtpu::Error("compile: missing MODEL.onnx (see vtpu compile --help)");
   if (out.empty()) throw vtpu::Error("compile: missing -o OUT.vtpu");
+  check_batch(vm);
   vtpu::compile_model(r, out);
   return 0;
 }
@@ -333,6 +343,8 @@ int run_command(const std::vector<std::string>& args) {
        "int8 or bf16 (ONNX models)")
       ("calibration", po::value<std::string>(&r.compile.calibration),
        "int8: a directory of .npy input samples for the activation ranges")
+      ("batch", po::value<int64_t>(&r.compile.batch),
+       "ONNX models: re-export a batch-1 model for batch N")
       ("input", po::value<std::vector<std::string>>(&r.inputs)->composing(),
        "NAME=FILE.npy (float32), one per graph input; FILE.npy alone for one input")
       ("output-dir", po::value<std::string>(&r.output_dir),
@@ -351,6 +363,7 @@ int run_command(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_model_command(desc, args, vm)) return 0;
   if (r.model.empty()) throw vtpu::Error("run: missing MODEL (see vtpu run --help)");
+  check_batch(vm);
   r.compile.model = r.model;
   if (!r.vcd.empty()) r.vcd = vcd_base(r.vcd);
   if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());

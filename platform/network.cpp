@@ -54,8 +54,9 @@ sw::Tensor read_input(const std::string& path, const std::string& name,
 }
 
 // Calibration samples: for a one-input model every .npy in DIR; otherwise
-// DIR/<input name>/*.npy, paired in name order.
-std::vector<sw::Env> read_calibration(const std::string& dir, const sw::Graph& g) {
+// DIR/<input name>/*.npy, paired in name order (batch-1 samples grouped N at a
+// time for a model re-exported with --batch N).
+std::vector<sw::Env> read_calibration(const std::string& dir, const sw::Graph& g, bool rebatched) {
   std::vector<sw::Env> samples;
   if (dir.empty()) return samples;
   if (!fs::is_directory(dir)) throw Error(dir + ": --calibration needs a directory of .npy files");
@@ -70,20 +71,36 @@ std::vector<sw::Env> read_calibration(const std::string& dir, const sw::Graph& g
     const std::vector<std::string> list =
         g.inputs.size() == 1 ? files(dir) : files(fs::path(dir) / in);
     if (list.empty()) throw Error(dir + ": no .npy calibration samples for input '" + in + "'");
-    if (samples.empty()) samples.resize(list.size());
-    if (list.size() != samples.size())
+    const std::vector<int64_t>& shape = g.values.at(in).shape;
+    // A model re-exported for batch N (--batch) takes batch-1 samples N at a
+    // time, in order and wrapping around, so that it calibrates on the same
+    // images (and finds the same ranges) as the batch-1 model.
+    const int64_t batch = rebatched && !shape.empty() ? shape[0] : 1;
+    const size_t count = (list.size() + batch - 1) / batch;
+    if (samples.empty()) samples.resize(count);
+    if (count != samples.size())
       throw Error(dir + ": inputs have different numbers of calibration samples");
-    for (size_t i = 0; i < list.size(); ++i)
-      samples[i][in] = read_input(list[i], in, g.values.at(in).shape);
+    std::vector<int64_t> one = shape;
+    if (batch > 1) one[0] = 1;
+    for (size_t i = 0; i < count; ++i) {
+      sw::Tensor t;
+      for (int64_t b = 0; b < batch; ++b) {
+        const sw::Tensor part = read_input(list[(i * batch + b) % list.size()], in, one);
+        t.f.insert(t.f.end(), part.f.begin(), part.f.end());
+      }
+      t.shape = shape;
+      samples[i][in] = std::move(t);
+    }
   }
   return samples;
 }
 
 sw::Program compile_onnx(const CompileRequest& r) {
-  sw::Graph g = sw::import_onnx(r.model);
+  sw::Graph g = sw::import_onnx(r.model, r.batch);
   sw::CompileOptions o;
   o.precision = sw::parse_precision(r.precision, "--precision");
-  if (o.precision == sw::Precision::kInt8) o.calibration = read_calibration(r.calibration, g);
+  if (o.precision == sw::Precision::kInt8)
+    o.calibration = read_calibration(r.calibration, g, r.batch > 0);
   try {
     return sw::compile(std::move(g), o);
   } catch (const Error& e) {
@@ -207,6 +224,8 @@ void compile_model(const CompileRequest& request, const std::string& out) {
 
 void run_network(const config::Soc& config, const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
+  if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
+    throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
   sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
                                                           : compile_onnx(request.compile);
   const double compile_s =

@@ -17,6 +17,7 @@ struct CompileRequest {
   std::string precision;    // "int8" or "bf16"
   std::string calibration;  // a directory of .npy samples, or ""
   std::string emit_qdq;     // int8: also write the quantized graph as a QDQ ONNX model
+  int64_t batch = 0;        // > 0: re-export a batch-1 model for this batch (--batch)
 };
 
 struct RunRequest {

@@ -1,11 +1,11 @@
-/* CONV2D as matmuls (docs/firmware.md): per image, the input is padded into
- * scratch (FILL with the pad value, then the image into the interior), each
- * group's im2col rows are gathered by DMA into scratch, and the matmul
- * pipeline multiplies them by the group's weights into the group's output
- * channels. Everything goes through the DMA queue in order, so the next
- * image's padding waits for this one's loads, while the MXU and VPU of one
- * group overlap the gathering of the next. A 1 x 1, stride-1, unpadded,
- * ungrouped convolution is a matmul on the input itself. */
+/* CONV2D as matmuls with implicit im2col (docs/firmware.md): the batch is
+ * part of M (one row of A per output pixel of every image), so each group's
+ * weights stream once per layer whatever the batch; each tile of A is
+ * gathered by DMA straight from the NHWC images into VMEM (no im2col matrix
+ * is written anywhere). A padded input is first copied once into scratch
+ * with its border (FILL with the pad value, then the images into the
+ * interior); the gathers read that. A 1 x 1, stride-1, unpadded, ungrouped
+ * convolution is a matmul on the input itself. */
 #include "queue.h"
 
 int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
@@ -26,68 +26,63 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   const int padded = hp != l->h || wp != l->w;
   const int direct =
       !padded && l->kh == 1 && l->kw == 1 && l->sy == 1 && l->sx == 1 && l->groups == 1;
+  const uint64_t m = (uint64_t)l->n * oh * ow;
+  if (m > 0xffffffffu) return -(int)VTPU_BAD_SHAPE;
 
-  /* Scratch: the padded image, then one group's im2col matrix. */
-  const uint64_t pad_bytes = padded ? (uint64_t)hp * wp * l->cin * e : 0;
-  const uint64_t cols_bytes = direct ? 0 : (uint64_t)oh * ow * k * e;
-  if (kq_align64(pad_bytes) + cols_bytes > ctx->scratch_size) return -(int)VTPU_BAD_SCRATCH;
-  const uint64_t padded_at = ctx->scratch, cols_at = ctx->scratch + kq_align64(pad_bytes);
+  /* Scratch: the padded images. */
+  const uint32_t pixel = l->cin * e, line = wp * pixel; /* bytes in the padded image */
+  const uint64_t image_bytes = (uint64_t)hp * line;
+  const uint64_t pad_bytes = padded ? l->n * image_bytes : 0;
+  if (pad_bytes > ctx->scratch_size || pad_bytes > 0xffffffffu || image_bytes > 0xffffffffu)
+    return -(int)VTPU_BAD_SCRATCH;
   const uint32_t pattern =
       e == 1 ? 0x01010101u * (uint8_t)l->pad_value : 0x00010001u * (uint16_t)l->pad_value;
-  const uint32_t pixel = l->cin * e, line = wp * pixel; /* bytes in the padded image */
 
   kq_begin();
   kq_matmul_reset();
+  uint64_t src = ctx->hbm + l->in;
+  if (padded) {
+    kq_fill(ctx->scratch, (uint32_t)pad_bytes, pattern);
+    vtpu_dma_desc* d =
+        kq_dma(src, ctx->scratch + (uint64_t)l->pad_top * line + (uint64_t)l->pad_left * pixel,
+               NO_SEM, NO_SEM);
+    d->size[0] = l->w * pixel;
+    d->size[1] = l->h, d->src_stride[0] = l->w * pixel, d->dst_stride[0] = line;
+    d->size[2] = l->n, d->src_stride[1] = l->h * l->w * pixel, d->dst_stride[1] = image_bytes;
+    src = ctx->scratch;
+  }
+  kq_window window;
+  window.image_bytes = (uint32_t)image_bytes;
+  window.line = line;
+  window.pixel = pixel;
+  window.group_bytes = cg * e;
+  window.oh = oh, window.ow = ow;
+  window.kh = l->kh, window.kw = l->kw, window.sy = l->sy, window.sx = l->sx;
+  window.dil_y = l->dil_y, window.dil_x = l->dil_x;
+
   kq_matmul job = {0};
-  job.m = oh * ow;
+  job.m = (uint32_t)m;
   job.k = k;
   job.n = og;
-  job.lda = k * e;
   job.ldb = og * e;
   job.ldc = l->cout * e;
   job.dtype = layer->dtype;
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;
   job.zero_point = l->zero_point;
-  for (uint32_t n = 0; n < l->n; ++n) {
-    const uint64_t image = ctx->hbm + l->in + (uint64_t)n * l->h * l->w * pixel;
-    uint64_t src = image;
-    if (padded) {
-      kq_fill(padded_at, (uint32_t)pad_bytes, pattern);
-      kq_dma2d(image, padded_at + (uint64_t)l->pad_top * line + (uint64_t)l->pad_left * pixel,
-               l->w * pixel, l->h, l->w * pixel, line, NO_SEM, NO_SEM);
-      src = padded_at;
+  for (uint32_t g = 0; g < l->groups; ++g) {
+    if (direct) {
+      job.a = src;
+      job.lda = pixel;
+    } else {
+      window.origin = src + (uint64_t)g * cg * e;
+      job.window = &window;
     }
-    for (uint32_t g = 0; g < l->groups; ++g) {
-      const uint64_t base = src + (uint64_t)g * cg * e;
-      if (direct) {
-        job.a = base;
-        job.lda = pixel;
-      } else if (l->groups == 1 && l->dil_x == 1) {
-        /* One copy: a row of kw pixels is contiguous. */
-        vtpu_dma_desc* d = kq_dma(base, cols_at, NO_SEM, NO_SEM);
-        d->size[0] = l->kw * pixel;
-        d->size[1] = l->kh, d->src_stride[0] = l->dil_y * line, d->dst_stride[0] = l->kw * pixel;
-        d->size[2] = ow, d->src_stride[1] = l->sx * pixel, d->dst_stride[1] = k * e;
-        d->size[3] = oh, d->src_stride[2] = l->sy * line, d->dst_stride[2] = ow * k * e;
-        job.a = cols_at;
-      } else {
-        for (uint32_t oy = 0; oy < oh; ++oy) {
-          vtpu_dma_desc* d = kq_dma(base + (uint64_t)oy * l->sy * line,
-                                    cols_at + (uint64_t)oy * ow * k * e, NO_SEM, NO_SEM);
-          d->size[0] = cg * e;
-          d->size[1] = l->kw, d->src_stride[0] = l->dil_x * pixel, d->dst_stride[0] = cg * e;
-          d->size[2] = l->kh, d->src_stride[1] = l->dil_y * line, d->dst_stride[1] = l->kw * cg * e;
-          d->size[3] = ow, d->src_stride[2] = l->sx * pixel, d->dst_stride[2] = k * e;
-        }
-        job.a = cols_at;
-      }
-      job.b = ctx->hbm + l->weights + (uint64_t)g * k * og * e;
-      job.c = ctx->hbm + l->out + ((uint64_t)n * oh * ow * l->cout + (uint64_t)g * og) * e;
-      job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias + 4ull * g * og : 0;
-      job.scales = ctx->hbm + l->scales + 4ull * g * og;
-      const int status = kq_matmul_emit(ctx, &job);
-      if (status != 0) return status;
-    }
+    job.b = ctx->hbm + l->weights + (uint64_t)g * k * og * e;
+    job.c = ctx->hbm + l->out + (uint64_t)g * og * e;
+    job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias + 4ull * g * og : 0;
+    job.scales = ctx->hbm + l->scales + 4ull * g * og;
+    const int status = kq_matmul_emit(ctx, &job);
+    if (status != 0) return status;
   }
   return kq_finish(ctx);
 }

@@ -1,18 +1,21 @@
 /* Matmul: the MXU pipeline shared by MATMUL and CONV2D (docs/firmware.md).
  *
- * For each column tile j of B (k x tn, with its scales and bias, kept in VMEM
- * buffer j % NB) and each row tile t of A, software-pipelined (loads one step
- * ahead of compute, stores one step behind):
- *   DMA   B(j), scales(j), bias(j) -> bbuf[j % NB]   wait bfree, signal bready
- *   DMA   A(i+1) -> abuf[(i+1) % NB]                wait afree, signal aready
- *   MXU   acc[i % NB] = abuf * B                    wait aready (and accfree, bready)
- *   VPU   out[i % NB] = epilogue(acc)               wait accready (and outfree)
- *   DMA   out -> C in HBM                           wait outready, signal outfree
- * (the VPU frees a B buffer after the column's last tile). The epilogue adds
- * the bias, applies ReLU and requantizes (int8) or rounds to bf16. With
- * NB = 2 (runtime.double_buffering) the DMA of tile i+1, and of the next
- * column's B, runs while the MXU works on tile i; with NB = 1 every stage
- * waits for the one before. */
+ * C is computed in output tiles (tm x tn), column tile j outer, row tile t
+ * inner; each output tile takes nk steps, one per chunk of K (nk = 1 unless
+ * a column tile of the whole K does not fit VMEM). Software-pipelined (loads
+ * one step ahead of compute, stores one step behind), per step s of output
+ * tile o:
+ *   DMA   B(j, kc), scales(j), bias(j) -> bbuf   wait bfree, signal bready
+ *         (with nk = 1 once per column tile, kept for all its row tiles)
+ *   DMA   A(t, kc) -> abuf[s % NB]               wait afree, signal aready
+ *         (rows of a matrix, or gathered from an image: implicit im2col)
+ *   MXU   acc[o % NB] (+)= abuf * bbuf            wait aready (and accfree, bready)
+ *   VPU   out[o % NB] = epilogue(acc)             after the last chunk
+ *   DMA   out -> C in HBM                        wait outready, signal outfree
+ * The epilogue adds the bias, applies ReLU and requantizes (int8) or rounds
+ * to bf16. With NB = 2 (runtime.double_buffering) the DMA of step s + 1, and
+ * of the next column's B, runs while the MXU works on step s; with NB = 1
+ * every stage waits for the one before. */
 #include "queue.h"
 
 /* Semaphores: per buffer b, ready/free pairs for A, the accumulators, the
@@ -41,6 +44,38 @@ static void load_transposed(uint64_t src, uint32_t ld, uint32_t dst, uint32_t ro
   d->dst_stride[1] = cols * e;
 }
 
+/* Rows [row, row + rows) of the window's A, kernel rows [ky, ky + nky), into
+ * dst (rows of nky kw taps). A run of output pixels in one output row is one
+ * copy; whole output rows of one image fold into it when a kernel row's taps
+ * are contiguous (one group, no horizontal dilation). */
+static void gather(const kq_window* w, uint32_t row, uint32_t rows, uint32_t ky, uint32_t nky,
+                   uint32_t dst) {
+  const uint32_t taps_contiguous = w->dil_x == 1 && w->group_bytes == w->pixel;
+  const uint32_t a_row = nky * w->kw * w->group_bytes, per_image = w->oh * w->ow;
+  const uint64_t origin = w->origin + (uint64_t)ky * w->dil_y * w->line;
+  for (uint32_t p = row, end = row + rows; p < end;) {
+    const uint32_t image = p / per_image, oy = p % per_image / w->ow, ox = p % w->ow;
+    uint32_t run = kq_min(w->ow - ox, end - p), lines = 1;
+    if (taps_contiguous && ox == 0 && run == w->ow) lines = kq_min((end - p) / w->ow, w->oh - oy);
+    const uint64_t src = origin + (uint64_t)image * w->image_bytes +
+                         (uint64_t)oy * w->sy * w->line + (uint64_t)ox * w->sx * w->pixel;
+    vtpu_dma_desc* d = kq_dma(src, dst + (p - row) * a_row, NO_SEM, NO_SEM);
+    if (taps_contiguous) {
+      d->size[0] = w->kw * w->pixel;
+      d->size[1] = nky, d->src_stride[0] = w->dil_y * w->line, d->dst_stride[0] = w->kw * w->pixel;
+      d->size[2] = run, d->src_stride[1] = w->sx * w->pixel, d->dst_stride[1] = a_row;
+      d->size[3] = lines, d->src_stride[2] = w->sy * w->line, d->dst_stride[2] = w->ow * a_row;
+    } else {
+      d->size[0] = w->group_bytes;
+      d->size[1] = w->kw, d->src_stride[0] = w->dil_x * w->pixel, d->dst_stride[0] = w->group_bytes;
+      d->size[2] = nky, d->src_stride[1] = w->dil_y * w->line;
+      d->dst_stride[1] = w->kw * w->group_bytes;
+      d->size[3] = run, d->src_stride[2] = w->sx * w->pixel, d->dst_stride[2] = a_row;
+    }
+    p += run * lines;
+  }
+}
+
 static int first_use = 1; /* semaphores of the free kind start at one per layer */
 
 int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
@@ -48,9 +83,12 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const uint32_t nb = chip->double_buffering ? 2 : 1;
   const uint32_t e = kq_type_bytes(x->dtype);
   const uint8_t acc_type = x->dtype == VTPU_TYPE_INT8 ? VTPU_TYPE_INT32 : VTPU_TYPE_FP32;
+  /* An image's K splits between kernel rows only. */
+  const uint32_t k_unit = x->window ? x->window->kw * x->window->group_bytes / e : 1;
   vtpu_matmul_tiles tiles;
-  if (vtpu_matmul_tiling(chip, x->m, x->k, x->n, e, nb, &tiles) != 0) return -(int)VTPU_BAD_FIT;
-  const uint32_t tm = tiles.tm, tn = tiles.tn, k = x->k;
+  if (vtpu_matmul_tiling(chip, x->m, x->k, x->n, e, nb, k_unit, &tiles) != 0)
+    return -(int)VTPU_BAD_FIT;
+  const uint32_t tm = tiles.tm, tn = tiles.tn, tk = tiles.tk;
 
   /* VMEM: per buffer a B tile with its scales and bias, an A tile and an
    * output tile; AMEM: an accumulator tile per buffer. */
@@ -58,13 +96,13 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   uint32_t at = VTPU_VMEM_BASE;
   for (uint32_t b = 0; b < nb; ++b) {
     bbuf[b] = at;
-    at += kq_align64(k * tn * e);
+    at += kq_align64(tk * tn * e);
     sbuf[b] = at;
     at += kq_align64(4 * tn);
     biasbuf[b] = at;
     at += kq_align64(4 * tn);
     abuf[b] = at;
-    at += kq_align64(tm * k * e);
+    at += kq_align64(tm * tk * e);
     obuf[b] = at;
     at += kq_align64(tm * tn * e);
     acc[b] = VTPU_AMEM_BASE + b * kq_align64(4 * tm * tn);
@@ -80,7 +118,17 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   }
 
   const uint32_t m_tiles = (x->m + tm - 1) / tm, n_tiles = (x->n + tn - 1) / tn;
-  const uint32_t steps = m_tiles * n_tiles;
+  const uint32_t nk = (x->k + tk - 1) / tk;
+  const uint32_t steps = m_tiles * n_tiles * nk;
+  /* Step s: output tile o = s / nk (column j = o / m_tiles, row tile
+   * t = o % m_tiles), K chunk kc = s % nk; the B buffer is the column's with
+   * one chunk, the step's with several. */
+#define STEP(s)                                                                      \
+  const uint32_t o = (s) / nk, kc = (s) % nk, j = o / m_tiles, t = o % m_tiles;      \
+  const uint32_t rows = kq_min(tm, x->m - t * tm), cols = kq_min(tn, x->n - j * tn); \
+  const uint32_t k0 = kc * tk, kn = kq_min(tk, x->k - k0);                           \
+  const uint32_t cb = nk == 1 ? j % nb : (s) % nb, new_b = nk > 1 || t == 0;         \
+  (void)rows, (void)cols, (void)kn, (void)new_b, (void)cb
   /* Iteration i: step i's loads, step i - NB's store, step i - 1's compute.
    * With two buffers each load goes into the DMA queue before the store of
    * the step before it, so that it does not wait behind a store that waits
@@ -88,82 +136,95 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * free only once that store's step has moved on). */
   for (uint32_t i = 0; i < steps + nb; ++i) {
     if (i < steps) {
-      const uint32_t j = i / m_tiles, t = i % m_tiles, b = i % nb;
-      const uint32_t rows = kq_min(tm, x->m - t * tm), cols = kq_min(tn, x->n - j * tn);
-      if (t == 0) {
-        const uint32_t cb = j % nb;
+      STEP(i);
+      const uint32_t b = i % nb;
+      if (new_b) {
         kq_nop(VTPU_QUEUE_DMA, SEM_B_FREE + cb, NO_SEM);
         if (x->dtype == VTPU_TYPE_INT8)
           kq_dma2d(x->scales + 4ull * j * tn, sbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->bias)
           kq_dma2d(x->bias + 4ull * j * tn, biasbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->trans_b)
-          load_transposed(x->b + (uint64_t)j * tn * x->ldb, x->ldb, bbuf[cb], k, cols, e,
-                          SEM_B_READY + cb);
+          load_transposed(x->b + (uint64_t)j * tn * x->ldb + (uint64_t)k0 * e, x->ldb, bbuf[cb], kn,
+                          cols, e, SEM_B_READY + cb);
         else
-          kq_dma2d(x->b + (uint64_t)j * tn * e, bbuf[cb], cols * e, k, x->ldb, cols * e, NO_SEM,
-                   SEM_B_READY + cb);
+          kq_dma2d(x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e, bbuf[cb], cols * e, kn,
+                   x->ldb, cols * e, NO_SEM, SEM_B_READY + cb);
       }
       kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
-      if (x->trans_a)
-        load_transposed(x->a + (uint64_t)t * tm * e, x->lda, abuf[b], rows, k, e, SEM_A_READY + b);
-      else
-        kq_dma2d(x->a + (uint64_t)t * tm * x->lda, abuf[b], k * e, rows, x->lda, k * e, NO_SEM,
-                 SEM_A_READY + b);
+      if (x->window) {
+        gather(x->window, t * tm, rows, k0 / k_unit, kn / k_unit, abuf[b]);
+        kq_nop(VTPU_QUEUE_DMA, NO_SEM, SEM_A_READY + b);
+      } else if (x->trans_a) {
+        load_transposed(x->a + (uint64_t)k0 * x->lda + (uint64_t)t * tm * e, x->lda, abuf[b], rows,
+                        kn, e, SEM_A_READY + b);
+      } else {
+        kq_dma2d(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e, abuf[b], kn * e, rows, x->lda,
+                 kn * e, NO_SEM, SEM_A_READY + b);
+      }
     }
-    if (i >= nb) {
-      const uint32_t s = i - nb, j = s / m_tiles, t = s % m_tiles, b = s % nb;
-      const uint32_t rows = kq_min(tm, x->m - t * tm), cols = kq_min(tn, x->n - j * tn);
-      kq_dma2d(obuf[b], x->c + (uint64_t)t * tm * x->ldc + (uint64_t)j * tn * e, cols * e, rows,
-               cols * e, x->ldc, SEM_OUT_READY + b, SEM_OUT_FREE + b);
+    if (i >= nb && (i - nb) % nk == nk - 1) {
+      STEP(i - nb);
+      const uint32_t ob = o % nb;
+      kq_dma2d(obuf[ob], x->c + (uint64_t)t * tm * x->ldc + (uint64_t)j * tn * e, cols * e, rows,
+               cols * e, x->ldc, SEM_OUT_READY + ob, SEM_OUT_FREE + ob);
     }
     if (i >= 1 && i <= steps) {
-      const uint32_t s = i - 1, j = s / m_tiles, t = s % m_tiles, b = s % nb, cb = j % nb;
-      const uint32_t rows = kq_min(tm, x->m - t * tm), cols = kq_min(tn, x->n - j * tn);
-      if (t == 0) kq_nop(VTPU_QUEUE_MXU, SEM_B_READY + cb, NO_SEM);
-      kq_nop(VTPU_QUEUE_MXU, SEM_ACC_FREE + b, NO_SEM);
+      STEP(i - 1);
+      const uint32_t b = (i - 1) % nb, ob = o % nb, last = kc == nk - 1;
+      if (new_b) kq_nop(VTPU_QUEUE_MXU, SEM_B_READY + cb, NO_SEM);
+      if (kc == 0) kq_nop(VTPU_QUEUE_MXU, SEM_ACC_FREE + ob, NO_SEM);
       vtpu_insn_matmul* mm =
           &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b)->matmul;
       mm->precision = x->dtype;
+      mm->accumulate = kc > 0;
       mm->m = rows;
-      mm->k = k;
+      mm->k = kn;
       mm->n = cols;
       mm->a_addr = abuf[b];
-      mm->a_stride = k * e;
+      mm->a_stride = kn * e;
       mm->b_addr = bbuf[cb];
       mm->b_stride = cols * e;
-      mm->c_addr = acc[b];
+      mm->c_addr = acc[ob];
       mm->c_stride = 4 * cols;
-      kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_ACC_READY + b);
+      /* A chunk's B buffer is the MXU's alone until the last chunk, whose
+       * scales and bias the epilogue reads. */
+      if (nk > 1 && !last) kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_B_FREE + cb);
+      if (last) {
+        kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_ACC_READY + ob);
 
-      /* Epilogue, in place in the accumulators, then into the output tile. */
-      kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + b, NO_SEM);
-      kq_nop(VTPU_QUEUE_VPU, SEM_ACC_READY + b, NO_SEM);
-      vtpu_insn_vpu* v;
-      if (x->bias) {
-        v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[b], acc[b], NO_SEM, NO_SEM);
-        v->b_mode = VTPU_BCAST_ROW;
-        v->b_addr = biasbuf[cb];
-      }
-      if (x->dtype == VTPU_TYPE_INT8) {
-        if (x->relu) {
-          v = kq_vpu(VTPU_VPU_MAX, acc_type, acc_type, rows, cols, acc[b], acc[b], NO_SEM, NO_SEM);
-          v->b_mode = VTPU_BCAST_SCALAR; /* zero_point 0: the int32 scalar */
+        /* Epilogue, in place in the accumulators, then into the output tile. */
+        kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + ob, NO_SEM);
+        kq_nop(VTPU_QUEUE_VPU, SEM_ACC_READY + ob, NO_SEM);
+        vtpu_insn_vpu* v;
+        if (x->bias) {
+          v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
+                     NO_SEM);
+          v->b_mode = VTPU_BCAST_ROW;
+          v->b_addr = biasbuf[cb];
         }
-        v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, rows, cols, acc[b], obuf[b], NO_SEM,
-                   SEM_ACC_FREE + b);
-        v->scale_addr = sbuf[cb];
-        v->zero_point = x->zero_point;
-      } else {
-        kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols, acc[b],
-               obuf[b], NO_SEM, SEM_ACC_FREE + b);
+        if (x->dtype == VTPU_TYPE_INT8) {
+          if (x->relu) {
+            v = kq_vpu(VTPU_VPU_MAX, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
+                       NO_SEM);
+            v->b_mode = VTPU_BCAST_SCALAR; /* zero_point 0: the int32 scalar */
+          }
+          v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, rows, cols, acc[ob], obuf[ob],
+                     NO_SEM, SEM_ACC_FREE + ob);
+          v->scale_addr = sbuf[cb];
+          v->zero_point = x->zero_point;
+        } else {
+          kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
+                 acc[ob], obuf[ob], NO_SEM, SEM_ACC_FREE + ob);
+        }
+        kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
+        /* The column tile's buffer is free once its last tile is through. */
+        if (nk > 1 || t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_B_FREE + cb);
       }
-      kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + b);
-      /* The column tile's buffer is free once its last tile is through. */
-      if (t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_B_FREE + cb);
     }
     kq_doorbell();
   }
+#undef STEP
   return 0;
 }
 
@@ -193,6 +254,18 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.scales = ctx->hbm + l->scales;
   kq_begin();
   kq_matmul_reset();
+  /* Shared weights over a batch of dense products: the batch is part of M,
+   * so B streams once. */
+  if (l->batch > 1 && l->b_batch_stride == 0 && !job.trans_a &&
+      l->a_batch_stride == l->m * job.lda && l->c_batch_stride == l->m * job.ldc &&
+      (uint64_t)l->m * l->batch <= 0xffffffffu) {
+    job.m = l->m * l->batch;
+    job.a = ctx->hbm + l->a;
+    job.b = ctx->hbm + l->b;
+    job.c = ctx->hbm + l->c;
+    const int status = kq_matmul_emit(ctx, &job);
+    return status != 0 ? status : kq_finish(ctx);
+  }
   for (uint32_t i = 0; i < l->batch; ++i) {
     job.a = ctx->hbm + l->a + (uint64_t)i * l->a_batch_stride;
     job.b = ctx->hbm + l->b + (uint64_t)i * l->b_batch_stride;

@@ -57,6 +57,20 @@ typedef void (*kq_stage)(void* ctx, uint32_t tile, unsigned buffer);
 void kq_pipeline(uint32_t tiles, unsigned buffers, kq_stage load, kq_stage compute, kq_stage store,
                  void* ctx);
 
+/* A convolution's input read in place (implicit im2col): the rows of A are
+ * output pixels (image-major, then oy, ox), each the window of kh x kw taps
+ * of `group_bytes` bytes (a group's channels) at the pixel's origin in the
+ * padded NHWC images; row r of A starts (ky, kx, ci)-ordered, as the weights'
+ * rows. The DMA gathers each tile straight into VMEM. */
+typedef struct kq_window {
+  uint64_t origin;      /* bus address of image 0's padded (0, 0), at the group's first channel */
+  uint32_t image_bytes; /* between padded images */
+  uint32_t line, pixel; /* bytes between padded rows and between pixels */
+  uint32_t group_bytes; /* bytes of a tap: the group's channels */
+  uint32_t oh, ow;
+  uint32_t kh, kw, sy, sx, dil_y, dil_x;
+} kq_window;
+
 /* The matmul pipeline (matmul.c), also conv2d's: C = epilogue(A * B). */
 typedef struct kq_matmul {
   uint64_t a, b, c, bias, scales; /* bus addresses; bias 0: none */
@@ -64,6 +78,7 @@ typedef struct kq_matmul {
   uint32_t lda, ldb, ldc; /* bytes between rows as stored (A k x m when trans_a) */
   uint8_t dtype, relu, trans_a, trans_b;
   int32_t zero_point;
+  const kq_window* window; /* A gathered from an image (a unused), or 0 */
 } kq_matmul;
 /* Emits the whole product; consecutive calls chain through the semaphores
  * without a finish in between. Returns 0 or -VTPU_BAD_FIT. */

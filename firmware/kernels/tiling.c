@@ -26,18 +26,36 @@ static int fits(const vtpu_chip* chip, uint32_t k, uint32_t e, uint32_t tm, uint
   return vmem <= chip->vmem_size && amem <= chip->amem_size;
 }
 
+/* The largest tm (a multiple of the array's rows, or m) that fits with tk, tn. */
+static uint32_t rows_that_fit(const vtpu_chip* chip, uint32_t m, uint32_t tk, uint32_t tn,
+                              uint32_t e, uint32_t buffers) {
+  /* With several buffers, keep at least four row tiles so that loads and
+   * compute can overlap (one tile would leave nothing to overlap with). */
+  const uint32_t most = buffers > 1 ? (m + 3) / 4 : m;
+  const uint32_t r = chip->rows;
+  uint32_t tm = kq_min(m, r);
+  while (tm < most && fits(chip, tk, e, kq_min(m, tm + r), tn, buffers)) tm = kq_min(m, tm + r);
+  return tm;
+}
+
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t e,
-                       uint32_t buffers, vtpu_matmul_tiles* tiles) {
+                       uint32_t buffers, uint32_t k_unit, vtpu_matmul_tiles* tiles) {
   const uint32_t r = chip->rows, c = chip->cols;
   for (uint32_t tn = kq_min(n, 4 * c); tn > 0; tn = tn > c ? tn - c : 0) {
     if (!fits(chip, k, e, kq_min(m, r), tn, buffers)) continue;
-    /* With several buffers, keep at least four row tiles so that loads and
-     * compute can overlap (one tile would leave nothing to overlap with). */
-    const uint32_t most = buffers > 1 ? (m + 3) / 4 : m;
-    uint32_t tm = kq_min(m, r);
-    while (tm < most && fits(chip, k, e, kq_min(m, tm + r), tn, buffers)) tm = kq_min(m, tm + r);
-    tiles->tm = tm;
+    tiles->tm = rows_that_fit(chip, m, k, tn, e, buffers);
     tiles->tn = tn;
+    tiles->tk = k;
+    return 0;
+  }
+  /* K split: the largest chunk beside one array-sized row and column tile. */
+  const uint32_t tn = kq_min(n, c);
+  const uint32_t unit = k_unit > 1 ? k_unit : kq_min(k, r);
+  for (uint32_t tk = (k - 1) / unit * unit; tk >= unit; tk -= unit) {
+    if (!fits(chip, tk, e, kq_min(m, r), tn, buffers)) continue;
+    tiles->tm = rows_that_fit(chip, m, tk, tn, e, buffers);
+    tiles->tn = tn;
+    tiles->tk = tk;
     return 0;
   }
   return -1;

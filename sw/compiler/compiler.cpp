@@ -567,9 +567,10 @@ class Lowerer {
       throw Error(n.where() + ": output shape " + shape_text(ys) +
                   " does not follow from the "
                   "attributes");
+    // Scratch: the padded images (the kernel gathers its im2col rows from them).
     const uint32_t e = type_bytes(act());
-    const uint64_t padded = (hp != xs[2] || wp != xs[3]) ? hp * wp * cin * e : 0;
-    scratch_ = std::max<uint64_t>(scratch_, ((padded + 63) / 64) * 64 + oh * ow * k * e);
+    const uint64_t padded = (hp != xs[2] || wp != xs[3]) ? xs[0] * hp * wp * cin * e : 0;
+    scratch_ = std::max<uint64_t>(scratch_, padded);
     add(l, n, true_macs);
     if (act_name == "relu6" && !int8()) relu6_in_place(y, n);
   }

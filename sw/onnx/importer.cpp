@@ -173,8 +173,34 @@ onnx::ModelProto read_model(const std::string& path) {
 
 }  // namespace
 
-Graph import_onnx(const std::string& path) {
+// Re-exports a model for a batch of `batch`: every graph input's first
+// dimension becomes `batch`, and the shapes the exporter recorded for the
+// batch it was exported with are dropped, so that shape inference derives
+// them again.
+void rebatch(onnx::ModelProto& model, int64_t batch, const std::string& path) {
+  onnx::GraphProto& graph = *model.mutable_graph();
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& t : graph.initializer()) initializers.insert(t.name());
+  for (onnx::ValueInfoProto& v : *graph.mutable_input()) {
+    if (initializers.count(v.name())) continue;
+    onnx::TensorShapeProto* shape = v.mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (shape->dim_size() == 0)
+      throw Error(path + ": --batch: input '" + v.name() + "' has no batch dimension");
+    onnx::TensorShapeProto_Dimension& d = *shape->mutable_dim(0);
+    if (d.has_dim_value() && d.dim_value() != 1 && d.dim_value() != batch)
+      throw Error(path + ": --batch " + std::to_string(batch) + ": input '" + v.name() +
+                  "' was exported with batch " + std::to_string(d.dim_value()) +
+                  " (re-export takes batch-1 models)");
+    d.set_dim_value(batch);
+  }
+  graph.clear_value_info();
+  for (onnx::ValueInfoProto& v : *graph.mutable_output())
+    v.mutable_type()->mutable_tensor_type()->clear_shape();
+}
+
+Graph import_onnx(const std::string& path, int64_t batch) {
   onnx::ModelProto model = read_model(path);
+  if (batch != 0) rebatch(model, batch, path);
   Graph g;
   for (const onnx::OperatorSetIdProto& o : model.opset_import()) {
     if (o.domain().empty() || o.domain() == "ai.onnx") g.opset = o.version();

@@ -12,6 +12,8 @@ namespace vtpu::sw {
 // Throws vtpu::Error("PATH: reason") for a file that is not a valid ONNX
 // model: unreadable, truncated or garbage bytes, a checker failure, a symbolic
 // input dimension, an unsupported element type or operator domain.
-Graph import_onnx(const std::string& path);
+// `batch` > 0 re-exports a batch-1 model for that batch (vtpu --batch N):
+// every input's first dimension becomes `batch` before shape inference.
+Graph import_onnx(const std::string& path, int64_t batch = 0);
 
 }  // namespace vtpu::sw

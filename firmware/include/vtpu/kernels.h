@@ -40,17 +40,20 @@ typedef struct vtpu_context {
 int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer);
 
 /* Tile sizes for an m x k x n matmul of `bytes`-byte elements: column tiles
- * of B (k x tn) and row tiles of A (tm x k) stream through `buffers` buffers
- * each in VMEM. */
+ * of B (tk x tn) and row tiles of A (tm x tk) stream through `buffers`
+ * buffers each in VMEM; K is split into chunks of tk rows, accumulated in
+ * AMEM, when a whole column tile does not fit. */
 typedef struct vtpu_matmul_tiles {
-  uint32_t tm, tn;
+  uint32_t tm, tn, tk;
 } vtpu_matmul_tiles;
 
 /* The one tiling routine: tn a multiple of the array's columns (up to 4 C),
  * tm a multiple of its rows, as large as VMEM and AMEM allow with `buffers`
- * of each streamed tile. Returns 0, or -1 when even one array-sized tile
- * does not fit. */
+ * of each streamed tile; tk = k when a column tile of the whole K fits,
+ * else the largest multiple of `k_unit` (and of the array's rows when
+ * k_unit is 1) that fits beside one array-sized row tile. Returns 0, or -1
+ * when even one k_unit does not fit. */
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t bytes,
-                       uint32_t buffers, vtpu_matmul_tiles* tiles);
+                       uint32_t buffers, uint32_t k_unit, vtpu_matmul_tiles* tiles);
 
 #endif /* VTPU_KERNELS_H */
