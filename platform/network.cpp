@@ -53,6 +53,16 @@ sw::Tensor read_input(const std::string& path, const std::string& name,
   return t;
 }
 
+// An NCHW image's values in N, H, W, C order (an input bound NHWC).
+std::vector<float> nchw_to_nhwc(const std::vector<float>& v, const std::vector<int64_t>& shape) {
+  const int64_t n = shape[0], c = shape[1], hw = shape[2] * shape[3];
+  std::vector<float> out(v.size());
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t p = 0; p < hw; ++p) out[(i * hw + p) * c + ch] = v[(i * c + ch) * hw + p];
+  return out;
+}
+
 // Calibration samples: for a one-input model every .npy in DIR; otherwise
 // DIR/<input name>/*.npy, paired in name order (batch-1 samples grouped N at a
 // time for a model re-exported with --batch N).
@@ -257,7 +267,8 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       throw Error("missing input '" + b.name + "' " + shape_text(b.shape) + " (--input " + b.name +
                   "=FILE.npy)");
     const sw::Tensor t = read_input(files.at(b.name), b.name, b.shape);
-    program.image.write(b.offset, t.f.data(), 4 * t.f.size());
+    const std::vector<float> data = b.nhwc ? nchw_to_nhwc(t.f, b.shape) : t.f;
+    program.image.write(b.offset, data.data(), 4 * data.size());
   }
   if (!request.output_dir.empty() && !fs::is_directory(request.output_dir))
     throw Error(request.output_dir + ": --output-dir is not a directory");

@@ -347,15 +347,26 @@ class Lowerer {
     const ValueInfo& v = g_.values.at(name);
     if (v.dtype != DType::kFloat32)
       throw Error("input '" + name + "' is " + dtype_name(v.dtype) + "; vtpu takes float inputs");
-    Binding b{name, v.shape, 0};
+    // An image that a convolution reads is bound NHWC: the host lays it out
+    // as it writes it into HBM (as a driver would), so that no layout pass
+    // runs on the chip.
+    const bool nhwc = v.shape.size() == 4 && feeds_conv(name);
+    Binding b{name, v.shape, 0, nhwc};
     ChipTensor host;
     host.shape = v.shape;
+    host.nhwc = nhwc;
     host.type = VTPU_TYPE_FP32;
     host.offset = b.offset = out_.image.allocate(b.bytes());
     out_.inputs.push_back(b);
-    ChipTensor t = make(v.shape, false, act(), int8() ? qparams(name) : QParams{});
+    ChipTensor t = make(v.shape, nhwc, act(), int8() ? qparams(name) : QParams{});
     convert(host, t, "input:" + name, int8() ? "QuantizeLinear" : "Cast");
     define(name, t);
+  }
+
+  bool feeds_conv(const std::string& name) const {
+    for (const Node& n : g_.nodes)
+      if (n.op == "Conv" && !n.inputs.empty() && n.inputs[0] == name) return true;
+    return false;
   }
 
   void lower_output(const std::string& name) {

@@ -30,8 +30,9 @@ struct CompileOptions {
 // `offset` in the image.
 struct Binding {
   std::string name;
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape;  // ONNX's (NCHW for images)
   uint64_t offset = 0;
+  bool nhwc = false;  // an input image the host writes N, H, W, C (docs/compiler.md)
   uint64_t bytes() const;
 };
 

@@ -15,10 +15,12 @@ void to_proto(const Binding& b, exe::Binding* out) {
   out->set_name(b.name);
   for (int64_t d : b.shape) out->add_shape(d);
   out->set_offset(b.offset);
+  out->set_nhwc(b.nhwc);
 }
 
 Binding from_proto(const exe::Binding& b) {
-  return Binding{b.name(), std::vector<int64_t>(b.shape().begin(), b.shape().end()), b.offset()};
+  return Binding{b.name(), std::vector<int64_t>(b.shape().begin(), b.shape().end()), b.offset(),
+                 b.nhwc()};
 }
 
 }  // namespace
