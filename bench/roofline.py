@@ -107,6 +107,12 @@ def gemms(model: onnx.ModelProto, batch: int):
             yield m, k, n, 1, w.size
 
 
+def self_check() -> None:
+    """The formula against SCALE-Sim v2's own runs (shared/REFERENCE-FIGURES.md)."""
+    assert ws_cycles(12100, 147, 64, 32, 32) == 121939, "ResNet-18 conv1 on 32x32"
+    assert ws_cycles(2916, 576, 64, 32, 32) == 108359, "56x56x64 3x3 conv on 32x32"
+
+
 def bound(model_path: Path, batch: int, hw: dict, weight_bytes: int) -> dict:
     model = onnx.load(str(model_path))
     compute = 0
@@ -143,6 +149,7 @@ def main() -> int:
     p.add_argument("--json", type=Path, help="also write the rows as JSON")
     p.add_argument("cases", nargs="*", default=DEFAULT_CASES)
     args = p.parse_args()
+    self_check()
     overrides = dict(s.split("=", 1) for s in args.set)
 
     rows = []

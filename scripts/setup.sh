@@ -16,6 +16,7 @@ packages=(
   libonnx-dev                                # ONNX import: protobuf classes, checker, shapes
   verilator                                  # RTL co-simulation (rtl/)
   python3-torch python3-torchvision python3-numpy python3-sklearn  # test networks
+  python3-onnx                               # bench/roofline.py: bounds from ONNX shapes
 )
 
 # Node.js and npm run ONNX Runtime (npm's onnxruntime-node) as the independent

@@ -26,37 +26,63 @@ static int fits(const vtpu_chip* chip, uint32_t k, uint32_t e, uint32_t tm, uint
   return vmem <= chip->vmem_size && amem <= chip->amem_size;
 }
 
-/* The largest tm (a multiple of the array's rows, or m) that fits with tk, tn. */
+/* The largest tm that fits with tk, tn: a multiple of the array's rows (or
+ * m), or, when not even min(m, R) rows fit and `smaller` allows, the
+ * largest power-of-two fraction of it; 0 when none fits. */
 static uint32_t rows_that_fit(const vtpu_chip* chip, uint32_t m, uint32_t tk, uint32_t tn,
-                              uint32_t e, uint32_t buffers) {
+                              uint32_t e, uint32_t buffers, int smaller) {
+  const uint32_t r = chip->rows;
+  uint32_t tm = kq_min(m, r);
+  if (!fits(chip, tk, e, tm, tn, buffers)) {
+    if (!smaller) return 0;
+    while (tm > 1 && !fits(chip, tk, e, tm, tn, buffers)) tm = (tm + 1) / 2;
+    return fits(chip, tk, e, tm, tn, buffers) ? tm : 0;
+  }
   /* With several buffers, keep at least four row tiles so that loads and
    * compute can overlap (one tile would leave nothing to overlap with). */
   const uint32_t most = buffers > 1 ? (m + 3) / 4 : m;
-  const uint32_t r = chip->rows;
-  uint32_t tm = kq_min(m, r);
   while (tm < most && fits(chip, tk, e, kq_min(m, tm + r), tn, buffers)) tm = kq_min(m, tm + r);
   return tm;
+}
+
+/* Column tiles: multiples of C from 4 C down to C (or n), then, when
+ * `smaller` allows, halves of C. */
+static uint32_t next_tn(uint32_t tn, uint32_t c, int smaller) {
+  if (tn > c) return tn - c;
+  return smaller && tn > 1 ? (tn + 1) / 2 : 0;
+}
+
+/* K chunks: the whole K, then multiples of `unit` from the largest down. */
+static uint32_t next_tk(uint32_t tk, uint32_t k, uint32_t unit) {
+  return tk == k ? (k - 1) / unit * unit : tk - unit;
+}
+
+static int choose(vtpu_matmul_tiles* tiles, uint32_t tm, uint32_t tn, uint32_t tk) {
+  tiles->tm = tm;
+  tiles->tn = tn;
+  tiles->tk = tk;
+  return 0;
 }
 
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t e,
                        uint32_t buffers, uint32_t k_unit, vtpu_matmul_tiles* tiles) {
   const uint32_t r = chip->rows, c = chip->cols;
-  for (uint32_t tn = kq_min(n, 4 * c); tn > 0; tn = tn > c ? tn - c : 0) {
-    if (!fits(chip, k, e, kq_min(m, r), tn, buffers)) continue;
-    tiles->tm = rows_that_fit(chip, m, k, tn, e, buffers);
-    tiles->tn = tn;
-    tiles->tk = k;
-    return 0;
-  }
-  /* K split: the largest chunk beside one array-sized row and column tile. */
-  const uint32_t tn = kq_min(n, c);
   const uint32_t unit = k_unit > 1 ? k_unit : kq_min(k, r);
-  for (uint32_t tk = (k - 1) / unit * unit; tk >= unit; tk -= unit) {
-    if (!fits(chip, tk, e, kq_min(m, r), tn, buffers)) continue;
-    tiles->tm = rows_that_fit(chip, m, tk, tn, e, buffers);
-    tiles->tn = tn;
-    tiles->tk = tk;
-    return 0;
+  /* Array-sized tiles or larger: the whole K before chunks of it (the
+   * largest that fit; a chunk costs B's reload per row tile). */
+  for (uint32_t tk = k; tk >= unit; tk = next_tk(tk, k, unit)) {
+    for (uint32_t tn = kq_min(n, tk == k ? 4 * c : c); tn > 0; tn = next_tn(tn, c, 0)) {
+      const uint32_t tm = rows_that_fit(chip, m, tk, tn, e, buffers, 0);
+      if (tm > 0) return choose(tiles, tm, tn, tk);
+    }
+  }
+  /* VMEM or AMEM smaller than the array's tiles: the widest column tile,
+   * then the largest chunk, then the most rows that fit. */
+  for (uint32_t tn = kq_min(n, c); tn > 0; tn = next_tn(tn, c, 1)) {
+    for (uint32_t tk = k; tk >= unit; tk = next_tk(tk, k, unit)) {
+      const uint32_t tm = rows_that_fit(chip, m, tk, tn, e, buffers, 1);
+      if (tm > 0) return choose(tiles, tm, tn, tk);
+    }
   }
   return -1;
 }

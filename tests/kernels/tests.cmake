@@ -43,6 +43,23 @@ foreach(kind matmul conv2d pool layernorm)
     ARGS --kind ${kind} --dtype bf16 --set runtime.double_buffering=false --seed 4)
 endforeach()
 
+# Tiles smaller than the layer (docs/firmware.md, "The one tiling routine"): a
+# 4 KiB VMEM under a 16 x 16 array splits K into chunks accumulated in AMEM,
+# or shrinks row and column tiles below the array's; each of these layers was
+# refused (no tiling fits) before K could split. Convolutions gather their
+# im2col rows tile by tile across output rows and images here.
+foreach(kind matmul conv2d)
+  foreach(dtype int8 bf16)
+    kernel_test(kernels.${kind}_small_vmem_${dtype} EXIT 0 STDOUT "PASS ${kind} ${dtype}"
+      ARGS --kind ${kind} --dtype ${dtype} --seed 1
+      --set memory.vmem_kib=4 --set mxu.rows=16 --set mxu.cols=16)
+  endforeach()
+endforeach()
+kernel_test(kernels.matmul_k_split EXIT 0 STDOUT "PASS matmul int8: 1 layers"
+  ARGS --matmul 64,3000,64 --set memory.vmem_kib=256)
+kernel_test(kernels.matmul_k_split_small_amem EXIT 0 STDOUT "PASS matmul bf16: 1 layers"
+  ARGS --matmul 300,2000,40 --dtype bf16 --set memory.vmem_kib=64 --set memory.amem_kib=16)
+
 # Failures in the middle of a model: the host reports the layer and why.
 kernel_test(kernels.accelerator_error EXIT 0
   STDOUT "PASS: the run failed in layer 1 \\(exit code 3\\)"

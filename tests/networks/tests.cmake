@@ -50,6 +50,33 @@ add_test(NAME networks.digits_int8_accuracy
           -DOUT_DIR=${NETS}/out/digits -DPYTHON=${VTPU_PYTHON3} -DSCRIPT=${NET_DIR}/digits.py
           -P ${NET_DIR}/check_digits.cmake)
 
+# --batch N: a batch on the chip gives each image exactly its batch-1 output,
+# in fewer cycles than the images one by one (check_batch.py).
+foreach(case "lenet;int8;3" "resnet18;int8;2" "mobilenetv2;bf16;2")
+  list(GET case 0 net)
+  list(GET case 1 precision)
+  list(GET case 2 batch)
+  add_test(NAME networks.batch_${net}_${precision}
+    COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_batch.py $<TARGET_FILE:vtpu> ${NETS} ${net}
+            ${precision} ${batch} ${NETS}/out/batch_${net}_${precision})
+  set_tests_properties(networks.batch_${net}_${precision} PROPERTIES
+    PASS_REGULAR_EXPRESSION "PASS ${net} ${precision}: batch of ${batch} identical")
+endforeach()
+# Bad batches: a clear one-line error, exit 2.
+foreach(case "0;expected 1 to 65536" "-3;expected 1 to 65536" "70000;expected 1 to 65536")
+  list(GET case 0 n)
+  list(GET case 1 message)
+  add_test(NAME networks.batch_refused_${n}
+    COMMAND ${CMAKE_COMMAND} "-DCOMMAND=$<TARGET_FILE:vtpu>^^compile^^${NETS}/lenet.onnx^^--batch^^${n}^^-o^^${NETS}/out/never.vtpu"
+            -DEXPECT_EXIT=2 "-DEXPECT_STDERR=--batch ${n}: ${message}"
+            -P ${CMAKE_SOURCE_DIR}/tests/check_run.cmake)
+endforeach()
+add_test(NAME networks.batch_refused_for_an_executable
+  COMMAND ${CMAKE_COMMAND} -E env sh -c
+    "$<TARGET_FILE:vtpu> compile ${NETS}/mlp.onnx --precision bf16 -o ${NETS}/out/mlp_batch.vtpu >/dev/null &&      $<TARGET_FILE:vtpu> run ${NETS}/out/mlp_batch.vtpu --batch 2 --input ${NETS}/mlp.input.npy 2>&1; test $? -eq 2")
+set_tests_properties(networks.batch_refused_for_an_executable PROPERTIES
+  PASS_REGULAR_EXPRESSION "--batch re-exports ONNX models; a .vtpu keeps its batch")
+
 # Compile once, run the executable.
 add_test(NAME networks.compile_then_run
   COMMAND ${CMAKE_COMMAND} -E env sh -c
@@ -179,3 +206,11 @@ add_test(NAME networks.cosim_lockstep_catches_a_stuck_bit
           -DEXIT=6
           "-DSTDERR=mxu lockstep: MATMUL #0 \\(int8 [0-9]+x[0-9]+x[0-9]+, C =\\): C\\[[0-9]+\\]\\[[0-9]+\\] \\(column tile [0-9]+, tile column 0, activation row [0-9]+\\) expected -?[0-9]+ \\(tlm\\), got -?[0-9]+ \\(rtl\\)"
           -DOUT_DIR=${NETS}/out/cosim_fault -P ${NET_DIR}/check_bad.cmake)
+
+# The roofline benchmark's script works (its formula against SCALE-Sim's own
+# runs is checked on every start); the figures themselves are the benchmark's.
+add_test(NAME networks.roofline_bench_runs
+  COMMAND ${PROJECT_BINARY_DIR}/bench/roofline.sh lenet:1:edge:int8 mlp:4:edge:bf16)
+set_tests_properties(networks.roofline_bench_runs PROPERTIES
+  PASS_REGULAR_EXPRESSION "lenet +1 edge +int8 .*mlp +4 edge +bf16 +[0-9,]+ +(array|weights) +[0-9,]+ +[0-9.]+"
+  FAIL_REGULAR_EXPRESSION "refused|Traceback")
