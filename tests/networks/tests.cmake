@@ -44,6 +44,13 @@ foreach(net ${ci_networks})
   network_test(networks.${net}_int8 ${net} int8 0.99)
 endforeach()
 
+# A 256 x 256 array on the edge chip (2 MiB VMEM, 256 KiB AMEM): its array-sized
+# tiles do not fit, so the tiling shrinks them and splits K (refused before).
+network_test(networks.resnet18_int8_256x256_edge resnet18 int8 0.99
+  --set mxu.rows=256 --set mxu.cols=256)
+network_test(networks.resnet18_bf16_256x256_edge resnet18 bf16 0.999
+  --set mxu.rows=256 --set mxu.cols=256)
+
 # The digits classifier: int8 on the chip within one point of fp32's accuracy.
 add_test(NAME networks.digits_int8_accuracy
   COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> -DNETS=${NETS}

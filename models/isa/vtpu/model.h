@@ -30,7 +30,7 @@ typedef struct vtpu_model_header {
   uint32_t layer_size;  /* sizeof(vtpu_layer), checked by the firmware */
   uint64_t layers;      /* HBM offset of layer 0 (8-byte aligned); layers follow one another */
   uint64_t results;     /* HBM offset of the result area (64-byte aligned) */
-  uint64_t scratch;     /* HBM offset of space kernels may use (padded images, im2col) */
+  uint64_t scratch;     /* HBM offset of space kernels may use (padded images) */
   uint64_t scratch_size;
   uint32_t reserved[4];
 } vtpu_model_header; /* 64 bytes */
