@@ -267,6 +267,9 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       throw Error("missing input '" + b.name + "' " + shape_text(b.shape) + " (--input " + b.name +
                   "=FILE.npy)");
     const sw::Tensor t = read_input(files.at(b.name), b.name, b.shape);
+    if (b.nhwc && b.shape.size() != 4)
+      throw Error(request.model + ": input '" + b.name + "' is bound NHWC but is not 4-D " +
+                  shape_text(b.shape));
     const std::vector<float> data = b.nhwc ? nchw_to_nhwc(t.f, b.shape) : t.f;
     program.image.write(b.offset, data.data(), 4 * data.size());
   }

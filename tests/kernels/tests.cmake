@@ -57,6 +57,8 @@ foreach(kind matmul conv2d)
 endforeach()
 kernel_test(kernels.matmul_k_split EXIT 0 STDOUT "PASS matmul int8: 1 layers"
   ARGS --matmul 64,3000,64 --set memory.vmem_kib=256)
+kernel_test(kernels.matmul_k_split_single_buffered EXIT 0 STDOUT "PASS matmul int8: 1 layers"
+  ARGS --matmul 64,3000,64 --set memory.vmem_kib=256 --set runtime.double_buffering=false)
 kernel_test(kernels.matmul_k_split_small_amem EXIT 0 STDOUT "PASS matmul bf16: 1 layers"
   ARGS --matmul 300,2000,40 --dtype bf16 --set memory.vmem_kib=64 --set memory.amem_kib=16)
 
