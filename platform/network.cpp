@@ -222,6 +222,14 @@ LayerFigures figures(const vtpu_layer_result& r, uint64_t macs, bool int8, const
   return f;
 }
 
+// What the runtime reads of the tensor table at start (docs/runtime.md,
+// "Resident activations"): nothing when residency is off.
+uint64_t activation_table_bytes(const config::Soc& config, const sw::Program& program) {
+  if (!config.runtime().resident_activations()) return 0;
+  return uint64_t{std::min(program.image.header().tensor_count, VTPU_MODEL_MAX_TENSORS)} *
+         sizeof(vtpu_tensor);
+}
+
 }  // namespace
 
 void compile_model(const CompileRequest& request, const std::string& out) {
@@ -340,7 +348,9 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       << ",\n  \"simulation_time_s\": " << run.run.host_seconds
       << ",\n  \"core_instructions\": " << run.run.instructions << ",\n  \"macs\": " << macs
       << ",\n  \"mxu_utilization\": " << utilization << ",\n  \"hbm_read_bytes\": " << hbm_read
-      << ",\n  \"hbm_write_bytes\": " << hbm_write << ",\n  \"energy_uj\": " << energy_uj
+      << ",\n  \"hbm_write_bytes\": " << hbm_write
+      << ",\n  \"activation_table_bytes\": " << activation_table_bytes(config, program)
+      << ",\n  \"energy_uj\": " << energy_uj
       << ",\n  \"peak_macs_per_cycle\": " << roof.macs_per_cycle
       << ",\n  \"peak_hbm_bytes_per_cycle\": " << roof.hbm_bytes_per_cycle << ",\n  \"layers\": [";
     for (size_t i = 0; i < run.layers.size(); ++i) {

@@ -40,7 +40,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
 
   kq_begin();
   kq_matmul_reset();
-  uint64_t src = ctx->hbm + l->in;
+  uint64_t src = vtpu_address(ctx, l->in);
   if (padded) {
     kq_fill(ctx->scratch, (uint32_t)pad_bytes, pattern);
     vtpu_dma_desc* d =
@@ -78,7 +78,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
       job.window = &window;
     }
     job.b = ctx->hbm + l->weights + (uint64_t)g * k * og * e;
-    job.c = ctx->hbm + l->out + (uint64_t)g * og * e;
+    job.c = vtpu_address(ctx, l->out) + (uint64_t)g * og * e;
     job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias + 4ull * g * og : 0;
     job.scales = ctx->hbm + l->scales + 4ull * g * og;
     const int status = kq_matmul_emit(ctx, &job);

@@ -182,7 +182,7 @@ static int plan(const vtpu_context* ctx, rows_job* j, uint32_t a_bytes_per_row,
                 uint32_t b_bytes_per_row, uint32_t b_fixed, uint32_t work_per_row, uint32_t stats,
                 uint32_t params) {
   const unsigned nb = ctx->chip.double_buffering ? 2 : 1;
-  const uint32_t per_set = ctx->chip.vmem_size / nb;
+  const uint32_t per_set = ctx->tiles_size / nb;
   const uint32_t most = nb > 1 ? (j->rows + 3) / 4 : j->rows;
   const uint32_t out_per_row = j->cols * j->eout;
   uint32_t band = 0;
@@ -197,7 +197,7 @@ static int plan(const vtpu_context* ctx, rows_job* j, uint32_t a_bytes_per_row,
   if (band == 0) return 0;
   j->band = band;
   for (unsigned b = 0; b < nb; ++b) {
-    uint32_t at = VTPU_VMEM_BASE + b * per_set;
+    uint32_t at = ctx->tiles + b * per_set;
     j->in_a[b] = at, at += kq_align64(band * a_bytes_per_row);
     j->in_b[b] = at, at += kq_align64(band * b_bytes_per_row + b_fixed);
     j->wa[b] = at, at += kq_align64(band * work_per_row);
@@ -220,8 +220,8 @@ static rows_job job(const vtpu_context* ctx, const vtpu_layer* layer, uint32_t r
   j.out_type = out_type;
   j.ein = kq_type_bytes(in_type);
   j.eout = kq_type_bytes(out_type);
-  j.a = ctx->hbm + in;
-  j.out = ctx->hbm + out;
+  j.a = vtpu_address(ctx, in);
+  j.out = vtpu_address(ctx, out);
   return j;
 }
 
@@ -235,7 +235,7 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
     return -(int)VTPU_BAD_KIND;
   if (l->rows == 0 || l->cols == 0) return -(int)VTPU_BAD_SHAPE;
   rows_job j = job(ctx, layer, l->rows, l->cols, l->in_type, l->out_type, l->a, l->out);
-  j.b = ctx->hbm + l->b;
+  j.b = vtpu_address(ctx, l->b);
   if (binary_op && l->b_mode == VTPU_BCAST_NONE) j.b_row_elems = l->cols;
   if (binary_op && l->b_mode == VTPU_BCAST_COL) j.b_row_elems = 1;
   if (binary_op && l->b_mode == VTPU_BCAST_ROW) j.b_fixed_elems = l->cols;

@@ -13,10 +13,10 @@ static int copy(vtpu_context* ctx, const vtpu_layer* layer) {
   for (unsigned i = 0; i < 4; ++i)
     if (d->size[i] == 0) return -(int)VTPU_BAD_SHAPE;
   kq_begin();
-  vtpu_dma_desc* insn = kq_dma(ctx->hbm + d->src, ctx->hbm + d->dst, NO_SEM, NO_SEM);
+  vtpu_dma_desc* insn = kq_dma(0, 0, NO_SEM, NO_SEM);
   *insn = *d;
-  insn->src = ctx->hbm + d->src;
-  insn->dst = ctx->hbm + d->dst;
+  insn->src = vtpu_address(ctx, d->src);
+  insn->dst = vtpu_address(ctx, d->dst);
   return kq_finish(ctx);
 }
 
@@ -24,7 +24,7 @@ static int fill(vtpu_context* ctx, const vtpu_layer* layer) {
   const vtpu_layer_fill* f = &layer->u.fill;
   if (f->bytes == 0) return -(int)VTPU_BAD_SHAPE;
   kq_begin();
-  kq_fill(ctx->hbm + f->dst, f->bytes, f->pattern);
+  kq_fill(vtpu_address(ctx, f->dst), f->bytes, f->pattern);
   return kq_finish(ctx);
 }
 

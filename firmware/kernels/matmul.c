@@ -85,15 +85,17 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const uint8_t acc_type = x->dtype == VTPU_TYPE_INT8 ? VTPU_TYPE_INT32 : VTPU_TYPE_FP32;
   /* An image's K splits between kernel rows only. */
   const uint32_t k_unit = x->window ? x->window->kw * x->window->group_bytes / e : 1;
+  vtpu_chip window = *chip; /* tiles live in the context's VMEM window */
+  window.vmem_size = ctx->tiles_size;
   vtpu_matmul_tiles tiles;
-  if (vtpu_matmul_tiling(chip, x->m, x->k, x->n, e, nb, k_unit, &tiles) != 0)
+  if (vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, nb, k_unit, &tiles) != 0)
     return -(int)VTPU_BAD_FIT;
   const uint32_t tm = tiles.tm, tn = tiles.tn, tk = tiles.tk;
 
   /* VMEM: per buffer a B tile with its scales and bias, an A tile and an
    * output tile; AMEM: an accumulator tile per buffer. */
   uint32_t bbuf[2], sbuf[2], biasbuf[2], abuf[2], obuf[2], acc[2];
-  uint32_t at = VTPU_VMEM_BASE;
+  uint32_t at = ctx->tiles;
   for (uint32_t b = 0; b < nb; ++b) {
     bbuf[b] = at;
     at += kq_align64(tk * tn * e);
@@ -105,7 +107,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     at += kq_align64(tm * tk * e);
     obuf[b] = at;
     at += kq_align64(tm * tn * e);
-    acc[b] = VTPU_AMEM_BASE + b * kq_align64(4 * tm * tn);
+    acc[b] = chip->amem_base + b * kq_align64(4 * tm * tn);
   }
   if (first_use) {
     for (uint32_t b = 0; b < nb; ++b) {
@@ -260,16 +262,16 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
       l->a_batch_stride == l->m * job.lda && l->c_batch_stride == l->m * job.ldc &&
       (uint64_t)l->m * l->batch <= 0xffffffffu) {
     job.m = l->m * l->batch;
-    job.a = ctx->hbm + l->a;
-    job.b = ctx->hbm + l->b;
-    job.c = ctx->hbm + l->c;
+    job.a = vtpu_address(ctx, l->a);
+    job.b = vtpu_address(ctx, l->b);
+    job.c = vtpu_address(ctx, l->c);
     const int status = kq_matmul_emit(ctx, &job);
     return status != 0 ? status : kq_finish(ctx);
   }
   for (uint32_t i = 0; i < l->batch; ++i) {
-    job.a = ctx->hbm + l->a + (uint64_t)i * l->a_batch_stride;
-    job.b = ctx->hbm + l->b + (uint64_t)i * l->b_batch_stride;
-    job.c = ctx->hbm + l->c + (uint64_t)i * l->c_batch_stride;
+    job.a = vtpu_address(ctx, l->a + (uint64_t)i * l->a_batch_stride);
+    job.b = vtpu_address(ctx, l->b + (uint64_t)i * l->b_batch_stride);
+    job.c = vtpu_address(ctx, l->c + (uint64_t)i * l->c_batch_stride);
     const int status = kq_matmul_emit(ctx, &job);
     if (status != 0) return status;
   }

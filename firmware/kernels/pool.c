@@ -70,7 +70,7 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   /* The largest band whose input and output fit a buffer set; with two sets,
    * at least four bands per image when the image allows. */
   const unsigned nb = ctx->chip.double_buffering ? 2 : 1;
-  const uint32_t per_set = ctx->chip.vmem_size / nb;
+  const uint32_t per_set = ctx->tiles_size / nb;
   uint32_t most = nb > 1 ? (j.oh + 3) / 4 : j.oh;
   for (j.band = 0; j.band < most; ++j.band) {
     const uint32_t r = j.band + 1;
@@ -79,15 +79,15 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   if (j.band == 0) return -(int)VTPU_BAD_FIT;
   j.bands = (j.oh + j.band - 1) / j.band;
   for (unsigned b = 0; b < nb; ++b) {
-    j.in_buf[b] = VTPU_VMEM_BASE + b * per_set;
+    j.in_buf[b] = ctx->tiles + b * per_set;
     j.out_buf[b] = j.in_buf[b] + kq_align64(in_rows(&j, j.band) * j.in_line);
   }
 
   const int padded = j.hp != l->h || j.wp != l->w;
   const uint64_t padded_bytes = (uint64_t)l->n * j.hp * j.in_line;
   if (padded && padded_bytes > ctx->scratch_size) return -(int)VTPU_BAD_SCRATCH;
-  j.src = padded ? ctx->scratch : ctx->hbm + l->in;
-  j.dst = ctx->hbm + l->out;
+  j.src = padded ? ctx->scratch : vtpu_address(ctx, l->in);
+  j.dst = vtpu_address(ctx, l->out);
   kq_begin();
   if (padded) {
     /* Max pools pad with the type's lowest value, average pools with pad_value. */
@@ -99,7 +99,7 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
     kq_fill(ctx->scratch, (uint32_t)padded_bytes, pattern);
     const uint32_t line = l->w * l->c * e;
     vtpu_dma_desc* d =
-        kq_dma(ctx->hbm + l->in,
+        kq_dma(vtpu_address(ctx, l->in),
                ctx->scratch + (uint64_t)l->pad_top * j.in_line + (uint64_t)l->pad_left * l->c * e,
                NO_SEM, NO_SEM);
     d->size[0] = line;

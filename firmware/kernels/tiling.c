@@ -1,6 +1,14 @@
 #include "queue.h"
 #include "vtpu/fw.h"
 
+uint64_t vtpu_address(const vtpu_context* ctx, uint64_t offset) {
+  for (uint32_t i = 0; i < ctx->resident_count; ++i) {
+    const vtpu_resident* r = &ctx->resident[i];
+    if (offset >= r->offset && offset - r->offset < r->bytes) return r->vmem + (offset - r->offset);
+  }
+  return ctx->hbm + offset;
+}
+
 void vtpu_chip_read(vtpu_chip* chip) {
 #define INFO(off) VTPU_MMIO32(VTPU_CHIPINFO_BASE + (off))
   chip->rows = INFO(VTPU_CHIPINFO_MXU_ROWS);
@@ -10,7 +18,11 @@ void vtpu_chip_read(vtpu_chip* chip) {
   chip->clock_khz = INFO(VTPU_CHIPINFO_CLOCK_KHZ);
   chip->hbm_base =
       ((uint64_t)INFO(VTPU_CHIPINFO_HBM_BASE_HI) << 32) | INFO(VTPU_CHIPINFO_HBM_BASE_LO);
+  chip->vmem_base = INFO(VTPU_CHIPINFO_VMEM_BASE);
+  chip->amem_base = INFO(VTPU_CHIPINFO_AMEM_BASE);
   chip->double_buffering = (INFO(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_DOUBLE_BUFFERING) != 0;
+  chip->resident_activations =
+      (INFO(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
 #undef INFO
 }
 

@@ -10,6 +10,13 @@
 #include "vtpu/kernels.h"
 
 static vtpu_model_header header __attribute__((aligned(64)));
+
+/* Resident activations (docs/runtime.md): the model's tensor table, and the
+ * activations kept in VMEM now, sorted by VMEM address. */
+#define MAX_RESIDENT 64u
+#define MAX_TILE_WINDOW (6u << 20) /* VMEM kept for the kernels' tiles */
+static vtpu_tensor tensors[VTPU_MODEL_MAX_TENSORS] __attribute__((aligned(64)));
+static vtpu_resident resident[MAX_RESIDENT];
 static vtpu_layer layer __attribute__((aligned(64)));
 static vtpu_layer_result record __attribute__((aligned(64)));
 static vtpu_run_result result __attribute__((aligned(64)));
@@ -33,6 +40,35 @@ static void copy(uint64_t src, uint64_t dst, uint32_t bytes) {
            (unsigned long)bytes, (unsigned long long)src, (unsigned long long)dst,
            (unsigned long)vtpu_dma_cause());
     vtpu_exit(VTPU_RUN_BAD_MODEL);
+  }
+}
+
+/* Before layer `index`: activations whose last layer is behind it leave
+ * VMEM, and those whose span starts here move in where they fit (first fit
+ * above the tile window; one that does not fit stays in HBM for its whole
+ * span). */
+static void update_residents(vtpu_context* ctx, uint32_t index, uint32_t* next) {
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < ctx->resident_count; ++i)
+    if (resident[i].last >= index) resident[kept++] = resident[i];
+  ctx->resident_count = kept;
+  const uint32_t count =
+      header.tensor_count < VTPU_MODEL_MAX_TENSORS ? header.tensor_count : VTPU_MODEL_MAX_TENSORS;
+  const uint32_t top = ctx->chip.vmem_base + ctx->chip.vmem_size;
+  for (; *next < count && tensors[*next].first <= index; ++*next) {
+    const vtpu_tensor* t = &tensors[*next];
+    if (t->last < index || ctx->resident_count == MAX_RESIDENT) continue;
+    const uint32_t need = (t->bytes + 63u) & ~63u;
+    uint32_t at = ctx->tiles + ctx->tiles_size, slot = 0;
+    for (; slot < ctx->resident_count; ++slot) {
+      if (resident[slot].vmem >= at && resident[slot].vmem - at >= need) break;
+      const uint32_t end = resident[slot].vmem + ((resident[slot].bytes + 63u) & ~63u);
+      if (end > at) at = end;
+    }
+    if (at > top || top - at < need) continue;
+    for (uint32_t i = ctx->resident_count; i > slot; --i) resident[i] = resident[i - 1];
+    resident[slot] = (vtpu_resident){t->offset, t->bytes, at, t->last};
+    ++ctx->resident_count;
   }
 }
 
@@ -66,6 +102,19 @@ int main(void) {
   }
   ctx.scratch = ctx.hbm + header.scratch;
   ctx.scratch_size = header.scratch_size;
+  /* VMEM: the kernels' tile window first; with resident activations, half
+   * of VMEM (at most MAX_TILE_WINDOW), the rest for activations. */
+  ctx.tiles = ctx.chip.vmem_base;
+  ctx.tiles_size = ctx.chip.vmem_size;
+  ctx.resident = resident;
+  uint32_t next_tensor = 0;
+  if (ctx.chip.resident_activations && header.tensor_count > 0) {
+    const uint32_t half = (ctx.chip.vmem_size / 2) & ~127u;
+    ctx.tiles_size = half < MAX_TILE_WINDOW ? half : MAX_TILE_WINDOW;
+    const uint32_t count =
+        header.tensor_count < VTPU_MODEL_MAX_TENSORS ? header.tensor_count : VTPU_MODEL_MAX_TENSORS;
+    copy(ctx.hbm + header.tensors, (uintptr_t)tensors, count * sizeof(vtpu_tensor));
+  }
   const uint64_t results = ctx.hbm + header.results;
 
   result.magic = VTPU_RESULT_MAGIC;
@@ -73,6 +122,7 @@ int main(void) {
   uint32_t i = 0;
   for (; i < header.layer_count; ++i) {
     copy(ctx.hbm + header.layers + (uint64_t)i * sizeof layer, (uintptr_t)&layer, sizeof layer);
+    if (ctx.tiles_size != ctx.chip.vmem_size) update_residents(&ctx, i, &next_tensor);
     uint64_t before[VTPU_COUNTERS];
     for (unsigned c = 0; c < VTPU_COUNTERS; ++c) before[c] = vtpu_cp_counter(c);
     VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = i;

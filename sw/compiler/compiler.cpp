@@ -134,13 +134,17 @@ class Lowerer {
     out_.layers.push_back(LayerInfo{name, op, macs});
   }
 
-  ChipTensor make(const std::vector<int64_t>& shape, bool nhwc, uint8_t type, QParams q = {}) {
+  // A new tensor in HBM. An activation (written and read by layers only, not
+  // by the host) may be kept in VMEM by the runtime (docs/runtime.md).
+  ChipTensor make(const std::vector<int64_t>& shape, bool nhwc, uint8_t type, QParams q = {},
+                  bool activation = true) {
     ChipTensor t;
     t.shape = shape;
     t.nhwc = nhwc;
     t.type = type;
     t.q = q;
     t.offset = out_.image.allocate(t.bytes());
+    if (activation) out_.image.mark_activation(t.offset, t.bytes());
     return t;
   }
 
@@ -169,6 +173,7 @@ class Lowerer {
     c.nhwc = nhwc;
     if (t.shape[2] * t.shape[3] != 1 && t.shape[1] != 1) {
       c.offset = out_.image.allocate(t.bytes());
+      out_.image.mark_activation(c.offset, t.bytes());
       const std::vector<int64_t> nchw = t.shape;
       const std::vector<int64_t> mem_nhwc = {nchw[0], nchw[2], nchw[3], nchw[1]};
       if (nhwc)
@@ -315,7 +320,7 @@ class Lowerer {
   // A constant in the activation type (int8: quantized per tensor with its own range).
   ChipTensor constant_tensor(const Tensor& c, const std::vector<int64_t>& shape) {
     Range r{*std::min_element(c.f.begin(), c.f.end()), *std::max_element(c.f.begin(), c.f.end())};
-    ChipTensor t = make(shape, false, act(), int8() ? asymmetric(r) : QParams{});
+    ChipTensor t = make(shape, false, act(), int8() ? asymmetric(r) : QParams{}, false);
     write_values(t, c.f);
     return t;
   }
@@ -381,7 +386,7 @@ class Lowerer {
     user.name = "output:" + name;
     user.op = "Output";
     const ChipTensor t = get(name, user, false);
-    ChipTensor host = make(t.shape, false, VTPU_TYPE_FP32);
+    ChipTensor host = make(t.shape, false, VTPU_TYPE_FP32, {}, false);  // the host reads it
     convert(t, host, user.name, int8() ? "DequantizeLinear" : "Cast");
     out_.outputs.push_back(Binding{name, t.shape, host.offset});
   }

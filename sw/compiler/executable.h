@@ -7,7 +7,7 @@
 
 namespace vtpu::sw {
 
-constexpr uint32_t kExecutableFormatVersion = 1;
+constexpr uint32_t kExecutableFormatVersion = 2;  // 2: model image v2 (tensor table)
 
 // Writes through a temporary file renamed into place (no partial file on failure).
 void write_executable(const std::string& path, const Program& program, const std::string& source);

@@ -46,7 +46,71 @@ void ModelImage::read(uint64_t offset, void* data, uint64_t size) const {
   std::memcpy(data, bytes_.data() + offset, size);
 }
 
+std::vector<uint64_t> layer_operands(const vtpu_layer& l) {
+  const auto& u = l.u;
+  switch (l.kind) {
+    case VTPU_LAYER_MATMUL: {
+      std::vector<uint64_t> v;
+      for (uint32_t i = 0; i < std::max(u.matmul.batch, 1u); ++i)
+        for (uint64_t at : {u.matmul.a + uint64_t{i} * u.matmul.a_batch_stride,
+                            u.matmul.b + uint64_t{i} * u.matmul.b_batch_stride,
+                            u.matmul.c + uint64_t{i} * u.matmul.c_batch_stride})
+          v.push_back(at);
+      return v;
+    }
+    case VTPU_LAYER_CONV2D: return {u.conv2d.in, u.conv2d.weights, u.conv2d.out};
+    case VTPU_LAYER_POOL: return {u.pool.in, u.pool.out};
+    case VTPU_LAYER_ELEMENTWISE: return {u.elementwise.a, u.elementwise.b, u.elementwise.out};
+    case VTPU_LAYER_SOFTMAX:
+    case VTPU_LAYER_LAYERNORM: return {u.rowwise.in, u.rowwise.out};
+    case VTPU_LAYER_COPY: return {u.copy.desc.src, u.copy.desc.dst};
+    case VTPU_LAYER_FILL: return {u.fill.dst};
+    default: return {};
+  }
+}
+
 void ModelImage::finish(uint64_t scratch_bytes) {
+  // Each activation's span: the first and last layer with an operand in it.
+  std::sort(activations_.begin(), activations_.end(),
+            [](const Segment& a, const Segment& b) { return a.offset < b.offset; });
+  // An activation's bytes come from layers: none that the host writes.
+  auto host_written = [this](const Segment& a) {
+    for (const Segment& w : written_)
+      if (w.offset < a.offset + a.size && a.offset < w.offset + w.size) return true;
+    return false;
+  };
+  activations_.erase(std::remove_if(activations_.begin(), activations_.end(),
+                                    [&](const Segment& a) {
+                                      return a.size == 0 || a.size > UINT32_MAX || host_written(a);
+                                    }),
+                     activations_.end());
+  std::vector<vtpu_tensor> spans(activations_.size());
+  for (size_t t = 0; t < activations_.size(); ++t) {
+    spans[t].offset = activations_[t].offset;
+    spans[t].bytes = static_cast<uint32_t>(activations_[t].size);
+    spans[t].first = UINT32_MAX;
+  }
+  for (uint32_t i = 0; i < layers_.size(); ++i) {
+    for (uint64_t at : layer_operands(layers_[i])) {
+      auto after = std::upper_bound(activations_.begin(), activations_.end(), at,
+                                    [](uint64_t v, const Segment& s) { return v < s.offset; });
+      if (after == activations_.begin()) continue;
+      const size_t t = static_cast<size_t>(after - activations_.begin()) - 1;
+      if (at >= activations_[t].offset + activations_[t].size) continue;
+      spans[t].first = std::min(spans[t].first, i);
+      spans[t].last = std::max(spans[t].last, i);
+    }
+  }
+  tensors_.clear();
+  for (const vtpu_tensor& t : spans)
+    if (t.first != UINT32_MAX && t.bytes > 0) tensors_.push_back(t);
+  std::stable_sort(tensors_.begin(), tensors_.end(),
+                   [](const vtpu_tensor& a, const vtpu_tensor& b) { return a.first < b.first; });
+  header_.tensor_count = static_cast<uint32_t>(tensors_.size());
+  header_.tensors = allocate(tensors_.size() * sizeof(vtpu_tensor));
+  if (!tensors_.empty())
+    write(header_.tensors, tensors_.data(), tensors_.size() * sizeof(vtpu_tensor));
+
   header_.magic = VTPU_MODEL_MAGIC;
   header_.version = VTPU_MODEL_VERSION;
   header_.layer_count = static_cast<uint32_t>(layers_.size());
@@ -94,8 +158,10 @@ ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& 
   const uint64_t table = uint64_t{h.layer_count} * sizeof(vtpu_layer);
   const uint64_t results =
       sizeof(vtpu_run_result) + uint64_t{h.layer_count} * sizeof(vtpu_layer_result);
-  if (h.layers > size || table > size - h.layers || h.results > size || results > size - h.results)
-    throw Error("model image: the layer table or result area lies outside the image");
+  const uint64_t tensors = uint64_t{h.tensor_count} * sizeof(vtpu_tensor);
+  if (h.layers > size || table > size - h.layers || h.results > size ||
+      results > size - h.results || h.tensors > size || tensors > size - h.tensors)
+    throw Error("model image: the layer table, tensor table or result area lies outside the image");
   image.layers_.resize(h.layer_count);
   if (table) std::memcpy(image.layers_.data(), image.bytes_.data() + h.layers, table);
   return image;

@@ -15,6 +15,11 @@ namespace vtpu::runtime {
 // A layer of `kind` and `dtype` with every other field zero.
 vtpu_layer blank_layer(uint8_t kind, uint8_t dtype);
 
+// The HBM offsets of a layer's tensor operands (inputs and outputs; not its
+// constants' bias and scales): the first byte of each as the kernel
+// addresses it.
+std::vector<uint64_t> layer_operands(const vtpu_layer& layer);
+
 class ModelImage {
  public:
   ModelImage();
@@ -24,11 +29,16 @@ class ModelImage {
   void write(uint64_t offset, const void* data, uint64_t size);
   void read(uint64_t offset, void* data, uint64_t size) const;
   void add_layer(const vtpu_layer& layer) { layers_.push_back(layer); }
+  // Marks [offset, offset + bytes) as an activation: written and read by
+  // layers only (not by the host), so the runtime may keep it in VMEM.
+  void mark_activation(uint64_t offset, uint64_t bytes) { activations_.push_back({offset, bytes}); }
 
-  // Places the layer table, the result area and `scratch_bytes` of scratch
-  // after the tensors and writes the header. Call once, after the last
-  // allocate() and add_layer().
+  // Places the tensor table (each marked activation that a layer touches,
+  // with its first and last layer), the layer table, the result area and
+  // `scratch_bytes` of scratch after the tensors and writes the header.
+  // Call once, after the last allocate(), mark_activation() and add_layer().
   void finish(uint64_t scratch_bytes);
+  const std::vector<vtpu_tensor>& tensors() const { return tensors_; }
 
   const std::vector<vtpu_layer>& layers() const { return layers_; }
   vtpu_layer& layer(size_t i) { return layers_.at(i); }
@@ -54,6 +64,8 @@ class ModelImage {
   std::vector<uint8_t> bytes_;
   std::vector<Segment> written_;
   std::vector<vtpu_layer> layers_;
+  std::vector<Segment> activations_;
+  std::vector<vtpu_tensor> tensors_;
   vtpu_model_header header_{};
 };
 

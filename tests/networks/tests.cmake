@@ -84,6 +84,21 @@ add_test(NAME networks.batch_refused_for_an_executable
 set_tests_properties(networks.batch_refused_for_an_executable PROPERTIES
   PASS_REGULAR_EXPRESSION "--batch re-exports ONNX models; a .vtpu keeps its batch")
 
+# Resident activations (docs/runtime.md) change where tensors live, not a value:
+# the same outputs byte for byte with runtime.resident_activations off, and
+# with VMEM and AMEM moved in the address map (the kernels take their bases
+# from chip info).
+foreach(case "resnet18;int8" "mobilenetv2;bf16" "transformer;int8")
+  list(GET case 0 net)
+  list(GET case 1 precision)
+  set(run "$<TARGET_FILE:vtpu> run ${NETS}/${net}.onnx --precision ${precision} --calibration ${NETS}/${net}.calib --input ${NETS}/${net}.input.npy")
+  set(out ${NETS}/out/resident_${net}_${precision})
+  add_test(NAME networks.resident_${net}_${precision}_changes_no_value
+    COMMAND sh -c "rm -rf ${out} && mkdir -p ${out}/on ${out}/off ${out}/moved &&       ${run} --output-dir ${out}/on >/dev/null &&       ${run} --output-dir ${out}/off --set runtime.resident_activations=false >/dev/null &&       ${run} --output-dir ${out}/moved --set address_map.vmem_base=0x40000000 --set address_map.amem_base=0x48000000 >/dev/null &&       cmp ${out}/on/output.npy ${out}/off/output.npy && cmp ${out}/on/output.npy ${out}/moved/output.npy && echo identical")
+  set_tests_properties(networks.resident_${net}_${precision}_changes_no_value PROPERTIES
+    PASS_REGULAR_EXPRESSION "identical")
+endforeach()
+
 # Compile once, run the executable.
 add_test(NAME networks.compile_then_run
   COMMAND ${CMAKE_COMMAND} -E env sh -c
@@ -119,10 +134,10 @@ bad_input_test(missing_npy 2 "nope.npy: cannot open"
 # A .vtpu of another format version: compile, then bump the version field.
 add_test(NAME networks.bad_vtpu_version
   COMMAND sh -c "$<TARGET_FILE:vtpu> compile ${NETS}/mlp.onnx --precision bf16 -o ${NETS}/v2.vtpu >/dev/null && \
-    ${VTPU_PYTHON3} -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); assert b[0:2]==b'\\\\x08\\\\x01'; b[1]=2; open(p,'wb').write(b)\" ${NETS}/v2.vtpu && \
+    ${VTPU_PYTHON3} -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); assert b[0:2]==b'\\\\x08\\\\x02'; b[1]=3; open(p,'wb').write(b)\" ${NETS}/v2.vtpu && \
     rm -rf ${NETS}/out/bad_vtpu && mkdir -p ${NETS}/out/bad_vtpu && \
     ! $<TARGET_FILE:vtpu> run ${NETS}/v2.vtpu --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_vtpu 2> ${NETS}/out/bad_vtpu.err && \
-    grep -q 'v2.vtpu: executable format version 2; this vtpu reads version 1' ${NETS}/out/bad_vtpu.err && \
+    grep -q 'v2.vtpu: executable format version 3; this vtpu reads version 2' ${NETS}/out/bad_vtpu.err && \
     [ -z \"$(ls ${NETS}/out/bad_vtpu)\" ]")
 
 # int8 numerics against ONNX Runtime (npm onnxruntime-node, installed by

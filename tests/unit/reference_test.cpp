@@ -14,6 +14,7 @@
 
 #include "models/common/error.h"
 #include "models/vpu/numerics.h"
+#include "sw/runtime/model_image.h"
 
 namespace vtpu::runtime {
 namespace {
@@ -813,6 +814,49 @@ TEST(ReferenceErrors, RefusalsNameTheField) {
   l.u.fill.dst = 0x3fff;
   l.u.fill.bytes = 2;
   expect_refused(l, "fill.dst");
+}
+
+// The tensor table (docs/runtime.md, "Resident activations"): each marked
+// activation with the first and last layer that has an operand inside it,
+// sorted by first; untouched, host-written and unmarked tensors left out.
+TEST(ModelImageTensors, SpansFromTheLayersOperands) {
+  ModelImage image;
+  const uint64_t input = image.allocate(64);  // host-written: never an activation
+  image.write(input, std::vector<uint8_t>(64, 1).data(), 64);
+  const uint64_t x = image.allocate(256), y = image.allocate(128), z = image.allocate(64);
+  const uint64_t unused = image.allocate(64), out = image.allocate(64);
+  for (uint64_t t : {x, y, z, unused}) image.mark_activation(t, t == x ? 256 : t == y ? 128 : 64);
+  image.mark_activation(input, 64);  // refused: the host wrote it
+  auto copy = [](uint64_t src, uint64_t dst) {
+    vtpu_layer l = blank_layer(VTPU_LAYER_COPY, VTPU_TYPE_INT8);
+    l.u.copy.desc.src = src, l.u.copy.desc.dst = dst;
+    for (uint32_t& s : l.u.copy.desc.size) s = 1;
+    return l;
+  };
+  vtpu_layer fill = blank_layer(VTPU_LAYER_FILL, VTPU_TYPE_INT8);
+  fill.u.fill.dst = z;
+  image.add_layer(copy(input, x + 64));  // 0: writes inside x
+  image.add_layer(fill);                 // 1: writes z
+  image.add_layer(copy(x, y));           // 2
+  image.add_layer(copy(z, y + 8));       // 3
+  image.add_layer(copy(y, out));         // 4
+  image.finish(0);
+  const std::vector<vtpu_tensor>& t = image.tensors();
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].offset, x);
+  EXPECT_EQ(t[0].bytes, 256u);
+  EXPECT_EQ(t[0].first, 0u);
+  EXPECT_EQ(t[0].last, 2u);
+  EXPECT_EQ(t[1].offset, z);
+  EXPECT_EQ(t[1].first, 1u);
+  EXPECT_EQ(t[1].last, 3u);
+  EXPECT_EQ(t[2].offset, y);
+  EXPECT_EQ(t[2].first, 2u);
+  EXPECT_EQ(t[2].last, 4u);
+  EXPECT_EQ(image.header().tensor_count, 3u);
+  std::vector<vtpu_tensor> stored(3);
+  image.read(image.header().tensors, stored.data(), 3 * sizeof(vtpu_tensor));
+  EXPECT_EQ(std::memcmp(stored.data(), t.data(), 3 * sizeof(vtpu_tensor)), 0);
 }
 
 }  // namespace

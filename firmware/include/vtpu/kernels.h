@@ -17,22 +17,40 @@
  * so that one firmware binary serves every configuration. */
 typedef struct vtpu_chip {
   uint32_t rows, cols;           /* MXU R x C */
+  uint32_t vmem_base, amem_base; /* bus addresses */
   uint32_t vmem_size, amem_size; /* bytes */
   uint32_t clock_khz;
   uint64_t hbm_base;
-  int double_buffering; /* runtime.double_buffering */
+  int double_buffering;     /* runtime.double_buffering */
+  int resident_activations; /* runtime.resident_activations */
 } vtpu_chip;
 
 void vtpu_chip_read(vtpu_chip* chip);
 
-/* A layer's surroundings: the chip, where the model's HBM offsets start, and
- * the scratch space the model gives its kernels. */
+/* An activation the runtime keeps in VMEM: HBM offsets [offset, offset +
+ * bytes) of the model address VMEM from `vmem` on. */
+typedef struct vtpu_resident {
+  uint64_t offset;
+  uint32_t bytes, vmem;
+  uint32_t last; /* the last layer that uses it */
+} vtpu_resident;
+
+/* A layer's surroundings: the chip, where the model's HBM offsets start, the
+ * scratch space the model gives its kernels, the VMEM window they stage
+ * tiles in, and the activations resident in the rest of VMEM. */
 typedef struct vtpu_context {
   vtpu_chip chip;
   uint64_t hbm;                   /* bus address of HBM offset 0 */
   uint64_t scratch, scratch_size; /* bus address and bytes */
-  vtpu_cp_error error;            /* the accelerator's registers after an error */
+  uint32_t tiles, tiles_size;     /* VMEM window for the kernels' tiles */
+  const vtpu_resident* resident;  /* sorted by vmem */
+  uint32_t resident_count;
+  vtpu_cp_error error; /* the accelerator's registers after an error */
 } vtpu_context;
+
+/* The bus address of the model's HBM offset `offset`: inside a resident
+ * activation, its VMEM copy; otherwise HBM. */
+uint64_t vtpu_address(const vtpu_context* ctx, uint64_t offset);
 
 /* Runs one layer. Returns 0; a VTPU_ERR_* (> 0) when the accelerator stopped
  * on an error (registers in ctx->error); or -VTPU_BAD_* when the layer is

@@ -20,7 +20,7 @@
 #include "dma.h" /* vtpu/dma.h, beside this file */
 
 #define VTPU_MODEL_MAGIC 0x4c444f4du /* "MODL" */
-#define VTPU_MODEL_VERSION 1u
+#define VTPU_MODEL_VERSION 2u
 #define VTPU_MODEL_OFFSET 0u /* HBM offset of the header */
 
 typedef struct vtpu_model_header {
@@ -32,8 +32,27 @@ typedef struct vtpu_model_header {
   uint64_t results;     /* HBM offset of the result area (64-byte aligned) */
   uint64_t scratch;     /* HBM offset of space kernels may use (padded images) */
   uint64_t scratch_size;
-  uint32_t reserved[4];
+  uint64_t tensors;      /* HBM offset of tensor_count vtpu_tensor (8-byte aligned) */
+  uint32_t tensor_count; /* activations the runtime may keep in VMEM */
+  uint32_t reserved;
 } vtpu_model_header; /* 64 bytes */
+
+/*
+ * An activation: a tensor that layers write and read but the host neither
+ * writes nor reads (not a graph input, output or constant). It is live from
+ * layer `first` (its first writer) to layer `last` (its last reader); over
+ * that span the runtime may keep it in VMEM instead of HBM (docs/runtime.md,
+ * "Resident activations"): every layer operand that falls inside
+ * [offset, offset + bytes) then addresses the VMEM copy. The table is sorted
+ * by `first`.
+ */
+#define VTPU_MODEL_MAX_TENSORS 4096u /* entries the runtime reads; later ones stay in HBM */
+typedef struct vtpu_tensor {
+  uint64_t offset; /* HBM offset */
+  uint32_t bytes;
+  uint32_t first, last; /* layer indices */
+  uint32_t reserved;
+} vtpu_tensor; /* 24 bytes */
 
 /* ---- layer kinds --------------------------------------------------------- */
 #define VTPU_LAYER_MATMUL 1u      /* vtpu_layer_matmul: gemm, fully connected, batched matmul */
@@ -223,6 +242,7 @@ typedef struct vtpu_layer_result {
 #endif
 VTPU_MODEL_ASSERT(sizeof(vtpu_model_header) == 64, "the header is 64 bytes");
 VTPU_MODEL_ASSERT(sizeof(vtpu_layer) == 128, "a layer is 128 bytes");
+VTPU_MODEL_ASSERT(sizeof(vtpu_tensor) == 24, "a tensor entry is 24 bytes");
 VTPU_MODEL_ASSERT(sizeof(vtpu_run_result) == 64, "the result header is 64 bytes");
 VTPU_MODEL_ASSERT(sizeof(vtpu_layer_result) == 128, "a layer's result is 128 bytes");
 #undef VTPU_MODEL_ASSERT

@@ -86,5 +86,8 @@
 #define VTPU_CHIPINFO_HBM_MB_PER_S 0x2cu   /* peak pin bandwidth, 1e6 bytes/s */
 #define VTPU_CHIPINFO_RUNTIME 0x30u        /* VTPU_RUNTIME_* switches for the firmware runtime */
 #define VTPU_RUNTIME_DOUBLE_BUFFERING 0x1u /* runtime.double_buffering */
+#define VTPU_RUNTIME_RESIDENT_ACTIVATIONS 0x2u /* runtime.resident_activations */
+#define VTPU_CHIPINFO_VMEM_BASE 0x34u          /* bus address of VMEM (address_map.vmem_base) */
+#define VTPU_CHIPINFO_AMEM_BASE 0x38u          /* bus address of AMEM (address_map.amem_base) */
 
 #endif /* VTPU_SOC_MAP_H */
