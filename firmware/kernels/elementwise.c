@@ -2,7 +2,8 @@
  * streamed through VMEM in bands of rows. Every input is widened to fp32 in
  * VMEM (int8 by DEQUANT, bf16 by CONVERT), computed in fp32, and narrowed
  * into the output type by the last instruction (QUANT for int8), as
- * vtpu/model.h defines. */
+ * vtpu/model.h defines. An operand resident in VMEM (docs/runtime.md) is
+ * read, or written, where it lies: no DMA for it. */
 #include "queue.h"
 
 typedef struct rows_job {
@@ -10,9 +11,10 @@ typedef struct rows_job {
   uint32_t rows, cols, band;
   uint8_t in_type, out_type;
   uint32_t ein, eout;
-  uint64_t a, b, out, gamma, beta; /* bus addresses */
-  uint32_t b_row_elems;            /* ELEMENTWISE: B's elements per row of A (cols, 1 or 0) */
-  uint32_t b_fixed_elems;          /* ELEMENTWISE: B's elements per band otherwise (ROW: cols) */
+  uint64_t a, b, out, gamma, beta;    /* bus addresses */
+  uint32_t b_row_elems;               /* ELEMENTWISE: B's elements per row of A (cols, 1 or 0) */
+  uint32_t b_fixed_elems;             /* ELEMENTWISE: B's elements per band otherwise (ROW: cols) */
+  int a_direct, b_direct, out_direct; /* resident in VMEM: used in place */
   /* Per buffer set: inputs as loaded, fp32 work areas, per-row statistics,
    * the output. */
   uint32_t in_a[2], in_b[2], wa[2], wb[2], stat1[2], stat2[2], par[2], out_buf[2];
@@ -20,6 +22,20 @@ typedef struct rows_job {
 
 static uint32_t band_rows(const rows_job* j, uint32_t tile) {
   return kq_min(j->band, j->rows - tile * j->band);
+}
+
+/* Where a band's A, B and output are: in place when resident, else the
+ * buffer set's copies. */
+static uint32_t band_a(const rows_job* j, uint32_t tile, unsigned b) {
+  return j->a_direct ? (uint32_t)(j->a + (uint64_t)tile * j->band * j->cols * j->ein) : j->in_a[b];
+}
+static uint32_t band_b(const rows_job* j, uint32_t tile, unsigned b) {
+  if (!j->b_direct) return j->in_b[b];
+  return (uint32_t)(j->b + (uint64_t)tile * j->band * j->b_row_elems * j->ein);
+}
+static uint32_t band_out(const rows_job* j, uint32_t tile, unsigned b) {
+  if (!j->out_direct) return j->out_buf[b];
+  return (uint32_t)(j->out + (uint64_t)tile * j->band * j->cols * j->eout);
 }
 
 /* Widens rows x cols of `type` at `from` into fp32 at `to` (nothing for fp32). */
@@ -41,13 +57,13 @@ static uint32_t work(uint8_t type, uint32_t loaded, uint32_t area) {
  * output, op in place, then QUANT. Returns the op's instruction (for its B
  * operand or scalar). */
 static vtpu_insn_vpu* narrow(const rows_job* j, uint8_t op, uint32_t rows, uint32_t from,
-                             unsigned b, float out_scale, int32_t out_zero_point) {
+                             uint32_t out, float out_scale, int32_t out_zero_point) {
   const int to_int8 = j->out_type == VTPU_TYPE_INT8;
   vtpu_insn_vpu* v = kq_vpu(op, VTPU_TYPE_FP32, to_int8 ? VTPU_TYPE_FP32 : j->out_type, rows,
-                            j->cols, from, to_int8 ? from : j->out_buf[b], NO_SEM, NO_SEM);
+                            j->cols, from, to_int8 ? from : out, NO_SEM, NO_SEM);
   if (to_int8) {
     vtpu_insn_vpu* q = kq_vpu(VTPU_VPU_QUANT, VTPU_TYPE_FP32, VTPU_TYPE_INT8, rows, j->cols, from,
-                              j->out_buf[b], NO_SEM, NO_SEM);
+                              out, NO_SEM, NO_SEM);
     q->scale = out_scale;
     q->zero_point = out_zero_point;
   }
@@ -58,11 +74,12 @@ static void load(void* ctx, uint32_t tile, unsigned b) {
   const rows_job* j = ctx;
   const uint32_t r0 = tile * j->band, rows = band_rows(j, tile);
   const uint32_t line = j->cols * j->ein;
-  kq_dma2d(j->a + (uint64_t)r0 * line, j->in_a[b], rows * line, 1, 0, 0, NO_SEM, NO_SEM);
-  if (j->b_row_elems > 0)
+  if (!j->a_direct)
+    kq_dma2d(j->a + (uint64_t)r0 * line, j->in_a[b], rows * line, 1, 0, 0, NO_SEM, NO_SEM);
+  if (j->b_row_elems > 0 && !j->b_direct)
     kq_dma2d(j->b + (uint64_t)r0 * j->b_row_elems * j->ein, j->in_b[b],
              rows * j->b_row_elems * j->ein, 1, 0, 0, NO_SEM, NO_SEM);
-  if (j->b_fixed_elems > 0)
+  if (j->b_fixed_elems > 0 && !j->b_direct)
     kq_dma2d(j->b, j->in_b[b], j->b_fixed_elems * j->ein, 1, 0, 0, NO_SEM, NO_SEM);
   if (j->gamma) {
     kq_dma2d(j->gamma, j->par[b], 4 * j->cols, 1, 0, 0, NO_SEM, NO_SEM);
@@ -72,6 +89,7 @@ static void load(void* ctx, uint32_t tile, unsigned b) {
 
 static void store(void* ctx, uint32_t tile, unsigned b) {
   const rows_job* j = ctx;
+  if (j->out_direct) return;
   const uint32_t line = j->cols * j->eout;
   uint32_t from = j->out_buf[b];
   /* An fp32 identity result stays in the work area. */
@@ -86,27 +104,29 @@ static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
   const rows_job* j = ctx;
   const vtpu_layer_elementwise* l = &j->layer->u.elementwise;
   const uint32_t rows = band_rows(j, tile);
-  const uint32_t ta = work(j->in_type, j->in_a[b], j->wa[b]);
-  const uint32_t tb = work(j->in_type, j->in_b[b], j->wb[b]);
-  widen(j->in_type, rows, j->cols, j->in_a[b], ta, l->a_scale, l->a_zero_point);
+  const uint32_t in_a = band_a(j, tile, b), in_b = band_b(j, tile, b);
+  const uint32_t out = band_out(j, tile, b);
+  const uint32_t ta = work(j->in_type, in_a, j->wa[b]);
+  const uint32_t tb = work(j->in_type, in_b, j->wb[b]);
+  widen(j->in_type, rows, j->cols, in_a, ta, l->a_scale, l->a_zero_point);
   const uint32_t b_rows = l->b_mode == VTPU_BCAST_ROW ? 1 : rows;
   const uint32_t b_cols = l->b_mode == VTPU_BCAST_COL ? 1 : j->cols;
   if (j->b_row_elems + j->b_fixed_elems > 0)
-    widen(j->in_type, b_rows, b_cols, j->in_b[b], tb, l->b_scale, l->b_zero_point);
+    widen(j->in_type, b_rows, b_cols, in_b, tb, l->b_scale, l->b_zero_point);
 
   if (j->layer->op == VTPU_VPU_CONVERT) { /* the identity between types */
     if (j->out_type == VTPU_TYPE_INT8) {
       vtpu_insn_vpu* q = kq_vpu(VTPU_VPU_QUANT, VTPU_TYPE_FP32, VTPU_TYPE_INT8, rows, j->cols, ta,
-                                j->out_buf[b], NO_SEM, NO_SEM);
+                                out, NO_SEM, NO_SEM);
       q->scale = l->out_scale;
       q->zero_point = l->out_zero_point;
     } else if (j->out_type == VTPU_TYPE_BF16) {
-      kq_vpu(VTPU_VPU_CONVERT, VTPU_TYPE_FP32, VTPU_TYPE_BF16, rows, j->cols, ta, j->out_buf[b],
-             NO_SEM, NO_SEM);
+      kq_vpu(VTPU_VPU_CONVERT, VTPU_TYPE_FP32, VTPU_TYPE_BF16, rows, j->cols, ta, out, NO_SEM,
+             NO_SEM);
     }
     return;
   }
-  vtpu_insn_vpu* v = narrow(j, j->layer->op, rows, ta, b, l->out_scale, l->out_zero_point);
+  vtpu_insn_vpu* v = narrow(j, j->layer->op, rows, ta, out, l->out_scale, l->out_zero_point);
   if (j->layer->op < VTPU_VPU_RELU) { /* binary */
     v->b_mode = l->b_mode;
     v->b_addr = tb;
@@ -136,14 +156,16 @@ static void compute_softmax(void* ctx, uint32_t tile, unsigned b) {
   const rows_job* j = ctx;
   const vtpu_layer_rowwise* l = &j->layer->u.rowwise;
   const uint32_t rows = band_rows(j, tile), cols = j->cols;
-  const uint32_t t = work(j->in_type, j->in_a[b], j->wa[b]), m = j->stat1[b], s = j->stat2[b];
-  widen(j->in_type, rows, cols, j->in_a[b], t, l->in_scale, l->in_zero_point);
+  const uint32_t in = band_a(j, tile, b);
+  const uint32_t t = work(j->in_type, in, j->wa[b]), m = j->stat1[b], s = j->stat2[b];
+  widen(j->in_type, rows, cols, in, t, l->in_scale, l->in_zero_point);
   reduce(VTPU_VPU_REDUCE_MAX, rows, cols, t, m);
   binary(VTPU_VPU_SUB, VTPU_BCAST_COL, rows, cols, t, m, t);
   kq_vpu(VTPU_VPU_EXP, VTPU_TYPE_FP32, VTPU_TYPE_FP32, rows, cols, t, t, NO_SEM, NO_SEM);
   reduce(VTPU_VPU_REDUCE_SUM, rows, cols, t, s);
   kq_vpu(VTPU_VPU_RECIP, VTPU_TYPE_FP32, VTPU_TYPE_FP32, rows, 1, s, s, NO_SEM, NO_SEM);
-  vtpu_insn_vpu* v = narrow(j, VTPU_VPU_MUL, rows, t, b, l->out_scale, l->out_zero_point);
+  vtpu_insn_vpu* v =
+      narrow(j, VTPU_VPU_MUL, rows, t, band_out(j, tile, b), l->out_scale, l->out_zero_point);
   v->b_mode = VTPU_BCAST_COL;
   v->b_addr = s;
   v->b_stride = 4;
@@ -153,10 +175,11 @@ static void compute_layernorm(void* ctx, uint32_t tile, unsigned b) {
   const rows_job* j = ctx;
   const vtpu_layer_rowwise* l = &j->layer->u.rowwise;
   const uint32_t rows = band_rows(j, tile), cols = j->cols;
-  const uint32_t t = work(j->in_type, j->in_a[b], j->wa[b]), sq = j->wb[b];
+  const uint32_t in = band_a(j, tile, b);
+  const uint32_t t = work(j->in_type, in, j->wa[b]), sq = j->wb[b];
   const uint32_t mean = j->stat1[b], var = j->stat2[b];
   const float inv_cols = 1.0f / (float)cols;
-  widen(j->in_type, rows, cols, j->in_a[b], t, l->in_scale, l->in_zero_point);
+  widen(j->in_type, rows, cols, in, t, l->in_scale, l->in_zero_point);
   reduce(VTPU_VPU_REDUCE_SUM, rows, cols, t, mean);
   binary(VTPU_VPU_MUL, VTPU_BCAST_SCALAR, rows, 1, mean, 0, mean)->scale = inv_cols;
   binary(VTPU_VPU_SUB, VTPU_BCAST_COL, rows, cols, t, mean, t);
@@ -167,7 +190,8 @@ static void compute_layernorm(void* ctx, uint32_t tile, unsigned b) {
   kq_vpu(VTPU_VPU_RSQRT, VTPU_TYPE_FP32, VTPU_TYPE_FP32, rows, 1, var, var, NO_SEM, NO_SEM);
   binary(VTPU_VPU_MUL, VTPU_BCAST_COL, rows, cols, t, var, t);
   binary(VTPU_VPU_MUL, VTPU_BCAST_ROW, rows, cols, t, j->par[b], t);
-  vtpu_insn_vpu* v = narrow(j, VTPU_VPU_ADD, rows, t, b, l->out_scale, l->out_zero_point);
+  vtpu_insn_vpu* v =
+      narrow(j, VTPU_VPU_ADD, rows, t, band_out(j, tile, b), l->out_scale, l->out_zero_point);
   v->b_mode = VTPU_BCAST_ROW;
   v->b_addr = j->par[b] + kq_align64(4 * cols);
 }
@@ -222,6 +246,10 @@ static rows_job job(const vtpu_context* ctx, const vtpu_layer* layer, uint32_t r
   j.eout = kq_type_bytes(out_type);
   j.a = vtpu_address(ctx, in);
   j.out = vtpu_address(ctx, out);
+  /* In place when resident; not an fp32 input, which the kernels compute on
+   * where it lies, nor an fp32 output, which the host reads. */
+  j.a_direct = in_type != VTPU_TYPE_FP32 && kq_in_vmem(ctx, j.a);
+  j.out_direct = out_type != VTPU_TYPE_FP32 && kq_in_vmem(ctx, j.out);
   return j;
 }
 
@@ -236,6 +264,7 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
   if (l->rows == 0 || l->cols == 0) return -(int)VTPU_BAD_SHAPE;
   rows_job j = job(ctx, layer, l->rows, l->cols, l->in_type, l->out_type, l->a, l->out);
   j.b = vtpu_address(ctx, l->b);
+  j.b_direct = binary_op && l->b_mode != VTPU_BCAST_SCALAR && kq_in_vmem(ctx, j.b);
   if (binary_op && l->b_mode == VTPU_BCAST_NONE) j.b_row_elems = l->cols;
   if (binary_op && l->b_mode == VTPU_BCAST_COL) j.b_row_elems = 1;
   if (binary_op && l->b_mode == VTPU_BCAST_ROW) j.b_fixed_elems = l->cols;

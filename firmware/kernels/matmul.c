@@ -121,6 +121,10 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
 
   const uint32_t m_tiles = (x->m + tm - 1) / tm, n_tiles = (x->n + tn - 1) / tn;
   const uint32_t nk = (x->k + tk - 1) / tk;
+  /* A resident in VMEM (docs/runtime.md) feeds the MXU where it lies, and a
+   * resident C takes the epilogue's results in place: no DMA for either. */
+  const int a_direct = !x->window && !x->trans_a && kq_in_vmem(ctx, x->a);
+  const int c_direct = kq_in_vmem(ctx, x->c);
   const uint32_t steps = m_tiles * n_tiles * nk;
   /* Step s: output tile o = s / nk (column j = o / m_tiles, row tile
    * t = o % m_tiles), K chunk kc = s % nk; the B buffer is the column's with
@@ -153,8 +157,10 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           kq_dma2d(x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e, bbuf[cb], cols * e, kn,
                    x->ldb, cols * e, NO_SEM, SEM_B_READY + cb);
       }
-      kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
-      if (x->window) {
+      if (!a_direct) kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
+      if (a_direct) {
+        /* read in place by the MXU */
+      } else if (x->window) {
         gather(x->window, t * tm, rows, k0 / k_unit, kn / k_unit, abuf[b]);
         kq_nop(VTPU_QUEUE_DMA, NO_SEM, SEM_A_READY + b);
       } else if (x->trans_a) {
@@ -165,7 +171,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
                  kn * e, NO_SEM, SEM_A_READY + b);
       }
     }
-    if (i >= nb && (i - nb) % nk == nk - 1) {
+    if (i >= nb && (i - nb) % nk == nk - 1 && !c_direct) {
       STEP(i - nb);
       const uint32_t ob = o % nb;
       kq_dma2d(obuf[ob], x->c + (uint64_t)t * tm * x->ldc + (uint64_t)j * tn * e, cols * e, rows,
@@ -177,14 +183,17 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       if (new_b) kq_nop(VTPU_QUEUE_MXU, SEM_B_READY + cb, NO_SEM);
       if (kc == 0) kq_nop(VTPU_QUEUE_MXU, SEM_ACC_FREE + ob, NO_SEM);
       vtpu_insn_matmul* mm =
-          &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, SEM_A_READY + b, SEM_A_FREE + b)->matmul;
+          &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_direct ? NO_SEM : SEM_A_READY + b,
+                   a_direct ? NO_SEM : SEM_A_FREE + b)
+               ->matmul;
       mm->precision = x->dtype;
       mm->accumulate = kc > 0;
       mm->m = rows;
       mm->k = kn;
       mm->n = cols;
-      mm->a_addr = abuf[b];
-      mm->a_stride = kn * e;
+      mm->a_addr =
+          a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[b];
+      mm->a_stride = a_direct ? x->lda : kn * e;
       mm->b_addr = bbuf[cb];
       mm->b_stride = cols * e;
       mm->c_addr = acc[ob];
@@ -195,8 +204,12 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       if (last) {
         kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_ACC_READY + ob);
 
-        /* Epilogue, in place in the accumulators, then into the output tile. */
-        kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + ob, NO_SEM);
+        /* Epilogue, in place in the accumulators, then into the output tile
+         * (or straight into a resident C). */
+        const uint32_t out =
+            c_direct ? (uint32_t)(x->c + (uint64_t)t * tm * x->ldc + (uint64_t)j * tn * e)
+                     : obuf[ob];
+        if (!c_direct) kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + ob, NO_SEM);
         kq_nop(VTPU_QUEUE_VPU, SEM_ACC_READY + ob, NO_SEM);
         vtpu_insn_vpu* v;
         if (x->bias) {
@@ -211,15 +224,18 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
                        NO_SEM);
             v->b_mode = VTPU_BCAST_SCALAR; /* zero_point 0: the int32 scalar */
           }
-          v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, rows, cols, acc[ob], obuf[ob],
-                     NO_SEM, SEM_ACC_FREE + ob);
+          v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, rows, cols, acc[ob], out, NO_SEM,
+                     SEM_ACC_FREE + ob);
           v->scale_addr = sbuf[cb];
           v->zero_point = x->zero_point;
         } else {
-          kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
-                 acc[ob], obuf[ob], NO_SEM, SEM_ACC_FREE + ob);
+          v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
+                     acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
         }
-        kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
+        if (c_direct)
+          v->d_stride = x->ldc;
+        else
+          kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
         /* The column tile's buffer is free once its last tile is through. */
         if (nk > 1 || t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_B_FREE + cb);
       }

@@ -38,6 +38,11 @@ int kq_finish(vtpu_context* ctx);
 void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern);
 
 uint32_t kq_type_bytes(uint8_t type);
+/* Whether a bus address lies in VMEM (a resident activation). */
+static inline int kq_in_vmem(const vtpu_context* ctx, uint64_t address) {
+  return address >= ctx->chip.vmem_base &&
+         address - ctx->chip.vmem_base < (uint64_t)ctx->chip.vmem_size;
+}
 static inline uint32_t kq_min(uint32_t a, uint32_t b) {
   return a < b ? a : b;
 }
