@@ -15,6 +15,7 @@ typedef struct rows_job {
   uint32_t b_row_elems;               /* ELEMENTWISE: B's elements per row of A (cols, 1 or 0) */
   uint32_t b_fixed_elems;             /* ELEMENTWISE: B's elements per band otherwise (ROW: cols) */
   int a_direct, b_direct, out_direct; /* resident in VMEM: used in place */
+  int int8_binary; /* ELEMENTWISE: one int8 VPU operation (its parameters at par[0]) */
   /* Per buffer set: inputs as loaded, fp32 work areas, per-row statistics,
    * the output. */
   uint32_t in_a[2], in_b[2], wa[2], wb[2], stat1[2], stat2[2], par[2], out_buf[2];
@@ -106,6 +107,16 @@ static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
   const uint32_t rows = band_rows(j, tile);
   const uint32_t in_a = band_a(j, tile, b), in_b = band_b(j, tile, b);
   const uint32_t out = band_out(j, tile, b);
+  if (j->int8_binary) { /* dequantize, the operation, quantize: one pass */
+    vtpu_insn_vpu* v = kq_vpu(j->layer->op, VTPU_TYPE_INT8, VTPU_TYPE_INT8, rows, j->cols, in_a,
+                              out, NO_SEM, NO_SEM);
+    v->b_mode = l->b_mode;
+    v->b_addr = in_b;
+    v->b_stride = l->b_mode == VTPU_BCAST_COL ? 1 : j->cols;
+    v->scale = l->b_scalar;
+    v->scale_addr = j->par[0];
+    return;
+  }
   const uint32_t ta = work(j->in_type, in_a, j->wa[b]);
   const uint32_t tb = work(j->in_type, in_b, j->wb[b]);
   widen(j->in_type, rows, j->cols, in_a, ta, l->a_scale, l->a_zero_point);
@@ -268,9 +279,19 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
   if (binary_op && l->b_mode == VTPU_BCAST_NONE) j.b_row_elems = l->cols;
   if (binary_op && l->b_mode == VTPU_BCAST_COL) j.b_row_elems = 1;
   if (binary_op && l->b_mode == VTPU_BCAST_ROW) j.b_fixed_elems = l->cols;
-  if (!plan(ctx, &j, j.cols * j.ein, j.b_row_elems * j.ein, j.b_fixed_elems * 4, 4 * j.cols, 0, 0))
+  /* int8 in and out: the VPU's int8 form of the operation, no fp32 work areas. */
+  j.int8_binary = binary_op && l->in_type == VTPU_TYPE_INT8 && l->out_type == VTPU_TYPE_INT8;
+  const uint32_t b_fixed = j.b_fixed_elems * (j.int8_binary ? 1 : 4);
+  if (!plan(ctx, &j, j.cols * j.ein, j.b_row_elems * j.ein, b_fixed, j.int8_binary ? 0 : 4 * j.cols,
+            0, j.int8_binary ? sizeof(vtpu_vpu_qparams) : 0))
     return -(int)VTPU_BAD_FIT;
   kq_begin();
+  if (j.int8_binary) {
+    static vtpu_vpu_qparams q __attribute__((aligned(64)));
+    q = (vtpu_vpu_qparams){l->a_scale,      l->a_zero_point, l->b_scale,
+                           l->b_zero_point, l->out_scale,    l->out_zero_point};
+    kq_dma2d((uintptr_t)&q, j.par[0], sizeof q, 1, 0, 0, NO_SEM, NO_SEM);
+  }
   kq_pipeline((j.rows + j.band - 1) / j.band, ctx->chip.double_buffering ? 2 : 1, load,
               compute_elementwise, store, &j);
   return kq_finish(ctx);

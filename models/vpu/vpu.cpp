@@ -80,7 +80,7 @@ bool types_supported(const vtpu_insn_vpu& insn, Kind kind) {
   const bool float_to_float = is_float(a) && is_float(d);
   const bool same_int = a == d && (a == VTPU_TYPE_INT8 || a == VTPU_TYPE_INT32);
   switch (kind) {
-    case Kind::kBinary: return float_to_float || (a == VTPU_TYPE_INT32 && d == VTPU_TYPE_INT32);
+    case Kind::kBinary: return float_to_float || same_int;
     case Kind::kUnary: return float_to_float;
     case Kind::kRequant: return a == VTPU_TYPE_INT32 && d == VTPU_TYPE_INT8;
     case Kind::kQuant: return is_float(a) && d == VTPU_TYPE_INT8;
@@ -304,6 +304,37 @@ void run_binary(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, 
   }
 }
 
+// int8 ADD..MIN: both operands dequantized with their own parameters, the
+// fp32 operation, quantized into D; the same numbers as DEQUANT, the float
+// operation and QUANT one after another.
+void run_int8_binary(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
+  vtpu_vpu_qparams q;
+  std::memcpy(&q, host(memories, insn.scale_addr), sizeof q);
+  const size_t cols = insn.cols;
+  const uint8_t* a = host(memories, insn.a_addr);
+  uint8_t* d = host(memories, insn.d_addr);
+  const uint8_t* b = insn.b_mode == VTPU_BCAST_SCALAR ? nullptr : host(memories, insn.b_addr);
+  std::vector<float> av(cols), bv(cols, insn.scale), out(cols);
+  std::vector<int32_t> ints(cols);
+  auto dequantize = [&](const uint8_t* p, size_t n, float scale, int32_t zp, float* to) {
+    for (size_t i = 0; i < n; ++i) to[i] = nm::dequantize_int8(static_cast<int8_t>(p[i]), scale, zp);
+  };
+  if (insn.b_mode == VTPU_BCAST_ROW) dequantize(b, cols, q.b_scale, q.b_zero_point, bv.data());
+  for (uint64_t r = 0; r < insn.rows; ++r) {
+    dequantize(a + r * insn.a_stride, cols, q.a_scale, q.a_zero_point, av.data());
+    if (insn.b_mode == VTPU_BCAST_NONE)
+      dequantize(b + r * insn.b_stride, cols, q.b_scale, q.b_zero_point, bv.data());
+    if (insn.b_mode == VTPU_BCAST_COL) {
+      float v;
+      dequantize(b + r * insn.b_stride, 1, q.b_scale, q.b_zero_point, &v);
+      std::fill(bv.begin(), bv.end(), v);
+    }
+    apply_binary(insn.op, av.data(), bv.data(), out.data(), cols);
+    for (size_t c = 0; c < cols; ++c) ints[c] = nm::quantize_int8(out[c], q.d_scale, q.d_zero_point);
+    store_row(d + r * insn.d_stride, VTPU_TYPE_INT8, cols, ints.data());
+  }
+}
+
 template <typename F>
 void map1(float* v, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) v[i] = f(v[i]);
@@ -485,6 +516,10 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
       !addressable(memories, {insn.scale_addr, 1, 0, insn.cols * uint64_t{4}, 4})) {
     return {VTPU_ERR_ADDRESS, insn.scale_addr};
   }
+  if (kind == Kind::kBinary && insn.a_type == VTPU_TYPE_INT8 &&
+      !addressable(memories, {insn.scale_addr, 1, 0, sizeof(vtpu_vpu_qparams), 4})) {
+    return {VTPU_ERR_ADDRESS, insn.scale_addr};
+  }
   if (!addressable(memories, {insn.d_addr, g.out_rows, insn.d_stride, d_row_bytes, d_bytes})) {
     return {VTPU_ERR_ADDRESS, insn.d_addr};
   }
@@ -496,7 +531,9 @@ void execute(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
   if (info == nullptr) return;
   switch (info->kind) {
     case Kind::kBinary:
-      if (is_float(insn.a_type)) {
+      if (insn.a_type == VTPU_TYPE_INT8) {
+        run_int8_binary(insn, memories);
+      } else if (is_float(insn.a_type)) {
         run_binary<float>(insn, memories, insn.scale);
       } else {
         run_binary<int32_t>(insn, memories, insn.zero_point);
@@ -544,7 +581,10 @@ uint64_t cycles(const vtpu_insn_vpu& insn, unsigned lanes) {
   if (info == nullptr) return 0;
   const uint64_t l = std::max(lanes, 1u);
   const uint64_t groups = (work_elements(insn) + l - 1) / l;
-  return info->timing.pipeline_latency + groups * info->timing.cycles_per_element_group;
+  // int8 ADD..MIN: the dequantize and quantize stages lengthen the pipeline.
+  const uint64_t extra = info->kind == Kind::kBinary && insn.a_type == VTPU_TYPE_INT8 ? 8 : 0;
+  return info->timing.pipeline_latency + extra +
+         groups * info->timing.cycles_per_element_group;
 }
 
 }  // namespace vtpu::vpu

@@ -480,7 +480,21 @@ void reference(const vtpu_insn_vpu& in, Bus& bus) {
           if (in.b_mode == VTPU_BCAST_ROW) b = in.b_addr + c * ea;
           if (in.b_mode == VTPU_BCAST_COL) b = in.b_addr + r * in.b_stride;
           const bool scalar = in.b_mode == VTPU_BCAST_SCALAR;
-          if (floating(in.a_type)) {
+          if (in.a_type == VTPU_TYPE_INT8) {  // dequantize, the fp32 op, quantize
+            const float sa = bus.read_float(in.scale_addr, VTPU_TYPE_FP32);
+            const int32_t za = bus.read_int(in.scale_addr + 4, VTPU_TYPE_INT32);
+            const float sb = bus.read_float(in.scale_addr + 8, VTPU_TYPE_FP32);
+            const int32_t zb = bus.read_int(in.scale_addr + 12, VTPU_TYPE_INT32);
+            const float sd = bus.read_float(in.scale_addr + 16, VTPU_TYPE_FP32);
+            const int32_t zd = bus.read_int(in.scale_addr + 20, VTPU_TYPE_INT32);
+            const float x =
+                dequantize_int8(static_cast<int8_t>(bus.read_int(a_at(r, c), in.a_type)), sa, za);
+            const float y =
+                scalar ? in.scale
+                       : dequantize_int8(static_cast<int8_t>(bus.read_int(b, in.a_type)), sb, zb);
+            bus.write_int(d_at(r, c), in.d_type,
+                          quantize_int8(reference_binary(in.op, x, y), sd, zd));
+          } else if (floating(in.a_type)) {
             const float x = bus.read_float(a_at(r, c), in.a_type);
             const float y = scalar ? in.scale : bus.read_float(b, in.a_type);
             bus.write_float(d_at(r, c), in.d_type, reference_binary(in.op, x, y));
@@ -704,6 +718,7 @@ std::vector<Combo> supported_combos() {
   for (uint8_t op : {VTPU_VPU_ADD, VTPU_VPU_SUB, VTPU_VPU_MUL, VTPU_VPU_MAX, VTPU_VPU_MIN}) {
     float_to_float(op);
     v.push_back({op, VTPU_TYPE_INT32, VTPU_TYPE_INT32});
+    v.push_back({op, VTPU_TYPE_INT8, VTPU_TYPE_INT8});
   }
   for (uint8_t op = VTPU_VPU_RELU; op <= VTPU_VPU_RECIP; ++op) float_to_float(op);
   v.push_back({VTPU_VPU_REQUANT, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
@@ -851,7 +866,10 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
   in.zero_point = rnd.chance(90) ? static_cast<int32_t>(rnd.between(0, 255)) - 128
                                  : static_cast<int32_t>(rnd.bits());
   in.scale = (combo.op == VTPU_VPU_REQUANT) ? rnd.scale() * 0x1p-6f : rnd.scale();
-  if (is_binary(combo.op) && floating(combo.a_type)) in.scale = rnd.f32(false);
+  if (is_binary(combo.op) && (floating(combo.a_type) || combo.a_type == VTPU_TYPE_INT8))
+    in.scale = rnd.f32(false);
+  // int8 binary operations read their quantization parameters at scale_addr.
+  const bool qparams = is_binary(combo.op) && combo.a_type == VTPU_TYPE_INT8;
 
   uint64_t in_cols = cols, out_rows = rows, out_cols = cols;
   if (is_reduce(combo.op)) out_cols = 1;
@@ -885,12 +903,13 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
     b_at = placer.place(footprint(b_rows, in.b_stride, b_row_bytes), ea);
   }
   if (scale_array) s_at = placer.place(uint64_t{cols} * 4, 4);
+  if (qparams) s_at = placer.place(sizeof(vtpu_vpu_qparams), 4);
   const uint64_t d_at = placer.place(footprint(out_rows, in.d_stride, out_cols * ed), ed);
   if (!a_at || !b_at || !s_at || !d_at) return false;
   in.a_addr = static_cast<uint32_t>(a_at);
   in.b_addr = uses_b ? static_cast<uint32_t>(b_at) : rnd.bits();  // unused B: any address
   in.d_addr = static_cast<uint32_t>(d_at);
-  in.scale_addr = scale_array ? static_cast<uint32_t>(s_at) : 0;
+  in.scale_addr = scale_array || qparams ? static_cast<uint32_t>(s_at) : 0;
 
   // Garbage everywhere, then the operands' elements.
   for (auto* memory : {&soc.vmem, &soc.amem}) {
@@ -930,6 +949,12 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
   if (scale_array) {
     for (uint64_t c = 0; c < cols; ++c) {
       soc.put_f32(s_at + 4 * c, combo.op == VTPU_VPU_REQUANT ? rnd.scale() * 0x1p-6f : rnd.scale());
+    }
+  }
+  if (qparams) {  // a, b, d: scale and zero point each
+    for (unsigned i = 0; i < 3; ++i) {
+      soc.put_f32(s_at + 8 * i, rnd.scale());
+      soc.put_i32(s_at + 8 * i + 4, static_cast<int32_t>(rnd.between(0, 255)) - 128);
     }
   }
   return true;

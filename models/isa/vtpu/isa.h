@@ -98,6 +98,20 @@ typedef struct vtpu_insn_matmul {
 #define VTPU_VPU_REDUCE_SUM 0x40u /* along cols: D is rows x 1 */
 #define VTPU_VPU_REDUCE_MAX 0x41u
 
+/* ADD..MIN on int8 (a_type = d_type = VTPU_TYPE_INT8): A and B are
+ * dequantized each with its own scale and zero point, the operation runs in
+ * fp32, and the result is quantized into D, all in one pass; scale_addr
+ * points at these parameters (docs/vpu.md). B under VTPU_BCAST_SCALAR is
+ * `scale`, already real. */
+typedef struct vtpu_vpu_qparams {
+  float a_scale;
+  int32_t a_zero_point;
+  float b_scale;
+  int32_t b_zero_point;
+  float d_scale;
+  int32_t d_zero_point;
+} vtpu_vpu_qparams;
+
 /* The pooling window and strides, packed into vtpu_insn_vpu.pool (8 bits each). */
 #define VTPU_VPU_POOL(kh, kw, sy, sx) \
   ((uint32_t)(kh) | (uint32_t)(kw) << 8 | (uint32_t)(sy) << 16 | (uint32_t)(sx) << 24)
