@@ -17,8 +17,11 @@ static vtpu_model_header header __attribute__((aligned(64)));
 #define MAX_TILE_WINDOW (6u << 20) /* VMEM kept for the kernels' tiles */
 static vtpu_tensor tensors[VTPU_MODEL_MAX_TENSORS] __attribute__((aligned(64)));
 static vtpu_resident resident[MAX_RESIDENT];
-static vtpu_layer layer __attribute__((aligned(64)));
-static vtpu_layer_result record __attribute__((aligned(64)));
+/* Layers come in, and their results go out, CHUNK at a time: one DMA each
+ * way instead of one per layer (the core waits for each). */
+#define CHUNK 64u
+static vtpu_layer layers[CHUNK] __attribute__((aligned(64)));
+static vtpu_layer_result records[CHUNK] __attribute__((aligned(64)));
 static vtpu_run_result result __attribute__((aligned(64)));
 
 static uint64_t mcycle(void) {
@@ -119,25 +122,41 @@ int main(void) {
 
   result.magic = VTPU_RESULT_MAGIC;
   result.status = VTPU_RUN_OK;
-  uint32_t i = 0;
+  uint64_t counters[VTPU_COUNTERS]; /* at the last layer boundary */
+  for (unsigned c = 0; c < VTPU_COUNTERS; ++c) counters[c] = vtpu_cp_counter(c);
+  uint32_t i = 0, chunk = 0; /* the chunk's first layer */
   for (; i < header.layer_count; ++i) {
-    copy(ctx.hbm + header.layers + (uint64_t)i * sizeof layer, (uintptr_t)&layer, sizeof layer);
+    const uint32_t slot = i - chunk;
+    if (i == chunk) {
+      const uint32_t n = header.layer_count - i < CHUNK ? header.layer_count - i : CHUNK;
+      copy(ctx.hbm + header.layers + (uint64_t)i * sizeof(vtpu_layer), (uintptr_t)layers,
+           n * sizeof(vtpu_layer));
+    }
+    const vtpu_layer* layer = &layers[slot];
+    vtpu_layer_result* record = &records[slot];
     if (ctx.tiles_size != ctx.chip.vmem_size) update_residents(&ctx, i, &next_tensor);
-    uint64_t before[VTPU_COUNTERS];
-    for (unsigned c = 0; c < VTPU_COUNTERS; ++c) before[c] = vtpu_cp_counter(c);
     VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = i;
     const uint64_t t0 = mcycle();
-    const int status = vtpu_run_layer(&ctx, &layer);
-    record.cycles = mcycle() - t0;
+    const int status = vtpu_run_layer(&ctx, layer);
+    record->cycles = mcycle() - t0;
     VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | i;
-    for (unsigned c = 0; c < VTPU_COUNTERS; ++c)
-      record.counters[c] = vtpu_cp_counter(c) - before[c];
-    copy((uintptr_t)&record, results + sizeof result + (uint64_t)i * sizeof record, sizeof record);
+    for (unsigned c = 0; c < VTPU_COUNTERS; ++c) {
+      const uint64_t now = vtpu_cp_counter(c);
+      record->counters[c] = now - counters[c];
+      counters[c] = now;
+    }
+    /* Results out when the chunk is full, the model ends or the run stops. */
+    if (slot + 1 == CHUNK || i + 1 == header.layer_count || status != 0) {
+      copy((uintptr_t)records,
+           results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
+           (slot + 1) * sizeof(vtpu_layer_result));
+      chunk = i + 1;
+    }
     if (status < 0) {
       result.status = VTPU_RUN_BAD_LAYER;
       result.reason = (uint32_t)-status;
       printf("vtpu runtime: layer %lu (%s, node %lu): %s\n", (unsigned long)i,
-             kind_name(layer.kind), (unsigned long)layer.node, bad_name(result.reason));
+             kind_name(layer->kind), (unsigned long)layer->node, bad_name(result.reason));
       break;
     }
     if (status > 0) {
@@ -150,8 +169,8 @@ int main(void) {
       printf(
           "vtpu runtime: layer %lu (%s, node %lu): accelerator error %lu (queue %lu, opcode "
           "0x%02lx, address 0x%08lx, detail %lu)\n",
-          (unsigned long)i, kind_name(layer.kind), (unsigned long)layer.node, (unsigned long)status,
-          (unsigned long)ctx.error.queue, (unsigned long)ctx.error.opcode,
+          (unsigned long)i, kind_name(layer->kind), (unsigned long)layer->node,
+          (unsigned long)status, (unsigned long)ctx.error.queue, (unsigned long)ctx.error.opcode,
           (unsigned long)ctx.error.address, (unsigned long)ctx.error.detail);
       break;
     }
