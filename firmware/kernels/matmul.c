@@ -129,6 +129,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * resident C takes the epilogue's results in place: no DMA for either. */
   const int a_direct = !x->window && !x->trans_a && kq_in_vmem(ctx, x->a);
   const int c_direct = kq_in_vmem(ctx, x->c);
+  /* One row tile and the whole K: A is loaded once and serves every column. */
+  const int a_once = !a_direct && m_tiles == 1 && nk == 1;
   const uint32_t steps = m_tiles * n_tiles * nk;
   /* Step s: output tile o = s / nk (column j = o / m_tiles, row tile
    * t = o % m_tiles), K chunk kc = s % nk; the B buffer is the column's with
@@ -162,8 +164,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           kq_dma2d(x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e, bbuf[cb], cols * e, kn,
                    x->ldb, cols * e, NO_SEM, SEM_B_READY + cb);
       }
-      if (!a_direct) kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
-      if (a_direct) {
+      if (!a_direct && (!a_once || i == 0)) kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
+      if (a_direct || (a_once && i > 0)) {
         /* read in place by the MXU */
       } else if (x->window) {
         gather(x->window, t * tm, rows, k0 / k_unit, kn / k_unit, abuf[b]);
@@ -187,17 +189,17 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       const uint32_t b = (i - 1) % nb, ob = o % nb, last = kc == nk - 1;
       if (new_b) kq_nop(VTPU_QUEUE_MXU, SEM_B_READY + cb, NO_SEM);
       if (kc == 0) kq_nop(VTPU_QUEUE_MXU, SEM_ACC_FREE + ob, NO_SEM);
-      vtpu_insn_matmul* mm =
-          &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_direct ? NO_SEM : SEM_A_READY + b,
-                   a_direct ? NO_SEM : SEM_A_FREE + b)
-               ->matmul;
+      const uint32_t s = i - 1, ab = a_once ? 0 : b;
+      const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
+      const uint8_t a_free = a_direct || (a_once && s + 1 < steps) ? NO_SEM : SEM_A_FREE + ab;
+      vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
       mm->precision = x->dtype;
       mm->accumulate = kc > 0;
       mm->m = rows;
       mm->k = kn;
       mm->n = cols;
       mm->a_addr =
-          a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[b];
+          a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[ab];
       mm->a_stride = a_direct ? x->lda : kn * e;
       mm->b_addr = bbuf[cb];
       mm->b_stride = cols * e;

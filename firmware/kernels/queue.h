@@ -34,7 +34,8 @@ void kq_doorbell(void);
  * or the accelerator's error cause with its registers in ctx->error. */
 int kq_finish(vtpu_context* ctx);
 
-/* Fills `bytes` at `dst` with the 32-bit `pattern`, through the DMA queue. */
+/* Fills `bytes` at `dst` with the 32-bit `pattern`, through the DMA queue
+ * (one pattern per layer). */
 void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern);
 
 uint32_t kq_type_bytes(uint8_t type);

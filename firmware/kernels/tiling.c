@@ -80,10 +80,17 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
                        uint32_t buffers, uint32_t k_unit, vtpu_matmul_tiles* tiles) {
   const uint32_t r = chip->rows, c = chip->cols;
   const uint32_t unit = k_unit > 1 ? k_unit : kq_min(k, r);
+  /* With one row tile and two buffers, up to four column tiles, so that
+   * the next column's weights load while the array works on this one. */
+  uint32_t widest = 4 * c;
+  if (buffers > 1 && m <= r) {
+    const uint32_t quarter = ((n + 3) / 4 + c - 1) / c * c;
+    widest = kq_min(widest, quarter > c ? quarter : c);
+  }
   /* Array-sized tiles or larger: the whole K before chunks of it (the
    * largest that fit; a chunk costs B's reload per row tile). */
   for (uint32_t tk = k; tk >= unit; tk = next_tk(tk, k, unit)) {
-    for (uint32_t tn = kq_min(n, tk == k ? 4 * c : c); tn > 0; tn = next_tn(tn, c, 0)) {
+    for (uint32_t tn = kq_min(n, tk == k ? widest : c); tn > 0; tn = next_tn(tn, c, 0)) {
       const uint32_t tm = rows_that_fit(chip, m, tk, tn, e, buffers, 0);
       if (tm > 0) return choose(tiles, tm, tn, tk);
     }
