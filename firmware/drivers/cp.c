@@ -53,18 +53,9 @@ void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, u
   CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_SIZE) = size;
 }
 
-vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring) {
-  if (ring->tail - ring->released == ring->size) { /* full: release what it holds */
-    vtpu_cp_ring_publish(ring);
-    vtpu_cp_doorbell();
-  }
-  vtpu_insn* slot = &ring->entries[ring->tail++ & (ring->size - 1)];
-  /* Sixteen stores, unrolled: a loop around them cost the core twice as
-   * much, and building instructions is the core's main work. */
-  uint32_t* w = slot->words;
-  w[0] = 0, w[1] = 0, w[2] = 0, w[3] = 0, w[4] = 0, w[5] = 0, w[6] = 0, w[7] = 0;
-  w[8] = 0, w[9] = 0, w[10] = 0, w[11] = 0, w[12] = 0, w[13] = 0, w[14] = 0, w[15] = 0;
-  return slot;
+void vtpu_cp_ring_release(vtpu_cp_ring* ring) {
+  vtpu_cp_ring_publish(ring);
+  vtpu_cp_doorbell();
 }
 
 void vtpu_cp_ring_publish(vtpu_cp_ring* ring) {

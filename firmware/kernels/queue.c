@@ -7,7 +7,7 @@
  * core is slow at copying 64-byte structs and at writing them through
  * registers; a ring takes one register write per batch. */
 static vtpu_insn rings[VTPU_QUEUES][64] __attribute__((aligned(64)));
-static vtpu_cp_ring ring[VTPU_QUEUES];
+vtpu_cp_ring kq_rings[VTPU_QUEUES];
 
 /* kq_fill's source: one block of the pattern, repeated by a zero stride. */
 #define FILL_BLOCK 1024u
@@ -16,59 +16,11 @@ static uint32_t fill_block[FILL_BLOCK / 4] __attribute__((aligned(64)));
 void kq_begin(void) {
   for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s) vtpu_cp_set_semaphore(s, 0);
   for (unsigned q = 0; q < VTPU_QUEUES; ++q)
-    vtpu_cp_ring_init(&ring[q], q, rings[q], sizeof rings[q] / sizeof rings[q][0]);
-}
-
-vtpu_insn* kq_insn(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal) {
-  vtpu_insn* i = vtpu_cp_ring_next(&ring[queue]);
-  i->h.opcode = opcode;
-  i->h.wait_sem = wait;
-  i->h.signal_sem = signal;
-  return i;
-}
-
-void kq_nop(unsigned queue, uint8_t wait, uint8_t signal) {
-  kq_insn(queue, VTPU_OP_NOP, wait, signal);
-}
-
-vtpu_dma_desc* kq_dma(uint64_t src, uint64_t dst, uint8_t wait, uint8_t signal) {
-  vtpu_dma_desc* d = &kq_insn(VTPU_QUEUE_DMA, VTPU_OP_DMA, wait, signal)->dma.copy;
-  d->src = src;
-  d->dst = dst;
-  d->size[0] = d->size[1] = d->size[2] = d->size[3] = 1;
-  return d;
-}
-
-void kq_dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows, uint32_t src_stride,
-              uint32_t dst_stride, uint8_t wait, uint8_t signal) {
-  vtpu_dma_desc* d = kq_dma(src, dst, wait, signal);
-  d->size[0] = row_bytes;
-  d->size[1] = rows;
-  d->src_stride[0] = src_stride;
-  d->dst_stride[0] = dst_stride;
-}
-
-uint32_t kq_type_bytes(uint8_t type) {
-  return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
-}
-
-vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, uint32_t rows, uint32_t cols,
-                      uint32_t a, uint32_t d, uint8_t wait, uint8_t signal) {
-  vtpu_insn_vpu* v = &kq_insn(VTPU_QUEUE_VPU, VTPU_OP_VPU, wait, signal)->vpu;
-  v->op = op;
-  v->a_type = a_type;
-  v->d_type = d_type;
-  v->rows = rows;
-  v->cols = cols;
-  v->a_addr = a;
-  v->a_stride = cols * kq_type_bytes(a_type);
-  v->d_addr = d;
-  v->d_stride = cols * kq_type_bytes(d_type);
-  return v;
+    vtpu_cp_ring_init(&kq_rings[q], q, rings[q], sizeof rings[q] / sizeof rings[q][0]);
 }
 
 void kq_doorbell(void) {
-  for (unsigned q = 0; q < VTPU_QUEUES; ++q) vtpu_cp_ring_publish(&ring[q]);
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) vtpu_cp_ring_publish(&kq_rings[q]);
   vtpu_cp_doorbell();
 }
 

@@ -17,17 +17,65 @@
 
 /* Starts a layer's instruction stream: rings reset, every semaphore 0. */
 void kq_begin(void);
+/* The builders are inline: building instructions is the core's main work
+ * for the accelerator, and calls with their register spills cost a third of
+ * it. */
+extern vtpu_cp_ring kq_rings[VTPU_QUEUES];
+
+static inline uint32_t kq_type_bytes(uint8_t type) {
+  return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
+}
+
 /* The next instruction of `queue`, zeroed, with its header filled in. */
-vtpu_insn* kq_insn(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal);
-void kq_nop(unsigned queue, uint8_t wait, uint8_t signal);
+static inline vtpu_insn* kq_insn(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal) {
+  vtpu_insn* i = vtpu_cp_ring_next(&kq_rings[queue]);
+  i->h.opcode = opcode;
+  i->h.wait_sem = wait;
+  i->h.signal_sem = signal;
+  return i;
+}
+
+static inline void kq_nop(unsigned queue, uint8_t wait, uint8_t signal) {
+  kq_insn(queue, VTPU_OP_NOP, wait, signal);
+}
+
 /* A DMA instruction; the descriptor's sizes are 1 and strides 0 until set. */
-vtpu_dma_desc* kq_dma(uint64_t src, uint64_t dst, uint8_t wait, uint8_t signal);
+static inline vtpu_dma_desc* kq_dma(uint64_t src, uint64_t dst, uint8_t wait, uint8_t signal) {
+  vtpu_dma_desc* d = &kq_insn(VTPU_QUEUE_DMA, VTPU_OP_DMA, wait, signal)->dma.copy;
+  d->src = src;
+  d->dst = dst;
+  d->size[0] = d->size[1] = d->size[2] = d->size[3] = 1;
+  return d;
+}
+
 /* `rows` rows of `row_bytes`, the given strides apart. */
-void kq_dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows, uint32_t src_stride,
-              uint32_t dst_stride, uint8_t wait, uint8_t signal);
+static inline void kq_dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
+                            uint32_t src_stride, uint32_t dst_stride, uint8_t wait,
+                            uint8_t signal) {
+  vtpu_dma_desc* d = kq_dma(src, dst, wait, signal);
+  d->size[0] = row_bytes;
+  d->size[1] = rows;
+  d->src_stride[0] = src_stride;
+  d->dst_stride[0] = dst_stride;
+}
+
 /* A VPU instruction over rows x cols, A and D dense (strides from the types). */
-vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, uint32_t rows, uint32_t cols,
-                      uint32_t a, uint32_t d, uint8_t wait, uint8_t signal);
+static inline vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, uint32_t rows,
+                                    uint32_t cols, uint32_t a, uint32_t d, uint8_t wait,
+                                    uint8_t signal) {
+  vtpu_insn_vpu* v = &kq_insn(VTPU_QUEUE_VPU, VTPU_OP_VPU, wait, signal)->vpu;
+  v->op = op;
+  v->a_type = a_type;
+  v->d_type = d_type;
+  v->rows = rows;
+  v->cols = cols;
+  v->a_addr = a;
+  v->a_stride = cols * kq_type_bytes(a_type);
+  v->d_addr = d;
+  v->d_stride = cols * kq_type_bytes(d_type);
+  return v;
+}
+
 /* Publishes every ring and rings the doorbell. */
 void kq_doorbell(void);
 /* Ends the layer: a fence, then sleeps until everything is done. Returns 0,
@@ -38,7 +86,6 @@ int kq_finish(vtpu_context* ctx);
  * (one pattern per layer). */
 void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern);
 
-uint32_t kq_type_bytes(uint8_t type);
 /* Whether a bus address lies in VMEM (a resident activation). */
 static inline int kq_in_vmem(const vtpu_context* ctx, uint64_t address) {
   return address >= ctx->chip.vmem_base &&

@@ -36,9 +36,20 @@ typedef struct vtpu_cp_ring {
 } vtpu_cp_ring;
 
 void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size);
+/* Publishes a full ring and rings the doorbell (vtpu_cp_ring_next's slow path). */
+void vtpu_cp_ring_release(vtpu_cp_ring* ring);
 /* The next slot, zeroed. A full ring is published and released first, so a
- * ring must hold at least one batch (a wait and its signaller). */
-vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring);
+ * ring must hold at least one batch (a wait and its signaller). Inline:
+ * building instructions is the core's main work on the accelerator's behalf. */
+static inline vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring) {
+  if (ring->tail - ring->released == ring->size) vtpu_cp_ring_release(ring);
+  vtpu_insn* slot = &ring->entries[ring->tail++ & (ring->size - 1)];
+  /* Sixteen stores, unrolled: a loop around them cost twice as much. */
+  uint32_t* w = slot->words;
+  w[0] = 0, w[1] = 0, w[2] = 0, w[3] = 0, w[4] = 0, w[5] = 0, w[6] = 0, w[7] = 0;
+  w[8] = 0, w[9] = 0, w[10] = 0, w[11] = 0, w[12] = 0, w[13] = 0, w[14] = 0, w[15] = 0;
+  return slot;
+}
 /* Writes the ring's tail; the next vtpu_cp_doorbell() releases the entries. */
 void vtpu_cp_ring_publish(vtpu_cp_ring* ring);
 
