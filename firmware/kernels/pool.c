@@ -1,6 +1,9 @@
-/* POOL (docs/firmware.md): the input, padded into scratch when the layer has
- * padding, streams through VMEM in bands of output rows (each band's input
- * rows, overlapping by the window's height); the VPU pools a band at a time. */
+/* POOL (docs/firmware.md): the input, padded (into VMEM below the tiles
+ * when it fits in half of their window, else into scratch) when the layer
+ * has padding, streams through VMEM in bands of output rows (each band's
+ * input rows, overlapping by the window's height); the VPU pools a band at a
+ * time. An input or output in VMEM (padded there, or resident) is read or
+ * written in place. */
 #include "queue.h"
 
 typedef struct pool_job {
@@ -10,7 +13,18 @@ typedef struct pool_job {
   uint32_t band, bands;       /* output rows per tile, tiles per image */
   uint32_t in_line, out_line; /* bytes per image line */
   uint32_t in_buf[2], out_buf[2];
+  int in_direct, out_direct; /* in VMEM: no DMA for them */
 } pool_job;
+
+/* A band's first input row and first output row, in place or buffered. */
+static uint64_t band_in(const pool_job* j, uint32_t tile) {
+  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
+  return j->src + ((uint64_t)n * j->hp + (uint64_t)oy * j->layer->u.pool.sy) * j->in_line;
+}
+static uint64_t band_out(const pool_job* j, uint32_t tile) {
+  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
+  return j->dst + ((uint64_t)n * j->oh + oy) * j->out_line;
+}
 
 static uint32_t band_rows(const pool_job* j, uint32_t tile) {
   return kq_min(j->band, j->oh - (tile % j->bands) * j->band);
@@ -22,11 +36,9 @@ static uint32_t in_rows(const pool_job* j, uint32_t out_rows) {
 
 static void load(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
-  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
-  const uint64_t from =
-      j->src + ((uint64_t)n * j->hp + (uint64_t)oy * j->layer->u.pool.sy) * j->in_line;
-  kq_dma2d(from, j->in_buf[b], in_rows(j, band_rows(j, tile)) * j->in_line, 1, 0, 0, NO_SEM,
-           NO_SEM);
+  if (j->in_direct) return;
+  kq_dma2d(band_in(j, tile), j->in_buf[b], in_rows(j, band_rows(j, tile)) * j->in_line, 1, 0, 0,
+           NO_SEM, NO_SEM);
 }
 
 static void compute(void* ctx, uint32_t tile, unsigned b) {
@@ -34,7 +46,8 @@ static void compute(void* ctx, uint32_t tile, unsigned b) {
   const vtpu_layer_pool* l = &j->layer->u.pool;
   vtpu_insn_vpu* v =
       kq_vpu(j->layer->op, j->layer->dtype, j->layer->dtype, in_rows(j, band_rows(j, tile)), j->wp,
-             j->in_buf[b], j->out_buf[b], NO_SEM, NO_SEM);
+             j->in_direct ? (uint32_t)band_in(j, tile) : j->in_buf[b],
+             j->out_direct ? (uint32_t)band_out(j, tile) : j->out_buf[b], NO_SEM, NO_SEM);
   v->a_stride = j->in_line;
   v->d_stride = j->out_line;
   v->channels = l->c;
@@ -43,9 +56,9 @@ static void compute(void* ctx, uint32_t tile, unsigned b) {
 
 static void store(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
-  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
-  kq_dma2d(j->out_buf[b], j->dst + ((uint64_t)n * j->oh + oy) * j->out_line,
-           band_rows(j, tile) * j->out_line, 1, 0, 0, NO_SEM, NO_SEM);
+  if (j->out_direct) return;
+  kq_dma2d(j->out_buf[b], band_out(j, tile), band_rows(j, tile) * j->out_line, 1, 0, 0, NO_SEM,
+           NO_SEM);
 }
 
 int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
@@ -67,10 +80,24 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   j.in_line = j.wp * l->c * e;
   j.out_line = j.ow * l->c * e;
 
+  /* The padded input: in VMEM below the band buffers when it takes at most
+   * half of the tile window, else in scratch. */
+  const int padded = j.hp != l->h || j.wp != l->w;
+  const uint64_t padded_bytes = (uint64_t)l->n * j.hp * j.in_line;
+  uint32_t window = ctx->tiles, window_size = ctx->tiles_size;
+  uint64_t pad_at = ctx->scratch;
+  if (padded && padded_bytes <= window_size / 2) {
+    pad_at = window;
+    window += kq_align64((uint32_t)padded_bytes);
+    window_size -= kq_align64((uint32_t)padded_bytes);
+  } else if (padded && padded_bytes > ctx->scratch_size) {
+    return -(int)VTPU_BAD_SCRATCH;
+  }
+
   /* The largest band whose input and output fit a buffer set; with two sets,
    * at least four bands per image when the image allows. */
   const unsigned nb = ctx->chip.double_buffering ? 2 : 1;
-  const uint32_t per_set = ctx->tiles_size / nb;
+  const uint32_t per_set = (window_size / nb) & ~63u;
   uint32_t most = nb > 1 ? (j.oh + 3) / 4 : j.oh;
   for (j.band = 0; j.band < most; ++j.band) {
     const uint32_t r = j.band + 1;
@@ -79,15 +106,14 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   if (j.band == 0) return -(int)VTPU_BAD_FIT;
   j.bands = (j.oh + j.band - 1) / j.band;
   for (unsigned b = 0; b < nb; ++b) {
-    j.in_buf[b] = ctx->tiles + b * per_set;
+    j.in_buf[b] = window + b * per_set;
     j.out_buf[b] = j.in_buf[b] + kq_align64(in_rows(&j, j.band) * j.in_line);
   }
 
-  const int padded = j.hp != l->h || j.wp != l->w;
-  const uint64_t padded_bytes = (uint64_t)l->n * j.hp * j.in_line;
-  if (padded && padded_bytes > ctx->scratch_size) return -(int)VTPU_BAD_SCRATCH;
-  j.src = padded ? ctx->scratch : vtpu_address(ctx, l->in);
+  j.src = padded ? pad_at : vtpu_address(ctx, l->in);
   j.dst = vtpu_address(ctx, l->out);
+  j.in_direct = kq_in_vmem(ctx, j.src);
+  j.out_direct = kq_in_vmem(ctx, j.dst);
   kq_begin();
   if (padded) {
     /* Max pools pad with the type's lowest value, average pools with pad_value. */
@@ -96,12 +122,12 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
       pattern = e == 1 ? 0x80808080u : 0xff80ff80u;
     else
       pattern = e == 1 ? 0x01010101u * (uint8_t)l->pad_value : 0x00010001u * (uint16_t)l->pad_value;
-    kq_fill(ctx->scratch, (uint32_t)padded_bytes, pattern);
+    kq_fill(pad_at, (uint32_t)padded_bytes, pattern);
     const uint32_t line = l->w * l->c * e;
     vtpu_dma_desc* d =
         kq_dma(vtpu_address(ctx, l->in),
-               ctx->scratch + (uint64_t)l->pad_top * j.in_line + (uint64_t)l->pad_left * l->c * e,
-               NO_SEM, NO_SEM);
+               pad_at + (uint64_t)l->pad_top * j.in_line + (uint64_t)l->pad_left * l->c * e, NO_SEM,
+               NO_SEM);
     d->size[0] = line;
     d->size[1] = l->h, d->src_stride[0] = line, d->dst_stride[0] = j.in_line;
     d->size[2] = l->n, d->src_stride[1] = l->h * line, d->dst_stride[1] = j.hp * j.in_line;
