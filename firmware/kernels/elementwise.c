@@ -15,7 +15,8 @@ typedef struct rows_job {
   uint32_t b_row_elems;               /* ELEMENTWISE: B's elements per row of A (cols, 1 or 0) */
   uint32_t b_fixed_elems;             /* ELEMENTWISE: B's elements per band otherwise (ROW: cols) */
   int a_direct, b_direct, out_direct; /* resident in VMEM: used in place */
-  int int8_binary; /* ELEMENTWISE: one int8 VPU operation (its parameters at par[0]) */
+  int one_pass; /* ELEMENTWISE: one VPU operation in the layer's type (int8: its
+                 * parameters at par[0]) */
   /* Per buffer set: inputs as loaded, fp32 work areas, per-row statistics,
    * the output. */
   uint32_t in_a[2], in_b[2], wa[2], wb[2], stat1[2], stat2[2], par[2], out_buf[2];
@@ -101,20 +102,29 @@ static void store(void* ctx, uint32_t tile, unsigned b) {
            NO_SEM, NO_SEM);
 }
 
+/* A fused ReLU (VTPU_LAYER_RELU, bf16 outputs) on the rounded result, in place. */
+static void relu_in_place(const rows_job* j, uint32_t rows, uint32_t out) {
+  if (j->layer->flags & VTPU_LAYER_RELU)
+    kq_vpu(VTPU_VPU_RELU, VTPU_TYPE_BF16, VTPU_TYPE_BF16, rows, j->cols, out, out, NO_SEM, NO_SEM);
+}
+
 static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
   const rows_job* j = ctx;
   const vtpu_layer_elementwise* l = &j->layer->u.elementwise;
   const uint32_t rows = band_rows(j, tile);
   const uint32_t in_a = band_a(j, tile, b), in_b = band_b(j, tile, b);
   const uint32_t out = band_out(j, tile, b);
-  if (j->int8_binary) { /* dequantize, the operation, quantize: one pass */
-    vtpu_insn_vpu* v = kq_vpu(j->layer->op, VTPU_TYPE_INT8, VTPU_TYPE_INT8, rows, j->cols, in_a,
-                              out, NO_SEM, NO_SEM);
-    v->b_mode = l->b_mode;
-    v->b_addr = in_b;
-    v->b_stride = l->b_mode == VTPU_BCAST_COL ? 1 : j->cols;
-    v->scale = l->b_scalar;
-    v->scale_addr = j->par[0];
+  if (j->one_pass) { /* int8: dequantize, the operation, quantize; bf16: widen, op, round */
+    const uint8_t t = j->in_type;
+    vtpu_insn_vpu* v = kq_vpu(j->layer->op, t, t, rows, j->cols, in_a, out, NO_SEM, NO_SEM);
+    if (j->layer->op <= VTPU_VPU_MIN) {
+      v->b_mode = l->b_mode;
+      v->b_addr = in_b;
+      v->b_stride = l->b_mode == VTPU_BCAST_COL ? j->ein : j->cols * j->ein;
+      v->scale = l->b_scalar;
+    }
+    if (t == VTPU_TYPE_INT8) v->scale_addr = j->par[0];
+    relu_in_place(j, rows, out);
     return;
   }
   const uint32_t ta = work(j->in_type, in_a, j->wa[b]);
@@ -135,6 +145,7 @@ static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
       kq_vpu(VTPU_VPU_CONVERT, VTPU_TYPE_FP32, VTPU_TYPE_BF16, rows, j->cols, ta, out, NO_SEM,
              NO_SEM);
     }
+    if (j->out_type == VTPU_TYPE_BF16) relu_in_place(j, rows, out);
     return;
   }
   vtpu_insn_vpu* v = narrow(j, j->layer->op, rows, ta, out, l->out_scale, l->out_zero_point);
@@ -144,6 +155,7 @@ static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
     v->b_stride = l->b_mode == VTPU_BCAST_COL ? 4 : 4 * j->cols;
     v->scale = l->b_scalar;
   }
+  if (j->out_type == VTPU_TYPE_BF16) relu_in_place(j, rows, out);
 }
 
 /* A rows x 1 column of per-row values: `op` of A (rows x cols) along its rows. */
@@ -279,14 +291,22 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
   if (binary_op && l->b_mode == VTPU_BCAST_NONE) j.b_row_elems = l->cols;
   if (binary_op && l->b_mode == VTPU_BCAST_COL) j.b_row_elems = 1;
   if (binary_op && l->b_mode == VTPU_BCAST_ROW) j.b_fixed_elems = l->cols;
-  /* int8 in and out: the VPU's int8 form of the operation, no fp32 work areas. */
-  j.int8_binary = binary_op && l->in_type == VTPU_TYPE_INT8 && l->out_type == VTPU_TYPE_INT8;
-  const uint32_t b_fixed = j.b_fixed_elems * (j.int8_binary ? 1 : 4);
-  if (!plan(ctx, &j, j.cols * j.ein, j.b_row_elems * j.ein, b_fixed, j.int8_binary ? 0 : 4 * j.cols,
-            0, j.int8_binary ? sizeof(vtpu_vpu_qparams) : 0))
+  /* One type in and out: one VPU instruction in that type per band, no fp32
+   * work areas (int8: the int8 form of a binary operation; bf16: binary and
+   * unary operations, computed in fp32 and rounded once, as the widening
+   * passes would). */
+  const int int8_binary =
+      binary_op && l->in_type == VTPU_TYPE_INT8 && l->out_type == VTPU_TYPE_INT8;
+  j.one_pass = int8_binary || ((binary_op || unary_op) && l->in_type == VTPU_TYPE_BF16 &&
+                               l->out_type == VTPU_TYPE_BF16);
+  if ((layer->flags & VTPU_LAYER_RELU) && l->out_type != VTPU_TYPE_BF16)
+    return -(int)VTPU_BAD_KIND; /* a fused ReLU is bf16's */
+  const uint32_t b_fixed = j.b_fixed_elems * (j.one_pass ? j.ein : 4);
+  if (!plan(ctx, &j, j.cols * j.ein, j.b_row_elems * j.ein, b_fixed, j.one_pass ? 0 : 4 * j.cols, 0,
+            int8_binary ? sizeof(vtpu_vpu_qparams) : 0))
     return -(int)VTPU_BAD_FIT;
   kq_begin();
-  if (j.int8_binary) {
+  if (int8_binary) {
     static vtpu_vpu_qparams q __attribute__((aligned(64)));
     q = (vtpu_vpu_qparams){l->a_scale,      l->a_zero_point, l->b_scale,
                            l->b_zero_point, l->out_scale,    l->out_zero_point};

@@ -781,14 +781,10 @@ class Lowerer {
       const ChipTensor& b = get(b_name, n, image && bn == total);
       x.b = b.offset, x.b_scale = b.q.scale, x.b_zero_point = b.q.zero_point;
     }
-    add(l, n);
     // A fused ReLU: int8 saturates at the output's zero point (its range starts at 0);
-    // bf16 clamps in a pass of its own.
-    if (activation(n) == "relu" && !int8()) {
-      uint32_t r, c;
-      rows_cols(y.numel(), r, c);
-      add(elementwise(VTPU_VPU_RELU, y, y, r, c), n.name, "Relu");
-    }
+    // bf16 clamps the rounded sum in the same layer (VTPU_LAYER_RELU).
+    if (activation(n) == "relu" && !int8()) l.flags |= VTPU_LAYER_RELU;
+    add(l, n);
   }
 
   void unary(const Node& n) {

@@ -483,6 +483,9 @@ void run_elementwise(const vtpu_layer& layer, Hbm& hbm) {
     hbm.check(x.b, mul(b_count, in_size), "elementwise.b");
   }
   hbm.check(x.out, mul(mul(x.rows, x.cols), out_size), "elementwise.out");
+  const bool relu = (layer.flags & VTPU_LAYER_RELU) != 0;
+  if (relu && x.out_type != VTPU_TYPE_BF16)
+    hbm.refuse("elementwise: a fused ReLU (VTPU_LAYER_RELU) needs a bf16 output");
 
   const Encoding a{x.in_type, x.a_scale, x.a_zero_point}, b{x.in_type, x.b_scale, x.b_zero_point},
       d{x.out_type, x.out_scale, x.out_zero_point};
@@ -500,6 +503,8 @@ void run_elementwise(const vtpu_layer& layer, Hbm& hbm) {
         }
       }
       narrow(apply(layer.op, widen(hbm.at(x.a + i * in_size), a), y), &out[i * out_size], d);
+      // ReLU of the rounded result (the same as rounding the ReLU).
+      if (relu) narrow(nm::relu(widen(&out[i * out_size], d)), &out[i * out_size], d);
     }
   hbm.write(x.out, out);
 }

@@ -245,6 +245,7 @@ void random_elementwise(Builder& b) {
                                                         : 0;
   if (l.op <= VTPU_VPU_MIN && b_count > 0) x.b = b.tensor(b_count, x.in_type);
   x.out = b.output(uint64_t{x.rows} * x.cols * type_bytes(x.out_type));
+  if (x.out_type == VTPU_TYPE_BF16 && b.coin()) l.flags = VTPU_LAYER_RELU;  // fused ReLU
   b.add(l);
 }
 

@@ -65,7 +65,7 @@ typedef struct vtpu_tensor {
 #define VTPU_LAYER_FILL 8u        /* vtpu_layer_fill */
 
 /* vtpu_layer.flags */
-#define VTPU_LAYER_RELU 0x1u    /* MATMUL, CONV2D: ReLU fused into the output */
+#define VTPU_LAYER_RELU 0x1u    /* MATMUL, CONV2D, bf16 ELEMENTWISE: ReLU fused into the output */
 #define VTPU_LAYER_TRANS_A 0x2u /* MATMUL: A is stored k x m */
 #define VTPU_LAYER_TRANS_B 0x4u /* MATMUL: B is stored n x k */
 #define VTPU_LAYER_BIAS 0x8u    /* MATMUL, CONV2D: add `bias` */
@@ -137,7 +137,8 @@ typedef struct vtpu_layer_pool {
  * B lines up with A by b_mode (VTPU_BCAST_*; SCALAR: b_scalar). So quantize,
  * dequantize, requantize and casts are the identity between types.
  * When in_type and out_type are both bf16 the VPU works on bf16 directly;
- * the result is the same.
+ * the result is the same. With VTPU_LAYER_RELU (bf16 output only) each
+ * stored y is then max(y, 0) (a residual Add's ReLU).
  */
 typedef struct vtpu_layer_elementwise {
   uint64_t a, b, out;
