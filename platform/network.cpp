@@ -14,6 +14,7 @@
 
 #include "models/common/error.h"
 #include "models/isa/vtpu/model.h"
+#include "models/vpu/numerics.h"
 #include "platform/memory_system.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
@@ -61,6 +62,42 @@ std::vector<float> nchw_to_nhwc(const std::vector<float>& v, const std::vector<i
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t p = 0; p < hw; ++p) out[(i * hw + p) * c + ch] = v[(i * c + ch) * hw + p];
   return out;
+}
+
+// Values in a binding's element type, as the chip's QUANT and CONVERT
+// would write them (int8 quantized with its parameters, bf16 rounded to
+// nearest even), and back as its DEQUANT and CONVERT would read them.
+std::vector<uint8_t> encode(const std::vector<float>& v, const sw::Binding& b) {
+  std::vector<uint8_t> out(v.size() * (b.type == VTPU_TYPE_INT8   ? 1
+                                       : b.type == VTPU_TYPE_BF16 ? 2
+                                                                  : 4));
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (b.type == VTPU_TYPE_INT8) {
+      out[i] = static_cast<uint8_t>(numerics::quantize_int8(v[i], b.scale, b.zero_point));
+    } else if (b.type == VTPU_TYPE_BF16) {
+      const uint16_t h = numerics::f32_to_bf16(v[i]);
+      std::memcpy(&out[2 * i], &h, 2);
+    } else {
+      std::memcpy(&out[4 * i], &v[i], 4);
+    }
+  }
+  return out;
+}
+
+std::vector<float> decode(const uint8_t* p, size_t count, const sw::Binding& b) {
+  std::vector<float> v(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (b.type == VTPU_TYPE_INT8) {
+      v[i] = numerics::dequantize_int8(static_cast<int8_t>(p[i]), b.scale, b.zero_point);
+    } else if (b.type == VTPU_TYPE_BF16) {
+      uint16_t h;
+      std::memcpy(&h, p + 2 * i, 2);
+      v[i] = numerics::bf16_to_f32(h);
+    } else {
+      std::memcpy(&v[i], p + 4 * i, 4);
+    }
+  }
+  return v;
 }
 
 // Calibration samples: for a one-input model every .npy in DIR; otherwise
@@ -278,8 +315,8 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     if (b.nhwc && b.shape.size() != 4)
       throw Error(request.model + ": input '" + b.name + "' is bound NHWC but is not 4-D " +
                   shape_text(b.shape));
-    const std::vector<float> data = b.nhwc ? nchw_to_nhwc(t.f, b.shape) : t.f;
-    program.image.write(b.offset, data.data(), 4 * data.size());
+    const std::vector<uint8_t> data = encode(b.nhwc ? nchw_to_nhwc(t.f, b.shape) : t.f, b);
+    program.image.write(b.offset, data.data(), data.size());
   }
   if (!request.output_dir.empty() && !fs::is_directory(request.output_dir))
     throw Error(request.output_dir + ": --output-dir is not a directory");
@@ -312,8 +349,7 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     for (const sw::Binding& b : program.outputs) {
       sw::Tensor t;
       t.shape = b.shape;
-      t.f.resize(t.numel());
-      std::memcpy(t.f.data(), run.image.data() + b.offset, 4 * t.f.size());
+      t.f = decode(run.image.data() + b.offset, static_cast<size_t>(t.numel()), b);
       sw::write_npy((fs::path(request.output_dir) / file_name(b.name)).string(), t);
     }
   }

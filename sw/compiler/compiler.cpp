@@ -48,7 +48,7 @@ std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels,
 }
 
 uint64_t Binding::bytes() const {
-  uint64_t n = 4;
+  uint64_t n = type == VTPU_TYPE_INT8 ? 1 : type == VTPU_TYPE_BF16 ? 2 : 4;
   for (int64_t d : shape) n *= static_cast<uint64_t>(d);
   return n;
 }
@@ -355,16 +355,13 @@ class Lowerer {
     // An image that a convolution reads is bound NHWC: the host lays it out
     // as it writes it into HBM (as a driver would), so that no layout pass
     // runs on the chip.
+    // It is written in the chip's element type (int8 quantized with the
+    // input's parameters, bf16 rounded) by the host, as a driver would: no
+    // conversion layer reads float32 through HBM.
     const bool nhwc = v.shape.size() == 4 && feeds_conv(name);
-    Binding b{name, v.shape, 0, nhwc};
-    ChipTensor host;
-    host.shape = v.shape;
-    host.nhwc = nhwc;
-    host.type = VTPU_TYPE_FP32;
-    host.offset = b.offset = out_.image.allocate(b.bytes());
-    out_.inputs.push_back(b);
-    ChipTensor t = make(v.shape, nhwc, act(), int8() ? qparams(name) : QParams{});
-    convert(host, t, "input:" + name, int8() ? "QuantizeLinear" : "Cast");
+    ChipTensor t = make(v.shape, nhwc, act(), int8() ? qparams(name) : QParams{}, false);
+    out_.inputs.push_back(
+        Binding{name, v.shape, t.offset, nhwc, t.type, t.q.scale, t.q.zero_point});
     define(name, t);
   }
 
@@ -385,10 +382,12 @@ class Lowerer {
     Node user;
     user.name = "output:" + name;
     user.op = "Output";
+    // The host reads it in the chip's element type and widens it (int8
+    // dequantized): it stays in HBM, never a resident activation.
     const ChipTensor t = get(name, user, false);
-    ChipTensor host = make(t.shape, false, VTPU_TYPE_FP32, {}, false);  // the host reads it
-    convert(t, host, user.name, int8() ? "DequantizeLinear" : "Cast");
-    out_.outputs.push_back(Binding{name, t.shape, host.offset});
+    out_.image.mark_host_read(t.offset, t.bytes());
+    out_.outputs.push_back(
+        Binding{name, t.shape, t.offset, false, t.type, t.q.scale, t.q.zero_point});
   }
 
   // ---- operators ----------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "models/isa/vtpu/isa.h"
 #include "sw/graph/graph.h"
 #include "sw/runtime/model_image.h"
 
@@ -28,11 +29,18 @@ struct CompileOptions {
 
 // A graph input or output as the host sees it: float32 in ONNX's layout, at
 // `offset` in the image.
+// A graph input or output as it lies in HBM. The host converts between the
+// float32 .npy and the element type as it writes or reads (docs/compiler.md):
+// int8 with quantize_int8 / dequantize_int8 at (scale, zero_point), bf16 by
+// rounding to nearest even, as the chip's QUANT, DEQUANT and CONVERT would.
 struct Binding {
   std::string name;
   std::vector<int64_t> shape;  // ONNX's (NCHW for images)
   uint64_t offset = 0;
-  bool nhwc = false;  // an input image the host writes N, H, W, C (docs/compiler.md)
+  bool nhwc = false;  // an input image the host writes N, H, W, C
+  uint8_t type = VTPU_TYPE_FP32;
+  float scale = 1.0f;  // int8
+  int32_t zero_point = 0;
   uint64_t bytes() const;
 };
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/isa/vtpu/isa.h"
 #include "sw/compiler/executable.pb.h"
 
 namespace vtpu::sw {
@@ -16,11 +17,19 @@ void to_proto(const Binding& b, exe::Binding* out) {
   for (int64_t d : b.shape) out->add_shape(d);
   out->set_offset(b.offset);
   out->set_nhwc(b.nhwc);
+  out->set_type(b.type);
+  out->set_scale(b.scale);
+  out->set_zero_point(b.zero_point);
 }
 
 Binding from_proto(const exe::Binding& b) {
-  return Binding{b.name(), std::vector<int64_t>(b.shape().begin(), b.shape().end()), b.offset(),
-                 b.nhwc()};
+  return Binding{b.name(),
+                 std::vector<int64_t>(b.shape().begin(), b.shape().end()),
+                 b.offset(),
+                 b.nhwc(),
+                 static_cast<uint8_t>(b.type()),
+                 b.scale(),
+                 b.zero_point()};
 }
 
 }  // namespace
@@ -90,6 +99,11 @@ Program read_executable(const std::string& path) {
   if (p.layers.size() != p.image.layers().size())
     throw Error(path + ": " + std::to_string(p.layers.size()) + " layer names for " +
                 std::to_string(p.image.layers().size()) + " layers");
+  for (const std::vector<Binding>* list : {&p.inputs, &p.outputs})
+    for (const Binding& b : *list)
+      if (b.type != VTPU_TYPE_INT8 && b.type != VTPU_TYPE_BF16 && b.type != VTPU_TYPE_FP32)
+        throw Error(path + ": binding '" + b.name + "' has element type " + std::to_string(b.type) +
+                    " (int8, bf16 or fp32 expected)");
   for (const Binding& b : p.inputs)
     if (b.offset + b.bytes() > e.image_size())
       throw Error(path + ": input '" + b.name + "' lies outside the image");

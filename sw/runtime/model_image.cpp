@@ -73,10 +73,12 @@ void ModelImage::finish(uint64_t scratch_bytes) {
   // Each activation's span: the first and last layer with an operand in it.
   std::sort(activations_.begin(), activations_.end(),
             [](const Segment& a, const Segment& b) { return a.offset < b.offset; });
-  // An activation's bytes come from layers: none that the host writes.
+  // An activation's bytes come from layers and go to layers: none that the
+  // host writes or reads.
   auto host_written = [this](const Segment& a) {
-    for (const Segment& w : written_)
-      if (w.offset < a.offset + a.size && a.offset < w.offset + w.size) return true;
+    for (const std::vector<Segment>* list : {&written_, &host_read_})
+      for (const Segment& w : *list)
+        if (w.offset < a.offset + a.size && a.offset < w.offset + w.size) return true;
     return false;
   };
   activations_.erase(std::remove_if(activations_.begin(), activations_.end(),

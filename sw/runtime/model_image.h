@@ -32,6 +32,9 @@ class ModelImage {
   // Marks [offset, offset + bytes) as an activation: written and read by
   // layers only (not by the host), so the runtime may keep it in VMEM.
   void mark_activation(uint64_t offset, uint64_t bytes) { activations_.push_back({offset, bytes}); }
+  // Marks [offset, offset + bytes) as read by the host (a graph output): no
+  // activation overlapping it is kept in VMEM.
+  void mark_host_read(uint64_t offset, uint64_t bytes) { host_read_.push_back({offset, bytes}); }
 
   // Places the tensor table (each marked activation that a layer touches,
   // with its first and last layer), the layer table, the result area and
@@ -64,7 +67,7 @@ class ModelImage {
   std::vector<uint8_t> bytes_;
   std::vector<Segment> written_;
   std::vector<vtpu_layer> layers_;
-  std::vector<Segment> activations_;
+  std::vector<Segment> activations_, host_read_;
   std::vector<vtpu_tensor> tensors_;
   vtpu_model_header header_{};
 };

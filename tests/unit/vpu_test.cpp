@@ -1318,6 +1318,7 @@ TEST_F(Check, AcceptsExactlyTheDocumentedTypeCombinations) {
         in.d_type = d;
         in.d_stride = 64;  // room for the widest element type in every layout
         if (is_pool(op)) in.a_stride = 5 * 3 * 4, in.d_stride = 4 * 3 * 4;
+        if (is_binary(op) && a == VTPU_TYPE_INT8) in.scale_addr = kS;  // its parameters
         const Fault f = run_check(in);
         if (listed(op, a, d)) {
           EXPECT_TRUE(f.ok()) << op_name(op) << " " << int{a} << " -> " << int{d};
@@ -1329,7 +1330,20 @@ TEST_F(Check, AcceptsExactlyTheDocumentedTypeCombinations) {
       }
     }
   }
-  EXPECT_EQ(accepted, 91);
+  EXPECT_EQ(accepted, 96);
+}
+
+// The int8 form of a binary operation reads its six parameters at
+// scale_addr: 24 bytes inside VMEM or AMEM, else an address fault there.
+TEST_F(Check, Int8BinaryNeedsItsParametersInMemory) {
+  vtpu_insn_vpu in = add();
+  in.a_type = in.d_type = VTPU_TYPE_INT8;
+  in.scale_addr = static_cast<uint32_t>(kS);
+  EXPECT_TRUE(run_check(in).ok());
+  in.scale_addr = 0;
+  expect_fault(run_check(in), VTPU_ERR_ADDRESS, 0);
+  in.scale_addr = static_cast<uint32_t>(kVmemBase + soc_.vmem.size() - 20);  // 20 of 24 bytes
+  expect_fault(run_check(in), VTPU_ERR_ADDRESS, in.scale_addr);
 }
 
 TEST_F(Check, ZeroDimensionsAreShapeFaults) {
