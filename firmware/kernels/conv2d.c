@@ -77,6 +77,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.dtype = layer->dtype;
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;
   job.zero_point = l->zero_point;
+  job.single = l->groups == 1;
   for (uint32_t g = 0; g < l->groups; ++g) {
     if (direct) {
       job.a = src;

@@ -91,6 +91,19 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const uint32_t k_unit = x->window ? x->window->kw * x->window->group_bytes / e : 1;
   vtpu_chip window = *chip; /* tiles live in the context's VMEM window */
   window.vmem_size = ctx->tiles_size;
+  /* The layer's only product, with small constants: its scales and bias for
+   * every column load once, ahead of the first weights, at the top of the
+   * window. Loaded per column tile, each waited behind the array's VMEM
+   * traffic of the tile before (the ports are reserved per instruction) and
+   * held up the next tile's weights. */
+  const uint32_t constants_bytes = kq_align64(4 * x->n);
+  const int constants_once = x->single && 16ull * constants_bytes <= ctx->tiles_size;
+  uint32_t all_scales = 0, all_bias = 0;
+  if (constants_once) {
+    window.vmem_size -= 2 * constants_bytes;
+    all_scales = ctx->tiles + window.vmem_size;
+    all_bias = all_scales + constants_bytes;
+  }
   vtpu_matmul_tiles tiles;
   if (vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, nb, k_unit, &tiles) != 0)
     return -(int)VTPU_BAD_FIT;
@@ -151,11 +164,16 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     if (i < steps) {
       STEP(i);
       const uint32_t b = i % nb;
+      if (i == 0 && constants_once) {
+        if (x->dtype == VTPU_TYPE_INT8)
+          kq_dma2d(x->scales, all_scales, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
+        if (x->bias) kq_dma2d(x->bias, all_bias, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
+      }
       if (new_b) {
         kq_nop(VTPU_QUEUE_DMA, SEM_B_FREE + cb, NO_SEM);
-        if (x->dtype == VTPU_TYPE_INT8)
+        if (x->dtype == VTPU_TYPE_INT8 && !constants_once)
           kq_dma2d(x->scales + 4ull * j * tn, sbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
-        if (x->bias)
+        if (x->bias && !constants_once)
           kq_dma2d(x->bias + 4ull * j * tn, biasbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->trans_b)
           load_transposed(x->b + (uint64_t)j * tn * x->ldb + (uint64_t)k0 * e, x->ldb, bbuf[cb], kn,
@@ -223,7 +241,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
                      NO_SEM);
           v->b_mode = VTPU_BCAST_ROW;
-          v->b_addr = biasbuf[cb];
+          v->b_addr = constants_once ? all_bias + 4 * j * tn : biasbuf[cb];
         }
         if (x->dtype == VTPU_TYPE_INT8) {
           if (x->relu) {
@@ -233,7 +251,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           }
           v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, rows, cols, acc[ob], out, NO_SEM,
                      SEM_ACC_FREE + ob);
-          v->scale_addr = sbuf[cb];
+          v->scale_addr = constants_once ? all_scales + 4 * j * tn : sbuf[cb];
           v->zero_point = x->zero_point;
         } else {
           v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
@@ -288,9 +306,11 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
     job.a = vtpu_address(ctx, l->a);
     job.b = vtpu_address(ctx, l->b);
     job.c = vtpu_address(ctx, l->c);
+    job.single = 1;
     const int status = kq_matmul_emit(ctx, &job);
     return status != 0 ? status : kq_finish(ctx);
   }
+  job.single = l->batch == 1;
   for (uint32_t i = 0; i < l->batch; ++i) {
     job.a = vtpu_address(ctx, l->a + (uint64_t)i * l->a_batch_stride);
     job.b = vtpu_address(ctx, l->b + (uint64_t)i * l->b_batch_stride);

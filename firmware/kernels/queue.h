@@ -132,6 +132,7 @@ typedef struct kq_matmul {
   uint8_t dtype, relu, trans_a, trans_b;
   int32_t zero_point;
   const kq_window* window; /* A gathered from an image (a unused), or 0 */
+  uint8_t single;          /* the layer's only product: its constants may load once */
 } kq_matmul;
 /* Emits the whole product; consecutive calls chain through the semaphores
  * without a finish in between. Returns 0 or -VTPU_BAD_FIT. */
