@@ -9,19 +9,22 @@
 #include "vtpu/fw.h"
 #include "vtpu/kernels.h"
 
+/* Buffers written before they are read: left out of start-up's zeroing. */
+#define NOINIT __attribute__((section(".noinit"), aligned(64)))
+
 static vtpu_model_header header __attribute__((aligned(64)));
 
 /* Resident activations (docs/runtime.md): the model's tensor table, and the
  * activations kept in VMEM now, sorted by VMEM address. */
 #define MAX_RESIDENT 64u
 #define MAX_TILE_WINDOW (6u << 20) /* VMEM kept for the kernels' tiles */
-static vtpu_tensor tensors[VTPU_MODEL_MAX_TENSORS] __attribute__((aligned(64)));
+static vtpu_tensor tensors[VTPU_MODEL_MAX_TENSORS] NOINIT;
 static vtpu_resident resident[MAX_RESIDENT];
 /* Layers come in, and their results go out, CHUNK at a time: one DMA each
  * way instead of one per layer (the core waits for each). */
 #define CHUNK 64u
-static vtpu_layer layers[CHUNK] __attribute__((aligned(64)));
-static vtpu_layer_result records[CHUNK] __attribute__((aligned(64)));
+static vtpu_layer layers[CHUNK] NOINIT;
+static vtpu_layer_result records[CHUNK] NOINIT;
 static vtpu_run_result result __attribute__((aligned(64)));
 
 static uint64_t mcycle(void) {
