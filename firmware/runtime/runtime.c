@@ -109,14 +109,20 @@ int main(void) {
   ctx.scratch = ctx.hbm + header.scratch;
   ctx.scratch_size = header.scratch_size;
   /* VMEM: the kernels' tile window first; with resident activations, half
-   * of VMEM (at most MAX_TILE_WINDOW), the rest for activations. */
+   * of VMEM (at most MAX_TILE_WINDOW), or, for an array whose tiles need
+   * more (32 R C bytes: double-buffered array-sized tiles of a deep K), up
+   * to seven eighths; the rest for activations. */
   ctx.tiles = ctx.chip.vmem_base;
   ctx.tiles_size = ctx.chip.vmem_size;
   ctx.resident = resident;
   uint32_t next_tensor = 0;
   if (ctx.chip.resident_activations && header.tensor_count > 0) {
     const uint32_t half = (ctx.chip.vmem_size / 2) & ~127u;
-    ctx.tiles_size = half < MAX_TILE_WINDOW ? half : MAX_TILE_WINDOW;
+    const uint32_t most = (ctx.chip.vmem_size / 8 * 7) & ~127u;
+    const uint64_t array = 32ull * ctx.chip.rows * ctx.chip.cols;
+    uint32_t size = half < MAX_TILE_WINDOW ? half : MAX_TILE_WINDOW;
+    if (array > size) size = array < most ? (uint32_t)array : most;
+    ctx.tiles_size = size;
     const uint32_t count =
         header.tensor_count < VTPU_MODEL_MAX_TENSORS ? header.tensor_count : VTPU_MODEL_MAX_TENSORS;
     copy(ctx.hbm + header.tensors, (uintptr_t)tensors, count * sizeof(vtpu_tensor));
