@@ -80,6 +80,11 @@ static void gather(const kq_window* w, uint32_t row, uint32_t rows, uint32_t ky,
   }
 }
 
+/* How much more array work shifted feeds may cost than gathered rows (as a
+ * fraction NUM / DEN): the gathers' DMA they save. */
+#define SHIFT_SLACK_NUM 3u
+#define SHIFT_SLACK_DEN 2u
+
 static int first_use = 1; /* semaphores of the free kind start at one per layer */
 
 int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
@@ -104,10 +109,43 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     all_scales = ctx->tiles + window.vmem_size;
     all_bias = all_scales + constants_bytes;
   }
+  /* Shifted feeds (a stride-1, undilated, ungrouped convolution whose
+   * padded input lies in VMEM): no gather at all. The array reads the image
+   * where it lies, one MATMUL per kernel row: row q of that A is the padded
+   * pixel q of the band's row ky on, and the kw taps of a kernel row are
+   * kw x cin contiguous bytes from it, in the weights' (kx, ci) order, so
+   * a_stride is one pixel and rows overlap. Output rows are computed at
+   * the padded width wp (the wp - ow extra pixels per row are never
+   * stored), so a band of rb output rows is (rb - 1) wp + ow rows of A. */
+  const kq_window* w = x->window;
+  const uint32_t wp = w ? w->line / w->pixel : 0;
+  int shifted = w && w->sy == 1 && w->sx == 1 && w->dil_y == 1 && w->dil_x == 1 &&
+                w->group_bytes == w->pixel && kq_in_vmem(ctx, w->origin);
+  if (shifted) {
+    /* Only where the array does no more work than on gathered rows: kh
+     * MATMULs of kw x cin each against one of kh x kw x cin, and the padded
+     * width's extra rows (the gathers' DMA is then saved for free). */
+    const uint32_t r = chip->rows, kr = x->k / w->kh;
+    const uint64_t folds_shifted = (uint64_t)w->kh * ((kr + r - 1) / r);
+    const uint64_t folds_gathered = (x->k + r - 1) / r;
+    const uint64_t wide = (uint64_t)(w->oh - 1) * wp + w->ow, pixels = (uint64_t)w->oh * w->ow;
+    shifted = folds_shifted * wide * SHIFT_SLACK_DEN <= folds_gathered * pixels * SHIFT_SLACK_NUM;
+  }
   vtpu_matmul_tiles tiles;
-  if (vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, nb, k_unit, &tiles) != 0)
+  uint32_t band = 0, bands = 0; /* shifted: output rows per row tile, row tiles per image */
+  if (shifted) {
+    const uint32_t wide = (w->oh - 1) * wp + w->ow; /* an image's rows of A */
+    shifted = vtpu_matmul_tiling(&window, wide, x->k, x->n, e, nb, x->k, &tiles) == 0 &&
+              tiles.tk == x->k && tiles.tm >= w->ow;
+    if (shifted) {
+      band = kq_min((tiles.tm - w->ow) / wp + 1, w->oh);
+      bands = (w->oh + band - 1) / band;
+    }
+  }
+  if (!shifted && vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, nb, k_unit, &tiles) != 0)
     return -(int)VTPU_BAD_FIT;
   const uint32_t tm = tiles.tm, tn = tiles.tn, tk = tiles.tk;
+  const uint32_t images = shifted ? x->m / (w->oh * w->ow) : 1;
 
   /* VMEM: per buffer a B tile with its scales and bias, an A tile and an
    * output tile; AMEM: an accumulator tile per buffer. */
@@ -136,11 +174,12 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     first_use = 0;
   }
 
-  const uint32_t m_tiles = (x->m + tm - 1) / tm, n_tiles = (x->n + tn - 1) / tn;
+  const uint32_t m_tiles = shifted ? images * bands : (x->m + tm - 1) / tm;
+  const uint32_t n_tiles = (x->n + tn - 1) / tn;
   const uint32_t nk = (x->k + tk - 1) / tk;
   /* A resident in VMEM (docs/runtime.md) feeds the MXU where it lies, and a
    * resident C takes the epilogue's results in place: no DMA for either. */
-  const int a_direct = !x->window && !x->trans_a && kq_in_vmem(ctx, x->a);
+  const int a_direct = shifted || (!x->window && !x->trans_a && kq_in_vmem(ctx, x->a));
   const int c_direct = kq_in_vmem(ctx, x->c);
   /* One row tile and the whole K: A is loaded once and serves every column. */
   const int a_once = !a_direct && m_tiles == 1 && nk == 1;
@@ -148,13 +187,19 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   /* Step s: output tile o = s / nk (column j = o / m_tiles, row tile
    * t = o % m_tiles), K chunk kc = s % nk; the B buffer is the column's with
    * one chunk, the step's with several. */
+  /* Shifted: row tile t is output rows [y0, y0 + rb) of image `image`;
+   * pix0 is a row tile's first output pixel, rows its output pixels. */
 #define STEP(s)                                                                          \
   const uint32_t o = nk == 1 ? (s) : (s) / nk, kc = nk == 1 ? 0 : (s) % nk;              \
   const uint32_t j = m_tiles == 1 ? o : o / m_tiles, t = m_tiles == 1 ? 0 : o % m_tiles; \
-  const uint32_t rows = kq_min(tm, x->m - t * tm), cols = kq_min(tn, x->n - j * tn);     \
+  const uint32_t image = shifted ? t / bands : 0, y0 = shifted ? t % bands * band : 0;   \
+  const uint32_t rb = shifted ? kq_min(band, w->oh - y0) : 0;                            \
+  const uint32_t pix0 = shifted ? (image * w->oh + y0) * w->ow : t * tm;                 \
+  const uint32_t rows = shifted ? rb * w->ow : kq_min(tm, x->m - t * tm);                \
+  const uint32_t cols = kq_min(tn, x->n - j * tn);                                       \
   const uint32_t k0 = kc * tk, kn = kq_min(tk, x->k - k0);                               \
   const uint32_t cb = nk == 1 ? j % nb : (s) % nb, new_b = nk > 1 || t == 0;             \
-  (void)rows, (void)cols, (void)kn, (void)new_b, (void)cb
+  (void)rows, (void)cols, (void)kn, (void)new_b, (void)cb, (void)rb, (void)image, (void)pix0
   /* Iteration i: step i's loads, step i - NB's store, step i - 1's compute.
    * With two buffers each load goes into the DMA queue before the store of
    * the step before it, so that it does not wait behind a store that waits
@@ -199,7 +244,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     if (i >= nb && (i - nb) % nk == nk - 1 && !c_direct) {
       STEP(i - nb);
       const uint32_t ob = o % nb;
-      kq_dma2d(obuf[ob], x->c + (uint64_t)t * tm * x->ldc + (uint64_t)j * tn * e, cols * e, rows,
+      kq_dma2d(obuf[ob], x->c + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e, cols * e, rows,
                cols * e, x->ldc, SEM_OUT_READY + ob, SEM_OUT_FREE + ob);
     }
     if (i >= 1 && i <= steps) {
@@ -210,19 +255,40 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       const uint32_t s = i - 1, ab = a_once ? 0 : b;
       const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
       const uint8_t a_free = a_direct || (a_once && s + 1 < steps) ? NO_SEM : SEM_A_FREE + ab;
-      vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
-      mm->precision = x->dtype;
-      mm->accumulate = kc > 0;
-      mm->m = rows;
-      mm->k = kn;
-      mm->n = cols;
-      mm->a_addr =
-          a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[ab];
-      mm->a_stride = a_direct ? x->lda : kn * e;
-      mm->b_addr = bbuf[cb];
-      mm->b_stride = cols * e;
-      mm->c_addr = acc[ob];
-      mm->c_stride = 4 * cols;
+      if (shifted) { /* one MATMUL per kernel row, accumulating */
+        const uint32_t kr = x->k / w->kh, wide = (rb - 1) * wp + w->ow;
+        for (uint32_t ky = 0; ky < w->kh; ++ky) {
+          vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, NO_SEM, NO_SEM)->matmul;
+          mm->precision = x->dtype;
+          mm->accumulate = ky > 0;
+          mm->m = wide;
+          mm->k = kr;
+          mm->n = cols;
+          mm->a_addr = (uint32_t)(w->origin + (uint64_t)image * w->image_bytes +
+                                  (uint64_t)(y0 + ky) * w->line);
+          mm->a_stride = w->pixel;
+          mm->b_addr = bbuf[cb] + ky * kr * cols * e;
+          mm->b_stride = cols * e;
+          mm->c_addr = acc[ob];
+          mm->c_stride = 4 * cols;
+        }
+      }
+      vtpu_insn_matmul* mm =
+          shifted ? 0 : &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
+      if (mm) {
+        mm->precision = x->dtype;
+        mm->accumulate = kc > 0;
+        mm->m = rows;
+        mm->k = kn;
+        mm->n = cols;
+        mm->a_addr =
+            a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[ab];
+        mm->a_stride = a_direct ? x->lda : kn * e;
+        mm->b_addr = bbuf[cb];
+        mm->b_stride = cols * e;
+        mm->c_addr = acc[ob];
+        mm->c_stride = 4 * cols;
+      }
       /* A chunk's B buffer is the MXU's alone until the last chunk, whose
        * scales and bias the epilogue reads. */
       if (nk > 1 && !last) kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_B_FREE + cb);
@@ -232,35 +298,43 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         /* Epilogue, in place in the accumulators, then into the output tile
          * (or straight into a resident C). */
         const uint32_t out =
-            c_direct ? (uint32_t)(x->c + (uint64_t)t * tm * x->ldc + (uint64_t)j * tn * e)
-                     : obuf[ob];
+            c_direct ? (uint32_t)(x->c + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e) : obuf[ob];
+        /* Shifted: bias and ReLU over the band's rows at the padded width;
+         * the last instruction per output row, its ow pixels only. */
+        const uint32_t acc_rows = shifted ? (rb - 1) * wp + w->ow : rows;
+        const uint32_t out_rows = shifted ? w->ow : rows, lines = shifted ? rb : 1;
+        const uint32_t out_pitch = c_direct ? x->ldc : cols * e;
         if (!c_direct) kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + ob, NO_SEM);
         kq_nop(VTPU_QUEUE_VPU, SEM_ACC_READY + ob, NO_SEM);
         vtpu_insn_vpu* v;
         if (x->bias) {
-          v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
+          v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, acc_rows, cols, acc[ob], acc[ob], NO_SEM,
                      NO_SEM);
           v->b_mode = VTPU_BCAST_ROW;
           v->b_addr = constants_once ? all_bias + 4 * j * tn : biasbuf[cb];
         }
         if (x->dtype == VTPU_TYPE_INT8) {
           if (x->relu) {
-            v = kq_vpu(VTPU_VPU_MAX, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
+            v = kq_vpu(VTPU_VPU_MAX, acc_type, acc_type, acc_rows, cols, acc[ob], acc[ob], NO_SEM,
                        NO_SEM);
             v->b_mode = VTPU_BCAST_SCALAR; /* zero_point 0: the int32 scalar */
           }
-          v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, rows, cols, acc[ob], out, NO_SEM,
-                     SEM_ACC_FREE + ob);
-          v->scale_addr = constants_once ? all_scales + 4 * j * tn : sbuf[cb];
-          v->zero_point = x->zero_point;
-        } else {
-          v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
-                     acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
         }
-        if (c_direct)
-          v->d_stride = x->ldc;
-        else
-          kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
+        for (uint32_t r = 0; r < lines; ++r) {
+          const uint32_t from = acc[ob] + r * wp * 4 * cols, to = out + r * out_rows * out_pitch;
+          const uint8_t done = r + 1 == lines ? SEM_ACC_FREE + ob : NO_SEM;
+          if (x->dtype == VTPU_TYPE_INT8) {
+            v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, out_rows, cols, from, to, NO_SEM,
+                       done);
+            v->scale_addr = constants_once ? all_scales + 4 * j * tn : sbuf[cb];
+            v->zero_point = x->zero_point;
+          } else {
+            v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, out_rows,
+                       cols, from, to, NO_SEM, done);
+          }
+          v->d_stride = out_pitch;
+        }
+        if (!c_direct) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
         /* The column tile's buffer is free once its last tile is through. */
         if (nk > 1 || t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_B_FREE + cb);
       }
