@@ -13,9 +13,11 @@
  *   VPU   out[o % NB] = epilogue(acc)             after the last chunk
  *   DMA   out -> C in HBM                        wait outready, signal outfree
  * The epilogue adds the bias, applies ReLU and requantizes (int8) or rounds
- * to bf16. With NB = 2 (runtime.double_buffering) the DMA of step s + 1, and
- * of the next column's B, runs while the MXU works on step s; with NB = 1
- * every stage waits for the one before. */
+ * to bf16. With NB = 2 (runtime.double_buffering) the DMA of step s + 1,
+ * and of the next column's B, runs while the MXU works on step s; with
+ * NB = 1 every stage waits for the one before. Resident operands skip their
+ * DMA, and a stride-1 convolution whose padded input is in VMEM takes
+ * shifted feeds (below) instead of gathered A tiles. */
 #include "queue.h"
 
 /* Semaphores: per buffer b, ready/free pairs for A, the accumulators, the
@@ -122,9 +124,9 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   int shifted = w && w->sy == 1 && w->sx == 1 && w->dil_y == 1 && w->dil_x == 1 &&
                 w->group_bytes == w->pixel && kq_in_vmem(ctx, w->origin);
   if (shifted) {
-    /* Only where the array does no more work than on gathered rows: kh
-     * MATMULs of kw x cin each against one of kh x kw x cin, and the padded
-     * width's extra rows (the gathers' DMA is then saved for free). */
+    /* Only where the array's work is at most SHIFT_SLACK times that on
+     * gathered rows: kh MATMULs of kw x cin each against one of kh x kw x
+     * cin, and the padded width's extra rows. */
     const uint32_t r = chip->rows, kr = x->k / w->kh;
     const uint64_t folds_shifted = (uint64_t)w->kh * ((kr + r - 1) / r);
     const uint64_t folds_gathered = (x->k + r - 1) / r;
