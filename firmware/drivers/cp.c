@@ -64,10 +64,6 @@ void vtpu_cp_ring_publish(vtpu_cp_ring* ring) {
   ring->released = ring->tail;
 }
 
-void vtpu_cp_set_semaphore(unsigned s, uint32_t count) {
-  CP(VTPU_CP_SEM(s)) = count;
-}
-
 uint64_t vtpu_cp_counter(unsigned c) {
   uint32_t hi, lo;
   do {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "vtpu/isa.h"
+#include "vtpu/soc_map.h"
 
 /* Routes the command processor's done and error lines through the PLIC (mie.MEIE). */
 void vtpu_cp_init(void);
@@ -54,7 +55,10 @@ static inline vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring) {
 void vtpu_cp_ring_publish(vtpu_cp_ring* ring);
 
 /* Semaphore s's count (set it before releasing work that waits on it). */
-void vtpu_cp_set_semaphore(unsigned s, uint32_t count);
+/* Inline: a kernel sets a dozen or more of them per layer. */
+static inline void vtpu_cp_set_semaphore(unsigned s, uint32_t count) {
+  *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_SEM(s)) = count;
+}
 uint64_t vtpu_cp_counter(unsigned counter);
 
 #endif /* VTPU_CP_DRIVER_H */
