@@ -81,11 +81,14 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
   const uint32_t r = chip->rows, c = chip->cols;
   const uint32_t unit = k_unit > 1 ? k_unit : kq_min(k, r);
   /* With one row tile and two buffers, up to four column tiles, so that
-   * the next column's weights load while the array works on this one. */
+   * the next column's weights load while the array works on this one; up
+   * to eight when the rows fill half the array or more, so that the last
+   * tile, which nothing overlaps, is short. */
   uint32_t widest = 4 * c;
   if (buffers > 1 && m <= r) {
-    const uint32_t quarter = ((n + 3) / 4 + c - 1) / c * c;
-    widest = kq_min(widest, quarter > c ? quarter : c);
+    const uint32_t parts = 2 * m >= r ? 8 : 4;
+    const uint32_t part = ((n + parts - 1) / parts + c - 1) / c * c;
+    widest = kq_min(widest, part > c ? part : c);
   }
   /* Array-sized tiles or larger: the whole K before chunks of it (the
    * largest that fit; a chunk costs B's reload per row tile). */
