@@ -352,12 +352,10 @@ class Lowerer {
     const ValueInfo& v = g_.values.at(name);
     if (v.dtype != DType::kFloat32)
       throw Error("input '" + name + "' is " + dtype_name(v.dtype) + "; vtpu takes float inputs");
-    // An image that a convolution reads is bound NHWC: the host lays it out
-    // as it writes it into HBM (as a driver would), so that no layout pass
-    // runs on the chip.
-    // It is written in the chip's element type (int8 quantized with the
-    // input's parameters, bf16 rounded) by the host, as a driver would: no
-    // conversion layer reads float32 through HBM.
+    // The host writes an input as a driver would, in the chip's format: an
+    // image that a convolution reads NHWC (no layout pass on the chip), in
+    // the chip's element type (int8 quantized with the input's parameters,
+    // bf16 rounded; no conversion layer reads float32 through HBM).
     const bool nhwc = v.shape.size() == 4 && feeds_conv(name);
     ChipTensor t = make(v.shape, nhwc, act(), int8() ? qparams(name) : QParams{}, false);
     out_.inputs.push_back(
