@@ -68,9 +68,7 @@ std::vector<float> nchw_to_nhwc(const std::vector<float>& v, const std::vector<i
 // would write them (int8 quantized with its parameters, bf16 rounded to
 // nearest even), and back as its DEQUANT and CONVERT would read them.
 std::vector<uint8_t> encode(const std::vector<float>& v, const sw::Binding& b) {
-  std::vector<uint8_t> out(v.size() * (b.type == VTPU_TYPE_INT8   ? 1
-                                       : b.type == VTPU_TYPE_BF16 ? 2
-                                                                  : 4));
+  std::vector<uint8_t> out(b.bytes());  // v holds the binding's shape
   for (size_t i = 0; i < v.size(); ++i) {
     if (b.type == VTPU_TYPE_INT8) {
       out[i] = static_cast<uint8_t>(numerics::quantize_int8(v[i], b.scale, b.zero_point));
