@@ -29,34 +29,20 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   const uint64_t m = (uint64_t)l->n * oh * ow;
   if (m > 0xffffffffu) return -(int)VTPU_BAD_SHAPE;
 
-  /* The padded images: in VMEM below the tiles when they take at most half
-   * of the tile window (the gathers then stay on chip), else in scratch. */
   const uint32_t pixel = l->cin * e, line = wp * pixel; /* bytes in the padded image */
   const uint64_t image_bytes = (uint64_t)hp * line;
-  const uint64_t pad_bytes = padded ? l->n * image_bytes : 0;
-  vtpu_context tiles = *ctx;
-  uint64_t pad_at = ctx->scratch;
-  if (padded && pad_bytes <= ctx->tiles_size / 2) {
-    pad_at = ctx->tiles;
-    tiles.tiles += kq_align64((uint32_t)pad_bytes);
-    tiles.tiles_size -= kq_align64((uint32_t)pad_bytes);
-  } else if (pad_bytes > ctx->scratch_size || pad_bytes > 0xffffffffu ||
-             image_bytes > 0xffffffffu) {
-    return -(int)VTPU_BAD_SCRATCH;
-  }
-  const uint32_t pattern =
-      e == 1 ? 0x01010101u * (uint8_t)l->pad_value : 0x00010001u * (uint16_t)l->pad_value;
+  if (image_bytes > 0xffffffffu) return -(int)VTPU_BAD_SCRATCH;
+  const kq_padding padding = {
+      l->n, l->h, l->w, pixel, hp, wp, l->pad_top, l->pad_left, kq_pattern(e, l->pad_value)};
+  vtpu_context tiles = *ctx; /* less the padded images when they go into VMEM */
+  const uint64_t pad_at = padded ? kq_padded_area(&tiles, &padding) : 0;
+  if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
 
   kq_begin();
   kq_matmul_reset();
   uint64_t src = vtpu_address(ctx, l->in);
   if (padded) {
-    kq_fill(pad_at, (uint32_t)pad_bytes, pattern);
-    vtpu_dma_desc* d = kq_dma(
-        src, pad_at + (uint64_t)l->pad_top * line + (uint64_t)l->pad_left * pixel, NO_SEM, NO_SEM);
-    d->size[0] = l->w * pixel;
-    d->size[1] = l->h, d->src_stride[0] = l->w * pixel, d->dst_stride[0] = line;
-    d->size[2] = l->n, d->src_stride[1] = l->h * l->w * pixel, d->dst_stride[1] = image_bytes;
+    kq_pad_images(src, pad_at, &padding);
     src = pad_at;
   }
   kq_window window;

@@ -108,25 +108,11 @@ static void relu_in_place(const rows_job* j, uint32_t rows, uint32_t out) {
     kq_vpu(VTPU_VPU_RELU, VTPU_TYPE_BF16, VTPU_TYPE_BF16, rows, j->cols, out, out, NO_SEM, NO_SEM);
 }
 
-static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
-  const rows_job* j = ctx;
+/* Every input widened to fp32, the operation, the result narrowed. */
+static void compute_widened(const rows_job* j, uint32_t tile, unsigned b, uint32_t in_a,
+                            uint32_t in_b, uint32_t out) {
   const vtpu_layer_elementwise* l = &j->layer->u.elementwise;
   const uint32_t rows = band_rows(j, tile);
-  const uint32_t in_a = band_a(j, tile, b), in_b = band_b(j, tile, b);
-  const uint32_t out = band_out(j, tile, b);
-  if (j->one_pass) { /* int8: dequantize, the operation, quantize; bf16: widen, op, round */
-    const uint8_t t = j->in_type;
-    vtpu_insn_vpu* v = kq_vpu(j->layer->op, t, t, rows, j->cols, in_a, out, NO_SEM, NO_SEM);
-    if (j->layer->op <= VTPU_VPU_MIN) {
-      v->b_mode = l->b_mode;
-      v->b_addr = in_b;
-      v->b_stride = l->b_mode == VTPU_BCAST_COL ? j->ein : j->cols * j->ein;
-      v->scale = l->b_scalar;
-    }
-    if (t == VTPU_TYPE_INT8) v->scale_addr = j->par[0];
-    relu_in_place(j, rows, out);
-    return;
-  }
   const uint32_t ta = work(j->in_type, in_a, j->wa[b]);
   const uint32_t tb = work(j->in_type, in_b, j->wb[b]);
   widen(j->in_type, rows, j->cols, in_a, ta, l->a_scale, l->a_zero_point);
@@ -145,7 +131,6 @@ static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
       kq_vpu(VTPU_VPU_CONVERT, VTPU_TYPE_FP32, VTPU_TYPE_BF16, rows, j->cols, ta, out, NO_SEM,
              NO_SEM);
     }
-    if (j->out_type == VTPU_TYPE_BF16) relu_in_place(j, rows, out);
     return;
   }
   vtpu_insn_vpu* v = narrow(j, j->layer->op, rows, ta, out, l->out_scale, l->out_zero_point);
@@ -155,7 +140,28 @@ static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
     v->b_stride = l->b_mode == VTPU_BCAST_COL ? 4 : 4 * j->cols;
     v->scale = l->b_scalar;
   }
-  if (j->out_type == VTPU_TYPE_BF16) relu_in_place(j, rows, out);
+}
+
+static void compute_elementwise(void* ctx, uint32_t tile, unsigned b) {
+  const rows_job* j = ctx;
+  const vtpu_layer_elementwise* l = &j->layer->u.elementwise;
+  const uint32_t rows = band_rows(j, tile);
+  const uint32_t in_a = band_a(j, tile, b), in_b = band_b(j, tile, b);
+  const uint32_t out = band_out(j, tile, b);
+  if (j->one_pass) { /* int8: dequantize, the operation, quantize; bf16: widen, op, round */
+    const uint8_t t = j->in_type;
+    vtpu_insn_vpu* v = kq_vpu(j->layer->op, t, t, rows, j->cols, in_a, out, NO_SEM, NO_SEM);
+    if (j->layer->op <= VTPU_VPU_MIN) {
+      v->b_mode = l->b_mode;
+      v->b_addr = in_b;
+      v->b_stride = l->b_mode == VTPU_BCAST_COL ? j->ein : j->cols * j->ein;
+      v->scale = l->b_scalar;
+    }
+    if (t == VTPU_TYPE_INT8) v->scale_addr = j->par[0];
+  } else {
+    compute_widened(j, tile, b, in_a, in_b, out);
+  }
+  relu_in_place(j, rows, out);
 }
 
 /* A rows x 1 column of per-row values: `op` of A (rows x cols) along its rows. */

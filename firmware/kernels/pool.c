@@ -80,19 +80,22 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   j.in_line = j.wp * l->c * e;
   j.out_line = j.ow * l->c * e;
 
-  /* The padded input: in VMEM below the band buffers when it takes at most
-   * half of the tile window, else in scratch. */
+  /* Max pools pad with the type's lowest value, average pools with pad_value. */
   const int padded = j.hp != l->h || j.wp != l->w;
-  const uint64_t padded_bytes = (uint64_t)l->n * j.hp * j.in_line;
-  uint32_t window = ctx->tiles, window_size = ctx->tiles_size;
-  uint64_t pad_at = ctx->scratch;
-  if (padded && padded_bytes <= window_size / 2) {
-    pad_at = window;
-    window += kq_align64((uint32_t)padded_bytes);
-    window_size -= kq_align64((uint32_t)padded_bytes);
-  } else if (padded && padded_bytes > ctx->scratch_size) {
-    return -(int)VTPU_BAD_SCRATCH;
-  }
+  const kq_padding padding = {
+      l->n,
+      l->h,
+      l->w,
+      l->c * e,
+      j.hp,
+      j.wp,
+      l->pad_top,
+      l->pad_left,
+      kq_pattern(e, layer->op == VTPU_VPU_MAXPOOL ? (e == 1 ? 0x80 : 0xff80) : l->pad_value)};
+  vtpu_context tiles = *ctx; /* less the padded input when it goes into VMEM */
+  const uint64_t pad_at = padded ? kq_padded_area(&tiles, &padding) : 0;
+  if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
+  const uint32_t window = tiles.tiles, window_size = tiles.tiles_size;
 
   /* The largest band whose input and output fit a buffer set; with two sets,
    * at least four bands per image when the image allows. */
@@ -115,23 +118,7 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   j.in_direct = kq_in_vmem(ctx, j.src);
   j.out_direct = kq_in_vmem(ctx, j.dst);
   kq_begin();
-  if (padded) {
-    /* Max pools pad with the type's lowest value, average pools with pad_value. */
-    uint32_t pattern;
-    if (layer->op == VTPU_VPU_MAXPOOL)
-      pattern = e == 1 ? 0x80808080u : 0xff80ff80u;
-    else
-      pattern = e == 1 ? 0x01010101u * (uint8_t)l->pad_value : 0x00010001u * (uint16_t)l->pad_value;
-    kq_fill(pad_at, (uint32_t)padded_bytes, pattern);
-    const uint32_t line = l->w * l->c * e;
-    vtpu_dma_desc* d =
-        kq_dma(vtpu_address(ctx, l->in),
-               pad_at + (uint64_t)l->pad_top * j.in_line + (uint64_t)l->pad_left * l->c * e, NO_SEM,
-               NO_SEM);
-    d->size[0] = line;
-    d->size[1] = l->h, d->src_stride[0] = line, d->dst_stride[0] = j.in_line;
-    d->size[2] = l->n, d->src_stride[1] = l->h * line, d->dst_stride[1] = j.hp * j.in_line;
-  }
+  if (padded) kq_pad_images(vtpu_address(ctx, l->in), pad_at, &padding);
   kq_pipeline(l->n * j.bands, nb, load, compute, store, &j);
   return kq_finish(ctx);
 }

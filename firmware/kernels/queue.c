@@ -48,6 +48,31 @@ void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
   if (rest > 0) kq_dma2d(src, dst + (uint64_t)blocks * FILL_BLOCK, rest, 1, 0, 0, NO_SEM, NO_SEM);
 }
 
+static uint64_t padded_bytes(const kq_padding* p) {
+  return (uint64_t)p->n * p->hp * p->wp * p->pixel;
+}
+
+uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p) {
+  const uint64_t bytes = padded_bytes(p);
+  if (bytes <= ctx->tiles_size / 2) {
+    const uint64_t at = ctx->tiles;
+    ctx->tiles += kq_align64((uint32_t)bytes);
+    ctx->tiles_size -= kq_align64((uint32_t)bytes);
+    return at;
+  }
+  return bytes <= ctx->scratch_size && bytes <= 0xffffffffu ? ctx->scratch : 0;
+}
+
+void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p) {
+  kq_fill(dst, (uint32_t)padded_bytes(p), p->pattern);
+  const uint32_t line = p->wp * p->pixel, row = p->w * p->pixel;
+  vtpu_dma_desc* d =
+      kq_dma(src, dst + (uint64_t)p->top * line + (uint64_t)p->left * p->pixel, NO_SEM, NO_SEM);
+  d->size[0] = row;
+  d->size[1] = p->h, d->src_stride[0] = row, d->dst_stride[0] = line;
+  d->size[2] = p->n, d->src_stride[1] = p->h * row, d->dst_stride[1] = p->hp * line;
+}
+
 /* Semaphores of the streaming pipeline, per buffer b. */
 enum { SEM_IN_READY = 0, SEM_IN_FREE = 2, SEM_OUT_READY = 4, SEM_OUT_FREE = 6 };
 

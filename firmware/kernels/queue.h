@@ -86,6 +86,20 @@ int kq_finish(vtpu_context* ctx);
  * (one pattern per layer). */
 void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern);
 
+/* A layer's padded input (CONV2D, POOL): n NHWC images of h x w pixels of
+ * `pixel` bytes, each placed at row `top`, column `left` of an hp x wp
+ * image whose border holds `pattern`. */
+typedef struct kq_padding {
+  uint32_t n, h, w, pixel, hp, wp, top, left, pattern;
+} kq_padding;
+/* Where the padded images go: in VMEM at the start of ctx's tile window,
+ * which then shrinks by them, when they take at most half of it (the units
+ * then read them on chip); else in the model's scratch. Returns the bus
+ * address, or 0 when they fit neither. */
+uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p);
+/* Pads the images at `src` into `dst`: one FILL, one 3-D copy. */
+void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p);
+
 /* Whether a bus address lies in VMEM (a resident activation). */
 static inline int kq_in_vmem(const vtpu_context* ctx, uint64_t address) {
   return address >= ctx->chip.vmem_base &&
@@ -93,6 +107,10 @@ static inline int kq_in_vmem(const vtpu_context* ctx, uint64_t address) {
 }
 static inline uint32_t kq_min(uint32_t a, uint32_t b) {
   return a < b ? a : b;
+}
+/* A pad value of an e-byte type repeated over 32 bits (a FILL pattern). */
+static inline uint32_t kq_pattern(uint32_t e, int32_t value) {
+  return e == 1 ? 0x01010101u * (uint8_t)value : 0x00010001u * (uint16_t)value;
 }
 static inline uint32_t kq_align64(uint32_t v) {
   return (v + 63u) & ~63u;

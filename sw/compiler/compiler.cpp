@@ -47,12 +47,6 @@ std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels,
   return s;
 }
 
-uint64_t Binding::bytes() const {
-  uint64_t n = type == VTPU_TYPE_INT8 ? 1 : type == VTPU_TYPE_BF16 ? 2 : 4;
-  for (int64_t d : shape) n *= static_cast<uint64_t>(d);
-  return n;
-}
-
 namespace {
 
 namespace nm = vtpu::numerics;
@@ -87,6 +81,16 @@ std::string shape_text(const std::vector<int64_t>& s) {
 uint32_t type_bytes(uint8_t t) {
   return t == VTPU_TYPE_INT8 ? 1 : t == VTPU_TYPE_BF16 ? 2 : 4;
 }
+
+}  // namespace
+
+uint64_t Binding::bytes() const {
+  uint64_t n = type_bytes(type);
+  for (int64_t d : shape) n *= static_cast<uint64_t>(d);
+  return n;
+}
+
+namespace {
 
 uint32_t u32(int64_t v, const std::string& what) {
   if (v < 0 || v > UINT32_MAX) throw Error(what + " " + std::to_string(v) + " is out of range");
