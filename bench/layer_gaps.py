@@ -3,9 +3,12 @@
 
     python3 bench/layer_gaps.py TRACE.json CLOCK_MHZ
 
-For each pair of consecutive layers: the core cycles from the previous layer's last
-accelerator instruction ending to the next layer's first one starting. Prints the
-count, median, smallest and largest gap.
+Each accelerator instruction carries its layer as `args.tag` (the runtime writes the
+layer index to the command processor's TAG register before releasing the layer). For
+each pair of consecutive layers with instructions: the core cycles from the previous
+layer's last instruction ending to the next layer's first one starting (negative when
+the next layer's first instruction, a weight prefetch, ran while the previous layer
+was still at work). Prints the count, median, smallest and largest gap.
 """
 
 import json
@@ -16,18 +19,15 @@ import sys
 def main() -> int:
     trace, clock_mhz = sys.argv[1], float(sys.argv[2])
     events = [e for e in json.load(open(trace))["traceEvents"] if e.get("ph") == "X"]
-    layers = sorted((e for e in events if e.get("tid") == 1), key=lambda e: e["ts"])
-    units = [e for e in events if e.get("tid") in (2, 3, 4)]  # DMA, MXU, VPU queues
-
-    def inside(layer):
-        return [e for e in units if layer["ts"] <= e["ts"] <= layer["ts"] + layer["dur"]]
-
+    layers = {}
+    for e in events:
+        if e.get("tid") in (2, 3, 4):  # DMA, MXU, VPU queues
+            layers.setdefault(e["args"]["tag"], []).append(e)
+    tags = sorted(layers)
     gaps = []
-    for before, after in zip(layers, layers[1:]):
-        a, b = inside(before), inside(after)
-        if a and b:
-            end = max(e["ts"] + e["dur"] for e in a)
-            gaps.append((min(e["ts"] for e in b) - end) * clock_mhz)  # us -> cycles
+    for before, after in zip(tags, tags[1:]):
+        end = max(e["ts"] + e["dur"] for e in layers[before])
+        gaps.append((min(e["ts"] for e in layers[after]) - end) * clock_mhz)  # us -> cycles
     if not gaps:
         sys.exit(f"{trace}: no two layers with accelerator instructions")
     print(f"{len(gaps)} gaps: median {statistics.median(gaps):,.0f} core cycles, "

@@ -189,8 +189,8 @@ class Progress : public TraceSink {
     std::fflush(stdout);
   }
   void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
-                   sc_core::sc_time end, uint64_t bytes, uint32_t depth) override {
-    if (next_) next_->instruction(queue, insn, start, end, bytes, depth);
+                   sc_core::sc_time end, uint64_t bytes, uint32_t depth, uint32_t tag) override {
+    if (next_) next_->instruction(queue, insn, start, end, bytes, depth, tag);
   }
   void marker(uint32_t value, sc_core::sc_time at) override {
     if (next_) next_->marker(value, at);

@@ -62,7 +62,7 @@ void ChromeTrace::event(const std::string& json) {
 }
 
 void ChromeTrace::instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
-                              sc_core::sc_time end, uint64_t bytes, uint32_t depth) {
+                              sc_core::sc_time end, uint64_t bytes, uint32_t depth, uint32_t tag) {
   std::string name, args;
   switch (insn.h.opcode) {
     case VTPU_OP_DMA:
@@ -83,7 +83,7 @@ void ChromeTrace::instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc
   const double t0 = us(start), t1 = us(end);
   event("{\"ph\": \"X\", \"pid\": 1, \"tid\": " + std::to_string(queue_thread(queue)) +
         ", \"name\": " + quoted(name) + format(", \"ts\": %.4f, \"dur\": %.4f", t0, t1 - t0) +
-        ", \"args\": {" + args + "}}");
+        ", \"args\": {" + args + ", \"tag\": " + std::to_string(tag) + "}}");
   static const char* const depth_names[VTPU_QUEUES] = {"DMA queue depth", "MXU queue depth",
                                                        "VPU queue depth"};
   if (queue < VTPU_QUEUES)

@@ -24,7 +24,7 @@ class ChromeTrace : public TraceSink {
   ~ChromeTrace() override;  // closes the JSON, valid even after a failed run
 
   void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
-                   sc_core::sc_time end, uint64_t bytes, uint32_t depth) override;
+                   sc_core::sc_time end, uint64_t bytes, uint32_t depth, uint32_t tag) override;
   void marker(uint32_t value, sc_core::sc_time at) override;
 
  private:

@@ -21,27 +21,48 @@ void vtpu_cp_doorbell(void) {
   CP(VTPU_CP_DOORBELL) = 1;
 }
 
+/* Clears STATUS's done and error bits in `status` and the PLIC's sources. */
+static void acknowledge(uint32_t status) {
+  CP(VTPU_CP_STATUS) = status & (VTPU_CP_STATUS_DONE | VTPU_CP_STATUS_ERROR);
+  vtpu_plic_acknowledge();
+}
+
+static void read_error(vtpu_cp_error* error) {
+  if (!error) return;
+  error->cause = CP(VTPU_CP_ERR_CAUSE);
+  error->queue = CP(VTPU_CP_ERR_QUEUE);
+  error->opcode = CP(VTPU_CP_ERR_OPCODE);
+  error->address = CP(VTPU_CP_ERR_ADDR);
+  error->detail = CP(VTPU_CP_ERR_DETAIL);
+}
+
 uint32_t vtpu_cp_wait(vtpu_cp_error* error) {
   const uint32_t ended = VTPU_CP_STATUS_DONE | VTPU_CP_STATUS_ERROR;
   uint32_t status;
   while (!((status = CP(VTPU_CP_STATUS)) & ended)) __asm__ volatile("wfi");
-  if ((status & VTPU_CP_STATUS_ERROR) && error) {
-    error->cause = CP(VTPU_CP_ERR_CAUSE);
-    error->queue = CP(VTPU_CP_ERR_QUEUE);
-    error->opcode = CP(VTPU_CP_ERR_OPCODE);
-    error->address = CP(VTPU_CP_ERR_ADDR);
-    error->detail = CP(VTPU_CP_ERR_DETAIL);
-  }
-  CP(VTPU_CP_STATUS) = status & ended;
-  if (!(csr_read(mstatus) & MSTATUS_MIE)) {
-    uint32_t source;
-    while ((source = PLIC(VTPU_PLIC_CLAIM)) != 0) {
-      if (source != VTPU_IRQ_CP_DONE && source != VTPU_IRQ_CP_ERROR)
-        vtpu_external_interrupt(source, 0);
-      PLIC(VTPU_PLIC_CLAIM) = source;
-    }
-  }
+  if (status & VTPU_CP_STATUS_ERROR) read_error(error);
+  acknowledge(status);
   return status;
+}
+
+uint32_t vtpu_cp_wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error) {
+  for (;;) {
+    const uint32_t status = CP(VTPU_CP_STATUS);
+    /* The awaited work is done: an error after it is the next wait's. */
+    if (CP(VTPU_CP_SEM(s)) >= count) return 0;
+    if (status & VTPU_CP_STATUS_ERROR) {
+      read_error(error);
+      acknowledge(status);
+      return status;
+    }
+    /* Done is acknowledged before the count is read again: a signal after
+     * that read raises the line again, and the wfi returns. */
+    if (status & VTPU_CP_STATUS_DONE) {
+      acknowledge(status);
+      if (CP(VTPU_CP_SEM(s)) >= count) return 0;
+    }
+    __asm__ volatile("wfi");
+  }
 }
 
 void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size) {

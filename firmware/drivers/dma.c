@@ -22,14 +22,7 @@ uint32_t vtpu_dma_wait(void) {
   uint32_t status;
   while ((status = DMA(VTPU_DMA_STATUS)) & VTPU_DMA_STATUS_BUSY) __asm__ volatile("wfi");
   DMA(VTPU_DMA_STATUS) = VTPU_DMA_STATUS_DONE | VTPU_DMA_STATUS_ERROR;
-  if (!(csr_read(mstatus) & MSTATUS_MIE)) {
-    uint32_t source;
-    while ((source = PLIC(VTPU_PLIC_CLAIM)) != 0) {
-      if (source != VTPU_IRQ_DMA_DONE && source != VTPU_IRQ_DMA_ERROR)
-        vtpu_external_interrupt(source, 0);
-      PLIC(VTPU_PLIC_CLAIM) = source;
-    }
-  }
+  vtpu_plic_acknowledge();
   return status;
 }
 

@@ -39,7 +39,6 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
 
   kq_begin();
-  kq_matmul_reset();
   uint64_t src = vtpu_address(ctx, l->in);
   if (padded) {
     kq_pad_images(src, pad_at, &padding);
@@ -79,5 +78,5 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
     const int status = kq_matmul_emit(&tiles, &job);
     if (status != 0) return status;
   }
-  return kq_finish(ctx);
+  return kq_end();
 }

@@ -313,14 +313,16 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
     return -(int)VTPU_BAD_FIT;
   kq_begin();
   if (int8_binary) {
-    static vtpu_vpu_qparams q __attribute__((aligned(64)));
-    q = (vtpu_vpu_qparams){l->a_scale,      l->a_zero_point, l->b_scale,
-                           l->b_zero_point, l->out_scale,    l->out_zero_point};
-    kq_dma2d((uintptr_t)&q, j.par[0], sizeof q, 1, 0, 0, NO_SEM, NO_SEM);
+    /* One copy per parity: the layer before may still be reading its own. */
+    static vtpu_vpu_qparams qs[2] __attribute__((aligned(64)));
+    vtpu_vpu_qparams* q = &qs[kq_parity];
+    *q = (vtpu_vpu_qparams){l->a_scale,      l->a_zero_point, l->b_scale,
+                            l->b_zero_point, l->out_scale,    l->out_zero_point};
+    kq_dma2d((uintptr_t)q, j.par[0], sizeof *q, 1, 0, 0, NO_SEM, NO_SEM);
   }
   kq_pipeline((j.rows + j.band - 1) / j.band, ctx->chip.double_buffering ? 2 : 1, load,
               compute_elementwise, store, &j);
-  return kq_finish(ctx);
+  return kq_end();
 }
 
 int vtpu_kernel_rowwise(vtpu_context* ctx, const vtpu_layer* layer) {
@@ -338,5 +340,5 @@ int vtpu_kernel_rowwise(vtpu_context* ctx, const vtpu_layer* layer) {
   kq_begin();
   kq_pipeline((j.rows + j.band - 1) / j.band, ctx->chip.double_buffering ? 2 : 1, load,
               norm ? compute_layernorm : compute_softmax, store, &j);
-  return kq_finish(ctx);
+  return kq_end();
 }

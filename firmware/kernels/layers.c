@@ -17,7 +17,7 @@ static int copy(vtpu_context* ctx, const vtpu_layer* layer) {
   *insn = *d;
   insn->src = vtpu_address(ctx, d->src);
   insn->dst = vtpu_address(ctx, d->dst);
-  return kq_finish(ctx);
+  return kq_end();
 }
 
 static int fill(vtpu_context* ctx, const vtpu_layer* layer) {
@@ -25,7 +25,7 @@ static int fill(vtpu_context* ctx, const vtpu_layer* layer) {
   if (f->bytes == 0) return -(int)VTPU_BAD_SHAPE;
   kq_begin();
   kq_fill(vtpu_address(ctx, f->dst), f->bytes, f->pattern);
-  return kq_finish(ctx);
+  return kq_end();
 }
 
 int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer) {

@@ -87,8 +87,6 @@ static void gather(const kq_window* w, uint32_t row, uint32_t rows, uint32_t ky,
 #define SHIFT_SLACK_NUM 3u
 #define SHIFT_SLACK_DEN 2u
 
-static int first_use = 1; /* semaphores of the free kind start at one per layer */
-
 int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const vtpu_chip* chip = &ctx->chip;
   const uint32_t nb = chip->double_buffering ? 2 : 1;
@@ -165,15 +163,6 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     obuf[b] = at;
     at += kq_align64(tm * tn * e);
     acc[b] = chip->amem_base + b * kq_align64(4 * tm * tn);
-  }
-  if (first_use) {
-    for (uint32_t b = 0; b < nb; ++b) {
-      vtpu_cp_set_semaphore(SEM_A_FREE + b, 1);
-      vtpu_cp_set_semaphore(SEM_ACC_FREE + b, 1);
-      vtpu_cp_set_semaphore(SEM_OUT_FREE + b, 1);
-      vtpu_cp_set_semaphore(SEM_B_FREE + b, 1);
-    }
-    first_use = 0;
   }
 
   const uint32_t m_tiles = shifted ? images * bands : (x->m + tm - 1) / tm;
@@ -347,10 +336,6 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   return 0;
 }
 
-void kq_matmul_reset(void) {
-  first_use = 1;
-}
-
 /* MATMUL layer: one product per batch element, chained. */
 int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   const vtpu_layer_matmul* l = &layer->u.matmul;
@@ -372,7 +357,6 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias : 0;
   job.scales = ctx->hbm + l->scales;
   kq_begin();
-  kq_matmul_reset();
   /* Shared weights over a batch of dense products: the batch is part of M,
    * so B streams once. */
   if (l->batch > 1 && l->b_batch_stride == 0 && !job.trans_a &&
@@ -384,7 +368,7 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
     job.c = vtpu_address(ctx, l->c);
     job.single = 1;
     const int status = kq_matmul_emit(ctx, &job);
-    return status != 0 ? status : kq_finish(ctx);
+    return status != 0 ? status : kq_end();
   }
   job.single = l->batch == 1;
   for (uint32_t i = 0; i < l->batch; ++i) {
@@ -394,5 +378,5 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
     const int status = kq_matmul_emit(ctx, &job);
     if (status != 0) return status;
   }
-  return kq_finish(ctx);
+  return kq_end();
 }

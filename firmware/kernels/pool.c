@@ -120,5 +120,5 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   kq_begin();
   if (padded) kq_pad_images(vtpu_address(ctx, l->in), pad_at, &padding);
   kq_pipeline(l->n * j.bands, nb, load, compute, store, &j);
-  return kq_finish(ctx);
+  return kq_end();
 }

@@ -9,14 +9,29 @@
 static vtpu_insn rings[VTPU_QUEUES][64] __attribute__((aligned(64)));
 vtpu_cp_ring kq_rings[VTPU_QUEUES];
 
-/* kq_fill's source: one block of the pattern, repeated by a zero stride. */
+/* kq_fill's source: one block of the pattern per parity, repeated by a
+ * zero stride. */
 #define FILL_BLOCK 1024u
-static uint32_t fill_block[FILL_BLOCK / 4] __attribute__((aligned(64)));
+static uint32_t fill_block[2][FILL_BLOCK / 4] __attribute__((aligned(64)));
+unsigned kq_parity;
 
-void kq_begin(void) {
-  for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s) vtpu_cp_set_semaphore(s, 0);
+void vtpu_kernels_init(void) {
+  for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s)
+    vtpu_cp_set_semaphore(s, (KQ_FREE_SEMAPHORES >> s) & 1u);
   for (unsigned q = 0; q < VTPU_QUEUES; ++q)
     vtpu_cp_ring_init(&kq_rings[q], q, rings[q], sizeof rings[q] / sizeof rings[q][0]);
+}
+
+uint32_t vtpu_wait_layers(vtpu_context* ctx, uint32_t count) {
+  const uint32_t status = vtpu_cp_wait_semaphore(KQ_SEM_LAYERS, count, &ctx->error);
+  return status == 0 ? 0 : ctx->error.cause;
+}
+
+void kq_begin(void) {
+  kq_parity ^= 1u;
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) kq_insn(q, VTPU_OP_FENCE, NO_SEM, NO_SEM);
+  /* A doorbell of their own: the fences wait for the layer before only. */
+  kq_doorbell();
 }
 
 void kq_doorbell(void) {
@@ -24,25 +39,25 @@ void kq_doorbell(void) {
   vtpu_cp_doorbell();
 }
 
-int kq_finish(vtpu_context* ctx) {
+int kq_end(void) {
   /* In the VPU's ring, the last released: it waits for every queue. */
-  kq_insn(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, NO_SEM)->h.flags = VTPU_INSN_IRQ;
+  kq_insn(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, KQ_SEM_LAYERS)->h.flags = VTPU_INSN_IRQ;
   kq_doorbell();
-  if (vtpu_cp_wait(&ctx->error) & VTPU_CP_STATUS_ERROR) return (int)ctx->error.cause;
   return 0;
 }
 
 void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
-  /* The block keeps its pattern between fills (rewriting it cost the core
+  /* A block keeps its pattern between fills (rewriting it cost the core
    * 1.8 k cycles). It is rewritten only for a new pattern, so a layer uses
-   * one pattern (a rewrite under a queued fill would change that fill);
-   * layers end with the queues empty. */
-  static uint32_t block_pattern, block_valid;
-  if (!block_valid || block_pattern != pattern) {
-    for (unsigned i = 0; i < FILL_BLOCK / 4; ++i) fill_block[i] = pattern;
-    block_pattern = pattern, block_valid = 1;
+   * one pattern (a rewrite under a queued fill would change that fill); the
+   * layer before, which may still be running, uses the other block. */
+  static uint32_t block_pattern[2], block_valid[2];
+  uint32_t* block = fill_block[kq_parity];
+  if (!block_valid[kq_parity] || block_pattern[kq_parity] != pattern) {
+    for (unsigned i = 0; i < FILL_BLOCK / 4; ++i) block[i] = pattern;
+    block_pattern[kq_parity] = pattern, block_valid[kq_parity] = 1;
   }
-  const uint64_t src = (uintptr_t)fill_block;
+  const uint64_t src = (uintptr_t)block;
   const uint32_t blocks = bytes / FILL_BLOCK, rest = bytes % FILL_BLOCK;
   if (blocks > 0) kq_dma2d(src, dst, FILL_BLOCK, blocks, 0, FILL_BLOCK, NO_SEM, NO_SEM);
   if (rest > 0) kq_dma2d(src, dst + (uint64_t)blocks * FILL_BLOCK, rest, 1, 0, 0, NO_SEM, NO_SEM);
@@ -78,10 +93,6 @@ enum { SEM_IN_READY = 0, SEM_IN_FREE = 2, SEM_OUT_READY = 4, SEM_OUT_FREE = 6 };
 
 void kq_pipeline(uint32_t tiles, unsigned buffers, kq_stage load, kq_stage compute, kq_stage store,
                  void* ctx) {
-  for (unsigned b = 0; b < buffers; ++b) {
-    vtpu_cp_set_semaphore(SEM_IN_FREE + b, 1);
-    vtpu_cp_set_semaphore(SEM_OUT_FREE + b, 1);
-  }
   /* Iteration i: tile i's load, tile i - buffers' store, tile i - 1's
    * compute. With two buffer sets each load goes into the DMA queue before
    * the store of the tile before it, so that it does not wait behind a store

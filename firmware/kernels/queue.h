@@ -15,8 +15,23 @@
 
 #define NO_SEM VTPU_SEM_NONE
 
-/* Starts a layer's instruction stream: rings reset, every semaphore 0. */
+/* Layers are pipelined (docs/firmware.md, "Layer pipelining"): a kernel
+ * emits its layer and returns without waiting; the layer's instructions
+ * start behind a fence in each queue, so they begin when the layer before
+ * is done, and it ends with a fence that counts KQ_SEM_LAYERS up and wakes
+ * the core. Semaphores are set once, by vtpu_kernels_init(), and every kernel leaves
+ * them as it found them: the free-buffer ones (KQ_FREE_SEMAPHORES) at one,
+ * the others at zero. */
+#define KQ_SEM_LAYERS (VTPU_SEMAPHORES - 1u) /* layers done since vtpu_kernels_init() */
+#define KQ_FREE_SEMAPHORES 0xccccu           /* 2, 3, 6, 7, 10, 11, 14, 15 */
+/* Starts a layer's instruction stream: a fence at the head of each queue. */
 void kq_begin(void);
+/* Ends it: the counting fence, released. Returns 0. */
+int kq_end(void);
+/* Which of two alternating copies of per-layer data in core RAM (FILL
+ * blocks, parameters) this layer uses: the layer before may still be
+ * reading the other. */
+extern unsigned kq_parity;
 /* The builders are inline: building instructions is the core's main work
  * for the accelerator, and calls with their register spills cost a third of
  * it. */
@@ -78,10 +93,6 @@ static inline vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, 
 
 /* Publishes every ring and rings the doorbell. */
 void kq_doorbell(void);
-/* Ends the layer: a fence, then sleeps until everything is done. Returns 0,
- * or the accelerator's error cause with its registers in ctx->error. */
-int kq_finish(vtpu_context* ctx);
-
 /* Fills `bytes` at `dst` with the 32-bit `pattern`, through the DMA queue
  * (one pattern per layer). */
 void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern);
@@ -152,10 +163,8 @@ typedef struct kq_matmul {
   const kq_window* window; /* A gathered from an image (a unused), or 0 */
   uint8_t single;          /* the layer's only product: its constants may load once */
 } kq_matmul;
-/* Emits the whole product; consecutive calls chain through the semaphores
- * without a finish in between. Returns 0 or -VTPU_BAD_FIT. */
+/* Emits the whole product; consecutive calls chain through the semaphores.
+ * Returns 0 or -VTPU_BAD_FIT (then nothing was emitted). */
 int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* job);
-/* After kq_begin(), before the layer's first kq_matmul_emit(). */
-void kq_matmul_reset(void);
 
 #endif /* VTPU_KERNELS_QUEUE_H */

@@ -44,6 +44,20 @@ void vtpu_trap(struct vtpu_trap_frame* frame) {
   }
 }
 
+void vtpu_plic_acknowledge(void) {
+  if (csr_read(mstatus) & MSTATUS_MIE) return;
+  const uint32_t polled = (1u << VTPU_IRQ_DMA_DONE) | (1u << VTPU_IRQ_DMA_ERROR) |
+                          (1u << VTPU_IRQ_CP_DONE) | (1u << VTPU_IRQ_CP_ERROR);
+  uint32_t source, taken = 0;
+  while ((source = VTPU_MMIO32(VTPU_PLIC_BASE + VTPU_PLIC_CLAIM)) != 0) {
+    const uint32_t again = taken & (1u << source);
+    taken |= 1u << source;
+    if (!again && !(polled & (1u << source))) vtpu_external_interrupt(source, 0);
+    VTPU_MMIO32(VTPU_PLIC_BASE + VTPU_PLIC_CLAIM) = source;
+    if (again) break;
+  }
+}
+
 uint64_t vtpu_mtime(void) {
   uint32_t hi, lo;
   do {

@@ -2,7 +2,11 @@
  * placed in HBM (vtpu/model.h), runs its layers in order with the kernel
  * library, records each layer's cycles and accelerator counters in the
  * result area, and ends with the run's status as exit code. One binary
- * serves every configuration: the chip's parameters come from chip info. */
+ * serves every configuration: the chip's parameters come from chip info.
+ *
+ * Layers are pipelined: the core emits layer i + 1 while the accelerator
+ * runs layer i, then waits for layer i; the kernels' fences keep the
+ * layers' work in order on the accelerator (docs/firmware.md). */
 #include <stdio.h>
 
 #include "vtpu/dma_driver.h"
@@ -36,8 +40,8 @@ static uint64_t mcycle(void) {
   return ((uint64_t)hi << 32) | lo;
 }
 
-/* Host memory <-> core RAM through the DMA's registers (the command
- * processor is idle between layers). */
+/* Host memory <-> core RAM through the DMA's registers (only while the
+ * command processor is idle: no layer in flight). */
 static void copy(uint64_t src, uint64_t dst, uint32_t bytes) {
   vtpu_dma_desc d = vtpu_dma_linear(src, dst, bytes);
   vtpu_dma_start(&d);
@@ -90,6 +94,46 @@ static const char* bad_name(uint32_t reason) {
   return reason < sizeof names / sizeof names[0] ? names[reason] : "?";
 }
 
+/* The last layer boundary: the core cycle and the counters when the
+ * accelerator was last seen to finish a layer (or the run started). */
+static uint64_t boundary;
+static uint64_t counters[VTPU_COUNTERS];
+
+/* Waits for layer `index`, the oldest in flight, and records its cycles
+ * (from the boundary before it) and counters in records[index - chunk];
+ * the timeline's layer slices follow the same boundaries. Returns 0, or 1
+ * after an accelerator error, reported against this layer in `result`. A
+ * weight prefetch issued for the next layer during this one counts here. */
+static int finish(vtpu_context* ctx, const vtpu_layer* layer, uint32_t index, uint32_t chunk) {
+  const uint32_t status = vtpu_wait_layers(ctx, index + 1);
+  const uint64_t now = mcycle();
+  VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | index;
+  if (status == 0 && index + 1 < header.layer_count)
+    VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = index + 1;
+  vtpu_layer_result* record = &records[index - chunk];
+  record->cycles = now - boundary;
+  boundary = now;
+  for (unsigned c = 0; c < VTPU_COUNTERS; ++c) {
+    const uint64_t count = vtpu_cp_counter(c);
+    record->counters[c] = count - counters[c];
+    counters[c] = count;
+  }
+  if (status == 0) return 0;
+  result.status = VTPU_RUN_ACCEL_ERROR;
+  result.reason = status;
+  result.queue = ctx->error.queue;
+  result.opcode = ctx->error.opcode;
+  result.address = ctx->error.address;
+  result.detail = ctx->error.detail;
+  printf(
+      "vtpu runtime: layer %lu (%s, node %lu): accelerator error %lu (queue %lu, opcode "
+      "0x%02lx, address 0x%08lx, detail %lu)\n",
+      (unsigned long)index, kind_name(layer->kind), (unsigned long)layer->node,
+      (unsigned long)status, (unsigned long)ctx->error.queue, (unsigned long)ctx->error.opcode,
+      (unsigned long)ctx->error.address, (unsigned long)ctx->error.detail);
+  return 1;
+}
+
 int main(void) {
   vtpu_dma_init();
   vtpu_cp_init();
@@ -131,60 +175,57 @@ int main(void) {
 
   result.magic = VTPU_RESULT_MAGIC;
   result.status = VTPU_RUN_OK;
-  uint64_t counters[VTPU_COUNTERS]; /* at the last layer boundary */
+  vtpu_kernels_init();
   for (unsigned c = 0; c < VTPU_COUNTERS; ++c) counters[c] = vtpu_cp_counter(c);
-  uint32_t i = 0, chunk = 0; /* the chunk's first layer */
-  for (; i < header.layer_count; ++i) {
-    const uint32_t slot = i - chunk;
+  boundary = mcycle();
+  if (header.layer_count > 0) VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = 0;
+  /* Layer i is emitted while layer i - 1 runs, then layer i - 1 finishes.
+   * Layers come in, and results go out, a chunk at a time, with no layer in
+   * flight. `reached`: the layer the run stopped at, or layer_count. */
+  uint32_t chunk = 0, reached = header.layer_count;
+  for (uint32_t i = 0; i < header.layer_count; ++i) {
+    if (i > 0 && i % CHUNK == 0) {
+      if (finish(&ctx, &layers[i - 1 - chunk], i - 1, chunk) != 0) {
+        reached = i - 1;
+        break;
+      }
+      copy((uintptr_t)records,
+           results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
+           CHUNK * sizeof(vtpu_layer_result));
+      chunk = i;
+    }
     if (i == chunk) {
       const uint32_t n = header.layer_count - i < CHUNK ? header.layer_count - i : CHUNK;
       copy(ctx.hbm + header.layers + (uint64_t)i * sizeof(vtpu_layer), (uintptr_t)layers,
            n * sizeof(vtpu_layer));
     }
-    const vtpu_layer* layer = &layers[slot];
-    vtpu_layer_result* record = &records[slot];
+    const vtpu_layer* layer = &layers[i - chunk];
     if (ctx.tiles_size != ctx.chip.vmem_size) update_residents(&ctx, i, &next_tensor);
-    VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = i;
-    const uint64_t t0 = mcycle();
+    vtpu_cp_set_tag(i);
     const int status = vtpu_run_layer(&ctx, layer);
-    record->cycles = mcycle() - t0;
-    VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | i;
-    for (unsigned c = 0; c < VTPU_COUNTERS; ++c) {
-      const uint64_t now = vtpu_cp_counter(c);
-      record->counters[c] = now - counters[c];
-      counters[c] = now;
-    }
-    /* Results out when the chunk is full, the model ends or the run stops. */
-    if (slot + 1 == CHUNK || i + 1 == header.layer_count || status != 0) {
-      copy((uintptr_t)records,
-           results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
-           (slot + 1) * sizeof(vtpu_layer_result));
-      chunk = i + 1;
+    if (i > chunk && finish(&ctx, &layers[i - 1 - chunk], i - 1, chunk) != 0) {
+      reached = i - 1;
+      break;
     }
     if (status < 0) {
       result.status = VTPU_RUN_BAD_LAYER;
       result.reason = (uint32_t)-status;
       printf("vtpu runtime: layer %lu (%s, node %lu): %s\n", (unsigned long)i,
              kind_name(layer->kind), (unsigned long)layer->node, bad_name(result.reason));
-      break;
-    }
-    if (status > 0) {
-      result.status = VTPU_RUN_ACCEL_ERROR;
-      result.reason = (uint32_t)status;
-      result.queue = ctx.error.queue;
-      result.opcode = ctx.error.opcode;
-      result.address = ctx.error.address;
-      result.detail = ctx.error.detail;
-      printf(
-          "vtpu runtime: layer %lu (%s, node %lu): accelerator error %lu (queue %lu, opcode "
-          "0x%02lx, address 0x%08lx, detail %lu)\n",
-          (unsigned long)i, kind_name(layer->kind), (unsigned long)layer->node,
-          (unsigned long)status, (unsigned long)ctx.error.queue, (unsigned long)ctx.error.opcode,
-          (unsigned long)ctx.error.address, (unsigned long)ctx.error.detail);
+      records[i - chunk] = (vtpu_layer_result){0};
+      reached = i;
       break;
     }
   }
-  result.layer = i;
+  const uint32_t last = header.layer_count - 1;
+  if (reached == header.layer_count && header.layer_count > 0 &&
+      finish(&ctx, &layers[last - chunk], last, chunk) != 0)
+    reached = last;
+  const uint32_t recorded = (reached < header.layer_count ? reached + 1 : reached) - chunk;
+  if (recorded > 0)
+    copy((uintptr_t)records, results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
+         recorded * sizeof(vtpu_layer_result));
+  result.layer = reached;
   result.cycles = mcycle() - start;
   copy((uintptr_t)&result, results, sizeof result);
   return (int)result.status;

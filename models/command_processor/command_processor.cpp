@@ -88,6 +88,7 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
   regs_.add("err_detail", VTPU_CP_ERR_DETAIL, Access::kReadOnly, [this] { return error_.detail; });
   regs_.add("completed", VTPU_CP_COMPLETED, Access::kReadOnly,
             [this] { return static_cast<uint32_t>(counters_[VTPU_CNT_INSNS]); });
+  regs_.add_storage("tag", VTPU_CP_TAG, tag_);
   for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s)
     regs_.add(
         "sem" + std::to_string(s), VTPU_CP_SEM(s), Access::kReadWrite,
@@ -148,7 +149,7 @@ void CommandProcessor::push(unsigned q, const vtpu_insn& insn) {
     fail(q, insn.h.opcode, VTPU_ERR_OVERFLOW, VTPU_QUEUE_DEPTH);
     return;
   }
-  queue.pushed.push_back(Entry{insn, next_seq_++});
+  queue.pushed.push_back(Entry{insn, next_seq_++, 0});
 }
 
 void CommandProcessor::release() {
@@ -158,7 +159,10 @@ void CommandProcessor::release() {
   for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
     Queue& queue = queues_[q];
     const size_t before = queue.staged.size();
-    for (Entry& e : queue.pushed) queue.staged.push_back(e);
+    for (Entry& e : queue.pushed) {
+      e.tag = tag_;
+      queue.staged.push_back(e);
+    }
     queue.pushed.clear();
     take_in_ring(q);
     if (has_error()) return;
@@ -203,6 +207,7 @@ void CommandProcessor::take_in_ring(unsigned q) {
     Entry e;
     std::memcpy(&e.insn, memory->data + (address - memory->base), sizeof e.insn);
     e.seq = next_seq_++;
+    e.tag = tag_;
     queue.staged.push_back(e);
   }
   queue.ring_tail = queue.ring_written;
@@ -336,7 +341,7 @@ void CommandProcessor::run_queue(unsigned q) {
                                  : 0;
       const size_t after = queue.released.empty() ? 0 : queue.released.size() - 1;
       trace_->instruction(q, insn, start, sc_core::sc_time_stamp(), bytes,
-                          static_cast<uint32_t>(after));
+                          static_cast<uint32_t>(after), head.tag);
     }
     if (ok) complete(q, head);
     if (!queue.released.empty() && queue.released.front().seq == head.seq)

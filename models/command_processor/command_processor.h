@@ -98,6 +98,7 @@ class CommandProcessor : public Peripheral {
   struct Entry {
     vtpu_insn insn;
     uint64_t seq;  // push order, across queues
+    uint32_t tag;  // the TAG register when it was released
   };
   struct Queue {
     std::deque<Entry> pushed, released;  // released: the head is the one in progress
@@ -149,6 +150,7 @@ class CommandProcessor : public Peripheral {
   std::array<uint32_t, VTPU_SEMAPHORES> semaphores_{};
   std::array<uint64_t, VTPU_COUNTERS> counters_{};
   uint64_t next_seq_ = 0;
+  uint32_t tag_ = 0;  // VTPU_CP_TAG
   uint32_t status_ = 0;
   CpError error_;
   uint64_t last_array_cycles_ = 0, last_matmul_cycles_ = 0;

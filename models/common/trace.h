@@ -15,9 +15,10 @@ class TraceSink {
   virtual ~TraceSink() = default;
   // An accelerator instruction ran on `queue` from `start` (after its wait)
   // to `end`; `bytes` it moved through the DMA (0 for other units); `depth`
-  // instructions remain released on its queue.
+  // instructions remain released on its queue; `tag` is the command
+  // processor's TAG register when it was released (the runtime's layer).
   virtual void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
-                           sc_core::sc_time end, uint64_t bytes, uint32_t depth) = 0;
+                           sc_core::sc_time end, uint64_t bytes, uint32_t depth, uint32_t tag) = 0;
   // Firmware wrote sim-control's MARKER register.
   virtual void marker(uint32_t value, sc_core::sc_time at) = 0;
 };

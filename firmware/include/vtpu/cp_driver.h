@@ -25,6 +25,10 @@ typedef struct vtpu_cp_error {
  * (on an error, `error`, if not null, receives the error registers first).
  * With interrupts globally off it also claims and completes the PLIC sources. */
 uint32_t vtpu_cp_wait(vtpu_cp_error* error);
+/* Sleeps until semaphore s counts at least `count` (an instruction that
+ * signals it carries VTPU_INSN_IRQ, to wake the core) or the processor stops
+ * on an error. Returns 0, or STATUS with the error (registers in `error`). */
+uint32_t vtpu_cp_wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error);
 /* A queue fed from a ring of instructions in core RAM: fill slots in place
  * (no copying through registers), publish each ring's tail (one register
  * write), then vtpu_cp_doorbell() releases every queue's new work at once. */
@@ -58,6 +62,13 @@ void vtpu_cp_ring_publish(vtpu_cp_ring* ring);
 /* Inline: a kernel sets a dozen or more of them per layer. */
 static inline void vtpu_cp_set_semaphore(unsigned s, uint32_t count) {
   *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_SEM(s)) = count;
+}
+static inline uint32_t vtpu_cp_semaphore(unsigned s) {
+  return *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_SEM(s));
+}
+/* Instructions released from now on carry `tag` into the trace. */
+static inline void vtpu_cp_set_tag(uint32_t tag) {
+  *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_TAG) = tag;
 }
 uint64_t vtpu_cp_counter(unsigned counter);
 

@@ -40,6 +40,15 @@ void vtpu_software_interrupt(struct vtpu_trap_frame* frame);
 void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame* frame);
 void vtpu_exception(struct vtpu_trap_frame* frame);
 
+/* For drivers that poll their device with interrupts globally off (then
+ * the PLIC keeps a source pending until claimed, and a pending source keeps
+ * wfi from sleeping): claims and completes each pending source once. The
+ * DMA's and the command processor's sources are their drivers' own; any
+ * other goes to vtpu_external_interrupt. A source whose line is still high
+ * is pending again at once and is left for the next call. Does nothing with
+ * interrupts on (the trap handler claims them). */
+void vtpu_plic_acknowledge(void);
+
 /* mtime in ticks and its frequency (docs/memory-map.md: CLINT). */
 uint64_t vtpu_mtime(void);
 void vtpu_set_timer(uint64_t deadline);

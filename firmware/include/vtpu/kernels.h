@@ -3,7 +3,9 @@
  * kind of the compiled model (vtpu/model.h). Tensors live in HBM; kernels
  * stage tiles in VMEM/AMEM with DMA and run them on the MXU and VPU through
  * the command processor, double-buffered when the chip's runtime switch says
- * so. Every kernel ends with the accelerator idle.
+ * so. A kernel releases its layer's instructions and returns without waiting:
+ * the layer starts on the accelerator when the one before is done, so the
+ * core prepares the next layer while this one runs (vtpu_wait_layers).
  */
 #ifndef VTPU_KERNELS_H
 #define VTPU_KERNELS_H
@@ -52,10 +54,15 @@ typedef struct vtpu_context {
  * activation, its VMEM copy; otherwise HBM. */
 uint64_t vtpu_address(const vtpu_context* ctx, uint64_t offset);
 
-/* Runs one layer. Returns 0; a VTPU_ERR_* (> 0) when the accelerator stopped
- * on an error (registers in ctx->error); or -VTPU_BAD_* when the layer is
- * invalid or does not fit the chip (nothing was issued). */
+/* Once per run, with the accelerator idle: instruction rings and semaphores. */
+void vtpu_kernels_init(void);
+/* Emits one layer and releases it. Returns 0, or -VTPU_BAD_* when the layer
+ * is invalid or does not fit the chip (nothing of it runs). */
 int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer);
+/* Sleeps until `count` layers have finished since vtpu_kernels_init().
+ * Returns 0, or the accelerator's VTPU_ERR_* after an error (its registers
+ * in ctx->error; the queues are flushed). */
+uint32_t vtpu_wait_layers(vtpu_context* ctx, uint32_t count);
 
 /* Tile sizes for an m x k x n matmul of `bytes`-byte elements: column tiles
  * of B (tk x tn) and row tiles of A (tm x tk) stream through `buffers`

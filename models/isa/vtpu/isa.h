@@ -19,7 +19,7 @@
 
 #define VTPU_INSN_BYTES 64u
 #define VTPU_INSN_WORDS 16u
-#define VTPU_SEMAPHORES 16u
+#define VTPU_SEMAPHORES 32u
 #define VTPU_SEM_NONE 0xffu
 #define VTPU_QUEUE_DEPTH 64u /* released + pushed instructions per queue */
 
@@ -160,16 +160,17 @@ typedef union vtpu_insn {
 #define VTPU_CP_RING_SIZE 0x4cu /* + queue block: entries, a power of two (0: no ring) */
 #define VTPU_CP_RING_TAIL \
   0x50u /* + queue block: W: entries up to this index (mod 2^32) are written */
-#define VTPU_CP_RING_HEAD 0x54u            /* + queue block: R: entries taken in so far */
-#define VTPU_CP_DOORBELL 0x400u            /* write: release every pushed instruction */
-#define VTPU_CP_STATUS 0x404u              /* VTPU_CP_STATUS_*; write 1s to clear DONE/ERROR */
-#define VTPU_CP_ERR_CAUSE 0x408u           /* VTPU_ERR_* */
-#define VTPU_CP_ERR_QUEUE 0x40cu           /* the queue of the failing instruction */
-#define VTPU_CP_ERR_OPCODE 0x410u          /* its opcode */
-#define VTPU_CP_ERR_ADDR 0x414u            /* the offending address or value */
-#define VTPU_CP_ERR_DETAIL 0x418u          /* unit detail: the DMA's VTPU_DMA_CAUSE_* */
-#define VTPU_CP_COMPLETED 0x41cu           /* instructions completed since reset (low 32 bits) */
-#define VTPU_CP_SEM(s) (0x500u + 4u * (s)) /* RW: semaphore s's count */
+#define VTPU_CP_RING_HEAD 0x54u   /* + queue block: R: entries taken in so far */
+#define VTPU_CP_DOORBELL 0x400u   /* write: release every pushed instruction */
+#define VTPU_CP_STATUS 0x404u     /* VTPU_CP_STATUS_*; write 1s to clear DONE/ERROR */
+#define VTPU_CP_ERR_CAUSE 0x408u  /* VTPU_ERR_* */
+#define VTPU_CP_ERR_QUEUE 0x40cu  /* the queue of the failing instruction */
+#define VTPU_CP_ERR_OPCODE 0x410u /* its opcode */
+#define VTPU_CP_ERR_ADDR 0x414u   /* the offending address or value */
+#define VTPU_CP_ERR_DETAIL 0x418u /* unit detail: the DMA's VTPU_DMA_CAUSE_* */
+#define VTPU_CP_COMPLETED 0x41cu  /* instructions completed since reset (low 32 bits) */
+#define VTPU_CP_TAG 0x420u        /* RW: carried into the trace by instructions released after */
+#define VTPU_CP_SEM(s) (0x500u + 4u * (s))        /* RW: semaphore s's count */
 #define VTPU_CP_COUNTER_LO(c) (0x600u + 8u * (c)) /* 64-bit performance counters */
 #define VTPU_CP_COUNTER_HI(c) (0x604u + 8u * (c))
 
