@@ -16,18 +16,23 @@ import statistics
 import sys
 
 
-def main() -> int:
-    trace, clock_mhz = sys.argv[1], float(sys.argv[2])
-    events = [e for e in json.load(open(trace))["traceEvents"] if e.get("ph") == "X"]
+def layer_gaps(events, clock_mhz: float):
+    """The gaps, in core cycles, between consecutive layers' instructions."""
     layers = {}
     for e in events:
-        if e.get("tid") in (2, 3, 4):  # DMA, MXU, VPU queues
+        if e.get("ph") == "X" and e.get("tid") in (2, 3, 4):  # DMA, MXU, VPU queues
             layers.setdefault(e["args"]["tag"], []).append(e)
     tags = sorted(layers)
     gaps = []
     for before, after in zip(tags, tags[1:]):
         end = max(e["ts"] + e["dur"] for e in layers[before])
         gaps.append((min(e["ts"] for e in layers[after]) - end) * clock_mhz)  # us -> cycles
+    return gaps
+
+
+def main() -> int:
+    trace, clock_mhz = sys.argv[1], float(sys.argv[2])
+    gaps = layer_gaps(json.load(open(trace))["traceEvents"], clock_mhz)
     if not gaps:
         sys.exit(f"{trace}: no two layers with accelerator instructions")
     print(f"{len(gaps)} gaps: median {statistics.median(gaps):,.0f} core cycles, "

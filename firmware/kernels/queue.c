@@ -29,7 +29,7 @@ uint32_t vtpu_wait_layers(vtpu_context* ctx, uint32_t count) {
 
 void kq_begin(void) {
   kq_parity ^= 1u;
-  for (unsigned q = 0; q < VTPU_QUEUES; ++q) kq_insn(q, VTPU_OP_FENCE, NO_SEM, NO_SEM);
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) kq_bare(q, VTPU_OP_FENCE, NO_SEM, NO_SEM, 0);
   /* A doorbell of their own: the fences wait for the layer before only. */
   kq_doorbell();
 }
@@ -41,7 +41,7 @@ void kq_doorbell(void) {
 
 int kq_end(void) {
   /* In the VPU's ring, the last released: it waits for every queue. */
-  kq_insn(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, KQ_SEM_LAYERS)->h.flags = VTPU_INSN_IRQ;
+  kq_bare(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, KQ_SEM_LAYERS, VTPU_INSN_IRQ);
   kq_doorbell();
   return 0;
 }

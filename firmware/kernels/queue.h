@@ -50,8 +50,16 @@ static inline vtpu_insn* kq_insn(unsigned queue, uint8_t opcode, uint8_t wait, u
   return i;
 }
 
+/* An instruction with no body (NOP, FENCE): its header word only (the
+ * command processor reads nothing else of it), one store instead of
+ * seventeen. */
+static inline void kq_bare(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal,
+                           uint8_t flags) {
+  vtpu_cp_ring_slot(&kq_rings[queue])->h = (vtpu_insn_header){opcode, wait, signal, flags};
+}
+
 static inline void kq_nop(unsigned queue, uint8_t wait, uint8_t signal) {
-  kq_insn(queue, VTPU_OP_NOP, wait, signal);
+  kq_bare(queue, VTPU_OP_NOP, wait, signal, 0);
 }
 
 /* A DMA instruction; the descriptor's sizes are 1 and strides 0 until set. */

@@ -6,12 +6,23 @@
 The JSON must parse as Chrome trace events; DMA and MXU instruction slices must
 overlap in time (double buffering at work; the overlap is printed); the layer
 slices must be one per report layer and their durations must add up to the
-report's layer cycles at the clock (within 1 %). Exit 0 on success, 1 otherwise.
+report's layer cycles at the clock (within 1 %); every instruction must carry
+its layer (`args.tag`, a report layer's index, never decreasing along a queue),
+and the median gap between one layer's last instruction and the next one's
+first must be at most 2,000 core cycles (layer pipelining, docs/firmware.md).
+Exit 0 on success, 1 otherwise.
 """
 
 import argparse
 import json
+import statistics
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from layer_gaps import layer_gaps  # noqa: E402  (bench/, beside the tests)
+
+MAX_MEDIAN_GAP = 2000  # core cycles
 
 
 def merged(intervals):
@@ -68,6 +79,21 @@ def main() -> int:
         ok = False
     if abs(traced_us - report_us) > 0.01 * report_us:
         print("FAIL: layer slices and report cycles differ by more than 1 %")
+        ok = False
+    for tid in (2, 3, 4):
+        tags = [e["args"].get("tag") for e in sorted(
+            (e for e in events if e["ph"] == "X" and e["tid"] == tid), key=lambda e: e["ts"])]
+        if any(t is None or not 0 <= t < len(report["layers"]) for t in tags):
+            print(f"FAIL: {threads[tid]}: an instruction without a layer's tag")
+            ok = False
+        elif tags != sorted(tags):
+            print(f"FAIL: {threads[tid]}: layer tags go backwards")
+            ok = False
+    gaps = layer_gaps(events, args.clock_mhz)
+    median = statistics.median(gaps) if gaps else float("inf")
+    print(f"layer gaps: median {median:,.0f} core cycles over {len(gaps)} boundaries")
+    if median > MAX_MEDIAN_GAP:
+        print(f"FAIL: median layer gap above {MAX_MEDIAN_GAP} core cycles")
         ok = False
     return 0 if ok else 1
 

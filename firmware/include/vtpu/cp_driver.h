@@ -43,12 +43,16 @@ typedef struct vtpu_cp_ring {
 void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size);
 /* Publishes a full ring and rings the doorbell (vtpu_cp_ring_next's slow path). */
 void vtpu_cp_ring_release(vtpu_cp_ring* ring);
-/* The next slot, zeroed. A full ring is published and released first, so a
- * ring must hold at least one batch (a wait and its signaller). Inline:
- * building instructions is the core's main work on the accelerator's behalf. */
-static inline vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring) {
+/* The next slot, as it was. A full ring is published and released first,
+ * so a ring must hold at least one batch (a wait and its signaller). */
+static inline vtpu_insn* vtpu_cp_ring_slot(vtpu_cp_ring* ring) {
   if (ring->tail - ring->released == ring->size) vtpu_cp_ring_release(ring);
-  vtpu_insn* slot = &ring->entries[ring->tail++ & (ring->size - 1)];
+  return &ring->entries[ring->tail++ & (ring->size - 1)];
+}
+/* The next slot, zeroed. Inline: building instructions is the core's main
+ * work on the accelerator's behalf. */
+static inline vtpu_insn* vtpu_cp_ring_next(vtpu_cp_ring* ring) {
+  vtpu_insn* slot = vtpu_cp_ring_slot(ring);
   /* Sixteen stores, unrolled: a loop around them cost twice as much. */
   uint32_t* w = slot->words;
   w[0] = 0, w[1] = 0, w[2] = 0, w[3] = 0, w[4] = 0, w[5] = 0, w[6] = 0, w[7] = 0;
