@@ -213,6 +213,7 @@ int main(void) {
       printf("vtpu runtime: layer %lu (%s, node %lu): %s\n", (unsigned long)i,
              kind_name(layer->kind), (unsigned long)layer->node, bad_name(result.reason));
       records[i - chunk] = (vtpu_layer_result){0};
+      VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | i;
       reached = i;
       break;
     }
