@@ -6,9 +6,9 @@
 Each accelerator instruction carries its layer as `args.tag` (the runtime writes the
 layer index to the command processor's TAG register before releasing the layer). For
 each pair of consecutive layers with instructions: the core cycles from the previous
-layer's last instruction ending to the next layer's first one starting (negative when
-the next layer's first instruction, a weight prefetch, ran while the previous layer
-was still at work). Prints the count, median, smallest and largest gap.
+layer's last instruction ending to the next layer's first one starting (negative if
+the next layer's first instruction started while the previous layer was still at
+work). Prints the count, median, smallest and largest gap.
 """
 
 import json

@@ -94,6 +94,12 @@ static const char* bad_name(uint32_t reason) {
   return reason < sizeof names / sizeof names[0] ? names[reason] : "?";
 }
 
+/* Records of layers [chunk, chunk + count) out to the result area. */
+static void write_records(uint64_t results, uint32_t chunk, uint32_t count) {
+  copy((uintptr_t)records, results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
+       count * sizeof(vtpu_layer_result));
+}
+
 /* The last layer boundary: the core cycle and the counters when the
  * accelerator was last seen to finish a layer (or the run started). */
 static uint64_t boundary;
@@ -102,8 +108,7 @@ static uint64_t counters[VTPU_COUNTERS];
 /* Waits for layer `index`, the oldest in flight, and records its cycles
  * (from the boundary before it) and counters in records[index - chunk];
  * the timeline's layer slices follow the same boundaries. Returns 0, or 1
- * after an accelerator error, reported against this layer in `result`. A
- * weight prefetch issued for the next layer during this one counts here. */
+ * after an accelerator error, reported against this layer in `result`. */
 static int finish(vtpu_context* ctx, const vtpu_layer* layer, uint32_t index, uint32_t chunk) {
   const uint32_t status = vtpu_wait_layers(ctx, index + 1);
   const uint64_t now = mcycle();
@@ -189,9 +194,7 @@ int main(void) {
         reached = i - 1;
         break;
       }
-      copy((uintptr_t)records,
-           results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
-           CHUNK * sizeof(vtpu_layer_result));
+      write_records(results, chunk, CHUNK);
       chunk = i;
     }
     if (i == chunk) {
@@ -223,9 +226,7 @@ int main(void) {
       finish(&ctx, &layers[last - chunk], last, chunk) != 0)
     reached = last;
   const uint32_t recorded = (reached < header.layer_count ? reached + 1 : reached) - chunk;
-  if (recorded > 0)
-    copy((uintptr_t)records, results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
-         recorded * sizeof(vtpu_layer_result));
+  if (recorded > 0) write_records(results, chunk, recorded);
   result.layer = reached;
   result.cycles = mcycle() - start;
   copy((uintptr_t)&result, results, sizeof result);

@@ -67,9 +67,6 @@ void vtpu_cp_ring_publish(vtpu_cp_ring* ring);
 static inline void vtpu_cp_set_semaphore(unsigned s, uint32_t count) {
   *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_SEM(s)) = count;
 }
-static inline uint32_t vtpu_cp_semaphore(unsigned s) {
-  return *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_SEM(s));
-}
 /* Instructions released from now on carry `tag` into the trace. */
 static inline void vtpu_cp_set_tag(uint32_t tag) {
   *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_TAG) = tag;
