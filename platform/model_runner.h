@@ -26,6 +26,4 @@ ModelRun run_model(const config::Soc& config, const std::string& runtime_elf,
 // "layer 3 (conv2d, node 12): ..." for a failed run's result area.
 std::string describe_failure(const vtpu_run_result& result, const std::vector<vtpu_layer>& layers);
 
-const char* layer_kind_name(uint8_t kind);
-
 }  // namespace vtpu::runtime

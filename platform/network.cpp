@@ -14,6 +14,7 @@
 
 #include "models/common/error.h"
 #include "models/isa/vtpu/model.h"
+#include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
 #include "platform/memory_system.h"
 #include "platform/model_runner.h"
@@ -392,7 +393,7 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       const sw::LayerInfo& info = program.layers[i];
       j << (i ? "," : "") << "\n    {\"index\": " << i << ", \"name\": " << json_string(info.name)
         << ", \"op\": " << json_string(info.op) << ", \"kind\": \""
-        << runtime::layer_kind_name(program.image.layers()[i].kind) << "\", \"macs\": " << info.macs
+        << vtpu_layer_kind_name(program.image.layers()[i].kind) << "\", \"macs\": " << info.macs
         << ", \"mxu_macs\": " << r.counters[VTPU_CNT_MACS] << ", \"cycles\": " << r.cycles
         << ", \"mxu_utilization\": " << f[i].mxu_utilization
         << ", \"mxu_busy_cycles\": " << r.counters[VTPU_CNT_MXU_BUSY]

@@ -103,6 +103,13 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
                (config.runtime().resident_activations() ? VTPU_RUNTIME_RESIDENT_ACTIVATIONS : 0u)},
           {VTPU_CHIPINFO_VMEM_BASE, static_cast<uint32_t>(map.vmem_base())},
           {VTPU_CHIPINFO_AMEM_BASE, static_cast<uint32_t>(map.amem_base())},
+          {VTPU_CHIPINFO_CORE_RAM_BASE, static_cast<uint32_t>(map.core_ram_base())},
+          {VTPU_CHIPINFO_CLINT_BASE, static_cast<uint32_t>(map.clint().base())},
+          {VTPU_CHIPINFO_PLIC_BASE, static_cast<uint32_t>(map.plic().base())},
+          {VTPU_CHIPINFO_UART_BASE, static_cast<uint32_t>(map.uart().base())},
+          {VTPU_CHIPINFO_SIMCTRL_BASE, static_cast<uint32_t>(map.sim_ctrl().base())},
+          {VTPU_CHIPINFO_DMA_BASE, static_cast<uint32_t>(map.dma().base())},
+          {VTPU_CHIPINFO_CP_BASE, static_cast<uint32_t>(map.command_processor().base())},
       });
 
   core::Core::Options options;
@@ -191,7 +198,10 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
     sim_control_->set_trace(limits.trace);
   }
   check_fits(firmware);
+  // Boot convention (vtpu/soc_map.h): a0 = hart id, a1 = where chip info is.
   core_->set_reset_pc(firmware.entry);
+  core_->write_register(10, 0);
+  core_->write_register(11, static_cast<uint32_t>(map.chip_info().base()));
   if (limits.gdb_port) {
     gdb_ = std::make_unique<GdbStub>(*core_, *limits.gdb_port,
                                      [this](const std::string& c) { return monitor(c); });
@@ -231,7 +241,10 @@ void Soc::check_fits(const ElfImage& image) const {
     for (const auto& r : router_->regions())  // overlays (HTIF) lie on memory: skip them
       if (!r.overlay && r.contains(seg.address)) region = &r;
     if (region == nullptr)
-      throw Error(image.path + ": segment " + range + " is outside the memory map");
+      throw Error(image.path + ": segment " + range +
+                  " is outside the memory map (core RAM is at " +
+                  hex(config_.address_map().core_ram_base()) +
+                  "; the firmware is linked for it: docs/firmware.md)");
     if (region->name != "core_ram")
       throw Error(image.path + ": segment " + range + " lies in '" + region->name +
                   "'; firmware is loaded into core RAM only");

@@ -42,7 +42,7 @@ MatmulWriter::~MatmulWriter() {
 void MatmulWriter::matmul(const vtpu_insn_matmul& x, const uint8_t* vmem, uint64_t vmem_base,
                           const std::vector<uint8_t>& c_before, const uint8_t* amem,
                           uint64_t amem_base, uint64_t cycles) {
-  const uint32_t e = x.precision == VTPU_TYPE_INT8 ? 1 : 2;
+  const uint32_t e = vtpu_type_size(x.precision);
   Matmul r;
   r.set_precision(x.precision);
   r.set_m(x.m);
@@ -99,7 +99,10 @@ bool MatmulReader::next(RecordedMatmul& out) {
     throw Error(path_ + ": record " + std::to_string(count_) + " is cut short or corrupt");
   }
   ++count_;
-  const uint64_t e = r.precision() == VTPU_TYPE_INT8 ? 1 : 2;
+  if (r.precision() != VTPU_TYPE_INT8 && r.precision() != VTPU_TYPE_BF16)
+    throw Error(path_ + ": record " + std::to_string(count_ - 1) + " has an unknown precision " +
+                std::to_string(r.precision()));
+  const uint64_t e = vtpu_type_size(r.precision());
   if (r.a().size() != uint64_t{r.m()} * r.k() * e || r.b().size() != uint64_t{r.k()} * r.n() * e ||
       r.c_before().size() != 4ull * r.m() * r.n() || r.c_after().size() != 4ull * r.m() * r.n())
     throw Error(path_ + ": record " + std::to_string(count_ - 1) + " has operands of wrong sizes");

@@ -1,8 +1,8 @@
 #include "vtpu/cp_driver.h"
 #include "vtpu/fw.h"
 
-#define CP(off) VTPU_MMIO32(VTPU_CP_BASE + (off))
-#define PLIC(off) VTPU_MMIO32(VTPU_PLIC_BASE + (off))
+#define CP(off) VTPU_MMIO32(vtpu_soc.cp + (off))
+#define PLIC(off) VTPU_MMIO32(vtpu_soc.plic + (off))
 
 void vtpu_cp_init(void) {
   PLIC(VTPU_PLIC_PRIORITY(VTPU_IRQ_CP_DONE)) = 1;

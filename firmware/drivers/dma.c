@@ -1,8 +1,8 @@
 #include "vtpu/dma_driver.h"
 #include "vtpu/fw.h"
 
-#define DMA(off) VTPU_MMIO32(VTPU_DMA_BASE + (off))
-#define PLIC(off) VTPU_MMIO32(VTPU_PLIC_BASE + (off))
+#define DMA(off) VTPU_MMIO32(vtpu_soc.dma + (off))
+#define PLIC(off) VTPU_MMIO32(vtpu_soc.plic + (off))
 
 void vtpu_dma_init(void) {
   PLIC(VTPU_PLIC_PRIORITY(VTPU_IRQ_DMA_DONE)) = 1;

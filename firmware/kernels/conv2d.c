@@ -15,7 +15,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
       l->kh == 0 || l->kw == 0 || l->sy == 0 || l->sx == 0 || l->dil_y == 0 || l->dil_x == 0 ||
       l->cin % l->groups != 0 || l->cout % l->groups != 0)
     return -(int)VTPU_BAD_SHAPE;
-  const uint32_t e = kq_type_bytes(layer->dtype);
+  const uint32_t e = vtpu_type_size(layer->dtype);
   const uint32_t hp = l->h + l->pad_top + l->pad_bottom, wp = l->w + l->pad_left + l->pad_right;
   const uint32_t span_y = (uint32_t)l->dil_y * (l->kh - 1u) + 1u;
   const uint32_t span_x = (uint32_t)l->dil_x * (l->kw - 1u) + 1u;

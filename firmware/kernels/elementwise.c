@@ -271,8 +271,8 @@ static rows_job job(const vtpu_context* ctx, const vtpu_layer* layer, uint32_t r
   j.cols = cols;
   j.in_type = in_type;
   j.out_type = out_type;
-  j.ein = kq_type_bytes(in_type);
-  j.eout = kq_type_bytes(out_type);
+  j.ein = vtpu_type_size(in_type);
+  j.eout = vtpu_type_size(out_type);
   j.a = vtpu_address(ctx, in);
   j.out = vtpu_address(ctx, out);
   /* In place when resident; not an fp32 input, which the kernels compute on

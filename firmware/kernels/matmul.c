@@ -90,7 +90,7 @@ static void gather(const kq_window* w, uint32_t row, uint32_t rows, uint32_t ky,
 int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const vtpu_chip* chip = &ctx->chip;
   const uint32_t nb = chip->double_buffering ? 2 : 1;
-  const uint32_t e = kq_type_bytes(x->dtype);
+  const uint32_t e = vtpu_type_size(x->dtype);
   const uint8_t acc_type = x->dtype == VTPU_TYPE_INT8 ? VTPU_TYPE_INT32 : VTPU_TYPE_FP32;
   /* An image's K splits between kernel rows only. */
   const uint32_t k_unit = x->window ? x->window->kw * x->window->group_bytes / e : 1;
@@ -341,7 +341,7 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   const vtpu_layer_matmul* l = &layer->u.matmul;
   if (layer->dtype != VTPU_TYPE_INT8 && layer->dtype != VTPU_TYPE_BF16) return -(int)VTPU_BAD_KIND;
   if (l->m == 0 || l->k == 0 || l->n == 0 || l->batch == 0) return -(int)VTPU_BAD_SHAPE;
-  const uint32_t e = kq_type_bytes(layer->dtype);
+  const uint32_t e = vtpu_type_size(layer->dtype);
   kq_matmul job = {0};
   job.m = l->m;
   job.k = l->k;

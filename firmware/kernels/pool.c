@@ -74,7 +74,7 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
       l->sx == 0 || l->kh > j.hp || l->kw > j.wp || l->kh > 255 || l->kw > 255 || l->sy > 255 ||
       l->sx > 255)
     return -(int)VTPU_BAD_SHAPE;
-  const uint32_t e = kq_type_bytes(layer->dtype);
+  const uint32_t e = vtpu_type_size(layer->dtype);
   j.oh = (j.hp - l->kh) / l->sy + 1;
   j.ow = (j.wp - l->kw) / l->sx + 1;
   j.in_line = j.wp * l->c * e;

@@ -37,10 +37,6 @@ extern unsigned kq_parity;
  * it. */
 extern vtpu_cp_ring kq_rings[VTPU_QUEUES];
 
-static inline uint32_t kq_type_bytes(uint8_t type) {
-  return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
-}
-
 /* The next instruction of `queue`, zeroed, with its header filled in. */
 static inline vtpu_insn* kq_insn(unsigned queue, uint8_t opcode, uint8_t wait, uint8_t signal) {
   vtpu_insn* i = vtpu_cp_ring_next(&kq_rings[queue]);
@@ -93,9 +89,9 @@ static inline vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, 
   v->rows = rows;
   v->cols = cols;
   v->a_addr = a;
-  v->a_stride = cols * kq_type_bytes(a_type);
+  v->a_stride = cols * vtpu_type_size(a_type);
   v->d_addr = d;
-  v->d_stride = cols * kq_type_bytes(d_type);
+  v->d_stride = cols * vtpu_type_size(d_type);
   return v;
 }
 

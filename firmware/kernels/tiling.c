@@ -10,20 +10,19 @@ uint64_t vtpu_address(const vtpu_context* ctx, uint64_t offset) {
 }
 
 void vtpu_chip_read(vtpu_chip* chip) {
-#define INFO(off) VTPU_MMIO32(VTPU_CHIPINFO_BASE + (off))
-  chip->rows = INFO(VTPU_CHIPINFO_MXU_ROWS);
-  chip->cols = INFO(VTPU_CHIPINFO_MXU_COLS);
-  chip->vmem_size = INFO(VTPU_CHIPINFO_VMEM_SIZE);
-  chip->amem_size = INFO(VTPU_CHIPINFO_AMEM_SIZE);
-  chip->clock_khz = INFO(VTPU_CHIPINFO_CLOCK_KHZ);
-  chip->hbm_base =
-      ((uint64_t)INFO(VTPU_CHIPINFO_HBM_BASE_HI) << 32) | INFO(VTPU_CHIPINFO_HBM_BASE_LO);
-  chip->vmem_base = INFO(VTPU_CHIPINFO_VMEM_BASE);
-  chip->amem_base = INFO(VTPU_CHIPINFO_AMEM_BASE);
-  chip->double_buffering = (INFO(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_DOUBLE_BUFFERING) != 0;
+  chip->rows = vtpu_chip_info(VTPU_CHIPINFO_MXU_ROWS);
+  chip->cols = vtpu_chip_info(VTPU_CHIPINFO_MXU_COLS);
+  chip->vmem_size = vtpu_chip_info(VTPU_CHIPINFO_VMEM_SIZE);
+  chip->amem_size = vtpu_chip_info(VTPU_CHIPINFO_AMEM_SIZE);
+  chip->clock_khz = vtpu_chip_info(VTPU_CHIPINFO_CLOCK_KHZ);
+  chip->hbm_base = ((uint64_t)vtpu_chip_info(VTPU_CHIPINFO_HBM_BASE_HI) << 32) |
+                   vtpu_chip_info(VTPU_CHIPINFO_HBM_BASE_LO);
+  chip->vmem_base = vtpu_chip_info(VTPU_CHIPINFO_VMEM_BASE);
+  chip->amem_base = vtpu_chip_info(VTPU_CHIPINFO_AMEM_BASE);
+  chip->double_buffering =
+      (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_DOUBLE_BUFFERING) != 0;
   chip->resident_activations =
-      (INFO(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
-#undef INFO
+      (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
 }
 
 /* VMEM: buffers x (B tile + scales + bias + A tile + C tile, of e-byte

@@ -5,7 +5,7 @@
 
 static int uart_putc(char c, FILE* file) {
   (void)file;
-  VTPU_MMIO32(VTPU_UART_BASE + VTPU_UART_TXDATA) = (uint8_t)c;
+  VTPU_MMIO32(vtpu_soc.uart + VTPU_UART_TXDATA) = (uint8_t)c;
   return (uint8_t)c;
 }
 
@@ -15,7 +15,7 @@ FILE* const stdout = &console;
 FILE* const stderr = &console;
 
 void vtpu_exit(int code) {
-  VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_EXIT) = (uint32_t)code;
+  VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_EXIT) = (uint32_t)code;
   for (;;) {
   }
 }

@@ -11,7 +11,7 @@ __attribute__((weak)) void vtpu_timer_interrupt(struct vtpu_trap_frame* frame) {
 
 __attribute__((weak)) void vtpu_software_interrupt(struct vtpu_trap_frame* frame) {
   (void)frame;
-  VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MSIP) = 0;
+  VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MSIP) = 0;
 }
 
 __attribute__((weak)) void vtpu_external_interrupt(uint32_t source, struct vtpu_trap_frame* frame) {
@@ -35,9 +35,9 @@ void vtpu_trap(struct vtpu_trap_frame* frame) {
     case 3: vtpu_software_interrupt(frame); break;
     case 11: {
       uint32_t source;
-      while ((source = VTPU_MMIO32(VTPU_PLIC_BASE + VTPU_PLIC_CLAIM)) != 0) {
+      while ((source = VTPU_MMIO32(vtpu_soc.plic + VTPU_PLIC_CLAIM)) != 0) {
         vtpu_external_interrupt(source, frame);
-        VTPU_MMIO32(VTPU_PLIC_BASE + VTPU_PLIC_CLAIM) = source;
+        VTPU_MMIO32(vtpu_soc.plic + VTPU_PLIC_CLAIM) = source;
       }
       break;
     }
@@ -49,11 +49,11 @@ void vtpu_plic_acknowledge(void) {
   const uint32_t polled = (1u << VTPU_IRQ_DMA_DONE) | (1u << VTPU_IRQ_DMA_ERROR) |
                           (1u << VTPU_IRQ_CP_DONE) | (1u << VTPU_IRQ_CP_ERROR);
   uint32_t source, taken = 0;
-  while ((source = VTPU_MMIO32(VTPU_PLIC_BASE + VTPU_PLIC_CLAIM)) != 0) {
+  while ((source = VTPU_MMIO32(vtpu_soc.plic + VTPU_PLIC_CLAIM)) != 0) {
     const uint32_t again = taken & (1u << source);
     taken |= 1u << source;
     if (!again && !(polled & (1u << source))) vtpu_external_interrupt(source, 0);
-    VTPU_MMIO32(VTPU_PLIC_BASE + VTPU_PLIC_CLAIM) = source;
+    VTPU_MMIO32(vtpu_soc.plic + VTPU_PLIC_CLAIM) = source;
     if (again) break;
   }
 }
@@ -61,15 +61,15 @@ void vtpu_plic_acknowledge(void) {
 uint64_t vtpu_mtime(void) {
   uint32_t hi, lo;
   do {
-    hi = VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MTIME_HI);
-    lo = VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MTIME_LO);
-  } while (hi != VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MTIME_HI));
+    hi = VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MTIME_HI);
+    lo = VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MTIME_LO);
+  } while (hi != VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MTIME_HI));
   return ((uint64_t)hi << 32) | lo;
 }
 
 void vtpu_set_timer(uint64_t deadline) {
   /* Raise the high word first so that no intermediate value fires early. */
-  VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MTIMECMP_HI) = 0xffffffffu;
-  VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MTIMECMP_LO) = (uint32_t)deadline;
-  VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MTIMECMP_HI) = (uint32_t)(deadline >> 32);
+  VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MTIMECMP_HI) = 0xffffffffu;
+  VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MTIMECMP_LO) = (uint32_t)deadline;
+  VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MTIMECMP_HI) = (uint32_t)(deadline >> 32);
 }

@@ -12,6 +12,7 @@
 #include "vtpu/dma_driver.h"
 #include "vtpu/fw.h"
 #include "vtpu/kernels.h"
+#include "vtpu/names.h"
 
 /* Buffers written before they are read: left out of start-up's zeroing. */
 #define NOINIT __attribute__((section(".noinit"), aligned(64)))
@@ -82,18 +83,6 @@ static void update_residents(vtpu_context* ctx, uint32_t index, uint32_t* next) 
   }
 }
 
-static const char* kind_name(uint8_t kind) {
-  static const char* const names[] = {"?",       "matmul",    "conv2d", "pool", "elementwise",
-                                      "softmax", "layernorm", "copy",   "fill"};
-  return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
-}
-
-static const char* bad_name(uint32_t reason) {
-  static const char* const names[] = {"?", "unknown kind, op or type", "bad shape",
-                                      "does not fit VMEM/AMEM", "needs more scratch"};
-  return reason < sizeof names / sizeof names[0] ? names[reason] : "?";
-}
-
 /* Records of layers [chunk, chunk + count) out to the result area. */
 static void write_records(uint64_t results, uint32_t chunk, uint32_t count) {
   copy((uintptr_t)records, results + sizeof result + (uint64_t)chunk * sizeof(vtpu_layer_result),
@@ -112,9 +101,9 @@ static uint64_t counters[VTPU_COUNTERS];
 static int finish(vtpu_context* ctx, const vtpu_layer* layer, uint32_t index, uint32_t chunk) {
   const uint32_t status = vtpu_wait_layers(ctx, index + 1);
   const uint64_t now = mcycle();
-  VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | index;
+  VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | index;
   if (status == 0 && index + 1 < header.layer_count)
-    VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = index + 1;
+    VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = index + 1;
   vtpu_layer_result* record = &records[index - chunk];
   record->cycles = now - boundary;
   boundary = now;
@@ -133,7 +122,7 @@ static int finish(vtpu_context* ctx, const vtpu_layer* layer, uint32_t index, ui
   printf(
       "vtpu runtime: layer %lu (%s, node %lu): accelerator error %lu (queue %lu, opcode "
       "0x%02lx, address 0x%08lx, detail %lu)\n",
-      (unsigned long)index, kind_name(layer->kind), (unsigned long)layer->node,
+      (unsigned long)index, vtpu_layer_kind_name(layer->kind), (unsigned long)layer->node,
       (unsigned long)status, (unsigned long)ctx->error.queue, (unsigned long)ctx->error.opcode,
       (unsigned long)ctx->error.address, (unsigned long)ctx->error.detail);
   return 1;
@@ -183,7 +172,7 @@ int main(void) {
   vtpu_kernels_init();
   for (unsigned c = 0; c < VTPU_COUNTERS; ++c) counters[c] = vtpu_cp_counter(c);
   boundary = mcycle();
-  if (header.layer_count > 0) VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = 0;
+  if (header.layer_count > 0) VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = 0;
   /* Layer i is emitted while layer i - 1 runs, then layer i - 1 finishes.
    * Layers come in, and results go out, a chunk at a time, with no layer in
    * flight. `reached`: the layer the run stopped at, or layer_count. */
@@ -214,9 +203,10 @@ int main(void) {
       result.status = VTPU_RUN_BAD_LAYER;
       result.reason = (uint32_t)-status;
       printf("vtpu runtime: layer %lu (%s, node %lu): %s\n", (unsigned long)i,
-             kind_name(layer->kind), (unsigned long)layer->node, bad_name(result.reason));
+             vtpu_layer_kind_name(layer->kind), (unsigned long)layer->node,
+             vtpu_bad_layer_text(result.reason));
       records[i - chunk] = (vtpu_layer_result){0};
-      VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | i;
+      VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | i;
       reached = i;
       break;
     }

@@ -513,16 +513,13 @@ bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
   const uint64_t outputs = vpu::output_elements(v);
   counters_[VTPU_CNT_VPU_ELEMS] += outputs;
   // Time: the lanes' table, or longer if the memories' ports cannot keep up.
-  auto bytes_of = [](uint8_t type) {
-    return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
-  };
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   sc_core::sc_time end =
       start + options_.clock_period * static_cast<double>(vpu::cycles(v, options_.vpu_lanes));
   if (memory::Ram* ram = ram_at(v.a_addr))
-    end = std::max(end, ram->reserve(start, vpu::work_elements(v) * bytes_of(v.a_type)));
+    end = std::max(end, ram->reserve(start, vpu::work_elements(v) * vtpu_type_size(v.a_type)));
   if (memory::Ram* ram = ram_at(v.d_addr))
-    end = std::max(end, ram->reserve(start, outputs * bytes_of(v.d_type)));
+    end = std::max(end, ram->reserve(start, outputs * vtpu_type_size(v.d_type)));
   sc_core::wait(end - start);
   return true;
 }

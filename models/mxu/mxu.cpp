@@ -13,10 +13,6 @@ uint64_t ceil_div(uint64_t a, uint64_t b) {
   return (a + b - 1) / b;
 }
 
-unsigned element_bytes(uint8_t precision) {
-  return precision == VTPU_TYPE_BF16 ? 2 : 1;
-}
-
 constexpr uint32_t kMaxDimension = 1u << 24;
 
 // One row of 32-bit C, loaded into / stored from a host buffer (C lives in
@@ -152,7 +148,7 @@ std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
 }
 
 Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
-  const uint64_t es = element_bytes(x.precision);
+  const uint64_t es = vtpu_type_size(x.precision);
   const uint64_t m = x.m, k = x.k, n = x.n;
   Traffic t;
   if (array.dataflow == Dataflow::kWeightStationary) {
@@ -177,7 +173,7 @@ Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   if (x.m == 0 || x.k == 0 || x.n == 0 || x.m > kMaxDimension || x.k > kMaxDimension ||
       x.n > kMaxDimension)
     return {VTPU_ERR_SHAPE, 0};
-  const uint64_t es = element_bytes(x.precision);
+  const uint64_t es = vtpu_type_size(x.precision);
   // Rows of C must not overlap (they are written); A and B rows may.
   if (x.c_stride < uint64_t{x.n} * 4) return {VTPU_ERR_SHAPE, x.c_stride};
   auto footprint = [](uint64_t rows, uint64_t stride, uint64_t row_bytes) {

@@ -66,14 +66,6 @@ bool is_float(uint8_t type) {
   return type == VTPU_TYPE_FP32 || type == VTPU_TYPE_BF16;
 }
 
-uint64_t element_bytes(uint8_t type) {
-  switch (type) {
-    case VTPU_TYPE_INT8: return 1;
-    case VTPU_TYPE_BF16: return 2;
-    default: return 4;
-  }
-}
-
 // The type combinations each operation takes (docs/vpu.md, "Types").
 bool types_supported(const vtpu_insn_vpu& insn, Kind kind) {
   const uint8_t a = insn.a_type, d = insn.d_type;
@@ -317,7 +309,8 @@ void run_int8_binary(const vtpu_insn_vpu& insn, const std::vector<Memory>& memor
   std::vector<float> av(cols), bv(cols, insn.scale), out(cols);
   std::vector<int32_t> ints(cols);
   auto dequantize = [&](const uint8_t* p, size_t n, float scale, int32_t zp, float* to) {
-    for (size_t i = 0; i < n; ++i) to[i] = nm::dequantize_int8(static_cast<int8_t>(p[i]), scale, zp);
+    for (size_t i = 0; i < n; ++i)
+      to[i] = nm::dequantize_int8(static_cast<int8_t>(p[i]), scale, zp);
   };
   if (insn.b_mode == VTPU_BCAST_ROW) dequantize(b, cols, q.b_scale, q.b_zero_point, bv.data());
   for (uint64_t r = 0; r < insn.rows; ++r) {
@@ -330,7 +323,8 @@ void run_int8_binary(const vtpu_insn_vpu& insn, const std::vector<Memory>& memor
       std::fill(bv.begin(), bv.end(), v);
     }
     apply_binary(insn.op, av.data(), bv.data(), out.data(), cols);
-    for (size_t c = 0; c < cols; ++c) ints[c] = nm::quantize_int8(out[c], q.d_scale, q.d_zero_point);
+    for (size_t c = 0; c < cols; ++c)
+      ints[c] = nm::quantize_int8(out[c], q.d_scale, q.d_zero_point);
     store_row(d + r * insn.d_stride, VTPU_TYPE_INT8, cols, ints.data());
   }
 }
@@ -500,7 +494,7 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
   if (kind == Kind::kPool && insn.channels == 0) return {VTPU_ERR_SHAPE, 0};
   const Geometry g = geometry(insn, kind);
   if (g.out_rows == 0) return {VTPU_ERR_SHAPE, insn.pool};  // the window does not fit
-  const uint64_t a_bytes = element_bytes(insn.a_type), d_bytes = element_bytes(insn.d_type);
+  const uint64_t a_bytes = vtpu_type_size(insn.a_type), d_bytes = vtpu_type_size(insn.d_type);
   const uint64_t d_row_bytes = mul_sat(g.out_cols, d_bytes);
   if (g.out_rows > 1 && insn.d_stride < d_row_bytes) return {VTPU_ERR_SHAPE, insn.d_stride};
 
@@ -583,8 +577,7 @@ uint64_t cycles(const vtpu_insn_vpu& insn, unsigned lanes) {
   const uint64_t groups = (work_elements(insn) + l - 1) / l;
   // int8 ADD..MIN: the dequantize and quantize stages lengthen the pipeline.
   const uint64_t extra = info->kind == Kind::kBinary && insn.a_type == VTPU_TYPE_INT8 ? 8 : 0;
-  return info->timing.pipeline_latency + extra +
-         groups * info->timing.cycles_per_element_group;
+  return info->timing.pipeline_latency + extra + groups * info->timing.cycles_per_element_group;
 }
 
 }  // namespace vtpu::vpu

@@ -78,14 +78,10 @@ std::string shape_text(const std::vector<int64_t>& s) {
   return t + "]";
 }
 
-uint32_t type_bytes(uint8_t t) {
-  return t == VTPU_TYPE_INT8 ? 1 : t == VTPU_TYPE_BF16 ? 2 : 4;
-}
-
 }  // namespace
 
 uint64_t Binding::bytes() const {
-  uint64_t n = type_bytes(type);
+  uint64_t n = vtpu_type_size(type);
   for (int64_t d : shape) n *= static_cast<uint64_t>(d);
   return n;
 }
@@ -105,7 +101,7 @@ struct ChipTensor {
   std::vector<int64_t> shape;  // ONNX's logical shape
   QParams q;                   // int8
   int64_t numel() const { return product(shape); }
-  uint64_t bytes() const { return static_cast<uint64_t>(numel()) * type_bytes(type); }
+  uint64_t bytes() const { return static_cast<uint64_t>(numel()) * vtpu_type_size(type); }
 };
 
 class Lowerer {
@@ -181,9 +177,10 @@ class Lowerer {
       const std::vector<int64_t> nchw = t.shape;
       const std::vector<int64_t> mem_nhwc = {nchw[0], nchw[2], nchw[3], nchw[1]};
       if (nhwc)
-        permute(t.offset, c.offset, nchw, {0, 2, 3, 1}, type_bytes(t.type), user.name, "layout");
+        permute(t.offset, c.offset, nchw, {0, 2, 3, 1}, vtpu_type_size(t.type), user.name,
+                "layout");
       else
-        permute(t.offset, c.offset, mem_nhwc, {0, 3, 1, 2}, type_bytes(t.type), user.name,
+        permute(t.offset, c.offset, mem_nhwc, {0, 3, 1, 2}, vtpu_type_size(t.type), user.name,
                 "layout");
     }
     return alternate_[name] = c;
@@ -585,7 +582,7 @@ class Lowerer {
                   " does not follow from the "
                   "attributes");
     // Scratch: the padded images (the kernel gathers its im2col rows from them).
-    const uint32_t e = type_bytes(act());
+    const uint32_t e = vtpu_type_size(act());
     const uint64_t padded = (hp != xs[2] || wp != xs[3]) ? xs[0] * hp * wp * cin * e : 0;
     scratch_ = std::max<uint64_t>(scratch_, padded);
     add(l, n, true_macs);
@@ -666,7 +663,7 @@ class Lowerer {
       out_.quant[n.inputs[1] + "#symmetric"] = b.q;
     }
     ChipTensor y = define(n.outputs[0], make(ys, false, act(), qparams(n.outputs[0])));
-    const uint32_t e = type_bytes(act());
+    const uint32_t e = vtpu_type_size(act());
     vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
     vtpu_layer_matmul& x = l.u.matmul;
     x.a = a.offset, x.b = b.offset, x.c = y.offset;
@@ -905,9 +902,9 @@ class Lowerer {
                   " does not follow from the "
                   "attributes");
     if (padded)
-      scratch_ =
-          std::max<uint64_t>(scratch_, static_cast<uint64_t>(xs[0]) * (xs[2] + pads[0] + pads[2]) *
-                                           (xs[3] + pads[1] + pads[3]) * xs[1] * type_bytes(act()));
+      scratch_ = std::max<uint64_t>(
+          scratch_, static_cast<uint64_t>(xs[0]) * (xs[2] + pads[0] + pads[2]) *
+                        (xs[3] + pads[1] + pads[3]) * xs[1] * vtpu_type_size(act()));
     add(l, n);
   }
 
@@ -956,8 +953,8 @@ class Lowerer {
       for (size_t i = xs.size(); i-- > 0;) perm.push_back(static_cast<int64_t>(i));
     const ChipTensor& x = get(n.inputs[0], n, false);
     ChipTensor y = define(n.outputs[0], make(shape_of(n.outputs[0]), false, x.type, x.q));
-    permute(x.offset, y.offset, xs, std::vector<int>(perm.begin(), perm.end()), type_bytes(x.type),
-            n.name, n.op);
+    permute(x.offset, y.offset, xs, std::vector<int>(perm.begin(), perm.end()),
+            vtpu_type_size(x.type), n.name, n.op);
   }
 
   // Slice (steps of 1), Gather with constant indices and Split of a computed
@@ -966,7 +963,7 @@ class Lowerer {
     const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
     const int64_t rank = static_cast<int64_t>(xs.size());
     const ChipTensor& x = get(n.inputs[0], n, false);
-    const uint32_t e = type_bytes(x.type);
+    const uint32_t e = vtpu_type_size(x.type);
     const std::vector<int64_t> stride = dense_strides(xs, e);
     auto ints_of = [&](size_t i, std::vector<int64_t> fallback) {
       if (i >= n.inputs.size() || n.inputs[i].empty()) return fallback;
@@ -1029,7 +1026,7 @@ class Lowerer {
     ChipTensor y = define(out, make(shape_of(out), false, x.type, x.q));
     if (product(size) != y.numel()) throw Error(n.where() + ": window size mismatch");
     copy_strided(x.offset + static_cast<uint64_t>(offset), stride, size, y.offset,
-                 type_bytes(x.type), n.name, n.op);
+                 vtpu_type_size(x.type), n.name, n.op);
   }
 
   // Constant padding: FILL the output with the pad value, then COPY the input
@@ -1055,7 +1052,7 @@ class Lowerer {
     const bool image = rank == 4 && tensors_.count(n.inputs[0]) && tensors_.at(n.inputs[0]).nhwc;
     const ChipTensor& x = get(n.inputs[0], n, image);
     ChipTensor y = define(n.outputs[0], make(ys, image, x.type, x.q));
-    const uint32_t e = type_bytes(x.type);
+    const uint32_t e = vtpu_type_size(x.type);
     uint32_t pattern = 0;
     if (x.type == VTPU_TYPE_INT8)
       pattern =
@@ -1109,7 +1106,7 @@ class Lowerer {
     for (const std::string& in : n.inputs)
       image = image && tensors_.count(in) && tensors_.at(in).nhwc;
     ChipTensor y = define(n.outputs[0], make(ys, image, act(), qparams(n.outputs[0])));
-    const uint32_t e = type_bytes(act());
+    const uint32_t e = vtpu_type_size(act());
     // Rows of the copy: everything before the axis (images: every pixel).
     const int64_t rows = image ? ys[0] * ys[2] * ys[3] : product(ys, 0, axis);
     const int64_t line = (image ? ys[1] : product(ys, axis)) * e;

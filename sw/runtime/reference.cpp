@@ -80,9 +80,6 @@ bool is_int8_or_bf16(uint8_t type) {
 bool is_int8_bf16_or_fp32(uint8_t type) {
   return is_int8_or_bf16(type) || type == VTPU_TYPE_FP32;
 }
-uint64_t type_size(uint8_t type) {
-  return type == VTPU_TYPE_INT8 ? 1 : type == VTPU_TYPE_BF16 ? 2 : 4;
-}
 
 int32_t load_i32(const uint8_t* p) {
   int32_t v;
@@ -248,7 +245,7 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   hbm.require_nonzero(x.k, "matmul.k");
   hbm.require_nonzero(x.n, "matmul.n");
   hbm.require_nonzero(x.batch, "matmul.batch");
-  const uint64_t size = type_size(layer.dtype);
+  const uint64_t size = vtpu_type_size(layer.dtype);
   const uint64_t a_bytes = mul(mul(x.m, x.k), size), b_bytes = mul(mul(x.k, x.n), size),
                  c_bytes = mul(mul(x.m, x.n), size);
   hbm.check(x.a, a_bytes, x.batch, x.a_batch_stride, "matmul.a");
@@ -313,7 +310,7 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   if (oh == 0) hbm.refuse("conv2d.kh: the dilated window is taller than the padded input");
   if (ow == 0) hbm.refuse("conv2d.kw: the dilated window is wider than the padded input");
 
-  const uint64_t size = type_size(layer.dtype);
+  const uint64_t size = vtpu_type_size(layer.dtype);
   const uint64_t cin_g = x.cin / x.groups, cout_g = x.cout / x.groups;
   const uint64_t k = uint64_t{x.kh} * x.kw * cin_g, m = oh * ow;
   hbm.check(x.in, mul(mul(mul(x.n, x.h), mul(x.w, x.cin)), size), "conv2d.in");
@@ -378,7 +375,7 @@ void run_pool(const vtpu_layer& layer, Hbm& hbm) {
   const uint64_t ow = output_size(x.w, x.pad_left, x.pad_right, x.kw, 1, x.sx);
   if (oh == 0) hbm.refuse("pool.kh: the window is taller than the padded input");
   if (ow == 0) hbm.refuse("pool.kw: the window is wider than the padded input");
-  const uint64_t size = type_size(layer.dtype);
+  const uint64_t size = vtpu_type_size(layer.dtype);
   hbm.check(x.in, mul(mul(mul(x.n, x.h), mul(x.w, x.c)), size), "pool.in");
   hbm.check(x.out, mul(mul(mul(x.n, oh), mul(ow, x.c)), size), "pool.out");
 
@@ -474,7 +471,7 @@ void run_elementwise(const vtpu_layer& layer, Hbm& hbm) {
     hbm.refuse("elementwise.b_mode " + std::to_string(x.b_mode) + " is not a VTPU_BCAST_*");
   hbm.require_nonzero(x.rows, "elementwise.rows");
   hbm.require_nonzero(x.cols, "elementwise.cols");
-  const uint64_t in_size = type_size(x.in_type), out_size = type_size(x.out_type);
+  const uint64_t in_size = vtpu_type_size(x.in_type), out_size = vtpu_type_size(x.out_type);
   hbm.check(x.a, mul(mul(x.rows, x.cols), in_size), "elementwise.a");
   if (binary && x.b_mode != VTPU_BCAST_SCALAR) {
     const uint64_t b_count = x.b_mode == VTPU_BCAST_NONE  ? mul(x.rows, x.cols)
@@ -516,7 +513,7 @@ void run_rowwise(const vtpu_layer& layer, Hbm& hbm, bool layernorm, Row row) {
   check_types(hbm, x.in_type, x.out_type, "rowwise.in_type", "rowwise.out_type");
   hbm.require_nonzero(x.rows, "rowwise.rows");
   hbm.require_nonzero(x.cols, "rowwise.cols");
-  const uint64_t in_size = type_size(x.in_type), out_size = type_size(x.out_type);
+  const uint64_t in_size = vtpu_type_size(x.in_type), out_size = vtpu_type_size(x.out_type);
   hbm.check(x.in, mul(mul(x.rows, x.cols), in_size), "rowwise.in");
   hbm.check(x.out, mul(mul(x.rows, x.cols), out_size), "rowwise.out");
   if (layernorm) {

@@ -21,7 +21,7 @@ foreach(case "empty;file is empty" "truncated;truncated: program header 0 lies b
   set_tests_properties(cli.bad_elf_${name} PROPERTIES FIXTURES_REQUIRED bad_elves)
 endforeach()
 vtpu_run_test(cli.elf_outside_map EXIT 2
-  STDERR "^vtpu: [^\n]*outside_map.elf: segment 0x40000000[^\n]* is outside the memory map\n$"
+  STDERR "^vtpu: [^\n]*outside_map.elf: segment 0x40000000[^\n]* is outside the memory map \\(core RAM is at 0x80000000; [^\n]*\n$"
   ARGS firmware ${FW}/cli/outside_map.elf)
 vtpu_run_test(cli.elf_does_not_fit_ram EXIT 2
   STDERR "^vtpu: [^\n]*hello.elf: segment 0x80000000[^\n]* does not fit core RAM[^\n]*\n$"

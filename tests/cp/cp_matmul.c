@@ -10,7 +10,7 @@
 #include "../rv32/check.h"
 #include "vtpu/cp_driver.h"
 
-#define CP(off) VTPU_MMIO32(VTPU_CP_BASE + (off))
+#define CP(off) VTPU_MMIO32(vtpu_soc.cp + (off))
 #define M 19
 #define K 45
 #define N 27
@@ -65,7 +65,7 @@ int main(void) {
       for (int k = 0; k < K; ++k) s += a[i * K + k] * b[k * N + j];
       want[i * N + j] = 2 * s; /* the same product twice, the second accumulated */
     }
-  const uint32_t va = VTPU_VMEM_BASE, vb = VTPU_VMEM_BASE + 0x1000, vc = VTPU_AMEM_BASE + 0x40;
+  const uint32_t va = vtpu_soc.vmem, vb = vtpu_soc.vmem + 0x1000, vc = vtpu_soc.amem + 0x40;
   vtpu_insn i;
   i = dma((uintptr_t)a, va, sizeof a, VTPU_SEM_NONE, VTPU_SEM_NONE, 0);
   vtpu_cp_push(VTPU_QUEUE_DMA, &i);
@@ -93,7 +93,7 @@ int main(void) {
   /* A MATMUL whose A lies outside VMEM: error, cause, address; the DMA behind
    * it (waiting on its signal) never runs. */
   const uint32_t vmem_end =
-      VTPU_VMEM_BASE + VTPU_MMIO32(VTPU_CHIPINFO_BASE + VTPU_CHIPINFO_VMEM_SIZE);
+      vtpu_soc.vmem + VTPU_MMIO32(vtpu_soc.chip_info + VTPU_CHIPINFO_VMEM_SIZE);
   i = matmul(vmem_end - 64, vb, vc, 0, VTPU_SEM_NONE, 2);
   vtpu_cp_push(VTPU_QUEUE_MXU, &i);
   i = dma(vc, (uintptr_t)c, 4, 2, VTPU_SEM_NONE, VTPU_INSN_IRQ);

@@ -8,7 +8,7 @@
 #include "../rv32/check.h"
 #include "vtpu/cp_driver.h"
 
-#define CP(off) VTPU_MMIO32(VTPU_CP_BASE + (off))
+#define CP(off) VTPU_MMIO32(vtpu_soc.cp + (off))
 
 static vtpu_insn dma_ring[8] __attribute__((aligned(64)));
 static vtpu_insn vpu_ring[8] __attribute__((aligned(64)));

@@ -121,10 +121,10 @@ int main(void) {
   CHECK_SAME(back, src, SRC_BYTES);
   copies += 5;
 
-  uint64_t bytes = ((uint64_t)VTPU_MMIO32(VTPU_DMA_BASE + VTPU_DMA_BYTES_HI) << 32) |
-                   VTPU_MMIO32(VTPU_DMA_BASE + VTPU_DMA_BYTES_LO);
+  uint64_t bytes = ((uint64_t)VTPU_MMIO32(vtpu_soc.dma + VTPU_DMA_BYTES_HI) << 32) |
+                   VTPU_MMIO32(vtpu_soc.dma + VTPU_DMA_BYTES_LO);
   CHECK(bytes >= 5u * SRC_BYTES);
-  CHECK(VTPU_MMIO32(VTPU_DMA_BASE + VTPU_DMA_BUSY_LO) > 0);
+  CHECK(VTPU_MMIO32(vtpu_soc.dma + VTPU_DMA_BUSY_LO) > 0);
   printf("PASS dma_copy: %d copies\n", copies);
   return 0;
 }

@@ -6,7 +6,7 @@
 
 #include "dma_test.h"
 
-#define DMA(off) VTPU_MMIO32(VTPU_DMA_BASE + (off))
+#define DMA(off) VTPU_MMIO32(vtpu_soc.dma + (off))
 #define WINDOW 8192u
 
 static volatile int errors, dones;
@@ -85,8 +85,8 @@ int main(void) {
   expect_error(&d, VTPU_DMA_CAUSE_ZERO_SIZE, 0);
 
   /* Destination is a register block, not memory; source in an unmapped gap. */
-  d = vtpu_dma_linear(addr_of(src), VTPU_UART_BASE, 4);
-  expect_error(&d, VTPU_DMA_CAUSE_DST_RANGE, VTPU_UART_BASE);
+  d = vtpu_dma_linear(addr_of(src), vtpu_soc.uart, 4);
+  expect_error(&d, VTPU_DMA_CAUSE_DST_RANGE, vtpu_soc.uart);
   d = vtpu_dma_linear(0x40000000u, addr_of(vmem()), 4);
   expect_error(&d, VTPU_DMA_CAUSE_SRC_RANGE, 0x40000000u);
   CHECK_SAME(vmem_end - WINDOW, want, WINDOW);

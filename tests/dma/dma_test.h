@@ -9,7 +9,7 @@
 #include "../rv32/check.h"
 #include "vtpu/dma_driver.h"
 
-#define CHIPINFO(off) VTPU_MMIO32(VTPU_CHIPINFO_BASE + (off))
+#define CHIPINFO(off) VTPU_MMIO32(vtpu_soc.chip_info + (off))
 
 static inline uint64_t hbm_base(void) {
   return ((uint64_t)CHIPINFO(VTPU_CHIPINFO_HBM_BASE_HI) << 32) |
@@ -19,10 +19,10 @@ static inline uint64_t hbm_size(void) {
   return (uint64_t)CHIPINFO(VTPU_CHIPINFO_HBM_SIZE_MIB) << 20;
 }
 static inline uint8_t* vmem(void) {
-  return (uint8_t*)VTPU_VMEM_BASE;
+  return (uint8_t*)vtpu_soc.vmem;
 }
 static inline uint8_t* amem(void) {
-  return (uint8_t*)VTPU_AMEM_BASE;
+  return (uint8_t*)vtpu_soc.amem;
 }
 static inline uint64_t addr_of(const void* p) {
   return (uint64_t)(uintptr_t)p;

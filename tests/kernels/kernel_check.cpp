@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
 #include "platform/memory_system.h"
@@ -45,11 +46,11 @@ class Builder {
   float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng_); }
   bool coin() { return uniform(0, 1) == 1; }
   uint8_t dtype() const { return dtype_; }
-  uint32_t esize() const { return dtype_ == VTPU_TYPE_INT8 ? 1 : 2; }
+  uint32_t esize() const { return vtpu_type_size(dtype_); }
 
   // A tensor of `count` random elements of `type`.
   uint64_t tensor(uint64_t count, uint8_t type) {
-    const uint64_t bytes = count * (type == VTPU_TYPE_INT8 ? 1 : type == VTPU_TYPE_BF16 ? 2 : 4);
+    const uint64_t bytes = count * vtpu_type_size(type);
     const uint64_t at = image.allocate(bytes);
     std::vector<uint8_t> data(bytes);
     std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -208,10 +209,6 @@ void random_pool(Builder& b) {
   b.add(l);
 }
 
-uint32_t type_bytes(uint8_t type) {
-  return type == VTPU_TYPE_INT8 ? 1 : type == VTPU_TYPE_BF16 ? 2 : 4;
-}
-
 // In and out types for a layer of the builder's precision: mostly the
 // precision itself, sometimes a boundary conversion from or to fp32.
 void boundary_types(Builder& b, uint8_t& in, uint8_t& out) {
@@ -244,7 +241,7 @@ void random_elementwise(Builder& b) {
                            : x.b_mode == VTPU_BCAST_COL ? x.rows
                                                         : 0;
   if (l.op <= VTPU_VPU_MIN && b_count > 0) x.b = b.tensor(b_count, x.in_type);
-  x.out = b.output(uint64_t{x.rows} * x.cols * type_bytes(x.out_type));
+  x.out = b.output(uint64_t{x.rows} * x.cols * vtpu_type_size(x.out_type));
   if (x.out_type == VTPU_TYPE_BF16 && b.coin()) l.flags = VTPU_LAYER_RELU;  // fused ReLU
   b.add(l);
 }
@@ -268,7 +265,7 @@ void random_rowwise(Builder& b, uint8_t kind) {
     x.gamma = b.floats(gamma);
     x.beta = b.floats(beta);
   }
-  x.out = b.output(uint64_t{x.rows} * x.cols * type_bytes(x.out_type));
+  x.out = b.output(uint64_t{x.rows} * x.cols * vtpu_type_size(x.out_type));
   b.add(l);
 }
 
@@ -386,8 +383,7 @@ int check(const po::variables_map& vm) {
     std::printf(
         "layer %zu %-11s cycles %llu  dma_busy %llu  mxu_busy %llu  vpu_busy %llu  "
         "macs %llu  dma_bytes %llu\n",
-        i, vtpu::runtime::layer_kind_name(layers[i].kind),
-        static_cast<unsigned long long>(r.cycles),
+        i, vtpu_layer_kind_name(layers[i].kind), static_cast<unsigned long long>(r.cycles),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_DMA_BUSY]),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_MXU_BUSY]),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_VPU_BUSY]),

@@ -236,3 +236,20 @@ add_test(NAME networks.roofline_bench_runs
 set_tests_properties(networks.roofline_bench_runs PROPERTIES
   PASS_REGULAR_EXPRESSION "lenet +1 edge +int8 .*mlp +4 edge +bf16 +[0-9,]+ +(array|weights) +[0-9,]+ +[0-9.]+"
   FAIL_REGULAR_EXPRESSION "refused|Traceback")
+
+# Every base of the address map moved (docs/memory-map.md): the firmware finds
+# each block through chip info, whose address the boot hands it in a1; core RAM
+# is where the firmware is linked, so that run uses the runtime linked there.
+# The outputs are the same byte for byte.
+set(moved_map
+  "--set address_map.core_ram_base=0x90000000 --set address_map.clint.base=0x03000000 --set address_map.plic.base=0x04000000 --set address_map.uart.base=0x12000000 --set address_map.sim_ctrl.base=0x12001000 --set address_map.dma.base=0x13000000 --set address_map.chip_info.base=0x13001000 --set address_map.command_processor.base=0x13002000 --set address_map.vmem_base=0x40000000 --set address_map.amem_base=0x50000000 --set address_map.hbm_base=0x400000000 --firmware ${CMAKE_BINARY_DIR}/firmware/runtime/runtime_ram_0x90000000.elf")
+foreach(case "lenet;int8" "transformer;bf16")
+  list(GET case 0 net)
+  list(GET case 1 precision)
+  set(run "$<TARGET_FILE:vtpu> run ${NETS}/${net}.onnx --precision ${precision} --calibration ${NETS}/${net}.calib --input ${NETS}/${net}.input.npy")
+  set(out ${NETS}/out/moved_${net}_${precision})
+  add_test(NAME networks.every_base_moved_${net}_${precision}
+    COMMAND sh -c "rm -rf ${out} && mkdir -p ${out}/default ${out}/moved && ${run} --output-dir ${out}/default >/dev/null && ${run} --output-dir ${out}/moved ${moved_map} >/dev/null && cmp ${out}/default/output.npy ${out}/moved/output.npy && echo identical")
+  set_tests_properties(networks.every_base_moved_${net}_${precision} PROPERTIES
+    PASS_REGULAR_EXPRESSION "identical")
+endforeach()

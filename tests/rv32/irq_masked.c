@@ -7,7 +7,7 @@
 
 #include "check.h"
 
-#define MSIP VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MSIP)
+#define MSIP VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MSIP)
 #define MIP_MSIP (1u << 3)
 #define MIP_MTIP (1u << 7)
 

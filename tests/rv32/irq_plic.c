@@ -9,8 +9,8 @@
 
 #include "check.h"
 
-#define PLIC(off) VTPU_MMIO32(VTPU_PLIC_BASE + (off))
-#define IRQ_LINES VTPU_MMIO32(VTPU_SIMCTRL_BASE + VTPU_SIMCTRL_IRQ)
+#define PLIC(off) VTPU_MMIO32(vtpu_soc.plic + (off))
+#define IRQ_LINES VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_IRQ)
 #define MIP_MEIP (1u << 11)
 
 static volatile int count;

@@ -6,7 +6,7 @@
 
 #include "check.h"
 
-#define MSIP VTPU_MMIO32(VTPU_CLINT_BASE + VTPU_CLINT_MSIP)
+#define MSIP VTPU_MMIO32(vtpu_soc.clint + VTPU_CLINT_MSIP)
 #define MIP_MSIP (1u << 3)
 
 static volatile int count;
@@ -40,7 +40,7 @@ int main(void) {
   CHECK_EQ(MSIP, 0);
   CHECK_EQ(csr_read(mip) & MIP_MSIP, 0);
   /* mepc points into this program's code (RAM), where it resumed */
-  CHECK(last_mepc >= VTPU_CORE_RAM_BASE);
+  CHECK(last_mepc >= vtpu_soc.core_ram);
 
   /* several more, one interrupt each */
   for (int k = 2; k <= 5; ++k) {

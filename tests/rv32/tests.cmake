@@ -40,3 +40,14 @@ vtpu_run_test(rv32.irq_plic EXIT 0
 vtpu_run_test(rv32.irq_masked EXIT 0
   STDOUT "^PASS irq_masked: timer 2, software 1\n$"
   ARGS firmware ${FW}/rv32/irq_masked.elf ${RV32_LIMIT})
+# Firmware finds the CLINT, PLIC, UART and sim-control through chip info (its
+# address comes in a1 at reset): the interrupt tests pass on a moved map.
+set(RV32_MOVED_MAP --set address_map.clint.base=0x03000000 --set address_map.plic.base=0x04000000
+  --set address_map.uart.base=0x12000000 --set address_map.sim_ctrl.base=0x12001000
+  --set address_map.chip_info.base=0x13001000)
+vtpu_run_test(rv32.irq_plic_moved_map EXIT 0
+  STDOUT "^PASS irq_plic: 9 interrupts, last order 5463\n$"
+  ARGS firmware ${FW}/rv32/irq_plic.elf ${RV32_LIMIT} ${RV32_MOVED_MAP})
+vtpu_run_test(rv32.irq_timer_moved_map EXIT 0
+  STDOUT "^PASS irq_timer: 4 interrupts, mtime advanced >= 2000\n$"
+  ARGS firmware ${FW}/rv32/irq_timer.elf ${RV32_LIMIT} ${RV32_MOVED_MAP})

@@ -101,7 +101,7 @@ struct Bench {
 // Random operands with gaps between rows; returns the instruction.
 vtpu_insn_matmul random_matmul(Bench& b, std::mt19937_64& rng, uint8_t precision, uint32_t m,
                                uint32_t k, uint32_t n, bool accumulate) {
-  const uint32_t es = precision == VTPU_TYPE_BF16 ? 2 : 1;
+  const uint32_t es = vtpu_type_size(precision);
   vtpu_insn_matmul x{};
   x.h = vtpu_insn_header{VTPU_OP_MATMUL, VTPU_SEM_NONE, VTPU_SEM_NONE, 0};
   x.precision = precision;

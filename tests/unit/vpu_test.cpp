@@ -366,10 +366,6 @@ TEST(MaxMin, NaNPropagatesAndPlusZeroIsGreater) {
 // and the documented addressing alone (nothing from vpu.cpp).
 // ============================================================================
 
-unsigned size_of(uint8_t type) {
-  return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
-}
-
 bool floating(uint8_t type) {
   return type == VTPU_TYPE_FP32 || type == VTPU_TYPE_BF16;
 }
@@ -412,7 +408,7 @@ class Bus {
     }
   }
   void write_int(uint64_t address, uint8_t type, int32_t v) {
-    write(address, size_of(type), static_cast<uint32_t>(v));
+    write(address, vtpu_type_size(type), static_cast<uint32_t>(v));
   }
 
  private:
@@ -461,7 +457,7 @@ int32_t reference_binary(uint8_t op, int32_t x, int32_t y) {
 }
 
 void reference(const vtpu_insn_vpu& in, Bus& bus) {
-  const unsigned ea = size_of(in.a_type), ed = size_of(in.d_type);
+  const unsigned ea = vtpu_type_size(in.a_type), ed = vtpu_type_size(in.d_type);
   auto a_at = [&](uint64_t r, uint64_t c) { return in.a_addr + r * in.a_stride + c * ea; };
   auto d_at = [&](uint64_t r, uint64_t c) { return in.d_addr + r * in.d_stride + c * ed; };
   auto scale_of = [&](uint64_t c) {
@@ -662,9 +658,9 @@ vtpu_insn_vpu make(uint8_t op, uint8_t a_type, uint8_t d_type, uint32_t rows, ui
   in.d_type = d_type;
   in.rows = rows;
   in.cols = cols;
-  in.a_stride = cols * size_of(a_type);
-  in.b_stride = cols * size_of(a_type);
-  in.d_stride = cols * size_of(d_type);
+  in.a_stride = cols * vtpu_type_size(a_type);
+  in.b_stride = cols * vtpu_type_size(a_type);
+  in.d_stride = cols * vtpu_type_size(d_type);
   return in;
 }
 
@@ -852,7 +848,7 @@ class Placer {
 // placed in `soc` with its operands filled; false if it did not fit.
 bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mode, bool scale_array,
                         vtpu_insn_vpu& in) {
-  const unsigned ea = size_of(combo.a_type), ed = size_of(combo.d_type);
+  const unsigned ea = vtpu_type_size(combo.a_type), ed = vtpu_type_size(combo.d_type);
   uint32_t rows, cols;
   if (is_pool(combo.op)) {
     rows = rnd.between(1, 9);
@@ -925,7 +921,7 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
                   bool nan) {
     for (uint64_t r = 0; r < n; ++r) {
       for (uint64_t c = 0; c < per_row; ++c) {
-        const uint64_t e = at + r * row_stride + c * size_of(type);
+        const uint64_t e = at + r * row_stride + c * vtpu_type_size(type);
         switch (type) {
           case VTPU_TYPE_FP32: soc.put_f32(e, rnd.f32(nan)); break;
           case VTPU_TYPE_BF16:
@@ -1024,7 +1020,7 @@ TEST(Vpu, InPlaceMatchesTheReference) {
       Soc fast;
       vtpu_insn_vpu in;
       ASSERT_TRUE(random_instruction(rnd, fast, combo, VTPU_BCAST_ROW, false, in));
-      if (in.a_stride == 0) in.a_stride = in.cols * size_of(in.a_type);
+      if (in.a_stride == 0) in.a_stride = in.cols * vtpu_type_size(in.a_type);
       in.d_addr = in.a_addr;
       in.d_stride = in.a_stride;
       Soc ref = fast;

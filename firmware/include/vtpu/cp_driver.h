@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "vtpu/isa.h"
-#include "vtpu/soc_map.h"
+#include "vtpu/soc.h"
 
 /* Routes the command processor's done and error lines through the PLIC (mie.MEIE). */
 void vtpu_cp_init(void);
@@ -65,11 +65,11 @@ void vtpu_cp_ring_publish(vtpu_cp_ring* ring);
 /* Semaphore s's count (set it before releasing work that waits on it). */
 /* Inline: a kernel sets a dozen or more of them per layer. */
 static inline void vtpu_cp_set_semaphore(unsigned s, uint32_t count) {
-  *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_SEM(s)) = count;
+  *(volatile uint32_t*)(uintptr_t)(vtpu_soc.cp + VTPU_CP_SEM(s)) = count;
 }
 /* Instructions released from now on carry `tag` into the trace. */
 static inline void vtpu_cp_set_tag(uint32_t tag) {
-  *(volatile uint32_t*)(uintptr_t)(VTPU_CP_BASE + VTPU_CP_TAG) = tag;
+  *(volatile uint32_t*)(uintptr_t)(vtpu_soc.cp + VTPU_CP_TAG) = tag;
 }
 uint64_t vtpu_cp_counter(unsigned counter);
 

@@ -7,9 +7,7 @@
 
 #include <stdint.h>
 
-#include "vtpu/soc_map.h"
-
-#define VTPU_MMIO32(addr) (*(volatile uint32_t*)(uintptr_t)(addr))
+#include "vtpu/soc.h"
 
 #define csr_read(csr)                              \
   ({                                               \

@@ -52,6 +52,13 @@ typedef struct vtpu_insn_header {
 #define VTPU_TYPE_BF16 2u
 #define VTPU_TYPE_FP32 3u
 
+/* Bytes per element of a VTPU_TYPE_* (0 for an unknown type): one nibble
+ * per type, INT8 1, INT32 4, BF16 2, FP32 4 (branch-free: the firmware asks
+ * on its hot path). */
+static inline uint32_t vtpu_type_size(uint32_t type) {
+  return type <= VTPU_TYPE_FP32 ? (0x4241u >> (4 * type)) & 0xfu : 0u;
+}
+
 typedef struct vtpu_insn_dma {
   vtpu_insn_header h;
   uint32_t reserved;

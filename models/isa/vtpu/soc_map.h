@@ -71,7 +71,10 @@
 #define VTPU_SIMCTRL_ID_VALUE 0x76747075u
 
 /* ---- chip info (read-only words: what one firmware binary needs to know
- * to serve every configuration) ------------------------------------------ */
+ * to serve every configuration) ------------------------------------------
+ * Boot: at reset a0 holds the hart id (0) and a1 the bus address of chip
+ * info (as Spike and QEMU hand over a device tree in a1); firmware finds
+ * every other block from there, so one ELF serves every address map. */
 #define VTPU_CHIPINFO_CLOCK_KHZ 0x00u /* core and accelerator clock */
 #define VTPU_CHIPINFO_TIMER_KHZ 0x04u /* CLINT mtime rate */
 #define VTPU_CHIPINFO_CORE_RAM_SIZE 0x08u
@@ -89,5 +92,12 @@
 #define VTPU_RUNTIME_RESIDENT_ACTIVATIONS 0x2u /* runtime.resident_activations */
 #define VTPU_CHIPINFO_VMEM_BASE 0x34u          /* bus address of VMEM (address_map.vmem_base) */
 #define VTPU_CHIPINFO_AMEM_BASE 0x38u          /* bus address of AMEM (address_map.amem_base) */
+#define VTPU_CHIPINFO_CORE_RAM_BASE 0x3cu      /* address_map.core_ram_base */
+#define VTPU_CHIPINFO_CLINT_BASE 0x40u         /* address_map.clint.base */
+#define VTPU_CHIPINFO_PLIC_BASE 0x44u          /* address_map.plic.base */
+#define VTPU_CHIPINFO_UART_BASE 0x48u          /* address_map.uart.base */
+#define VTPU_CHIPINFO_SIMCTRL_BASE 0x4cu       /* address_map.sim_ctrl.base */
+#define VTPU_CHIPINFO_DMA_BASE 0x50u           /* address_map.dma.base */
+#define VTPU_CHIPINFO_CP_BASE 0x54u            /* address_map.command_processor.base */
 
 #endif /* VTPU_SOC_MAP_H */
