@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -23,6 +24,19 @@
 namespace po = boost::program_options;
 
 namespace {
+
+// The firmware runtime `vtpu run` boots: beside an installed vtpu
+// (<prefix>/share/vtpu, `cmake --install`), else the one of this build.
+std::string default_runtime_elf() {
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const std::filesystem::path installed =
+        exe.parent_path().parent_path() / "share" / "vtpu" / "runtime.elf";
+    if (std::filesystem::is_regular_file(installed, error)) return installed.string();
+  }
+  return VTPU_RUNTIME_ELF;
+}
 
 constexpr const char* kUsage =
     "usage: vtpu <command> [options]\n"
@@ -356,7 +370,7 @@ int run_command(const std::vector<std::string>& args) {
        "write every interconnect transaction to FILE (protobuf; read with vtpu trace)")
       ("vcd", po::value<std::string>(&r.vcd),
        "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)")
-      ("firmware", po::value<std::string>(&r.firmware)->default_value(VTPU_RUNTIME_ELF),
+      ("firmware", po::value<std::string>(&r.firmware)->default_value(default_runtime_elf()),
        "the firmware runtime ELF")
       ("max-time", po::value<std::string>(), "stop with an error at this simulated time");
   // clang-format on
