@@ -6,12 +6,14 @@
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <sstream>
 
 #include "models/common/error.h"
 #include "models/hbm/address_mapping.h"
 #include "models/isa/vtpu/soc_map.h"
+#include "platform/memspec.h"
 #include "platform/presets.h"
 #include "rtl/mxu_tile/transactor.h"
 
@@ -102,14 +104,15 @@ class CollectFirstError : public pb::io::ErrorCollector {
   std::string message;
 };
 
-// Parses `text` (named `source` in messages) and merges it into `soc`.
-void merge_text(Soc& soc, const std::string& text, const std::string& source) {
+}  // namespace
+
+void merge_text(pb::Message& into, const std::string& text, const std::string& source) {
   CollectFirstError errors;
   pb::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
-  Soc parsed;
-  if (parser.ParseFromString(text, &parsed)) {
-    soc.MergeFrom(parsed);
+  std::unique_ptr<pb::Message> parsed(into.New());
+  if (parser.ParseFromString(text, parsed.get())) {
+    into.MergeFrom(*parsed);
     return;
   }
   std::ostringstream where;
@@ -117,12 +120,14 @@ void merge_text(Soc& soc, const std::string& text, const std::string& source) {
   static const std::regex unknown(R"(Message type \"([\w.]+)\" has no field named \"(\w+)\")");
   std::smatch m;
   if (std::regex_search(errors.message, m, unknown)) {
-    std::string prefix = path_of_type(Soc::descriptor(), m[1]);
+    std::string prefix = path_of_type(into.GetDescriptor(), m[1]);
     throw Error(where.str() + "unknown field '" + join_path(prefix, m[2]) + "'");
   }
   std::string path = path_at(text, errors.line, errors.column);
   throw Error(where.str() + (path.empty() ? "" : "field '" + path + "': ") + errors.message);
 }
+
+namespace {
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -173,6 +178,8 @@ std::string format_number(double v) {
   return s.str();
 }
 
+}  // namespace
+
 void validate_message(const pb::Message& msg, const std::string& prefix) {
   const pb::Reflection* r = msg.GetReflection();
   std::vector<const pb::FieldDescriptor*> fields;
@@ -208,9 +215,11 @@ void validate_message(const pb::Message& msg, const std::string& prefix) {
   }
 }
 
+namespace {
+
 // HBM lies above the 32-bit space; its size follows from the preset.
 void check_hbm(const Soc& soc) {
-  const hbm::TimingSet& t = hbm::preset(soc.hbm().preset());
+  const hbm::TimingSet& t = memspec(soc.hbm().preset());
   if (soc.hbm().channels() > t.channels)
     throw Error("hbm.channels: " + std::to_string(soc.hbm().channels()) + " is more than " +
                 t.name + "'s " + std::to_string(t.channels) + " per stack");

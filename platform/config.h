@@ -28,6 +28,15 @@ void validate(const Soc& soc);
 // field. validate() calls it; `vtpu gemm` again after --dataflow and --timing.
 void check_rtl_backend(const MxuConfig& mxu);
 
+// For the other text schemas of this folder (memspec.proto):
+// Parses protobuf text `text` (named `source` in errors: "SOURCE:LINE:COL:
+// field 'a.b': ...") and merges it into `into`. Throws vtpu::Error.
+void merge_text(google::protobuf::Message& into, const std::string& text,
+                const std::string& source);
+// Checks every set field of `msg` against its declared (min), (max),
+// (power_of_two) and (choices); errors name "PREFIX.field". Throws vtpu::Error.
+void validate_message(const google::protobuf::Message& msg, const std::string& prefix);
+
 // The default preset's name (used when no --config is given).
 inline constexpr const char* kDefaultPreset = "edge";
 

@@ -13,6 +13,7 @@
 #include "models/interconnect/router.h"
 #include "models/mxu/mxu.h"
 #include "platform/config.pb.h"
+#include "platform/memspec.h"
 #include "rtl/mxu_tile/transactor.h"
 
 namespace vtpu {
@@ -31,7 +32,7 @@ inline interconnect::Link make_link(const config::Soc& c, const config::LinkConf
 inline hbm::HbmOptions make_hbm_options(const config::Soc& c, const config::LinkConfig& initiator) {
   const config::HbmConfig& h = c.hbm();
   hbm::HbmOptions o;
-  o.timing = hbm::preset(h.preset());
+  o.timing = config::memspec(h.preset());
   o.stacks = h.stacks();
   o.channels = h.channels();
   o.mapping = h.address_mapping();
@@ -47,7 +48,7 @@ inline hbm::HbmOptions make_hbm_options(const config::Soc& c, const config::Link
 // preset's): capacity and controllers for tools that do not build the HBM.
 inline hbm::AddressMapping hbm_mapping(const config::Soc& c) {
   const config::HbmConfig& h = c.hbm();
-  const hbm::TimingSet timing = hbm::preset(h.preset());
+  const hbm::TimingSet timing = config::memspec(h.preset());
   return hbm::AddressMapping(timing, h.stacks(), h.channels() ? h.channels() : timing.channels,
                              h.address_mapping());
 }

@@ -17,6 +17,7 @@
 #include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
 #include "platform/memory_system.h"
+#include "platform/memspec.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
 #include "sw/compiler/compiler.h"
@@ -224,7 +225,7 @@ struct Roofline {
 Roofline roofline_of(const config::Soc& c) {
   const double clock = c.clock_mhz() * 1e6;
   return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(),
-                  hbm::preset(c.hbm().preset()).pseudo_channel_bytes_per_s() *
+                  config::memspec(c.hbm().preset()).pseudo_channel_bytes_per_s() *
                       hbm_mapping(c).controllers() / clock,
                   clock};
 }

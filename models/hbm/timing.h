@@ -1,16 +1,16 @@
-// DRAM standards as data (DRAMSys' memspecs): one TimingSet per preset, with
-// the organisation of a stack and the timing constraints in clock cycles.
-// docs/memory.md lists every value with its source; adding a standard is a table.
+// A DRAM standard and speed grade: the organisation of a stack and the timing
+// constraints in clock cycles. The sets themselves are data (DRAMSys'
+// memspecs): platform/configs/memspecs/*.textproto, read by platform/memspec.*;
+// docs/memory.md lists every value with its source.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace vtpu::hbm {
 
 struct TimingSet {
-  std::string name;    // hbm.preset
+  std::string name;    // hbm.preset: the memspec file's stem
   std::string source;  // where the numbers come from
 
   // Organisation of one stack (a DDR "stack" is a set of independent channels).
@@ -53,10 +53,5 @@ struct TimingSet {
   }
   uint64_t pseudo_channel_bytes() const { return uint64_t{rows} * row_bytes * banks(); }
 };
-
-// The presets, by name (hbm2, hbm2e, hbm3, ddr3-2133).
-const std::vector<TimingSet>& presets();
-// The named preset; throws vtpu::Error naming the known ones otherwise.
-const TimingSet& preset(const std::string& name);
 
 }  // namespace vtpu::hbm

@@ -15,6 +15,7 @@
 #include "models/isa/vtpu/soc_map.h"
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
+#include "platform/memspec.h"
 #include "rtl/mxu_tile/transactor.h"
 
 namespace vtpu::cp {
@@ -56,7 +57,7 @@ struct Chip {
   }
   static hbm::HbmOptions options() {
     hbm::HbmOptions o;
-    o.timing = hbm::preset("hbm2");
+    o.timing = config::memspec("hbm2");
     o.channels = 1;
     o.frontend_latency = sc_time(2, SC_NS);
     o.lookahead = sc_time(5, SC_NS);

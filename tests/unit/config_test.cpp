@@ -8,6 +8,7 @@
 
 #include "models/common/error.h"
 #include "models/isa/vtpu/soc_map.h"
+#include "platform/memspec.h"
 
 namespace vtpu::config {
 namespace {
@@ -24,8 +25,7 @@ std::string error_of(const std::function<void()>& f) {
 std::string write_temp(const std::string& text) {
   // One file per test: ctest runs tests in parallel processes.
   std::string path = ::testing::TempDir() + "/" +
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-                     ".textproto";
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".textproto";
   std::ofstream(path) << text;
   return path;
 }
@@ -124,6 +124,53 @@ void leaf_paths(const google::protobuf::Descriptor* d, const std::string& prefix
     else
       out.push_back(path);
   }
+}
+
+// Memspecs are data (platform/configs/memspecs): the built-in file read as
+// any file is, and a file with a slip refused with its name and field.
+std::string hbm2_text() {
+  std::ifstream in(std::string(VTPU_SOURCE_DIR) + "/platform/configs/memspecs/hbm2.textproto");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
+TEST(Memspec, ANewSpeedGradeIsAFile) {
+  // HBM2 at 2400 Mb/s: another clock, the same organisation.
+  const std::string text = replaced(hbm2_text(), "tck_ps: 1000", "tck_ps: 833");
+  const hbm::TimingSet t = parse_memspec("hbm2-2400", text, "hbm2-2400.textproto");
+  EXPECT_EQ(t.name, "hbm2-2400");
+  EXPECT_EQ(t.tck_ps, 833u);
+  EXPECT_EQ(t.tRC, memspec("hbm2").tRC);
+  EXPECT_NEAR(t.pseudo_channel_bytes_per_s() / memspec("hbm2").pseudo_channel_bytes_per_s(),
+              1000.0 / 833, 1e-12);
+}
+
+TEST(Memspec, SlipsAreRefusedNamingFileAndField) {
+  const std::string t = hbm2_text();
+  auto error = [](const std::string& text) {
+    return error_of([&] { parse_memspec("x", text, "x.textproto"); });
+  };
+  EXPECT_EQ(error(replaced(t, "  tRC: 48", "  tRC: 47")),
+            "x.textproto: field 'timing.tRC': must be at least tRAS + tRP");
+  EXPECT_EQ(error(replaced(t, "  tFAW: 15", "")), "x.textproto: field 'timing.tFAW' is missing");
+  EXPECT_EQ(error(replaced(t, "  channels: 8", "  channels: 6")),
+            "x.textproto: organisation.channels: 6 is not a power of two");
+  EXPECT_EQ(error(replaced(t, "  tck_ps: 1000", "  tck_ps: 0")),
+            "x.textproto: timing.tck_ps: 0 is out of range [100, 100000]");
+  EXPECT_EQ(error(replaced(t, "  tCCD_S: 2", "  tCCD_S: 1")),
+            "x.textproto: field 'timing.tCCD_S': must be at least the burst's clocks "
+            "(burst_length / beats_per_clock)");
+  EXPECT_EQ(error(replaced(t, "  tRP: 14", "  tRP: 14\n  tXYZ: 3")),
+            "x.textproto:23:7: unknown field 'timing.tXYZ'");
+  EXPECT_EQ(error_of([] { memspec("hbm4"); }),
+            "hbm.preset: unknown memspec 'hbm4' (known: ddr3-2133, hbm2, hbm2e, hbm3)");
+  EXPECT_EQ(error_of([] { load("", {"hbm.preset=hbm4"}); }),
+            "hbm.preset: unknown memspec 'hbm4' (known: ddr3-2133, hbm2, hbm2e, hbm3)");
 }
 
 // docs/configuration.md must stay true: every schema field has a row.

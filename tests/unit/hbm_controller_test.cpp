@@ -8,13 +8,14 @@
 #include "models/common/error.h"
 #include "models/hbm/address_mapping.h"
 #include "models/hbm/controller.h"
+#include "platform/memspec.h"
 
 namespace vtpu::hbm {
 namespace {
 
 class EveryPreset : public ::testing::TestWithParam<std::string> {
  protected:
-  const TimingSet& t() const { return preset(GetParam()); }
+  const TimingSet& t() const { return config::memspec(GetParam()); }
 };
 
 // Runs one access on an otherwise idle controller and returns its latency.
@@ -116,14 +117,14 @@ TEST_P(EveryPreset, IsSelfConsistent) {
 // Pin bandwidth per stack (docs/memory.md, "Presets").
 TEST(HbmPresets, PeakBandwidthPerStack) {
   auto stack_gbps = [](const char* name) {
-    const TimingSet& t = preset(name);
+    const TimingSet& t = config::memspec(name);
     return t.pseudo_channel_bytes_per_s() * t.channels * t.pseudo_channels / 1e9;
   };
   EXPECT_NEAR(stack_gbps("hbm2"), 256.0, 1e-9);
   EXPECT_NEAR(stack_gbps("hbm2e"), 409.6, 1e-9);
   EXPECT_NEAR(stack_gbps("hbm3"), 819.2, 1e-9);
   EXPECT_NEAR(stack_gbps("ddr3-2133"), 34.1, 0.05);
-  EXPECT_THROW(preset("hbm4"), Error);
+  EXPECT_THROW(config::memspec("hbm4"), Error);
 }
 
 struct Measured {
@@ -187,8 +188,7 @@ TEST_P(EveryPreset, RefreshLimitedThroughputMatchesFormula) {
   EXPECT_NEAR(with / without, formula, 0.01 * formula) << "with " << with << " without " << without;
 }
 
-INSTANTIATE_TEST_SUITE_P(Presets, EveryPreset,
-                         ::testing::Values("hbm2", "hbm2e", "hbm3", "ddr3-2133"),
+INSTANTIATE_TEST_SUITE_P(Presets, EveryPreset, ::testing::ValuesIn(config::memspec_names()),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
@@ -196,7 +196,7 @@ INSTANTIATE_TEST_SUITE_P(Presets, EveryPreset,
                          });
 
 TEST(HbmAddressMapping, DecodesAndRejectsMalformedMappings) {
-  const TimingSet& t = preset("hbm2");
+  const TimingSet& t = config::memspec("hbm2");
   AddressMapping map(t, 2, 8, AddressMapping::kDefault);
   EXPECT_EQ(map.capacity(), 2 * uint64_t{4} << 30);
   // Default: offset(5) st(1) ch(3) pc(1) bg(2) co(5) ba(2) ro(14).
