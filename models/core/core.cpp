@@ -6,21 +6,10 @@
 #include <new>
 
 #include "models/common/hex.h"
+#include "models/core/csr.h"
 
 namespace vtpu::core {
 namespace {
-
-constexpr uint32_t kMstatusMie = 1u << 3;
-constexpr uint32_t kMstatusMpie = 1u << 7;
-constexpr uint32_t kMstatusMpp = 3u << 11;
-constexpr uint32_t kMstatusMprv = 1u << 17;
-constexpr uint32_t kMstatusTw = 1u << 21;
-constexpr uint32_t kMstatusWritable =
-    kMstatusMie | kMstatusMpie | kMstatusMpp | kMstatusMprv | kMstatusTw;
-constexpr uint32_t kInterruptMask = (1u << 3) | (1u << 7) | (1u << 11);
-constexpr uint32_t kInterruptBit = 1u << 31;
-// MXL = 1 (32-bit); extensions A, C, I, M, U.
-constexpr uint32_t kMisa = (1u << 30) | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12) | (1u << 20);
 
 const char* cause_name(uint32_t cause) {
   switch (cause) {
@@ -241,7 +230,7 @@ bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsign
 
 template <typename T>
 bool Core::load_slow(uint32_t addr, T& value) {
-  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpR, data_privilege())) {
+  if (pmp_checks_ && !pmp_.allows(addr, sizeof(T), Pmp::kR, data_privilege())) {
     trap(kLoadAccess, addr);
     return false;
   }
@@ -266,7 +255,7 @@ bool Core::load_slow(uint32_t addr, T& value) {
 
 template <typename T>
 bool Core::store_slow(uint32_t addr, T value) {
-  if (pmp_checks_ && !pmp_allows(addr, sizeof(T), kPmpW, data_privilege())) {
+  if (pmp_checks_ && !pmp_.allows(addr, sizeof(T), Pmp::kW, data_privilege())) {
     trap(kStoreAccess, addr);
     return false;
   }
@@ -383,287 +372,6 @@ bool Core::amo(const Insn& in) {
   return true;
 }
 
-// ---------------------------------------------------------------- debugger
-
-void Core::update_checks() {
-  const bool debugging =
-      debug_agent_ != nullptr && (halt_requested_ || stepping_ || watch_hit_ ||
-                                  !breakpoints_.empty() || !watchpoints_.empty());
-  data_checks_ = pmp_checks_ || !watchpoints_.empty();
-  fetch_checks_ = pmp_checks_ || debugging;
-  sync_at_ = 0;  // leave the interpreter's fast path so that it sees the change
-}
-
-void Core::set_debug_agent(DebugAgent* agent) {
-  debug_agent_ = agent;
-  update_checks();
-}
-
-void Core::request_halt() {
-  halt_requested_ = true;
-  update_checks();
-}
-
-void Core::set_single_step(bool on) {
-  stepping_ = on;
-  step_instret_ = instret_;
-  step_pc_ = pc_;
-  update_checks();
-}
-
-void Core::add_breakpoint(uint32_t pc) {
-  if (std::find(breakpoints_.begin(), breakpoints_.end(), pc) == breakpoints_.end())
-    breakpoints_.push_back(pc);
-  update_checks();
-}
-
-bool Core::remove_breakpoint(uint32_t pc) {
-  auto it = std::find(breakpoints_.begin(), breakpoints_.end(), pc);
-  if (it == breakpoints_.end()) return false;
-  breakpoints_.erase(it);
-  update_checks();
-  return true;
-}
-
-void Core::add_watchpoint(WatchKind kind, uint32_t address, uint32_t length) {
-  watchpoints_.push_back(Watchpoint{kind, address, length});
-  update_checks();
-}
-
-bool Core::remove_watchpoint(WatchKind kind, uint32_t address, uint32_t length) {
-  auto it = std::find(watchpoints_.begin(), watchpoints_.end(), Watchpoint{kind, address, length});
-  if (it == watchpoints_.end()) return false;
-  watchpoints_.erase(it);
-  update_checks();
-  return true;
-}
-
-void Core::clear_debug_state() {
-  breakpoints_.clear();
-  watchpoints_.clear();
-  stepping_ = halt_requested_ = watch_hit_ = false;
-  update_checks();
-}
-
-void Core::write_register(unsigned n, uint32_t value) {
-  if (n == 0) return;
-  if (n < 32)
-    x_[n] = value;
-  else
-    pc_ = value & ~1u;
-}
-
-bool Core::debug_csr(uint32_t csr, uint32_t* read, const uint32_t* write) {
-  const uint32_t priv = priv_;
-  priv_ = 3;  // the debugger sees every CSR
-  bool ok = read == nullptr || csr_read(csr, *read);
-  if (ok && write != nullptr) ok = csr_write(csr, *write);
-  priv_ = priv;
-  return ok;
-}
-
-// Watchpoints report after the access: the hit is noted here and reported at
-// the next (checked) fetch, with pc at the following instruction.
-void Core::check_watchpoints(uint32_t address, unsigned length, bool write) {
-  for (const Watchpoint& w : watchpoints_) {
-    const bool kind_matches =
-        w.kind == WatchKind::kAccess || (w.kind == WatchKind::kWrite) == write;
-    if (!kind_matches) continue;
-    if (address < w.address + w.length && w.address < address + length) {
-      watch_hit_ = true;
-      watch_address_ = w.address;
-      update_checks();
-      return;
-    }
-  }
-}
-
-bool Core::debug_check_fetch() {
-  if (skip_debug_check_) {  // the instruction the debugger resumed at runs once
-    skip_debug_check_ = false;
-    return false;
-  }
-  DebugStop why;
-  if (halt_requested_)
-    why = DebugStop::kHalt;
-  else if (watch_hit_)
-    why = DebugStop::kWatchpoint;
-  else if (stepping_ && (instret_ != step_instret_ || pc_ != step_pc_))
-    why = DebugStop::kStep;
-  else if (std::find(breakpoints_.begin(), breakpoints_.end(), pc_) != breakpoints_.end())
-    why = DebugStop::kBreakpoint;
-  else
-    return false;
-  halt_requested_ = watch_hit_ = stepping_ = false;
-  synchronise();  // the debugger sees (and reports) the core's own time
-  debug_agent_->stopped(why, watch_address_);
-  skip_debug_check_ = !stopped_;
-  update_checks();
-  return true;
-}
-
-// ---------------------------------------------------------------- PMP
-
-uint32_t Core::data_privilege() const {
-  return (priv_ == 3 && (mstatus_ & kMstatusMprv)) ? (mstatus_ & kMstatusMpp) >> 11 : priv_;
-}
-
-void Core::update_pmp_checks() {
-  bool any_locked = false;
-  for (uint8_t cfg : pmpcfg_) any_locked |= (cfg & 0x80) && ((cfg >> 3) & 3) != 0;
-  pmp_checks_ = priv_ != 3 || data_privilege() != 3 || any_locked;
-  update_checks();
-}
-
-// The lowest-numbered entry that matches any byte decides; a partial match
-// fails. M mode passes unless the entry is locked; with no match, M passes and
-// U fails (entries are implemented).
-bool Core::pmp_allows(uint32_t addr, unsigned length, uint8_t permission, uint32_t priv) const {
-  const uint64_t lo_access = addr, hi_access = uint64_t{addr} + length;  // [lo, hi)
-  for (unsigned i = 0; i < kPmpEntries; ++i) {
-    const uint8_t cfg = pmpcfg_[i];
-    const unsigned mode = (cfg >> 3) & 3;
-    if (mode == 0) continue;
-    uint64_t lo, hi;
-    if (mode == 1) {  // TOR
-      lo = i == 0 ? 0 : uint64_t{pmpaddr_[i - 1]} << 2;
-      hi = uint64_t{pmpaddr_[i]} << 2;
-    } else if (mode == 2) {  // NA4
-      lo = uint64_t{pmpaddr_[i]} << 2;
-      hi = lo + 4;
-    } else {  // NAPOT: trailing ones give the size, 2^(ones + 3)
-      unsigned ones = 0;
-      while (ones < 32 && ((pmpaddr_[i] >> ones) & 1)) ++ones;
-      const uint64_t size = uint64_t{8} << ones;
-      lo = (uint64_t{pmpaddr_[i]} << 2) & ~(size - 1);
-      hi = lo + size;
-    }
-    if (hi_access <= lo || lo_access >= hi) continue;    // no byte matches
-    if (lo_access < lo || hi_access > hi) return false;  // partial match
-    if (priv == 3 && !(cfg & 0x80)) return true;
-    return (cfg & permission) != 0;
-  }
-  return priv == 3;
-}
-
-// ---------------------------------------------------------------- CSRs
-
-bool Core::csr_read(uint32_t csr, uint32_t& value) {
-  const uint64_t cycle = cycles_ + mcycle_offset_, instret = instret_ + minstret_offset_;
-  // User-mode counter access needs the matching mcounteren bit.
-  if (csr >= 0xc00 && csr <= 0xc9f && priv_ == 0 && !((mcounteren_ >> (csr & 31)) & 1))
-    return false;
-  switch (csr) {
-    case 0x300: value = mstatus_; return true;
-    case 0x301: value = kMisa; return true;
-    case 0x304: value = mie_; return true;
-    case 0x305: value = mtvec_; return true;
-    case 0x306: value = mcounteren_; return true;
-    case 0x310: value = 0; return true;  // mstatush
-    case 0x320: value = 0; return true;  // mcountinhibit: counters always count
-    case 0x340: value = mscratch_; return true;
-    case 0x341: value = mepc_; return true;
-    case 0x342: value = mcause_; return true;
-    case 0x343: value = mtval_; return true;
-    case 0x344: value = mip_; return true;
-    case 0xb00:
-    case 0xc00: value = static_cast<uint32_t>(cycle); return true;
-    case 0xb80:
-    case 0xc80: value = static_cast<uint32_t>(cycle >> 32); return true;
-    case 0xb02:
-    case 0xc02: value = static_cast<uint32_t>(instret); return true;
-    case 0xb82:
-    case 0xc82: value = static_cast<uint32_t>(instret >> 32); return true;
-    case 0xc01: value = static_cast<uint32_t>(mtime()); return true;
-    case 0xc81: value = static_cast<uint32_t>(mtime() >> 32); return true;
-    case 0xf11:
-    case 0xf12:
-    case 0xf13:
-    case 0xf14:
-    case 0xf15: value = 0; return true;
-  }
-  if (csr >= 0x3a0 && csr < 0x3a0 + kPmpEntries / 4) {  // pmpcfg0..3: four entries each
-    const unsigned first = (csr - 0x3a0) * 4;
-    value = 0;
-    for (unsigned i = 0; i < 4; ++i) value |= uint32_t{pmpcfg_[first + i]} << (8 * i);
-    return true;
-  }
-  if (csr >= 0x3b0 && csr < 0x3b0 + kPmpEntries) {
-    value = pmpaddr_[csr - 0x3b0];
-    return true;
-  }
-  // Hard-wired zero: hpm counters/events, PMP entries 16..63, trigger module (no triggers).
-  if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f) ||
-      (csr >= 0xc03 && csr <= 0xc1f) || (csr >= 0xc83 && csr <= 0xc9f) ||
-      (csr >= 0x323 && csr <= 0x33f) || (csr >= 0x3a4 && csr <= 0x3af) ||
-      (csr >= 0x3c0 && csr <= 0x3ef) || (csr >= 0x7a0 && csr <= 0x7a4)) {
-    value = 0;
-    return true;
-  }
-  return false;
-}
-
-bool Core::csr_write(uint32_t csr, uint32_t value) {
-  if ((csr >> 10) == 3) return false;  // read-only space
-  switch (csr) {
-    case 0x300: {
-      mstatus_ = (mstatus_ & ~kMstatusWritable) | (value & kMstatusWritable);
-      uint32_t mpp = (mstatus_ & kMstatusMpp) >> 11;
-      if (mpp != 0 && mpp != 3) mstatus_ &= ~kMstatusMpp;  // WARL: M or U only
-      update_pmp_checks();
-      return true;
-    }
-    case 0x301:
-    case 0x310:
-    case 0x320:
-    case 0x344: return true;  // WARL, writes ignored
-    case 0x304: mie_ = value & kInterruptMask; return true;
-    case 0x305: mtvec_ = value & ~2u; return true;  // modes 0 (direct) and 1 (vectored)
-    case 0x306: mcounteren_ = value & 7u; return true;
-    case 0x340: mscratch_ = value; return true;
-    case 0x341: mepc_ = value & ~1u; return true;
-    case 0x342: mcause_ = value; return true;
-    case 0x343: mtval_ = value; return true;
-    // Counter writes: the written value is what the next instruction sees.
-    // cycles_ and instret_ keep counting; the CSRs are offsets from them.
-    case 0xb00:
-    case 0xb80:
-    case 0xb02:
-    case 0xb82: {
-      const bool is_cycle = (csr & 0x7f) == 0x00;  // mcycle(h): 0xb00, 0xb80
-      // A write suppresses this instruction's own increment of minstret, for
-      // either half: merge into the value before it, then count it.
-      uint64_t& offset = is_cycle ? mcycle_offset_ : minstret_offset_;
-      uint64_t current = (is_cycle ? cycles_ : instret_) + offset;
-      const uint64_t base = is_cycle ? cycles_ : instret_ + 1;
-      current = (csr & 0x80) ? (current & 0xffffffffull) | (uint64_t{value} << 32)
-                             : (current & ~0xffffffffull) | value;
-      offset = current - base;
-      return true;
-    }
-  }
-  if (csr >= 0x3a0 && csr < 0x3a0 + kPmpEntries / 4) {
-    const unsigned first = (csr - 0x3a0) * 4;
-    for (unsigned i = 0; i < 4; ++i) {
-      if (pmpcfg_[first + i] & 0x80) continue;                      // locked
-      uint8_t cfg = static_cast<uint8_t>(value >> (8 * i)) & 0x9f;  // bits 6:5 read as zero
-      if ((cfg & (kPmpR | kPmpW)) == kPmpW) cfg &= ~kPmpW;          // W without R is reserved
-      pmpcfg_[first + i] = cfg;
-    }
-    update_pmp_checks();
-    return true;
-  }
-  if (csr >= 0x3b0 && csr < 0x3b0 + kPmpEntries) {
-    const unsigned i = csr - 0x3b0;
-    const bool locked = (pmpcfg_[i] & 0x80) || (i + 1 < kPmpEntries && (pmpcfg_[i + 1] & 0x80) &&
-                                                ((pmpcfg_[i + 1] >> 3) & 3) == 1);
-    if (!locked) pmpaddr_[i] = value;
-    return true;
-  }
-  uint32_t ignored;
-  return csr_read(csr, ignored);  // hard-wired-zero registers accept writes
-}
-
 // ---------------------------------------------------------------- execution
 
 // The interpreter loop. pc, cycles and instret live in locals, and so does the
@@ -710,146 +418,11 @@ void Core::execute_block() {
   char* const base = static_cast<char*>(&&fetch_slow);
   // [op][length == 4]
   // (initialised on the first call)
-  static const int kHandlers[][2] = {{static_cast<int>(static_cast<char*>(&&L2_kUndecoded) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kUndecoded) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kIllegal) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kIllegal) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kLui) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kLui) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAuipc) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAuipc) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kJal) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kJal) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kJalr) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kJalr) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kBeq) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kBeq) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kBne) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kBne) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kBlt) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kBlt) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kBge) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kBge) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kBltu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kBltu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kBgeu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kBgeu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kLb) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kLb) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kLh) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kLh) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kLw) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kLw) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kLbu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kLbu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kLhu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kLhu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSb) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSb) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSh) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSh) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSw) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSw) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAddi) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAddi) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSlti) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSlti) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSltiu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSltiu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kXori) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kXori) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kOri) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kOri) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAndi) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAndi) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSlli) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSlli) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSrli) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSrli) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSrai) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSrai) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAdd) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAdd) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSub) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSub) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSll) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSll) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSlt) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSlt) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSltu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSltu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kXor) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kXor) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSrl) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSrl) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kSra) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kSra) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kOr) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kOr) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAnd) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAnd) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kFence) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kFence) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kEcall) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kEcall) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kEbreak) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kEbreak) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kMret) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kMret) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kWfi) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kWfi) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kFenceI) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kFenceI) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kCsrrw) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kCsrrw) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kCsrrs) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kCsrrs) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kCsrrc) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kCsrrc) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kCsrrwi) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kCsrrwi) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kCsrrsi) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kCsrrsi) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kCsrrci) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kCsrrci) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kMul) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kMul) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kMulh) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kMulh) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kMulhsu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kMulhsu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kMulhu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kMulhu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kDiv) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kDiv) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kDivu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kDivu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kRem) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kRem) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kRemu) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kRemu) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kLrW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kLrW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kScW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kScW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmoswapW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmoswapW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmoaddW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmoaddW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmoxorW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmoxorW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmoandW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmoandW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmoorW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmoorW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmominW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmominW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmomaxW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmomaxW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmominuW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmominuW) - base)},
-                                     {static_cast<int>(static_cast<char*>(&&L2_kAmomaxuW) - base),
-                                      static_cast<int>(static_cast<char*>(&&L4_kAmomaxuW) - base)}};
+#define VTPU_OP_HANDLERS(op, mnemonic)                     \
+  {static_cast<int>(static_cast<char*>(&&L2_##op) - base), \
+   static_cast<int>(static_cast<char*>(&&L4_##op) - base)},
+  static const int kHandlers[][2] = {VTPU_CORE_OPS(VTPU_OP_HANDLERS)};
+#undef VTPU_OP_HANDLERS
   static_assert(sizeof(kHandlers) / sizeof(kHandlers[0]) == static_cast<size_t>(Op::kCount));
   const Insn* in = nullptr;
   uint32_t next = 0;
@@ -911,7 +484,7 @@ fetch_slow : {
     RELOAD();
     if (stopped) goto resume;  // the debugger may have changed pc or code
   }
-  if (pmp_checks_ && !pmp_allows(pc, in->length, kPmpX, priv_)) {
+  if (pmp_checks_ && !pmp_.allows(pc, in->length, Pmp::kX, priv_)) {
     SPILL();
     trap(kFetchAccess, pc);
     RELOAD();

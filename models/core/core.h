@@ -23,6 +23,7 @@
 #include "models/common/error.h"
 #include "models/core/cost_table.h"
 #include "models/core/decoder.h"
+#include "models/core/pmp.h"
 
 namespace vtpu::core {
 
@@ -145,10 +146,7 @@ class Core : public sc_core::sc_module {
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
   bool amo(const Insn& in);
 
-  // Physical memory protection: 16 entries, 4-byte granularity.
-  static constexpr unsigned kPmpEntries = 16;
-  enum PmpPermission : uint8_t { kPmpR = 1, kPmpW = 2, kPmpX = 4 };
-  bool pmp_allows(uint32_t addr, unsigned length, uint8_t permission, uint32_t priv) const;
+  // Physical memory protection (pmp_): checked while pmp_checks_.
   uint32_t data_privilege() const;  // mstatus.MPRV applies MPP to loads and stores
   void update_pmp_checks();
 
@@ -173,8 +171,7 @@ class Core : public sc_core::sc_module {
   uint64_t instret_ = 0;
   uint64_t cycles_ = 0;  // core clock cycles since time 0, incl. local time
   uint64_t mcycle_offset_ = 0, minstret_offset_ = 0;  // from CSR writes
-  uint8_t pmpcfg_[kPmpEntries] = {};
-  uint32_t pmpaddr_[kPmpEntries] = {};
+  Pmp pmp_;
   bool pmp_checks_ = false;  // some access may be denied: check before DMI
   bool reservation_valid_ = false;
   uint32_t reservation_addr_ = 0;

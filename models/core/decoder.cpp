@@ -255,16 +255,10 @@ Insn decode(uint32_t bits) {
 
 const char* op_name(Op op) {
   static constexpr const char* kNames[] = {
-      "undecoded", "illegal",  "lui",     "auipc",    "jal",      "jalr",      "beq",
-      "bne",       "blt",      "bge",     "bltu",     "bgeu",     "lb",        "lh",
-      "lw",        "lbu",      "lhu",     "sb",       "sh",       "sw",        "addi",
-      "slti",      "sltiu",    "xori",    "ori",      "andi",     "slli",      "srli",
-      "srai",      "add",      "sub",     "sll",      "slt",      "sltu",      "xor",
-      "srl",       "sra",      "or",      "and",      "fence",    "ecall",     "ebreak",
-      "mret",      "wfi",      "fence.i", "csrrw",    "csrrs",    "csrrc",     "csrrwi",
-      "csrrsi",    "csrrci",   "mul",     "mulh",     "mulhsu",   "mulhu",     "div",
-      "divu",      "rem",      "remu",    "lr.w",     "sc.w",     "amoswap.w", "amoadd.w",
-      "amoxor.w",  "amoand.w", "amoor.w", "amomin.w", "amomax.w", "amominu.w", "amomaxu.w"};
+#define VTPU_OP_NAME(op, mnemonic) mnemonic,
+      VTPU_CORE_OPS(VTPU_OP_NAME)
+#undef VTPU_OP_NAME
+  };
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Op::kCount));
   return kNames[static_cast<size_t>(op)];
 }

@@ -6,86 +6,18 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "models/core/ops.h"
+
 namespace vtpu::core {
 
+// clang-format off
 enum class Op : uint8_t {
-  kUndecoded,  // pre-decode cache slot not filled yet
-  kIllegal,    // imm holds the raw instruction bits (for mtval)
-  // RV32I
-  kLui,
-  kAuipc,
-  kJal,
-  kJalr,
-  kBeq,
-  kBne,
-  kBlt,
-  kBge,
-  kBltu,
-  kBgeu,
-  kLb,
-  kLh,
-  kLw,
-  kLbu,
-  kLhu,
-  kSb,
-  kSh,
-  kSw,
-  kAddi,
-  kSlti,
-  kSltiu,
-  kXori,
-  kOri,
-  kAndi,
-  kSlli,
-  kSrli,
-  kSrai,
-  kAdd,
-  kSub,
-  kSll,
-  kSlt,
-  kSltu,
-  kXor,
-  kSrl,
-  kSra,
-  kOr,
-  kAnd,
-  kFence,
-  kEcall,
-  kEbreak,
-  kMret,
-  kWfi,
-  // Zifencei
-  kFenceI,
-  // Zicsr (imm holds the CSR number; for the *i forms rs1 holds the zimm)
-  kCsrrw,
-  kCsrrs,
-  kCsrrc,
-  kCsrrwi,
-  kCsrrsi,
-  kCsrrci,
-  // M
-  kMul,
-  kMulh,
-  kMulhsu,
-  kMulhu,
-  kDiv,
-  kDivu,
-  kRem,
-  kRemu,
-  // A
-  kLrW,
-  kScW,
-  kAmoswapW,
-  kAmoaddW,
-  kAmoxorW,
-  kAmoandW,
-  kAmoorW,
-  kAmominW,
-  kAmomaxW,
-  kAmominuW,
-  kAmomaxuW,
+#define VTPU_OP_ENUM(op, mnemonic) op,
+  VTPU_CORE_OPS(VTPU_OP_ENUM)
+#undef VTPU_OP_ENUM
   kCount
 };
+// clang-format on
 
 // All-zero is the undecoded state, so a zeroed cache needs no initialisation.
 struct Insn {
