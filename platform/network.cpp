@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/isa/vtpu/model.h"
 #include "models/isa/vtpu/names.h"
@@ -409,16 +410,9 @@ void run_network(const config::Soc& config, const RunRequest& request) {
         << "\", \"energy_uj\": " << f[i].energy_uj << "}";
     }
     j << "\n  ]\n}\n";
-    const std::string tmp = request.report + ".partial";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      if (!out || !(out << j.str()) || !out.flush()) {
-        std::remove(tmp.c_str());
-        throw Error(request.report + ": cannot write the report");
-      }
-    }
-    if (std::rename(tmp.c_str(), request.report.c_str()) != 0)
-      throw Error(request.report + ": cannot write the report");
+    write_file_atomically(
+        request.report, [&j](std::ostream& out) { return static_cast<bool>(out << j.str()); },
+        " the report");
   }
 
   std::printf("%-40s %-18s %12s %14s %6s %8s %s\n", "layer", "op", "cycles", "MACs", "MXU %",

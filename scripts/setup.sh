@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config           # host tool chain
   libsystemc-dev                             # SystemC 2.3.4 + TLM-2.0
   libboost-program-options-dev               # the vtpu command line
+  nlohmann-json3-dev                         # JSON reports and trace headers
   libprotobuf-dev protobuf-compiler          # config schema, executables, traces
   libgtest-dev                               # unit tests
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # firmware for the RV32 core

@@ -1,43 +1,29 @@
 #include "traces/mxu_stimulus.h"
 
-#include <google/protobuf/io/zero_copy_stream_impl.h>
-#include <google/protobuf/util/delimited_message_util.h>
-
-#include <fstream>
-
 #include "models/common/error.h"
+#include "traces/delimited.h"
 #include "traces/mxu_stimulus.pb.h"
 
 namespace vtpu::trace {
 
-namespace pbio = google::protobuf::io;
-using google::protobuf::util::ParseDelimitedFromZeroCopyStream;
-using google::protobuf::util::SerializeDelimitedToZeroCopyStream;
-
 struct MatmulWriter::Impl {
-  std::ofstream file;
-  std::unique_ptr<pbio::OstreamOutputStream> stream;
+  explicit Impl(const std::string& path) : out(path, "mxu.record: " + path + ": cannot write") {}
+  DelimitedWriter out;
 };
 
 MatmulWriter::MatmulWriter(const std::string& path, const std::string& config, uint32_t rows,
                            uint32_t cols, const std::string& timing)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->file.open(path, std::ios::binary | std::ios::trunc);
-  if (!impl_->file) throw Error("mxu.record: " + path + ": cannot write");
-  impl_->stream = std::make_unique<pbio::OstreamOutputStream>(&impl_->file);
+    : impl_(std::make_unique<Impl>(path)) {
   StimulusHeader h;
   h.set_version(kStimulusVersion);
   h.set_config(config);
   h.set_rows(rows);
   h.set_cols(cols);
   h.set_timing(timing);
-  SerializeDelimitedToZeroCopyStream(h, impl_->stream.get());
+  impl_->out.write(h);
 }
 
-MatmulWriter::~MatmulWriter() {
-  impl_->stream.reset();
-  impl_->file.close();
-}
+MatmulWriter::~MatmulWriter() = default;
 
 void MatmulWriter::matmul(const vtpu_insn_matmul& x, const uint8_t* vmem, uint64_t vmem_base,
                           const std::vector<uint8_t>& c_before, const uint8_t* amem,
@@ -63,22 +49,19 @@ void MatmulWriter::matmul(const vtpu_insn_matmul& x, const uint8_t* vmem, uint64
   for (uint32_t i = 0; i < x.m; ++i)
     out->append(reinterpret_cast<const char*>(c + uint64_t{i} * x.c_stride), 4ull * x.n);
   r.set_cycles(cycles);
-  SerializeDelimitedToZeroCopyStream(r, impl_->stream.get());
+  impl_->out.write(r);
 }
 
 struct MatmulReader::Impl {
-  std::ifstream file;
-  std::unique_ptr<pbio::IstreamInputStream> stream;
+  explicit Impl(const std::string& path) : in(path) {}
+  DelimitedReader in;
   Matmul record;
 };
 
-MatmulReader::MatmulReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
-  impl_->file.open(path, std::ios::binary);
-  if (!impl_->file) throw Error(path + ": cannot open");
-  impl_->stream = std::make_unique<pbio::IstreamInputStream>(&impl_->file);
+MatmulReader::MatmulReader(const std::string& path)
+    : impl_(std::make_unique<Impl>(path)), path_(path) {
   StimulusHeader h;
-  bool eof = false;
-  if (!ParseDelimitedFromZeroCopyStream(&h, impl_->stream.get(), &eof) || h.version() == 0)
+  if (!impl_->in.read_header(h) || h.version() == 0)
     throw Error(path + ": not an MXU stimulus recording");
   if (h.version() != kStimulusVersion)
     throw Error(path + ": MXU stimulus version " + std::to_string(h.version()) +
@@ -92,20 +75,15 @@ MatmulReader::~MatmulReader() = default;
 
 bool MatmulReader::next(RecordedMatmul& out) {
   Matmul& r = impl_->record;
-  r.Clear();  // parsing merges, and proto3 leaves zero fields out of the bytes
-  bool eof = false;
-  if (!ParseDelimitedFromZeroCopyStream(&r, impl_->stream.get(), &eof)) {
-    if (eof) return false;
-    throw Error(path_ + ": record " + std::to_string(count_) + " is cut short or corrupt");
-  }
-  ++count_;
+  if (!impl_->in.next(r)) return false;
+  const uint64_t index = impl_->in.count() - 1;
   if (r.precision() != VTPU_TYPE_INT8 && r.precision() != VTPU_TYPE_BF16)
-    throw Error(path_ + ": record " + std::to_string(count_ - 1) + " has an unknown precision " +
+    throw Error(path_ + ": record " + std::to_string(index) + " has an unknown precision " +
                 std::to_string(r.precision()));
   const uint64_t e = vtpu_type_size(r.precision());
   if (r.a().size() != uint64_t{r.m()} * r.k() * e || r.b().size() != uint64_t{r.k()} * r.n() * e ||
       r.c_before().size() != 4ull * r.m() * r.n() || r.c_after().size() != 4ull * r.m() * r.n())
-    throw Error(path_ + ": record " + std::to_string(count_ - 1) + " has operands of wrong sizes");
+    throw Error(path_ + ": record " + std::to_string(index) + " has operands of wrong sizes");
   out.precision = r.precision();
   out.m = r.m();
   out.k = r.k();

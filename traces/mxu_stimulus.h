@@ -52,7 +52,6 @@ class MatmulReader {
   std::string path_;
   uint32_t rows_ = 0, cols_ = 0;
   std::string timing_;
-  uint64_t count_ = 0;
 };
 
 }  // namespace vtpu::trace

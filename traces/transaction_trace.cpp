@@ -1,42 +1,31 @@
 #include "traces/transaction_trace.h"
 
-#include <google/protobuf/io/zero_copy_stream_impl.h>
-#include <google/protobuf/util/delimited_message_util.h>
-
 #include "models/common/error.h"
+#include "traces/delimited.h"
 #include "traces/transactions.pb.h"
 
 namespace vtpu::trace {
 
-namespace pbio = google::protobuf::io;
-using google::protobuf::util::ParseDelimitedFromZeroCopyStream;
-using google::protobuf::util::SerializeDelimitedToZeroCopyStream;
-
 struct TransactionWriter::Impl {
-  std::ofstream file;
-  std::unique_ptr<pbio::OstreamOutputStream> stream;
+  explicit Impl(const std::string& path)
+      : out(path, path + ": cannot write the transaction trace") {}
+  DelimitedWriter out;
   Transaction record;  // reused: no allocation per transaction
 };
 
 TransactionWriter::TransactionWriter(const std::string& path, const std::string& config,
                                      const std::vector<std::string>& initiators,
                                      const std::vector<std::string>& targets)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->file.open(path, std::ios::binary | std::ios::trunc);
-  if (!impl_->file) throw Error(path + ": cannot write the transaction trace");
-  impl_->stream = std::make_unique<pbio::OstreamOutputStream>(&impl_->file);
+    : impl_(std::make_unique<Impl>(path)) {
   Header h;
   h.set_version(kTransactionTraceVersion);
   h.set_config(config);
   for (const std::string& n : initiators) h.add_initiators(n);
   for (const std::string& n : targets) h.add_targets(n);
-  SerializeDelimitedToZeroCopyStream(h, impl_->stream.get());
+  impl_->out.write(h);
 }
 
-TransactionWriter::~TransactionWriter() {
-  impl_->stream.reset();  // flushes into the file
-  impl_->file.close();
-}
+TransactionWriter::~TransactionWriter() = default;
 
 void TransactionWriter::transaction(const TransactionRecord& t) {
   Transaction& r = impl_->record;
@@ -47,23 +36,19 @@ void TransactionWriter::transaction(const TransactionRecord& t) {
   r.set_length(t.length);
   r.set_begin_ps(t.begin.value());
   r.set_end_ps(t.end.value());
-  SerializeDelimitedToZeroCopyStream(r, impl_->stream.get());
+  impl_->out.write(r);
 }
 
 struct TransactionReader::Impl {
-  std::ifstream file;
-  std::unique_ptr<pbio::IstreamInputStream> stream;
+  explicit Impl(const std::string& path) : in(path) {}
+  DelimitedReader in;
   Transaction record;
 };
 
 TransactionReader::TransactionReader(const std::string& path)
-    : impl_(std::make_unique<Impl>()), path_(path) {
-  impl_->file.open(path, std::ios::binary);
-  if (!impl_->file) throw Error(path + ": cannot open");
-  impl_->stream = std::make_unique<pbio::IstreamInputStream>(&impl_->file);
+    : impl_(std::make_unique<Impl>(path)), path_(path) {
   Header h;
-  bool eof = false;
-  if (!ParseDelimitedFromZeroCopyStream(&h, impl_->stream.get(), &eof) || h.version() == 0)
+  if (!impl_->in.read_header(h) || h.version() == 0)
     throw Error(path + ": not a vtpu transaction trace");
   if (h.version() != kTransactionTraceVersion)
     throw Error(path + ": transaction trace version " + std::to_string(h.version()) +
@@ -77,15 +62,10 @@ TransactionReader::~TransactionReader() = default;
 
 bool TransactionReader::next(TransactionRecord& t) {
   Transaction& r = impl_->record;
-  r.Clear();  // parsing merges, and proto3 leaves zero fields out of the bytes
-  bool eof = false;
-  if (!ParseDelimitedFromZeroCopyStream(&r, impl_->stream.get(), &eof)) {
-    if (eof) return false;
-    throw Error(path_ + ": record " + std::to_string(count_) + " is cut short or corrupt");
-  }
+  if (!impl_->in.next(r)) return false;
+  const uint64_t index = impl_->in.count() - 1;
   if (r.initiator() >= header_.initiators.size() || r.target() >= header_.targets.size())
-    throw Error(path_ + ": record " + std::to_string(count_) + " names an unknown port");
-  ++count_;
+    throw Error(path_ + ": record " + std::to_string(index) + " names an unknown port");
   const sc_core::sc_time ps(1, sc_core::SC_PS);
   t.initiator = r.initiator();
   t.target = r.target();

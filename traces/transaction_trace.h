@@ -48,7 +48,6 @@ class TransactionReader {
   std::unique_ptr<Impl> impl_;
   TraceHeader header_;
   std::string path_;
-  uint64_t count_ = 0;
 };
 
 }  // namespace vtpu::trace

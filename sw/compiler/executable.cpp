@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/isa/vtpu/isa.h"
 #include "sw/compiler/executable.pb.h"
@@ -54,18 +55,7 @@ void write_executable(const std::string& path, const Program& program, const std
     layer->set_op(l.op);
     layer->set_macs(l.macs);
   }
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !e.SerializeToOstream(&out) || !out.flush()) {
-      std::remove(tmp.c_str());
-      throw Error(path + ": cannot write");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot write");
-  }
+  write_file_atomically(path, [&e](std::ostream& out) { return e.SerializeToOstream(&out); });
 }
 
 Program read_executable(const std::string& path) {

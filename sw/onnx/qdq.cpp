@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/vpu/numerics.h"
 
@@ -48,15 +49,8 @@ class QdqWriter {
       add_value(graph_->add_output(), out + "_scale", onnx::TensorProto::FLOAT, {});
       add_value(graph_->add_output(), out + "_zero_point", onnx::TensorProto::INT8, {});
     }
-    const std::string tmp = path + ".partial";
-    {
-      std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-      if (!file || !model_.SerializeToOstream(&file) || !file.flush()) {
-        std::remove(tmp.c_str());
-        throw Error(path + ": cannot write");
-      }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error(path + ": cannot write");
+    write_file_atomically(path,
+                          [this](std::ostream& out) { return model_.SerializeToOstream(&out); });
   }
 
  private:

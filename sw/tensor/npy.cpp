@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "models/common/atomic_file.h"
 #include "models/common/error.h"
 
 namespace vtpu::sw {
@@ -145,10 +146,7 @@ void write_npy(const std::string& path, const Tensor& t) {
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot write");
+  write_file_atomically(path, [&](std::ostream& out) {
     const uint16_t len = static_cast<uint16_t>(header.size());
     out.write("\x93NUMPY\x01\x00", 8);
     out.put(static_cast<char>(len & 0xff));
@@ -160,15 +158,8 @@ void write_npy(const std::string& path, const Tensor& t) {
     else
       out.write(reinterpret_cast<const char*>(t.i.data()),
                 static_cast<std::streamsize>(8 * t.i.size()));
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(path + ": write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot write");
-  }
+    return static_cast<bool>(out);
+  });
 }
 
 }  // namespace vtpu::sw
