@@ -1,6 +1,7 @@
 #include "platform/timeline.h"
 
 #include "models/common/error.h"
+#include "models/common/json.h"
 #include "models/isa/vtpu/model.h"
 #include "models/vpu/vpu.h"
 
@@ -18,15 +19,6 @@ double us(sc_core::sc_time t) {
   return t.to_seconds() * 1e6;
 }
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) out += c;
-  }
-  return out + "\"";
-}
-
 std::string format(const char* fmt, double a, double b) {
   char buf[64];
   std::snprintf(buf, sizeof buf, fmt, a, b);
@@ -42,7 +34,7 @@ ChromeTrace::ChromeTrace(const std::string& path, const std::string& process,
   if (!file_) throw Error(path + ": cannot write the trace");
   std::fputs("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n", file_);
   event("{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", \"args\": {\"name\": " +
-        quoted(process) + "}}");
+        json_string(process) + "}}");
   const char* names[] = {"core: layers", "DMA queue", "MXU queue", "VPU queue"};
   for (int t = 0; t < 4; ++t)
     event("{\"ph\": \"M\", \"pid\": 1, \"tid\": " + std::to_string(t + 1) +
@@ -82,7 +74,7 @@ void ChromeTrace::instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc
   }
   const double t0 = us(start), t1 = us(end);
   event("{\"ph\": \"X\", \"pid\": 1, \"tid\": " + std::to_string(queue_thread(queue)) +
-        ", \"name\": " + quoted(name) + format(", \"ts\": %.4f, \"dur\": %.4f", t0, t1 - t0) +
+        ", \"name\": " + json_string(name) + format(", \"ts\": %.4f, \"dur\": %.4f", t0, t1 - t0) +
         ", \"args\": {" + args + ", \"tag\": " + std::to_string(tag) + "}}");
   static const char* const depth_names[VTPU_QUEUES] = {"DMA queue depth", "MXU queue depth",
                                                        "VPU queue depth"};
@@ -109,9 +101,9 @@ void ChromeTrace::marker(uint32_t value, sc_core::sc_time at) {
       index < layers_.size() ? layers_[index].name : "layer " + std::to_string(index);
   const std::string op = index < layers_.size() ? layers_[index].op : "";
   event("{\"ph\": \"X\", \"pid\": 1, \"tid\": " + std::to_string(kLayerThread) +
-        ", \"name\": " + quoted(name) +
+        ", \"name\": " + json_string(name) +
         format(", \"ts\": %.4f, \"dur\": %.4f", layer_start_us_, t - layer_start_us_) +
-        ", \"args\": {\"index\": " + std::to_string(index) + ", \"op\": " + quoted(op) + "}}");
+        ", \"args\": {\"index\": " + std::to_string(index) + ", \"op\": " + json_string(op) + "}}");
   layer_start_us_ = -1;
 }
 

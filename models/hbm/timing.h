@@ -48,8 +48,9 @@ struct TimingSet {
   unsigned banks() const { return bank_groups * banks_per_group; }
   unsigned tRTW() const { return RL + burst_clocks() + tRTRS - WL; }  // RD to WR
   // Bytes per second at the pins of one pseudo-channel.
+  // (Integer operands until the one division: exact for whole-number rates.)
   double pseudo_channel_bytes_per_s() const {
-    return access_bytes() / (burst_clocks() * tck_ps * 1e-12);
+    return access_bytes() * 1e12 / (static_cast<double>(burst_clocks()) * tck_ps);
   }
   uint64_t pseudo_channel_bytes() const { return uint64_t{rows} * row_bytes * banks(); }
 };

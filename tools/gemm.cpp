@@ -1,4 +1,4 @@
-#include "platform/gemm.h"
+#include "tools/gemm.h"
 
 #include <tlm_utils/simple_initiator_socket.h>
 
@@ -10,6 +10,7 @@
 
 #include "models/command_processor/command_processor.h"
 #include "models/common/error.h"
+#include "models/common/json.h"
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
@@ -173,24 +174,27 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
 
   const uint64_t macs = uint64_t{o.m} * o.k * o.n;
   const uint64_t cycles = processor.last_matmul_array_cycles();
-  char buf[1024];
-  std::snprintf(
-      buf, sizeof buf,
-      "{\"config\": \"%s\", \"backend\": \"%s\", \"precision\": \"%s\", \"dataflow\": \"%s\", "
-      "\"timing\": \"%s\", "
-      "\"rows\": %u, \"cols\": %u, \"m\": %u, \"k\": %u, \"n\": %u, \"macs\": %llu, "
-      "\"mxu_cycles\": %llu, \"total_cycles\": %llu, \"utilization\": %.6f, "
-      "\"host_gmacs_per_s\": %.3f, \"wall_time_s\": %.3f, \"bit_exact\": %s, \"formula\": "
-      "\"%s\"}\n",
-      config.name().c_str(), backend.c_str(), o.precision.c_str(),
-      array.dataflow == mxu::Dataflow::kWeightStationary ? "ws" : "os",
-      array.timing == mxu::TimingMode::kStallFree ? "stall-free" : "overlapped", array.rows,
-      array.cols, o.m, o.k, o.n, static_cast<unsigned long long>(macs),
-      static_cast<unsigned long long>(cycles),
-      static_cast<unsigned long long>(processor.last_matmul_cycles()),
-      static_cast<double>(macs) / (static_cast<double>(cycles) * array.rows * array.cols),
-      static_cast<double>(macs) / wall / 1e9, wall, exact ? "true" : "false", formula(array));
-  out << buf;
+  Json j;
+  j["config"] = config.name();
+  j["backend"] = backend;
+  j["precision"] = o.precision;
+  j["dataflow"] = array.dataflow == mxu::Dataflow::kWeightStationary ? "ws" : "os";
+  j["timing"] = array.timing == mxu::TimingMode::kStallFree ? "stall-free" : "overlapped";
+  j["rows"] = array.rows;
+  j["cols"] = array.cols;
+  j["m"] = o.m;
+  j["k"] = o.k;
+  j["n"] = o.n;
+  j["macs"] = macs;
+  j["mxu_cycles"] = cycles;
+  j["total_cycles"] = processor.last_matmul_cycles();
+  j["utilization"] = rounded(
+      static_cast<double>(macs) / (static_cast<double>(cycles) * array.rows * array.cols), 6);
+  j["host_gmacs_per_s"] = rounded(static_cast<double>(macs) / wall / 1e9, 3);
+  j["wall_time_s"] = rounded(wall, 3);
+  j["bit_exact"] = exact;
+  j["formula"] = formula(array);
+  out << json_text(j) << "\n";
   if (!exact)
     throw Error("gemm: the MXU's result differs from the scalar reference",
                 ExitCode::kFirmwareFault);

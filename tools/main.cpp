@@ -15,11 +15,11 @@
 #include "models/common/error.h"
 #include "platform/config.h"
 #include "platform/elf_loader.h"
-#include "platform/gemm.h"
-#include "platform/memtest.h"
-#include "platform/network.h"
 #include "platform/soc.h"
-#include "platform/trace_tool.h"
+#include "tools/gemm.h"
+#include "tools/memtest.h"
+#include "tools/network.h"
+#include "tools/trace_tool.h"
 
 namespace po = boost::program_options;
 
@@ -89,6 +89,13 @@ void add_config_options(po::options_description& desc) {
       "override one field, e.g. --set mxu.rows=64 (repeatable)");
 }
 
+// The configuration add_config_options() asked for: --config, then each --set.
+vtpu::config::Soc load_config(const po::variables_map& vm) {
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  return vtpu::config::load(vm["config"].as<std::string>(), sets);
+}
+
 po::variables_map parse(const po::options_description& desc,
                         const po::positional_options_description& positional,
                         const std::vector<std::string>& args) {
@@ -130,9 +137,7 @@ int firmware_command(const std::vector<std::string>& args) {
   }
   if (!vm.count("elf")) throw vtpu::Error("firmware: missing FILE.elf (see vtpu firmware --help)");
 
-  std::vector<std::string> sets;
-  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::config::Soc config = load_config(vm);
   vtpu::ElfImage image = vtpu::read_elf(vm["elf"].as<std::string>());
 
   vtpu::RunOptions limits;
@@ -226,9 +231,7 @@ int memtest_command(const std::vector<std::string>& args) {
       if (!vm.count(needed))
         throw vtpu::Error(std::string("memtest: --") + needed + " is needed without --trace");
   }
-  std::vector<std::string> sets;
-  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::config::Soc config = load_config(vm);
   std::ostringstream report;
   vtpu::run_memtest(config, o, report);
   std::cout << report.str();
@@ -262,9 +265,7 @@ int gemm_command(const std::vector<std::string>& args) {
   for (const char* needed : {"m", "k", "n"})
     if (!vm.count(needed)) throw vtpu::Error(std::string("gemm: --") + needed + " is needed");
   o.accumulate = vm.count("accumulate") > 0;
-  std::vector<std::string> sets;
-  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::config::Soc config = load_config(vm);
   std::ostringstream report;
   vtpu::run_gemm(config, o, report);
   std::cout << report.str();
@@ -381,9 +382,7 @@ int run_command(const std::vector<std::string>& args) {
   r.compile.model = r.model;
   if (!r.vcd.empty()) r.vcd = vcd_base(r.vcd);
   if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());
-  std::vector<std::string> sets;
-  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::config::Soc config = load_config(vm);
   vtpu::run_network(config, r);
   return 0;
 }

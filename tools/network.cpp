@@ -1,4 +1,4 @@
-#include "platform/network.h"
+#include "tools/network.h"
 
 #include <unistd.h>
 
@@ -7,18 +7,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <set>
-#include <sstream>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/isa/vtpu/model.h"
-#include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
-#include "platform/memory_system.h"
-#include "platform/memspec.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
 #include "sw/compiler/compiler.h"
@@ -26,6 +20,7 @@
 #include "sw/onnx/importer.h"
 #include "sw/onnx/qdq.h"
 #include "sw/tensor/npy.h"
+#include "tools/report.h"
 
 namespace vtpu {
 
@@ -156,22 +151,6 @@ sw::Program compile_onnx(const CompileRequest& r) {
   }
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\', out += c;
-    else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 // One output file name per graph output (characters a path cannot hold replaced).
 std::string file_name(const std::string& output) {
   std::string s = output;
@@ -216,78 +195,9 @@ class Progress : public TraceSink {
   bool shown_ = false;
 };
 
-// The chip's roofline and energy table (docs/observability.md).
-struct Roofline {
-  double macs_per_cycle;       // the MXU's peak: rows x cols
-  double hbm_bytes_per_cycle;  // the HBM's peak pin bandwidth per core clock
-  double clock_hz;
-};
-
-Roofline roofline_of(const config::Soc& c) {
-  const double clock = c.clock_mhz() * 1e6;
-  return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(),
-                  config::memspec(c.hbm().preset()).pseudo_channel_bytes_per_s() *
-                      hbm_mapping(c).controllers() / clock,
-                  clock};
-}
-
-// One layer's figures for the report, from its counters.
-struct LayerFigures {
-  double mxu_utilization, hbm_gbps, intensity, roofline_cycles, energy_uj;
-  const char* bound;
-};
-
-LayerFigures figures(const vtpu_layer_result& r, uint64_t macs, bool int8, const Roofline& roof,
-                     const config::EnergyConfig& e) {
-  LayerFigures f{};
-  const double cycles = static_cast<double>(r.cycles);
-  const double hbm =
-      static_cast<double>(r.counters[VTPU_CNT_HBM_READ] + r.counters[VTPU_CNT_HBM_WRITE]);
-  f.mxu_utilization = cycles > 0 ? macs / (cycles * roof.macs_per_cycle) : 0;
-  f.hbm_gbps = cycles > 0 ? hbm / (cycles / roof.clock_hz) / 1e9 : 0;
-  f.intensity = hbm > 0 ? macs / hbm : 0;  // MACs per HBM byte
-  const double compute = macs / roof.macs_per_cycle, memory = hbm / roof.hbm_bytes_per_cycle;
-  f.roofline_cycles = std::max(compute, memory);
-  f.bound = macs == 0 ? "memory" : compute >= memory ? "compute" : "memory";
-  // MACs as the MXU did them; on-chip bytes: each DMA byte once at its SRAM
-  // end, each VPU element read and written as fp32.
-  const double sram =
-      static_cast<double>(r.counters[VTPU_CNT_DMA_BYTES]) + 8.0 * r.counters[VTPU_CNT_VPU_ELEMS];
-  f.energy_uj = (r.counters[VTPU_CNT_MACS] * (int8 ? e.mac_int8_pj() : e.mac_bf16_pj()) +
-                 sram * 0.5 * (e.sram_read_pj_per_byte() + e.sram_write_pj_per_byte()) +
-                 hbm * e.hbm_pj_per_byte()) *
-                1e-6;
-  return f;
-}
-
-// What the runtime reads of the tensor table at start (docs/runtime.md,
-// "Resident activations"): nothing when residency is off.
-uint64_t activation_table_bytes(const config::Soc& config, const sw::Program& program) {
-  if (!config.runtime().resident_activations()) return 0;
-  return uint64_t{std::min(program.image.header().tensor_count, VTPU_MODEL_MAX_TENSORS)} *
-         sizeof(vtpu_tensor);
-}
-
-}  // namespace
-
-void compile_model(const CompileRequest& request, const std::string& out) {
-  const sw::Program p = compile_onnx(request);
-  if (!request.emit_qdq.empty()) sw::write_qdq(request.emit_qdq, p);
-  sw::write_executable(out, p, request.model);
-  std::printf("%s: %zu layers, %s, image %.1f MiB -> %s\n", request.model.c_str(), p.layers.size(),
-              sw::precision_name(p.precision), p.image.bytes().size() / 1048576.0, out.c_str());
-}
-
-void run_network(const config::Soc& config, const RunRequest& request) {
-  const auto start = std::chrono::steady_clock::now();
-  if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
-    throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
-  sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
-                                                          : compile_onnx(request.compile);
-  const double compile_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  // Inputs: each graph input exactly once.
+// Writes each graph input of `request` (NAME=FILE.npy) into the image:
+// each input exactly once, in the model's type and layout.
+void bind_inputs(const RunRequest& request, sw::Program& program) {
   std::map<std::string, std::string> files;
   for (const std::string& arg : request.inputs) {
     const size_t eq = arg.find('=');
@@ -319,6 +229,39 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     const std::vector<uint8_t> data = encode(b.nhwc ? nchw_to_nhwc(t.f, b.shape) : t.f, b);
     program.image.write(b.offset, data.data(), data.size());
   }
+}
+
+// Each graph output as DIR/<name>.npy (float32), from the image after the run.
+void write_outputs(const std::string& dir, const sw::Program& program,
+                   const std::vector<uint8_t>& image) {
+  for (const sw::Binding& b : program.outputs) {
+    sw::Tensor t;
+    t.shape = b.shape;
+    t.f = decode(image.data() + b.offset, static_cast<size_t>(t.numel()), b);
+    sw::write_npy((fs::path(dir) / file_name(b.name)).string(), t);
+  }
+}
+
+}  // namespace
+
+void compile_model(const CompileRequest& request, const std::string& out) {
+  const sw::Program p = compile_onnx(request);
+  if (!request.emit_qdq.empty()) sw::write_qdq(request.emit_qdq, p);
+  sw::write_executable(out, p, request.model);
+  std::printf("%s: %zu layers, %s, image %.1f MiB -> %s\n", request.model.c_str(), p.layers.size(),
+              sw::precision_name(p.precision), p.image.bytes().size() / 1048576.0, out.c_str());
+}
+
+void run_network(const config::Soc& config, const RunRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
+    throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
+  sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
+                                                          : compile_onnx(request.compile);
+  const double compile_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  bind_inputs(request, program);
   if (!request.output_dir.empty() && !fs::is_directory(request.output_dir))
     throw Error(request.output_dir + ": --output-dir is not a directory");
 
@@ -346,90 +289,17 @@ void run_network(const config::Soc& config, const RunRequest& request) {
                                                                    : ExitCode::kFirmwareFault);
 
   // Outputs, then the report: nothing is written for a failed run.
-  if (!request.output_dir.empty()) {
-    for (const sw::Binding& b : program.outputs) {
-      sw::Tensor t;
-      t.shape = b.shape;
-      t.f = decode(run.image.data() + b.offset, static_cast<size_t>(t.numel()), b);
-      sw::write_npy((fs::path(request.output_dir) / file_name(b.name)).string(), t);
-    }
-  }
-  // MACs are the model's (a depthwise convolution's block-diagonal zeros,
-  // which the MXU also multiplies, are in mxu_macs only).
-  const Roofline roof = roofline_of(config);
-  const bool int8 = program.precision == sw::Precision::kInt8;
-  std::vector<LayerFigures> f;
-  uint64_t macs = 0, cycles = 0, hbm_read = 0, hbm_write = 0;
-  double energy_uj = 0;
-  for (size_t i = 0; i < run.layers.size(); ++i) {
-    const vtpu_layer_result& r = run.layers[i];
-    f.push_back(figures(r, program.layers[i].macs, int8, roof, config.energy()));
-    macs += program.layers[i].macs;
-    cycles += r.cycles;
-    hbm_read += r.counters[VTPU_CNT_HBM_READ];
-    hbm_write += r.counters[VTPU_CNT_HBM_WRITE];
-    energy_uj += f.back().energy_uj;
-  }
-  const double utilization =
-      cycles ? macs / (static_cast<double>(cycles) * roof.macs_per_cycle) : 0;
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double sim_ns = run.run.simulated_time.to_seconds() * 1e9;
+  if (!request.output_dir.empty()) write_outputs(request.output_dir, program, run.image);
+  const Report report =
+      make_report(config, request.model, program, run, compile_s,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!request.report.empty()) {
-    std::ostringstream j;
-    j << "{\n  \"model\": " << json_string(request.model)
-      << ",\n  \"config\": " << json_string(config.name()) << ",\n  \"precision\": \""
-      << sw::precision_name(program.precision) << "\",\n  \"simulated_time_ns\": " << sim_ns
-      << ",\n  \"cycles\": " << run.result.cycles << ",\n  \"wall_time_s\": " << wall
-      << ",\n  \"compile_time_s\": " << compile_s
-      << ",\n  \"simulation_time_s\": " << run.run.host_seconds
-      << ",\n  \"core_instructions\": " << run.run.instructions << ",\n  \"macs\": " << macs
-      << ",\n  \"mxu_utilization\": " << utilization << ",\n  \"hbm_read_bytes\": " << hbm_read
-      << ",\n  \"hbm_write_bytes\": " << hbm_write
-      << ",\n  \"activation_table_bytes\": " << activation_table_bytes(config, program)
-      << ",\n  \"energy_uj\": " << energy_uj
-      << ",\n  \"peak_macs_per_cycle\": " << roof.macs_per_cycle
-      << ",\n  \"peak_hbm_bytes_per_cycle\": " << roof.hbm_bytes_per_cycle << ",\n  \"layers\": [";
-    for (size_t i = 0; i < run.layers.size(); ++i) {
-      const vtpu_layer_result& r = run.layers[i];
-      const sw::LayerInfo& info = program.layers[i];
-      j << (i ? "," : "") << "\n    {\"index\": " << i << ", \"name\": " << json_string(info.name)
-        << ", \"op\": " << json_string(info.op) << ", \"kind\": \""
-        << vtpu_layer_kind_name(program.image.layers()[i].kind) << "\", \"macs\": " << info.macs
-        << ", \"mxu_macs\": " << r.counters[VTPU_CNT_MACS] << ", \"cycles\": " << r.cycles
-        << ", \"mxu_utilization\": " << f[i].mxu_utilization
-        << ", \"mxu_busy_cycles\": " << r.counters[VTPU_CNT_MXU_BUSY]
-        << ", \"vpu_busy_cycles\": " << r.counters[VTPU_CNT_VPU_BUSY]
-        << ", \"dma_busy_cycles\": " << r.counters[VTPU_CNT_DMA_BUSY]
-        << ", \"dma_bytes\": " << r.counters[VTPU_CNT_DMA_BYTES]
-        << ", \"vpu_elements\": " << r.counters[VTPU_CNT_VPU_ELEMS]
-        << ", \"hbm_read_bytes\": " << r.counters[VTPU_CNT_HBM_READ]
-        << ", \"hbm_write_bytes\": " << r.counters[VTPU_CNT_HBM_WRITE]
-        << ", \"hbm_gbps\": " << f[i].hbm_gbps << ", \"arithmetic_intensity\": " << f[i].intensity
-        << ", \"roofline_cycles\": " << f[i].roofline_cycles << ", \"bound\": \"" << f[i].bound
-        << "\", \"energy_uj\": " << f[i].energy_uj << "}";
-    }
-    j << "\n  ]\n}\n";
+    const std::string text = json_text(to_json(report), 2) + "\n";
     write_file_atomically(
-        request.report, [&j](std::ostream& out) { return static_cast<bool>(out << j.str()); },
+        request.report, [&text](std::ostream& out) { return static_cast<bool>(out << text); },
         " the report");
   }
-
-  std::printf("%-40s %-18s %12s %14s %6s %8s %s\n", "layer", "op", "cycles", "MACs", "MXU %",
-              "HBM GB/s", "bound");
-  for (size_t i = 0; i < run.layers.size(); ++i) {
-    const sw::LayerInfo& info = program.layers[i];
-    std::printf("%-40.40s %-18.18s %12llu %14llu %6.1f %8.1f %s\n", info.name.c_str(),
-                info.op.c_str(), static_cast<unsigned long long>(run.layers[i].cycles),
-                static_cast<unsigned long long>(info.macs), 100.0 * f[i].mxu_utilization,
-                f[i].hbm_gbps, f[i].bound);
-  }
-  std::printf(
-      "%s on %s (%s): %zu layers, %.3f ms simulated, %llu cycles, %.2f GMAC, "
-      "MXU utilization %.1f %%, energy %.1f uJ, wall %.2f s (compile %.2f s, simulation %.2f s)\n",
-      request.model.c_str(), config.name().c_str(), sw::precision_name(program.precision),
-      run.layers.size(), sim_ns / 1e6, static_cast<unsigned long long>(run.result.cycles),
-      macs / 1e9, 100.0 * utilization, energy_uj, wall, compile_s, run.run.host_seconds);
+  print_table(report, stdout);
 }
 
 }  // namespace vtpu

@@ -1,4 +1,4 @@
-#include "platform/memtest.h"
+#include "tools/memtest.h"
 
 #include <tlm_utils/simple_initiator_socket.h>
 
@@ -13,6 +13,7 @@
 
 #include "models/common/error.h"
 #include "models/common/hex.h"
+#include "models/common/json.h"
 #include "platform/memory_system.h"
 #include "platform/simulate.h"
 
@@ -214,22 +215,28 @@ void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostrea
   const double gbps = static_cast<double>(bytes) / span_s / 1e9;
   const double peak = hbm.peak_bytes_per_s() / 1e9;
 
-  char buf[2048];
-  std::snprintf(buf, sizeof buf,
-                "{\"config\": \"%s\", \"preset\": \"%s\", \"source\": \"%s\", \"requests\": %zu, "
-                "\"writes\": %llu, \"bytes\": %llu, \"outstanding\": %u, \"controllers\": %zu, "
-                "\"simulated_ns\": %.3f, \"bandwidth_gbps\": %.3f, \"peak_gbps\": %.3f, "
-                "\"efficiency\": %.4f, \"requests_per_s\": %.0f, \"wall_time_s\": %.3f, "
-                "\"latency_ns\": {\"mean\": %.3f, \"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}, "
-                "\"row_hit_rate\": %.4f, \"refresh_overhead\": %.4f}\n",
-                config.name().c_str(), hbm.timing().name.c_str(),
-                o.trace.empty() ? o.pattern.c_str() : "trace", requests.size(),
-                static_cast<unsigned long long>(writes), static_cast<unsigned long long>(bytes),
-                outstanding, hbm.controllers(), span_s * 1e9, gbps, peak, gbps / peak,
-                static_cast<double>(requests.size()) / wall, wall, mean / 1000, percentile(0.5),
-                percentile(0.99), percentile(1.0),
-                accesses ? static_cast<double>(s.row_hits) / accesses : 0.0, s.refresh_fraction);
-  out << buf;
+  Json j;
+  j["config"] = config.name();
+  j["preset"] = hbm.timing().name;
+  j["source"] = o.trace.empty() ? o.pattern : "trace";
+  j["requests"] = requests.size();
+  j["writes"] = writes;
+  j["bytes"] = bytes;
+  j["outstanding"] = outstanding;
+  j["controllers"] = hbm.controllers();
+  j["simulated_ns"] = rounded(span_s * 1e9, 3);
+  j["bandwidth_gbps"] = rounded(gbps, 3);
+  j["peak_gbps"] = rounded(peak, 3);
+  j["efficiency"] = rounded(gbps / peak, 4);
+  j["requests_per_s"] = rounded(static_cast<double>(requests.size()) / wall, 0);
+  j["wall_time_s"] = rounded(wall, 3);
+  j["latency_ns"] = {{"mean", rounded(mean / 1000, 3)},
+                     {"p50", rounded(percentile(0.5), 3)},
+                     {"p99", rounded(percentile(0.99), 3)},
+                     {"max", rounded(percentile(1.0), 3)}};
+  j["row_hit_rate"] = rounded(accesses ? static_cast<double>(s.row_hits) / accesses : 0.0, 4);
+  j["refresh_overhead"] = rounded(s.refresh_fraction, 4);
+  out << json_text(j) << "\n";
 }
 
 }  // namespace vtpu

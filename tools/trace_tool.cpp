@@ -1,4 +1,4 @@
-#include "platform/trace_tool.h"
+#include "tools/trace_tool.h"
 
 #include <cstdio>
 #include <map>
