@@ -15,7 +15,6 @@
 #include "models/isa/vtpu/soc_map.h"
 #include "platform/memspec.h"
 #include "platform/presets.h"
-#include "rtl/mxu_tile/transactor.h"
 
 namespace vtpu::config {
 namespace {
@@ -302,35 +301,10 @@ void set_field(Soc& soc, const std::string& path, const std::string& value) {
   }
 }
 
-void check_rtl_backend(const MxuConfig& mxu) {
-  const std::string& backend = mxu.backend();
-  if (backend == "tlm") {
-    if (!mxu.rtl_vcd().empty()) throw Error("mxu.rtl_vcd: needs mxu.backend rtl or lockstep");
-    if (mxu.rtl_fault_bit() != -1)
-      throw Error("mxu.rtl_fault_bit: needs mxu.backend rtl or lockstep");
-    return;
-  }
-  if (mxu.dataflow() != "ws")
-    throw Error("mxu.backend: '" + backend +
-                "' needs mxu.dataflow ws (the RTL tile is weight-stationary)");
-  if (backend == "lockstep" && mxu.timing() != "overlapped")
-    throw Error("mxu.backend: 'lockstep' compares cycles with mxu.timing overlapped, not '" +
-                mxu.timing() + "'");
-  if (!rtl::tile_built(mxu.rows(), mxu.cols(), -1))
-    throw Error("mxu.backend: '" + backend +
-                "' needs an RTL tile of mxu.rows x mxu.cols = " + std::to_string(mxu.rows()) + "x" +
-                std::to_string(mxu.cols()) + "; this build has " + rtl::built_tiles());
-  if (mxu.rtl_fault_bit() != -1 && !rtl::tile_built(mxu.rows(), mxu.cols(), mxu.rtl_fault_bit()))
-    throw Error("mxu.rtl_fault_bit: no " + std::to_string(mxu.rows()) + "x" +
-                std::to_string(mxu.cols()) + " tile with fault bit " +
-                std::to_string(mxu.rtl_fault_bit()) + " in this build (test only: 8x8, bit 3)");
-}
-
 void validate(const Soc& soc) {
   validate_message(soc, "");
   check_address_map(soc);
   check_hbm(soc);
-  check_rtl_backend(soc.mxu());
 }
 
 Soc load(const std::string& config, const std::vector<std::string>& overrides) {

@@ -22,12 +22,6 @@ void set_field(Soc& soc, const std::string& path, const std::string& value);
 // Checks every set field against the ranges declared in config.proto. Throws.
 void validate(const Soc& soc);
 
-// mxu.backend rtl and lockstep run a Verilated weight-stationary tile of the
-// array's shape (docs/cosim.md); lockstep compares its cycles with the
-// overlapped formula, which is the tile's count. Throws vtpu::Error naming the
-// field. validate() calls it; `vtpu gemm` again after --dataflow and --timing.
-void check_rtl_backend(const MxuConfig& mxu);
-
 // For the other text schemas of this folder (memspec.proto):
 // Parses protobuf text `text` (named `source` in errors: "SOURCE:LINE:COL:
 // field 'a.b': ...") and merges it into `into`. Throws vtpu::Error.

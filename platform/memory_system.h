@@ -1,9 +1,9 @@
 // How the config turns into the memory system's and the MXU's parts; shared by
 // the SoC, by `vtpu memtest`, which drives the same HBM through the same
-// interconnect, and by `vtpu gemm`, which drives the same command processor.
+// interconnect, and by `vtpu gemm`, which drives the same command processor
+// (its MXU engine: platform/mxu_backend.h).
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <systemc>
@@ -14,7 +14,6 @@
 #include "models/mxu/mxu.h"
 #include "platform/config.pb.h"
 #include "platform/memspec.h"
-#include "rtl/mxu_tile/transactor.h"
 
 namespace vtpu {
 
@@ -60,28 +59,6 @@ inline mxu::ArrayConfig array_config(const config::Soc& c) {
   a.dataflow = mxu::parse_dataflow(c.mxu().dataflow());
   a.timing = mxu::parse_timing(c.mxu().timing());
   return a;
-}
-
-// mxu.backend rtl or lockstep: the command processor's RTL tile and how it
-// ends a run (`stop`), set into `cp`; the tile is returned (null for tlm).
-inline std::unique_ptr<mxu::RtlArray> attach_mxu_backend(
-    const config::Soc& c, sc_core::sc_time clock, cp::CpOptions& cp,
-    std::function<void(const std::string&)> stop) {
-  const config::MxuConfig& m = c.mxu();
-  if (m.backend() == "tlm") return nullptr;
-  rtl::TileOptions tile;
-  tile.rows = m.rows();
-  tile.cols = m.cols();
-  tile.fault_bit = m.rtl_fault_bit();
-  tile.vcd = m.rtl_vcd();
-  tile.vcd_from = m.rtl_vcd_from();
-  tile.vcd_count = m.rtl_vcd_count();
-  tile.clock_period_ps = static_cast<uint64_t>(clock / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
-  std::unique_ptr<mxu::RtlArray> array = rtl::make_tile(tile);
-  cp.rtl = array.get();
-  cp.backend = m.backend() == "rtl" ? cp::MxuBackend::kRtl : cp::MxuBackend::kLockstep;
-  cp.stop = std::move(stop);
-  return array;
 }
 
 }  // namespace vtpu

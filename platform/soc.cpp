@@ -68,15 +68,10 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   cp_options.dma = dma_.get();
   cp_options.hbm_base = map.hbm_base();
   cp_options.hbm_size = hbm_->capacity();
-  if (!config.mxu().record().empty()) {
-    mxu_recording_ = std::make_unique<trace::MatmulWriter>(
-        config.mxu().record(), config.name(), config.mxu().rows(), config.mxu().cols(),
-        config.mxu().dataflow() + " " + config.mxu().timing());
-    cp_options.recorder = mxu_recording_.get();
-  }
-  mxu_tile_ = attach_mxu_backend(config, clock_period_, cp_options, [this](const std::string& why) {
+  mxu_ = make_mxu_backend(config, config.mxu(), clock_period_, [this](const std::string& why) {
     end_run(RunResult::End::kStopped, 0, ExitCode::kCosim, why);
   });
+  cp_options.engine = mxu_.engine.get();
   cp_options.core_ram = core_ram_.get();
   cp_options.core_ram_base = map.core_ram_base();
   command_processor_ = std::make_unique<cp::CommandProcessor>("command_processor", cp_options);

@@ -22,6 +22,7 @@
 #include "platform/config.pb.h"
 #include "platform/elf_loader.h"
 #include "platform/gdb_stub.h"
+#include "platform/mxu_backend.h"
 
 namespace vtpu {
 
@@ -82,7 +83,7 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<memory::Ram> core_ram_, vmem_, amem_;
   std::unique_ptr<hbm::Hbm> hbm_;
   std::unique_ptr<dma::Dma> dma_;
-  std::unique_ptr<mxu::RtlArray> mxu_tile_;  // mxu.backend rtl, lockstep
+  MxuBackend mxu_;  // the MXU's engine (mxu.backend, mxu.record)
   std::unique_ptr<cp::CommandProcessor> command_processor_;
   std::unique_ptr<peripherals::ChipInfo> chip_info_;
   std::unique_ptr<core::Core> core_;
@@ -93,7 +94,6 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<peripherals::Htif> htif_;
   std::unique_ptr<GdbStub> gdb_;
   std::unique_ptr<TransactionSink> transactions_;
-  std::unique_ptr<MatmulRecorder> mxu_recording_;
   sc_core::sc_trace_file* vcd_ = nullptr;
 
  public:

@@ -15,6 +15,7 @@
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
 #include "platform/memory_system.h"
+#include "platform/mxu_backend.h"
 #include "platform/simulate.h"
 
 namespace vtpu {
@@ -90,13 +91,14 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   config::MxuConfig mxu = config.mxu();
   if (!o.dataflow.empty()) mxu.set_dataflow(o.dataflow);
   if (!o.timing.empty()) mxu.set_timing(o.timing);
-  config::check_rtl_backend(mxu);
   const std::string& backend = mxu.backend();
   std::string stopped;  // why the RTL backend ended the run
-  const auto tile = attach_mxu_backend(config, clock, options, [&stopped](const std::string& why) {
-    stopped = why;
-    sc_core::sc_stop();
-  });
+  const MxuBackend engine =
+      make_mxu_backend(config, mxu, clock, [&stopped](const std::string& why) {
+        stopped = why;
+        sc_core::sc_stop();
+      });
+  options.engine = engine.engine.get();
   cp::CommandProcessor processor("command_processor", options);
   // The processor's registers sit behind the interconnect, as in the SoC; the
   // host pushes the instruction through them as firmware would.

@@ -15,6 +15,7 @@
 #include "models/common/error.h"
 #include "platform/config.h"
 #include "platform/elf_loader.h"
+#include "platform/mxu_backend.h"
 #include "platform/soc.h"
 #include "tools/gemm.h"
 #include "tools/memtest.h"
@@ -93,7 +94,9 @@ void add_config_options(po::options_description& desc) {
 vtpu::config::Soc load_config(const po::variables_map& vm) {
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
-  return vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
+  vtpu::check_rtl_backend(config.mxu());  // before any work, not when the SoC is built
+  return config;
 }
 
 po::variables_map parse(const po::options_description& desc,

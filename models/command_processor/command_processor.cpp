@@ -34,7 +34,9 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
     : Peripheral(name, options.register_latency),
       irq_done("irq_done"),
       irq_error("irq_error"),
-      options_(options) {
+      options_(options),
+      own_engine_(options.engine ? nullptr : mxu::tlm_engine(options.array)),
+      engine_(options.engine ? options.engine : own_engine_.get()) {
   if (options.vmem)
     vmem_ = mxu::Memory{options.vmem_base, options.vmem->size(), options.vmem->data()};
   if (options.amem)
@@ -413,40 +415,19 @@ bool CommandProcessor::run_dma(const vtpu_insn& insn) {
   return true;
 }
 
-// C's m rows of n 32-bit values, dense.
-std::vector<uint8_t> CommandProcessor::read_c(const vtpu_insn_matmul& x) const {
-  std::vector<uint8_t> out;
-  const uint8_t* c = amem_.data + (x.c_addr - amem_.base);
-  for (uint32_t r = 0; r < x.m; ++r)
-    out.insert(out.end(), c + uint64_t{r} * x.c_stride, c + uint64_t{r} * x.c_stride + 4ull * x.n);
-  return out;
-}
-
-void CommandProcessor::write_c(const vtpu_insn_matmul& x, const std::vector<uint8_t>& c) {
-  uint8_t* to = amem_.data + (x.c_addr - amem_.base);
-  for (uint32_t r = 0; r < x.m; ++r)
-    std::copy_n(c.data() + 4ull * x.n * r, 4ull * x.n, to + uint64_t{r} * x.c_stride);
-}
-
 // validate() has checked the instruction before its wait.
 bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   const vtpu_insn_matmul& x = insn.matmul;
-  std::vector<uint8_t> c_before;  // for mxu.record: C as it was
-  if (options_.recorder) c_before = read_c(x);
   // Time: the array's cycles, or longer if the VMEM ports cannot feed A and B.
   // The partial sums go through the accumulators' own read-modify-write path
   // (a row of C per cycle, what the array produces), not through the AMEM
   // ports the VPU and the DMA share (docs/memory.md).
   const sc_core::sc_time start = sc_core::sc_time_stamp();
-  uint64_t cycles = mxu::array_cycles(x.m, x.k, x.n, options_.array);
-  if (options_.backend == MxuBackend::kTlm) {
-    counters_[VTPU_CNT_MACS] += mxu::execute(x, vmem_, amem_, options_.array);
-  } else {
-    cycles = run_matmul_rtl(x, cycles);
-    if (cycles == 0) return true;  // the run is over
-    counters_[VTPU_CNT_MACS] += uint64_t{x.m} * x.k * x.n;
-  }
-  ++matmuls_;
+  const auto start_ps = static_cast<uint64_t>(start / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
+  const std::optional<mxu::MatmulDone> done = engine_->run(x, vmem_, amem_, start_ps);
+  if (!done) return true;  // the engine ended the run
+  const uint64_t cycles = done->cycles;
+  counters_[VTPU_CNT_MACS] += done->macs;
   const mxu::Traffic t = mxu::traffic(x, options_.array);
   sc_core::sc_time end = start + options_.clock_period * static_cast<double>(cycles);
   end = std::max(end, options_.vmem->reserve(start, t.a_bytes));
@@ -454,51 +435,7 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   sc_core::wait(end - start);
   last_array_cycles_ = cycles;
   last_matmul_cycles_ = static_cast<uint64_t>((end - start) / options_.clock_period) + 1;
-  if (options_.recorder)
-    options_.recorder->matmul(x, vmem_.data, vmem_.base, c_before, amem_.data, amem_.base, cycles);
   return true;
-}
-
-uint64_t CommandProcessor::run_matmul_rtl(const vtpu_insn_matmul& x, uint64_t tlm_cycles) {
-  auto what = [&] {  // the instruction, for messages
-    return "MATMUL #" + std::to_string(matmuls_) + " (" +
-           (x.precision == VTPU_TYPE_INT8 ? "int8 " : "bf16 ") + std::to_string(x.m) + "x" +
-           std::to_string(x.k) + "x" + std::to_string(x.n) + (x.accumulate ? ", C +=" : ", C =") +
-           ")";
-  };
-  if (x.precision != VTPU_TYPE_INT8) {
-    options_.stop("mxu.backend " +
-                  std::string(options_.backend == MxuBackend::kRtl ? "rtl" : "lockstep") + ": " +
-                  what() + ": the RTL tile computes int8 only");
-    return 0;
-  }
-  const bool lockstep = options_.backend == MxuBackend::kLockstep;
-  std::vector<uint8_t> c_in, c_tlm;
-  if (lockstep) {  // the TLM model first, then the RTL from the same C
-    c_in = read_c(x);
-    mxu::execute(x, vmem_, amem_, options_.array);
-    c_tlm = read_c(x);
-    write_c(x, c_in);
-  }
-  const auto start_ps =
-      static_cast<uint64_t>(sc_core::sc_time_stamp() / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
-  const uint64_t cycles = options_.rtl->execute(x, vmem_, amem_, start_ps);
-  if (!lockstep) return cycles;
-  if (const auto d = mxu::first_difference(c_tlm, read_c(x), x.n)) {
-    const uint32_t c = options_.rtl->cols();
-    options_.stop("mxu lockstep: " + what() + ": C[" + std::to_string(d->row) + "][" +
-                  std::to_string(d->col) + "] (column tile " + std::to_string(d->col / c) +
-                  ", tile column " + std::to_string(d->col % c) + ", activation row " +
-                  std::to_string(d->row) + ") expected " + std::to_string(d->want) +
-                  " (tlm), got " + std::to_string(d->got) + " (rtl)");
-    return 0;
-  }
-  if (cycles != tlm_cycles) {
-    options_.stop("mxu lockstep: " + what() + ": cycles expected " + std::to_string(tlm_cycles) +
-                  " (tlm overlapped), got " + std::to_string(cycles) + " (rtl)");
-    return 0;
-  }
-  return cycles;
 }
 
 memory::Ram* CommandProcessor::ram_at(uint64_t address) const {

@@ -16,22 +16,18 @@
 #include <array>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <systemc>
 #include <vector>
 
-#include "models/common/matmul_recorder.h"
 #include "models/common/register_bank.h"
 #include "models/common/trace.h"
 #include "models/dma/dma.h"
 #include "models/isa/vtpu/isa.h"
 #include "models/memory/ram.h"
-#include "models/mxu/mxu.h"
+#include "models/mxu/engine.h"
 
 namespace vtpu::cp {
-
-// Which model computes the MXU's instructions (mxu.backend, docs/cosim.md): the
-// TLM model; an RTL tile; or both, compared per instruction.
-enum class MxuBackend { kTlm, kRtl, kLockstep };
 
 struct CpOptions {
   sc_core::sc_time clock_period, register_latency;
@@ -45,12 +41,8 @@ struct CpOptions {
   uint64_t core_ram_base = 0;
   dma::Dma* dma = nullptr;              // may be null: DMA instructions then fail
   uint64_t hbm_base = 0, hbm_size = 0;  // for the HBM byte counters
-  MatmulRecorder* recorder = nullptr;   // mxu.record (null: none)
-  MxuBackend backend = MxuBackend::kTlm;
-  mxu::RtlArray* rtl = nullptr;  // the RTL tile (rtl, lockstep)
-  // Ends the simulation with a message: a lockstep mismatch, or a MATMUL the
-  // RTL tile cannot run. Needed with the RTL backends.
-  std::function<void(const std::string&)> stop;
+  // What computes MATMULs (mxu.backend, mxu.record); null: the TLM model of `array`.
+  mxu::MatmulEngine* engine = nullptr;
 };
 
 // One instruction's run, for tests and traces (when recording is on).
@@ -127,11 +119,6 @@ class CommandProcessor : public Peripheral {
   bool execute(unsigned q, const vtpu_insn& insn);
   bool run_dma(const vtpu_insn& insn);
   bool run_matmul(const vtpu_insn& insn);
-  // mxu.backend rtl/lockstep: runs x on the RTL tile; returns its cycles, or
-  // 0 after stopping the run (`tlm_cycles`: the formula's, for lockstep).
-  uint64_t run_matmul_rtl(const vtpu_insn_matmul& x, uint64_t tlm_cycles);
-  std::vector<uint8_t> read_c(const vtpu_insn_matmul& x) const;
-  void write_c(const vtpu_insn_matmul& x, const std::vector<uint8_t>& c);
   bool run_vpu(const vtpu_insn& insn);
   // The RAM (VMEM or AMEM) holding `address`, for port booking.
   memory::Ram* ram_at(uint64_t address) const;
@@ -154,7 +141,8 @@ class CommandProcessor : public Peripheral {
   uint32_t status_ = 0;
   CpError error_;
   uint64_t last_array_cycles_ = 0, last_matmul_cycles_ = 0;
-  uint64_t matmuls_ = 0;  // MATMULs run so far (their index in messages)
+  std::unique_ptr<mxu::MatmulEngine> own_engine_;  // when the options give none
+  mxu::MatmulEngine* engine_ = nullptr;
   bool recording_ = false;
   TraceSink* trace_ = nullptr;
   std::vector<Executed> executed_;

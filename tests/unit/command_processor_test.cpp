@@ -404,13 +404,13 @@ void run_lockstep(bool late, std::string& stopped, uint64_t& cycles, bool& exact
   tile_options.rows = tile_options.cols = 16;
   std::unique_ptr<mxu::RtlArray> tile = rtl::make_tile(tile_options);
   if (late) tile = std::make_unique<LateTile>(std::move(tile));
+  std::unique_ptr<mxu::MatmulEngine> engine;
   Chip chip([&](CpOptions& o) {
-    o.backend = MxuBackend::kLockstep;
-    o.rtl = tile.get();
-    o.stop = [&stopped](const std::string& why) {
+    engine = mxu::lockstep_engine(o.array, *tile, [&stopped](const std::string& why) {
       stopped = why;
       sc_core::sc_stop();
-    };
+    });
+    o.engine = engine.get();
   });
   const uint32_t m = 23, k = 37, n = 19;
   for (uint32_t i = 0; i < m * k + k * n; ++i)
