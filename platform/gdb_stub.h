@@ -1,4 +1,6 @@
-// GDB remote serial protocol stub for the control core (docs/debugging.md).
+// GDB remote serial protocol stub for the control core (docs/debugging.md):
+// the socket transport. Framing is platform/gdb_packets.*, the commands are
+// platform/gdb_protocol.* over the core as a DebugTarget.
 //
 // Listens on 127.0.0.1:PORT. All work happens on the core's SystemC thread:
 // while GDB has the core stopped, stopped() serves packets and blocks, so
@@ -9,19 +11,19 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "models/core/core.h"
+#include "platform/gdb_packets.h"
+#include "platform/gdb_protocol.h"
 
 namespace vtpu {
 
 class GdbStub : public core::Core::DebugAgent {
  public:
-  // `monitor` answers `monitor CMD` with text for the GDB console.
-  using Monitor = std::function<std::string(const std::string& command)>;
+  using Monitor = gdb::GdbProtocol::Monitor;
 
   GdbStub(core::Core& core, uint16_t port, Monitor monitor);
   ~GdbStub() override;
@@ -40,31 +42,21 @@ class GdbStub : public core::Core::DebugAgent {
   bool poll_new_connection(bool refuse_only);
   void serve();  // answers packets until GDB resumes, detaches or kills
   Read read_packet(std::string& packet, bool block);
-  Read parse_buffer(std::string& packet);
   bool fill_buffer(bool block);  // false: the client went away
   void send_packet(const std::string& payload);
   void send_raw(const std::string& bytes);
   void drop_client(const std::string& why);
-  std::string handle(const std::string& packet, bool& resume);
-  std::string stop_reply() const;
-  std::string read_registers() const;
-  std::string target_xml() const;
 
   core::Core& core_;
-  Monitor monitor_;
+  std::unique_ptr<gdb::DebugTarget> target_;  // the core, as the protocol sees it
+  gdb::GdbProtocol protocol_;
+  gdb::PacketFramer framer_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::optional<boost::asio::ip::tcp::socket> client_;
   uint16_t port_ = 0;
-  std::string buffer_;             // bytes received, not yet parsed
-  std::string last_stop_ = "S05";  // the answer to '?'
   bool awaiting_stop_reply_ = false;
   std::chrono::steady_clock::time_point last_poll_{};
-  struct Watch {
-    core::Core::WatchKind kind;
-    uint32_t address, length;
-  };
-  std::vector<Watch> watches_;
 };
 
 }  // namespace vtpu
