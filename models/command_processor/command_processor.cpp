@@ -102,10 +102,8 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
           });
         });
   for (unsigned c = 0; c < VTPU_COUNTERS; ++c) {
-    regs_.add("counter" + std::to_string(c) + "_lo", VTPU_CP_COUNTER_LO(c), Access::kReadOnly,
-              [this, c] { return counter_word(c, false); });
-    regs_.add("counter" + std::to_string(c) + "_hi", VTPU_CP_COUNTER_HI(c), Access::kReadOnly,
-              [this, c] { return counter_word(c, true); });
+    regs_.add64("counter" + std::to_string(c), VTPU_CP_COUNTER_LO(c), Access::kReadOnly,
+                [this, c] { return counters_[c]; });
   }
   for (unsigned q = 0; q < VTPU_QUEUES; ++q)
     sc_core::sc_spawn([this, q] { run_queue(q); }, sc_core::sc_gen_unique_name("queue"));
@@ -115,10 +113,6 @@ CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions
   SC_METHOD(apply_deferred);
   sensitive << deferred_event_;
   dont_initialize();
-}
-
-uint32_t CommandProcessor::counter_word(unsigned c, bool high) const {
-  return static_cast<uint32_t>(high ? counters_[c] >> 32 : counters_[c]);
 }
 
 bool CommandProcessor::idle() const {

@@ -129,7 +129,6 @@ class CommandProcessor : public Peripheral {
   void complete(unsigned q, const Entry& e);
   void write_status(uint32_t value);
   void drive_irqs();
-  uint32_t counter_word(unsigned c, bool high) const;
 
   CpOptions options_;
   mxu::Memory vmem_, amem_, core_ram_;

@@ -4,9 +4,8 @@
 
 namespace vtpu {
 
-void RegisterBank::add(const std::string& name, uint64_t offset, Access access, ReadFn read,
-                       WriteFn write) {
-  registers_[offset] = Register{name, access, std::move(read), std::move(write)};
+void RegisterBank::add_register(Register reg, uint64_t offset) {
+  registers_[offset] = std::move(reg);
 }
 
 void RegisterBank::add_storage(const std::string& name, uint64_t offset, uint32_t& storage) {
@@ -17,19 +16,30 @@ void RegisterBank::add_storage(const std::string& name, uint64_t offset, uint32_
 
 tlm::tlm_response_status RegisterBank::access(tlm::tlm_command cmd, uint64_t offset, uint8_t* data,
                                               unsigned length) const {
-  auto it = registers_.find(offset);
-  if (it == registers_.end() || (length != 1 && length != 2 && length != 4))
-    return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  // The register at `offset`, or the 64-bit one whose upper word it is.
+  auto it = registers_.upper_bound(offset);
+  if (it == registers_.begin()) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  --it;
   const Register& reg = it->second;
+  const uint64_t word = offset - it->first;  // 0, or 4 in a 64-bit register
+  const bool whole = word == 0 && length == 8 && reg.bytes == 8;
+  if (!(word == 0 || (word == 4 && reg.bytes == 8)) ||
+      !(length == 1 || length == 2 || length == 4 || whole))
+    return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  const unsigned shift = 8 * static_cast<unsigned>(word);
+  const uint64_t mask = whole ? ~uint64_t{0} : uint64_t{0xffffffff} << shift;
+  // The host is little-endian, like RISC-V.
   if (cmd == tlm::TLM_READ_COMMAND) {
     if (reg.access == Access::kWriteOnly) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
-    uint32_t value = reg.read();
-    std::memcpy(data, &value, length);  // the host is little-endian, like RISC-V
+    const uint64_t value = (reg.read() & mask) >> shift;
+    std::memcpy(data, &value, length);
   } else if (cmd == tlm::TLM_WRITE_COMMAND) {
     if (reg.access == Access::kReadOnly) return tlm::TLM_ADDRESS_ERROR_RESPONSE;
-    uint32_t value = 0;
+    uint64_t value = 0;
     std::memcpy(&value, data, length);
-    reg.write(value);
+    // A word of a 64-bit register: the other word keeps its value.
+    const uint64_t kept = reg.bytes == 8 && !whole && reg.read ? reg.read() & ~mask : 0;
+    reg.write(kept | ((value << shift) & mask));
   }
   return tlm::TLM_OK_RESPONSE;
 }

@@ -24,24 +24,16 @@ Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
       [this] { return status_ | (busy_ ? VTPU_DMA_STATUS_BUSY : 0); },
       [this](uint32_t v) { clear_status(v); });
   regs_.add("cause", VTPU_DMA_CAUSE, Access::kReadOnly, [this] { return cause_; });
-  regs_.add("err_addr_lo", VTPU_DMA_ERR_ADDR_LO, Access::kReadOnly,
-            [this] { return static_cast<uint32_t>(error_address_); });
-  regs_.add("err_addr_hi", VTPU_DMA_ERR_ADDR_HI, Access::kReadOnly,
-            [this] { return static_cast<uint32_t>(error_address_ >> 32); });
-  regs_.add("bytes_lo", VTPU_DMA_BYTES_LO, Access::kReadOnly,
-            [this] { return static_cast<uint32_t>(bytes_); });
-  regs_.add("bytes_hi", VTPU_DMA_BYTES_HI, Access::kReadOnly,
-            [this] { return static_cast<uint32_t>(bytes_ >> 32); });
+  regs_.add64("err_addr", VTPU_DMA_ERR_ADDR_LO, Access::kReadOnly,
+              [this] { return error_address_; });
+  regs_.add64("bytes", VTPU_DMA_BYTES_LO, Access::kReadOnly, [this] { return bytes_; });
   auto busy_cycles = [this] {
     sc_core::sc_time t = busy_time_ + (busy_ && sc_core::sc_time_stamp() > started_at_
                                            ? sc_core::sc_time_stamp() - started_at_
                                            : sc_core::SC_ZERO_TIME);
     return static_cast<uint64_t>(t / options_.clock_period);
   };
-  regs_.add("busy_lo", VTPU_DMA_BUSY_LO, Access::kReadOnly,
-            [busy_cycles] { return static_cast<uint32_t>(busy_cycles()); });
-  regs_.add("busy_hi", VTPU_DMA_BUSY_HI, Access::kReadOnly,
-            [busy_cycles] { return static_cast<uint32_t>(busy_cycles() >> 32); });
+  regs_.add64("busy", VTPU_DMA_BUSY_LO, Access::kReadOnly, busy_cycles);
 
   for (unsigned i = 0; i < slots_.size(); ++i) {
     slots_[i].data.resize(options_.burst_bytes);

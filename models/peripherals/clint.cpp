@@ -15,24 +15,14 @@ Clint::Clint(sc_core::sc_module_name name, sc_core::sc_time latency, sc_core::sc
         msip_ = v & 1;
         changed();
       });
-  regs_.add(
-      "mtimecmp_lo", VTPU_CLINT_MTIMECMP_LO, Access::kReadWrite,
-      [this] { return static_cast<uint32_t>(mtimecmp_); },
-      [this, changed](uint32_t v) {
-        mtimecmp_ = (mtimecmp_ & ~0xffffffffull) | v;
+  regs_.add64(
+      "mtimecmp", VTPU_CLINT_MTIMECMP_LO, Access::kReadWrite, [this] { return mtimecmp_; },
+      [this, changed](uint64_t v) {
+        mtimecmp_ = v;
         changed();
       });
-  regs_.add(
-      "mtimecmp_hi", VTPU_CLINT_MTIMECMP_HI, Access::kReadWrite,
-      [this] { return static_cast<uint32_t>(mtimecmp_ >> 32); },
-      [this, changed](uint32_t v) {
-        mtimecmp_ = (mtimecmp_ & 0xffffffffull) | (uint64_t{v} << 32);
-        changed();
-      });
-  regs_.add("mtime_lo", VTPU_CLINT_MTIME_LO, Access::kReadOnly,
-            [this] { return static_cast<uint32_t>(mtime_at(access_time())); });
-  regs_.add("mtime_hi", VTPU_CLINT_MTIME_HI, Access::kReadOnly,
-            [this] { return static_cast<uint32_t>(mtime_at(access_time()) >> 32); });
+  regs_.add64("mtime", VTPU_CLINT_MTIME_LO, Access::kReadOnly,
+              [this] { return mtime_at(access_time()); });
   SC_HAS_PROCESS(Clint);
   SC_METHOD(update);
   sensitive << update_event_;
