@@ -26,7 +26,8 @@ struct Tensor {
   int64_t numel() const;
   bool is_float() const { return dtype == DType::kFloat32; }
   static Tensor floats(std::vector<int64_t> shape, std::vector<float> data);
-  static Tensor ints(std::vector<int64_t> shape, std::vector<int64_t> data, DType t = DType::kInt64);
+  static Tensor ints(std::vector<int64_t> shape, std::vector<int64_t> data,
+                     DType t = DType::kInt64);
 };
 
 struct Attribute {
@@ -40,8 +41,8 @@ struct Attribute {
 };
 
 struct Node {
-  std::string name;  // unique in the graph (the importer names unnamed nodes)
-  std::string op;    // ONNX op type, e.g. "Conv"
+  std::string name;                 // unique in the graph (the importer names unnamed nodes)
+  std::string op;                   // ONNX op type, e.g. "Conv"
   std::vector<std::string> inputs;  // "" for an omitted optional input
   std::vector<std::string> outputs;
   std::map<std::string, Attribute> attrs;
@@ -69,10 +70,10 @@ struct QuantHint {
 struct Graph {
   std::string name;
   int64_t opset = 0;
-  std::vector<Node> nodes;                   // in topological order
-  std::map<std::string, Tensor> constants;   // initializers and folded values
-  std::map<std::string, ValueInfo> values;   // shape and type of every tensor
-  std::vector<std::string> inputs, outputs;  // graph inputs (not constants) and outputs
+  std::vector<Node> nodes;                       // in topological order
+  std::map<std::string, Tensor> constants;       // initializers and folded values
+  std::map<std::string, ValueInfo> values;       // shape and type of every tensor
+  std::vector<std::string> inputs, outputs;      // graph inputs (not constants) and outputs
   std::map<std::string, QuantHint> quant_hints;  // from QuantizeLinear & co. (absorb_quantization)
 };
 

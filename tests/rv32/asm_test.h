@@ -11,6 +11,9 @@
 
 #include "vtpu/soc_map.h"
 
+/* Assembly, which clang-format would rewrite. */
+// clang-format off
+
 /* PMP entry 15 (the lowest priority) grants U mode everything, as the
  * riscv-tests environment does: with PMP implemented, U-mode accesses that
  * match no entry fail. Tests of PMP itself use entries 0..14. */
@@ -80,5 +83,7 @@
   csrr s4, mtval;              \
   csrw mepc, s5;               \
   mret;
+
+// clang-format on
 
 #endif

@@ -12,7 +12,7 @@ TEST(Json, StringsEscapeControlCharactersAndReplaceBadUtf8) {
   EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
   EXPECT_EQ(json_string(std::string("tab\there\x01")), "\"tab\\there\\u0001\"");
   EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");  // valid UTF-8 stays
-  EXPECT_EQ(json_string("bad\xff"), "\"bad\xef\xbf\xbd\"");   // U+FFFD
+  EXPECT_EQ(json_string("bad\xff"), "\"bad\xef\xbf\xbd\"");  // U+FFFD
   // What is written parses back to the same text (valid UTF-8 in, same out).
   const std::string name = "layer \"x\"\n\x02";
   EXPECT_EQ(Json::parse(json_string(name)).get<std::string>(), name);

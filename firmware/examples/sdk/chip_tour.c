@@ -28,8 +28,7 @@ int main(void) {
          (unsigned long)vtpu_chip_info(VTPU_CHIPINFO_VPU_LANES),
          (unsigned long)vtpu_chip_info(VTPU_CHIPINFO_CLOCK_KHZ) / 1000,
          (unsigned long)vtpu_chip_info(VTPU_CHIPINFO_VMEM_SIZE) / 1024,
-         (unsigned long)vtpu_soc.vmem,
-         (unsigned long)vtpu_chip_info(VTPU_CHIPINFO_HBM_SIZE_MIB),
+         (unsigned long)vtpu_soc.vmem, (unsigned long)vtpu_chip_info(VTPU_CHIPINFO_HBM_SIZE_MIB),
          (unsigned long long)vtpu_soc.hbm);
 
   for (uint32_t i = 0; i < BYTES; ++i) out[i] = (uint8_t)(i * 7 + 3);
