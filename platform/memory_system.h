@@ -61,4 +61,22 @@ inline mxu::ArrayConfig array_config(const config::Soc& c) {
   return a;
 }
 
+// The command processor's options both the SoC and `vtpu gemm` start from:
+// clock, register latency, array, lanes, and VMEM/AMEM where the config maps
+// them. The caller adds the DMA, core RAM and the MXU engine it has.
+inline cp::CpOptions command_processor_options(const config::Soc& c, memory::Ram& vmem,
+                                               memory::Ram& amem,
+                                               sc_core::sc_time register_latency) {
+  cp::CpOptions o;
+  o.clock_period = clock_period(c);
+  o.register_latency = register_latency;
+  o.array = array_config(c);
+  o.vpu_lanes = c.vpu().lanes();
+  o.vmem = &vmem;
+  o.vmem_base = c.address_map().vmem_base();
+  o.amem = &amem;
+  o.amem_base = c.address_map().amem_base();
+  return o;
+}
+
 }  // namespace vtpu

@@ -56,15 +56,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
                           {"hbm", map.hbm_base(), hbm_->capacity()}};
   dma_ = std::make_unique<dma::Dma>("dma", dma_options);
 
-  cp::CpOptions cp_options;
-  cp_options.clock_period = clock_period_;
-  cp_options.register_latency = mmio_latency;
-  cp_options.array = array_config(config);
-  cp_options.vpu_lanes = config.vpu().lanes();
-  cp_options.vmem = vmem_.get();
-  cp_options.vmem_base = map.vmem_base();
-  cp_options.amem = amem_.get();
-  cp_options.amem_base = map.amem_base();
+  cp::CpOptions cp_options = command_processor_options(config, *vmem_, *amem_, mmio_latency);
   cp_options.dma = dma_.get();
   cp_options.hbm_base = map.hbm_base();
   cp_options.hbm_size = hbm_->capacity();

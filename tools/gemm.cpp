@@ -78,15 +78,8 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   const sc_core::sc_time latency = clock * static_cast<double>(mem.sram_latency_cycles());
   memory::Ram vmem("vmem", vmem_size, latency, ports(mem.vmem_ports()));
   memory::Ram amem("amem", amem_size, latency, ports(mem.amem_ports()));
-  cp::CpOptions options;
-  options.clock_period = clock;
-  options.register_latency = clock;
-  options.array = array;
-  options.vpu_lanes = config.vpu().lanes();
-  options.vmem = &vmem;
-  options.vmem_base = config.address_map().vmem_base();
-  options.amem = &amem;
-  options.amem_base = config.address_map().amem_base();
+  cp::CpOptions options = command_processor_options(config, vmem, amem, clock);
+  options.array = array;  // with --dataflow and --timing
   // --dataflow and --timing come after the config's checks of the backend.
   config::MxuConfig mxu = config.mxu();
   if (!o.dataflow.empty()) mxu.set_dataflow(o.dataflow);

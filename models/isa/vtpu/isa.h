@@ -52,11 +52,12 @@ typedef struct vtpu_insn_header {
 #define VTPU_TYPE_BF16 2u
 #define VTPU_TYPE_FP32 3u
 
-/* Bytes per element of a VTPU_TYPE_* (0 for an unknown type): one nibble
- * per type, INT8 1, INT32 4, BF16 2, FP32 4 (branch-free: the firmware asks
- * on its hot path). */
+/* Bytes per element of a VTPU_TYPE_*: INT8 1, BF16 2, INT32 and FP32 4.
+ * Callers check the type first (an unknown one also gives 4). A conditional,
+ * not a table: the firmware asks on its hot path, often with a type the
+ * compiler knows. */
 static inline uint32_t vtpu_type_size(uint32_t type) {
-  return type <= VTPU_TYPE_FP32 ? (0x4241u >> (4 * type)) & 0xfu : 0u;
+  return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
 }
 
 typedef struct vtpu_insn_dma {
