@@ -52,13 +52,17 @@ inline hbm::AddressMapping hbm_mapping(const config::Soc& c) {
                              h.address_mapping());
 }
 
-inline mxu::ArrayConfig array_config(const config::Soc& c) {
+inline mxu::ArrayConfig array_config(const config::MxuConfig& m) {
   mxu::ArrayConfig a;
-  a.rows = c.mxu().rows();
-  a.cols = c.mxu().cols();
-  a.dataflow = mxu::parse_dataflow(c.mxu().dataflow());
-  a.timing = mxu::parse_timing(c.mxu().timing());
+  a.rows = m.rows();
+  a.cols = m.cols();
+  a.dataflow = mxu::parse_dataflow(m.dataflow());
+  a.timing = mxu::parse_timing(m.timing());
   return a;
+}
+
+inline mxu::ArrayConfig array_config(const config::Soc& c) {
+  return array_config(c.mxu());
 }
 
 // The command processor's options both the SoC and `vtpu gemm` start from:

@@ -34,9 +34,7 @@ void check_rtl_backend(const config::MxuConfig& mxu) {
 MxuBackend make_mxu_backend(const config::Soc& config, const config::MxuConfig& m,
                             sc_core::sc_time clock, mxu::StopRun stop) {
   check_rtl_backend(m);
-  config::Soc effective = config;
-  *effective.mutable_mxu() = m;
-  const mxu::ArrayConfig array = array_config(effective);
+  const mxu::ArrayConfig array = array_config(m);
   MxuBackend b;
   if (m.backend() == "tlm") {
     b.engine = mxu::tlm_engine(array);

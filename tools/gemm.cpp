@@ -56,9 +56,11 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   if (o.m == 0 || o.k == 0 || o.n == 0) throw Error("gemm: --m, --k and --n must be at least 1");
   if (o.precision != "int8" && o.precision != "bf16")
     throw Error("--precision " + o.precision + ": expected int8 or bf16");
-  mxu::ArrayConfig array = array_config(config);
-  if (!o.dataflow.empty()) array.dataflow = mxu::parse_dataflow(o.dataflow);
-  if (!o.timing.empty()) array.timing = mxu::parse_timing(o.timing);
+  // --dataflow and --timing override the config's (the backend is checked again).
+  config::MxuConfig unit = config.mxu();
+  if (!o.dataflow.empty()) unit.set_dataflow(o.dataflow);
+  if (!o.timing.empty()) unit.set_timing(o.timing);
+  const mxu::ArrayConfig array = array_config(unit);
   const bool bf16 = o.precision == "bf16";
   const uint64_t es = bf16 ? 2 : 1;
   const uint64_t a_bytes = uint64_t{o.m} * o.k * es, b_bytes = uint64_t{o.k} * o.n * es;
@@ -79,15 +81,11 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   memory::Ram vmem("vmem", vmem_size, latency, ports(mem.vmem_ports()));
   memory::Ram amem("amem", amem_size, latency, ports(mem.amem_ports()));
   cp::CpOptions options = command_processor_options(config, vmem, amem, clock);
-  options.array = array;  // with --dataflow and --timing
-  // --dataflow and --timing come after the config's checks of the backend.
-  config::MxuConfig mxu = config.mxu();
-  if (!o.dataflow.empty()) mxu.set_dataflow(o.dataflow);
-  if (!o.timing.empty()) mxu.set_timing(o.timing);
-  const std::string& backend = mxu.backend();
+  options.array = array;
+  const std::string& backend = unit.backend();
   std::string stopped;  // why the RTL backend ended the run
   const MxuBackend engine =
-      make_mxu_backend(config, mxu, clock, [&stopped](const std::string& why) {
+      make_mxu_backend(config, unit, clock, [&stopped](const std::string& why) {
         stopped = why;
         sc_core::sc_stop();
       });
