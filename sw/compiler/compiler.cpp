@@ -159,10 +159,10 @@ class Lowerer {
   const ChipTensor& get(const std::string& name, const Node& user, bool nhwc) {
     auto it = tensors_.find(name);
     if (it == tensors_.end()) {
-      if (g_.constants.count(name))
-        throw Error(user.where() + ": input '" + name +
-                    "' is a constant where vtpu needs a computed tensor");
-      throw Error(user.where() + ": input '" + name + "' is not available");
+      if (!g_.constants.count(name))
+        throw Error(user.where() + ": input '" + name + "' is not available");
+      materialize(name, user);
+      it = tensors_.find(name);
     }
     const ChipTensor& t = it->second;
     if (t.nhwc == nhwc || t.shape.size() != 4) return t;
@@ -184,6 +184,35 @@ class Lowerer {
                 "layout");
     }
     return alternate_[name] = c;
+  }
+
+  // A folded constant that a layer reads as a tensor (a ViT's class token
+  // going into a Concat, a constant operand of an elementwise op): its values
+  // written into the image once, in the activation type; int8 quantized over
+  // the constant's own range (docs/compiler.md, "Constants").
+  void materialize(const std::string& name, const Node& user) {
+    const Tensor& c = g_.constants.at(name);
+    if (!c.is_float())
+      throw Error(user.where() + ": input '" + name +
+                  "' is an integer constant where vtpu needs a float tensor");
+    if (c.f.empty()) throw Error(user.where() + ": input '" + name + "' is an empty constant");
+    QParams q;
+    if (int8()) {
+      const auto [lo, hi] = std::minmax_element(c.f.begin(), c.f.end());
+      q = asymmetric(Range{*lo, *hi});
+    }
+    ChipTensor t = make(c.shape, false, act(), q, /*activation=*/false);
+    std::vector<uint8_t> bytes(t.bytes());
+    for (size_t i = 0; i < c.f.size(); ++i) {
+      if (int8()) {
+        bytes[i] = static_cast<uint8_t>(nm::quantize_int8(c.f[i], q.scale, q.zero_point));
+      } else {
+        const uint16_t h = nm::f32_to_bf16(c.f[i]);
+        std::memcpy(&bytes[2 * i], &h, 2);
+      }
+    }
+    out_.image.write(t.offset, bytes.data(), bytes.size());
+    define(name, std::move(t));
   }
 
   const Tensor& constant(const Node& n, size_t input) const {

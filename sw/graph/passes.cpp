@@ -145,30 +145,45 @@ Tensor zeros(const ValueInfo& v) {
   return t;
 }
 
-// Shapes ONNX's inference did not give: the node run on zeros.
-void fill_shapes(Graph& g) {
+// Shapes ONNX's inference did not give: the node run on zeros. Returns
+// whether a shape was learned. `strict`: a shape that stays unknown is an
+// error; otherwise it is left for a later pass (after more folding), and so
+// is a node with a computed integer input, which may be a shape or an index
+// that folding has yet to give (zeros there would give a wrong shape).
+bool fill_shapes(Graph& g, bool strict) {
+  bool learned = false;
   for (const Node& n : g.nodes) {
     bool known = true;
     for (const std::string& o : n.outputs) known = known && (o.empty() || g.values.count(o));
     if (known) continue;
-    if (!can_evaluate(n.op))
+    if (!can_evaluate(n.op)) {
+      if (!strict) continue;
       throw Error(n.where() + ": operator " + n.op + " is not supported by vtpu's compiler");
+    }
     Env env;
+    bool inputs_known = true;
     for (const std::string& in : n.inputs) {
       if (in.empty()) continue;
-      if (g.constants.count(in))
+      if (g.constants.count(in)) {
         env[in] = g.constants.at(in);
-      else if (g.values.count(in))
+      } else if (g.values.count(in) && (strict || g.values.at(in).dtype == DType::kFloat32)) {
         env[in] = zeros(g.values.at(in));
-      else
+      } else if (strict) {
         throw Error(n.where() + ": the shape of input '" + in + "' is unknown");
+      } else {
+        inputs_known = false;
+      }
     }
+    if (!inputs_known) continue;
     evaluate(n, env);
     for (const std::string& o : n.outputs)
       if (!o.empty()) g.values[o] = ValueInfo{env.at(o).dtype, env.at(o).shape};
+    learned = true;
   }
-  for (const std::string& o : g.outputs)
-    if (!g.values.count(o)) throw Error("graph output '" + o + "' has no known shape");
+  if (strict)
+    for (const std::string& o : g.outputs)
+      if (!g.values.count(o)) throw Error("graph output '" + o + "' has no known shape");
+  return learned;
 }
 
 // The constant float tensor `name`, or null.
@@ -416,9 +431,14 @@ void fuse_activations(Graph& g) {
 
 void simplify(Graph& g) {
   remove_identities(g);
-  fold_constants(g);
-  remove_dead_nodes(g);
-  fill_shapes(g);
+  // A shape learned here can let a Shape node fold, whose value can give the
+  // next node its shape (a Reshape to a computed shape, exported before
+  // ONNX's inference could see through it): to a fixed point.
+  do {
+    fold_constants(g);
+    remove_dead_nodes(g);
+  } while (fill_shapes(g, /*strict=*/false));
+  fill_shapes(g, /*strict=*/true);
 }
 
 void fold_batchnorm(Graph& g) {

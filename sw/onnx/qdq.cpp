@@ -170,6 +170,14 @@ class QdqWriter {
     return initializer(name, onnx::TensorProto::INT64, t.shape, t.i.data(), 8 * t.i.size());
   }
 
+  // A constant as a layer reads it: one the compiler wrote into the image as
+  // a tensor (it has int8 parameters) quantized as stored; any other
+  // (weights, shapes, indices) as it is.
+  std::string stored_constant(const std::string& name) {
+    auto it = p_.quant.find(name);
+    return it != p_.quant.end() ? qdq(constant(name), name, it->second) : constant(name);
+  }
+
   // An operand as the chip reads it: a computed tensor dequantized; a
   // constant scalar in fp32; another constant quantized per tensor over its
   // range, as the compiler stores it.
@@ -350,9 +358,9 @@ class QdqWriter {
       std::vector<std::string> ins;
       for (const std::string& in : n.inputs) {
         const QuantParams q = quant(in);
-        ins.push_back(q.scale == qy.scale && q.zero_point == qy.zero_point
-                          ? dq_.at(in)
-                          : qdq(dq_.at(in), in + "_requant", qy));
+        const std::string x = g_.constants.count(in) ? stored_constant(in) : dq_.at(in);
+        ins.push_back(
+            q.scale == qy.scale && q.zero_point == qy.zero_point ? x : qdq(x, in + "_requant", qy));
       }
       copy_attributes(n, node("Concat", ins, {out}));
       return finish(n, out);
@@ -363,7 +371,7 @@ class QdqWriter {
     // runs in float on its dequantized operands, each output quantized.
     std::vector<std::string> ins;
     for (const std::string& in : n.inputs)
-      ins.push_back(in.empty() ? "" : g_.constants.count(in) ? constant(in) : dq_.at(in));
+      ins.push_back(in.empty() ? "" : g_.constants.count(in) ? stored_constant(in) : dq_.at(in));
     std::vector<std::string> outs;
     for (const std::string& o : n.outputs) outs.push_back(fresh(o + "_f"));
     copy_attributes(n, node(n.op, ins, outs));

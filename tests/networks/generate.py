@@ -66,6 +66,28 @@ def build_transformer() -> nn.Module:
         batch_first=True, dropout=0.0)
 
 
+class TinyViT(nn.Module):
+    """A ViT in miniature: patch embedding, a learned class token concatenated in
+    front of the patches (a constant after folding: vtpu materializes it), position
+    embeddings, one encoder block, the class token's output through a head."""
+
+    def __init__(self, dim=64, patch=8, image=32, classes=10):
+        super().__init__()
+        self.embed = nn.Conv2d(3, dim, patch, stride=patch)
+        patches = (image // patch) ** 2
+        self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.5)
+        self.pos = nn.Parameter(torch.randn(1, patches + 1, dim) * 0.1)
+        self.block = nn.TransformerEncoderLayer(dim, 4, 2 * dim, activation="gelu",
+                                                batch_first=True, dropout=0.0)
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.embed(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+        return self.head(self.norm(self.block(x)[:, 0]))
+
+
 @dataclass(frozen=True)
 class Network:
     name: str
@@ -81,6 +103,7 @@ NETWORKS = [
     Network("resnet50", lambda: torchvision.models.resnet50(weights=None), (1, 3, 224, 224), 1004),
     Network("mobilenetv2", lambda: torchvision.models.mobilenet_v2(weights=None), (1, 3, 224, 224), 1005),
     Network("transformer", build_transformer, (1, 16, 128), 1006),
+    Network("vit", TinyViT, (1, 3, 32, 32), 1007),
 ]
 
 

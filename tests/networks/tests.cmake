@@ -5,7 +5,7 @@
 find_program(VTPU_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
 set(NETS ${CMAKE_BINARY_DIR}/networks)
 set(NET_DIR ${CMAKE_CURRENT_SOURCE_DIR}/networks)
-set(ci_networks mlp lenet transformer resnet18 mobilenetv2)
+set(ci_networks mlp lenet transformer resnet18 mobilenetv2 vit)
 set(net_files "")
 foreach(net ${ci_networks})
   list(APPEND net_files ${NETS}/${net}.onnx)
