@@ -286,7 +286,7 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
   const vtpu_layer_elementwise* l = &layer->u.elementwise;
   const uint8_t op = layer->op;
   const int binary_op = op <= VTPU_VPU_MIN;
-  const int unary_op = op >= VTPU_VPU_RELU && op <= VTPU_VPU_RECIP;
+  const int unary_op = op >= VTPU_VPU_UNARY_FIRST && op <= VTPU_VPU_UNARY_LAST;
   if (!(binary_op || unary_op || op == VTPU_VPU_CONVERT) || !valid_type(l->in_type) ||
       !valid_type(l->out_type) || l->b_mode > VTPU_BCAST_SCALAR)
     return -(int)VTPU_BAD_KIND;

@@ -137,6 +137,20 @@ inline float relu6(float x) {
 
 float gelu_erf(float x);
 
+// max(0, min(1, x * (1/6) + 0.5)), the product and the sum each rounded
+// (1/6 as the float nearest it): ONNX's HardSigmoid with PyTorch's alpha and
+// beta. A NaN gives that NaN, quiet.
+inline float hard_sigmoid(float x) {
+  if (std::isnan(x)) return quiet(x);
+  const float g = x * (1.0f / 6.0f) + 0.5f;
+  return g < 0.0f ? 0.0f : g > 1.0f ? 1.0f : g;
+}
+
+// x * hard_sigmoid(x), rounded once more (ONNX's HardSwish).
+inline float hard_swish(float x) {
+  return x * hard_sigmoid(x);
+}
+
 // 0.5f * x * (1 + tanh((float)sqrt(2/pi) * (x + 0.044715f * x * x * x))), left to right.
 float gelu_tanh(float x);
 

@@ -45,6 +45,8 @@ constexpr OpInfo kOps[] = {
     {VTPU_VPU_EXP, "exp", Kind::kUnary, {10, 2}},
     {VTPU_VPU_RSQRT, "rsqrt", Kind::kUnary, {10, 2}},
     {VTPU_VPU_RECIP, "recip", Kind::kUnary, {10, 2}},
+    {VTPU_VPU_HARDSIGMOID, "hardsigmoid", Kind::kUnary, {4, 1}},
+    {VTPU_VPU_HARDSWISH, "hardswish", Kind::kUnary, {4, 1}},
     {VTPU_VPU_REQUANT, "requant", Kind::kRequant, {6, 1}},
     {VTPU_VPU_QUANT, "quant", Kind::kQuant, {8, 1}},
     {VTPU_VPU_DEQUANT, "dequant", Kind::kDequant, {4, 1}},
@@ -345,6 +347,8 @@ void apply_unary(uint8_t op, float* v, size_t n) {
     case VTPU_VPU_EXP: map1(v, n, [](float x) { return nm::exp_f32(x); }); break;
     case VTPU_VPU_RSQRT: map1(v, n, [](float x) { return nm::rsqrt(x); }); break;
     case VTPU_VPU_RECIP: map1(v, n, [](float x) { return nm::reciprocal(x); }); break;
+    case VTPU_VPU_HARDSIGMOID: map1(v, n, [](float x) { return nm::hard_sigmoid(x); }); break;
+    case VTPU_VPU_HARDSWISH: map1(v, n, [](float x) { return nm::hard_swish(x); }); break;
   }
 }
 

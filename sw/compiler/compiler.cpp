@@ -428,7 +428,8 @@ class Lowerer {
         op == "Pow")
       return binary(n);
     if (op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "VtpuGelu" ||
-        op == "Exp" || op == "Reciprocal" || op == "Identity")
+        op == "Exp" || op == "Reciprocal" || op == "Identity" || op == "HardSigmoid" ||
+        op == "HardSwish")
       return unary(n);
     if (op == "Softmax" || op == "VtpuLayerNorm") return rowwise(n);
     if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
@@ -828,6 +829,15 @@ class Lowerer {
     if (n.op == "VtpuGelu") op = VTPU_VPU_GELU_ERF;
     if (n.op == "Exp") op = VTPU_VPU_EXP;
     if (n.op == "Reciprocal") op = VTPU_VPU_RECIP;
+    if (n.op == "HardSwish") op = VTPU_VPU_HARDSWISH;
+    if (n.op == "HardSigmoid") {
+      // The VPU's gate is PyTorch's (alpha 1/6, beta 1/2); ONNX's default alpha is 0.2.
+      const float alpha = n.get_float("alpha", 0.2f), beta = n.get_float("beta", 0.5f);
+      if (alpha != 1.0f / 6.0f || beta != 0.5f)
+        throw Error(n.where() + ": HardSigmoid with alpha " + std::to_string(alpha) + ", beta " +
+                    std::to_string(beta) + " (vtpu's HARDSIGMOID is alpha 1/6, beta 0.5)");
+      op = VTPU_VPU_HARDSIGMOID;
+    }
     if (n.op == "Clip") {
       float lo = n.get_float("min", -INFINITY), hi = n.get_float("max", INFINITY);
       if (n.inputs.size() > 1 && !n.inputs[1].empty()) lo = scalar_of(n, 1);
@@ -1231,42 +1241,19 @@ std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) 
 
 // The operators lower() takes (after folding, before fusion).
 bool lowerable(const std::string& op) {
-  static const std::set<std::string> ops = {"Conv",
-                                            "Gemm",
-                                            "MatMul",
-                                            "Add",
-                                            "Sub",
-                                            "Mul",
-                                            "Div",
-                                            "Max",
-                                            "Min",
-                                            "Pow",
-                                            "Relu",
-                                            "Clip",
-                                            "Sigmoid",
-                                            "Tanh",
-                                            "Exp",
-                                            "Reciprocal",
-                                            "Identity",
-                                            "Softmax",
-                                            "LayerNormalization",
-                                            "MaxPool",
-                                            "AveragePool",
-                                            "GlobalAveragePool",
-                                            "GlobalMaxPool",
-                                            "ReduceMean",
-                                            "Reshape",
-                                            "Flatten",
-                                            "Squeeze",
-                                            "Unsqueeze",
-                                            "Transpose",
-                                            "Slice",
-                                            "Gather",
-                                            "Split",
-                                            "Concat",
-                                            "BatchNormalization",
-                                            "Erf",
-                                            "Sqrt"};
+  static const std::set<std::string> ops = {"Conv",          "Gemm",        "MatMul",
+                                            "Add",           "Sub",         "Mul",
+                                            "Div",           "Max",         "Min",
+                                            "Pow",           "Relu",        "Clip",
+                                            "Sigmoid",       "Tanh",        "Exp",
+                                            "Reciprocal",    "HardSigmoid", "HardSwish",
+                                            "Identity",      "Softmax",     "LayerNormalization",
+                                            "MaxPool",       "AveragePool", "GlobalAveragePool",
+                                            "GlobalMaxPool", "ReduceMean",  "Reshape",
+                                            "Flatten",       "Squeeze",     "Unsqueeze",
+                                            "Transpose",     "Slice",       "Gather",
+                                            "Split",         "Concat",      "BatchNormalization",
+                                            "Erf",           "Sqrt"};
   return ops.count(op) != 0;
 }
 

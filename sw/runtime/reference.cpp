@@ -426,7 +426,8 @@ bool is_binary(uint8_t op) {
   return op <= VTPU_VPU_MIN;
 }
 bool is_elementwise(uint8_t op) {
-  return is_binary(op) || (op >= VTPU_VPU_RELU && op <= VTPU_VPU_RECIP) || op == VTPU_VPU_CONVERT;
+  return is_binary(op) || (op >= VTPU_VPU_UNARY_FIRST && op <= VTPU_VPU_UNARY_LAST) ||
+         op == VTPU_VPU_CONVERT;
 }
 
 // f(x) or f(x, y) in fp32, as the VPU computes it (docs/vpu.md).
@@ -446,6 +447,8 @@ float apply(uint8_t op, float x, float y) {
     case VTPU_VPU_EXP: return nm::exp_f32(x);
     case VTPU_VPU_RSQRT: return nm::rsqrt(x);
     case VTPU_VPU_RECIP: return nm::reciprocal(x);
+    case VTPU_VPU_HARDSIGMOID: return nm::hard_sigmoid(x);
+    case VTPU_VPU_HARDSWISH: return nm::hard_swish(x);
     default: return x;  // CONVERT
   }
 }

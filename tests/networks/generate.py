@@ -104,6 +104,8 @@ NETWORKS = [
     Network("mobilenetv2", lambda: torchvision.models.mobilenet_v2(weights=None), (1, 3, 224, 224), 1005),
     Network("transformer", build_transformer, (1, 16, 128), 1006),
     Network("vit", TinyViT, (1, 3, 32, 32), 1007),
+    Network("mobilenetv3", lambda: torchvision.models.mobilenet_v3_small(weights=None),
+            (1, 3, 224, 224), 1008),
 ]
 
 

@@ -5,7 +5,7 @@
 find_program(VTPU_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
 set(NETS ${CMAKE_BINARY_DIR}/networks)
 set(NET_DIR ${CMAKE_CURRENT_SOURCE_DIR}/networks)
-set(ci_networks mlp lenet transformer resnet18 mobilenetv2 vit)
+set(ci_networks mlp lenet transformer resnet18 mobilenetv2 vit mobilenetv3)
 set(net_files "")
 foreach(net ${ci_networks})
   list(APPEND net_files ${NETS}/${net}.onnx)
@@ -21,8 +21,15 @@ add_custom_command(OUTPUT ${NETS}/digits.onnx
 add_custom_command(OUTPUT ${NETS}/bad/unsupported.onnx
   COMMAND ${VTPU_PYTHON3} ${NET_DIR}/bad_inputs.py ${NETS}/bad ${NETS}/mlp.onnx
   DEPENDS ${NET_DIR}/bad_inputs.py ${NETS}/mlp.onnx)
+# MobileNetV3 again at opset 17, where PyTorch exports HardSwish as one node
+# (at opset 13 it is HardSigmoid and Mul).
+add_custom_command(OUTPUT ${NETS}/opset17/mobilenetv3.onnx
+  COMMAND ${VTPU_PYTHON3} ${NET_DIR}/generate.py ${NETS}/opset17 --only mobilenetv3 --opset 17
+  DEPENDS ${NET_DIR}/generate.py
+  COMMENT "Exporting MobileNetV3 at opset 17")
 add_custom_target(networks ALL
-  DEPENDS ${net_files} ${NETS}/digits.onnx ${NETS}/bad/unsupported.onnx)
+  DEPENDS ${net_files} ${NETS}/digits.onnx ${NETS}/bad/unsupported.onnx
+          ${NETS}/opset17/mobilenetv3.onnx)
 
 # network_test(NAME NET PRECISION MIN_COSINE [ARGS...])
 function(network_test name net precision min_cosine)
@@ -43,6 +50,8 @@ foreach(net ${ci_networks})
   network_test(networks.${net}_bf16 ${net} bf16 0.999)
   network_test(networks.${net}_int8 ${net} int8 0.99)
 endforeach()
+network_test(networks.mobilenetv3_opset17_bf16 opset17/mobilenetv3 bf16 0.999)
+network_test(networks.mobilenetv3_opset17_int8 opset17/mobilenetv3 int8 0.99)
 
 # A 256 x 256 array on the edge chip (2 MiB VMEM, 256 KiB AMEM): its array-sized
 # tiles do not fit, so the tiling shrinks them and splits K (refused before).

@@ -311,6 +311,19 @@ TEST(Activations, ValuesWorkedOutByHand) {
   EXPECT_EQ(reciprocal(4.0f), 0.25f);
   EXPECT_EQ(reciprocal(-0.0f), -kInf);
   EXPECT_EQ(reciprocal(kInf), 0.0f);
+  // hard_sigmoid: x / 6 + 1/2 clamped to [0, 1]; hard_swish: x times that.
+  EXPECT_EQ(hard_sigmoid(0.0f), 0.5f);
+  EXPECT_EQ(hard_sigmoid(1.5f), 0.75f);  // 1.5 * (1/6)f = 0.25f exactly, + 0.5
+  EXPECT_EQ(hard_sigmoid(-3.0f), 0.0f);
+  EXPECT_EQ(hard_sigmoid(3.0f), 1.0f);
+  EXPECT_EQ(hard_sigmoid(-100.0f), 0.0f);
+  EXPECT_EQ(hard_sigmoid(kInf), 1.0f);
+  EXPECT_TRUE(std::isnan(hard_sigmoid(kNaN)));
+  EXPECT_EQ(hard_swish(1.5f), 1.125f);
+  EXPECT_EQ(hard_swish(3.5f), 3.5f);
+  EXPECT_EQ(bits_of(hard_swish(-4.0f)), bits_of(-0.0f));  // -4 * 0
+  EXPECT_EQ(hard_swish(-1.0f), -(-1.0f * (1.0f / 6.0f) + 0.5f));
+  EXPECT_TRUE(std::isnan(hard_swish(kNaN)));
 }
 
 // Each activation is close to its mathematical definition evaluated in double;
@@ -329,6 +342,9 @@ TEST(Activations, CloseToTheirDefinitionsInDouble) {
     EXPECT_NEAR(sigmoid(x), 1.0 / (1.0 + std::exp(-xd)), 2e-7) << x;
     EXPECT_NEAR(tanh_f32(x), std::tanh(xd), 2e-7) << x;
     EXPECT_NEAR(exp_f32(x), std::exp(xd), 2e-7 * std::exp(xd)) << x;
+    const double gate = std::min(std::max(xd / 6.0 + 0.5, 0.0), 1.0);
+    EXPECT_NEAR(hard_sigmoid(x), gate, 1.2e-7) << x;
+    EXPECT_NEAR(hard_swish(x), xd * gate, 2.4e-7 * std::max(1.0, std::fabs(xd))) << x;
     if (x > 0) {
       EXPECT_NEAR(rsqrt(x), 1.0 / std::sqrt(xd), 2e-7 / std::sqrt(xd)) << x;
       EXPECT_NEAR(reciprocal(x), 1.0 / xd, 1.2e-7 / xd) << x;
@@ -426,6 +442,8 @@ float reference_unary(uint8_t op, float x) {
     case VTPU_VPU_EXP: return exp_f32(x);
     case VTPU_VPU_RSQRT: return rsqrt(x);
     case VTPU_VPU_RECIP: return reciprocal(x);
+    case VTPU_VPU_HARDSIGMOID: return hard_sigmoid(x);
+    case VTPU_VPU_HARDSWISH: return hard_swish(x);
   }
   ADD_FAILURE() << "not unary: " << int{op};
   return 0;
@@ -695,12 +713,12 @@ const char* type_name(uint8_t t) {
 }
 
 const std::vector<uint8_t> kAllOps = {
-    VTPU_VPU_ADD,        VTPU_VPU_SUB,        VTPU_VPU_MUL,     VTPU_VPU_MAX,
-    VTPU_VPU_MIN,        VTPU_VPU_RELU,       VTPU_VPU_RELU6,   VTPU_VPU_GELU_ERF,
-    VTPU_VPU_GELU_TANH,  VTPU_VPU_SIGMOID,    VTPU_VPU_TANH,    VTPU_VPU_EXP,
-    VTPU_VPU_RSQRT,      VTPU_VPU_RECIP,      VTPU_VPU_REQUANT, VTPU_VPU_QUANT,
-    VTPU_VPU_DEQUANT,    VTPU_VPU_CONVERT,    VTPU_VPU_MAXPOOL, VTPU_VPU_AVGPOOL,
-    VTPU_VPU_REDUCE_SUM, VTPU_VPU_REDUCE_MAX,
+    VTPU_VPU_ADD,       VTPU_VPU_SUB,     VTPU_VPU_MUL,         VTPU_VPU_MAX,
+    VTPU_VPU_MIN,       VTPU_VPU_RELU,    VTPU_VPU_RELU6,       VTPU_VPU_GELU_ERF,
+    VTPU_VPU_GELU_TANH, VTPU_VPU_SIGMOID, VTPU_VPU_TANH,        VTPU_VPU_EXP,
+    VTPU_VPU_RSQRT,     VTPU_VPU_RECIP,   VTPU_VPU_HARDSIGMOID, VTPU_VPU_HARDSWISH,
+    VTPU_VPU_REQUANT,   VTPU_VPU_QUANT,   VTPU_VPU_DEQUANT,     VTPU_VPU_CONVERT,
+    VTPU_VPU_MAXPOOL,   VTPU_VPU_AVGPOOL, VTPU_VPU_REDUCE_SUM,  VTPU_VPU_REDUCE_MAX,
 };
 
 std::vector<Combo> supported_combos() {
@@ -716,7 +734,7 @@ std::vector<Combo> supported_combos() {
     v.push_back({op, VTPU_TYPE_INT32, VTPU_TYPE_INT32});
     v.push_back({op, VTPU_TYPE_INT8, VTPU_TYPE_INT8});
   }
-  for (uint8_t op = VTPU_VPU_RELU; op <= VTPU_VPU_RECIP; ++op) float_to_float(op);
+  for (uint8_t op = VTPU_VPU_UNARY_FIRST; op <= VTPU_VPU_UNARY_LAST; ++op) float_to_float(op);
   v.push_back({VTPU_VPU_REQUANT, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
   for (uint8_t t : F) v.push_back({VTPU_VPU_QUANT, t, VTPU_TYPE_INT8});
   for (uint8_t t : F) v.push_back({VTPU_VPU_DEQUANT, VTPU_TYPE_INT8, t});
@@ -1290,7 +1308,7 @@ TEST_F(Check, AcceptsValidInstructions) {
 }
 
 TEST_F(Check, UnknownOperationIsAnOpcodeFaultWithTheOperation) {
-  for (uint32_t op : {0x05u, 0x0Fu, 0x19u, 0x1Fu, 0x24u, 0x32u, 0x42u, 0xFFu}) {
+  for (uint32_t op : {0x05u, 0x0Fu, 0x1Bu, 0x1Fu, 0x24u, 0x32u, 0x42u, 0xFFu}) {
     vtpu_insn_vpu in = add();
     in.op = static_cast<uint8_t>(op);
     expect_fault(run_check(in), VTPU_ERR_OPCODE, op);
@@ -1326,7 +1344,7 @@ TEST_F(Check, AcceptsExactlyTheDocumentedTypeCombinations) {
       }
     }
   }
-  EXPECT_EQ(accepted, 96);
+  EXPECT_EQ(accepted, 104);
 }
 
 // The int8 form of a binary operation reads its six parameters at
@@ -1621,6 +1639,8 @@ TEST(VpuTiming, TableMatchesTheDocs) {
       {VTPU_VPU_EXP, "exp", 10, 2},
       {VTPU_VPU_RSQRT, "rsqrt", 10, 2},
       {VTPU_VPU_RECIP, "recip", 10, 2},
+      {VTPU_VPU_HARDSIGMOID, "hardsigmoid", 4, 1},
+      {VTPU_VPU_HARDSWISH, "hardswish", 4, 1},
       {VTPU_VPU_REQUANT, "requant", 6, 1},
       {VTPU_VPU_QUANT, "quant", 8, 1},
       {VTPU_VPU_DEQUANT, "dequant", 4, 1},
