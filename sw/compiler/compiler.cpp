@@ -751,7 +751,7 @@ class Lowerer {
     } else if (n.op == "Div") {
       throw Error(n.where() + ": division by a computed tensor is not supported");
     }
-    const std::vector<int64_t> bs = b_const ? bc.shape : shape_of(b_name);
+    std::vector<int64_t> bs = b_const ? bc.shape : shape_of(b_name);
     const int64_t total = product(ys), bn = product(bs);
     const ChipTensor& a_any = tensors_.at(a_name);
     // Images stay NHWC when B is per channel ([1,C,1,1]), a scalar or the same shape.
@@ -789,6 +789,12 @@ class Lowerer {
       } else if (col) {
         mode = VTPU_BCAST_COL;
         cols = u32(product(ys, last), n.name);
+      } else if (b_const) {
+        // Another broadcast of a constant (Swin's attention mask over its
+        // heads): the constant expanded at compile time, read in full.
+        bc = expanded(bc, ys, n);
+        bs = ys;
+        cols = u32(ys.back(), n.name);
       } else {
         throw Error(n.where() + ": broadcasting " + shape_text(bs) + " to " + shape_text(ys) +
                     " is not supported");
@@ -813,6 +819,18 @@ class Lowerer {
     // bf16 clamps the rounded sum in the same layer (VTPU_LAYER_RELU).
     if (activation(n) == "relu" && !int8()) l.flags |= VTPU_LAYER_RELU;
     add(l, n);
+  }
+
+  // Constant `t` broadcast to `shape` (numpy rules), by the evaluator's Expand.
+  static Tensor expanded(const Tensor& t, const std::vector<int64_t>& shape, const Node& user) {
+    Node e;
+    e.name = user.name + "/expand";
+    e.op = "Expand";
+    e.inputs = {"x", "shape"};
+    e.outputs = {"y"};
+    Env env{{"x", t}, {"shape", Tensor::ints({static_cast<int64_t>(shape.size())}, shape)}};
+    evaluate(e, env);
+    return env.at("y");
   }
 
   void unary(const Node& n) {
@@ -1017,18 +1035,21 @@ class Lowerer {
       const std::vector<int64_t> steps = ints_of(4, std::vector<int64_t>(starts.size(), 1));
       if (axes.empty())
         for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-      std::vector<int64_t> begin(rank, 0), size = xs;
+      std::vector<int64_t> begin(rank, 0), size = xs, step(rank, 1);
       for (size_t i = 0; i < axes.size(); ++i) {
         const int64_t a = norm_axis(axes[i]), dim = xs[a];
-        if (steps[i] != 1) throw Error(n.where() + ": slices with steps other than 1");
+        if (steps[i] < 1)
+          throw Error(n.where() + ": a slice with step " + std::to_string(steps[i]) +
+                      " (vtpu slices forward, step >= 1)");
         int64_t b = starts[i] < 0 ? starts[i] + dim : starts[i];
         int64_t f = ends[i] < 0 ? ends[i] + dim : ends[i];
         b = std::clamp<int64_t>(b, 0, dim);
         f = std::clamp<int64_t>(f, b, dim);
         begin[a] = b;
-        size[a] = f - b;
+        size[a] = (f - b + steps[i] - 1) / steps[i];
+        step[a] = steps[i];
       }
-      copy_window(x, stride, begin, size, n.outputs[0], n);
+      copy_window(x, stride, begin, size, n.outputs[0], n, step);
     } else if (n.op == "Split") {
       const int64_t a = norm_axis(n.get_int("axis", 0));
       int64_t at = 0;
@@ -1055,16 +1076,21 @@ class Lowerer {
     }
   }
 
-  // The window [begin, begin + size) of x into a new tensor `out` (whose shape
-  // may drop the size-1 axes).
+  // The window [begin, begin + size * step) of x, every step-th element
+  // along each axis (no steps: all), into a new tensor `out` (whose shape may
+  // drop the size-1 axes).
   void copy_window(const ChipTensor& x, const std::vector<int64_t>& stride,
                    const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
-                   const std::string& out, const Node& n) {
+                   const std::string& out, const Node& n, std::vector<int64_t> step = {}) {
     int64_t offset = 0;
-    for (size_t a = 0; a < begin.size(); ++a) offset += begin[a] * stride[a];
+    std::vector<int64_t> stepped = stride;
+    for (size_t a = 0; a < begin.size(); ++a) {
+      offset += begin[a] * stride[a];
+      if (!step.empty()) stepped[a] *= step[a];
+    }
     ChipTensor y = define(out, make(shape_of(out), false, x.type, x.q));
     if (product(size) != y.numel()) throw Error(n.where() + ": window size mismatch");
-    copy_strided(x.offset + static_cast<uint64_t>(offset), stride, size, y.offset,
+    copy_strided(x.offset + static_cast<uint64_t>(offset), stepped, size, y.offset,
                  vtpu_type_size(x.type), n.name, n.op);
   }
 

@@ -489,6 +489,21 @@ Tensors arithmetic(const Args& args) {
   if (op == "Sub") return apply([](auto x, auto y) { return x - y; });
   if (op == "Mul") return apply([](auto x, auto y) { return x * y; });
   require_nonzero_divisor(args, b);
+  if (op == "Mod") {
+    // fmod 0: the remainder takes the divisor's sign (integers only); fmod 1:
+    // the dividend's, as C's fmod (floats need it).
+    const bool c_fmod = args.node().get_int("fmod", 0) != 0;
+    if (a.is_float() && !c_fmod) args.fail("Mod of floats needs fmod=1");
+    return apply([c_fmod](auto x, auto y) {
+      if constexpr (std::is_floating_point_v<decltype(x)>) {
+        return decltype(x)(std::fmod(x, y));
+      } else {
+        auto r = x % y;
+        if (!c_fmod && r != 0 && ((r < 0) != (y < 0))) r += y;
+        return r;
+      }
+    });
+  }
   return apply([](auto x, auto y) { return x / y; });  // Div
 }
 
@@ -1337,6 +1352,49 @@ Tensors gather(const Args& args) {
   return {reshaped(remap(data, view, offsets), shape)};
 }
 
+// ScatterND (reduction none): data with the slices indices[..., :] name
+// replaced by updates, in order (Swin builds its attention masks so).
+Tensors scatter_nd(const Args& args) {
+  const Tensor& data = args[0];
+  const Tensor& indices = args.integers(1);
+  const Tensor& updates = args[2];
+  require_same_kind(args, data, updates);
+  const std::string reduction =
+      args.node().has("reduction") ? args.node().attrs.at("reduction").s : "none";
+  if (reduction != "none") args.fail("ScatterND with reduction '" + reduction + "'");
+  const int64_t rank = rank_of(data);
+  if (indices.shape.empty()) args.fail("indices must have at least one axis");
+  const int64_t k = indices.shape.back();
+  if (k < 1 || k > rank)
+    args.fail("index tuples of " + std::to_string(k) + " for rank " + std::to_string(rank));
+  const int64_t tuples = indices.numel() / k;
+  Shape want(indices.shape.begin(), indices.shape.end() - 1);
+  want.insert(want.end(), data.shape.begin() + k, data.shape.end());
+  if (updates.shape != want)
+    args.fail("updates have shape " + text(updates.shape) + ", expected " + text(want));
+  const Shape strides = strides_of(data.shape);
+  const int64_t slice = span(data.shape, static_cast<size_t>(k), data.shape.size());  // per tuple
+  Tensor out = data;
+  by_type(data, [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T>& ov = values<T>(out);
+    const std::vector<T>& uv = values<T>(updates);
+    for (int64_t t = 0; t < tuples; ++t) {
+      int64_t at = 0;
+      for (int64_t d = 0; d < k; ++d) {
+        const int64_t dim = data.shape[d];
+        int64_t i = indices.i[t * k + d];
+        if (i < -dim || i >= dim)
+          args.fail("index " + std::to_string(i) + " is out of range for an axis of " +
+                    std::to_string(dim));
+        at += (i < 0 ? i + dim : i) * strides[d];
+      }
+      std::copy_n(uv.begin() + t * slice, slice, ov.begin() + at);
+    }
+  });
+  return {out};
+}
+
 Tensors expand(const Args& args) {
   const Tensor& x = args[0];
   const Shape shape = broadcast_shape(args, x.shape, args.ints(1));
@@ -1451,9 +1509,13 @@ Tensors identity(const Args& args) {
   return {args[0]};
 }
 
-// Dropout at inference: the input, and a mask of all true if asked for.
+// Dropout at inference: the input, and a mask of all true if asked for. In
+// training mode only with a ratio of 0 (torchvision's Swin calls F.dropout
+// with its default training=True and p=0), which is the identity too.
 Tensors dropout(const Args& args) {
-  if (args.has(2) && args.scalar<int64_t>(2) != 0) args.fail("training mode is not supported");
+  const bool training = args.has(2) && args.scalar<int64_t>(2) != 0;
+  const float ratio = args.has(1) ? args.scalar<float>(1) : 0.5f;
+  if (training && ratio != 0.0f) args.fail("training mode with a ratio above 0 is not supported");
   const Tensor& x = args[0];
   Tensor mask = allocate(DType::kBool, x.shape);
   std::fill(mask.i.begin(), mask.i.end(), 1);
@@ -1553,7 +1615,7 @@ const std::map<std::string, Operator>& operators() {
          "Sigmoid", "Softplus"},
         float_unary);
     add({"LeakyRelu", "Elu", "HardSigmoid", "HardSwish"}, activation);
-    add({"Add", "Sub", "Mul", "Div"}, arithmetic);
+    add({"Add", "Sub", "Mul", "Div", "Mod"}, arithmetic);
     add({"Pow"}, power);
     add({"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"}, compare);
     add({"Not"}, not_op);
@@ -1578,6 +1640,7 @@ const std::map<std::string, Operator>& operators() {
     add({"Concat"}, concat);
     add({"Split"}, split);
     add({"Gather"}, gather);
+    add({"ScatterND"}, scatter_nd);
     add({"Expand"}, expand);
     add({"Tile"}, tile);
     add({"Reshape"}, reshape);

@@ -65,11 +65,33 @@ void erase_nodes(Graph& g, const std::set<size_t>& drop) {
   g.nodes = std::move(kept);
 }
 
+// Dropout that passes its input through: inference, or a ratio of 0 (its
+// mask, if asked for, must be unused).
+bool identity_dropout(const Graph& g, const Node& n) {
+  if (n.op != "Dropout") return false;
+  for (size_t o = 1; o < n.outputs.size(); ++o)
+    for (const Node& user : g.nodes)
+      for (const std::string& in : user.inputs)
+        if (!n.outputs[o].empty() && in == n.outputs[o]) return false;
+  auto constant_value = [&](size_t input, float& v) {
+    if (input >= n.inputs.size() || n.inputs[input].empty()) return false;
+    auto it = g.constants.find(n.inputs[input]);
+    if (it == g.constants.end() || it->second.numel() != 1) return false;
+    v = it->second.is_float() ? it->second.f[0] : static_cast<float>(it->second.i[0]);
+    return true;
+  };
+  float training = 0, ratio = 0.5f;
+  const bool training_given = n.inputs.size() > 2 && !n.inputs[2].empty();
+  if (training_given && !constant_value(2, training)) return false;
+  if (n.inputs.size() > 1 && !n.inputs[1].empty() && !constant_value(1, ratio)) return false;
+  return training == 0 || ratio == 0;
+}
+
 void remove_identities(Graph& g) {
   std::set<size_t> drop;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = g.nodes[i];
-    const bool identity = n.op == "Identity" || (n.op == "Dropout" && n.outputs.size() == 1);
+    const bool identity = n.op == "Identity" || identity_dropout(g, n);
     if (!identity) continue;
     const std::string x = n.inputs[0], y = n.outputs[0];
     if (!is_output(g, y)) {
@@ -436,6 +458,7 @@ void simplify(Graph& g) {
   // ONNX's inference could see through it): to a fixed point.
   do {
     fold_constants(g);
+    remove_identities(g);  // a Dropout whose ratio or mode folded to a constant
     remove_dead_nodes(g);
   } while (fill_shapes(g, /*strict=*/false));
   fill_shapes(g, /*strict=*/true);

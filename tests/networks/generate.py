@@ -88,6 +88,16 @@ class TinyViT(nn.Module):
         return self.head(self.norm(self.block(x)[:, 0]))
 
 
+def build_tiny_swin() -> nn.Module:
+    """torchvision's Swin Transformer, scaled down: shifted windows (roll, the
+    attention mask built by index assignment, Mod in the padding arithmetic),
+    patch merging (strided slices), and attention dropout called in training
+    mode with p = 0."""
+    from torchvision.models.swin_transformer import SwinTransformer
+    return SwinTransformer(patch_size=[4, 4], embed_dim=32, depths=[2, 2], num_heads=[2, 4],
+                           window_size=[4, 4], num_classes=10)
+
+
 @dataclass(frozen=True)
 class Network:
     name: str
@@ -106,6 +116,7 @@ NETWORKS = [
     Network("vit", TinyViT, (1, 3, 32, 32), 1007),
     Network("mobilenetv3", lambda: torchvision.models.mobilenet_v3_small(weights=None),
             (1, 3, 224, 224), 1008),
+    Network("swin", build_tiny_swin, (1, 3, 32, 32), 1009),
 ]
 
 

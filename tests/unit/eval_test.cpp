@@ -360,6 +360,30 @@ TEST(Eval, ArithmeticBroadcasts) {
             "node 'n_Add' (Add): operands are float32 and int64");
 }
 
+// ScatterND writes whole slices at index tuples, in order, into a copy of data.
+TEST(Eval, ScatterNDReplacesSlices) {
+  // A 3 x 2 mask: row 2 becomes [7, 8] (one tuple of one index), then element
+  // [0][1] becomes 5 (one tuple of two).
+  const Tensor data = floats({3, 2}, {0, 0, 0, 0, 0, 0});
+  const Tensor rows = run(make_node("ScatterND", {"d", "i", "u"}),
+                          {{"d", data}, {"i", ints({1, 1}, {2})}, {"u", floats({1, 2}, {7, 8})}});
+  expect_floats(rows, {3, 2}, {0, 0, 0, 0, 7, 8});
+  expect_floats(run(make_node("ScatterND", {"d", "i", "u"}),
+                    {{"d", rows}, {"i", ints({1, 2}, {0, 1})}, {"u", floats({1}, {5})}}),
+                {3, 2}, {0, 5, 0, 0, 7, 8});
+  // Integers, a negative index, a later tuple overwriting an earlier one.
+  expect_ints(run(make_node("ScatterND", {"d", "i", "u"}), {{"d", ints({4}, {1, 2, 3, 4})},
+                                                            {"i", ints({3, 1}, {-1, 0, 3})},
+                                                            {"u", ints({3}, {9, 8, 7})}}),
+              {4}, {8, 2, 3, 7});
+  EXPECT_EQ(error_of(make_node("ScatterND", {"d", "i", "u"}),
+                     {{"d", data}, {"i", ints({1, 1}, {3})}, {"u", floats({1, 2}, {1, 1})}}),
+            "node 'n_ScatterND' (ScatterND): index 3 is out of range for an axis of 3");
+  EXPECT_EQ(error_of(make_node("ScatterND", {"d", "i", "u"}),
+                     {{"d", data}, {"i", ints({1, 1}, {0})}, {"u", floats({3}, {1, 1, 1})}}),
+            "node 'n_ScatterND' (ScatterND): updates have shape [3], expected [1,2]");
+}
+
 TEST(Eval, IntegerArithmeticStaysInteger) {
   const Tensor a = ints({4}, {7, -7, 7, -7});
   // Division truncates toward zero.
@@ -373,6 +397,23 @@ TEST(Eval, IntegerArithmeticStaysInteger) {
   expect_ints(run(make_node("Sub", {"a", "b"}), {{"a", a}, {"b", a}}), {4}, {0, 0, 0, 0});
   EXPECT_EQ(error_of(make_node("Div", {"a", "b"}), {{"a", a}, {"b", ints({1}, {0})}}),
             "node 'n_Div' (Div): integer division by zero");
+  // Mod: the divisor's sign by default (Swin's window index arithmetic), the
+  // dividend's with fmod=1.
+  const Tensor d = ints({4}, {3, 3, -3, -3});
+  expect_ints(run(make_node("Mod", {"a", "b"}), {{"a", a}, {"b", d}}), {4}, {1, 2, -2, -1});
+  expect_ints(run(make_node("Mod", {"a", "b"}, {{"fmod", int_attr(1)}}), {{"a", a}, {"b", d}}), {4},
+              {1, -1, 1, -1});
+  expect_ints(
+      run(make_node("Mod", {"a", "b"}), {{"a", ints({3}, {6, 0, -6})}, {"b", ints({}, {3})}}), {3},
+      {0, 0, 0});
+  expect_floats(run(make_node("Mod", {"a", "b"}, {{"fmod", int_attr(1)}}),
+                    {{"a", floats({2}, {5.5f, -5.5f})}, {"b", floats({}, {2})}}),
+                {2}, {1.5f, -1.5f});
+  EXPECT_EQ(
+      error_of(make_node("Mod", {"a", "b"}), {{"a", floats({1}, {1})}, {"b", floats({1}, {2})}}),
+      "node 'n_Mod' (Mod): Mod of floats needs fmod=1");
+  EXPECT_EQ(error_of(make_node("Mod", {"a", "b"}), {{"a", a}, {"b", ints({1}, {0})}}),
+            "node 'n_Mod' (Mod): integer division by zero");
 }
 
 TEST(Eval, UnaryOps) {
@@ -808,6 +849,15 @@ TEST(Eval, IdentityDropoutShapeSize) {
   evaluate(make_node("Dropout", {"x"}, {}, {"y", "mask"}), env);
   expect_floats(env.at("y"), {2, 3}, iota(6));
   expect_ints(env.at("mask"), {2, 3}, {1, 1, 1, 1, 1, 1}, DType::kBool);
+  // Training mode with ratio 0 is the identity too (torchvision's Swin); with
+  // another ratio it is refused.
+  const Tensor training = Tensor::ints({}, {1}, DType::kBool);
+  expect_floats(run(make_node("Dropout", {"x", "r", "t"}),
+                    {{"x", x}, {"r", floats({}, {0.0f})}, {"t", training}}),
+                {2, 3}, iota(6));
+  EXPECT_EQ(error_of(make_node("Dropout", {"x", "r", "t"}),
+                     {{"x", x}, {"r", floats({}, {0.1f})}, {"t", training}}),
+            "node 'n_Dropout' (Dropout): training mode with a ratio above 0 is not supported");
   const Tensor x4 = floats({2, 3, 4, 5}, iota(120));
   expect_ints(run(make_node("Shape", {"x"}), {{"x", x4}}), {4}, {2, 3, 4, 5});
   const Node part = make_node("Shape", {"x"}, {{"start", int_attr(1)}, {"end", int_attr(-1)}});
