@@ -89,6 +89,11 @@ static void write_records(uint64_t results, uint32_t chunk, uint32_t count) {
        count * sizeof(vtpu_layer_result));
 }
 
+/* A trace marker (vtpu/soc_map.h): layer i starts (i), or ends (LAYER_END | i). */
+static void marker(uint32_t value) {
+  VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = value;
+}
+
 /* The last layer boundary: the core cycle and the counters when the
  * accelerator was last seen to finish a layer (or the run started). */
 static uint64_t boundary;
@@ -101,9 +106,8 @@ static uint64_t counters[VTPU_COUNTERS];
 static int finish(vtpu_context* ctx, const vtpu_layer* layer, uint32_t index, uint32_t chunk) {
   const uint32_t status = vtpu_wait_layers(ctx, index + 1);
   const uint64_t now = mcycle();
-  VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | index;
-  if (status == 0 && index + 1 < header.layer_count)
-    VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = index + 1;
+  marker(VTPU_MARKER_LAYER_END | index);
+  if (status == 0 && index + 1 < header.layer_count) marker(index + 1);
   vtpu_layer_result* record = &records[index - chunk];
   record->cycles = now - boundary;
   boundary = now;
@@ -172,7 +176,7 @@ int main(void) {
   vtpu_kernels_init();
   for (unsigned c = 0; c < VTPU_COUNTERS; ++c) counters[c] = vtpu_cp_counter(c);
   boundary = mcycle();
-  if (header.layer_count > 0) VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = 0;
+  if (header.layer_count > 0) marker(0);
   /* Layer i is emitted while layer i - 1 runs, then layer i - 1 finishes.
    * Layers come in, and results go out, a chunk at a time, with no layer in
    * flight. `reached`: the layer the run stopped at, or layer_count. */
@@ -206,7 +210,7 @@ int main(void) {
              vtpu_layer_kind_name(layer->kind), (unsigned long)layer->node,
              vtpu_bad_layer_text(result.reason));
       records[i - chunk] = (vtpu_layer_result){0};
-      VTPU_MMIO32(vtpu_soc.sim_ctrl + VTPU_SIMCTRL_MARKER) = VTPU_MARKER_LAYER_END | i;
+      marker(VTPU_MARKER_LAYER_END | i);
       reached = i;
       break;
     }

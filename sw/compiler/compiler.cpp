@@ -196,23 +196,7 @@ class Lowerer {
       throw Error(user.where() + ": input '" + name +
                   "' is an integer constant where vtpu needs a float tensor");
     if (c.f.empty()) throw Error(user.where() + ": input '" + name + "' is an empty constant");
-    QParams q;
-    if (int8()) {
-      const auto [lo, hi] = std::minmax_element(c.f.begin(), c.f.end());
-      q = asymmetric(Range{*lo, *hi});
-    }
-    ChipTensor t = make(c.shape, false, act(), q, /*activation=*/false);
-    std::vector<uint8_t> bytes(t.bytes());
-    for (size_t i = 0; i < c.f.size(); ++i) {
-      if (int8()) {
-        bytes[i] = static_cast<uint8_t>(nm::quantize_int8(c.f[i], q.scale, q.zero_point));
-      } else {
-        const uint16_t h = nm::f32_to_bf16(c.f[i]);
-        std::memcpy(&bytes[2 * i], &h, 2);
-      }
-    }
-    out_.image.write(t.offset, bytes.data(), bytes.size());
-    define(name, std::move(t));
+    define(name, constant_tensor(c, c.shape));
   }
 
   const Tensor& constant(const Node& n, size_t input) const {

@@ -65,6 +65,14 @@ void erase_nodes(Graph& g, const std::set<size_t>& drop) {
   g.nodes = std::move(kept);
 }
 
+// The scalar value of a constant float (or integer) tensor of one element.
+bool scalar(const Graph& g, const std::string& name, float& value) {
+  auto it = g.constants.find(name);
+  if (it == g.constants.end() || it->second.numel() != 1) return false;
+  value = it->second.is_float() ? it->second.f[0] : static_cast<float>(it->second.i[0]);
+  return true;
+}
+
 // Dropout that passes its input through: inference, or a ratio of 0 (its
 // mask, if asked for, must be unused).
 bool identity_dropout(const Graph& g, const Node& n) {
@@ -73,17 +81,10 @@ bool identity_dropout(const Graph& g, const Node& n) {
     for (const Node& user : g.nodes)
       for (const std::string& in : user.inputs)
         if (!n.outputs[o].empty() && in == n.outputs[o]) return false;
-  auto constant_value = [&](size_t input, float& v) {
-    if (input >= n.inputs.size() || n.inputs[input].empty()) return false;
-    auto it = g.constants.find(n.inputs[input]);
-    if (it == g.constants.end() || it->second.numel() != 1) return false;
-    v = it->second.is_float() ? it->second.f[0] : static_cast<float>(it->second.i[0]);
-    return true;
-  };
+  auto given = [&](size_t input) { return input < n.inputs.size() && !n.inputs[input].empty(); };
   float training = 0, ratio = 0.5f;
-  const bool training_given = n.inputs.size() > 2 && !n.inputs[2].empty();
-  if (training_given && !constant_value(2, training)) return false;
-  if (n.inputs.size() > 1 && !n.inputs[1].empty() && !constant_value(1, ratio)) return false;
+  if (given(2) && !scalar(g, n.inputs[2], training)) return false;
+  if (given(1) && !scalar(g, n.inputs[1], ratio)) return false;
   return training == 0 || ratio == 0;
 }
 
@@ -212,14 +213,6 @@ bool fill_shapes(Graph& g, bool strict) {
 const Tensor* constant_floats(const Graph& g, const std::string& name) {
   auto it = g.constants.find(name);
   return it != g.constants.end() && it->second.is_float() ? &it->second : nullptr;
-}
-
-// The scalar value of a constant float (or integer) tensor of one element.
-bool scalar(const Graph& g, const std::string& name, float& value) {
-  auto it = g.constants.find(name);
-  if (it == g.constants.end() || it->second.numel() != 1) return false;
-  value = it->second.is_float() ? it->second.f[0] : static_cast<float>(it->second.i[0]);
-  return true;
 }
 
 bool near(float a, float b) {
