@@ -17,6 +17,7 @@
 #include "platform/elf_loader.h"
 #include "platform/mxu_backend.h"
 #include "platform/soc.h"
+#include "sw/compiler/compiler.h"
 #include "tools/gemm.h"
 #include "tools/memtest.h"
 #include "tools/network.h"
@@ -323,7 +324,7 @@ int trace_command(const std::vector<std::string>& args) {
 int compile_command(const std::vector<std::string>& args) {
   po::options_description desc(
       "vtpu compile MODEL.onnx [--precision int8|bf16] [--calibration DIR] [--emit-qdq FILE] "
-      "-o OUT.vtpu");
+      "-o OUT.vtpu | --list-ops");
   vtpu::CompileRequest r;
   std::string out;
   // clang-format off
@@ -336,10 +337,15 @@ int compile_command(const std::vector<std::string>& args) {
       ("emit-qdq", po::value<std::string>(&r.emit_qdq),
        "int8: also write the quantized graph as a QDQ ONNX model (for ONNX Runtime)")
       ("batch", po::value<int64_t>(&r.batch), "re-export a batch-1 model for batch N")
-      ("output,o", po::value<std::string>(&out), "the .vtpu file to write");
+      ("output,o", po::value<std::string>(&out), "the .vtpu file to write")
+      ("list-ops", "print the operators vtpu compiles, with their limits (Markdown), and exit");
   // clang-format on
   po::variables_map vm;
   if (!parse_model_command(desc, args, vm)) return 0;
+  if (vm.count("list-ops")) {
+    std::cout << vtpu::sw::operator_table_markdown();
+    return 0;
+  }
   if (r.model.empty()) throw vtpu::Error("compile: missing MODEL.onnx (see vtpu compile --help)");
   if (out.empty()) throw vtpu::Error("compile: missing -o OUT.vtpu");
   check_batch(vm);

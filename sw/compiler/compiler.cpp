@@ -109,6 +109,16 @@ class Lowerer {
   Lowerer(const Graph& g, Precision p, const std::map<std::string, Range>& ranges, Program& out)
       : g_(g), precision_(p), ranges_(ranges), out_(out) {}
 
+  // A row of the operator table with the method that lowers its operators
+  // (none: a pass takes them before lowering) and the passes' own op names
+  // it lowers too.
+  struct Rule {
+    OperatorRow row;
+    void (Lowerer::*lower)(const Node&) = nullptr;
+    std::vector<std::string> fused = {};
+  };
+  static const std::vector<Rule>& rules();
+
   void run() {
     for (const std::string& in : g_.inputs) lower_input(in);
     for (const Node& n : g_.nodes) lower(n);
@@ -233,32 +243,39 @@ class Lowerer {
   }
 
   // Copies the elements of a `dims`-shaped view of the source (byte strides
-  // `src_stride`, first element at `src`) densely into `dst`: COPY layers of
-  // up to four dimensions (more outer dimensions become more layers).
+  // `src_stride`, first element at `src`) into `dst`, densely or with the
+  // byte strides `dst_stride`: COPY layers of up to four dimensions (more
+  // outer dimensions, and axes walked backwards, become more layers).
   void copy_strided(uint64_t src, const std::vector<int64_t>& src_stride,
                     const std::vector<int64_t>& dims, uint64_t dst, uint32_t e,
-                    const std::string& name, const std::string& op) {
+                    const std::string& name, const std::string& op,
+                    const std::vector<int64_t>& dst_stride = {}) {
     struct Axis {
       int64_t n, src, dst;
     };
+    const std::vector<int64_t> dense = dense_strides(dims, e);
     std::vector<Axis> axes;
     for (size_t i = 0; i < dims.size(); ++i)
-      if (dims[i] != 1) axes.push_back({dims[i], src_stride[i], 0});
-    int64_t d = e;
-    for (size_t i = axes.size(); i-- > 0;) axes[i].dst = d, d *= axes[i].n;
+      if (dims[i] != 1)
+        axes.push_back({dims[i], src_stride[i], dst_stride.empty() ? dense[i] : dst_stride[i]});
     // Merge neighbours that are contiguous on both sides.
     for (size_t i = axes.size(); i-- > 1;) {
-      if (axes[i - 1].src == axes[i].src * axes[i].n) {
+      if (axes[i - 1].src == axes[i].src * axes[i].n &&
+          axes[i - 1].dst == axes[i].dst * axes[i].n) {
         axes[i - 1] = {axes[i - 1].n * axes[i].n, axes[i].src, axes[i].dst};
         axes.erase(axes.begin() + static_cast<long>(i));
       }
     }
+    // The DMA walks forwards: an axis read backwards is a loop of layers.
+    std::stable_partition(axes.begin(), axes.end(), [](const Axis& a) { return a.src < 0; });
+    const size_t backwards = static_cast<size_t>(
+        std::count_if(axes.begin(), axes.end(), [](const Axis& a) { return a.src < 0; }));
     uint32_t row = e;
-    if (!axes.empty() && axes.back().src == e) {
+    if (axes.size() > backwards && axes.back().src == e && axes.back().dst == e) {
       row = u32(axes.back().n * e, name + ": copy row");
       axes.pop_back();
     }
-    const size_t strided = std::min<size_t>(axes.size(), 3);
+    const size_t strided = std::min<size_t>(axes.size() - backwards, 3);
     const std::vector<Axis> inner(axes.end() - static_cast<long>(strided), axes.end());
     const std::vector<Axis> outer(axes.begin(), axes.end() - static_cast<long>(strided));
     std::vector<int64_t> index(outer.size(), 0);
@@ -405,30 +422,20 @@ class Lowerer {
   // ---- operators ----------------------------------------------------------
 
   void lower(const Node& n) {
-    const std::string& op = n.op;
-    if (op == "Conv") return conv(n);
-    if (op == "Gemm" || op == "MatMul") return matmul(n);
-    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min" ||
-        op == "Pow")
-      return binary(n);
-    if (op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "VtpuGelu" ||
-        op == "Exp" || op == "Reciprocal" || op == "Identity" || op == "HardSigmoid" ||
-        op == "HardSwish")
-      return unary(n);
-    if (op == "Softmax" || op == "VtpuLayerNorm") return rowwise(n);
-    if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
-        op == "GlobalMaxPool")
-      return pool(n);
-    if (op == "ReduceMean") return reduce_mean(n);
-    if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze")
-      return reshape(n);
-    if (op == "Transpose") return transpose(n);
-    if (op == "Slice" || op == "Gather" || op == "Split") return window(n);
-    if (op == "Pad") return pad(n);
-    if (op == "Concat") return concat(n);
-    if (op == "BatchNormalization") return batchnorm(n);
-    throw Error(n.where() + ": operator " + op + " is not supported by vtpu's compiler" +
-                (op == "Erf" || op == "Sqrt" ? " outside a GELU or LayerNorm pattern" : ""));
+    static const std::map<std::string, const Rule*> by_op = [] {
+      std::map<std::string, const Rule*> m;
+      for (const Rule& r : rules()) {
+        for (const std::string& op : r.row.ops) m[op] = &r;
+        for (const std::string& op : r.fused) m[op] = &r;
+      }
+      return m;
+    }();
+    const auto it = by_op.find(n.op);
+    if (it == by_op.end()) throw Error(unsupported_operator(n));
+    if (!it->second->lower)
+      throw Error(n.where() + ": operator " + n.op + " is here in no form vtpu takes (" +
+                  it->second->row.lowering + ")");
+    (this->*(it->second->lower))(n);
   }
 
   std::string activation(const Node& n) const {
@@ -865,33 +872,63 @@ class Lowerer {
     return t.f[0];
   }
 
+  // SOFTMAX and LAYERNORM run along rows: over the axes from `axis` on,
+  // flattened (LayerNormalization; Softmax before opset 13), or over one axis
+  // (Softmax from opset 13), moved last by a Transpose COPY when it is not.
   void rowwise(const Node& n) {
     const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
     const int64_t rank = static_cast<int64_t>(xs.size());
-    if (n.op == "Softmax") {
-      int64_t axis = n.get_int("axis", g_.opset >= 13 ? -1 : 1);
-      if (axis < 0) axis += rank;
-      if (axis != rank - 1)
-        throw Error(n.where() + ": softmax over axis " + std::to_string(axis) +
-                    " (vtpu takes the last axis)");
-    }
-    const ChipTensor& a = get(n.inputs[0], n, false);
-    ChipTensor y = define(n.outputs[0], make(xs, false, act(), qparams(n.outputs[0])));
     const bool norm = n.op == "VtpuLayerNorm";
+    int64_t axis = n.get_int("axis", norm || g_.opset >= 13 ? -1 : 1);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank)
+      throw Error(n.where() + ": axis " + std::to_string(n.get_int("axis", -1)) +
+                  " is outside the input's " + std::to_string(rank) + " axes");
+    const bool one_axis = !norm && g_.opset >= 13;
+    std::vector<int> perm(static_cast<size_t>(rank));
+    for (int64_t i = 0; i < rank; ++i) perm[i] = static_cast<int>(i);
+    if (one_axis && axis != rank - 1) perm.erase(perm.begin() + axis), perm.push_back(axis);
+    const bool moved = perm.back() != rank - 1;
+    std::vector<int64_t> ts;  // the shape the rows are read in
+    for (int p : perm) ts.push_back(xs[p]);
+    const int64_t cols = one_axis ? ts.back() : product(xs, axis);
+    const ChipTensor& x = get(n.inputs[0], n, false);
+    ChipTensor a = x;
+    if (moved) {
+      a = make(ts, false, x.type, x.q);
+      permute(x.offset, a.offset, xs, perm, vtpu_type_size(x.type), n.name, "Transpose");
+    }
+    ChipTensor y = make(ts, false, act(), qparams(n.outputs[0]));
     vtpu_layer l = runtime::blank_layer(norm ? VTPU_LAYER_LAYERNORM : VTPU_LAYER_SOFTMAX, act());
-    vtpu_layer_rowwise& x = l.u.rowwise;
-    x.in = a.offset, x.out = y.offset;
-    x.cols = u32(xs.back(), n.name);
-    x.rows = u32(product(xs) / xs.back(), n.name);
-    x.in_type = a.type, x.out_type = y.type;
-    x.in_scale = a.q.scale, x.in_zero_point = a.q.zero_point;
-    x.out_scale = y.q.scale, x.out_zero_point = y.q.zero_point;
+    vtpu_layer_rowwise& r = l.u.rowwise;
+    r.in = a.offset, r.out = y.offset;
+    r.cols = u32(cols, n.name);
+    r.rows = u32(product(xs) / cols, n.name);
+    r.in_type = a.type, r.out_type = y.type;
+    r.in_scale = a.q.scale, r.in_zero_point = a.q.zero_point;
+    r.out_scale = y.q.scale, r.out_zero_point = y.q.zero_point;
     if (norm) {
-      x.gamma = floats(constant(n, 1).f);
-      x.beta = floats(constant(n, 2).f);
-      x.epsilon = n.get_float("epsilon", 1e-5f);
+      auto per_column = [&](int input) {
+        const Tensor& t = constant(n, input);
+        if (t.numel() == cols) return floats(t.f);
+        if (t.numel() == 1) return floats(std::vector<float>(static_cast<size_t>(cols), t.f[0]));
+        throw Error(n.where() + ": input " + std::to_string(input) + " has " +
+                    std::to_string(t.numel()) + " values for " + std::to_string(cols) +
+                    " normalized elements");
+      };
+      r.gamma = per_column(1);
+      r.beta = per_column(2);
+      r.epsilon = n.get_float("epsilon", 1e-5f);
     }
     add(l, n);
+    if (!moved) {
+      define(n.outputs[0], y);
+      return;
+    }
+    std::vector<int> back(static_cast<size_t>(rank));
+    for (int64_t i = 0; i < rank; ++i) back[perm[i]] = static_cast<int>(i);
+    ChipTensor out = define(n.outputs[0], make(xs, false, y.type, y.q));
+    permute(y.offset, out.offset, ts, back, vtpu_type_size(y.type), n.name, "Transpose");
   }
 
   void pool(const Node& n) {
@@ -949,24 +986,99 @@ class Lowerer {
     add(l, n);
   }
 
-  // ReduceMean over the spatial axes of an image (keepdims) is a global
-  // average pool.
-  void reduce_mean(const Node& n) {
+  // ReduceMean, ReduceSum and ReduceMax over any axes. An image's spatial
+  // axes are a global pool; otherwise the kept axes become rows and the
+  // reduced ones columns (a Transpose COPY when they are not last): a sum or
+  // mean is a MATMUL by a constant column (1 or 1/R; int8 exactly, as 127 at
+  // scale w/127), a maximum POOLs of up to 255 rows at a time.
+  void reduce(const Node& n) {
     const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const int64_t rank = static_cast<int64_t>(xs.size());
     std::vector<int64_t> axes = n.get_ints("axes", {});
-    if (axes.empty() && n.inputs.size() > 1 && g_.constants.count(n.inputs[1]))
+    if (axes.empty() && n.inputs.size() > 1 && !n.inputs[1].empty()) {
+      if (!g_.constants.count(n.inputs[1]) || g_.constants.at(n.inputs[1]).is_float())
+        throw Error(n.where() + ": the axes must be a constant integer tensor");
       axes = g_.constants.at(n.inputs[1]).i;
-    for (int64_t& a : axes)
-      if (a < 0) a += static_cast<int64_t>(xs.size());
+    }
+    if (axes.empty()) {
+      if (n.get_int("noop_with_empty_axes", 0)) return reshape(n);
+      for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
+    }
+    for (int64_t& a : axes) {
+      if (a < -rank || a >= rank)
+        throw Error(n.where() + ": axis " + std::to_string(a) + " is outside the input's " +
+                    std::to_string(rank) + " axes");
+      if (a < 0) a += rank;
+    }
     std::sort(axes.begin(), axes.end());
-    if (xs.size() != 4 || axes != std::vector<int64_t>{2, 3})
-      throw Error(n.where() +
-                  ": ReduceMean over axes other than an image's spatial ones "
-                  "(outside a LayerNorm pattern) is not supported");
+    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+    const bool max = n.op == "ReduceMax";
+    if (n.op != "ReduceSum" && rank == 4 && axes == std::vector<int64_t>{2, 3})
+      return global_pool(n, max);
+    std::vector<int> kept, reduced;
+    for (int64_t i = 0; i < rank; ++i)
+      (std::binary_search(axes.begin(), axes.end(), i) ? reduced : kept)
+          .push_back(static_cast<int>(i));
+    // Max pools run down the rows of an NHWC view ([reduced, kept]); products
+    // along the rows of [kept, reduced].
+    std::vector<int> perm = max ? reduced : kept;
+    perm.insert(perm.end(), max ? kept.begin() : reduced.begin(), max ? kept.end() : reduced.end());
+    std::vector<int64_t> ts;
+    for (int p : perm) ts.push_back(xs[p]);
+    int64_t r = 1;
+    for (int a : reduced) r *= xs[a];
+    const int64_t k = product(xs) / r;
+    const ChipTensor& x = get(n.inputs[0], n, false);
+    ChipTensor a = x;
+    if (!std::is_sorted(perm.begin(), perm.end())) {
+      a = make(ts, false, x.type, x.q);
+      permute(x.offset, a.offset, xs, perm, vtpu_type_size(x.type), n.name, "Transpose");
+    }
+    if (max) {
+      for (int64_t rows = r; rows > 1;) {
+        const int64_t window = std::min<int64_t>(rows, 255), out = (rows + window - 1) / window;
+        ChipTensor y = make({out, k}, false, x.type, x.q);
+        vtpu_layer l = runtime::blank_layer(VTPU_LAYER_POOL, act());
+        l.op = VTPU_VPU_MAXPOOL;
+        vtpu_layer_pool& p = l.u.pool;
+        p.in = a.offset, p.out = y.offset;
+        p.n = 1, p.h = u32(rows, n.name), p.w = 1, p.c = u32(k, n.name);
+        p.kh = static_cast<uint16_t>(window), p.kw = 1;
+        p.sy = static_cast<uint16_t>(window), p.sx = 1;
+        p.pad_bottom = static_cast<uint16_t>(out * window - rows);
+        if (p.pad_bottom)
+          scratch_ = std::max<uint64_t>(
+              scratch_, static_cast<uint64_t>(out * window * k) * vtpu_type_size(act()));
+        add(l, n);
+        a = y, rows = out;
+      }
+      a.shape = shape_of(n.outputs[0]);
+      define(n.outputs[0], a);
+      return;
+    }
+    ChipTensor y =
+        define(n.outputs[0], make(shape_of(n.outputs[0]), false, act(), qparams(n.outputs[0])));
+    const std::vector<float> column(static_cast<size_t>(r),
+                                    n.op == "ReduceSum" ? 1.0f : 1.0f / static_cast<float>(r));
+    vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
+    vtpu_layer_matmul& m = l.u.matmul;
+    ProductConstants constants;
+    product_constants(column, r, 1, {0.0f}, a.q, y.q, constants);
+    write_product(constants, m.b, m.bias, m.scales);
+    m.a = a.offset, m.c = y.offset;
+    m.m = u32(k, n.name), m.k = u32(r, n.name), m.n = 1, m.batch = 1;
+    m.zero_point = y.q.zero_point;
+    l.flags = VTPU_LAYER_BIAS;
+    add(l, n, static_cast<uint64_t>(k * r));
+  }
+
+  // A global average or max pool of an image for ReduceMean/ReduceMax over
+  // its spatial axes (keepdims or not).
+  void global_pool(const Node& n, bool max) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
     Node p = n;
-    p.op = "GlobalAveragePool";
-    const bool keep = n.get_int("keepdims", 1);
-    if (keep) return pool(p);
+    p.op = max ? "GlobalMaxPool" : "GlobalAveragePool";
+    if (n.get_int("keepdims", 1)) return pool(p);
     const std::string pooled = n.outputs[0] + "#pooled";
     p.outputs = {pooled};
     const_cast<Graph&>(g_).values[pooled] = ValueInfo{DType::kFloat32, {xs[0], xs[1], 1, 1}};
@@ -1021,17 +1133,22 @@ class Lowerer {
         for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
       std::vector<int64_t> begin(rank, 0), size = xs, step(rank, 1);
       for (size_t i = 0; i < axes.size(); ++i) {
-        const int64_t a = norm_axis(axes[i]), dim = xs[a];
-        if (steps[i] < 1)
-          throw Error(n.where() + ": a slice with step " + std::to_string(steps[i]) +
-                      " (vtpu slices forward, step >= 1)");
+        const int64_t a = norm_axis(axes[i]), dim = xs[a], st = steps[i];
+        if (st == 0) throw Error(n.where() + ": a slice with step 0");
+        // ONNX's clamping: forwards into [0, dim], backwards into [-1, dim - 1].
         int64_t b = starts[i] < 0 ? starts[i] + dim : starts[i];
         int64_t f = ends[i] < 0 ? ends[i] + dim : ends[i];
-        b = std::clamp<int64_t>(b, 0, dim);
-        f = std::clamp<int64_t>(f, b, dim);
+        if (st > 0) {
+          b = std::clamp<int64_t>(b, 0, dim);
+          f = std::clamp<int64_t>(f, b, dim);
+          size[a] = (f - b + st - 1) / st;
+        } else {
+          b = std::clamp<int64_t>(b, 0, dim - 1);
+          f = std::clamp<int64_t>(f, -1, b);
+          size[a] = (b - f + (-st) - 1) / (-st);
+        }
         begin[a] = b;
-        size[a] = (f - b + steps[i] - 1) / steps[i];
-        step[a] = steps[i];
+        step[a] = st;
       }
       copy_window(x, stride, begin, size, n.outputs[0], n, step);
     } else if (n.op == "Split") {
@@ -1044,20 +1161,72 @@ class Lowerer {
         copy_window(x, stride, begin, size, out, n);
         at += size[a];
       }
-    } else {  // Gather with constant indices along one axis
+    } else {  // Gather with a constant index tensor along one axis
       const int64_t a = norm_axis(n.get_int("axis", 0));
       if (!g_.constants.count(n.inputs[1]))
         throw Error(n.where() + ": gathering with computed indices is not supported");
       const Tensor& idx = g_.constants.at(n.inputs[1]);
-      if (idx.numel() != 1)
-        throw Error(n.where() + ": gathering more than one index of a computed tensor");
-      int64_t i = idx.i.empty() ? static_cast<int64_t>(idx.f[0]) : idx.i[0];
-      if (i < 0) i += xs[a];
-      std::vector<int64_t> begin(rank, 0), size = xs;
-      begin[a] = i;
-      size[a] = 1;
-      copy_window(x, stride, begin, size, n.outputs[0], n);
+      std::vector<int64_t> map = idx.i;
+      if (idx.is_float()) throw Error(n.where() + ": the indices are not integers");
+      for (int64_t& i : map) {
+        if (i < -xs[a] || i >= xs[a])
+          throw Error(n.where() + ": index " + std::to_string(i) + " is outside axis " +
+                      std::to_string(a) + " of size " + std::to_string(xs[a]));
+        if (i < 0) i += xs[a];
+      }
+      const ChipTensor y = define(n.outputs[0], make(shape_of(n.outputs[0]), false, x.type, x.q));
+      gather_axis(x, a, map, y, n);
     }
+  }
+
+  // y's slices along `axis` (as many as `map` has, every other axis as x's)
+  // are x's slices map[0], map[1], ...: one COPY per arithmetic run of the
+  // map (a period whose every phase steps evenly, as nearest upsampling's
+  // 0 0 1 1 2 2 has; else runs of consecutive outputs).
+  void gather_axis(const ChipTensor& x, int64_t axis, const std::vector<int64_t>& map,
+                   const ChipTensor& y, const Node& n) {
+    const uint32_t e = vtpu_type_size(x.type);
+    std::vector<int64_t> ys = x.shape;
+    ys[axis] = static_cast<int64_t>(map.size());
+    if (product(ys) != y.numel()) throw Error(n.where() + ": gathered size mismatch");
+    const std::vector<int64_t> xstride = dense_strides(x.shape, e), ystride = dense_strides(ys, e);
+    for (const IndexRun& r : index_runs(map)) {
+      std::vector<int64_t> dims = ys, src = xstride, dst = ystride;
+      dims[axis] = r.count;
+      src[axis] *= r.src_step;
+      dst[axis] *= r.dst_step;
+      copy_strided(x.offset + static_cast<uint64_t>(r.src * xstride[axis]), src, dims,
+                   y.offset + static_cast<uint64_t>(r.dst * ystride[axis]), e, n.name, n.op, dst);
+    }
+  }
+
+  // map[dst + k * dst_step] = src + k * src_step for k < count.
+  struct IndexRun {
+    int64_t dst, dst_step, count, src, src_step;
+  };
+  static std::vector<IndexRun> index_runs(const std::vector<int64_t>& map) {
+    const int64_t m = static_cast<int64_t>(map.size());
+    for (int64_t period = 1; period <= std::min<int64_t>(m, 16); ++period) {
+      std::vector<IndexRun> runs;
+      bool even = true;
+      for (int64_t p = 0; p < period && even; ++p) {
+        const int64_t count = (m - p + period - 1) / period;
+        const int64_t step = count > 1 ? map[p + period] - map[p] : 0;
+        for (int64_t k = 2; k < count && even; ++k)
+          even = map[p + k * period] - map[p + (k - 1) * period] == step;
+        runs.push_back({p, period, count, map[p], step});
+      }
+      if (even) return runs;
+    }
+    std::vector<IndexRun> runs;
+    for (int64_t j = 0; j < m;) {
+      const int64_t step = j + 1 < m ? map[j + 1] - map[j] : 0;
+      int64_t k = j + 1;
+      while (k < m && map[k] - map[k - 1] == step) ++k;
+      runs.push_back({j, 1, k - j, map[j], step});
+      j = k;
+    }
+    return runs;
   }
 
   // The window [begin, begin + size * step) of x, every step-th element
@@ -1249,22 +1418,125 @@ std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) 
   return ranges;
 }
 
-// The operators lower() takes (after folding, before fusion).
-bool lowerable(const std::string& op) {
-  static const std::set<std::string> ops = {"Conv",          "Gemm",        "MatMul",
-                                            "Add",           "Sub",         "Mul",
-                                            "Div",           "Max",         "Min",
-                                            "Pow",           "Relu",        "Clip",
-                                            "Sigmoid",       "Tanh",        "Exp",
-                                            "Reciprocal",    "HardSigmoid", "HardSwish",
-                                            "Identity",      "Softmax",     "LayerNormalization",
-                                            "MaxPool",       "AveragePool", "GlobalAveragePool",
-                                            "GlobalMaxPool", "ReduceMean",  "Reshape",
-                                            "Flatten",       "Squeeze",     "Unsqueeze",
-                                            "Transpose",     "Slice",       "Gather",
-                                            "Split",         "Concat",      "BatchNormalization",
-                                            "Erf",           "Sqrt"};
-  return ops.count(op) != 0;
+const std::vector<Lowerer::Rule>& Lowerer::rules() {
+  static const std::vector<Rule> table = {
+      {{{"Conv"},
+        "CONV2D",
+        "2-D; groups (depthwise included), strides, dilations, pads, `auto_pad`; bias; fused "
+        "ReLU/ReLU6"},
+       &Lowerer::conv},
+      {{{"Gemm"},
+        "MATMUL",
+        "constant B (`transB`, `alpha`, `beta`, C a per-column bias); `transA`"},
+       &Lowerer::matmul},
+      {{{"MatMul"},
+        "MATMUL",
+        "constant B: rows of A flattened; computed B: batched (equal or size-1 batch dims)"},
+       &Lowerer::matmul},
+      {{{"Add", "Sub", "Mul", "Max", "Min"},
+        "ELEMENTWISE",
+        "broadcast: same shape, a per-channel `[1,C,1,1]` on images, trailing dims (row), leading "
+        "dims (column), scalars; a constant operand of any other broadcastable shape is expanded "
+        "at compile time"},
+       &Lowerer::binary},
+      {{{"Div"}, "ELEMENTWISE MUL", "by a constant (its reciprocal)"}, &Lowerer::binary},
+      {{{"Pow"}, "ELEMENTWISE MUL", "exponent 2"}, &Lowerer::binary},
+      {{{"Relu", "Clip", "Sigmoid", "Tanh", "Exp", "Reciprocal", "HardSwish"},
+        "ELEMENTWISE",
+        "Clip to [0, 6] or [0, inf)"},
+       &Lowerer::unary,
+       {"VtpuGelu"}},
+      {{{"HardSigmoid"}, "ELEMENTWISE", "alpha 1/6, beta 0.5 (PyTorch's)"}, &Lowerer::unary},
+      {{{"Erf", "Sqrt"}, "in GELU / LayerNorm patterns", ""}},
+      {{{"Softmax"},
+        "SOFTMAX",
+        "any axis (moved last by a Transpose COPY); before opset 13 the axes from `axis` on"},
+       &Lowerer::rowwise},
+      {{{"LayerNormalization"},
+        "LAYERNORM",
+        "the axes from `axis` on; also its decomposed pattern (last axis)"},
+       &Lowerer::rowwise,
+       {"VtpuLayerNorm"}},
+      {{{"ReduceMean", "ReduceSum"},
+        "MATMUL by a constant column",
+        "any axes; an image's spatial axes: POOL (global average); in the LayerNorm pattern: "
+        "LAYERNORM"},
+       &Lowerer::reduce},
+      {{{"ReduceMax"},
+        "POOL (max, 255 rows at a time)",
+        "any axes; an image's spatial axes: a global max POOL"},
+       &Lowerer::reduce},
+      {{{"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"},
+        "POOL",
+        "pads (average: `count_include_pad=1` only), strides, `ceil_mode`; windows up to 255"},
+       &Lowerer::pool},
+      {{{"BatchNormalization"}, "folded into Conv, or two ELEMENTWISE passes", "4-D"},
+       &Lowerer::batchnorm},
+      {{{"Pad"}, "FILL + COPY", "constant mode, non-negative pads"}, &Lowerer::pad},
+      {{{"Slice"},
+        "COPY",
+        "of a computed tensor: constant starts, ends, axes and steps of either sign (an axis "
+        "walked backwards is a COPY per element along it)"},
+       &Lowerer::window},
+      {{{"Gather"},
+        "COPY",
+        "of a computed tensor: constant indices of any shape, any axis (a COPY per evenly "
+        "stepped run of indices)"},
+       &Lowerer::window},
+      {{{"Split"}, "COPY", "of a computed tensor"}, &Lowerer::window},
+      {{{"Concat"}, "COPY per input", "int8 inputs requantized to the output's parameters first"},
+       &Lowerer::concat},
+      {{{"Transpose"}, "COPY", "any permutation (element-granular DMA when the last axis moves)"},
+       &Lowerer::transpose},
+      {{{"Reshape", "Flatten", "Squeeze", "Unsqueeze"},
+        "none (a view)",
+        "images converted to row-major first"},
+       &Lowerer::reshape},
+      {{{"Identity"}, "none (removed)", ""}, &Lowerer::unary},
+      {{{"Dropout"},
+        "none (removed)",
+        "at inference, or in training mode with ratio 0 and its mask unused"}},
+      {{{"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul"},
+        "hints, folded weights, Conv/MatMul",
+        "int8 activations (\"Models that arrive quantized\")"}},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<OperatorRow> operator_table() {
+  std::vector<OperatorRow> rows;
+  std::set<std::string> lowered;
+  for (const Lowerer::Rule& r : Lowerer::rules()) {
+    rows.push_back(r.row);
+    lowered.insert(r.row.ops.begin(), r.row.ops.end());
+  }
+  OperatorRow folded{{}, "folded at compile time", "only when every input is a constant"};
+  for (const std::string& op : evaluable_operators())
+    if (!lowered.count(op)) folded.ops.push_back(op);
+  rows.push_back(folded);
+  return rows;
+}
+
+std::string operator_table_markdown() {
+  std::string md = "| operator | lowering | limits |\n|---|---|---|\n";
+  for (const OperatorRow& r : operator_table()) {
+    std::string ops;
+    for (const std::string& op : r.ops) ops += (ops.empty() ? "" : ", ") + op;
+    md += "| " + ops + " | " + r.lowering + " | " + r.limits + " |\n";
+  }
+  return md;
+}
+
+namespace {
+
+// Whether compile() takes `op` in some form: lowered, fused by a pass, or
+// folded when its inputs are constants.
+bool supported(const std::string& op) {
+  for (const Lowerer::Rule& r : Lowerer::rules())
+    if (std::find(r.row.ops.begin(), r.row.ops.end(), op) != r.row.ops.end()) return true;
+  return can_evaluate(op);
 }
 
 }  // namespace
@@ -1272,8 +1544,7 @@ bool lowerable(const std::string& op) {
 Program compile(Graph graph, const CompileOptions& options) {
   absorb_quantization(graph);
   for (const Node& n : graph.nodes)
-    if (!lowerable(n.op) && !can_evaluate(n.op))
-      throw Error(n.where() + ": operator " + n.op + " is not supported by vtpu's compiler");
+    if (!supported(n.op)) throw Error(unsupported_operator(n));
   simplify(graph);
   fold_batchnorm(graph);
   std::map<std::string, Range> ranges;

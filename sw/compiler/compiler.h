@@ -86,4 +86,17 @@ struct Program {
 // anything the chip cannot run.
 Program compile(Graph graph, const CompileOptions& options);
 
+// One row of the operator table that compile() dispatches on
+// (`vtpu compile --list-ops`, docs/compiler.md "Supported operators"): the
+// ONNX operators, what they become on the chip, and the lowering's limits.
+struct OperatorRow {
+  std::vector<std::string> ops;
+  std::string lowering;
+  std::string limits;
+};
+std::vector<OperatorRow> operator_table();
+
+// The table as Markdown (a header and one line per row), as the docs hold it.
+std::string operator_table_markdown();
+
 }  // namespace vtpu::sw

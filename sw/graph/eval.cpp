@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "sw/graph/resize.h"
 
 namespace vtpu::sw {
 namespace {
@@ -1395,6 +1396,48 @@ Tensors scatter_nd(const Args& args) {
   return {out};
 }
 
+// Resize: separable, one axis at a time, y = x[first] + w * (x[second] - x[first]).
+Tensors resize(const Args& args) {
+  const Node& node = args.node();
+  Tensor y = args.floats(0);
+  const size_t at = resize_scales_input(node);
+  std::vector<float> scales;
+  std::vector<int64_t> out;
+  if (args.has(at) && args[at].numel() > 0) {
+    scales = args.floats(at).f;
+    if (scales.size() != y.shape.size())
+      args.fail("scales has " + std::to_string(scales.size()) + " values for rank " +
+                std::to_string(y.shape.size()));
+    for (size_t a = 0; a < scales.size(); ++a)
+      out.push_back(static_cast<int64_t>(std::floor(static_cast<float>(y.shape[a]) * scales[a])));
+  } else if (args.has(at + 1)) {
+    out = args.ints(at + 1);
+  } else {
+    args.fail("neither scales nor sizes is given");
+  }
+  const std::vector<ResizeMap> maps = resize_maps(node, y.shape, out, scales);
+  for (size_t a = 0; a < maps.size(); ++a) {
+    if (maps[a].identity() && out[a] == y.shape[a]) continue;
+    Shape shape = y.shape;
+    shape[a] = out[a];
+    Tensor r = allocate(DType::kFloat32, shape);
+    int64_t outer = 1, inner = 1;
+    for (size_t k = 0; k < a; ++k) outer *= shape[k];
+    for (size_t k = a + 1; k < shape.size(); ++k) inner *= shape[k];
+    const int64_t length = y.shape[a], resized = out[a];
+    const ResizeMap& m = maps[a];
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < resized; ++j) {
+        const float* x0 = &y.f[(o * length + m.first[j]) * inner];
+        const float* x1 = &y.f[(o * length + m.second[j]) * inner];
+        float* to = &r.f[(o * resized + j) * inner];
+        for (int64_t i = 0; i < inner; ++i) to[i] = x0[i] + m.weight[j] * (x1[i] - x0[i]);
+      }
+    y = std::move(r);
+  }
+  return {y};
+}
+
 Tensors expand(const Args& args) {
   const Tensor& x = args[0];
   const Shape shape = broadcast_shape(args, x.shape, args.ints(1));
@@ -1643,6 +1686,7 @@ const std::map<std::string, Operator>& operators() {
     add({"ScatterND"}, scatter_nd);
     add({"Expand"}, expand);
     add({"Tile"}, tile);
+    add({"Resize"}, resize);
     add({"Reshape"}, reshape);
     add({"Flatten"}, flatten);
     add({"Squeeze"}, squeeze);
@@ -1663,6 +1707,12 @@ const std::map<std::string, Operator>& operators() {
 
 bool can_evaluate(const std::string& op) {
   return operators().count(op) != 0;
+}
+
+std::vector<std::string> evaluable_operators() {
+  std::vector<std::string> ops;
+  for (const auto& entry : operators()) ops.push_back(entry.first);
+  return ops;
 }
 
 void evaluate(const Node& node, Env& env) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sw/graph/graph.h"
 
@@ -21,6 +22,9 @@ void evaluate(const Node& node, Env& env);
 
 // true if evaluate() supports node.op.
 bool can_evaluate(const std::string& op);
+
+// Every operator evaluate() supports, in name order.
+std::vector<std::string> evaluable_operators();
 
 // Runs every node of `graph` in order with graph.constants and the given
 // inputs; returns every tensor's value (inputs, constants, all node outputs).

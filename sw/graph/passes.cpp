@@ -17,6 +17,25 @@ std::map<std::string, std::vector<size_t>> consumers(const Graph& g) {
   return out;
 }
 
+std::string unsupported_operator(const Node& n) {
+  // Operators exporters emit for which vtpu takes a neighbouring form.
+  static const std::map<std::string, std::string> nearest = {
+      {"Gelu", "the Erf form x * 0.5 * (1 + Erf(x / sqrt 2)) (PyTorch exports it below opset 20)"},
+      {"LeakyRelu", "Max(x, alpha * x)"},
+      {"GroupNormalization",
+       "Reshape to (N, G, -1), LayerNormalization, Reshape back, then the per-channel Mul and Add"},
+      {"InstanceNormalization",
+       "Reshape to (N, C, -1), LayerNormalization, Reshape back, then the per-channel Mul and Add"},
+      {"LSTM", "the cell unrolled into MatMul, Sigmoid, Tanh and Mul"},
+      {"GRU", "the cell unrolled into MatMul, Sigmoid, Tanh and Mul"},
+      {"RNN", "the cell unrolled into MatMul and Tanh"},
+  };
+  std::string text = n.where() + ": operator " + n.op + " is not supported by vtpu's compiler";
+  const auto it = nearest.find(n.op);
+  if (it != nearest.end()) text += "; the nearest supported form: " + it->second;
+  return text;
+}
+
 namespace {
 
 bool is_output(const Graph& g, const std::string& name) {
@@ -181,7 +200,7 @@ bool fill_shapes(Graph& g, bool strict) {
     if (known) continue;
     if (!can_evaluate(n.op)) {
       if (!strict) continue;
-      throw Error(n.where() + ": operator " + n.op + " is not supported by vtpu's compiler");
+      throw Error(unsupported_operator(n));
     }
     Env env;
     bool inputs_known = true;
@@ -310,12 +329,16 @@ void fuse_layernorm(Graph& g) {
   for (size_t r1 = 0; r1 < g.nodes.size(); ++r1) {
     Node& first = g.nodes[r1];
     if (first.op == "LayerNormalization") {
-      const int64_t rank = static_cast<int64_t>(g.values.at(first.inputs[0]).shape.size());
-      const int64_t axis = first.get_int("axis", -1);
-      if (axis != -1 && axis != rank - 1)
-        throw Error(first.where() + ": normalizing over axis " + std::to_string(axis) +
-                    " (vtpu's LAYERNORM takes the last axis)");
-      const int64_t cols = g.values.at(first.inputs[0]).shape.back();
+      // Over the axes from `axis` on, flattened (ONNX's definition).
+      const std::vector<int64_t>& shape = g.values.at(first.inputs[0]).shape;
+      const int64_t rank = static_cast<int64_t>(shape.size());
+      int64_t axis = first.get_int("axis", -1);
+      if (axis < 0) axis += rank;
+      if (axis < 0 || axis >= rank)
+        throw Error(first.where() + ": axis " + std::to_string(first.get_int("axis", -1)) +
+                    " is outside the input's " + std::to_string(rank) + " axes");
+      int64_t cols = 1;
+      for (int64_t a = axis; a < rank; ++a) cols *= shape[a];
       if (first.inputs.size() < 3 || first.inputs[2].empty()) {
         first.inputs.resize(3);
         first.inputs[2] = first.name + "_beta";
@@ -326,7 +349,10 @@ void fuse_layernorm(Graph& g) {
       Attribute eps;
       eps.kind = Attribute::Kind::kFloat;
       eps.f = first.get_float("epsilon", 1e-5f);
-      first.attrs = {{"epsilon", eps}};
+      Attribute from;
+      from.kind = Attribute::Kind::kInt;
+      from.i = axis;
+      first.attrs = {{"epsilon", eps}, {"axis", from}};
       continue;
     }
     if (first.op != "ReduceMean" || !last_axis(g, first)) continue;

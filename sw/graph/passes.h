@@ -5,6 +5,10 @@
 // GELU recognised). Each pass keeps the graph's output names.
 #pragma once
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "sw/graph/graph.h"
 
 namespace vtpu::sw {
@@ -37,6 +41,10 @@ void fold_batchnorm(Graph& g);
 // - a Relu, or a Clip to [0, 6] ("vtpu_activation" = "relu" or "relu6"),
 //   after a Conv, Gemm or MatMul whose only consumer it is; a Relu after an Add.
 void fuse(Graph& g);
+
+// The error for an operator vtpu takes in no form: the node, its op, and the
+// nearest supported form where one exists (docs/compiler.md).
+std::string unsupported_operator(const Node& n);
 
 // Every consumer of each value, by name (node indices).
 std::map<std::string, std::vector<size_t>> consumers(const Graph& g);

@@ -351,6 +351,10 @@ class QdqWriter {
       a->set_name("epsilon");
       a->set_type(onnx::AttributeProto::FLOAT);
       a->set_f(n.get_float("epsilon", 1e-5f));
+      onnx::AttributeProto* axis = ln->add_attribute();
+      axis->set_name("axis");
+      axis->set_type(onnx::AttributeProto::INT);
+      axis->set_i(n.get_int("axis", -1));
       return finish(n, out);
     }
     if (n.op == "Concat") {

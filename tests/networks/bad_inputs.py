@@ -4,8 +4,10 @@
     python3 tests/networks/bad_inputs.py OUT_DIR MLP.onnx
 
 Writes OUT_DIR/truncated.onnx (the first half of MLP.onnx), garbage.onnx (random
-bytes), unsupported.onnx (a CumSum, which vtpu does not run), input_int64.npy
-and input_wrong_shape.npy (for the MLP's [1, 784] input).
+bytes), unsupported.onnx (a CumSum, which vtpu does not run), leaky_relu.onnx (a
+LeakyRelu, whose nearest supported form the error names), gather_outside.onnx (a
+Gather whose constant index is outside the axis), input_int64.npy and
+input_wrong_shape.npy (for the MLP's [1, 784] input).
 """
 
 import argparse
@@ -21,6 +23,20 @@ class CumSum(nn.Module):
         return torch.cumsum(x, dim=1)
 
 
+def gather_outside() -> "onnx.ModelProto":
+    """x[:, 9] of an [1, 8] input: PyTorch refuses to export it, so built by hand."""
+    import onnx
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["input"], ["r"]),
+         helper.make_node("Gather", ["r", "index"], ["output"], axis=1)],
+        "gather_outside",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor("index", TensorProto.INT64, [2], [1, 9])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
@@ -33,6 +49,10 @@ def main() -> None:
     (out / "garbage.onnx").write_bytes(np.random.default_rng(7).bytes(4096))
     torch.onnx.export(CumSum(), torch.zeros(1, 8), str(out / "unsupported.onnx"),
                       input_names=["input"], opset_version=13)
+    torch.onnx.export(nn.LeakyReLU(0.1), torch.zeros(1, 8), str(out / "leaky_relu.onnx"),
+                      input_names=["input"], opset_version=13)
+    import onnx
+    onnx.save(gather_outside(), str(out / "gather_outside.onnx"))
     np.save(out / "input_int64.npy", np.zeros((1, 784), dtype=np.int64))
     np.save(out / "input_wrong_shape.npy", np.zeros((1, 783), dtype=np.float32))
 

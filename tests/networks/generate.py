@@ -98,6 +98,30 @@ def build_tiny_swin() -> nn.Module:
                            window_size=[4, 4], num_classes=10)
 
 
+class Shapes(nn.Module):
+    """The layout and reduction operators around convolutions: a reversed axis
+    (Slice with step -1), channels gathered with repeats and a strided gather of
+    columns, LayerNorm over two axes, softmax over channels, and mean, max and
+    sum over axes other than the last or an image's spatial pair."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.norm = nn.LayerNorm([16, 16])
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.head = nn.Linear(8 * 16 + 16 + 8 * 10, classes)
+
+    def forward(self, x):
+        y = torch.relu(self.conv1(x))
+        y = torch.flip(y, dims=[3])
+        y = y[:, [3, 1, 4, 1, 5, 0, 2, 6]]
+        y = self.conv2(self.norm(y))
+        mean = torch.softmax(y, dim=1).mean(dim=2)
+        peak = y.amax(dim=(1, 3))
+        total = y[:, :, :, [0, 2, 4, 6, 8, 10, 12, 14, 15, 13]].sum(dim=2)
+        return self.head(torch.cat([mean.flatten(1), peak, total.flatten(1)], 1))
+
+
 @dataclass(frozen=True)
 class Network:
     name: str
@@ -117,6 +141,7 @@ NETWORKS = [
     Network("mobilenetv3", lambda: torchvision.models.mobilenet_v3_small(weights=None),
             (1, 3, 224, 224), 1008),
     Network("swin", build_tiny_swin, (1, 3, 32, 32), 1009),
+    Network("shapes", Shapes, (1, 3, 16, 16), 1010),
 ]
 
 
