@@ -11,6 +11,7 @@
 #include "models/vpu/numerics.h"
 #include "sw/graph/eval.h"
 #include "sw/graph/passes.h"
+#include "sw/graph/resize.h"
 
 namespace vtpu::sw {
 
@@ -1247,6 +1248,112 @@ class Lowerer {
                  vtpu_type_size(x.type), n.name, n.op);
   }
 
+  // Resize, one axis at a time, on the tensor as it lies. Nearest gathers slices (int8 keeps its
+  // parameters). Linear widens x to fp32 once; per axis, two gathers x0 = x[first], x1 = x[second]
+  // and y = x0 + w * (x1 - x0) in fp32 (SUB, MUL by the weights broadcast,
+  // ADD), the last ADD storing the activation type (int8: quantized once).
+  void resize(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    const bool linear = resize_is_linear(n);
+    std::vector<float> scales;
+    const size_t at = resize_scales_input(n);
+    if (at < n.inputs.size() && !n.inputs[at].empty()) {
+      if (!g_.constants.count(n.inputs[at]))
+        throw Error(n.where() + ": the scales must be a constant");
+      scales = g_.constants.at(n.inputs[at]).f;
+    }
+    const std::vector<ResizeMap> maps = resize_maps(n, xs, ys, scales);
+    // An NHWC image stays NHWC: its gathers move whole pixels (in row-major
+    // order a gather along W moves single elements).
+    const bool image =
+        xs.size() == 4 && tensors_.count(n.inputs[0]) && tensors_.at(n.inputs[0]).nhwc;
+    // Memory order of the axes.
+    std::vector<int> order(xs.size());
+    for (size_t a = 0; a < xs.size(); ++a) order[a] = static_cast<int>(a);
+    if (image) order = {0, 2, 3, 1};
+    std::vector<int64_t> mem_in, mem_out;
+    std::vector<int> todo;  // memory axes that change
+    for (size_t m = 0; m < order.size(); ++m) {
+      mem_in.push_back(xs[order[m]]);
+      mem_out.push_back(ys[order[m]]);
+      if (!maps[order[m]].identity() || xs[order[m]] != ys[order[m]])
+        todo.push_back(static_cast<int>(m));
+    }
+    const ChipTensor& x = get(n.inputs[0], n, image);
+    auto in_memory = [](ChipTensor t, const std::vector<int64_t>& dims) {
+      t.shape = dims, t.nhwc = false;
+      return t;
+    };
+    auto output = [&](uint8_t type, QParams q) {
+      ChipTensor y = make(ys, image, type, q);
+      define(n.outputs[0], y);
+      return in_memory(y, mem_out);
+    };
+    std::vector<int64_t> dims = mem_in;
+    if (!linear) {
+      ChipTensor cur = in_memory(x, mem_in);
+      if (todo.empty())
+        cur = in_memory(output(x.type, x.q), mem_out), convert(x, cur, n.name, n.op);
+      for (size_t k = 0; k < todo.size(); ++k) {
+        const int a = todo[k];
+        dims[a] = mem_out[a];
+        const ChipTensor next =
+            k + 1 == todo.size() ? output(x.type, x.q) : make(dims, false, x.type, x.q);
+        gather_axis(cur, a, maps[order[a]].first, next, n);
+        cur = next;
+      }
+      return;
+    }
+    ChipTensor cur = make(mem_in, false, VTPU_TYPE_FP32);
+    convert(in_memory(x, mem_in), cur, n.name, n.op);
+    if (todo.empty()) return convert(cur, output(act(), qparams(n.outputs[0])), n.name, n.op);
+    for (size_t k = 0; k < todo.size(); ++k) {
+      const int a = todo[k];
+      const ResizeMap& map = maps[order[a]];
+      dims[a] = mem_out[a];
+      const bool last = k + 1 == todo.size();
+      const ChipTensor next =
+          last ? output(act(), qparams(n.outputs[0])) : make(dims, false, VTPU_TYPE_FP32);
+      const ChipTensor lo = make(dims, false, VTPU_TYPE_FP32);
+      gather_axis(cur, a, map.first, lo, n);
+      uint32_t rows, cols;
+      rows_cols(product(dims), rows, cols);
+      if (std::all_of(map.weight.begin(), map.weight.end(), [](float w) { return w == 0.0f; })) {
+        convert(lo, next, n.name, n.op);
+        cur = next;
+        continue;
+      }
+      const ChipTensor hi = make(dims, false, VTPU_TYPE_FP32);
+      gather_axis(cur, a, map.second, hi, n);
+      // hi - lo, in place
+      vtpu_layer sub = elementwise(VTPU_VPU_SUB, hi, hi, rows, cols);
+      sub.u.elementwise.b = lo.offset;
+      add(sub, n);
+      // * w: one weight per slice along the axis, broadcast as whole rows or
+      // as one value per row, whichever constant is smaller.
+      const int64_t outer = product(dims, 0, a), inner = product(dims, a + 1), j = dims[a];
+      std::vector<float> w;
+      vtpu_layer mul;
+      if (j * inner <= outer * j) {
+        for (int64_t i = 0; i < j; ++i) w.insert(w.end(), inner, map.weight[i]);
+        mul = elementwise(VTPU_VPU_MUL, hi, hi, u32(outer, n.name), u32(j * inner, n.name));
+        mul.u.elementwise.b_mode = VTPU_BCAST_ROW;
+      } else {
+        for (int64_t o = 0; o < outer; ++o) w.insert(w.end(), map.weight.begin(), map.weight.end());
+        mul = elementwise(VTPU_VPU_MUL, hi, hi, u32(outer * j, n.name), u32(inner, n.name));
+        mul.u.elementwise.b_mode = VTPU_BCAST_COL;
+      }
+      mul.u.elementwise.b = floats(w);
+      add(mul, n);
+      // lo + w * (hi - lo)
+      vtpu_layer sum = elementwise(VTPU_VPU_ADD, lo, next, rows, cols);
+      sum.u.elementwise.b = hi.offset;
+      add(sum, n);
+      cur = next;
+    }
+  }
+
   // Constant padding: FILL the output with the pad value, then COPY the input
   // into its interior (images stay NHWC).
   void pad(const Node& n) {
@@ -1484,6 +1591,11 @@ const std::vector<Lowerer::Rule>& Lowerer::rules() {
         "stepped run of indices)"},
        &Lowerer::window},
       {{{"Split"}, "COPY", "of a computed tensor"}, &Lowerer::window},
+      {{{"Resize"},
+        "COPY (nearest); COPY, ELEMENTWISE SUB, MUL, ADD in fp32 (linear)",
+        "nearest (any `nearest_mode`) or linear over any axes; coordinates `half_pixel`, "
+        "`pytorch_half_pixel`, `align_corners`, `asymmetric`; constant scales or sizes"},
+       &Lowerer::resize},
       {{{"Concat"}, "COPY per input", "int8 inputs requantized to the output's parameters first"},
        &Lowerer::concat},
       {{{"Transpose"}, "COPY", "any permutation (element-granular DMA when the last axis moves)"},

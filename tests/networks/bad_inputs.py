@@ -6,7 +6,8 @@
 Writes OUT_DIR/truncated.onnx (the first half of MLP.onnx), garbage.onnx (random
 bytes), unsupported.onnx (a CumSum, which vtpu does not run), leaky_relu.onnx (a
 LeakyRelu, whose nearest supported form the error names), gather_outside.onnx (a
-Gather whose constant index is outside the axis), input_int64.npy and
+Gather whose constant index is outside the axis), resize_cubic.onnx (a bicubic
+upsampling, which vtpu refuses by name), input_int64.npy and
 input_wrong_shape.npy (for the MLP's [1, 784] input).
 """
 
@@ -37,6 +38,11 @@ def gather_outside() -> "onnx.ModelProto":
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
+class Bicubic(nn.Module):
+    def forward(self, x):
+        return nn.functional.interpolate(x, scale_factor=2, mode="bicubic")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
@@ -50,6 +56,8 @@ def main() -> None:
     torch.onnx.export(CumSum(), torch.zeros(1, 8), str(out / "unsupported.onnx"),
                       input_names=["input"], opset_version=13)
     torch.onnx.export(nn.LeakyReLU(0.1), torch.zeros(1, 8), str(out / "leaky_relu.onnx"),
+                      input_names=["input"], opset_version=13)
+    torch.onnx.export(Bicubic(), torch.zeros(1, 2, 4, 4), str(out / "resize_cubic.onnx"),
                       input_names=["input"], opset_version=13)
     import onnx
     onnx.save(gather_outside(), str(out / "gather_outside.onnx"))

@@ -122,6 +122,29 @@ class Shapes(nn.Module):
         return self.head(torch.cat([mean.flatten(1), peak, total.flatten(1)], 1))
 
 
+class Upsample(nn.Module):
+    """A segmentation head's resizing: nearest upsampling by 2 (PyTorch's
+    asymmetric floor), bilinear to a size (half-pixel, as torchvision's heads
+    do), bilinear with align_corners, and a bilinear downsampling."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, stride=4, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.classify = nn.Conv2d(8, classes, 1)
+
+    def forward(self, x):
+        size = x.shape[-2:]
+        y = torch.relu(self.conv1(x))
+        y = nn.functional.interpolate(y, scale_factor=2, mode="nearest")
+        y = torch.relu(self.conv2(y))
+        y = y + nn.functional.interpolate(
+            nn.functional.interpolate(y, size=(5, 11), mode="bilinear", align_corners=True),
+            size=y.shape[-2:], mode="bilinear", align_corners=False)
+        return nn.functional.interpolate(self.classify(y), size=size, mode="bilinear",
+                                         align_corners=False)
+
+
 @dataclass(frozen=True)
 class Network:
     name: str
@@ -142,6 +165,7 @@ NETWORKS = [
             (1, 3, 224, 224), 1008),
     Network("swin", build_tiny_swin, (1, 3, 32, 32), 1009),
     Network("shapes", Shapes, (1, 3, 16, 16), 1010),
+    Network("upsample", Upsample, (1, 3, 24, 40), 1011),
 ]
 
 

@@ -19,13 +19,14 @@ add_custom_command(OUTPUT ${NETS}/digits.onnx
   DEPENDS ${NET_DIR}/digits.py
   COMMENT "Training the digits classifier")
 add_custom_command(OUTPUT ${NETS}/bad/unsupported.onnx ${NETS}/bad/leaky_relu.onnx
-                          ${NETS}/bad/gather_outside.onnx
+                          ${NETS}/bad/gather_outside.onnx ${NETS}/bad/resize_cubic.onnx
   COMMAND ${VTPU_PYTHON3} ${NET_DIR}/bad_inputs.py ${NETS}/bad ${NETS}/mlp.onnx
   DEPENDS ${NET_DIR}/bad_inputs.py ${NETS}/mlp.onnx)
 # At opset 17: MobileNetV3 again, where PyTorch exports HardSwish as one node
 # (at opset 13 it is HardSigmoid and Mul), and the layout and reduction
-# operators (`shapes`: LayerNormalization over two axes is one node there).
-set(opset17_networks mobilenetv3 shapes)
+# operators (`shapes`: LayerNormalization over two axes is one node there) and
+# Resize (`upsample`).
+set(opset17_networks mobilenetv3 shapes upsample)
 set(opset17_files "")
 foreach(net ${opset17_networks})
   list(APPEND opset17_files ${NETS}/opset17/${net}.onnx)
@@ -143,6 +144,8 @@ bad_input_test(unsupported_op_nearest_form 2
   compile ${NETS}/bad/leaky_relu.onnx -o ${NETS}/out/bad_unsupported_op_nearest_form/m.vtpu)
 bad_input_test(gather_outside 2 "\\(Gather\\): index 9 is outside axis 1 of size 8"
   compile ${NETS}/bad/gather_outside.onnx --precision bf16 -o ${NETS}/out/bad_gather_outside/m.vtpu)
+bad_input_test(resize_cubic 2 "\\(Resize\\): mode 'cubic' \\(vtpu resizes nearest or linear"
+  compile ${NETS}/bad/resize_cubic.onnx --precision bf16 -o ${NETS}/out/bad_resize_cubic/m.vtpu)
 bad_input_test(wrong_shape 2 "input_wrong_shape.npy: input 'input' has shape \\[1,783\\]; the model expects \\[1,784\\]"
   run ${NETS}/mlp.onnx --input ${NETS}/bad/input_wrong_shape.npy --output-dir ${NETS}/out/bad_wrong_shape)
 bad_input_test(wrong_dtype 2 "input_int64.npy: input 'input' must be float32, the file holds int64"
@@ -171,7 +174,7 @@ set(ORT_MODULES ${CMAKE_BINARY_DIR}/npm/node_modules)
 # Not yet swin: ONNX Runtime on its QDQ export differs from the chip by up to
 # 3 LSB in half its outputs (issue 17 keeps this open; its int8 cosine to
 # PyTorch, 0.9989, is checked above).
-set(ort_networks ${ci_networks} opset17/shapes)
+set(ort_networks ${ci_networks} opset17/shapes opset17/upsample)
 list(REMOVE_ITEM ort_networks swin)
 if(VTPU_NODE AND EXISTS ${ORT_MODULES}/onnxruntime-node)
   foreach(net ${ort_networks})
