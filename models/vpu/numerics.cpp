@@ -31,6 +31,15 @@ float exp_f32(float x) {
   return std::exp(x);
 }
 
+float silu(float x) {
+  return x * sigmoid(x);
+}
+
+float mish(float x) {
+  const float softplus = x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+  return x * std::tanh(softplus);
+}
+
 float rsqrt(float x) {
   return 1.0f / std::sqrt(x);
 }

@@ -160,6 +160,15 @@ float sigmoid(float x);
 float tanh_f32(float x);
 float exp_f32(float x);
 
+// x * sigmoid(x), one more rounding (SiLU, PyTorch's `silu`; ONNX exports it
+// as Sigmoid and Mul).
+float silu(float x);
+
+// x * tanh(softplus(x)) with softplus(x) = x > 0 ? x + log1p(exp(-x)) :
+// log1p(exp(x)) (which does not overflow), each step rounded (Mish, ONNX's
+// Mish of opset 18).
+float mish(float x);
+
 // 1 / sqrt(x): two correctly rounded steps (sqrt, then the division).
 float rsqrt(float x);
 

@@ -47,6 +47,8 @@ constexpr OpInfo kOps[] = {
     {VTPU_VPU_RECIP, "recip", Kind::kUnary, {10, 2}},
     {VTPU_VPU_HARDSIGMOID, "hardsigmoid", Kind::kUnary, {4, 1}},
     {VTPU_VPU_HARDSWISH, "hardswish", Kind::kUnary, {4, 1}},
+    {VTPU_VPU_SILU, "silu", Kind::kUnary, {14, 3}},
+    {VTPU_VPU_MISH, "mish", Kind::kUnary, {20, 4}},
     {VTPU_VPU_REQUANT, "requant", Kind::kRequant, {6, 1}},
     {VTPU_VPU_QUANT, "quant", Kind::kQuant, {8, 1}},
     {VTPU_VPU_DEQUANT, "dequant", Kind::kDequant, {4, 1}},
@@ -349,6 +351,8 @@ void apply_unary(uint8_t op, float* v, size_t n) {
     case VTPU_VPU_RECIP: map1(v, n, [](float x) { return nm::reciprocal(x); }); break;
     case VTPU_VPU_HARDSIGMOID: map1(v, n, [](float x) { return nm::hard_sigmoid(x); }); break;
     case VTPU_VPU_HARDSWISH: map1(v, n, [](float x) { return nm::hard_swish(x); }); break;
+    case VTPU_VPU_SILU: map1(v, n, [](float x) { return nm::silu(x); }); break;
+    case VTPU_VPU_MISH: map1(v, n, [](float x) { return nm::mish(x); }); break;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -395,6 +396,19 @@ class Lowerer {
     define(name, t);
   }
 
+  bool only_softmax_reads(const std::string& name) const {
+    for (const std::string& o : g_.outputs)
+      if (o == name) return false;
+    bool read = false;
+    for (const Node& n : g_.nodes)
+      for (const std::string& in : n.inputs)
+        if (in == name) {
+          if (n.op != "Softmax") return false;
+          read = true;
+        }
+    return read;
+  }
+
   bool feeds_conv(const std::string& name) const {
     for (const Node& n : g_.nodes)
       if (n.op == "Conv" && !n.inputs.empty() && n.inputs[0] == name) return true;
@@ -716,10 +730,11 @@ class Lowerer {
                                  : VTPU_VPU_MUL;  // Mul, Div (by a constant), Pow 2
     std::string a_name = n.inputs[0], b_name = n.inputs[1];
     if (n.op == "Pow") {
-      float p = 0;
       const Tensor* e = g_.constants.count(b_name) ? &g_.constants.at(b_name) : nullptr;
-      if (!e || e->numel() != 1 || (p = e->is_float() ? e->f[0] : e->i[0]) != 2.0f)
-        throw Error(n.where() + ": only Pow(x, 2) is supported");
+      if (!e || e->numel() != 1)
+        throw Error(n.where() + ": Pow by a computed or non-scalar exponent is not supported");
+      const float p = e->is_float() ? e->f[0] : static_cast<float>(e->i[0]);
+      if (p != 2.0f) return power(n, p);
       b_name = a_name;
     }
     const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
@@ -750,8 +765,21 @@ class Lowerer {
     const bool per_channel = ys.size() == 4 && bn == ys[1] && bn > 1 && bs.size() >= 3 &&
                              bs[bs.size() - 1] == 1 && bs[bs.size() - 2] == 1;
     const bool image = a_any.nhwc && (bn == 1 || bn == total || per_channel);
-    const ChipTensor a = get(a_name, n, image);
-    ChipTensor y = define(n.outputs[0], make(ys, image, act(), qparams(n.outputs[0])));
+    // int8: a constant operand with infinities (an attention mask's -inf)
+    // whose sum only Softmax reads is added in fp32 and the sum kept fp32:
+    // masked scores stay -inf (their exp is 0), the others lose nothing.
+    const bool masked =
+        int8() && b_const && only_softmax_reads(n.outputs[0]) &&
+        std::any_of(bc.f.begin(), bc.f.end(), [](float v) { return std::isinf(v); });
+    ChipTensor a = get(a_name, n, image);
+    if (masked) {
+      const ChipTensor wide = make(a.shape, a.nhwc, VTPU_TYPE_FP32);
+      convert(a, wide, n.name, n.op);
+      a = wide;
+      out_.float_tensors.insert(n.outputs[0]);
+    }
+    ChipTensor y = define(n.outputs[0], masked ? make(ys, image, VTPU_TYPE_FP32)
+                                               : make(ys, image, act(), qparams(n.outputs[0])));
     uint32_t rows = 0, cols = 0;
     uint8_t mode = VTPU_BCAST_NONE;
     if (bn == 1) {
@@ -798,6 +826,10 @@ class Lowerer {
     x.b_mode = mode;
     if (mode == VTPU_BCAST_SCALAR && b_const) {
       x.b_scalar = bc.f[0];
+    } else if (b_const && masked) {
+      const ChipTensor b = make(bs, false, VTPU_TYPE_FP32, {}, false);
+      write_values(b, bc.f);
+      x.b = b.offset;
     } else if (b_const) {
       const ChipTensor b = constant_tensor(bc, bs);
       x.b = b.offset, x.b_scale = b.q.scale, x.b_zero_point = b.q.zero_point;
@@ -837,9 +869,12 @@ class Lowerer {
     if (n.op == "Sigmoid") op = VTPU_VPU_SIGMOID;
     if (n.op == "Tanh") op = VTPU_VPU_TANH;
     if (n.op == "VtpuGelu") op = VTPU_VPU_GELU_ERF;
+    if (n.op == "VtpuGeluTanh") op = VTPU_VPU_GELU_TANH;
     if (n.op == "Exp") op = VTPU_VPU_EXP;
     if (n.op == "Reciprocal") op = VTPU_VPU_RECIP;
     if (n.op == "HardSwish") op = VTPU_VPU_HARDSWISH;
+    if (n.op == "VtpuSilu") op = VTPU_VPU_SILU;
+    if (n.op == "Mish" || n.op == "VtpuMish") op = VTPU_VPU_MISH;
     if (n.op == "HardSigmoid") {
       // The VPU's gate is PyTorch's (alpha 1/6, beta 1/2); ONNX's default alpha is 0.2.
       const float alpha = n.get_float("alpha", 0.2f), beta = n.get_float("beta", 0.5f);
@@ -864,6 +899,98 @@ class Lowerer {
     uint32_t rows, cols;
     rows_cols(a.numel(), rows, cols);
     add(elementwise(op, a, y, rows, cols), n);
+  }
+
+  // Pow(x, p) by a constant p other than 2 (that one is a MUL of x by
+  // itself): 1 the identity; 3 to 8 squarings and products in fp32; -1
+  // RECIP, -0.5 RSQRT, 0.5 RECIP of RSQRT (0 gives 0), the last layer storing
+  // the activation type.
+  void power(const Node& n, float p) {
+    const ChipTensor& x = get(n.inputs[0], n, false);
+    if (p == 1.0f) {
+      define(n.outputs[0], x);
+      return;
+    }
+    const bool whole = p == std::floor(p) && p >= 3.0f && p <= 8.0f;
+    if (!whole && p != -1.0f && p != -0.5f && p != 0.5f)
+      throw Error(n.where() + ": Pow by " + std::to_string(p) +
+                  " (vtpu raises to 1 to 8, -1, 0.5 and -0.5)");
+    const ChipTensor y = define(n.outputs[0], make(x.shape, false, act(), qparams(n.outputs[0])));
+    uint32_t rows, cols;
+    rows_cols(x.numel(), rows, cols);
+    auto fp32 = [&] { return make(x.shape, false, VTPU_TYPE_FP32); };
+    if (!whole) {
+      const bool root = p == 0.5f;
+      const ChipTensor r = root ? fp32() : y;
+      add(elementwise(p == -1.0f ? VTPU_VPU_RECIP : VTPU_VPU_RSQRT, x, r, rows, cols), n);
+      if (root) add(elementwise(VTPU_VPU_RECIP, r, y, rows, cols), n);
+      return;
+    }
+    // x^p by binary powers: base = x, x^2, x^4 ...; acc = the product of those
+    // p's bits select, multiplied in ascending order.
+    const ChipTensor base = fp32();
+    convert(x, base, n.name, n.op);
+    auto multiply = [&](const ChipTensor& a, const ChipTensor& b, const ChipTensor& to) {
+      vtpu_layer l = elementwise(VTPU_VPU_MUL, a, to, rows, cols);
+      l.u.elementwise.b = b.offset;
+      add(l, n);
+    };
+    ChipTensor power_of_two = base, acc;
+    bool have = false;
+    for (int bits = static_cast<int>(p); bits; bits >>= 1) {
+      const bool last_bit = (bits >> 1) == 0;
+      if (bits & 1) {
+        if (!have && !last_bit) {
+          acc = power_of_two;
+        } else {
+          const ChipTensor to = last_bit ? y : fp32();
+          if (have)
+            multiply(acc, power_of_two, to);
+          else
+            convert(power_of_two, to, n.name, n.op);
+          acc = to;
+        }
+        have = true;
+      }
+      if (!last_bit) {
+        const ChipTensor square = fp32();
+        multiply(power_of_two, power_of_two, square);
+        power_of_two = square;
+      }
+    }
+  }
+
+  // Expand and Tile of a computed tensor: one strided COPY reading the
+  // repeated axes with stride 0 (Tile: each axis as repeats x size).
+  void broadcast(const Node& n) {
+    const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    const ChipTensor& x = get(n.inputs[0], n, false);
+    const uint32_t e = vtpu_type_size(x.type);
+    const std::vector<int64_t> stride = dense_strides(xs, e);
+    std::vector<int64_t> dims, src;
+    if (n.op == "Expand") {
+      const size_t lead = ys.size() - xs.size();
+      for (size_t a = 0; a < ys.size(); ++a) {
+        const bool from_x = a >= lead && xs[a - lead] == ys[a];
+        dims.push_back(ys[a]);
+        src.push_back(from_x ? stride[a - lead] : 0);
+      }
+    } else {
+      if (n.inputs.size() < 2 || !g_.constants.count(n.inputs[1]))
+        throw Error(n.where() + ": the repeats must be a constant");
+      const std::vector<int64_t>& repeats = g_.constants.at(n.inputs[1]).i;
+      if (repeats.size() != xs.size())
+        throw Error(n.where() + ": " + std::to_string(repeats.size()) + " repeats for rank " +
+                    std::to_string(xs.size()));
+      for (size_t a = 0; a < xs.size(); ++a) {
+        dims.insert(dims.end(), {repeats[a], xs[a]});
+        src.insert(src.end(), {0, stride[a]});
+      }
+    }
+    const ChipTensor y = define(n.outputs[0], make(ys, false, x.type, x.q));
+    if (product(dims) != y.numel()) throw Error(n.where() + ": output size mismatch");
+    copy_strided(x.offset, src, dims, y.offset, e, n.name, n.op);
   }
 
   float scalar_of(const Node& n, size_t input) const {
@@ -1514,12 +1641,16 @@ std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) 
     const Env values = run_graph(g, in);
     for (const auto& [name, t] : values) {
       if (!t.is_float() || t.f.empty() || g.constants.count(name)) continue;
-      const auto [lo, hi] = std::minmax_element(t.f.begin(), t.f.end());
+      // Over the finite values: a masked attention score is -inf.
+      float lo = std::numeric_limits<float>::max(), hi = -lo;
+      for (float v : t.f)
+        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+      if (lo > hi) lo = hi = 0.0f;
       auto it = ranges.find(name);
       if (it == ranges.end())
-        ranges[name] = Range{*lo, *hi};
+        ranges[name] = Range{lo, hi};
       else
-        it->second = Range{std::min(it->second.lo, *lo), std::max(it->second.hi, *hi)};
+        it->second = Range{std::min(it->second.lo, lo), std::max(it->second.hi, hi)};
     }
   }
   return ranges;
@@ -1547,14 +1678,23 @@ const std::vector<Lowerer::Rule>& Lowerer::rules() {
         "at compile time"},
        &Lowerer::binary},
       {{{"Div"}, "ELEMENTWISE MUL", "by a constant (its reciprocal)"}, &Lowerer::binary},
-      {{{"Pow"}, "ELEMENTWISE MUL", "exponent 2"}, &Lowerer::binary},
-      {{{"Relu", "Clip", "Sigmoid", "Tanh", "Exp", "Reciprocal", "HardSwish"},
+      {{{"Pow"},
+        "ELEMENTWISE MUL, RECIP, RSQRT",
+        "a constant exponent: 1 to 8, -1, 0.5, -0.5 (powers above 2 and roots in fp32)"},
+       &Lowerer::binary},
+      {{{"Expand", "Tile"},
+        "COPY",
+        "of a computed tensor, the repeated axes read with stride 0; constant repeats"},
+       &Lowerer::broadcast},
+      {{{"Relu", "Clip", "Sigmoid", "Tanh", "Exp", "Reciprocal", "HardSwish", "Mish"},
         "ELEMENTWISE",
-        "Clip to [0, 6] or [0, inf)"},
+        "Clip to [0, 6] or [0, inf); x * Sigmoid(x) is one SILU, x * Tanh(Softplus(x)) one "
+        "MISH"},
        &Lowerer::unary,
-       {"VtpuGelu"}},
+       {"VtpuGelu", "VtpuGeluTanh", "VtpuSilu", "VtpuMish"}},
       {{{"HardSigmoid"}, "ELEMENTWISE", "alpha 1/6, beta 0.5 (PyTorch's)"}, &Lowerer::unary},
-      {{{"Erf", "Sqrt"}, "in GELU / LayerNorm patterns", ""}},
+      {{{"Erf", "Sqrt"}, "in GELU / LayerNorm patterns", "GELU: Erf-based or tanh-approximated"}},
+      {{{"Softplus"}, "in the Mish pattern", "x * Tanh(Softplus(x))"}},
       {{{"Softmax"},
         "SOFTMAX",
         "any axis (moved last by a Transpose COPY); before opset 13 the axes from `axis` on"},
@@ -1596,6 +1736,11 @@ const std::vector<Lowerer::Rule>& Lowerer::rules() {
         "nearest (any `nearest_mode`) or linear over any axes; coordinates `half_pixel`, "
         "`pytorch_half_pixel`, `align_corners`, `asymmetric`; constant scales or sizes"},
        &Lowerer::resize},
+      {{{"Einsum"},
+        "Transpose, Reshape, MatMul (rewritten before lowering)",
+        "one operand (a transpose, ReduceSum of dropped subscripts) or two (batch, contracted "
+        "and free subscripts, ellipses); no subscript repeated within a term or summed away "
+        "from one operand of two"}},
       {{{"Concat"}, "COPY per input", "int8 inputs requantized to the output's parameters first"},
        &Lowerer::concat},
       {{{"Transpose"}, "COPY", "any permutation (element-granular DMA when the last axis moves)"},

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,9 @@ struct Program {
   // "NAME#symmetric").
   Graph graph;
   std::map<std::string, QuantParams> quant;
+  // int8: tensors the chip keeps in fp32 (a masked attention score before its
+  // Softmax); exported without QuantizeLinear/DequantizeLinear.
+  std::set<std::string> float_tensors;
 };
 
 // The whole path from an imported graph: simplify, fold BatchNorm, calibrate

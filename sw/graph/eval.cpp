@@ -411,6 +411,11 @@ Tensors float_unary(const Args& args) {
   }
   if (op == "Reciprocal") return {map_float(x, [](float v) { return 1.0f / v; })};
   if (op == "Sigmoid") return {map_float(x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); })};
+  if (op == "Mish") {  // x * tanh(softplus(x))
+    return {map_float(x, [](float v) {
+      return v * std::tanh(v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)));
+    })};
+  }
   if (op == "Softplus") {  // ln(exp(x) + 1), in a form that does not overflow for large x
     return {map_float(
         x, [](float v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); })};
@@ -1655,7 +1660,7 @@ const std::map<std::string, Operator>& operators() {
     };
     add({"Neg", "Abs", "Relu", "Sign"}, signed_unary);
     add({"Sqrt", "Exp", "Log", "Erf", "Tanh", "Sin", "Cos", "Floor", "Ceil", "Round", "Reciprocal",
-         "Sigmoid", "Softplus"},
+         "Sigmoid", "Softplus", "Mish"},
         float_unary);
     add({"LeakyRelu", "Elu", "HardSigmoid", "HardSwish"}, activation);
     add({"Add", "Sub", "Mul", "Div", "Mod"}, arithmetic);

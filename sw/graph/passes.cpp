@@ -1,6 +1,7 @@
 #include "sw/graph/passes.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -260,19 +261,62 @@ bool with_scalar(const Graph& g, const Node& n, float& value, std::string& other
   return false;
 }
 
+// The argument of GELU's Erf, x / sqrt 2 (or x * sqrt 0.5), or of its Tanh,
+// sqrt(2 / pi) * (x + 0.044715 * x^3) (the cube as x * (x * x), (x * x) * x
+// or Pow(x, 3)): sets x and adds the nodes computing it to `chain`.
+bool gelu_argument(const Graph& g, const std::map<std::string, std::vector<size_t>>& uses,
+                   const Node& core, std::string& x, std::set<size_t>& chain) {
+  const int d = producer(g, core.inputs[0]);
+  if (d < 0 || sole_consumer(g, uses, g.nodes[d].outputs[0]) < 0) return false;
+  const Node& dn = g.nodes[d];
+  float c = 0;
+  chain.insert(static_cast<size_t>(d));
+  if (core.op == "Erf")
+    return (dn.op == "Div" && scalar(g, dn.inputs[1], c) && near(c, std::sqrt(2.0f)) &&
+            (x = dn.inputs[0], true)) ||
+           (dn.op == "Mul" && with_scalar(g, dn, c, x) && near(c, std::sqrt(0.5f)));
+  // Tanh: the scaled sum, the sum, the scaled cube, the cube.
+  std::string sum, scaled, cube;
+  if (dn.op != "Mul" || !with_scalar(g, dn, c, sum) || !near(c, 0.7978845608f)) return false;
+  const int s = producer(g, sum);
+  if (s < 0 || g.nodes[s].op != "Add" || sole_consumer(g, uses, sum) != d) return false;
+  for (int k = 0; k < 2 && x.empty(); ++k) {
+    const Node& sn = g.nodes[s];
+    const std::string a = sn.inputs[k], b = sn.inputs[1 - k];
+    const int m = producer(g, b);
+    if (m < 0 || g.nodes[m].op != "Mul" || !with_scalar(g, g.nodes[m], c, cube) ||
+        !near(c, 0.044715f) || sole_consumer(g, uses, b) != s)
+      continue;
+    const int q = producer(g, cube);
+    if (q < 0 || sole_consumer(g, uses, cube) != m) continue;
+    const Node& qn = g.nodes[q];
+    bool cubed = qn.op == "Pow" && qn.inputs[0] == a && scalar(g, qn.inputs[1], c) && c == 3.0f;
+    std::set<size_t> nodes = {static_cast<size_t>(s), static_cast<size_t>(m),
+                              static_cast<size_t>(q)};
+    if (qn.op == "Mul" && (qn.inputs[0] == a || qn.inputs[1] == a)) {
+      const std::string square = qn.inputs[0] == a ? qn.inputs[1] : qn.inputs[0];
+      const int p = producer(g, square);
+      cubed = p >= 0 && g.nodes[p].op == "Mul" && g.nodes[p].inputs[0] == a &&
+              g.nodes[p].inputs[1] == a && sole_consumer(g, uses, square) == q;
+      nodes.insert(static_cast<size_t>(p));
+    }
+    if (!cubed) continue;
+    x = a;
+    chain.insert(nodes.begin(), nodes.end());
+  }
+  return !x.empty();
+}
+
+// GELU as PyTorch exports it, Erf-based or tanh-approximated, becomes one
+// node (VtpuGelu or VtpuGeluTanh) from x to the product with 0.5.
 void fuse_gelu(Graph& g) {
   for (size_t e = 0; e < g.nodes.size(); ++e) {
-    if (g.nodes[e].op != "Erf") continue;
+    if (g.nodes[e].op != "Erf" && g.nodes[e].op != "Tanh") continue;
     const auto uses = consumers(g);
-    const int d = producer(g, g.nodes[e].inputs[0]);
-    if (d < 0) continue;
-    float c = 0;
     std::string x;
-    const Node& dn = g.nodes[d];
-    const bool scaled = (dn.op == "Div" && scalar(g, dn.inputs[1], c) && near(c, std::sqrt(2.0f)) &&
-                         (x = dn.inputs[0], true)) ||
-                        (dn.op == "Mul" && with_scalar(g, dn, c, x) && near(c, std::sqrt(0.5f)));
-    if (!scaled || sole_consumer(g, uses, dn.outputs[0]) != static_cast<int>(e)) continue;
+    std::set<size_t> drop = {e};
+    if (!gelu_argument(g, uses, g.nodes[e], x, drop)) continue;
+    float c = 0;
     const int a = sole_consumer(g, uses, g.nodes[e].outputs[0]);
     std::string unused;
     if (a < 0 || g.nodes[a].op != "Add" || !with_scalar(g, g.nodes[a], c, unused) || c != 1.0f)
@@ -281,8 +325,7 @@ void fuse_gelu(Graph& g) {
     if (m1 < 0 || g.nodes[m1].op != "Mul") continue;
     const Node& mn = g.nodes[m1];
     const std::string other = mn.inputs[0] == g.nodes[a].outputs[0] ? mn.inputs[1] : mn.inputs[0];
-    std::set<size_t> drop = {static_cast<size_t>(d), e, static_cast<size_t>(a),
-                             static_cast<size_t>(m1)};
+    drop.insert({static_cast<size_t>(a), static_cast<size_t>(m1)});
     std::string out;
     if (other == x) {  // 0.5 * (x * (1 + erf))
       const int m2 = sole_consumer(g, uses, mn.outputs[0]);
@@ -301,7 +344,7 @@ void fuse_gelu(Graph& g) {
     }
     Node gelu;
     gelu.name = g.nodes[e].name + "_gelu";
-    gelu.op = "VtpuGelu";
+    gelu.op = g.nodes[e].op == "Erf" ? "VtpuGelu" : "VtpuGeluTanh";
     gelu.inputs = {x};
     gelu.outputs = {out};
     g.nodes[*drop.rbegin()] = gelu;  // in the last node's place: its inputs are all ready
@@ -470,6 +513,201 @@ void fuse_activations(Graph& g) {
 
 }  // namespace
 
+// Einsum as the chip's operators: the operands transposed to (batch, free,
+// contracted) and (batch, contracted, free), reshaped to 3-D, one MatMul,
+// reshaped and transposed to the output's order; one operand is a Transpose
+// (with a ReduceSum for dropped subscripts). Returns whether it rewrote one.
+// Throws naming the node for an equation outside that (repeated subscripts
+// within an operand, a subscript summed away from one operand of two, more
+// than two operands).
+bool rewrite_einsum(Graph& g) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (g.nodes[i].op != "Einsum") continue;
+    const Node e = g.nodes[i];
+    auto refuse = [&e](const std::string& why) {
+      throw Error(e.where() + ": equation '" + e.get_string("equation", "") + "': " + why +
+                  " (vtpu rewrites one- and two-operand contractions into Transpose and MatMul)");
+    };
+    bool known = true;
+    for (const std::string& in : e.inputs) known = known && g.values.count(in);
+    if (!known) continue;
+    if (e.inputs.empty() || e.inputs.size() > 2) refuse("more than two operands");
+    std::string eq;
+    for (char c : e.get_string("equation", ""))
+      if (c != ' ') eq += c;
+    const size_t arrow = eq.find("->");
+    std::vector<std::string> terms;
+    std::string lhs = eq.substr(0, arrow), rhs;
+    for (size_t at = 0;;) {
+      const size_t comma = lhs.find(',', at);
+      terms.push_back(lhs.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    if (terms.size() != e.inputs.size()) refuse("its terms do not match the operands");
+    // Ellipses become the labels '0', '1', ... aligned on the right (numpy's
+    // broadcasting): a term covering r of the widest ellipsis's w axes takes
+    // the last r labels.
+    size_t widest = 0;
+    for (size_t k = 0; k < terms.size(); ++k) {
+      const size_t rank = g.values.at(e.inputs[k]).shape.size();
+      if (terms[k].find("...") == std::string::npos) continue;
+      if (rank + 3 < terms[k].size())
+        refuse("a term has more subscripts than its operand has axes");
+      widest = std::max(widest, rank + 3 - terms[k].size());
+    }
+    const auto expand = [&](const std::string& t, size_t covered) {
+      const size_t dots = t.find("...");
+      if (dots == std::string::npos) return t;
+      std::string labels;
+      for (size_t k = widest - covered; k < widest; ++k) labels += static_cast<char>('0' + k);
+      return t.substr(0, dots) + labels + t.substr(dots + 3);
+    };
+    std::string ellipsis = expand("...", widest);
+    if (widest > 10) refuse("an ellipsis over more than 10 axes");
+    for (size_t k = 0; k < terms.size(); ++k)
+      terms[k] = expand(terms[k], g.values.at(e.inputs[k]).shape.size() + 3 - terms[k].size());
+    std::map<char, int64_t> dim;
+    for (size_t k = 0; k < terms.size(); ++k) {
+      const std::vector<int64_t>& shape = g.values.at(e.inputs[k]).shape;
+      if (terms[k].size() != shape.size()) refuse("a term does not match its operand's rank");
+      for (size_t a = 0; a < shape.size(); ++a) {
+        const char c = terms[k][a];
+        if (terms[k].find(c) != a) refuse(std::string("subscript '") + c + "' repeats in a term");
+        if (dim.count(c) && dim[c] != shape[a])
+          refuse(std::string("subscript '") + c + "' has two sizes");
+        dim[c] = shape[a];
+      }
+    }
+    if (arrow != std::string::npos) {
+      rhs = expand(eq.substr(arrow + 2), widest);
+    } else {  // implicit: the ellipsis, then the subscripts seen once, sorted
+      rhs = ellipsis;
+      std::string once;
+      for (const auto& [c, n] : dim) {
+        (void)n;
+        size_t count = 0;
+        for (const std::string& t : terms) count += std::count(t.begin(), t.end(), c);
+        if (count == 1 && !std::isdigit(static_cast<unsigned char>(c))) once += c;
+      }
+      rhs += once;
+    }
+    for (char c : rhs)
+      if (!dim.count(c)) refuse(std::string("output subscript '") + c + "' is in no operand");
+    // New nodes replace the Einsum in place, in order.
+    std::vector<Node> nodes;
+    int serial = 0;
+    auto fresh = [&](const std::string& what) {
+      return e.name + "/einsum_" + what + std::to_string(serial++);
+    };
+    // x with its axes (subscripts `from`) in the order `to`; an identity
+    // order adds no node unless `always`.
+    auto transpose = [&](const std::string& x, const std::string& from, const std::string& to,
+                         bool always = false) {
+      if (from == to && !always) return x;
+      std::vector<int64_t> perm;
+      for (char c : to) perm.push_back(static_cast<int64_t>(from.find(c)));
+      Node t;
+      t.name = fresh("transpose");
+      t.op = "Transpose";
+      t.inputs = {x};
+      t.outputs = {t.name};
+      Attribute a;
+      a.kind = Attribute::Kind::kInts;
+      a.ints = perm;
+      t.attrs["perm"] = a;
+      nodes.push_back(t);
+      return t.outputs[0];
+    };
+    auto reshape = [&](const std::string& x, std::vector<int64_t> shape) {
+      Node r;
+      r.name = fresh("reshape");
+      r.op = "Reshape";
+      const std::string to = r.name + "_shape";
+      g.constants[to] = Tensor::ints({static_cast<int64_t>(shape.size())}, shape);
+      r.inputs = {x, to};
+      r.outputs = {r.name};
+      nodes.push_back(r);
+      return r.outputs[0];
+    };
+    auto size_of = [&](const std::string& labels) {
+      int64_t n = 1;
+      for (char c : labels) n *= dim[c];
+      return n;
+    };
+    std::string result, order;
+    if (terms.size() == 1) {
+      std::string kept, dropped;
+      for (char c : terms[0]) (rhs.find(c) == std::string::npos ? dropped : kept) += c;
+      result = e.inputs[0];
+      order = terms[0];
+      if (!dropped.empty()) {
+        Node r;
+        r.name = fresh("reducesum");
+        r.op = "ReduceSum";
+        const std::string axes = r.name + "_axes";
+        std::vector<int64_t> at;
+        for (char c : dropped) at.push_back(static_cast<int64_t>(terms[0].find(c)));
+        g.constants[axes] = Tensor::ints({static_cast<int64_t>(at.size())}, at);
+        r.inputs = {result, axes};
+        r.outputs = {r.name};
+        Attribute keep;
+        keep.kind = Attribute::Kind::kInt;
+        keep.i = 0;
+        r.attrs["keepdims"] = keep;
+        nodes.push_back(r);
+        result = r.outputs[0];
+        order = kept;
+      }
+    } else {
+      const std::string &ta = terms[0], &tb = terms[1];
+      std::string batch, contracted, free_a, free_b;
+      for (char c : ta) {
+        const bool in_b = tb.find(c) != std::string::npos, out = rhs.find(c) != std::string::npos;
+        if (in_b)
+          (out ? batch : contracted) += c;
+        else if (out)
+          free_a += c;
+        else
+          refuse(std::string("subscript '") + c + "' is summed away from one operand");
+      }
+      for (char c : tb) {
+        const bool in_a = ta.find(c) != std::string::npos, out = rhs.find(c) != std::string::npos;
+        if (!in_a && out)
+          free_b += c;
+        else if (!in_a)
+          refuse(std::string("subscript '") + c + "' is summed away from one operand");
+      }
+      const int64_t nb = size_of(batch), m = size_of(free_a), k = size_of(contracted),
+                    n = size_of(free_b);
+      const bool constant_b = g.constants.count(e.inputs[1]) && batch.empty();
+      std::string a =
+          reshape(transpose(e.inputs[0], ta, batch + free_a + contracted),
+                  batch.empty() ? std::vector<int64_t>{m, k} : std::vector<int64_t>{nb, m, k});
+      std::string b = reshape(transpose(e.inputs[1], tb, batch + contracted + free_b),
+                              constant_b || batch.empty() ? std::vector<int64_t>{k, n}
+                                                          : std::vector<int64_t>{nb, k, n});
+      Node mm;
+      mm.name = fresh("matmul");
+      mm.op = "MatMul";
+      mm.inputs = {a, b};
+      mm.outputs = {mm.name};
+      nodes.push_back(mm);
+      order = batch + free_a + free_b;
+      std::vector<int64_t> shape;
+      for (char c : order) shape.push_back(dim[c]);
+      result = reshape(mm.outputs[0], shape);
+    }
+    // The last node writes the Einsum's output.
+    if (order != rhs || nodes.empty()) transpose(result, order, rhs, true);
+    nodes.back().outputs = {e.outputs[0]};
+    g.nodes.erase(g.nodes.begin() + static_cast<long>(i));
+    g.nodes.insert(g.nodes.begin() + static_cast<long>(i), nodes.begin(), nodes.end());
+    return true;
+  }
+  return false;
+}
+
 void simplify(Graph& g) {
   remove_identities(g);
   // A shape learned here can let a Shape node fold, whose value can give the
@@ -479,7 +717,7 @@ void simplify(Graph& g) {
     fold_constants(g);
     remove_identities(g);  // a Dropout whose ratio or mode folded to a constant
     remove_dead_nodes(g);
-  } while (fill_shapes(g, /*strict=*/false));
+  } while (fill_shapes(g, /*strict=*/false) || rewrite_einsum(g));
   fill_shapes(g, /*strict=*/true);
 }
 
@@ -525,8 +763,48 @@ void fold_batchnorm(Graph& g) {
   remove_dead_nodes(g);
 }
 
+// x * Sigmoid(x) (SiLU) and x * Tanh(Softplus(x)) (Mish), their inner nodes
+// used only there, become one VtpuSilu / VtpuMish of x.
+void fuse_silu_mish(Graph& g) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    const auto uses = consumers(g);
+    for (size_t m = 0; m < g.nodes.size() && !changed; ++m) {
+      if (g.nodes[m].op != "Mul" || g.nodes[m].inputs.size() != 2) continue;
+      for (int k = 0; k < 2 && !changed; ++k) {
+        const std::string x = g.nodes[m].inputs[k], gate = g.nodes[m].inputs[1 - k];
+        const int p = producer(g, gate);
+        if (p < 0 || sole_consumer(g, uses, gate) != static_cast<int>(m)) continue;
+        std::set<size_t> drop = {static_cast<size_t>(p)};
+        std::string op;
+        const Node& pn = g.nodes[p];
+        if (pn.op == "Sigmoid" && pn.inputs[0] == x) {
+          op = "VtpuSilu";
+        } else if (pn.op == "Tanh") {
+          const int q = producer(g, pn.inputs[0]);
+          if (q >= 0 && g.nodes[q].op == "Softplus" && g.nodes[q].inputs[0] == x &&
+              sole_consumer(g, uses, pn.inputs[0]) == p) {
+            op = "VtpuMish";
+            drop.insert(static_cast<size_t>(q));
+          }
+        }
+        if (op.empty()) continue;
+        Node f;
+        f.name = g.nodes[m].name + (op == "VtpuSilu" ? "_silu" : "_mish");
+        f.op = op;
+        f.inputs = {x};
+        f.outputs = g.nodes[m].outputs;
+        g.nodes[m] = f;
+        erase_nodes(g, drop);
+        changed = true;
+      }
+    }
+  }
+}
+
 void fuse(Graph& g) {
   fuse_gelu(g);
+  fuse_silu_mish(g);
   fuse_layernorm(g);
   fuse_activations(g);
   remove_dead_nodes(g);

@@ -37,7 +37,9 @@ void fold_batchnorm(Graph& g);
 // Pattern fusions; fused nodes get vtpu-specific op names:
 // - "VtpuLayerNorm" (inputs x, gamma, beta; attrs epsilon) for
 //   ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add and LayerNormalization;
-// - "VtpuGelu" (input x) for Div(x, sqrt 2)/Erf/Add 1/Mul x/Mul 0.5;
+// - "VtpuGelu" (input x) for Div(x, sqrt 2)/Erf/Add 1/Mul x/Mul 0.5, and
+//   "VtpuGeluTanh" for its tanh approximation (sqrt(2/pi) (x + 0.044715 x^3));
+// - "VtpuSilu" for x * Sigmoid(x), "VtpuMish" for x * Tanh(Softplus(x));
 // - a Relu, or a Clip to [0, 6] ("vtpu_activation" = "relu" or "relu6"),
 //   after a Conv, Gemm or MatMul whose only consumer it is; a Relu after an Add.
 void fuse(Graph& g);

@@ -326,10 +326,23 @@ class QdqWriter {
     if (n.op == "Add" || n.op == "Sub" || n.op == "Mul" || n.op == "Div" || n.op == "Max" ||
         n.op == "Min" || n.op == "Pow") {
       std::string op = n.op, a = n.inputs[0], b = n.inputs[1];
-      if (op == "Pow") op = "Mul", b = a;
+      if (op == "Pow") {  // x * x for 2; otherwise ONNX's Pow by the constant exponent
+        const Tensor& e = g_.constants.at(b);
+        const float p = e.is_float() ? e.f[0] : static_cast<float>(e.i[0]);
+        if (p != 2.0f) {
+          node("Pow", {dq_.at(a), floats(n.name + "_exponent", {}, {p})}, {out});
+          return finish(n, out);
+        }
+        op = "Mul", b = a;
+      }
       // The chip multiplies by a constant divisor's reciprocal.
       const bool reciprocal = op == "Div" && g_.constants.count(b);
       if (reciprocal) op = "Mul";
+      if (p_.float_tensors.count(n.outputs[0])) {  // a mask added in fp32
+        node(op, {operand(a), g_.constants.count(b) ? constant(b) : dq_.at(b)}, {out});
+        dq_[n.outputs[0]] = out;
+        return;
+      }
       node(op, {operand(a), operand(b, reciprocal)}, {out});
       return finish(n, out);
     }
@@ -341,6 +354,34 @@ class QdqWriter {
       node("Add", {t2, scalar(1.0f)}, {t3});
       node("Mul", {x, t3}, {t4});
       node("Mul", {t4, scalar(0.5f)}, {out});
+      return finish(n, out);
+    }
+    if (n.op == "VtpuSilu") {  // x * sigmoid(x)
+      const std::string x = dq_.at(n.inputs[0]), s = fresh("silu");
+      node("Sigmoid", {x}, {s});
+      node("Mul", {x, s}, {out});
+      return finish(n, out);
+    }
+    if (n.op == "VtpuMish") {  // x * tanh(softplus(x))
+      const std::string x = dq_.at(n.inputs[0]), s = fresh("mish"), t = fresh("mish");
+      node("Softplus", {x}, {s});
+      node("Tanh", {s}, {t});
+      node("Mul", {x, t}, {out});
+      return finish(n, out);
+    }
+    if (n.op == "VtpuGeluTanh") {  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+      const std::string x = dq_.at(n.inputs[0]);
+      std::string t[8];
+      for (std::string& name : t) name = fresh("g");
+      node("Mul", {x, x}, {t[0]});
+      node("Mul", {x, t[0]}, {t[1]});
+      node("Mul", {t[1], scalar(0.044715f)}, {t[2]});
+      node("Add", {x, t[2]}, {t[3]});
+      node("Mul", {t[3], scalar(0.7978845608f)}, {t[4]});
+      node("Tanh", {t[4]}, {t[5]});
+      node("Add", {t[5], scalar(1.0f)}, {t[6]});
+      node("Mul", {x, t[6]}, {t[7]});
+      node("Mul", {t[7], scalar(0.5f)}, {out});
       return finish(n, out);
     }
     if (n.op == "VtpuLayerNorm") {

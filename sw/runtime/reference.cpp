@@ -449,6 +449,8 @@ float apply(uint8_t op, float x, float y) {
     case VTPU_VPU_RECIP: return nm::reciprocal(x);
     case VTPU_VPU_HARDSIGMOID: return nm::hard_sigmoid(x);
     case VTPU_VPU_HARDSWISH: return nm::hard_swish(x);
+    case VTPU_VPU_SILU: return nm::silu(x);
+    case VTPU_VPU_MISH: return nm::mish(x);
     default: return x;  // CONVERT
   }
 }

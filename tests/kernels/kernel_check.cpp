@@ -219,12 +219,12 @@ void boundary_types(Builder& b, uint8_t& in, uint8_t& out) {
 }
 
 void random_elementwise(Builder& b) {
-  static const uint8_t ops[] = {VTPU_VPU_ADD,       VTPU_VPU_SUB,      VTPU_VPU_MUL,
-                                VTPU_VPU_MAX,       VTPU_VPU_MIN,      VTPU_VPU_RELU,
-                                VTPU_VPU_RELU6,     VTPU_VPU_GELU_ERF, VTPU_VPU_GELU_TANH,
-                                VTPU_VPU_SIGMOID,   VTPU_VPU_TANH,     VTPU_VPU_EXP,
-                                VTPU_VPU_RSQRT,     VTPU_VPU_RECIP,    VTPU_VPU_HARDSIGMOID,
-                                VTPU_VPU_HARDSWISH, VTPU_VPU_CONVERT};
+  static const uint8_t ops[] = {
+      VTPU_VPU_ADD,       VTPU_VPU_SUB,     VTPU_VPU_MUL,         VTPU_VPU_MAX,
+      VTPU_VPU_MIN,       VTPU_VPU_RELU,    VTPU_VPU_RELU6,       VTPU_VPU_GELU_ERF,
+      VTPU_VPU_GELU_TANH, VTPU_VPU_SIGMOID, VTPU_VPU_TANH,        VTPU_VPU_EXP,
+      VTPU_VPU_RSQRT,     VTPU_VPU_RECIP,   VTPU_VPU_HARDSIGMOID, VTPU_VPU_HARDSWISH,
+      VTPU_VPU_SILU,      VTPU_VPU_MISH,    VTPU_VPU_CONVERT};
   vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_ELEMENTWISE, b.dtype());
   vtpu_layer_elementwise& x = l.u.elementwise;
   l.op = ops[b.uniform(0, sizeof ops - 1)];

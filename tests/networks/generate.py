@@ -145,6 +145,88 @@ class Upsample(nn.Module):
                                          align_corners=False)
 
 
+class Einsums(nn.Module):
+    """Attention written with torch.einsum, as MaxViT and many transformer code
+    bases do: batched contractions, a one-operand transpose, a contraction with
+    a constant, an ellipsis, and a sum over a dropped subscript."""
+
+    def __init__(self, d=32, heads=4):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Parameter(torch.randn(d, d) / d ** 0.5)
+
+    def forward(self, x):
+        b, n, d = x.shape
+        q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        scores = torch.einsum("bhid,bhjd->bhij", q, k) * (d // self.heads) ** -0.5
+        o = torch.einsum("bhij,bhjd->bhid", scores.softmax(-1), v)
+        o = torch.einsum("bhnd->bnhd", o).reshape(b, n, d)
+        y = torch.einsum("bnd,de->bne", o, self.proj)
+        return torch.einsum("...ne->...en", y) + torch.einsum("bnd->bd", y)[..., None] / n
+
+
+class Powers(nn.Module):
+    """Pow by constant exponents (3, 4, 0.5, -0.5, -1) and Expand and Tile of
+    computed tensors."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(6, 6)
+
+    def forward(self, x):
+        y = self.linear(x)
+        s = torch.sigmoid(y)
+        z = (y.pow(3) * 0.1 + y.pow(4) * 0.05 + s.pow(0.5) + s.pow(-0.5) * 0.1 + s.pow(-1) * 0.1
+             + y[:, :1].expand(1, 4, 6))
+        return z.repeat(1, 2, 3)
+
+
+class Activations(nn.Module):
+    """SiLU (EfficientNet's, exported as Sigmoid and Mul) and Mish (Softplus,
+    Tanh and Mul below opset 18) between convolutions."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.conv2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.head = nn.Linear(16, classes)
+
+    def forward(self, x):
+        y = nn.functional.mish(self.conv2(nn.functional.silu(self.conv1(x))))
+        return self.head(y.mean(dim=(2, 3)))
+
+
+BERT_BASE = dict(d_model=768, nhead=12, dim_feedforward=3072)
+
+
+def build_bert(layers: int = 2) -> nn.Module:
+    """A BERT-base-shaped encoder (d 768, 12 heads, 3072 feed-forward, GELU):
+    2 layers here, 12 in bench/families.sh."""
+    layer = nn.TransformerEncoderLayer(**BERT_BASE, activation="gelu", batch_first=True,
+                                       dropout=0.0)
+    return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+
+class Gpt2Block(nn.Module):
+    """A GPT-2-small-shaped decoder block: pre-LayerNorm, causal self-attention
+    (an additive mask of -inf above the diagonal), tanh-approximated GELU."""
+
+    def __init__(self, d=768, heads=12, seq=16):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, heads, batch_first=True, dropout=0.0)
+        self.ln2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(approximate="tanh"),
+                                 nn.Linear(4 * d, d))
+        self.register_buffer("mask", torch.triu(torch.full((seq, seq), float("-inf")), 1))
+
+    def forward(self, x):
+        y = self.ln1(x)
+        x = x + self.attn(y, y, y, attn_mask=self.mask, need_weights=False)[0]
+        return x + self.mlp(self.ln2(x))
+
+
 @dataclass(frozen=True)
 class Network:
     name: str
@@ -166,6 +248,11 @@ NETWORKS = [
     Network("swin", build_tiny_swin, (1, 3, 32, 32), 1009),
     Network("shapes", Shapes, (1, 3, 16, 16), 1010),
     Network("upsample", Upsample, (1, 3, 24, 40), 1011),
+    Network("bert", build_bert, (1, 16, 768), 1012),
+    Network("gpt2", Gpt2Block, (1, 16, 768), 1013),
+    Network("einsum", Einsums, (1, 32, 32), 1014),
+    Network("powers", Powers, (1, 4, 6), 1015),
+    Network("activations", Activations, (1, 3, 16, 16), 1016),
 ]
 
 
@@ -255,14 +342,15 @@ def export_network(net: Network, out_dir: Path, opset: int, fold_bn: bool) -> st
             f"export {export_seconds:.1f} s")
 
 
-def main() -> int:
-    names = [net.name for net in NETWORKS]
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(networks=NETWORKS, default_opset: int = DEFAULT_OPSET, doc: str = __doc__) -> int:
+    """Export the networks named on the command line (all by default)."""
+    names = [net.name for net in networks]
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("out_dir", metavar="OUT_DIR", type=Path)
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=names,
                         help=f"export only these networks (of: {', '.join(names)})")
-    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET,
-                        help=f"ONNX opset version (default {DEFAULT_OPSET})")
+    parser.add_argument("--opset", type=int, default=default_opset,
+                        help=f"ONNX opset version (default {default_opset})")
     parser.add_argument("--fold-bn", action="store_true",
                         help="let the exporter fold BatchNorm into convolutions "
                              "(default: keep BatchNormalization nodes)")
@@ -271,7 +359,7 @@ def main() -> int:
     # One thread: the same numbers on every machine, and room for a parallel build.
     torch.set_num_threads(1)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    selected = [net for net in NETWORKS if args.only is None or net.name in args.only]
+    selected = [net for net in networks if args.only is None or net.name in args.only]
     try:
         for net in selected:
             print(export_network(net, args.out_dir, args.opset, args.fold_bn), flush=True)

@@ -5,7 +5,7 @@
 find_program(VTPU_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
 set(NETS ${CMAKE_BINARY_DIR}/networks)
 set(NET_DIR ${CMAKE_CURRENT_SOURCE_DIR}/networks)
-set(ci_networks mlp lenet transformer resnet18 mobilenetv2 vit mobilenetv3 swin)
+set(ci_networks mlp lenet transformer resnet18 mobilenetv2 vit mobilenetv3 swin bert gpt2)
 set(net_files "")
 foreach(net ${ci_networks})
   list(APPEND net_files ${NETS}/${net}.onnx)
@@ -25,8 +25,9 @@ add_custom_command(OUTPUT ${NETS}/bad/unsupported.onnx ${NETS}/bad/leaky_relu.on
 # At opset 17: MobileNetV3 again, where PyTorch exports HardSwish as one node
 # (at opset 13 it is HardSigmoid and Mul), and the layout and reduction
 # operators (`shapes`: LayerNormalization over two axes is one node there) and
-# Resize (`upsample`).
-set(opset17_networks mobilenetv3 shapes upsample)
+# Resize (`upsample`), Einsum (`einsum`), Pow/Expand/Tile (`powers`), SiLU and
+# Mish (`activations`).
+set(opset17_networks mobilenetv3 shapes upsample einsum powers activations)
 set(opset17_files "")
 foreach(net ${opset17_networks})
   list(APPEND opset17_files ${NETS}/opset17/${net}.onnx)
@@ -171,11 +172,20 @@ add_test(NAME networks.bad_vtpu_version
 # same int8 outputs (>= 99.9 % identical, none more than 1 LSB apart).
 find_program(VTPU_NODE node)
 set(ORT_MODULES ${CMAKE_BINARY_DIR}/npm/node_modules)
-# Not yet swin: ONNX Runtime on its QDQ export differs from the chip by up to
-# 3 LSB in half its outputs (issue 17 keeps this open; its int8 cosine to
-# PyTorch, 0.9989, is checked above).
-set(ort_networks ${ci_networks} opset17/shapes opset17/upsample)
-list(REMOVE_ITEM ort_networks swin)
+# Not yet swin and bert, deep stacks of float operators (Softmax, LayerNorm,
+# GELU) where one operator's 1-LSB rounding ties against ONNX Runtime's own
+# float code compound through the next: swin differs by up to 3 LSB in half its
+# outputs; bert's first layer output is 99.8 % identical (at most 1 LSB), its
+# second 94.5 % (at most 2 LSB); MobileNetV3 at opset 17: a global average
+# pool's sum (one output in 240 a tie apart) feeds a squeeze-excitation's two
+# convolutions, and the output is 69.5 % identical, at most 2 LSB (at opset 13
+# it is identical). The GPT-2 block's are all identical. Issue 17 keeps this
+# open; their cosines to PyTorch are checked above.
+set(ort_networks ${ci_networks})
+foreach(net ${opset17_networks})
+  list(APPEND ort_networks opset17/${net})
+endforeach()
+list(REMOVE_ITEM ort_networks swin bert opset17/mobilenetv3)
 if(VTPU_NODE AND EXISTS ${ORT_MODULES}/onnxruntime-node)
   foreach(net ${ort_networks})
     string(REPLACE "/" "_" id ${net})

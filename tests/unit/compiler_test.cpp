@@ -1,11 +1,15 @@
-// The compiler's quantization rules (sw/compiler, docs/compiler.md), against
-// values worked out by hand.
+// The compiler's quantization rules and graph rewrites (sw/compiler,
+// sw/graph/passes, docs/compiler.md), against values worked out by hand.
 #include "sw/compiler/compiler.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
+#include "models/common/error.h"
+#include "sw/graph/eval.h"
 #include "sw/graph/passes.h"
 
 namespace vtpu::sw {
@@ -108,6 +112,95 @@ TEST(PreQuantized, QLinearConvBecomesAFloatConvWithHints) {
   EXPECT_EQ(g.quant_hints.at("x").zero_point, -3);
   EXPECT_FLOAT_EQ(g.quant_hints.at(conv.outputs[0]).scale, 2.0f);
   EXPECT_EQ(g.quant_hints.at(conv.outputs[0]).zero_point, 7);
+}
+
+}  // namespace
+}  // namespace vtpu::sw
+
+namespace vtpu::sw {
+namespace {
+
+// GELU's tanh approximation as PyTorch exports it (x * (x * x), the scaled
+// sum, Tanh, + 1, * x, * 0.5) becomes one VtpuGeluTanh from x to the last
+// product; with the 0.044715 changed it is left alone.
+TEST(Fusion, TanhGeluBecomesOneNode) {
+  for (const float cubic : {0.044715f, 0.05f}) {
+    Graph g;
+    g.inputs = {"x"};
+    g.outputs = {"y"};
+    g.values["x"] = ValueInfo{DType::kFloat32, {2, 8}};
+    const auto scalar = [&](const std::string& name, float v) {
+      g.constants[name] = Tensor::floats({}, {v});
+    };
+    scalar("c3", cubic);
+    scalar("k", 0.7978845608f);
+    scalar("one", 1.0f);
+    scalar("half", 0.5f);
+    g.nodes = {make_node("Mul", {"x", "x"}, {"sq"}),    make_node("Mul", {"x", "sq"}, {"cube"}),
+               make_node("Mul", {"c3", "cube"}, {"t"}), make_node("Add", {"x", "t"}, {"s"}),
+               make_node("Mul", {"k", "s"}, {"u"}),     make_node("Tanh", {"u"}, {"th"}),
+               make_node("Add", {"one", "th"}, {"p"}),  make_node("Mul", {"x", "p"}, {"xp"}),
+               make_node("Mul", {"half", "xp"}, {"y"})};
+    simplify(g);
+    fuse(g);
+    if (cubic == 0.044715f) {
+      ASSERT_EQ(g.nodes.size(), 1u);
+      EXPECT_EQ(g.nodes[0].op, "VtpuGeluTanh");
+      EXPECT_EQ(g.nodes[0].inputs, std::vector<std::string>{"x"});
+      EXPECT_EQ(g.nodes[0].outputs, std::vector<std::string>{"y"});
+    } else {
+      EXPECT_EQ(g.nodes.size(), 9u);
+    }
+  }
+}
+
+// Einsum is rewritten into Transpose/Reshape/MatMul before lowering: the
+// rewritten graph computes what numpy's einsum would (checked here on a
+// batched attention product against loops), and equations outside the
+// rewrite are refused naming the node and the subscript.
+TEST(Fusion, EinsumBecomesTransposesAndMatMul) {
+  Graph g;
+  g.inputs = {"q", "k"};
+  g.outputs = {"s"};
+  g.values["q"] = ValueInfo{DType::kFloat32, {2, 3, 4}};  // b i d
+  g.values["k"] = ValueInfo{DType::kFloat32, {2, 5, 4}};  // b j d
+  Node e = make_node("Einsum", {"q", "k"}, {"s"});
+  Attribute eq;
+  eq.kind = Attribute::Kind::kString;
+  eq.s = "bid,bjd->bji";
+  e.attrs["equation"] = eq;
+  g.nodes = {e};
+  simplify(g);
+  for (const Node& n : g.nodes) EXPECT_NE(n.op, "Einsum");
+  std::vector<float> q(24), k(40);
+  for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<float>(i % 7) - 3.0f;
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>(i % 5) * 0.5f - 1.0f;
+  const Env out =
+      run_graph(g, {{"q", Tensor::floats({2, 3, 4}, q)}, {"k", Tensor::floats({2, 5, 4}, k)}});
+  const Tensor& s = out.at("s");
+  ASSERT_EQ(s.shape, (std::vector<int64_t>{2, 5, 3}));
+  for (int b = 0; b < 2; ++b)
+    for (int j = 0; j < 5; ++j)
+      for (int i = 0; i < 3; ++i) {
+        float want = 0;
+        for (int d = 0; d < 4; ++d) want += q[(b * 3 + i) * 4 + d] * k[(b * 5 + j) * 4 + d];
+        EXPECT_FLOAT_EQ(s.f[(b * 5 + j) * 3 + i], want);
+      }
+
+  e.attrs["equation"].s = "bii,bjd->bj";
+  g.nodes = {e};
+  g.values["q"] = ValueInfo{DType::kFloat32, {2, 4, 4}};
+  try {
+    simplify(g);
+    ADD_FAILURE() << "a repeated subscript was taken";
+  } catch (const Error& error) {
+    EXPECT_EQ(
+        std::string(error.what())
+            .rfind("node 'Einsum' (Einsum): equation 'bii,bjd->bj': subscript 'i' repeats in a "
+                   "term",
+                   0),
+        0u);
+  }
 }
 
 }  // namespace

@@ -758,6 +758,41 @@ TEST(Eval, SliceClampsAndStepsBackwards) {
       "node 'n_Slice' (Slice): axis 0 repeats or has step 0");
 }
 
+// Coordinates worked by hand from ONNX's formulas (x = 0 1 2 3 along W).
+TEST(Eval, ResizeNearestAndLinearCoordinates) {
+  const Tensor x = floats({1, 1, 1, 4}, iota(4));
+  const auto resize = [&](std::map<std::string, Attribute> attrs, int64_t w) {
+    const Node n = make_node("Resize", {"x", "", "", "sizes"}, std::move(attrs));
+    return run(n, {{"x", x}, {"sizes", ints({4}, {1, 1, 1, w})}});
+  };
+  // Linear, half_pixel to 8: (j + 0.5) / 2 - 0.5, clamped into [0, 3].
+  expect_floats(resize({{"mode", string_attr("linear")}}, 8), {1, 1, 1, 8},
+                {0, 0.25f, 0.75f, 1.25f, 1.75f, 2.25f, 2.75f, 3});
+  // align_corners to 7: j * 3 / 6.
+  expect_floats(resize({{"mode", string_attr("linear")},
+                        {"coordinate_transformation_mode", string_attr("align_corners")}},
+                       7),
+                {1, 1, 1, 7}, {0, 0.5f, 1, 1.5f, 2, 2.5f, 3});
+  // Nearest, asymmetric floor (PyTorch's) to 8: j / 2 rounded down.
+  expect_floats(resize({{"coordinate_transformation_mode", string_attr("asymmetric")},
+                        {"nearest_mode", string_attr("floor")}},
+                       8),
+                {1, 1, 1, 8}, {0, 0, 1, 1, 2, 2, 3, 3});
+  // Nearest, half_pixel down to 2: coordinates 0.5 and 2.5, ties broken by
+  // nearest_mode.
+  expect_floats(resize({}, 2), {1, 1, 1, 2}, {0, 2});
+  expect_floats(resize({{"nearest_mode", string_attr("round_prefer_ceil")}}, 2), {1, 1, 1, 2},
+                {1, 3});
+  // Scales instead of sizes (opset 10's two inputs: asymmetric).
+  const Node scaled = make_node("Resize", {"x", "scales"}, {{"mode", string_attr("linear")}});
+  expect_floats(run(scaled, {{"x", x}, {"scales", floats({4}, {1, 1, 1, 2})}}), {1, 1, 1, 8},
+                {0, 0.5f, 1, 1.5f, 2, 2.5f, 3, 3});
+  const Node cubic = make_node("Resize", {"x", "", "", "sizes"}, {{"mode", string_attr("cubic")}});
+  EXPECT_EQ(error_of(cubic, {{"x", x}, {"sizes", ints({4}, {1, 1, 1, 8})}})
+                .rfind("node 'n_Resize' (Resize): mode 'cubic' (vtpu resizes nearest or linear", 0),
+            0u);
+}
+
 TEST(Eval, GatherWithNegativeIndices) {
   const Tensor x = floats({3, 2}, {1, 2, 3, 4, 5, 6});
   const Node axis0 = make_node("Gather", {"x", "i"});

@@ -324,6 +324,22 @@ TEST(Activations, ValuesWorkedOutByHand) {
   EXPECT_EQ(bits_of(hard_swish(-4.0f)), bits_of(-0.0f));  // -4 * 0
   EXPECT_EQ(hard_swish(-1.0f), -(-1.0f * (1.0f / 6.0f) + 0.5f));
   EXPECT_TRUE(std::isnan(hard_swish(kNaN)));
+  // silu: x * sigmoid(x); sigmoid(0) = 1/2 exactly, sigmoid(-inf) = 0. The
+  // expected values use the C library at run time, as the VPU does (a
+  // constant the compiler folds may be rounded differently).
+  volatile float one = 1.0f, two = 2.0f;
+  EXPECT_EQ(silu(0.0f), 0.0f);
+  EXPECT_EQ(silu(two), two * (1.0f / (1.0f + std::exp(-two))));
+  EXPECT_EQ(silu(kInf), kInf);
+  EXPECT_TRUE(std::isnan(silu(-kInf)));  // -inf * 0
+  // mish: softplus(1) = 1 + log1p(e^-1), softplus(-1) = log1p(e^-1); large x: x.
+  EXPECT_EQ(mish(0.0f), 0.0f);
+  EXPECT_EQ(mish(one), std::tanh(one + std::log1p(std::exp(-one))));
+  EXPECT_EQ(mish(-one), -std::tanh(std::log1p(std::exp(-one))));
+  EXPECT_EQ(mish(100.0f), 100.0f);                    // softplus(100) = 100, tanh(100) = 1
+  EXPECT_EQ(mish(1e30f), 1e30f);                      // no overflow: x + log1p(exp(-x))
+  EXPECT_EQ(bits_of(mish(-200.0f)), bits_of(-0.0f));  // softplus underflows to 0
+  EXPECT_TRUE(std::isnan(mish(kNaN)));
 }
 
 // Each activation is close to its mathematical definition evaluated in double;
@@ -345,6 +361,10 @@ TEST(Activations, CloseToTheirDefinitionsInDouble) {
     const double gate = std::min(std::max(xd / 6.0 + 0.5, 0.0), 1.0);
     EXPECT_NEAR(hard_sigmoid(x), gate, 1.2e-7) << x;
     EXPECT_NEAR(hard_swish(x), xd * gate, 2.4e-7 * std::max(1.0, std::fabs(xd))) << x;
+    EXPECT_NEAR(silu(x), xd / (1.0 + std::exp(-xd)), 4e-7 * std::max(1.0, std::fabs(xd))) << x;
+    EXPECT_NEAR(mish(x), xd * std::tanh(std::log1p(std::exp(xd))),
+                4e-7 * std::max(1.0, std::fabs(xd)))
+        << x;
     if (x > 0) {
       EXPECT_NEAR(rsqrt(x), 1.0 / std::sqrt(xd), 2e-7 / std::sqrt(xd)) << x;
       EXPECT_NEAR(reciprocal(x), 1.0 / xd, 1.2e-7 / xd) << x;
@@ -444,6 +464,8 @@ float reference_unary(uint8_t op, float x) {
     case VTPU_VPU_RECIP: return reciprocal(x);
     case VTPU_VPU_HARDSIGMOID: return hard_sigmoid(x);
     case VTPU_VPU_HARDSWISH: return hard_swish(x);
+    case VTPU_VPU_SILU: return silu(x);
+    case VTPU_VPU_MISH: return mish(x);
   }
   ADD_FAILURE() << "not unary: " << int{op};
   return 0;
@@ -713,12 +735,13 @@ const char* type_name(uint8_t t) {
 }
 
 const std::vector<uint8_t> kAllOps = {
-    VTPU_VPU_ADD,       VTPU_VPU_SUB,     VTPU_VPU_MUL,         VTPU_VPU_MAX,
-    VTPU_VPU_MIN,       VTPU_VPU_RELU,    VTPU_VPU_RELU6,       VTPU_VPU_GELU_ERF,
-    VTPU_VPU_GELU_TANH, VTPU_VPU_SIGMOID, VTPU_VPU_TANH,        VTPU_VPU_EXP,
-    VTPU_VPU_RSQRT,     VTPU_VPU_RECIP,   VTPU_VPU_HARDSIGMOID, VTPU_VPU_HARDSWISH,
-    VTPU_VPU_REQUANT,   VTPU_VPU_QUANT,   VTPU_VPU_DEQUANT,     VTPU_VPU_CONVERT,
-    VTPU_VPU_MAXPOOL,   VTPU_VPU_AVGPOOL, VTPU_VPU_REDUCE_SUM,  VTPU_VPU_REDUCE_MAX,
+    VTPU_VPU_ADD,        VTPU_VPU_SUB,        VTPU_VPU_MUL,         VTPU_VPU_MAX,
+    VTPU_VPU_MIN,        VTPU_VPU_RELU,       VTPU_VPU_RELU6,       VTPU_VPU_GELU_ERF,
+    VTPU_VPU_GELU_TANH,  VTPU_VPU_SIGMOID,    VTPU_VPU_TANH,        VTPU_VPU_EXP,
+    VTPU_VPU_RSQRT,      VTPU_VPU_RECIP,      VTPU_VPU_HARDSIGMOID, VTPU_VPU_HARDSWISH,
+    VTPU_VPU_SILU,       VTPU_VPU_MISH,       VTPU_VPU_REQUANT,     VTPU_VPU_QUANT,
+    VTPU_VPU_DEQUANT,    VTPU_VPU_CONVERT,    VTPU_VPU_MAXPOOL,     VTPU_VPU_AVGPOOL,
+    VTPU_VPU_REDUCE_SUM, VTPU_VPU_REDUCE_MAX,
 };
 
 std::vector<Combo> supported_combos() {
@@ -1308,7 +1331,7 @@ TEST_F(Check, AcceptsValidInstructions) {
 }
 
 TEST_F(Check, UnknownOperationIsAnOpcodeFaultWithTheOperation) {
-  for (uint32_t op : {0x05u, 0x0Fu, 0x1Bu, 0x1Fu, 0x24u, 0x32u, 0x42u, 0xFFu}) {
+  for (uint32_t op : {0x05u, 0x0Fu, 0x1Du, 0x1Fu, 0x24u, 0x32u, 0x42u, 0xFFu}) {
     vtpu_insn_vpu in = add();
     in.op = static_cast<uint8_t>(op);
     expect_fault(run_check(in), VTPU_ERR_OPCODE, op);
@@ -1344,7 +1367,7 @@ TEST_F(Check, AcceptsExactlyTheDocumentedTypeCombinations) {
       }
     }
   }
-  EXPECT_EQ(accepted, 104);
+  EXPECT_EQ(accepted, 112);
 }
 
 // The int8 form of a binary operation reads its six parameters at
@@ -1641,6 +1664,8 @@ TEST(VpuTiming, TableMatchesTheDocs) {
       {VTPU_VPU_RECIP, "recip", 10, 2},
       {VTPU_VPU_HARDSIGMOID, "hardsigmoid", 4, 1},
       {VTPU_VPU_HARDSWISH, "hardswish", 4, 1},
+      {VTPU_VPU_SILU, "silu", 14, 3},
+      {VTPU_VPU_MISH, "mish", 20, 4},
       {VTPU_VPU_REQUANT, "requant", 6, 1},
       {VTPU_VPU_QUANT, "quant", 8, 1},
       {VTPU_VPU_DEQUANT, "dequant", 4, 1},

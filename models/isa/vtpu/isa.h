@@ -99,8 +99,10 @@ typedef struct vtpu_insn_matmul {
 #define VTPU_VPU_RECIP 0x18u
 #define VTPU_VPU_HARDSIGMOID 0x19u         /* max(0, min(1, x * (1/6) + 0.5)) */
 #define VTPU_VPU_HARDSWISH 0x1au           /* x * HARDSIGMOID(x) */
-#define VTPU_VPU_UNARY_FIRST VTPU_VPU_RELU /* the activations: RELU..HARDSWISH */
-#define VTPU_VPU_UNARY_LAST VTPU_VPU_HARDSWISH
+#define VTPU_VPU_SILU 0x1bu                /* x * SIGMOID(x) */
+#define VTPU_VPU_MISH 0x1cu                /* x * tanh(softplus(x)) */
+#define VTPU_VPU_UNARY_FIRST VTPU_VPU_RELU /* the activations: RELU..MISH */
+#define VTPU_VPU_UNARY_LAST VTPU_VPU_MISH
 #define VTPU_VPU_REQUANT 0x20u /* int32 -> int8: saturate(rne(A * scale[col]) + zero_point) */
 #define VTPU_VPU_QUANT 0x21u   /* fp32/bf16 -> int8: saturate(rne(A / scale[col]) + zero_point) */
 #define VTPU_VPU_DEQUANT 0x22u /* int8 -> fp32/bf16: (A - zero_point) * scale */
