@@ -52,6 +52,14 @@ static void compute(void* ctx, uint32_t tile, unsigned b) {
   v->d_stride = j->out_line;
   v->channels = l->c;
   v->pool = VTPU_VPU_POOL(l->kh, l->kw, l->sy, l->sx);
+  /* The band's share of the uncounted padding (rows: the top band's and the
+   * bottom band's; columns: every band's). */
+  const uint32_t y0 = (tile % j->bands) * j->band * l->sy, rows = in_rows(j, band_rows(j, tile));
+  const uint32_t counted_end = j->hp - l->uncounted_bottom;
+  const uint32_t top = l->uncounted_top > y0 ? l->uncounted_top - y0 : 0;
+  const uint32_t bottom = y0 + rows > counted_end ? y0 + rows - counted_end : 0;
+  v->uncounted = VTPU_VPU_EDGES(kq_min(top, rows), l->uncounted_left, kq_min(bottom, rows),
+                                l->uncounted_right);
 }
 
 static void store(void* ctx, uint32_t tile, unsigned b) {
@@ -77,6 +85,18 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   const uint32_t e = vtpu_type_size(layer->dtype);
   j.oh = (j.hp - l->kh) / l->sy + 1;
   j.ow = (j.wp - l->kw) / l->sx + 1;
+  /* Uncounted padding: average only, inside the padding, at most 255 lines
+   * (the VPU's field), every window keeping a tap. */
+  const int uncounted =
+      l->uncounted_top || l->uncounted_left || l->uncounted_bottom || l->uncounted_right;
+  if (uncounted &&
+      (layer->op != VTPU_VPU_AVGPOOL || l->uncounted_top > l->pad_top ||
+       l->uncounted_left > l->pad_left || l->uncounted_bottom > l->pad_bottom ||
+       l->uncounted_right > l->pad_right || l->uncounted_bottom > 255 || l->uncounted_right > 255 ||
+       l->uncounted_top >= l->kh || l->uncounted_left >= l->kw ||
+       (j.oh - 1) * l->sy >= j.hp - l->uncounted_bottom ||
+       (j.ow - 1) * l->sx >= j.wp - l->uncounted_right))
+    return -(int)VTPU_BAD_SHAPE;
   j.in_line = j.wp * l->c * e;
   j.out_line = j.ow * l->c * e;
 

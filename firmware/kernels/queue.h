@@ -92,6 +92,7 @@ static inline vtpu_insn_vpu* kq_vpu(uint8_t op, uint8_t a_type, uint8_t d_type, 
   v->a_stride = cols * vtpu_type_size(a_type);
   v->d_addr = d;
   v->d_stride = cols * vtpu_type_size(d_type);
+  v->uncounted = 0; /* the ring slot may hold an AVGPOOL's */
   return v;
 }
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "models/vpu/numerics.h"
 
@@ -430,6 +431,53 @@ void fold_windows(const vtpu_insn_vpu& insn, const Geometry& g, const uint8_t* a
   }
 }
 
+// The taps of window `start` along one axis of `size` lines whose first
+// `skip_begin` and last `skip_end` are uncounted: [first, last).
+std::pair<uint32_t, uint32_t> counted_taps(uint64_t start, uint32_t window, uint64_t size,
+                                           uint32_t skip_begin, uint32_t skip_end) {
+  const uint64_t begin = std::max<uint64_t>(start, skip_begin);
+  const uint64_t end = std::min<uint64_t>(start + window, size - skip_end);
+  return {static_cast<uint32_t>(begin - start), static_cast<uint32_t>(end - start)};
+}
+
+// AVGPOOL with uncounted edges: each window sums its counted taps in (ky, kx)
+// order (acc = the first, then acc + e) and multiplies by 1.0f / their count.
+template <typename Emit>
+void average_counted(const vtpu_insn_vpu& insn, const Geometry& g, const uint8_t* a, Emit emit) {
+  const PoolWindow& w = g.window;
+  const Edges skip = edges(insn.uncounted);
+  const size_t channels = insn.channels;
+  const size_t out_width = g.out_cols / channels;
+  std::vector<float> row(g.in_cols), acc(g.out_cols);
+  std::vector<uint32_t> count(out_width);
+  for (uint64_t oy = 0; oy < g.out_rows; ++oy) {
+    const auto [ky0, ky1] =
+        counted_taps(oy * w.stride_y, w.height, insn.rows, skip.top, skip.bottom);
+    for (uint32_t ky = ky0; ky < ky1; ++ky) {
+      load_row(a + (oy * w.stride_y + ky) * insn.a_stride, insn.a_type, row.size(), row.data());
+      for (size_t ox = 0; ox < out_width; ++ox) {
+        const auto [kx0, kx1] =
+            counted_taps(ox * w.stride_x, w.width, insn.cols, skip.left, skip.right);
+        float* dst = acc.data() + ox * channels;
+        for (uint32_t kx = kx0; kx < kx1; ++kx) {
+          const float* src = row.data() + (ox * w.stride_x + kx) * channels;
+          if (ky == ky0 && kx == kx0) {
+            std::copy(src, src + channels, dst);
+          } else {
+            for (size_t c = 0; c < channels; ++c) dst[c] += src[c];
+          }
+        }
+        count[ox] = (ky1 - ky0) * (kx1 - kx0);
+      }
+    }
+    for (size_t ox = 0; ox < out_width; ++ox) {
+      const float inv = 1.0f / static_cast<float>(count[ox]);
+      for (size_t c = 0; c < channels; ++c) acc[ox * channels + c] *= inv;
+    }
+    emit(oy, acc);
+  }
+}
+
 void run_pool(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, const Geometry& g) {
   const uint8_t* a = host(memories, insn.a_addr);
   uint8_t* d = host(memories, insn.d_addr);
@@ -446,13 +494,17 @@ void run_pool(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories, co
     }
     return;
   }
-  const float inv_window = 1.0f / static_cast<float>(g.window.height * g.window.width);
   std::vector<int32_t> ints(insn.d_type == VTPU_TYPE_INT8 ? g.out_cols : 0);
+  auto round = [&](uint64_t oy, std::vector<float>& averages) {
+    if (insn.d_type != VTPU_TYPE_INT8) return store(oy, averages);
+    for (size_t i = 0; i < averages.size(); ++i) ints[i] = nm::round_to_int8(averages[i], 0);
+    store(oy, ints);
+  };
+  if (insn.uncounted != 0) return average_counted(insn, g, a, round);
+  const float inv_window = 1.0f / static_cast<float>(g.window.height * g.window.width);
   auto average = [&](uint64_t oy, std::vector<float>& sums) {
     for (float& s : sums) s *= inv_window;
-    if (insn.d_type != VTPU_TYPE_INT8) return store(oy, sums);
-    for (size_t i = 0; i < sums.size(); ++i) ints[i] = nm::round_to_int8(sums[i], 0);
-    store(oy, ints);
+    round(oy, sums);
   };
   fold_windows<float>(
       insn, g, a, [](float x, float y) { return x + y; }, average);
@@ -488,6 +540,21 @@ void run_reduce(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) 
   }
 }
 
+// AVGPOOL's uncounted edges leave every window a counted tap (other
+// operations have none). The counted lines along an axis are one run, so the
+// first and the last window decide.
+bool counts_every_window(const vtpu_insn_vpu& insn, const Geometry& g) {
+  if (insn.op != VTPU_VPU_AVGPOOL) return false;
+  const PoolWindow& w = g.window;
+  const Edges skip = edges(insn.uncounted);
+  auto axis = [](uint64_t size, uint32_t window, uint32_t stride, uint64_t outputs, uint32_t begin,
+                 uint32_t end) {
+    return uint64_t{begin} + end < size && begin < window && (outputs - 1) * stride < size - end;
+  };
+  return axis(insn.rows, w.height, w.stride_y, g.out_rows, skip.top, skip.bottom) &&
+         axis(insn.cols, w.width, w.stride_x, g.out_cols / insn.channels, skip.left, skip.right);
+}
+
 }  // namespace
 
 Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
@@ -502,6 +569,7 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
   if (kind == Kind::kPool && insn.channels == 0) return {VTPU_ERR_SHAPE, 0};
   const Geometry g = geometry(insn, kind);
   if (g.out_rows == 0) return {VTPU_ERR_SHAPE, insn.pool};  // the window does not fit
+  if (insn.uncounted != 0 && !counts_every_window(insn, g)) return {VTPU_ERR_SHAPE, insn.uncounted};
   const uint64_t a_bytes = vtpu_type_size(insn.a_type), d_bytes = vtpu_type_size(insn.d_type);
   const uint64_t d_row_bytes = mul_sat(g.out_cols, d_bytes);
   if (g.out_rows > 1 && insn.d_stride < d_row_bytes) return {VTPU_ERR_SHAPE, insn.d_stride};

@@ -64,4 +64,13 @@ inline PoolWindow pool_window(uint32_t pool) {
   return {pool & 0xffu, (pool >> 8) & 0xffu, (pool >> 16) & 0xffu, pool >> 24};
 }
 
+// AVGPOOL's uncounted edges, packed in vtpu_insn_vpu::uncounted.
+struct Edges {
+  uint32_t top, left, bottom, right;
+};
+
+inline Edges edges(uint32_t packed) {
+  return {packed & 0xffu, (packed >> 8) & 0xffu, (packed >> 16) & 0xffu, packed >> 24};
+}
+
 }  // namespace vtpu::vpu

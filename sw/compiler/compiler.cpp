@@ -1076,17 +1076,27 @@ class Lowerer {
       throw Error(n.where() + ": auto_pad is not supported for pooling");
     if (n.get_ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
       throw Error(n.where() + ": dilated pooling is not supported");
-    // ceil_mode: more padding at the bottom and right so the floor formula gives ys.
+    // ceil_mode: more padding at the bottom and right so the floor formula
+    // gives ys; an average never counts it, nor any padding without
+    // count_include_pad.
+    const bool count_pads = n.get_int("count_include_pad", 0) != 0;
+    std::vector<int64_t> uncounted(4, 0);
     for (int a = 0; a < 2; ++a) {
       const int64_t in = xs[2 + a] + pads[a] + pads[a + 2];
       const int64_t floor_out = (in - kernel[a]) / strides[a] + 1;
-      if (floor_out < ys[2 + a]) pads[a + 2] += (ys[2 + a] - floor_out) * strides[a];
+      const int64_t extra = std::max<int64_t>(0, (ys[2 + a] - floor_out) * strides[a]);
+      pads[a + 2] += extra;
+      if (max) continue;
+      uncounted[a] = count_pads ? 0 : pads[a];
+      uncounted[a + 2] = count_pads ? extra : pads[a + 2];
+      const int64_t counted_end = in + extra - uncounted[a + 2];
+      if (uncounted[a] >= kernel[a] || (ys[2 + a] - 1) * strides[a] >= counted_end ||
+          uncounted[a + 2] > 255)
+        throw Error(n.where() + ": a window would lie wholly in padding the average does not " +
+                    "count (" + (count_pads ? "ceil_mode's extra" : "pads") +
+                    " against the window of " + std::to_string(kernel[a]) + ")");
     }
     const bool padded = pads[0] || pads[1] || pads[2] || pads[3];
-    if (!max && padded && !n.get_int("count_include_pad", 0))
-      throw Error(n.where() +
-                  ": average pooling with padding that is not counted "
-                  "(count_include_pad = 0) is not supported");
     if (kernel[0] > 255 || kernel[1] > 255 || strides[0] > 255 || strides[1] > 255)
       throw Error(n.where() + ": pooling windows and strides are at most 255");
     const ChipTensor& x = get(n.inputs[0], n, true);
@@ -1102,6 +1112,10 @@ class Lowerer {
     p.pad_top = static_cast<uint16_t>(pads[0]), p.pad_left = static_cast<uint16_t>(pads[1]);
     p.pad_bottom = static_cast<uint16_t>(pads[2]), p.pad_right = static_cast<uint16_t>(pads[3]);
     p.pad_value = int8() ? x.q.zero_point : 0;
+    p.uncounted_top = static_cast<uint16_t>(uncounted[0]);
+    p.uncounted_left = static_cast<uint16_t>(uncounted[1]);
+    p.uncounted_bottom = static_cast<uint16_t>(uncounted[2]);
+    p.uncounted_right = static_cast<uint16_t>(uncounted[3]);
     if ((xs[2] + pads[0] + pads[2] - kernel[0]) / strides[0] + 1 != ys[2] ||
         (xs[3] + pads[1] + pads[3] - kernel[1]) / strides[1] + 1 != ys[3])
       throw Error(n.where() + ": output shape " + shape_text(ys) +
@@ -1715,7 +1729,7 @@ const std::vector<Lowerer::Rule>& Lowerer::rules() {
        &Lowerer::reduce},
       {{{"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"},
         "POOL",
-        "pads (average: `count_include_pad=1` only), strides, `ceil_mode`; windows up to 255"},
+        "pads (counted or not: `count_include_pad`), strides, `ceil_mode`; windows up to 255"},
        &Lowerer::pool},
       {{{"BatchNormalization"}, "folded into Conv, or two ELEMENTWISE passes", "4-D"},
        &Lowerer::batchnorm},

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "models/common/error.h"
@@ -375,6 +376,23 @@ void run_pool(const vtpu_layer& layer, Hbm& hbm) {
   const uint64_t ow = output_size(x.w, x.pad_left, x.pad_right, x.kw, 1, x.sx);
   if (oh == 0) hbm.refuse("pool.kh: the window is taller than the padded input");
   if (ow == 0) hbm.refuse("pool.kw: the window is wider than the padded input");
+  const uint64_t padded_h = uint64_t{x.h} + x.pad_top + x.pad_bottom;
+  const uint64_t padded_w = uint64_t{x.w} + x.pad_left + x.pad_right;
+  // Uncounted padding: average only, inside the padding, every window keeping a tap.
+  const std::tuple<uint16_t, uint16_t, bool, const char*> uncounted[] = {
+      {x.uncounted_top, x.pad_top, x.uncounted_top < x.kh, "pool.uncounted_top"},
+      {x.uncounted_left, x.pad_left, x.uncounted_left < x.kw, "pool.uncounted_left"},
+      {x.uncounted_bottom, x.pad_bottom, (oh - 1) * x.sy < padded_h - x.uncounted_bottom,
+       "pool.uncounted_bottom"},
+      {x.uncounted_right, x.pad_right, (ow - 1) * x.sx < padded_w - x.uncounted_right,
+       "pool.uncounted_right"}};
+  for (const auto& [value, pad, keeps_taps, field] : uncounted) {
+    if (value == 0) continue;
+    if (max) hbm.refuse(std::string(field) + " is set on a max pool");
+    if (value > pad) hbm.refuse(std::string(field) + " is more than the padding");
+    if (value > 255) hbm.refuse(std::string(field) + " is above 255 (the VPU's 8-bit field)");
+    if (!keeps_taps) hbm.refuse(std::string(field) + " leaves a window no tap to average");
+  }
   const uint64_t size = vtpu_type_size(layer.dtype);
   hbm.check(x.in, mul(mul(mul(x.n, x.h), mul(x.w, x.c)), size), "pool.in");
   hbm.check(x.out, mul(mul(mul(x.n, oh), mul(ow, x.c)), size), "pool.out");
@@ -388,7 +406,6 @@ void run_pool(const vtpu_layer& layer, Hbm& hbm) {
   // The padding: the type's lowest value for max (int8 -128, bf16 -inf), pad_value for average.
   const float pad = max ? (int8 ? -128.0f : -std::numeric_limits<float>::infinity())
                         : as_f32(pad_element(x.pad_value).data());
-  const float inv_window = 1.0f / static_cast<float>(uint32_t{x.kh} * x.kw);
   auto element = [&](uint64_t image, uint64_t iy, uint64_t ix, uint64_t ch) {
     return hbm.at(x.in + (((image * x.h + iy) * x.w + ix) * x.c + ch) * size);
   };
@@ -398,25 +415,27 @@ void run_pool(const vtpu_layer& layer, Hbm& hbm) {
     for (uint64_t oy = 0; oy < oh; ++oy)
       for (uint64_t ox = 0; ox < ow; ++ox)
         for (uint64_t ch = 0; ch < x.c; ++ch, d += size) {
-          // The window in (ky, kx) order: acc = the first element, then combined.
+          // The window's counted taps in (ky, kx) order: acc = the first
+          // element, then combined; an average multiplies by 1.0f / taps.
           float acc = 0;
+          uint32_t taps = 0;
           for (uint64_t ky = 0; ky < x.kh; ++ky)
             for (uint64_t kx = 0; kx < x.kw; ++kx) {
               const uint64_t py = oy * x.sy + ky, px = ox * x.sx + kx;
+              if (!on_input(py, x.uncounted_top, padded_h - x.uncounted_top - x.uncounted_bottom) ||
+                  !on_input(px, x.uncounted_left, padded_w - x.uncounted_left - x.uncounted_right))
+                continue;
               const float e = on_input(py, x.pad_top, x.h) && on_input(px, x.pad_left, x.w)
                                   ? as_f32(element(image, py - x.pad_top, px - x.pad_left, ch))
                                   : pad;
-              if (ky == 0 && kx == 0) {
-                acc = e;
-              } else {
-                acc = max ? nm::max_f32(acc, e) : acc + e;
-              }
+              acc = taps++ == 0 ? e : max ? nm::max_f32(acc, e) : acc + e;
             }
+          const float inv_taps = 1.0f / static_cast<float>(taps);
           if (int8) {
             *d = static_cast<uint8_t>(max ? static_cast<int8_t>(acc)
-                                          : nm::round_to_int8(acc * inv_window, 0));
+                                          : nm::round_to_int8(acc * inv_taps, 0));
           } else {
-            store_u16(d, nm::f32_to_bf16(max ? acc : acc * inv_window));
+            store_u16(d, nm::f32_to_bf16(max ? acc : acc * inv_taps));
           }
         }
   hbm.write(x.out, out);

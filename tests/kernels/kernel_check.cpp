@@ -202,8 +202,19 @@ void random_pool(Builder& b) {
     while (x.w + x.pad_left + x.pad_right < x.kw) ++x.pad_right;
   }
   x.pad_value = b.dtype() == VTPU_TYPE_INT8 ? b.uniform(-20, 20) : 0;
-  const uint32_t oh = (x.h + x.pad_top + x.pad_bottom - x.kh) / x.sy + 1;
-  const uint32_t ow = (x.w + x.pad_left + x.pad_right - x.kw) / x.sx + 1;
+  const uint32_t hp = x.h + x.pad_top + x.pad_bottom, wp = x.w + x.pad_left + x.pad_right;
+  const uint32_t oh = (hp - x.kh) / x.sy + 1;
+  const uint32_t ow = (wp - x.kw) / x.sx + 1;
+  // Half the averages leave some padding uncounted (all of it, as ONNX's
+  // count_include_pad = 0, or its bottom and right, as ceil mode's extra),
+  // where every window keeps a tap.
+  if (l.op == VTPU_VPU_AVGPOOL && b.coin()) {
+    const bool all = b.coin();
+    x.uncounted_top = all ? x.pad_top : 0, x.uncounted_left = all ? x.pad_left : 0;
+    x.uncounted_bottom = x.pad_bottom, x.uncounted_right = x.pad_right;
+    while ((oh - 1) * x.sy >= hp - x.uncounted_bottom) --x.uncounted_bottom;
+    while ((ow - 1) * x.sx >= wp - x.uncounted_right) --x.uncounted_right;
+  }
   x.in = b.tensor(uint64_t{x.n} * x.h * x.w * x.c, b.dtype());
   x.out = b.output(uint64_t{x.n} * oh * ow * x.c * b.esize());
   b.add(l);

@@ -7,7 +7,8 @@ Writes OUT_DIR/truncated.onnx (the first half of MLP.onnx), garbage.onnx (random
 bytes), unsupported.onnx (a CumSum, which vtpu does not run), leaky_relu.onnx (a
 LeakyRelu, whose nearest supported form the error names), gather_outside.onnx (a
 Gather whose constant index is outside the axis), resize_cubic.onnx (a bicubic
-upsampling, which vtpu refuses by name), input_int64.npy and
+upsampling, which vtpu refuses by name), pool_all_padding.onnx (an average
+pool whose uncounted padding holds whole windows), input_int64.npy and
 input_wrong_shape.npy (for the MLP's [1, 784] input).
 """
 
@@ -38,6 +39,21 @@ def gather_outside() -> "onnx.ModelProto":
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def pool_all_padding() -> "onnx.ModelProto":
+    """A 2 x 2 average over a 4 x 4 image padded by 2 without counting the
+    padding: the corner windows have nothing to average (PyTorch refuses
+    padding above half the window, so built by hand)."""
+    import onnx
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(
+        [helper.make_node("AveragePool", ["input"], ["output"], kernel_shape=[2, 2],
+                          pads=[2, 2, 2, 2], count_include_pad=0)],
+        "pool_all_padding",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 4, 4])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, 7, 7])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
 class Bicubic(nn.Module):
     def forward(self, x):
         return nn.functional.interpolate(x, scale_factor=2, mode="bicubic")
@@ -61,6 +77,7 @@ def main() -> None:
                       input_names=["input"], opset_version=13)
     import onnx
     onnx.save(gather_outside(), str(out / "gather_outside.onnx"))
+    onnx.save(pool_all_padding(), str(out / "pool_all_padding.onnx"))
     np.save(out / "input_int64.npy", np.zeros((1, 784), dtype=np.int64))
     np.save(out / "input_wrong_shape.npy", np.zeros((1, 783), dtype=np.float32))
 

@@ -197,6 +197,27 @@ class Activations(nn.Module):
         return self.head(y.mean(dim=(2, 3)))
 
 
+class Pools(nn.Module):
+    """Average pooling as ONNX's AveragePool has it: padding not counted
+    (count_include_pad=False), counted padding with ceil mode's extra (never
+    counted), and both, where the last window's uncounted padding is as tall
+    as the window."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 2)
+        self.head = nn.Linear(8, classes)
+
+    def forward(self, x):
+        pool = nn.functional.avg_pool2d
+        y = pool(self.conv1(x), 3, stride=1, padding=1, count_include_pad=False)  # 16 x 16
+        y = pool(y, 3, stride=2, padding=1, ceil_mode=True)  # 9 x 9
+        y = self.conv2(torch.relu(y))  # 8 x 8
+        y = pool(y, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)  # 5 x 5
+        return self.head(y.mean(dim=(2, 3)))
+
+
 BERT_BASE = dict(d_model=768, nhead=12, dim_feedforward=3072)
 
 
@@ -253,6 +274,7 @@ NETWORKS = [
     Network("einsum", Einsums, (1, 32, 32), 1014),
     Network("powers", Powers, (1, 4, 6), 1015),
     Network("activations", Activations, (1, 3, 16, 16), 1016),
+    Network("pools", Pools, (1, 3, 16, 16), 1017),
 ]
 
 

@@ -20,14 +20,15 @@ add_custom_command(OUTPUT ${NETS}/digits.onnx
   COMMENT "Training the digits classifier")
 add_custom_command(OUTPUT ${NETS}/bad/unsupported.onnx ${NETS}/bad/leaky_relu.onnx
                           ${NETS}/bad/gather_outside.onnx ${NETS}/bad/resize_cubic.onnx
+                          ${NETS}/bad/pool_all_padding.onnx
   COMMAND ${VTPU_PYTHON3} ${NET_DIR}/bad_inputs.py ${NETS}/bad ${NETS}/mlp.onnx
   DEPENDS ${NET_DIR}/bad_inputs.py ${NETS}/mlp.onnx)
 # At opset 17: MobileNetV3 again, where PyTorch exports HardSwish as one node
 # (at opset 13 it is HardSigmoid and Mul), and the layout and reduction
 # operators (`shapes`: LayerNormalization over two axes is one node there) and
 # Resize (`upsample`), Einsum (`einsum`), Pow/Expand/Tile (`powers`), SiLU and
-# Mish (`activations`).
-set(opset17_networks mobilenetv3 shapes upsample einsum powers activations)
+# Mish (`activations`), average pooling with uncounted padding (`pools`).
+set(opset17_networks mobilenetv3 shapes upsample einsum powers activations pools)
 set(opset17_files "")
 foreach(net ${opset17_networks})
   list(APPEND opset17_files ${NETS}/opset17/${net}.onnx)
@@ -145,6 +146,9 @@ bad_input_test(unsupported_op_nearest_form 2
   compile ${NETS}/bad/leaky_relu.onnx -o ${NETS}/out/bad_unsupported_op_nearest_form/m.vtpu)
 bad_input_test(gather_outside 2 "\\(Gather\\): index 9 is outside axis 1 of size 8"
   compile ${NETS}/bad/gather_outside.onnx --precision bf16 -o ${NETS}/out/bad_gather_outside/m.vtpu)
+bad_input_test(pool_all_padding 2
+  "node '[^']*' \\(AveragePool\\): a window would lie wholly in padding the average does not count"
+  compile ${NETS}/bad/pool_all_padding.onnx --precision bf16 -o ${NETS}/out/bad_pool_all_padding/m.vtpu)
 bad_input_test(resize_cubic 2 "\\(Resize\\): mode 'cubic' \\(vtpu resizes nearest or linear"
   compile ${NETS}/bad/resize_cubic.onnx --precision bf16 -o ${NETS}/out/bad_resize_cubic/m.vtpu)
 bad_input_test(wrong_shape 2 "input_wrong_shape.npy: input 'input' has shape \\[1,783\\]; the model expects \\[1,784\\]"

@@ -472,6 +472,44 @@ TEST(ReferencePool, AvgPoolDividesByTheWholeWindowPaddingIncluded) {
   EXPECT_EQ(get<uint16_t>(hbm, 0x400, 1)[0], 0x3F02);
 }
 
+// The same image and windows with the padding not counted (ONNX's
+// count_include_pad = 0): each window holds 4 image pixels, [1 2 4 5] 12,
+// [2 3 5 6] 16, [4 5 7 8] 24, [5 6 8 9] 28; times fp32(1/4): 3, 4, 6, 7.
+// Uncounting only the bottom line and the right column (ceil mode's extra):
+// the first window counts its 5 pads (-9 each), (12 - 45) * fp32(1/9) = -3.67
+// -> -4; the second 2 pads over 6 taps, (16 - 18) / 6 = -0.33 -> 0; the third
+// 2 pads, (24 - 18) / 6 = 1; the fourth none, 28 / 4 = 7.
+TEST(ReferencePool, AvgPoolSkipsUncountedPadding) {
+  std::vector<uint8_t> hbm = make_hbm();
+  put<int8_t>(hbm, 0x100, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  vtpu_layer layer = pool_layer(VTPU_VPU_AVGPOOL, VTPU_TYPE_INT8, 3, 3, 1, 3, 2, 1);
+  layer.u.pool.pad_value = -9;
+  vtpu_layer_pool& x = layer.u.pool;
+  x.uncounted_top = x.uncounted_left = x.uncounted_bottom = x.uncounted_right = 1;
+  reference_layer(layer, kArray, hbm);
+  EXPECT_EQ(get<int8_t>(hbm, 0x400, 4), (std::vector<int8_t>{3, 4, 6, 7}));
+
+  x.uncounted_top = x.uncounted_left = 0;
+  hbm = make_hbm();
+  put<int8_t>(hbm, 0x100, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  reference_layer(layer, kArray, hbm);
+  EXPECT_EQ(get<int8_t>(hbm, 0x400, 4), (std::vector<int8_t>{-4, 0, 1, 7}));
+
+  // Uncounted padding is refused on a max pool, beyond the padding, or where a
+  // window would keep no tap (a 1 x 1 window at stride 2 lands on the top pad).
+  for (auto mend : {+[](vtpu_layer& l) { l.op = VTPU_VPU_MAXPOOL; },
+                    +[](vtpu_layer& l) { l.u.pool.uncounted_right = 2; },
+                    +[](vtpu_layer& l) {
+                      l.u.pool.kh = l.u.pool.kw = 1;
+                      l.u.pool.uncounted_top = 1;
+                    }}) {
+    vtpu_layer bad = layer;
+    mend(bad);
+    hbm = make_hbm();
+    EXPECT_THROW(reference_layer(bad, kArray, hbm), Error);
+  }
+}
+
 // ============================================================================
 // ELEMENTWISE
 // ============================================================================

@@ -592,14 +592,24 @@ void reference(const vtpu_insn_vpu& in, Bus& bus) {
               return floating(in.a_type) ? bus.read_float(at(ky, kx), in.a_type)
                                          : static_cast<float>(bus.read_int(at(ky, kx), in.a_type));
             };
-            float acc = value(0, 0);
+            // AVGPOOL skips the taps on A's uncounted edges.
+            const uint32_t top = in.uncounted & 0xff, left = (in.uncounted >> 8) & 0xff;
+            const uint32_t bottom = (in.uncounted >> 16) & 0xff, right = in.uncounted >> 24;
+            auto counted = [&](uint64_t ky, uint64_t kx) {
+              const uint64_t y = oy * sy + ky, x = ox * sx + kx;
+              return y >= top && y < in.rows - bottom && x >= left && x < in.cols - right;
+            };
+            float acc = 0;
+            uint32_t taps = 0;
             for (uint32_t ky = 0; ky < kh; ++ky) {
               for (uint32_t kx = 0; kx < kw; ++kx) {
-                if (ky == 0 && kx == 0) continue;
-                acc = in.op == VTPU_VPU_MAXPOOL ? max_f32(acc, value(ky, kx)) : acc + value(ky, kx);
+                if (!counted(ky, kx)) continue;
+                acc = taps++ == 0                 ? value(ky, kx)
+                      : in.op == VTPU_VPU_MAXPOOL ? max_f32(acc, value(ky, kx))
+                                                  : acc + value(ky, kx);
               }
             }
-            if (in.op == VTPU_VPU_AVGPOOL) acc = acc * (1.0f / static_cast<float>(kh * kw));
+            if (in.op == VTPU_VPU_AVGPOOL) acc = acc * (1.0f / static_cast<float>(taps));
             if (floating(in.d_type)) {
               bus.write_float(d, in.d_type, acc);
             } else {
@@ -915,6 +925,19 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
     const uint32_t kh = rnd.between(1, std::min(rows, 4u)), kw = rnd.between(1, std::min(cols, 4u));
     const uint32_t sy = rnd.between(1, 4), sx = rnd.between(1, 4);
     in.pool = pack_pool(kh, kw, sy, sx);
+    // Half the averages skip edges: each less than the window and than the
+    // image, the last window keeping a counted line.
+    if (combo.op == VTPU_VPU_AVGPOOL && rnd.chance(50)) {
+      auto edge_pair = [&](uint32_t size, uint32_t window, uint32_t stride) {
+        const uint32_t last = (size - window) / stride * stride;  // the last window's start
+        const uint32_t begin = rnd.below(std::min(window, size));
+        const uint32_t end = rnd.below(std::min(window, size - std::max(begin, last)));
+        return std::pair<uint32_t, uint32_t>{begin, end};
+      };
+      const auto [top, bottom] = edge_pair(rows, kh, sy);
+      const auto [left, right] = edge_pair(cols, kw, sx);
+      in.uncounted = VTPU_VPU_EDGES(top, left, bottom, right);
+    }
     in_cols = uint64_t{cols} * in.channels;
     out_rows = (rows - kh) / sy + 1;
     out_cols = ((cols - kw) / sx + 1) * uint64_t{in.channels};
@@ -1255,6 +1278,40 @@ TEST(Vpu, AveragePoolMultipliesByTheWindowsReciprocal) {
   EXPECT_NE(soc.f32(kD), 17.0f / 9.0f);
 }
 
+TEST(Vpu, AveragePoolSkipsUncountedEdges) {
+  // A 4 x 4 image, one channel, a 3 x 3 window at stride 1 over it padded by
+  // one line all round (ONNX's count_include_pad = 0): the padding holds 100
+  // and is skipped, so each output averages only its taps inside.
+  Soc soc;
+  vtpu_insn_vpu in = make(VTPU_VPU_AVGPOOL, VTPU_TYPE_FP32, VTPU_TYPE_FP32, 4, 4);
+  in.channels = 1;
+  in.pool = pack_pool(3, 3, 1, 1);
+  in.uncounted = VTPU_VPU_EDGES(1, 1, 1, 1);
+  in.a_addr = kA, in.d_addr = kD, in.d_stride = 2 * 4;
+  // Inside: 1 2 / 4 8 (rows 1-2, columns 1-2).
+  for (int i = 0; i < 16; ++i) soc.put_f32(kA + 4 * i, 100.0f);
+  soc.put_f32(kA + 4 * 5, 1.0f), soc.put_f32(kA + 4 * 6, 2.0f);
+  soc.put_f32(kA + 4 * 9, 4.0f), soc.put_f32(kA + 4 * 10, 8.0f);
+  run(soc, in);
+  // Every window covers all four inside taps: 15 * fp32(1/4) = 3.75.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(soc.f32(kD + 4 * i), 3.75f) << i;
+
+  // int8, 2 x 2 windows at stride 1 over 3 x 3 with the top row and the right
+  // column uncounted: counts 2, 1 (top row of outputs reaches one counted row),
+  // then 4, 2; sums rounded half to even.
+  in = make(VTPU_VPU_AVGPOOL, VTPU_TYPE_INT8, VTPU_TYPE_INT8, 3, 3);
+  in.channels = 1;
+  in.pool = pack_pool(2, 2, 1, 1);
+  in.uncounted = VTPU_VPU_EDGES(1, 0, 0, 1);
+  in.a_addr = kA, in.d_addr = kD, in.d_stride = 2;
+  const int8_t a[] = {-50, -50, -50, 1, 4, -50, 3, -2, -50};  // -50: uncounted
+  for (int i = 0; i < 9; ++i) *soc.at(kA + i) = static_cast<uint8_t>(a[i]);
+  run(soc, in);
+  // (1 + 4) / 2 = 2.5 -> 2; 4 / 1 = 4; (1 + 4 + 3 - 2) / 4 = 1.5 -> 2; (4 - 2) / 2 = 1
+  const int8_t want[] = {2, 4, 2, 1};
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(soc.i8(kD + i), want[i]) << i;
+}
+
 TEST(Vpu, ReduceSumAddsColumnsInAscendingOrder) {
   // ((1e8 + 1) - 1e8) + 1 = 1 in fp32; pairwise or descending order gives 0.
   Soc soc;
@@ -1434,6 +1491,24 @@ TEST_F(Check, PoolingWindowMustFitAndStride) {
       expect_fault(f, VTPU_ERR_SHAPE, c.pool);
     }
   }
+}
+
+TEST_F(Check, UncountedEdgesLeaveEveryAverageATap) {
+  vtpu_insn_vpu in = pool();  // 6 x 5 image, 3 x 2 window, strides 2, 1: out 2 x 4
+  in.uncounted = VTPU_VPU_EDGES(1, 0, 0, 0);
+  expect_fault(run_check(in), VTPU_ERR_SHAPE, in.uncounted);  // MAXPOOL counts every tap
+  in.op = VTPU_VPU_AVGPOOL;
+  EXPECT_TRUE(run_check(in).ok());
+  in.uncounted = VTPU_VPU_EDGES(2, 1, 1, 1);  // each edge less than the window
+  EXPECT_TRUE(run_check(in).ok());
+  in.uncounted = VTPU_VPU_EDGES(3, 0, 0, 0);  // the first window is all padding
+  expect_fault(run_check(in), VTPU_ERR_SHAPE, in.uncounted);
+  in.uncounted = VTPU_VPU_EDGES(0, 0, 0, 2);  // the last column of windows (x = 3, 4) too
+  expect_fault(run_check(in), VTPU_ERR_SHAPE, in.uncounted);
+  in.uncounted = VTPU_VPU_EDGES(0, 0, 2, 0);  // the last row of windows starts at 2: kept
+  EXPECT_TRUE(run_check(in).ok());
+  in.uncounted = VTPU_VPU_EDGES(0, 0, 4, 0);  // rows 2-5 uncounted: the last window has none
+  expect_fault(run_check(in), VTPU_ERR_SHAPE, in.uncounted);
 }
 
 TEST_F(Check, OutputRowsMustNotOverlap) {

@@ -130,6 +130,12 @@ typedef struct vtpu_vpu_qparams {
 #define VTPU_VPU_POOL(kh, kw, sy, sx) \
   ((uint32_t)(kh) | (uint32_t)(kw) << 8 | (uint32_t)(sy) << 16 | (uint32_t)(sx) << 24)
 
+/* AVGPOOL: rows at A's top and bottom, columns at its left and right, that
+ * the average skips (neither summed nor counted), packed into
+ * vtpu_insn_vpu.uncounted (8 bits each); 0 counts every tap. */
+#define VTPU_VPU_EDGES(top, left, bottom, right) \
+  ((uint32_t)(top) | (uint32_t)(left) << 8 | (uint32_t)(bottom) << 16 | (uint32_t)(right) << 24)
+
 /* How B lines up with A in binary operations. */
 #define VTPU_BCAST_NONE 0u   /* B is rows x cols */
 #define VTPU_BCAST_ROW 1u    /* B is 1 x cols: the same row for every row */
@@ -149,9 +155,9 @@ typedef struct vtpu_insn_vpu {
   uint32_t scale_addr; /* (RE/DE)QUANT: fp32 scale per column (0: `scale` for all) */
   float scale;         /* quantization scale, or the scalar operand */
   int32_t zero_point;
-  uint32_t pool;     /* VTPU_VPU_POOL(kh, kw, sy, sx) */
-  uint32_t channels; /* pooling: channels per pixel */
-  uint32_t reserved;
+  uint32_t pool;      /* VTPU_VPU_POOL(kh, kw, sy, sx) */
+  uint32_t channels;  /* pooling: channels per pixel */
+  uint32_t uncounted; /* AVGPOOL: VTPU_VPU_EDGES of A that are padding the average skips */
 } vtpu_insn_vpu;
 
 typedef union vtpu_insn {

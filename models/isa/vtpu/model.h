@@ -113,8 +113,12 @@ typedef struct vtpu_layer_conv2d {
 /*
  * POOL (op VTPU_VPU_MAXPOOL or VTPU_VPU_AVGPOOL): NHWC in and out, the
  * window kh x kw, strides sy, sx, over the input padded with the type's lowest
- * value for max (int8 -128, bf16 -inf) and with pad_value for average (whose
- * divisor is always kh * kw; int8 its low byte, bf16 its low 16 bits). Global
+ * value for max (int8 -128, bf16 -inf) and with pad_value for average (int8
+ * its low byte, bf16 its low 16 bits). An average divides by the taps it
+ * counts: all kh * kw, less those in the outermost uncounted_* rows and
+ * columns of the padding (each at most its pad_*), which it skips: ONNX's
+ * count_include_pad = 0 leaves every pad uncounted, ceil mode's extra bottom
+ * and right padding is never counted. Every window must count a tap. Global
  * average pooling is kh = h, kw = w. Window and strides are at most 255 (the
  * VPU's fields). Numerics are the VPU's (docs/vpu.md); int8 input and output
  * share scale and zero point.
@@ -125,6 +129,7 @@ typedef struct vtpu_layer_pool {
   uint16_t kh, kw, sy, sx;
   uint16_t pad_top, pad_left, pad_bottom, pad_right;
   int32_t pad_value; /* average: int8 the zero point, bf16 0 */
+  uint16_t uncounted_top, uncounted_left, uncounted_bottom, uncounted_right; /* average */
 } vtpu_layer_pool;
 
 /*
