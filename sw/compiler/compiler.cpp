@@ -122,6 +122,7 @@ class Lowerer {
   static const std::vector<Rule>& rules();
 
   void run() {
+    if (int8()) residual_ = residual_stream();
     for (const std::string& in : g_.inputs) lower_input(in);
     for (const Node& n : g_.nodes) lower(n);
     for (const std::string& o : g_.outputs) lower_output(o);
@@ -407,6 +408,50 @@ class Lowerer {
           read = true;
         }
     return read;
+  }
+
+  // int8: a transformer's residual stream stays fp32: the sums of Adds
+  // (without a fused activation, not graph outputs) that a LayerNorm reads
+  // and that nothing but LayerNorms and other such Adds read. One int8 scale
+  // per tensor would flatten its rows that are much smaller than its largest
+  // (a ViT's class token before the first block is 1 % of the patches'),
+  // and the LayerNorm would then blow their rounding up to full scale.
+  std::set<std::string> residual_stream() const {
+    std::map<std::string, std::vector<const Node*>> readers;
+    for (const Node& n : g_.nodes)
+      for (const std::string& in : n.inputs) readers[in].push_back(&n);
+    auto is_norm = [](const Node* r) {
+      return r->op == "VtpuLayerNorm" || r->op == "LayerNormalization";
+    };
+    std::set<std::string> stream;
+    for (const Node& n : g_.nodes) {
+      if (n.op != "Add" || !activation(n).empty() || n.outputs.empty()) continue;
+      const std::string& sum = n.outputs[0];
+      if (std::find(g_.outputs.begin(), g_.outputs.end(), sum) != g_.outputs.end()) continue;
+      const std::vector<const Node*>& rs = readers[sum];
+      if (std::any_of(rs.begin(), rs.end(), is_norm)) stream.insert(sum);
+    }
+    // Drop the sums that something else reads, until none does.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto it = stream.begin(); it != stream.end();) {
+        const std::vector<const Node*>& rs = readers[*it];
+        const bool kept = std::all_of(rs.begin(), rs.end(), [&](const Node* r) {
+          return is_norm(r) || (r->op == "Add" && stream.count(r->outputs[0]));
+        });
+        changed |= !kept;
+        it = kept ? std::next(it) : stream.erase(it);
+      }
+    }
+    return stream;
+  }
+
+  // `t` as fp32 (a CONVERT when it is not).
+  ChipTensor widened(const ChipTensor& t, const Node& n) {
+    if (t.type == VTPU_TYPE_FP32) return t;
+    const ChipTensor wide = make(t.shape, t.nhwc, VTPU_TYPE_FP32);
+    convert(t, wide, n.name, n.op);
+    return wide;
   }
 
   bool feeds_conv(const std::string& name) const {
@@ -768,18 +813,18 @@ class Lowerer {
     // int8: a constant operand with infinities (an attention mask's -inf)
     // whose sum only Softmax reads is added in fp32 and the sum kept fp32:
     // masked scores stay -inf (their exp is 0), the others lose nothing.
+    // So is a sum in the residual stream (residual_stream()).
     const bool masked =
         int8() && b_const && only_softmax_reads(n.outputs[0]) &&
         std::any_of(bc.f.begin(), bc.f.end(), [](float v) { return std::isinf(v); });
+    const bool fp32 = masked || residual_.count(n.outputs[0]);
     ChipTensor a = get(a_name, n, image);
-    if (masked) {
-      const ChipTensor wide = make(a.shape, a.nhwc, VTPU_TYPE_FP32);
-      convert(a, wide, n.name, n.op);
-      a = wide;
+    if (fp32) {
+      a = widened(a, n);
       out_.float_tensors.insert(n.outputs[0]);
     }
-    ChipTensor y = define(n.outputs[0], masked ? make(ys, image, VTPU_TYPE_FP32)
-                                               : make(ys, image, act(), qparams(n.outputs[0])));
+    ChipTensor y = define(n.outputs[0], fp32 ? make(ys, image, VTPU_TYPE_FP32)
+                                             : make(ys, image, act(), qparams(n.outputs[0])));
     uint32_t rows = 0, cols = 0;
     uint8_t mode = VTPU_BCAST_NONE;
     if (bn == 1) {
@@ -826,7 +871,7 @@ class Lowerer {
     x.b_mode = mode;
     if (mode == VTPU_BCAST_SCALAR && b_const) {
       x.b_scalar = bc.f[0];
-    } else if (b_const && masked) {
+    } else if (b_const && fp32) {
       const ChipTensor b = make(bs, false, VTPU_TYPE_FP32, {}, false);
       write_values(b, bc.f);
       x.b = b.offset;
@@ -836,7 +881,8 @@ class Lowerer {
     } else if (mode == VTPU_BCAST_SCALAR) {
       throw Error(n.where() + ": a computed scalar operand is not supported");
     } else {
-      const ChipTensor& b = get(b_name, n, image && bn == total);
+      ChipTensor b = get(b_name, n, image && bn == total);
+      if (fp32) b = widened(b, n);
       x.b = b.offset, x.b_scale = b.q.scale, x.b_zero_point = b.q.zero_point;
     }
     // A fused ReLU: int8 saturates at the output's zero point (its range starts at 0);
@@ -1599,16 +1645,9 @@ class Lowerer {
   // between the two passes.
   void batchnorm(const Node& n) {
     const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
-    const Tensor &scale = constant(n, 1), &shift = constant(n, 2), &mean = constant(n, 3),
-                 &var = constant(n, 4);
-    const int64_t ch = xs.size() > 1 ? xs[1] : 1;
     if (xs.size() != 4) throw Error(n.where() + ": only 4-D batch normalization is supported");
-    const float eps = n.get_float("epsilon", 1e-5f);
-    std::vector<float> k(ch), c(ch);
-    for (int64_t i = 0; i < ch; ++i) {
-      k[i] = scale.f[i] / std::sqrt(var.f[i] + eps);
-      c[i] = shift.f[i] - mean.f[i] * k[i];
-    }
+    const int64_t ch = xs[1];
+    const auto [k, c] = batchnorm_affine(g_, n, ch);
     const ChipTensor& x = get(n.inputs[0], n, true);
     ChipTensor mid = make(xs, true, VTPU_TYPE_FP32);
     ChipTensor y =
@@ -1630,6 +1669,7 @@ class Lowerer {
   const Graph& g_;
   Precision precision_;
   const std::map<std::string, Range>& ranges_;
+  std::set<std::string> residual_;  // int8: the sums kept fp32 (residual_stream())
   Program& out_;
   std::map<std::string, ChipTensor> tensors_, alternate_;
   uint64_t scratch_ = 0;

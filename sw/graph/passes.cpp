@@ -1,6 +1,7 @@
 #include "sw/graph/passes.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <set>
@@ -761,6 +762,23 @@ void fold_batchnorm(Graph& g) {
   }
   erase_nodes(g, drop);
   remove_dead_nodes(g);
+}
+
+Affine batchnorm_affine(const Graph& g, const Node& bn, int64_t channels) {
+  std::array<const Tensor*, 4> p;  // scale, B, mean, var
+  for (size_t i = 0; i < p.size(); ++i) {
+    p[i] = bn.inputs.size() > i + 1 ? constant_floats(g, bn.inputs[i + 1]) : nullptr;
+    if (!p[i] || p[i]->numel() != channels)
+      throw Error(bn.where() + ": input " + std::to_string(i + 1) + " must be a constant of " +
+                  std::to_string(channels) + " values");
+  }
+  const float eps = bn.get_float("epsilon", 1e-5f);
+  Affine a{std::vector<float>(channels), std::vector<float>(channels)};
+  for (int64_t i = 0; i < channels; ++i) {
+    a.k[i] = p[0]->f[i] / std::sqrt(p[3]->f[i] + eps);
+    a.c[i] = p[1]->f[i] - p[2]->f[i] * a.k[i];
+  }
+  return a;
 }
 
 // x * Sigmoid(x) (SiLU) and x * Tanh(Softplus(x)) (Mish), their inner nodes

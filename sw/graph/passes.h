@@ -34,6 +34,14 @@ void absorb_quantization(Graph& g);
 // Conv with scaled weights and a bias.
 void fold_batchnorm(Graph& g);
 
+// A BatchNormalization's (inference) affine per channel, y = x * k + c:
+// k = scale / sqrt(var + epsilon), c = B - mean * k, in fp32. Its four
+// parameters must be constants of `channels` values.
+struct Affine {
+  std::vector<float> k, c;
+};
+Affine batchnorm_affine(const Graph& g, const Node& bn, int64_t channels);
+
 // Pattern fusions; fused nodes get vtpu-specific op names:
 // - "VtpuLayerNorm" (inputs x, gamma, beta; attrs epsilon) for
 //   ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add and LayerNormalization;

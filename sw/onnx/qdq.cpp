@@ -10,6 +10,7 @@
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/vpu/numerics.h"
+#include "sw/graph/passes.h"
 
 namespace vtpu::sw {
 
@@ -410,8 +411,19 @@ class QdqWriter {
       copy_attributes(n, node("Concat", ins, {out}));
       return finish(n, out);
     }
-    if (n.op == "BatchNormalization")
-      throw Error("--emit-qdq: " + n.where() + ": a BatchNormalization not folded into a Conv");
+    if (n.op == "BatchNormalization") {
+      // As the chip runs one not folded into a Conv: x times k per channel
+      // (k an int8 constant, quantized per tensor), plus c, fp32 in between.
+      const int64_t ch = g_.values.at(n.inputs[0]).shape.at(1);
+      const Affine a = batchnorm_affine(g_, n, ch);
+      const auto [lo, hi] = std::minmax_element(a.k.begin(), a.k.end());
+      const std::string k =
+          qdq(floats(n.name + "_k", {ch, 1, 1}, a.k), n.name + "_k", asymmetric_params(*lo, *hi));
+      const std::string scaled = fresh(n.name + "_scaled");
+      node("Mul", {dq_.at(n.inputs[0]), k}, {scaled});
+      node("Add", {scaled, floats(n.name + "_c", {ch, 1, 1}, a.c)}, {out});
+      return finish(n, out);
+    }
     // Everything else (activations, softmax, pooling, views, windows, copies)
     // runs in float on its dequantized operands, each output quantized.
     std::vector<std::string> ins;

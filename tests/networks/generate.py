@@ -197,6 +197,29 @@ class Activations(nn.Module):
         return self.head(y.mean(dim=(2, 3)))
 
 
+class Dense(nn.Module):
+    """DenseNet's pattern at a small size: BatchNorm, ReLU, then Conv (a
+    BatchNorm no Conv precedes, so nothing folds it), each layer's features
+    concatenated to its input, and a transition with average pooling."""
+
+    def __init__(self, classes=10, growth=8):
+        super().__init__()
+
+        def layer(cin, cout, k):
+            return nn.Sequential(nn.BatchNorm2d(cin), nn.ReLU(),
+                                 nn.Conv2d(cin, cout, k, padding=k // 2, bias=False))
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.layers = nn.ModuleList([layer(16, growth, 3), layer(16 + growth, growth, 3)])
+        self.transition = nn.Sequential(layer(16 + 2 * growth, 16, 1), nn.AvgPool2d(2))
+        self.head = nn.Linear(16, classes)
+
+    def forward(self, x):
+        y = self.stem(x)
+        for dense in self.layers:
+            y = torch.cat([y, dense(y)], 1)
+        return self.head(self.transition(y).mean(dim=(2, 3)))
+
+
 class Pools(nn.Module):
     """Average pooling as ONNX's AveragePool has it: padding not counted
     (count_include_pad=False), counted padding with ceil mode's extra (never
@@ -275,6 +298,7 @@ NETWORKS = [
     Network("powers", Powers, (1, 4, 6), 1015),
     Network("activations", Activations, (1, 3, 16, 16), 1016),
     Network("pools", Pools, (1, 3, 16, 16), 1017),
+    Network("dense", Dense, (1, 3, 16, 16), 1018),
 ]
 
 
