@@ -88,6 +88,47 @@ uint64_t Binding::bytes() const {
   return n;
 }
 
+PoolGeometry pool_geometry(const Node& n, const std::vector<int64_t>& xs,
+                           const std::vector<int64_t>& ys) {
+  if (xs.size() != 4) throw Error(n.where() + ": only 2-D pooling (NCHW) is supported");
+  const bool global = n.op.rfind("Global", 0) == 0;
+  const bool max = n.op.find("Max") != std::string::npos;
+  PoolGeometry g;
+  g.kernel = global ? std::vector<int64_t>{xs[2], xs[3]} : n.get_ints("kernel_shape", {});
+  g.strides = global ? std::vector<int64_t>{1, 1} : n.get_ints("strides", {1, 1});
+  g.pads = global ? std::vector<int64_t>{0, 0, 0, 0} : n.get_ints("pads", {0, 0, 0, 0});
+  g.uncounted.assign(4, 0);
+  if (g.kernel.size() != 2) throw Error(n.where() + ": kernel_shape must have two values");
+  if (g.strides.size() != 2 || g.pads.size() != 4)
+    throw Error(n.where() + ": strides must have two values and pads four");
+  if (n.get_string("auto_pad", "NOTSET") != "NOTSET")
+    throw Error(n.where() + ": auto_pad is not supported for pooling");
+  if (n.get_ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
+    throw Error(n.where() + ": dilated pooling is not supported");
+  // ceil_mode: more padding at the bottom and right so the floor formula
+  // gives ys; an average never counts it, nor any padding without
+  // count_include_pad.
+  const bool count_pads = n.get_int("count_include_pad", 0) != 0;
+  for (int a = 0; a < 2; ++a) {
+    const int64_t in = xs[2 + a] + g.pads[a] + g.pads[a + 2];
+    const int64_t floor_out = (in - g.kernel[a]) / g.strides[a] + 1;
+    const int64_t extra = std::max<int64_t>(0, (ys[2 + a] - floor_out) * g.strides[a]);
+    g.pads[a + 2] += extra;
+    if (max) continue;
+    g.uncounted[a] = count_pads ? 0 : g.pads[a];
+    g.uncounted[a + 2] = count_pads ? extra : g.pads[a + 2];
+    const int64_t counted_end = in + extra - g.uncounted[a + 2];
+    if (g.uncounted[a] >= g.kernel[a] || (ys[2 + a] - 1) * g.strides[a] >= counted_end ||
+        g.uncounted[a + 2] > 255)
+      throw Error(n.where() + ": a window would lie wholly in padding the average does not " +
+                  "count (" + (count_pads ? "ceil_mode's extra" : "pads") +
+                  " against the window of " + std::to_string(g.kernel[a]) + ")");
+  }
+  if (g.kernel[0] > 255 || g.kernel[1] > 255 || g.strides[0] > 255 || g.strides[1] > 255)
+    throw Error(n.where() + ": pooling windows and strides are at most 255");
+  return g;
+}
+
 namespace {
 
 uint32_t u32(int64_t v, const std::string& what) {
@@ -1108,43 +1149,11 @@ class Lowerer {
   void pool(const Node& n) {
     const std::vector<int64_t>& xs = shape_of(n.inputs[0]);
     const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
-    if (xs.size() != 4) throw Error(n.where() + ": only 2-D pooling (NCHW) is supported");
-    const bool global = n.op.rfind("Global", 0) == 0;
     const bool max = n.op.find("Max") != std::string::npos;
-    std::vector<int64_t> kernel =
-        global ? std::vector<int64_t>{xs[2], xs[3]} : n.get_ints("kernel_shape", {});
-    std::vector<int64_t> strides =
-        global ? std::vector<int64_t>{1, 1} : n.get_ints("strides", {1, 1});
-    std::vector<int64_t> pads =
-        global ? std::vector<int64_t>{0, 0, 0, 0} : n.get_ints("pads", {0, 0, 0, 0});
-    if (kernel.size() != 2) throw Error(n.where() + ": kernel_shape must have two values");
-    if (n.get_string("auto_pad", "NOTSET") != "NOTSET")
-      throw Error(n.where() + ": auto_pad is not supported for pooling");
-    if (n.get_ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1})
-      throw Error(n.where() + ": dilated pooling is not supported");
-    // ceil_mode: more padding at the bottom and right so the floor formula
-    // gives ys; an average never counts it, nor any padding without
-    // count_include_pad.
-    const bool count_pads = n.get_int("count_include_pad", 0) != 0;
-    std::vector<int64_t> uncounted(4, 0);
-    for (int a = 0; a < 2; ++a) {
-      const int64_t in = xs[2 + a] + pads[a] + pads[a + 2];
-      const int64_t floor_out = (in - kernel[a]) / strides[a] + 1;
-      const int64_t extra = std::max<int64_t>(0, (ys[2 + a] - floor_out) * strides[a]);
-      pads[a + 2] += extra;
-      if (max) continue;
-      uncounted[a] = count_pads ? 0 : pads[a];
-      uncounted[a + 2] = count_pads ? extra : pads[a + 2];
-      const int64_t counted_end = in + extra - uncounted[a + 2];
-      if (uncounted[a] >= kernel[a] || (ys[2 + a] - 1) * strides[a] >= counted_end ||
-          uncounted[a + 2] > 255)
-        throw Error(n.where() + ": a window would lie wholly in padding the average does not " +
-                    "count (" + (count_pads ? "ceil_mode's extra" : "pads") +
-                    " against the window of " + std::to_string(kernel[a]) + ")");
-    }
+    const PoolGeometry pg = pool_geometry(n, xs, ys);
+    const std::vector<int64_t>&kernel = pg.kernel, &strides = pg.strides, &pads = pg.pads,
+          &uncounted = pg.uncounted;
     const bool padded = pads[0] || pads[1] || pads[2] || pads[3];
-    if (kernel[0] > 255 || kernel[1] > 255 || strides[0] > 255 || strides[1] > 255)
-      throw Error(n.where() + ": pooling windows and strides are at most 255");
     const ChipTensor& x = get(n.inputs[0], n, true);
     ChipTensor y = define(n.outputs[0], make(ys, true, act(), x.q));
     vtpu_layer l = runtime::blank_layer(VTPU_LAYER_POOL, act());

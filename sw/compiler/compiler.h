@@ -58,6 +58,17 @@ struct QuantParams {
   int32_t zero_point = 0;
 };
 
+// A MaxPool's, AveragePool's or global pool's window on the chip: kernel and
+// strides (2 each), pads (top, left, bottom, right) with ceil mode's extra
+// at the bottom and right, and of those the lines an average does not count
+// (all of them without count_include_pad; else the ceil-mode extra). Throws
+// Error for what the chip cannot pool.
+struct PoolGeometry {
+  std::vector<int64_t> kernel, strides, pads, uncounted;
+};
+PoolGeometry pool_geometry(const Node& n, const std::vector<int64_t>& xs,
+                           const std::vector<int64_t>& ys);
+
 // Per-tensor asymmetric int8 over [lo, hi] widened to hold 0
 // (docs/compiler.md, "Quantization").
 QuantParams asymmetric_params(float lo, float hi);

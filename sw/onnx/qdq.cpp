@@ -247,6 +247,68 @@ class QdqWriter {
     dq_[n.outputs[0]] = qdq(value, n.outputs[0], quant(n.outputs[0]));
   }
 
+  // An int8 average pool as the chip runs it (docs/vpu.md, AVGPOOL): the
+  // int8 values of each window's counted taps summed exactly (a Conv of ones
+  // per channel on integer-valued floats; counted padding holds the zero
+  // point, uncounted padding 0), times fp32 1 / taps, rounded half to even
+  // (QuantizeLinear with scale 1); input and output share scale and zero
+  // point. ONNX Runtime's own AveragePool divides a float sum in its own
+  // order and lands a tie apart now and then.
+  void average_pool(const Node& n) {
+    const std::vector<int64_t>& xs = g_.values.at(n.inputs[0]).shape;
+    const std::vector<int64_t>& ys = g_.values.at(n.outputs[0]).shape;
+    const PoolGeometry pg = pool_geometry(n, xs, ys);
+    const auto [qn, q] = int8_.at(dq_.at(n.inputs[0]));
+    std::string v = fresh(n.name + "_int8");
+    node("DequantizeLinear", {qn, scalar(1.0f), zero_point(0)}, {v});
+    auto pad = [&](const std::vector<int64_t>& p, float value) {
+      if (std::all_of(p.begin(), p.end(), [](int64_t x) { return x == 0; })) return;
+      const std::vector<int64_t> all = {0, 0, p[0], p[1], 0, 0, p[2], p[3]};
+      const std::string padded = fresh(n.name + "_padded");
+      node("Pad",
+           {v, initializer("pads", onnx::TensorProto::INT64, {8}, all.data(), 8 * all.size()),
+            scalar(value)},
+           {padded});
+      v = padded;
+    };
+    std::vector<int64_t> counted(4);
+    for (size_t i = 0; i < 4; ++i) counted[i] = pg.pads[i] - pg.uncounted[i];
+    pad(counted, static_cast<float>(q.zero_point));  // next to the image
+    pad(pg.uncounted, 0.0f);                         // outermost
+    const int64_t ch = xs[1], kh = pg.kernel[0], kw = pg.kernel[1];
+    const std::string sums = fresh(n.name + "_sums");
+    onnx::NodeProto* conv =
+        node("Conv",
+             {v, floats(n.name + "_ones", {ch, 1, kh, kw},
+                        std::vector<float>(static_cast<size_t>(ch * kh * kw), 1.0f))},
+             {sums});
+    set_int(conv, "group", ch);
+    onnx::AttributeProto* strides = conv->add_attribute();
+    strides->set_name("strides");
+    strides->set_type(onnx::AttributeProto::INTS);
+    for (int64_t st : pg.strides) strides->add_ints(st);
+    // 1 / taps per output position: the counted lines its window covers.
+    auto taps = [&](int axis, int64_t o) {
+      const int64_t start = o * pg.strides[axis];
+      const int64_t padded = xs[2 + axis] + pg.pads[axis] + pg.pads[axis + 2];
+      const int64_t begin = std::max(start, pg.uncounted[axis]);
+      const int64_t end = std::min(start + pg.kernel[axis], padded - pg.uncounted[axis + 2]);
+      return end - begin;
+    };
+    std::vector<float> inverse;
+    for (int64_t oy = 0; oy < ys[2]; ++oy)
+      for (int64_t ox = 0; ox < ys[3]; ++ox)
+        inverse.push_back(1.0f / static_cast<float>(taps(0, oy) * taps(1, ox)));
+    const std::string averages = fresh(n.name + "_averages");
+    node("Mul", {sums, floats(n.name + "_inverse_taps", {1, 1, ys[2], ys[3]}, inverse)},
+         {averages});
+    const std::string yq = fresh(n.outputs[0] + "_q"), dn = fresh(n.outputs[0] + "_dq");
+    node("QuantizeLinear", {averages, scalar(1.0f), zero_point(0)}, {yq});
+    node("DequantizeLinear", {yq, scalar(q.scale), zero_point(q.zero_point)}, {dn});
+    int8_[dn] = {yq, q};
+    dq_[n.outputs[0]] = dn;
+  }
+
   void lower(const Node& n) {
     const std::string out = fresh(n.outputs[0] + "_f");
     if (n.op == "Conv") {
@@ -411,6 +473,7 @@ class QdqWriter {
       copy_attributes(n, node("Concat", ins, {out}));
       return finish(n, out);
     }
+    if (n.op == "AveragePool" || n.op == "GlobalAveragePool") return average_pool(n);
     if (n.op == "BatchNormalization") {
       // As the chip runs one not folded into a Conv: x times k per channel
       // (k an int8 constant, quantized per tensor), plus c, fp32 in between.

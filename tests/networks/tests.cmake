@@ -176,19 +176,10 @@ add_test(NAME networks.bad_vtpu_version
 # same int8 outputs (>= 99.9 % identical, none more than 1 LSB apart).
 find_program(VTPU_NODE node)
 set(ORT_MODULES ${CMAKE_BINARY_DIR}/npm/node_modules)
-# Not yet swin and MobileNetV3 at opset 17, where one operator's 1-LSB
-# rounding tie against ONNX Runtime's own float code compounds through the
-# next: swin's 10 outputs differ by up to 2 LSB in 9; MobileNetV3 at opset
-# 17: a global average pool's sum (one output in 240 a tie apart) feeds a
-# squeeze-excitation's two convolutions, and the output is 69.5 % identical,
-# at most 2 LSB (at opset 13 it is identical). BERT's and the GPT-2 block's
-# are all identical since their residual streams stay fp32. Issue 17 keeps
-# this open; their cosines to PyTorch are checked above.
 set(ort_networks ${ci_networks})
 foreach(net ${opset17_networks})
   list(APPEND ort_networks opset17/${net})
 endforeach()
-list(REMOVE_ITEM ort_networks swin opset17/mobilenetv3)
 if(VTPU_NODE AND EXISTS ${ORT_MODULES}/onnxruntime-node)
   foreach(net ${ort_networks})
     string(REPLACE "/" "_" id ${net})
