@@ -20,15 +20,41 @@ from torch import nn
 import generate as G
 
 
-def classifier(name: str):
+def unit_outputs(model: nn.Module, shape) -> None:
+    """Scales each convolution's and linear layer's weight and bias so that its
+    output has unit standard deviation on one random input (layer-sequential
+    unit variance, as LSUV initializes): Inception v3's random weights
+    otherwise grow its activations to 1e13."""
+    def rescale(module, inputs, output):
+        std = float(output.std())
+        if std > 0:
+            module.weight.div_(std)
+            if module.bias is not None:
+                module.bias.div_(std)
+            return output / std
+        return output
+    hooks = [m.register_forward_hook(rescale) for m in model.modules()
+             if isinstance(m, (nn.Conv2d, nn.Linear))]
+    model.eval()
+    with torch.no_grad():
+        model(torch.randn(shape, generator=torch.Generator().manual_seed(0)))
+    for hook in hooks:
+        hook.remove()
+
+
+def classifier(name: str, shape):
     """torchvision's model with random weights; a head that torchvision
     initializes to zero is drawn again, or every output would be 0."""
     def build() -> nn.Module:
-        model = getattr(torchvision.models, name)(weights=None)
+        # GoogLeNet and Inception v3 with their own truncated-normal init.
+        extra = {"init_weights": True} if name in ("googlenet", "inception_v3") else {}
+        model = getattr(torchvision.models, name)(weights=None, **extra)
         with torch.no_grad():
             for module in model.modules():
                 if isinstance(module, nn.Linear) and not module.weight.any():
                     nn.init.normal_(module.weight, std=0.01)
+        if name == "inception_v3":
+            unit_outputs(model, shape)
         return model
     return build
 
@@ -52,8 +78,9 @@ CLASSIFIERS = ["alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "ef
                "vit_b_32", "wide_resnet50_2"]
 
 FAMILIES = (
-    [G.Network(name, classifier(name), (1, 3, 299, 299) if name == "inception_v3"
-               else (1, 3, 224, 224), 2000 + k) for k, name in enumerate(CLASSIFIERS)]
+    [G.Network(name, classifier(name, shape), shape, 2000 + k)
+     for k, name in enumerate(CLASSIFIERS)
+     for shape in [(1, 3, 299, 299) if name == "inception_v3" else (1, 3, 224, 224)]]
     + [G.Network(name, (lambda name=name: Segmentation(name)), (1, 3, 224, 224), 2100 + k)
        for k, name in enumerate(["lraspp_mobilenet_v3_large", "fcn_resnet50"])]
     + [G.Network("bert_base_12", lambda: G.build_bert(12), (1, 128, 768), 2200),
