@@ -3,31 +3,51 @@
  * has padding, streams through VMEM in bands of output rows (each band's
  * input rows, overlapping by the window's height); the VPU pools a band at a
  * time. An input or output in VMEM (padded there, or resident) is read or
- * written in place. */
+ * written in place. When even one output row's window of every channel does
+ * not fit (a global pool of a large image), the channels go in groups: DMA
+ * gathers a group's channels of each pixel and scatters its results back. */
 #include "queue.h"
 
 typedef struct pool_job {
   const vtpu_layer* layer;
-  uint64_t src, dst;          /* bus addresses: (padded) input, output */
-  uint32_t hp, wp, oh, ow;    /* padded input and output sizes */
-  uint32_t band, bands;       /* output rows per tile, tiles per image */
-  uint32_t in_line, out_line; /* bytes per image line */
+  uint64_t src, dst;           /* bus addresses: (padded) input, output */
+  uint32_t hp, wp, oh, ow;     /* padded input and output sizes */
+  uint32_t band, bands;        /* output rows per tile, tiles per image */
+  uint32_t group, groups;      /* channels per tile, tiles per band */
+  uint32_t src_line, dst_line; /* bytes per image line of the input and output */
+  uint32_t in_line, out_line;  /* bytes per line of a tile (buffered or in place) */
   uint32_t in_buf[2], out_buf[2];
   int in_direct, out_direct; /* in VMEM: no DMA for them */
 } pool_job;
 
-/* A band's first input row and first output row, in place or buffered. */
-static uint64_t band_in(const pool_job* j, uint32_t tile) {
-  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
-  return j->src + ((uint64_t)n * j->hp + (uint64_t)oy * j->layer->u.pool.sy) * j->in_line;
-}
-static uint64_t band_out(const pool_job* j, uint32_t tile) {
-  const uint32_t n = tile / j->bands, oy = (tile % j->bands) * j->band;
-  return j->dst + ((uint64_t)n * j->oh + oy) * j->out_line;
+/* A tile: `rows` output rows from `oy` of one image, `chans` channels from `ch`. */
+typedef struct pool_tile {
+  uint32_t image, oy, rows, ch, chans;
+} pool_tile;
+
+static pool_tile tile_of(const pool_job* j, uint32_t tile) {
+  const uint32_t band = tile / j->groups, g = tile % j->groups;
+  pool_tile t;
+  t.image = band / j->bands;
+  t.oy = (band % j->bands) * j->band;
+  t.rows = kq_min(j->band, j->oh - t.oy);
+  t.ch = g * j->group;
+  t.chans = kq_min(j->group, j->layer->u.pool.c - t.ch);
+  return t;
 }
 
-static uint32_t band_rows(const pool_job* j, uint32_t tile) {
-  return kq_min(j->band, j->oh - (tile % j->bands) * j->band);
+static uint32_t esize(const pool_job* j) {
+  return vtpu_type_size(j->layer->dtype);
+}
+
+/* A tile's first input and output element in the layer's tensors. */
+static uint64_t tile_in(const pool_job* j, const pool_tile* t) {
+  return j->src +
+         ((uint64_t)t->image * j->hp + (uint64_t)t->oy * j->layer->u.pool.sy) * j->src_line +
+         (uint64_t)t->ch * esize(j);
+}
+static uint64_t tile_out(const pool_job* j, const pool_tile* t) {
+  return j->dst + ((uint64_t)t->image * j->oh + t->oy) * j->dst_line + (uint64_t)t->ch * esize(j);
 }
 
 static uint32_t in_rows(const pool_job* j, uint32_t out_rows) {
@@ -37,24 +57,34 @@ static uint32_t in_rows(const pool_job* j, uint32_t out_rows) {
 static void load(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
   if (j->in_direct) return;
-  kq_dma2d(band_in(j, tile), j->in_buf[b], in_rows(j, band_rows(j, tile)) * j->in_line, 1, 0, 0,
-           NO_SEM, NO_SEM);
+  const pool_tile t = tile_of(j, tile);
+  const uint32_t rows = in_rows(j, t.rows), e = esize(j);
+  if (j->groups == 1) {
+    kq_dma2d(tile_in(j, &t), j->in_buf[b], rows * j->in_line, 1, 0, 0, NO_SEM, NO_SEM);
+    return;
+  }
+  vtpu_dma_desc* d = kq_dma(tile_in(j, &t), j->in_buf[b], NO_SEM, NO_SEM);
+  d->size[0] = t.chans * e, d->size[1] = j->wp, d->size[2] = rows;
+  d->src_stride[0] = j->layer->u.pool.c * e, d->src_stride[1] = j->src_line;
+  d->dst_stride[0] = t.chans * e, d->dst_stride[1] = j->in_line;
 }
 
 static void compute(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
   const vtpu_layer_pool* l = &j->layer->u.pool;
+  const pool_tile t = tile_of(j, tile);
+  const uint32_t rows = in_rows(j, t.rows);
   vtpu_insn_vpu* v =
-      kq_vpu(j->layer->op, j->layer->dtype, j->layer->dtype, in_rows(j, band_rows(j, tile)), j->wp,
-             j->in_direct ? (uint32_t)band_in(j, tile) : j->in_buf[b],
-             j->out_direct ? (uint32_t)band_out(j, tile) : j->out_buf[b], NO_SEM, NO_SEM);
+      kq_vpu(j->layer->op, j->layer->dtype, j->layer->dtype, rows, j->wp,
+             j->in_direct ? (uint32_t)tile_in(j, &t) : j->in_buf[b],
+             j->out_direct ? (uint32_t)tile_out(j, &t) : j->out_buf[b], NO_SEM, NO_SEM);
   v->a_stride = j->in_line;
   v->d_stride = j->out_line;
-  v->channels = l->c;
+  v->channels = t.chans;
   v->pool = VTPU_VPU_POOL(l->kh, l->kw, l->sy, l->sx);
   /* The band's share of the uncounted padding (rows: the top band's and the
    * bottom band's; columns: every band's). */
-  const uint32_t y0 = (tile % j->bands) * j->band * l->sy, rows = in_rows(j, band_rows(j, tile));
+  const uint32_t y0 = t.oy * l->sy;
   const uint32_t counted_end = j->hp - l->uncounted_bottom;
   const uint32_t top = l->uncounted_top > y0 ? l->uncounted_top - y0 : 0;
   const uint32_t bottom = y0 + rows > counted_end ? y0 + rows - counted_end : 0;
@@ -65,8 +95,29 @@ static void compute(void* ctx, uint32_t tile, unsigned b) {
 static void store(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
   if (j->out_direct) return;
-  kq_dma2d(j->out_buf[b], band_out(j, tile), band_rows(j, tile) * j->out_line, 1, 0, 0, NO_SEM,
-           NO_SEM);
+  const pool_tile t = tile_of(j, tile);
+  const uint32_t e = esize(j);
+  if (j->groups == 1) {
+    kq_dma2d(j->out_buf[b], tile_out(j, &t), t.rows * j->out_line, 1, 0, 0, NO_SEM, NO_SEM);
+    return;
+  }
+  vtpu_dma_desc* d = kq_dma(j->out_buf[b], tile_out(j, &t), NO_SEM, NO_SEM);
+  d->size[0] = t.chans * e, d->size[1] = j->ow, d->size[2] = t.rows;
+  d->src_stride[0] = t.chans * e, d->src_stride[1] = j->out_line;
+  d->dst_stride[0] = j->layer->u.pool.c * e, d->dst_stride[1] = j->dst_line;
+}
+
+/* The most output rows per tile (up to `most`) whose input and output lines
+ * of `group` channels fit `per_set` bytes; 0 if not one. */
+static uint32_t band_for(const pool_job* j, uint32_t group, uint32_t most, uint32_t per_set) {
+  const uint32_t e = esize(j), in_line = j->wp * group * e, out_line = j->ow * group * e;
+  uint32_t band = 0;
+  while (band < most) {
+    const uint32_t r = band + 1;
+    if (kq_align64(in_rows(j, r) * in_line) + kq_align64(r * out_line) > per_set) break;
+    band = r;
+  }
+  return band;
 }
 
 int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
@@ -97,8 +148,8 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
        (j.oh - 1) * l->sy >= j.hp - l->uncounted_bottom ||
        (j.ow - 1) * l->sx >= j.wp - l->uncounted_right))
     return -(int)VTPU_BAD_SHAPE;
-  j.in_line = j.wp * l->c * e;
-  j.out_line = j.ow * l->c * e;
+  j.src_line = j.wp * l->c * e;
+  j.dst_line = j.ow * l->c * e;
 
   /* Max pools pad with the type's lowest value, average pools with pad_value. */
   const int padded = j.hp != l->h || j.wp != l->w;
@@ -118,16 +169,23 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   const uint32_t window = tiles.tiles, window_size = tiles.tiles_size;
 
   /* The largest band whose input and output fit a buffer set; with two sets,
-   * at least four bands per image when the image allows. */
+   * at least four bands per image when the image allows. All channels when
+   * one output row of them fits, else the most channels that do. */
   const unsigned nb = ctx->chip.double_buffering ? 2 : 1;
   const uint32_t per_set = (window_size / nb) & ~63u;
-  uint32_t most = nb > 1 ? (j.oh + 3) / 4 : j.oh;
-  for (j.band = 0; j.band < most; ++j.band) {
-    const uint32_t r = j.band + 1;
-    if (kq_align64(in_rows(&j, r) * j.in_line) + kq_align64(r * j.out_line) > per_set) break;
+  const uint32_t most = nb > 1 ? (j.oh + 3) / 4 : j.oh;
+  j.group = l->c;
+  j.band = band_for(&j, j.group, most, per_set);
+  if (j.band == 0) {
+    const uint32_t per_channel = (in_rows(&j, 1) * j.wp + j.ow) * e;
+    j.group = per_set > 128 ? kq_min(l->c, (per_set - 128) / per_channel) : 0;
+    while (j.group > 0 && (j.band = band_for(&j, j.group, most, per_set)) == 0) --j.group;
   }
   if (j.band == 0) return -(int)VTPU_BAD_FIT;
   j.bands = (j.oh + j.band - 1) / j.band;
+  j.groups = (l->c + j.group - 1) / j.group;
+  j.in_line = j.wp * j.group * e;
+  j.out_line = j.ow * j.group * e;
   for (unsigned b = 0; b < nb; ++b) {
     j.in_buf[b] = window + b * per_set;
     j.out_buf[b] = j.in_buf[b] + kq_align64(in_rows(&j, j.band) * j.in_line);
@@ -135,10 +193,11 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
 
   j.src = padded ? pad_at : vtpu_address(ctx, l->in);
   j.dst = vtpu_address(ctx, l->out);
-  j.in_direct = kq_in_vmem(ctx, j.src);
-  j.out_direct = kq_in_vmem(ctx, j.dst);
+  /* In place only with every channel: a group's are not contiguous. */
+  j.in_direct = j.groups == 1 && kq_in_vmem(ctx, j.src);
+  j.out_direct = j.groups == 1 && kq_in_vmem(ctx, j.dst);
   kq_begin();
   if (padded) kq_pad_images(vtpu_address(ctx, l->in), pad_at, &padding);
-  kq_pipeline(l->n * j.bands, nb, load, compute, store, &j);
+  kq_pipeline(l->n * j.bands * j.groups, nb, load, compute, store, &j);
   return kq_end();
 }

@@ -220,6 +220,19 @@ void random_pool(Builder& b) {
   b.add(l);
 }
 
+// A global average pool of two H x W x C images: on a small VMEM the
+// firmware pools it in groups of channels.
+void add_global_pool(Builder& b, uint32_t h, uint32_t w, uint32_t c) {
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_POOL, b.dtype());
+  l.op = VTPU_VPU_AVGPOOL;
+  vtpu_layer_pool& x = l.u.pool;
+  x.n = 2, x.h = h, x.w = w, x.c = c;
+  x.kh = static_cast<uint16_t>(h), x.kw = static_cast<uint16_t>(w), x.sy = x.sx = 1;
+  x.in = b.tensor(uint64_t{x.n} * h * w * c, b.dtype());
+  x.out = b.output(uint64_t{x.n} * c * b.esize());
+  b.add(l);
+}
+
 // In and out types for a layer of the builder's precision: mostly the
 // precision itself, sometimes a boundary conversion from or to fp32.
 void boundary_types(Builder& b, uint8_t& in, uint8_t& out) {
@@ -364,6 +377,13 @@ int check(const po::variables_map& vm) {
       throw vtpu::Error("--matmul: expected M,K,N (positive), got '" +
                         vm["matmul"].as<std::string>() + "'");
     add_matmul(b, m, k, n, 1, 0);
+  } else if (vm.count("global-pool")) {
+    unsigned h = 0, w = 0, c = 0;
+    if (std::sscanf(vm["global-pool"].as<std::string>().c_str(), "%u,%u,%u", &h, &w, &c) != 3 ||
+        h == 0 || w == 0 || c == 0 || h > 255 || w > 255)
+      throw vtpu::Error("--global-pool: expected H,W,C (positive, H and W at most 255), got '" +
+                        vm["global-pool"].as<std::string>() + "'");
+    add_global_pool(b, h, w, c);
   } else {
     for (unsigned i = 0; i < vm["layers"].as<unsigned>(); ++i) add_random(b, kind);
   }
@@ -464,6 +484,7 @@ int sc_main(int argc, char** argv) {
       "layers", po::value<unsigned>()->default_value(6), "random layers")(
       "seed", po::value<uint32_t>()->default_value(1), "random seed")(
       "matmul", po::value<std::string>(), "one M,K,N int8 matmul")(
+      "global-pool", po::value<std::string>(), "one H,W,C global average pool (two images)")(
       "inject", po::value<std::string>(), "accel or bad-layer")(
       "scratch-mib", po::value<unsigned>()->default_value(16), "scratch space")(
       "max-time-ms", po::value<double>()->default_value(1000.0), "simulated time limit");

@@ -55,6 +55,18 @@ foreach(kind matmul conv2d)
       --set memory.vmem_kib=4 --set mxu.rows=16 --set mxu.cols=16)
   endforeach()
 endforeach()
+# A global average pool whose one output row of every channel does not fit
+# a 4 KiB VMEM (20 x 20 x 50): pooled in groups of channels, gathered and
+# scattered by the DMA (refused before, as EfficientNet-B0's bf16
+# squeeze-excitation pools were on edge).
+foreach(dtype int8 bf16)
+  kernel_test(kernels.pool_channel_groups_${dtype} EXIT 0 STDOUT "PASS pool ${dtype}: 1 layers"
+    ARGS --kind pool --global-pool 20,20,50 --dtype ${dtype}
+    --set memory.vmem_kib=4 --set mxu.rows=16 --set mxu.cols=16)
+endforeach()
+kernel_test(kernels.pool_channel_groups_single_buffered EXIT 0 STDOUT "PASS pool bf16: 1 layers"
+  ARGS --kind pool --global-pool 20,20,50 --dtype bf16 --set runtime.double_buffering=false
+  --set memory.vmem_kib=4 --set mxu.rows=16 --set mxu.cols=16)
 kernel_test(kernels.matmul_k_split EXIT 0 STDOUT "PASS matmul int8: 1 layers"
   ARGS --matmul 64,3000,64 --set memory.vmem_kib=256)
 kernel_test(kernels.matmul_k_split_single_buffered EXIT 0 STDOUT "PASS matmul int8: 1 layers"
