@@ -449,15 +449,17 @@ void average_counted(const vtpu_insn_vpu& insn, const Geometry& g, const uint8_t
   const size_t channels = insn.channels;
   const size_t out_width = g.out_cols / channels;
   std::vector<float> row(g.in_cols), acc(g.out_cols);
-  std::vector<uint32_t> count(out_width);
+  // The counted columns of each output column's window (the same on every row).
+  std::vector<std::pair<uint32_t, uint32_t>> columns(out_width);
+  for (size_t ox = 0; ox < out_width; ++ox)
+    columns[ox] = counted_taps(ox * w.stride_x, w.width, insn.cols, skip.left, skip.right);
   for (uint64_t oy = 0; oy < g.out_rows; ++oy) {
     const auto [ky0, ky1] =
         counted_taps(oy * w.stride_y, w.height, insn.rows, skip.top, skip.bottom);
     for (uint32_t ky = ky0; ky < ky1; ++ky) {
       load_row(a + (oy * w.stride_y + ky) * insn.a_stride, insn.a_type, row.size(), row.data());
       for (size_t ox = 0; ox < out_width; ++ox) {
-        const auto [kx0, kx1] =
-            counted_taps(ox * w.stride_x, w.width, insn.cols, skip.left, skip.right);
+        const auto [kx0, kx1] = columns[ox];
         float* dst = acc.data() + ox * channels;
         for (uint32_t kx = kx0; kx < kx1; ++kx) {
           const float* src = row.data() + (ox * w.stride_x + kx) * channels;
@@ -467,11 +469,11 @@ void average_counted(const vtpu_insn_vpu& insn, const Geometry& g, const uint8_t
             for (size_t c = 0; c < channels; ++c) dst[c] += src[c];
           }
         }
-        count[ox] = (ky1 - ky0) * (kx1 - kx0);
       }
     }
     for (size_t ox = 0; ox < out_width; ++ox) {
-      const float inv = 1.0f / static_cast<float>(count[ox]);
+      const float inv =
+          1.0f / static_cast<float>((ky1 - ky0) * (columns[ox].second - columns[ox].first));
       for (size_t c = 0; c < channels; ++c) acc[ox * channels + c] *= inv;
     }
     emit(oy, acc);

@@ -466,7 +466,7 @@ class Lowerer {
     };
     std::set<std::string> stream;
     for (const Node& n : g_.nodes) {
-      if (n.op != "Add" || !activation(n).empty() || n.outputs.empty()) continue;
+      if (n.op != "Add" || !activation(n).empty()) continue;
       const std::string& sum = n.outputs[0];
       if (std::find(g_.outputs.begin(), g_.outputs.end(), sum) != g_.outputs.end()) continue;
       const std::vector<const Node*>& rs = readers[sum];
