@@ -3,6 +3,10 @@
 // output (OURS.npy) with the same scale and zero point, and compares the int8
 // values: the share identical and the largest difference in LSBs.
 //   node ort_compare.js MODEL_QDQ.onnx INPUT.npy OURS.npy [--min-identical 0.999] [--max-lsb 1]
+//   node ort_compare.js MODEL_QDQ.onnx INPUT.npy --against OTHER_QDQ.onnx [...]
+// compares ONNX Runtime with itself instead: OTHER is the same model with float
+// operators rewritten (qdq_rewrite.py), so the figures say how far two correct
+// float implementations of the same QDQ graph drift apart.
 // Exit status 0 when both limits hold, 1 otherwise, 2 on bad input.
 'use strict';
 const fs = require('fs');
@@ -24,6 +28,22 @@ function readNpy(path) {
   return {shape, data};
 }
 
+// The model's int8 output (the graph output named *_int8) with its scale and zero
+// point, as ONNX Runtime computes it.
+async function runInt8(model, input) {
+  // Basic optimizations off: ONNX Runtime then runs the QDQ graph by the ONNX
+  // spec (QuantizeLinear, float operators, DequantizeLinear) instead of fusing it
+  // into its own integer kernels, whose approximate requantization is not the
+  // spec's rounding.
+  const session = await ort.InferenceSession.create(model, {graphOptimizationLevel: 'disabled'});
+  const feeds = {[session.inputNames[0]]: new ort.Tensor('float32', input.data, input.shape)};
+  const result = await session.run(feeds);
+  const name = session.outputNames.find(n => n.endsWith('_int8'));
+  const base = name.slice(0, -'_int8'.length);
+  return {values: result[name].data, scale: result[base + '_scale'].data[0],
+          zp: result[base + '_zero_point'].data[0]};
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const option = (name, fallback) => {
@@ -31,38 +51,36 @@ async function main() {
     return i >= 0 ? Number(args.splice(i, 2)[1]) : fallback;
   };
   const minIdentical = option('--min-identical', 0.999), maxLsb = option('--max-lsb', 1);
-  if (args.length !== 3) {
-    console.error('usage: node ort_compare.js MODEL_QDQ.onnx INPUT.npy OURS.npy');
+  const againstAt = args.indexOf('--against');
+  const against = againstAt >= 0 ? args.splice(againstAt, 2)[1] : null;
+  if (args.length !== (against ? 2 : 3)) {
+    console.error('usage: node ort_compare.js MODEL_QDQ.onnx INPUT.npy (OURS.npy | --against OTHER.onnx)');
     process.exit(2);
   }
   const [model, inputPath, oursPath] = args;
-  // Basic optimizations off: ONNX Runtime then runs the QDQ graph by the ONNX
-  // spec (QuantizeLinear, float operators, DequantizeLinear) instead of fusing it
-  // into its own integer kernels, whose approximate requantization is not the
-  // spec's rounding.
-  const session = await ort.InferenceSession.create(model, {graphOptimizationLevel: 'disabled'});
   const input = readNpy(inputPath);
-  const feeds = {[session.inputNames[0]]: new ort.Tensor('float32', input.data, input.shape)};
-  const result = await session.run(feeds);
-  const name = session.outputNames.find(n => n.endsWith('_int8'));
-  const base = name.slice(0, -'_int8'.length);
-  const theirs = result[name].data;
-  const scale = result[base + '_scale'].data[0], zp = result[base + '_zero_point'].data[0];
-  const ours = readNpy(oursPath).data;
-  if (ours.length !== theirs.length) {
-    console.error(`${oursPath}: ${ours.length} elements, ONNX Runtime gave ${theirs.length}`);
+  const theirs = await runInt8(model, input);
+  let ours;
+  if (against) {
+    ours = Array.from((await runInt8(against, input)).values, Number);
+  } else {
+    const float = readNpy(oursPath).data;
+    ours = Array.from(float, v => Math.max(-128, Math.min(127, Math.round(v / theirs.scale) + theirs.zp)));
+  }
+  if (ours.length !== theirs.values.length) {
+    console.error(`${against || oursPath}: ${ours.length} elements, ONNX Runtime gave ${theirs.values.length}`);
     process.exit(2);
   }
   let same = 0, worst = 0;
   for (let i = 0; i < ours.length; ++i) {
-    const q = Math.max(-128, Math.min(127, Math.round(ours[i] / scale) + zp));
-    const d = Math.abs(q - theirs[i]);
+    const d = Math.abs(ours[i] - theirs.values[i]);
     if (d === 0) ++same;
     worst = Math.max(worst, d);
   }
   const share = same / ours.length;
   const ok = share >= minIdentical && worst <= maxLsb;
-  console.log(`${model}: ${(100 * share).toFixed(2)} % of ${ours.length} int8 outputs identical ` +
+  const who = against ? `ONNX Runtime on ${against}: ` : '';
+  console.log(`${model}: ${who}${(100 * share).toFixed(2)} % of ${ours.length} int8 outputs identical ` +
               `to ONNX Runtime ${require('onnxruntime-node/package.json').version}, ` +
               `largest difference ${worst} LSB${ok ? '' : ' (FAIL)'}`);
   process.exit(ok ? 0 : 1);
