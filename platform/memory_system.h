@@ -56,13 +56,15 @@ inline mxu::ArrayConfig array_config(const config::MxuConfig& m) {
   mxu::ArrayConfig a;
   a.rows = m.rows();
   a.cols = m.cols();
-  a.dataflow = mxu::parse_dataflow(m.dataflow());
-  a.timing = mxu::parse_timing(m.timing());
+  mxu::set_mode(a, m.dataflow(), m.timing());
   return a;
 }
 
 inline mxu::ArrayConfig array_config(const config::Soc& c) {
-  return array_config(c.mxu());
+  mxu::ArrayConfig a = array_config(c.mxu());
+  const config::SramPorts& ports = c.memory().vmem_ports();
+  a.vmem_port_bytes = uint64_t{ports.bytes_per_cycle()} * ports.ports();
+  return a;
 }
 
 // The command processor's options both the SoC and `vtpu gemm` start from:

@@ -41,6 +41,8 @@ LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info, 
   l.vpu_elements = r.counters[VTPU_CNT_VPU_ELEMS];
   l.hbm_read_bytes = r.counters[VTPU_CNT_HBM_READ];
   l.hbm_write_bytes = r.counters[VTPU_CNT_HBM_WRITE];
+  const bool ws = r.counters[VTPU_CNT_MATMUL_WS] > 0, os = r.counters[VTPU_CNT_MATMUL_OS] > 0;
+  l.dataflow = ws && os ? "ws+os" : ws ? "ws" : os ? "os" : "";
   const double cycles = static_cast<double>(r.cycles), macs = static_cast<double>(info.macs);
   const double hbm = static_cast<double>(l.hbm_read_bytes + l.hbm_write_bytes);
   l.mxu_utilization = cycles > 0 ? macs / (cycles * roof.macs_per_cycle) : 0;
@@ -134,6 +136,7 @@ Json to_json(const Report& r) {
     o["cycles"] = l.cycles;
     o["mxu_utilization"] = l.mxu_utilization;
     o["mxu_busy_cycles"] = l.mxu_busy_cycles;
+    if (!l.dataflow.empty()) o["dataflow"] = l.dataflow;
     o["vpu_busy_cycles"] = l.vpu_busy_cycles;
     o["dma_busy_cycles"] = l.dma_busy_cycles;
     o["dma_bytes"] = l.dma_bytes;

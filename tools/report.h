@@ -17,6 +17,9 @@ namespace vtpu {
 
 struct LayerReport {
   std::string name, op, kind;
+  // The MXU's dataflow for the layer's MATMULs, from the counters: "ws", "os",
+  // "ws+os" (both ran), or "" (no MATMUL).
+  std::string dataflow;
   uint64_t macs = 0;      // the model's (what the layer computes)
   uint64_t mxu_macs = 0;  // as the MXU did them (a depthwise conv's zeros included)
   uint64_t cycles = 0;

@@ -252,6 +252,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, NO_SEM, NO_SEM)->matmul;
           mm->precision = x->dtype;
           mm->accumulate = ky > 0;
+          mm->dataflow = VTPU_DATAFLOW_AUTO;
           mm->m = wide;
           mm->k = kr;
           mm->n = cols;
@@ -269,6 +270,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       if (mm) {
         mm->precision = x->dtype;
         mm->accumulate = kc > 0;
+        mm->dataflow = VTPU_DATAFLOW_AUTO; /* the array's choice (docs/mxu.md) */
         mm->m = rows;
         mm->k = kn;
         mm->n = cols;

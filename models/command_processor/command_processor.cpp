@@ -359,7 +359,10 @@ void CommandProcessor::complete(unsigned, const Entry& e) {
 UnitFault CommandProcessor::validate(const vtpu_insn& insn, uint32_t& detail) const {
   detail = 0;
   switch (insn.h.opcode) {
-    case VTPU_OP_MATMUL: return mxu::check(insn.matmul, vmem_, amem_);
+    case VTPU_OP_MATMUL:
+      if (!mxu::for_instruction(options_.array, insn.matmul))
+        return UnitFault{VTPU_ERR_DATAFLOW, insn.matmul.dataflow};
+      return mxu::check(insn.matmul, vmem_, amem_);
     case VTPU_OP_VPU: return vpu::check(insn.vpu, {vmem_, amem_});
     case VTPU_OP_DMA: {
       if (options_.dma == nullptr) return UnitFault{VTPU_ERR_DMA, 0};
@@ -422,7 +425,10 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   if (!done) return true;  // the engine ended the run
   const uint64_t cycles = done->cycles;
   counters_[VTPU_CNT_MACS] += done->macs;
-  const mxu::Traffic t = mxu::traffic(x, options_.array);
+  const mxu::ArrayConfig array = *mxu::for_instruction(options_.array, x);  // validate()d
+  ++counters_[array.dataflow == mxu::Dataflow::kOutputStationary ? VTPU_CNT_MATMUL_OS
+                                                                 : VTPU_CNT_MATMUL_WS];
+  const mxu::Traffic t = mxu::traffic(x, array);
   sc_core::sc_time end = start + options_.clock_period * static_cast<double>(cycles);
   end = std::max(end, options_.vmem->reserve(start, t.a_bytes));
   end = std::max(end, options_.vmem->reserve(start, t.b_bytes));

@@ -33,8 +33,10 @@ class TlmEngine : public MatmulEngine {
   explicit TlmEngine(const ArrayConfig& array) : array_(array) {}
   std::optional<MatmulDone> run(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
                                 uint64_t) override {
-    const uint64_t macs = execute(x, vmem, amem, array_);
-    return MatmulDone{array_cycles(x.m, x.k, x.n, array_), macs};
+    // The command processor has refused a dataflow the array does not run.
+    const ArrayConfig array = for_instruction(array_, x).value_or(array_);
+    const uint64_t macs = execute(x, vmem, amem, array);
+    return MatmulDone{array_cycles(x.m, x.k, x.n, array), macs};
   }
 
  private:

@@ -4,14 +4,11 @@
 #include <cstring>
 
 #include "models/common/error.h"
+#include "models/isa/vtpu/mxu_timing.h"
 #include "models/vpu/numerics.h"
 
 namespace vtpu::mxu {
 namespace {
-
-uint64_t ceil_div(uint64_t a, uint64_t b) {
-  return (a + b - 1) / b;
-}
 
 constexpr uint32_t kMaxDimension = 1u << 24;
 
@@ -122,16 +119,36 @@ TimingMode parse_timing(const std::string& text) {
   throw Error("timing '" + text + "': expected stall-free or overlapped");
 }
 
-uint64_t array_cycles(uint64_t m, uint64_t k, uint64_t n, const ArrayConfig& array) {
-  const uint64_t r = array.rows, c = array.cols;
-  if (array.dataflow == Dataflow::kWeightStationary) {
-    const uint64_t folds = ceil_div(k, r) * ceil_div(n, c);
-    if (array.timing == TimingMode::kStallFree) return folds * (2 * r + c + m - 2) - 1;
-    return r + (folds - 1) * std::max(m, r) + m + r + c + 2;
+void set_mode(ArrayConfig& array, const std::string& dataflow, const std::string& timing) {
+  array.both_dataflows = dataflow == "auto";
+  array.dataflow = array.both_dataflows ? Dataflow::kWeightStationary : parse_dataflow(dataflow);
+  array.timing = parse_timing(timing);
+}
+
+std::optional<ArrayConfig> for_instruction(const ArrayConfig& array, const vtpu_insn_matmul& insn) {
+  if (insn.dataflow == VTPU_DATAFLOW_CONFIG) return array;
+  if (insn.dataflow == VTPU_DATAFLOW_AUTO) {
+    if (!array.both_dataflows) return array;
+    const vtpu_mxu_shape s = vtpu_mxu_shape_of(insn.m, insn.k, insn.n, array.rows, array.cols);
+    ArrayConfig a = array;
+    if (vtpu_mxu_auto_os(&s, vtpu_type_size(insn.precision), array.rows, array.cols,
+                         array.timing == TimingMode::kStallFree, array.vmem_port_bytes))
+      a.dataflow = Dataflow::kOutputStationary;
+    return a;
   }
-  const uint64_t folds = ceil_div(m, r) * ceil_div(n, c);
-  if (array.timing == TimingMode::kStallFree) return folds * (k + r + c - 2) - 1;
-  return folds * std::max(k, r) + r + c - 2 - 1;
+  if (insn.dataflow != VTPU_DATAFLOW_WS && insn.dataflow != VTPU_DATAFLOW_OS) return std::nullopt;
+  const Dataflow asked =
+      insn.dataflow == VTPU_DATAFLOW_WS ? Dataflow::kWeightStationary : Dataflow::kOutputStationary;
+  if (!array.both_dataflows && asked != array.dataflow) return std::nullopt;
+  ArrayConfig a = array;
+  a.dataflow = asked;
+  return a;
+}
+
+uint64_t array_cycles(uint32_t m, uint32_t k, uint32_t n, const ArrayConfig& array) {
+  const vtpu_mxu_shape s = vtpu_mxu_shape_of(m, k, n, array.rows, array.cols);
+  return vtpu_mxu_cycles(&s, array.rows, array.cols, array.dataflow == Dataflow::kOutputStationary,
+                         array.timing == TimingMode::kStallFree);
 }
 
 std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
@@ -148,21 +165,20 @@ std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
 }
 
 Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
-  const uint64_t es = vtpu_type_size(x.precision);
-  const uint64_t m = x.m, k = x.k, n = x.n;
+  const uint32_t es = vtpu_type_size(x.precision);
+  const bool os = array.dataflow == Dataflow::kOutputStationary;
+  const uint64_t mn = uint64_t{x.m} * x.n;
   Traffic t;
-  if (array.dataflow == Dataflow::kWeightStationary) {
-    const uint64_t k_folds = ceil_div(k, array.rows), n_folds = ceil_div(n, array.cols);
-    t.b_bytes = k * n * es;                 // each weight loaded once
-    t.a_bytes = m * k * es * n_folds;       // A streamed once per column fold
-    t.c_write_bytes = m * n * 4 * k_folds;  // a partial sum per row fold
-    t.c_read_bytes = m * n * 4 * (k_folds - 1 + (x.accumulate ? 1 : 0));
+  const vtpu_mxu_shape s = vtpu_mxu_shape_of(x.m, x.k, x.n, array.rows, array.cols);
+  t.a_bytes = vtpu_mxu_a_bytes(&s, es);
+  t.b_bytes = vtpu_mxu_b_bytes(&s, es, os);
+  if (!os) {
+    const uint64_t k_folds = s.k_folds;
+    t.c_write_bytes = mn * 4 * k_folds;  // a partial sum per row fold
+    t.c_read_bytes = mn * 4 * (k_folds - 1 + (x.accumulate ? 1 : 0));
   } else {
-    const uint64_t m_folds = ceil_div(m, array.rows), n_folds = ceil_div(n, array.cols);
-    t.a_bytes = m * k * es * n_folds;
-    t.b_bytes = k * n * es * m_folds;
-    t.c_write_bytes = m * n * 4;
-    t.c_read_bytes = x.accumulate ? m * n * 4 : 0;
+    t.c_write_bytes = mn * 4;
+    t.c_read_bytes = x.accumulate ? mn * 4 : 0;
   }
   return t;
 }

@@ -32,14 +32,26 @@ struct ArrayConfig {
   unsigned rows = 32, cols = 32;  // R, C
   Dataflow dataflow = Dataflow::kWeightStationary;
   TimingMode timing = TimingMode::kOverlapped;
+  // mxu.dataflow auto: the array runs both dataflows, each MATMUL naming its
+  // own or asking the array to pick (`dataflow` is then ws, what
+  // VTPU_DATAFLOW_CONFIG asks for).
+  bool both_dataflows = false;
+  // All VMEM ports' bytes per cycle (0: unlimited), which the pick weighs.
+  uint64_t vmem_port_bytes = 0;
 };
 
 // Parses "ws"/"os" and "stall-free"/"overlapped"; throws vtpu::Error.
 Dataflow parse_dataflow(const std::string& text);
 TimingMode parse_timing(const std::string& text);
+// mxu.dataflow (ws, os or auto) and mxu.timing into `array`; throws vtpu::Error.
+void set_mode(ArrayConfig& array, const std::string& dataflow, const std::string& timing);
+// The array as it runs `insn` (its dataflow field; VTPU_DATAFLOW_AUTO picks
+// by the timing formula), or nothing when the array does not run that
+// dataflow (VTPU_ERR_DATAFLOW).
+std::optional<ArrayConfig> for_instruction(const ArrayConfig& array, const vtpu_insn_matmul& insn);
 
 // Cycles of the array for an M x K x N product (docs/mxu.md, "Timing").
-uint64_t array_cycles(uint64_t m, uint64_t k, uint64_t n, const ArrayConfig& array);
+uint64_t array_cycles(uint32_t m, uint32_t k, uint32_t n, const ArrayConfig& array);
 
 struct Traffic {
   uint64_t a_bytes = 0, b_bytes = 0;             // read from VMEM

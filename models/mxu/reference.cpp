@@ -17,7 +17,7 @@ void reference_matmul(const vtpu_insn_matmul& x, const Memory& vmem, const Memor
   auto b_at = [&](uint32_t k) {
     return vmem.data + (x.b_addr - vmem.base) + uint64_t{k} * x.b_stride;
   };
-  const bool ws = array.dataflow == Dataflow::kWeightStationary;
+  const bool ws = for_instruction(array, x).value_or(array).dataflow == Dataflow::kWeightStationary;
   const uint32_t tile = ws ? array.rows : x.k;
   for (uint32_t i = 0; i < x.m; ++i) {
     for (uint32_t j = 0; j < x.n; ++j) {

@@ -415,13 +415,15 @@ int check(const po::variables_map& vm) {
     const vtpu_layer_result& r = run.layers[i];
     std::printf(
         "layer %zu %-11s cycles %llu  dma_busy %llu  mxu_busy %llu  vpu_busy %llu  "
-        "macs %llu  dma_bytes %llu\n",
+        "macs %llu  dma_bytes %llu  matmuls ws %llu os %llu\n",
         i, vtpu_layer_kind_name(layers[i].kind), static_cast<unsigned long long>(r.cycles),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_DMA_BUSY]),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_MXU_BUSY]),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_VPU_BUSY]),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_MACS]),
-        static_cast<unsigned long long>(r.counters[VTPU_CNT_DMA_BYTES]));
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_DMA_BYTES]),
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_MATMUL_WS]),
+        static_cast<unsigned long long>(r.counters[VTPU_CNT_MATMUL_OS]));
   }
   if (!inject.empty()) {
     if (run.error.empty()) {

@@ -43,6 +43,24 @@ foreach(kind matmul conv2d pool layernorm)
     ARGS --kind ${kind} --dtype bf16 --set runtime.double_buffering=false --seed 4)
 endforeach()
 
+# An array that runs both dataflows (mxu.dataflow auto, docs/mxu.md): the
+# firmware asks it to pick per MATMUL; some pick output-stationary (the
+# counters say so), and the results stay bit-exact against the host's
+# reference, which sums bf16 in weight-stationary's order.
+foreach(kind matmul conv2d)
+  foreach(dtype int8 bf16)
+    kernel_test(kernels.${kind}_dataflow_auto_${dtype} EXIT 0
+      STDOUT "matmuls ws [0-9]+ os [1-9].*PASS ${kind} ${dtype}"
+      ARGS --kind ${kind} --dtype ${dtype} --seed 1 --set mxu.dataflow=auto)
+  endforeach()
+endforeach()
+# Where output-stationary would be faster with K > R, bf16 stays weight-
+# stationary: 16 x 3000 x 1024 summed over the whole K at once would round
+# some outputs differently from the reference (it did, before that rule).
+kernel_test(kernels.matmul_dataflow_auto_bf16_order EXIT 0
+  STDOUT "matmuls ws [1-9][0-9]* os 0[^0-9].*PASS matmul bf16"
+  ARGS --matmul 16,3000,1024 --dtype bf16 --set mxu.dataflow=auto)
+
 # Tiles smaller than the layer (docs/firmware.md, "The one tiling routine"): a
 # 4 KiB VMEM under a 16 x 16 array splits K into chunks accumulated in AMEM,
 # or shrinks row and column tiles below the array's; each of these layers was

@@ -289,3 +289,14 @@ foreach(case "lenet;int8" "transformer;bf16")
   set_tests_properties(networks.every_base_moved_${net}_${precision} PROPERTIES
     PASS_REGULAR_EXPRESSION "identical")
 endforeach()
+
+# An array that runs both dataflows (mxu.dataflow auto, docs/mxu.md): MobileNetV2
+# bf16 on tpuv3-like gives the same bytes as on its ws array (bf16 goes
+# output-stationary only where the orders agree), and its report names both
+# dataflows among the layers' choices.
+add_test(NAME networks.dataflow_auto_mobilenetv2_bf16
+  COMMAND sh -c "rm -rf ${NETS}/out/df_ws ${NETS}/out/df_auto && mkdir -p ${NETS}/out/df_ws ${NETS}/out/df_auto && \
+    $<TARGET_FILE:vtpu> run ${NETS}/mobilenetv2.onnx --precision bf16 --input ${NETS}/mobilenetv2.input.npy --config tpuv3-like --output-dir ${NETS}/out/df_ws >/dev/null && \
+    $<TARGET_FILE:vtpu> run ${NETS}/mobilenetv2.onnx --precision bf16 --input ${NETS}/mobilenetv2.input.npy --config tpuv3-like --set mxu.dataflow=auto --output-dir ${NETS}/out/df_auto --report ${NETS}/out/df_auto/report.json >/dev/null && \
+    cmp ${NETS}/out/df_ws/output.npy ${NETS}/out/df_auto/output.npy && \
+    grep -q '\"dataflow\": \"os\"' ${NETS}/out/df_auto/report.json && grep -q '\"dataflow\": \"ws\"' ${NETS}/out/df_auto/report.json")

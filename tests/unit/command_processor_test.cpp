@@ -300,6 +300,10 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
   vtpu_insn fp32 = matmul(kVmem, kVmem, kAmem, 8, 8, 8);
   fp32.matmul.precision = VTPU_TYPE_FP32;
   vtpu_insn c_outside = matmul(kVmem, kVmem, kAmem + (1 << 18) - 64, 8, 8, 8);
+  vtpu_insn os_on_ws = matmul(kVmem, kVmem, kAmem, 8, 8, 8);  // the chip's array is ws only
+  os_on_ws.matmul.dataflow = VTPU_DATAFLOW_OS;
+  vtpu_insn no_dataflow = os_on_ws;
+  no_dataflow.matmul.dataflow = 9;
   vtpu_insn vpu_type = header(VTPU_OP_VPU);  // REQUANT from fp32: not a combination it takes
   vpu_type.vpu.op = VTPU_VPU_REQUANT;
   vpu_type.vpu.a_type = VTPU_TYPE_FP32;
@@ -319,6 +323,9 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
       {"C outside AMEM", VTPU_QUEUE_MXU, c_outside, VTPU_ERR_ADDRESS, kAmem + (1 << 18) - 64, 0},
       {"zero rows", VTPU_QUEUE_MXU, zero, VTPU_ERR_SHAPE, 0, 0},
       {"fp32 precision", VTPU_QUEUE_MXU, fp32, VTPU_ERR_TYPE, VTPU_TYPE_FP32, 0},
+      {"output-stationary on a ws array", VTPU_QUEUE_MXU, os_on_ws, VTPU_ERR_DATAFLOW,
+       VTPU_DATAFLOW_OS, 0},
+      {"dataflow 9", VTPU_QUEUE_MXU, no_dataflow, VTPU_ERR_DATAFLOW, 9, 0},
       {"semaphore 36", VTPU_QUEUE_MXU, matmul(kVmem, kVmem, kAmem, 8, 8, 8, VTPU_SEMAPHORES + 4),
        VTPU_ERR_SEMAPHORE, VTPU_SEMAPHORES + 4, 0},
       {"signal semaphore 32", VTPU_QUEUE_MXU,

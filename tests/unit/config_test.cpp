@@ -98,7 +98,7 @@ TEST(Config, OutOfRangeNamesThePathAndRange) {
   EXPECT_EQ(error_of([] { load("", {"core.quantum_ns=0"}); }),
             "core.quantum_ns: 0 is out of range [0.001, 1e+09]");
   EXPECT_EQ(error_of([] { load("", {"mxu.dataflow=diagonal"}); }),
-            "mxu.dataflow: 'diagonal' is not one of ws|os");
+            "mxu.dataflow: 'diagonal' is not one of ws|os|auto");
   EXPECT_EQ(error_of([] { load("", {"address_map.uart.base=0x80000010"}); }),
             "address_map.uart: region overlaps address_map.core_ram");
 }

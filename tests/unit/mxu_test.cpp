@@ -66,6 +66,48 @@ TEST(MxuTiming, StallFreeIsScaleSimOnResnet18Shapes) {
   EXPECT_EQ(array_cycles(2916, 576, 64, ws32), 108359u);
 }
 
+// docs/mxu.md, "auto": an array that runs both dataflows takes
+// output-stationary for a VTPU_DATAFLOW_AUTO instruction when its cycles plus
+// the port time of re-reading B (B's bytes x (ceil(M/R) - 1) over all ports'
+// bytes per cycle) are fewer than weight-stationary's; bf16 only where K <= R.
+// Named dataflows run on an auto array; a fixed array runs its own and
+// refuses the other.
+TEST(MxuDataflow, AutoPicksTheFasterByTheFormula) {
+  ArrayConfig both = array(32, 32, Dataflow::kWeightStationary, TimingMode::kOverlapped);
+  both.both_dataflows = true;
+  both.vmem_port_bytes = 128;  // two 64-byte ports
+  vtpu_insn_matmul x{};
+  x.dataflow = VTPU_DATAFLOW_AUTO;
+  x.precision = VTPU_TYPE_INT8;
+  auto picked = [&](uint32_t m, uint32_t k, uint32_t n) {
+    x.m = m, x.k = k, x.n = n;
+    return for_instruction(both, x)->dataflow;
+  };
+  // 8 x 64 x 32: ws 32 + (2 - 1) 32 + 8 + 32 + 32 + 2 = 138, os 64 + 32 + 32 - 3 = 125, one
+  // row fold: B is read once either way.
+  EXPECT_EQ(picked(8, 64, 32), Dataflow::kOutputStationary);
+  // 512 x 147 x 64 (a tile of ResNet's first convolution): ws 32 + 9 x 512 + 512 + 66 =
+  // 5218; os 16 x 2 x 147 + 61 = 4765 cycles, but B (147 x 64 bytes) again 15 times is
+  // 141,120 bytes, 1102.5 cycles of both ports: 5867.5 > 5218.
+  EXPECT_EQ(picked(512, 147, 64), Dataflow::kWeightStationary);
+  // Without port limits the same tile goes output-stationary.
+  both.vmem_port_bytes = 0;
+  EXPECT_EQ(picked(512, 147, 64), Dataflow::kOutputStationary);
+  // bf16 8 x 32 x 32: ws 32 + 8 + 66 = 106, os 32 + 61 = 93.
+  x.precision = VTPU_TYPE_BF16;
+  EXPECT_EQ(picked(8, 32, 32), Dataflow::kOutputStationary) << "bf16, K = R: same order";
+  EXPECT_EQ(picked(8, 64, 32), Dataflow::kWeightStationary) << "bf16, K > R: ws's order";
+
+  x.dataflow = VTPU_DATAFLOW_OS;
+  EXPECT_EQ(for_instruction(both, x)->dataflow, Dataflow::kOutputStationary);
+  const ArrayConfig ws = array(32, 32, Dataflow::kWeightStationary, TimingMode::kOverlapped);
+  EXPECT_FALSE(for_instruction(ws, x)) << "a fixed ws array refuses os";
+  x.dataflow = VTPU_DATAFLOW_AUTO;
+  EXPECT_EQ(for_instruction(ws, x)->dataflow, Dataflow::kWeightStationary);
+  x.dataflow = 4;
+  EXPECT_FALSE(for_instruction(both, x));
+}
+
 // docs/mxu.md: WS overlapped = R + (F-1)*max(M, R) + M + R + C + 2 with
 // F = ceil(K/R)*ceil(N/C) (the RTL tile's count); OS overlapped =
 // F*max(K, R) + R + C - 2 - 1 with F = ceil(M/R)*ceil(N/C).

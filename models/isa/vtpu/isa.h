@@ -66,14 +66,26 @@ typedef struct vtpu_insn_dma {
   vtpu_dma_desc copy; /* as for the DMA's registers (docs/dma.md) */
 } vtpu_insn_dma;
 
+/* MATMUL dataflows (docs/mxu.md): the array's configured one (`mxu.dataflow`
+ * ws or os; ws on an `auto` array); one named, which an `auto` array runs
+ * and a fixed one only when it is its own; or AUTO: an `auto` array picks
+ * the faster for this instruction by its timing formula, a fixed one runs
+ * its own. */
+#define VTPU_DATAFLOW_CONFIG 0u
+#define VTPU_DATAFLOW_WS 1u
+#define VTPU_DATAFLOW_OS 2u
+#define VTPU_DATAFLOW_AUTO 3u
+
 /* C[m x n] = (C +) A[m x k] * B[k x n]. A and B are in VMEM, row-major, of
  * `precision` (VTPU_TYPE_INT8 or VTPU_TYPE_BF16); C is in AMEM, 32-bit
- * (int32 for int8, fp32 for bf16). B is the stationary operand (weights). */
+ * (int32 for int8, fp32 for bf16). B is the weights (held in the array in ws;
+ * in os C is). */
 typedef struct vtpu_insn_matmul {
   vtpu_insn_header h;
   uint8_t precision;  /* VTPU_TYPE_INT8 or VTPU_TYPE_BF16 */
   uint8_t accumulate; /* 1: C += A * B; 0: C = A * B */
-  uint16_t reserved;
+  uint8_t dataflow;   /* VTPU_DATAFLOW_* */
+  uint8_t reserved;
   uint32_t m, k, n;
   uint32_t a_addr, a_stride; /* address of A[0][0]; bytes between rows */
   uint32_t b_addr, b_stride;
@@ -202,13 +214,15 @@ typedef union vtpu_insn {
 #define VTPU_CNT_DMA_BUSY 0u /* cycles the DMA queue had an instruction running */
 #define VTPU_CNT_MXU_BUSY 1u
 #define VTPU_CNT_VPU_BUSY 2u
-#define VTPU_CNT_MACS 3u      /* multiply-accumulates done by the MXU */
-#define VTPU_CNT_DMA_BYTES 4u /* bytes moved by DMA instructions */
-#define VTPU_CNT_VPU_ELEMS 5u /* elements produced by the VPU */
-#define VTPU_CNT_INSNS 6u     /* instructions completed */
-#define VTPU_CNT_HBM_READ 7u  /* bytes DMA instructions read from HBM */
-#define VTPU_CNT_HBM_WRITE 8u /* bytes DMA instructions wrote to HBM */
-#define VTPU_COUNTERS 9u
+#define VTPU_CNT_MACS 3u       /* multiply-accumulates done by the MXU */
+#define VTPU_CNT_DMA_BYTES 4u  /* bytes moved by DMA instructions */
+#define VTPU_CNT_VPU_ELEMS 5u  /* elements produced by the VPU */
+#define VTPU_CNT_INSNS 6u      /* instructions completed */
+#define VTPU_CNT_HBM_READ 7u   /* bytes DMA instructions read from HBM */
+#define VTPU_CNT_HBM_WRITE 8u  /* bytes DMA instructions wrote to HBM */
+#define VTPU_CNT_MATMUL_WS 9u  /* MATMULs run weight-stationary */
+#define VTPU_CNT_MATMUL_OS 10u /* MATMULs run output-stationary */
+#define VTPU_COUNTERS 11u
 
 /* Error causes (VTPU_CP_ERR_CAUSE). */
 #define VTPU_ERR_NONE 0u
@@ -222,5 +236,6 @@ typedef union vtpu_insn {
   6u                    /* a wait that nothing released can satisfy (ERR_ADDR: the semaphore) */
 #define VTPU_ERR_DMA 7u /* the DMA refused the copy (ERR_ADDR: its address; DMA cause in bits) */
 #define VTPU_ERR_OVERFLOW 8u /* PUSH to a full queue */
+#define VTPU_ERR_DATAFLOW 9u /* a MATMUL dataflow the array does not run (ERR_ADDR: it) */
 
 #endif /* VTPU_ISA_H */

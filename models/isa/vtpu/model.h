@@ -236,9 +236,9 @@ typedef struct vtpu_run_result {
 #define VTPU_BAD_SCRATCH 4u /* needs more scratch than the header gives */
 
 typedef struct vtpu_layer_result {
-  uint64_t cycles;      /* mcycle at the layer's end minus at its start */
-  uint64_t counters[9]; /* the VTPU_CNT_* counters' increments (vtpu/isa.h) */
-  uint64_t reserved[6];
+  uint64_t cycles;       /* mcycle at the layer's end minus at its start */
+  uint64_t counters[11]; /* the VTPU_CNT_* counters' increments (vtpu/isa.h) */
+  uint64_t reserved[4];
 } vtpu_layer_result; /* 128 bytes */
 
 #ifdef __cplusplus

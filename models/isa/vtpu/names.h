@@ -53,6 +53,7 @@ static inline const char* vtpu_accel_error_text(uint32_t cause) {
     case VTPU_ERR_DEADLOCK: return "deadlock";
     case VTPU_ERR_DMA: return "DMA refused the copy";
     case VTPU_ERR_OVERFLOW: return "queue overflow";
+    case VTPU_ERR_DATAFLOW: return "dataflow not supported by the array";
     default: return "unknown cause";
   }
 }

@@ -1,0 +1,83 @@
+/*
+ * The MXU's timing for one MATMUL (docs/mxu.md, "Timing"): the array's cycles
+ * and the operand bytes it reads through VMEM's ports, for either dataflow.
+ * The model (models/mxu) times every instruction with it and, on an array
+ * that runs both dataflows (`mxu.dataflow: auto`), picks one per instruction
+ * by it. Plain C beside the ISA, so that firmware and tools can plan with
+ * the same formula.
+ */
+#ifndef VTPU_MXU_TIMING_H
+#define VTPU_MXU_TIMING_H
+
+#include <stdint.h>
+
+/* ceil(size / tile), in one division; sizes
+ * stay below 2^31. */
+static inline uint32_t vtpu_mxu_folds(uint32_t size, uint32_t tile) {
+  return (size + tile - 1) / tile;
+}
+
+static inline uint64_t vtpu_mxu_max(uint64_t a, uint64_t b) {
+  return a > b ? a : b;
+}
+
+/* An m x k x n product on an R x C array: how many R-row folds its m and k
+ * take and how many C-column folds its n. */
+typedef struct vtpu_mxu_shape {
+  uint32_t m, k, n;
+  uint32_t m_folds, k_folds, n_folds;
+} vtpu_mxu_shape;
+
+static inline vtpu_mxu_shape vtpu_mxu_shape_of(uint32_t m, uint32_t k, uint32_t n, uint32_t rows,
+                                               uint32_t cols) {
+  const vtpu_mxu_shape s = {
+      m, k, n, vtpu_mxu_folds(m, rows), vtpu_mxu_folds(k, rows), vtpu_mxu_folds(n, cols)};
+  return s;
+}
+
+/* Cycles of the array. Weight-stationary: k_folds x n_folds folds, each
+ * loading R rows of weights and streaming m rows of A; output-stationary:
+ * m_folds x n_folds folds, each streaming k. Stall-free is SCALE-Sim v2's
+ * formula; overlapped loads the next fold's weights (ws) or drains the last
+ * fold's outputs (os) behind the current one. */
+static inline uint64_t vtpu_mxu_cycles(const vtpu_mxu_shape* s, uint32_t rows, uint32_t cols,
+                                       int os, int stall_free) {
+  const uint64_t r = rows, c = cols, m = s->m, k = s->k;
+  if (!os) {
+    const uint64_t folds = (uint64_t)s->k_folds * s->n_folds;
+    if (stall_free) return folds * (2 * r + c + m - 2) - 1;
+    return r + (folds - 1) * vtpu_mxu_max(m, r) + m + r + c + 2;
+  }
+  const uint64_t folds = (uint64_t)s->m_folds * s->n_folds;
+  if (stall_free) return folds * (k + r + c - 2) - 1;
+  return folds * vtpu_mxu_max(k, r) + r + c - 2 - 1;
+}
+
+/* Bytes of A the array reads from VMEM: A once per column fold, either way. */
+static inline uint64_t vtpu_mxu_a_bytes(const vtpu_mxu_shape* s, uint32_t element) {
+  return (uint64_t)s->m * s->k * element * s->n_folds;
+}
+
+/* Bytes of B: each weight once (ws), or once per row fold (os). */
+static inline uint64_t vtpu_mxu_b_bytes(const vtpu_mxu_shape* s, uint32_t element, int os) {
+  return (uint64_t)s->k * s->n * element * (os ? s->m_folds : 1u);
+}
+
+/* Whether an array that runs both dataflows takes output-stationary for
+ * this instruction (docs/mxu.md, "auto"): fewer cycles, counting beside its
+ * own the VMEM port time of reading B again for every row fold after the
+ * first (`port_bytes`: all VMEM ports' bytes per cycle; 0, unlimited: none),
+ * which the DMA and the VPU wait for; ties stay weight-stationary. bf16
+ * goes output-stationary only where K fits the array's rows, where the two
+ * dataflows sum in the same order, so results never depend on the choice. */
+static inline int vtpu_mxu_auto_os(const vtpu_mxu_shape* s, uint32_t element, uint32_t rows,
+                                   uint32_t cols, int stall_free, uint64_t port_bytes) {
+  if (element == 2 && s->k > rows) return 0;
+  const uint64_t scale = port_bytes ? port_bytes : 1;
+  const uint64_t again =
+      port_bytes ? vtpu_mxu_b_bytes(s, element, 1) - vtpu_mxu_b_bytes(s, element, 0) : 0;
+  return vtpu_mxu_cycles(s, rows, cols, 1, stall_free) * scale + again <
+         vtpu_mxu_cycles(s, rows, cols, 0, stall_free) * scale;
+}
+
+#endif /* VTPU_MXU_TIMING_H */
