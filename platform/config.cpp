@@ -5,12 +5,14 @@
 #include <google/protobuf/text_format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <regex>
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/common/read_file.h"
 #include "models/hbm/address_mapping.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "platform/memspec.h"
@@ -128,12 +130,10 @@ void merge_text(pb::Message& into, const std::string& text, const std::string& s
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+std::string read_config_file(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) throw Error(path + ": cannot open config file");
+  return read_file(path, uint64_t{1} << 24);
 }
 
 Soc defaults() {
@@ -315,7 +315,7 @@ Soc load(const std::string& config, const std::vector<std::string>& overrides) {
   if (preset != presets.end() && name != "defaults")
     merge_text(soc, preset->second, name + ".textproto");
   else
-    merge_text(soc, read_file(name), name);
+    merge_text(soc, read_config_file(name), name);
   for (const std::string& item : overrides) {
     size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--set " + item + ": expected path=value");

@@ -3,6 +3,7 @@
 #include <elf.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -46,6 +47,14 @@ std::optional<uint32_t> find_symbol(const std::vector<uint8_t>& file, const Elf3
 
 ElfImage read_elf(const std::string& path) {
   auto fail = [&path](const std::string& why) { return Error(path + ": " + why); };
+  // A device (/dev/zero) or a directory would be read forever or fail late.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    if (std::filesystem::exists(path, error)) throw fail("not a regular file");
+    throw fail("cannot open file");
+  }
+  if (std::filesystem::file_size(path, error) > (uint64_t{1} << 30))
+    throw fail("larger than 1 GiB (core RAM is at most 1 GiB)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw fail("cannot open file");
   std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -54,11 +54,17 @@ uint32_t le32(const std::vector<uint8_t>& b, size_t at) {
   return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (uint32_t{b[at + 3]} << 24);
 }
 
-// "addr,length" (hex) -> values; false when malformed.
+// An RV32 address (hex): false when malformed or above 32 bits (not cut to them).
+bool parse_address(const std::string& text, uint64_t& address) {
+  return parse_hex(text, address) && address <= UINT32_MAX;
+}
+
+// "addr,length" (hex) -> values; false when malformed or not inside the 32-bit
+// address space.
 bool parse_range(const std::string& text, uint64_t& address, uint64_t& length) {
   size_t comma = text.find(',');
-  return comma != std::string::npos && parse_hex(text.substr(0, comma), address) &&
-         parse_hex(text.substr(comma + 1), length);
+  return comma != std::string::npos && parse_address(text.substr(0, comma), address) &&
+         parse_hex(text.substr(comma + 1), length) && length <= (uint64_t{1} << 32) - address;
 }
 
 }  // namespace
@@ -187,7 +193,7 @@ std::string GdbProtocol::answer(const std::string& packet, Reply& reply) {
     case 'c':
     case 's':
       if (!args.empty()) {
-        if (!parse_hex(args, address)) return "E01";
+        if (!parse_address(args, address)) return "E01";
         target_.write_register(32, static_cast<uint32_t>(address));
       }
       target_.set_single_step(kind == 's');
@@ -205,9 +211,7 @@ std::string GdbProtocol::answer(const std::string& packet, Reply& reply) {
       const char type = args[0];
       std::string rest = args.substr(2);
       size_t comma = rest.find(',');
-      if (comma == std::string::npos || !parse_hex(rest.substr(0, comma), address) ||
-          !parse_hex(rest.substr(comma + 1), length))
-        return "E01";
+      if (comma == std::string::npos || !parse_range(rest, address, length)) return "E01";
       const bool insert = kind == 'Z';
       const uint32_t a = static_cast<uint32_t>(address), n = static_cast<uint32_t>(length);
       if (type == '0' || type == '1') {

@@ -29,7 +29,7 @@ std::string format(const char* fmt, double a, double b) {
 
 ChromeTrace::ChromeTrace(const std::string& path, const std::string& process,
                          std::vector<Layer> layers)
-    : layers_(std::move(layers)) {
+    : layers_(std::move(layers)), path_(path) {
   file_ = std::fopen(path.c_str(), "w");
   if (!file_) throw Error(path + ": cannot write the trace");
   std::fputs("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n", file_);
@@ -42,9 +42,19 @@ ChromeTrace::ChromeTrace(const std::string& path, const std::string& process,
 }
 
 ChromeTrace::~ChromeTrace() {
+  try {
+    close();
+  } catch (const Error&) {  // a destructor does not throw; close() says it first
+  }
+}
+
+void ChromeTrace::close() {
   if (!file_) return;
   std::fputs("\n]}\n", file_);
-  std::fclose(file_);
+  const bool failed = std::ferror(file_) != 0;
+  const bool closed = std::fclose(file_) == 0;
+  file_ = nullptr;
+  if (failed || !closed) throw Error(path_ + ": cannot write the trace");
 }
 
 void ChromeTrace::event(const std::string& json) {

@@ -22,6 +22,9 @@ class ChromeTrace : public TraceSink {
   };
   ChromeTrace(const std::string& path, const std::string& process, std::vector<Layer> layers);
   ~ChromeTrace() override;  // closes the JSON, valid even after a failed run
+  // Closes the JSON now; throws vtpu::Error when the file could not be
+  // written (a full disk, /dev/full).
+  void close();
 
   void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
                    sc_core::sc_time end, uint64_t bytes, uint32_t depth, uint32_t tag) override;
@@ -32,6 +35,7 @@ class ChromeTrace : public TraceSink {
 
   std::FILE* file_ = nullptr;
   std::vector<Layer> layers_;
+  std::string path_;
   bool first_ = true;
   double layer_start_us_ = -1;
 };

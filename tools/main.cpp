@@ -2,9 +2,12 @@
 // stderr and an exit status from vtpu::ExitCode; the firmware's own exit code
 // is passed through as the exit status.
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -63,24 +66,38 @@ sc_core::sc_time parse_time(const std::string& text) {
   std::smatch m;
   if (!std::regex_match(text, m, form))
     throw vtpu::Error("--max-time " + text + ": expected a number and a unit (ps, ns, us, ms, s)");
-  double value = std::stod(m[1]);
+  double value = 0;
+  try {
+    value = std::stod(m[1]);
+  } catch (const std::out_of_range&) {
+    throw vtpu::Error("--max-time " + text + ": out of range");
+  }
   std::string unit = m[2];
   sc_core::sc_time_unit u = unit == "ps"   ? sc_core::SC_PS
                             : unit == "ns" ? sc_core::SC_NS
                             : unit == "us" ? sc_core::SC_US
                             : unit == "ms" ? sc_core::SC_MS
                                            : sc_core::SC_SEC;
+  // SystemC's time is 64 bits of its resolution (1 ps): up to about 213 days.
+  const sc_core::sc_time most(1e6, sc_core::SC_SEC);
+  if (value > most.to_seconds() / sc_core::sc_time(1, u).to_seconds())
+    throw vtpu::Error("--max-time " + text + ": more than 1e6 s of simulated time");
   sc_core::sc_time t(value, u);
   if (t == sc_core::SC_ZERO_TIME) throw vtpu::Error("--max-time " + text + ": must be positive");
   return t;
 }
 
-// SystemC appends ".vcd" to a trace file's name.
+// SystemC appends ".vcd" to a trace file's name. The file must be writable:
+// SystemC does not say when it is not (and crashes closing it).
 std::string vcd_base(const std::string& file) {
   const std::string ext = ".vcd";
-  if (file.size() > ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0)
-    return file.substr(0, file.size() - ext.size());
-  return file;
+  const bool has_ext =
+      file.size() > ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0;
+  const std::string base = has_ext ? file.substr(0, file.size() - ext.size()) : file;
+  if (!std::ofstream(base + ext))
+    throw vtpu::Error("--vcd " + file + ": cannot write " + base + ext + " (" +
+                      std::strerror(errno) + ")");
+  return base;
 }
 
 void add_config_options(po::options_description& desc) {
@@ -95,6 +112,8 @@ void add_config_options(po::options_description& desc) {
 vtpu::config::Soc load_config(const po::variables_map& vm) {
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  if (!vm["config"].defaulted() && vm["config"].as<std::string>().empty())
+    throw vtpu::Error("--config: empty (a preset name or a .textproto file)");
   vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
   vtpu::check_rtl_backend(config.mxu());  // before any work, not when the SoC is built
   return config;
@@ -146,6 +165,9 @@ int firmware_command(const std::vector<std::string>& args) {
 
   vtpu::RunOptions limits;
   limits.max_instructions = vm["max-instructions"].as<uint64_t>();
+  // Read as unsigned, "-1" arrives as 2^64 - 1.
+  if (limits.max_instructions > (uint64_t{1} << 62))
+    throw vtpu::Error("--max-instructions: at most 2^62 (0: no limit)");
   if (vm.count("max-time")) limits.max_time = parse_time(vm["max-time"].as<std::string>());
   if (vm.count("gdb")) limits.gdb_port = vm["gdb"].as<uint16_t>();
   if (vm.count("transactions")) limits.transactions = vm["transactions"].as<std::string>();

@@ -177,7 +177,11 @@ void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostrea
       o.trace.empty() ? pattern_requests(o, capacity) : read_trace(o.trace, capacity);
 
   // By default twice what the controller queues hold: the other half covers
-  // the requests on their way to and from the queues.
+  // the requests on their way to and from the queues. Each slot holds a
+  // transaction, so a count past any request stream is refused.
+  if (o.outstanding > (1u << 20))
+    throw Error("memtest: --outstanding " + std::to_string(o.outstanding) +
+                ": at most 1048576 (0: twice the controllers' queues)");
   const unsigned outstanding =
       o.outstanding ? o.outstanding
                     : static_cast<unsigned>(2 * config.hbm().queue_depth() * hbm.controllers());

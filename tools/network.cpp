@@ -264,6 +264,24 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   bind_inputs(request, program);
   if (!request.output_dir.empty() && !fs::is_directory(request.output_dir))
     throw Error(request.output_dir + ": --output-dir is not a directory");
+  // Files written after the run: a directory they cannot go to is found now,
+  // not once the outputs beside them are written.
+  for (const auto& [option, path] :
+       {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
+        std::pair{"--transactions", request.transactions}}) {
+    if (path.empty()) continue;
+    const fs::path dir = fs::absolute(fs::path(path)).parent_path();
+    if (!fs::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
+      throw Error(std::string(option) + " " + path + ": cannot write in " + dir.string());
+  }
+  // What an earlier run left where this one writes goes now, so that a
+  // failed run does not leave an old output or report beside its trace.
+  std::error_code ignored;
+  if (!request.output_dir.empty())
+    for (const sw::Binding& b : program.outputs)
+      fs::remove(fs::path(request.output_dir) / file_name(b.name), ignored);
+  if (!request.report.empty() && fs::is_regular_file(request.report, ignored))
+    fs::remove(request.report, ignored);
 
   RunOptions limits = request.limits;
   limits.transactions = request.transactions;
@@ -283,7 +301,9 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   }
   runtime::ModelRun run = run_model(config, request.firmware, program.image, limits);
   progress.reset();
-  trace.reset();  // the timeline is complete (also for a failed run)
+  // The timeline is complete (also for a failed run, whose error comes first).
+  if (trace && run.error.empty()) trace->close();
+  trace.reset();
   if (!run.error.empty())
     throw Error(run.error, run.run.end == RunResult::End::kStopped ? run.run.stop_code
                                                                    : ExitCode::kFirmwareFault);

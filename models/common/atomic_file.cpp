@@ -1,6 +1,7 @@
 #include "models/common/atomic_file.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "models/common/error.h"
@@ -9,6 +10,15 @@ namespace vtpu {
 
 void write_file_atomically(const std::string& path, const std::function<bool(std::ostream&)>& write,
                            const std::string& what) {
+  // A device or a pipe (/dev/null, /dev/full) is written in place: renaming a
+  // file over it would replace it.
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    std::ofstream out(path, std::ios::binary);
+    if (!(out && write(out) && out.flush())) throw Error(path + ": cannot write" + what);
+    return;
+  }
   const std::string partial = path + ".partial";
   bool written = false;
   {

@@ -1,6 +1,7 @@
 // Writing a file all or nothing: the bytes go to PATH.partial, which is renamed
 // to PATH only once complete. A reader never sees a half-written file, and a
-// failure leaves neither file behind.
+// failure leaves neither file behind. A PATH that exists and is not a regular
+// file (a device, a pipe) is written in place.
 #pragma once
 
 #include <functional>

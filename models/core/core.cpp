@@ -100,8 +100,11 @@ void Core::schedule_next_stop() {
   const uint64_t ahead_cycles = static_cast<uint64_t>(ahead / options_.clock_period);
   quantum_at_ = synced_cycles_ + std::max<uint64_t>(1, ahead_cycles);
   sync_at_ = quantum_at_;
-  if (options_.max_instructions != 0)
-    sync_at_ = std::min(sync_at_, cycles_ + (options_.max_instructions - instret_));
+  if (options_.max_instructions != 0) {
+    const uint64_t remaining = options_.max_instructions - instret_;
+    if (remaining <= UINT64_MAX - cycles_)  // a limit near 2^64 must not wrap
+      sync_at_ = std::min(sync_at_, cycles_ + remaining);
+  }
 }
 
 void Core::synchronise() {

@@ -536,6 +536,17 @@ class Lowerer {
     if (!it->second->lower)
       throw Error(n.where() + ": operator " + n.op + " is here in no form vtpu takes (" +
                   it->second->row.lowering + ")");
+    // A tensor the chip would hold with no elements (an empty Slice that
+    // constant folding did not take away): refused with the node's name
+    // before a lowering divides by its size.
+    for (const std::string& out : n.outputs) {
+      const auto v = g_.values.find(out);
+      if (v == g_.values.end() || out.empty()) continue;
+      for (int64_t d : v->second.shape)
+        if (d < 1)
+          throw Error(n.where() + ": output '" + out + "' of shape " + shape_text(v->second.shape) +
+                      " is empty (vtpu runs no empty tensors)");
+    }
     (this->*(it->second->lower))(n);
   }
 
@@ -621,6 +632,10 @@ class Lowerer {
     const uint64_t true_macs = static_cast<uint64_t>(ys[0] * ys[2] * ys[3] * w.shape[0] *
                                                      w.shape[1] * w.shape[2] * w.shape[3]);
     int64_t groups = n.get_int("group", 1);
+    // Checked before anything divides by the group count or a group's size.
+    if (groups < 1 || w.shape[0] % groups != 0 || w.shape[1] * groups != xs[1])
+      throw Error(n.where() + ": weights " + shape_text(w.shape) + " do not fit input " +
+                  shape_text(xs) + " with group " + std::to_string(groups));
     // Depthwise (one input channel per group) goes to the MXU as groups of G
     // channels with block-diagonal weights: G times the MACs, but G columns of
     // the array busy instead of one (G: the largest divisor up to 32).

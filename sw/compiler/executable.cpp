@@ -1,11 +1,14 @@
 #include "sw/compiler/executable.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
+#include "models/common/read_file.h"
 #include "models/isa/vtpu/isa.h"
 #include "sw/compiler/executable.pb.h"
 
@@ -59,13 +62,16 @@ void write_executable(const std::string& path, const Program& program, const std
 }
 
 Program read_executable(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  const std::string bytes = read_file(path);
   exe::Executable e;
-  if (!e.ParseFromString(bytes.str()) || e.format_version() == 0)
-    throw Error(path + ": not a .vtpu executable");
+  bool parsed = false;
+  {
+    // A string field of invalid UTF-8 fails the parse; protobuf would also
+    // print its own line about it on stderr.
+    google::protobuf::LogSilencer quiet;
+    parsed = e.ParseFromString(bytes);
+  }
+  if (!parsed || e.format_version() == 0) throw Error(path + ": not a .vtpu executable");
   if (e.format_version() != kExecutableFormatVersion)
     throw Error(path + ": executable format version " + std::to_string(e.format_version()) +
                 "; this vtpu reads version " + std::to_string(kExecutableFormatVersion) +

@@ -142,6 +142,7 @@ auto by_type(const Tensor& t, Fn fn) {
 }
 
 Tensor allocate(DType type, Shape shape) {
+  check_limits(shape, "the result", true);
   Tensor t;
   t.dtype = type;
   t.shape = std::move(shape);
@@ -291,6 +292,7 @@ Shape broadcast_shape(const Args& args, const Shape& a, const Shape& b) {
     }
     out[d] = da == 1 ? db : da;
   }
+  check_limits(out, "the result", true);
   return out;
 }
 
@@ -1724,7 +1726,12 @@ void evaluate(const Node& node, Env& env) {
   const auto op = operators().find(node.op);
   if (op == operators().end()) throw Error(node.where() + ": the operator is not supported");
   const Args args(node, env);
-  Tensors outputs = op->second(args);
+  Tensors outputs;
+  try {
+    outputs = op->second(args);
+  } catch (const LimitError& e) {
+    args.fail(e.what());
+  }
   for (size_t k = 0; k < node.outputs.size(); ++k) {
     if (node.outputs[k].empty()) continue;
     if (k >= outputs.size()) args.fail("output " + std::to_string(k) + " is not supported");

@@ -53,6 +53,23 @@ const Attribute* find(const Node& node, const std::string& name, Attribute::Kind
 
 }  // namespace
 
+int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what, bool zero_ok) {
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d == 0 && !zero_ok))
+      throw LimitError(what + " has shape " + shape_text(shape) +
+                       ": dimensions must be at least 1");
+    if (d > kMaxDimension)
+      throw LimitError(what + " has shape " + shape_text(shape) +
+                       ": a dimension above vtpu's limit of 2^24");
+    count *= d;  // both factors at most 2^28 and 2^24: no overflow
+    if (count > kMaxElements)
+      throw LimitError(what + " has shape " + shape_text(shape) +
+                       ": more than vtpu's limit of 2^28 elements");
+  }
+  return count;
+}
+
 const char* dtype_name(DType t) {
   switch (t) {
     case DType::kFloat32: return "float32";

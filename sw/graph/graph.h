@@ -9,11 +9,31 @@
 #include <string>
 #include <vector>
 
+#include "models/common/error.h"
+
 namespace vtpu::sw {
 
 enum class DType { kFloat32, kInt64, kInt32, kInt8, kUint8, kBool };
 
 const char* dtype_name(DType t);
+
+// Limits (docs/compiler.md, "Limits"), checked before a tensor is allocated or
+// a shape handed to ONNX's shape inference: a dimension at most the MXU's
+// largest, a tensor at most 2^28 elements (1 GiB of fp32; VGG's first fully
+// connected weights are 103 M).
+constexpr int64_t kMaxDimension = int64_t{1} << 24;
+constexpr int64_t kMaxElements = int64_t{1} << 28;
+
+// A shape beyond the limits (thrown by check_limits(); the evaluator names the
+// node it met it in).
+struct LimitError : Error {
+  using Error::Error;
+};
+// The element count of `shape`; throws LimitError starting with `what` when a
+// dimension is negative, zero (unless `zero_ok`) or above kMaxDimension, or
+// the count above kMaxElements.
+int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what,
+                     bool zero_ok = false);
 
 // A dense row-major tensor. Floating-point data lives in `f`; every integer
 // type (and bool) in `i`, widened to int64.

@@ -6,14 +6,34 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/common/read_file.h"
 
 namespace vtpu::sw {
 
 namespace {
+
+// ONNX's message on one line: its lines joined with "; ", blank ones dropped.
+std::string one_line(const std::string& text) {
+  std::string out, line;
+  std::istringstream lines(text);
+  while (std::getline(lines, line)) {
+    const size_t a = line.find_first_not_of(" \t\r");
+    if (a == std::string::npos) continue;
+    out += (out.empty() ? "" : "; ") + line.substr(a, line.find_last_not_of(" \t\r") - a + 1);
+  }
+  return out;
+}
+
+// check_limits() over a protobuf's dimensions.
+template <typename Dims>
+int64_t checked_count(const Dims& dims, const std::string& what, bool zero_ok) {
+  return check_limits(std::vector<int64_t>(dims.begin(), dims.end()), what, zero_ok);
+}
 
 // Element types the tool chain reads (ONNX's TensorProto::DataType).
 DType dtype_of(int onnx_type, const std::string& what) {
@@ -45,6 +65,8 @@ Tensor tensor_of(const onnx::TensorProto& t, const std::string& what) {
                 "weights inside)");
   Tensor out;
   out.dtype = dtype_of(t.data_type(), what + ": tensor '" + t.name() + "'");
+  // Empty constants stand for absent optional inputs (Resize's roi).
+  checked_count(t.dims(), what + ": tensor '" + t.name() + "'", true);
   out.shape.assign(t.dims().begin(), t.dims().end());
   const int64_t n = out.numel();
   const bool raw = t.has_raw_data();
@@ -149,11 +171,7 @@ bool static_shape(const onnx::ValueInfoProto& v, ValueInfo& out, std::string* sy
 }
 
 onnx::ModelProto read_model(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  const std::string data = bytes.str();
+  const std::string data = read_file(path);
   if (data.empty()) throw Error(path + ": empty file, not an ONNX model");
   onnx::ModelProto model;
   if (!model.ParseFromString(data))
@@ -163,12 +181,62 @@ onnx::ModelProto read_model(const std::string& path) {
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
-    std::string why = e.what();
-    const size_t eol = why.find('\n');
-    if (eol != std::string::npos) why.resize(eol);
-    throw Error(path + ": the ONNX checker refuses the model: " + why);
+    throw Error(path + ": the ONNX checker refuses the model: " + one_line(e.what()));
   }
   return model;
+}
+
+// What ONNX's shape inference takes on trust: attributes of convolutions and
+// pools it divides by or indexes with (a zero stride is a division by zero in
+// it, a kernel of another rank than the input an access out of bounds). A
+// Conv whose weights are a constant gets its kernel_shape from them, so that
+// inference compares the ranks itself and fails with a message.
+void validate_for_inference(onnx::ModelProto& model, const std::string& path) {
+  static const std::set<std::string> windowed = {"Conv",        "ConvTranspose", "MaxPool",
+                                                 "AveragePool", "LpPool",        "MaxUnpool"};
+  onnx::GraphProto& graph = *model.mutable_graph();
+  std::map<std::string, const onnx::TensorProto*> constants;
+  for (const onnx::TensorProto& t : graph.initializer()) constants[t.name()] = &t;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    onnx::NodeProto& n = *graph.mutable_node(i);
+    if (!windowed.count(n.op_type())) continue;
+    const std::string where =
+        path + ": node '" + (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) +
+        "' (" + n.op_type() + ")";
+    bool has_kernel_shape = false;
+    for (const onnx::AttributeProto& a : n.attribute()) {
+      const std::string& name = a.name();
+      has_kernel_shape |= name == "kernel_shape";
+      const int64_t least = name == "pads" ? 0 : 1;
+      if (name == "strides" || name == "dilations" || name == "kernel_shape" || name == "pads") {
+        for (int64_t v : a.ints())
+          if (v < least || v > kMaxDimension)
+            throw Error(where + ": attribute " + name + " holds " + std::to_string(v) + " (" +
+                        (least ? "each must be 1 to 2^24)" : "each must be 0 to 2^24)"));
+      } else if (name == "group" && (a.i() < 1 || a.i() > kMaxDimension)) {
+        throw Error(where + ": attribute group is " + std::to_string(a.i()) +
+                    " (must be 1 to 2^24)");
+      }
+    }
+    if ((n.op_type() == "Conv" || n.op_type() == "ConvTranspose") && n.input_size() > 1) {
+      const auto w = constants.find(n.input(1));
+      if (w == constants.end()) continue;
+      const onnx::TensorProto& weights = *w->second;
+      if (weights.dims_size() < 3)
+        throw Error(where + ": weights '" + weights.name() + "' have rank " +
+                    std::to_string(weights.dims_size()) + " (a convolution's are N, C, kernel...)");
+      for (int d = 0; d < weights.dims_size(); ++d)
+        if (weights.dims(d) < 1)
+          throw Error(where + ": weights '" + weights.name() + "' have a dimension of " +
+                      std::to_string(weights.dims(d)));
+      if (!has_kernel_shape) {
+        onnx::AttributeProto& k = *n.add_attribute();
+        k.set_name("kernel_shape");
+        k.set_type(onnx::AttributeProto::INTS);
+        for (int d = 2; d < weights.dims_size(); ++d) k.add_ints(weights.dims(d));
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -205,14 +273,19 @@ Graph import_onnx(const std::string& path, int64_t batch) {
   for (const onnx::OperatorSetIdProto& o : model.opset_import()) {
     if (o.domain().empty() || o.domain() == "ai.onnx") g.opset = o.version();
   }
+  for (const onnx::ValueInfoProto& v : model.graph().input()) {
+    if (!v.type().tensor_type().has_shape()) continue;
+    std::vector<int64_t> dims;
+    for (const onnx::TensorShapeProto_Dimension& d : v.type().tensor_type().shape().dim())
+      if (d.has_dim_value()) dims.push_back(d.dim_value());
+    checked_count(dims, path + ": input '" + v.name() + "'", false);
+  }
+  validate_for_inference(model, path);
   try {
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
                                        onnx::ShapeInferenceOptions(false, 0, true));
   } catch (const std::exception& e) {
-    std::string why = e.what();
-    const size_t eol = why.find('\n');
-    if (eol != std::string::npos) why.resize(eol);
-    throw Error(path + ": ONNX shape inference fails: " + why);
+    throw Error(path + ": ONNX shape inference fails: " + one_line(e.what()));
   }
   const onnx::GraphProto& graph = model.graph();
   g.name = graph.name();
@@ -230,13 +303,29 @@ Graph import_onnx(const std::string& path, int64_t batch) {
     g.values[v.name()] = info;
     g.inputs.push_back(v.name());
   }
-  for (const onnx::ValueInfoProto& v : graph.value_info()) {
+  // Every tensor whose shape inference knows is within the limits. Computed
+  // ones may be empty (an empty Slice of Swin's shift arithmetic folds away);
+  // the compiler refuses one that would reach the chip.
+  std::map<std::string, std::string> producer;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const std::string& out : graph.node(i).output())
+      producer[out] = graph.node(i).name().empty()
+                          ? graph.node(i).op_type() + "_" + std::to_string(i)
+                          : graph.node(i).name();
+  auto computed = [&](const onnx::ValueInfoProto& v) {
     ValueInfo info;
-    if (static_shape(v, info, nullptr)) g.values[v.name()] = info;
-  }
+    if (!static_shape(v, info, nullptr)) return false;
+    const auto p = producer.find(v.name());
+    checked_count(info.shape,
+                  path + ": tensor '" + v.name() + "'" +
+                      (p == producer.end() ? "" : " (output of node '" + p->second + "')"),
+                  true);
+    g.values[v.name()] = info;
+    return true;
+  };
+  for (const onnx::ValueInfoProto& v : graph.value_info()) computed(v);
   for (const onnx::ValueInfoProto& v : graph.output()) {
-    ValueInfo info;
-    if (static_shape(v, info, nullptr)) g.values[v.name()] = info;
+    computed(v);
     g.outputs.push_back(v.name());
   }
   for (const auto& [name, t] : g.constants) g.values[name] = ValueInfo{t.dtype, t.shape};

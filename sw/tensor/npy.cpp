@@ -7,6 +7,7 @@
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
+#include "models/common/read_file.h"
 
 namespace vtpu::sw {
 
@@ -44,10 +45,12 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
   while (std::getline(in, item, ',')) {
     size_t a = item.find_first_not_of(' ');
     if (a == std::string::npos) continue;
-    char* end = nullptr;
-    const long long v = std::strtoll(item.c_str() + a, &end, 10);
-    if (end == item.c_str() + a || v < 0) throw Error(path + ": bad shape (" + text + ")");
-    shape.push_back(v);
+    const size_t b = item.find_last_not_of(' ');
+    const std::string digits = item.substr(a, b - a + 1);
+    if (digits.empty() || digits.size() > 12 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      throw Error(path + ": bad shape (" + text + "): dimensions are whole numbers");
+    shape.push_back(std::stoll(digits));
   }
   return shape;
 }
@@ -55,11 +58,7 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
 }  // namespace
 
 Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  const std::string data = bytes.str();
+  const std::string data = read_file(path);
   if (data.size() < 10 || std::memcmp(data.data(), "\x93NUMPY", 6) != 0)
     throw Error(path + ": not a .npy file (bad magic)");
   const int major = static_cast<unsigned char>(data[6]);
@@ -83,6 +82,7 @@ Tensor read_npy(const std::string& path) {
     throw Error(path + ": Fortran-order arrays are not supported (save with C order)");
   Tensor t;
   t.shape = parse_shape(field(header, "shape", path), path);
+  check_limits(t.shape, path, true);
   struct Kind {
     const char* descr;
     DType type;

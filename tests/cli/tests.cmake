@@ -53,6 +53,28 @@ vtpu_run_test(cli.wfi_deadlock EXIT 3
 vtpu_run_test(cli.bad_max_time EXIT 2
   STDERR "^vtpu: --max-time soon: expected a number and a unit \\(ps, ns, us, ms, s\\)\n$"
   ARGS firmware ${FW}/cli/spin.elf --max-time soon)
+# Issue 19: inputs that crashed, hung or ended in an internal error.
+vtpu_run_test(cli.vcd_unwritable EXIT 2
+  STDERR "^vtpu: --vcd /nonexistent/x.vcd: cannot write /nonexistent/x.vcd \\(No such file or directory\\)\n$"
+  ARGS firmware ${FW}/examples/hello.elf --vcd /nonexistent/x.vcd)
+vtpu_run_test(cli.max_instructions_negative EXIT 2
+  STDERR "^vtpu: --max-instructions: at most 2\\^62 \\(0: no limit\\)\n$"
+  ARGS firmware ${FW}/examples/hello.elf --max-instructions -1)
+vtpu_run_test(cli.max_instructions_near_2_62 EXIT 0 STDOUT "hello from the vtpu control core"
+  ARGS firmware ${FW}/examples/hello.elf --max-instructions 4611686018427387904)
+vtpu_run_test(cli.max_time_out_of_range EXIT 2
+  STDERR "^vtpu: --max-time 1e999s: out of range\n$"
+  ARGS firmware ${FW}/examples/hello.elf --max-time 1e999s)
+vtpu_run_test(cli.max_time_too_long EXIT 2
+  STDERR "^vtpu: --max-time 1e300s: more than 1e6 s of simulated time\n$"
+  ARGS firmware ${FW}/examples/hello.elf --max-time 1e300s)
+vtpu_run_test(cli.elf_is_a_device EXIT 2 STDERR "^vtpu: /dev/zero: not a regular file\n$"
+  ARGS firmware /dev/zero)
+vtpu_run_test(cli.elf_is_a_directory EXIT 2 STDERR "^vtpu: /tmp: not a regular file\n$"
+  ARGS firmware /tmp)
+vtpu_run_test(cli.memtest_outstanding_too_many EXIT 2
+  STDERR "^vtpu: memtest: --outstanding 4294967295: at most 1048576[^\n]*\n$"
+  ARGS memtest --pattern seq --requests 10 --size 32 --outstanding 4294967295)
 vtpu_run_test(cli.unknown_command EXIT 2 STDERR "^vtpu: unknown command 'fly' \\(see vtpu --help\\)\n$"
   ARGS fly)
 vtpu_run_test(cli.missing_elf_argument EXIT 2 STDERR ${ONE_LINE} ARGS firmware)

@@ -9,7 +9,8 @@ LeakyRelu, whose nearest supported form the error names), gather_outside.onnx (a
 Gather whose constant index is outside the axis), resize_cubic.onnx (a bicubic
 upsampling, which vtpu refuses by name), pool_all_padding.onnx (an average
 pool whose uncounted padding holds whole windows), input_int64.npy and
-input_wrong_shape.npy (for the MLP's [1, 784] input).
+input_wrong_shape.npy and input_fractional_shape.npy (for the MLP's [1, 784] input), and the crash reproducers of
+issue 19, each now a one-line error (crash_*.onnx, see CRASHES).
 """
 
 import argparse
@@ -54,6 +55,60 @@ def pool_all_padding() -> "onnx.ModelProto":
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def tiny(nodes, inputs, outputs, initializers=()) -> "onnx.ModelProto":
+    """A graph of `nodes` at opset 13; inputs and outputs as (name, shape)."""
+    import onnx
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(
+        nodes, "bad",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in outputs],
+        list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def crashes() -> dict:
+    """Inputs that crashed the importer or the compiler (SIGSEGV in ONNX's shape
+    inference, SIGFPE in the lowering) or ran for minutes (issue 19)."""
+    from onnx import helper, numpy_helper
+
+    def weights(shape):
+        return numpy_helper.from_array(np.full(shape, 0.1, np.float32), "w")
+
+    def ints(name, values):
+        return numpy_helper.from_array(np.array(values, np.int64), name)
+
+    conv = helper.make_node
+    out4 = [("y", ["a", "b", "c", "d"])]
+    return {
+        "conv_rank3": tiny([conv("Conv", ["x", "w"], ["y"])], [("x", [1, 28, 28])],
+                           [("y", ["a", "b", "c"])], [weights([4, 1, 3, 3])]),
+        "conv_stride0": tiny([conv("Conv", ["x", "w"], ["y"], strides=[0, 0])],
+                             [("x", [1, 1, 28, 28])], out4, [weights([4, 1, 3, 3])]),
+        "maxpool_stride0": tiny([conv("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[0, 0])],
+                                [("x", [1, 1, 28, 28])], out4),
+        "conv_group0": tiny([conv("Conv", ["x", "w"], ["y"], group=0)], [("x", [1, 4, 28, 28])],
+                            out4, [weights([4, 4, 3, 3])]),
+        "conv_group256": tiny([conv("Conv", ["x", "w"], ["y"], group=256)], [("x", [1, 1, 28, 28])],
+                              out4, [weights([6, 1, 5, 5])]),
+        "conv_zero_outputs": tiny([conv("Conv", ["x", "w"], ["y"])], [("x", [1, 1, 28, 28])], out4,
+                                  [weights([0, 1, 3, 3])]),
+        "empty_slice": tiny([conv("Slice", ["x", "s", "e", "a"], ["t"]), conv("Relu", ["t"], ["y"])],
+                            [("x", [1, 8])], [("y", ["a", "b"])],
+                            [ints("s", [4]), ints("e", [4]), ints("a", [1])]),
+        "zero_dim": tiny([conv("Relu", ["x"], ["y"])], [("x", [1, 0, 4])], [("y", ["a", "b", "c"])]),
+        "zero_batch": tiny([conv("Relu", ["x"], ["y"])], [("x", [0, 16])], [("y", ["a", "b"])]),
+        "count_overflow": tiny([conv("Relu", ["x"], ["y"])], [("x", [2**20] * 4)], out4),
+        "huge_input": tiny([conv("Relu", ["x"], ["y"])], [("x", [1, 10**9])], [("y", ["a", "b"])]),
+        "expand_huge": tiny([conv("Expand", ["x", "s"], ["y"])], [("x", [1, 1])],
+                            [("y", ["a", "b"])], [ints("s", [40000, 40000])]),
+        "range_huge": tiny([conv("Range", ["a", "b", "d"], ["r"]),
+                            conv("Cast", ["r"], ["rf"], to=1), conv("Add", ["x", "rf"], ["y"])],
+                           [("x", [1])], [("y", ["n"])],
+                           [ints("a", 0), ints("b", 3 * 10**9), ints("d", 1)]),
+    }
+
+
 class Bicubic(nn.Module):
     def forward(self, x):
         return nn.functional.interpolate(x, scale_factor=2, mode="bicubic")
@@ -78,8 +133,15 @@ def main() -> None:
     import onnx
     onnx.save(gather_outside(), str(out / "gather_outside.onnx"))
     onnx.save(pool_all_padding(), str(out / "pool_all_padding.onnx"))
+    for name, model in crashes().items():
+        onnx.save(model, str(out / f"crash_{name}.onnx"))
     np.save(out / "input_int64.npy", np.zeros((1, 784), dtype=np.int64))
     np.save(out / "input_wrong_shape.npy", np.zeros((1, 783), dtype=np.float32))
+    # A header numpy would never write: a fractional dimension (it read as 1).
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (1.5, 784), }"
+    header += b" " * (117 - len(header)) + b"\n"
+    (out / "input_fractional_shape.npy").write_bytes(
+        b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(4 * 784))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ add_custom_command(OUTPUT ${NETS}/digits.onnx
   COMMENT "Training the digits classifier")
 add_custom_command(OUTPUT ${NETS}/bad/unsupported.onnx ${NETS}/bad/leaky_relu.onnx
                           ${NETS}/bad/gather_outside.onnx ${NETS}/bad/resize_cubic.onnx
-                          ${NETS}/bad/pool_all_padding.onnx
+                          ${NETS}/bad/pool_all_padding.onnx ${NETS}/bad/crash_conv_rank3.onnx
   COMMAND ${VTPU_PYTHON3} ${NET_DIR}/bad_inputs.py ${NETS}/bad ${NETS}/mlp.onnx
   DEPENDS ${NET_DIR}/bad_inputs.py ${NETS}/mlp.onnx)
 # At opset 17: MobileNetV3 again, where PyTorch exports HardSwish as one node
@@ -139,6 +139,31 @@ bad_input_test(truncated_onnx 2 "truncated.onnx: not an ONNX model"
   run ${NETS}/bad/truncated.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_truncated_onnx)
 bad_input_test(garbage_onnx 2 "garbage.onnx: not an ONNX model"
   run ${NETS}/bad/garbage.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_garbage_onnx)
+# Issue 19's crashes and hangs, each a one-line error now (bf16: the int8 path's
+# calibration caught some of them before the compiler divided by them).
+foreach(case
+    "conv_rank3|node 'Conv_0' \\(Conv\\): weights \\[4,1,3,3\\] do not fit input \\[1,28,28\\]"
+    "conv_stride0|node 'Conv_0' \\(Conv\\): attribute strides holds 0"
+    "maxpool_stride0|node 'MaxPool_0' \\(MaxPool\\): attribute strides holds 0"
+    "conv_group0|node 'Conv_0' \\(Conv\\): attribute group is 0"
+    "conv_group256|node 'Conv_0' \\(Conv\\): weights \\[6,1,5,5\\] do not fit input \\[1,1,28,28\\] with group 256"
+    "conv_zero_outputs|node 'Conv_0' \\(Conv\\): weights 'w' have a dimension of 0"
+    "empty_slice|node 'Slice_0' \\(Slice\\): output 't' of shape \\[1,0\\] is empty \\(vtpu runs no empty tensors\\)"
+    "zero_dim|input 'x' has shape \\[1,0,4\\]: dimensions must be at least 1"
+    "zero_batch|input 'x' has shape \\[0,16\\]: dimensions must be at least 1"
+    "count_overflow|input 'x' has shape \\[1048576,1048576,1048576,1048576\\]: more than vtpu's limit of 2\\^28 elements"
+    "huge_input|input 'x' has shape \\[1,1000000000\\]: a dimension above vtpu's limit of 2\\^24"
+    "expand_huge|tensor 'y' \\(output of node 'Expand_0'\\) has shape \\[40000,40000\\]: more than"
+    "range_huge|tensor 'r' \\(output of node 'Range_0'\\) has shape \\[3000000000\\]")
+  string(REPLACE "|" ";" case "${case}")
+  list(GET case 0 name)
+  list(GET case 1 message)
+  foreach(precision int8 bf16)
+    bad_input_test(crash_${name}_${precision} 2 "crash_${name}.onnx: ${message}"
+      compile ${NETS}/bad/crash_${name}.onnx --precision ${precision}
+      -o ${NETS}/out/bad_crash_${name}_${precision}/m.vtpu)
+  endforeach()
+endforeach()
 bad_input_test(unsupported_op 2 "node '[^']*' \\(CumSum\\): operator CumSum is not supported"
   run ${NETS}/bad/unsupported.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_unsupported_op)
 bad_input_test(unsupported_op_nearest_form 2
@@ -300,3 +325,29 @@ add_test(NAME networks.dataflow_auto_mobilenetv2_bf16
     $<TARGET_FILE:vtpu> run ${NETS}/mobilenetv2.onnx --precision bf16 --input ${NETS}/mobilenetv2.input.npy --config tpuv3-like --set mxu.dataflow=auto --output-dir ${NETS}/out/df_auto --report ${NETS}/out/df_auto/report.json >/dev/null && \
     cmp ${NETS}/out/df_ws/output.npy ${NETS}/out/df_auto/output.npy && \
     grep -q '\"dataflow\": \"os\"' ${NETS}/out/df_auto/report.json && grep -q '\"dataflow\": \"ws\"' ${NETS}/out/df_auto/report.json")
+
+# Issue 19: outputs that could not be written, devices and odd .npy headers.
+bad_input_test(report_unwritable_dir 2 "--report /nonexistent/r.json: cannot write in /nonexistent"
+  run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_report_unwritable_dir
+  --report /nonexistent/r.json)
+bad_input_test(trace_full_disk 2 "/dev/full: cannot write the trace"
+  run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_trace_full_disk
+  --trace /dev/full)
+bad_input_test(model_is_a_device 2 "/dev/zero: not a regular file"
+  run /dev/zero --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_model_is_a_device)
+bad_input_test(input_is_a_device 2 "/dev/zero: not a regular file"
+  run ${NETS}/mlp.vtpu --input /dev/zero --output-dir ${NETS}/out/bad_input_is_a_device)
+add_test(NAME networks.bad_empty_config  # an empty argument does not survive a CMake list
+  COMMAND sh -c "err=$($<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --config '' --input ${NETS}/mlp.input.npy 2>&1 >/dev/null); test $? -eq 2 && echo \"$err\"")
+set_tests_properties(networks.bad_empty_config PROPERTIES
+  PASS_REGULAR_EXPRESSION "^vtpu: --config: empty \\(a preset name or a .textproto file\\)\n$")
+bad_input_test(input_fractional_shape 2 "input_fractional_shape.npy: bad shape \\(1.5, 784\\): dimensions are whole numbers"
+  run ${NETS}/mlp.vtpu --input ${NETS}/bad/input_fractional_shape.npy --output-dir ${NETS}/out/bad_input_fractional_shape)
+# A failed run into the directory of a successful one leaves neither its
+# outputs nor its report behind (issue 19).
+add_test(NAME networks.failed_run_clears_old_outputs
+  COMMAND sh -c "D=${NETS}/out/failed_run && rm -rf $D && mkdir -p $D && \
+    $<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir $D --report $D/r.json >/dev/null && \
+    test -e $D/output.npy && test -e $D/r.json && \
+    ! $<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir $D --report $D/r.json --max-time 1us >/dev/null 2>&1 && \
+    ! test -e $D/output.npy && ! test -e $D/r.json")

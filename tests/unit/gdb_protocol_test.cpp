@@ -159,6 +159,12 @@ TEST(GdbProtocol, Memory) {
   EXPECT_EQ(s.ask("M10,1:00"), "E01");
   EXPECT_EQ(s.ask("M80000000,2:01"), "E01");  // length and data disagree
   EXPECT_EQ(s.ask("m80000000,4001"), "E01");  // longer than a packet may carry
+  // Above 32 bits: refused, not cut to 0x80000000 (which they once read and wrote).
+  EXPECT_EQ(s.ask("m180000000,10"), "E01");
+  EXPECT_EQ(s.ask("M180000004,4:0a0b0c0d"), "E01");
+  EXPECT_EQ(s.ask("m80000004,4"), "01020304") << "core RAM unchanged";
+  EXPECT_EQ(s.ask("mfffffffe,4"), "E01") << "past the end of the address space";
+  EXPECT_EQ(s.ask("Z0,180000000,4"), "E01");
 }
 
 TEST(GdbProtocol, BreakpointsWatchpointsAndStopReplies) {
