@@ -12,6 +12,7 @@
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/isa/vtpu/model.h"
+#include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
@@ -19,6 +20,7 @@
 #include "sw/compiler/executable.h"
 #include "sw/onnx/importer.h"
 #include "sw/onnx/qdq.h"
+#include "sw/runtime/reference.h"
 #include "sw/tensor/npy.h"
 #include "tools/report.h"
 
@@ -232,6 +234,23 @@ void bind_inputs(const RunRequest& request, sw::Program& program) {
 }
 
 // Each graph output as DIR/<name>.npy (float32), from the image after the run.
+// A .vtpu's layer table, checked before it runs as the firmware and the
+// host's reference check each layer: a corrupt field (a batch of 2^32, a
+// pool over 10^6 images) is refused now instead of running for hours.
+void check_layer_table(const std::string& path, const sw::Program& program) {
+  const vtpu_model_header& h = program.image.header();
+  const uint64_t hbm_size = h.scratch + h.scratch_size;
+  const std::vector<vtpu_layer>& layers = program.image.layers();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    try {
+      runtime::check_layer(layers[i], hbm_size);
+    } catch (const Error& e) {
+      throw Error(path + ": layer " + std::to_string(i) + " (" +
+                  vtpu_layer_kind_name(layers[i].kind) + "): " + e.what());
+    }
+  }
+}
+
 void write_outputs(const std::string& dir, const sw::Program& program,
                    const std::vector<uint8_t>& image) {
   for (const sw::Binding& b : program.outputs) {
@@ -258,6 +277,7 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
   sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
                                                           : compile_onnx(request.compile);
+  if (ends_with(request.model, ".vtpu")) check_layer_table(request.model, program);
   const double compile_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -344,6 +344,9 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   if (layer->dtype != VTPU_TYPE_INT8 && layer->dtype != VTPU_TYPE_BF16) return -(int)VTPU_BAD_KIND;
   if (l->m == 0 || l->k == 0 || l->n == 0 || l->batch == 0) return -(int)VTPU_BAD_SHAPE;
   const uint32_t e = vtpu_type_size(layer->dtype);
+  /* The batch's results must not overlap (model.h). */
+  if (l->batch > 1 && (uint64_t)l->c_batch_stride < (uint64_t)l->m * l->n * e)
+    return -(int)VTPU_BAD_SHAPE;
   kq_matmul job = {0};
   job.m = l->m;
   job.k = l->k;

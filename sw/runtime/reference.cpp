@@ -40,7 +40,14 @@ uint64_t add(uint64_t a, uint64_t b) {
 // The HBM as one layer sees it: checks name the layer's node and the field.
 class Hbm {
  public:
-  Hbm(const vtpu_layer& layer, std::vector<uint8_t>& bytes) : layer_(layer), bytes_(bytes) {}
+  Hbm(const vtpu_layer& layer, std::vector<uint8_t>& bytes)
+      : layer_(layer), bytes_(bytes), size_(bytes.size()) {}
+  // For the checks alone, on an HBM of `size` bytes: the layer functions
+  // return once their fields are checked, before reading any byte.
+  Hbm(const vtpu_layer& layer, uint64_t size)
+      : layer_(layer), bytes_(none_), size_(size), checking_(true) {}
+
+  bool checking() const { return checking_; }
 
   [[noreturn]] void refuse(const std::string& what) const {
     throw Error("layer of node " + std::to_string(layer_.node) + ": " + what);
@@ -50,10 +57,9 @@ class Hbm {
   }
   // `size` bytes at `offset` must lie in the HBM.
   void check(uint64_t offset, uint64_t size, const char* field) const {
-    if (size > bytes_.size() || offset > bytes_.size() - size) {
+    if (size > size_ || offset > size_ - size) {
       refuse(std::string(field) + ": " + std::to_string(size) + " bytes at offset " +
-             std::to_string(offset) + " are outside the HBM (" + std::to_string(bytes_.size()) +
-             " bytes)");
+             std::to_string(offset) + " are outside the HBM (" + std::to_string(size_) + " bytes)");
     }
   }
   // `count` blocks of `size` bytes, `stride` apart (a batch of operands).
@@ -70,7 +76,10 @@ class Hbm {
 
  private:
   const vtpu_layer& layer_;
+  std::vector<uint8_t> none_;
   std::vector<uint8_t>& bytes_;
+  uint64_t size_;
+  bool checking_ = false;
 };
 
 // ---- elements ------------------------------------------------------------------
@@ -249,12 +258,16 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const uint64_t size = vtpu_type_size(layer.dtype);
   const uint64_t a_bytes = mul(mul(x.m, x.k), size), b_bytes = mul(mul(x.k, x.n), size),
                  c_bytes = mul(mul(x.m, x.n), size);
+  if (x.batch > 1 && x.c_batch_stride < c_bytes)
+    hbm.refuse("matmul.c_batch_stride " + std::to_string(x.c_batch_stride) + " is below C's " +
+               std::to_string(c_bytes) + " bytes (the batch's results would overlap)");
   hbm.check(x.a, a_bytes, x.batch, x.a_batch_stride, "matmul.a");
   hbm.check(x.b, b_bytes, x.batch, x.b_batch_stride, "matmul.b");
   hbm.check(x.c, c_bytes, x.batch, x.c_batch_stride, "matmul.c");
   const bool has_bias = layer.flags & VTPU_LAYER_BIAS;
   if (has_bias) hbm.check(x.bias, mul(x.n, 4), "matmul.bias");
   if (layer.dtype == VTPU_TYPE_INT8) hbm.check(x.scales, mul(x.n, 4), "matmul.scales");
+  if (hbm.checking()) return;
 
   Epilogue epilogue;
   epilogue.bias = has_bias ? hbm.at(x.bias) : nullptr;
@@ -320,6 +333,7 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const bool has_bias = layer.flags & VTPU_LAYER_BIAS;
   if (has_bias) hbm.check(x.bias, mul(x.cout, 4), "conv2d.bias");
   if (layer.dtype == VTPU_TYPE_INT8) hbm.check(x.scales, mul(x.cout, 4), "conv2d.scales");
+  if (hbm.checking()) return;
 
   const std::array<uint8_t, 2> pad = pad_element(x.pad_value);
   // Pixel (iy, ix) of image `image`: its first channel.
@@ -396,6 +410,7 @@ void run_pool(const vtpu_layer& layer, Hbm& hbm) {
   const uint64_t size = vtpu_type_size(layer.dtype);
   hbm.check(x.in, mul(mul(mul(x.n, x.h), mul(x.w, x.c)), size), "pool.in");
   hbm.check(x.out, mul(mul(mul(x.n, oh), mul(ow, x.c)), size), "pool.out");
+  if (hbm.checking()) return;
 
   // Elements as fp32: int8 converted exactly, so max_f32 over them is the
   // VPU's integer max and the average's sum is the VPU's.
@@ -507,6 +522,7 @@ void run_elementwise(const vtpu_layer& layer, Hbm& hbm) {
   const bool relu = (layer.flags & VTPU_LAYER_RELU) != 0;
   if (relu && x.out_type != VTPU_TYPE_BF16)
     hbm.refuse("elementwise: a fused ReLU (VTPU_LAYER_RELU) needs a bf16 output");
+  if (hbm.checking()) return;
 
   const Encoding a{x.in_type, x.a_scale, x.a_zero_point}, b{x.in_type, x.b_scale, x.b_zero_point},
       d{x.out_type, x.out_scale, x.out_zero_point};
@@ -544,6 +560,7 @@ void run_rowwise(const vtpu_layer& layer, Hbm& hbm, bool layernorm, Row row) {
     hbm.check(x.gamma, mul(x.cols, 4), "rowwise.gamma");
     hbm.check(x.beta, mul(x.cols, 4), "rowwise.beta");
   }
+  if (hbm.checking()) return;
   const Encoding in{x.in_type, x.in_scale, x.in_zero_point},
       d{x.out_type, x.out_scale, x.out_zero_point};
   std::vector<uint8_t> out(x.rows * x.cols * out_size);
@@ -605,6 +622,7 @@ void run_copy(const vtpu_layer& layer, Hbm& hbm) {
   };
   hbm.check(x.src, footprint(x.src_stride), "copy.src");
   hbm.check(x.dst, footprint(x.dst_stride), "copy.dst");
+  if (hbm.checking()) return;
   for (uint64_t i3 = 0; i3 < x.size[3]; ++i3)
     for (uint64_t i2 = 0; i2 < x.size[2]; ++i2)
       for (uint64_t i1 = 0; i1 < x.size[1]; ++i1) {
@@ -620,15 +638,16 @@ void run_fill(const vtpu_layer& layer, Hbm& hbm) {
   const vtpu_layer_fill& x = layer.u.fill;
   hbm.require_nonzero(x.bytes, "fill.bytes");
   hbm.check(x.dst, x.bytes, "fill.dst");
+  if (hbm.checking()) return;
   uint8_t* d = hbm.at(x.dst);
   for (uint64_t i = 0; i < x.bytes; ++i) d[i] = static_cast<uint8_t>(x.pattern >> (8 * (i % 4)));
 }
 
 }  // namespace
 
-void reference_layer(const vtpu_layer& layer, const mxu::ArrayConfig& array,
-                     std::vector<uint8_t>& bytes) {
-  Hbm hbm(layer, bytes);
+namespace {
+
+void run_layer(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm) {
   switch (layer.kind) {
     case VTPU_LAYER_MATMUL: return run_matmul(layer, array, hbm);
     case VTPU_LAYER_CONV2D: return run_conv2d(layer, array, hbm);
@@ -640,6 +659,19 @@ void reference_layer(const vtpu_layer& layer, const mxu::ArrayConfig& array,
     case VTPU_LAYER_FILL: return run_fill(layer, hbm);
     default: hbm.refuse("kind " + std::to_string(layer.kind) + " is not a VTPU_LAYER_*");
   }
+}
+
+}  // namespace
+
+void reference_layer(const vtpu_layer& layer, const mxu::ArrayConfig& array,
+                     std::vector<uint8_t>& bytes) {
+  Hbm hbm(layer, bytes);
+  run_layer(layer, array, hbm);
+}
+
+void check_layer(const vtpu_layer& layer, uint64_t hbm_size) {
+  Hbm hbm(layer, hbm_size);
+  run_layer(layer, mxu::ArrayConfig{}, hbm);
 }
 
 }  // namespace vtpu::runtime

@@ -21,4 +21,10 @@ namespace vtpu::runtime {
 void reference_layer(const vtpu_layer& layer, const mxu::ArrayConfig& array,
                      std::vector<uint8_t>& hbm);
 
+// The same checks alone, on an HBM of `hbm_size` bytes: throws as
+// reference_layer() would, reads and writes nothing. `vtpu run` checks a
+// .vtpu's layer table with it before the run (a corrupt table is refused, not
+// run for hours).
+void check_layer(const vtpu_layer& layer, uint64_t hbm_size);
+
 }  // namespace vtpu::runtime

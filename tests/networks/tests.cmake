@@ -351,3 +351,22 @@ add_test(NAME networks.failed_run_clears_old_outputs
     test -e $D/output.npy && test -e $D/r.json && \
     ! $<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir $D --report $D/r.json --max-time 1us >/dev/null 2>&1 && \
     ! test -e $D/output.npy && ! test -e $D/r.json")
+# A corrupt .vtpu layer table is refused before the run, not run for hours
+# (issue 19: a MATMUL batch of 2^32 - 1, a POOL over 10^6 images).
+foreach(case "mlp|matmul|matmul.batch|0xffffffff|layer 0 \\(matmul\\): layer of node 0: matmul.c_batch_stride 0 is below C's 256 bytes"
+             "lenet|pool|pool.n|1000000|layer 1 \\(pool\\): layer of node 1: pool.in: 4704000000 bytes at offset [0-9]+ are outside the HBM")
+  string(REPLACE "|" ";" case "${case}")
+  list(GET case 0 net)
+  list(GET case 1 kind)
+  list(GET case 2 field)
+  list(GET case 3 value)
+  list(GET case 4 message)
+  set(out ${NETS}/out/bad_vtpu_${kind})
+  add_test(NAME networks.bad_vtpu_${kind}
+    COMMAND sh -c "rm -rf ${out} && mkdir -p ${out} && \
+      ${VTPU_PYTHON3} ${NET_DIR}/mutate_vtpu.py ${NETS}/${net}.vtpu ${out}/m.vtpu ${kind} ${field} ${value} >/dev/null && \
+      err=$(timeout 10 $<TARGET_FILE:vtpu> run ${out}/m.vtpu --input ${NETS}/${net}.input.npy --output-dir ${out} 2>&1 >/dev/null); \
+      test $? -eq 2 && ! test -e ${out}/output.npy && echo \"$err\"")
+  set_tests_properties(networks.bad_vtpu_${kind} PROPERTIES
+    PASS_REGULAR_EXPRESSION "^vtpu: [^\n]*m.vtpu: ${message}[^\n]*\n$")
+endforeach()

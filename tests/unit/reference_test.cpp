@@ -783,8 +783,12 @@ TEST(ReferenceErrors, RefusalsNameTheField) {
   expect_refused(l, "matmul.c");
   l = matmul;
   l.u.matmul.batch = 2;
+  l.u.matmul.c_batch_stride = 4;  // C: 2 x 2 int8
   l.u.matmul.a_batch_stride = 0x4000;
   expect_refused(l, "matmul.a");
+  l = matmul;
+  l.u.matmul.batch = 0xffffffffu;  // a corrupt batch whose results would all land on C
+  expect_refused(l, "matmul.c_batch_stride 0 is below C's 4 bytes");
   l = matmul;
   l.u.matmul.bias = UINT64_MAX - 2;
   expect_refused(l, "matmul.bias");

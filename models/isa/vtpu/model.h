@@ -79,7 +79,8 @@ typedef struct vtpu_tensor {
  *         plus bias[col] (one fp32 addition), (ReLU), then C = bf16 (round to
  *         nearest even).
  * Operand i of the batch starts at a + i * a_batch_stride (likewise b and c; a
- * stride of 0 shares one operand, e.g. weights).
+ * stride of 0 shares one operand, e.g. weights; C's results must not overlap,
+ * so with batch > 1 c_batch_stride is at least m * n elements).
  */
 typedef struct vtpu_layer_matmul {
   uint64_t a, b, c;
