@@ -4,10 +4,10 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 
 #include "models/common/error.h"
+#include "models/common/read_file.h"
 
 namespace vtpu {
 namespace {
@@ -47,17 +47,12 @@ std::optional<uint32_t> find_symbol(const std::vector<uint8_t>& file, const Elf3
 
 ElfImage read_elf(const std::string& path) {
   auto fail = [&path](const std::string& why) { return Error(path + ": " + why); };
-  // A device (/dev/zero) or a directory would be read forever or fail late.
+  // read_file() refuses a device (/dev/zero) or a directory, which would be
+  // read forever or fail late; core RAM is at most 1 GiB.
   std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) {
-    if (std::filesystem::exists(path, error)) throw fail("not a regular file");
-    throw fail("cannot open file");
-  }
-  if (std::filesystem::file_size(path, error) > (uint64_t{1} << 30))
-    throw fail("larger than 1 GiB (core RAM is at most 1 GiB)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw fail("cannot open file");
-  std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!std::filesystem::exists(path, error)) throw fail("cannot open file");
+  const std::string bytes = read_file(path, uint64_t{1} << 30);
+  const std::vector<uint8_t> file(bytes.begin(), bytes.end());
   if (file.empty()) throw fail("file is empty");
 
   Elf32_Ehdr eh;

@@ -419,15 +419,19 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   // The partial sums go through the accumulators' own read-modify-write path
   // (a row of C per cycle, what the array produces), not through the AMEM
   // ports the VPU and the DMA share (docs/memory.md).
+  // The dataflow is settled once (an `auto` array's pick): the engine gets
+  // the instruction with it named.
+  const mxu::ArrayConfig array = *mxu::for_instruction(options_.array, x);  // validate()d
+  const bool os = array.dataflow == mxu::Dataflow::kOutputStationary;
+  vtpu_insn_matmul settled = x;
+  settled.dataflow = os ? VTPU_DATAFLOW_OS : VTPU_DATAFLOW_WS;
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   const auto start_ps = static_cast<uint64_t>(start / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
-  const std::optional<mxu::MatmulDone> done = engine_->run(x, vmem_, amem_, start_ps);
+  const std::optional<mxu::MatmulDone> done = engine_->run(settled, vmem_, amem_, start_ps);
   if (!done) return true;  // the engine ended the run
   const uint64_t cycles = done->cycles;
   counters_[VTPU_CNT_MACS] += done->macs;
-  const mxu::ArrayConfig array = *mxu::for_instruction(options_.array, x);  // validate()d
-  ++counters_[array.dataflow == mxu::Dataflow::kOutputStationary ? VTPU_CNT_MATMUL_OS
-                                                                 : VTPU_CNT_MATMUL_WS];
+  ++counters_[os ? VTPU_CNT_MATMUL_OS : VTPU_CNT_MATMUL_WS];
   const mxu::Traffic t = mxu::traffic(x, array);
   sc_core::sc_time end = start + options_.clock_period * static_cast<double>(cycles);
   end = std::max(end, options_.vmem->reserve(start, t.a_bytes));

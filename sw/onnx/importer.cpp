@@ -29,6 +29,11 @@ std::string one_line(const std::string& text) {
   return out;
 }
 
+// The name messages give node i: its own, or "Op_i" when it has none.
+std::string node_name(const onnx::NodeProto& n, int i) {
+  return n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+}
+
 // check_limits() over a protobuf's dimensions.
 template <typename Dims>
 int64_t checked_count(const Dims& dims, const std::string& what, bool zero_ok) {
@@ -200,9 +205,7 @@ void validate_for_inference(onnx::ModelProto& model, const std::string& path) {
   for (int i = 0; i < graph.node_size(); ++i) {
     onnx::NodeProto& n = *graph.mutable_node(i);
     if (!windowed.count(n.op_type())) continue;
-    const std::string where =
-        path + ": node '" + (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) +
-        "' (" + n.op_type() + ")";
+    const std::string where = path + ": node '" + node_name(n, i) + "' (" + n.op_type() + ")";
     bool has_kernel_shape = false;
     for (const onnx::AttributeProto& a : n.attribute()) {
       const std::string& name = a.name();
@@ -309,19 +312,16 @@ Graph import_onnx(const std::string& path, int64_t batch) {
   std::map<std::string, std::string> producer;
   for (int i = 0; i < graph.node_size(); ++i)
     for (const std::string& out : graph.node(i).output())
-      producer[out] = graph.node(i).name().empty()
-                          ? graph.node(i).op_type() + "_" + std::to_string(i)
-                          : graph.node(i).name();
+      producer[out] = node_name(graph.node(i), i);
   auto computed = [&](const onnx::ValueInfoProto& v) {
     ValueInfo info;
-    if (!static_shape(v, info, nullptr)) return false;
+    if (!static_shape(v, info, nullptr)) return;
     const auto p = producer.find(v.name());
     checked_count(info.shape,
                   path + ": tensor '" + v.name() + "'" +
                       (p == producer.end() ? "" : " (output of node '" + p->second + "')"),
                   true);
     g.values[v.name()] = info;
-    return true;
   };
   for (const onnx::ValueInfoProto& v : graph.value_info()) computed(v);
   for (const onnx::ValueInfoProto& v : graph.output()) {
@@ -335,7 +335,7 @@ Graph import_onnx(const std::string& path, int64_t batch) {
     const onnx::NodeProto& n = graph.node(i);
     Node node;
     node.op = n.op_type();
-    node.name = n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+    node.name = node_name(n, i);
     while (!names.insert(node.name).second) node.name += "_" + std::to_string(i);
     if (!n.domain().empty() && n.domain() != "ai.onnx")
       throw Error(path + ": " + node.where() + " is in domain '" + n.domain() +
