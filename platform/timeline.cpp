@@ -35,8 +35,8 @@ ChromeTrace::ChromeTrace(const std::string& path, const std::string& process,
   std::fputs("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n", file_);
   event("{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", \"args\": {\"name\": " +
         json_string(process) + "}}");
-  const char* names[] = {"core: layers", "DMA queue", "MXU queue", "VPU queue"};
-  for (int t = 0; t < 4; ++t)
+  const char* names[] = {"core: layers", "DMA queue", "MXU queue", "VPU queue", "DMA1 queue"};
+  for (int t = 0; t < 5; ++t)
     event("{\"ph\": \"M\", \"pid\": 1, \"tid\": " + std::to_string(t + 1) +
           ", \"name\": \"thread_name\", \"args\": {\"name\": \"" + names[t] + "\"}}");
 }
@@ -87,14 +87,15 @@ void ChromeTrace::instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc
         ", \"name\": " + json_string(name) + format(", \"ts\": %.4f, \"dur\": %.4f", t0, t1 - t0) +
         ", \"args\": {" + args + ", \"tag\": " + std::to_string(tag) + "}}");
   static const char* const depth_names[VTPU_QUEUES] = {"DMA queue depth", "MXU queue depth",
-                                                       "VPU queue depth"};
+                                                       "VPU queue depth", "DMA1 queue depth"};
   if (queue < VTPU_QUEUES)
     event(std::string("{\"ph\": \"C\", \"pid\": 1, \"name\": \"") + depth_names[queue] + "\"" +
           format(", \"ts\": %.4f, \"args\": {\"depth\": %.0f}}", t1, depth));
-  if (bytes > 0 && t1 > t0) {  // DMA bandwidth in GB/s while the copy runs
-    event("{\"ph\": \"C\", \"pid\": 1, \"name\": \"DMA GB/s\"" +
+  if (bytes > 0 && t1 > t0) {  // DMA bandwidth in GB/s while the copy runs, per queue
+    const std::string counter = queue == VTPU_QUEUE_DMA1 ? "DMA1 GB/s" : "DMA GB/s";
+    event("{\"ph\": \"C\", \"pid\": 1, \"name\": \"" + counter + "\"" +
           format(", \"ts\": %.4f, \"args\": {\"GB/s\": %.3f}}", t0, bytes / ((t1 - t0) * 1e3)));
-    event("{\"ph\": \"C\", \"pid\": 1, \"name\": \"DMA GB/s\"" +
+    event("{\"ph\": \"C\", \"pid\": 1, \"name\": \"" + counter + "\"" +
           format(", \"ts\": %.4f, \"args\": {\"GB/s\": %.0f}}", t1, 0.0));
   }
 }

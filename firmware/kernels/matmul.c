@@ -5,7 +5,7 @@
  * a column tile of the whole K does not fit VMEM). Software-pipelined (loads
  * one step ahead of compute, stores one step behind), per step s of output
  * tile o:
- *   DMA   B(j, kc), scales(j), bias(j) -> bbuf   wait bfree, signal bready
+ *   DMA1  B(j, kc), scales(j), bias(j) -> bbuf   wait bfree, signal bready
  *         (with nk = 1 once per column tile, kept for all its row tiles)
  *   DMA   A(t, kc) -> abuf[s % NB]               wait afree, signal aready
  *         (rows of a matrix, or gathered from an image: implicit im2col)
@@ -13,8 +13,11 @@
  *   VPU   out[o % NB] = epilogue(acc)             after the last chunk
  *   DMA   out -> C in HBM                        wait outready, signal outfree
  * The epilogue adds the bias, applies ReLU and requantizes (int8) or rounds
- * to bf16. With NB = 2 (runtime.double_buffering) the DMA of step s + 1,
- * and of the next column's B, runs while the MXU works on step s; with
+ * to bf16. The weights (B with its scales and bias) stream through the
+ * second DMA queue, so that they never wait behind the A gathers and the
+ * output stores of the first. With NB = 2 (runtime.double_buffering) the
+ * DMA of step s + 1, and of the next column's B, runs while the MXU works on
+ * step s; with
  * NB = 1 every stage waits for the one before. Resident operands skip their
  * DMA, and a stride-1 convolution whose padded input is in VMEM takes
  * shifted feeds (below) instead of gathered A tiles. */
@@ -34,9 +37,9 @@ enum {
 };
 
 /* A transposed operand moves element by element: dst[r][c] = src[c][r]. */
-static void load_transposed(uint64_t src, uint32_t ld, uint32_t dst, uint32_t rows, uint32_t cols,
-                            uint32_t e, uint8_t signal) {
-  vtpu_dma_desc* d = kq_dma(src, dst, NO_SEM, signal);
+static void load_transposed(unsigned queue, uint64_t src, uint32_t ld, uint32_t dst, uint32_t rows,
+                            uint32_t cols, uint32_t e, uint8_t signal) {
+  vtpu_dma_desc* d = kq_dma_on(queue, src, dst, NO_SEM, signal);
   d->size[0] = e;
   d->size[1] = cols; /* along a destination row: down a source column */
   d->src_stride[0] = ld;
@@ -172,6 +175,14 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * resident C takes the epilogue's results in place: no DMA for either. */
   const int a_direct = shifted || (!x->window && !x->trans_a && kq_in_vmem(ctx, x->a));
   const int c_direct = kq_in_vmem(ctx, x->c);
+  /* An A read in place may be what the DMA queue was just given to write (a
+   * padded input): the MXU must not start before it, and the weights' own
+   * ready signal no longer says so, as they come through the second DMA
+   * queue. */
+  if (a_direct) {
+    kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED);
+    kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
+  }
   /* One row tile and the whole K: A is loaded once and serves every column. */
   const int a_once = !a_direct && m_tiles == 1 && nk == 1;
   const uint32_t steps = m_tiles * n_tiles * nk;
@@ -200,23 +211,26 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     if (i < steps) {
       STEP(i);
       const uint32_t b = i % nb;
+      /* The weights' queue: B, scales and bias, in order (B's ready
+       * signal covers the constants loaded before it). */
+      const unsigned wq = VTPU_QUEUE_DMA1;
       if (i == 0 && constants_once) {
         if (x->dtype == VTPU_TYPE_INT8)
-          kq_dma2d(x->scales, all_scales, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
-        if (x->bias) kq_dma2d(x->bias, all_bias, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
+          kq_dma2d_on(wq, x->scales, all_scales, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
+        if (x->bias) kq_dma2d_on(wq, x->bias, all_bias, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
       }
       if (new_b) {
-        kq_nop(VTPU_QUEUE_DMA, SEM_B_FREE + cb, NO_SEM);
+        kq_nop(wq, SEM_B_FREE + cb, NO_SEM);
         if (x->dtype == VTPU_TYPE_INT8 && !constants_once)
-          kq_dma2d(x->scales + 4ull * j * tn, sbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
+          kq_dma2d_on(wq, x->scales + 4ull * j * tn, sbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->bias && !constants_once)
-          kq_dma2d(x->bias + 4ull * j * tn, biasbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
+          kq_dma2d_on(wq, x->bias + 4ull * j * tn, biasbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->trans_b)
-          load_transposed(x->b + (uint64_t)j * tn * x->ldb + (uint64_t)k0 * e, x->ldb, bbuf[cb], kn,
-                          cols, e, SEM_B_READY + cb);
+          load_transposed(wq, x->b + (uint64_t)j * tn * x->ldb + (uint64_t)k0 * e, x->ldb, bbuf[cb],
+                          kn, cols, e, SEM_B_READY + cb);
         else
-          kq_dma2d(x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e, bbuf[cb], cols * e, kn,
-                   x->ldb, cols * e, NO_SEM, SEM_B_READY + cb);
+          kq_dma2d_on(wq, x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e, bbuf[cb], cols * e,
+                      kn, x->ldb, cols * e, NO_SEM, SEM_B_READY + cb);
       }
       if (!a_direct && (!a_once || i == 0)) kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
       if (a_direct || (a_once && i > 0)) {
@@ -225,8 +239,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         gather(x->window, t * tm, rows, k0 / k_unit, kn / k_unit, abuf[b]);
         kq_nop(VTPU_QUEUE_DMA, NO_SEM, SEM_A_READY + b);
       } else if (x->trans_a) {
-        load_transposed(x->a + (uint64_t)k0 * x->lda + (uint64_t)t * tm * e, x->lda, abuf[b], rows,
-                        kn, e, SEM_A_READY + b);
+        load_transposed(VTPU_QUEUE_DMA, x->a + (uint64_t)k0 * x->lda + (uint64_t)t * tm * e, x->lda,
+                        abuf[b], rows, kn, e, SEM_A_READY + b);
       } else {
         kq_dma2d(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e, abuf[b], kn * e, rows, x->lda,
                  kn * e, NO_SEM, SEM_A_READY + b);

@@ -23,7 +23,10 @@
  * them as it found them: the free-buffer ones (KQ_FREE_SEMAPHORES) at one,
  * the others at zero. */
 #define KQ_SEM_LAYERS (VTPU_SEMAPHORES - 1u) /* layers done since vtpu_kernels_init() */
-#define KQ_FREE_SEMAPHORES 0xccccu           /* 2, 3, 6, 7, 10, 11, 14, 15 */
+/* The DMA queue's copies queued so far (a padded input) are done: the
+ * matmul pipeline's MXU waits for it before it reads A in place. */
+#define KQ_SEM_PREPARED 16u
+#define KQ_FREE_SEMAPHORES 0xccccu /* 2, 3, 6, 7, 10, 11, 14, 15 */
 /* Starts a layer's instruction stream: a fence at the head of each queue. */
 void kq_begin(void);
 /* Ends it: the counting fence, released. Returns 0. */
@@ -58,24 +61,34 @@ static inline void kq_nop(unsigned queue, uint8_t wait, uint8_t signal) {
   kq_bare(queue, VTPU_OP_NOP, wait, signal, 0);
 }
 
-/* A DMA instruction; the descriptor's sizes are 1 and strides 0 until set. */
-static inline vtpu_dma_desc* kq_dma(uint64_t src, uint64_t dst, uint8_t wait, uint8_t signal) {
-  vtpu_dma_desc* d = &kq_insn(VTPU_QUEUE_DMA, VTPU_OP_DMA, wait, signal)->dma.copy;
+/* A DMA instruction in `queue` (VTPU_QUEUE_DMA, or VTPU_QUEUE_DMA1 for the
+ * weights' stream); the descriptor's sizes are 1 and strides 0 until set. */
+static inline vtpu_dma_desc* kq_dma_on(unsigned queue, uint64_t src, uint64_t dst, uint8_t wait,
+                                       uint8_t signal) {
+  vtpu_dma_desc* d = &kq_insn(queue, VTPU_OP_DMA, wait, signal)->dma.copy;
   d->src = src;
   d->dst = dst;
   d->size[0] = d->size[1] = d->size[2] = d->size[3] = 1;
   return d;
 }
+static inline vtpu_dma_desc* kq_dma(uint64_t src, uint64_t dst, uint8_t wait, uint8_t signal) {
+  return kq_dma_on(VTPU_QUEUE_DMA, src, dst, wait, signal);
+}
 
 /* `rows` rows of `row_bytes`, the given strides apart. */
-static inline void kq_dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
-                            uint32_t src_stride, uint32_t dst_stride, uint8_t wait,
-                            uint8_t signal) {
-  vtpu_dma_desc* d = kq_dma(src, dst, wait, signal);
+static inline void kq_dma2d_on(unsigned queue, uint64_t src, uint64_t dst, uint32_t row_bytes,
+                               uint32_t rows, uint32_t src_stride, uint32_t dst_stride,
+                               uint8_t wait, uint8_t signal) {
+  vtpu_dma_desc* d = kq_dma_on(queue, src, dst, wait, signal);
   d->size[0] = row_bytes;
   d->size[1] = rows;
   d->src_stride[0] = src_stride;
   d->dst_stride[0] = dst_stride;
+}
+static inline void kq_dma2d(uint64_t src, uint64_t dst, uint32_t row_bytes, uint32_t rows,
+                            uint32_t src_stride, uint32_t dst_stride, uint8_t wait,
+                            uint8_t signal) {
+  kq_dma2d_on(VTPU_QUEUE_DMA, src, dst, row_bytes, rows, src_stride, dst_stride, wait, signal);
 }
 
 /* A VPU instruction over rows x cols, A and D dense (strides from the types). */

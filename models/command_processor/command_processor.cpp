@@ -21,7 +21,7 @@ bool belongs(uint8_t opcode, unsigned queue) {
   switch (opcode) {
     case VTPU_OP_NOP:
     case VTPU_OP_FENCE: return true;
-    case VTPU_OP_DMA: return queue == VTPU_QUEUE_DMA;
+    case VTPU_OP_DMA: return queue == VTPU_QUEUE_DMA || queue == VTPU_QUEUE_DMA1;
     case VTPU_OP_MATMUL: return queue == VTPU_QUEUE_MXU;
     case VTPU_OP_VPU: return queue == VTPU_QUEUE_VPU;
     default: return false;
@@ -321,11 +321,15 @@ void CommandProcessor::run_queue(unsigned q) {
 
     queue.running = true;
     const sc_core::sc_time start = sc_core::sc_time_stamp();
+    const bool dma = q == VTPU_QUEUE_DMA || q == VTPU_QUEUE_DMA1;
+    if (dma && dma_running_++ == 0) dma_busy_since_ = start;
     sc_core::wait(options_.clock_period);  // decode
     const bool ok = execute(q, insn);
     queue.running = false;
     const uint64_t busy = (sc_core::sc_time_stamp() - start) / options_.clock_period;
-    if (q == VTPU_QUEUE_DMA) counters_[VTPU_CNT_DMA_BUSY] += busy;
+    if (dma && --dma_running_ == 0)  // cycles either DMA queue was busy
+      counters_[VTPU_CNT_DMA_BUSY] +=
+          (sc_core::sc_time_stamp() - dma_busy_since_) / options_.clock_period;
     if (q == VTPU_QUEUE_MXU) counters_[VTPU_CNT_MXU_BUSY] += busy;
     if (q == VTPU_QUEUE_VPU) counters_[VTPU_CNT_VPU_BUSY] += busy;
     if (recording_)
@@ -379,27 +383,30 @@ bool CommandProcessor::execute(unsigned q, const vtpu_insn& insn) {
   switch (insn.h.opcode) {
     case VTPU_OP_NOP:
     case VTPU_OP_FENCE: return true;
-    case VTPU_OP_DMA: return run_dma(insn);
+    case VTPU_OP_DMA: return run_dma(q, insn);
     case VTPU_OP_MATMUL: return run_matmul(insn);
     case VTPU_OP_VPU: return run_vpu(insn);
     default: fail(q, insn.h.opcode, VTPU_ERR_OPCODE, insn.h.opcode); return false;
   }
 }
 
-bool CommandProcessor::run_dma(const vtpu_insn& insn) {
+bool CommandProcessor::run_dma(unsigned q, const vtpu_insn& insn) {
   const vtpu_dma_desc& copy = insn.dma.copy;
-  const bool started = options_.dma && options_.dma->submit(copy, [this](uint32_t c, uint64_t a) {
-    dma_cause_ = c;
-    dma_address_ = a;
-    dma_done_event_.notify(sc_core::SC_ZERO_TIME);
-  });
+  const unsigned channel = q == VTPU_QUEUE_DMA1 ? 1 : 0;
+  DmaJob& job = dma_jobs_[channel];
+  const bool started =
+      options_.dma && options_.dma->submit(channel, copy, [&job](uint32_t c, uint64_t a) {
+        job.cause = c;
+        job.address = a;
+        job.done.notify(sc_core::SC_ZERO_TIME);
+      });
   if (!started) {
-    fail(VTPU_QUEUE_DMA, insn.h.opcode, VTPU_ERR_DMA, 0, VTPU_DMA_CAUSE_BUSY);
+    fail(q, insn.h.opcode, VTPU_ERR_DMA, 0, VTPU_DMA_CAUSE_BUSY);
     return false;
   }
-  sc_core::wait(dma_done_event_);
-  if (dma_cause_ != VTPU_DMA_CAUSE_NONE) {
-    fail(VTPU_QUEUE_DMA, insn.h.opcode, VTPU_ERR_DMA, dma_address_, dma_cause_);
+  sc_core::wait(job.done);
+  if (job.cause != VTPU_DMA_CAUSE_NONE) {
+    fail(q, insn.h.opcode, VTPU_ERR_DMA, job.address, job.cause);
     return false;
   }
   const uint64_t bytes = uint64_t{copy.size[0]} * copy.size[1] * copy.size[2] * copy.size[3];
@@ -466,7 +473,7 @@ bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
 }
 
 void CommandProcessor::trace_signals(sc_core::sc_trace_file* file) const {
-  static const char* const names[VTPU_QUEUES] = {"dma", "mxu", "vpu"};
+  static const char* const names[VTPU_QUEUES] = {"dma", "mxu", "vpu", "dma1"};
   for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
     sc_core::sc_trace(file, queues_[q].running, std::string(names[q]) + "_busy");
     sc_core::sc_trace(file, queues_[q].depth, std::string(names[q]) + "_queue_depth");

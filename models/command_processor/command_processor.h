@@ -1,4 +1,5 @@
-// The command processor: one in-order queue per unit (DMA, MXU, VPU), fed by
+// The command processor: one in-order queue per unit (DMA, MXU, VPU) and a
+// second DMA queue (the DMA engine's channel 1), fed by
 // MMIO (16 instruction words, PUSH; DOORBELL releases what was pushed),
 // hardware semaphores between the queues, a FENCE, completion and error
 // interrupts, and performance counters (vtpu/isa.h, docs/isa.md).
@@ -117,7 +118,7 @@ class CommandProcessor : public Peripheral {
   void take_in_ring(unsigned q);
   // Runs the head of queue q (after its wait); false when it failed.
   bool execute(unsigned q, const vtpu_insn& insn);
-  bool run_dma(const vtpu_insn& insn);
+  bool run_dma(unsigned q, const vtpu_insn& insn);
   bool run_matmul(const vtpu_insn& insn);
   bool run_vpu(const vtpu_insn& insn);
   // The RAM (VMEM or AMEM) holding `address`, for port booking.
@@ -145,14 +146,20 @@ class CommandProcessor : public Peripheral {
   bool recording_ = false;
   TraceSink* trace_ = nullptr;
   std::vector<Executed> executed_;
-  uint32_t dma_cause_ = 0;
-  uint64_t dma_address_ = 0;
+  struct DmaJob {  // a DMA queue's copy in progress on its channel
+    uint32_t cause = 0;
+    uint64_t address = 0;
+    sc_core::sc_event done;
+  };
+  std::array<DmaJob, 2> dma_jobs_;
+  unsigned dma_running_ = 0;  // DMA queues with an instruction in progress
+  sc_core::sc_time dma_busy_since_;
   struct Deferred {
     sc_core::sc_time at;
     std::function<void()> action;
   };
   std::deque<Deferred> deferred_;
-  sc_core::sc_event released_event_, changed_event_, dma_done_event_, irq_event_, deferred_event_;
+  sc_core::sc_event released_event_, changed_event_, irq_event_, deferred_event_;
 };
 
 }  // namespace vtpu::cp

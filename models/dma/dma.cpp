@@ -14,52 +14,64 @@ Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
       irq_done("irq_done"),
       irq_error("irq_error"),
       options_(options),
-      slots_(options.max_outstanding) {
+      channels_(std::max(1u, options.channels)) {
   for (unsigned i = 0; i < VTPU_DMA_DESC_WORDS; ++i)
     regs_.add_storage("desc" + std::to_string(i), VTPU_DMA_DESC + 4 * i, desc_words_[i]);
   regs_.add_storage("flags", VTPU_DMA_FLAGS, flags_);
   regs_.add("start", VTPU_DMA_START, Access::kWriteOnly, nullptr, [this](uint32_t v) { start(v); });
   regs_.add(
       "status", VTPU_DMA_STATUS, Access::kReadWrite,
-      [this] { return status_ | (busy_ ? VTPU_DMA_STATUS_BUSY : 0); },
+      [this] { return status_ | (channels_[0].busy ? VTPU_DMA_STATUS_BUSY : 0); },
       [this](uint32_t v) { clear_status(v); });
   regs_.add("cause", VTPU_DMA_CAUSE, Access::kReadOnly, [this] { return cause_; });
   regs_.add64("err_addr", VTPU_DMA_ERR_ADDR_LO, Access::kReadOnly,
               [this] { return error_address_; });
   regs_.add64("bytes", VTPU_DMA_BYTES_LO, Access::kReadOnly, [this] { return bytes_; });
-  auto busy_cycles = [this] {
-    sc_core::sc_time t = busy_time_ + (busy_ && sc_core::sc_time_stamp() > started_at_
-                                           ? sc_core::sc_time_stamp() - started_at_
-                                           : sc_core::SC_ZERO_TIME);
+  auto busy_cycles = [this] {  // channel 0's, which the registers drive
+    const Channel& ch = channels_[0];
+    sc_core::sc_time t = ch.busy_time + (ch.busy && sc_core::sc_time_stamp() > ch.started_at
+                                             ? sc_core::sc_time_stamp() - ch.started_at
+                                             : sc_core::SC_ZERO_TIME);
     return static_cast<uint64_t>(t / options_.clock_period);
   };
   regs_.add64("busy", VTPU_DMA_BUSY_LO, Access::kReadOnly, busy_cycles);
 
-  for (unsigned i = 0; i < slots_.size(); ++i) {
-    slots_[i].data.resize(options_.burst_bytes);
-    slot_of_[&slots_[i].trans] = i;
+  for (unsigned c = 0; c < channels_.size(); ++c) {
+    Channel& ch = channels_[c];
+    ch.slots = std::vector<Slot>(options_.max_outstanding);
+    for (unsigned i = 0; i < ch.slots.size(); ++i) {
+      ch.slots[i].data.resize(options_.burst_bytes);
+      slot_of_[&ch.slots[i].trans] = SlotId{c, i};
+    }
+    sc_core::sc_spawn([this, c] { engine(c); }, sc_core::sc_gen_unique_name("channel"));
   }
   bus.register_nb_transport_bw(this, &Dma::nb_transport_bw);
   SC_HAS_PROCESS(Dma);
-  SC_THREAD(engine);
   SC_METHOD(drive_irqs);
   sensitive << irq_event_;
 }
 
+bool Dma::busy() const {
+  for (const Channel& ch : channels_)
+    if (ch.busy) return true;
+  return false;
+}
+
 void Dma::start(uint32_t value) {
   if ((value & 1) == 0) return;
-  if (busy_) {
+  Channel& ch = channels_[0];
+  if (ch.busy) {
     fail(VTPU_DMA_CAUSE_BUSY, 0);
     return;
   }
-  std::memcpy(&pending_, desc_words_, sizeof pending_);
+  std::memcpy(&ch.pending, desc_words_, sizeof ch.pending);
   done_irq_ = flags_ & VTPU_DMA_FLAG_IRQ;
-  busy_ = true;
-  started_at_ = access_time();
+  ch.busy = true;
+  ch.started_at = access_time();
   status_ = 0;
   cause_ = VTPU_DMA_CAUSE_NONE;
   irq_event_.notify(sc_core::SC_ZERO_TIME);
-  start_event_.notify(access_time() - sc_core::sc_time_stamp());
+  ch.start_event.notify(access_time() - sc_core::sc_time_stamp());
 }
 
 void Dma::clear_status(uint32_t value) {
@@ -106,34 +118,36 @@ uint32_t Dma::check(const vtpu_dma_desc& d, uint64_t& bad_address) const {
   return VTPU_DMA_CAUSE_NONE;
 }
 
-bool Dma::submit(const vtpu_dma_desc& copy, Done done) {
-  if (busy_) return false;
-  pending_ = copy;
-  started_at_ = sc_core::sc_time_stamp();
-  job_done_ = std::move(done);
-  busy_ = true;
-  start_event_.notify(sc_core::SC_ZERO_TIME);
+bool Dma::submit(unsigned channel, const vtpu_dma_desc& copy, Done done) {
+  if (channel >= channels_.size() || channels_[channel].busy) return false;
+  Channel& ch = channels_[channel];
+  ch.pending = copy;
+  ch.started_at = sc_core::sc_time_stamp();
+  ch.job_done = std::move(done);
+  ch.busy = true;
+  ch.start_event.notify(sc_core::SC_ZERO_TIME);
   return true;
 }
 
-void Dma::engine() {
+void Dma::engine(unsigned channel) {
+  Channel& ch = channels_[channel];
   for (;;) {
-    wait(start_event_);
-    started_at_ = sc_core::sc_time_stamp();
+    sc_core::wait(ch.start_event);
+    ch.started_at = sc_core::sc_time_stamp();
     uint64_t address = 0;
-    uint32_t cause = check(pending_, address);
+    uint32_t cause = check(ch.pending, address);
     if (cause == VTPU_DMA_CAUSE_NONE) {
-      run_descriptor(pending_);
-      if (bus_error_) {
+      run_descriptor(ch, ch.pending);
+      if (ch.bus_error) {
         cause = VTPU_DMA_CAUSE_BUS_ERROR;
-        address = bus_error_address_;
+        address = ch.bus_error_address;
       }
     }
-    busy_time_ += sc_core::sc_time_stamp() - started_at_;
-    busy_ = false;
-    if (job_done_) {
-      Done done = std::move(job_done_);
-      job_done_ = nullptr;
+    ch.busy_time += sc_core::sc_time_stamp() - ch.started_at;
+    ch.busy = false;
+    if (ch.job_done) {
+      Done done = std::move(ch.job_done);
+      ch.job_done = nullptr;
       done(cause, address);
       continue;
     }
@@ -145,8 +159,12 @@ void Dma::engine() {
   }
 }
 
-void Dma::send(unsigned index, bool write, const sc_core::sc_time& at) {
-  Slot& s = slots_[index];
+void Dma::send(Channel& ch, unsigned index, bool write, sc_core::sc_time at) {
+  if (!write) {
+    at = std::max(at, port_free_);
+    port_free_ = at + options_.clock_period;
+  }
+  Slot& s = ch.slots[index];
   s.writing = write;
   tlm::tlm_generic_payload& t = s.trans;
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
@@ -159,22 +177,24 @@ void Dma::send(unsigned index, bool write, const sc_core::sc_time& at) {
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = at - sc_core::sc_time_stamp();
   if (bus->nb_transport_fw(t, phase, delay) == tlm::TLM_COMPLETED)
-    events_.push(Event{sc_core::sc_time_stamp() + delay, index});
+    ch.events.push(Event{sc_core::sc_time_stamp() + delay, index});
   // Otherwise the response comes through nb_transport_bw.
 }
 
 tlm::tlm_sync_enum Dma::nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                         sc_core::sc_time& delay) {
   if (phase != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
-  events_.push(Event{sc_core::sc_time_stamp() + delay, slot_of_.at(&trans)});
-  response_event_.notify(sc_core::SC_ZERO_TIME);
+  const SlotId id = slot_of_.at(&trans);
+  Channel& ch = channels_[id.channel];
+  ch.events.push(Event{sc_core::sc_time_stamp() + delay, id.slot});
+  ch.response_event.notify(sc_core::SC_ZERO_TIME);
   return tlm::TLM_COMPLETED;
 }
 
 // Walks the descriptor's rows in order (dimension 1 fastest) and cuts each
 // row at the source's burst boundaries.
-void Dma::run_descriptor(const vtpu_dma_desc& d) {
-  bus_error_ = false;
+void Dma::run_descriptor(Channel& ch, const vtpu_dma_desc& d) {
+  ch.bus_error = false;
   const uint64_t burst = options_.burst_bytes;
   uint32_t index[3] = {0, 0, 0};
   uint64_t offset = 0;  // within the current row
@@ -199,39 +219,36 @@ void Dma::run_descriptor(const vtpu_dma_desc& d) {
   };
 
   std::vector<unsigned> free_slots;
-  for (unsigned i = slots_.size(); i-- > 0;) free_slots.push_back(i);
-  sc_core::sc_time next_issue = sc_core::sc_time_stamp();
+  for (unsigned i = ch.slots.size(); i-- > 0;) free_slots.push_back(i);
   unsigned in_flight = 0;
   while (more || in_flight > 0) {
-    while (more && !bus_error_ && !free_slots.empty()) {
+    while (more && !ch.bus_error && !free_slots.empty()) {
       unsigned i = free_slots.back();
       free_slots.pop_back();
-      slots_[i].burst = next_burst();
-      next_issue = std::max(next_issue, sc_core::sc_time_stamp());
-      send(i, /*write=*/false, next_issue);
-      next_issue += options_.clock_period;
+      ch.slots[i].burst = next_burst();
+      send(ch, i, /*write=*/false, sc_core::sc_time_stamp());
       ++in_flight;
     }
-    if (bus_error_) more = false;
-    if (events_.empty()) {
-      wait(response_event_);
+    if (ch.bus_error) more = false;
+    if (ch.events.empty()) {
+      sc_core::wait(ch.response_event);
       continue;
     }
-    const Event e = events_.top();
+    const Event e = ch.events.top();
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     if (e.at > now) {
-      wait(e.at - now, response_event_);
+      sc_core::wait(e.at - now, ch.response_event);
       continue;
     }
-    events_.pop();
-    Slot& s = slots_[e.slot];
+    ch.events.pop();
+    Slot& s = ch.slots[e.slot];
     if (!s.trans.is_response_ok()) {
-      if (!bus_error_) bus_error_address_ = s.trans.get_address();
-      bus_error_ = true;
+      if (!ch.bus_error) ch.bus_error_address = s.trans.get_address();
+      ch.bus_error = true;
       s.writing = true;  // abandon this burst
     }
     if (!s.writing) {
-      send(e.slot, /*write=*/true, now);
+      send(ch, e.slot, /*write=*/true, now);
     } else {
       if (s.trans.is_response_ok()) bytes_ += s.burst.length;
       free_slots.push_back(e.slot);

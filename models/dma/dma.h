@@ -1,11 +1,13 @@
-// The DMA engine: runs one 4-D descriptor (vtpu/dma.h) at a time, split into
-// bursts that never cross a `burst_bytes` boundary of the source, with up to
-// `max_outstanding` bursts in flight through the interconnect (each burst: a
-// read of the source, then a write of the destination). Both footprints are
-// bounds-checked against the memories before a byte moves; a failure sets
-// STATUS.error with a cause and the offending address and raises the error
-// interrupt. Until the command processor exists, firmware drives it through
-// its registers (docs/dma.md).
+// The DMA engine: `channels` independent channels, each running one 4-D
+// descriptor (vtpu/dma.h) at a time, split into bursts that never cross a
+// `burst_bytes` boundary of the source, with up to `max_outstanding` bursts
+// in flight through the interconnect (each burst: a read of the source, then
+// a write of the destination). The channels share the engine's one port onto
+// the interconnect: at most one burst leaves per cycle, whichever channel it
+// belongs to. Both footprints are bounds-checked against the memories before
+// a byte moves; a failure sets STATUS.error with a cause and the offending
+// address and raises the error interrupt. The registers drive channel 0
+// (docs/dma.md); the command processor's DMA queues drive one channel each.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -32,7 +34,8 @@ struct DmaOptions {
   sc_core::sc_time clock_period;
   sc_core::sc_time register_latency;
   unsigned burst_bytes = 256;
-  unsigned max_outstanding = 32;
+  unsigned max_outstanding = 32;  // per channel
+  unsigned channels = 1;
   std::vector<MemoryRange> memories;  // where descriptors may point
 };
 
@@ -43,14 +46,15 @@ class Dma : public Peripheral {
 
   Dma(sc_core::sc_module_name name, const DmaOptions& options);
 
-  // The command processor's way in: runs `copy` (from the calling process's
-  // time) and calls `done` with VTPU_DMA_CAUSE_NONE or the error's cause and
-  // address; such copies leave STATUS and the interrupts alone. Returns false
-  // (and does nothing) while a copy runs.
+  // The command processor's way in: runs `copy` on `channel` (from the
+  // calling process's time) and calls `done` with VTPU_DMA_CAUSE_NONE or the
+  // error's cause and address; such copies leave STATUS and the interrupts
+  // alone. Returns false (and does nothing) while that channel runs a copy.
   using Done = std::function<void(uint32_t cause, uint64_t address)>;
-  bool submit(const vtpu_dma_desc& copy, Done done);
+  bool submit(unsigned channel, const vtpu_dma_desc& copy, Done done);
 
-  bool busy() const { return busy_; }
+  unsigned channels() const { return static_cast<unsigned>(channels_.size()); }
+  bool busy() const;  // any channel
   // Why `copy` must not run (VTPU_DMA_CAUSE_*, and the offending address), or
   // VTPU_DMA_CAUSE_NONE; the engine runs the same check before a copy.
   uint32_t check(const vtpu_dma_desc& copy, uint64_t& bad_address) const;
@@ -72,13 +76,29 @@ class Dma : public Peripheral {
     unsigned slot;
     bool operator>(const Event& o) const { return at > o.at || (at == o.at && slot > o.slot); }
   };
+  struct Channel {
+    std::vector<Slot> slots;
+    std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events;
+    sc_core::sc_event start_event, response_event;
+    vtpu_dma_desc pending{};
+    bool busy = false;
+    sc_core::sc_time busy_time, started_at;
+    bool bus_error = false;
+    uint64_t bus_error_address = 0;
+    Done job_done;  // set while a submit()ted copy runs
+  };
+  struct SlotId {
+    unsigned channel, slot;
+  };
 
   void start(uint32_t value);
   void clear_status(uint32_t value);
-  void engine();  // SC_THREAD
+  void engine(unsigned channel);  // a thread per channel
   const MemoryRange* memory_of(uint64_t first, uint64_t last) const;
-  void run_descriptor(const vtpu_dma_desc& d);
-  void send(unsigned slot, bool write, const sc_core::sc_time& at);
+  void run_descriptor(Channel& ch, const vtpu_dma_desc& d);
+  // Sends a burst no earlier than `at` and no earlier than one cycle after
+  // the port's last (any channel's).
+  void send(Channel& ch, unsigned slot, bool write, sc_core::sc_time at);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay);
   void fail(uint32_t cause, uint64_t address);
@@ -90,16 +110,10 @@ class Dma : public Peripheral {
   bool done_irq_ = false;  // FLAGS.irq at the last register START
   uint32_t status_ = 0, cause_ = 0;
   uint64_t error_address_ = 0, bytes_ = 0;
-  sc_core::sc_time busy_time_, started_at_;
-  bool busy_ = false;
-  vtpu_dma_desc pending_{};
-  sc_core::sc_event start_event_, response_event_, irq_event_;
-  std::vector<Slot> slots_;
-  std::unordered_map<const tlm::tlm_generic_payload*, unsigned> slot_of_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
-  bool bus_error_ = false;
-  uint64_t bus_error_address_ = 0;
-  Done job_done_;  // set while a submit()ted copy runs
+  sc_core::sc_event irq_event_;
+  std::vector<Channel> channels_;
+  std::unordered_map<const tlm::tlm_generic_payload*, SlotId> slot_of_;
+  sc_core::sc_time port_free_;  // when the port may take the next burst
 };
 
 }  // namespace vtpu::dma

@@ -67,6 +67,7 @@ struct Chip {
     dma::DmaOptions o;
     o.clock_period = cycle;
     o.register_latency = cycle;
+    o.channels = 2;
     o.memories = {{"vmem", kVmem, 1 << 20}, {"amem", kAmem, 1 << 18}, {"hbm", kHbm, 512u << 20}};
     return o;
   }
@@ -180,6 +181,57 @@ TEST(CommandProcessor, SemaphoresOverlapDmaWithCompute) {
 // MXU then VPU, as a quantized layer: int8 matmul into AMEM (signal 0), then
 // the VPU requantizes the int32 accumulators to int8 with a scale per column
 // (wait 0); each output equals requantize_int8 of the reference accumulator.
+// The two DMA queues run their copies at once, on the engine's two channels:
+// each lands its bytes; a semaphore orders them where asked; they share the
+// engine's port, so two copies at once take about as long as the two one
+// after the other; DMA_BUSY counts the cycles either queue was busy.
+TEST(CommandProcessor, TwoDmaQueuesRunAtOnce) {
+  Chip chip;
+  const uint32_t bytes = 32 << 10, src0 = kVmem, src1 = kVmem + bytes;
+  for (uint32_t i = 0; i < 2 * bytes; ++i) chip.vmem.data()[i] = static_cast<uint8_t>(i * 13 + 5);
+  const uint8_t* vmem = chip.vmem.data();
+
+  // One copy alone.
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(src0, kVmem + 0x20000, bytes, VTPU_SEM_NONE, 0));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_FALSE(chip.cp.has_error()) << chip.cp.error().cause;
+  ASSERT_EQ(chip.cp.executed().size(), 1u);
+  const sc_time alone = chip.cp.executed()[0].end - chip.cp.executed()[0].start;
+  const uint64_t busy_alone = chip.cp.counter(VTPU_CNT_DMA_BUSY);
+
+  // Two at once, and a third on the second queue that waits for the first
+  // queue's copy (semaphore 0: the first copy's signal was taken above).
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(src0, kVmem + 0x30000, bytes, VTPU_SEM_NONE, 1));
+  chip.cp.push(VTPU_QUEUE_DMA1, dma_copy(src1, kVmem + 0x40000, bytes, 0, VTPU_SEM_NONE));
+  chip.cp.push(VTPU_QUEUE_DMA1, dma_copy(kVmem + 0x30000, kVmem + 0x60000, 256, 1, VTPU_SEM_NONE));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_FALSE(chip.cp.has_error()) << chip.cp.error().cause;
+  const std::vector<Executed>& run = chip.cp.executed();
+  ASSERT_EQ(run.size(), 4u);
+  const Executed& first = run[1].queue == VTPU_QUEUE_DMA ? run[1] : run[2];
+  const Executed& second = run[1].queue == VTPU_QUEUE_DMA1 ? run[1] : run[2];
+  const Executed& third = run[3];
+  ASSERT_EQ(third.queue, VTPU_QUEUE_DMA1);
+  EXPECT_TRUE(overlap(first, second)) << "the queues run at once";
+  EXPECT_GE(third.start, first.end) << "the semaphore orders the queues";
+  const sc_time both = std::max(first.end, second.end) - std::min(first.start, second.start);
+  EXPECT_GE(both, alone * 1.9) << "one port: not twice the bandwidth";
+  EXPECT_LE(both, alone * 2.1);
+  EXPECT_EQ(std::memcmp(vmem + 0x20000, vmem + src0 - kVmem, bytes), 0);
+  EXPECT_EQ(std::memcmp(vmem + 0x30000, vmem + src0 - kVmem, bytes), 0);
+  EXPECT_EQ(std::memcmp(vmem + 0x40000, vmem + src1 - kVmem, bytes), 0);
+  EXPECT_EQ(std::memcmp(vmem + 0x60000, vmem + src0 - kVmem, 256), 0);
+  EXPECT_EQ(chip.cp.counter(VTPU_CNT_DMA_BYTES), 3ull * bytes + 256);
+  // Busy while either ran: the overlap counted once.
+  const uint64_t busy = chip.cp.counter(VTPU_CNT_DMA_BUSY) - busy_alone;
+  const auto cycles = [&](sc_time t) { return static_cast<uint64_t>(t / chip.cycle); };
+  EXPECT_EQ(busy, cycles(third.end - std::min(first.start, second.start)));
+  EXPECT_LT(busy, cycles((first.end - first.start) + (second.end - second.start) +
+                         (third.end - third.start)));
+}
+
 TEST(CommandProcessor, MatmulThenRequantize) {
   Chip chip;
   const uint32_t m = 23, k = 37, n = 19;
@@ -319,6 +371,8 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
       {"unknown opcode", VTPU_QUEUE_VPU, unknown, VTPU_ERR_OPCODE, 0x7f, 0},
       {"MATMUL on the DMA queue", VTPU_QUEUE_DMA, matmul(kVmem, kVmem, kAmem, 8, 8, 8),
        VTPU_ERR_OPCODE, VTPU_OP_MATMUL, 0},
+      {"MATMUL on the second DMA queue", VTPU_QUEUE_DMA1, matmul(kVmem, kVmem, kAmem, 8, 8, 8),
+       VTPU_ERR_OPCODE, VTPU_OP_MATMUL, 0},
       {"A outside VMEM", VTPU_QUEUE_MXU, outside, VTPU_ERR_ADDRESS, kVmem + (1 << 20) - 16, 0},
       {"C outside AMEM", VTPU_QUEUE_MXU, c_outside, VTPU_ERR_ADDRESS, kAmem + (1 << 18) - 64, 0},
       {"zero rows", VTPU_QUEUE_MXU, zero, VTPU_ERR_SHAPE, 0, 0},
@@ -337,6 +391,9 @@ TEST(CommandProcessor, BadInstructionsStopWithACause) {
       {"DMA beyond HBM", VTPU_QUEUE_DMA,
        dma_copy(kHbm + (512u << 20) - 8, kVmem, 64, VTPU_SEM_NONE, VTPU_SEM_NONE), VTPU_ERR_DMA,
        kHbm + (512u << 20) - 8, VTPU_DMA_CAUSE_SRC_RANGE},
+      {"DMA1 beyond VMEM", VTPU_QUEUE_DMA1,
+       dma_copy(kHbm, kVmem + (1 << 20) - 8, 64, VTPU_SEM_NONE, VTPU_SEM_NONE), VTPU_ERR_DMA,
+       kVmem + (1 << 20) - 8, VTPU_DMA_CAUSE_DST_RANGE},
   };
   uint64_t done = 0;
   for (const Case& c : cases) {

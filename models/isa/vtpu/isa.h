@@ -23,11 +23,14 @@
 #define VTPU_SEM_NONE 0xffu
 #define VTPU_QUEUE_DEPTH 64u /* released + pushed instructions per queue */
 
-/* Queues (one per unit). */
+/* Queues: one per unit, and a second DMA queue (the DMA engine's channel 1;
+ * VTPU_QUEUE_DMA drives channel 0), so that one stream of copies (weights)
+ * need not wait behind another. */
 #define VTPU_QUEUE_DMA 0u
 #define VTPU_QUEUE_MXU 1u
 #define VTPU_QUEUE_VPU 2u
-#define VTPU_QUEUES 3u
+#define VTPU_QUEUE_DMA1 3u
+#define VTPU_QUEUES 4u
 
 typedef struct vtpu_insn_header {
   uint8_t opcode;     /* VTPU_OP_* */
@@ -211,7 +214,7 @@ typedef union vtpu_insn {
 #define VTPU_CP_STATUS_ERROR 0x200u        /* stopped on an error (queues flushed) */
 
 /* Performance counters. */
-#define VTPU_CNT_DMA_BUSY 0u /* cycles the DMA queue had an instruction running */
+#define VTPU_CNT_DMA_BUSY 0u /* cycles either DMA queue had an instruction running */
 #define VTPU_CNT_MXU_BUSY 1u
 #define VTPU_CNT_VPU_BUSY 2u
 #define VTPU_CNT_MACS 3u       /* multiply-accumulates done by the MXU */

@@ -76,6 +76,7 @@ static inline const char* vtpu_queue_name(uint32_t queue) {
     case VTPU_QUEUE_DMA: return "DMA";
     case VTPU_QUEUE_MXU: return "MXU";
     case VTPU_QUEUE_VPU: return "VPU";
+    case VTPU_QUEUE_DMA1: return "DMA1";
     default: return "?";
   }
 }
