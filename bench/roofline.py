@@ -14,7 +14,8 @@ independently of vtpu's compiler and report:
 with SCALE-Sim v2's WS formula per GEMM M x K x N: ceil(K/R) ceil(N/C) (2R + C + M - 2) - 1
 (convolutions as GEMMs, M = batch x output pixels, K = kh kw cin/groups, N = cout/groups,
 once per group; depthwise layers are left out of both terms). The model is then run with
-`vtpu run` (batch through `--batch`), and the simulated cycles are divided by the bound.
+`vtpu run --check` (batch through `--batch`; every output byte must equal the host
+reference's), and the simulated cycles are divided by the bound.
 """
 
 import argparse
@@ -176,7 +177,7 @@ def main() -> int:
             np.save(tmp / "x.npy", x)
             cmd = [str(args.vtpu), "run", str(model), "--precision", precision, "--config", config,
                    "--input", str(tmp / "x.npy"), "--output-dir", str(tmp),
-                   "--report", str(tmp / "r.json")]
+                   "--report", str(tmp / "r.json"), "--check"]
             if batch != 1:
                 cmd += ["--batch", str(batch)]
             calib = args.networks / f"{net}.calib"

@@ -404,7 +404,10 @@ int run_command(const std::vector<std::string>& args) {
        "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)")
       ("firmware", po::value<std::string>(&r.firmware)->default_value(default_runtime_elf()),
        "the firmware runtime ELF")
-      ("max-time", po::value<std::string>(), "stop with an error at this simulated time");
+      ("max-time", po::value<std::string>(), "stop with an error at this simulated time")
+      ("check", po::bool_switch(&r.check),
+       "compare every output byte with the host reference of the same layer table (exit 3 "
+       "when one differs)");
   // clang-format on
   po::variables_map vm;
   if (!parse_model_command(desc, args, vm)) return 0;

@@ -14,6 +14,7 @@
 #include "models/isa/vtpu/model.h"
 #include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
+#include "platform/memory_system.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
 #include "sw/compiler/compiler.h"
@@ -251,6 +252,27 @@ void check_layer_table(const std::string& path, const sw::Program& program) {
   }
 }
 
+// The host reference of the same layer table on the image as it went in
+// (inputs bound): every output byte must be the chip's. Throws vtpu::Error
+// (status 3) naming the first output and byte that differ.
+void check_against_reference(const config::Soc& config, const sw::Program& program,
+                             const std::vector<uint8_t>& after) {
+  std::vector<uint8_t> expected = program.image.bytes();
+  const mxu::ArrayConfig array = array_config(config);
+  for (const vtpu_layer& l : program.image.layers()) runtime::reference_layer(l, array, expected);
+  for (const sw::Binding& b : program.outputs) {
+    const uint64_t bytes = b.bytes();
+    for (uint64_t i = 0; i < bytes; ++i) {
+      const uint64_t at = b.offset + i;
+      if (expected.at(at) != after.at(at))
+        throw Error("--check: output '" + b.name + "' differs from the host reference at byte " +
+                        std::to_string(i) + " of " + std::to_string(bytes) + " (expected " +
+                        std::to_string(expected[at]) + ", got " + std::to_string(after[at]) + ")",
+                    ExitCode::kFirmwareFault);
+    }
+  }
+}
+
 void write_outputs(const std::string& dir, const sw::Program& program,
                    const std::vector<uint8_t>& image) {
   for (const sw::Binding& b : program.outputs) {
@@ -328,7 +350,9 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     throw Error(run.error, run.run.end == RunResult::End::kStopped ? run.run.stop_code
                                                                    : ExitCode::kFirmwareFault);
 
-  // Outputs, then the report: nothing is written for a failed run.
+  // Outputs, then the report: nothing is written for a failed run (nor for
+  // one whose outputs differ from the reference).
+  if (request.check) check_against_reference(config, program, run.image);
   if (!request.output_dir.empty()) write_outputs(request.output_dir, program, run.image);
   const Report report =
       make_report(config, request.model, program, run, compile_s,

@@ -31,6 +31,7 @@ struct RunRequest {
   std::string vcd;                  // waveforms, file name without ".vcd"; "" for none
   std::string firmware;             // the runtime ELF
   RunOptions limits;
+  bool check = false;  // outputs against the host reference (sw/runtime/reference.h)
 };
 
 // Writes OUT.vtpu; throws vtpu::Error on any bad input.

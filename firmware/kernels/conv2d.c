@@ -34,6 +34,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   if (image_bytes > 0xffffffffu) return -(int)VTPU_BAD_SCRATCH;
   const kq_padding padding = {
       l->n, l->h, l->w, pixel, hp, wp, l->pad_top, l->pad_left, kq_pattern(e, l->pad_value)};
+  kq_footprint_clear();      /* what the padding and the products lay out */
   vtpu_context tiles = *ctx; /* less the padded images when they go into VMEM */
   const uint64_t pad_at = padded ? kq_padded_area(&tiles, &padding) : 0;
   if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
@@ -63,6 +64,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;
   job.zero_point = l->zero_point;
   job.single = l->groups == 1;
+  job.b_constant = 1; /* a convolution's weights */
   for (uint32_t g = 0; g < l->groups; ++g) {
     if (direct) {
       job.a = src;

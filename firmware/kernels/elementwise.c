@@ -239,6 +239,7 @@ static int plan(const vtpu_context* ctx, rows_job* j, uint32_t a_bytes_per_row,
   const uint32_t most = nb > 1 ? (j->rows + 3) / 4 : j->rows;
   const uint32_t out_per_row = j->cols * j->eout;
   uint32_t band = 0;
+  uint64_t set_bytes = 0;
   for (uint32_t r = 1; r <= most; ++r) {
     const uint64_t need = (uint64_t)kq_align64(r * a_bytes_per_row) +
                           kq_align64(r * b_bytes_per_row + b_fixed) +
@@ -246,11 +247,18 @@ static int plan(const vtpu_context* ctx, rows_job* j, uint32_t a_bytes_per_row,
                           kq_align64(params) + kq_align64(r * out_per_row);
     if (need > per_set) break;
     band = r;
+    set_bytes = need;
   }
   if (band == 0) return 0;
   j->band = band;
+  /* The sets side by side from this layer's end of the window: its
+   * footprint, which the next layer's weights may load beside. */
+  const uint32_t used = nb * (uint32_t)set_bytes;
+  const uint32_t base = kq_parity == 0 ? ctx->tiles : ctx->tiles + ctx->tiles_size - used;
+  kq_footprint_clear();
+  kq_footprint_add(base, base + used);
   for (unsigned b = 0; b < nb; ++b) {
-    uint32_t at = ctx->tiles + b * per_set;
+    uint32_t at = base + b * (uint32_t)set_bytes;
     j->in_a[b] = at, at += kq_align64(band * a_bytes_per_row);
     j->in_b[b] = at, at += kq_align64(band * b_bytes_per_row + b_fixed);
     j->wa[b] = at, at += kq_align64(band * work_per_row);
@@ -314,8 +322,8 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
   kq_begin();
   if (int8_binary) {
     /* One copy per parity: the layer before may still be reading its own. */
-    static vtpu_vpu_qparams qs[2] __attribute__((aligned(64)));
-    vtpu_vpu_qparams* q = &qs[kq_parity];
+    static vtpu_vpu_qparams qs[KQ_SLOTS] __attribute__((aligned(64)));
+    vtpu_vpu_qparams* q = &qs[kq_slot];
     *q = (vtpu_vpu_qparams){l->a_scale,      l->a_zero_point, l->b_scale,
                             l->b_zero_point, l->out_scale,    l->out_zero_point};
     kq_dma2d((uintptr_t)q, j.par[0], sizeof *q, 1, 0, 0, NO_SEM, NO_SEM);

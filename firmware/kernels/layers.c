@@ -29,6 +29,7 @@ static int fill(vtpu_context* ctx, const vtpu_layer* layer) {
 }
 
 int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer) {
+  kq_layer_start();
   switch (layer->kind) {
     case VTPU_LAYER_MATMUL: return vtpu_kernel_matmul(ctx, layer);
     case VTPU_LAYER_CONV2D: return vtpu_kernel_conv2d(ctx, layer);

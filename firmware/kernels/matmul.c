@@ -34,6 +34,10 @@ enum {
   SEM_OUT_FREE = 10, /* + b */
   SEM_B_READY = 12,  /* + b: B tile, scales and bias loaded */
   SEM_B_FREE = 14,   /* + b: the MXU and the VPU are done with them */
+  /* The column tile's pair for layers of parity 1: a layer's weights may
+   * load while the layer before still runs, so the two take turns. */
+  SEM_B_READY_ODD = 16,
+  SEM_B_FREE_ODD = 18,
 };
 
 /* A transposed operand moves element by element: dst[r][c] = src[c][r]. */
@@ -95,23 +99,28 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const uint32_t nb = chip->double_buffering ? 2 : 1;
   const uint32_t e = vtpu_type_size(x->dtype);
   const uint8_t acc_type = x->dtype == VTPU_TYPE_INT8 ? VTPU_TYPE_INT32 : VTPU_TYPE_FP32;
-  /* An image's K splits between kernel rows only. */
-  const uint32_t k_unit = x->window ? x->window->kw * x->window->group_bytes / e : 1;
+  /* An image's K splits between kernel rows only. A bf16 K splits at
+   * multiples of the array's rows too: the array sums K-tiles of R rows in
+   * order (docs/numerics.md), so a chunk that ends inside a tile would
+   * round differently from the layer's contract. */
+  const uint32_t row_k = x->window ? x->window->kw * x->window->group_bytes / e : 1;
+  uint32_t k_unit = row_k;
+  if (x->dtype == VTPU_TYPE_BF16 && x->window && k_unit % chip->rows != 0) {
+    uint32_t lcm = k_unit;
+    while (lcm % chip->rows != 0 && lcm < x->k) lcm += k_unit;
+    k_unit = lcm < x->k ? lcm : x->k;
+  }
   vtpu_chip window = *chip; /* tiles live in the context's VMEM window */
   window.vmem_size = ctx->tiles_size;
   /* The layer's only product, with small constants: its scales and bias for
-   * every column load once, ahead of the first weights, at the top of the
-   * window. Loaded per column tile, each waited behind the array's VMEM
+   * every column load once, ahead of the first weights, in the weights'
+   * part of the window (below). Loaded per column tile, each waited behind the array's VMEM
    * traffic of the tile before (the ports are reserved per instruction) and
    * held up the next tile's weights. */
   const uint32_t constants_bytes = kq_align64(4 * x->n);
   const int constants_once = x->single && 16ull * constants_bytes <= ctx->tiles_size;
   uint32_t all_scales = 0, all_bias = 0;
-  if (constants_once) {
-    window.vmem_size -= 2 * constants_bytes;
-    all_scales = ctx->tiles + window.vmem_size;
-    all_bias = all_scales + constants_bytes;
-  }
+  if (constants_once) window.vmem_size -= 2 * constants_bytes;
   /* Shifted feeds (a stride-1, undilated, ungrouped convolution whose
    * padded input lies in VMEM): no gather at all. The array reads the image
    * where it lies, one MATMUL per kernel row: row q of that A is the padded
@@ -133,6 +142,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     const uint64_t folds_gathered = (x->k + r - 1) / r;
     const uint64_t wide = (uint64_t)(w->oh - 1) * wp + w->ow, pixels = (uint64_t)w->oh * w->ow;
     shifted = folds_shifted * wide * SHIFT_SLACK_DEN <= folds_gathered * pixels * SHIFT_SLACK_NUM;
+    /* bf16: each kernel row's MATMUL must start on a K-tile of R rows. */
+    if (x->dtype == VTPU_TYPE_BF16 && w->kh > 1 && kr % r != 0) shifted = 0;
   }
   vtpu_matmul_tiles tiles;
   uint32_t band = 0, bands = 0; /* shifted: output rows per row tile, row tiles per image */
@@ -150,23 +161,41 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const uint32_t tm = tiles.tm, tn = tiles.tn, tk = tiles.tk;
   const uint32_t images = shifted ? x->m / (w->oh * w->ow) : 1;
 
-  /* VMEM: per buffer a B tile with its scales and bias, an A tile and an
-   * output tile; AMEM: an accumulator tile per buffer. */
+  /* VMEM, from this layer's end of the window (kq_parity): the weights'
+   * part (the constants loaded once, then per buffer a B tile with its
+   * scales and bias), then per buffer an A tile and an output tile; AMEM:
+   * an accumulator tile per buffer. The weights' part nearest the end lets
+   * the next layer's weights (at the other end) load while this one runs. */
+  const uint32_t b_part = (constants_once ? 2 * constants_bytes : 0) +
+                          nb * (kq_align64(tk * tn * e) + 2 * kq_align64(4 * tn));
+  const uint32_t used = b_part + nb * (kq_align64(tm * tk * e) + kq_align64(tm * tn * e));
+  const uint32_t top = ctx->tiles + ctx->tiles_size;
+  const uint32_t low = kq_parity == 0 ? ctx->tiles : top - used;
+  const kq_span weights = {kq_parity == 0 ? low : top - b_part,
+                           kq_parity == 0 ? low + b_part : top};
+  kq_footprint_add(low, low + used);
   uint32_t bbuf[2], sbuf[2], biasbuf[2], abuf[2], obuf[2], acc[2];
-  uint32_t at = ctx->tiles;
+  uint32_t wat = weights.lo, at = kq_parity == 0 ? weights.hi : low;
+  if (constants_once) {
+    all_scales = wat;
+    all_bias = wat + constants_bytes;
+    wat += 2 * constants_bytes;
+  }
   for (uint32_t b = 0; b < nb; ++b) {
-    bbuf[b] = at;
-    at += kq_align64(tk * tn * e);
-    sbuf[b] = at;
-    at += kq_align64(4 * tn);
-    biasbuf[b] = at;
-    at += kq_align64(4 * tn);
+    bbuf[b] = wat;
+    wat += kq_align64(tk * tn * e);
+    sbuf[b] = wat;
+    wat += kq_align64(4 * tn);
+    biasbuf[b] = wat;
+    wat += kq_align64(4 * tn);
     abuf[b] = at;
     at += kq_align64(tm * tk * e);
     obuf[b] = at;
     at += kq_align64(tm * tn * e);
     acc[b] = chip->amem_base + b * kq_align64(4 * tm * tn);
   }
+  const uint8_t b_ready = kq_parity ? SEM_B_READY_ODD : SEM_B_READY;
+  const uint8_t b_free = kq_parity ? SEM_B_FREE_ODD : SEM_B_FREE;
 
   const uint32_t m_tiles = shifted ? images * bands : (x->m + tm - 1) / tm;
   const uint32_t n_tiles = (x->n + tn - 1) / tn;
@@ -175,11 +204,11 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * resident C takes the epilogue's results in place: no DMA for either. */
   const int a_direct = shifted || (!x->window && !x->trans_a && kq_in_vmem(ctx, x->a));
   const int c_direct = kq_in_vmem(ctx, x->c);
-  /* An A read in place may be what the DMA queue was just given to write (a
-   * padded input): the MXU must not start before it, and the weights' own
-   * ready signal no longer says so, as they come through the second DMA
-   * queue. */
-  if (a_direct) {
+  /* Shifted feeds read in place what the DMA queue was just given to write
+   * (a padded input): the MXU must not start before it, and the weights'
+   * own ready signal no longer says so, as they come through the second DMA
+   * queue. (Any other A read in place is an earlier layer's output.) */
+  if (shifted) {
     kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED);
     kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
   }
@@ -214,29 +243,30 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       /* The weights' queue: B, scales and bias, in order (B's ready
        * signal covers the constants loaded before it). */
       const unsigned wq = VTPU_QUEUE_DMA1;
+      if (i == 0) kq_weights_start(weights, x->b_constant);
       if (i == 0 && constants_once) {
         if (x->dtype == VTPU_TYPE_INT8)
           kq_dma2d_on(wq, x->scales, all_scales, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->bias) kq_dma2d_on(wq, x->bias, all_bias, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
       }
       if (new_b) {
-        kq_nop(wq, SEM_B_FREE + cb, NO_SEM);
+        kq_nop(wq, b_free + cb, NO_SEM);
         if (x->dtype == VTPU_TYPE_INT8 && !constants_once)
           kq_dma2d_on(wq, x->scales + 4ull * j * tn, sbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->bias && !constants_once)
           kq_dma2d_on(wq, x->bias + 4ull * j * tn, biasbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->trans_b)
           load_transposed(wq, x->b + (uint64_t)j * tn * x->ldb + (uint64_t)k0 * e, x->ldb, bbuf[cb],
-                          kn, cols, e, SEM_B_READY + cb);
+                          kn, cols, e, b_ready + cb);
         else
           kq_dma2d_on(wq, x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e, bbuf[cb], cols * e,
-                      kn, x->ldb, cols * e, NO_SEM, SEM_B_READY + cb);
+                      kn, x->ldb, cols * e, NO_SEM, b_ready + cb);
       }
       if (!a_direct && (!a_once || i == 0)) kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
       if (a_direct || (a_once && i > 0)) {
         /* read in place by the MXU */
       } else if (x->window) {
-        gather(x->window, t * tm, rows, k0 / k_unit, kn / k_unit, abuf[b]);
+        gather(x->window, t * tm, rows, k0 / row_k, kn / row_k, abuf[b]);
         kq_nop(VTPU_QUEUE_DMA, NO_SEM, SEM_A_READY + b);
       } else if (x->trans_a) {
         load_transposed(VTPU_QUEUE_DMA, x->a + (uint64_t)k0 * x->lda + (uint64_t)t * tm * e, x->lda,
@@ -255,7 +285,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     if (i >= 1 && i <= steps) {
       STEP(i - 1);
       const uint32_t b = (i - 1) % nb, ob = o % nb, last = kc == nk - 1;
-      if (new_b) kq_nop(VTPU_QUEUE_MXU, SEM_B_READY + cb, NO_SEM);
+      if (new_b) kq_nop(VTPU_QUEUE_MXU, b_ready + cb, NO_SEM);
       if (kc == 0) kq_nop(VTPU_QUEUE_MXU, SEM_ACC_FREE + ob, NO_SEM);
       const uint32_t s = i - 1, ab = a_once ? 0 : b;
       const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
@@ -298,7 +328,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       }
       /* A chunk's B buffer is the MXU's alone until the last chunk, whose
        * scales and bias the epilogue reads. */
-      if (nk > 1 && !last) kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_B_FREE + cb);
+      if (nk > 1 && !last) kq_nop(VTPU_QUEUE_MXU, NO_SEM, b_free + cb);
       if (last) {
         kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_ACC_READY + ob);
 
@@ -343,7 +373,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         }
         if (!c_direct) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
         /* The column tile's buffer is free once its last tile is through. */
-        if (nk > 1 || t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_B_FREE + cb);
+        if (nk > 1 || t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, b_free + cb);
       }
     }
     kq_doorbell();
@@ -375,6 +405,8 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.zero_point = l->zero_point;
   job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias : 0;
   job.scales = ctx->hbm + l->scales;
+  job.b_constant = (layer->flags & VTPU_LAYER_CONST_B) != 0;
+  kq_footprint_clear();
   kq_begin();
   /* Shared weights over a batch of dense products: the batch is part of M,
    * so B streams once. */

@@ -12,12 +12,19 @@ vtpu_cp_ring kq_rings[VTPU_QUEUES];
 /* kq_fill's source: one block of the pattern per parity, repeated by a
  * zero stride. */
 #define FILL_BLOCK 1024u
-static uint32_t fill_block[2][FILL_BLOCK / 4] __attribute__((aligned(64)));
-unsigned kq_parity;
+static uint32_t fill_block[KQ_SLOTS][FILL_BLOCK / 4] __attribute__((aligned(64)));
+unsigned kq_parity, kq_slot;
+kq_span kq_footprint[2];
+/* This layer's weights so far in DMA1 (kq_weights_start()), and where. */
+static int weights_started, waited_layer_before;
+static kq_span weights_span;
 
 void vtpu_kernels_init(void) {
   for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s)
     vtpu_cp_set_semaphore(s, (KQ_FREE_SEMAPHORES >> s) & 1u);
+  vtpu_cp_set_semaphore(KQ_SEM_WEIGHTS_GO, 2);
+  vtpu_cp_set_semaphore(KQ_SEM_LAYER_DONE, 1);
+  kq_footprint[0] = kq_footprint[1] = (kq_span){0, 0xffffffffu};
   for (unsigned q = 0; q < VTPU_QUEUES; ++q)
     vtpu_cp_ring_init(&kq_rings[q], q, rings[q], sizeof rings[q] / sizeof rings[q][0]);
 }
@@ -27,21 +34,58 @@ uint32_t vtpu_wait_layers(vtpu_context* ctx, uint32_t count) {
   return status == 0 ? 0 : ctx->error.cause;
 }
 
-void kq_begin(void) {
+void kq_layer_start(void) {
   kq_parity ^= 1u;
-  for (unsigned q = 0; q < VTPU_QUEUES; ++q) kq_bare(q, VTPU_OP_FENCE, NO_SEM, NO_SEM, 0);
+  kq_slot = kq_slot + 1 == KQ_SLOTS ? 0 : kq_slot + 1;
+  kq_footprint[kq_parity] = (kq_span){0, 0xffffffffu};
+  weights_started = waited_layer_before = 0;
+}
+
+void kq_weights_start(kq_span weights, int constant) {
+  if (weights_started) {
+    /* A later product of the layer with weights elsewhere: behind the layer
+     * before (a fence waits for all released before it). */
+    if (weights.lo != weights_span.lo || weights.hi != weights_span.hi)
+      kq_bare(VTPU_QUEUE_DMA1, VTPU_OP_FENCE, NO_SEM, NO_SEM, 0);
+    return;
+  }
+  weights_started = 1;
+  weights_span = weights;
+  kq_nop(VTPU_QUEUE_DMA1, KQ_SEM_WEIGHTS_GO, NO_SEM);
+  const kq_span before = kq_footprint[kq_parity ^ 1u];
+  if (!constant || (weights.lo < before.hi && before.lo < weights.hi)) {
+    /* Behind the layer before: a wait for its end, not a fence, which
+     * would also wait for this layer's own first copies. */
+    kq_nop(VTPU_QUEUE_DMA1, KQ_SEM_LAYER_DONE, NO_SEM);
+    waited_layer_before = 1;
+  }
+}
+
+void kq_begin(void) {
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+    if (q != VTPU_QUEUE_DMA1) kq_bare(q, VTPU_OP_FENCE, NO_SEM, NO_SEM, 0);
   /* A doorbell of their own: the fences wait for the layer before only. */
   kq_doorbell();
 }
 
 void kq_doorbell(void) {
-  for (unsigned q = 0; q < VTPU_QUEUES; ++q) vtpu_cp_ring_publish(&kq_rings[q]);
+  /* Only the rings with new entries: a doorbell comes at every pipeline
+   * step, and a call per ring cost the core more than the check. */
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+    if (kq_rings[q].tail != kq_rings[q].released) vtpu_cp_ring_publish(&kq_rings[q]);
   vtpu_cp_doorbell();
 }
 
 int kq_end(void) {
+  /* A layer without weights takes its count all the same. */
+  /* Each layer takes one count of each weights' semaphore (those its
+   * weights did not wait for, after them), and gives one back at its end. */
+  if (!weights_started) kq_nop(VTPU_QUEUE_DMA1, KQ_SEM_WEIGHTS_GO, NO_SEM);
+  if (!waited_layer_before) kq_nop(VTPU_QUEUE_DMA1, KQ_SEM_LAYER_DONE, NO_SEM);
   /* In the VPU's ring, the last released: it waits for every queue. */
   kq_bare(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, KQ_SEM_LAYERS, VTPU_INSN_IRQ);
+  kq_nop(VTPU_QUEUE_VPU, NO_SEM, KQ_SEM_WEIGHTS_GO);
+  kq_nop(VTPU_QUEUE_VPU, NO_SEM, KQ_SEM_LAYER_DONE);
   kq_doorbell();
   return 0;
 }
@@ -51,11 +95,11 @@ void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
    * 1.8 k cycles). It is rewritten only for a new pattern, so a layer uses
    * one pattern (a rewrite under a queued fill would change that fill); the
    * layer before, which may still be running, uses the other block. */
-  static uint32_t block_pattern[2], block_valid[2];
-  uint32_t* block = fill_block[kq_parity];
-  if (!block_valid[kq_parity] || block_pattern[kq_parity] != pattern) {
+  static uint32_t block_pattern[KQ_SLOTS], block_valid[KQ_SLOTS];
+  uint32_t* block = fill_block[kq_slot];
+  if (!block_valid[kq_slot] || block_pattern[kq_slot] != pattern) {
     for (unsigned i = 0; i < FILL_BLOCK / 4; ++i) block[i] = pattern;
-    block_pattern[kq_parity] = pattern, block_valid[kq_parity] = 1;
+    block_pattern[kq_slot] = pattern, block_valid[kq_slot] = 1;
   }
   const uint64_t src = (uintptr_t)block;
   const uint32_t blocks = bytes / FILL_BLOCK, rest = bytes % FILL_BLOCK;
@@ -70,9 +114,15 @@ static uint64_t padded_bytes(const kq_padding* p) {
 uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p) {
   const uint64_t bytes = padded_bytes(p);
   if (bytes <= ctx->tiles_size / 2) {
-    const uint64_t at = ctx->tiles;
-    ctx->tiles += kq_align64((uint32_t)bytes);
-    ctx->tiles_size -= kq_align64((uint32_t)bytes);
+    /* At this layer's end of the window (kq_parity). */
+    const uint32_t size = kq_align64((uint32_t)bytes);
+    ctx->tiles_size -= size;
+    uint32_t at = ctx->tiles + ctx->tiles_size;
+    if (kq_parity == 0) {
+      at = ctx->tiles;
+      ctx->tiles += size;
+    }
+    kq_footprint_add(at, at + size);
     return at;
   }
   return bytes <= ctx->scratch_size && bytes <= 0xffffffffu ? ctx->scratch : 0;

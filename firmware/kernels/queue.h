@@ -17,24 +17,65 @@
 
 /* Layers are pipelined (docs/firmware.md, "Layer pipelining"): a kernel
  * emits its layer and returns without waiting; the layer's instructions
- * start behind a fence in each queue, so they begin when the layer before
- * is done, and it ends with a fence that counts KQ_SEM_LAYERS up and wakes
- * the core. Semaphores are set once, by vtpu_kernels_init(), and every kernel leaves
- * them as it found them: the free-buffer ones (KQ_FREE_SEMAPHORES) at one,
- * the others at zero. */
+ * start behind a fence in the DMA, MXU and VPU queues, so they begin when
+ * the layer before is done, and it ends with a fence that counts
+ * KQ_SEM_LAYERS up and wakes the core. The weights' queue (DMA1) may start
+ * earlier (weight prefetch, kq_weights_start()). Semaphores are set once, by
+ * vtpu_kernels_init(), and every kernel leaves them as it found them: the
+ * free-buffer ones (KQ_FREE_SEMAPHORES) at one, KQ_SEM_WEIGHTS_GO counting
+ * layers done, the others at zero. */
 #define KQ_SEM_LAYERS (VTPU_SEMAPHORES - 1u) /* layers done since vtpu_kernels_init() */
 /* The DMA queue's copies queued so far (a padded input) are done: the
  * matmul pipeline's MXU waits for it before it reads A in place. */
-#define KQ_SEM_PREPARED 16u
-#define KQ_FREE_SEMAPHORES 0xccccu /* 2, 3, 6, 7, 10, 11, 14, 15 */
-/* Starts a layer's instruction stream: a fence at the head of each queue. */
+#define KQ_SEM_PREPARED 20u
+/* One count per layer done, plus two: a layer's weights may start loading
+ * once the layer two before it is done (its first DMA1 instruction takes a
+ * count). */
+#define KQ_SEM_WEIGHTS_GO 21u
+/* One count per layer done, plus one: weights that may not load beside the
+ * layer before wait for its end (a fence would also wait for their own
+ * layer's first copies). */
+#define KQ_SEM_LAYER_DONE 22u
+#define KQ_FREE_SEMAPHORES 0xcccccu /* 2, 3, 6, 7, 10, 11, 14, 15, 18, 19 */
+/* Starts a layer's instruction stream: a fence at the head of the DMA, MXU
+ * and VPU queues. */
 void kq_begin(void);
 /* Ends it: the counting fence, released. Returns 0. */
 int kq_end(void);
 /* Which of two alternating copies of per-layer data in core RAM (FILL
- * blocks, parameters) this layer uses: the layer before may still be
- * reading the other. */
+ * blocks, parameters) and which end of the tile window (0: the bottom, 1:
+ * the top) this layer uses: the layer before may still be reading the
+ * other. vtpu_run_layer() flips it before each layer. */
 extern unsigned kq_parity;
+/* Which copy of per-layer data in core RAM a DMA reads (the FILL block, the
+ * int8 elementwise parameters) this layer uses: up to VTPU_LAYERS_AHEAD
+ * layers released before it may still be reading theirs. */
+#define KQ_SLOTS (VTPU_LAYERS_AHEAD + 1u)
+extern unsigned kq_slot;
+
+/* What of the tile window a layer uses, [lo, hi) in bus addresses: its
+ * footprint, which the next layer's prefetched weights must not touch. A
+ * layer starts with all of VMEM (kq_layer_start()); the matmul kernels
+ * narrow it to what they lay out (kq_footprint_clear(), kq_footprint_add()). */
+typedef struct kq_span {
+  uint32_t lo, hi;
+} kq_span;
+extern kq_span kq_footprint[2]; /* by parity */
+void kq_layer_start(void);
+static inline void kq_footprint_clear(void) {
+  kq_footprint[kq_parity] = (kq_span){0xffffffffu, 0};
+}
+static inline void kq_footprint_add(uint32_t lo, uint32_t hi) {
+  kq_span* s = &kq_footprint[kq_parity];
+  if (lo < s->lo) s->lo = lo;
+  if (hi > s->hi) s->hi = hi;
+}
+/* Before a layer's first weights in DMA1: they may load while the layer
+ * before runs when they are constants (`constant`; an activation is written
+ * by the layers before), `weights` (their VMEM) lies outside that layer's
+ * footprint and every later weight load of this layer goes there too; else
+ * they wait for its end. Either way behind the layer two before. */
+void kq_weights_start(kq_span weights, int constant);
 /* The builders are inline: building instructions is the core's main work
  * for the accelerator, and calls with their register spills cost a third of
  * it. */
@@ -180,6 +221,7 @@ typedef struct kq_matmul {
   int32_t zero_point;
   const kq_window* window; /* A gathered from an image (a unused), or 0 */
   uint8_t single;          /* the layer's only product: its constants may load once */
+  uint8_t b_constant;      /* B, bias and scales: constants no layer writes (prefetchable) */
 } kq_matmul;
 /* Emits the whole product; consecutive calls chain through the semaphores.
  * Returns 0 or -VTPU_BAD_FIT (then nothing was emitted). */

@@ -177,14 +177,17 @@ int main(void) {
   for (unsigned c = 0; c < VTPU_COUNTERS; ++c) counters[c] = vtpu_cp_counter(c);
   boundary = mcycle();
   if (header.layer_count > 0) marker(0);
-  /* Layer i is emitted while layer i - 1 runs, then layer i - 1 finishes.
+  /* Layer i is emitted while the layers before run, then layer
+   * i - VTPU_LAYERS_AHEAD finishes (`oldest`: the next layer to finish).
    * Layers come in, and results go out, a chunk at a time, with no layer in
    * flight. `reached`: the layer the run stopped at, or layer_count. */
-  uint32_t chunk = 0, reached = header.layer_count;
+  uint32_t chunk = 0, reached = header.layer_count, oldest = 0;
   for (uint32_t i = 0; i < header.layer_count; ++i) {
     if (i > 0 && i % CHUNK == 0) {
-      if (finish(&ctx, &layers[i - 1 - chunk], i - 1, chunk) != 0) {
-        reached = i - 1;
+      for (; oldest < i; ++oldest)
+        if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) break;
+      if (oldest < i) {
+        reached = oldest;
         break;
       }
       write_records(results, chunk, CHUNK);
@@ -199,11 +202,14 @@ int main(void) {
     if (ctx.tiles_size != ctx.chip.vmem_size) update_residents(&ctx, i, &next_tensor);
     vtpu_cp_set_tag(i);
     const int status = vtpu_run_layer(&ctx, layer);
-    if (i > chunk && finish(&ctx, &layers[i - 1 - chunk], i - 1, chunk) != 0) {
-      reached = i - 1;
-      break;
-    }
     if (status < 0) {
+      /* The layers before it finish first (their records, their markers). */
+      for (; oldest < i; ++oldest)
+        if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) break;
+      if (oldest < i) {
+        reached = oldest;
+        break;
+      }
       result.status = VTPU_RUN_BAD_LAYER;
       result.reason = (uint32_t)-status;
       printf("vtpu runtime: layer %lu (%s, node %lu): %s\n", (unsigned long)i,
@@ -214,11 +220,20 @@ int main(void) {
       reached = i;
       break;
     }
+    if (i >= chunk + VTPU_LAYERS_AHEAD) {
+      if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) {
+        reached = oldest;
+        break;
+      }
+      ++oldest;
+    }
   }
-  const uint32_t last = header.layer_count - 1;
-  if (reached == header.layer_count && header.layer_count > 0 &&
-      finish(&ctx, &layers[last - chunk], last, chunk) != 0)
-    reached = last;
+  if (reached == header.layer_count)
+    for (; oldest < header.layer_count; ++oldest)
+      if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) {
+        reached = oldest;
+        break;
+      }
   const uint32_t recorded = (reached < header.layer_count ? reached + 1 : reached) - chunk;
   if (recorded > 0) write_records(results, chunk, recorded);
   result.layer = reached;

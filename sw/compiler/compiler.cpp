@@ -770,7 +770,7 @@ class Lowerer {
     x.m = u32(m, n.name), x.k = u32(k, n.name), x.n = u32(nn, n.name), x.batch = 1;
     x.zero_point = y.q.zero_point;
     const std::string act_name = activation(n);
-    l.flags = VTPU_LAYER_BIAS | (trans_a ? VTPU_LAYER_TRANS_A : 0) |
+    l.flags = VTPU_LAYER_BIAS | VTPU_LAYER_CONST_B | (trans_a ? VTPU_LAYER_TRANS_A : 0) |
               (act_name.empty() ? 0 : VTPU_LAYER_RELU);
     add(l, n, static_cast<uint64_t>(m * k * nn));
     if (act_name == "relu6" && !int8()) relu6_in_place(y, n);
@@ -1280,7 +1280,7 @@ class Lowerer {
     m.a = a.offset, m.c = y.offset;
     m.m = u32(k, n.name), m.k = u32(r, n.name), m.n = 1, m.batch = 1;
     m.zero_point = y.q.zero_point;
-    l.flags = VTPU_LAYER_BIAS;
+    l.flags = VTPU_LAYER_BIAS | VTPU_LAYER_CONST_B;
     add(l, n, static_cast<uint64_t>(k * r));
   }
 

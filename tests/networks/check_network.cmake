@@ -1,10 +1,12 @@
-# One network end to end: `vtpu run` (VTPU, ARGS "^^"-separated) writes
-# OUT_DIR/<output>.npy and a report; compare.py checks it against PyTorch's
-# fp32 output (EXPECTED) with MIN_COSINE.
+# One network end to end: `vtpu run --check` (VTPU, ARGS "^^"-separated)
+# writes OUT_DIR/<output>.npy and a report once every output byte equals the
+# host reference's (sw/runtime/reference.h) on the same layer table;
+# compare.py checks the output against PyTorch's fp32 output (EXPECTED) with
+# MIN_COSINE.
 string(REPLACE "^^" ";" args "${ARGS}")
 file(REMOVE_RECURSE ${OUT_DIR})
 file(MAKE_DIRECTORY ${OUT_DIR})
-execute_process(COMMAND ${VTPU} run ${args} --output-dir ${OUT_DIR} --report ${OUT_DIR}/report.json
+execute_process(COMMAND ${VTPU} run ${args} --check --output-dir ${OUT_DIR} --report ${OUT_DIR}/report.json
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "vtpu run failed (${rc}):\n${out}\n${err}")

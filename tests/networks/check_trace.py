@@ -8,9 +8,11 @@ overlap in time (double buffering at work; the overlap is printed); the layer
 slices must be one per report layer and their durations must add up to the
 report's layer cycles at the clock (within 1 %); every instruction must carry
 its layer (`args.tag`, a report layer's index, never decreasing along a queue),
-and the median gap between one layer's last instruction and the next one's
-first must be at most 2,000 core cycles (layer pipelining, docs/firmware.md).
-Exit 0 on success, 1 otherwise.
+the median gap between one layer's last instruction and the next one's
+first must be at most 2,000 core cycles (layer pipelining, docs/firmware.md),
+and at least --min-prefetched layers (default 1) must have their weights start
+loading (the DMA1 queue) while the layer before is still at work (weight
+prefetch, docs/firmware.md). Exit 0 on success, 1 otherwise.
 """
 
 import argparse
@@ -47,11 +49,30 @@ def intersection(a, b):
     return total
 
 
+def prefetched(events):
+    """(layers whose weights came through DMA1, those whose first weight copy
+    started before the layer before had ended)."""
+    spans, weights = {}, {}
+    for e in events:
+        if e.get("ph") != "X" or e.get("tid") not in (2, 3, 4, 5):
+            continue
+        tag, start, end = e["args"]["tag"], e["ts"], e["ts"] + e["dur"]
+        lo, hi = spans.get(tag, (start, end))
+        spans[tag] = (min(lo, start), max(hi, end))
+        if e["tid"] == 5:  # the DMA1 queue: weights
+            weights[tag] = min(weights.get(tag, start), start)
+    tags = sorted(spans)
+    before = {after: prev for prev, after in zip(tags, tags[1:])}
+    early = [t for t in weights if t in before and weights[t] < spans[before[t]][1]]
+    return len(weights), len(early)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trace")
     parser.add_argument("report")
     parser.add_argument("--clock-mhz", type=float, required=True)
+    parser.add_argument("--min-prefetched", type=int, default=1)
     args = parser.parse_args()
     events = json.load(open(args.trace))["traceEvents"]
     report = json.load(open(args.report))
@@ -94,6 +115,12 @@ def main() -> int:
     print(f"layer gaps: median {median:,.0f} core cycles over {len(gaps)} boundaries")
     if median > MAX_MEDIAN_GAP:
         print(f"FAIL: median layer gap above {MAX_MEDIAN_GAP} core cycles")
+        ok = False
+    with_weights, early = prefetched(events)
+    print(f"weight prefetch: {early} of {with_weights} layers' weights started loading "
+          "while the layer before was at work")
+    if early < args.min_prefetched:
+        print(f"FAIL: fewer than {args.min_prefetched} layers' weights prefetched")
         ok = False
     return 0 if ok else 1
 

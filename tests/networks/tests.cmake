@@ -230,12 +230,14 @@ foreach(net lenet transformer)
 endforeach()
 
 # A traced int8 ResNet-18 run (docs/observability.md): the timeline parses,
-# DMA and MXU slices overlap, the layer slices add up to the report's cycles.
+# DMA and MXU slices overlap, the layer slices add up to the report's cycles,
+# and weights load while the layer before runs (10 of its 21 weighted layers
+# on edge when written; 5 required).
 add_test(NAME networks.trace_resnet18
   COMMAND sh -c "rm -rf ${NETS}/out/trace && mkdir -p ${NETS}/out/trace && \
     $<TARGET_FILE:vtpu> run ${NETS}/resnet18.onnx --calibration ${NETS}/resnet18.calib --input ${NETS}/resnet18.input.npy \
       --report ${NETS}/out/trace/report.json --trace ${NETS}/out/trace/trace.json >/dev/null && \
-    ${VTPU_PYTHON3} ${NET_DIR}/check_trace.py ${NETS}/out/trace/trace.json ${NETS}/out/trace/report.json --clock-mhz 1000")
+    ${VTPU_PYTHON3} ${NET_DIR}/check_trace.py ${NETS}/out/trace/trace.json ${NETS}/out/trace/report.json --clock-mhz 1000 --min-prefetched 5")
 
 # The report's utilization, bandwidth, roofline and energy against the
 # formulas worked out by hand for LeNet's layers on the edge chip.
@@ -281,14 +283,23 @@ foreach(net mlp lenet)
               -DOUT_DIR=${NETS}/out/cosim_${net}_${size} -P ${NET_DIR}/check_backends.cmake)
   endforeach()
 endforeach()
-# A stuck bit in one PE of the tile: lockstep stops LeNet at the first MATMUL
-# with the instruction, the tile coordinates and the element, expected vs got.
-add_test(NAME networks.cosim_lockstep_catches_a_stuck_bit
-  COMMAND ${CMAKE_COMMAND}
-          "-DCOMMAND=$<TARGET_FILE:vtpu>^^run^^${NETS}/lenet.onnx^^--precision^^int8^^--calibration^^${NETS}/lenet.calib^^--input^^${NETS}/lenet.input.npy^^--set^^mxu.rows=8^^--set^^mxu.cols=8^^--set^^mxu.backend=lockstep^^--set^^mxu.rtl_fault_bit=3^^--output-dir^^${NETS}/out/cosim_fault"
-          -DEXIT=6
-          "-DSTDERR=mxu lockstep: MATMUL #0 \\(int8 [0-9]+x[0-9]+x[0-9]+, C =\\): C\\[[0-9]+\\]\\[[0-9]+\\] \\(column tile [0-9]+, tile column 0, activation row [0-9]+\\) expected -?[0-9]+ \\(tlm\\), got -?[0-9]+ \\(rtl\\)"
-          -DOUT_DIR=${NETS}/out/cosim_fault -P ${NET_DIR}/check_bad.cmake)
+# A stuck bit in one PE of LeNet's 8x8 RTL tile, run with `mxu.backend` BACKEND
+# and ARGS: exit EXIT, stderr matching STDERR, no outputs.
+function(stuck_bit_test name backend args exit stderr)
+  add_test(NAME networks.${name}
+    COMMAND ${CMAKE_COMMAND}
+            "-DCOMMAND=$<TARGET_FILE:vtpu>^^run^^${NETS}/lenet.onnx^^--precision^^int8^^--calibration^^${NETS}/lenet.calib^^--input^^${NETS}/lenet.input.npy^^--set^^mxu.rows=8^^--set^^mxu.cols=8^^--set^^mxu.backend=${backend}^^--set^^mxu.rtl_fault_bit=3^^${args}--output-dir^^${NETS}/out/${name}"
+            -DEXIT=${exit} "-DSTDERR=${stderr}"
+            -DOUT_DIR=${NETS}/out/${name} -P ${NET_DIR}/check_bad.cmake)
+endfunction()
+# Lockstep stops at the first MATMUL with the instruction, the tile
+# coordinates and the element, expected vs got.
+stuck_bit_test(cosim_lockstep_catches_a_stuck_bit lockstep "" 6
+  "mxu lockstep: MATMUL #0 \\(int8 [0-9]+x[0-9]+x[0-9]+, C =\\): C\\[[0-9]+\\]\\[[0-9]+\\] \\(column tile [0-9]+, tile column 0, activation row [0-9]+\\) expected -?[0-9]+ \\(tlm\\), got -?[0-9]+ \\(rtl\\)")
+# The RTL tile alone: the run ends, but `--check` finds the outputs differ
+# from the host reference and writes none.
+stuck_bit_test(check_catches_a_stuck_bit rtl "--check^^" 3
+  "--check: output '[^']+' differs from the host reference at byte [0-9]+ of [0-9]+ \\(expected [0-9]+, got [0-9]+\\)")
 
 # The roofline benchmark's script works (its formula against SCALE-Sim's own
 # runs is checked on every start); the figures themselves are the benchmark's.

@@ -59,6 +59,12 @@ void vtpu_kernels_init(void);
 /* Emits one layer and releases it. Returns 0, or -VTPU_BAD_* when the layer
  * is invalid or does not fit the chip (nothing of it runs). */
 int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer);
+/* How many layers the core may have released beyond the oldest one not
+ * known to be done: it releases layer i, then waits for layer i - this.
+ * Deeper than one, the core's preparation of a short layer hides behind the
+ * accelerator's work on the layers before (docs/firmware.md). Per-layer
+ * data in core RAM that a DMA reads has this many copies plus one. */
+#define VTPU_LAYERS_AHEAD 3u
 /* Sleeps until `count` layers have finished since vtpu_kernels_init().
  * Returns 0, or the accelerator's VTPU_ERR_* after an error (its registers
  * in ctx->error; the queues are flushed). */

@@ -69,6 +69,9 @@ typedef struct vtpu_tensor {
 #define VTPU_LAYER_TRANS_A 0x2u /* MATMUL: A is stored k x m */
 #define VTPU_LAYER_TRANS_B 0x4u /* MATMUL: B is stored n x k */
 #define VTPU_LAYER_BIAS 0x8u    /* MATMUL, CONV2D: add `bias` */
+/* MATMUL: B, bias and scales are constants of the model, which no layer
+ * writes, so they may load before the layer starts (CONV2D's always are). */
+#define VTPU_LAYER_CONST_B 0x10u
 
 /*
  * MATMUL: for each of `batch` products, C[m x n] = A[m x k] * B[k x n] (+ bias[n]).
