@@ -1,11 +1,14 @@
 #include "sw/compiler/compiler.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "models/common/error.h"
 #include "models/isa/vtpu/isa.h"
@@ -1714,21 +1717,44 @@ std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) 
     }
     inputs.push_back(env);
   }
+  // Each input's ranges on its own, the inputs spread over the host's cores
+  // (the fp32 graph runs are most of an int8 compile); merged in input order,
+  // and a minimum and a maximum do not depend on the order anyway.
+  std::vector<std::map<std::string, Range>> each(inputs.size());
+  std::vector<std::exception_ptr> failed(inputs.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < inputs.size();) {
+      try {
+        for (const auto& [name, t] : run_graph(g, inputs[i])) {
+          if (!t.is_float() || t.f.empty() || g.constants.count(name)) continue;
+          // Over the finite values: a masked attention score is -inf.
+          float lo = std::numeric_limits<float>::max(), hi = -lo;
+          for (float v : t.f)
+            if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+          if (lo > hi) lo = hi = 0.0f;
+          each[i][name] = Range{lo, hi};
+        }
+      } catch (...) {
+        failed[i] = std::current_exception();
+      }
+    }
+  };
+  const size_t workers =
+      std::min<size_t>(inputs.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
   std::map<std::string, Range> ranges;
-  for (const Env& in : inputs) {
-    const Env values = run_graph(g, in);
-    for (const auto& [name, t] : values) {
-      if (!t.is_float() || t.f.empty() || g.constants.count(name)) continue;
-      // Over the finite values: a masked attention score is -inf.
-      float lo = std::numeric_limits<float>::max(), hi = -lo;
-      for (float v : t.f)
-        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-      if (lo > hi) lo = hi = 0.0f;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (failed[i]) std::rethrow_exception(failed[i]);
+    for (const auto& [name, r] : each[i]) {
       auto it = ranges.find(name);
       if (it == ranges.end())
-        ranges[name] = Range{lo, hi};
+        ranges[name] = r;
       else
-        it->second = Range{std::min(it->second.lo, lo), std::max(it->second.hi, hi)};
+        it->second = Range{std::min(it->second.lo, r.lo), std::max(it->second.hi, r.hi)};
     }
   }
   return ranges;
