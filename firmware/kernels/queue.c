@@ -9,8 +9,8 @@
 static vtpu_insn rings[VTPU_QUEUES][64] __attribute__((aligned(64)));
 vtpu_cp_ring kq_rings[VTPU_QUEUES];
 
-/* kq_fill's source: one block of the pattern per parity, repeated by a
- * zero stride. */
+/* kq_fill's source: one block of the pattern per slot (kq_slot), repeated
+ * by a zero stride. */
 #define FILL_BLOCK 1024u
 static uint32_t fill_block[KQ_SLOTS][FILL_BLOCK / 4] __attribute__((aligned(64)));
 unsigned kq_parity, kq_slot;
@@ -77,7 +77,6 @@ void kq_doorbell(void) {
 }
 
 int kq_end(void) {
-  /* A layer without weights takes its count all the same. */
   /* Each layer takes one count of each weights' semaphore (those its
    * weights did not wait for, after them), and gives one back at its end. */
   if (!weights_started) kq_nop(VTPU_QUEUE_DMA1, KQ_SEM_WEIGHTS_GO, NO_SEM);
@@ -94,7 +93,7 @@ void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
   /* A block keeps its pattern between fills (rewriting it cost the core
    * 1.8 k cycles). It is rewritten only for a new pattern, so a layer uses
    * one pattern (a rewrite under a queued fill would change that fill); the
-   * layer before, which may still be running, uses the other block. */
+   * layers released before, which may still be running, use the others. */
   static uint32_t block_pattern[KQ_SLOTS], block_valid[KQ_SLOTS];
   uint32_t* block = fill_block[kq_slot];
   if (!block_valid[kq_slot] || block_pattern[kq_slot] != pattern) {
