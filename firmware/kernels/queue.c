@@ -69,10 +69,7 @@ void kq_begin(void) {
 }
 
 void kq_doorbell(void) {
-  /* Only the rings with new entries: a doorbell comes at every pipeline
-   * step, and a call per ring cost the core more than the check. */
-  for (unsigned q = 0; q < VTPU_QUEUES; ++q)
-    if (kq_rings[q].tail != kq_rings[q].released) vtpu_cp_ring_publish(&kq_rings[q]);
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) vtpu_cp_ring_publish(&kq_rings[q]);
   vtpu_cp_doorbell();
 }
 
