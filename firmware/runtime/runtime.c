@@ -132,6 +132,15 @@ static int finish(vtpu_context* ctx, const vtpu_layer* layer, uint32_t index, ui
   return 1;
 }
 
+/* Finishes the layers from *oldest up to `end` (exclusive), oldest first;
+ * *oldest is then the next to finish. Returns 0, or 1 after an accelerator
+ * error (*oldest: the layer it is reported against). */
+static int finish_until(vtpu_context* ctx, uint32_t* oldest, uint32_t end, uint32_t chunk) {
+  for (; *oldest < end; ++*oldest)
+    if (finish(ctx, &layers[*oldest - chunk], *oldest, chunk) != 0) return 1;
+  return 0;
+}
+
 int main(void) {
   vtpu_dma_init();
   vtpu_cp_init();
@@ -184,9 +193,7 @@ int main(void) {
   uint32_t chunk = 0, reached = header.layer_count, oldest = 0;
   for (uint32_t i = 0; i < header.layer_count; ++i) {
     if (i > 0 && i % CHUNK == 0) {
-      for (; oldest < i; ++oldest)
-        if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) break;
-      if (oldest < i) {
+      if (finish_until(&ctx, &oldest, i, chunk) != 0) {
         reached = oldest;
         break;
       }
@@ -204,9 +211,7 @@ int main(void) {
     const int status = vtpu_run_layer(&ctx, layer);
     if (status < 0) {
       /* The layers before it finish first (their records, their markers). */
-      for (; oldest < i; ++oldest)
-        if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) break;
-      if (oldest < i) {
+      if (finish_until(&ctx, &oldest, i, chunk) != 0) {
         reached = oldest;
         break;
       }
@@ -220,20 +225,14 @@ int main(void) {
       reached = i;
       break;
     }
-    if (i >= chunk + VTPU_LAYERS_AHEAD) {
-      if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) {
-        reached = oldest;
-        break;
-      }
-      ++oldest;
+    if (i >= chunk + VTPU_LAYERS_AHEAD &&
+        finish_until(&ctx, &oldest, i + 1 - VTPU_LAYERS_AHEAD, chunk) != 0) {
+      reached = oldest;
+      break;
     }
   }
-  if (reached == header.layer_count)
-    for (; oldest < header.layer_count; ++oldest)
-      if (finish(&ctx, &layers[oldest - chunk], oldest, chunk) != 0) {
-        reached = oldest;
-        break;
-      }
+  if (reached == header.layer_count && finish_until(&ctx, &oldest, header.layer_count, chunk) != 0)
+    reached = oldest;
   const uint32_t recorded = (reached < header.layer_count ? reached + 1 : reached) - chunk;
   if (recorded > 0) write_records(results, chunk, recorded);
   result.layer = reached;
