@@ -208,8 +208,9 @@ void validate_message(const pb::Message& msg, const std::string& prefix) {
           (opt.HasExtension(max) ? format_number(opt.GetExtension(max)) : "") + "]";
       throw Error(path + ": " + format_number(v) + " is out of range " + range);
     }
-    const uint64_t n = static_cast<uint64_t>(v);
-    if (opt.GetExtension(power_of_two) && (n & (n - 1)) != 0)
+    if (!opt.GetExtension(power_of_two)) continue;
+    const uint64_t n = v > 0 ? static_cast<uint64_t>(v) : 0;  // 0: "the preset's"
+    if (v < 0 || (n & (n - 1)) != 0)
       throw Error(path + ": " + format_number(v) + " is not a power of two");
   }
 }

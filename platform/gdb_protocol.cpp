@@ -172,6 +172,7 @@ std::string GdbProtocol::answer(const std::string& packet, Reply& reply) {
     }
     case 'm': {
       if (!parse_range(args, address, length) || length > 0x4000) return "E01";
+      if (length == 0) return "";  // nothing to read: the target is not asked
       std::vector<uint8_t> data(length);
       unsigned done = target_.access_memory(false, static_cast<uint32_t>(address), data.data(),
                                             static_cast<unsigned>(length));
@@ -186,6 +187,7 @@ std::string GdbProtocol::answer(const std::string& packet, Reply& reply) {
       if (colon == std::string::npos || !parse_range(args.substr(0, colon), address, length) ||
           !parse_bytes(args.substr(colon + 1), data) || data.size() != length)
         return "E01";
+      if (length == 0) return "OK";
       unsigned done = target_.access_memory(true, static_cast<uint32_t>(address), data.data(),
                                             static_cast<unsigned>(length));
       return done == length ? "OK" : "E01";

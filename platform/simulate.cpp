@@ -1,6 +1,15 @@
 #include "platform/simulate.h"
 
+// GCC says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer).
 #if defined(__SANITIZE_ADDRESS__)
+#define VTPU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VTPU_ASAN 1
+#endif
+#endif
+
+#if defined(VTPU_ASAN)
 #include <pthread.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -15,7 +24,7 @@ namespace {
 // reports any later throw as a stack overflow (google/sanitizers#189). Here
 // the main thread's real stack is announced again.
 void give_asan_the_main_stack() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(VTPU_ASAN)
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
   void* bottom = nullptr;

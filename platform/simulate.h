@@ -6,8 +6,8 @@
 
 namespace vtpu {
 
-// sc_start() until no events are left, or until `limit` (sc_start's
-// starvation policy: exit when nothing is pending).
+// sc_start() until no events are left, or for at most `limit` more simulated
+// time (sc_start's starvation policy: return when nothing is pending).
 void simulate();
 void simulate(const sc_core::sc_time& limit);
 // sc_start(SC_ZERO_TIME): elaboration and the processes' first delta.

@@ -106,6 +106,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   options.dmi = config.core().dmi();
   options.max_instructions = limits.max_instructions;
   options.run_until = limits.max_time;
+  options.cancel = limits.cancel;
   options.code_base = static_cast<uint32_t>(map.core_ram_base());
   options.code_size = static_cast<uint32_t>(ram_size);
   core_ =

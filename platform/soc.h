@@ -2,6 +2,7 @@
 // Nothing here computes; it only assembles (and records how a run ended).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@ struct RunOptions {
   TraceSink* trace = nullptr;                         // timeline events (null: none)
   std::string transactions;                           // transaction trace file ("": none)
   std::string vcd;                                    // waveform file, without ".vcd" ("": none)
+  const std::atomic<bool>* cancel = nullptr;          // set by a signal handler: end the run
 };
 
 struct RunResult {

@@ -50,7 +50,7 @@ ChromeTrace::~ChromeTrace() {
 
 void ChromeTrace::close() {
   if (!file_) return;
-  std::fputs("\n]}\n", file_);
+  std::fputs(("\n], \"otherData\": {\"status\": " + json_string(status_) + "}}\n").c_str(), file_);
   const bool failed = std::ferror(file_) != 0;
   const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;

@@ -25,6 +25,10 @@ class ChromeTrace : public TraceSink {
   // Closes the JSON now; throws vtpu::Error when the file could not be
   // written (a full disk, /dev/full).
   void close();
+  // What the closing line says in "otherData": {"status": ...}: "complete"
+  // unless set, e.g. "partial: interrupted at pc 0x80000102" for a run that
+  // ended early (the events up to then stay valid).
+  void set_status(const std::string& status) { status_ = status; }
 
   void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
                    sc_core::sc_time end, uint64_t bytes, uint32_t depth, uint32_t tag) override;
@@ -36,6 +40,7 @@ class ChromeTrace : public TraceSink {
   std::FILE* file_ = nullptr;
   std::vector<Layer> layers_;
   std::string path_;
+  std::string status_ = "complete";
   bool first_ = true;
   double layer_start_us_ = -1;
 };

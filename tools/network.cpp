@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -283,6 +285,53 @@ void write_outputs(const std::string& dir, const sw::Program& program,
   }
 }
 
+// SIGINT and SIGTERM during the simulation end the run cleanly (docs/cli.md):
+// the handler only sets a flag the core polls between blocks, so the trace is
+// closed as valid JSON marked partial and no output or report is written
+// (exit status 130). A second signal kills as usual (SA_RESETHAND).
+std::atomic<bool> g_cancel{false};
+
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    struct sigaction action {};
+    action.sa_handler = [](int) { g_cancel.store(true, std::memory_order_relaxed); };
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopOnSignal() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
+
+// `vtpu run`'s simulated-time limit when --max-time is not given
+// (docs/cli.md): far beyond any real run of the model, so that only a run
+// that cannot end (a firmware stuck in a loop, a unit that never finishes)
+// meets it, in about a second of host time for small models. In core clock
+// cycles: 10^7, plus 10^5 per layer, plus 16 per byte of the image and its
+// scratch space (every tensor moved at 1/16 byte per cycle), plus 16 per
+// array's worth of multiply-accumulates. ResNet-50 int8 runs in under 10^6
+// cycles on tpuv3-like; its limit is about 5 x 10^8.
+sc_core::sc_time default_time_limit(const config::Soc& config, const sw::Program& program) {
+  const vtpu_model_header& h = program.image.header();
+  double macs = 0;
+  for (const sw::LayerInfo& l : program.layers) macs += static_cast<double>(l.macs);
+  const double cycles = 1e7 + 1e5 * static_cast<double>(program.layers.size()) +
+                        16.0 * static_cast<double>(h.scratch + h.scratch_size) +
+                        16.0 * macs / (config.mxu().rows() * config.mxu().cols());
+  const double seconds = std::min(cycles / (config.clock_mhz() * 1e6), 1e6);
+  return sc_core::sc_time(seconds, sc_core::SC_SEC);
+}
+
 }  // namespace
 
 void compile_model(const CompileRequest& request, const std::string& out) {
@@ -326,6 +375,8 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     fs::remove(request.report, ignored);
 
   RunOptions limits = request.limits;
+  const bool default_limit = limits.max_time == sc_core::SC_ZERO_TIME;
+  if (default_limit) limits.max_time = default_time_limit(config, program);
   limits.transactions = request.transactions;
   limits.vcd = request.vcd;
   std::unique_ptr<ChromeTrace> trace;
@@ -341,14 +392,24 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     progress = std::make_unique<Progress>(program.layers, limits.trace);
     limits.trace = progress.get();
   }
-  runtime::ModelRun run = run_model(config, request.firmware, program.image, limits);
+  limits.cancel = &g_cancel;
+  runtime::ModelRun run = [&] {
+    StopOnSignal stop_on_signal;
+    return run_model(config, request.firmware, program.image, limits);
+  }();
   progress.reset();
-  // The timeline is complete (also for a failed run, whose error comes first).
+  // The timeline is closed as valid JSON, marked partial for a failed run
+  // (whose error comes first).
   if (trace && run.error.empty()) trace->close();
+  if (trace) trace->set_status("partial: " + run.error);
   trace.reset();
-  if (!run.error.empty())
-    throw Error(run.error, run.run.end == RunResult::End::kStopped ? run.run.stop_code
-                                                                   : ExitCode::kFirmwareFault);
+  if (!run.error.empty()) {
+    const bool limit = run.run.end == RunResult::End::kStopped;
+    throw Error(run.error + (limit && default_limit && run.run.stop_code == ExitCode::kLimit
+                                 ? " (the default limit for this model; --max-time sets another)"
+                                 : ""),
+                limit ? run.run.stop_code : ExitCode::kFirmwareFault);
+  }
 
   // Outputs, then the report: nothing is written for a failed run (nor for
   // one whose outputs differ from the reference).

@@ -13,6 +13,7 @@ enum class ExitCode : int {
   kLimit = 4,          // --max-instructions or --max-time reached
   kKilled = 5,         // the debugger killed the run
   kCosim = 6,          // RTL co-simulation: lockstep mismatch, or a MATMUL the RTL cannot run
+  kInterrupted = 130,  // SIGINT or SIGTERM ended the run (128 + SIGINT, as shells report it)
 };
 
 class Error : public std::runtime_error {

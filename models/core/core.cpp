@@ -77,6 +77,10 @@ void Core::run() {
     if (stopped_) return;
     if (need_sync_ || cycles_ >= quantum_at_) synchronise();
     if (debug_agent_ != nullptr && debug_agent_->interrupt_requested()) request_halt();
+    if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
+      stop(ExitCode::kInterrupted, "interrupted by a signal at pc " + hex(pc_));
+      return;
+    }
   }
 }
 

@@ -11,6 +11,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -38,6 +39,8 @@ class Core : public sc_core::sc_module {
     sc_core::sc_time run_until = sc_core::SC_ZERO_TIME;  // --max-time; zero: no limit
     uint32_t code_base = 0x80000000;                     // region covered by the pre-decode cache
     uint32_t code_size = 0;
+    // Set from a signal handler to end the run (SIGINT, SIGTERM); null: none.
+    const std::atomic<bool>* cancel = nullptr;
   };
 
   // Why the core stopped on its own (a device's exit request stops the

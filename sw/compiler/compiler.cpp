@@ -1089,6 +1089,9 @@ class Lowerer {
         throw Error(n.where() + ": " + std::to_string(repeats.size()) + " repeats for rank " +
                     std::to_string(xs.size()));
       for (size_t a = 0; a < xs.size(); ++a) {
+        if (repeats[a] < 1 || repeats[a] > ys[a] || repeats[a] * xs[a] != ys[a])
+          throw Error(n.where() + ": repeats " + shape_text(repeats) + " do not give output " +
+                      shape_text(ys) + " from input " + shape_text(xs));
         dims.insert(dims.end(), {repeats[a], xs[a]});
         src.insert(src.end(), {0, stride[a]});
       }

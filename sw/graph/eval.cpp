@@ -1467,9 +1467,12 @@ Tensors tile(const Args& args) {
   AxisOffsets offsets;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (repeats[d] < 0) args.fail("repeats " + text(repeats) + " has a negative count");
-    shape[d] = x.shape[d] * repeats[d];
-    offsets.push_back(table(shape[d], [&](int64_t i) { return i % x.shape[d] * strides[d]; }));
+    if (repeats[d] > kMaxDimension) args.fail("repeats " + text(repeats) + " beyond the limits");
+    shape[d] = x.shape[d] * repeats[d];  // both at most 2^24
   }
+  check_limits(shape, "the result", true);
+  for (size_t d = 0; d < shape.size(); ++d)
+    offsets.push_back(table(shape[d], [&](int64_t i) { return i % x.shape[d] * strides[d]; }));
   return {remap(x, shape, offsets)};
 }
 

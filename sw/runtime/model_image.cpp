@@ -149,7 +149,7 @@ ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& 
     const Segment& s = segments[i];
     if (i >= data.size() || data[i].size() != s.size || s.offset > size || s.size > size - s.offset)
       throw Error("model image: segment " + std::to_string(i) + " lies outside the image");
-    std::memcpy(image.bytes_.data() + s.offset, data[i].data(), s.size);
+    if (s.size) std::memcpy(image.bytes_.data() + s.offset, data[i].data(), s.size);
     image.written_.push_back(s);
   }
   vtpu_model_header& h = image.header_;

@@ -38,8 +38,14 @@ add_custom_command(OUTPUT ${opset17_files}
           --opset 17
   DEPENDS ${NET_DIR}/generate.py
   COMMENT "Exporting the opset-17 networks")
+# The MLP compiled once in the build: the bad-input and interruption tests
+# run it (networks.onnxruntime_mlp writes the same bytes again).
+add_custom_command(OUTPUT ${NETS}/mlp.vtpu
+  COMMAND vtpu compile ${NETS}/mlp.onnx --calibration ${NETS}/mlp.calib -o ${NETS}/mlp.vtpu >/dev/null
+  DEPENDS vtpu ${NETS}/mlp.onnx)
 add_custom_target(networks ALL
-  DEPENDS ${net_files} ${NETS}/digits.onnx ${NETS}/bad/unsupported.onnx ${opset17_files})
+  DEPENDS ${net_files} ${NETS}/digits.onnx ${NETS}/bad/unsupported.onnx ${opset17_files}
+          ${NETS}/mlp.vtpu)
 
 # network_test(NAME NET PRECISION MIN_COSINE [ARGS...])
 function(network_test name net precision min_cosine)
@@ -197,10 +203,13 @@ add_test(NAME networks.bad_vtpu_version
     [ -z \"$(ls ${NETS}/out/bad_vtpu)\" ]")
 
 # int8 numerics against ONNX Runtime (npm onnxruntime-node, installed by
-# scripts/setup.sh into build/npm): our --emit-qdq model run by ORT gives the
+# scripts/setup.sh into build/npm; another build, e.g. the sanitizer build,
+# points VTPU_ORT_MODULES there): our --emit-qdq model run by ORT gives the
 # same int8 outputs (>= 99.9 % identical, none more than 1 LSB apart).
 find_program(VTPU_NODE node)
-set(ORT_MODULES ${CMAKE_BINARY_DIR}/npm/node_modules)
+set(VTPU_ORT_MODULES ${CMAKE_BINARY_DIR}/npm/node_modules CACHE PATH
+    "node_modules holding onnxruntime-node (the int8 reference)")
+set(ORT_MODULES ${VTPU_ORT_MODULES})
 set(ort_networks ${ci_networks})
 foreach(net ${opset17_networks})
   list(APPEND ort_networks opset17/${net})
@@ -362,6 +371,22 @@ add_test(NAME networks.failed_run_clears_old_outputs
     test -e $D/output.npy && test -e $D/r.json && \
     ! $<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir $D --report $D/r.json --max-time 1us >/dev/null 2>&1 && \
     ! test -e $D/output.npy && ! test -e $D/r.json")
+# Without --max-time a run that cannot end stops at the model's default
+# limit (docs/cli.md): here a firmware that spins instead of running the model.
+bad_input_test(default_time_limit 4
+  "simulated time limit reached \\([0-9]+ ns\\) at pc 0x8000000[0-9a-f] \\(the default limit for this model; --max-time sets another\\)"
+  run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --firmware ${VTPU_FIRMWARE_DIR}/cli/spin.elf
+  --output-dir ${NETS}/out/bad_default_time_limit)
+set_tests_properties(networks.bad_default_time_limit PROPERTIES TIMEOUT 30)
+# SIGINT or SIGTERM during a run: status 130, a valid trace marked partial,
+# no outputs (docs/cli.md).
+foreach(signal INT TERM)
+  add_test(NAME networks.interrupted_by_sig${signal}
+    COMMAND sh ${NET_DIR}/interrupt.sh $<TARGET_FILE:vtpu> ${NETS}/mlp.vtpu ${NETS}/mlp.input.npy
+            ${VTPU_FIRMWARE_DIR}/cli/spin.elf ${NETS}/out/interrupted_${signal} ${VTPU_PYTHON3} ${signal})
+  set_tests_properties(networks.interrupted_by_sig${signal} PROPERTIES TIMEOUT 60
+    PASS_REGULAR_EXPRESSION "^vtpu: interrupted by a signal at pc 0x8000000[0-9a-f]\n$")
+endforeach()
 # A corrupt .vtpu layer table is refused before the run, not run for hours
 # (issue 19: a MATMUL batch of 2^32 - 1, a POOL over 10^6 images).
 foreach(case "mlp|matmul|matmul.batch|0xffffffff|layer 0 \\(matmul\\): layer of node 0: matmul.c_batch_stride 0 is below C's 256 bytes"
