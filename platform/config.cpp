@@ -306,6 +306,11 @@ void validate(const Soc& soc) {
   validate_message(soc, "");
   check_address_map(soc);
   check_hbm(soc);
+  // A recording is a file the run creates: a value such as "1" or "on" would
+  // quietly write a file of that name.
+  const std::string& record = soc.mxu().record();
+  if (!record.empty() && (record.size() <= 5 || record.substr(record.size() - 5) != ".stim"))
+    throw Error("mxu.record: '" + record + "' is not a recording's file name (FILE.stim)");
 }
 
 Soc load(const std::string& config, const std::vector<std::string>& overrides) {

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config           # host tool chain
   clang-format clang-tidy                    # habits: format check (a test), scripts/tidy.sh
+  clang libclang-rt-14-dev                   # bench/fuzz.sh: libFuzzer harnesses (tests/fuzz)
   libsystemc-dev                             # SystemC 2.3.4 + TLM-2.0
   libboost-program-options-dev               # the vtpu command line
   nlohmann-json3-dev                         # JSON reports and trace headers

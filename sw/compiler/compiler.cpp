@@ -850,6 +850,9 @@ class Lowerer {
       std::swap(a_name, b_name);
       std::swap(a_const, b_const);
     }
+    if (a_const)  // the computed operand is the smaller one
+      throw Error(n.where() + ": the computed operand " + shape_text(shape_of(b_name)) +
+                  " is broadcast to the constant's " + shape_text(ys) + " (not supported)");
     if (product(shape_of(a_name)) != product(ys))
       throw Error(n.where() + ": the first operand " + shape_text(shape_of(a_name)) +
                   " is broadcast to " + shape_text(ys) + " (not supported)");
@@ -1342,13 +1345,21 @@ class Lowerer {
         throw Error(n.where() + ": input " + std::to_string(i) + " must be a constant");
       return g_.constants.at(n.inputs[i]).i;
     };
-    auto norm_axis = [&](int64_t a) { return a < 0 ? a + rank : a; };
+    auto norm_axis = [&](int64_t a) {
+      if (a < -rank || a >= rank)
+        throw Error(n.where() + ": axis " + std::to_string(a) + " is outside rank " +
+                    std::to_string(rank));
+      return a < 0 ? a + rank : a;
+    };
     if (n.op == "Slice") {
       const std::vector<int64_t> starts = ints_of(1, {}), ends = ints_of(2, {});
       std::vector<int64_t> axes = ints_of(3, {});
       const std::vector<int64_t> steps = ints_of(4, std::vector<int64_t>(starts.size(), 1));
       if (axes.empty())
         for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+      if (ends.size() != starts.size() || axes.size() != starts.size() ||
+          steps.size() != starts.size())
+        throw Error(n.where() + ": starts, ends, axes and steps differ in length");
       std::vector<int64_t> begin(rank, 0), size = xs, step(rank, 1);
       for (size_t i = 0; i < axes.size(); ++i) {
         const int64_t a = norm_axis(axes[i]), dim = xs[a], st = steps[i];
@@ -1643,7 +1654,11 @@ class Lowerer {
   void concat(const Node& n) {
     const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
     int64_t axis = n.get_int("axis", 0);
-    if (axis < 0) axis += static_cast<int64_t>(ys.size());
+    const auto rank = static_cast<int64_t>(ys.size());
+    if (axis < -rank || axis >= rank)
+      throw Error(n.where() + ": axis " + std::to_string(axis) + " is outside rank " +
+                  std::to_string(rank));
+    if (axis < 0) axis += rank;
     bool image = ys.size() == 4 && axis == 1;
     for (const std::string& in : n.inputs)
       image = image && tensors_.count(in) && tensors_.at(in).nhwc;

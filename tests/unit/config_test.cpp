@@ -101,6 +101,12 @@ TEST(Config, OutOfRangeNamesThePathAndRange) {
             "mxu.dataflow: 'diagonal' is not one of ws|os|auto");
   EXPECT_EQ(error_of([] { load("", {"address_map.uart.base=0x80000010"}); }),
             "address_map.uart: region overlaps address_map.core_ram");
+  // A recording's name, not a switch (issue 19: "=1" wrote a file named 1).
+  EXPECT_EQ(error_of([] { load("", {"mxu.record=1"}); }),
+            "mxu.record: '1' is not a recording's file name (FILE.stim)");
+  EXPECT_EQ(error_of([] { load("", {"mxu.record=.stim"}); }),
+            "mxu.record: '.stim' is not a recording's file name (FILE.stim)");
+  EXPECT_NO_THROW(load("", {"mxu.record=out/matmuls.stim"}));
 }
 
 TEST(Config, MissingFile) {
