@@ -13,9 +13,9 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 # -O1 with line tables: quicker to build than the main tree's -O2 -g, and the
 # sanitizers' reports still name file and line. Warnings are the main build's
 # business: under the sanitizers GCC 12 warns falsely (maybe-uninitialized in
-# <regex>).
-cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_C_FLAGS_RELEASE="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1 -DNDEBUG" \
+# <regex>), so that one is off here and no warning is an error.
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O1 -g1 -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1 -DNDEBUG -Wno-maybe-uninitialized" \
   -DVTPU_SANITIZE=address,undefined,float-cast-overflow \
   -DVTPU_ORT_MODULES="$PWD/build/npm/node_modules"
 cmake --build build-sanitize -j"$jobs"

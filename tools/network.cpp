@@ -309,8 +309,8 @@ class StopOnSignal {
   StopOnSignal& operator=(const StopOnSignal&) = delete;
 
  private:
-  struct sigaction old_int_ {
-  }, old_term_{};
+  struct sigaction old_int_ = {};
+  struct sigaction old_term_ = {};
 };
 
 // `vtpu run`'s simulated-time limit when --max-time is not given
@@ -398,17 +398,19 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     return run_model(config, request.firmware, program.image, limits);
   }();
   progress.reset();
-  // The timeline is closed as valid JSON, marked partial for a failed run
-  // (whose error comes first).
+  // The timeline is closed as valid JSON: here for a complete run (a write
+  // error is an error then), by its destructor for a failed one, marked
+  // partial (the run's error is what the user hears of).
   if (trace && run.error.empty()) trace->close();
-  if (trace) trace->set_status("partial: " + run.error);
+  if (trace && !run.error.empty()) trace->set_status("partial: " + run.error);
   trace.reset();
   if (!run.error.empty()) {
-    const bool limit = run.run.end == RunResult::End::kStopped;
-    throw Error(run.error + (limit && default_limit && run.run.stop_code == ExitCode::kLimit
-                                 ? " (the default limit for this model; --max-time sets another)"
-                                 : ""),
-                limit ? run.run.stop_code : ExitCode::kFirmwareFault);
+    const bool stopped = run.run.end == RunResult::End::kStopped;
+    const bool our_limit = stopped && default_limit && run.run.stop_code == ExitCode::kLimit;
+    throw Error(run.error + (our_limit ? " (the default limit for this model; --max-time sets "
+                                         "another)"
+                                       : ""),
+                stopped ? run.run.stop_code : ExitCode::kFirmwareFault);
   }
 
   // Outputs, then the report: nothing is written for a failed run (nor for
