@@ -142,8 +142,10 @@ std::vector<ModelImage::Segment> ModelImage::segments() const {
 ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& segments,
                                      const std::vector<std::vector<uint8_t>>& data) {
   ModelImage image;
-  if (size < sizeof(vtpu_model_header) || size > (uint64_t{1} << 36))
-    throw Error("model image: size " + std::to_string(size) + " is out of range");
+  // At most 2 GiB (docs/compiler.md, "Limits"): a .vtpu's declared size is
+  // allocated at once, so a corrupt one must not ask for 30 GB.
+  if (size < sizeof(vtpu_model_header) || size > (uint64_t{1} << 31))
+    throw Error("model image: size " + std::to_string(size) + " is out of range (at most 2 GiB)");
   image.bytes_.assign(size, 0);
   for (size_t i = 0; i < segments.size(); ++i) {
     const Segment& s = segments[i];
