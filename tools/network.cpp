@@ -241,16 +241,10 @@ void bind_inputs(const RunRequest& request, sw::Program& program) {
 // host's reference check each layer: a corrupt field (a batch of 2^32, a
 // pool over 10^6 images) is refused now instead of running for hours.
 void check_layer_table(const std::string& path, const sw::Program& program) {
-  const vtpu_model_header& h = program.image.header();
-  const uint64_t hbm_size = h.scratch + h.scratch_size;
-  const std::vector<vtpu_layer>& layers = program.image.layers();
-  for (size_t i = 0; i < layers.size(); ++i) {
-    try {
-      runtime::check_layer(layers[i], hbm_size);
-    } catch (const Error& e) {
-      throw Error(path + ": layer " + std::to_string(i) + " (" +
-                  vtpu_layer_kind_name(layers[i].kind) + "): " + e.what());
-    }
+  try {
+    runtime::check_layer_table(program.image);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
   }
 }
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "models/common/error.h"
+#include "models/isa/vtpu/names.h"
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
 
@@ -672,6 +673,19 @@ void reference_layer(const vtpu_layer& layer, const mxu::ArrayConfig& array,
 void check_layer(const vtpu_layer& layer, uint64_t hbm_size) {
   Hbm hbm(layer, hbm_size);
   run_layer(layer, mxu::ArrayConfig{}, hbm);
+}
+
+void check_layer_table(const ModelImage& image) {
+  const uint64_t hbm_size = image.header().scratch + image.header().scratch_size;
+  const std::vector<vtpu_layer>& layers = image.layers();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    try {
+      check_layer(layers[i], hbm_size);
+    } catch (const Error& e) {
+      throw Error("layer " + std::to_string(i) + " (" + vtpu_layer_kind_name(layers[i].kind) +
+                  "): " + e.what());
+    }
+  }
 }
 
 }  // namespace vtpu::runtime

@@ -10,6 +10,7 @@
 
 #include "models/isa/vtpu/model.h"
 #include "models/mxu/mxu.h"
+#include "sw/runtime/model_image.h"
 
 namespace vtpu::runtime {
 
@@ -26,5 +27,9 @@ void reference_layer(const vtpu_layer& layer, const mxu::ArrayConfig& array,
 // .vtpu's layer table with it before the run (a corrupt table is refused, not
 // run for hours).
 void check_layer(const vtpu_layer& layer, uint64_t hbm_size);
+
+// check_layer() on every layer of `image`'s table, on an HBM of the image's
+// size; the error starts "layer I (KIND): ".
+void check_layer_table(const ModelImage& image);
 
 }  // namespace vtpu::runtime

@@ -10,9 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const vtpu::sw::Program program =
         vtpu::sw::read_executable(vtpu::fuzz::as_file(data, size, ".vtpu"));
-    const vtpu_model_header& h = program.image.header();
-    for (const vtpu_layer& layer : program.image.layers())
-      vtpu::runtime::check_layer(layer, h.scratch + h.scratch_size);
+    vtpu::runtime::check_layer_table(program.image);
   } catch (const vtpu::Error&) {
   }
   return 0;
