@@ -14,6 +14,7 @@ packages=(
   nlohmann-json3-dev                         # JSON reports and trace headers
   libprotobuf-dev protobuf-compiler          # config schema, executables, traces
   libgtest-dev                               # unit tests
+  libdnnl-dev ocl-icd-opencl-dev             # oneDNN: host matrix products (its CMake package wants OpenCL)
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # firmware for the RV32 core
   gdb-multiarch                              # debugger tests (the GDB stub)
   libonnx-dev                                # ONNX import: protobuf classes, checker, shapes

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "models/common/error.h"
+#include "models/common/host_gemm.h"
 #include "models/isa/vtpu/mxu_timing.h"
 #include "models/vpu/numerics.h"
 
@@ -64,7 +65,14 @@ __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void ma
   }
 }
 
+// oneDNN's s8 GEMM where it is exact on this host (host_gemm.h), else the
+// kernel above. C's address and stride are multiples of 4 (check()).
 void matmul_int8(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c) {
+  if (reinterpret_cast<uintptr_t>(c) % alignof(int32_t) == 0 &&
+      host::s8gemm(x.m, x.n, x.k, reinterpret_cast<const int8_t*>(a), x.a_stride,
+                   reinterpret_cast<const int8_t*>(b), x.b_stride, x.accumulate,
+                   reinterpret_cast<int32_t*>(c), x.c_stride / 4))
+    return;
   matmul_int8_kernel(a, x.a_stride, b, x.b_stride, c, x.c_stride, x.m, x.k, x.n, x.accumulate);
 }
 

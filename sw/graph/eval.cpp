@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "models/common/host_gemm.h"
 #include "sw/graph/resize.h"
 
 namespace vtpu::sw {
@@ -205,13 +206,18 @@ Tensor cast(const Tensor& x, DType to) {
 // The inputs of the node being evaluated; every refusal names the node.
 class Args {
  public:
-  Args(const Node& node, const Env& env) : node_(node) {
+  // Each input from `env`, else from `constants` (when given).
+  Args(const Node& node, const Env& env, const Env* constants = nullptr) : node_(node) {
     for (const std::string& name : node.inputs) {
       if (name.empty()) {
         inputs_.push_back(nullptr);
         continue;
       }
-      const auto it = env.find(name);
+      auto it = env.find(name);
+      if (it == env.end() && constants) {
+        it = constants->find(name);
+        if (it == constants->end()) it = env.end();
+      }
       if (it == env.end()) fail("input '" + name + "' has no value");
       check_storage(name, it->second);
       inputs_.push_back(&it->second);
@@ -717,63 +723,37 @@ Tensors reduce(const Args& args) {
 
 // ---- matrix products -----------------------------------------------------------------
 
-constexpr int64_t kColumnBlock = 256;  // a strip of C rows this wide stays in L1
-constexpr int64_t kDepthBlock = 128;   // while this many rows of B's strip stay in L2
-
-// c_r[j] += a_r * b[j] for four rows r of C.
-void axpy4(const float* __restrict b, const float* a, int64_t lda, float* __restrict c0,
-           float* __restrict c1, float* __restrict c2, float* __restrict c3, int64_t n) {
-  const float a0 = a[0], a1 = a[lda], a2 = a[2 * lda], a3 = a[3 * lda];
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) {
-      const float v = b[j + l];
-      c0[j + l] += a0 * v;
-      c1[j + l] += a1 * v;
-      c2[j + l] += a2 * v;
-      c3[j + l] += a3 * v;
-    }
-  }
-  for (; j < n; ++j) {
-    c0[j] += a0 * b[j];
-    c1[j] += a1 * b[j];
-    c2[j] += a2 * b[j];
-    c3[j] += a3 * b[j];
-  }
-}
-
-void axpy1(const float* __restrict b, float a, float* __restrict c, int64_t n) {
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) c[j + l] += a * b[j + l];
-  }
-  for (; j < n; ++j) c[j] += a * b[j];
-}
-
 // C[m x n] += A[m x k] * B[k x n], row-major with leading dimensions lda, ldb,
-// ldc. The k loop runs outside the j loop; blocking changes which elements
-// share a cache line, not the order in which an element of C sums its terms.
+// ldc, on oneDNN (one thread per call: models/common/host_gemm.h).
 void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
           float* c, int64_t ldc) {
-  for (int64_t j0 = 0; j0 < n; j0 += kColumnBlock) {
-    const int64_t nj = std::min(kColumnBlock, n - j0);
-    for (int64_t p0 = 0; p0 < k; p0 += kDepthBlock) {
-      const int64_t p1 = std::min(k, p0 + kDepthBlock);
-      int64_t i = 0;
-      for (; i + 4 <= m; i += 4) {
-        float* ci = c + i * ldc + j0;
-        for (int64_t p = p0; p < p1; ++p) {
-          axpy4(b + p * ldb + j0, a + i * lda + p, lda, ci, ci + ldc, ci + 2 * ldc, ci + 3 * ldc,
-                nj);
-        }
-      }
-      for (; i < m; ++i) {
-        for (int64_t p = p0; p < p1; ++p) {
-          axpy1(b + p * ldb + j0, a[i * lda + p], c + i * ldc + j0, nj);
-        }
-      }
-    }
+  host::sgemm(m, n, k, a, lda, b, ldb, true, c, ldc);
+}
+
+// gemm() for products whose rows are images of a batch (Gemm, MatMul): the
+// library's order of summation depends on the shape of the call, so every row
+// goes through a call of kRowBlock rows (the last block padded with zero rows).
+// A row's sums then do not depend on how many rows share the product, and a
+// model re-exported for batch N calibrates to the same ranges as at batch 1.
+constexpr int64_t kRowBlock = 32;
+
+void row_invariant_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                        const float* b, int64_t ldb, float* c, int64_t ldc) {
+  const int64_t whole = m - m % kRowBlock;
+  if (whole > 0) {
+    for (int64_t i = 0; i < whole; i += kRowBlock)
+      gemm(kRowBlock, n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc);
   }
+  const int64_t rest = m - whole;
+  if (rest == 0) return;
+  std::vector<float> a_block(kRowBlock * k, 0.0f), c_block(kRowBlock * n, 0.0f);
+  for (int64_t r = 0; r < rest; ++r) {
+    std::copy(a + (whole + r) * lda, a + (whole + r) * lda + k, a_block.begin() + r * k);
+    std::copy(c + (whole + r) * ldc, c + (whole + r) * ldc + n, c_block.begin() + r * n);
+  }
+  gemm(kRowBlock, n, k, a_block.data(), k, b, ldb, c_block.data(), n);
+  for (int64_t r = 0; r < rest; ++r)
+    std::copy(c_block.begin() + r * n, c_block.begin() + (r + 1) * n, c + (whole + r) * ldc);
 }
 
 std::vector<float> transposed(const Tensor& m) {
@@ -800,8 +780,8 @@ Tensors gemm_op(const Args& args) {
   const std::vector<float> a_t = trans_a ? transposed(a) : std::vector<float>();
   const std::vector<float> b_t = trans_b ? transposed(b) : std::vector<float>();
   Tensor y = allocate(DType::kFloat32, {m, n});
-  gemm(m, n, k, trans_a ? a_t.data() : a.f.data(), k, trans_b ? b_t.data() : b.f.data(), n,
-       y.f.data(), n);
+  row_invariant_gemm(m, n, k, trans_a ? a_t.data() : a.f.data(), k,
+                     trans_b ? b_t.data() : b.f.data(), n, y.f.data(), n);
   const float alpha = node.get_float("alpha", 1.0f), beta = node.get_float("beta", 1.0f);
   if (!args.has(2)) {
     for (float& v : y.f) v = alpha * v;
@@ -838,8 +818,8 @@ Tensors matmul(const Args& args) {
   Tensor y = allocate(DType::kFloat32, shape);
   for_each_index<2>(batch, {broadcast_strides(batch_a, batch), broadcast_strides(batch_b, batch)},
                     [&](int64_t p, const auto& at) {
-                      gemm(m, n, k, a.f.data() + at[0] * m * k, k, b.f.data() + at[1] * k * n, n,
-                           y.f.data() + p * m * n, n);
+                      row_invariant_gemm(m, n, k, a.f.data() + at[0] * m * k, k,
+                                         b.f.data() + at[1] * k * n, n, y.f.data() + p * m * n, n);
                     });
   return {y};
 }
@@ -1725,10 +1705,13 @@ std::vector<std::string> evaluable_operators() {
   return ops;
 }
 
-void evaluate(const Node& node, Env& env) {
+namespace {
+
+// evaluate(), with inputs also taken from `constants`.
+void evaluate_with(const Node& node, Env& env, const Env* constants) {
   const auto op = operators().find(node.op);
   if (op == operators().end()) throw Error(node.where() + ": the operator is not supported");
-  const Args args(node, env);
+  const Args args(node, env, constants);
   Tensors outputs;
   try {
     outputs = op->second(args);
@@ -1742,12 +1725,16 @@ void evaluate(const Node& node, Env& env) {
   }
 }
 
-Env run_graph(const Graph& graph, const Env& inputs) {
-  Env env = graph.constants;
-  for (const auto& [name, tensor] : inputs) env[name] = tensor;
+}  // namespace
+
+void evaluate(const Node& node, Env& env) {
+  evaluate_with(node, env, nullptr);
+}
+
+void run_graph(const Graph& graph, const Env& inputs, const GraphVisitor& visit) {
   for (const std::string& name : graph.inputs) {
-    const auto given = env.find(name);
-    if (given == env.end()) {
+    const auto given = inputs.find(name);
+    if (given == inputs.end()) {
       throw Error("graph '" + graph.name + "': input '" + name + "' is not given");
     }
     const auto info = graph.values.find(name);
@@ -1758,8 +1745,30 @@ Env run_graph(const Graph& graph, const Env& inputs) {
                   dtype_name(info->second.dtype) + " " + text(info->second.shape));
     }
   }
-  for (const Node& node : graph.nodes) evaluate(node, env);
-  return env;
+  // Each computed tensor lives until its last reader (or to the end, for a
+  // graph output): the constants are read where they are, never copied.
+  std::map<std::string, size_t> last_read;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const std::string& in : graph.nodes[i].inputs) last_read[in] = i;
+  for (const std::string& out : graph.outputs) last_read[out] = graph.nodes.size();
+  Env env = inputs;
+  for (const auto& [name, tensor] : env) visit(name, tensor);
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    evaluate_with(node, env, &graph.constants);
+    for (const std::string& out : node.outputs)
+      if (!out.empty()) visit(out, env.at(out));
+    for (const std::string& in : node.inputs) {
+      const auto read = last_read.find(in);
+      if (read != last_read.end() && read->second == i) env.erase(in);
+    }
+  }
+}
+
+Env run_graph(const Graph& graph, const Env& inputs) {
+  Env values;
+  run_graph(graph, inputs, [&](const std::string& name, const Tensor& t) { values[name] = t; });
+  return values;
 }
 
 }  // namespace vtpu::sw
