@@ -57,6 +57,7 @@ hbm::TimingSet parse_memspec(const std::string& name, const std::string& text,
   t.row_bytes = o.row_bytes();
   t.bus_bits = o.bus_bits();
   t.burst_length = o.burst_length();
+  t.command_buses = o.command_buses();
   t.tck_ps = m.tck_ps();
   t.beats_per_clock = m.beats_per_clock();
   t.RL = m.rl();
@@ -78,6 +79,7 @@ hbm::TimingSet parse_memspec(const std::string& name, const std::string& text,
   t.tREFI = m.trefi();
   t.tRFC = m.trfc();
   t.tRTRS = m.trtrs();
+  t.act_cycles = m.act_cycles();
 
   // The slips a hand-written set makes (Ramulator 2.0's HBM2 had tRC < tRAS + tRP).
   require(t.burst_length % t.beats_per_clock == 0, source, "organisation.burst_length",

@@ -6,9 +6,10 @@
 
 namespace vtpu::hbm {
 
-Controller::Controller(const TimingSet& timing, unsigned queue_depth, bool refresh)
+Controller::Controller(const TimingSet& timing, unsigned queue_depth, bool refresh,
+                       std::shared_ptr<CommandBus> bus)
     : t_(timing),
-      checker_(timing),
+      checker_(timing, std::move(bus)),
       depth_(queue_depth),
       refresh_(refresh),
       banks_(timing.banks()),
@@ -96,6 +97,7 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
                        : c.cmd == Command::kRd || c.cmd == Command::kWr ? q[c.index].access.row
                                                                         : 0;
   checker_.issue(c.cmd, c.bank, c.at, row);
+  best_ = Choice{};
   if (log_) log_->push_back(IssuedCommand{c.cmd, c.bank, c.at, row});
   switch (c.cmd) {
     case Command::kAct:
@@ -153,8 +155,13 @@ void Controller::catch_up_idle_refresh(Cycle until) {
   }
 }
 
-void Controller::run(Cycle horizon, std::vector<Completion>& done) {
-  Choice best;  // valid while no command has issued since it was chosen
+bool Controller::run(Cycle horizon, std::vector<Completion>& done) {
+  bool issued = false;
+  // best_ stays valid until this controller issues a command (issue() drops
+  // it) or another on the same buses takes the cycle it wanted: the others'
+  // commands only delay candidates, so the earliest stays the earliest.
+  Choice& best = best_;
+  if (best.valid && checker_.bus()->earliest(best.cmd) > best.at) best = Choice{};
   for (;;) {
     const uint64_t touched = admit(now_);
     if (best.valid && touched != 0) {
@@ -171,13 +178,13 @@ void Controller::run(Cycle horizon, std::vector<Completion>& done) {
     if (queued_ == 0) {
       if (arrivals_.empty()) {
         next_decision_ = kIdle;
-        return;
+        return issued;
       }
       const Cycle next = arrivals_.front().arrival;
       catch_up_idle_refresh(std::min(next, horizon));
       if (std::max(next, now_) >= horizon) {
         next_decision_ = std::max(next, now_);
-        return;
+        return issued;
       }
       now_ = std::max(next, now_);
       continue;
@@ -190,17 +197,17 @@ void Controller::run(Cycle horizon, std::vector<Completion>& done) {
       const Cycle next = std::max(arrivals_.front().arrival, now_);
       if (next >= horizon) {
         next_decision_ = next;
-        return;
+        return issued;
       }
       now_ = next;
       continue;
     }
     if (c.at >= horizon) {
       next_decision_ = c.at;
-      return;
+      return issued;
     }
     issue(c, done);
-    best = Choice{};
+    issued = true;
   }
 }
 

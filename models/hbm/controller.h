@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "models/hbm/timing.h"
@@ -54,7 +55,11 @@ class Controller {
   using Cycle = int64_t;
   static constexpr Cycle kIdle = INT64_MAX;
 
-  Controller(const TimingSet& timing, unsigned queue_depth, bool refresh);
+  // `bus`: the command buses this pseudo-channel shares with the others of its
+  // channel (their controllers must then decide in time order: channel.h);
+  // by default, buses of its own.
+  Controller(const TimingSet& timing, unsigned queue_depth, bool refresh,
+             std::shared_ptr<CommandBus> bus = nullptr);
 
   // Accesses should arrive in cycle order; one that does not is put in order.
   // Its arrival must not lie before a cycle already decided (see run()).
@@ -62,7 +67,9 @@ class Controller {
   // Issues every command the scheduler decides at a cycle < `horizon` and
   // appends the accesses that finished. The caller guarantees that every
   // access arriving before `horizon` has been enqueued.
-  void run(Cycle horizon, std::vector<Completion>& done);
+  // Returns whether it issued any. Controllers that share command buses take
+  // turns up to each other's next_decision() (channel.h).
+  bool run(Cycle horizon, std::vector<Completion>& done);
   // The cycle of the next command decision with what is queued now; kIdle
   // when nothing is queued (refreshes of an idle controller are caught up later).
   Cycle next_decision() const { return next_decision_; }
@@ -121,6 +128,8 @@ class Controller {
   Cycle now_ = 0;  // decisions before now_ are final
   Cycle refresh_due_;
   Cycle next_decision_ = kIdle;
+  Choice best_;                    // the choice run() last made, while still valid
+  uint64_t best_bus_version_ = 0;  // the buses' version it was made at
   ControllerStats stats_;
   std::vector<IssuedCommand>* log_ = nullptr;
 };

@@ -26,9 +26,10 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmOptions& options)
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
     throw Error("hbm: the SystemC time resolution must be 1 ps");
   options_.timing = with_channels(options.timing, options.channels);
-  controllers_.reserve(mapping_.controllers());
-  for (unsigned i = 0; i < mapping_.controllers(); ++i)
-    controllers_.emplace_back(options_.timing, options.queue_depth, options.refresh);
+  const unsigned pseudo = options_.timing.pseudo_channels;
+  channels_.reserve(mapping_.controllers() / pseudo);
+  for (unsigned i = 0; i < mapping_.controllers() / pseudo; ++i)
+    channels_.emplace_back(options_.timing, options.queue_depth, options.refresh);
   socket.register_nb_transport_fw(this, &Hbm::nb_transport_fw);
   socket.register_b_transport(this, &Hbm::b_transport);
   socket.register_transport_dbg(this, &Hbm::transport_dbg);
@@ -39,7 +40,7 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmOptions& options)
 }
 
 double Hbm::peak_bytes_per_s() const {
-  return options_.timing.pseudo_channel_bytes_per_s() * controllers_.size();
+  return options_.timing.pseudo_channel_bytes_per_s() * mapping_.controllers();
 }
 
 uint64_t Hbm::now_ps() const {
@@ -84,8 +85,10 @@ bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
   int64_t first_decision = Controller::kIdle;
   for (uint64_t a = address / bytes * bytes; a < address + length; a += bytes, ++accesses) {
     Location loc = mapping_.decode(a);
-    Controller& c = controllers_[loc.controller];
-    c.enqueue(Access{slot, arrival, loc.row, loc.column, loc.bank, write});
+    // address_mapping.h: controller = channel x pseudo-channels + pseudo-channel
+    Channel& c = channels_[loc.controller / options_.timing.pseudo_channels];
+    c.enqueue(loc.controller % options_.timing.pseudo_channels,
+              Access{slot, arrival, loc.row, loc.column, loc.bank, write});
     first_decision = std::min(first_decision, c.next_decision());
   }
   pending_[slot] = Pending{&trans, accesses, 0, waiter};
@@ -127,7 +130,7 @@ void Hbm::wake() {
   const uint64_t now = now_ps();
   const int64_t horizon = static_cast<int64_t>((now + lookahead_ps_ + tck_ps_ - 1) / tck_ps_);
   done_.clear();
-  for (Controller& c : controllers_)
+  for (Channel& c : channels_)
     if (c.next_decision() < horizon) c.run(horizon, done_);
 
   // Responses may trigger new requests (and calls to accept()): work on a copy.
@@ -154,7 +157,7 @@ void Hbm::wake() {
 
 void Hbm::schedule_wake() {
   int64_t next = Controller::kIdle;
-  for (const Controller& c : controllers_) next = std::min(next, c.next_decision());
+  for (const Channel& c : channels_) next = std::min(next, c.next_decision());
   if (next != Controller::kIdle) wake_for(next);
 }
 
@@ -171,16 +174,17 @@ HbmStats Hbm::stats(sc_core::sc_time until) const {
   s.requests = requests_;
   s.bytes = bytes_;
   int64_t busy = 0;
-  for (const Controller& c : controllers_) {
-    const ControllerStats& cs = c.stats();
-    s.reads += cs.reads;
-    s.writes += cs.writes;
-    s.row_hits += cs.row_hits;
-    s.refreshes += cs.refreshes;
-    s.activates += cs.activates;
-    busy += cs.busy_data_cycles;
-  }
-  const double elapsed = static_cast<double>(until.value()) / tck_ps_ * controllers_.size();
+  for (const Channel& channel : channels_)
+    for (const Controller& c : channel.pseudo_channels()) {
+      const ControllerStats& cs = c.stats();
+      s.reads += cs.reads;
+      s.writes += cs.writes;
+      s.row_hits += cs.row_hits;
+      s.refreshes += cs.refreshes;
+      s.activates += cs.activates;
+      busy += cs.busy_data_cycles;
+    }
+  const double elapsed = static_cast<double>(until.value()) / tck_ps_ * mapping_.controllers();
   if (elapsed > 0) {
     s.busy_fraction = busy / elapsed;
     s.refresh_fraction = static_cast<double>(s.refreshes) * options_.timing.tRFC / elapsed;

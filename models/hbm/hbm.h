@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "models/hbm/address_mapping.h"
-#include "models/hbm/controller.h"
+#include "models/hbm/channel.h"
 #include "models/memory/sparse_store.h"
 
 namespace vtpu::hbm {
@@ -53,7 +53,7 @@ class Hbm : public sc_core::sc_module {
   Hbm(sc_core::sc_module_name name, const HbmOptions& options);
 
   uint64_t capacity() const { return mapping_.capacity(); }
-  size_t controllers() const { return controllers_.size(); }
+  size_t controllers() const { return mapping_.controllers(); }
   double peak_bytes_per_s() const;
   const TimingSet& timing() const { return options_.timing; }
   // Statistics over [0, `until`].
@@ -91,7 +91,7 @@ class Hbm : public sc_core::sc_module {
 
   HbmOptions options_;
   AddressMapping mapping_;
-  std::vector<Controller> controllers_;
+  std::vector<Channel> channels_;
   memory::SparseStore store_;
   std::vector<Pending> pending_;
   std::vector<uint32_t> free_slots_;

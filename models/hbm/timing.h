@@ -22,6 +22,9 @@ struct TimingSet {
   unsigned row_bytes;     // page size of one pseudo-channel
   unsigned bus_bits;      // data pins of one pseudo-channel
   unsigned burst_length;  // beats per column access
+  // Command buses per channel, shared by its pseudo-channels: 1 carries every
+  // command (DDR); 2 are a row bus (ACT, PRE, REF) and a column bus (RD, WR).
+  unsigned command_buses;
 
   uint64_t tck_ps;           // command clock period
   unsigned beats_per_clock;  // data beats per tCK on the data pins (2: DDR, 4: HBM3 QDR-like)
@@ -41,6 +44,7 @@ struct TimingSet {
   unsigned tREFI;           // average refresh interval
   unsigned tRFC;            // all-bank refresh cycle time
   unsigned tRTRS;           // extra bus turnaround on a read-to-write switch
+  unsigned act_cycles;      // command-bus cycles an ACT occupies (HBM: 2)
 
   // Derived figures.
   unsigned burst_clocks() const { return burst_length / beats_per_clock; }  // tBL

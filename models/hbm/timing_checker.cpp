@@ -16,13 +16,14 @@ const char* command_name(Command c) {
   return "?";
 }
 
-TimingChecker::TimingChecker(const TimingSet& timing)
+TimingChecker::TimingChecker(const TimingSet& timing, std::shared_ptr<CommandBus> bus)
     : t_(timing),
       burst_(timing.burst_clocks()),
       banks_(timing.banks()),
       groups_(timing.bank_groups),
       bank_ready_(timing.banks()),
-      group_ready_(timing.bank_groups) {
+      group_ready_(timing.bank_groups),
+      bus_(bus ? std::move(bus) : std::make_shared<CommandBus>(timing)) {
   for (unsigned b = 0; b < banks_.size(); ++b) refresh_ready(b);
 }
 
@@ -63,7 +64,6 @@ void TimingChecker::group_bounds(Command cmd, const Group& g, Visit&& visit) con
 
 template <typename Visit>
 void TimingChecker::channel_bounds(Command cmd, Visit&& visit) const {
-  visit("command bus (one command per tCK)", last_cmd_ + 1);
   switch (cmd) {
     case Command::kAct:
       visit("tRRD_S", last_act_ + t_.tRRD_S);
@@ -93,6 +93,7 @@ void TimingChecker::for_each_bound(Command cmd, unsigned b, Visit&& visit) const
     group_bounds(cmd, groups_[b / t_.banks_per_group], visit);
   }
   channel_bounds(cmd, visit);
+  bus_->bounds(cmd, visit);
 }
 
 template <typename Scope>
@@ -122,8 +123,8 @@ TimingChecker::Cycle TimingChecker::earliest(Command cmd, unsigned bank) const {
     return at;
   }
   const int i = static_cast<int>(cmd);  // kAct, kPre, kRd, kWr come first in Command
-  return std::max(
-      {bank_ready_[bank][i], group_ready_[bank / t_.banks_per_group][i], channel_ready_[i]});
+  return std::max({bank_ready_[bank][i], group_ready_[bank / t_.banks_per_group][i],
+                   channel_ready_[i], bus_->earliest(cmd)});
 }
 
 std::string TimingChecker::state_error(Command cmd, unsigned b, uint32_t row) const {
@@ -154,7 +155,7 @@ std::string TimingChecker::violation(Command cmd, unsigned bank, Cycle cycle, ui
 }
 
 void TimingChecker::issue(Command cmd, unsigned b, Cycle cycle, uint32_t row) {
-  last_cmd_ = cycle;
+  bus_->issue(cmd, cycle);
   Bank& bank = banks_[b];
   Group& group = groups_[b / t_.banks_per_group];
   switch (cmd) {

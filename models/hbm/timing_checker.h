@@ -6,9 +6,11 @@
 // speed, each scope's bound per command is cached when that scope changes.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,12 +22,53 @@ namespace vtpu::hbm {
 enum class Command { kAct, kPre, kRd, kWr, kPreAll, kRef };
 const char* command_name(Command c);
 
+// The command buses of one channel, which its pseudo-channels share (JESD235,
+// JESD238): a row bus for ACT, PRE and REF, on which an ACT takes
+// `act_cycles` clocks, and a column bus for RD and WR; a standard with one
+// command bus (DDR3) puts every command on it. Shared by the checkers of the
+// channel's pseudo-channels; their controllers decide in time order (hbm.cpp).
+class CommandBus {
+ public:
+  using Cycle = int64_t;
+  explicit CommandBus(const TimingSet& timing)
+      : separate_(timing.command_buses == 2), act_cycles_(timing.act_cycles) {}
+
+  // Calls visit(name, bound): the first cycle `cmd`'s bus is free.
+  template <typename Visit>
+  void bounds(Command cmd, Visit&& visit) const {
+    if (!separate_) {
+      visit("command bus", free_[0]);
+    } else if (cmd == Command::kRd || cmd == Command::kWr) {
+      visit("column command bus", free_[1]);
+    } else {
+      visit("row command bus", free_[0]);
+    }
+  }
+  Cycle earliest(Command cmd) const { return free_[bus_of(cmd)]; }
+  // Never earlier than before: a pseudo-channel catching up the refreshes of an
+  // idle stretch may issue behind its neighbour (docs/memory.md).
+  void issue(Command cmd, Cycle cycle) {
+    Cycle& free = free_[bus_of(cmd)];
+    free = std::max(free, cycle + (cmd == Command::kAct ? act_cycles_ : 1));
+  }
+
+ private:
+  unsigned bus_of(Command cmd) const {
+    return separate_ && (cmd == Command::kRd || cmd == Command::kWr) ? 1 : 0;
+  }
+  bool separate_;
+  unsigned act_cycles_;
+  std::array<Cycle, 2> free_{0, 0};  // row (or the one) bus, column bus
+};
+
 class TimingChecker {
  public:
   using Cycle = int64_t;
   static constexpr Cycle kNever = std::numeric_limits<Cycle>::min() / 4;
 
-  explicit TimingChecker(const TimingSet& timing);
+  // `bus`: the channel's command buses when pseudo-channels share them; by
+  // default the checker has buses of its own.
+  explicit TimingChecker(const TimingSet& timing, std::shared_ptr<CommandBus> bus = nullptr);
 
   // Earliest cycle at which `cmd` to `bank` meets every timing constraint
   // (the bank's state must allow it: see state_error()).
@@ -39,6 +82,7 @@ class TimingChecker {
   bool row_open(unsigned bank, uint32_t row) const { return banks_[bank].open_row == row; }
   bool any_open() const { return open_banks_ > 0; }
   const TimingSet& timing() const { return t_; }
+  const std::shared_ptr<CommandBus>& bus() const { return bus_; }
 
  private:
   struct Bank {
@@ -72,7 +116,8 @@ class TimingChecker {
   std::vector<Group> groups_;
   std::vector<Ready> bank_ready_, group_ready_;
   Ready channel_ready_{};
-  Cycle last_cmd_ = kNever, last_act_ = kNever, last_column_ = kNever;
+  std::shared_ptr<CommandBus> bus_;  // not cached in the *_ready_: others change it
+  Cycle last_act_ = kNever, last_column_ = kNever;
   Cycle last_rd_ = kNever, last_wr_ = kNever, last_ref_ = kNever;
   std::array<Cycle, 4> faw_{kNever, kNever, kNever, kNever};  // the last four ACTs
   unsigned faw_next_ = 0;
