@@ -83,6 +83,7 @@ Report make_report(const config::Soc& config, const std::string& model, const sw
   r.cycles = run.result.cycles;
   r.wall_time_s = wall_s;
   r.compile_time_s = compile_s;
+  r.calibration_time_s = program.calibration_seconds;
   r.simulation_time_s = run.run.host_seconds;
   r.core_instructions = run.run.instructions;
   r.activation_table_bytes = activation_table_bytes(config, program);
@@ -113,6 +114,7 @@ Json to_json(const Report& r) {
   j["cycles"] = r.cycles;
   j["wall_time_s"] = r.wall_time_s;
   j["compile_time_s"] = r.compile_time_s;
+  j["calibration_time_s"] = r.calibration_time_s;
   j["simulation_time_s"] = r.simulation_time_s;
   j["core_instructions"] = r.core_instructions;
   j["macs"] = r.macs;

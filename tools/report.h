@@ -36,7 +36,7 @@ struct Report {
   std::string model, config, precision;
   double simulated_time_ns = 0;
   uint64_t cycles = 0;
-  double wall_time_s = 0, compile_time_s = 0, simulation_time_s = 0;
+  double wall_time_s = 0, compile_time_s = 0, calibration_time_s = 0, simulation_time_s = 0;
   uint64_t core_instructions = 0, macs = 0;
   double mxu_utilization = 0;
   uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;

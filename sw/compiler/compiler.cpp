@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -1947,9 +1948,13 @@ Program compile(Graph graph, const CompileOptions& options) {
   simplify(graph);
   fold_batchnorm(graph);
   std::map<std::string, Range> ranges;
+  const auto calibration_start = std::chrono::steady_clock::now();
   if (options.precision == Precision::kInt8) ranges = calibrate(graph, options.calibration);
+  const std::chrono::duration<double> calibration =
+      std::chrono::steady_clock::now() - calibration_start;
   fuse(graph);
   Program program;
+  program.calibration_seconds = calibration.count();
   program.precision = options.precision;
   Lowerer(graph, options.precision, ranges, program).run();
   program.graph = std::move(graph);

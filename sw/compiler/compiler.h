@@ -94,6 +94,8 @@ struct Program {
   // int8: tensors the chip keeps in fp32 (a masked attention score before its
   // Softmax); exported without QuantizeLinear/DequantizeLinear.
   std::set<std::string> float_tensors;
+  // int8: host seconds the calibration took (the fp32 graph over its inputs).
+  double calibration_seconds = 0;
 };
 
 // The whole path from an imported graph: simplify, fold BatchNorm, calibrate
