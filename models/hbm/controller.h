@@ -128,8 +128,7 @@ class Controller {
   Cycle now_ = 0;  // decisions before now_ are final
   Cycle refresh_due_;
   Cycle next_decision_ = kIdle;
-  Choice best_;                    // the choice run() last made, while still valid
-  uint64_t best_bus_version_ = 0;  // the buses' version it was made at
+  Choice best_;  // the choice run() last made, while still valid
   ControllerStats stats_;
   std::vector<IssuedCommand>* log_ = nullptr;
 };
