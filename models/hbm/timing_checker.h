@@ -26,7 +26,7 @@ const char* command_name(Command c);
 // JESD238): a row bus for ACT, PRE and REF, on which an ACT takes
 // `act_cycles` clocks, and a column bus for RD and WR; a standard with one
 // command bus (DDR3) puts every command on it. Shared by the checkers of the
-// channel's pseudo-channels; their controllers decide in time order (hbm.cpp).
+// channel's pseudo-channels; their controllers decide in time order (channel.h).
 class CommandBus {
  public:
   using Cycle = int64_t;
