@@ -740,10 +740,8 @@ constexpr int64_t kRowBlock = 32;
 void row_invariant_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                         const float* b, int64_t ldb, float* c, int64_t ldc) {
   const int64_t whole = m - m % kRowBlock;
-  if (whole > 0) {
-    for (int64_t i = 0; i < whole; i += kRowBlock)
-      gemm(kRowBlock, n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc);
-  }
+  for (int64_t i = 0; i < whole; i += kRowBlock)
+    gemm(kRowBlock, n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc);
   const int64_t rest = m - whole;
   if (rest == 0) return;
   std::vector<float> a_block(kRowBlock * k, 0.0f), c_block(kRowBlock * n, 0.0f);
