@@ -22,7 +22,7 @@ from pathlib import Path
 
 DEFAULT_CASES = [f"{net}:{config}:int8" for net in ("resnet50", "mobilenetv2")
                  for config in ("edge", "tpuv1-like", "tpuv3-like")]
-MATMUL_OPS = {"Conv", "Gemm", "MatMul", "Einsum"}
+MATMUL_OPS = {"Conv", "Gemm", "MatMul", "Einsum"}  # "+Add": a residual fused into it
 
 
 def run(vtpu: str, model: Path, inputs: Path, config: str, dataflow: str, out: Path) -> dict:
@@ -69,7 +69,7 @@ def main() -> int:
                     print(f"  {ws['name'][:40]:40} {ws['op'][:12]:12} ws {ws['cycles']:9} "
                           f"os {os_['cycles']:9} auto {auto['cycles']:9} "
                           f"{auto.get('dataflow', '-'):5} {excess:+7}")
-                if ws["op"] in MATMUL_OPS:
+                if ws["op"].split("+")[0] in MATMUL_OPS:
                     os_layers += "os" in auto.get("dataflow", "")
                     worst = max(worst, (100.0 * excess / best, excess, ws["name"]))
                 else:

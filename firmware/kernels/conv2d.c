@@ -65,6 +65,8 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.zero_point = l->zero_point;
   job.single = l->groups == 1;
   job.b_constant = 1; /* a convolution's weights */
+  job.residual_params = ctx->hbm + l->residual_params;
+  job.residual_relu = (layer->flags & VTPU_LAYER_RESIDUAL_RELU) != 0;
   for (uint32_t g = 0; g < l->groups; ++g) {
     if (direct) {
       job.a = src;
@@ -77,6 +79,8 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
     job.c = vtpu_address(ctx, l->out) + (uint64_t)g * og * e;
     job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias + 4ull * g * og : 0;
     job.scales = ctx->hbm + l->scales + 4ull * g * og;
+    if (layer->flags & VTPU_LAYER_RESIDUAL)
+      job.residual = vtpu_address(ctx, l->residual) + (uint64_t)g * og * e;
     const int status = kq_matmul_emit(&tiles, &job);
     if (status != 0) return status;
   }

@@ -10,10 +10,13 @@
  *   DMA   A(t, kc) -> abuf[s % NB]               wait afree, signal aready
  *         (rows of a matrix, or gathered from an image: implicit im2col)
  *   MXU   acc[o % NB] (+)= abuf * bbuf            wait aready (and accfree, bready)
+ *   DMA   R(o) -> rbuf[o % NB]                   wait rfree, signal rready
+ *         (a fused residual's tile, when it is not resident; with the last chunk's A)
  *   VPU   out[o % NB] = epilogue(acc)             after the last chunk
  *   DMA   out -> C in HBM                        wait outready, signal outfree
  * The epilogue adds the bias, applies ReLU and requantizes (int8) or rounds
- * to bf16. The weights (B with its scales and bias) stream through the
+ * to bf16, then adds a fused residual (VPU ADD in the layer's type, its
+ * ReLU). The weights (B with its scales and bias) stream through the
  * second DMA queue, so that they never wait behind the A gathers and the
  * output stores of the first. With NB = 2 (runtime.double_buffering) the
  * DMA of step s + 1, and of the next column's B, runs while the MXU works on
@@ -38,6 +41,9 @@ enum {
    * load while the layer before still runs, so the two take turns. */
   SEM_B_READY_ODD = 16,
   SEM_B_FREE_ODD = 18,
+  /* + b: a streamed residual's tile (above 22: the kernels' shared ones). */
+  SEM_R_READY = 23,
+  SEM_R_FREE = 25,
 };
 
 /* A transposed operand moves element by element: dst[r][c] = src[c][r]. */
@@ -118,9 +124,15 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * traffic of the tile before (the ports are reserved per instruction) and
    * held up the next tile's weights. */
   const uint32_t constants_bytes = kq_align64(4 * x->n);
+  /* A fused residual: read in place when resident, else streamed a tile
+   * at a time beside the output tile; int8 with its parameters. */
+  const int r_direct = x->residual && kq_in_vmem(ctx, x->residual);
+  const uint32_t out_tiles = x->residual && !r_direct ? 2 : 1;
+  const uint32_t params_bytes = x->residual && x->dtype == VTPU_TYPE_INT8 ? 64 : 0;
   const int constants_once = x->single && 16ull * constants_bytes <= ctx->tiles_size;
   uint32_t all_scales = 0, all_bias = 0;
   if (constants_once) window.vmem_size -= 2 * constants_bytes;
+  window.vmem_size -= params_bytes;
   /* Shifted feeds (a stride-1, undilated, ungrouped convolution whose
    * padded input lies in VMEM): no gather at all. The array reads the image
    * where it lies, one MATMUL per kernel row: row q of that A is the padded
@@ -149,38 +161,43 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   uint32_t band = 0, bands = 0; /* shifted: output rows per row tile, row tiles per image */
   if (shifted) {
     const uint32_t wide = (w->oh - 1) * wp + w->ow; /* an image's rows of A */
-    shifted = vtpu_matmul_tiling(&window, wide, x->k, x->n, e, nb, x->k, &tiles) == 0 &&
+    shifted = vtpu_matmul_tiling(&window, wide, x->k, x->n, e, nb, out_tiles, x->k, &tiles) == 0 &&
               tiles.tk == x->k && tiles.tm >= w->ow;
     if (shifted) {
       band = kq_min((tiles.tm - w->ow) / wp + 1, w->oh);
       bands = (w->oh + band - 1) / band;
     }
   }
-  if (!shifted && vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, nb, k_unit, &tiles) != 0)
+  if (!shifted &&
+      vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, nb, out_tiles, k_unit, &tiles) != 0)
     return -(int)VTPU_BAD_FIT;
   const uint32_t tm = tiles.tm, tn = tiles.tn, tk = tiles.tk;
   const uint32_t images = shifted ? x->m / (w->oh * w->ow) : 1;
 
   /* VMEM, from this layer's end of the window (kq_parity): the weights'
-   * part (the constants loaded once, then per buffer a B tile with its
-   * scales and bias), then per buffer an A tile and an output tile; AMEM:
-   * an accumulator tile per buffer. The weights' part nearest the end lets
-   * the next layer's weights (at the other end) load while this one runs. */
-  const uint32_t b_part = (constants_once ? 2 * constants_bytes : 0) +
+   * part (the constants loaded once, a residual's parameters, then per
+   * buffer a B tile with its scales and bias), then per buffer an A tile,
+   * an output tile and a streamed residual's tile; AMEM: an accumulator
+   * tile per buffer. The weights' part nearest the end lets the next
+   * layer's weights (at the other end) load while this one runs. */
+  const uint32_t b_part = (constants_once ? 2 * constants_bytes : 0) + params_bytes +
                           nb * (kq_align64(tk * tn * e) + 2 * kq_align64(4 * tn));
-  const uint32_t used = b_part + nb * (kq_align64(tm * tk * e) + kq_align64(tm * tn * e));
+  const uint32_t used =
+      b_part + nb * (kq_align64(tm * tk * e) + out_tiles * kq_align64(tm * tn * e));
   const uint32_t top = ctx->tiles + ctx->tiles_size;
   const uint32_t low = kq_parity == 0 ? ctx->tiles : top - used;
   const kq_span weights = {kq_parity == 0 ? low : top - b_part,
                            kq_parity == 0 ? low + b_part : top};
   kq_footprint_add(low, low + used);
-  uint32_t bbuf[2], sbuf[2], biasbuf[2], abuf[2], obuf[2], acc[2];
+  uint32_t bbuf[2], sbuf[2], biasbuf[2], abuf[2], obuf[2], rbuf[2], acc[2];
   uint32_t wat = weights.lo, at = kq_parity == 0 ? weights.hi : low;
   if (constants_once) {
     all_scales = wat;
     all_bias = wat + constants_bytes;
     wat += 2 * constants_bytes;
   }
+  const uint32_t params = wat;
+  wat += params_bytes;
   for (uint32_t b = 0; b < nb; ++b) {
     bbuf[b] = wat;
     wat += kq_align64(tk * tn * e);
@@ -192,6 +209,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     at += kq_align64(tm * tk * e);
     obuf[b] = at;
     at += kq_align64(tm * tn * e);
+    rbuf[b] = at;
+    at += (out_tiles - 1) * kq_align64(tm * tn * e);
     acc[b] = chip->amem_base + b * kq_align64(4 * tm * tn);
   }
   const uint8_t b_ready = kq_parity ? SEM_B_READY_ODD : SEM_B_READY;
@@ -244,6 +263,9 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
        * signal covers the constants loaded before it). */
       const unsigned wq = VTPU_QUEUE_DMA1;
       if (i == 0) kq_weights_start(weights, x->b_constant);
+      if (i == 0 && params_bytes)
+        kq_dma2d_on(wq, x->residual_params, params, sizeof(vtpu_vpu_qparams), 1, 0, 0, NO_SEM,
+                    NO_SEM);
       if (i == 0 && constants_once) {
         if (x->dtype == VTPU_TYPE_INT8)
           kq_dma2d_on(wq, x->scales, all_scales, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
@@ -275,6 +297,9 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         kq_dma2d(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e, abuf[b], kn * e, rows, x->lda,
                  kn * e, NO_SEM, SEM_A_READY + b);
       }
+      if (out_tiles > 1 && kc == nk - 1) /* the residual's tile, laid out as C's */
+        kq_dma2d(x->residual + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e, rbuf[o % nb],
+                 cols * e, rows, x->ldc, cols * e, SEM_R_FREE + o % nb, SEM_R_READY + o % nb);
     }
     if (i >= nb && (i - nb) % nk == nk - 1 && !c_direct) {
       STEP(i - nb);
@@ -371,6 +396,21 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           }
           v->d_stride = out_pitch;
         }
+        if (x->residual) { /* out += the residual's tile, in the layer's type */
+          const int streamed = out_tiles > 1;
+          v = kq_vpu(VTPU_VPU_ADD, x->dtype, x->dtype, rows, cols, out, out,
+                     streamed ? SEM_R_READY + ob : NO_SEM, streamed ? SEM_R_FREE + ob : NO_SEM);
+          v->a_stride = v->d_stride = out_pitch;
+          v->b_addr =
+              streamed ? rbuf[ob]
+                       : (uint32_t)(x->residual + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e);
+          v->b_stride = streamed ? cols * e : x->ldc;
+          if (params_bytes) v->scale_addr = params;
+          if (x->residual_relu) {
+            v = kq_vpu(VTPU_VPU_RELU, x->dtype, x->dtype, rows, cols, out, out, NO_SEM, NO_SEM);
+            v->a_stride = v->d_stride = out_pitch;
+          }
+        }
         if (!c_direct) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
         /* The column tile's buffer is free once its last tile is through. */
         if (nk > 1 || t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, b_free + cb);
@@ -406,6 +446,9 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias : 0;
   job.scales = ctx->hbm + l->scales;
   job.b_constant = (layer->flags & VTPU_LAYER_CONST_B) != 0;
+  const int residual = (layer->flags & VTPU_LAYER_RESIDUAL) != 0;
+  job.residual_params = ctx->hbm + l->residual_params;
+  job.residual_relu = (layer->flags & VTPU_LAYER_RESIDUAL_RELU) != 0;
   kq_footprint_clear();
   kq_begin();
   /* Shared weights over a batch of dense products: the batch is part of M,
@@ -417,6 +460,7 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
     job.a = vtpu_address(ctx, l->a);
     job.b = vtpu_address(ctx, l->b);
     job.c = vtpu_address(ctx, l->c);
+    job.residual = residual ? vtpu_address(ctx, l->residual) : 0;
     job.single = 1;
     const int status = kq_matmul_emit(ctx, &job);
     return status != 0 ? status : kq_end();
@@ -426,6 +470,7 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
     job.a = vtpu_address(ctx, l->a + (uint64_t)i * l->a_batch_stride);
     job.b = vtpu_address(ctx, l->b + (uint64_t)i * l->b_batch_stride);
     job.c = vtpu_address(ctx, l->c + (uint64_t)i * l->c_batch_stride);
+    job.residual = residual ? vtpu_address(ctx, l->residual + (uint64_t)i * l->c_batch_stride) : 0;
     const int status = kq_matmul_emit(ctx, &job);
     if (status != 0) return status;
   }

@@ -36,7 +36,7 @@
  * layer before wait for its end (a fence would also wait for their own
  * layer's first copies). */
 #define KQ_SEM_LAYER_DONE 22u
-#define KQ_FREE_SEMAPHORES 0xcccccu /* 2, 3, 6, 7, 10, 11, 14, 15, 18, 19 */
+#define KQ_FREE_SEMAPHORES 0x60cccccu /* 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 25, 26 */
 /* Starts a layer's instruction stream: a fence at the head of the DMA, MXU
  * and VPU queues. */
 void kq_begin(void);
@@ -222,6 +222,11 @@ typedef struct kq_matmul {
   const kq_window* window; /* A gathered from an image (a unused), or 0 */
   uint8_t single;          /* the layer's only product: its constants may load once */
   uint8_t b_constant;      /* B, bias and scales: constants no layer writes (prefetchable) */
+  /* A residual Add fused into the epilogue (VTPU_LAYER_RESIDUAL): bus
+   * addresses of the residual (laid out as C, ldc apart) and of its int8
+   * vtpu_vpu_qparams; residual 0: none. residual_relu: ReLU after it (bf16). */
+  uint64_t residual, residual_params;
+  uint8_t residual_relu;
 } kq_matmul;
 /* Emits the whole product; consecutive calls chain through the semaphores.
  * Returns 0 or -VTPU_BAD_FIT (then nothing was emitted). */

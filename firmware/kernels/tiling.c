@@ -25,14 +25,19 @@ void vtpu_chip_read(vtpu_chip* chip) {
       (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
 }
 
-/* VMEM: buffers x (B tile + scales + bias + A tile + C tile, of e-byte
- * elements); AMEM: buffers x accumulator tiles (32-bit). Each region is
- * 64-byte aligned (matmul.c lays them out in this order). */
-static int fits(const vtpu_chip* chip, uint32_t k, uint32_t e, uint32_t tm, uint32_t tn,
-                uint32_t buffers) {
+/* The tiles' shape and how many of each a buffer holds. */
+typedef struct tile_space {
+  uint32_t e, buffers, out_tiles;
+} tile_space;
+
+/* VMEM: buffers x (B tile + scales + bias + A tile + out_tiles C tiles, of
+ * e-byte elements); AMEM: buffers x accumulator tiles (32-bit). Each region
+ * is 64-byte aligned (matmul.c lays them out in this order). */
+static int fits(const vtpu_chip* chip, uint32_t k, const tile_space* sp, uint32_t tm, uint32_t tn) {
+  const uint32_t e = sp->e, buffers = sp->buffers;
   const uint64_t vmem =
       (uint64_t)buffers * ((uint64_t)kq_align64(k * tn * e) + 2 * kq_align64(4 * tn) +
-                           kq_align64(tm * k * e) + kq_align64(tm * tn * e));
+                           kq_align64(tm * k * e) + sp->out_tiles * kq_align64(tm * tn * e));
   const uint64_t amem = (uint64_t)buffers * kq_align64(4 * tm * tn);
   return vmem <= chip->vmem_size && amem <= chip->amem_size;
 }
@@ -41,18 +46,18 @@ static int fits(const vtpu_chip* chip, uint32_t k, uint32_t e, uint32_t tm, uint
  * m), or, when not even min(m, R) rows fit and `smaller` allows, the
  * largest power-of-two fraction of it; 0 when none fits. */
 static uint32_t rows_that_fit(const vtpu_chip* chip, uint32_t m, uint32_t tk, uint32_t tn,
-                              uint32_t e, uint32_t buffers, int smaller) {
+                              const tile_space* sp, int smaller) {
   const uint32_t r = chip->rows;
   uint32_t tm = kq_min(m, r);
-  if (!fits(chip, tk, e, tm, tn, buffers)) {
+  if (!fits(chip, tk, sp, tm, tn)) {
     if (!smaller) return 0;
-    while (tm > 1 && !fits(chip, tk, e, tm, tn, buffers)) tm = (tm + 1) / 2;
-    return fits(chip, tk, e, tm, tn, buffers) ? tm : 0;
+    while (tm > 1 && !fits(chip, tk, sp, tm, tn)) tm = (tm + 1) / 2;
+    return fits(chip, tk, sp, tm, tn) ? tm : 0;
   }
   /* With several buffers, keep at least four row tiles so that loads and
    * compute can overlap (one tile would leave nothing to overlap with). */
-  const uint32_t most = buffers > 1 ? (m + 3) / 4 : m;
-  while (tm < most && fits(chip, tk, e, kq_min(m, tm + r), tn, buffers)) tm = kq_min(m, tm + r);
+  const uint32_t most = sp->buffers > 1 ? (m + 3) / 4 : m;
+  while (tm < most && fits(chip, tk, sp, kq_min(m, tm + r), tn)) tm = kq_min(m, tm + r);
   return tm;
 }
 
@@ -76,7 +81,9 @@ static int choose(vtpu_matmul_tiles* tiles, uint32_t tm, uint32_t tn, uint32_t t
 }
 
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t e,
-                       uint32_t buffers, uint32_t k_unit, vtpu_matmul_tiles* tiles) {
+                       uint32_t buffers, uint32_t out_tiles, uint32_t k_unit,
+                       vtpu_matmul_tiles* tiles) {
+  const tile_space sp = {e, buffers, out_tiles};
   const uint32_t r = chip->rows, c = chip->cols;
   const uint32_t unit = k_unit > 1 ? k_unit : kq_min(k, r);
   /* With one row tile and two buffers, up to four column tiles, so that
@@ -93,7 +100,7 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
    * largest that fit; a chunk costs B's reload per row tile). */
   for (uint32_t tk = k; tk >= unit; tk = next_tk(tk, k, unit)) {
     for (uint32_t tn = kq_min(n, tk == k ? widest : c); tn > 0; tn = next_tn(tn, c, 0)) {
-      const uint32_t tm = rows_that_fit(chip, m, tk, tn, e, buffers, 0);
+      const uint32_t tm = rows_that_fit(chip, m, tk, tn, &sp, 0);
       if (tm > 0) return choose(tiles, tm, tn, tk);
     }
   }
@@ -101,7 +108,7 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
    * then the largest chunk, then the most rows that fit. */
   for (uint32_t tn = kq_min(n, c); tn > 0; tn = next_tn(tn, c, 1)) {
     for (uint32_t tk = k; tk >= unit; tk = next_tk(tk, k, unit)) {
-      const uint32_t tm = rows_that_fit(chip, m, tk, tn, e, buffers, 1);
+      const uint32_t tm = rows_that_fit(chip, m, tk, tn, &sp, 1);
       if (tm > 0) return choose(tiles, tm, tn, tk);
     }
   }

@@ -882,6 +882,7 @@ class Lowerer {
         int8() && b_const && only_softmax_reads(n.outputs[0]) &&
         std::any_of(bc.f.begin(), bc.f.end(), [](float v) { return std::isinf(v); });
     const bool fp32 = masked || residual_.count(n.outputs[0]);
+    if (op == VTPU_VPU_ADD && !fp32 && !b_const && fuse_residual(n, a_name, b_name, image)) return;
     ChipTensor a = get(a_name, n, image);
     if (fp32) {
       a = widened(a, n);
@@ -953,6 +954,68 @@ class Lowerer {
     // bf16 clamps the rounded sum in the same layer (VTPU_LAYER_RELU).
     if (activation(n) == "relu" && !int8()) l.flags |= VTPU_LAYER_RELU;
     add(l, n);
+  }
+
+  // A residual Add folded into the product that makes one of its operands
+  // (VTPU_LAYER_RESIDUAL): when that product is the layer just lowered, the
+  // Add is its operand's only reader, and both operands have the Add's shape
+  // and layout. The product then writes the sum; its own output is never
+  // stored. Returns whether it did.
+  bool fuse_residual(const Node& n, const std::string& a_name, const std::string& b_name,
+                     bool image) {
+    const std::string act_name = activation(n);
+    if (out_.image.layers().empty() || (!act_name.empty() && act_name != "relu")) return false;
+    vtpu_layer& l = out_.image.layer(out_.image.layers().size() - 1);
+    if ((l.kind != VTPU_LAYER_CONV2D && l.kind != VTPU_LAYER_MATMUL) || l.dtype != act() ||
+        (l.flags & VTPU_LAYER_RESIDUAL))
+      return false;
+    const uint64_t product_out = l.kind == VTPU_LAYER_CONV2D ? l.u.conv2d.out : l.u.matmul.c;
+    if (l.kind == VTPU_LAYER_MATMUL && l.u.matmul.batch > 1 &&
+        l.u.matmul.c_batch_stride != uint64_t{l.u.matmul.m} * l.u.matmul.n * vtpu_type_size(act()))
+      return false;
+    const std::vector<int64_t>& ys = shape_of(n.outputs[0]);
+    auto is_product = [&](const std::string& name) {
+      const auto t = tensors_.find(name);
+      if (t == tensors_.end() || t->second.offset != product_out || shape_of(name) != ys ||
+          (ys.size() == 4 && t->second.nhwc != image))
+        return false;
+      if (std::find(g_.outputs.begin(), g_.outputs.end(), name) != g_.outputs.end()) return false;
+      size_t reads = 0;
+      for (const Node& other : g_.nodes)
+        reads += static_cast<size_t>(std::count(other.inputs.begin(), other.inputs.end(), name));
+      return reads == 1;
+    };
+    const bool a_is = is_product(a_name), b_is = !a_is && is_product(b_name);
+    if (!a_is && !b_is) return false;
+    const std::string& product_name = a_is ? a_name : b_name;
+    const std::string& residual_name = a_is ? b_name : a_name;
+    // The residual as it lies (a layout copy would come after the product).
+    const auto found = tensors_.find(residual_name);
+    if (found == tensors_.end() || shape_of(residual_name) != ys || found->second.type != act() ||
+        (ys.size() == 4 && found->second.nhwc != image))
+      return false;
+    const ChipTensor& r = found->second;
+    const QParams product_q = tensors_.at(product_name).q;
+    const ChipTensor y = define(n.outputs[0], make(ys, image, act(), qparams(n.outputs[0])));
+    uint64_t params = 0;
+    if (int8()) {
+      const vtpu_vpu_qparams q{product_q.scale, product_q.zero_point, r.q.scale, r.q.zero_point,
+                               y.q.scale,       y.q.zero_point};
+      params = out_.image.allocate(sizeof q);
+      out_.image.write(params, &q, sizeof q);
+    }
+    l.flags |= VTPU_LAYER_RESIDUAL | (act_name.empty() || int8() ? 0 : VTPU_LAYER_RESIDUAL_RELU);
+    if (l.kind == VTPU_LAYER_CONV2D) {
+      l.u.conv2d.out = y.offset;
+      l.u.conv2d.residual = r.offset;
+      l.u.conv2d.residual_params = params;
+    } else {
+      l.u.matmul.c = y.offset;
+      l.u.matmul.residual = r.offset;
+      l.u.matmul.residual_params = params;
+    }
+    out_.layers.back().op += "+Add";
+    return true;
   }
 
   // Constant `t` broadcast to `shape` (numpy rules), by the evaluator's Expand.

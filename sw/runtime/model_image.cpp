@@ -51,14 +51,20 @@ std::vector<uint64_t> layer_operands(const vtpu_layer& l) {
   switch (l.kind) {
     case VTPU_LAYER_MATMUL: {
       std::vector<uint64_t> v;
-      for (uint32_t i = 0; i < std::max(u.matmul.batch, 1u); ++i)
+      for (uint32_t i = 0; i < std::max(u.matmul.batch, 1u); ++i) {
         for (uint64_t at : {u.matmul.a + uint64_t{i} * u.matmul.a_batch_stride,
                             u.matmul.b + uint64_t{i} * u.matmul.b_batch_stride,
                             u.matmul.c + uint64_t{i} * u.matmul.c_batch_stride})
           v.push_back(at);
+        if (l.flags & VTPU_LAYER_RESIDUAL)
+          v.push_back(u.matmul.residual + uint64_t{i} * u.matmul.c_batch_stride);
+      }
       return v;
     }
-    case VTPU_LAYER_CONV2D: return {u.conv2d.in, u.conv2d.weights, u.conv2d.out};
+    case VTPU_LAYER_CONV2D:
+      if (l.flags & VTPU_LAYER_RESIDUAL)
+        return {u.conv2d.in, u.conv2d.weights, u.conv2d.out, u.conv2d.residual};
+      return {u.conv2d.in, u.conv2d.weights, u.conv2d.out};
     case VTPU_LAYER_POOL: return {u.pool.in, u.pool.out};
     case VTPU_LAYER_ELEMENTWISE: return {u.elementwise.a, u.elementwise.b, u.elementwise.out};
     case VTPU_LAYER_SOFTMAX:

@@ -242,6 +242,55 @@ std::vector<uint8_t> dense(const uint8_t* p, uint64_t rows, uint64_t cols, uint6
   return out;
 }
 
+// ---- a residual Add fused into a product (VTPU_LAYER_RESIDUAL) ----------------
+
+// A product layer's fused residual: where it is and how its sum is encoded.
+struct Residual {
+  bool on = false, relu = false;
+  uint64_t at = 0;  // the residual tensor (HBM offset)
+  Encoding a{}, b{}, d{};
+};
+
+// Checks the residual fields of a MATMUL or CONV2D whose output is `bytes`
+// bytes (`count` of them, `stride` apart) and reads its parameters.
+Residual check_residual(const vtpu_layer& layer, uint64_t residual, uint64_t params, uint64_t bytes,
+                        uint64_t count, uint64_t stride, const char* field,
+                        const char* params_field, Hbm& hbm) {
+  Residual r;
+  r.on = layer.flags & VTPU_LAYER_RESIDUAL;
+  r.relu = layer.flags & VTPU_LAYER_RESIDUAL_RELU;
+  if (r.relu && !r.on) hbm.refuse("VTPU_LAYER_RESIDUAL_RELU without VTPU_LAYER_RESIDUAL");
+  if (r.relu && layer.dtype != VTPU_TYPE_BF16)
+    hbm.refuse("a fused residual's ReLU (VTPU_LAYER_RESIDUAL_RELU) needs a bf16 output");
+  if (!r.on) return r;
+  r.at = residual;
+  hbm.check(residual, bytes, count, stride, field);
+  const bool int8 = layer.dtype == VTPU_TYPE_INT8;
+  if (int8) hbm.check(params, sizeof(vtpu_vpu_qparams), params_field);
+  if (hbm.checking() || !int8) {
+    r.a = r.b = r.d = Encoding{layer.dtype, 0.0f, 0};
+    return r;
+  }
+  vtpu_vpu_qparams q;
+  std::memcpy(&q, hbm.at(params), sizeof q);
+  r.a = Encoding{layer.dtype, q.a_scale, q.a_zero_point};
+  r.b = Encoding{layer.dtype, q.b_scale, q.b_zero_point};
+  r.d = Encoding{layer.dtype, q.d_scale, q.d_zero_point};
+  return r;
+}
+
+// out (the product's output as stored) plus the residual at `at`, element by
+// element, as the VPU's ADD of that type computes it; then the ReLU.
+void add_residual(const Residual& r, uint64_t at, std::vector<uint8_t>& out, const Hbm& hbm) {
+  if (!r.on) return;
+  const uint64_t size = vtpu_type_size(r.a.type);
+  const uint8_t* b = hbm.at(at);
+  for (uint64_t i = 0; i < out.size(); i += size) {
+    narrow(widen(&out[i], r.a) + widen(b + i, r.b), &out[i], r.d);
+    if (r.relu) narrow(nm::relu(widen(&out[i], r.d)), &out[i], r.d);
+  }
+}
+
 // ---- one function per layer kind ---------------------------------------------
 
 void check_precision(const Hbm& hbm, uint8_t dtype) {
@@ -268,6 +317,9 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const bool has_bias = layer.flags & VTPU_LAYER_BIAS;
   if (has_bias) hbm.check(x.bias, mul(x.n, 4), "matmul.bias");
   if (layer.dtype == VTPU_TYPE_INT8) hbm.check(x.scales, mul(x.n, 4), "matmul.scales");
+  const Residual residual =
+      check_residual(layer, x.residual, x.residual_params, c_bytes, x.batch, x.c_batch_stride,
+                     "matmul.residual", "matmul.residual_params", hbm);
   if (hbm.checking()) return;
 
   Epilogue epilogue;
@@ -281,8 +333,10 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
         dense(hbm.at(x.a + i * x.a_batch_stride), x.m, x.k, size, layer.flags & VTPU_LAYER_TRANS_A);
     const std::vector<uint8_t> b =
         dense(hbm.at(x.b + i * x.b_batch_stride), x.k, x.n, size, layer.flags & VTPU_LAYER_TRANS_B);
-    hbm.write(x.c + i * x.c_batch_stride,
-              product(layer.dtype, x.m, x.k, x.n, a.data(), b.data(), epilogue, array, hbm));
+    std::vector<uint8_t> c =
+        product(layer.dtype, x.m, x.k, x.n, a.data(), b.data(), epilogue, array, hbm);
+    add_residual(residual, x.residual + i * x.c_batch_stride, c, hbm);
+    hbm.write(x.c + i * x.c_batch_stride, c);
   }
 }
 
@@ -334,6 +388,9 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const bool has_bias = layer.flags & VTPU_LAYER_BIAS;
   if (has_bias) hbm.check(x.bias, mul(x.cout, 4), "conv2d.bias");
   if (layer.dtype == VTPU_TYPE_INT8) hbm.check(x.scales, mul(x.cout, 4), "conv2d.scales");
+  const Residual residual =
+      check_residual(layer, x.residual, x.residual_params, mul(mul(mul(x.n, m), x.cout), size), 1,
+                     0, "conv2d.residual", "conv2d.residual_params", hbm);
   if (hbm.checking()) return;
 
   const std::array<uint8_t, 2> pad = pad_element(x.pad_value);
@@ -371,6 +428,7 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
                     cout_g * size);
     }
   }
+  add_residual(residual, x.residual, out, hbm);
   hbm.write(x.out, out);
 }
 

@@ -39,12 +39,15 @@ struct Output {
 
 class Builder {
  public:
-  Builder(uint32_t seed, uint8_t dtype) : rng_(seed), dtype_(dtype) {}
+  Builder(uint32_t seed, uint8_t dtype) : main_(seed), side_(seed + 0x9e3779b9u), dtype_(dtype) {}
   Builder& operator=(Builder&&) = default;
 
-  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-  float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng_); }
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(*rng_); }
+  float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(*rng_); }
   bool coin() { return uniform(0, 1) == 1; }
+  // Draws from a second stream while on: what a later addition to the
+  // random layers draws, so that the layers each seed gave stay the same.
+  void side(bool on) { rng_ = on ? &side_ : &main_; }
   uint8_t dtype() const { return dtype_; }
   uint32_t esize() const { return vtpu_type_size(dtype_); }
 
@@ -58,10 +61,10 @@ class Builder {
       if (type == VTPU_TYPE_INT8) {
         data[i] = static_cast<uint8_t>(uniform(0, 255));
       } else if (type == VTPU_TYPE_BF16) {
-        const uint16_t h = vtpu::numerics::f32_to_bf16(normal(rng_));
+        const uint16_t h = vtpu::numerics::f32_to_bf16(normal(*rng_));
         std::memcpy(&data[2 * i], &h, 2);
       } else {
-        const float f = normal(rng_);
+        const float f = normal(*rng_);
         std::memcpy(&data[4 * i], &f, 4);
       }
     }
@@ -92,7 +95,8 @@ class Builder {
   std::vector<Output> outputs;
 
  private:
-  std::mt19937 rng_;
+  std::mt19937 main_, side_;
+  std::mt19937* rng_ = &main_;
   uint8_t dtype_;
 };
 
@@ -136,9 +140,36 @@ void add_matmul(Builder& b, uint32_t m, uint32_t k, uint32_t n, uint32_t batch, 
   b.add(l);
 }
 
+// A residual Add fused into a product whose output is `bytes` long: its
+// residual tensor, and int8 parameters near the output's scale or a bf16 ReLU.
+void add_residual(Builder& b, uint64_t bytes, uint8_t& flags, uint64_t& residual,
+                  uint64_t& params) {
+  flags |= VTPU_LAYER_RESIDUAL;
+  residual = b.tensor(bytes / b.esize(), b.dtype());
+  if (b.dtype() == VTPU_TYPE_INT8) {
+    const vtpu_vpu_qparams q{b.real(0.02f, 0.05f), b.uniform(-20, 20),   b.real(0.02f, 0.05f),
+                             b.uniform(-20, 20),   b.real(0.03f, 0.07f), b.uniform(-20, 20)};
+    params = b.image.allocate(sizeof q);
+    b.image.write(params, &q, sizeof q);
+  } else if (b.coin()) {
+    flags |= VTPU_LAYER_RESIDUAL_RELU;
+  }
+}
+// Half the time, such a residual, drawn from the side stream.
+void maybe_residual(Builder& b, uint64_t bytes, uint8_t& flags, uint64_t& residual,
+                    uint64_t& params) {
+  b.side(true);
+  if (b.coin()) add_residual(b, bytes, flags, residual, params);
+  b.side(false);
+}
+
 void random_matmul(Builder& b) {
   const uint8_t flags = static_cast<uint8_t>(b.uniform(0, 15));
   add_matmul(b, b.uniform(1, 70), b.uniform(1, 90), b.uniform(1, 80), b.uniform(1, 2), flags);
+  vtpu_layer& l = b.image.layer(b.image.layers().size() - 1);
+  vtpu_layer_matmul& x = l.u.matmul;
+  maybe_residual(b, uint64_t{x.batch} * x.m * x.n * b.esize(), l.flags, x.residual,
+                 x.residual_params);
 }
 
 void random_conv2d(Builder& b) {
@@ -180,6 +211,7 @@ void random_conv2d(Builder& b) {
       static_cast<uint8_t>((b.coin() ? VTPU_LAYER_BIAS : 0) | (b.coin() ? VTPU_LAYER_RELU : 0));
   x.pad_value = b.dtype() == VTPU_TYPE_INT8 ? b.uniform(-128, 127) : 0;
   x.zero_point = b.uniform(-20, 20);
+  maybe_residual(b, uint64_t{x.n} * oh * ow * x.cout * e, l.flags, x.residual, x.residual_params);
   b.add(l);
 }
 
@@ -414,9 +446,11 @@ int check(const po::variables_map& vm) {
   for (size_t i = 0; i < run.layers.size(); ++i) {
     const vtpu_layer_result& r = run.layers[i];
     std::printf(
-        "layer %zu %-11s cycles %llu  dma_busy %llu  mxu_busy %llu  vpu_busy %llu  "
+        "layer %zu %-11s%s cycles %llu  dma_busy %llu  mxu_busy %llu  vpu_busy %llu  "
         "macs %llu  dma_bytes %llu  matmuls ws %llu os %llu\n",
-        i, vtpu_layer_kind_name(layers[i].kind), static_cast<unsigned long long>(r.cycles),
+        i, vtpu_layer_kind_name(layers[i].kind),
+        layers[i].flags & VTPU_LAYER_RESIDUAL ? " +residual" : "",
+        static_cast<unsigned long long>(r.cycles),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_DMA_BUSY]),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_MXU_BUSY]),
         static_cast<unsigned long long>(r.counters[VTPU_CNT_VPU_BUSY]),

@@ -96,6 +96,23 @@ foreach(case "lenet;int8;3" "resnet18;int8;2" "mobilenetv2;bf16;2")
   set_tests_properties(networks.batch_${net}_${precision} PROPERTIES
     PASS_REGULAR_EXPRESSION "PASS ${net} ${precision}: batch of ${batch} identical")
 endforeach()
+# A residual Add fused into its convolution's epilogue gives the bytes of the
+# Add on its own (check_fusion.py runs the network again with the products'
+# outputs made graph outputs, which keeps every Add a layer of its own).
+foreach(case "resnet18;int8" "resnet18;bf16" "mobilenetv2;int8")
+  list(GET case 0 net)
+  list(GET case 1 precision)
+  set(calibration "")
+  if(precision STREQUAL "int8")
+    set(calibration --calibration ${NETS}/${net}.calib)
+  endif()
+  add_test(NAME networks.fused_residual_${net}_${precision}
+    COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_fusion.py --vtpu $<TARGET_FILE:vtpu>
+            --model ${NETS}/${net}.onnx --input ${NETS}/${net}.input.npy
+            --precision ${precision} ${calibration})
+  set_tests_properties(networks.fused_residual_${net}_${precision} PROPERTIES
+    PASS_REGULAR_EXPRESSION "outputs equal")
+endforeach()
 # Bad batches: a clear one-line error, exit 2.
 foreach(case "0;expected 1 to 65536" "-3;expected 1 to 65536" "70000;expected 1 to 65536")
   list(GET case 0 n)

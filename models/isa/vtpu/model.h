@@ -72,6 +72,16 @@ typedef struct vtpu_tensor {
 /* MATMUL: B, bias and scales are constants of the model, which no layer
  * writes, so they may load before the layer starts (CONV2D's always are). */
 #define VTPU_LAYER_CONST_B 0x10u
+/* MATMUL, CONV2D: a residual Add fused into the epilogue. The output, as
+ * the layer makes it without this flag, is then added to `residual` (a
+ * tensor of the output's shape, type and layout; batch product i reads it at
+ * residual + i * c_batch_stride) as an ELEMENTWISE ADD with B = residual
+ * computes it: int8 by the quantized form with the vtpu_vpu_qparams
+ * (vtpu/isa.h, 24 bytes) at `residual_params` (A's scale and zero point are
+ * the product's, D's the sum's); bf16 in fp32, rounded to bf16. */
+#define VTPU_LAYER_RESIDUAL 0x20u
+/* With VTPU_LAYER_RESIDUAL, bf16: ReLU of the rounded sum. */
+#define VTPU_LAYER_RESIDUAL_RELU 0x40u
 
 /*
  * MATMUL: for each of `batch` products, C[m x n] = A[m x k] * B[k x n] (+ bias[n]).
@@ -92,6 +102,7 @@ typedef struct vtpu_layer_matmul {
   uint32_t m, k, n, batch;
   uint32_t a_batch_stride, b_batch_stride, c_batch_stride; /* bytes */
   int32_t zero_point;                                      /* int8: C's zero point */
+  uint64_t residual, residual_params;                      /* VTPU_LAYER_RESIDUAL */
 } vtpu_layer_matmul;
 
 /*
@@ -102,7 +113,8 @@ typedef struct vtpu_layer_matmul {
  * padding); then each group is the MATMUL of
  * its im2col rows (one per output pixel, oy-major) by its weight matrix, with
  * bias, ReLU, scales and zero point as for MATMUL (bias and scales per output
- * channel). Output size: oh = (h + pad_top + pad_bottom - dil_y * (kh - 1) - 1) / sy + 1,
+ * channel), and a fused residual (VTPU_LAYER_RESIDUAL) over the whole output.
+ * Output size: oh = (h + pad_top + pad_bottom - dil_y * (kh - 1) - 1) / sy + 1,
  * likewise ow.
  */
 typedef struct vtpu_layer_conv2d {
@@ -110,8 +122,9 @@ typedef struct vtpu_layer_conv2d {
   uint32_t n, h, w, cin, cout, groups;
   uint16_t kh, kw, sy, sx, dil_y, dil_x;
   uint16_t pad_top, pad_left, pad_bottom, pad_right;
-  int32_t pad_value;  /* int8 only */
-  int32_t zero_point; /* int8: output zero point */
+  int32_t pad_value;                  /* int8 only */
+  int32_t zero_point;                 /* int8: output zero point */
+  uint64_t residual, residual_params; /* VTPU_LAYER_RESIDUAL */
 } vtpu_layer_conv2d;
 
 /*
