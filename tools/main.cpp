@@ -346,7 +346,8 @@ int trace_command(const std::vector<std::string>& args) {
 int compile_command(const std::vector<std::string>& args) {
   po::options_description desc(
       "vtpu compile MODEL.onnx [--precision int8|bf16] [--calibration DIR] [--emit-qdq FILE] "
-      "-o OUT.vtpu | --list-ops");
+      "[--config C] [--set ...] -o OUT.vtpu | --list-ops");
+  add_config_options(desc);
   vtpu::CompileRequest r;
   std::string out;
   // clang-format off
@@ -371,6 +372,7 @@ int compile_command(const std::vector<std::string>& args) {
   if (r.model.empty()) throw vtpu::Error("compile: missing MODEL.onnx (see vtpu compile --help)");
   if (out.empty()) throw vtpu::Error("compile: missing -o OUT.vtpu");
   check_batch(vm);
+  r.array_rows = load_config(vm).mxu().rows();  // the chip the mapping is for
   vtpu::compile_model(r, out);
   return 0;
 }

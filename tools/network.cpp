@@ -57,13 +57,25 @@ sw::Tensor read_input(const std::string& path, const std::string& name,
   return t;
 }
 
-// An NCHW image's values in N, H, W, C order (an input bound NHWC).
-std::vector<float> nchw_to_nhwc(const std::vector<float>& v, const std::vector<int64_t>& shape) {
-  const int64_t n = shape[0], c = shape[1], hw = shape[2] * shape[3];
-  std::vector<float> out(v.size());
+// An input's values as the binding has them lie in HBM: as they are, or an
+// NCHW image in N, H, W, C order (an input bound NHWC), padded with 0.0 and
+// folded into blocks when the binding says so (sw::Binding::block).
+std::vector<float> stored_layout(const std::vector<float>& v, const sw::Binding& b) {
+  if (!b.nhwc) return v;
+  const int64_t n = b.shape[0], c = b.shape[1], h = b.shape[2], w = b.shape[3];
+  const bool padded = b.block > 1 && b.pads.size() == 4;  // pads come with a block
+  const int64_t s = b.block, top = padded ? b.pads[0] : 0, left = padded ? b.pads[1] : 0;
+  const int64_t hs = (top + h + (padded ? b.pads[2] : 0) + s - 1) / s;
+  const int64_t ws = (left + w + (padded ? b.pads[3] : 0) + s - 1) / s;
+  std::vector<float> out(static_cast<size_t>(n * hs * ws * s * s * c), 0.0f);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t p = 0; p < hw; ++p) out[(i * hw + p) * c + ch] = v[(i * c + ch) * hw + p];
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          const int64_t py = y + top, px = x + left;
+          const int64_t pixel = (i * hs + py / s) * ws + px / s;
+          out[(pixel * s + py % s) * s * c + px % s * c + ch] = v[((i * c + ch) * h + y) * w + x];
+        }
   return out;
 }
 
@@ -71,7 +83,7 @@ std::vector<float> nchw_to_nhwc(const std::vector<float>& v, const std::vector<i
 // would write them (int8 quantized with its parameters, bf16 rounded to
 // nearest even), and back as its DEQUANT and CONVERT would read them.
 std::vector<uint8_t> encode(const std::vector<float>& v, const sw::Binding& b) {
-  std::vector<uint8_t> out(b.bytes());  // v holds the binding's shape
+  std::vector<uint8_t> out(b.bytes());  // v holds the binding's stored shape
   for (size_t i = 0; i < v.size(); ++i) {
     if (b.type == VTPU_TYPE_INT8) {
       out[i] = static_cast<uint8_t>(numerics::quantize_int8(v[i], b.scale, b.zero_point));
@@ -147,6 +159,7 @@ sw::Program compile_onnx(const CompileRequest& r) {
   sw::Graph g = sw::import_onnx(r.model, r.batch);
   sw::CompileOptions o;
   o.precision = sw::parse_precision(r.precision, "--precision");
+  o.array_rows = r.array_rows;
   if (o.precision == sw::Precision::kInt8)
     o.calibration = read_calibration(r.calibration, g, r.batch > 0);
   try {
@@ -231,7 +244,7 @@ void bind_inputs(const RunRequest& request, sw::Program& program) {
     if (b.nhwc && b.shape.size() != 4)
       throw Error(request.model + ": input '" + b.name + "' is bound NHWC but is not 4-D " +
                   shape_text(b.shape));
-    const std::vector<uint8_t> data = encode(b.nhwc ? nchw_to_nhwc(t.f, b.shape) : t.f, b);
+    const std::vector<uint8_t> data = encode(stored_layout(t.f, b), b);
     program.image.write(b.offset, data.data(), data.size());
   }
 }
@@ -340,8 +353,10 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
     throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
+  CompileRequest compile = request.compile;
+  compile.array_rows = config.mxu().rows();
   sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
-                                                          : compile_onnx(request.compile);
+                                                          : compile_onnx(compile);
   if (ends_with(request.model, ".vtpu")) check_layer_table(request.model, program);
   const double compile_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

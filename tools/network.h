@@ -18,6 +18,7 @@ struct CompileRequest {
   std::string calibration;  // a directory of .npy samples, or ""
   std::string emit_qdq;     // int8: also write the quantized graph as a QDQ ONNX model
   int64_t batch = 0;        // > 0: re-export a batch-1 model for this batch (--batch)
+  uint32_t array_rows = 0;  // the target chip's MXU rows, for mapping choices (--config, --set)
 };
 
 struct RunRequest {

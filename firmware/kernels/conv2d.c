@@ -4,8 +4,9 @@
  * gathered by DMA straight from the NHWC images into VMEM (no im2col matrix
  * is written anywhere). A padded input is first copied once into scratch
  * with its border (FILL with the pad value, then the images into the
- * interior); the gathers read that. A 1 x 1, stride-1, unpadded, ungrouped
- * convolution is a matmul on the input itself. */
+ * interior); the gathers read that (an unpadded input whose windows overlap
+ * is copied likewise, without the border). A 1 x 1, stride-1, unpadded,
+ * ungrouped convolution is a matmul on the input itself. */
 #include "queue.h"
 
 int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
@@ -36,12 +37,18 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
       l->n, l->h, l->w, pixel, hp, wp, l->pad_top, l->pad_left, kq_pattern(e, l->pad_value)};
   kq_footprint_clear();      /* what the padding and the products lay out */
   vtpu_context tiles = *ctx; /* less the padded images when they go into VMEM */
-  const uint64_t pad_at = padded ? kq_padded_area(&tiles, &padding) : 0;
+  uint64_t src = vtpu_address(ctx, l->in);
+  /* An unpadded input outside VMEM whose windows overlap (kh kw > sy sx:
+   * each byte is gathered more than once) is copied into VMEM first when it
+   * takes at most half the window: the gathers then read VMEM, not DRAM. */
+  const int staged = !padded && !direct && !kq_in_vmem(ctx, src) &&
+                     (uint32_t)l->kh * l->kw > (uint32_t)l->sy * l->sx &&
+                     (uint64_t)l->n * image_bytes <= ctx->tiles_size / 2;
+  const uint64_t pad_at = padded || staged ? kq_padded_area(&tiles, &padding) : 0;
   if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
 
   kq_begin();
-  uint64_t src = vtpu_address(ctx, l->in);
-  if (padded) {
+  if (padded || staged) {
     kq_pad_images(src, pad_at, &padding);
     src = pad_at;
   }

@@ -125,7 +125,7 @@ uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p) {
 }
 
 void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p) {
-  kq_fill(dst, (uint32_t)padded_bytes(p), p->pattern);
+  if (p->hp != p->h || p->wp != p->w) kq_fill(dst, (uint32_t)padded_bytes(p), p->pattern);
   const uint32_t line = p->wp * p->pixel, row = p->w * p->pixel;
   vtpu_dma_desc* d =
       kq_dma(src, dst + (uint64_t)p->top * line + (uint64_t)p->left * p->pixel, NO_SEM, NO_SEM);

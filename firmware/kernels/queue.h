@@ -167,7 +167,7 @@ typedef struct kq_padding {
  * then read them on chip); else in the model's scratch. Returns the bus
  * address, or 0 when they fit neither. */
 uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p);
-/* Pads the images at `src` into `dst`: one FILL, one 3-D copy. */
+/* Pads the images at `src` into `dst`: one FILL (none without a border), one 3-D copy. */
 void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p);
 
 /* Whether a bus address lies in VMEM (a resident activation). */

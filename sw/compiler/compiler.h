@@ -26,6 +26,10 @@ struct CompileOptions {
   // input to a tensor). Empty: one input per graph input drawn from N(0, 1)
   // with a fixed seed (docs/compiler.md, "Quantization").
   std::vector<Env> calibration;
+  // The rows of the target chip's MXU (0: unknown), for mapping choices that
+  // depend on it (space to depth, docs/compiler.md). The program runs on any
+  // chip; only its speed depends on the choice.
+  uint32_t array_rows = 0;
 };
 
 // A graph input or output as the host sees it: float32 in ONNX's layout, at
@@ -42,6 +46,15 @@ struct Binding {
   uint8_t type = VTPU_TYPE_FP32;
   float scale = 1.0f;  // int8
   int32_t zero_point = 0;
+  // An NHWC input the host also pads (pads: top, left, bottom, right, with
+  // the encoding of 0.0) and folds into blocks of block x block pixels
+  // (space to depth): it lies in HBM as [N, ceil(Hp / block), ceil(Wp / block),
+  // block * block * C], channels in (row in block, column in block, c) order;
+  // rows and columns past the padded image's edge hold 0.0 too. block 1: none.
+  uint32_t block = 1;
+  std::vector<int64_t> pads = {};
+  // The shape as it lies in HBM: `shape`, or the blocked one above.
+  std::vector<int64_t> stored_shape() const;
   uint64_t bytes() const;
 };
 

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -24,16 +25,21 @@ void to_proto(const Binding& b, exe::Binding* out) {
   out->set_type(b.type);
   out->set_scale(b.scale);
   out->set_zero_point(b.zero_point);
+  out->set_block(b.block);
+  for (int64_t p : b.pads) out->add_pads(p);
 }
 
 Binding from_proto(const exe::Binding& b) {
-  return Binding{b.name(),
-                 std::vector<int64_t>(b.shape().begin(), b.shape().end()),
-                 b.offset(),
-                 b.nhwc(),
-                 static_cast<uint8_t>(b.type()),
-                 b.scale(),
-                 b.zero_point()};
+  Binding out{b.name(),
+              std::vector<int64_t>(b.shape().begin(), b.shape().end()),
+              b.offset(),
+              b.nhwc(),
+              static_cast<uint8_t>(b.type()),
+              b.scale(),
+              b.zero_point()};
+  out.block = std::max(b.block(), 1u);
+  out.pads.assign(b.pads().begin(), b.pads().end());
+  return out;
 }
 
 }  // namespace
@@ -100,9 +106,17 @@ Program read_executable(const std::string& path) {
       if (b.type != VTPU_TYPE_INT8 && b.type != VTPU_TYPE_BF16 && b.type != VTPU_TYPE_FP32)
         throw Error(path + ": binding '" + b.name + "' has element type " + std::to_string(b.type) +
                     " (int8, bf16 or fp32 expected)");
-  for (const Binding& b : p.inputs)
+  for (const Binding& b : p.inputs) {
+    // Space to depth: a 4-D NHWC image, a block of 2 to 16, four pads of 0 to 255.
+    if ((b.block <= 1 && !b.pads.empty()) ||
+        (b.block > 1 &&
+         (b.block > 16 || !b.nhwc || b.shape.size() != 4 || b.pads.size() != 4 ||
+          std::any_of(b.pads.begin(), b.pads.end(), [](int64_t v) { return v < 0 || v > 255; }))))
+      throw Error(path + ": input '" + b.name + "' has a space-to-depth block " +
+                  std::to_string(b.block) + " that is not a 2..16 block of a padded NHWC image");
     if (b.offset + b.bytes() > e.image_size())
       throw Error(path + ": input '" + b.name + "' lies outside the image");
+  }
   for (const Binding& b : p.outputs)
     if (b.offset + b.bytes() > e.image_size())
       throw Error(path + ": output '" + b.name + "' lies outside the image");

@@ -71,6 +71,22 @@ foreach(net ${opset17_networks})
   network_test(networks.${net}_opset17_int8 opset17/${net} int8 0.99)
 endforeach()
 
+# On tpuv3-like the input of ResNet's first convolution (7 x 7, stride 2, 3
+# channels) is bound in 2 x 2 blocks (space to depth, docs/compiler.md): the
+# network through that path, against the host reference and PyTorch; and an
+# int8 program compiled for tpuv3-like gives, run on edge, the bytes of one
+# compiled for edge (the same integer sums in another order).
+network_test(networks.resnet18_int8_tpuv3 resnet18 int8 0.99 --config tpuv3-like)
+network_test(networks.resnet18_bf16_tpuv3 resnet18 bf16 0.999 --config tpuv3-like)
+set(s2d ${NETS}/out/space_to_depth)
+add_test(NAME networks.space_to_depth_same_bytes
+  COMMAND sh -c "rm -rf ${s2d} && mkdir -p ${s2d}/edge ${s2d}/tpuv3-like && \
+    for c in edge tpuv3-like; do $<TARGET_FILE:vtpu> compile ${NETS}/resnet18.onnx --calibration ${NETS}/resnet18.calib --config $c -o ${s2d}/$c.vtpu >/dev/null && \
+      $<TARGET_FILE:vtpu> run ${s2d}/$c.vtpu --input ${NETS}/resnet18.input.npy --check --output-dir ${s2d}/$c >/dev/null || exit 1; done && \
+    cmp ${s2d}/edge/output.npy ${s2d}/tpuv3-like/output.npy && \
+    ! cmp -s ${s2d}/edge.vtpu ${s2d}/tpuv3-like.vtpu && echo PASS same bytes")
+set_tests_properties(networks.space_to_depth_same_bytes PROPERTIES PASS_REGULAR_EXPRESSION "PASS same bytes")
+
 # A 256 x 256 array on the edge chip (2 MiB VMEM, 256 KiB AMEM): its array-sized
 # tiles do not fit, so the tiling shrinks them and splits K (refused before).
 network_test(networks.resnet18_int8_256x256_edge resnet18 int8 0.99

@@ -205,3 +205,59 @@ TEST(Fusion, EinsumBecomesTransposesAndMatMul) {
 
 }  // namespace
 }  // namespace vtpu::sw
+
+namespace vtpu::sw {
+namespace {
+
+// A 5 x 5 stride-2 convolution with pads 2 over a 3-channel input: for an
+// array of 128 rows (K 75 and K' 3 * 3 * 12 = 108 take one fold each) the input
+// is bound padded and folded into 2 x 2 blocks, and the layer is a 3 x 3
+// stride-1 unpadded convolution over 12 channels; for 16 rows (5 folds
+// against 7) or an unknown array it stays as it is.
+TEST(SpaceToDepth, AStridedInputConvolutionReadsBlocksWhereTheArrayTakesThem) {
+  Graph g;
+  g.inputs = {"x"};
+  g.outputs = {"y"};
+  g.values["x"] = ValueInfo{DType::kFloat32, {1, 3, 9, 9}};
+  g.values["y"] = ValueInfo{DType::kFloat32, {1, 4, 5, 5}};
+  std::vector<float> w(4 * 3 * 5 * 5);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 7) - 3.0f;
+  g.constants["w"] = Tensor::floats({4, 3, 5, 5}, w);
+  Node conv = make_node("Conv", {"x", "w"}, {"y"});
+  for (const auto& [name, v] :
+       {std::pair<std::string, std::vector<int64_t>>{"strides", {2, 2}}, {"pads", {2, 2, 2, 2}}}) {
+    conv.attrs[name].kind = Attribute::Kind::kInts;
+    conv.attrs[name].ints = v;
+  }
+  g.nodes.push_back(conv);
+  for (uint32_t rows : {128u, 16u, 0u}) {
+    CompileOptions o;
+    o.precision = Precision::kBf16;
+    o.array_rows = rows;
+    const Program p = compile(g, o);
+    ASSERT_EQ(p.inputs.size(), 1u);
+    const Binding& b = p.inputs[0];
+    const vtpu_layer& l = p.image.layers().at(0);
+    ASSERT_EQ(l.kind, VTPU_LAYER_CONV2D);
+    const vtpu_layer_conv2d& c = l.u.conv2d;
+    if (rows == 128) {
+      EXPECT_EQ(b.block, 2u);
+      EXPECT_EQ(b.pads, (std::vector<int64_t>{2, 2, 2, 2}));
+      EXPECT_EQ(b.stored_shape(), (std::vector<int64_t>{1, 7, 7, 12}));  // ceil(13 / 2)
+      EXPECT_EQ(b.bytes(), 7u * 7 * 12 * 2);
+      EXPECT_EQ(c.in, b.offset);
+      EXPECT_EQ(std::vector<uint32_t>({c.h, c.w, c.cin, c.kh, c.kw, c.sy, c.sx}),
+                std::vector<uint32_t>({7, 7, 12, 3, 3, 1, 1}));
+      EXPECT_EQ(c.pad_top + c.pad_left + c.pad_bottom + c.pad_right, 0);
+    } else {
+      EXPECT_EQ(b.block, 1u);
+      EXPECT_TRUE(b.pads.empty());
+      EXPECT_EQ(std::vector<uint32_t>({c.h, c.w, c.cin, c.kh, c.kw, c.sy, c.sx}),
+                std::vector<uint32_t>({9, 9, 3, 5, 5, 2, 2}));
+      EXPECT_EQ(c.pad_top, 2);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vtpu::sw
