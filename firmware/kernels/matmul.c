@@ -41,7 +41,8 @@ enum {
    * load while the layer before still runs, so the two take turns. */
   SEM_B_READY_ODD = 16,
   SEM_B_FREE_ODD = 18,
-  /* + b: a streamed residual's tile (above 22: the kernels' shared ones). */
+  /* + b: a residual's tile loaded beside the output's (above 22: the
+   * kernels' shared ones). */
   SEM_R_READY = 23,
   SEM_R_FREE = 25,
 };
@@ -124,8 +125,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * traffic of the tile before (the ports are reserved per instruction) and
    * held up the next tile's weights. */
   const uint32_t constants_bytes = kq_align64(4 * x->n);
-  /* A fused residual: read in place when resident, else streamed a tile
-   * at a time beside the output tile; int8 with its parameters. */
+  /* A fused residual: read in place when resident, else loaded a tile at
+   * a time beside the output tile; int8 with its parameters. */
   const int r_direct = x->residual && kq_in_vmem(ctx, x->residual);
   const uint32_t out_tiles = x->residual && !r_direct ? 2 : 1;
   const uint32_t params_bytes = x->residual && x->dtype == VTPU_TYPE_INT8 ? 64 : 0;
@@ -177,7 +178,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   /* VMEM, from this layer's end of the window (kq_parity): the weights'
    * part (the constants loaded once, a residual's parameters, then per
    * buffer a B tile with its scales and bias), then per buffer an A tile,
-   * an output tile and a streamed residual's tile; AMEM: an accumulator
+   * an output tile and a loaded residual's tile; AMEM: an accumulator
    * tile per buffer. The weights' part nearest the end lets the next
    * layer's weights (at the other end) load while this one runs. */
   const uint32_t b_part = (constants_once ? 2 * constants_bytes : 0) + params_bytes +
@@ -396,15 +397,15 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           }
           v->d_stride = out_pitch;
         }
-        if (x->residual) { /* out += the residual's tile, in the layer's type */
-          const int streamed = out_tiles > 1;
+        if (x->residual) {                  /* out += the residual's tile, in the layer's type */
+          const int loaded = out_tiles > 1; /* its tile in rbuf, else read in place */
           v = kq_vpu(VTPU_VPU_ADD, x->dtype, x->dtype, rows, cols, out, out,
-                     streamed ? SEM_R_READY + ob : NO_SEM, streamed ? SEM_R_FREE + ob : NO_SEM);
+                     loaded ? SEM_R_READY + ob : NO_SEM, loaded ? SEM_R_FREE + ob : NO_SEM);
           v->a_stride = v->d_stride = out_pitch;
           v->b_addr =
-              streamed ? rbuf[ob]
-                       : (uint32_t)(x->residual + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e);
-          v->b_stride = streamed ? cols * e : x->ldc;
+              loaded ? rbuf[ob]
+                     : (uint32_t)(x->residual + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e);
+          v->b_stride = loaded ? cols * e : x->ldc;
           if (params_bytes) v->scale_addr = params;
           if (x->residual_relu) {
             v = kq_vpu(VTPU_VPU_RELU, x->dtype, x->dtype, rows, cols, out, out, NO_SEM, NO_SEM);

@@ -83,7 +83,7 @@ typedef struct vtpu_matmul_tiles {
  * of each streamed tile; tk = k when a column tile of the whole K fits,
  * else the largest multiple of `k_unit` (and of the array's rows when
  * k_unit is 1) that fits beside one array-sized row tile; each buffer holds
- * `out_tiles` tm x tn tiles (the output; a streamed residual's is a second).
+ * `out_tiles` tm x tn tiles (the output; a loaded residual's is a second).
  * Returns 0, or -1 when even one k_unit does not fit. */
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t bytes,
                        uint32_t buffers, uint32_t out_tiles, uint32_t k_unit,
