@@ -1,10 +1,11 @@
 /* POOL (docs/firmware.md): the input, padded (into VMEM below the tiles
- * when it fits in half of their window, else into scratch) when the layer
- * has padding, streams through VMEM in bands of output rows (each band's
- * input rows, overlapping by the window's height); the VPU pools a band at a
- * time. An input or output in VMEM (padded there, or resident) is read or
- * written in place. When even one output row's window of every channel does
- * not fit (a global pool of a large image), the channels go in groups: DMA
+ * when it fits in half of their window) when the layer has padding, streams
+ * through VMEM in bands of output rows (each band's input rows, overlapping
+ * by the window's height); the VPU pools a band at a time. A padded input
+ * that does not fit there is padded band by band as it is loaded (its
+ * border filled, its rows copied in), not copied whole into scratch. An input or output in VMEM
+ * (padded there, or resident) is read or written in place. When even one output row's window of
+ * every channel does not fit (a global pool of a large image), the channels go in groups: DMA
  * gathers a group's channels of each pixel and scatters its results back. */
 #include "queue.h"
 
@@ -18,6 +19,8 @@ typedef struct pool_job {
   uint32_t in_line, out_line;  /* bytes per line of a tile (buffered or in place) */
   uint32_t in_buf[2], out_buf[2];
   int in_direct, out_direct; /* in VMEM: no DMA for them */
+  int band_padding;          /* src is the unpadded input; each band is padded as it loads */
+  uint32_t pattern;          /* the padding's fill pattern */
 } pool_job;
 
 /* A tile: `rows` output rows from `oy` of one image, `chans` channels from `ch`. */
@@ -54,10 +57,38 @@ static uint32_t in_rows(const pool_job* j, uint32_t out_rows) {
   return (out_rows - 1) * j->layer->u.pool.sy + j->layer->u.pool.kh;
 }
 
+/* A band's padded input rows into `buf` (band padding, all channels): the
+ * rows and columns of the border filled, the image's rows copied into the
+ * interior. */
+static void pad_band(const pool_job* j, const pool_tile* t, uint32_t buf) {
+  const vtpu_layer_pool* l = &j->layer->u.pool;
+  const uint32_t pixel = l->c * esize(j), line = j->in_line, row = l->w * pixel;
+  const uint32_t rows = in_rows(j, t->rows), y0 = t->oy * l->sy, y1 = y0 + rows;
+  /* The band's rows on the image, [lo, hi) in padded coordinates. */
+  const uint32_t lo = y0 > l->pad_top ? y0 : l->pad_top;
+  const uint32_t hi = y1 < l->pad_top + l->h ? y1 : l->pad_top + l->h;
+  if (hi <= lo) {
+    kq_fill(buf, rows * line, j->pattern);
+    return;
+  }
+  kq_fill(buf, (lo - y0) * line, j->pattern);
+  kq_fill(buf + (hi - y0) * line, (y1 - hi) * line, j->pattern);
+  const uint32_t at = buf + (lo - y0) * line;
+  kq_fill_rows(at, l->pad_left * pixel, hi - lo, line, j->pattern);
+  kq_fill_rows(at + (l->pad_left + l->w) * pixel, l->pad_right * pixel, hi - lo, line, j->pattern);
+  const uint64_t image = j->src + (uint64_t)t->image * l->h * row;
+  kq_dma2d(image + (uint64_t)(lo - l->pad_top) * row, at + l->pad_left * pixel, row, hi - lo, row,
+           line, NO_SEM, NO_SEM);
+}
+
 static void load(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
   if (j->in_direct) return;
   const pool_tile t = tile_of(j, tile);
+  if (j->band_padding) {
+    pad_band(j, &t, j->in_buf[b]);
+    return;
+  }
   const uint32_t rows = in_rows(j, t.rows), e = esize(j);
   if (j->groups == 1) {
     kq_dma2d(tile_in(j, &t), j->in_buf[b], rows * j->in_line, 1, 0, 0, NO_SEM, NO_SEM);
@@ -164,8 +195,12 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
       l->pad_left,
       kq_pattern(e, layer->op == VTPU_VPU_MAXPOOL ? (e == 1 ? 0x80 : 0xff80) : l->pad_value)};
   vtpu_context tiles = *ctx; /* less the padded input when it goes into VMEM */
-  const uint64_t pad_at = padded ? kq_padded_area(&tiles, &padding) : 0;
-  if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
+  /* A padded input that would not fit VMEM is padded band by band (with
+   * every channel in a band; else through scratch, below). */
+  j.band_padding = padded && (uint64_t)l->n * j.hp * j.wp * padding.pixel > ctx->tiles_size / 2;
+  j.pattern = padding.pattern;
+  uint64_t pad_at = padded && !j.band_padding ? kq_padded_area(&tiles, &padding) : 0;
+  if (padded && !j.band_padding && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
   const uint32_t window = tiles.tiles, window_size = tiles.tiles_size;
 
   /* The largest band whose input and output fit a buffer set; with two sets,
@@ -184,6 +219,11 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   if (j.band == 0) return -(int)VTPU_BAD_FIT;
   j.bands = (j.oh + j.band - 1) / j.band;
   j.groups = (l->c + j.group - 1) / j.group;
+  if (j.band_padding && j.groups > 1) { /* channels in groups: the whole input through scratch */
+    j.band_padding = 0;
+    pad_at = kq_padded_area(&tiles, &padding);
+    if (pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
+  }
   j.in_line = j.wp * j.group * e;
   j.out_line = j.ow * j.group * e;
   for (unsigned b = 0; b < nb; ++b) {
@@ -191,13 +231,14 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
     j.out_buf[b] = j.in_buf[b] + kq_align64(in_rows(&j, j.band) * j.in_line);
   }
 
-  j.src = padded ? pad_at : vtpu_address(ctx, l->in);
+  const int copied = padded && !j.band_padding;
+  j.src = copied ? pad_at : vtpu_address(ctx, l->in);
   j.dst = vtpu_address(ctx, l->out);
   /* In place only with every channel: a group's are not contiguous. */
-  j.in_direct = j.groups == 1 && kq_in_vmem(ctx, j.src);
+  j.in_direct = j.groups == 1 && !j.band_padding && kq_in_vmem(ctx, j.src);
   j.out_direct = j.groups == 1 && kq_in_vmem(ctx, j.dst);
   kq_begin();
-  if (padded) kq_pad_images(vtpu_address(ctx, l->in), pad_at, &padding);
+  if (copied) kq_pad_images(vtpu_address(ctx, l->in), pad_at, &padding);
   kq_pipeline(l->n * j.bands * j.groups, nb, load, compute, store, &j);
   return kq_end();
 }

@@ -86,18 +86,33 @@ int kq_end(void) {
   return 0;
 }
 
-void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
-  /* A block keeps its pattern between fills (rewriting it cost the core
-   * 1.8 k cycles). It is rewritten only for a new pattern, so a layer uses
-   * one pattern (a rewrite under a queued fill would change that fill); the
-   * layers released before, which may still be running, use the others. */
+/* This layer's block of `pattern`. A block keeps its pattern between fills
+ * (rewriting it cost the core 1.8 k cycles). It is rewritten only for a new
+ * pattern, so a layer uses one pattern (a rewrite under a queued fill would
+ * change that fill); the layers released before, which may still be
+ * running, use the others. */
+static uint64_t fill_source(uint32_t pattern) {
   static uint32_t block_pattern[KQ_SLOTS], block_valid[KQ_SLOTS];
   uint32_t* block = fill_block[kq_slot];
   if (!block_valid[kq_slot] || block_pattern[kq_slot] != pattern) {
     for (unsigned i = 0; i < FILL_BLOCK / 4; ++i) block[i] = pattern;
     block_pattern[kq_slot] = pattern, block_valid[kq_slot] = 1;
   }
-  const uint64_t src = (uintptr_t)block;
+  return (uintptr_t)block;
+}
+
+void kq_fill_rows(uint64_t dst, uint32_t row_bytes, uint32_t rows, uint32_t stride,
+                  uint32_t pattern) {
+  if (row_bytes == 0 || rows == 0) return;
+  if (row_bytes > FILL_BLOCK) {
+    for (uint32_t r = 0; r < rows; ++r) kq_fill(dst + (uint64_t)r * stride, row_bytes, pattern);
+    return;
+  }
+  kq_dma2d(fill_source(pattern), dst, row_bytes, rows, 0, stride, NO_SEM, NO_SEM);
+}
+
+void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern) {
+  const uint64_t src = fill_source(pattern);
   const uint32_t blocks = bytes / FILL_BLOCK, rest = bytes % FILL_BLOCK;
   if (blocks > 0) kq_dma2d(src, dst, FILL_BLOCK, blocks, 0, FILL_BLOCK, NO_SEM, NO_SEM);
   if (rest > 0) kq_dma2d(src, dst + (uint64_t)blocks * FILL_BLOCK, rest, 1, 0, 0, NO_SEM, NO_SEM);

@@ -155,6 +155,11 @@ void kq_doorbell(void);
 /* Fills `bytes` at `dst` with the 32-bit `pattern`, through the DMA queue
  * (one pattern per layer). */
 void kq_fill(uint64_t dst, uint32_t bytes, uint32_t pattern);
+/* `rows` rows of `row_bytes` at `dst`, `stride` apart, filled likewise (the
+ * same one pattern per layer): one 2-D copy when a row fits the pattern's
+ * block, else one fill per row. */
+void kq_fill_rows(uint64_t dst, uint32_t row_bytes, uint32_t rows, uint32_t stride,
+                  uint32_t pattern);
 
 /* A layer's padded input (CONV2D, POOL): n NHWC images of h x w pixels of
  * `pixel` bytes, each placed at row `top`, column `left` of an hp x wp

@@ -42,12 +42,12 @@ class Builder {
   Builder(uint32_t seed, uint8_t dtype) : main_(seed), side_(seed + 0x9e3779b9u), dtype_(dtype) {}
   Builder& operator=(Builder&&) = default;
 
-  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(*rng_); }
-  float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(*rng_); }
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng()); }
+  float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng()); }
   bool coin() { return uniform(0, 1) == 1; }
   // Draws from a second stream while on: what a later addition to the
   // random layers draws, so that the layers each seed gave stay the same.
-  void side(bool on) { rng_ = on ? &side_ : &main_; }
+  void side(bool on) { on_side_ = on; }
   uint8_t dtype() const { return dtype_; }
   uint32_t esize() const { return vtpu_type_size(dtype_); }
 
@@ -61,10 +61,10 @@ class Builder {
       if (type == VTPU_TYPE_INT8) {
         data[i] = static_cast<uint8_t>(uniform(0, 255));
       } else if (type == VTPU_TYPE_BF16) {
-        const uint16_t h = vtpu::numerics::f32_to_bf16(normal(*rng_));
+        const uint16_t h = vtpu::numerics::f32_to_bf16(normal(rng()));
         std::memcpy(&data[2 * i], &h, 2);
       } else {
-        const float f = normal(*rng_);
+        const float f = normal(rng());
         std::memcpy(&data[4 * i], &f, 4);
       }
     }
@@ -95,8 +95,10 @@ class Builder {
   std::vector<Output> outputs;
 
  private:
+  std::mt19937& rng() { return on_side_ ? side_ : main_; }
+
   std::mt19937 main_, side_;
-  std::mt19937* rng_ = &main_;
+  bool on_side_ = false;  // a flag, not a pointer: a Builder is move-assigned
   uint8_t dtype_;
 };
 

@@ -85,6 +85,18 @@ endforeach()
 kernel_test(kernels.pool_channel_groups_single_buffered EXIT 0 STDOUT "PASS pool bf16: 1 layers"
   ARGS --kind pool --global-pool 20,20,50 --dtype bf16 --set runtime.double_buffering=false
   --set memory.vmem_kib=4 --set mxu.rows=16 --set mxu.cols=16)
+# A padded pool input that does not fit half of an 8 KiB window is padded
+# band by band as it loads (docs/firmware.md): with no scratch at all, the
+# layers that would have gone through scratch (refused before, "needs more
+# scratch") run, bit-exact.
+foreach(dtype int8 bf16)
+  kernel_test(kernels.pool_band_padding_${dtype} EXIT 0 STDOUT "PASS pool ${dtype}: 10 layers"
+    ARGS --kind pool --dtype ${dtype} --seed 2 --layers 10 --scratch-mib 0
+    --set memory.vmem_kib=8)
+endforeach()
+kernel_test(kernels.pool_band_padding_single_buffered EXIT 0 STDOUT "PASS pool int8: 10 layers"
+  ARGS --kind pool --dtype int8 --seed 3 --layers 10 --scratch-mib 0 --set memory.vmem_kib=8
+  --set runtime.double_buffering=false)
 kernel_test(kernels.matmul_k_split EXIT 0 STDOUT "PASS matmul int8: 1 layers"
   ARGS --matmul 64,3000,64 --set memory.vmem_kib=256)
 kernel_test(kernels.matmul_k_split_single_buffered EXIT 0 STDOUT "PASS matmul int8: 1 layers"
