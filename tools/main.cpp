@@ -394,9 +394,10 @@ int run_command(const std::vector<std::string>& args) {
       ("batch", po::value<int64_t>(&r.compile.batch),
        "ONNX models: re-export a batch-1 model for batch N")
       ("input", po::value<std::vector<std::string>>(&r.inputs)->composing(),
-       "NAME=FILE.npy (float32), one per graph input; FILE.npy alone for one input")
+       "NAME=FILE.npy (float32), one per graph input; FILE.npy alone for one input; "
+       "random[:SEED] (or NAME=random[:SEED]): drawn from N(0, 1) by the seed")
       ("output-dir", po::value<std::string>(&r.output_dir),
-       "write each graph output as D/<name>.npy (float32)")
+       "write each graph output as D/<name>.npy (float32); D is made when missing")
       ("report", po::value<std::string>(&r.report), "write the run's report as JSON")
       ("trace", po::value<std::string>(&r.trace),
        "write a timeline (Chrome trace-event JSON for ui.perfetto.dev)")

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <random>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
@@ -213,13 +214,50 @@ class Progress : public TraceSink {
   bool shown_ = false;
 };
 
-// Writes each graph input of `request` (NAME=FILE.npy) into the image:
-// each input exactly once, in the model's type and layout.
+// `random` or `random:SEED` for an input (docs/cli.md): a seeded random
+// input instead of a file. Returns whether `source` is one, and its seed.
+bool random_source(const std::string& source, uint64_t& seed) {
+  if (source == "random") {
+    seed = 0;
+    return true;
+  }
+  if (source.rfind("random:", 0) != 0) return false;
+  const std::string digits = source.substr(7);
+  if (digits.empty() || digits.size() > 19 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    throw Error("--input " + source + ": expected random or random:SEED (SEED 0 to 10^19 - 1)");
+  seed = std::stoull(digits);
+  return true;
+}
+
+// Input `index` of `shape` drawn from N(0, 1) by `seed`: the same values for
+// the same seed, input and shape on every run.
+sw::Tensor random_input(uint64_t seed, size_t index, const std::vector<int64_t>& shape) {
+  std::seed_seq sequence{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                         static_cast<uint32_t>(index)};
+  std::mt19937 rng(sequence);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+  std::vector<float> values(static_cast<size_t>(count));
+  for (float& v : values) v = normal(rng);
+  return sw::Tensor::floats(shape, std::move(values));
+}
+
+// Writes each graph input of `request` (NAME=FILE.npy, or a seeded random
+// one) into the image: each input exactly once, in the model's type and layout.
 void bind_inputs(const RunRequest& request, sw::Program& program) {
   std::map<std::string, std::string> files;
+  std::string every;  // `--input random[:SEED]` for every input not named
   for (const std::string& arg : request.inputs) {
     const size_t eq = arg.find('=');
     std::string name, path;
+    uint64_t seed = 0;
+    if (eq == std::string::npos && random_source(arg, seed)) {  // every input not given
+      if (!every.empty()) throw Error("--input " + arg + ": random given twice");
+      every = arg;
+      continue;
+    }
     if (eq == std::string::npos) {
       if (program.inputs.size() != 1)
         throw Error("--input " + arg + ": the model has " + std::to_string(program.inputs.size()) +
@@ -236,11 +274,17 @@ void bind_inputs(const RunRequest& request, sw::Program& program) {
     if (!files.emplace(name, path).second)
       throw Error("--input " + arg + ": input '" + name + "' given twice");
   }
-  for (const sw::Binding& b : program.inputs) {
+  if (!every.empty())
+    for (const sw::Binding& b : program.inputs) files.emplace(b.name, every);
+  for (size_t i = 0; i < program.inputs.size(); ++i) {
+    const sw::Binding& b = program.inputs[i];
     if (!files.count(b.name))
       throw Error("missing input '" + b.name + "' " + shape_text(b.shape) + " (--input " + b.name +
-                  "=FILE.npy)");
-    const sw::Tensor t = read_input(files.at(b.name), b.name, b.shape);
+                  "=FILE.npy, or --input random)");
+    uint64_t seed = 0;
+    const sw::Tensor t = random_source(files.at(b.name), seed)
+                             ? random_input(seed, i, b.shape)
+                             : read_input(files.at(b.name), b.name, b.shape);
     if (b.nhwc && b.shape.size() != 4)
       throw Error(request.model + ": input '" + b.name + "' is bound NHWC but is not 4-D " +
                   shape_text(b.shape));
@@ -351,6 +395,14 @@ void compile_model(const CompileRequest& request, const std::string& out) {
 
 void run_network(const config::Soc& config, const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
+  // The output directory, made when missing, before any work.
+  if (!request.output_dir.empty()) {
+    std::error_code error;
+    fs::create_directories(request.output_dir, error);
+    if (!fs::is_directory(request.output_dir))
+      throw Error(request.output_dir + ": --output-dir is not a directory and cannot be made" +
+                  (error ? " (" + error.message() + ")" : ""));
+  }
   if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
     throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
   CompileRequest compile = request.compile;
@@ -362,8 +414,6 @@ void run_network(const config::Soc& config, const RunRequest& request) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   bind_inputs(request, program);
-  if (!request.output_dir.empty() && !fs::is_directory(request.output_dir))
-    throw Error(request.output_dir + ": --output-dir is not a directory");
   // Files written after the run: a directory they cannot go to is found now,
   // not once the outputs beside them are written.
   for (const auto& [option, path] :

@@ -224,6 +224,22 @@ bad_input_test(missing_input 2 "missing input 'input' \\[1,784\\]"
 bad_input_test(extra_input 2 "--input extra=.*: the model has no input 'extra'"
   run ${NETS}/mlp.onnx --input input=${NETS}/mlp.input.npy --input extra=${NETS}/mlp.input.npy
   --output-dir ${NETS}/out/bad_extra_input)
+bad_input_test(random_seed 2 "--input random:x: expected random or random:SEED"
+  run ${NETS}/mlp.onnx --input random:x --output-dir ${NETS}/out/bad_random_seed)
+bad_input_test(output_dir_file 2 "mlp.onnx: --output-dir is not a directory and cannot be made"
+  run ${NETS}/mlp.onnx --input random --output-dir ${NETS}/mlp.onnx)
+# --output-dir is made when missing; --input random[:SEED] draws every input
+# from N(0, 1) by the seed: the same seed gives the same outputs, another
+# seed others (docs/cli.md).
+set(rnd ${NETS}/out/random_input)
+add_test(NAME networks.random_input_and_new_output_dir
+  COMMAND sh -c "rm -rf ${rnd} && \
+    for d in a b; do $<TARGET_FILE:vtpu> run ${NETS}/mlp.onnx --input random:7 --check --output-dir ${rnd}/$d/new >/dev/null || exit 1; done && \
+    $<TARGET_FILE:vtpu> run ${NETS}/mlp.onnx --input random:8 --output-dir ${rnd}/c >/dev/null && \
+    cmp ${rnd}/a/new/output.npy ${rnd}/b/new/output.npy && ! cmp -s ${rnd}/a/new/output.npy ${rnd}/c/output.npy && \
+    echo PASS seeded inputs")
+set_tests_properties(networks.random_input_and_new_output_dir PROPERTIES
+  PASS_REGULAR_EXPRESSION "PASS seeded inputs")
 bad_input_test(missing_npy 2 "nope.npy: cannot open"
   run ${NETS}/mlp.onnx --input ${NETS}/nope.npy --output-dir ${NETS}/out/bad_missing_npy)
 # A .vtpu of another format version: compile, then bump the version field.
