@@ -64,10 +64,11 @@ sw::Tensor read_input(const std::string& path, const std::string& name,
 std::vector<float> stored_layout(const std::vector<float>& v, const sw::Binding& b) {
   if (!b.nhwc) return v;
   const int64_t n = b.shape[0], c = b.shape[1], h = b.shape[2], w = b.shape[3];
-  const bool padded = b.block > 1 && b.pads.size() == 4;  // pads come with a block
-  const int64_t s = b.block, top = padded ? b.pads[0] : 0, left = padded ? b.pads[1] : 0;
-  const int64_t hs = (top + h + (padded ? b.pads[2] : 0) + s - 1) / s;
-  const int64_t ws = (left + w + (padded ? b.pads[3] : 0) + s - 1) / s;
+  const bool blocked = b.block > 1 && b.pads.size() == 4;  // pads come with a block
+  const std::vector<int64_t> stored = b.stored_shape();    // N, Hs, Ws, s s C when blocked
+  const int64_t s = blocked ? b.block : 1, top = blocked ? b.pads[0] : 0;
+  const int64_t left = blocked ? b.pads[1] : 0;
+  const int64_t hs = blocked ? stored[1] : h, ws = blocked ? stored[2] : w;
   std::vector<float> out(static_cast<size_t>(n * hs * ws * s * s * c), 0.0f);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t ch = 0; ch < c; ++ch)

@@ -43,7 +43,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
    * takes at most half the window: the gathers then read VMEM, not DRAM. */
   const int staged = !padded && !direct && !kq_in_vmem(ctx, src) &&
                      (uint32_t)l->kh * l->kw > (uint32_t)l->sy * l->sx &&
-                     (uint64_t)l->n * image_bytes <= ctx->tiles_size / 2;
+                     kq_padded_in_vmem(ctx, &padding);
   const uint64_t pad_at = padded || staged ? kq_padded_area(&tiles, &padding) : 0;
   if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
 

@@ -3,10 +3,11 @@
  * through VMEM in bands of output rows (each band's input rows, overlapping
  * by the window's height); the VPU pools a band at a time. A padded input
  * that does not fit there is padded band by band as it is loaded (its
- * border filled, its rows copied in), not copied whole into scratch. An input or output in VMEM
- * (padded there, or resident) is read or written in place. When even one output row's window of
- * every channel does not fit (a global pool of a large image), the channels go in groups: DMA
- * gathers a group's channels of each pixel and scatters its results back. */
+ * border filled, its rows copied in), not copied whole into scratch. An
+ * input or output in VMEM (padded there, or resident) is read or written in
+ * place. When even one output row's window of every channel does not fit (a
+ * global pool of a large image), the channels go in groups: DMA gathers a
+ * group's channels of each pixel and scatters its results back. */
 #include "queue.h"
 
 typedef struct pool_job {
@@ -197,7 +198,7 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   vtpu_context tiles = *ctx; /* less the padded input when it goes into VMEM */
   /* A padded input that would not fit VMEM is padded band by band (with
    * every channel in a band; else through scratch, below). */
-  j.band_padding = padded && (uint64_t)l->n * j.hp * j.wp * padding.pixel > ctx->tiles_size / 2;
+  j.band_padding = padded && !kq_padded_in_vmem(ctx, &padding);
   j.pattern = padding.pattern;
   uint64_t pad_at = padded && !j.band_padding ? kq_padded_area(&tiles, &padding) : 0;
   if (padded && !j.band_padding && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;

@@ -122,9 +122,13 @@ static uint64_t padded_bytes(const kq_padding* p) {
   return (uint64_t)p->n * p->hp * p->wp * p->pixel;
 }
 
+int kq_padded_in_vmem(const vtpu_context* ctx, const kq_padding* p) {
+  return padded_bytes(p) <= ctx->tiles_size / 2;
+}
+
 uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p) {
   const uint64_t bytes = padded_bytes(p);
-  if (bytes <= ctx->tiles_size / 2) {
+  if (kq_padded_in_vmem(ctx, p)) {
     /* At this layer's end of the window (kq_parity). */
     const uint32_t size = kq_align64((uint32_t)bytes);
     ctx->tiles_size -= size;

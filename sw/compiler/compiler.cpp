@@ -511,6 +511,16 @@ class Lowerer {
     return wide;
   }
 
+  // Whether one node input reads `name` and the host does not (not a graph
+  // output): a layer may then keep it to itself.
+  bool read_once(const std::string& name) const {
+    if (std::find(g_.outputs.begin(), g_.outputs.end(), name) != g_.outputs.end()) return false;
+    size_t reads = 0;
+    for (const Node& n : g_.nodes)
+      reads += static_cast<size_t>(std::count(n.inputs.begin(), n.inputs.end(), name));
+    return reads == 1;
+  }
+
   bool feeds_conv(const std::string& name) const {
     for (const Node& n : g_.nodes)
       if (n.op == "Conv" && !n.inputs.empty() && n.inputs[0] == name) return true;
@@ -776,19 +786,15 @@ class Lowerer {
       return false;
     const auto binding = std::find_if(out_.inputs.begin(), out_.inputs.end(),
                                       [&](const Binding& b) { return b.name == in; });
-    if (binding == out_.inputs.end() || !binding->nhwc || binding->block != 1 ||
-        std::find(g_.outputs.begin(), g_.outputs.end(), in) != g_.outputs.end())
+    if (binding == out_.inputs.end() || !binding->nhwc || binding->block != 1 || !read_once(in))
       return false;
-    size_t reads = 0;
-    for (const Node& other : g_.nodes)
-      reads += static_cast<size_t>(std::count(other.inputs.begin(), other.inputs.end(), in));
     const int64_t c = xs[1], kh = w.shape[2], kw = w.shape[3];
     const int64_t hs = (xs[2] + pads[0] + pads[2] + s - 1) / s;
     const int64_t ws = (xs[3] + pads[1] + pads[3] + s - 1) / s;
     const int64_t bh = (kh + s - 1) / s, bw = (kw + s - 1) / s;
     const int64_t cb = s * s * c, r = array_rows_;
     if (r == 0 || (bh * bw * cb + r - 1) / r > (kh * kw * c + r - 1) / r) return false;
-    if (reads != 1 || hs - bh + 1 != ys[2] || ws - bw + 1 != ys[3] ||
+    if (hs - bh + 1 != ys[2] || ws - bw + 1 != ys[3] ||
         std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p > 255; }))
       return false;
     const int64_t cout = w.shape[0];
@@ -1060,11 +1066,7 @@ class Lowerer {
       if (t == tensors_.end() || t->second.offset != product_out || shape_of(name) != ys ||
           (ys.size() == 4 && t->second.nhwc != image))
         return false;
-      if (std::find(g_.outputs.begin(), g_.outputs.end(), name) != g_.outputs.end()) return false;
-      size_t reads = 0;
-      for (const Node& other : g_.nodes)
-        reads += static_cast<size_t>(std::count(other.inputs.begin(), other.inputs.end(), name));
-      return reads == 1;
+      return read_once(name);
     };
     const bool a_is = is_product(a_name), b_is = !a_is && is_product(b_name);
     if (!a_is && !b_is) return false;
