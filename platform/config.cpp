@@ -185,6 +185,12 @@ void validate_message(const pb::Message& msg, const std::string& prefix) {
   r->ListFields(msg, &fields);
   for (const pb::FieldDescriptor* f : fields) {
     std::string path = join_path(prefix, f->name());
+    if (f->is_repeated()) {  // a list (sweep specs): each message in it, by index
+      if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE)
+        for (int i = 0; i < r->FieldSize(msg, f); ++i)
+          validate_message(r->GetRepeatedMessage(msg, f, i), path + "[" + std::to_string(i) + "]");
+      continue;  // scalars in a list: their user checks them
+    }
     if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
       validate_message(r->GetMessage(msg, f), path);
       continue;
@@ -322,13 +328,28 @@ Soc load(const std::string& config, const std::vector<std::string>& overrides) {
     merge_text(soc, preset->second, name + ".textproto");
   else
     merge_text(soc, read_config_file(name), name);
+  if (soc.overrides_size() > 0)
+    throw Error(name + ": field 'overrides' is written by vtpu from --set, not by a config file");
   for (const std::string& item : overrides) {
     size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--set " + item + ": expected path=value");
     set_field(soc, item.substr(0, eq), item.substr(eq + 1));
+    soc.add_overrides(item);
   }
   validate(soc);
   return soc;
+}
+
+std::string describe(const Soc& soc) {
+  std::string text = soc.name();
+  for (const std::string& item : soc.overrides()) text += " --set " + item;
+  return text;
+}
+
+std::string text(const Soc& soc) {
+  std::string out;
+  pb::TextFormat::PrintToString(soc, &out);
+  return out;
 }
 
 }  // namespace vtpu::config

@@ -13,8 +13,16 @@ std::vector<std::string> preset_names();
 
 // The configuration a run uses: built-in defaults, merged with `config` (a file
 // path or a preset name; empty for the default preset), then each `path=value`
-// of `overrides`, then validated. Throws vtpu::Error naming the file/field.
+// of `overrides` (recorded in Soc.overrides), then validated. Throws
+// vtpu::Error naming the file/field.
 Soc load(const std::string& config, const std::vector<std::string>& overrides);
+
+// The config as reports name it: its name, then each override of the run
+// ("edge --set mxu.rows=64 --set hbm.preset=hbm3").
+std::string describe(const Soc& soc);
+
+// The whole merged config as protobuf text (every field the run used).
+std::string text(const Soc& soc);
 
 // Sets one field by dotted path, e.g. ("mxu.rows", "64"). Throws vtpu::Error.
 void set_field(Soc& soc, const std::string& path, const std::string& value);
@@ -28,7 +36,8 @@ void validate(const Soc& soc);
 void merge_text(google::protobuf::Message& into, const std::string& text,
                 const std::string& source);
 // Checks every set field of `msg` against its declared (min), (max),
-// (power_of_two) and (choices); errors name "PREFIX.field". Throws vtpu::Error.
+// (power_of_two) and (choices), and each message of a list; errors name
+// "PREFIX.field" ("axes[2].path"). Throws vtpu::Error.
 void validate_message(const google::protobuf::Message& msg, const std::string& prefix);
 
 // The default preset's name (used when no --config is given).

@@ -80,6 +80,8 @@ hbm::TimingSet parse_memspec(const std::string& name, const std::string& text,
   t.tRFC = m.trfc();
   t.tRTRS = m.trtrs();
   t.act_cycles = m.act_cycles();
+  t.pj_per_bit = spec.energy().pj_per_bit();
+  t.energy_source = spec.energy().source();
 
   // The slips a hand-written set makes (Ramulator 2.0's HBM2 had tRC < tRAS + tRP).
   require(t.burst_length % t.beats_per_clock == 0, source, "organisation.burst_length",

@@ -1,6 +1,7 @@
 #include "platform/mxu_backend.h"
 
 #include "models/common/error.h"
+#include "platform/config.h"
 #include "platform/memory_system.h"
 #include "rtl/mxu_tile/transactor.h"
 #include "traces/mxu_stimulus.h"
@@ -32,7 +33,8 @@ void check_rtl_backend(const config::MxuConfig& mxu) {
 }
 
 MxuBackend make_mxu_backend(const config::Soc& config, const config::MxuConfig& m,
-                            sc_core::sc_time clock, mxu::StopRun stop) {
+                            sc_core::sc_time clock, mxu::StopRun stop,
+                            const std::string& workload) {
   check_rtl_backend(m);
   const mxu::ArrayConfig array = array_config(m);
   MxuBackend b;
@@ -52,7 +54,8 @@ MxuBackend make_mxu_backend(const config::Soc& config, const config::MxuConfig& 
                                     : mxu::lockstep_engine(array, *b.tile, std::move(stop));
   }
   if (!m.record().empty()) {
-    b.recording = std::make_unique<trace::MatmulWriter>(m.record(), config.name(), m.rows(),
+    b.recording = std::make_unique<trace::MatmulWriter>(m.record(), config::describe(config),
+                                                        config::text(config), workload, m.rows(),
                                                         m.cols(), m.dataflow() + " " + m.timing());
     b.engine = mxu::recording_engine(std::move(b.engine), *b.recording);
   }

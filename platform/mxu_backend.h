@@ -22,9 +22,11 @@ struct MxuBackend {
 // Checks the backend fields (an RTL tile of the array's shape is built, ws
 // dataflow, lockstep with overlapped timing, fault bits for RTL only), then
 // builds the engine; `stop` ends the run for a lockstep mismatch or an
-// instruction the tile cannot run. Throws vtpu::Error naming the field.
+// instruction the tile cannot run. `workload` (what runs) goes into a
+// recording's header. Throws vtpu::Error naming the field.
 MxuBackend make_mxu_backend(const config::Soc& config, const config::MxuConfig& mxu,
-                            sc_core::sc_time clock, mxu::StopRun stop);
+                            sc_core::sc_time clock, mxu::StopRun stop,
+                            const std::string& workload = "");
 
 // The checks alone (the tools run them right after loading the config).
 void check_rtl_backend(const config::MxuConfig& mxu);

@@ -6,6 +6,7 @@
 
 #include "models/common/hex.h"
 #include "models/isa/vtpu/soc_map.h"
+#include "platform/config.h"
 #include "platform/memory_system.h"
 #include "platform/simulate.h"
 #include "traces/mxu_stimulus.h"
@@ -61,9 +62,12 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   cp_options.dma = dma_.get();
   cp_options.hbm_base = map.hbm_base();
   cp_options.hbm_size = hbm_->capacity();
-  mxu_ = make_mxu_backend(config, config.mxu(), clock_period_, [this](const std::string& why) {
-    end_run(RunResult::End::kStopped, 0, ExitCode::kCosim, why);
-  });
+  mxu_ = make_mxu_backend(
+      config, config.mxu(), clock_period_,
+      [this](const std::string& why) {
+        end_run(RunResult::End::kStopped, 0, ExitCode::kCosim, why);
+      },
+      limits.workload);
   cp_options.engine = mxu_.engine.get();
   cp_options.core_ram = core_ram_.get();
   cp_options.core_ram_base = map.core_ram_base();
@@ -169,7 +173,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
 
   if (!limits.transactions.empty()) {
     transactions_ = std::make_unique<trace::TransactionWriter>(
-        limits.transactions, config.name(), router_->initiator_names(), router_->target_names());
+        limits.transactions, config::describe(config), config::text(config), limits.workload,
+        router_->initiator_names(), router_->target_names());
     router_->set_transaction_sink(transactions_.get());
   }
   if (!limits.vcd.empty()) {  // interrupt lines, unit busy flags, queue depths

@@ -36,6 +36,9 @@ struct RunOptions {
   std::string transactions;                           // transaction trace file ("": none)
   std::string vcd;                                    // waveform file, without ".vcd" ("": none)
   const std::atomic<bool>* cancel = nullptr;          // set by a signal handler: end the run
+  // What runs, for the headers of the trace and the MXU stimulus: the model
+  // with its hash, precision and batch (vtpu run), or the ELF (vtpu firmware).
+  std::string workload;
 };
 
 struct RunResult {

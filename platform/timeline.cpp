@@ -50,7 +50,10 @@ ChromeTrace::~ChromeTrace() {
 
 void ChromeTrace::close() {
   if (!file_) return;
-  std::fputs(("\n], \"otherData\": {\"status\": " + json_string(status_) + "}}\n").c_str(), file_);
+  std::string other = "{\"status\": " + json_string(status_);
+  for (const auto& [key, value] : other_)
+    other += ", " + json_string(key) + ": " + json_string(value);
+  std::fputs(("\n], \"otherData\": " + other + "}}\n").c_str(), file_);
   const bool failed = std::ferror(file_) != 0;
   const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;

@@ -29,6 +29,10 @@ class ChromeTrace : public TraceSink {
   // unless set, e.g. "partial: interrupted at pc 0x80000102" for a run that
   // ended early (the events up to then stay valid).
   void set_status(const std::string& status) { status_ = status; }
+  // A further member of "otherData" (the vtpu version, the config), in order.
+  void add_other(const std::string& key, const std::string& value) {
+    other_.emplace_back(key, value);
+  }
 
   void instruction(unsigned queue, const vtpu_insn& insn, sc_core::sc_time start,
                    sc_core::sc_time end, uint64_t bytes, uint32_t depth, uint32_t tag) override;
@@ -41,6 +45,7 @@ class ChromeTrace : public TraceSink {
   std::vector<Layer> layers_;
   std::string path_;
   std::string status_ = "complete";
+  std::vector<std::pair<std::string, std::string>> other_;
   bool first_ = true;
   double layer_start_us_ = -1;
 };

@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev                   # bench/fuzz.sh: libFuzzer harnesses (tests/fuzz)
   libsystemc-dev                             # SystemC 2.3.4 + TLM-2.0
   libboost-program-options-dev               # the vtpu command line
+  libssl-dev                                 # OpenSSL's libcrypto: SHA-256 of model files in reports
   nlohmann-json3-dev                         # JSON reports and trace headers
   libprotobuf-dev protobuf-compiler          # config schema, executables, traces
   libgtest-dev                               # unit tests
@@ -21,6 +22,8 @@ packages=(
   verilator                                  # RTL co-simulation (rtl/)
   python3-torch python3-torchvision python3-numpy python3-sklearn  # test networks
   python3-onnx                               # bench/roofline.py: bounds from ONNX shapes
+  python3-pandas python3-matplotlib          # the Python package and `vtpu plot` (python/vtpu)
+  slurm-wlm munge                            # `vtpu sweep --slurm`: the CI test starts a one-node Slurm
 )
 
 # Node.js and npm run ONNX Runtime (npm's onnxruntime-node) as the independent

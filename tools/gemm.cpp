@@ -18,6 +18,7 @@
 #include "platform/memory_system.h"
 #include "platform/mxu_backend.h"
 #include "platform/simulate.h"
+#include "tools/report.h"
 
 namespace vtpu {
 namespace {
@@ -172,7 +173,7 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   const uint64_t macs = uint64_t{o.m} * o.k * o.n;
   const uint64_t cycles = processor.last_matmul_array_cycles();
   Json j;
-  j["config"] = config.name();
+  describe_config(j, config);
   j["backend"] = backend;
   j["precision"] = o.precision;
   j["dataflow"] = array.dataflow == mxu::Dataflow::kWeightStationary ? "ws" : "os";

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "models/common/version.h"
 #include "platform/config.h"
 #include "platform/elf_loader.h"
 #include "platform/mxu_backend.h"
@@ -24,23 +25,33 @@
 #include "tools/gemm.h"
 #include "tools/memtest.h"
 #include "tools/network.h"
+#include "tools/report.h"
+#include "tools/sweep.h"
 #include "tools/trace_tool.h"
 
 namespace po = boost::program_options;
 
 namespace {
 
-// The firmware runtime `vtpu run` boots: beside an installed vtpu
-// (<prefix>/share/vtpu, `cmake --install`), else the one of this build.
-std::string default_runtime_elf() {
+// `name` in the share/vtpu folder of an installed vtpu (`cmake --install`:
+// PREFIX/bin/vtpu beside PREFIX/share/vtpu) when it is there, else `built`,
+// this build's own.
+std::string installed_or(const std::string& name, const std::string& built) {
   std::error_code error;
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    const std::filesystem::path installed =
-        exe.parent_path().parent_path() / "share" / "vtpu" / "runtime.elf";
-    if (std::filesystem::is_regular_file(installed, error)) return installed.string();
-  }
-  return VTPU_RUNTIME_ELF;
+  if (error) return built;
+  const std::filesystem::path installed = exe.parent_path().parent_path() / "share" / "vtpu" / name;
+  return std::filesystem::exists(installed, error) ? installed.string() : built;
+}
+
+// The firmware runtime `vtpu run` boots.
+std::string default_runtime_elf() {
+  return installed_or("runtime.elf", VTPU_RUNTIME_ELF);
+}
+
+// The folder of the Python package `vtpu plot` runs (python/ in the tree).
+std::string python_package_dir() {
+  return installed_or("python", VTPU_PYTHON_DIR);
 }
 
 constexpr const char* kUsage =
@@ -57,8 +68,14 @@ constexpr const char* kUsage =
     "  run MODEL           run an ONNX model or .vtpu executable on the virtual chip\n"
     "                      through the firmware; outputs as .npy, a JSON report\n"
     "  trace FILE          print, filter or summarise a transaction trace\n"
+    "  plot DIR            plots of a sweep's results (PNG and SVG into DIR)\n"
+    "  config              print the merged config (--config, --set) and exit; a bad one\n"
+    "                      is refused as any command refuses it\n"
+    "  sweep SPEC --out D  run a design-space sweep (networks x precisions x configs);\n"
+    "                      runs.csv and layers.csv in D; resumable; --slurm for a cluster\n"
     "\n"
-    "`vtpu <command> --help` lists a command's options. docs/cli.md has the details.\n";
+    "`vtpu <command> --help` lists a command's options; `vtpu --version` the build's version.\n"
+    "docs/cli.md has the details.\n";
 
 // "10ms", "2.5 us", "1s", "500ns", "100ps"
 sc_core::sc_time parse_time(const std::string& text) {
@@ -132,6 +149,18 @@ po::variables_map parse(const po::options_description& desc,
   return vm;
 }
 
+// Parses a command whose one positional argument is the option `name`;
+// false after printing the help it was asked for.
+bool parse_command(const po::options_description& desc, const std::vector<std::string>& args,
+                   po::variables_map& vm, const char* name = "model") {
+  po::positional_options_description positional;
+  positional.add(name, 1);
+  vm = parse(desc, positional, args);
+  if (!vm.count("help")) return true;
+  std::cout << desc;
+  return false;
+}
+
 int firmware_command(const std::vector<std::string>& args) {
   po::options_description desc("vtpu firmware FILE.elf [options]");
   add_config_options(desc);
@@ -151,13 +180,8 @@ int firmware_command(const std::vector<std::string>& args) {
       ("vcd", po::value<std::string>(),
        "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)");
   // clang-format on
-  po::positional_options_description positional;
-  positional.add("elf", 1);
-  po::variables_map vm = parse(desc, positional, args);
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  po::variables_map vm;
+  if (!parse_command(desc, args, vm, "elf")) return 0;
   if (!vm.count("elf")) throw vtpu::Error("firmware: missing FILE.elf (see vtpu firmware --help)");
 
   vtpu::config::Soc config = load_config(vm);
@@ -172,6 +196,7 @@ int firmware_command(const std::vector<std::string>& args) {
   if (vm.count("gdb")) limits.gdb_port = vm["gdb"].as<uint16_t>();
   if (vm.count("transactions")) limits.transactions = vm["transactions"].as<std::string>();
   if (vm.count("vcd")) limits.vcd = vcd_base(vm["vcd"].as<std::string>());
+  limits.workload = vm["elf"].as<std::string>();
   if (vm.count("gdb-wait")) {
     if (!limits.gdb_port) throw vtpu::Error("--gdb-wait needs --gdb PORT");
     limits.gdb_wait = true;
@@ -300,15 +325,6 @@ int gemm_command(const std::vector<std::string>& args) {
 
 // Options of a command whose one positional argument is the model; false
 // when --help was asked (and printed).
-bool parse_model_command(const po::options_description& desc, const std::vector<std::string>& args,
-                         po::variables_map& vm) {
-  po::positional_options_description positional;
-  positional.add("model", 1);
-  vm = parse(desc, positional, args);
-  if (!vm.count("help")) return true;
-  std::cout << desc;
-  return false;
-}
 
 // --batch N: a positive batch of at most 65536 images.
 void check_batch(const po::variables_map& vm) {
@@ -316,6 +332,55 @@ void check_batch(const po::variables_map& vm) {
   const int64_t n = vm["batch"].as<int64_t>();
   if (n < 1 || n > 65536)
     throw vtpu::Error("--batch " + std::to_string(n) + ": expected 1 to 65536");
+}
+
+// `vtpu plot DIR`: the Python package's plots (python/vtpu/plot.py) with
+// Debian's matplotlib, run with this vtpu as the package's binary.
+int plot_command(const std::vector<std::string>& args) {
+  if (args.empty()) throw vtpu::Error("plot: missing DIR (see vtpu plot --help)");
+  std::error_code error;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
+  const std::string package = python_package_dir();
+  const char* old = std::getenv("PYTHONPATH");
+  const std::string path = package + (old && *old ? ":" + std::string(old) : "");
+  setenv("PYTHONPATH", path.c_str(), 1);
+  if (!self.empty()) setenv("VTPU", self.c_str(), 1);
+  // Debian's python3 (its pandas and matplotlib), unless $VTPU_PYTHON names another.
+  const char* python = std::getenv("VTPU_PYTHON");
+  std::vector<std::string> argv = {python && *python ? python : VTPU_PYTHON3, "-m", "vtpu.plot"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> pointers;
+  for (std::string& a : argv) pointers.push_back(a.data());
+  pointers.push_back(nullptr);
+  std::fflush(stdout);
+  execvp(pointers[0], pointers.data());
+  throw vtpu::Error("plot: cannot run " + argv[0] + " (" + std::strerror(errno) +
+                    "): vtpu plot needs python3 with python3-matplotlib and python3-pandas");
+}
+
+int config_command(const std::vector<std::string>& args) {
+  po::options_description desc("vtpu config [--config C] [--set ...] [--json]");
+  add_config_options(desc);
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("json", "print JSON (protobuf's mapping) instead of protobuf text");
+  // clang-format on
+  po::variables_map vm = parse(desc, {}, args);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  const vtpu::config::Soc config = load_config(vm);
+  if (vm.count("json")) {
+    vtpu::Json j;
+    vtpu::describe_config(j, config);
+    std::cout << vtpu::json_text(j, 2) << "\n";
+  } else {
+    std::cout << "# " << vtpu::config::describe(config) << " (vtpu " << vtpu::version() << ")\n"
+              << vtpu::config::text(config);
+  }
+  return 0;
 }
 
 int trace_command(const std::vector<std::string>& args) {
@@ -336,7 +401,7 @@ int trace_command(const std::vector<std::string>& args) {
       ("limit", po::value<uint64_t>(&q.limit)->default_value(0), "print at most N (0: all)");
   // clang-format on
   po::variables_map vm;
-  if (!parse_model_command(desc, args, vm)) return 0;
+  if (!parse_command(desc, args, vm)) return 0;
   if (file.empty()) throw vtpu::Error("trace: missing FILE (see vtpu trace --help)");
   q.summary = vm.count("summary") > 0;
   vtpu::print_trace(file, q, std::cout);
@@ -364,7 +429,7 @@ int compile_command(const std::vector<std::string>& args) {
       ("list-ops", "print the operators vtpu compiles, with their limits (Markdown), and exit");
   // clang-format on
   po::variables_map vm;
-  if (!parse_model_command(desc, args, vm)) return 0;
+  if (!parse_command(desc, args, vm)) return 0;
   if (vm.count("list-ops")) {
     std::cout << vtpu::sw::operator_table_markdown();
     return 0;
@@ -413,14 +478,72 @@ int run_command(const std::vector<std::string>& args) {
        "when one differs)");
   // clang-format on
   po::variables_map vm;
-  if (!parse_model_command(desc, args, vm)) return 0;
+  if (!parse_command(desc, args, vm)) return 0;
   if (r.model.empty()) throw vtpu::Error("run: missing MODEL (see vtpu run --help)");
-  check_batch(vm);
-  r.compile.model = r.model;
-  if (!r.vcd.empty()) r.vcd = vcd_base(r.vcd);
-  if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());
-  vtpu::config::Soc config = load_config(vm);
+  vtpu::config::Soc config;
+  try {  // refused before the run: its report still says why (docs/observability.md)
+    check_batch(vm);
+    r.compile.model = r.model;
+    if (!r.vcd.empty()) r.vcd = vcd_base(r.vcd);
+    if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());
+    config = load_config(vm);
+  } catch (const vtpu::Error& e) {
+    if (!r.report.empty())
+      vtpu::write_refused_report(
+          r.report, vm["config"].as<std::string>(),
+          vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{},
+          r.model, e);
+    throw;
+  }
   vtpu::run_network(config, r);
+  return 0;
+}
+
+int sweep_command(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "vtpu sweep SPEC.textproto --out DIR [-j N] [--force] [--slurm [--partition P] [--time T] "
+      "[--array-limit K] [--wait]] | --collect DIR | --point DIR INDEX");
+  vtpu::SweepOptions o;
+  std::string collect;
+  std::vector<std::string> point;
+  // clang-format off
+  desc.add_options()
+      ("help,h", "show this help")
+      ("spec", po::value<std::string>(&o.spec), "the sweep spec (platform/sweep.proto)")
+      ("out", po::value<std::string>(&o.out), "the results directory (made when missing)")
+      ("jobs,j", po::value<unsigned>(&o.jobs)->default_value(0),
+       "points run at a time (0: the host's cores)")
+      ("force", po::bool_switch(&o.force), "redo points that are done")
+      ("slurm", po::bool_switch(&o.slurm),
+       "submit the points as one Slurm job array (sbatch) instead of running them here")
+      ("partition", po::value<std::string>(&o.partition), "--slurm: the partition")
+      ("time", po::value<std::string>(&o.time_limit), "--slurm: each task's time limit (sbatch --time)")
+      ("array-limit", po::value<unsigned>(&o.array_limit)->default_value(0),
+       "--slurm: at most K array tasks at once (0: Slurm's limit)")
+      ("wait", po::bool_switch(&o.wait), "--slurm: wait for the job to end, then collect")
+      ("collect", po::value<std::string>(&collect),
+       "write DIR/runs.csv and DIR/layers.csv from the points' reports, and exit")
+      ("point", po::value<std::vector<std::string>>(&point)->multitoken(),
+       "DIR INDEX: run one point of DIR/sweep.json (what a Slurm array task runs)");
+  // clang-format on
+  po::variables_map vm;
+  if (!parse_command(desc, args, vm, "spec")) return 0;
+  if (!collect.empty()) {
+    vtpu::collect_sweep(collect);
+    return 0;
+  }
+  if (vm.count("point")) {
+    if (point.size() != 2 || point[1].find_first_not_of("0123456789") != std::string::npos ||
+        point[1].empty() || point[1].size() > 9)
+      throw vtpu::Error("--point: expected DIR INDEX");
+    return vtpu::run_sweep_point(point[0], std::stoul(point[1]));
+  }
+  if (o.spec.empty()) throw vtpu::Error("sweep: missing SPEC (see vtpu sweep --help)");
+  if (o.out.empty()) throw vtpu::Error("sweep: missing --out DIR");
+  if (o.jobs > 1024) throw vtpu::Error("--jobs: at most 1024");
+  if (!o.slurm && (vm.count("partition") || vm.count("time") || o.array_limit || o.wait))
+    throw vtpu::Error("--partition, --time, --array-limit and --wait go with --slurm");
+  vtpu::run_sweep(o);
   return 0;
 }
 
@@ -436,6 +559,10 @@ int sc_main(int argc, char* argv[]) {
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
+    if (!args.empty() && args[0] == "--version") {
+      std::cout << "vtpu " << vtpu::version() << "\n";
+      return 0;
+    }
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       std::cout << kUsage;
       return args.empty() ? static_cast<int>(vtpu::ExitCode::kUsage) : 0;
@@ -448,6 +575,9 @@ int sc_main(int argc, char* argv[]) {
     if (command == "compile") return compile_command(args);
     if (command == "run") return run_command(args);
     if (command == "trace") return trace_command(args);
+    if (command == "sweep") return sweep_command(args);
+    if (command == "config") return config_command(args);
+    if (command == "plot") return plot_command(args);
     throw vtpu::Error("unknown command '" + command + "' (see vtpu --help)");
   } catch (const vtpu::Error& e) {
     std::fflush(stdout);

@@ -16,6 +16,7 @@
 #include "models/common/json.h"
 #include "platform/memory_system.h"
 #include "platform/simulate.h"
+#include "tools/report.h"
 
 namespace vtpu {
 namespace {
@@ -220,7 +221,7 @@ void run_memtest(const config::Soc& config, const MemtestOptions& o, std::ostrea
   const double peak = hbm.peak_bytes_per_s() / 1e9;
 
   Json j;
-  j["config"] = config.name();
+  describe_config(j, config);
   j["preset"] = hbm.timing().name;
   j["source"] = o.trace.empty() ? o.pattern : "trace";
   j["requests"] = requests.size();

@@ -10,13 +10,16 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "models/common/atomic_file.h"
 #include "models/common/error.h"
+#include "models/common/version.h"
 #include "models/isa/vtpu/model.h"
 #include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
+#include "platform/config.h"
 #include "platform/memory_system.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
@@ -167,7 +170,7 @@ sw::Program compile_onnx(const CompileRequest& r) {
   try {
     return sw::compile(std::move(g), o);
   } catch (const Error& e) {
-    throw Error(r.model + ": " + e.what());
+    throw Error(r.model + ": " + e.what(), e.code(), e.layer());
   }
 }
 
@@ -394,8 +397,23 @@ void compile_model(const CompileRequest& request, const std::string& out) {
               sw::precision_name(p.precision), p.image.bytes().size() / 1048576.0, out.c_str());
 }
 
-void run_network(const config::Soc& config, const RunRequest& request) {
+namespace {
+
+// The batch a report gives: the first input's leading dimension.
+int64_t batch_of(const sw::Program& program) {
+  if (program.inputs.empty() || program.inputs[0].shape.size() < 2) return 1;
+  return program.inputs[0].shape[0];
+}
+
+// The run, up to its report (docs/cli.md, `vtpu run`). `header` learns the
+// precision and batch as they become known; a run that fails after the
+// simulation leaves its report of the layers it finished in `partial`.
+Report run_and_report(const config::Soc& config, const RunRequest& request, RunHeader& header,
+                      std::optional<Report>& partial) {
   const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   // The output directory, made when missing, before any work.
   if (!request.output_dir.empty()) {
     std::error_code error;
@@ -411,9 +429,9 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
                                                           : compile_onnx(compile);
   if (ends_with(request.model, ".vtpu")) check_layer_table(request.model, program);
-  const double compile_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
+  header.precision = sw::precision_name(program.precision);
+  header.batch = batch_of(program);
+  const double compile_s = seconds();
   bind_inputs(request, program);
   // Files written after the run: a directory they cannot go to is found now,
   // not once the outputs beside them are written.
@@ -443,8 +461,11 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   if (!request.trace.empty()) {
     std::vector<ChromeTrace::Layer> names;
     for (const sw::LayerInfo& l : program.layers) names.push_back({l.name, l.op});
-    trace = std::make_unique<ChromeTrace>(request.trace, request.model + " on " + config.name(),
-                                          std::move(names));
+    trace = std::make_unique<ChromeTrace>(
+        request.trace, request.model + " on " + config::describe(config), std::move(names));
+    trace->add_other("vtpu_version", version());
+    trace->add_other("config", config::describe(config));
+    trace->add_other("model_sha256", header.model_sha256);
     limits.trace = trace.get();
   }
   std::unique_ptr<Progress> progress;
@@ -453,6 +474,8 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     limits.trace = progress.get();
   }
   limits.cancel = &g_cancel;
+  limits.workload = request.model + " (sha256 " + header.model_sha256 + ", " + header.precision +
+                    ", batch " + std::to_string(header.batch) + ")";
   runtime::ModelRun run = [&] {
     StopOnSignal stop_on_signal;
     return run_model(config, request.firmware, program.image, limits);
@@ -464,29 +487,68 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   if (trace && run.error.empty()) trace->close();
   if (trace && !run.error.empty()) trace->set_status("partial: " + run.error);
   trace.reset();
+  partial = make_report(header, program, run, compile_s, seconds());
   if (!run.error.empty()) {
     const bool stopped = run.run.end == RunResult::End::kStopped;
     const bool our_limit = stopped && default_limit && run.run.stop_code == ExitCode::kLimit;
+    const size_t reached = run.layers.size();  // the layer it was in: the first not finished
     throw Error(run.error + (our_limit ? " (the default limit for this model; --max-time sets "
                                          "another)"
                                        : ""),
-                stopped ? run.run.stop_code : ExitCode::kFirmwareFault);
+                stopped ? run.run.stop_code : ExitCode::kFirmwareFault,
+                reached < program.layers.size() ? program.layers[reached].name : "");
   }
 
-  // Outputs, then the report: nothing is written for a failed run (nor for
-  // one whose outputs differ from the reference).
+  // Outputs, then the report: no output is written for a failed run (nor for
+  // one whose outputs differ from the reference); its report says why.
   if (request.check) check_against_reference(config, program, run.image);
   if (!request.output_dir.empty()) write_outputs(request.output_dir, program, run.image);
-  const Report report =
-      make_report(config, request.model, program, run, compile_s,
+  partial.reset();
+  return make_report(header, program, run, compile_s, seconds());
+}
+
+}  // namespace
+
+void run_network(const config::Soc& config, const RunRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  RunHeader header = run_header(config, request.model);
+  if (!ends_with(request.model, ".vtpu")) header.precision = request.compile.precision;
+  std::optional<Report> partial;
+  try {
+    const Report report = run_and_report(config, request, header, partial);
+    if (!request.report.empty()) write_report(request.report, report);
+    print_table(report, stdout);
+  } catch (const Error& e) {
+    // A refused or failed run's report (docs/observability.md): the header
+    // with the error, and the layers the run finished.
+    if (request.report.empty()) throw;
+    Report report =
+        partial
+            ? *partial
+            : make_report(
+                  header,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (!request.report.empty()) {
-    const std::string text = json_text(to_json(report), 2) + "\n";
-    write_file_atomically(
-        request.report, [&text](std::ostream& out) { return static_cast<bool>(out << text); },
-        " the report");
+    set_error(report.header, e);
+    try {
+      write_report(request.report, report);
+    } catch (const Error&) {  // the run's error is what the user hears of
+    }
+    throw;
   }
-  print_table(report, stdout);
+}
+
+void write_refused_report(const std::string& path, const std::string& config,
+                          const std::vector<std::string>& sets, const std::string& model,
+                          const Error& error) {
+  config::Soc described;  // what the command line asked for, unvalidated
+  described.set_name(config.empty() ? config::kDefaultPreset : config);
+  for (const std::string& item : sets) described.add_overrides(item);
+  Report report = make_report(run_header(described, model), 0.0);
+  set_error(report.header, error);
+  try {
+    write_report(path, report);
+  } catch (const Error&) {  // the refusal is what the user hears of
+  }
 }
 
 }  // namespace vtpu

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/error.h"
 #include "platform/config.pb.h"
 #include "platform/soc.h"
 
@@ -39,7 +40,15 @@ struct RunRequest {
 void compile_model(const CompileRequest& request, const std::string& out);
 
 // Runs the model and prints the summary table; throws vtpu::Error (exit
-// status kFirmwareFault when the chip or the firmware fails).
+// status kFirmwareFault when the chip or the firmware fails). With a report
+// path, a refused or failed run still writes its report, with the status.
 void run_network(const config::Soc& config, const RunRequest& request);
+
+// The report of a run refused before its config was loaded (a bad --config
+// or --set): the command line's config name and overrides, the error.
+// Writes nothing, silently, when `path` cannot be written.
+void write_refused_report(const std::string& path, const std::string& config,
+                          const std::vector<std::string>& sets, const std::string& model,
+                          const Error& error);
 
 }  // namespace vtpu

@@ -1,10 +1,17 @@
 #include "tools/report.h"
 
-#include <algorithm>
+#include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <filesystem>
+
+#include "models/common/atomic_file.h"
+#include "models/common/version.h"
 #include "models/isa/vtpu/names.h"
+#include "platform/config.h"
 #include "platform/memory_system.h"
 #include "platform/memspec.h"
+#include "tools/digest.h"
 
 namespace vtpu {
 namespace {
@@ -26,7 +33,8 @@ Roofline roofline_of(const config::Soc& c) {
 
 // One layer's figures from its counters.
 LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info, uint8_t kind,
-                         bool int8, const Roofline& roof, const config::EnergyConfig& e) {
+                         bool int8, const Roofline& roof, const config::EnergyConfig& e,
+                         double dram_pj_per_byte) {
   LayerReport l;
   l.name = info.name;
   l.op = info.op;
@@ -56,7 +64,7 @@ LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info, 
   const double sram = static_cast<double>(l.dma_bytes) + 8.0 * l.vpu_elements;
   l.energy_uj = (l.mxu_macs * (int8 ? e.mac_int8_pj() : e.mac_bf16_pj()) +
                  sram * 0.5 * (e.sram_read_pj_per_byte() + e.sram_write_pj_per_byte()) +
-                 hbm * e.hbm_pj_per_byte()) *
+                 hbm * dram_pj_per_byte) *
                 1e-6;
   return l;
 }
@@ -69,30 +77,76 @@ uint64_t activation_table_bytes(const config::Soc& config, const sw::Program& pr
          sizeof(vtpu_tensor);
 }
 
+// The price of a DRAM byte: energy.hbm_pj_per_byte when the config sets it,
+// else the memory preset's own (its memspec's energy.pj_per_bit).
+double dram_pj_per_byte(const config::Soc& c) {
+  return c.energy().has_hbm_pj_per_byte() ? c.energy().hbm_pj_per_byte()
+                                          : 8.0 * config::memspec(c.hbm().preset()).pj_per_bit;
+}
+
+// The merged config as JSON (protobuf's mapping, field names as in
+// config.proto: 64-bit integers as strings).
+Json config_json(const config::Soc& config) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string text;
+  if (!google::protobuf::util::MessageToJsonString(config, &text, options).ok())
+    return Json(config::text(config));
+  return Json::parse(text);
+}
+
 }  // namespace
 
-Report make_report(const config::Soc& config, const std::string& model, const sw::Program& program,
-                   const runtime::ModelRun& run, double compile_s, double wall_s) {
+RunHeader run_header(const config::Soc& config, const std::string& model) {
+  RunHeader h;
+  h.config = config;
+  h.model = model;
+  h.model_sha256 = file_sha256(model);
+  return h;
+}
+
+void set_error(RunHeader& header, const Error& error, const std::string& layer) {
+  header.status = "error";
+  header.error = error.what();
+  header.error_layer = error.layer().empty() ? layer : error.layer();
+  header.exit_code = static_cast<int>(error.code());
+}
+
+Report make_report(RunHeader header, double wall_s) {
+  Report r;
+  r.header = std::move(header);
+  r.wall_time_s = wall_s;
+  const config::Soc& config = r.header.config;
+  if (config.clock_mhz() <= 0) return r;  // a config refused before it loaded: no figures
+  const Roofline roof = roofline_of(config);
+  r.peak_macs_per_cycle = roof.macs_per_cycle;
+  r.peak_hbm_bytes_per_cycle = roof.hbm_bytes_per_cycle;
+  r.dram_pj_per_bit = dram_pj_per_byte(config) / 8;
+  r.dram_energy_source = config.energy().has_hbm_pj_per_byte()
+                             ? "energy.hbm_pj_per_byte"
+                             : config::memspec(config.hbm().preset()).energy_source;
+  return r;
+}
+
+Report make_report(RunHeader header, const sw::Program& program, const runtime::ModelRun& run,
+                   double compile_s, double wall_s) {
+  Report r = make_report(std::move(header), wall_s);
+  const config::Soc& config = r.header.config;
   const Roofline roof = roofline_of(config);
   const bool int8 = program.precision == sw::Precision::kInt8;
-  Report r;
-  r.model = model;
-  r.config = config.name();
-  r.precision = sw::precision_name(program.precision);
   r.simulated_time_ns = run.run.simulated_time.to_seconds() * 1e9;
   r.cycles = run.result.cycles;
-  r.wall_time_s = wall_s;
   r.compile_time_s = compile_s;
   r.calibration_time_s = program.calibration_seconds;
   r.simulation_time_s = run.run.host_seconds;
   r.core_instructions = run.run.instructions;
   r.activation_table_bytes = activation_table_bytes(config, program);
-  r.peak_macs_per_cycle = roof.macs_per_cycle;
-  r.peak_hbm_bytes_per_cycle = roof.hbm_bytes_per_cycle;
   uint64_t layer_cycles = 0;
-  for (size_t i = 0; i < run.layers.size(); ++i) {
+  const size_t reached = std::min(run.layers.size(), program.layers.size());
+  for (size_t i = 0; i < reached; ++i) {
     r.layers.push_back(layer_report(run.layers[i], program.layers[i],
-                                    program.image.layers()[i].kind, int8, roof, config.energy()));
+                                    program.image.layers()[i].kind, int8, roof, config.energy(),
+                                    8 * r.dram_pj_per_bit));
     const LayerReport& l = r.layers.back();
     r.macs += l.macs;
     layer_cycles += l.cycles;
@@ -106,10 +160,24 @@ Report make_report(const config::Soc& config, const std::string& model, const sw
 }
 
 Json to_json(const Report& r) {
+  const RunHeader& h = r.header;
   Json j;
-  j["model"] = r.model;
-  j["config"] = r.config;
-  j["precision"] = r.precision;
+  j["status"] = h.status;
+  if (h.status != "ok") {
+    Json e;
+    e["message"] = h.error;
+    if (!h.error_layer.empty()) e["layer"] = h.error_layer;
+    e["exit_code"] = h.exit_code;
+    j["error"] = std::move(e);
+  }
+  j["model"] = h.model;
+  j["model_name"] = std::filesystem::path(h.model).stem().string();
+  j["model_sha256"] = h.model_sha256;
+  j["precision"] = h.precision;
+  j["batch"] = h.batch;
+  describe_config(j, h.config);
+  Json effective = std::move(j["config_effective"]);  // long: last, after the layers
+  j.erase("config_effective");
   j["simulated_time_ns"] = r.simulated_time_ns;
   j["cycles"] = r.cycles;
   j["wall_time_s"] = r.wall_time_s;
@@ -123,6 +191,8 @@ Json to_json(const Report& r) {
   j["hbm_write_bytes"] = r.hbm_write_bytes;
   j["activation_table_bytes"] = r.activation_table_bytes;
   j["energy_uj"] = r.energy_uj;
+  j["dram_pj_per_bit"] = r.dram_pj_per_bit;
+  j["dram_energy_source"] = r.dram_energy_source;
   j["peak_macs_per_cycle"] = r.peak_macs_per_cycle;
   j["peak_hbm_bytes_per_cycle"] = r.peak_hbm_bytes_per_cycle;
   Json layers = Json::array();
@@ -153,7 +223,23 @@ Json to_json(const Report& r) {
     layers.push_back(std::move(o));
   }
   j["layers"] = std::move(layers);
+  j["config_effective"] = std::move(effective);
   return j;
+}
+
+void describe_config(Json& j, const config::Soc& config) {
+  j["vtpu_version"] = version();
+  j["config"] = config::describe(config);
+  j["config_name"] = config.name();
+  j["config_overrides"] = Json::array();
+  for (const std::string& o : config.overrides()) j["config_overrides"].push_back(o);
+  j["config_effective"] = config_json(config);
+}
+
+void write_report(const std::string& path, const Report& report) {
+  const std::string text = json_text(to_json(report), 2) + "\n";
+  write_file_atomically(
+      path, [&text](std::ostream& out) { return static_cast<bool>(out << text); }, " the report");
 }
 
 void print_table(const Report& r, std::FILE* out) {
@@ -168,9 +254,10 @@ void print_table(const Report& r, std::FILE* out) {
       out,
       "%s on %s (%s): %zu layers, %.3f ms simulated, %llu cycles, %.2f GMAC, "
       "MXU utilization %.1f %%, energy %.1f uJ, wall %.2f s (compile %.2f s, simulation %.2f s)\n",
-      r.model.c_str(), r.config.c_str(), r.precision.c_str(), r.layers.size(),
-      r.simulated_time_ns / 1e6, static_cast<unsigned long long>(r.cycles), r.macs / 1e9,
-      100.0 * r.mxu_utilization, r.energy_uj, r.wall_time_s, r.compile_time_s, r.simulation_time_s);
+      r.header.model.c_str(), config::describe(r.header.config).c_str(), r.header.precision.c_str(),
+      r.layers.size(), r.simulated_time_ns / 1e6, static_cast<unsigned long long>(r.cycles),
+      r.macs / 1e9, 100.0 * r.mxu_utilization, r.energy_uj, r.wall_time_s, r.compile_time_s,
+      r.simulation_time_s);
 }
 
 }  // namespace vtpu

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/error.h"
 #include "models/common/json.h"
 #include "platform/config.pb.h"
 #include "platform/model_runner.h"
@@ -32,8 +33,29 @@ struct LayerReport {
   double energy_uj = 0;
 };
 
+// What a report says about the run itself (docs/observability.md,
+// "Report"): every report carries it, a refused or failed run's too.
+struct RunHeader {
+  config::Soc config;         // the merged config, its name and overrides
+  std::string model;          // the model file as given
+  std::string model_sha256;   // of the file's bytes (`sha256sum`); "" when unreadable
+  std::string precision;      // "" until the model is compiled or read
+  int64_t batch = 0;          // the first input's leading dimension; 0 until known
+  std::string status = "ok";  // "ok" or "error"
+  std::string error;          // the error's one line
+  std::string error_layer;    // the node or layer it names, or ""
+  int exit_code = 0;          // the status vtpu exits with
+};
+
+// The header of a run of `model` on `config`, before anything is known of it.
+RunHeader run_header(const config::Soc& config, const std::string& model);
+
+// The header's status for a run that ended in `error` (the layer it names,
+// else `layer`).
+void set_error(RunHeader& header, const Error& error, const std::string& layer = "");
+
 struct Report {
-  std::string model, config, precision;
+  RunHeader header;
   double simulated_time_ns = 0;
   uint64_t cycles = 0;
   double wall_time_s = 0, compile_time_s = 0, calibration_time_s = 0, simulation_time_s = 0;
@@ -42,15 +64,29 @@ struct Report {
   uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
   uint64_t activation_table_bytes = 0;  // read by the runtime at start (resident activations)
   double energy_uj = 0;
+  double dram_pj_per_bit = 0;  // what the energy prices a DRAM bit at
+  std::string dram_energy_source;
   double peak_macs_per_cycle = 0, peak_hbm_bytes_per_cycle = 0;
-  std::vector<LayerReport> layers;
+  std::vector<LayerReport> layers;  // a failed run's: those it finished
 };
 
-// The report of a finished run of `program` (the model file `model`) on `config`.
-Report make_report(const config::Soc& config, const std::string& model, const sw::Program& program,
-                   const runtime::ModelRun& run, double compile_s, double wall_s);
+// The report of a run of `program` that reached the layers of `run` (all of
+// them when the run ended well).
+Report make_report(RunHeader header, const sw::Program& program, const runtime::ModelRun& run,
+                   double compile_s, double wall_s);
+
+// The report of a run that ended before the simulation: the header, no figures.
+Report make_report(RunHeader header, double wall_s);
 
 Json to_json(const Report& report);
+
+// What every report says of its build and chip, as members of `j`:
+// vtpu_version, config (config::describe), config_name, config_overrides,
+// config_effective (the merged config as JSON, protobuf's mapping).
+void describe_config(Json& j, const config::Soc& config);
+
+// `report` as JSON into `path`, all or nothing. Throws vtpu::Error.
+void write_report(const std::string& path, const Report& report);
 
 // The per-layer table and the one-line summary, as `vtpu run` prints them.
 void print_table(const Report& report, std::FILE* out);

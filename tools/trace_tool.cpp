@@ -52,6 +52,8 @@ void print_trace(const std::string& path, const TraceQuery& q, std::ostream& out
     if (q.limit && matched > shown) out << "... " << matched - shown << " more\n";
     return;
   }
+  out << "# " << path << ": " << header.config << ", vtpu " << header.vtpu_version
+      << (header.workload.empty() ? "" : ", " + header.workload) << "\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-10s %-18s %12s %14s %10s %10s %12s %10s\n", "initiator",
                 "target", "count", "bytes", "reads", "writes", "latency ns", "GB/s");

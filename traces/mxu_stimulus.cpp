@@ -1,6 +1,7 @@
 #include "traces/mxu_stimulus.h"
 
 #include "models/common/error.h"
+#include "models/common/version.h"
 #include "traces/delimited.h"
 #include "traces/mxu_stimulus.pb.h"
 
@@ -11,12 +12,16 @@ struct MatmulWriter::Impl {
   DelimitedWriter out;
 };
 
-MatmulWriter::MatmulWriter(const std::string& path, const std::string& config, uint32_t rows,
-                           uint32_t cols, const std::string& timing)
+MatmulWriter::MatmulWriter(const std::string& path, const std::string& config,
+                           const std::string& config_text, const std::string& workload,
+                           uint32_t rows, uint32_t cols, const std::string& timing)
     : impl_(std::make_unique<Impl>(path)) {
   StimulusHeader h;
   h.set_version(kStimulusVersion);
   h.set_config(config);
+  h.set_vtpu_version(version());
+  h.set_config_text(config_text);
+  h.set_workload(workload);
   h.set_rows(rows);
   h.set_cols(cols);
   h.set_timing(timing);

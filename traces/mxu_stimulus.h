@@ -14,8 +14,11 @@ constexpr uint32_t kStimulusVersion = 1;
 // mxu.record: streams every MATMUL to a file.
 class MatmulWriter : public MatmulRecorder {
  public:
+  // `config` names the config (config::describe), `config_text` holds it;
   // `timing`: mxu.dataflow and mxu.timing ("ws overlapped").
-  MatmulWriter(const std::string& path, const std::string& config, uint32_t rows, uint32_t cols,
+  // `workload` says what runs (RunOptions::workload).
+  MatmulWriter(const std::string& path, const std::string& config, const std::string& config_text,
+               const std::string& workload, uint32_t rows, uint32_t cols,
                const std::string& timing);
   ~MatmulWriter() override;
   void matmul(const vtpu_insn_matmul& insn, const uint8_t* vmem, uint64_t vmem_base,

@@ -1,6 +1,7 @@
 #include "traces/transaction_trace.h"
 
 #include "models/common/error.h"
+#include "models/common/version.h"
 #include "traces/delimited.h"
 #include "traces/transactions.pb.h"
 
@@ -14,12 +15,16 @@ struct TransactionWriter::Impl {
 };
 
 TransactionWriter::TransactionWriter(const std::string& path, const std::string& config,
+                                     const std::string& config_text, const std::string& workload,
                                      const std::vector<std::string>& initiators,
                                      const std::vector<std::string>& targets)
     : impl_(std::make_unique<Impl>(path)) {
   Header h;
   h.set_version(kTransactionTraceVersion);
   h.set_config(config);
+  h.set_vtpu_version(version());
+  h.set_config_text(config_text);
+  h.set_workload(workload);
   for (const std::string& n : initiators) h.add_initiators(n);
   for (const std::string& n : targets) h.add_targets(n);
   impl_->out.write(h);
@@ -55,7 +60,10 @@ TransactionReader::TransactionReader(const std::string& path)
                 "; this vtpu reads version " + std::to_string(kTransactionTraceVersion));
   header_ = TraceHeader{h.config(),
                         {h.initiators().begin(), h.initiators().end()},
-                        {h.targets().begin(), h.targets().end()}};
+                        {h.targets().begin(), h.targets().end()},
+                        h.vtpu_version(),
+                        h.config_text(),
+                        h.workload()};
 }
 
 TransactionReader::~TransactionReader() = default;

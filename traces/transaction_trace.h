@@ -16,7 +16,10 @@ constexpr uint32_t kTransactionTraceVersion = 1;
 class TransactionWriter : public TransactionSink {
  public:
   // Throws vtpu::Error when the file cannot be written.
+  // `config` names the config (config::describe), `config_text` holds it.
+  // `workload` says what runs (RunOptions::workload).
   TransactionWriter(const std::string& path, const std::string& config,
+                    const std::string& config_text, const std::string& workload,
                     const std::vector<std::string>& initiators,
                     const std::vector<std::string>& targets);
   ~TransactionWriter() override;
@@ -28,8 +31,11 @@ class TransactionWriter : public TransactionSink {
 };
 
 struct TraceHeader {
-  std::string config;
+  std::string config;  // name and overrides (config::describe)
   std::vector<std::string> initiators, targets;
+  std::string vtpu_version;  // of the build that wrote it ("" in older traces)
+  std::string config_text;   // the merged config (protobuf text)
+  std::string workload;      // what ran (RunOptions::workload)
 };
 
 // Reads a trace record by record (memory stays bounded). Throws

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace vtpu {
 
@@ -18,12 +19,17 @@ enum class ExitCode : int {
 
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string& message, ExitCode code = ExitCode::kUsage)
-      : std::runtime_error(message), code_(code) {}
+  explicit Error(const std::string& message, ExitCode code = ExitCode::kUsage,
+                 std::string layer = "")
+      : std::runtime_error(message), code_(code), layer_(std::move(layer)) {}
   ExitCode code() const { return code_; }
+  // The model's node or layer the error is about, when one is (a report's
+  // status names it); empty otherwise.
+  const std::string& layer() const { return layer_; }
 
  private:
   ExitCode code_;
+  std::string layer_;
 };
 
 }  // namespace vtpu

@@ -46,6 +46,10 @@ struct TimingSet {
   unsigned tRTRS;           // extra bus turnaround on a read-to-write switch
   unsigned act_cycles;      // command-bus cycles an ACT occupies (HBM: 2)
 
+  // Energy, for reports only: the model's timing does not depend on it.
+  double pj_per_bit = 0;      // one bit read or written
+  std::string energy_source;  // where pj_per_bit comes from
+
   // Derived figures.
   unsigned burst_clocks() const { return burst_length / beats_per_clock; }  // tBL
   unsigned access_bytes() const { return bus_bits / 8 * burst_length; }

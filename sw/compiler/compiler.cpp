@@ -181,7 +181,14 @@ class Lowerer {
   void run() {
     if (int8()) residual_ = residual_stream();
     for (const std::string& in : g_.inputs) lower_input(in);
-    for (const Node& n : g_.nodes) lower(n);
+    for (const Node& n : g_.nodes) {
+      try {
+        lower(n);
+      } catch (const Error& e) {  // the node goes with it to the report's status
+        if (!e.layer().empty()) throw;
+        throw Error(e.what(), e.code(), n.name);
+      }
+    }
     for (const std::string& o : g_.outputs) lower_output(o);
     out_.image.finish(std::max<uint64_t>(scratch_, 1u << 20));
   }

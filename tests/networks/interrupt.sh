@@ -1,6 +1,7 @@
 #!/bin/sh
 # A signal during `vtpu run` (docs/cli.md): exit status 130, one line on
-# stderr, the trace valid JSON marked partial, no output and no report.
+# stderr, the trace valid JSON marked partial, no output, a report whose
+# status is the error with exit code 130.
 # Usage: interrupt.sh VTPU MODEL.vtpu INPUT.npy SPIN.elf OUT_DIR PYTHON SIGNAL
 set -u
 vtpu=$1 model=$2 input=$3 spin=$4 dir=$5 python=$6 signal=$7
@@ -16,10 +17,13 @@ kill "-$signal" "$pid"
 wait "$pid"
 status=$?
 [ "$status" -eq 130 ] || { echo "exit status $status, expected 130"; cat "$dir/stderr"; exit 1; }
-[ ! -e "$dir/output.npy" ] && [ ! -e "$dir/report.json" ] || { echo "outputs written"; exit 1; }
+[ ! -e "$dir/output.npy" ] || { echo "outputs written"; exit 1; }
 "$python" -c "
 import json, sys
 status = json.load(open(sys.argv[1]))['otherData']['status']
 assert status.startswith('partial: interrupted by a signal at pc '), status
-" "$dir/trace.json" || exit 1
+report = json.load(open(sys.argv[2]))
+assert report['status'] == 'error' and report['error']['exit_code'] == 130, report['error']
+assert report['error']['message'].startswith('interrupted by a signal'), report['error']
+" "$dir/trace.json" "$dir/report.json" || exit 1
 cat "$dir/stderr"
