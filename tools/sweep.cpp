@@ -547,6 +547,7 @@ void run_sweep(const SweepOptions& o) {
   list["spec"] = fs::absolute(o.spec).string();
   list["input"] = input;
   list["calibration"] = calibration;
+  list["combine"] = spec.combine().empty() ? "grid" : spec.combine();
   list["axes"] = Json::array();
   for (const config::Sweep::Axis& a : spec.axes()) list["axes"].push_back(a.path());
   list["points"] = Json::array();

@@ -4,6 +4,7 @@
   Pareto front (no other point both faster and cheaper) drawn and labelled;
 - axis_<field>.png: MXU utilization and simulated time against each swept
   field, one line per network and precision (the median over the others);
+  zipped axes, which move together, are one field ("hbm.preset/hbm.channels");
 - layers_<network>_<precision>.png: where each layer's time goes at the
   sweep's first point of that network and precision, as stacked cycles:
   compute (MXU busy), VPU busy, memory (DMA busy beyond both) and overhead
@@ -63,6 +64,18 @@ def _varied(runs, axes):
     return fields + [a for a in axes if runs[a].nunique() > 1]
 
 
+def _zipped(sweep, runs):
+    """Zipped axes move together: one field of their values joined by '/'
+    (e.g. "hbm.preset/hbm.channels" = "hbm2/4"), in place of each alone."""
+    axes = [a for a in sweep.axes if runs[a].nunique() > 1]
+    if sweep.combine != "zip" or len(axes) < 2:
+        return runs, sweep.axes
+    joined = "/".join(axes)
+    runs = runs.copy()
+    runs[joined] = runs[axes].astype(str).agg("/".join, axis=1)
+    return runs, [joined]
+
+
 def plot_pareto(sweep, directory):
     runs = sweep.runs[sweep.runs["status"] == "ok"].copy()
     if runs.empty:
@@ -101,20 +114,22 @@ def _sort_key(value):
 
 
 def plot_axes(sweep, directory):
-    runs = sweep.runs[sweep.runs["status"] == "ok"].copy()
+    runs, axes = _zipped(sweep, sweep.runs[sweep.runs["status"] == "ok"])
     if runs.empty:
         return []
     runs["net"] = runs["network"].map(_network)
     written = []
-    for field in _varied(sweep.runs, sweep.axes):
-        values = sorted(runs[field].astype(str).unique(), key=_sort_key)
+    for field in _varied(runs, axes):
+        values = list(dict.fromkeys(runs[field].astype(str)))  # the spec's order
+        if all(_sort_key(v)[0] == 0 for v in values):
+            values = sorted(values, key=_sort_key)
         position = {v: i for i, v in enumerate(values)}
         fig, (util, time) = plt.subplots(1, 2, figsize=(11, 4.2))
         lines = ["net"] + (["precision"] if field != "precision" else [])
         for key, group in runs.groupby(lines if len(lines) > 1 else lines[0]):
             key = key if isinstance(key, tuple) else (key,)
             median = group.groupby(group[field].astype(str)).median(numeric_only=True)
-            xs = sorted(median.index, key=_sort_key)
+            xs = [v for v in values if v in median.index]
             label = " ".join(map(str, key))
             util.plot([position[x] for x in xs], [100 * median.loc[x, "mxu_utilization"]
                                                   for x in xs], marker="o", label=label)

@@ -67,6 +67,7 @@ class Sweep:
             listing = json.load(f)
         self.name = listing.get("name") or os.path.basename(os.path.normpath(directory))
         self.axes = listing["axes"]
+        self.combine = listing.get("combine", "grid")
         self.points = listing["points"]
         self.runs = pd.read_csv(os.path.join(directory, "runs.csv"), dtype={a: str for a in self.axes})
         self.layers = pd.read_csv(os.path.join(directory, "layers.csv"),

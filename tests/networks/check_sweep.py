@@ -105,6 +105,13 @@ axes {{ path: "runtime.double_buffering" values: ["true", "false"] }}
     runs = check_csvs(results, 24)
     expect(all(r["status"] == "ok" for r in runs), "a point of the resumed sweep failed")
 
+    # Its plots.
+    subprocess.run([vtpu, "plot", results], check=True, capture_output=True)
+    for name in ("pareto", "axis_mxu.rows", "axis_runtime.double_buffering", "axis_precision",
+                 "layers_lenet_int8", "layers_mlp_bf16"):
+        with open(os.path.join(results, name + ".png"), "rb") as f:
+            expect(f.read(8) == b"\x89PNG\r\n\x1a\n", f"plot {name}.png")
+
     # --collect writes the same tables from the reports.
     before = {n: open(os.path.join(results, n)).read() for n in ("runs.csv", "layers.csv")}
     for n in before:
