@@ -319,6 +319,20 @@ std::string report_path(const std::string& dir, const Point& p) {
   return (fs::path(dir) / "points" / (p.id + ".json")).string();
 }
 
+// A point is done when its report says how it ended, unless that was an
+// interruption (Ctrl-C reaches the sweep's `vtpu run`s too: status 130), or
+// the report cannot be read: such a point runs again.
+bool point_done(const std::string& report) {
+  try {
+    const Json r = Json::parse(read_file(report, uint64_t{1} << 28));
+    return r.value("status", "") == "ok" ||
+           r.value("error", Json::object()).value("exit_code", 0) !=
+               static_cast<int>(ExitCode::kInterrupted);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 // `vtpu run` of point `p`, reporting to its file.
 std::vector<std::string> run_argv(const std::string& self, const Point& p, const std::string& dir,
                                   const std::string& input, const std::string& calibration) {
@@ -561,7 +575,7 @@ void run_sweep(const SweepOptions& o) {
   for (size_t i = 0; i < points.size(); ++i) {
     const std::string report = report_path(o.out, points[i]);
     if (o.force) fs::remove(report, error);
-    if (!fs::exists(report, error)) todo.push_back(i);
+    if (!point_done(report)) todo.push_back(i);
   }
   std::printf("sweep %s: %zu points, %zu done, %zu to run%s\n", o.spec.c_str(), points.size(),
               points.size() - todo.size(), todo.size(),

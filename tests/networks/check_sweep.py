@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`vtpu sweep` end to end (docs/experiments.md): a 24-point sweep (LeNet and
-the MLP, int8 and bf16, six configs) killed part-way and resumed without
-redoing finished points; runs.csv and layers.csv checked against every
+the MLP, int8 and bf16, six configs) interrupted part-way (Ctrl-C, then
+SIGKILL) and resumed without redoing finished points; runs.csv and layers.csv checked against every
 point's JSON report; --collect reproducing them; a failing network recorded
 while the sweep goes on; bad specs refused before any run with one line
 naming the field.
@@ -78,25 +78,40 @@ axes {{ path: "mxu.rows" values: ["16", "32", "64"] }}
 axes {{ path: "runtime.double_buffering" values: ["true", "false"] }}
 ''')
 
-    # Killed part-way (the whole process group, as a cluster's scheduler or a
-    # Ctrl-C would), then resumed.
-    sweep = subprocess.Popen([vtpu, "sweep", spec, "--out", results, "-j", "1"],
-                             stdout=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while len(reports(results)) < 6 and sweep.poll() is None and time.time() < deadline:
-        time.sleep(0.002)
-    os.killpg(sweep.pid, signal.SIGKILL)
-    sweep.wait()
-    done = {f: os.stat(os.path.join(results, "points", f)).st_mtime_ns for f in reports(results)}
-    expect(6 <= len(done) < 24, f"{len(done)} points done when killed (expected 6 to 23)")
-    compiled = {f: os.stat(os.path.join(results, "compiled", f)).st_mtime_ns
-                for f in os.listdir(os.path.join(results, "compiled")) if f.endswith(".vtpu")}
-    resumed = subprocess.run([vtpu, "sweep", spec, "--out", results, "-j", "2"],
-                             capture_output=True, text=True)
-    expect(resumed.returncode == 0, f"resumed sweep: exit {resumed.returncode}: {resumed.stderr}")
-    expect(f"24 points, {len(done)} done, {24 - len(done)} to run" in resumed.stdout,
-           f"resumed sweep said: {resumed.stdout.splitlines()[:1]}")
-    for f, mtime in done.items():
+    # Stopped part-way, twice: by Ctrl-C (SIGINT to the process group: a
+    # point caught mid-run reports itself interrupted) and by SIGKILL (as a
+    # scheduler kills a job: nothing more is written); resumed each time.
+    compiled, first_seen = {}, {}
+    for stop, at_least in ((signal.SIGINT, 6), (signal.SIGKILL, 14)):
+        sweep = subprocess.Popen([vtpu, "sweep", spec, "--out", results, "-j", "1"],
+                                 stdout=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 120
+        while len(reports(results)) < at_least and sweep.poll() is None \
+                and time.time() < deadline:
+            time.sleep(0.002)
+        os.killpg(sweep.pid, stop)
+        sweep.wait()
+        time.sleep(0.2)  # the interrupted `vtpu run` writes its report
+        done = {}
+        for f in reports(results):
+            report = json.load(open(os.path.join(results, "points", f)))
+            if report.get("error", {}).get("exit_code") != 130:  # interrupted: to redo
+                done[f] = os.stat(os.path.join(results, "points", f)).st_mtime_ns
+                first_seen.setdefault(f, done[f])
+        expect(at_least <= len(done) + 1 and len(done) < 24,
+               f"{len(done)} points done when stopped by {stop.name}")
+        for f in os.listdir(os.path.join(results, "compiled")):
+            if f.endswith(".vtpu"):
+                compiled.setdefault(f, os.stat(os.path.join(results, "compiled", f)).st_mtime_ns)
+        if stop == signal.SIGINT:
+            continue  # the SIGKILL run resumes this one
+        resumed = subprocess.run([vtpu, "sweep", spec, "--out", results, "-j", "2"],
+                                 capture_output=True, text=True)
+        expect(resumed.returncode == 0,
+               f"resumed sweep: exit {resumed.returncode}: {resumed.stderr}")
+        expect(f"24 points, {len(done)} done, {24 - len(done)} to run" in resumed.stdout,
+               f"resumed sweep said: {resumed.stdout.splitlines()[:1]}, {len(done)} done")
+    for f, mtime in first_seen.items():
         expect(os.stat(os.path.join(results, "points", f)).st_mtime_ns == mtime,
                f"point {f} was redone")
     for f, mtime in compiled.items():
@@ -104,6 +119,20 @@ axes {{ path: "runtime.double_buffering" values: ["true", "false"] }}
                f"{f} was compiled again")
     runs = check_csvs(results, 24)
     expect(all(r["status"] == "ok" for r in runs), "a point of the resumed sweep failed")
+
+    # A report that says its run was interrupted (what a `vtpu run` caught by
+    # Ctrl-C mid-simulation writes) is not done: that point alone runs again.
+    victim = os.path.join(results, "points", reports(results)[0])
+    report = json.load(open(victim))
+    report["status"] = "error"
+    report["error"] = {"message": "interrupted by a signal at pc 0x80000000", "exit_code": 130}
+    with open(victim, "w") as f:
+        json.dump(report, f)
+    again = subprocess.run([vtpu, "sweep", spec, "--out", results], capture_output=True, text=True)
+    expect("24 points, 23 done, 1 to run" in again.stdout,
+           f"after an interrupted report: {again.stdout.splitlines()[:1]}")
+    expect(json.load(open(victim))["status"] == "ok", "the interrupted point was not redone")
+    check_csvs(results, 24)
 
     # Its plots.
     subprocess.run([vtpu, "plot", results], check=True, capture_output=True)

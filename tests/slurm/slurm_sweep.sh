@@ -21,10 +21,16 @@ export SLURM_CONF="$work/slurm.conf"
 
 stop() {
   scancel --quiet --user=root 2>/dev/null
-  for pid in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munge/pid"; do
-    [ -s "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+  for file in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munge/pid"; do
+    [ -s "$file" ] || continue
+    pid=$(cat "$file")
+    kill "$pid" 2>/dev/null
+    # Gone (or a zombie of this shell's) before the next daemon stops.
+    for _ in $(seq 50); do
+      [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || break
+      sleep 0.2
+    done
   done
-  sleep 1
 }
 trap stop EXIT
 
