@@ -40,6 +40,9 @@ inline hbm::HbmOptions make_hbm_options(const config::Soc& c, const config::Link
   o.frontend_latency = clock_period(c) * static_cast<double>(h.controller_latency_cycles());
   o.lookahead = o.frontend_latency + make_link(c, initiator).latency +
                 make_link(c, c.interconnect().hbm()).latency;
+  o.corrected_per_access = c.faults().hbm_corrected_per_access();
+  o.uncorrected_per_access = c.faults().hbm_uncorrected_per_access();
+  o.fault_seed = c.faults().seed();
   return o;
 }
 
@@ -82,6 +85,9 @@ inline cp::CpOptions command_processor_options(const config::Soc& c, memory::Ram
   o.vmem_base = c.address_map().vmem_base();
   o.amem = &amem;
   o.amem_base = c.address_map().amem_base();
+  o.mxu_slowdown = c.faults().mxu_slowdown();
+  o.vpu_slowdown = c.faults().vpu_slowdown();
+  o.dma_slowdown = c.faults().dma_slowdown();
   return o;
 }
 

@@ -235,6 +235,10 @@ int firmware_command(const std::vector<std::string>& args) {
           static_cast<unsigned long long>(h.reads), static_cast<unsigned long long>(h.writes),
           accesses ? 100.0 * h.row_hits / accesses : 0.0,
           static_cast<unsigned long long>(h.refreshes));
+      if (h.corrected_errors + h.uncorrected_errors > 0)
+        std::fprintf(stderr, "hbm faults:           %llu corrected, %llu uncorrected (ECC)\n",
+                     static_cast<unsigned long long>(h.corrected_errors),
+                     static_cast<unsigned long long>(h.uncorrected_errors));
     }
   }
   if (result.end == vtpu::RunResult::End::kStopped) {

@@ -97,11 +97,11 @@ Json config_json(const config::Soc& config) {
 
 }  // namespace
 
-RunHeader run_header(const config::Soc& config, const std::string& model) {
+RunHeader run_header(const config::Soc& config, const std::string& model, bool hash) {
   RunHeader h;
   h.config = config;
   h.model = model;
-  h.model_sha256 = file_sha256(model);
+  if (hash) h.model_sha256 = file_sha256(model);
   return h;
 }
 
@@ -140,6 +140,8 @@ Report make_report(RunHeader header, const sw::Program& program, const runtime::
   r.calibration_time_s = program.calibration_seconds;
   r.simulation_time_s = run.run.host_seconds;
   r.core_instructions = run.run.instructions;
+  r.hbm_corrected_errors = run.run.hbm.corrected_errors;
+  r.hbm_uncorrected_errors = run.run.hbm.uncorrected_errors;
   r.activation_table_bytes = activation_table_bytes(config, program);
   uint64_t layer_cycles = 0;
   const size_t reached = std::min(run.layers.size(), program.layers.size());
@@ -191,6 +193,8 @@ Json to_json(const Report& r) {
   j["hbm_write_bytes"] = r.hbm_write_bytes;
   j["activation_table_bytes"] = r.activation_table_bytes;
   j["energy_uj"] = r.energy_uj;
+  j["hbm_corrected_errors"] = r.hbm_corrected_errors;
+  j["hbm_uncorrected_errors"] = r.hbm_uncorrected_errors;
   j["dram_pj_per_bit"] = r.dram_pj_per_bit;
   j["dram_energy_source"] = r.dram_energy_source;
   j["peak_macs_per_cycle"] = r.peak_macs_per_cycle;

@@ -47,8 +47,9 @@ struct RunHeader {
   int exit_code = 0;          // the status vtpu exits with
 };
 
-// The header of a run of `model` on `config`, before anything is known of it.
-RunHeader run_header(const config::Soc& config, const std::string& model);
+// The header of a run of `model` on `config`, before anything is known of it;
+// the model's hash unless `hash` is false (the caller hashes it meanwhile).
+RunHeader run_header(const config::Soc& config, const std::string& model, bool hash = true);
 
 // The header's status for a run that ended in `error` (the layer it names,
 // else `layer`).
@@ -64,6 +65,7 @@ struct Report {
   uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
   uint64_t activation_table_bytes = 0;  // read by the runtime at start (resident activations)
   double energy_uj = 0;
+  uint64_t hbm_corrected_errors = 0, hbm_uncorrected_errors = 0;  // injected (faults.*)
   double dram_pj_per_bit = 0;  // what the energy prices a DRAM bit at
   std::string dram_energy_source;
   double peak_macs_per_cycle = 0, peak_hbm_bytes_per_cycle = 0;

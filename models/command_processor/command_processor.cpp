@@ -28,6 +28,11 @@ bool belongs(uint8_t opcode, unsigned queue) {
   }
 }
 
+// An instruction's end when its unit is `factor` times slower (faults.*_slowdown).
+sc_core::sc_time slowed(sc_core::sc_time start, sc_core::sc_time end, double factor) {
+  return factor > 1 ? start + (end - start) * factor : end;
+}
+
 }  // namespace
 
 CommandProcessor::CommandProcessor(sc_core::sc_module_name name, const CpOptions& options)
@@ -392,6 +397,7 @@ bool CommandProcessor::execute(unsigned q, const vtpu_insn& insn) {
 
 bool CommandProcessor::run_dma(unsigned q, const vtpu_insn& insn) {
   const vtpu_dma_desc& copy = insn.dma.copy;
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
   const unsigned channel = q == VTPU_QUEUE_DMA1 ? 1 : 0;
   DmaJob& job = dma_jobs_[channel];
   const bool started =
@@ -405,6 +411,8 @@ bool CommandProcessor::run_dma(unsigned q, const vtpu_insn& insn) {
     return false;
   }
   sc_core::wait(job.done);
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  if (options_.dma_slowdown > 1) sc_core::wait(slowed(start, now, options_.dma_slowdown) - now);
   if (job.cause != VTPU_DMA_CAUSE_NONE) {
     fail(q, insn.h.opcode, VTPU_ERR_DMA, job.address, job.cause);
     return false;
@@ -443,6 +451,7 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   sc_core::sc_time end = start + options_.clock_period * static_cast<double>(cycles);
   end = std::max(end, options_.vmem->reserve(start, t.a_bytes));
   end = std::max(end, options_.vmem->reserve(start, t.b_bytes));
+  end = slowed(start, end, options_.mxu_slowdown);
   sc_core::wait(end - start);
   last_array_cycles_ = cycles;
   last_matmul_cycles_ = static_cast<uint64_t>((end - start) / options_.clock_period) + 1;
@@ -468,6 +477,7 @@ bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
     end = std::max(end, ram->reserve(start, vpu::work_elements(v) * vtpu_type_size(v.a_type)));
   if (memory::Ram* ram = ram_at(v.d_addr))
     end = std::max(end, ram->reserve(start, outputs * vtpu_type_size(v.d_type)));
+  end = slowed(start, end, options_.vpu_slowdown);
   sc_core::wait(end - start);
   return true;
 }

@@ -44,6 +44,9 @@ struct CpOptions {
   uint64_t hbm_base = 0, hbm_size = 0;  // for the HBM byte counters
   // What computes MATMULs (mxu.backend, mxu.record); null: the TLM model of `array`.
   mxu::MatmulEngine* engine = nullptr;
+  // Slow units (faults.*_slowdown, docs/faults.md): each instruction of the
+  // unit takes this many times its time.
+  double mxu_slowdown = 1, vpu_slowdown = 1, dma_slowdown = 1;
 };
 
 // One instruction's run, for tests and traces (when recording is on).

@@ -139,7 +139,7 @@ void Dma::engine(unsigned channel) {
     if (cause == VTPU_DMA_CAUSE_NONE) {
       run_descriptor(ch, ch.pending);
       if (ch.bus_error) {
-        cause = VTPU_DMA_CAUSE_BUS_ERROR;
+        cause = ch.bus_error_cause;
         address = ch.bus_error_address;
       }
     }
@@ -243,7 +243,14 @@ void Dma::run_descriptor(Channel& ch, const vtpu_dma_desc& d) {
     ch.events.pop();
     Slot& s = ch.slots[e.slot];
     if (!s.trans.is_response_ok()) {
-      if (!ch.bus_error) ch.bus_error_address = s.trans.get_address();
+      if (!ch.bus_error) {
+        ch.bus_error_address = s.trans.get_address();
+        // A DRAM answers an uncorrectable ECC error as a generic error; a
+        // bad address (router, memories) as an address error.
+        ch.bus_error_cause = s.trans.get_response_status() == tlm::TLM_GENERIC_ERROR_RESPONSE
+                                 ? VTPU_DMA_CAUSE_MEMORY_ERROR
+                                 : VTPU_DMA_CAUSE_BUS_ERROR;
+      }
       ch.bus_error = true;
       s.writing = true;  // abandon this burst
     }

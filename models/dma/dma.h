@@ -85,7 +85,8 @@ class Dma : public Peripheral {
     sc_core::sc_time busy_time, started_at;
     bool bus_error = false;
     uint64_t bus_error_address = 0;
-    Done job_done;  // set while a submit()ted copy runs
+    uint32_t bus_error_cause = 0;  // VTPU_DMA_CAUSE_BUS_ERROR or _MEMORY_ERROR
+    Done job_done;                 // set while a submit()ted copy runs
   };
   struct SlotId {
     unsigned channel, slot;

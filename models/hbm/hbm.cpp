@@ -22,7 +22,9 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmOptions& options)
                options.channels ? options.channels : options.timing.channels, options.mapping),
       tck_ps_(options.timing.tck_ps),
       lookahead_ps_(static_cast<uint64_t>(options.lookahead.to_seconds() * 1e12 + 0.5)),
-      frontend_ps_(static_cast<uint64_t>(options.frontend_latency.to_seconds() * 1e12 + 0.5)) {
+      frontend_ps_(static_cast<uint64_t>(options.frontend_latency.to_seconds() * 1e12 + 0.5)),
+      faults_(options.corrected_per_access > 0 || options.uncorrected_per_access > 0),
+      fault_rng_(options.fault_seed) {
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
     throw Error("hbm: the SystemC time resolution must be 1 ps");
   options_.timing = with_channels(options.timing, options.channels);
@@ -69,6 +71,7 @@ bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
   else
     store_.read(address, trans.get_data_ptr(), length);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  if (faults_ && !write) inject_ecc_faults(trans);
 
   uint32_t slot;
   if (free_slots_.empty()) {
@@ -96,6 +99,21 @@ bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
   bytes_ += length;
   wake_for(first_decision);
   return true;
+}
+
+void Hbm::inject_ecc_faults(tlm::tlm_generic_payload& trans) {
+  const uint64_t bytes = mapping_.access_bytes();
+  const uint64_t address = trans.get_address(), end = address + trans.get_data_length();
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (uint64_t a = address / bytes * bytes; a < end; a += bytes) {
+    const double draw = uniform(fault_rng_);
+    if (draw < options_.uncorrected_per_access) {
+      ++uncorrected_;
+      trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    } else if (draw < options_.uncorrected_per_access + options_.corrected_per_access) {
+      ++corrected_;
+    }
+  }
 }
 
 tlm::tlm_sync_enum Hbm::nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
@@ -173,6 +191,8 @@ HbmStats Hbm::stats(sc_core::sc_time until) const {
   HbmStats s;
   s.requests = requests_;
   s.bytes = bytes_;
+  s.corrected_errors = corrected_;
+  s.uncorrected_errors = uncorrected_;
   int64_t busy = 0;
   for (const Channel& channel : channels_)
     for (const Controller& c : channel.pseudo_channels()) {

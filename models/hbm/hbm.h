@@ -18,6 +18,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <memory>
+#include <random>
 #include <systemc>
 #include <tlm>
 #include <vector>
@@ -37,11 +38,17 @@ struct HbmOptions {
   bool refresh = true;
   sc_core::sc_time frontend_latency;  // request path inside the HBM subsystem
   sc_core::sc_time lookahead;         // minimum delay between sending a request and its arrival
+  // ECC faults (faults.*, docs/faults.md): per read burst, the probability of
+  // an error ECC corrects (counted) and of one it cannot (the read answers
+  // TLM_GENERIC_ERROR_RESPONSE), drawn from `fault_seed`'s stream.
+  double corrected_per_access = 0, uncorrected_per_access = 0;
+  uint64_t fault_seed = 1;
 };
 
 struct HbmStats {
   uint64_t requests = 0, reads = 0, writes = 0, row_hits = 0, refreshes = 0;
   uint64_t activates = 0, bytes = 0;
+  uint64_t corrected_errors = 0, uncorrected_errors = 0;  // injected ECC faults (read bursts)
   double busy_fraction = 0;     // data buses busy / (controllers x elapsed)
   double refresh_fraction = 0;  // tRFC x refreshes / (controllers x elapsed)
 };
@@ -84,6 +91,9 @@ class Hbm : public sc_core::sc_module {
   // request is refused (its response status says why).
   bool accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
               sc_core::sc_event* waiter);
+  // Draws each read burst's ECC fault: counts a corrected one, answers an
+  // uncorrected one with TLM_GENERIC_ERROR_RESPONSE (timing unchanged).
+  void inject_ecc_faults(tlm::tlm_generic_payload& trans);
   void wake();
   void schedule_wake();
   void wake_for(int64_t decision);  // wake when that decision may be made
@@ -99,6 +109,10 @@ class Hbm : public sc_core::sc_module {
   sc_core::sc_event wake_event_;
   uint64_t tck_ps_, lookahead_ps_, frontend_ps_;
   uint64_t requests_ = 0, bytes_ = 0;
+  // Injected ECC faults: whether any may happen, their stream and counts.
+  bool faults_ = false;
+  std::mt19937_64 fault_rng_;
+  uint64_t corrected_ = 0, uncorrected_ = 0;
 };
 
 }  // namespace vtpu::hbm

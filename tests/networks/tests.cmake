@@ -321,6 +321,15 @@ add_test(NAME networks.sweep_resume_and_tables
 set_tests_properties(networks.sweep_resume_and_tables PROPERTIES
   PASS_REGULAR_EXPRESSION "PASS sweep")
 
+# Injected DRAM ECC faults (docs/faults.md): corrected ones change nothing but
+# their count; an uncorrectable one stops the run naming the layer, seeded.
+foreach(mode corrected uncorrected)
+  add_test(NAME networks.fault_ecc_${mode}
+    COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_faults.py $<TARGET_FILE:vtpu> ${NETS}/lenet.onnx
+      ${NETS}/lenet.input.npy ${NETS}/out/fault_${mode} ${mode})
+  set_tests_properties(networks.fault_ecc_${mode} PROPERTIES PASS_REGULAR_EXPRESSION "PASS")
+endforeach()
+
 # The transaction trace: every DMA byte to and from HBM accounted for.
 add_test(NAME networks.transactions_lenet
   COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --calibration ${NETS}/lenet.calib --input ${NETS}/lenet.input.npy \

@@ -15,6 +15,7 @@
 #include "models/isa/vtpu/soc_map.h"
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
+#include "models/vpu/vpu.h"
 #include "platform/memspec.h"
 #include "rtl/mxu_tile/transactor.h"
 #include "tests/unit/cp_chip.h"
@@ -48,6 +49,20 @@ vtpu_insn matmul(uint32_t a, uint32_t b, uint32_t c, uint32_t m, uint32_t k, uin
   i.matmul.b_addr = b, i.matmul.b_stride = n;
   i.matmul.c_addr = c, i.matmul.c_stride = n * 4;
   return i;
+}
+
+// REQUANT of the m x n int32 matrix at c into int8 at d (per-column scales at
+// `scales`), after semaphore 0, raising the completion interrupt.
+vtpu_insn requantize(uint32_t c, uint32_t d, uint32_t m, uint32_t n, uint32_t scales) {
+  vtpu_insn r = header(VTPU_OP_VPU, 0, VTPU_SEM_NONE, VTPU_INSN_IRQ);
+  r.vpu.op = VTPU_VPU_REQUANT;
+  r.vpu.a_type = VTPU_TYPE_INT32;
+  r.vpu.d_type = VTPU_TYPE_INT8;
+  r.vpu.rows = m, r.vpu.cols = n;
+  r.vpu.a_addr = c, r.vpu.a_stride = n * 4;
+  r.vpu.d_addr = d, r.vpu.d_stride = n;
+  r.vpu.scale_addr = scales;
+  return r;
 }
 
 void put(hbm::Hbm& hbm, uint64_t offset, const std::vector<uint8_t>& bytes) {
@@ -178,14 +193,7 @@ TEST(CommandProcessor, MatmulThenRequantize) {
   std::memcpy(chip.vmem.data() + 0x8000, scales.data(), 4 * n);
   const uint32_t a = kVmem, b = kVmem + m * k, c = kAmem + 0x100, d = kVmem + 0x9000;
   chip.cp.push(VTPU_QUEUE_MXU, matmul(a, b, c, m, k, n, VTPU_SEM_NONE, 0));
-  vtpu_insn r = header(VTPU_OP_VPU, 0, VTPU_SEM_NONE, VTPU_INSN_IRQ);
-  r.vpu.op = VTPU_VPU_REQUANT;
-  r.vpu.a_type = VTPU_TYPE_INT32;
-  r.vpu.d_type = VTPU_TYPE_INT8;
-  r.vpu.rows = m, r.vpu.cols = n;
-  r.vpu.a_addr = c, r.vpu.a_stride = n * 4;
-  r.vpu.d_addr = d, r.vpu.d_stride = n;
-  r.vpu.scale_addr = kVmem + 0x8000;
+  vtpu_insn r = requantize(c, d, m, n, kVmem + 0x8000);
   r.vpu.zero_point = -3;
   chip.cp.push(VTPU_QUEUE_VPU, r);
   chip.cp.release();
@@ -206,6 +214,37 @@ TEST(CommandProcessor, MatmulThenRequantize) {
     }
   EXPECT_EQ(chip.cp.counter(VTPU_CNT_VPU_ELEMS), uint64_t{m} * n);
   EXPECT_GT(chip.cp.counter(VTPU_CNT_VPU_BUSY), 0u);
+}
+
+// Slow units (faults.*_slowdown, docs/faults.md): after its decode cycle a
+// MATMUL takes mxu_slowdown times its array's cycles and a VPU instruction
+// vpu_slowdown times its lanes' cycles (both above their ports' time here);
+// a DMA takes dma_slowdown times what it takes at full speed.
+TEST(CommandProcessor, SlowUnitsTakeTheirFactorLonger) {
+  Chip chip([](CpOptions& o) {
+    o.mxu_slowdown = 3;
+    o.vpu_slowdown = 2.5;
+    o.dma_slowdown = 4;
+  });
+  const uint32_t m = 40, k = 33, n = 21;
+  const uint32_t a = kVmem, b = kVmem + m * k, c = kAmem, d = kVmem + 0x9000;
+  put(chip.hbm, 0, std::vector<uint8_t>(4096, 7));
+  chip.cp.push(VTPU_QUEUE_DMA, dma_copy(kHbm, kVmem + 0x10000, 4096, VTPU_SEM_NONE, 1));
+  chip.cp.push(VTPU_QUEUE_MXU, matmul(a, b, c, m, k, n, 1, 0));
+  const vtpu_insn r = requantize(c, d, m, n, kVmem + 0x8000);  // scales' values do not matter
+  chip.cp.push(VTPU_QUEUE_VPU, r);
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_FALSE(chip.cp.has_error()) << chip.cp.error().cause;
+  const std::vector<Executed>& run = chip.cp.executed();
+  ASSERT_EQ(run.size(), 3u);
+  const sc_core::sc_time decode = chip.cycle;
+  EXPECT_EQ(run[1].end - run[1].start,
+            decode + chip.cycle * (3.0 * chip.cp.last_matmul_array_cycles()));
+  EXPECT_EQ(run[2].end - run[2].start,
+            decode + chip.cycle * (2.5 * vpu::cycles(r.vpu, CpOptions{}.vpu_lanes)));
+  // 4096 bytes over a 64-byte-per-cycle link take at least 64 cycles; slowed, 4 x that.
+  EXPECT_GE(run[0].end - run[0].start, decode + chip.cycle * (4.0 * 64));
 }
 
 // A fence completes after everything released before it, in every queue.

@@ -47,10 +47,11 @@ typedef struct vtpu_dma_desc {
 #define VTPU_DMA_STATUS_ERROR 0x4u
 
 #define VTPU_DMA_CAUSE_NONE 0u
-#define VTPU_DMA_CAUSE_SRC_RANGE 1u /* source footprint not inside one memory */
-#define VTPU_DMA_CAUSE_DST_RANGE 2u /* destination footprint not inside one memory */
-#define VTPU_DMA_CAUSE_ZERO_SIZE 3u /* a size[] of zero */
-#define VTPU_DMA_CAUSE_BUSY 4u      /* START while a descriptor runs */
-#define VTPU_DMA_CAUSE_BUS_ERROR 5u /* a memory answered with an error */
+#define VTPU_DMA_CAUSE_SRC_RANGE 1u    /* source footprint not inside one memory */
+#define VTPU_DMA_CAUSE_DST_RANGE 2u    /* destination footprint not inside one memory */
+#define VTPU_DMA_CAUSE_ZERO_SIZE 3u    /* a size[] of zero */
+#define VTPU_DMA_CAUSE_BUSY 4u         /* START while a descriptor runs */
+#define VTPU_DMA_CAUSE_BUS_ERROR 5u    /* a memory answered with an error */
+#define VTPU_DMA_CAUSE_MEMORY_ERROR 6u /* a DRAM read had an uncorrectable (ECC) error */
 
 #endif /* VTPU_DMA_H */
