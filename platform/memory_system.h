@@ -88,6 +88,9 @@ inline cp::CpOptions command_processor_options(const config::Soc& c, memory::Ram
   o.mxu_slowdown = c.faults().mxu_slowdown();
   o.vpu_slowdown = c.faults().vpu_slowdown();
   o.dma_slowdown = c.faults().dma_slowdown();
+  o.mxu_stuck_after = c.faults().mxu_stuck_after();
+  o.vpu_stuck_after = c.faults().vpu_stuck_after();
+  o.dma_stuck_after = c.faults().dma_stuck_after();
   return o;
 }
 

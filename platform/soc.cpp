@@ -316,6 +316,11 @@ RunResult Soc::run() {
                                   " and no enabled interrupt can wake it"
                             : "simulation ran out of events at pc " + pc;
     }
+    // What the accelerator was doing: a unit that never finished (a stuck
+    // unit, faults.*_stuck_after) or the work a limit cut short.
+    const std::string running = command_processor_->running_description();
+    if (!running.empty()) result_.message += "; unfinished: " + running;
+    result_.accelerator_layer = command_processor_->oldest_running_tag();
   }
   result_.instructions = core_->instructions_retired();
   result_.cycles = core_->cycles();

@@ -52,6 +52,9 @@ struct RunResult {
   double host_seconds = 0;
   std::vector<interconnect::LinkStats> links;  // every interconnect link
   hbm::HbmStats hbm;
+  // A run that stopped: the layer tag of the oldest instruction the
+  // accelerator was executing (-1: none).
+  int64_t accelerator_layer = -1;
 };
 
 class Soc : public sc_core::sc_module {

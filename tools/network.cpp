@@ -496,12 +496,17 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   if (!run.error.empty()) {
     const bool stopped = run.run.end == RunResult::End::kStopped;
     const bool our_limit = stopped && default_limit && run.run.stop_code == ExitCode::kLimit;
-    const size_t reached = run.layers.size();  // the layer it was in: the first not finished
+    // The layer it failed in: the firmware's when it reported the failure,
+    // else the oldest the accelerator was still working on.
+    const bool reported = run.result.magic == VTPU_RESULT_MAGIC && run.result.status != VTPU_RUN_OK;
+    const int64_t failing = reported ? int64_t{run.result.layer} : run.run.accelerator_layer;
     throw Error(run.error + (our_limit ? " (the default limit for this model; --max-time sets "
                                          "another)"
                                        : ""),
                 stopped ? run.run.stop_code : ExitCode::kFirmwareFault,
-                reached < program.layers.size() ? program.layers[reached].name : "");
+                failing >= 0 && static_cast<size_t>(failing) < program.layers.size()
+                    ? program.layers[static_cast<size_t>(failing)].name
+                    : "");
   }
 
   // Outputs, then the report: no output is written for a failed run (nor for

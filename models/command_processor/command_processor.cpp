@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "models/isa/vtpu/names.h"
 #include "models/vpu/vpu.h"
 
 namespace vtpu::cp {
@@ -326,6 +327,7 @@ void CommandProcessor::run_queue(unsigned q) {
 
     queue.running = true;
     const sc_core::sc_time start = sc_core::sc_time_stamp();
+    queue.running_since = start;
     const bool dma = q == VTPU_QUEUE_DMA || q == VTPU_QUEUE_DMA1;
     if (dma && dma_running_++ == 0) dma_busy_since_ = start;
     sc_core::wait(options_.clock_period);  // decode
@@ -354,6 +356,36 @@ void CommandProcessor::run_queue(unsigned q) {
     queue.depth = static_cast<uint32_t>(queue.released.size());
     changed_event_.notify(sc_core::SC_ZERO_TIME);
   }
+}
+
+std::string CommandProcessor::running_description() const {
+  std::vector<std::pair<sc_core::sc_time, std::string>> running;
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
+    const Queue& queue = queues_[q];
+    if (!queue.running || queue.released.empty()) continue;
+    const Entry& head = queue.released.front();
+    running.emplace_back(queue.running_since,
+                         std::string("the ") + vtpu_queue_name(q) + " queue's " +
+                             vtpu_opcode_name(head.insn.h.opcode) + " of layer " +
+                             std::to_string(head.tag) + " (since " +
+                             queue.running_since.to_string() + ")");
+  }
+  std::sort(running.begin(), running.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string text;
+  for (const auto& [since, what] : running) text += (text.empty() ? "" : "; ") + what;
+  return text;
+}
+
+int64_t CommandProcessor::oldest_running_tag() const {
+  int64_t tag = -1;
+  sc_core::sc_time oldest;
+  for (const Queue& queue : queues_)
+    if (queue.running && !queue.released.empty() && (tag < 0 || queue.running_since < oldest)) {
+      tag = queue.released.front().tag;
+      oldest = queue.running_since;
+    }
+  return tag;
 }
 
 void CommandProcessor::complete(unsigned, const Entry& e) {
@@ -385,6 +417,17 @@ UnitFault CommandProcessor::validate(const vtpu_insn& insn, uint32_t& detail) co
 }
 
 bool CommandProcessor::execute(unsigned q, const vtpu_insn& insn) {
+  // A stuck unit (faults.*_stuck_after) never finishes this instruction.
+  const uint8_t op = insn.h.opcode;
+  const uint64_t stuck_after = op == VTPU_OP_MATMUL ? options_.mxu_stuck_after
+                               : op == VTPU_OP_VPU  ? options_.vpu_stuck_after
+                               : op == VTPU_OP_DMA  ? options_.dma_stuck_after
+                                                    : 0;
+  uint64_t* begun = op == VTPU_OP_MATMUL ? &mxu_run_
+                    : op == VTPU_OP_VPU  ? &vpu_run_
+                    : op == VTPU_OP_DMA  ? &dma_run_
+                                         : nullptr;
+  if (begun && ++*begun == stuck_after) sc_core::wait(never_);
   switch (insn.h.opcode) {
     case VTPU_OP_NOP:
     case VTPU_OP_FENCE: return true;

@@ -47,6 +47,10 @@ struct CpOptions {
   // Slow units (faults.*_slowdown, docs/faults.md): each instruction of the
   // unit takes this many times its time.
   double mxu_slowdown = 1, vpu_slowdown = 1, dma_slowdown = 1;
+  // Stuck units (faults.*_stuck_after): the unit never finishes its Nth
+  // instruction (counted from 1; 0: never stuck). The DMA's count covers both
+  // DMA queues.
+  uint64_t mxu_stuck_after = 0, vpu_stuck_after = 0, dma_stuck_after = 0;
 };
 
 // One instruction's run, for tests and traces (when recording is on).
@@ -89,6 +93,11 @@ class CommandProcessor : public Peripheral {
   // Sends every instruction run (NOP and FENCE excepted) to `sink` (null: none).
   void set_trace(TraceSink* sink) { trace_ = sink; }
   const std::vector<Executed>& executed() const { return executed_; }
+  // The instructions executing now, oldest first: "the MXU queue's MATMUL of
+  // layer 3 (since 12.5 us)", joined by "; " ("" when none); and the layer
+  // tag of the oldest (-1 when none): what a run that stopped was doing.
+  std::string running_description() const;
+  int64_t oldest_running_tag() const;
 
  private:
   struct Entry {
@@ -104,7 +113,8 @@ class CommandProcessor : public Peripheral {
     uint32_t ring_tail = 0;     // entries taken in
     uint32_t ring_written = 0;  // the tail firmware wrote (taken in at the doorbell)
     bool waiting_semaphore = false, waiting_fence = false, running = false;
-    uint32_t depth = 0;  // released instructions not yet done (for waveforms)
+    sc_core::sc_time running_since;  // while running
+    uint32_t depth = 0;              // released instructions not yet done (for waveforms)
     uint8_t semaphore = 0;
     uint64_t fence_seq = 0;
   };
@@ -163,6 +173,8 @@ class CommandProcessor : public Peripheral {
   };
   std::deque<Deferred> deferred_;
   sc_core::sc_event released_event_, changed_event_, irq_event_, deferred_event_;
+  sc_core::sc_event never_;  // what a stuck unit waits for (faults.*_stuck_after)
+  uint64_t mxu_run_ = 0, vpu_run_ = 0, dma_run_ = 0;  // instructions begun, per unit
 };
 
 }  // namespace vtpu::cp

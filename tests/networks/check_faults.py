@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Injected DRAM ECC faults through a whole run (docs/faults.md).
 
-    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected
+    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected|stuck
 
 corrected: with a single-bit error in 5 % of read bursts, the outputs are
 byte-identical to a run without faults, the cycles the same, the errors
 counted. uncorrected: with double-bit errors in 2 % of read bursts, the run
 stops with status 3 and one line naming a layer and the uncorrectable memory
 error; a second run gives the same line (the faults are seeded); the report
-says so; another seed fails elsewhere or not at all.
+says so; another seed fails elsewhere or not at all. stuck: an MXU, VPU or DMA
+that never finishes its third instruction ends the run at once (no hang)
+with status 3, naming the queue, the instruction and its layer, which the
+report names too.
 """
 
 import json
@@ -25,7 +28,7 @@ def run(vtpu, model, data, out, *sets):
             os.path.join(out, "r.json")]
     for s in sets:
         args += ["--set", s]
-    return subprocess.run(args, capture_output=True, text=True)
+    return subprocess.run(args, capture_output=True, text=True, timeout=60)
 
 
 def main() -> int:
@@ -51,6 +54,22 @@ def main() -> int:
                 expect(same, f"{f} differs with corrected errors")
         return finish(f"corrected ECC errors: {r['hbm_corrected_errors']} counted, outputs "
                       "and cycles unchanged")
+    if mode == "stuck":
+        layers = [l["name"] for l in base["layers"]]
+        for unit, queue, op in (("mxu", "MXU", "MATMUL"), ("vpu", "VPU", "VPU"),
+                                ("dma", "DMA", "DMA")):
+            stuck = run(vtpu, model, data, os.path.join(out, unit), f"faults.{unit}_stuck_after=3")
+            err = stuck.stderr.strip().splitlines()
+            expect(stuck.returncode == 3, f"{unit}: exit {stuck.returncode}, expected 3")
+            expect(len(err) == 1 and err[0].startswith("vtpu: deadlock: ")
+                   and f"unfinished: the {queue} queue's {op} of layer " in err[0],
+                   f"{unit}: stderr {err}")
+            r = json.load(open(os.path.join(out, unit, "r.json")))
+            index = int(err[0].split(" of layer ")[1].split()[0]) if err else -1
+            expect(r["status"] == "error" and 0 <= index < len(layers)
+                   and r["error"].get("layer") == layers[index],
+                   f"{unit}: report layer {r['error'].get('layer')}, message layer {index}")
+        return finish("stuck units: the run ends, naming the queue, the instruction and the layer")
     lines = []
     for attempt in range(2):
         faulty = run(vtpu, model, data, os.path.join(out, f"faulty{attempt}"),

@@ -321,13 +321,14 @@ add_test(NAME networks.sweep_resume_and_tables
 set_tests_properties(networks.sweep_resume_and_tables PROPERTIES
   PASS_REGULAR_EXPRESSION "PASS sweep")
 
-# Injected DRAM ECC faults (docs/faults.md): corrected ones change nothing but
-# their count; an uncorrectable one stops the run naming the layer, seeded.
-foreach(mode corrected uncorrected)
-  add_test(NAME networks.fault_ecc_${mode}
+# Injected faults (docs/faults.md): corrected DRAM errors change nothing but
+# their count; an uncorrectable one stops the run naming the layer, seeded; a
+# stuck unit ends the run at once, naming its queue, instruction and layer.
+foreach(mode corrected uncorrected stuck)
+  add_test(NAME networks.fault_${mode}
     COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_faults.py $<TARGET_FILE:vtpu> ${NETS}/lenet.onnx
       ${NETS}/lenet.input.npy ${NETS}/out/fault_${mode} ${mode})
-  set_tests_properties(networks.fault_ecc_${mode} PROPERTIES PASS_REGULAR_EXPRESSION "PASS")
+  set_tests_properties(networks.fault_${mode} PROPERTIES PASS_REGULAR_EXPRESSION "PASS")
 endforeach()
 
 # The transaction trace: every DMA byte to and from HBM accounted for.

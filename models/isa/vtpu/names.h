@@ -71,6 +71,18 @@ static inline const char* vtpu_dma_cause_text(uint32_t cause) {
   }
 }
 
+/* VTPU_OP_* */
+static inline const char* vtpu_opcode_name(uint32_t opcode) {
+  switch (opcode) {
+    case VTPU_OP_NOP: return "NOP";
+    case VTPU_OP_FENCE: return "FENCE";
+    case VTPU_OP_DMA: return "DMA";
+    case VTPU_OP_MATMUL: return "MATMUL";
+    case VTPU_OP_VPU: return "VPU";
+    default: return "?";
+  }
+}
+
 /* VTPU_QUEUE_* */
 static inline const char* vtpu_queue_name(uint32_t queue) {
   switch (queue) {
