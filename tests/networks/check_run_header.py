@@ -138,7 +138,11 @@ def main() -> int:
     cases = [
         ("bad_set", ["--set", "mxu.rowz=16"], 2, None),
         ("bad_config", ["--config", f"{out}/overrides.textproto"], 2, None),
-        ("limit", ["--max-time", "20us"], 4, ""),  # a layer: any of the model's
+        # Cut short while booting (no layer), and in a MATMUL (made 1000 times
+        # slower, so that the limit finds one running): its layer, named by
+        # the message too.
+        ("limit_boot", ["--max-time", "20us"], 4, None),
+        ("limit", ["--max-time", "500us", "--set", "faults.mxu_slowdown=1000"], 4, "unfinished"),
         ("bad_input", ["--input", f"{out}/none.npy"], 2, None),
     ]
     for name, extra, code, layer in cases:
@@ -156,7 +160,15 @@ def main() -> int:
         error = r.get("error", {})
         expect(r["status"] == "error" and error.get("message") == line
                and error.get("exit_code") == code, f"{name}: status {r['status']} {error}")
-        expect(("layer" in error) == (layer is not None), f"{name}: layer {error.get('layer')}")
+        if layer == "unfinished":
+            names = [l["name"] for l in load(f"{out}/ok.json")["layers"]]
+            index = int(line.split(" of layer ")[1].split()[0]) if " of layer " in line else -1
+            expect("unfinished: the MXU queue's MATMUL of layer" in line and 0 <= index < len(names)
+                   and error.get("layer") == names[index],
+                   f"{name}: layer {error.get('layer')} for '{line}'")
+        else:
+            expect(("layer" in error) == (layer is not None),
+                   f"{name}: layer {error.get('layer')}")
         expect(r["model_sha256"] == sha256(model), f"{name}: model_sha256")
         check_version(r["vtpu_version"], source)
         expect(not os.path.exists(f"{out}/{name}.json.partial"), f"{name}: partial file left")
