@@ -218,7 +218,8 @@ void Dma::run_descriptor(Channel& ch, const vtpu_dma_desc& d) {
     return b;
   };
 
-  std::vector<unsigned> free_slots;
+  std::vector<unsigned>& free_slots = ch.free_slots;
+  free_slots.clear();
   for (unsigned i = ch.slots.size(); i-- > 0;) free_slots.push_back(i);
   unsigned in_flight = 0;
   while (more || in_flight > 0) {

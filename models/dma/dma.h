@@ -87,6 +87,10 @@ class Dma : public Peripheral {
     uint64_t bus_error_address = 0;
     uint32_t bus_error_cause = 0;  // VTPU_DMA_CAUSE_BUS_ERROR or _MEMORY_ERROR
     Done job_done;                 // set while a submit()ted copy runs
+    // The slots free for the next burst. Kept here, not in the thread's
+    // frame: a descriptor still running when the simulation ends (a stopped
+    // run) would otherwise hold memory on a stack that never unwinds.
+    std::vector<unsigned> free_slots;
   };
   struct SlotId {
     unsigned channel, slot;
