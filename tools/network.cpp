@@ -220,22 +220,6 @@ class Progress : public TraceSink {
   bool shown_ = false;
 };
 
-// `random` or `random:SEED` for an input (docs/cli.md): a seeded random
-// input instead of a file. Returns whether `source` is one, and its seed.
-bool random_source(const std::string& source, uint64_t& seed) {
-  if (source == "random") {
-    seed = 0;
-    return true;
-  }
-  if (source.rfind("random:", 0) != 0) return false;
-  const std::string digits = source.substr(7);
-  if (digits.empty() || digits.size() > 19 ||
-      digits.find_first_not_of("0123456789") != std::string::npos)
-    throw Error("--input " + source + ": expected random or random:SEED (SEED 0 to 10^19 - 1)");
-  seed = std::stoull(digits);
-  return true;
-}
-
 // Input `index` of `shape` drawn from N(0, 1) by `seed`: the same values for
 // the same seed, input and shape on every run.
 sw::Tensor random_input(uint64_t seed, size_t index, const std::vector<int64_t>& shape) {
@@ -390,6 +374,22 @@ sc_core::sc_time default_time_limit(const config::Soc& config, const sw::Program
 }
 
 }  // namespace
+
+// `random` or `random:SEED` for an input (docs/cli.md): a seeded random
+// input instead of a file. Returns whether `source` is one, and its seed.
+bool random_source(const std::string& source, uint64_t& seed) {
+  if (source == "random") {
+    seed = 0;
+    return true;
+  }
+  if (source.rfind("random:", 0) != 0) return false;
+  const std::string digits = source.substr(7);
+  if (digits.empty() || digits.size() > 19 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    throw Error("--input " + source + ": expected random or random:SEED (SEED 0 to 10^19 - 1)");
+  seed = std::stoull(digits);
+  return true;
+}
 
 void compile_model(const CompileRequest& request, const std::string& out) {
   const sw::Program p = compile_onnx(request);

@@ -36,6 +36,11 @@ struct RunRequest {
   bool check = false;  // outputs against the host reference (sw/runtime/reference.h)
 };
 
+// `random` or `random:SEED` for an input (docs/cli.md): a seeded random
+// input instead of a file. Returns whether `source` is one, and its seed;
+// throws vtpu::Error for `random:` with a bad seed.
+bool random_source(const std::string& source, uint64_t& seed);
+
 // Writes OUT.vtpu; throws vtpu::Error on any bad input.
 void compile_model(const CompileRequest& request, const std::string& out);
 

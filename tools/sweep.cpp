@@ -22,6 +22,7 @@
 #include "platform/config.h"
 #include "platform/sweep.pb.h"
 #include "tools/digest.h"
+#include "tools/network.h"
 #include "tools/report.h"
 
 extern char** environ;
@@ -59,14 +60,6 @@ std::string resolve_config(const fs::path& folder, const std::string& config) {
   const std::vector<std::string> presets = config::preset_names();
   if (std::find(presets.begin(), presets.end(), config) != presets.end()) return config;
   return resolve(folder, config);
-}
-
-// `random` or `random:SEED`, as `vtpu run --input` takes it.
-bool random_input(const std::string& input) {
-  if (input == "random") return true;
-  const std::string digits = input.rfind("random:", 0) == 0 ? input.substr(7) : "";
-  return !digits.empty() && digits.size() < 20 &&
-         digits.find_first_not_of("0123456789") == std::string::npos;
 }
 
 // The values of the axes at each point: every combination (grid, the last
@@ -124,8 +117,15 @@ std::vector<Point> expand(const std::string& path, const config::Sweep& spec) {
     if (p != "int8" && p != "bf16") refuse("precisions '" + p + "'", "expected int8 or bf16");
   for (int64_t b : spec.batches())
     if (b < 1 || b > 65536) refuse("batches " + std::to_string(b), "expected 1 to 65536");
-  if (spec.has_input() && !random_input(spec.input()))
-    refuse("input '" + spec.input() + "'", "expected random or random:SEED");
+  if (spec.has_input()) {
+    uint64_t seed = 0;
+    bool random = false;
+    try {
+      random = random_source(spec.input(), seed);
+    } catch (const Error&) {  // a bad seed: the same refusal as any other input
+    }
+    if (!random) refuse("input '" + spec.input() + "'", "expected random or random:SEED");
+  }
   if (spec.has_calibration()) {
     std::error_code error;
     if (!fs::is_directory(resolve(folder, spec.calibration()), error))
