@@ -25,7 +25,8 @@ void check_rtl_backend(const config::MxuConfig& mxu) {
   if (!rtl::tile_built(mxu.rows(), mxu.cols(), -1))
     throw Error("mxu.backend: '" + backend +
                 "' needs an RTL tile of mxu.rows x mxu.cols = " + std::to_string(mxu.rows()) + "x" +
-                std::to_string(mxu.cols()) + "; this build has " + rtl::built_tiles());
+                std::to_string(mxu.cols()) + "; this build has " + rtl::built_tiles() + " (" +
+                rtl::how_to_build(mxu.rows(), mxu.cols()) + ")");
   if (mxu.rtl_fault_bit() != -1 && !rtl::tile_built(mxu.rows(), mxu.cols(), mxu.rtl_fault_bit()))
     throw Error("mxu.rtl_fault_bit: no " + std::to_string(mxu.rows()) + "x" +
                 std::to_string(mxu.cols()) + " tile with fault bit " +

@@ -10,6 +10,14 @@
 // its fold's bank, so folds follow each other with no drain in between.
 // Results: one row of C int32 sums per beat, de-skewed. c_ready low stalls
 // the whole array.
+//
+// The delay lines are written as histories: the skew, the activations
+// flowing right and the weight skew are each a shift register whose stage s
+// holds what entered s cycles ago, so they are kept as one circular buffer of
+// beats, and a stage reads the entry of its age. The partial sums are
+// registers per PE. This is the same machine as a chain of per-PE registers,
+// cycle for cycle, with a fraction of the signals toggling every cycle
+// (README.md, "Inside").
 module mxu_tile #(
     parameter int R = 8,
     parameter int C = 8,
@@ -49,36 +57,52 @@ module mxu_tile #(
   wire w_fire = w_valid && w_ready;
   wire a_fire = a_valid && a_ready;
 
-  // ---- weight skew: column c of a weight row is written c + 1 cycles late, so
-  // a bank's weights change column by column just behind its fold's last
-  // activation row, which moves one column right per cycle.
-  logic signed [7:0] wsk_data[C][C];
-  logic wsk_valid[C], wsk_bank[C];
-  logic [RowBits-1:0] wsk_row[C];
-
-  // ---- skew: row r's element waits r cycles -----------------------------------
-  logic signed [7:0] skew_data[R][R];
-  logic skew_valid[R][R], skew_bank[R][R];
+  // ---- histories: entry `now` is the beat the last clock edge took ----------
+  // Activations: the skew's stage s of row r, and PE (r, c)'s activation
+  // register, hold element r of the entry of age s and r + c + 1. The result
+  // of a row's wave leaves the array R + C + 1 edges after its beat and the
+  // output register one edge later (age R + C + 1).
+  localparam int Ages = R + C + 2;
+  localparam int HistBits = $clog2(Ages);
+  typedef logic [HistBits-1:0] slot_t;
+  slot_t now;
+  logic signed [7:0] a_hist[2**HistBits][R];
+  logic [2**HistBits-1:0] a_hist_valid;
+  logic a_hist_bank[2**HistBits];
+  // Weights: the weight skew's stage s is the weight beat of age s; column c
+  // of a beat is written into its bank from stage c.
+  logic signed [7:0] w_hist[2**HistBits][C];
+  logic [2**HistBits-1:0] w_hist_valid, w_hist_bank;
+  logic [RowBits-1:0] w_hist_row[2**HistBits];
+  // The bottom row's sums: column c of the result is the sum of age C - 1 - c
+  // (the de-skew).
+  logic signed [31:0] bottom_hist[2**HistBits][C];
 
   // ---- the array --------------------------------------------------------------
-  logic signed [7:0] act[R][C];
-  logic act_valid[R][C], act_bank[R][C];
-  logic signed [31:0] psum[R][C];
-  logic psum_valid[R][C];
-
-  // ---- de-skew: column c waits C - 1 - c cycles -------------------------------
-  logic signed [31:0] deskew[C][C];
+  logic signed [31:0] psum[R][C], psum_d[R][C];
+  logic signed [7:0] a_in[R], w_in[C];
   logic out_valid;
-
-  // The injected fault, if any: a stuck-at-1 bit of PE (0, 0)'s sum.
-  function automatic logic signed [31:0] stuck(int r, int c, logic signed [31:0] v);
-    if (FAULT_BIT >= 0 && FAULT_BIT < 32 && r == 0 && c == 0) v[FAULT_BIT] = 1'b1;
-    return v;
-  endfunction
 
   // The output register holds row m once every column is there.
   assign c_valid = out_valid;
   assign en = !(out_valid && !c_ready);
+
+  always_comb for (int r = 0; r < R; r++) a_in[r] = a_data[8*r+:8];
+  always_comb for (int c = 0; c < C; c++) w_in[c] = w_data[8*c+:8];
+
+  // PE (r, c) adds its product to the sum from above; its activation is the
+  // wave of age r + c + 1 and that wave's bank selects the weight. (The
+  // product of the sign-extended operands, as 32-bit two's complement.)
+  for (genvar r = 0; r < R; r++) begin : g_row
+    always_comb begin
+      for (int c = 0; c < C; c++)
+        psum_d[r][c] = (r == 0 ? 32'sd0 : psum[r == 0 ? 0 : r-1][c]) +
+                       $signed($unsigned(32'(a_hist[now - slot_t'(r + c + 1)][r])) *
+                               $unsigned(32'(w_bank[a_hist_bank[now - slot_t'(r + c + 1)]][r][c])));
+      // The injected fault, if any: a stuck-at-1 bit of PE (0, 0)'s sum.
+      if (r == 0 && FAULT_BIT >= 0 && FAULT_BIT < 32) psum_d[0][0][FAULT_BIT%32] = 1'b1;
+    end
+  end
 
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
@@ -86,7 +110,10 @@ module mxu_tile #(
       load_bank <= 1'b0;
       in_bank <= 1'b0;
       load_row <= '0;
-      for (int s = 0; s < C; s++) wsk_valid[s] <= 1'b0;
+      now <= '0;
+      a_hist_valid <= '0;
+      w_hist_valid <= '0;
+      out_valid <= 1'b0;
     end else if (en) begin
       if (w_fire) begin
         if (load_row == LastRow) begin
@@ -101,73 +128,29 @@ module mxu_tile #(
         bank_full[in_bank] <= 1'b0;
         in_bank <= !in_bank;
       end
-      // Stage 0 takes the beat; column c writes its weight from stage c.
-      for (int c = 0; c < C; c++) wsk_data[0][c] <= w_data[8*c+:8];
-      wsk_valid[0] <= w_fire;
-      wsk_bank[0] <= load_bank;
-      wsk_row[0] <= load_row;
-      for (int s = 1; s < C; s++) begin
-        // Stage s carries only the columns still to be written (c >= s).
-        for (int c = s; c < C; c++) wsk_data[s][c] <= wsk_data[s-1][c];
-        wsk_valid[s] <= wsk_valid[s-1];
-        wsk_bank[s] <= wsk_bank[s-1];
-        wsk_row[s] <= wsk_row[s-1];
-      end
-      for (int c = 0; c < C; c++)
-        if (wsk_valid[c]) w_bank[wsk_bank[c]][wsk_row[c]][c] <= wsk_data[c][c];
+      // This edge's beats become age 0.
+      now <= now + 1'b1;
+      a_hist[now+1'b1] <= a_in;
+      a_hist_valid[now+1'b1] <= a_fire;
+      a_hist_bank[now+1'b1] <= in_bank;
+      w_hist[now+1'b1] <= w_in;
+      w_hist_valid[now+1'b1] <= w_fire;
+      w_hist_bank[now+1'b1] <= load_bank;
+      w_hist_row[now+1'b1] <= load_row;
+      psum <= psum_d;
+      bottom_hist[now+1'b1] <= psum[R-1];
+      out_valid <= a_hist_valid[now-slot_t'(R+C)];
     end
   end
 
-  always_ff @(posedge clk or negedge rst_n) begin
-    if (!rst_n) begin
-      for (int r = 0; r < R; r++)
-        for (int s = 0; s < R; s++) skew_valid[r][s] <= 1'b0;
-      for (int r = 0; r < R; r++)
-        for (int c = 0; c < C; c++) begin
-          act_valid[r][c] <= 1'b0;
-          psum_valid[r][c] <= 1'b0;
-        end
-      out_valid <= 1'b0;
-    end else if (en) begin
-      // Skew lines: stage 0 takes the input; row r's value leaves at stage r.
-      for (int r = 0; r < R; r++) begin
-        skew_data[r][0] <= a_data[8*r+:8];
-        skew_valid[r][0] <= a_fire;
-        skew_bank[r][0] <= in_bank;
-        for (int s = 1; s <= r; s++) begin
-          skew_data[r][s] <= skew_data[r][s-1];
-          skew_valid[r][s] <= skew_valid[r][s-1];
-          skew_bank[r][s] <= skew_bank[r][s-1];
-        end
-      end
-      // Activations flow right; partial sums flow down.
-      for (int r = 0; r < R; r++) begin
-        for (int c = 0; c < C; c++) begin
-          if (c == 0) begin
-            act[r][c] <= skew_data[r][r];
-            act_valid[r][c] <= skew_valid[r][r];
-            act_bank[r][c] <= skew_bank[r][r];
-          end else begin
-            act[r][c] <= act[r][c-1];
-            act_valid[r][c] <= act_valid[r][c-1];
-            act_bank[r][c] <= act_bank[r][c-1];
-          end
-          psum[r][c] <= stuck(r, c, (r == 0 ? 32'sd0 : psum[r-1][c]) +
-                                      32'(act[r][c] * w_bank[act_bank[r][c]][r][c]));
-          psum_valid[r][c] <= act_valid[r][c];
-        end
-      end
-      // De-skew the bottom row: column c waits C - 1 - c more cycles.
-      for (int c = 0; c < C; c++) begin
-        deskew[c][0] <= psum[R-1][c];
-        for (int s = 1; s < C - c; s++) deskew[c][s] <= deskew[c][s-1];
-      end
-      out_valid <= psum_valid[R-1][C-1];
-    end
-  end
-
-  for (genvar c = 0; c < C; c++) begin : g_out
-    assign c_data[32*c+:32] = deskew[c][C-1-c];
+  // Column c writes its weight from the beat of age c; result column c is the
+  // bottom row's sum of age C - 1 - c.
+  for (genvar c = 0; c < C; c++) begin : g_column
+    wire slot_t weight = now - slot_t'(c), result = now - slot_t'(C - 1 - c);
+    always_ff @(posedge clk)
+      if (en && w_hist_valid[weight])
+        w_bank[w_hist_bank[weight]][w_hist_row[weight]][c] <= w_hist[weight][c];
+    assign c_data[32*c+:32] = bottom_hist[result][c];
   end
 
 endmodule

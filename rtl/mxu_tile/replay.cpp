@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
     if (!vtpu::rtl::tile_built(options.rows, options.cols, fault_bit))
       throw vtpu::Error(std::string(path) + ": recorded on a " + std::to_string(options.rows) +
                         "x" + std::to_string(options.cols) +
-                        " array; this build has RTL tiles of " + vtpu::rtl::built_tiles());
+                        " array; this build has RTL tiles of " + vtpu::rtl::built_tiles() + " (" +
+                        vtpu::rtl::how_to_build(options.rows, options.cols) + ")");
     const auto tile = vtpu::rtl::make_tile(options);
     const bool timed = reader.timing() == "ws overlapped";
     vtpu::trace::RecordedMatmul r;

@@ -1,10 +1,8 @@
-// The tile shapes this build verilates (rtl/CMakeLists.txt: one model class
-// per shape, Vmxu_tile_<R>x<C>, so they link side by side), and the factory
-// behind `mxu.backend: rtl | lockstep`.
-#include "Vmxu_tile_16x16.h"
-#include "Vmxu_tile_8x8.h"
-#include "Vmxu_tile_8x8_fault3.h"
+// The tile shapes this build verilates (rtl/CMakeLists.txt, VTPU_RTL_SHAPES:
+// one model class per shape, Vmxu_tile_<R>x<C>, so they link side by side),
+// and the factory behind `mxu.backend: rtl | lockstep`.
 #include "rtl/mxu_tile/driver.h"
+#include "rtl_tile_headers.inc"
 
 namespace vtpu::rtl {
 
@@ -23,9 +21,7 @@ std::unique_ptr<mxu::RtlArray> make_driver(const TileOptions& options) {
 
 // Fault bit 3 on 8x8 is the injected fault the lockstep and replay tests catch.
 const Built kBuilt[] = {
-    {8, 8, -1, make_driver<Vmxu_tile_8x8, 8, 8>},
-    {16, 16, -1, make_driver<Vmxu_tile_16x16, 16, 16>},
-    {8, 8, 3, make_driver<Vmxu_tile_8x8_fault3, 8, 8>},
+#include "rtl_tile_table.inc"
 };
 
 }  // namespace
@@ -36,6 +32,14 @@ std::string built_tiles() {
     if (b.fault_bit < 0)
       list += (list.empty() ? "" : ", ") + std::to_string(b.rows) + "x" + std::to_string(b.cols);
   return list;
+}
+
+std::string how_to_build(unsigned rows, unsigned cols) {
+  std::string shapes;
+  for (const Built& b : kBuilt)
+    if (b.fault_bit < 0) shapes += std::to_string(b.rows) + "x" + std::to_string(b.cols) + ";";
+  return "cmake -DVTPU_RTL_SHAPES='" + shapes + std::to_string(rows) + "x" + std::to_string(cols) +
+         "' builds it";
 }
 
 bool tile_built(unsigned rows, unsigned cols, int fault_bit) {
@@ -52,7 +56,8 @@ std::unique_ptr<mxu::RtlArray> make_tile(const TileOptions& options) {
               std::to_string(options.cols) +
               (options.fault_bit >= 0 ? " with fault bit " + std::to_string(options.fault_bit)
                                       : std::string()) +
-              " in this build (built: " + built_tiles() + ")");
+              " in this build (built: " + built_tiles() + "; " +
+              how_to_build(options.rows, options.cols) + ")");
 }
 
 }  // namespace vtpu::rtl

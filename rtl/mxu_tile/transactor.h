@@ -23,9 +23,12 @@ struct TileOptions {
   uint64_t clock_period_ps = 1000;
 };
 
-// The tile shapes this build verilated ("8x8, 16x16"), and whether one is there.
+// The tile shapes this build verilated ("8x8, 16x16, 32x32"), whether one is
+// there, and the CMake option that builds one that is not ("cmake
+// -DVTPU_RTL_SHAPES='8x8;16x16;32x32;64x64' builds it").
 std::string built_tiles();
 bool tile_built(unsigned rows, unsigned cols, int fault_bit);
+std::string how_to_build(unsigned rows, unsigned cols);
 
 // A Verilated tile; throws vtpu::Error when its shape was not built or the
 // waveform file cannot be written.

@@ -65,21 +65,29 @@ TEST_P(RtlTile, MatchesTheModelBitForBitAndTheFormulaCycleForCycle) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, RtlTile, testing::Values(8u, 16u), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(Shapes, RtlTile, testing::Values(8u, 16u, 32u), [](const auto& info) {
   return std::to_string(info.param) + "x" + std::to_string(info.param);
 });
 
-TEST(RtlTileFactory, NamesTheShapesItHas) {
-  EXPECT_EQ(built_tiles(), "8x8, 16x16");
+// The default build (VTPU_RTL_SHAPES) has the presets' small arrays; a shape
+// it lacks is refused with the option that builds it.
+TEST(RtlTileFactory, NamesTheShapesItHasAndHowToBuildOthers) {
+  const std::string built = built_tiles();
+  EXPECT_EQ(built.rfind("8x8, 16x16, 32x32", 0), 0u) << built;
+  EXPECT_TRUE(tile_built(32, 32, -1));
   EXPECT_TRUE(tile_built(8, 8, 3));
-  EXPECT_FALSE(tile_built(32, 32, -1));
+  EXPECT_FALSE(tile_built(999, 999, -1));
   TileOptions options;
-  options.rows = options.cols = 32;
+  options.rows = options.cols = 999;
   try {
     make_tile(options);
-    FAIL() << "a 32x32 tile was made";
+    FAIL() << "a 999x999 tile was made";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "no RTL tile of 32x32 in this build (built: 8x8, 16x16)");
+    std::string shapes = built;
+    for (size_t i; (i = shapes.find(", ")) != std::string::npos;) shapes.replace(i, 2, ";");
+    EXPECT_EQ(std::string(e.what()), "no RTL tile of 999x999 in this build (built: " + built +
+                                         "; cmake -DVTPU_RTL_SHAPES='" + shapes +
+                                         ";999x999' builds it)");
   }
 }
 

@@ -86,8 +86,8 @@ vtpu_run_test(gemm.rtl_refuses_bf16 EXIT 6
   ARGS gemm --m 4 --k 4 --n 4 --precision bf16 --set mxu.backend=rtl --set mxu.rows=8
        --set mxu.cols=8)
 vtpu_run_test(gemm.rtl_needs_a_built_shape EXIT 2
-  STDERR "^vtpu: mxu.backend: 'rtl' needs an RTL tile of mxu.rows x mxu.cols = 32x32; this build has 8x8, 16x16\n$"
-  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl)
+  STDERR "^vtpu: mxu.backend: 'rtl' needs an RTL tile of mxu.rows x mxu.cols = 24x24; this build has 8x8, 16x16, 32x32 [(]cmake -DVTPU_RTL_SHAPES='8x8[;]16x16[;]32x32[;]24x24' builds it[)]\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl --set mxu.rows=24 --set mxu.cols=24)
 vtpu_run_test(gemm.lockstep_needs_overlapped EXIT 2
   STDERR "^vtpu: mxu.backend: 'lockstep' compares cycles with mxu.timing overlapped, not 'stall-free'\n$"
   ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=lockstep --set mxu.rows=8 --set mxu.cols=8

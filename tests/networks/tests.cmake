@@ -356,11 +356,11 @@ foreach(config tpuv1-like tpuv3-like)
 endforeach()
 
 # RTL co-simulation at system level (docs/cosim.md): int8 MLP and LeNet through
-# the firmware on 8x8 and 16x16 arrays with the MXU as the Verilated tile
+# the firmware on 8x8, 16x16 and 32x32 (edge's) arrays with the MXU as the Verilated tile
 # (rtl) and as both, compared per instruction (lockstep): outputs and cycles
 # identical to the TLM model's.
 foreach(net mlp lenet)
-  foreach(size 8 16)
+  foreach(size 8 16 32)
     string(REPLACE ";" "^^" args
       "${NETS}/${net}.onnx;--precision;int8;--calibration;${NETS}/${net}.calib;--input;${NETS}/${net}.input.npy;--set;mxu.rows=${size};--set;mxu.cols=${size}")
     add_test(NAME networks.cosim_${net}_${size}x${size}
