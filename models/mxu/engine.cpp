@@ -78,12 +78,12 @@ class LockstepEngine : public MatmulEngine {
     write_c(x, amem, c_in);  // the RTL starts from the same C
     const std::optional<MatmulDone> got = rtl_.run(x, vmem, amem, start_ps);
     if (!got) return std::nullopt;
-    if (const auto d = first_difference(c_tlm, read_c(x, amem), x.n)) {
+    if (const auto d =
+            first_difference(c_tlm, read_c(x, amem), x.n, x.precision == VTPU_TYPE_BF16)) {
       stop_("mxu lockstep: " + describe(x, index) + ": C[" + std::to_string(d->row) + "][" +
             std::to_string(d->col) + "] (column tile " + std::to_string(d->col / cols_) +
             ", tile column " + std::to_string(d->col % cols_) + ", activation row " +
-            std::to_string(d->row) + ") expected " + std::to_string(d->want) + " (tlm), got " +
-            std::to_string(d->got) + " (rtl)");
+            std::to_string(d->row) + ") expected " + d->want + " (tlm), got " + d->got + " (rtl)");
       return std::nullopt;
     }
     if (got->cycles != want.cycles) {

@@ -1,6 +1,7 @@
 #include "models/mxu/mxu.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "models/common/error.h"
@@ -160,16 +161,32 @@ uint64_t array_cycles(uint32_t m, uint32_t k, uint32_t n, const ArrayConfig& arr
 }
 
 std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
-                                           const std::vector<uint8_t>& got, uint32_t n) {
-  const auto at = std::mismatch(want.begin(), want.end(), got.begin(), got.end());
-  if (at.first == want.end() && at.second == got.end()) return std::nullopt;
-  const size_t element = static_cast<size_t>(at.first - want.begin()) / 4;
-  Difference d;
-  d.row = static_cast<uint32_t>(element / n);
-  d.col = static_cast<uint32_t>(element % n);
-  std::memcpy(&d.want, &want[4 * element], 4);
-  std::memcpy(&d.got, &got[4 * element], 4);
-  return d;
+                                           const std::vector<uint8_t>& got, uint32_t n, bool fp32) {
+  auto word = [](const std::vector<uint8_t>& c, size_t i) {
+    uint32_t v;
+    std::memcpy(&v, &c[4 * i], 4);
+    return v;
+  };
+  auto nan = [](uint32_t bits) { return (bits & 0x7fffffffu) > 0x7f800000u; };
+  auto show = [fp32](uint32_t bits) {
+    if (!fp32) return std::to_string(static_cast<int32_t>(bits));
+    float f;
+    std::memcpy(&f, &bits, 4);
+    char text[64];
+    std::snprintf(text, sizeof text, "%.9g (0x%08x)", static_cast<double>(f), bits);
+    return std::string(text);
+  };
+  const size_t elements = std::min(want.size(), got.size()) / 4;
+  for (size_t i = 0; i < elements; ++i) {
+    const uint32_t w = word(want, i), g = word(got, i);
+    if (w == g || (fp32 && nan(w) && nan(g))) continue;
+    return Difference{static_cast<uint32_t>(i / n), static_cast<uint32_t>(i % n), show(w), show(g)};
+  }
+  if (want.size() != got.size())
+    return Difference{static_cast<uint32_t>(elements / n), static_cast<uint32_t>(elements % n),
+                      want.size() > got.size() ? show(word(want, elements)) : "nothing",
+                      got.size() > want.size() ? show(word(got, elements)) : "nothing"};
+  return std::nullopt;
 }
 
 Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {

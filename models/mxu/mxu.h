@@ -69,14 +69,19 @@ Fault check(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem
 uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
                  const ArrayConfig& array);
 
-// The first element where two dense C's of n int32 columns (as read back, or
+// The first element where two dense C's of n 32-bit columns (as read back, or
 // recorded) differ: for lockstep's and replay's messages. Empty when equal.
+// int32 elements (an int8 MATMUL's) compare bit for bit; fp32 ones (bf16's)
+// too, except that any NaN equals any NaN: docs/numerics.md leaves a NaN's
+// payload to the host, and storing C as bf16 drops it. The values are printed
+// as numbers (fp32 also as bits, e.g. "1.5 (0x3fc00000)").
 struct Difference {
   uint32_t row = 0, col = 0;
-  int32_t want = 0, got = 0;
+  std::string want, got;
 };
 std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
-                                           const std::vector<uint8_t>& got, uint32_t n);
+                                           const std::vector<uint8_t>& got, uint32_t n,
+                                           bool fp32 = false);
 
 // A register-transfer model of a weight-stationary array behind
 // `mxu.backend: rtl | lockstep` (rtl/mxu_tile/, docs/cosim.md).

@@ -134,11 +134,17 @@ add_test(NAME rtl.replay_kernel_matmuls
   COMMAND sh -c "${record_8x8} --set mxu.record=${CMAKE_BINARY_DIR}/matmuls.stim >/dev/null && \
     $<TARGET_FILE:mxu_replay> ${CMAKE_BINARY_DIR}/matmuls.stim")
 set_tests_properties(rtl.replay_kernel_matmuls PROPERTIES
-  PASS_REGULAR_EXPRESSION "PASS [1-9][0-9]* int8 MATMULs replayed on the 8x8 RTL tile bit-exact and cycle-exact")
+  PASS_REGULAR_EXPRESSION "PASS [1-9][0-9]* MATMULs replayed on the 8x8 RTL tile bit-exact and cycle-exact\n  int8: [1-9][0-9]* MATMULs, [1-9][0-9]* cycles\n  bf16: 0 MATMULs, 0 cycles")
+# mxu_replay's command line (docs/cosim.md): --help, --from/--count (the
+# counts and cycles of a window add up to the whole), a window past the end
+# fails (a replay that checked nothing is not a pass), --vcd, bad values.
+add_test(NAME rtl.replay_command_line
+  COMMAND ${CMAKE_COMMAND} "-DRECORD=${record_8x8}" -DREPLAY=$<TARGET_FILE:mxu_replay>
+          -DOUT_DIR=${CMAKE_BINARY_DIR}/replay_cli -P ${CMAKE_CURRENT_SOURCE_DIR}/kernels/check_replay.cmake)
 # The same recording on a tile with PE (0, 0)'s sum bit 3 stuck at 1: caught,
 # naming the instruction and the first differing element.
 add_test(NAME rtl.replay_catches_a_stuck_bit
   COMMAND sh -c "${record_8x8} --set mxu.record=${CMAKE_BINARY_DIR}/matmuls_fault.stim >/dev/null && \
     ! $<TARGET_FILE:mxu_replay> ${CMAKE_BINARY_DIR}/matmuls_fault.stim --fault-bit 3")
 set_tests_properties(rtl.replay_catches_a_stuck_bit PROPERTIES
-  PASS_REGULAR_EXPRESSION "FAIL instruction [0-9]+ \\([0-9]+x[0-9]+x[0-9]+\\): C\\[[0-9]+\\]\\[[0-9]+\\] expected -?[0-9]+, got -?[0-9]+")
+  PASS_REGULAR_EXPRESSION "FAIL instruction [0-9]+ \\(int8 [0-9]+x[0-9]+x[0-9]+\\): C\\[[0-9]+\\]\\[[0-9]+\\] expected -?[0-9]+, got -?[0-9]+")
