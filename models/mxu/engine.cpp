@@ -50,9 +50,9 @@ class RtlEngine : public MatmulEngine {
   std::optional<MatmulDone> run(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
                                 uint64_t start_ps) override {
     const uint64_t index = count_++;
-    if (x.precision != VTPU_TYPE_INT8) {
+    if (x.precision == VTPU_TYPE_BF16 && !tile_.runs_bf16()) {
       stop_(std::string("mxu.backend ") + name_ + ": " + describe(x, index) +
-            ": the RTL tile computes int8 only");
+            ": this RTL tile computes int8 only (it has no bf16 pin)");
       return std::nullopt;
     }
     return MatmulDone{tile_.execute(x, vmem, amem, start_ps), uint64_t{x.m} * x.k * x.n};

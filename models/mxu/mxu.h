@@ -90,9 +90,12 @@ class RtlArray {
   virtual ~RtlArray() = default;
   virtual unsigned rows() const = 0;
   virtual unsigned cols() const = 0;
-  // Runs an int8 instruction that check() accepted, leaving C as execute()
-  // would; returns the array's clock cycles, from its first weight beat to its
-  // last result beat. `start_ps`: the platform's time then (for waveforms).
+  // Whether it computes bf16 MATMULs too (a tile with a `bf16` pin).
+  virtual bool runs_bf16() const = 0;
+  // Runs an instruction that check() accepted (int8, or bf16 if runs_bf16()),
+  // leaving C as execute() would; returns the array's clock cycles, from its
+  // first weight beat to its last result beat. `start_ps`: the platform's
+  // time then (for waveforms).
   virtual uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
                            uint64_t start_ps = 0) = 0;
 };

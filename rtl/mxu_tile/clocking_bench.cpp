@@ -6,6 +6,7 @@
 //   --sc: a SystemC model clocked by an sc_clock, driven from an SC_CTHREAD.
 // Prints cycles per host second; both must count the same result beats.
 //   mxu_clocking_bench_{cc,sc} [CYCLES]
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,9 +32,9 @@ struct Stream {
   template <typename Tile>
   void drive(Tile& t) {
     t.w_valid = 1;
-    for (unsigned i = 0; i < 8; ++i) vtpu::rtl::set_byte(t.w_data, i, value(weights + i));
+    for (unsigned i = 0; i < 8; ++i) vtpu::rtl::set_half(t.w_data, i, value(weights + i));
     t.a_valid = 1;
-    for (unsigned i = 0; i < 8; ++i) vtpu::rtl::set_byte(t.a_data, i, value(rows + i));
+    for (unsigned i = 0; i < 8; ++i) vtpu::rtl::set_half(t.a_data, i, value(rows + i));
     t.a_last = rows + 1 == kRows;
     t.c_ready = 1;
   }
@@ -51,10 +52,10 @@ struct Stream {
 // clocked thread that sees each edge's handshakes and drives the next beat.
 SC_MODULE(Bench) {
   sc_core::sc_clock clk{"clk", 1, sc_core::SC_NS};
-  sc_core::sc_signal<bool> rst_n{"rst_n"}, w_valid{"w_valid"}, w_ready{"w_ready"},
+  sc_core::sc_signal<bool> rst_n{"rst_n"}, bf16{"bf16"}, w_valid{"w_valid"}, w_ready{"w_ready"},
       a_valid{"a_valid"}, a_ready{"a_ready"}, a_last{"a_last"}, c_valid{"c_valid"},
       c_ready{"c_ready"};
-  sc_core::sc_signal<uint64_t> w_data{"w_data"}, a_data{"a_data"};
+  sc_core::sc_signal<sc_dt::sc_bv<128>> w_data{"w_data"}, a_data{"a_data"};  // 8 lanes of 16 bits
   sc_core::sc_signal<sc_dt::sc_bv<256>> c_data{"c_data"};
   Vmxu_tile_sc tile{"tile"};
   Stream stream;
@@ -62,12 +63,18 @@ SC_MODULE(Bench) {
 
   struct Pins {  // the stream's view of the input signals
     bool w_valid, a_valid, a_last, c_ready;
-    uint64_t w_data = 0, a_data = 0;
+    std::array<uint32_t, 4> w_data{}, a_data{};  // 8 lanes of 16 bits
   };
+  static sc_dt::sc_bv<128> bits(const std::array<uint32_t, 4>& words) {
+    sc_dt::sc_bv<128> v;
+    for (int i = 0; i < 4; ++i) v.set_word(i, words[i]);
+    return v;
+  }
 
   SC_CTOR(Bench) {
     tile.clk(clk);
     tile.rst_n(rst_n);
+    tile.bf16(bf16);
     tile.w_valid(w_valid);
     tile.w_ready(w_ready);
     tile.w_data(w_data);
@@ -89,7 +96,7 @@ SC_MODULE(Bench) {
     for (;;) {
       stream.drive(p);
       w_valid = p.w_valid, a_valid = p.a_valid, a_last = p.a_last, c_ready = p.c_ready;
-      w_data = p.w_data, a_data = p.a_data;
+      w_data = bits(p.w_data), a_data = bits(p.a_data);
       wait();  // the edge: these were sampled with the ready flags seen now
       stream.fired(w_valid && w_ready, a_valid && a_ready, c_valid && c_ready);
       if (++cycles == limit) sc_core::sc_stop();

@@ -1,11 +1,17 @@
 // The pin-level driver of one Verilated mxu_tile (README.md, "Transactor"),
 // written once for every shape the build verilates: `V` is the model class,
 // R x C its parameters. Included by tiles.cpp only.
+//
+// A tile with a `bf16` pin has 16-bit lanes and runs both precisions; one
+// without it (an int8-only tile of one's own, docs/cosim.md) has 8-bit lanes
+// and runs int8 only.
 #pragma once
 
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "models/common/error.h"
 #include "rtl/mxu_tile/ports.h"
@@ -13,6 +19,11 @@
 #include "verilated_vcd_c.h"
 
 namespace vtpu::rtl {
+
+template <typename V, typename = void>
+struct HasBf16Pin : std::false_type {};
+template <typename V>
+struct HasBf16Pin<V, std::void_t<decltype(std::declval<V&>().bf16)>> : std::true_type {};
 
 template <typename V, unsigned R, unsigned C>
 class TileDriver : public mxu::RtlArray {
@@ -48,9 +59,12 @@ class TileDriver : public mxu::RtlArray {
   unsigned rows() const override { return R; }
   unsigned cols() const override { return C; }
 
+  bool runs_bf16() const override { return kBf16; }
+
   uint64_t execute(const vtpu_insn_matmul& x, const mxu::Memory& vmem, const mxu::Memory& amem,
                    uint64_t start_ps) override {
-    if (x.precision != VTPU_TYPE_INT8) throw Error("the RTL MXU tile computes int8 only");
+    const bool bf16 = x.precision == VTPU_TYPE_BF16;
+    if (bf16 && !kBf16) throw Error("this RTL MXU tile has no bf16 pin: it computes int8 only");
     const uint64_t index = executed_++;
     const bool traced = !options_.vcd.empty() && index >= options_.vcd_from &&
                         index - options_.vcd_from < options_.vcd_count;
@@ -62,6 +76,20 @@ class TileDriver : public mxu::RtlArray {
     const uint8_t* a = vmem.data + (x.a_addr - vmem.base);
     const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
     uint8_t* c = amem.data + (x.c_addr - amem.base);
+    const uint32_t element = bf16 ? 2 : 1;
+    // Element (row, col) of A or B, as the lane carries it.
+    auto operand = [element](const uint8_t* m, uint64_t offset) -> uint16_t {
+      if (element == 1) return m[offset];
+      uint16_t v;
+      std::memcpy(&v, m + offset, 2);
+      return v;
+    };
+    auto set_lane = [](auto& port, size_t lane, uint16_t v) {
+      if constexpr (kBf16)
+        set_half(port, lane, v);
+      else
+        set_byte(port, lane, static_cast<uint8_t>(v));
+    };
     // Folds in streaming order: column tile j, then its folds along K. Fold
     // i's weight beats are w_beat i*R .. i*R+R-1, its activation beats
     // a_beat i*M .. i*M+M-1; unused rows and columns are driven as zeros.
@@ -76,17 +104,22 @@ class TileDriver : public mxu::RtlArray {
       const uint32_t kk = static_cast<uint32_t>(i % k_folds) * R + w_beat % R;
       const uint32_t n0 = static_cast<uint32_t>(i / k_folds) * C;
       for (uint32_t cc = 0; cc < C; ++cc)
-        set_byte(t.w_data, cc,
-                 kk < x.k && n0 + cc < x.n ? b[uint64_t{kk} * x.b_stride + n0 + cc] : 0);
+        set_lane(t.w_data, cc,
+                 kk < x.k && n0 + cc < x.n
+                     ? operand(b, uint64_t{kk} * x.b_stride + uint64_t{n0 + cc} * element)
+                     : 0);
     };
     auto drive_activations = [&] {  // the beat a_beat: row m of A's K slice of fold i
       const uint64_t i = a_beat / x.m;
       const uint32_t m = static_cast<uint32_t>(a_beat % x.m);
       const uint32_t k0 = static_cast<uint32_t>(i % k_folds) * R;
       for (uint32_t r = 0; r < R; ++r)
-        set_byte(t.a_data, r, k0 + r < x.k ? a[uint64_t{m} * x.a_stride + k0 + r] : 0);
+        set_lane(
+            t.a_data, r,
+            k0 + r < x.k ? operand(a, uint64_t{m} * x.a_stride + uint64_t{k0 + r} * element) : 0);
       t.a_last = m + 1 == x.m;
     };
+    if constexpr (kBf16) t.bf16 = bf16;
     t.c_ready = 1;
     t.w_valid = w_beat < w_beats;
     if (t.w_valid) drive_weights();
@@ -104,10 +137,18 @@ class TileDriver : public mxu::RtlArray {
         uint8_t* p = c + uint64_t{out_row} * x.c_stride + 4ull * n0;
         for (uint32_t cc = 0; cc < C && n0 + cc < x.n; ++cc, p += 4) {
           int32_t v = get_word(t.c_data, cc);
-          if (kf > 0 || x.accumulate) {
+          if (kf > 0 || x.accumulate) {  // int32 sums, or fp32 ones (docs/numerics.md)
             int32_t old;
             std::memcpy(&old, p, 4);
-            v = static_cast<int32_t>(static_cast<uint32_t>(old) + static_cast<uint32_t>(v));
+            if (bf16) {
+              float sum, part;
+              std::memcpy(&sum, &old, 4);
+              std::memcpy(&part, &v, 4);
+              sum += part;
+              std::memcpy(&v, &sum, 4);
+            } else {
+              v = static_cast<int32_t>(static_cast<uint32_t>(old) + static_cast<uint32_t>(v));
+            }
           }
           std::memcpy(p, &v, 4);
         }
@@ -136,6 +177,7 @@ class TileDriver : public mxu::RtlArray {
   }
 
  private:
+  static constexpr bool kBf16 = HasBf16Pin<V>::value;
   TileOptions options_;
   VerilatedContext context_;
   std::unique_ptr<V> tile_;

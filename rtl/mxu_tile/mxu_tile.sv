@@ -1,5 +1,6 @@
-// A weight-stationary systolic MXU tile: R x C int8 x int8 -> int32 processing
-// elements (rtl/mxu_tile/README.md has the pin contract).
+// A weight-stationary systolic MXU tile: R x C processing elements, int8 x
+// int8 -> int32, or bf16 x bf16 -> fp32 when `bf16` is high (mxu_fp.sv has
+// the arithmetic; rtl/mxu_tile/README.md the pin contract).
 //
 // Weights: R beats of one row of C int8 weights each fill one of two banks
 // while the other serves the fold streaming, so the next fold's weights load
@@ -26,22 +27,26 @@ module mxu_tile #(
 ) (
     input logic clk,
     input logic rst_n,
+    // 1: the lanes are bf16 and the sums fp32; 0: int8 in each lane's low
+    // byte, int32 sums. Changed only while the tile is empty; taken at the
+    // next clock edge.
+    input logic bf16,
 
-    input  logic           w_valid,
-    output logic           w_ready,
-    input  logic [C*8-1:0] w_data,   // column c in bits [8c+7:8c]
+    input  logic            w_valid,
+    output logic            w_ready,
+    input  logic [C*16-1:0] w_data,   // column c in bits [16c+15:16c]
 
-    input  logic           a_valid,
-    output logic           a_ready,
-    input  logic [R*8-1:0] a_data,   // row element r in bits [8r+7:8r]
-    input  logic           a_last,
+    input  logic            a_valid,
+    output logic            a_ready,
+    input  logic [R*16-1:0] a_data,   // row element r in bits [16r+15:16r]
+    input  logic            a_last,
 
     output logic            c_valid,
     input  logic            c_ready,
-    output logic [C*32-1:0] c_data   // column c in bits [32c+31:32c]
+    output logic [C*32-1:0] c_data   // column c in bits [32c+31:32c]: int32 or fp32
 );
   // ---- weight banks ---------------------------------------------------------
-  logic signed [7:0] w_bank[2][R][C];
+  logic [15:0] w_bank[2][R][C];
   // full: all R rows of the bank's fold sent; cleared when the fold's last
   // activation row goes in (its rows still in the array have passed the
   // columns the next weights reach first: see the weight skew below).
@@ -66,12 +71,12 @@ module mxu_tile #(
   localparam int HistBits = $clog2(Ages);
   typedef logic [HistBits-1:0] slot_t;
   slot_t now;
-  logic signed [7:0] a_hist[2**HistBits][R];
+  logic [15:0] a_hist[2**HistBits][R];
   logic [2**HistBits-1:0] a_hist_valid;
   logic a_hist_bank[2**HistBits];
   // Weights: the weight skew's stage s is the weight beat of age s; column c
   // of a beat is written into its bank from stage c.
-  logic signed [7:0] w_hist[2**HistBits][C];
+  logic [15:0] w_hist[2**HistBits][C];
   logic [2**HistBits-1:0] w_hist_valid, w_hist_bank;
   logic [RowBits-1:0] w_hist_row[2**HistBits];
   // The bottom row's sums: column c of the result is the sum of age C - 1 - c
@@ -79,30 +84,44 @@ module mxu_tile #(
   logic signed [31:0] bottom_hist[2**HistBits][C];
 
   // ---- the array --------------------------------------------------------------
-  logic signed [31:0] psum[R][C], psum_d[R][C];
-  logic signed [7:0] a_in[R], w_in[C];
+  logic [31:0] psum[R][C], psum_d[R][C];
+  logic [15:0] a_in[R], w_in[C];
   logic out_valid;
+  logic mode_bf16;  // bf16, registered
 
   // The output register holds row m once every column is there.
   assign c_valid = out_valid;
   assign en = !(out_valid && !c_ready);
 
-  always_comb for (int r = 0; r < R; r++) a_in[r] = a_data[8*r+:8];
-  always_comb for (int c = 0; c < C; c++) w_in[c] = w_data[8*c+:8];
+  always_comb for (int r = 0; r < R; r++) a_in[r] = a_data[16*r+:16];
+  always_comb for (int c = 0; c < C; c++) w_in[c] = w_data[16*c+:16];
 
   // PE (r, c) adds its product to the sum from above; its activation is the
-  // wave of age r + c + 1 and that wave's bank selects the weight. (The
-  // product of the sign-extended operands, as 32-bit two's complement.)
+  // wave of age r + c + 1 and that wave's bank selects the weight. int8: the
+  // product of the sign-extended low bytes, as 32-bit two's complement. bf16:
+  // the product rounded to fp32, then the fp32 sum (row 0 adds to +0).
   for (genvar r = 0; r < R; r++) begin : g_row
     always_comb begin
-      for (int c = 0; c < C; c++)
-        psum_d[r][c] = (r == 0 ? 32'sd0 : psum[r == 0 ? 0 : r-1][c]) +
-                       $signed($unsigned(32'(a_hist[now - slot_t'(r + c + 1)][r])) *
-                               $unsigned(32'(w_bank[a_hist_bank[now - slot_t'(r + c + 1)]][r][c])));
+      if (mode_bf16) begin
+        for (int c = 0; c < C; c++)
+          psum_d[r][c] = mxu_fp::add_f32(
+              r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c],
+              mxu_fp::mul_bf16(a_hist[now - slot_t'(r + c + 1)][r],
+                               w_bank[a_hist_bank[now - slot_t'(r + c + 1)]][r][c]));
+      end else begin
+        for (int c = 0; c < C; c++)
+          psum_d[r][c] = (r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c]) +
+                         32'(signed'(a_hist[now - slot_t'(r + c + 1)][r][7:0])) *
+                         32'(signed'(w_bank[a_hist_bank[now - slot_t'(r + c + 1)]][r][c][7:0]));
+      end
       // The injected fault, if any: a stuck-at-1 bit of PE (0, 0)'s sum.
       if (r == 0 && FAULT_BIT >= 0 && FAULT_BIT < 32) psum_d[0][0][FAULT_BIT%32] = 1'b1;
     end
   end
+
+  always_ff @(posedge clk or negedge rst_n)
+    if (!rst_n) mode_bf16 <= 1'b0;
+    else mode_bf16 <= bf16;
 
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin

@@ -20,6 +20,14 @@ void set_byte(Port& p, size_t i, uint8_t v) {
   }
 }
 
+// 16-bit lane i of a port (a bf16, or an int8 in the low byte, of w_data or
+// a_data).
+template <typename Port>
+void set_half(Port& p, size_t i, uint16_t v) {
+  set_byte(p, 2 * i, static_cast<uint8_t>(v));
+  set_byte(p, 2 * i + 1, static_cast<uint8_t>(v >> 8));
+}
+
 // 32-bit lane c of a port (a column of c_data).
 template <typename Port>
 int32_t get_word(const Port& p, unsigned c) {

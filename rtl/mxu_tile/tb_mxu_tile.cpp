@@ -1,11 +1,14 @@
 // Standalone Verilator testbench of the MXU tile (rtl/mxu_tile/README.md):
-// random int8 GEMMs, K split into folds of R rows and N padded to C columns,
-// streamed through the tile's weight, activation and result channels (with
-// random back-pressure on the results), every int32 sum compared with a
-// plain C++ product. Prints the cycles each GEMM took; without back-pressure
+// random int8 and bf16 GEMMs, K split into folds of R rows and N padded to C
+// columns, streamed through the tile's weight, activation and result channels
+// (with random back-pressure on the results), every sum compared with a plain
+// C++ product: int32 exactly, bf16 bit for bit against fp32 sums in the
+// order docs/numerics.md fixes (k ascending within a fold from +0, the folds
+// added in turn). Prints the cycles each GEMM took; without back-pressure
 // they must be the TLM overlapped formula's.
-//   tb_mxu_tile [--gemms N] [--seed S]
+//   tb_mxu_tile [--gemms N] [--seed S] [--shape M,K,N]
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -36,35 +39,64 @@ struct Tile {
 using vtpu::rtl::get_word;
 using vtpu::rtl::set_byte;
 
+// Lane i of a port, 16 bits wide (an int8 in its low byte, or a bf16).
 template <typename Port>
-void pack8(Port& p, const std::vector<int8_t>& v) {
-  for (size_t i = 0; i < v.size(); ++i) set_byte(p, i, static_cast<uint8_t>(v[i]));
+void pack16(Port& p, const std::vector<uint16_t>& v) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    set_byte(p, 2 * i, static_cast<uint8_t>(v[i]));
+    set_byte(p, 2 * i + 1, static_cast<uint8_t>(v[i] >> 8));
+  }
+}
+
+float fp32(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+float bf16_value(uint16_t h) {
+  return fp32(uint32_t{h} << 16);
+}
+uint32_t f32_bits(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return bits;
+}
+
+// A random operand: an int8 in the low byte, or a bf16 of either sign with
+// exponents over a range wide enough for sums to cancel and round (an
+// eighth of them zero).
+uint16_t operand(std::mt19937& rng, bool bf16) {
+  if (!bf16) return static_cast<uint8_t>(rng());
+  const uint32_t r = rng();
+  if (r % 8 == 0) return static_cast<uint16_t>(r & 0x8000);
+  return static_cast<uint16_t>((r & 0x807f) | ((118 + (r >> 8) % 20) << 7));
 }
 
 // One GEMM A[m x k] * B[k x n] (n <= C) through the tile; returns false on a mismatch.
-bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure) {
-  std::uniform_int_distribution<int> byte(-128, 127), coin(0, 3);
-  std::vector<int8_t> a(m * k), b(k * n);
-  for (auto& v : a) v = static_cast<int8_t>(byte(rng));
-  for (auto& v : b) v = static_cast<int8_t>(byte(rng));
+bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure, bool bf16) {
+  std::uniform_int_distribution<int> coin(0, 3);
+  std::vector<uint16_t> a(m * k), b(k * n);
+  for (auto& v : a) v = operand(rng, bf16);
+  for (auto& v : b) v = operand(rng, bf16);
   const int folds = (k + R - 1) / R;
-  std::deque<std::vector<int8_t>> weights;                // R rows per fold
-  std::deque<std::pair<std::vector<int8_t>, bool>> rows;  // activation rows, last flag
+  std::deque<std::vector<uint16_t>> weights;                // R rows per fold
+  std::deque<std::pair<std::vector<uint16_t>, bool>> rows;  // activation rows, last flag
   for (int f = 0; f < folds; ++f) {
     for (int r = 0; r < R; ++r) {
-      std::vector<int8_t> w(C, 0);
+      std::vector<uint16_t> w(C, 0);
       const int kk = f * R + r;
       for (int c = 0; c < n && kk < k; ++c) w[c] = b[kk * n + c];
       weights.push_back(w);
     }
     for (int i = 0; i < m; ++i) {
-      std::vector<int8_t> row(R, 0);
+      std::vector<uint16_t> row(R, 0);
       for (int r = 0; r < R && f * R + r < k; ++r) row[r] = a[i * k + f * R + r];
       rows.push_back({row, i == m - 1});
     }
   }
-  std::vector<int32_t> sum(m * n, 0);
+  std::vector<uint32_t> sum(m * n, 0);  // int32 or fp32 bits
   int results = 0;
+  t.top.bf16 = bf16;
   const uint64_t start = t.cycles;
   while (results < folds * m) {
     if (t.cycles - start > 1000000) {
@@ -73,10 +105,10 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
     }
     // Drive the inputs for this cycle, sample the handshakes before the edge.
     t.top.w_valid = !weights.empty();
-    if (!weights.empty()) pack8(t.top.w_data, weights.front());
+    if (!weights.empty()) pack16(t.top.w_data, weights.front());
     t.top.a_valid = !rows.empty();
     if (!rows.empty()) {
-      pack8(t.top.a_data, rows.front().first);
+      pack16(t.top.a_data, rows.front().first);
       t.top.a_last = rows.front().second;
     }
     t.top.c_ready = !backpressure || coin(rng) != 0;
@@ -85,10 +117,18 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
     const bool w_fire = t.top.w_valid && t.top.w_ready;
     const bool a_fire = t.top.a_valid && t.top.a_ready;
     const bool c_fire = t.top.c_valid && t.top.c_ready;
-    if (c_fire) {
+    if (c_fire) {  // a row of fold results / m: add it to the sum of the folds before
       const int i = results % m;
-      for (int c = 0; c < n; ++c)
-        sum[i * n + c] += get_word(t.top.c_data, static_cast<unsigned>(c));
+      for (int c = 0; c < n; ++c) {
+        const uint32_t v = static_cast<uint32_t>(get_word(t.top.c_data, static_cast<unsigned>(c)));
+        uint32_t& s = sum[i * n + c];
+        if (!bf16)
+          s += v;
+        else if (results < m)
+          s = v;
+        else
+          s = f32_bits(fp32(s) + fp32(v));
+      }
       ++results;
     }
     t.top.clk = 1;
@@ -99,11 +139,24 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
   }
   for (int i = 0; i < m; ++i)
     for (int c = 0; c < n; ++c) {
-      int32_t ref = 0;
-      for (int kk = 0; kk < k; ++kk) ref += int32_t{a[i * k + kk]} * b[kk * n + c];
+      uint32_t ref = 0;
+      if (!bf16) {
+        for (int kk = 0; kk < k; ++kk)
+          ref += static_cast<uint32_t>(int32_t{static_cast<int8_t>(a[i * k + kk])} *
+                                       static_cast<int8_t>(b[kk * n + c]));
+      } else {
+        float total = 0.0f;
+        for (int f = 0; f < folds; ++f) {
+          float part = 0.0f;  // k ascending within the fold, from +0
+          for (int kk = f * R; kk < std::min(k, f * R + R); ++kk)
+            part += bf16_value(a[i * k + kk]) * bf16_value(b[kk * n + c]);
+          total = f == 0 ? part : total + part;
+        }
+        ref = f32_bits(total);
+      }
       if (ref != sum[i * n + c]) {
-        std::printf("FAIL: %dx%dx%d: C[%d][%d] expected %d, got %d\n", m, k, n, i, c, ref,
-                    sum[i * n + c]);
+        std::printf("FAIL: %s %dx%dx%d: C[%d][%d] expected 0x%08x, got 0x%08x\n",
+                    bf16 ? "bf16" : "int8", m, k, n, i, c, ref, sum[i * n + c]);
         return false;
       }
     }
@@ -112,8 +165,9 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
   // M rows, and a row's way through the tile (R + C + 2).
   const uint64_t cycles = t.cycles - start;
   const uint64_t formula = R + (folds - 1) * std::max(m, R) + m + R + C + 2;
-  std::printf("gemm %3d x %3d x %2d: %2d folds, %6llu cycles%s\n", m, k, n, folds,
-              static_cast<unsigned long long>(cycles), backpressure ? " (back-pressure)" : "");
+  std::printf("gemm %s %3d x %3d x %2d: %2d folds, %6llu cycles%s\n", bf16 ? "bf16" : "int8", m, k,
+              n, folds, static_cast<unsigned long long>(cycles),
+              backpressure ? " (back-pressure)" : "");
   if (!backpressure && cycles != formula) {
     std::printf("FAIL: %dx%dx%d took %llu cycles, the formula says %llu\n", m, k, n,
                 static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(formula));
@@ -141,10 +195,12 @@ int main(int argc, char** argv) {
   std::uniform_int_distribution<int> dim(1, 3 * R), cols(1, C), rows(1, 40), coin(0, 1);
   for (int g = 0; g < gemms; ++g) {
     const bool fixed = m > 0 && k > 0 && n > 0;
+    // int8 and bf16 in turn: the tile switches between them when empty.
     if (!run_gemm(t, rng, fixed ? m : rows(rng), fixed ? k : dim(rng), fixed ? n : cols(rng),
-                  !fixed && coin(rng) == 1))
+                  !fixed && coin(rng) == 1, g % 2 == 1))
       return 1;
   }
-  std::printf("PASS mxu_tile %dx%d: %d random GEMMs bit-exact\n", R, C, gemms);
+  std::printf("PASS mxu_tile %dx%d: %d random GEMMs bit-exact (int8 and bf16 in turn)\n", R, C,
+              gemms);
   return 0;
 }

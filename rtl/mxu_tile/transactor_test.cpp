@@ -1,4 +1,4 @@
-// The RTL backend at unit level (docs/cosim.md): random int8 MATMUL
+// The RTL backend at unit level (docs/cosim.md): random int8 and bf16 MATMUL
 // instructions (ragged M, K, N; row strides; C = and C +=) run on each
 // Verilated tile leave AMEM byte for byte as the MXU's functional model
 // (mxu::execute) and its scalar reference do, in exactly the cycles of the
@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -30,21 +31,39 @@ TEST_P(RtlTile, MatchesTheModelBitForBitAndTheFormulaCycleForCycle) {
   array.timing = mxu::TimingMode::kOverlapped;
   std::mt19937 rng(11 + r);
   std::uniform_int_distribution<int> byte(0, 255);
+  // A finite bf16 of either sign, or the fp32 with its bits as its upper half
+  // and random lower bits: values whose sums cancel and round.
+  auto bf16 = [&rng] {
+    const uint32_t v = rng();
+    return static_cast<uint16_t>((v & 0x807f) | ((112 + (v >> 8) % 30) << 7));
+  };
   for (int trial = 0; trial < 40; ++trial) {
     vtpu_insn_matmul x{};
     x.h.opcode = VTPU_OP_MATMUL;
-    x.precision = VTPU_TYPE_INT8;
+    x.precision = trial % 4 >= 2 ? VTPU_TYPE_BF16 : VTPU_TYPE_INT8;
+    const uint32_t element = vtpu_type_size(x.precision);
     // M both sides of R (the weight load shows below R), K and N ragged.
     x.m = std::uniform_int_distribution<uint32_t>(1, 3 * r)(rng);
     x.k = std::uniform_int_distribution<uint32_t>(1, 3 * r + 2)(rng);
     x.n = std::uniform_int_distribution<uint32_t>(1, 2 * c + 3)(rng);
     x.accumulate = trial % 2;
-    x.a_stride = x.k + trial % 3;
-    x.b_stride = x.n + trial % 5;
+    x.a_stride = element * (x.k + trial % 3);
+    x.b_stride = element * (x.n + trial % 5);
     x.c_stride = 4 * x.n + 4 * (trial % 2);
     std::vector<uint8_t> vmem(x.m * x.a_stride + x.k * x.b_stride), amem(x.m * x.c_stride);
-    for (auto& v : vmem) v = static_cast<uint8_t>(byte(rng));
-    for (auto& v : amem) v = static_cast<uint8_t>(byte(rng));
+    if (x.precision == VTPU_TYPE_INT8) {
+      for (auto& v : vmem) v = static_cast<uint8_t>(byte(rng));
+      for (auto& v : amem) v = static_cast<uint8_t>(byte(rng));
+    } else {
+      for (size_t i = 0; i + 1 < vmem.size(); i += 2) {
+        const uint16_t h = bf16();
+        std::memcpy(&vmem[i], &h, 2);
+      }
+      for (size_t i = 0; i + 3 < amem.size(); i += 4) {
+        const uint32_t f = uint32_t{bf16()} << 16 | (rng() & 0xffff);
+        std::memcpy(&amem[i], &f, 4);
+      }
+    }
     x.a_addr = 0x1000;
     x.b_addr = 0x1000 + x.m * x.a_stride;
     x.c_addr = 0x8000;
@@ -56,8 +75,9 @@ TEST_P(RtlTile, MatchesTheModelBitForBitAndTheFormulaCycleForCycle) {
     mxu::reference_matmul(x, v, a, array, reference);
     const uint64_t cycles = tile->execute(x, v, a_rtl);
     mxu::execute(x, v, a, array);
-    const std::string shape = std::to_string(x.m) + "x" + std::to_string(x.k) + "x" +
-                              std::to_string(x.n) + (x.accumulate ? " C +=" : " C =");
+    const std::string shape = std::string(element == 2 ? "bf16 " : "int8 ") + std::to_string(x.m) +
+                              "x" + std::to_string(x.k) + "x" + std::to_string(x.n) +
+                              (x.accumulate ? " C +=" : " C =");
     ASSERT_EQ(amem_rtl, amem) << shape << ": RTL vs TLM";
     ASSERT_TRUE(std::equal(reference.begin(), reference.end(), amem_rtl.begin()))
         << shape << ": RTL vs the scalar reference";

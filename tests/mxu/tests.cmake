@@ -81,10 +81,14 @@ vtpu_run_test(gemm.lockstep_catches_a_stuck_bit EXIT 6
   STDERR "^vtpu: mxu lockstep: MATMUL #0 \\(int8 3x8x8, C =\\): C\\[[0-9]+\\]\\[0\\] \\(column tile 0, tile column 0, activation row [0-9]+\\) expected -?[0-9]+ \\(tlm\\), got -?[0-9]+ \\(rtl\\)\n$"
   ARGS gemm --m 3 --k 8 --n 8 --set mxu.backend=lockstep --set mxu.rows=8 --set mxu.cols=8
        --set mxu.rtl_fault_bit=3)
-vtpu_run_test(gemm.rtl_refuses_bf16 EXIT 6
-  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(bf16 4x4x4, C =\\): the RTL tile computes int8 only\n$"
-  ARGS gemm --m 4 --k 4 --n 4 --precision bf16 --set mxu.backend=rtl --set mxu.rows=8
+# bf16 on the tile's bf16 PEs, checked element for element (fp32 sums in the
+# weight-stationary order) and cycle for cycle by lockstep: 8x8, F = 3*2,
+# 8 + 5*20 + 20 + 18 = 146; 32x32 with C +=, F = 2, 32 + 32 + 5 + 66 = 135.
+vtpu_json_test(gemm.lockstep_bf16_8x8 CHECKS "mxu_cycles == 146" "bit_exact is ON"
+  ARGS gemm --m 20 --k 20 --n 12 --precision bf16 --set mxu.backend=lockstep --set mxu.rows=8
        --set mxu.cols=8)
+vtpu_json_test(gemm.lockstep_bf16_32x32 CHECKS "mxu_cycles == 135" "bit_exact is ON"
+  ARGS gemm --m 5 --k 40 --n 30 --precision bf16 --accumulate --set mxu.backend=lockstep)
 vtpu_run_test(gemm.rtl_needs_a_built_shape EXIT 2
   STDERR "^vtpu: mxu.backend: 'rtl' needs an RTL tile of mxu.rows x mxu.cols = 24x24; this build has 8x8, 16x16, 32x32 [(]cmake -DVTPU_RTL_SHAPES='8x8[;]16x16[;]32x32[;]24x24' builds it[)]\n$"
   ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl --set mxu.rows=24 --set mxu.cols=24)

@@ -355,19 +355,36 @@ foreach(config tpuv1-like tpuv3-like)
         --report ${NETS}/out/mlp_${config}.json >/dev/null && grep -q peak_hbm_bytes_per_cycle ${NETS}/out/mlp_${config}.json")
 endforeach()
 
-# RTL co-simulation at system level (docs/cosim.md): int8 MLP and LeNet through
-# the firmware on 8x8, 16x16 and 32x32 (edge's) arrays with the MXU as the Verilated tile
-# (rtl) and as both, compared per instruction (lockstep): outputs and cycles
-# identical to the TLM model's.
+# RTL co-simulation at system level (docs/cosim.md): MLP and LeNet, int8 and
+# bf16, through the firmware on 8x8, 16x16 and 32x32 (edge's) arrays with the
+# MXU as the Verilated tile (rtl) and as both, compared per instruction
+# (lockstep): outputs and cycles identical to the TLM model's.
 foreach(net mlp lenet)
-  foreach(size 8 16 32)
-    string(REPLACE ";" "^^" args
-      "${NETS}/${net}.onnx;--precision;int8;--calibration;${NETS}/${net}.calib;--input;${NETS}/${net}.input.npy;--set;mxu.rows=${size};--set;mxu.cols=${size}")
-    add_test(NAME networks.cosim_${net}_${size}x${size}
-      COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> "-DARGS=${args}"
-              -DOUT_DIR=${NETS}/out/cosim_${net}_${size} -P ${NET_DIR}/check_backends.cmake)
+  foreach(precision int8 bf16)
+    set(calibration "")
+    if(precision STREQUAL "int8")
+      set(calibration ";--calibration;${NETS}/${net}.calib")
+    endif()
+    foreach(size 8 16 32)
+      string(REPLACE ";" "^^" args
+        "${NETS}/${net}.onnx;--precision;${precision}${calibration};--input;${NETS}/${net}.input.npy;--set;mxu.rows=${size};--set;mxu.cols=${size}")
+      set(name cosim_${net}_${precision}_${size}x${size})
+      add_test(NAME networks.${name}
+        COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> "-DARGS=${args}"
+                -DOUT_DIR=${NETS}/out/${name} -P ${NET_DIR}/check_backends.cmake)
+    endforeach()
   endforeach()
 endforeach()
+# A bf16 recording (LeNet on edge's 32x32 array) replays on the bf16 tile,
+# bit for bit and cycle for cycle (docs/cosim.md, "Recording and replay").
+add_test(NAME networks.replay_lenet_bf16
+  COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --precision bf16 \
+    --input ${NETS}/lenet.input.npy --set mxu.record=${NETS}/out/lenet_bf16.stim \
+    --output-dir ${NETS}/out/replay_lenet_bf16 >/dev/null && \
+    $<TARGET_FILE:mxu_replay> ${NETS}/out/lenet_bf16.stim")
+set_tests_properties(networks.replay_lenet_bf16 PROPERTIES
+  PASS_REGULAR_EXPRESSION "PASS [1-9][0-9]* MATMULs replayed on the 32x32 RTL tile bit-exact and cycle-exact\n  int8: 0 MATMULs, 0 cycles\n  bf16: [1-9][0-9]* MATMULs")
+
 # A stuck bit in one PE of LeNet's 8x8 RTL tile, run with `mxu.backend` BACKEND
 # and ARGS: exit EXIT, stderr matching STDERR, no outputs.
 function(stuck_bit_test name backend args exit stderr)

@@ -429,6 +429,7 @@ class LateTile : public mxu::RtlArray {
   explicit LateTile(std::unique_ptr<mxu::RtlArray> tile) : tile_(std::move(tile)) {}
   unsigned rows() const override { return tile_->rows(); }
   unsigned cols() const override { return tile_->cols(); }
+  bool runs_bf16() const override { return tile_->runs_bf16(); }
   uint64_t execute(const vtpu_insn_matmul& x, const mxu::Memory& v, const mxu::Memory& a,
                    uint64_t start_ps) override {
     return tile_->execute(x, v, a, start_ps) + 1;
