@@ -10,8 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <type_traits>
-#include <utility>
 
 #include "models/common/error.h"
 #include "rtl/mxu_tile/ports.h"
@@ -19,11 +17,6 @@
 #include "verilated_vcd_c.h"
 
 namespace vtpu::rtl {
-
-template <typename V, typename = void>
-struct HasBf16Pin : std::false_type {};
-template <typename V>
-struct HasBf16Pin<V, std::void_t<decltype(std::declval<V&>().bf16)>> : std::true_type {};
 
 template <typename V, unsigned R, unsigned C>
 class TileDriver : public mxu::RtlArray {

@@ -6,8 +6,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 namespace vtpu::rtl {
+
+// Whether a Verilated tile has the `bf16` pin (16-bit lanes, both
+// precisions) or not (8-bit lanes, int8 only): docs/cosim.md.
+template <typename V, typename = void>
+struct HasBf16Pin : std::false_type {};
+template <typename V>
+struct HasBf16Pin<V, std::void_t<decltype(std::declval<V&>().bf16)>> : std::true_type {};
 
 // Byte i of a port (an int8 lane of w_data or a_data).
 template <typename Port>

@@ -5,8 +5,12 @@
 // C++ product: int32 exactly, bf16 bit for bit against fp32 sums in the
 // order docs/numerics.md fixes (k ascending within a fold from +0, the folds
 // added in turn). Prints the cycles each GEMM took; without back-pressure
-// they must be the TLM overlapped formula's.
-//   tb_mxu_tile [--gemms N] [--seed S] [--shape M,K,N]
+// they must be the TLM overlapped formula's. A tile without a bf16 pin (8-bit
+// lanes) runs int8 GEMMs only.
+//   tb_mxu_tile [--gemms N] [--seed S] [--shape M,K,N] [--conformance]
+// --conformance (the build's check of one's own tile, docs/cosim.md): the
+// results must be exact; cycles that are not the formula's are reported,
+// since lockstep will stop at them, but do not fail.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +27,9 @@
 namespace {
 
 constexpr int R = MXU_R, C = MXU_C;
+constexpr bool kBf16 = vtpu::rtl::HasBf16Pin<Vmxu_tile>::value;
+bool conformance = false;
+uint64_t off_formula = 0;  // GEMMs (without back-pressure) whose cycles were not the formula's
 
 struct Tile {
   Vmxu_tile top;
@@ -39,12 +46,15 @@ struct Tile {
 using vtpu::rtl::get_word;
 using vtpu::rtl::set_byte;
 
-// Lane i of a port, 16 bits wide (an int8 in its low byte, or a bf16).
+// The lanes of a port: 16 bits (an int8 in the low byte, or a bf16), or 8
+// on a tile without a bf16 pin.
 template <typename Port>
-void pack16(Port& p, const std::vector<uint16_t>& v) {
+void pack(Port& p, const std::vector<uint16_t>& v) {
   for (size_t i = 0; i < v.size(); ++i) {
-    set_byte(p, 2 * i, static_cast<uint8_t>(v[i]));
-    set_byte(p, 2 * i + 1, static_cast<uint8_t>(v[i] >> 8));
+    if constexpr (kBf16)
+      vtpu::rtl::set_half(p, i, v[i]);
+    else
+      set_byte(p, i, static_cast<uint8_t>(v[i]));
   }
 }
 
@@ -96,7 +106,7 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
   }
   std::vector<uint32_t> sum(m * n, 0);  // int32 or fp32 bits
   int results = 0;
-  t.top.bf16 = bf16;
+  if constexpr (kBf16) t.top.bf16 = bf16;
   const uint64_t start = t.cycles;
   while (results < folds * m) {
     if (t.cycles - start > 1000000) {
@@ -105,10 +115,10 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
     }
     // Drive the inputs for this cycle, sample the handshakes before the edge.
     t.top.w_valid = !weights.empty();
-    if (!weights.empty()) pack16(t.top.w_data, weights.front());
+    if (!weights.empty()) pack(t.top.w_data, weights.front());
     t.top.a_valid = !rows.empty();
     if (!rows.empty()) {
-      pack16(t.top.a_data, rows.front().first);
+      pack(t.top.a_data, rows.front().first);
       t.top.a_last = rows.front().second;
     }
     t.top.c_ready = !backpressure || coin(rng) != 0;
@@ -168,7 +178,12 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
   std::printf("gemm %s %3d x %3d x %2d: %2d folds, %6llu cycles%s\n", bf16 ? "bf16" : "int8", m, k,
               n, folds, static_cast<unsigned long long>(cycles),
               backpressure ? " (back-pressure)" : "");
-  if (!backpressure && cycles != formula) {
+  if (!backpressure && cycles != formula && conformance) {
+    if (off_formula++ == 0)
+      std::printf(
+          "note: %dx%dx%d took %llu cycles, the formula says %llu: lockstep will stop there\n", m,
+          k, n, static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(formula));
+  } else if (!backpressure && cycles != formula) {
     std::printf("FAIL: %dx%dx%d took %llu cycles, the formula says %llu\n", m, k, n,
                 static_cast<unsigned long long>(cycles), static_cast<unsigned long long>(formula));
     return false;
@@ -186,6 +201,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--seed")) seed = static_cast<unsigned>(std::atoi(argv[i + 1]));
     if (!std::strcmp(argv[i], "--shape")) std::sscanf(argv[i + 1], "%d,%d,%d", &m, &k, &n);
   }
+  for (int i = 1; i < argc; ++i) conformance |= !std::strcmp(argv[i], "--conformance");
   Verilated::commandArgs(argc, argv);
   Tile t;
   t.top.rst_n = 0;
@@ -197,10 +213,14 @@ int main(int argc, char** argv) {
     const bool fixed = m > 0 && k > 0 && n > 0;
     // int8 and bf16 in turn: the tile switches between them when empty.
     if (!run_gemm(t, rng, fixed ? m : rows(rng), fixed ? k : dim(rng), fixed ? n : cols(rng),
-                  !fixed && coin(rng) == 1, g % 2 == 1))
+                  !fixed && coin(rng) == 1, kBf16 && g % 2 == 1))
       return 1;
   }
-  std::printf("PASS mxu_tile %dx%d: %d random GEMMs bit-exact (int8 and bf16 in turn)\n", R, C,
-              gemms);
+  std::printf("PASS mxu_tile %dx%d: %d random GEMMs bit-exact (%s)", R, C, gemms,
+              kBf16 ? "int8 and bf16 in turn" : "int8: no bf16 pin");
+  if (off_formula)
+    std::printf(", %llu of them not in the formula's cycles",
+                static_cast<unsigned long long>(off_formula));
+  std::printf("\n");
   return 0;
 }
