@@ -19,9 +19,16 @@ package mxu_fp;
     int msb, biased, shift;
     logic [30:0] body;  // exponent and fraction fields
     logic [22:0] kept;  // the fraction field's bits
+    logic [31:0] kept_all;
     logic round_bit, sticky;
-    msb = 0;
-    for (int i = 0; i < 32; i++) if (sig[i]) msb = i;
+    // The leading one's position (sig > 0), in five halvings.
+    msb = 31;
+    kept_all = sig;
+    if (kept_all[31:16] == 0) begin kept_all = kept_all << 16; msb -= 16; end
+    if (kept_all[31:24] == 0) begin kept_all = kept_all << 8; msb -= 8; end
+    if (kept_all[31:28] == 0) begin kept_all = kept_all << 4; msb -= 4; end
+    if (kept_all[31:30] == 0) begin kept_all = kept_all << 2; msb -= 2; end
+    if (kept_all[31] == 0) msb -= 1;
     biased = msb + e2 + 127;
     if (biased >= 255) return {sign, 8'hFF, 23'h0};
     // Normal: keep 24 significant bits. Subnormal: keep what lies at or above
