@@ -2,23 +2,23 @@
 // int8 -> int32, or bf16 x bf16 -> fp32 when `bf16` is high (mxu_fp.sv has
 // the arithmetic; rtl/mxu_tile/README.md the pin contract).
 //
-// Weights: R beats of one row of C int8 weights each fill one of two banks
-// while the other serves the fold streaming, so the next fold's weights load
-// behind the current fold.
-// Activations: one row of R int8 values per beat (a_last on a fold's last
-// row); row r of the array sees element r delayed by r cycles (skew), each
-// value flows right, partial sums flow down. Every activation wave carries
-// its fold's bank, so folds follow each other with no drain in between.
-// Results: one row of C int32 sums per beat, de-skewed. c_ready low stalls
-// the whole array.
+// Weights: R beats of one row of C weights each fill one of two banks while
+// the other serves the fold streaming, so the next fold's weights load behind
+// the current fold.
+// Activations: one row of R values per beat (a_last on a fold's last row);
+// row r of the array sees element r delayed by r cycles (skew), each value
+// flows right, partial sums flow down. Every activation wave carries its
+// fold's bank, so folds follow each other with no drain in between.
+// Results: one row of C sums per beat, de-skewed. c_ready low stalls the
+// whole array.
 //
 // The delay lines are written as histories: the skew, the activations
-// flowing right and the weight skew are each a shift register whose stage s
-// holds what entered s cycles ago, so they are kept as one circular buffer of
-// beats, and a stage reads the entry of its age. The partial sums are
-// registers per PE. This is the same machine as a chain of per-PE registers,
-// cycle for cycle, with a fraction of the signals toggling every cycle
-// (README.md, "Inside").
+// flowing right, the weight skew and the de-skew are each a shift register
+// whose stage s holds what entered s cycles ago, so each is kept as one
+// circular buffer, written once per cycle, and a stage reads the entry of
+// its age. The partial sums are registers per PE. This is the same machine as
+// a chain of per-PE registers, cycle for cycle, with a fraction of the
+// signals toggling every cycle (README.md, "Inside").
 module mxu_tile #(
     parameter int R = 8,
     parameter int C = 8,
