@@ -35,11 +35,10 @@ std::string built_tiles() {
 }
 
 std::string how_to_build(unsigned rows, unsigned cols) {
-  std::string shapes;
-  for (const Built& b : kBuilt)
-    if (b.fault_bit < 0) shapes += std::to_string(b.rows) + "x" + std::to_string(b.cols) + ";";
-  return "cmake -DVTPU_RTL_SHAPES='" + shapes + std::to_string(rows) + "x" + std::to_string(cols) +
-         "' builds it";
+  std::string shapes = built_tiles();  // "8x8, 16x16" -> "8x8;16x16"
+  for (size_t at; (at = shapes.find(", ")) != std::string::npos;) shapes.replace(at, 2, ";");
+  return "cmake -DVTPU_RTL_SHAPES='" + shapes + ";" + std::to_string(rows) + "x" +
+         std::to_string(cols) + "' builds it";
 }
 
 bool tile_built(unsigned rows, unsigned cols, int fault_bit) {
