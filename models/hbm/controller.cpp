@@ -139,12 +139,16 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
 }
 
 // With nothing queued, refreshes fall at their due cycles: precharge once if a
-// bank was left open, then one REF per tREFI (counted in one step when they
-// cannot interact).
+// bank was left open, then one REF per tREFI. With every bank closed, the REFs
+// before the last one due cannot interact with anything this pseudo-channel
+// does: they are counted in one step, and only the last is issued. (Not
+// "while the command bus is free at their due cycle": a sibling on the shared
+// buses may have used them later than that, and those REFs would then be
+// issued back to back after the idle stretch.)
 void Controller::catch_up_idle_refresh(Cycle until) {
   std::vector<Completion> none;
   while (refresh_ && refresh_due_ < until) {
-    if (!checker_.any_open() && checker_.earliest(Command::kRef, 0) <= refresh_due_) {
+    if (!checker_.any_open()) {
       Cycle skip = (until - 1 - refresh_due_) / t_.tREFI;  // REFs before the last one
       stats_.refreshes += static_cast<uint64_t>(skip);
       refresh_due_ += skip * t_.tREFI;
