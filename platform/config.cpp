@@ -257,6 +257,13 @@ void check_address_map(const Soc& soc) {
       {"address_map.vmem_base", map.vmem_base(), uint64_t{soc.memory().vmem_kib()} * 1024},
       {"address_map.amem_base", map.amem_base(), uint64_t{soc.memory().amem_kib()} * 1024},
   };
+  std::vector<std::string> block_names;  // kept alive for `regions`
+  block_names.reserve(soc.axi_blocks_size());
+  for (int i = 0; i < soc.axi_blocks_size(); ++i) {
+    const AxiBlock& b = soc.axi_blocks(i);
+    block_names.push_back("axi_blocks[" + std::to_string(i) + "]");
+    if (b.size() > 0) regions.push_back({block_names.back().c_str(), b.base(), b.size()});
+  }
   for (size_t i = 0; i < regions.size(); ++i) {
     const Named& a = regions[i];
     if (a.base + a.size > (uint64_t{1} << 32) || a.base + a.size < a.base)
@@ -266,6 +273,31 @@ void check_address_map(const Soc& soc) {
       if (a.base < b.base + b.size && b.base < a.base + a.size)
         throw Error(std::string(a.name) + ": region overlaps " + b.name);
     }
+  }
+}
+
+// Names, interrupt lines and counts of the AXI blocks; which RTL is built is
+// the SoC's to check (it builds them).
+void check_axi_blocks(const Soc& soc) {
+  if (soc.axi_blocks_size() > 8)
+    throw Error("axi_blocks: " + std::to_string(soc.axi_blocks_size()) + " blocks (at most 8)");
+  std::vector<std::string> names;
+  uint32_t lines = 0;
+  for (int i = 0; i < soc.axi_blocks_size(); ++i) {
+    const AxiBlock& b = soc.axi_blocks(i);
+    const std::string at = "axi_blocks[" + std::to_string(i) + "]";
+    if (b.rtl().empty()) throw Error(at + ".rtl: empty (name the block's top module)");
+    const std::string name = b.name().empty() ? b.rtl() : b.name();
+    for (const std::string& other : names)
+      if (other == name)
+        throw Error(at + ".name: '" + name + "' names another block too (set name)");
+    names.push_back(name);
+    if (b.irq() != 0 && (b.irq() < 16 || b.irq() > 31))
+      throw Error(at + ".irq: " + std::to_string(b.irq()) +
+                  " is not a free PLIC source (16..31; 0: none)");
+    if (b.irq() != 0 && (lines & (1u << b.irq())))
+      throw Error(at + ".irq: source " + std::to_string(b.irq()) + " is another block's");
+    if (b.irq() != 0) lines |= 1u << b.irq();
   }
 }
 
@@ -311,6 +343,7 @@ void set_field(Soc& soc, const std::string& path, const std::string& value) {
 void validate(const Soc& soc) {
   validate_message(soc, "");
   check_address_map(soc);
+  check_axi_blocks(soc);
   check_hbm(soc);
   // A recording is a file the run creates: a value such as "1" or "on" would
   // quietly write a file of that name.

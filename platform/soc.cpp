@@ -74,35 +74,41 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   command_processor_ = std::make_unique<cp::CommandProcessor>("command_processor", cp_options);
 
   const double hbm_mb_per_s = hbm_->peak_bytes_per_s() / 1e6;
-  chip_info_ = std::make_unique<peripherals::ChipInfo>(
-      "chip_info", mmio_latency,
-      std::map<uint32_t, uint32_t>{
-          {VTPU_CHIPINFO_CLOCK_KHZ, static_cast<uint32_t>(config.clock_mhz() * 1000 + 0.5)},
-          {VTPU_CHIPINFO_TIMER_KHZ,
-           static_cast<uint32_t>(config.peripherals().timer_frequency_mhz() * 1000 + 0.5)},
-          {VTPU_CHIPINFO_CORE_RAM_SIZE, static_cast<uint32_t>(ram_size)},
-          {VTPU_CHIPINFO_VMEM_SIZE, static_cast<uint32_t>(vmem_size)},
-          {VTPU_CHIPINFO_AMEM_SIZE, static_cast<uint32_t>(amem_size)},
-          {VTPU_CHIPINFO_HBM_SIZE_MIB, static_cast<uint32_t>(hbm_->capacity() >> 20)},
-          {VTPU_CHIPINFO_HBM_BASE_LO, static_cast<uint32_t>(map.hbm_base())},
-          {VTPU_CHIPINFO_HBM_BASE_HI, static_cast<uint32_t>(map.hbm_base() >> 32)},
-          {VTPU_CHIPINFO_MXU_ROWS, config.mxu().rows()},
-          {VTPU_CHIPINFO_MXU_COLS, config.mxu().cols()},
-          {VTPU_CHIPINFO_VPU_LANES, config.vpu().lanes()},
-          {VTPU_CHIPINFO_HBM_MB_PER_S, static_cast<uint32_t>(hbm_mb_per_s + 0.5)},
-          {VTPU_CHIPINFO_RUNTIME,
-           (config.runtime().double_buffering() ? VTPU_RUNTIME_DOUBLE_BUFFERING : 0u) |
-               (config.runtime().resident_activations() ? VTPU_RUNTIME_RESIDENT_ACTIVATIONS : 0u)},
-          {VTPU_CHIPINFO_VMEM_BASE, static_cast<uint32_t>(map.vmem_base())},
-          {VTPU_CHIPINFO_AMEM_BASE, static_cast<uint32_t>(map.amem_base())},
-          {VTPU_CHIPINFO_CORE_RAM_BASE, static_cast<uint32_t>(map.core_ram_base())},
-          {VTPU_CHIPINFO_CLINT_BASE, static_cast<uint32_t>(map.clint().base())},
-          {VTPU_CHIPINFO_PLIC_BASE, static_cast<uint32_t>(map.plic().base())},
-          {VTPU_CHIPINFO_UART_BASE, static_cast<uint32_t>(map.uart().base())},
-          {VTPU_CHIPINFO_SIMCTRL_BASE, static_cast<uint32_t>(map.sim_ctrl().base())},
-          {VTPU_CHIPINFO_DMA_BASE, static_cast<uint32_t>(map.dma().base())},
-          {VTPU_CHIPINFO_CP_BASE, static_cast<uint32_t>(map.command_processor().base())},
-      });
+  std::map<uint32_t, uint32_t> chip_info{
+      {VTPU_CHIPINFO_CLOCK_KHZ, static_cast<uint32_t>(config.clock_mhz() * 1000 + 0.5)},
+      {VTPU_CHIPINFO_TIMER_KHZ,
+       static_cast<uint32_t>(config.peripherals().timer_frequency_mhz() * 1000 + 0.5)},
+      {VTPU_CHIPINFO_CORE_RAM_SIZE, static_cast<uint32_t>(ram_size)},
+      {VTPU_CHIPINFO_VMEM_SIZE, static_cast<uint32_t>(vmem_size)},
+      {VTPU_CHIPINFO_AMEM_SIZE, static_cast<uint32_t>(amem_size)},
+      {VTPU_CHIPINFO_HBM_SIZE_MIB, static_cast<uint32_t>(hbm_->capacity() >> 20)},
+      {VTPU_CHIPINFO_HBM_BASE_LO, static_cast<uint32_t>(map.hbm_base())},
+      {VTPU_CHIPINFO_HBM_BASE_HI, static_cast<uint32_t>(map.hbm_base() >> 32)},
+      {VTPU_CHIPINFO_MXU_ROWS, config.mxu().rows()},
+      {VTPU_CHIPINFO_MXU_COLS, config.mxu().cols()},
+      {VTPU_CHIPINFO_VPU_LANES, config.vpu().lanes()},
+      {VTPU_CHIPINFO_HBM_MB_PER_S, static_cast<uint32_t>(hbm_mb_per_s + 0.5)},
+      {VTPU_CHIPINFO_RUNTIME,
+       (config.runtime().double_buffering() ? VTPU_RUNTIME_DOUBLE_BUFFERING : 0u) |
+           (config.runtime().resident_activations() ? VTPU_RUNTIME_RESIDENT_ACTIVATIONS : 0u)},
+      {VTPU_CHIPINFO_VMEM_BASE, static_cast<uint32_t>(map.vmem_base())},
+      {VTPU_CHIPINFO_AMEM_BASE, static_cast<uint32_t>(map.amem_base())},
+      {VTPU_CHIPINFO_CORE_RAM_BASE, static_cast<uint32_t>(map.core_ram_base())},
+      {VTPU_CHIPINFO_CLINT_BASE, static_cast<uint32_t>(map.clint().base())},
+      {VTPU_CHIPINFO_PLIC_BASE, static_cast<uint32_t>(map.plic().base())},
+      {VTPU_CHIPINFO_UART_BASE, static_cast<uint32_t>(map.uart().base())},
+      {VTPU_CHIPINFO_SIMCTRL_BASE, static_cast<uint32_t>(map.sim_ctrl().base())},
+      {VTPU_CHIPINFO_DMA_BASE, static_cast<uint32_t>(map.dma().base())},
+      {VTPU_CHIPINFO_CP_BASE, static_cast<uint32_t>(map.command_processor().base())},
+      {VTPU_CHIPINFO_AXI_BLOCKS, static_cast<uint32_t>(config.axi_blocks_size())},
+  };
+  for (int i = 0; i < config.axi_blocks_size(); ++i) {
+    const config::AxiBlock& b = config.axi_blocks(i);
+    chip_info[VTPU_CHIPINFO_AXI_BASE(i)] = b.size() ? static_cast<uint32_t>(b.base()) : 0;
+    chip_info[VTPU_CHIPINFO_AXI_SIZE(i)] = static_cast<uint32_t>(b.size());
+    chip_info[VTPU_CHIPINFO_AXI_IRQ(i)] = b.irq();
+  }
+  chip_info_ = std::make_unique<peripherals::ChipInfo>("chip_info", mmio_latency, chip_info);
 
   core::Core::Options options;
   options.clock_period = clock_period_;
@@ -157,6 +163,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
     router_->map("htif_tohost", *firmware.tohost, 8, htif_->socket, overlay);
   }
 
+  add_axi_blocks(mmio);
+
   clint_->mtip.bind(mtip_);
   clint_->msip.bind(msip_);
   plic_->meip.bind(meip_);
@@ -200,6 +208,52 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
     gdb_ = std::make_unique<GdbStub>(*core_, *limits.gdb_port,
                                      [this](const std::string& c) { return monitor(c); });
     if (limits.gdb_wait) core_->request_halt();
+  }
+}
+
+// The config's Verilated blocks: slaves mapped, masters connected, irq pins
+// on their PLIC sources (docs/cosim.md, "Blocks on the bus").
+void Soc::add_axi_blocks(const interconnect::MapOptions& mmio) {
+  for (int i = 0; i < config_.axi_blocks_size(); ++i) {
+    const config::AxiBlock& b = config_.axi_blocks(i);
+    const std::string at = "axi_blocks[" + std::to_string(i) + "]";
+    const std::string name = b.name().empty() ? b.rtl() : b.name();
+    rtl::AxiBlockOptions options;
+    options.clock_period = clock_period_;
+    options.outstanding = b.has_outstanding() ? b.outstanding() : 4;
+    options.vcd = b.vcd();
+    options.protocol_error = [this](const std::string& why) {
+      end_run(RunResult::End::kStopped, 0, ExitCode::kCosim, why);
+    };
+    if (!rtl::axi_block_built(b.rtl()))
+      throw Error(at + ".rtl: no AXI block '" + b.rtl() +
+                  "' in this build (built: " + rtl::built_axi_blocks() +
+                  "; cmake -DVTPU_AXI_RTL=FILES -DVTPU_AXI_RTL_TOP=" + b.rtl() + " builds one)");
+    std::unique_ptr<rtl::AxiBlock> block;
+    try {
+      block = rtl::make_axi_block(b.rtl(), name, options);
+    } catch (const Error& e) {  // the waveform file
+      throw Error(at + ".vcd: " + e.what());
+    }
+    if (b.size() > 0 && !block->slave)
+      throw Error(at + ".size: '" + b.rtl() + "' has no AXI4-Lite slave to map (size 0)");
+    if (b.size() == 0 && block->slave)
+      throw Error(at + ".size: '" + b.rtl() + "' has an AXI4-Lite slave: give its region's size");
+    if (block->slave && b.size() > block->slave_span())
+      throw Error(at + ".size: " + std::to_string(b.size()) + " bytes, more than the " +
+                  std::to_string(block->slave_span()) + " that " + b.rtl() +
+                  "'s slave address pins reach");
+    if (b.irq() != 0 && !block->has_irq())
+      throw Error(at + ".irq: '" + b.rtl() + "' has no irq pin");
+    if (block->slave) router_->map(name, b.base(), b.size(), *block->slave, mmio);
+    if (block->master) router_->connect(name, *block->master);
+    if (b.irq() != 0) {
+      block->irq.bind(irq_lines_[b.irq()]);
+    } else {
+      axi_unused_irqs_.push_back(std::make_unique<sc_core::sc_signal<bool>>());
+      block->irq.bind(*axi_unused_irqs_.back());
+    }
+    axi_blocks_.push_back(std::move(block));
   }
 }
 

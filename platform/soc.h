@@ -24,6 +24,7 @@
 #include "platform/elf_loader.h"
 #include "platform/gdb_stub.h"
 #include "platform/mxu_backend.h"
+#include "rtl/axi/axi_block.h"
 
 namespace vtpu {
 
@@ -72,6 +73,7 @@ class Soc : public sc_core::sc_module {
 
  private:
   void end_of_elaboration() override;
+  void add_axi_blocks(const interconnect::MapOptions& mmio);
   void check_fits(const ElfImage& image) const;
   void check_hbm_range(uint64_t offset, uint64_t size) const;
   void end_run(RunResult::End end, uint64_t code, ExitCode stop, const std::string& message);
@@ -100,6 +102,8 @@ class Soc : public sc_core::sc_module {
   std::unique_ptr<peripherals::Uart> uart_;
   std::unique_ptr<peripherals::SimControl> sim_control_;
   std::unique_ptr<peripherals::Htif> htif_;
+  std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> axi_unused_irqs_;
+  std::vector<std::unique_ptr<rtl::AxiBlock>> axi_blocks_;  // config axi_blocks
   std::unique_ptr<GdbStub> gdb_;
   std::unique_ptr<TransactionSink> transactions_;
   sc_core::sc_trace_file* vcd_ = nullptr;

@@ -206,9 +206,15 @@ bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsign
   trans.set_streaming_width(length);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = options_.clock_period * static_cast<double>(cycles_ - synced_cycles_);
+  const sc_core::sc_time sent = sc_core::sc_time_stamp();
   socket->b_transport(trans, delay);
-  uint64_t delay_cycles = static_cast<uint64_t>(
-      (delay.value() + options_.clock_period.value() - 1) / options_.clock_period.value());
+  const uint64_t period = options_.clock_period.value();
+  // A target that synchronised (a block clocked in simulated time, such as
+  // an RTL block behind the AXI bridge) used up the core's local time by
+  // waiting; its delay counts from the time it returned at.
+  const uint64_t waited = sc_core::sc_time_stamp().value() - sent.value();
+  if (waited != 0) synced_cycles_ += (waited + period / 2) / period;
+  const uint64_t delay_cycles = (delay.value() + period - 1) / period;
   cycles_ = std::max(cycles_, synced_cycles_ + delay_cycles);
   if (trans.is_dmi_allowed() && options_.dmi) {
     tlm::tlm_dmi grant;

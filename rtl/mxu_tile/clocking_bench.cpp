@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "rtl/mxu_tile/ports.h"
+#include "rtl/ports.h"
 #if VM_SC
 #include <systemc>
 

@@ -12,8 +12,9 @@
 #include <memory>
 
 #include "models/common/error.h"
-#include "rtl/mxu_tile/ports.h"
 #include "rtl/mxu_tile/transactor.h"
+#include "rtl/ports.h"
+#include "rtl/waveform.h"
 #include "verilated_vcd_c.h"
 
 namespace vtpu::rtl {
@@ -22,14 +23,7 @@ template <typename V, unsigned R, unsigned C>
 class TileDriver : public mxu::RtlArray {
  public:
   explicit TileDriver(const TileOptions& options) : options_(options) {
-    if (!options.vcd.empty()) {
-      context_.traceEverOn(true);  // before the model exists, as Verilator asks
-      // Verilator's own open() ends the process on failure: try the file first.
-      if (std::FILE* f = std::fopen(options.vcd.c_str(), "w"))
-        std::fclose(f);
-      else
-        throw Error("mxu.rtl_vcd: cannot write '" + options.vcd + "'");
-    }
+    if (!options.vcd.empty()) prepare_vcd(context_, options.vcd, "mxu.rtl_vcd: ");
     tile_ = std::make_unique<V>(&context_);
     tile_->rst_n = 0;
     tile_->clk = 0;

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "Vmxu_tile.h"
-#include "rtl/mxu_tile/ports.h"
+#include "rtl/ports.h"
 #include "verilated.h"
 
 namespace {

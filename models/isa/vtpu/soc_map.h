@@ -58,6 +58,9 @@
 #define VTPU_IRQ_DMA_ERROR 9u /* level: DMA STATUS.error */
 #define VTPU_IRQ_CP_DONE 10u  /* level: command processor STATUS.done */
 #define VTPU_IRQ_CP_ERROR 11u /* level: command processor STATUS.error */
+/* Lines 16..31 are for blocks on the bus (config axi_blocks[].irq). */
+#define VTPU_IRQ_EXTERNAL_FIRST 16u
+#define VTPU_IRQ_EXTERNAL_LAST 31u
 
 /* ---- UART ------------------------------------------------------------- */
 #define VTPU_UART_TXDATA 0x00u /* write: low byte goes to the console */
@@ -99,5 +102,13 @@
 #define VTPU_CHIPINFO_SIMCTRL_BASE 0x4cu       /* address_map.sim_ctrl.base */
 #define VTPU_CHIPINFO_DMA_BASE 0x50u           /* address_map.dma.base */
 #define VTPU_CHIPINFO_CP_BASE 0x54u            /* address_map.command_processor.base */
+/* Blocks on the bus (config axi_blocks, in its order; docs/cosim.md): how
+ * many, and for block i its slave's base and size (0: it has none) and its
+ * PLIC source (0: none). */
+#define VTPU_CHIPINFO_AXI_BLOCKS 0x58u
+#define VTPU_CHIPINFO_AXI_MAX 8u
+#define VTPU_CHIPINFO_AXI_BASE(i) (0x100u + 16u * (i))
+#define VTPU_CHIPINFO_AXI_SIZE(i) (0x104u + 16u * (i))
+#define VTPU_CHIPINFO_AXI_IRQ(i) (0x108u + 16u * (i))
 
 #endif /* VTPU_SOC_MAP_H */

@@ -1,6 +1,7 @@
-// Reading and writing the tile's packed ports in a Verilated model: Verilator
-// holds a port of up to 32 bits in a uint32_t, up to 64 in a uint64_t, wider
-// ones in an array of 32-bit words.
+// Reading and writing packed ports of a Verilated model (the MXU tile's lanes,
+// an AXI block's data and strobes): Verilator holds a port of up to 8 bits in
+// a uint8_t, up to 16 in a uint16_t, up to 32 in a uint32_t, up to 64 in a
+// uint64_t, wider ones in an array of 32-bit words.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,24 @@ void set_byte(Port& p, size_t i, uint8_t v) {
     const size_t word = i / 4, shift = 8 * (i % 4);
     p[word] = (p[word] & ~(0xffu << shift)) | (uint32_t{v} << shift);
   }
+}
+
+// Byte i of a port.
+template <typename Port>
+uint8_t get_byte(const Port& p, size_t i) {
+  if constexpr (std::is_integral_v<Port>)
+    return static_cast<uint8_t>(static_cast<uint64_t>(p) >> (8 * i));
+  else
+    return static_cast<uint8_t>(p[i / 4] >> (8 * (i % 4)));
+}
+
+// Bit i of a port (an AXI strobe).
+template <typename Port>
+bool get_bit(const Port& p, size_t i) {
+  if constexpr (std::is_integral_v<Port>)
+    return (static_cast<uint64_t>(p) >> i) & 1;
+  else
+    return (p[i / 32] >> (i % 32)) & 1;
 }
 
 // 16-bit lane i of a port (a bf16, or an int8 in the low byte, of w_data or

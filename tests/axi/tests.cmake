@@ -1,0 +1,26 @@
+# Blocks on the bus (docs/cosim.md, "Blocks on the bus"): the example RTL
+# blocks behind the AXI bridge, driven by firmware, at two placements.
+set(AXI_DIR ${CMAKE_CURRENT_SOURCE_DIR}/axi)
+foreach(placement blocks blocks_moved)
+  vtpu_run_test(axi.regs_${placement} EXIT 0
+    STDOUT "PASS axi_regs: read [0-9]+ cycles \\(sim-control's: [0-9]+\\), write [0-9]+ cycles, interrupt after [0-9]+ cycles\n$"
+    ARGS firmware ${FW}/axi/axi_regs.elf --config ${AXI_DIR}/${placement}.textproto
+         --max-time 10ms)
+  vtpu_run_test(axi.copy_${placement} EXIT 0 STDOUT "PASS axi_copy: 64 KiB in [0-9]+ cycles [^\n]*\n$"
+    ARGS firmware ${FW}/axi/axi_copy.elf --config ${AXI_DIR}/${placement}.textproto
+         --max-time 50ms)
+endforeach()
+# Configs the SoC refuses, one line naming the field.
+foreach(bad "unknown_rtl|axi_blocks\\[0\\]\\.rtl: no AXI block 'nope' in this build \\(built: axi_regs, axi_copy"
+            "too_large|axi_blocks\\[0\\]\\.size: 4096 bytes, more than the 256 that axi_copy's slave address pins reach"
+            "overlap|axi_blocks\\[0\\]: region overlaps address_map\\.uart"
+            "taken_irq|axi_blocks\\[0\\]\\.irq: 9 is not a free PLIC source"
+            "no_size|axi_blocks\\[0\\]\\.size: 'axi_regs' has an AXI4-Lite slave: give its region's size"
+            "same_name|axi_blocks\\[1\\]\\.name: 'axi_regs' names another block too"
+            "unwritable_vcd|axi_blocks\\[0\\]\\.vcd: cannot write '/nonexistent/axi_regs\\.vcd'")
+  string(REPLACE "|" ";" bad "${bad}")
+  list(GET bad 0 file)
+  list(GET bad 1 message)
+  vtpu_run_test(axi.refuses_${file} EXIT 2 STDERR "^vtpu: ${message}[^\n]*\n$"
+    ARGS firmware ${FW}/axi/axi_regs.elf --config ${AXI_DIR}/bad/${file}.textproto)
+endforeach()
