@@ -196,7 +196,7 @@ class AxiBridge : public AxiBlock {
     t->id = id;
     const std::string why = axi::check(t->burst, kBusBytes);
     if (!why.empty())
-      options_.protocol_error(std::string("AXI block '") + name() +
+      options_.protocol_error(std::string("AXI block '") + basename() +
                               "': " + (write ? "write" : "read") + " burst: " + why);
     t->data.assign(size_t{t->burst.beats} * kBusBytes, 0);
     if (write) t->strobes.assign(t->data.size(), false);
@@ -336,7 +336,7 @@ class AxiBridge : public AxiBlock {
         }
         const bool last = ++fill->beats_in == fill->burst.beats;
         if (bool(m.m_axi_wlast) != last)
-          options_.protocol_error(std::string("AXI block '") + name() + "': WLAST " +
+          options_.protocol_error(std::string("AXI block '") + basename() + "': WLAST " +
                                   (last ? "low on the last"
                                         : "high on beat " + std::to_string(fill->beats_in) +
                                               " of a " + std::to_string(fill->burst.beats) +

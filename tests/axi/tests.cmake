@@ -24,3 +24,12 @@ foreach(bad "unknown_rtl|axi_blocks\\[0\\]\\.rtl: no AXI block 'nope' in this bu
   vtpu_run_test(axi.refuses_${file} EXIT 2 STDERR "^vtpu: ${message}[^\n]*\n$"
     ARGS firmware ${FW}/axi/axi_regs.elf --config ${AXI_DIR}/bad/${file}.textproto)
 endforeach()
+# Every burst kind from a test master, and the bursts AXI4 forbids (exit 6).
+vtpu_run_test(axi.bursts EXIT 0 STDOUT "PASS axi_probe: 13 bursts written and read back\n$"
+  ARGS firmware ${FW}/axi/axi_probe.elf --config ${AXI_DIR}/probe.textproto --max-time 10ms)
+vtpu_run_test(axi.refuses_burst_across_4k EXIT 6
+  STDERR "^vtpu: [^\n]*axi_probe_4k.elf: AXI block 'axi_probe': write burst: an INCR burst of 3 x 8 bytes at 0x[0-9a-f]+ff8 crosses a 4 KiB boundary\n$"
+  ARGS firmware ${FW}/axi/axi_probe_4k.elf --config ${AXI_DIR}/probe.textproto --max-time 10ms)
+vtpu_run_test(axi.refuses_early_wlast EXIT 6
+  STDERR "^vtpu: [^\n]*axi_probe_wlast.elf: AXI block 'axi_probe': WLAST high on beat 2 of a 3-beat write burst\n$"
+  ARGS firmware ${FW}/axi/axi_probe_wlast.elf --config ${AXI_DIR}/probe.textproto --max-time 10ms)
