@@ -23,6 +23,7 @@ packages=(
   python3-torch python3-torchvision python3-numpy python3-sklearn  # test networks
   python3-onnx                               # bench/roofline.py: bounds from ONNX shapes
   python3-pandas python3-matplotlib          # the Python package and `vtpu plot` (python/vtpu)
+  python3-protobuf                           # vtpu.traces: the trace schemas in Python
   slurm-wlm munge                            # `vtpu sweep --slurm`: the CI test starts a one-node Slurm
 )
 

@@ -11,6 +11,8 @@ it is found from $VTPU, else beside this package in a build tree
     result.cycles, result.layers            # int, DataFrame (one row per layer)
     sweep = vtpu.sweep("experiments/smoke.textproto", "build/sweeps/smoke")
     sweep.runs, sweep.layers                # DataFrames of runs.csv, layers.csv
+
+vtpu.traces reads the binary traces (the transaction trace, the MXU stimulus).
 """
 
 from vtpu._binary import VtpuError, binary

@@ -20,3 +20,11 @@ add_test(NAME python.plot_smoke
     test -s ${SMOKE}/results/layers_lenet_int8.png && test $(wc -l < ${SMOKE}/results/runs.csv) -eq 5 && \
     echo PASS plots")
 set_tests_properties(python.plot_smoke PROPERTIES PASS_REGULAR_EXPRESSION "PASS plots")
+
+# vtpu.traces: the transaction trace and the MXU stimulus read from Python,
+# against the C++ reader and numpy's products of the recorded operands.
+add_test(NAME python.traces
+  COMMAND ${CMAKE_COMMAND} -E env VTPU=$<TARGET_FILE:vtpu> PYTHONPATH=${PROJECT_SOURCE_DIR}/python
+    ${VTPU_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/test_traces.py ${NETS}/lenet.onnx
+    ${NETS}/out/python_traces)
+set_tests_properties(python.traces PROPERTIES FAIL_REGULAR_EXPRESSION "FAILED|Error")
