@@ -36,9 +36,6 @@ class AxiBlock : public sc_core::sc_module {
   virtual bool has_irq() const = 0;
   // The bytes the slave's address pins reach (its region may not be larger).
   uint64_t slave_span() const { return slave_span_; }
-  // Clock edges the block was given (its clock stops while it is idle, if
-  // its RTL has a `busy` pin).
-  virtual uint64_t cycles() const = 0;
 
  protected:
   AxiBlock(sc_core::sc_module_name name, bool has_slave, bool has_master,

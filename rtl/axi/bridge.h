@@ -81,7 +81,6 @@ class AxiBridge : public AxiBlock {
   }
 
   bool has_irq() const override { return HasIrqPin<V>::value; }
-  uint64_t cycles() const override { return cycles_; }
 
  private:
   // ---- AXI4-Lite slave: one word at a time ------------------------------
@@ -108,7 +107,8 @@ class AxiBridge : public AxiBlock {
     }
     sc_core::wait(delay);  // the access starts at the initiator's time
     delay = sc_core::SC_ZERO_TIME;
-    while (lite_ != nullptr) sc_core::wait(lite_free_);  // one access at a time
+    while (lite_busy_) sc_core::wait(lite_free_);  // one access at a time
+    lite_busy_ = true;
     const uint64_t start = trans.get_address(), end = start + trans.get_data_length();
     uint8_t* data = trans.get_data_ptr();
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -125,6 +125,7 @@ class AxiBridge : public AxiBlock {
       lite_ = &w;
       wake_.notify(sc_core::SC_ZERO_TIME);
       while (!w.done) sc_core::wait(w.finished);
+      lite_ = nullptr;
       for (unsigned lane = 0; lane < 4 && !w.write; ++lane)
         if (w.strobes & (1u << lane))
           data[word + lane - start] = static_cast<uint8_t>(w.read_data >> (8 * lane));
@@ -133,7 +134,7 @@ class AxiBridge : public AxiBlock {
         break;
       }
     }
-    lite_ = nullptr;
+    lite_busy_ = false;
     lite_free_.notify(sc_core::SC_ZERO_TIME);
   }
 
@@ -349,7 +350,6 @@ class AxiBridge : public AxiBlock {
     }
     m.clk = 1;
     m.eval();
-    ++cycles_;
     if (vcd_)
       vcd_->dump(uint64_t{sc_core::sc_time_stamp().value() + options_.clock_period.value() / 2});
     if (w && w->done) w->finished.notify(sc_core::SC_ZERO_TIME);
@@ -365,9 +365,9 @@ class AxiBridge : public AxiBlock {
   VerilatedContext context_;
   std::unique_ptr<V> model_;
   std::unique_ptr<VerilatedVcdC> vcd_;
-  uint64_t cycles_ = 0;
   bool irq_level_ = false;
-  LiteWord* lite_ = nullptr;  // the access being presented (null: none)
+  LiteWord* lite_ = nullptr;  // the word being presented (null: none)
+  bool lite_busy_ = false;    // an access is under way (its words one by one)
   sc_core::sc_event lite_free_, wake_;
   std::deque<std::unique_ptr<Transfer>> reads_, writes_;  // in AR and AW order
 };
