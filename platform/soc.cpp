@@ -52,6 +52,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   dma_options.burst_bytes = config.dma().burst_bytes();
   dma_options.max_outstanding = config.dma().max_outstanding();
   dma_options.channels = 2;  // one per DMA queue of the command processor
+  dma_options.abort_per_copy = config.faults().dma_abort_per_copy();
+  dma_options.fault_seed = config.faults().seed();
   dma_options.memories = {{"core_ram", map.core_ram_base(), ram_size},
                           {"vmem", map.vmem_base(), vmem_size},
                           {"amem", map.amem_base(), amem_size},

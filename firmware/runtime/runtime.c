@@ -47,9 +47,10 @@ static void copy(uint64_t src, uint64_t dst, uint32_t bytes) {
   vtpu_dma_desc d = vtpu_dma_linear(src, dst, bytes);
   vtpu_dma_start(&d);
   if (vtpu_dma_wait() & VTPU_DMA_STATUS_ERROR) {
-    printf("vtpu runtime: DMA of %lu bytes from 0x%llx to 0x%llx failed (cause %lu)\n",
+    const uint32_t cause = vtpu_dma_cause();
+    printf("vtpu runtime: DMA of %lu bytes from 0x%llx to 0x%llx failed (cause %lu: %s)\n",
            (unsigned long)bytes, (unsigned long long)src, (unsigned long long)dst,
-           (unsigned long)vtpu_dma_cause());
+           (unsigned long)cause, vtpu_dma_cause_text(cause));
     vtpu_exit(VTPU_RUN_BAD_MODEL);
   }
 }

@@ -14,7 +14,8 @@ Dma::Dma(sc_core::sc_module_name name, const DmaOptions& options)
       irq_done("irq_done"),
       irq_error("irq_error"),
       options_(options),
-      channels_(std::max(1u, options.channels)) {
+      channels_(std::max(1u, options.channels)),
+      fault_rng_(options.fault_seed ^ 0x646d61u /* "dma": not the HBM's stream */) {
   for (unsigned i = 0; i < VTPU_DMA_DESC_WORDS; ++i)
     regs_.add_storage("desc" + std::to_string(i), VTPU_DMA_DESC + 4 * i, desc_words_[i]);
   regs_.add_storage("flags", VTPU_DMA_FLAGS, flags_);
@@ -218,19 +219,38 @@ void Dma::run_descriptor(Channel& ch, const vtpu_dma_desc& d) {
     return b;
   };
 
+  // An injected abort (faults.dma_abort_per_copy): the copy stops before the
+  // burst that holds its footprint's byte `abort_at`, drawn at random.
+  uint64_t abort_at = UINT64_MAX, issued = 0;
+  if (options_.abort_per_copy > 0 &&
+      std::uniform_real_distribution<double>(0.0, 1.0)(fault_rng_) < options_.abort_per_copy) {
+    uint64_t bytes = d.size[0];
+    for (int i = 1; i < 4; ++i) bytes *= d.size[i];
+    abort_at = std::uniform_int_distribution<uint64_t>(0, bytes - 1)(fault_rng_);
+  }
+
   std::vector<unsigned>& free_slots = ch.free_slots;
   free_slots.clear();
   for (unsigned i = ch.slots.size(); i-- > 0;) free_slots.push_back(i);
   unsigned in_flight = 0;
   while (more || in_flight > 0) {
     while (more && !ch.bus_error && !free_slots.empty()) {
+      const Burst b = next_burst();
+      if (issued + b.length > abort_at) {
+        ch.bus_error = true;
+        ch.bus_error_cause = VTPU_DMA_CAUSE_ABORTED;
+        ch.bus_error_address = b.src;
+        break;
+      }
+      issued += b.length;
       unsigned i = free_slots.back();
       free_slots.pop_back();
-      ch.slots[i].burst = next_burst();
+      ch.slots[i].burst = b;
       send(ch, i, /*write=*/false, sc_core::sc_time_stamp());
       ++in_flight;
     }
     if (ch.bus_error) more = false;
+    if (in_flight == 0) continue;  // an abort before the first burst: done
     if (ch.events.empty()) {
       sc_core::wait(ch.response_event);
       continue;

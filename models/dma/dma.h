@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <queue>
+#include <random>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -37,6 +38,10 @@ struct DmaOptions {
   unsigned max_outstanding = 32;  // per channel
   unsigned channels = 1;
   std::vector<MemoryRange> memories;  // where descriptors may point
+  // Injected fault (faults.dma_abort_per_copy): the probability that a copy
+  // aborts at a byte of its footprint drawn at random, and the stream's seed.
+  double abort_per_copy = 0;
+  uint64_t fault_seed = 1;
 };
 
 class Dma : public Peripheral {
@@ -85,7 +90,7 @@ class Dma : public Peripheral {
     sc_core::sc_time busy_time, started_at;
     bool bus_error = false;
     uint64_t bus_error_address = 0;
-    uint32_t bus_error_cause = 0;  // VTPU_DMA_CAUSE_BUS_ERROR or _MEMORY_ERROR
+    uint32_t bus_error_cause = 0;  // VTPU_DMA_CAUSE_BUS_ERROR, _MEMORY_ERROR or _ABORTED
     Done job_done;                 // set while a submit()ted copy runs
     // The slots free for the next burst. Kept here, not in the thread's
     // frame: a descriptor still running when the simulation ends (a stopped
@@ -118,6 +123,7 @@ class Dma : public Peripheral {
   sc_core::sc_event irq_event_;
   std::vector<Channel> channels_;
   std::unordered_map<const tlm::tlm_generic_payload*, SlotId> slot_of_;
+  std::mt19937_64 fault_rng_;   // faults.dma_abort_per_copy's draws, in copy order
   sc_core::sc_time port_free_;  // when the port may take the next burst
 };
 

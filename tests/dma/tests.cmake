@@ -11,3 +11,8 @@ vtpu_run_test(dma.bandwidth_tpuv1 EXIT 0 STDOUT "PASS dma_bandwidth\n$"
   ARGS firmware ${FW}/dma/dma_bandwidth.elf --config tpuv1-like ${DMA_LIMIT})
 vtpu_run_test(dma.bandwidth_edge EXIT 0 STDOUT "PASS dma_bandwidth\n$"
   ARGS firmware ${FW}/dma/dma_bandwidth.elf ${DMA_LIMIT})
+# Injected aborts (docs/faults.md): every copy stops where its drawn point
+# falls, with cause 7, having copied exactly the bytes before it.
+vtpu_run_test(dma.abort EXIT 0
+  STDOUT "PASS dma_abort: 6 aborted copies, [0-9]+ bytes copied before the aborts\n$"
+  ARGS firmware ${FW}/dma/dma_abort.elf ${DMA_LIMIT} --set faults.dma_abort_per_copy=1)

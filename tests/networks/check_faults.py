@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Injected DRAM ECC faults through a whole run (docs/faults.md).
 
-    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected|stuck
+    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected|abort|stuck
 
 corrected: with a single-bit error in 5 % of read bursts, the outputs are
 byte-identical to a run without faults, the cycles the same, the errors
 counted. uncorrected: with double-bit errors in 2 % of read bursts, the run
 stops with status 3 and one line naming a layer and the uncorrectable memory
 error; a second run gives the same line (the faults are seeded); the report
-says so; another seed fails elsewhere or not at all. stuck: an MXU, VPU or DMA
+says so; another seed fails elsewhere or not at all. abort: the same with
+DMA copies aborted (5 % of copies), "copy aborted" named. stuck: an MXU, VPU or DMA
 that never finishes its third instruction ends the run at once (no hang)
 with status 3, naming the queue, the instruction and its layer, which the
 report names too.
@@ -70,28 +71,29 @@ def main() -> int:
                    and r["error"].get("layer") == layers[index],
                    f"{unit}: report layer {r['error'].get('layer')}, message layer {index}")
         return finish("stuck units: the run ends, naming the queue, the instruction and the layer")
+    fault, named = (("faults.hbm_uncorrected_per_access=0.02", "uncorrectable memory error")
+                    if mode == "uncorrected" else ("faults.dma_abort_per_copy=0.05", "copy aborted"))
     lines = []
     for attempt in range(2):
-        faulty = run(vtpu, model, data, os.path.join(out, f"faulty{attempt}"),
-                     "faults.hbm_uncorrected_per_access=0.02")
+        faulty = run(vtpu, model, data, os.path.join(out, f"faulty{attempt}"), fault)
         err = faulty.stderr.strip().splitlines()
         expect(faulty.returncode == 3, f"exit {faulty.returncode}, expected 3")
-        expect(len(err) >= 1 and err[-1].startswith("vtpu: layer ")
-               and "uncorrectable memory error" in err[-1], f"stderr {err}")
+        expect(len(err) >= 1 and err[-1].startswith("vtpu: layer ") and named in err[-1],
+               f"stderr {err}")
         lines.append(err[-1] if err else "")
         r = json.load(open(os.path.join(out, f"faulty{attempt}", "r.json")))
         expect(r["status"] == "error" and r["error"]["exit_code"] == 3
-               and r["error"].get("layer") and r["hbm_uncorrected_errors"] >= 1,
+               and r["error"].get("layer")
+               and (r["hbm_uncorrected_errors"] >= 1) == (mode == "uncorrected"),
                f"report {r.get('error')}, {r['hbm_uncorrected_errors']}")
         expect(not any(f.endswith(".npy") for f in os.listdir(os.path.join(out,
                                                                             f"faulty{attempt}"))),
                "outputs written by a failed run")
     expect(lines[0] == lines[1], f"two runs, two faults: {lines}")
-    other = run(vtpu, model, data, os.path.join(out, "other"),
-                "faults.hbm_uncorrected_per_access=0.02", "faults.seed=99")
+    other = run(vtpu, model, data, os.path.join(out, "other"), fault, "faults.seed=99")
     expect(other.returncode == 0 or other.stderr.strip().splitlines()[-1] != lines[0],
            "another seed failed the same way")
-    return finish(f"uncorrectable ECC error: {lines[0]}")
+    return finish(f"{named}: {lines[0]}")
 
 
 if __name__ == "__main__":

@@ -53,5 +53,6 @@ typedef struct vtpu_dma_desc {
 #define VTPU_DMA_CAUSE_BUSY 4u         /* START while a descriptor runs */
 #define VTPU_DMA_CAUSE_BUS_ERROR 5u    /* a memory answered with an error */
 #define VTPU_DMA_CAUSE_MEMORY_ERROR 6u /* a DRAM read had an uncorrectable (ECC) error */
+#define VTPU_DMA_CAUSE_ABORTED 7u      /* the engine aborted the copy (faults.dma_abort_per_copy) */
 
 #endif /* VTPU_DMA_H */

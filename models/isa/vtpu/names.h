@@ -67,6 +67,7 @@ static inline const char* vtpu_dma_cause_text(uint32_t cause) {
     case VTPU_DMA_CAUSE_BUSY: return "engine busy";
     case VTPU_DMA_CAUSE_BUS_ERROR: return "bus error";
     case VTPU_DMA_CAUSE_MEMORY_ERROR: return "uncorrectable memory error";
+    case VTPU_DMA_CAUSE_ABORTED: return "copy aborted";
     default: return "unknown DMA cause";
   }
 }
