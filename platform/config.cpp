@@ -152,6 +152,7 @@ Soc defaults() {
   region(map->mutable_dma(), VTPU_DMA_BASE, VTPU_DMA_SIZE);
   region(map->mutable_chip_info(), VTPU_CHIPINFO_BASE, VTPU_CHIPINFO_SIZE);
   region(map->mutable_command_processor(), VTPU_CP_BASE, VTPU_CP_SIZE);
+  region(map->mutable_ecc(), VTPU_ECC_BASE, VTPU_ECC_SIZE);
   map->set_vmem_base(VTPU_VMEM_BASE);
   map->set_amem_base(VTPU_AMEM_BASE);
   map->set_hbm_base(VTPU_HBM_BASE);
@@ -254,6 +255,7 @@ void check_address_map(const Soc& soc) {
       {"address_map.chip_info", map.chip_info().base(), map.chip_info().size()},
       {"address_map.command_processor", map.command_processor().base(),
        map.command_processor().size()},
+      {"address_map.ecc", map.ecc().base(), map.ecc().size()},
       {"address_map.vmem_base", map.vmem_base(), uint64_t{soc.memory().vmem_kib()} * 1024},
       {"address_map.amem_base", map.amem_base(), uint64_t{soc.memory().amem_kib()} * 1024},
   };

@@ -43,8 +43,14 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
                                         ports(mem.vmem_ports()));
   amem_ = std::make_unique<memory::Ram>("amem", amem_size, cycles(mem.sram_latency_cycles()),
                                         ports(mem.amem_ports()));
-  // The core cannot reach HBM; the DMA is the fastest way in.
-  hbm_ = std::make_unique<hbm::Hbm>("hbm", make_hbm_options(config, ic.dma()));
+  // The core cannot reach HBM; the DMA is the fastest way in. Its ECC errors
+  // (injected faults) go to the ECC log.
+  ecc_log_ = std::make_unique<peripherals::EccLog>("ecc_log", mmio_latency);
+  hbm::HbmOptions hbm_options = make_hbm_options(config, ic.dma());
+  hbm_options.on_ecc_error = [this, base = map.hbm_base()](bool uncorrected, uint64_t offset) {
+    ecc_log_->record(uncorrected, base + offset);
+  };
+  hbm_ = std::make_unique<hbm::Hbm>("hbm", hbm_options);
 
   dma::DmaOptions dma_options;
   dma_options.clock_period = clock_period_;
@@ -103,6 +109,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
       {VTPU_CHIPINFO_DMA_BASE, static_cast<uint32_t>(map.dma().base())},
       {VTPU_CHIPINFO_CP_BASE, static_cast<uint32_t>(map.command_processor().base())},
       {VTPU_CHIPINFO_AXI_BLOCKS, static_cast<uint32_t>(config.axi_blocks_size())},
+      {VTPU_CHIPINFO_ECC_BASE, static_cast<uint32_t>(map.ecc().base())},
   };
   for (int i = 0; i < config.axi_blocks_size(); ++i) {
     const config::AxiBlock& b = config.axi_blocks(i);
@@ -153,6 +160,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
                mmio);
   router_->map("command_processor", map.command_processor().base(), map.command_processor().size(),
                command_processor_->socket, mmio);
+  router_->map("ecc_log", map.ecc().base(), map.ecc().size(), ecc_log_->socket, mmio);
   router_->map("vmem", map.vmem_base(), vmem_size, vmem_->socket, link(ic.vmem()));
   router_->map("amem", map.amem_base(), amem_size, amem_->socket, link(ic.amem()));
   interconnect::MapOptions hbm_link = link(ic.hbm());
@@ -180,6 +188,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   dma_->irq_error.bind(irq_lines_[VTPU_IRQ_DMA_ERROR]);
   command_processor_->irq_done.bind(irq_lines_[VTPU_IRQ_CP_DONE]);
   command_processor_->irq_error.bind(irq_lines_[VTPU_IRQ_CP_ERROR]);
+  ecc_log_->irq.bind(irq_lines_[VTPU_IRQ_ECC]);
 
   if (!limits.transactions.empty()) {
     transactions_ = std::make_unique<trace::TransactionWriter>(

@@ -17,6 +17,7 @@
 #include "models/memory/ram.h"
 #include "models/peripherals/chip_info.h"
 #include "models/peripherals/clint.h"
+#include "models/peripherals/ecc_log.h"
 #include "models/peripherals/plic.h"
 #include "models/peripherals/sim_control.h"
 #include "models/peripherals/uart.h"
@@ -91,6 +92,7 @@ class Soc : public sc_core::sc_module {
 
   std::unique_ptr<interconnect::Router> router_;
   std::unique_ptr<memory::Ram> core_ram_, vmem_, amem_;
+  std::unique_ptr<peripherals::EccLog> ecc_log_;  // before the HBM, which reports to it
   std::unique_ptr<hbm::Hbm> hbm_;
   std::unique_ptr<dma::Dma> dma_;
   MxuBackend mxu_;  // the MXU's engine (mxu.backend, mxu.record)

@@ -13,6 +13,7 @@ void vtpu_soc_init(uint32_t chip_info) {
   soc.sim_ctrl = INFO(VTPU_CHIPINFO_SIMCTRL_BASE);
   soc.dma = INFO(VTPU_CHIPINFO_DMA_BASE);
   soc.cp = INFO(VTPU_CHIPINFO_CP_BASE);
+  soc.ecc = INFO(VTPU_CHIPINFO_ECC_BASE);
   soc.core_ram = INFO(VTPU_CHIPINFO_CORE_RAM_BASE);
   soc.vmem = INFO(VTPU_CHIPINFO_VMEM_BASE);
   soc.amem = INFO(VTPU_CHIPINFO_AMEM_BASE);

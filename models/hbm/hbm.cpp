@@ -110,8 +110,10 @@ void Hbm::inject_ecc_faults(tlm::tlm_generic_payload& trans) {
     if (draw < options_.uncorrected_per_access) {
       ++uncorrected_;
       trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      if (options_.on_ecc_error) options_.on_ecc_error(true, a);
     } else if (draw < options_.uncorrected_per_access + options_.corrected_per_access) {
       ++corrected_;
+      if (options_.on_ecc_error) options_.on_ecc_error(false, a);
     }
   }
 }

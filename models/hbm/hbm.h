@@ -17,6 +17,7 @@
 
 #include <tlm_utils/simple_target_socket.h>
 
+#include <functional>
 #include <memory>
 #include <random>
 #include <systemc>
@@ -43,6 +44,9 @@ struct HbmOptions {
   // TLM_GENERIC_ERROR_RESPONSE), drawn from `fault_seed`'s stream.
   double corrected_per_access = 0, uncorrected_per_access = 0;
   uint64_t fault_seed = 1;
+  // Told of each such error: its kind and the burst's offset in the HBM (the
+  // SoC's ECC log; null: none).
+  std::function<void(bool uncorrected, uint64_t offset)> on_ecc_error;
 };
 
 struct HbmStats {

@@ -16,3 +16,12 @@ vtpu_run_test(dma.bandwidth_edge EXIT 0 STDOUT "PASS dma_bandwidth\n$"
 vtpu_run_test(dma.abort EXIT 0
   STDOUT "PASS dma_abort: 6 aborted copies, [0-9]+ bytes copied before the aborts\n$"
   ARGS firmware ${FW}/dma/dma_abort.elf ${DMA_LIMIT} --set faults.dma_abort_per_copy=1)
+# The ECC error log with injected DRAM errors (docs/faults.md): corrected
+# errors logged through its interrupt and counted, the data right; an
+# uncorrectable one logged inside the burst the DMA's cause 6 names.
+vtpu_run_test(dma.ecc_log_corrected EXIT 0
+  STDOUT "PASS ecc_log: [1-9][0-9]* corrected errors, [1-9][0-9]* logged through [0-9]+ interrupts, [0-9]+ missed\n$"
+  ARGS firmware ${FW}/dma/ecc_log_corrected.elf ${DMA_LIMIT} --set faults.hbm_corrected_per_access=0.01)
+vtpu_run_test(dma.ecc_log_uncorrected EXIT 0
+  STDOUT "PASS ecc_log: copy [0-9]+ stopped with cause 6, logged at burst \\+0x[0-9a-f]+\n$"
+  ARGS firmware ${FW}/dma/ecc_log_uncorrected.elf ${DMA_LIMIT} --set faults.hbm_uncorrected_per_access=0.002)

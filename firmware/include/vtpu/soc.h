@@ -15,9 +15,9 @@
 #define VTPU_MMIO32(addr) (*(volatile uint32_t*)(uintptr_t)(addr))
 
 typedef struct vtpu_soc_map {
-  uint32_t chip_info, clint, plic, uart, sim_ctrl, dma, cp; /* register blocks */
-  uint32_t core_ram, vmem, amem;                            /* memories the core reaches */
-  uint64_t hbm;                                             /* DMA only */
+  uint32_t chip_info, clint, plic, uart, sim_ctrl, dma, cp, ecc; /* register blocks */
+  uint32_t core_ram, vmem, amem;                                 /* memories the core reaches */
+  uint64_t hbm;                                                  /* DMA only */
 } vtpu_soc_map;
 
 /* Constant once vtpu_soc_init() (before main) has filled it, so the compiler

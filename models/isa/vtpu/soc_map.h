@@ -23,6 +23,8 @@
 #define VTPU_CHIPINFO_SIZE 0x00001000u
 #define VTPU_CP_BASE 0x11002000u /* command processor (vtpu/isa.h) */
 #define VTPU_CP_SIZE 0x00001000u
+#define VTPU_ECC_BASE 0x11003000u /* the DRAM ECC error log */
+#define VTPU_ECC_SIZE 0x00001000u
 #define VTPU_VMEM_BASE 0x20000000u /* unified buffer; size from memory.vmem_kib */
 #define VTPU_AMEM_BASE 0x30000000u /* accumulators; size from memory.amem_kib */
 #define VTPU_CORE_RAM_BASE 0x80000000u
@@ -58,9 +60,29 @@
 #define VTPU_IRQ_DMA_ERROR 9u /* level: DMA STATUS.error */
 #define VTPU_IRQ_CP_DONE 10u  /* level: command processor STATUS.done */
 #define VTPU_IRQ_CP_ERROR 11u /* level: command processor STATUS.error */
+#define VTPU_IRQ_ECC 12u      /* level: the ECC log holds an error of a kind CONTROL enables */
 /* Lines 16..31 are for blocks on the bus (config axi_blocks[].irq). */
 #define VTPU_IRQ_EXTERNAL_FIRST 16u
 #define VTPU_IRQ_EXTERNAL_LAST 31u
+
+/* ---- DRAM ECC error log (docs/memory-map.md, docs/faults.md) ------------
+ * Counts every ECC error of a DRAM read burst and logs the first one since
+ * STATUS.logged was cleared; its interrupt (PLIC source VTPU_IRQ_ECC) is
+ * high while the log holds an error of a kind CONTROL enables. */
+#define VTPU_ECC_CORRECTED 0x00u      /* corrected (single-bit) errors, read-only, saturating */
+#define VTPU_ECC_UNCORRECTED 0x04u    /* uncorrectable errors, read-only, saturating */
+#define VTPU_ECC_STATUS 0x08u         /* write 1 to clear: */
+#define VTPU_ECC_STATUS_LOGGED 0x1u   /* the log holds an error */
+#define VTPU_ECC_STATUS_OVERFLOW 0x2u /* errors came while it did (counted in MISSED) */
+#define VTPU_ECC_CONTROL 0x0cu        /* interrupt on a logged: */
+#define VTPU_ECC_CONTROL_CORRECTED 0x1u
+#define VTPU_ECC_CONTROL_UNCORRECTED 0x2u
+#define VTPU_ECC_LOG_ADDR_LO 0x10u /* bus address of the logged error's burst */
+#define VTPU_ECC_LOG_ADDR_HI 0x14u
+#define VTPU_ECC_LOG_KIND 0x18u /* 1 corrected, 2 uncorrectable */
+#define VTPU_ECC_MISSED 0x1cu   /* errors not logged (the log was full), saturating */
+#define VTPU_ECC_KIND_CORRECTED 1u
+#define VTPU_ECC_KIND_UNCORRECTED 2u
 
 /* ---- UART ------------------------------------------------------------- */
 #define VTPU_UART_TXDATA 0x00u /* write: low byte goes to the console */
@@ -106,6 +128,7 @@
  * many, and for block i its slave's base and size (0: it has none) and its
  * PLIC source (0: none). */
 #define VTPU_CHIPINFO_AXI_BLOCKS 0x58u
+#define VTPU_CHIPINFO_ECC_BASE 0x5cu /* address_map.ecc.base */
 #define VTPU_CHIPINFO_AXI_MAX 8u
 #define VTPU_CHIPINFO_AXI_BASE(i) (0x100u + 16u * (i))
 #define VTPU_CHIPINFO_AXI_SIZE(i) (0x104u + 16u * (i))
