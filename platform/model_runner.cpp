@@ -18,6 +18,12 @@ std::string describe_failure(const vtpu_run_result& r, const std::vector<vtpu_la
         << ")";
   if (r.status == VTPU_RUN_BAD_LAYER) {
     out << ": refused by the firmware: " << vtpu_bad_layer_text(r.reason);
+  } else if (r.status == VTPU_RUN_WATCHDOG) {
+    out << ": the firmware's watchdog: no accelerator instruction finished in " << r.detail
+        << " us (runtime.watchdog_us); queues with unfinished work:";
+    for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+      if (r.queue & (1u << q))
+        out << (r.queue & ((1u << q) - 1) ? ", " : " ") << vtpu_queue_name(q);
   } else {
     out << ": accelerator error: " << vtpu_accel_error_text(r.reason);
     if (r.reason == VTPU_ERR_DMA) out << " (" << vtpu_dma_cause_text(r.detail) << ")";

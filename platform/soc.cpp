@@ -110,6 +110,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
       {VTPU_CHIPINFO_CP_BASE, static_cast<uint32_t>(map.command_processor().base())},
       {VTPU_CHIPINFO_AXI_BLOCKS, static_cast<uint32_t>(config.axi_blocks_size())},
       {VTPU_CHIPINFO_ECC_BASE, static_cast<uint32_t>(map.ecc().base())},
+      {VTPU_CHIPINFO_WATCHDOG_US, config.runtime().watchdog_us()},
   };
   for (int i = 0; i < config.axi_blocks_size(); ++i) {
     const config::AxiBlock& b = config.axi_blocks(i);

@@ -45,7 +45,36 @@ uint32_t vtpu_cp_wait(vtpu_cp_error* error) {
   return status;
 }
 
-uint32_t vtpu_cp_wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error) {
+static uint64_t watchdog_ticks; /* 0: off */
+
+void vtpu_cp_set_watchdog(uint64_t ticks) {
+  watchdog_ticks = ticks;
+  if (ticks) csr_set(mie, MIE_MTIE);
+}
+
+/* The watchdog of one wait: the instructions completed when it last saw
+ * progress, and when it gives up unless more have completed by then. */
+typedef struct watchdog {
+  uint32_t completed;
+  uint64_t deadline;
+} watchdog;
+
+static void watchdog_arm(watchdog* w) {
+  w->completed = CP(VTPU_CP_COMPLETED);
+  w->deadline = vtpu_mtime() + watchdog_ticks;
+  vtpu_set_timer(w->deadline);
+}
+
+/* 1 when no instruction completed for the watchdog's time (else re-armed
+ * from the last completion it saw). */
+static int watchdog_expired(watchdog* w) {
+  if (vtpu_mtime() < w->deadline) return 0;
+  if (CP(VTPU_CP_COMPLETED) == w->completed) return 1;
+  watchdog_arm(w);
+  return 0;
+}
+
+static uint32_t wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error, watchdog* w) {
   for (;;) {
     const uint32_t status = CP(VTPU_CP_STATUS);
     /* The awaited work is done: an error after it is the next wait's. */
@@ -61,8 +90,25 @@ uint32_t vtpu_cp_wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error
       acknowledge(status);
       if (CP(VTPU_CP_SEM(s)) >= count) return 0;
     }
+    if (w && watchdog_expired(w)) {
+      if (error) {
+        *error = (vtpu_cp_error){0};
+        error->cause = VTPU_CP_WATCHDOG_CAUSE;
+        error->queue = status & ((1u << VTPU_QUEUES) - 1u);
+      }
+      return VTPU_CP_WAIT_WATCHDOG;
+    }
     __asm__ volatile("wfi");
   }
+}
+
+uint32_t vtpu_cp_wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error) {
+  if (!watchdog_ticks) return wait_semaphore(s, count, error, 0);
+  watchdog w;
+  watchdog_arm(&w);
+  const uint32_t status = wait_semaphore(s, count, error, &w);
+  vtpu_set_timer(~(uint64_t)0);
+  return status;
 }
 
 void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size) {

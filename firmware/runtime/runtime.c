@@ -118,6 +118,17 @@ static int finish(vtpu_context* ctx, const vtpu_layer* layer, uint32_t index, ui
     counters[c] = count;
   }
   if (status == 0) return 0;
+  if (status == VTPU_CP_WATCHDOG_CAUSE) {
+    result.status = VTPU_RUN_WATCHDOG;
+    result.queue = ctx->error.queue;
+    result.detail = vtpu_chip_info(VTPU_CHIPINFO_WATCHDOG_US);
+    printf(
+        "vtpu runtime: layer %lu (%s, node %lu): watchdog: no accelerator instruction "
+        "finished in %lu us (busy queues 0x%lx)\n",
+        (unsigned long)index, vtpu_layer_kind_name(layer->kind), (unsigned long)layer->node,
+        (unsigned long)result.detail, (unsigned long)result.queue);
+    return 1;
+  }
   result.status = VTPU_RUN_ACCEL_ERROR;
   result.reason = status;
   result.queue = ctx->error.queue;
@@ -145,6 +156,12 @@ static int finish_until(vtpu_context* ctx, uint32_t* oldest, uint32_t end, uint3
 int main(void) {
   vtpu_dma_init();
   vtpu_cp_init();
+  /* runtime.watchdog_us: a layer wait with no instruction finished that long ends the run */
+  const uint32_t watchdog_us = vtpu_chip_info(VTPU_CHIPINFO_WATCHDOG_US);
+  if (watchdog_us) {
+    const uint64_t ticks = (uint64_t)watchdog_us * vtpu_chip_info(VTPU_CHIPINFO_TIMER_KHZ) / 1000;
+    vtpu_cp_set_watchdog(ticks ? ticks : 1);
+  }
   vtpu_context ctx = {0};
   vtpu_chip_read(&ctx.chip);
   ctx.hbm = ctx.chip.hbm_base;

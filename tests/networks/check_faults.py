@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Injected DRAM ECC faults through a whole run (docs/faults.md).
 
-    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected|abort|stuck
+    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected|abort|stuck|watchdog
 
 corrected: with a single-bit error in 5 % of read bursts, the outputs are
 byte-identical to a run without faults, the cycles the same, the errors
@@ -12,7 +12,10 @@ says so; another seed fails elsewhere or not at all. abort: the same with
 DMA copies aborted (5 % of copies), "copy aborted" named. stuck: an MXU, VPU or DMA
 that never finishes its third instruction ends the run at once (no hang)
 with status 3, naming the queue, the instruction and its layer, which the
-report names too.
+report names too. watchdog: with runtime.watchdog_us=20 and no fault the
+outputs are those of the clean run; with each unit stuck the firmware's
+watchdog ends the run (status 3), naming the layer the report names and the
+stuck unit's queue among those with unfinished work.
 """
 
 import json
@@ -55,6 +58,30 @@ def main() -> int:
                 expect(same, f"{f} differs with corrected errors")
         return finish(f"corrected ECC errors: {r['hbm_corrected_errors']} counted, outputs "
                       "and cycles unchanged")
+    if mode == "watchdog":
+        watched = run(vtpu, model, data, os.path.join(out, "watched"), "runtime.watchdog_us=20")
+        expect(watched.returncode == 0, f"the watchdog fired on a healthy run: {watched.stderr}")
+        for f in os.listdir(os.path.join(out, "clean")):
+            if f.endswith(".npy"):
+                same = open(os.path.join(out, "clean", f), "rb").read() == \
+                    open(os.path.join(out, "watched", f), "rb").read()
+                expect(same, f"{f} differs with the watchdog on")
+        layers = [l["name"] for l in base["layers"]]
+        for unit, queue in (("mxu", "MXU"), ("vpu", "VPU"), ("dma", "DMA")):
+            stuck = run(vtpu, model, data, os.path.join(out, unit), f"faults.{unit}_stuck_after=3",
+                        "runtime.watchdog_us=20")
+            err = stuck.stderr.strip().splitlines()
+            expect(stuck.returncode == 3, f"{unit}: exit {stuck.returncode}, expected 3")
+            expect(len(err) == 1 and err[0].startswith("vtpu: layer ")
+                   and "the firmware's watchdog: no accelerator instruction finished in 20 us"
+                   in err[0] and queue in err[0].split("unfinished work:")[-1].replace(",", " ")
+                   .split(), f"{unit}: stderr {err}")
+            index = int(err[0].split()[2]) if err else -1
+            r = json.load(open(os.path.join(out, unit, "r.json")))
+            expect(r["status"] == "error" and 0 <= index < len(layers)
+                   and r["error"].get("layer") == layers[index],
+                   f"{unit}: report layer {r['error'].get('layer')}, message layer {index}")
+        return finish("watchdog: silent on a healthy run; names the layer and queues of a stuck unit")
     if mode == "stuck":
         layers = [l["name"] for l in base["layers"]]
         for unit, queue, op in (("mxu", "MXU", "MATMUL"), ("vpu", "VPU", "VPU"),

@@ -27,8 +27,18 @@ typedef struct vtpu_cp_error {
 uint32_t vtpu_cp_wait(vtpu_cp_error* error);
 /* Sleeps until semaphore s counts at least `count` (an instruction that
  * signals it carries VTPU_INSN_IRQ, to wake the core) or the processor stops
- * on an error. Returns 0, or STATUS with the error (registers in `error`). */
+ * on an error. Returns 0, or STATUS with the error (registers in `error`).
+ * With a watchdog set, a wait in which no instruction completes for its
+ * time returns VTPU_CP_WAIT_WATCHDOG instead: `error` then has cause
+ * VTPU_CP_WATCHDOG_CAUSE, queue the STATUS busy bits, detail 0. */
 uint32_t vtpu_cp_wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error);
+/* The watchdog of the waits above, in CLINT timer ticks (0: off, the
+ * default). It arms mtimecmp while a wait sleeps (mie.MTIE; the timer's
+ * interrupt is not taken with interrupts globally off, it wakes the wfi)
+ * and disarms it when the wait returns. */
+void vtpu_cp_set_watchdog(uint64_t ticks);
+#define VTPU_CP_WAIT_WATCHDOG 0x80000000u /* returned by a wait the watchdog ended */
+#define VTPU_CP_WATCHDOG_CAUSE 0xffu      /* error.cause then: not a VTPU_ERR_* */
 /* A queue fed from a ring of instructions in core RAM: fill slots in place
  * (no copying through registers), publish each ring's tail (one register
  * write), then vtpu_cp_doorbell() releases every queue's new work at once. */

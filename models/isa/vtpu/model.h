@@ -235,6 +235,10 @@ typedef struct vtpu_layer {
 #define VTPU_RUN_BAD_MODEL 1u   /* header: magic, version or layer size wrong */
 #define VTPU_RUN_BAD_LAYER 2u   /* a layer's kind or fields invalid, or it does not fit the chip */
 #define VTPU_RUN_ACCEL_ERROR 3u /* the accelerator stopped on an error (VTPU_CP_ERR_*) */
+/* The runtime's watchdog (runtime.watchdog_us) ended a wait in which no
+ * accelerator instruction finished: queue holds the queues with unfinished
+ * work (bit q: queue q, VTPU_CP_STATUS_BUSY), detail the watchdog's us. */
+#define VTPU_RUN_WATCHDOG 4u
 
 typedef struct vtpu_run_result {
   uint32_t magic;  /* VTPU_RESULT_MAGIC */

@@ -128,7 +128,8 @@
  * many, and for block i its slave's base and size (0: it has none) and its
  * PLIC source (0: none). */
 #define VTPU_CHIPINFO_AXI_BLOCKS 0x58u
-#define VTPU_CHIPINFO_ECC_BASE 0x5cu /* address_map.ecc.base */
+#define VTPU_CHIPINFO_ECC_BASE 0x5cu    /* address_map.ecc.base */
+#define VTPU_CHIPINFO_WATCHDOG_US 0x60u /* runtime.watchdog_us (0: off) */
 #define VTPU_CHIPINFO_AXI_MAX 8u
 #define VTPU_CHIPINFO_AXI_BASE(i) (0x100u + 16u * (i))
 #define VTPU_CHIPINFO_AXI_SIZE(i) (0x104u + 16u * (i))
