@@ -43,6 +43,15 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
                                         ports(mem.vmem_ports()));
   amem_ = std::make_unique<memory::Ram>("amem", amem_size, cycles(mem.sram_latency_cycles()),
                                         ports(mem.amem_ports()));
+  // Soft errors in the SRAMs (faults.*_upsets_per_ms), one stream each.
+  const config::FaultConfig& faults = config.faults();
+  auto upsets = [&faults](const char* name, memory::Ram& ram, double per_ms, uint64_t stream) {
+    return per_ms > 0 ? std::make_unique<memory::Upsets>(name, ram, per_ms, faults.seed() ^ stream)
+                      : nullptr;
+  };
+  core_ram_upsets_ = upsets("core_ram_upsets", *core_ram_, faults.core_ram_upsets_per_ms(), 0x7261);
+  vmem_upsets_ = upsets("vmem_upsets", *vmem_, faults.vmem_upsets_per_ms(), 0x766d);
+  amem_upsets_ = upsets("amem_upsets", *amem_, faults.amem_upsets_per_ms(), 0x616d);
   // The core cannot reach HBM; the DMA is the fastest way in. Its ECC errors
   // (injected faults) go to the ECC log.
   ecc_log_ = std::make_unique<peripherals::EccLog>("ecc_log", mmio_latency);
@@ -392,6 +401,9 @@ RunResult Soc::run() {
   result_.cycles = core_->cycles();
   result_.links = router_->stats();
   result_.hbm = hbm_->stats(result_.simulated_time);
+  if (core_ram_upsets_) result_.core_ram_upsets = core_ram_upsets_->count();
+  if (vmem_upsets_) result_.vmem_upsets = vmem_upsets_->count();
+  if (amem_upsets_) result_.amem_upsets = amem_upsets_->count();
   return result_;
 }
 

@@ -15,6 +15,7 @@
 #include "models/hbm/hbm.h"
 #include "models/interconnect/router.h"
 #include "models/memory/ram.h"
+#include "models/memory/upsets.h"
 #include "models/peripherals/chip_info.h"
 #include "models/peripherals/clint.h"
 #include "models/peripherals/ecc_log.h"
@@ -54,6 +55,8 @@ struct RunResult {
   double host_seconds = 0;
   std::vector<interconnect::LinkStats> links;  // every interconnect link
   hbm::HbmStats hbm;
+  // Injected SRAM upsets (faults.*_upsets_per_ms): bits flipped in each memory.
+  uint64_t vmem_upsets = 0, amem_upsets = 0, core_ram_upsets = 0;
   // A run that stopped: the layer tag of the oldest instruction the
   // accelerator was executing (-1: none).
   int64_t accelerator_layer = -1;
@@ -92,6 +95,7 @@ class Soc : public sc_core::sc_module {
 
   std::unique_ptr<interconnect::Router> router_;
   std::unique_ptr<memory::Ram> core_ram_, vmem_, amem_;
+  std::unique_ptr<memory::Upsets> core_ram_upsets_, vmem_upsets_, amem_upsets_;  // or null
   std::unique_ptr<peripherals::EccLog> ecc_log_;  // before the HBM, which reports to it
   std::unique_ptr<hbm::Hbm> hbm_;
   std::unique_ptr<dma::Dma> dma_;

@@ -239,6 +239,11 @@ int firmware_command(const std::vector<std::string>& args) {
         std::fprintf(stderr, "hbm faults:           %llu corrected, %llu uncorrected (ECC)\n",
                      static_cast<unsigned long long>(h.corrected_errors),
                      static_cast<unsigned long long>(h.uncorrected_errors));
+      if (result.vmem_upsets + result.amem_upsets + result.core_ram_upsets > 0)
+        std::fprintf(stderr, "sram upsets:          vmem %llu, amem %llu, core RAM %llu\n",
+                     static_cast<unsigned long long>(result.vmem_upsets),
+                     static_cast<unsigned long long>(result.amem_upsets),
+                     static_cast<unsigned long long>(result.core_ram_upsets));
     }
   }
   if (result.end == vtpu::RunResult::End::kStopped) {

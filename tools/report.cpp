@@ -142,6 +142,9 @@ Report make_report(RunHeader header, const sw::Program& program, const runtime::
   r.core_instructions = run.run.instructions;
   r.hbm_corrected_errors = run.run.hbm.corrected_errors;
   r.hbm_uncorrected_errors = run.run.hbm.uncorrected_errors;
+  r.vmem_upsets = run.run.vmem_upsets;
+  r.amem_upsets = run.run.amem_upsets;
+  r.core_ram_upsets = run.run.core_ram_upsets;
   r.activation_table_bytes = activation_table_bytes(config, program);
   uint64_t layer_cycles = 0;
   const size_t reached = std::min(run.layers.size(), program.layers.size());
@@ -195,6 +198,8 @@ Json to_json(const Report& r) {
   j["energy_uj"] = r.energy_uj;
   j["hbm_corrected_errors"] = r.hbm_corrected_errors;
   j["hbm_uncorrected_errors"] = r.hbm_uncorrected_errors;
+  j["sram_upsets"] = {
+      {"vmem", r.vmem_upsets}, {"amem", r.amem_upsets}, {"core_ram", r.core_ram_upsets}};
   j["dram_pj_per_bit"] = r.dram_pj_per_bit;
   j["dram_energy_source"] = r.dram_energy_source;
   j["peak_macs_per_cycle"] = r.peak_macs_per_cycle;

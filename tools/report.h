@@ -65,7 +65,8 @@ struct Report {
   uint64_t hbm_read_bytes = 0, hbm_write_bytes = 0;
   uint64_t activation_table_bytes = 0;  // read by the runtime at start (resident activations)
   double energy_uj = 0;
-  uint64_t hbm_corrected_errors = 0, hbm_uncorrected_errors = 0;  // injected (faults.*)
+  uint64_t hbm_corrected_errors = 0, hbm_uncorrected_errors = 0;   // injected (faults.*)
+  uint64_t vmem_upsets = 0, amem_upsets = 0, core_ram_upsets = 0;  // injected (faults.*)
   double dram_pj_per_bit = 0;  // what the energy prices a DRAM bit at
   std::string dram_energy_source;
   double peak_macs_per_cycle = 0, peak_hbm_bytes_per_cycle = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Injected DRAM ECC faults through a whole run (docs/faults.md).
 
-    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected|abort|stuck|watchdog
+    python3 check_faults.py VTPU MODEL INPUT.npy OUT_DIR corrected|uncorrected|abort|stuck|watchdog|upsets
 
 corrected: with a single-bit error in 5 % of read bursts, the outputs are
 byte-identical to a run without faults, the cycles the same, the errors
@@ -15,7 +15,11 @@ with status 3, naming the queue, the instruction and its layer, which the
 report names too. watchdog: with runtime.watchdog_us=20 and no fault the
 outputs are those of the clean run; with each unit stuck the firmware's
 watchdog ends the run (status 3), naming the layer the report names and the
-stuck unit's queue among those with unfinished work.
+stuck unit's queue among those with unfinished work. upsets: bit flips in
+VMEM and AMEM at 1e5 and 1e4 per ms: the run completes in the clean run's
+cycles, its outputs corrupted, the report's counts within 5 sigma of rate x
+simulated time (Poisson), the same outputs and counts again, others with
+another seed.
 """
 
 import json
@@ -58,6 +62,31 @@ def main() -> int:
                 expect(same, f"{f} differs with corrected errors")
         return finish(f"corrected ECC errors: {r['hbm_corrected_errors']} counted, outputs "
                       "and cycles unchanged")
+    if mode == "upsets":
+        rates = {"vmem": 1e5, "amem": 1e4}
+        sets = [f"faults.{m}_upsets_per_ms={v:g}" for m, v in rates.items()]
+        seen = []
+        for attempt, seed in enumerate((1, 1, 2)):
+            d = os.path.join(out, f"upsets{attempt}")
+            hit = run(vtpu, model, data, d, *sets, f"faults.seed={seed}")
+            expect(hit.returncode == 0, f"upsets: exit {hit.returncode}: {hit.stderr}")
+            r = json.load(open(os.path.join(d, "r.json")))
+            expect(r["cycles"] == base["cycles"], f"upsets changed the cycles: {r['cycles']}")
+            ms = r["simulated_time_ns"] / 1e6
+            for memory, rate in rates.items():
+                mean, got = rate * ms, r["sram_upsets"][memory]
+                expect(abs(got - mean) <= 5 * mean ** 0.5, f"{memory}: {got} upsets, {mean:.0f} expected")
+            expect(r["sram_upsets"]["core_ram"] == 0, "core RAM upsets without a rate")
+            outputs = b"".join(open(os.path.join(d, f), "rb").read()
+                               for f in sorted(os.listdir(d)) if f.endswith(".npy"))
+            seen.append((outputs, r["sram_upsets"]))
+        clean_outputs = b"".join(open(os.path.join(out, "clean", f), "rb").read()
+                                 for f in sorted(os.listdir(os.path.join(out, "clean")))
+                                 if f.endswith(".npy"))
+        expect(seen[0][0] != clean_outputs, "outputs unchanged by thousands of upsets")
+        expect(seen[0] == seen[1], "the same seed gave other upsets")
+        expect(seen[0] != seen[2], "another seed gave the same upsets")
+        return finish(f"SRAM upsets: {seen[0][1]}, outputs corrupted, seeded, cycles unchanged")
     if mode == "watchdog":
         watched = run(vtpu, model, data, os.path.join(out, "watched"), "runtime.watchdog_us=20")
         expect(watched.returncode == 0, f"the watchdog fired on a healthy run: {watched.stderr}")

@@ -325,7 +325,7 @@ set_tests_properties(networks.sweep_resume_and_tables PROPERTIES
 # their count; an uncorrectable one stops the run naming the layer, seeded; a
 # stuck unit ends the run at once, naming its queue, instruction and layer; an
 # aborted DMA copy stops the run like an uncorrectable error.
-foreach(mode corrected uncorrected abort stuck watchdog)
+foreach(mode corrected uncorrected abort stuck watchdog upsets)
   add_test(NAME networks.fault_${mode}
     COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_faults.py $<TARGET_FILE:vtpu> ${NETS}/lenet.onnx
       ${NETS}/lenet.input.npy ${NETS}/out/fault_${mode} ${mode})
