@@ -198,7 +198,9 @@ const Core::DmiRegion* Core::find_dmi(uint32_t addr, unsigned length, bool write
 }
 
 bool Core::bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned length) {
-  tlm::tlm_generic_payload trans;
+  tlm::tlm_generic_payload& trans = bus_trans_;
+  trans.set_dmi_allowed(false);
+  trans.set_byte_enable_ptr(nullptr);
   trans.set_command(cmd);
   trans.set_address(addr);
   trans.set_data_ptr(data);

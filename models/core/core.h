@@ -145,6 +145,9 @@ class Core : public sc_core::sc_module {
   template <typename T>
   bool store_slow(uint32_t addr, T value);
   bool bus_access(tlm::tlm_command cmd, uint32_t addr, uint8_t* data, unsigned length);
+  // bus_access()'s payload, reused: a target may wait in b_transport (an RTL
+  // block), and a run that ends meanwhile leaves nothing on the core's stack.
+  tlm::tlm_generic_payload bus_trans_;
   const DmiRegion* find_dmi(uint32_t addr, unsigned length, bool write);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
   bool amo(const Insn& in);

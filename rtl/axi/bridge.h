@@ -93,7 +93,6 @@ class AxiBridge : public AxiBlock {
     uint32_t read_data = 0;
     unsigned response = 0;
     bool done = false;
-    sc_core::sc_event finished;
   };
 
   void lite_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) override {
@@ -124,7 +123,7 @@ class AxiBridge : public AxiBlock {
       }
       lite_ = &w;
       wake_.notify(sc_core::SC_ZERO_TIME);
-      while (!w.done) sc_core::wait(w.finished);
+      while (!w.done) sc_core::wait(lite_done_);
       lite_ = nullptr;
       for (unsigned lane = 0; lane < 4 && !w.write; ++lane)
         if (w.strobes & (1u << lane))
@@ -148,6 +147,9 @@ class AxiBridge : public AxiBlock {
     unsigned beats_out = 0;     // reads: R beats given
     unsigned response = 0;      // OKAY, SLVERR (2) or DECERR (3)
     bool done = false;          // the TLM side finished
+    axi::ByteMap map;           // the TLM side's runs, payload and bytes
+    tlm::tlm_generic_payload payload;
+    std::vector<uint8_t> staging;
   };
 
   static unsigned response_of(const tlm::tlm_generic_payload& p) {
@@ -156,16 +158,17 @@ class AxiBridge : public AxiBlock {
   }
 
   // The TLM side of a burst, in a process of its own.
+  // Everything it holds lives in the Transfer (owned by the bridge), so that
+  // a run that ends while it waits leaves nothing on a suspended stack.
   void carry(Transfer* t, bool write) {
-    const axi::ByteMap map =
-        axi::byte_map(t->burst, kBusBytes, write ? t->strobes : std::vector<bool>{});
+    t->map = axi::byte_map(t->burst, kBusBytes, write ? t->strobes : std::vector<bool>{});
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    std::vector<uint8_t> bytes;
-    for (const axi::ByteMap::Run& run : map.runs) {
+    std::vector<uint8_t>& bytes = t->staging;
+    tlm::tlm_generic_payload& p = t->payload;
+    for (const axi::ByteMap::Run& run : t->map.runs) {
       bytes.resize(run.at.size());
       if (write)
         for (size_t i = 0; i < run.at.size(); ++i) bytes[i] = t->data[run.at[i]];
-      tlm::tlm_generic_payload p;
       p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
       p.set_address(run.address);
       p.set_data_ptr(bytes.data());
@@ -189,6 +192,12 @@ class AxiBridge : public AxiBlock {
                       sc_core::sc_gen_unique_name(write ? "write" : "read"));
   }
 
+  // Ends the run; the bridge does nothing more (no transfer starts).
+  void protocol_error(const std::string& why) {
+    stopped_ = true;
+    options_.protocol_error(why);
+  }
+
   // A burst the block asked for: checked against AXI4's rules.
   std::unique_ptr<Transfer> take_burst(uint64_t address, unsigned len, unsigned size, unsigned type,
                                        uint32_t id, bool write) {
@@ -197,8 +206,8 @@ class AxiBridge : public AxiBlock {
     t->id = id;
     const std::string why = axi::check(t->burst, kBusBytes);
     if (!why.empty())
-      options_.protocol_error(std::string("AXI block '") + basename() +
-                              "': " + (write ? "write" : "read") + " burst: " + why);
+      protocol_error(std::string("AXI block '") + basename() + "': " + (write ? "write" : "read") +
+                     " burst: " + why);
     t->data.assign(size_t{t->burst.beats} * kBusBytes, 0);
     if (write) t->strobes.assign(t->data.size(), false);
     return t;
@@ -250,6 +259,7 @@ class AxiBridge : public AxiBlock {
 
   // One clock cycle: drive, settle, sample, rising edge, move on.
   void edge() {
+    if (stopped_) return;
     V& m = *model_;
     LiteWord* w = lite_;
     if constexpr (kLite) {
@@ -324,7 +334,7 @@ class AxiBridge : public AxiBlock {
       if (m.m_axi_arvalid && m.m_axi_arready) {
         reads_.push_back(take_burst(m.m_axi_araddr, m.m_axi_arlen, m.m_axi_arsize, m.m_axi_arburst,
                                     ar_id, false));
-        start(reads_.back().get(), false);
+        if (!stopped_) start(reads_.back().get(), false);
       }
       if (m.m_axi_awvalid && m.m_axi_awready)
         writes_.push_back(take_burst(m.m_axi_awaddr, m.m_axi_awlen, m.m_axi_awsize, m.m_axi_awburst,
@@ -337,13 +347,12 @@ class AxiBridge : public AxiBlock {
         }
         const bool last = ++fill->beats_in == fill->burst.beats;
         if (bool(m.m_axi_wlast) != last)
-          options_.protocol_error(std::string("AXI block '") + basename() + "': WLAST " +
-                                  (last ? "low on the last"
-                                        : "high on beat " + std::to_string(fill->beats_in) +
-                                              " of a " + std::to_string(fill->burst.beats) +
-                                              "-beat") +
-                                  " write burst");
-        if (last) start(fill, true);
+          protocol_error(std::string("AXI block '") + basename() + "': WLAST " +
+                         (last ? "low on the last"
+                               : "high on beat " + std::to_string(fill->beats_in) + " of a " +
+                                     std::to_string(fill->burst.beats) + "-beat") +
+                         " write burst");
+        if (last && !stopped_) start(fill, true);
       }
       if (r && m.m_axi_rready && ++r->beats_out == r->burst.beats) reads_.pop_front();
       if (b && m.m_axi_bready) writes_.pop_front();
@@ -352,7 +361,7 @@ class AxiBridge : public AxiBlock {
     m.eval();
     if (vcd_)
       vcd_->dump(uint64_t{sc_core::sc_time_stamp().value() + options_.clock_period.value() / 2});
-    if (w && w->done) w->finished.notify(sc_core::SC_ZERO_TIME);
+    if (w && w->done) lite_done_.notify(sc_core::SC_ZERO_TIME);
     if constexpr (HasIrqPin<V>::value) {
       if (bool(m.irq) != irq_level_) {
         irq_level_ = m.irq;
@@ -366,9 +375,12 @@ class AxiBridge : public AxiBlock {
   std::unique_ptr<V> model_;
   std::unique_ptr<VerilatedVcdC> vcd_;
   bool irq_level_ = false;
+  bool stopped_ = false;      // a protocol error ended the run
   LiteWord* lite_ = nullptr;  // the word being presented (null: none)
   bool lite_busy_ = false;    // an access is under way (its words one by one)
-  sc_core::sc_event lite_free_, wake_;
+  // An access's word is done; the next access may begin; an access waits for
+  // the clock. (Members, not locals: a run may end while a thread waits.)
+  sc_core::sc_event lite_done_, lite_free_, wake_;
   std::deque<std::unique_ptr<Transfer>> reads_, writes_;  // in AR and AW order
 };
 
