@@ -2110,6 +2110,7 @@ Program compile(Graph graph, const CompileOptions& options) {
   Program program;
   program.calibration_seconds = calibration.count();
   program.precision = options.precision;
+  program.image.limit(options.max_image_bytes);
   Lowerer(graph, options, ranges, program).run();
   program.graph = std::move(graph);
   return program;

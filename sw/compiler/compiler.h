@@ -30,6 +30,9 @@ struct CompileOptions {
   // depend on it (space to depth, docs/compiler.md). The program runs on any
   // chip; only its speed depends on the choice.
   uint32_t array_rows = 0;
+  // The largest image the model may lay out (tensors, constants, tables),
+  // at most runtime::kMaxImageBytes: past it compile() refuses the model.
+  uint64_t max_image_bytes = runtime::kMaxImageBytes;
 };
 
 // A graph input or output as the host sees it: float32 in ONNX's layout, at

@@ -29,6 +29,9 @@ ModelImage::ModelImage() : bytes_(sizeof(vtpu_model_header), 0) {}
 
 uint64_t ModelImage::allocate(uint64_t bytes) {
   const uint64_t offset = align(bytes_.size());
+  if (bytes > limit_ || offset > limit_ - bytes)
+    throw Error("model image: the model's tensors need more than " + std::to_string(limit_) +
+                " bytes (the image's limit; docs/compiler.md, \"Limits\")");
   bytes_.resize(offset + bytes, 0);
   return offset;
 }
@@ -150,7 +153,7 @@ ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& 
   ModelImage image;
   // At most 2 GiB (docs/compiler.md, "Limits"): a .vtpu's declared size is
   // allocated at once, so a corrupt one must not ask for 30 GB.
-  if (size < sizeof(vtpu_model_header) || size > (uint64_t{1} << 31))
+  if (size < sizeof(vtpu_model_header) || size > kMaxImageBytes)
     throw Error("model image: size " + std::to_string(size) + " is out of range (at most 2 GiB)");
   image.bytes_.assign(size, 0);
   for (size_t i = 0; i < segments.size(); ++i) {

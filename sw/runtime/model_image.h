@@ -4,6 +4,7 @@
 // bytes feed the chip and the host's reference.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -20,11 +21,19 @@ vtpu_layer blank_layer(uint8_t kind, uint8_t dtype);
 // addresses it.
 std::vector<uint64_t> layer_operands(const vtpu_layer& layer);
 
+// The largest model image (docs/compiler.md, "Limits"): what a .vtpu may
+// declare, and what the compiler may lay out by default.
+constexpr uint64_t kMaxImageBytes = uint64_t{1} << 31;
+
 class ModelImage {
  public:
   ModelImage();
 
-  // Reserves `bytes` (64-byte aligned, zeroed) for a tensor; returns its offset.
+  // The image may not grow past `bytes` (at most kMaxImageBytes): allocate()
+  // and finish() throw vtpu::Error instead.
+  void limit(uint64_t bytes) { limit_ = std::min(bytes, kMaxImageBytes); }
+  // Reserves `bytes` (64-byte aligned, zeroed) for a tensor; returns its
+  // offset. Throws vtpu::Error when the image would outgrow its limit.
   uint64_t allocate(uint64_t bytes);
   void write(uint64_t offset, const void* data, uint64_t size);
   void read(uint64_t offset, void* data, uint64_t size) const;
@@ -70,6 +79,7 @@ class ModelImage {
   std::vector<Segment> activations_, host_read_;
   std::vector<vtpu_tensor> tensors_;
   vtpu_model_header header_{};
+  uint64_t limit_ = kMaxImageBytes;
 };
 
 }  // namespace vtpu::runtime

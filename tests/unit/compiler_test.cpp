@@ -214,6 +214,36 @@ namespace {
 // is bound padded and folded into 2 x 2 blocks, and the layer is a 3 x 3
 // stride-1 unpadded convolution over 12 channels; for 16 rows (5 folds
 // against 7) or an unknown array it stays as it is.
+// An image past CompileOptions::max_image_bytes is refused with the node
+// whose tensor would outgrow it; the same model fits the default limit.
+TEST(ImageLimit, AModelPastTheLimitIsRefusedNamingTheNode) {
+  Graph g;
+  g.inputs = {"x"};
+  g.outputs = {"z"};
+  g.values["x"] = ValueInfo{DType::kFloat32, {64, 64}};
+  g.values["y"] = ValueInfo{DType::kFloat32, {64, 64}};
+  g.values["z"] = ValueInfo{DType::kFloat32, {64, 64}};
+  g.nodes = {make_node("Relu", {"x"}, {"y"}), make_node("Sigmoid", {"y"}, {"z"})};
+  g.nodes[0].name = "first";
+  g.nodes[1].name = "second";
+  CompileOptions o;
+  o.precision = Precision::kBf16;
+  const uint64_t needed = compile(g, o).image.bytes().size();
+  // Room for the input and the first node's output (64 x 64 bf16 each,
+  // after the header), not for the second's.
+  o.max_image_bytes = 3 * 8192;
+  ASSERT_LT(o.max_image_bytes, needed);
+  try {
+    compile(g, o);
+    FAIL() << "compiled past the image limit";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 24576 bytes"), std::string::npos) << e.what();
+    EXPECT_EQ(e.layer(), "second");
+  }
+  o.max_image_bytes = needed + (1u << 20);
+  EXPECT_NO_THROW(compile(g, o));
+}
+
 TEST(SpaceToDepth, AStridedInputConvolutionReadsBlocksWhereTheArrayTakesThem) {
   Graph g;
   g.inputs = {"x"};
