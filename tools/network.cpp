@@ -53,7 +53,12 @@ std::string shape_text(const std::vector<int64_t>& s) {
 // A float32 tensor for graph input `name` of `shape` from FILE.npy.
 sw::Tensor read_input(const std::string& path, const std::string& name,
                       const std::vector<int64_t>& shape) {
-  sw::Tensor t = sw::read_npy(path);
+  std::string descr;
+  sw::Tensor t = sw::read_npy(path, &descr);
+  // Not narrowed in silence: the values would not be the ones the user holds.
+  if (descr == "<f8")
+    throw Error(path + ": input '" + name +
+                "' must be float32, the file holds float64 (save it with .astype(numpy.float32))");
   if (t.dtype != sw::DType::kFloat32)
     throw Error(path + ": input '" + name + "' must be float32, the file holds " +
                 sw::dtype_name(t.dtype));
@@ -316,13 +321,16 @@ void check_against_reference(const config::Soc& config, const sw::Program& progr
   }
 }
 
+// Writes each output as DIR/NAME.npy and appends its path to `written`.
 void write_outputs(const std::string& dir, const sw::Program& program,
-                   const std::vector<uint8_t>& image) {
+                   const std::vector<uint8_t>& image, std::vector<std::string>& written) {
   for (const sw::Binding& b : program.outputs) {
     sw::Tensor t;
     t.shape = b.shape;
     t.f = decode(image.data() + b.offset, static_cast<size_t>(t.numel()), b);
-    sw::write_npy((fs::path(dir) / file_name(b.name)).string(), t);
+    const std::string path = (fs::path(dir) / file_name(b.name)).string();
+    sw::write_npy(path, t);
+    written.push_back(path);
   }
 }
 
@@ -411,9 +419,10 @@ int64_t batch_of(const sw::Program& program) {
 // precision and batch as they become known, and the model's hash from
 // `hash` (computed beside the compilation) before the simulation; a run that
 // fails after the simulation leaves its report of the layers it finished in
-// `partial`.
+// `partial`; the outputs it writes are appended to `written`.
 Report run_and_report(const config::Soc& config, const RunRequest& request, RunHeader& header,
-                      std::future<std::string>& hash, std::optional<Report>& partial) {
+                      std::future<std::string>& hash, std::optional<Report>& partial,
+                      std::vector<std::string>& written) {
   const auto start = std::chrono::steady_clock::now();
   auto seconds = [&start] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -512,7 +521,7 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   // Outputs, then the report: no output is written for a failed run (nor for
   // one whose outputs differ from the reference); its report says why.
   if (request.check) check_against_reference(config, program, run.image);
-  if (!request.output_dir.empty()) write_outputs(request.output_dir, program, run.image);
+  if (!request.output_dir.empty()) write_outputs(request.output_dir, program, run.image, written);
   partial.reset();
   return make_report(header, program, run, compile_s, seconds());
 }
@@ -528,9 +537,18 @@ void run_network(const config::Soc& config, const RunRequest& request) {
   std::future<std::string> hash =
       std::async(std::launch::async, [&request] { return file_sha256(request.model); });
   std::optional<Report> partial;
+  std::vector<std::string> written;
   try {
-    const Report report = run_and_report(config, request, header, hash, partial);
-    if (!request.report.empty()) write_report(request.report, report);
+    const Report report = run_and_report(config, request, header, hash, partial, written);
+    if (!request.report.empty()) {
+      try {
+        write_report(request.report, report);
+      } catch (const Error&) {  // all or nothing: no outputs without their report
+        std::error_code ignored;
+        for (const std::string& path : written) fs::remove(path, ignored);
+        throw;
+      }
+    }
     print_table(report, stdout);
   } catch (const Error& e) {
     // A refused or failed run's report (docs/observability.md): the header

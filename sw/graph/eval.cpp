@@ -900,11 +900,12 @@ Shape window_output(const Shape& input, int64_t channels, const std::array<Windo
   return out;
 }
 
-// The columns of a convolution, [channels * kh * kw, out_h * out_w]: row
-// (c, i, j) holds input channel c under tap (i, j) of every window (0 in the padding).
+// The columns of a convolution for output rows [oh0, oh1), [channels * kh *
+// kw, (oh1 - oh0) * out_w]: row (c, i, j) holds input channel c under tap
+// (i, j) of each of those windows (0 in the padding).
 void im2col(const float* in, int64_t channels, const WindowAxis& h, const WindowAxis& w,
-            std::vector<float>& columns) {
-  const int64_t pixels = h.out * w.out;
+            int64_t oh0, int64_t oh1, std::vector<float>& columns) {
+  const int64_t pixels = (oh1 - oh0) * w.out;
   columns.assign(channels * h.kernel * w.kernel * pixels, 0.0f);
   float* row = columns.data();
   for (int64_t c = 0; c < channels; ++c) {
@@ -914,16 +915,20 @@ void im2col(const float* in, int64_t channels, const WindowAxis& h, const Window
         const int64_t shift = j * w.dilation - w.pad_begin;  // input column = ow * stride + shift
         const int64_t lo = clamp(ceil_div(-shift, w.stride), 0, w.out);
         const int64_t hi = clamp(ceil_div(w.in - shift, w.stride), lo, w.out);
-        for (int64_t oh = 0; oh < h.out; ++oh) {
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
           const int64_t ih = oh * h.stride + i * h.dilation - h.pad_begin;
           if (ih < 0 || ih >= h.in) continue;
           const float* src = plane + ih * w.in;
-          for (int64_t ow = lo; ow < hi; ++ow) row[oh * w.out + ow] = src[ow * w.stride + shift];
+          float* dst = row + (oh - oh0) * w.out;
+          for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * w.stride + shift];
         }
       }
     }
   }
 }
+
+// The most floats conv() lays out as columns at once (256 MiB).
+constexpr int64_t kColumnFloats = int64_t{1} << 26;
 
 bool is_pointwise(const WindowAxis& h, const WindowAxis& w) {
   return h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1 && h.pad_begin == 0 &&
@@ -962,14 +967,25 @@ Tensors conv(const Args& args) {
   Tensor y = allocate(DType::kFloat32, window_output(x.shape, maps, {h, wd}));
   const int64_t cin = channels / group, cout = maps / group, taps = cin * h.kernel * wd.kernel;
   const int64_t pixels = h.out * wd.out;
+  // The columns go in bands of output rows of at most kColumnFloats (one
+  // band for every network of the suite; a huge image's columns would
+  // otherwise take many gigabytes).
+  const int64_t band = std::max<int64_t>(1, kColumnFloats / std::max<int64_t>(taps * wd.out, 1));
   std::vector<float> columns;
   for (int64_t n = 0; n < x.shape[0]; ++n) {
     for (int64_t g = 0; g < group; ++g) {
       const float* in = x.f.data() + (n * channels + g * cin) * h.in * wd.in;
-      if (!is_pointwise(h, wd)) im2col(in, cin, h, wd, columns);
       float* out = y.f.data() + (n * maps + g * cout) * pixels;
-      gemm(cout, pixels, taps, w.f.data() + g * cout * taps, taps,
-           is_pointwise(h, wd) ? in : columns.data(), pixels, out, pixels);
+      if (is_pointwise(h, wd)) {
+        gemm(cout, pixels, taps, w.f.data() + g * cout * taps, taps, in, pixels, out, pixels);
+        continue;
+      }
+      for (int64_t oh0 = 0; oh0 < h.out; oh0 += band) {
+        const int64_t oh1 = std::min(h.out, oh0 + band), cols = (oh1 - oh0) * wd.out;
+        im2col(in, cin, h, wd, oh0, oh1, columns);
+        gemm(cout, cols, taps, w.f.data() + g * cout * taps, taps, columns.data(), cols,
+             out + oh0 * wd.out, pixels);
+      }
     }
     for (int64_t m = 0; bias && m < maps; ++m) {
       float* out = y.f.data() + (n * maps + m) * pixels;

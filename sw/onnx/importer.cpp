@@ -1,6 +1,7 @@
 #include "sw/onnx/importer.h"
 
 #include <onnx/checker.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -187,6 +188,19 @@ onnx::ModelProto read_model(const std::string& path) {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {
     throw Error(path + ": the ONNX checker refuses the model: " + one_line(e.what()));
+  }
+  // The checker takes any opset; shape inference would then read a newer
+  // model with the newest schemas it knows, which may mean other things.
+  const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  for (const onnx::OperatorSetIdProto& o : model.opset_import()) {
+    const std::string domain = o.domain().empty() ? "ai.onnx" : o.domain();
+    auto range = known.find(o.domain() == "ai.onnx" ? "" : o.domain());
+    if (range == known.end()) continue;  // a custom domain: its nodes are refused by op
+    if (o.version() < range->second.first || o.version() > range->second.second)
+      throw Error(path + ": opset_import: opset " + std::to_string(o.version()) + " of domain '" +
+                  domain + "' is outside what this build's ONNX knows (" +
+                  std::to_string(range->second.first) + " to " +
+                  std::to_string(range->second.second) + ")");
   }
   return model;
 }

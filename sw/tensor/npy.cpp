@@ -57,7 +57,7 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
 
 }  // namespace
 
-Tensor read_npy(const std::string& path) {
+Tensor read_npy(const std::string& path, std::string* descr_out) {
   const std::string data = read_file(path);
   if (data.size() < 10 || std::memcmp(data.data(), "\x93NUMPY", 6) != 0)
     throw Error(path + ": not a .npy file (bad magic)");
@@ -99,6 +99,7 @@ Tensor read_npy(const std::string& path) {
     throw Error(path + ": dtype '" + descr +
                 "' is not supported (float32, float64, int64, int32, int8, uint8, bool)");
   t.dtype = kind->type;
+  if (descr_out) *descr_out = descr;
   const uint64_t n = static_cast<uint64_t>(t.numel());
   const char* p = data.data() + start + header_len;
   if (data.size() - start - header_len < n * kind->size)

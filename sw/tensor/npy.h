@@ -12,7 +12,8 @@ namespace vtpu::sw {
 // int8 (|i1), uint8 (|u1) or bool (|b1) arrays. Throws vtpu::Error("PATH:
 // reason") for anything else: a bad magic or header, Fortran order, a
 // big-endian or unsupported dtype, data shorter than the shape says.
-Tensor read_npy(const std::string& path);
+// `descr`, when given, receives the file's own dtype ("<f8" for float64).
+Tensor read_npy(const std::string& path, std::string* descr = nullptr);
 
 // Writes a float32 tensor (or int64 for integer tensors) through a temporary
 // file renamed into place, so a failed write leaves no file behind.

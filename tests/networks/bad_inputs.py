@@ -8,8 +8,9 @@ bytes), unsupported.onnx (a CumSum, which vtpu does not run), leaky_relu.onnx (a
 LeakyRelu, whose nearest supported form the error names), gather_outside.onnx (a
 Gather whose constant index is outside the axis), resize_cubic.onnx (a bicubic
 upsampling, which vtpu refuses by name), pool_all_padding.onnx (an average
-pool whose uncounted padding holds whole windows), input_int64.npy and
-input_wrong_shape.npy and input_fractional_shape.npy (for the MLP's [1, 784] input), and the crash reproducers of
+pool whose uncounted padding holds whole windows), opset99.onnx (an opset no ONNX
+release has), input_int64.npy, input_float64.npy, input_wrong_shape.npy and
+input_fractional_shape.npy (for the MLP's [1, 784] input), and the crash reproducers of
 issue 19, each now a one-line error (crash_*.onnx, see CRASHES).
 """
 
@@ -55,8 +56,8 @@ def pool_all_padding() -> "onnx.ModelProto":
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
-def tiny(nodes, inputs, outputs, initializers=()) -> "onnx.ModelProto":
-    """A graph of `nodes` at opset 13; inputs and outputs as (name, shape)."""
+def tiny(nodes, inputs, outputs, initializers=(), opset=13) -> "onnx.ModelProto":
+    """A graph of `nodes` at `opset`; inputs and outputs as (name, shape)."""
     import onnx
     from onnx import TensorProto, helper
     graph = helper.make_graph(
@@ -64,7 +65,7 @@ def tiny(nodes, inputs, outputs, initializers=()) -> "onnx.ModelProto":
         [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
         [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in outputs],
         list(initializers))
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
 
 
 def crashes() -> dict:
@@ -135,7 +136,10 @@ def main() -> None:
     onnx.save(pool_all_padding(), str(out / "pool_all_padding.onnx"))
     for name, model in crashes().items():
         onnx.save(model, str(out / f"crash_{name}.onnx"))
+    onnx.save(tiny([onnx.helper.make_node("Relu", ["x"], ["y"])], [("x", [1, 8])], [("y", [1, 8])],
+                   opset=99), str(out / "opset99.onnx"))
     np.save(out / "input_int64.npy", np.zeros((1, 784), dtype=np.int64))
+    np.save(out / "input_float64.npy", np.zeros((1, 784), dtype=np.float64))
     np.save(out / "input_wrong_shape.npy", np.zeros((1, 783), dtype=np.float32))
     # A header numpy would never write: a fractional dimension (it read as 1).
     header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (1.5, 784), }"

@@ -447,6 +447,20 @@ bad_input_test(report_unwritable_dir 2 "--report /nonexistent/r.json: cannot wri
 bad_input_test(trace_full_disk 2 "/dev/full: cannot write the trace"
   run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_trace_full_disk
   --trace /dev/full)
+bad_input_test(report_full_disk 2 "/dev/full: cannot write the report"
+  run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_report_full_disk
+  --report /dev/full)
+bad_input_test(input_float64 2 "input_float64.npy: input 'input' must be float32, the file holds float64"
+  run ${NETS}/mlp.vtpu --input ${NETS}/bad/input_float64.npy --output-dir ${NETS}/out/bad_input_float64)
+bad_input_test(opset99 2 "opset99.onnx: opset_import: opset 99 of domain 'ai.onnx' is outside what this build's ONNX knows \\(1 to [0-9]+\\)"
+  compile ${NETS}/bad/opset99.onnx -o ${NETS}/out/bad_opset99/m.vtpu)
+add_test(NAME networks.bad_vtpu_not_utf8  # the executable's `source` string made of bytes that are not UTF-8
+  COMMAND sh -c "D=${NETS}/out/bad_vtpu_not_utf8 && rm -rf $D && mkdir -p $D && cp ${NETS}/mlp.vtpu $D/m.vtpu && \
+    printf '\\032\\003\\377\\376\\375' >> $D/m.vtpu && \
+    err=$($<TARGET_FILE:vtpu> run $D/m.vtpu --input ${NETS}/mlp.input.npy --output-dir $D/out 2>&1 >/dev/null); \
+    test $? -eq 2 && ! test -e $D/out/output.npy && echo \"$err\"")
+set_tests_properties(networks.bad_vtpu_not_utf8 PROPERTIES
+  PASS_REGULAR_EXPRESSION "^vtpu: [^\n]*m.vtpu: [^\n]*\n$")
 bad_input_test(model_is_a_device 2 "/dev/zero: not a regular file"
   run /dev/zero --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_model_is_a_device)
 bad_input_test(input_is_a_device 2 "/dev/zero: not a regular file"
