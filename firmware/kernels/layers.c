@@ -1,5 +1,8 @@
 /* One entry per layer kind (vtpu/model.h), and the data-movement kinds. */
+#include <stdio.h>
+
 #include "queue.h"
+#include "vtpu/operands.h"
 
 int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer);
 int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer);
@@ -28,7 +31,21 @@ static int fill(vtpu_context* ctx, const vtpu_layer* layer) {
   return kq_end();
 }
 
+/* Every operand inside the model image (header to the end of scratch):
+ * a corrupt table is refused before anything of the layer is issued, not run
+ * over other memory (docs/runtime.md, "Errors"). */
+static int operands_inside(const vtpu_context* ctx, const vtpu_layer* layer) {
+  vtpu_operand_span span;
+  const uint64_t image = ctx->scratch - ctx->hbm + ctx->scratch_size;
+  if (!vtpu_layer_outside(layer, image, &span)) return 1;
+  printf("vtpu runtime: %s: %llu bytes at offset 0x%llx are outside the model image (%llu bytes)\n",
+         span.field, (unsigned long long)span.bytes, (unsigned long long)span.offset,
+         (unsigned long long)image);
+  return 0;
+}
+
 int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer) {
+  if (!operands_inside(ctx, layer)) return -(int)VTPU_BAD_OPERAND;
   kq_layer_start();
   switch (layer->kind) {
     case VTPU_LAYER_MATMUL: return vtpu_kernel_matmul(ctx, layer);

@@ -1,5 +1,7 @@
 #include "sw/graph/graph.h"
 
+#include <algorithm>
+#include <atomic>
 #include <string>
 #include <utility>
 
@@ -53,7 +55,20 @@ const Attribute* find(const Node& node, const std::string& name, Attribute::Kind
 
 }  // namespace
 
+namespace {
+std::atomic<int64_t> element_limit{kMaxElements};
+}  // namespace
+
+int64_t max_elements() {
+  return element_limit.load(std::memory_order_relaxed);
+}
+
+void set_max_elements(int64_t limit) {
+  element_limit.store(std::clamp<int64_t>(limit, 1, kMaxElements), std::memory_order_relaxed);
+}
+
 int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what, bool zero_ok) {
+  const int64_t limit = max_elements();
   int64_t count = 1;
   for (int64_t d : shape) {
     if (d < 0 || (d == 0 && !zero_ok))
@@ -63,9 +78,10 @@ int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what,
       throw LimitError(what + " has shape " + shape_text(shape) +
                        ": a dimension above vtpu's limit of 2^24");
     count *= d;  // both factors at most 2^28 and 2^24: no overflow
-    if (count > kMaxElements)
-      throw LimitError(what + " has shape " + shape_text(shape) +
-                       ": more than vtpu's limit of 2^28 elements");
+    if (count > limit)
+      throw LimitError(what + " has shape " + shape_text(shape) + ": more than vtpu's limit of " +
+                       (limit == kMaxElements ? std::string("2^28") : std::to_string(limit)) +
+                       " elements");
   }
   return count;
 }

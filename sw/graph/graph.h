@@ -23,6 +23,11 @@ const char* dtype_name(DType t);
 // connected weights are 103 M).
 constexpr int64_t kMaxDimension = int64_t{1} << 24;
 constexpr int64_t kMaxElements = int64_t{1} << 28;
+// The element limit check_limits() applies: kMaxElements unless an embedder
+// lowers it for the whole process (the ONNX fuzzer does, so that one input
+// cannot evaluate gigabytes under the sanitizers). At most kMaxElements.
+int64_t max_elements();
+void set_max_elements(int64_t limit);
 
 // A shape beyond the limits (thrown by check_limits(); the evaluator names the
 // node it met it in).
@@ -31,7 +36,7 @@ struct LimitError : Error {
 };
 // The element count of `shape`; throws LimitError starting with `what` when a
 // dimension is negative, zero (unless `zero_ok`) or above kMaxDimension, or
-// the count above kMaxElements.
+// the count above max_elements().
 int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what,
                      bool zero_ok = false);
 

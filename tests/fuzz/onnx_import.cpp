@@ -13,11 +13,13 @@
 
 namespace {
 
-// What one input may cost. A legal model whose tensors hold more elements
-// than this in all (once simplify() has given every value its shape) is
-// imported and simplified but not compiled: calibration evaluates every tensor in fp32, and a
-// gigabyte of them under the sanitizers takes longer than libFuzzer's timeout
-// (tests/fuzz/README.md). The image limit refuses what still gets past.
+// What one input may cost, so that no legal but huge model takes longer
+// than libFuzzer's timeout under the sanitizers (tests/fuzz/README.md): each
+// tensor the graph passes evaluate at most 1 M elements (sw::set_max_elements;
+// vtpu's own limit is 2^28), a model whose tensors hold more than 16 M in all
+// once simplify() has given each its shape is not compiled (calibration
+// evaluates them all in fp32), and the image at most 64 MiB.
+constexpr int64_t kTensorElements = int64_t{1} << 20;
 constexpr uint64_t kElementBudget = uint64_t{16} << 20;
 constexpr uint64_t kImageLimit = uint64_t{64} << 20;
 
@@ -36,6 +38,7 @@ uint64_t elements(const vtpu::sw::Graph& graph) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  vtpu::sw::set_max_elements(kTensorElements);
   const std::string path = vtpu::fuzz::as_file(data, size, ".onnx");
   vtpu::sw::Graph graph;
   try {

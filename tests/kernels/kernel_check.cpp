@@ -6,9 +6,12 @@
 //   kernel_check --firmware runtime.elf --kind conv2d --dtype int8 [--config C]
 //                [--set k=v ...] [--layers N] [--seed S]
 //   kernel_check ... --matmul M,K,N      one int8 M x K x N matmul layer (overlap figures)
-//   kernel_check ... --inject accel|bad-layer
+//   kernel_check ... --inject accel|bad-layer|outside
 //                                        a failing layer in the middle of the model:
 //                                        expects the run to fail, prints the host's message
+//   kernel_check ... --spans             no run: the firmware's operand extents
+//                                        (vtpu/operands.h) against the host reference's
+//                                        checks, on random layers of every kind and precision
 //
 // Exit status: 0 all outputs bit-exact (or, with --inject, the failure reported as
 // expected); 1 a mismatch; 2 bad usage.
@@ -22,6 +25,7 @@
 
 #include "models/common/error.h"
 #include "models/isa/vtpu/names.h"
+#include "models/isa/vtpu/operands.h"
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
 #include "platform/memory_system.h"
@@ -393,7 +397,77 @@ void add_random(Builder& b, const std::string& kind) {
   throw vtpu::Error("--kind: unknown kind '" + kind + "'");
 }
 
+// Whether the host reference accepts `layer` on an HBM of `size` bytes; its
+// message in `why` when it does not.
+bool host_accepts(const vtpu_layer& layer, uint64_t size, std::string& why) {
+  try {
+    vtpu::runtime::check_layer(layer, size);
+    return true;
+  } catch (const vtpu::Error& e) {
+    why = e.what();
+    return false;
+  }
+}
+
+// The firmware's operand extents (vtpu/operands.h) against the host's checks:
+// for every operand of random layers of each kind and precision, placed so it
+// ends at the image's last byte both accept the layer, one byte further both
+// refuse it, naming the same field. Prints a line per mismatch; returns how
+// many layers were checked, or -1 on a mismatch.
+long check_spans(uint32_t seed, unsigned layers) {
+  static const char* const kinds[] = {"matmul",  "conv2d",    "pool", "elementwise",
+                                      "softmax", "layernorm", "copy", "fill"};
+  long checked = 0, bad = 0;
+  for (const char* kind : kinds) {
+    for (uint8_t dtype : {uint8_t{VTPU_TYPE_INT8}, uint8_t{VTPU_TYPE_BF16}}) {
+      Builder b(seed, dtype);
+      for (unsigned i = 0; i < layers; ++i) add_random(b, kind);
+      b.image.finish(1u << 20);
+      const uint64_t end = b.image.header().scratch + b.image.header().scratch_size;
+      for (const vtpu_layer& layer : b.image.layers()) {
+        vtpu_operand_span spans[VTPU_MAX_OPERAND_SPANS], scratch[VTPU_MAX_OPERAND_SPANS];
+        std::string why;
+        const uint32_t n = vtpu_layer_spans(&layer, spans);
+        auto report = [&](const std::string& what) {
+          std::printf("MISMATCH: %s layer (%s): %s\n", vtpu_layer_kind_name(layer.kind),
+                      dtype == VTPU_TYPE_INT8 ? "int8" : "bf16", what.c_str());
+          ++bad;
+        };
+        if (n == 0) report("no operands");
+        if (vtpu_layer_outside(&layer, end, scratch) || !host_accepts(layer, end, why))
+          report("refused as built: " + why);
+        for (uint32_t s = 0; s < n; ++s) {
+          if (spans[s].bytes > end) continue;
+          for (const uint64_t offset : {end - spans[s].bytes, end - spans[s].bytes + 1}) {
+            vtpu_layer moved = layer;
+            std::memcpy(reinterpret_cast<uint8_t*>(&moved) + spans[s].at, &offset, 8);
+            const vtpu_operand_span* out = vtpu_layer_outside(&moved, end, scratch);
+            const bool host = host_accepts(moved, end, why);
+            const bool inside = offset + spans[s].bytes <= end;
+            const std::string field = spans[s].field;
+            if (inside && (out || !host))
+              report(field + " ending at the image's end refused: " + (out ? out->field : why));
+            if (!inside && (!out || out->field != field || host ||
+                            why.find(field + ": ") == std::string::npos))
+              report(field + " one byte past the image's end: firmware " +
+                     (out ? out->field : "accepts") + ", host " + (host ? "accepts" : why));
+          }
+        }
+        ++checked;
+      }
+    }
+  }
+  return bad ? -1 : checked;
+}
+
 int check(const po::variables_map& vm) {
+  if (vm.count("spans")) {
+    const long checked = check_spans(vm["seed"].as<uint32_t>(), vm["layers"].as<unsigned>());
+    if (checked < 0) return 1;
+    std::printf("PASS: %ld layers, every operand's extent as the host reference checks it\n",
+                checked);
+    return 0;
+  }
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
   const vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
@@ -428,16 +502,28 @@ int check(const po::variables_map& vm) {
     for (int i = 0; i < 3; ++i) add_matmul(b, 96, 40, 48, 1, 0);
     vtpu_layer& bad = b.image.layer(failing);
     if (inject == "accel") {
-      // C straddles the HBM's end: the first row tiles store, a later one faults.
+      // C straddles the HBM's end: the first row tiles store, a later one
+      // faults. The image's scratch reaches past the HBM, so that the
+      // firmware's own check (operands inside the image) lets it through.
       bad.u.matmul.c =
           vtpu::hbm_mapping(config).capacity() - uint64_t{bad.u.matmul.m} * bad.u.matmul.n / 2;
     } else if (inject == "bad-layer") {
       bad.kind = 99;
-    } else {
-      throw vtpu::Error("--inject: expected accel or bad-layer, got '" + inject + "'");
+    } else if (inject != "outside") {
+      throw vtpu::Error("--inject: expected accel, bad-layer or outside, got '" + inject + "'");
     }
   }
-  b.image.finish(vm["scratch-mib"].as<unsigned>() * (uint64_t{1} << 20));
+  uint64_t scratch = vm["scratch-mib"].as<unsigned>() * (uint64_t{1} << 20);
+  if (inject == "accel") scratch = vtpu::hbm_mapping(config).capacity();
+  b.image.finish(scratch);
+  if (inject == "outside") {
+    // C's last half row past the end of the image (its scratch included),
+    // inside the HBM: the firmware refuses the layer before issuing it.
+    vtpu_layer& bad = b.image.layer(failing);
+    const uint64_t end = b.image.header().scratch + b.image.header().scratch_size;
+    bad.u.matmul.c = end - uint64_t{bad.u.matmul.m} * bad.u.matmul.n + bad.u.matmul.n / 2;
+    b.image.write(b.image.header().layers + failing * sizeof(vtpu_layer), &bad, sizeof bad);
+  }
 
   vtpu::RunOptions options;
   options.max_time = sc_core::sc_time(vm["max-time-ms"].as<double>(), sc_core::SC_MS);
@@ -523,7 +609,8 @@ int sc_main(int argc, char** argv) {
       "seed", po::value<uint32_t>()->default_value(1), "random seed")(
       "matmul", po::value<std::string>(), "one M,K,N int8 matmul")(
       "global-pool", po::value<std::string>(), "one H,W,C global average pool (two images)")(
-      "inject", po::value<std::string>(), "accel or bad-layer")(
+      "inject", po::value<std::string>(), "accel, bad-layer or outside")(
+      "spans", "check operand extents against the host reference, no run")(
       "scratch-mib", po::value<unsigned>()->default_value(16), "scratch space")(
       "max-time-ms", po::value<double>()->default_value(1000.0), "simulated time limit");
   try {

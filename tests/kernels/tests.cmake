@@ -109,6 +109,13 @@ kernel_test(kernels.accelerator_error EXIT 0
   STDOUT "PASS: the run failed in layer 1 \\(exit code 3\\)"
   STDERR "vtpu: layer 1 \\(matmul, node 1\\): accelerator error: DMA refused the copy \\(destination outside memory\\) in the DMA queue"
   ARGS --inject accel)
+kernel_test(kernels.operand_spans EXIT 0
+  STDOUT "PASS: [0-9]+ layers, every operand's extent"
+  ARGS --spans --layers 40 --seed 7)
+kernel_test(kernels.operand_outside_image EXIT 0
+  STDOUT "PASS: the run failed in layer 1 \\(exit code 2\\)"
+  STDERR "vtpu: layer 1 \\(matmul, node 1\\): refused by the firmware: an operand lies outside the model image"
+  ARGS --inject outside)
 kernel_test(kernels.bad_layer EXIT 0
   STDOUT "PASS: the run failed in layer 1 \\(exit code 2\\)"
   STDERR "vtpu: layer 1 \\(unknown kind, node 1\\): refused by the firmware: unknown kind"

@@ -255,6 +255,7 @@ typedef struct vtpu_run_result {
 #define VTPU_BAD_SHAPE 2u   /* a zero or inconsistent dimension */
 #define VTPU_BAD_FIT 3u     /* no tiling fits VMEM/AMEM */
 #define VTPU_BAD_SCRATCH 4u /* needs more scratch than the header gives */
+#define VTPU_BAD_OPERAND 5u /* an operand lies outside the model image (vtpu/operands.h) */
 
 typedef struct vtpu_layer_result {
   uint64_t cycles;       /* mcycle at the layer's end minus at its start */

@@ -38,6 +38,7 @@ static inline const char* vtpu_bad_layer_text(uint32_t reason) {
     case VTPU_BAD_SHAPE: return "a zero or inconsistent dimension";
     case VTPU_BAD_FIT: return "no tiling fits the chip's VMEM and AMEM";
     case VTPU_BAD_SCRATCH: return "needs more scratch than the model provides";
+    case VTPU_BAD_OPERAND: return "an operand lies outside the model image";
     default: return "invalid layer";
   }
 }
