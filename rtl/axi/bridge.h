@@ -261,7 +261,9 @@ class AxiBridge : public AxiBlock {
   void edge() {
     if (stopped_) return;
     V& m = *model_;
-    LiteWord* w = lite_;
+    // No access is presented while the block is held in reset (AXI: VALID
+    // low during reset); it waits for the first cycle after.
+    LiteWord* w = m.rst_n ? lite_ : nullptr;
     if constexpr (kLite) {
       m.s_axil_awvalid = w && w->write && !w->address_taken;
       m.s_axil_wvalid = w && w->write && !w->data_taken;
