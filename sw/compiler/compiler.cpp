@@ -2093,6 +2093,21 @@ bool supported(const std::string& op) {
   return can_evaluate(op);
 }
 
+// int8 models whose tensors hold more than this many elements in all (1 GiB
+// of fp32 for the calibration) are laid out once before they are calibrated.
+constexpr uint64_t kDryRunElements = uint64_t{1} << 28;
+
+uint64_t value_elements(const Graph& g) {
+  uint64_t total = 0;
+  for (const auto& [name, v] : g.values) {
+    if (g.constants.count(name)) continue;
+    uint64_t n = 1;
+    for (int64_t d : v.shape) n *= static_cast<uint64_t>(std::max<int64_t>(d, 0));
+    total += n;  // each at most 2^28 (check_limits), so no overflow
+  }
+  return total;
+}
+
 }  // namespace
 
 Program compile(Graph graph, const CompileOptions& options) {
@@ -2103,6 +2118,17 @@ Program compile(Graph graph, const CompileOptions& options) {
   fold_batchnorm(graph);
   std::map<std::string, Range> ranges;
   const auto calibration_start = std::chrono::steady_clock::now();
+  if (options.precision == Precision::kInt8 && value_elements(graph) > kDryRunElements) {
+    // A model this large is first laid out without ranges (they change
+    // numbers, not sizes): one past the image limit, or one the chip cannot
+    // run, is refused now rather than after minutes of calibration.
+    Graph dry = graph;
+    fuse(dry);
+    Program layout;
+    layout.image.limit(options.max_image_bytes);
+    layout.image.layout_only();
+    Lowerer(dry, options, {}, layout).run();
+  }
   if (options.precision == Precision::kInt8) ranges = calibrate(graph, options.calibration);
   const std::chrono::duration<double> calibration =
       std::chrono::steady_clock::now() - calibration_start;

@@ -28,17 +28,19 @@ vtpu_layer blank_layer(uint8_t kind, uint8_t dtype) {
 ModelImage::ModelImage() : bytes_(sizeof(vtpu_model_header), 0) {}
 
 uint64_t ModelImage::allocate(uint64_t bytes) {
-  const uint64_t offset = align(bytes_.size());
+  const uint64_t offset = align(end_);
   if (bytes > limit_ || offset > limit_ - bytes)
     throw Error("model image: the model's tensors need more than " + std::to_string(limit_) +
                 " bytes (the image's limit; docs/compiler.md, \"Limits\")");
-  bytes_.resize(offset + bytes, 0);
+  end_ = offset + bytes;
+  if (!layout_only_) bytes_.resize(end_, 0);
   return offset;
 }
 
 void ModelImage::write(uint64_t offset, const void* data, uint64_t size) {
-  if (offset > bytes_.size() || size > bytes_.size() - offset)
+  if (offset > end_ || size > end_ - offset)
     throw Error("model image: write beyond the allocated tensors");
+  if (layout_only_) return;
   std::memcpy(bytes_.data() + offset, data, size);
   written_.push_back({offset, size});
 }
@@ -129,7 +131,7 @@ void ModelImage::finish(uint64_t scratch_bytes) {
   header_.layers = allocate(layers_.size() * sizeof(vtpu_layer));
   if (!layers_.empty()) write(header_.layers, layers_.data(), layers_.size() * sizeof(vtpu_layer));
   header_.results = allocate(sizeof(vtpu_run_result) + layers_.size() * sizeof(vtpu_layer_result));
-  header_.scratch = align(bytes_.size());
+  header_.scratch = align(end_);
   header_.scratch_size = scratch_bytes;
   write(VTPU_MODEL_OFFSET, &header_, sizeof header_);
 }
@@ -156,6 +158,7 @@ ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& 
   if (size < sizeof(vtpu_model_header) || size > kMaxImageBytes)
     throw Error("model image: size " + std::to_string(size) + " is out of range (at most 2 GiB)");
   image.bytes_.assign(size, 0);
+  image.end_ = size;
   for (size_t i = 0; i < segments.size(); ++i) {
     const Segment& s = segments[i];
     if (i >= data.size() || data[i].size() != s.size || s.offset > size || s.size > size - s.offset)

@@ -32,6 +32,9 @@ class ModelImage {
   // The image may not grow past `bytes` (at most kMaxImageBytes): allocate()
   // and finish() throw vtpu::Error instead.
   void limit(uint64_t bytes) { limit_ = std::min(bytes, kMaxImageBytes); }
+  // Keep offsets and tables but no bytes: allocate() only advances, write()
+  // only checks. For laying a model out to learn its size.
+  void layout_only() { layout_only_ = true; }
   // Reserves `bytes` (64-byte aligned, zeroed) for a tensor; returns its
   // offset. Throws vtpu::Error when the image would outgrow its limit.
   uint64_t allocate(uint64_t bytes);
@@ -80,6 +83,8 @@ class ModelImage {
   std::vector<vtpu_tensor> tensors_;
   vtpu_model_header header_{};
   uint64_t limit_ = kMaxImageBytes;
+  bool layout_only_ = false;
+  uint64_t end_ = sizeof(vtpu_model_header);  // the image's size
 };
 
 }  // namespace vtpu::runtime

@@ -244,6 +244,33 @@ TEST(ImageLimit, AModelPastTheLimitIsRefusedNamingTheNode) {
   EXPECT_NO_THROW(compile(g, o));
 }
 
+// An int8 model of more than 2^28 elements in all is laid out before it is
+// calibrated, so one past the image limit is refused before its calibration
+// runs: here the calibration input is the wrong shape, which calibrating
+// would refuse with another message.
+TEST(ImageLimit, ALargeInt8ModelIsRefusedBeforeCalibrating) {
+  Graph g;
+  g.inputs = {"x"};
+  g.outputs = {"z"};
+  for (const char* name : {"x", "y", "z"})
+    g.values[name] = ValueInfo{DType::kFloat32, {16384, 8192}};  // 2^27 elements each
+  g.nodes = {make_node("Relu", {"x"}, {"y"}), make_node("Sigmoid", {"y"}, {"z"})};
+  g.nodes[1].name = "second";
+  CompileOptions o;
+  o.precision = Precision::kInt8;
+  o.calibration = {Env{{"x", Tensor::floats({1}, {0.0f})}}};
+  for (const uint64_t limit : {uint64_t{192} << 20, runtime::kMaxImageBytes}) {
+    o.max_image_bytes = limit;  // 192 MiB: room for x (128 MiB in int8), not for y
+    try {
+      compile(g, o);
+      FAIL() << "compiled with a calibration input of the wrong shape";
+    } catch (const Error& e) {
+      const bool image = std::string(e.what()).find("the image's limit") != std::string::npos;
+      EXPECT_EQ(image, limit < runtime::kMaxImageBytes) << e.what();
+    }
+  }
+}
+
 TEST(SpaceToDepth, AStridedInputConvolutionReadsBlocksWhereTheArrayTakesThem) {
   Graph g;
   g.inputs = {"x"};
