@@ -244,23 +244,25 @@ TEST(ImageLimit, AModelPastTheLimitIsRefusedNamingTheNode) {
   EXPECT_NO_THROW(compile(g, o));
 }
 
-// An int8 model of more than 2^28 elements in all is laid out before it is
+// An int8 model of more than 2^30 elements in all is laid out before it is
 // calibrated, so one past the image limit is refused before its calibration
 // runs: here the calibration input is the wrong shape, which calibrating
 // would refuse with another message.
 TEST(ImageLimit, ALargeInt8ModelIsRefusedBeforeCalibrating) {
   Graph g;
-  g.inputs = {"x"};
-  g.outputs = {"z"};
-  for (const char* name : {"x", "y", "z"})
-    g.values[name] = ValueInfo{DType::kFloat32, {16384, 8192}};  // 2^27 elements each
-  g.nodes = {make_node("Relu", {"x"}, {"y"}), make_node("Sigmoid", {"y"}, {"z"})};
-  g.nodes[1].name = "second";
+  const std::vector<std::string> names = {"t0", "t1", "t2", "t3", "t4", "t5"};
+  g.inputs = {names.front()};
+  g.outputs = {names.back()};
+  for (const std::string& name : names)
+    g.values[name] = ValueInfo{DType::kFloat32, {16384, 16384}};  // 2^28 elements each
+  const char* ops[] = {"Relu", "Sigmoid", "Tanh", "Relu", "Sigmoid"};
+  for (size_t i = 0; i + 1 < names.size(); ++i)
+    g.nodes.push_back(make_node(ops[i], {names[i]}, {names[i + 1]}));
   CompileOptions o;
   o.precision = Precision::kInt8;
-  o.calibration = {Env{{"x", Tensor::floats({1}, {0.0f})}}};
-  for (const uint64_t limit : {uint64_t{192} << 20, runtime::kMaxImageBytes}) {
-    o.max_image_bytes = limit;  // 192 MiB: room for x (128 MiB in int8), not for y
+  o.calibration = {Env{{"t0", Tensor::floats({1}, {0.0f})}}};
+  for (const uint64_t limit : {uint64_t{384} << 20, runtime::kMaxImageBytes}) {
+    o.max_image_bytes = limit;  // 384 MiB: room for t0 (256 MiB in int8), not for t1
     try {
       compile(g, o);
       FAIL() << "compiled with a calibration input of the wrong shape";

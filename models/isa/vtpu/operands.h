@@ -2,9 +2,9 @@
  * (docs/runtime.md, "Errors"). The firmware refuses a layer with an operand
  * outside the model image (VTPU_BAD_OPERAND) before it issues anything; the
  * host's reference (sw/runtime/reference.cpp) checks the same extents with
- * its own code, and a test holds the two to each other on every layer of the
- * test networks. C and C++; any field values are safe (no division by 0, no
- * overflow: sizes saturate). */
+ * its own code, and kernels.operand_spans holds the two to each other on
+ * random layers of every kind. C and C++; any field values are safe (no
+ * division by 0, no overflow: sizes saturate). */
 #ifndef VTPU_OPERANDS_H
 #define VTPU_OPERANDS_H
 
@@ -94,7 +94,7 @@ static inline uint32_t vtpu_layer_walk(const vtpu_layer* l, vtpu_operand_span* s
       if (x->groups == 0 || x->cin % x->groups != 0) return 0;
       const uint64_t k = vtpu_span_mul((uint64_t)x->kh * x->kw, x->cin / x->groups);
       const uint64_t out =
-          vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, oh * ow), x->cout), size);
+          vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, vtpu_span_mul(oh, ow)), x->cout), size);
       VTPU_SPAN(
           x->in,
           vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, x->h), (uint64_t)x->w * x->cin), size),
@@ -116,8 +116,10 @@ static inline uint32_t vtpu_layer_walk(const vtpu_layer* l, vtpu_operand_span* s
           x->in,
           vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, x->h), (uint64_t)x->w * x->c), size),
           "pool.in");
-      VTPU_SPAN(x->out, vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, oh), ow * x->c), size),
-                "pool.out");
+      VTPU_SPAN(
+          x->out,
+          vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, oh), vtpu_span_mul(ow, x->c)), size),
+          "pool.out");
       break;
     }
     case VTPU_LAYER_ELEMENTWISE: {
