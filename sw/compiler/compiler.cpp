@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <limits>
@@ -612,8 +613,8 @@ class Lowerer {
   };
 
   // Appends one group's constants (k x n weights `w`, n biases) with input
-  // quantization qa and output qy.
-  void product_constants(const std::vector<float>& w, int64_t k, int64_t n,
+  // quantization qa and output qy, for `node`'s messages.
+  void product_constants(const Node& node, const std::vector<float>& w, int64_t k, int64_t n,
                          const std::vector<float>& bias, QParams qa, QParams qy,
                          ProductConstants& out) const {
     auto append = [](std::vector<uint8_t>& to, const void* data, size_t bytes) {
@@ -638,8 +639,15 @@ class Lowerer {
     append(out.weights, q.data(), q.size());
     for (int64_t c = 0; c < n; ++c) {
       const double s = static_cast<double>(qa.scale) * sw[c];
-      const int32_t bq =
-          static_cast<int32_t>(std::nearbyint(bias[c] / s) - qa.zero_point * colsum[c]);
+      const double b = std::nearbyint(bias[c] / s) - static_cast<double>(qa.zero_point * colsum[c]);
+      // NaN or infinity in the weights, the bias or the calibrated ranges
+      // (channel_scales keeps every finite bias inside int32).
+      if (!(std::fabs(b) <= static_cast<double>(INT32_MAX)))
+        throw Error(node.where() + ": the int8 bias of output " + std::to_string(c) + " (" +
+                    std::to_string(bias[c]) + " at scale " + std::to_string(s) +
+                    ") is not a finite int32: the weights, bias or input range hold NaN or "
+                    "infinity");
+      const int32_t bq = static_cast<int32_t>(b);
       append(out.bias, &bq, 4);
       out.scales.push_back(static_cast<float>(s / qy.scale));
     }
@@ -737,7 +745,7 @@ class Lowerer {
     for (int64_t gi = 0; gi < groups; ++gi) {
       const std::vector<float> wg(wt.begin() + gi * k * og, wt.begin() + (gi + 1) * k * og);
       const std::vector<float> bg(bias.begin() + gi * og, bias.begin() + (gi + 1) * og);
-      product_constants(wg, k, og, bg, x.q, y.q, constants);
+      product_constants(n, wg, k, og, bg, x.q, y.q, constants);
     }
     write_product(constants, c.weights, c.bias, c.scales);
     c.in = x.offset;
@@ -862,7 +870,7 @@ class Lowerer {
     vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
     vtpu_layer_matmul& x = l.u.matmul;
     ProductConstants constants;
-    product_constants(w, k, nn, bias, a.q, y.q, constants);
+    product_constants(n, w, k, nn, bias, a.q, y.q, constants);
     write_product(constants, x.b, x.bias, x.scales);
     x.a = a.offset;
     x.c = y.offset;
@@ -1439,7 +1447,7 @@ class Lowerer {
     vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
     vtpu_layer_matmul& m = l.u.matmul;
     ProductConstants constants;
-    product_constants(column, r, 1, {0.0f}, a.q, y.q, constants);
+    product_constants(n, column, r, 1, {0.0f}, a.q, y.q, constants);
     write_product(constants, m.b, m.bias, m.scales);
     m.a = a.offset, m.c = y.offset;
     m.m = u32(k, n.name), m.k = u32(r, n.name), m.n = 1, m.batch = 1;
