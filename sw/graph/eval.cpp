@@ -1489,8 +1489,7 @@ Tensors reshape(const Args& args) {
       if (d >= x.shape.size()) refuse();
       shape[d] = x.shape[d];
     }
-    if (shape[d] < 0) refuse();
-    known *= shape[d];
+    if (shape[d] < 0 || __builtin_mul_overflow(known, shape[d], &known)) refuse();
   }
   if (inferred >= 0) {
     if (known == 0 || x.numel() % known != 0) refuse();
