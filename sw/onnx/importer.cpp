@@ -216,8 +216,19 @@ void validate_for_inference(onnx::ModelProto& model, const std::string& path) {
   onnx::GraphProto& graph = *model.mutable_graph();
   std::map<std::string, const onnx::TensorProto*> constants;
   for (const onnx::TensorProto& t : graph.initializer()) constants[t.name()] = &t;
+  for (const onnx::NodeProto& n : graph.node())
+    if (n.op_type() == "Constant" && n.output_size() == 1 && n.attribute_size() == 1 &&
+        n.attribute(0).has_t())
+      constants[n.output(0)] = &n.attribute(0).t();
   for (int i = 0; i < graph.node_size(); ++i) {
     onnx::NodeProto& n = *graph.mutable_node(i);
+    // A constant shape whose tensor is beyond the limits: ONNX's inference,
+    // which propagates it, would build a shape of 2^35 dimensions downstream.
+    if (n.op_type() == "ConstantOfShape" && n.input_size() == 1 && constants.count(n.input(0))) {
+      const std::string where = path + ": node '" + node_name(n, i) + "' (ConstantOfShape)";
+      const Tensor shape = tensor_of(*constants.at(n.input(0)), where + ": shape");
+      if (shape.dtype == DType::kInt64) checked_count(shape.i, where + ": output", true);
+    }
     if (!windowed.count(n.op_type())) continue;
     const std::string where = path + ": node '" + node_name(n, i) + "' (" + n.op_type() + ")";
     bool has_kernel_shape = false;
