@@ -205,6 +205,27 @@ onnx::ModelProto read_model(const std::string& path) {
   return model;
 }
 
+// The per-axis attributes of a windowed node hold one value per spatial axis
+// of its kernel (pads two): ONNX's shape inference indexes them by the
+// kernel's axes without looking at their lengths.
+void check_window_lengths(const onnx::NodeProto& n, const std::string& where) {
+  const onnx::AttributeProto* kernel = nullptr;
+  for (const onnx::AttributeProto& a : n.attribute())
+    if (a.name() == "kernel_shape") kernel = &a;
+  if (kernel == nullptr) return;  // no constant weights: inference checks the input's rank
+  const int axes = kernel->ints_size();
+  for (const onnx::AttributeProto& a : n.attribute()) {
+    const int want = a.name() == "pads" ? 2 * axes : axes;
+    const bool per_axis = a.name() == "strides" || a.name() == "dilations" || a.name() == "pads" ||
+                          a.name() == "output_padding";
+    if (per_axis && a.ints_size() != want)
+      throw Error(where + ": attribute " + a.name() + " holds " + std::to_string(a.ints_size()) +
+                  (a.ints_size() == 1 ? " value" : " values") +
+                  std::string(" where its kernel of ") + std::to_string(axes) + " axes needs " +
+                  std::to_string(want));
+  }
+}
+
 // What ONNX's shape inference takes on trust: attributes of convolutions and
 // pools it divides by or indexes with (a zero stride is a division by zero in
 // it, a kernel of another rank than the input an access out of bounds). A
@@ -264,6 +285,7 @@ void validate_for_inference(onnx::ModelProto& model, const std::string& path) {
         for (int d = 2; d < weights.dims_size(); ++d) k.add_ints(weights.dims(d));
       }
     }
+    check_window_lengths(n, where);
   }
 }
 

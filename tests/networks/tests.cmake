@@ -184,6 +184,8 @@ foreach(case
     "conv_rank3|node 'Conv_0' \\(Conv\\): weights \\[4,1,3,3\\] do not fit input \\[1,28,28\\]"
     "conv_stride0|node 'Conv_0' \\(Conv\\): attribute strides holds 0"
     "maxpool_stride0|node 'MaxPool_0' \\(MaxPool\\): attribute strides holds 0"
+    "conv_pads3|node 'Conv_0' \\(Conv\\): attribute pads holds 3 values where its kernel of 2 axes needs 4"
+    "avgpool_pads6|node 'AveragePool_0' \\(AveragePool\\): attribute pads holds 6 values where its kernel of 2 axes needs 4"
     "conv_group0|node 'Conv_0' \\(Conv\\): attribute group is 0"
     "conv_group256|node 'Conv_0' \\(Conv\\): weights \\[6,1,5,5\\] do not fit input \\[1,1,28,28\\] with group 256"
     "conv_zero_outputs|node 'Conv_0' \\(Conv\\): weights 'w' have a dimension of 0"
