@@ -36,7 +36,12 @@ QuantParams asymmetric_params(float lo, float hi) {
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
   QuantParams q;
-  q.scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  // A range near the float limits overflows hi - lo; its width then comes
+  // from double (a scale of up to 2 x FLT_MAX / 255 is a float again).
+  const float width = hi - lo;
+  q.scale = !(hi > lo)             ? 1.0f
+            : std::isfinite(width) ? width / 255.0f
+                                   : static_cast<float>((double{hi} - double{lo}) / 255.0);
   q.zero_point =
       static_cast<int32_t>(std::clamp(std::nearbyint(-128.0f - lo / q.scale), -128.0f, 127.0f));
   return q;
@@ -63,6 +68,31 @@ struct Range {
   float lo = 0, hi = 0;
 };
 
+// The smallest and largest finite value (a masked attention score is -inf),
+// {0, 0} when none is. Lanes of partial minima and maxima so that the loop
+// vectorises; min and max do not depend on the order.
+Range finite_range(const std::vector<float>& values) {
+  constexpr size_t kLanes = 16;
+  constexpr float kMax = std::numeric_limits<float>::max();
+  std::array<float, kLanes> lo, hi;
+  lo.fill(kMax);
+  hi.fill(-kMax);
+  const size_t n = values.size(), whole = n - n % kLanes;
+  for (size_t i = 0; i < whole; i += kLanes)
+    for (size_t l = 0; l < kLanes; ++l) {
+      const float v = values[i + l];
+      const bool finite = std::fabs(v) <= kMax;  // false for NaN and +-inf
+      lo[l] = std::min(lo[l], finite ? v : kMax);
+      hi[l] = std::max(hi[l], finite ? v : -kMax);
+    }
+  for (size_t i = whole; i < n; ++i)
+    if (std::fabs(values[i]) <= kMax)
+      lo[0] = std::min(lo[0], values[i]), hi[0] = std::max(hi[0], values[i]);
+  Range r{*std::min_element(lo.begin(), lo.end()), *std::max_element(hi.begin(), hi.end())};
+  if (r.lo > r.hi) r = Range{0.0f, 0.0f};
+  return r;
+}
+
 using QParams = QuantParams;
 
 QParams asymmetric(Range r) {
@@ -87,6 +117,11 @@ std::string shape_text(const std::vector<int64_t>& s) {
 }
 
 }  // namespace
+
+QuantParams constant_params(const std::vector<float>& values) {
+  const Range r = finite_range(values);
+  return asymmetric_params(r.lo, r.hi);
+}
 
 std::vector<int64_t> Binding::stored_shape() const {
   if (block <= 1 || shape.size() != 4 || pads.size() != 4) return shape;
@@ -418,8 +453,7 @@ class Lowerer {
 
   // A constant in the activation type (int8: quantized per tensor with its own range).
   ChipTensor constant_tensor(const Tensor& c, const std::vector<int64_t>& shape) {
-    Range r{*std::min_element(c.f.begin(), c.f.end()), *std::max_element(c.f.begin(), c.f.end())};
-    ChipTensor t = make(shape, false, act(), int8() ? asymmetric(r) : QParams{}, false);
+    ChipTensor t = make(shape, false, act(), int8() ? constant_params(c.f) : QParams{}, false);
     write_values(t, c.f);
     return t;
   }
@@ -1883,31 +1917,6 @@ class Lowerer {
   std::map<std::string, ChipTensor> tensors_, alternate_;
   uint64_t scratch_ = 0;
 };
-
-// The smallest and largest finite value (a masked attention score is -inf),
-// {0, 0} when none is. Lanes of partial minima and maxima so that the loop
-// vectorises; min and max do not depend on the order.
-Range finite_range(const std::vector<float>& values) {
-  constexpr size_t kLanes = 16;
-  constexpr float kMax = std::numeric_limits<float>::max();
-  std::array<float, kLanes> lo, hi;
-  lo.fill(kMax);
-  hi.fill(-kMax);
-  const size_t n = values.size(), whole = n - n % kLanes;
-  for (size_t i = 0; i < whole; i += kLanes)
-    for (size_t l = 0; l < kLanes; ++l) {
-      const float v = values[i + l];
-      const bool finite = std::fabs(v) <= kMax;  // false for NaN and +-inf
-      lo[l] = std::min(lo[l], finite ? v : kMax);
-      hi[l] = std::max(hi[l], finite ? v : -kMax);
-    }
-  for (size_t i = whole; i < n; ++i)
-    if (std::fabs(values[i]) <= kMax)
-      lo[0] = std::min(lo[0], values[i]), hi[0] = std::max(hi[0], values[i]);
-  Range r{*std::min_element(lo.begin(), lo.end()), *std::max_element(hi.begin(), hi.end())};
-  if (r.lo > r.hi) r = Range{0.0f, 0.0f};
-  return r;
-}
 
 // Every tensor's range over the calibration inputs, on the float graph.
 std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) {

@@ -88,6 +88,9 @@ PoolGeometry pool_geometry(const Node& n, const std::vector<int64_t>& xs,
 // Per-tensor asymmetric int8 over [lo, hi] widened to hold 0
 // (docs/compiler.md, "Quantization").
 QuantParams asymmetric_params(float lo, float hi);
+// The same over a constant's finite values (NaN and +-inf then quantize as
+// docs/numerics.md says: to the zero point, saturated).
+QuantParams constant_params(const std::vector<float>& values);
 
 // Per-output-channel symmetric int8 weight scales of a product: max|w| / 127
 // over each group of `per` consecutive values (1 when all are 0), raised where

@@ -189,8 +189,7 @@ class QdqWriter {
     if (reciprocal)
       for (float& v : t.f) v = 1.0f / v;
     if (t.numel() == 1) return floats(name, t.shape, t.f);
-    const auto [lo, hi] = std::minmax_element(t.f.begin(), t.f.end());
-    return qdq(floats(name, t.shape, t.f), name, asymmetric_params(*lo, *hi));
+    return qdq(floats(name, t.shape, t.f), name, constant_params(t.f));
   }
 
   static void set_int(onnx::NodeProto* n, const std::string& name, int64_t v) {
@@ -479,9 +478,8 @@ class QdqWriter {
       // (k an int8 constant, quantized per tensor), plus c, fp32 in between.
       const int64_t ch = g_.values.at(n.inputs[0]).shape.at(1);
       const Affine a = batchnorm_affine(g_, n, ch);
-      const auto [lo, hi] = std::minmax_element(a.k.begin(), a.k.end());
       const std::string k =
-          qdq(floats(n.name + "_k", {ch, 1, 1}, a.k), n.name + "_k", asymmetric_params(*lo, *hi));
+          qdq(floats(n.name + "_k", {ch, 1, 1}, a.k), n.name + "_k", constant_params(a.k));
       const std::string scaled = fresh(n.name + "_scaled");
       node("Mul", {dq_.at(n.inputs[0]), k}, {scaled});
       node("Add", {scaled, floats(n.name + "_c", {ch, 1, 1}, a.c)}, {out});

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,27 @@ TEST(Quantization, ActivationsAreAsymmetricOverTheRangeWithZero) {
   EXPECT_FLOAT_EQ(asymmetric_params(0.5f, 6.0f).scale, 6.0f / 255.0f);
   // An all-zero tensor keeps scale 1.
   EXPECT_FLOAT_EQ(asymmetric_params(0.0f, 0.0f).scale, 1.0f);
+}
+
+TEST(Quantization, RangesAtTheFloatLimitsGiveFiniteParameters) {
+  // max - min overflows fp32; the width then comes from double:
+  // 2 x FLT_MAX / 255, zero point round(-128 + 127.5) = 0 (half to even).
+  constexpr float kMax = std::numeric_limits<float>::max();
+  const QuantParams q = asymmetric_params(-kMax, kMax);
+  EXPECT_FLOAT_EQ(q.scale, static_cast<float>(2.0 * kMax / 255.0));
+  EXPECT_EQ(q.zero_point, 0);
+  EXPECT_EQ(asymmetric_params(-kMax, 0.0f).zero_point, 127);
+}
+
+TEST(Quantization, ConstantsAreQuantizedOverTheirFiniteValues) {
+  // NaN and +-inf leave the range (they quantize to the zero point and to
+  // the saturated ends); a constant with no finite value is all zero's.
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const QuantParams q = constant_params({-kInf, -1.0f, nan, 3.0f, kInf});
+  EXPECT_FLOAT_EQ(q.scale, 4.0f / 255.0f);
+  EXPECT_EQ(q.zero_point, -64);
+  EXPECT_FLOAT_EQ(constant_params({nan, kInf}).scale, 1.0f);
 }
 
 TEST(Quantization, WeightScalesArePerChannelMaxOver127) {
