@@ -30,7 +30,20 @@ namespace vtpu::sw {
 namespace {
 
 using Shape = std::vector<int64_t>;
-using Tensors = std::vector<Tensor>;
+// An operator's outputs, moved in: `return {std::move(y)};` into a plain std::vector
+// would copy each tensor out of its initializer list (a megabyte per
+// activation, every node of every calibration input).
+class Tensors : public std::vector<Tensor> {
+ public:
+  Tensors() = default;
+  Tensors(Tensor&& t) { push_back(std::move(t)); }  // NOLINT(google-explicit-constructor)
+  Tensors(const Tensor& t) { push_back(t); }        // NOLINT(google-explicit-constructor)
+  Tensors(const Tensor& a, Tensor&& b) {
+    reserve(2);
+    push_back(a);
+    push_back(std::move(b));
+  }
+};
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
@@ -456,7 +469,7 @@ Tensors activation(const Args& args) {
 Tensors not_op(const Args& args) {
   Tensor y = args.bools(0);
   for (int64_t& v : y.i) v = v == 0;
-  return {y};
+  return {std::move(y)};
 }
 
 // Clip: bounds as inputs (opset >= 11) or as attributes (before); absent bounds are open.
@@ -551,8 +564,8 @@ Tensors variadic(const Args& args) {
   const std::string& op = args.op();
   if (op == "Min") return {fold(args, [](auto x, auto y) { return std::min(x, y); })};
   if (op == "Max") return {fold(args, [](auto x, auto y) { return std::max(x, y); })};
-  const Tensor sum = fold(args, [](auto x, auto y) { return x + y; });
-  if (op == "Sum") return {sum};
+  Tensor sum = fold(args, [](auto x, auto y) { return x + y; });
+  if (op == "Sum") return {std::move(sum)};
   if (!sum.is_float()) args.fail("Mean of integers");
   const float n = static_cast<float>(args.size());
   return {map_float(sum, [n](float v) { return v / n; })};
@@ -576,7 +589,7 @@ Tensors where(const Args& args) {
          broadcast_strides(y.shape, shape)},
         [&](int64_t k, const auto& at) { ov[k] = c.i[at[0]] ? xv[at[1]] : yv[at[2]]; });
   });
-  return {out};
+  return {std::move(out)};
 }
 
 // ONNX's TensorProto.DataType codes of the types a Tensor holds.
@@ -623,7 +636,7 @@ Tensors softmax(const Args& args) {
       }
     }
   }
-  return {y};
+  return {std::move(y)};
 }
 
 // LayerNormalization over the trailing axes from `axis` (opset 17): scale and
@@ -651,7 +664,7 @@ Tensors layer_normalization(const Args& args) {
       out[j] = static_cast<float>((in[j] - mean) * inv) * scale.f[j] + b;
     }
   }
-  return {y};
+  return {std::move(y)};
 }
 
 // acc[out] = combine(acc[out], x) over the elements that reduce into each output.
@@ -718,7 +731,7 @@ Tensors reduce(const Args& args) {
     using T = decltype(tag);
     store(y, reduce_by_op<T>(args, x, out_strides, numel(kept), count));
   });
-  return {y};
+  return {std::move(y)};
 }
 
 // ---- matrix products -----------------------------------------------------------------
@@ -783,7 +796,7 @@ Tensors gemm_op(const Args& args) {
   const float alpha = node.get_float("alpha", 1.0f), beta = node.get_float("beta", 1.0f);
   if (!args.has(2)) {
     for (float& v : y.f) v = alpha * v;
-    return {y};
+    return {std::move(y)};
   }
   const Tensor& c = args.floats(2);
   if (!broadcasts_to(c.shape, y.shape)) {
@@ -792,7 +805,7 @@ Tensors gemm_op(const Args& args) {
   for_each_index<1>(y.shape, {broadcast_strides(c.shape, y.shape)}, [&](int64_t e, const auto& at) {
     y.f[e] = alpha * y.f[e] + beta * c.f[at[0]];
   });
-  return {y};
+  return {std::move(y)};
 }
 
 // MatMul with numpy's semantics: batch axes broadcast, a 1-D operand is a row
@@ -819,7 +832,7 @@ Tensors matmul(const Args& args) {
                       row_invariant_gemm(m, n, k, a.f.data() + at[0] * m * k, k,
                                          b.f.data() + at[1] * k * n, n, y.f.data() + p * m * n, n);
                     });
-  return {y};
+  return {std::move(y)};
 }
 
 // ---- sliding windows: Conv and pools ---------------------------------------------------
@@ -992,7 +1005,7 @@ Tensors conv(const Args& args) {
       for (int64_t p = 0; p < pixels; ++p) out[p] += bias[m];
     }
   }
-  return {y};
+  return {std::move(y)};
 }
 
 // One output of MaxPool or AveragePool: the window's max, or its sum over the
@@ -1037,7 +1050,7 @@ Tensors pool(const Args& args) {
       }
     }
   }
-  return {y};
+  return {std::move(y)};
 }
 
 Tensors global_pool(const Args& args) {
@@ -1055,7 +1068,7 @@ Tensors global_pool(const Args& args) {
     for (int64_t e = 0; e < size; ++e) acc = is_max ? std::max(acc, in[e]) : acc + in[e];
     y.f[p] = is_max ? acc : acc / static_cast<float>(size);
   }
-  return {y};
+  return {std::move(y)};
 }
 
 // BatchNormalization for inference: (x - mean) / sqrt(var + epsilon) * scale + B.
@@ -1086,7 +1099,7 @@ Tensors batch_norm(const Args& args) {
       }
     }
   }
-  return {y};
+  return {std::move(y)};
 }
 
 // ---- data movement -------------------------------------------------------------------
@@ -1284,7 +1297,7 @@ Tensors concat(const Args& args) {
       offset += chunk;
     }
   });
-  return {out};
+  return {std::move(out)};
 }
 
 // Split: sizes from input 1 (opset >= 13), the attribute (before), num_outputs
@@ -1394,7 +1407,7 @@ Tensors scatter_nd(const Args& args) {
       std::copy_n(uv.begin() + t * slice, slice, ov.begin() + at);
     }
   });
-  return {out};
+  return {std::move(out)};
 }
 
 // Resize: separable, one axis at a time, y = x[first] + w * (x[second] - x[first]).
@@ -1436,7 +1449,7 @@ Tensors resize(const Args& args) {
       }
     y = std::move(r);
   }
-  return {y};
+  return {std::move(y)};
 }
 
 Tensors expand(const Args& args) {
@@ -1565,7 +1578,7 @@ Tensors dropout(const Args& args) {
   const Tensor& x = args[0];
   Tensor mask = allocate(DType::kBool, x.shape);
   std::fill(mask.i.begin(), mask.i.end(), 1);
-  return {x, mask};
+  return {x, std::move(mask)};
 }
 
 Tensors shape_op(const Args& args) {
@@ -1623,7 +1636,7 @@ Tensors constant_of_shape(const Args& args) {
   } else {
     std::fill(y.i.begin(), y.i.end(), value.i[0]);
   }
-  return {y};
+  return {std::move(y)};
 }
 
 // Range: ceil((limit - start) / delta) elements start + k * delta, of start's type.
@@ -1636,14 +1649,14 @@ Tensors range(const Args& args) {
     const double steps = std::ceil((args.scalar<double>(1) - start) / delta);
     Tensor y = allocate(DType::kFloat32, {std::max<int64_t>(0, static_cast<int64_t>(steps))});
     for (size_t k = 0; k < y.f.size(); ++k) y.f[k] = start + static_cast<float>(k) * delta;
-    return {y};
+    return {std::move(y)};
   }
   const int64_t start = args.scalar<int64_t>(0), delta = args.scalar<int64_t>(2);
   const int64_t distance = args.scalar<int64_t>(1) - start;
   const int64_t steps = delta > 0 ? ceil_div(distance, delta) : ceil_div(-distance, -delta);
   Tensor y = allocate(first.dtype, {std::max<int64_t>(0, steps)});
   for (size_t k = 0; k < y.i.size(); ++k) y.i[k] = start + static_cast<int64_t>(k) * delta;
-  return {y};
+  return {std::move(y)};
 }
 
 // ---- the operator table ----------------------------------------------------------------
