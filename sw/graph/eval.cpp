@@ -1647,14 +1647,21 @@ Tensors range(const Args& args) {
   if (first.is_float()) {
     const float start = args.scalar<float>(0), delta = args.scalar<float>(2);
     const double steps = std::ceil((args.scalar<double>(1) - start) / delta);
-    Tensor y = allocate(DType::kFloat32, {std::max<int64_t>(0, static_cast<int64_t>(steps))});
+    if (std::isnan(steps))
+      args.fail("the number of elements is not a number (start, limit or delta)");
+    // Past 2^62 (or infinite) the limits refuse it all the same.
+    const double count = std::clamp(steps, 0.0, 0x1p62);
+    Tensor y = allocate(DType::kFloat32, {static_cast<int64_t>(count)});
     for (size_t k = 0; k < y.f.size(); ++k) y.f[k] = start + static_cast<float>(k) * delta;
     return {std::move(y)};
   }
   const int64_t start = args.scalar<int64_t>(0), delta = args.scalar<int64_t>(2);
-  const int64_t distance = args.scalar<int64_t>(1) - start;
-  const int64_t steps = delta > 0 ? ceil_div(distance, delta) : ceil_div(-distance, -delta);
-  Tensor y = allocate(first.dtype, {std::max<int64_t>(0, steps)});
+  // In 128 bits: limit - start, and the division's rounding, may pass int64.
+  const __int128 distance = __int128{args.scalar<int64_t>(1)} - start;
+  const __int128 steps =
+      delta > 0 ? (distance + delta - 1) / delta : (distance + delta + 1) / delta;
+  Tensor y =
+      allocate(first.dtype, {static_cast<int64_t>(std::clamp<__int128>(steps, 0, INT64_MAX))});
   for (size_t k = 0; k < y.i.size(); ++k) y.i[k] = start + static_cast<int64_t>(k) * delta;
   return {std::move(y)};
 }

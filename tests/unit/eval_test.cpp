@@ -921,6 +921,27 @@ TEST(Eval, ConstantsAndRange) {
   expect_floats(
       run(range, {{"a", floats({}, {0})}, {"b", floats({}, {1})}, {"d", floats({}, {0.25f})}}), {4},
       {0, 0.25f, 0.5f, 0.75f});
+  // Counts past int64 (limit - start overflows) and past float's range are
+  // refused by the element limit; an empty count stays empty.
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  EXPECT_NE(
+      error_of(range, {{"a", ints({}, {kMin})}, {"b", ints({}, {kMax})}, {"d", ints({}, {1})}})
+          .find("a dimension above vtpu's limit of 2^24"),
+      std::string::npos);
+  expect_ints(run(range, {{"a", ints({}, {kMax})}, {"b", ints({}, {kMin})}, {"d", ints({}, {1})}}),
+              {0}, {});
+  expect_ints(
+      run(range, {{"a", ints({}, {kMax})}, {"b", ints({}, {kMin})}, {"d", ints({}, {kMin})}}), {2},
+      {kMax, -1});
+  EXPECT_NE(error_of(range, {{"a", floats({}, {-3e38f})},
+                             {"b", floats({}, {3e38f})},
+                             {"d", floats({}, {1e-30f})}})
+                .find("a dimension above vtpu's limit of 2^24"),
+            std::string::npos);
+  EXPECT_EQ(
+      error_of(range, {{"a", floats({}, {0})}, {"b", floats({}, {NAN})}, {"d", floats({}, {1})}}),
+      "node 'n_Range' (Range): the number of elements is not a number (start, limit or delta)");
 }
 
 // ---- graphs and refusals ------------------------------------------------------------------------
