@@ -1422,13 +1422,20 @@ Tensors resize(const Args& args) {
     if (scales.size() != y.shape.size())
       args.fail("scales has " + std::to_string(scales.size()) + " values for rank " +
                 std::to_string(y.shape.size()));
-    for (size_t a = 0; a < scales.size(); ++a)
-      out.push_back(static_cast<int64_t>(std::floor(static_cast<float>(y.shape[a]) * scales[a])));
+    for (size_t a = 0; a < scales.size(); ++a) {
+      const float length = std::floor(static_cast<float>(y.shape[a]) * scales[a]);
+      // NaN and lengths past 2^62 are refused by the limits below all the same.
+      out.push_back(length >= 0x1p62f ? int64_t{1} << 62
+                    : length >= 0.0f  ? static_cast<int64_t>(length)
+                                      : 0);
+    }
   } else if (args.has(at + 1)) {
     out = args.ints(at + 1);
   } else {
     args.fail("neither scales nor sizes is given");
   }
+  // Before the maps, which hold an entry per output index of each axis.
+  check_limits(out, "the result", false);
   const std::vector<ResizeMap> maps = resize_maps(node, y.shape, out, scales);
   for (size_t a = 0; a < maps.size(); ++a) {
     if (maps[a].identity() && out[a] == y.shape[a]) continue;

@@ -791,6 +791,18 @@ TEST(Eval, ResizeNearestAndLinearCoordinates) {
   EXPECT_EQ(error_of(cubic, {{"x", x}, {"sizes", ints({4}, {1, 1, 1, 8})}})
                 .rfind("node 'n_Resize' (Resize): mode 'cubic' (vtpu resizes nearest or linear", 0),
             0u);
+  // Sizes and scales beyond the limits are refused before the per-index maps
+  // are built (a size of 2^58 took all the memory there was).
+  const Node sized = make_node("Resize", {"x", "", "", "sizes"});
+  EXPECT_EQ(error_of(sized, {{"x", x}, {"sizes", ints({4}, {1, 1, int64_t{1} << 58, 8})}}),
+            "node 'n_Resize' (Resize): the result has shape [1,1,288230376151711744,8]: a "
+            "dimension above vtpu's limit of 2^24");
+  EXPECT_NE(error_of(scaled, {{"x", x}, {"scales", floats({4}, {1, 1, 1, 1e30f})}})
+                .find("a dimension above vtpu's limit of 2^24"),
+            std::string::npos);
+  EXPECT_NE(error_of(scaled, {{"x", x}, {"scales", floats({4}, {1, 1, 1, NAN})}})
+                .find("dimensions must be at least 1"),
+            std::string::npos);
 }
 
 TEST(Eval, GatherWithNegativeIndices) {
