@@ -1242,6 +1242,9 @@ Tensors pad(const Args& args) {
   if (pads.size() != 2 * axes.size()) {
     args.fail("pads " + text(pads) + " do not fit " + std::to_string(axes.size()) + " axes");
   }
+  for (int64_t p : pads)
+    if (p < -kMaxDimension || p > kMaxDimension)
+      args.fail("pads " + text(pads) + " beyond the limits");
   Shape begin(rank, 0), end(rank, 0);
   for (size_t k = 0; k < axes.size(); ++k) {
     const int64_t d = normalize_axis(args, axes[k], rank);
@@ -1258,6 +1261,9 @@ Tensors pad(const Args& args) {
     if (shape[d] > 0 && x.shape[d] == 0 && mode != "constant") {
       args.fail("cannot " + mode + "-pad an empty axis");
     }
+  }
+  check_limits(shape, "the result", true);  // before the per-index tables
+  for (int64_t d = 0; d < rank; ++d) {
     offsets.push_back(table(shape[d], [&](int64_t i) {
       const int64_t s = padded_source(i, begin[d], x.shape[d], mode);
       return s == kFill ? kFill : s * strides[d];
@@ -1462,6 +1468,7 @@ Tensors resize(const Args& args) {
 Tensors expand(const Args& args) {
   const Tensor& x = args[0];
   const Shape shape = broadcast_shape(args, x.shape, args.ints(1));
+  check_limits(shape, "the result", true);  // before the per-index tables
   const Shape strides = broadcast_strides(x.shape, shape);
   AxisOffsets offsets;
   for (size_t d = 0; d < shape.size(); ++d) {

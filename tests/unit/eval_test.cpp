@@ -700,6 +700,12 @@ TEST(Eval, PadModes) {
   EXPECT_EQ(
       error_of(constant, {{"x", x}, {"pads", ints({4}, {0, 0, 0, 0})}, {"v", floats({}, {0})}}),
       "node 'n_Pad' (Pad): pads [0,0,0,0] do not fit 1 axes");
+  // Pads past the limits are refused before anything is sized by them.
+  EXPECT_EQ(error_of(crop, {{"x", x}, {"pads", ints({2}, {0, int64_t{1} << 62})}}),
+            "node 'n_Pad' (Pad): pads [0,4611686018427387904] beyond the limits");
+  EXPECT_EQ(error_of(crop, {{"x", x}, {"pads", ints({2}, {0, int64_t{1} << 24})}}),
+            "node 'n_Pad' (Pad): the result has shape [16777219]: a dimension above vtpu's "
+            "limit of 2^24");
 }
 
 TEST(Eval, ConcatFloatsAndShapes) {
@@ -829,6 +835,10 @@ TEST(Eval, ExpandTileAndSplit) {
   // The target shape may be smaller than the input's: broadcasting decides.
   expect_floats(run(expand, {{"x", floats({2, 1}, {1, 2})}, {"s", ints({1}, {1})}}), {2, 1},
                 {1, 2});
+  EXPECT_EQ(
+      error_of(expand, {{"x", floats({2, 1}, {1, 2})}, {"s", ints({2}, {2, int64_t{1} << 40})}}),
+      "node 'n_Expand' (Expand): the result has shape [2,1099511627776]: a dimension above "
+      "vtpu's limit of 2^24");
   const Node tile = make_node("Tile", {"x", "r"});
   expect_floats(run(tile, {{"x", floats({1, 2}, {1, 2})}, {"r", ints({2}, {2, 2})}}), {2, 4},
                 {1, 2, 1, 2, 1, 2, 1, 2});
