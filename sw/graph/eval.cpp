@@ -14,10 +14,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <initializer_list>
 #include <limits>
 #include <map>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -940,6 +942,37 @@ void im2col(const float* in, int64_t channels, const WindowAxis& h, const Window
   }
 }
 
+thread_local bool image_threads = true;
+
+// fn(0) ... fn(images - 1), split between the host's threads when there are
+// several images (set_image_threads()); each call writes its own image.
+template <typename Fn>
+void for_each_image(int64_t images, const Fn& fn) {
+  const int64_t workers =
+      image_threads ? std::min<int64_t>(images, std::thread::hardware_concurrency()) : 1;
+  if (workers <= 1) {
+    for (int64_t n = 0; n < images; ++n) fn(n);
+    return;
+  }
+  std::vector<std::exception_ptr> failed(workers);
+  auto work = [&](int64_t w) {
+    image_threads = false;  // no threads of threads
+    try {
+      for (int64_t n = w; n < images; n += workers) fn(n);
+    } catch (...) {
+      failed[w] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int64_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  const bool saved = image_threads;
+  work(0);
+  image_threads = saved;
+  for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& e : failed)
+    if (e) std::rethrow_exception(e);
+}
+
 // The most floats conv() lays out as columns at once (256 MiB).
 constexpr int64_t kColumnFloats = int64_t{1} << 26;
 
@@ -984,8 +1017,8 @@ Tensors conv(const Args& args) {
   // band for every network of the suite; a huge image's columns would
   // otherwise take many gigabytes).
   const int64_t band = std::max<int64_t>(1, kColumnFloats / std::max<int64_t>(taps * wd.out, 1));
-  std::vector<float> columns;
-  for (int64_t n = 0; n < x.shape[0]; ++n) {
+  for_each_image(x.shape[0], [&](int64_t n) {
+    std::vector<float> columns;
     for (int64_t g = 0; g < group; ++g) {
       const float* in = x.f.data() + (n * channels + g * cin) * h.in * wd.in;
       float* out = y.f.data() + (n * maps + g * cout) * pixels;
@@ -1004,7 +1037,7 @@ Tensors conv(const Args& args) {
       float* out = y.f.data() + (n * maps + m) * pixels;
       for (int64_t p = 0; p < pixels; ++p) out[p] += bias[m];
     }
-  }
+  });
   return {std::move(y)};
 }
 
@@ -1773,6 +1806,10 @@ void evaluate_with(const Node& node, Env& env, const Env* constants) {
 }
 
 }  // namespace
+
+void set_image_threads(bool on) {
+  image_threads = on;
+}
 
 void evaluate(const Node& node, Env& env) {
   evaluate_with(node, env, nullptr);

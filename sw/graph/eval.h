@@ -42,4 +42,10 @@ void run_graph(const Graph& graph, const Env& inputs, const GraphVisitor& visit)
 // The same, keeping every input and node output (not the constants) by name.
 Env run_graph(const Graph& graph, const Env& inputs);
 
+// Convolutions split a batch's images between the host's threads (on by
+// default): each image's sums are the same on any thread, so results do not
+// change. A caller that already runs graphs side by side on its own threads
+// turns it off for each of them (per thread).
+void set_image_threads(bool on);
+
 }  // namespace vtpu::sw
