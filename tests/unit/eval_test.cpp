@@ -187,6 +187,28 @@ TEST(Eval, ConvGroupsUseTheirOwnChannels) {
   expect_floats(y, {1, 2, 2, 2}, {-4, -4, -4, -4, 2, 3, 3, 2});
 }
 
+TEST(Eval, ConvImagesOnThreadsGiveEachImageItsOwnSums) {
+  // Five images (more than two cores, not a multiple of them), random fp32
+  // values: each image's output with the images split between threads must
+  // be, to the bit, what the image gives on its own.
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  std::vector<float> xv(5 * 3 * 9 * 9), wv(4 * 3 * 3 * 3);
+  for (float& v : xv) v = normal(rng);
+  for (float& v : wv) v = normal(rng);
+  const Node conv = make_node("Conv", {"x", "w"}, {{"pads", ints_attr({1, 1, 1, 1})}});
+  const Tensor w = floats({4, 3, 3, 3}, wv);
+  const Tensor batch = run(conv, {{"x", floats({5, 3, 9, 9}, xv)}, {"w", w}});
+  const size_t in = 3 * 9 * 9, out = 4 * 9 * 9;
+  for (size_t n = 0; n < 5; ++n) {
+    const std::vector<float> one(xv.begin() + n * in, xv.begin() + (n + 1) * in);
+    const Tensor alone = run(conv, {{"x", floats({1, 3, 9, 9}, one)}, {"w", w}});
+    EXPECT_EQ(std::vector<float>(batch.f.begin() + n * out, batch.f.begin() + (n + 1) * out),
+              alone.f)
+        << "image " << n;
+  }
+}
+
 TEST(Eval, DepthwiseConvWithPadding) {
   // ch0 = 1..9 summed over each 3x3 neighbourhood (zero padding); ch1 = ones
   // under a kernel with 2 in the middle.
