@@ -561,6 +561,22 @@ int sweep_command(const std::vector<std::string>& args) {
 }  // namespace
 
 // Our own main(): the SystemC banner is silenced before the kernel starts.
+namespace {
+
+// oneDNN's OpenMP threads spin between products by default (libgomp's
+// OMP_WAIT_POLICY=active): on the MXU's many short MATMULs that took a core
+// of spinning, doubling vtpu's CPU time and slowing whatever ran beside it,
+// for no gain in wall time. Passive unless the user says otherwise. libgomp
+// reads its environment when it loads, before main(): hence the executable's
+// pre-initialisation array, which runs before any library's initialisers.
+void prefer_passive_openmp(int, char**, char**) {
+  setenv("OMP_WAIT_POLICY", "passive", 0);
+}
+__attribute__((section(".preinit_array"),
+               used)) void (*const kPreinit)(int, char**, char**) = prefer_passive_openmp;
+
+}  // namespace
+
 int main(int argc, char* argv[]) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   // The compiler and calibration allocate and free tensors of megabytes by

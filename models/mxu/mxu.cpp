@@ -69,8 +69,21 @@ __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void ma
 // oneDNN's s8 GEMM where it is exact on this host (host_gemm.h), else the
 // kernel above. C's address and stride are multiples of 4 (check()).
 void matmul_int8(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c) {
+  // Rows of A that overlap (shifted feeds: a stride of one pixel under a K
+  // of a kernel row) are laid out apart first, which oneDNN needs; M x K
+  // bytes of copy against M x K x N products.
+  const uint8_t* rows = a;
+  uint32_t a_stride = x.a_stride;
+  thread_local std::vector<uint8_t> packed;
+  if (a_stride < x.k && host::s8gemm_is_native()) {
+    packed.resize(size_t{x.m} * x.k);
+    for (uint32_t i = 0; i < x.m; ++i)
+      std::memcpy(&packed[size_t{i} * x.k], a + size_t{i} * a_stride, x.k);
+    rows = packed.data();
+    a_stride = x.k;
+  }
   if (reinterpret_cast<uintptr_t>(c) % alignof(int32_t) == 0 &&
-      host::s8gemm(x.m, x.n, x.k, reinterpret_cast<const int8_t*>(a), x.a_stride,
+      host::s8gemm(x.m, x.n, x.k, reinterpret_cast<const int8_t*>(rows), a_stride,
                    reinterpret_cast<const int8_t*>(b), x.b_stride, x.accumulate,
                    reinterpret_cast<int32_t*>(c), x.c_stride / 4))
     return;
