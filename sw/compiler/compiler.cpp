@@ -139,7 +139,8 @@ uint64_t Binding::bytes() const {
 
 PoolGeometry pool_geometry(const Node& n, const std::vector<int64_t>& xs,
                            const std::vector<int64_t>& ys) {
-  if (xs.size() != 4) throw Error(n.where() + ": only 2-D pooling (NCHW) is supported");
+  if (xs.size() != 4 || ys.size() != 4)
+    throw Error(n.where() + ": only 2-D pooling (NCHW) is supported");
   const bool global = n.op.rfind("Global", 0) == 0;
   const bool max = n.op.find("Max") != std::string::npos;
   PoolGeometry g;

@@ -1008,7 +1008,8 @@ Tensors conv(const Args& args) {
   if (node.get_ints("kernel_shape", kernel) != kernel) {
     args.fail("kernel_shape " + text(node.get_ints("kernel_shape", {})) + " is not the weights'");
   }
-  const auto [h, wd] = window_axes(args, x.shape, kernel, false);
+  const std::array<WindowAxis, 2> axes = window_axes(args, x.shape, kernel, false);
+  const WindowAxis &h = axes[0], &wd = axes[1];  // named, for the per-image lambda below
   const float* bias = bias_of(args, maps);
   Tensor y = allocate(DType::kFloat32, window_output(x.shape, maps, {h, wd}));
   const int64_t cin = channels / group, cout = maps / group, taps = cin * h.kernel * wd.kernel;

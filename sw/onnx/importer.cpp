@@ -250,6 +250,13 @@ void validate_for_inference(onnx::ModelProto& model, const std::string& path) {
       const Tensor shape = tensor_of(*constants.at(n.input(0)), where + ": shape");
       if (shape.dtype == DType::kInt64) checked_count(shape.i, where + ": output", true);
     }
+    // A flag the schema types as an integer: shape inference, ONNX Runtime
+    // and vtpu's passes may each read another value as another answer.
+    for (const onnx::AttributeProto& a : n.attribute())
+      if (a.name() == "keepdims" && a.type() == onnx::AttributeProto::INT && a.i() != 0 &&
+          a.i() != 1)
+        throw Error(path + ": node '" + node_name(n, i) + "' (" + n.op_type() +
+                    "): attribute keepdims is " + std::to_string(a.i()) + " (must be 0 or 1)");
     if (!windowed.count(n.op_type())) continue;
     const std::string where = path + ": node '" + node_name(n, i) + "' (" + n.op_type() + ")";
     bool has_kernel_shape = false;

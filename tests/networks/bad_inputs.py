@@ -92,6 +92,8 @@ def crashes() -> dict:
                            [("x", [1, 1, 28, 28])], out4, [weights([4, 1, 3, 3])]),
         "avgpool_pads6": tiny([conv("AveragePool", ["x"], ["y"], kernel_shape=[2, 2],
                                     pads=[0] * 6)], [("x", [1, 1, 28, 28])], out4),
+        "reduce_keepdims17": tiny([conv("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=17)],
+                                  [("x", [1, 2, 4, 4])], out4),
         "conv_group0": tiny([conv("Conv", ["x", "w"], ["y"], group=0)], [("x", [1, 4, 28, 28])],
                             out4, [weights([4, 4, 3, 3])]),
         "conv_group256": tiny([conv("Conv", ["x", "w"], ["y"], group=256)], [("x", [1, 1, 28, 28])],

@@ -186,6 +186,7 @@ foreach(case
     "maxpool_stride0|node 'MaxPool_0' \\(MaxPool\\): attribute strides holds 0"
     "conv_pads3|node 'Conv_0' \\(Conv\\): attribute pads holds 3 values where its kernel of 2 axes needs 4"
     "avgpool_pads6|node 'AveragePool_0' \\(AveragePool\\): attribute pads holds 6 values where its kernel of 2 axes needs 4"
+    "reduce_keepdims17|node 'ReduceMean_0' \\(ReduceMean\\): attribute keepdims is 17 \\(must be 0 or 1\\)"
     "conv_group0|node 'Conv_0' \\(Conv\\): attribute group is 0"
     "conv_group256|node 'Conv_0' \\(Conv\\): weights \\[6,1,5,5\\] do not fit input \\[1,1,28,28\\] with group 256"
     "conv_zero_outputs|node 'Conv_0' \\(Conv\\): weights 'w' have a dimension of 0"
