@@ -2,6 +2,7 @@
 // stderr and an exit status from vtpu::ExitCode; the firmware's own exit code
 // is passed through as the exit status.
 #include <malloc.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cerrno>
@@ -561,23 +562,17 @@ int sweep_command(const std::vector<std::string>& args) {
 }  // namespace
 
 // Our own main(): the SystemC banner is silenced before the kernel starts.
-namespace {
-
-// oneDNN's OpenMP threads spin between products by default (libgomp's
-// OMP_WAIT_POLICY=active): on the MXU's many short MATMULs that took a core
-// of spinning, doubling vtpu's CPU time and slowing whatever ran beside it,
-// for no gain in wall time. Passive unless the user says otherwise. libgomp
-// reads its environment when it loads, before main(): hence the executable's
-// pre-initialisation array, which runs before any library's initialisers.
-void prefer_passive_openmp(int, char**, char**) {
-  setenv("OMP_WAIT_POLICY", "passive", 0);
-}
-__attribute__((section(".preinit_array"),
-               used)) void (*const kPreinit)(int, char**, char**) = prefer_passive_openmp;
-
-}  // namespace
-
 int main(int argc, char* argv[]) {
+  // oneDNN's OpenMP threads spin between products by default (libgomp's
+  // spin count): on the MXU's many short MATMULs that kept a core busy,
+  // nearly doubling vtpu's CPU time and slowing whatever ran beside it, for
+  // no gain in wall time. libgomp reads its environment once, as it loads,
+  // so vtpu starts itself again (about 8 ms) with OpenMP passive, unless the
+  // environment already says how OpenMP should wait.
+  if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT")) {
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+  }
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   // The compiler and calibration allocate and free tensors of megabytes by
   // the thousand: glibc would map each from the kernel afresh and give the
