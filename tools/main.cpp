@@ -571,7 +571,14 @@ int main(int argc, char* argv[]) {
   // environment already says how OpenMP should wait.
   if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT")) {
     setenv("OMP_WAIT_POLICY", "passive", 1);
-    execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+    // The file itself rather than /proc/self/exe, whose name the process
+    // would then take ("exe" in ps and pkill).
+    char self[4096];
+    const ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length > 0) {
+      self[length] = '\0';
+      execv(self, argv);  // returns only on failure: then run as we are
+    }
   }
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
   // The compiler and calibration allocate and free tensors of megabytes by
