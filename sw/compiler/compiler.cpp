@@ -1951,9 +1951,10 @@ std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) 
   std::atomic<size_t> next{0};
   const size_t workers =
       std::min<size_t>(inputs.size(), std::max(1u, std::thread::hardware_concurrency()));
+  const bool image_threads = set_image_threads(workers == 1);
   auto work = [&] {
     // One input per core already; a single input (a batch) splits its images.
-    set_image_threads(workers == 1);
+    set_image_threads(image_threads && workers == 1);
     for (size_t i; (i = next++) < inputs.size();) {
       try {
         run_graph(g, inputs[i], [&](const std::string& name, const Tensor& t) {
@@ -1967,7 +1968,7 @@ std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) 
   std::vector<std::thread> threads;
   for (size_t w = 1; w < workers; ++w) threads.emplace_back(work);
   work();
-  set_image_threads(true);
+  set_image_threads(image_threads);
   for (std::thread& t : threads) t.join();
   std::map<std::string, Range> ranges;
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -32,9 +32,9 @@ namespace vtpu::sw {
 namespace {
 
 using Shape = std::vector<int64_t>;
-// An operator's outputs, moved in: `return {std::move(y)};` into a plain std::vector
-// would copy each tensor out of its initializer list (a megabyte per
-// activation, every node of every calibration input).
+// An operator's outputs, moved in (`return {std::move(y)};`): a plain
+// std::vector built from braces copies each tensor out of its initializer
+// list (a megabyte per activation, every node of every calibration input).
 class Tensors : public std::vector<Tensor> {
  public:
   Tensors() = default;
@@ -1710,7 +1710,9 @@ Tensors range(const Args& args) {
       delta > 0 ? (distance + delta - 1) / delta : (distance + delta + 1) / delta;
   Tensor y =
       allocate(first.dtype, {static_cast<int64_t>(std::clamp<__int128>(steps, 0, INT64_MAX))});
-  for (size_t k = 0; k < y.i.size(); ++k) y.i[k] = start + static_cast<int64_t>(k) * delta;
+  // Each value lies between start and limit; k x delta may not fit int64.
+  for (size_t k = 0; k < y.i.size(); ++k)
+    y.i[k] = static_cast<int64_t>(start + static_cast<__int128>(k) * delta);
   return {std::move(y)};
 }
 
@@ -1808,8 +1810,8 @@ void evaluate_with(const Node& node, Env& env, const Env* constants) {
 
 }  // namespace
 
-void set_image_threads(bool on) {
-  image_threads = on;
+bool set_image_threads(bool on) {
+  return std::exchange(image_threads, on);
 }
 
 void evaluate(const Node& node, Env& env) {

@@ -45,7 +45,7 @@ Env run_graph(const Graph& graph, const Env& inputs);
 // Convolutions split a batch's images between the host's threads (on by
 // default): each image's sums are the same on any thread, so results do not
 // change. A caller that already runs graphs side by side on its own threads
-// turns it off for each of them (per thread).
-void set_image_threads(bool on);
+// turns it off for each of them (per thread). Returns the setting before.
+bool set_image_threads(bool on);
 
 }  // namespace vtpu::sw

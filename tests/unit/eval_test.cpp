@@ -976,6 +976,10 @@ TEST(Eval, ConstantsAndRange) {
   expect_ints(run(range, {{"a", ints({}, {kMax})}, {"b", ints({}, {kMin})}, {"d", ints({}, {1})}}),
               {0}, {});
   expect_ints(
+      run(range,
+          {{"a", ints({}, {kMin})}, {"b", ints({}, {kMax})}, {"d", ints({}, {int64_t{1} << 62})}}),
+      {4}, {kMin, kMin / 2, 0, kMax / 2 + 1});
+  expect_ints(
       run(range, {{"a", ints({}, {kMax})}, {"b", ints({}, {kMin})}, {"d", ints({}, {kMin})}}), {2},
       {kMax, -1});
   EXPECT_NE(error_of(range, {{"a", floats({}, {-3e38f})},
