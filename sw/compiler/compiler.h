@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/isa/vtpu/isa.h"
+#include "sw/compiler/quantize.h"
 #include "sw/graph/graph.h"
 #include "sw/runtime/model_image.h"
 
@@ -68,12 +69,6 @@ struct LayerInfo {
   uint64_t macs = 0;
 };
 
-// int8 quantization parameters of a tensor.
-struct QuantParams {
-  float scale = 1.0f;
-  int32_t zero_point = 0;
-};
-
 // A MaxPool's, AveragePool's or global pool's window on the chip: kernel and
 // strides (2 each), pads (top, left, bottom, right) with ceil mode's extra
 // at the bottom and right, and of those the lines an average does not count
@@ -84,20 +79,6 @@ struct PoolGeometry {
 };
 PoolGeometry pool_geometry(const Node& n, const std::vector<int64_t>& xs,
                            const std::vector<int64_t>& ys);
-
-// Per-tensor asymmetric int8 over [lo, hi] widened to hold 0
-// (docs/compiler.md, "Quantization").
-QuantParams asymmetric_params(float lo, float hi);
-// The same over a constant's finite values (NaN and +-inf then quantize as
-// docs/numerics.md says: to the zero point, saturated).
-QuantParams constant_params(const std::vector<float>& values);
-
-// Per-output-channel symmetric int8 weight scales of a product: max|w| / 127
-// over each group of `per` consecutive values (1 when all are 0), raised where
-// the channel's bias would not fit int32 at scale s_in * s_w (its bias then
-// keeps a quarter of int32's range; the weights' share shrinks accordingly).
-std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
-                                  const std::vector<float>& bias, float s_in);
 
 struct Program {
   Precision precision = Precision::kInt8;

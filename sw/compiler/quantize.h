@@ -1,0 +1,51 @@
+// int8 quantization: the parameters of tensors and weights, and the
+// calibration that measures each tensor's range on the fp32 graph
+// (docs/compiler.md, "Quantization").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sw/graph/eval.h"
+#include "sw/graph/graph.h"
+
+namespace vtpu::sw {
+
+// int8 quantization parameters of a tensor.
+struct QuantParams {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
+// The smallest and largest value a tensor took.
+struct Range {
+  float lo = 0, hi = 0;
+};
+
+// Per-tensor asymmetric int8 over [lo, hi] widened to hold 0.
+QuantParams asymmetric_params(float lo, float hi);
+// The same over a constant's finite values (NaN and +-inf then quantize as
+// docs/numerics.md says: to the zero point, saturated).
+QuantParams constant_params(const std::vector<float>& values);
+// Symmetric (zero point 0) over the larger magnitude of the range.
+QuantParams symmetric_params(Range r);
+
+// Per-output-channel symmetric int8 weight scales of a product: max|w| / 127
+// over each group of `per` consecutive values (1 when all are 0), raised where
+// the channel's bias would not fit int32 at scale s_in * s_w (its bias then
+// keeps a quarter of int32's range; the weights' share shrinks accordingly).
+std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
+                                  const std::vector<float>& bias, float s_in);
+
+// The smallest and largest finite value (a masked attention score is -inf),
+// {0, 0} when none is.
+Range finite_range(const std::vector<float>& values);
+
+// Every float tensor's range over the calibration inputs on the fp32 graph
+// (one random normal input when there are none), the inputs spread over the
+// host's cores.
+std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs);
+
+}  // namespace vtpu::sw
