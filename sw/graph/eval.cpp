@@ -648,7 +648,7 @@ Tensors layer_normalization(const Args& args) {
   const Tensor& scale = args.floats(1);
   const int64_t axis = normalize_axis(args, args.node().get_int("axis", -1), rank_of(x));
   const float eps = args.node().get_float("epsilon", 1e-5f);
-  const int64_t n = span(x.shape, axis, x.shape.size()), rows = x.numel() / n;
+  const int64_t n = span(x.shape, axis, x.shape.size()), rows = n ? x.numel() / n : 0;
   const bool has_bias = args.node().inputs.size() > 2 && !args.node().inputs[2].empty();
   if (scale.numel() != n) args.fail("scale does not match the normalized axes");
   Tensor y = allocate(DType::kFloat32, x.shape);

@@ -570,6 +570,14 @@ TEST(Eval, SoftmaxAlongOneAxis) {
       {-2.40760596f, -1.40760596f, -0.407605964f, -1.09861229f, -1.09861229f, -1.09861229f});
 }
 
+TEST(Eval, LayerNormalizationOfEmptyTensors) {
+  // An empty axis among the normalized ones (Swin's shift arithmetic has
+  // empty tensors on the way): an empty result, not a division by zero.
+  const Node norm = make_node("LayerNormalization", {"x", "s"}, {{"axis", int_attr(1)}});
+  expect_floats(run(norm, {{"x", floats({2, 0}, {})}, {"s", floats({0}, {})}}), {2, 0}, {});
+  expect_floats(run(norm, {{"x", floats({0, 3}, {})}, {"s", floats({3}, {1, 1, 1})}}), {0, 3}, {});
+}
+
 TEST(Eval, Reductions) {
   const Tensor x = floats({2, 3}, iota(6, 1));  // [[1,2,3],[4,5,6]]
   const Node mean = make_node("ReduceMean", {"x"}, {{"axes", ints_attr({1})}});
