@@ -162,9 +162,17 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   uint32_t band = 0, bands = 0; /* shifted: output rows per row tile, row tiles per image */
   if (shifted) {
     const uint32_t wide = (w->oh - 1) * wp + w->ow; /* an image's rows of A */
-    shifted = vtpu_matmul_tiling(&window, wide, x->k, x->n, e, nb, out_tiles, x->k, &tiles) == 0 &&
+    /* The tiling keeps four row tiles to overlap loads with compute; a
+     * batch's images count among them, so that several images let a band
+     * grow to a whole image (each MATMUL pays the array's fill and drain,
+     * 2R + C cycles, whatever its rows). */
+    const uint32_t pixels = w->oh * w->ow;
+    const uint32_t batch = x->m > pixels ? kq_min(x->m / pixels, 4) : 1;
+    shifted = vtpu_matmul_tiling(&window, wide * batch, x->k, x->n, e, nb, out_tiles, x->k,
+                                 &tiles) == 0 &&
               tiles.tk == x->k && tiles.tm >= w->ow;
     if (shifted) {
+      tiles.tm = kq_min(tiles.tm, wide);
       band = kq_min((tiles.tm - w->ow) / wp + 1, w->oh);
       bands = (w->oh + band - 1) / band;
     }
