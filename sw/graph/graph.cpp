@@ -68,6 +68,9 @@ void set_max_elements(int64_t limit) {
 }
 
 int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what, bool zero_ok) {
+  if (shape.size() > kMaxRank)
+    throw LimitError(what + " has " + std::to_string(shape.size()) +
+                     " axes: more than vtpu's limit of " + std::to_string(kMaxRank));
   const int64_t limit = max_elements();
   int64_t count = 1;
   for (int64_t d : shape) {

@@ -20,8 +20,10 @@ const char* dtype_name(DType t);
 // Limits (docs/compiler.md, "Limits"), checked before a tensor is allocated or
 // a shape handed to ONNX's shape inference: a dimension at most the MXU's
 // largest, a tensor at most 2^28 elements (1 GiB of fp32; VGG's first fully
-// connected weights are 103 M).
+// connected weights are 103 M), of at most 32 axes (ONNX models use up to 8;
+// per-axis work is not for ranks in the thousands).
 constexpr int64_t kMaxDimension = int64_t{1} << 24;
+constexpr size_t kMaxRank = 32;
 constexpr int64_t kMaxElements = int64_t{1} << 28;
 // The element limit check_limits() applies: kMaxElements unless an embedder
 // lowers it for the whole process (the ONNX fuzzer does, so that one input
@@ -34,9 +36,9 @@ void set_max_elements(int64_t limit);
 struct LimitError : Error {
   using Error::Error;
 };
-// The element count of `shape`; throws LimitError starting with `what` when a
-// dimension is negative, zero (unless `zero_ok`) or above kMaxDimension, or
-// the count above max_elements().
+// The element count of `shape`; throws LimitError starting with `what` when it
+// has more than kMaxRank axes, a dimension is negative, zero (unless `zero_ok`) or above
+// kMaxDimension, or the count above max_elements().
 int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what,
                      bool zero_ok = false);
 
