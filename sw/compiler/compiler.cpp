@@ -1605,7 +1605,9 @@ class Lowerer {
     std::vector<int64_t> stepped = stride;
     for (size_t a = 0; a < begin.size(); ++a) {
       offset += begin[a] * stride[a];
-      if (!step.empty()) stepped[a] *= step[a];
+      // One element along an axis takes no step (a Slice's step may be any
+      // int64 beyond its axis); with more, the step is inside the axis.
+      if (!step.empty() && size[a] > 1) stepped[a] *= step[a];
     }
     ChipTensor y = define(out, make(shape_of(out), false, x.type, x.q));
     if (product(size) != y.numel()) throw Error(n.where() + ": window size mismatch");
