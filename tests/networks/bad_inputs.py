@@ -105,6 +105,7 @@ def crashes() -> dict:
                             [ints("s", [4]), ints("e", [4]), ints("a", [1])]),
         "zero_dim": tiny([conv("Relu", ["x"], ["y"])], [("x", [1, 0, 4])], [("y", ["a", "b", "c"])]),
         "zero_batch": tiny([conv("Relu", ["x"], ["y"])], [("x", [0, 16])], [("y", ["a", "b"])]),
+        "crop_experimental": tiny([conv("Crop", ["x"], ["y"])], [("x", [1, 1, 8, 8])], out4),
         "rank40": tiny([conv("Relu", ["x"], ["y"])], [("x", [1] * 40)], [("y", ["a"] * 40)]),
         "count_overflow": tiny([conv("Relu", ["x"], ["y"])], [("x", [2**20] * 4)], out4),
         "huge_input": tiny([conv("Relu", ["x"], ["y"])], [("x", [1, 10**9])], [("y", ["a", "b"])]),

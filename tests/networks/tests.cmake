@@ -193,6 +193,7 @@ foreach(case
     "empty_slice|node 'Slice_0' \\(Slice\\): output 't' of shape \\[1,0\\] is empty \\(vtpu runs no empty tensors\\)"
     "zero_dim|input 'x' has shape \\[1,0,4\\]: dimensions must be at least 1"
     "zero_batch|input 'x' has shape \\[0,16\\]: dimensions must be at least 1"
+    "crop_experimental|node 'Crop_0' \\(Crop\\): not an operator of ONNX opset 13 \\(an experimental or unknown one\\)"
     "rank40|input 'x' has 40 axes: more than vtpu's limit of 32"
     "count_overflow|input 'x' has shape \\[1048576,1048576,1048576,1048576\\]: more than vtpu's limit of 2\\^28 elements"
     "huge_input|input 'x' has shape \\[1,1000000000\\]: a dimension above vtpu's limit of 2\\^24"
