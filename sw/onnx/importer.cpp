@@ -61,7 +61,7 @@ DType dtype_of(int onnx_type, const std::string& what) {
 template <typename T>
 void append_raw(const std::string& raw, std::vector<T>& out) {
   out.resize(raw.size() / sizeof(T));
-  std::memcpy(out.data(), raw.data(), out.size() * sizeof(T));
+  if (!out.empty()) std::memcpy(out.data(), raw.data(), out.size() * sizeof(T));  // data(): null
 }
 
 Tensor tensor_of(const onnx::TensorProto& t, const std::string& what) {
