@@ -866,6 +866,9 @@ const Tensor& constant_input(const Graph& g, const Node& n, size_t i) {
 QuantHint hint_of(const Graph& g, const Node& n, size_t scale, size_t zero) {
   const Tensor& s = constant_input(g, n, scale);
   if (s.numel() != 1) throw Error(n.where() + ": per-axis activation quantization");
+  if (!s.is_float())
+    throw Error(n.where() + ": scale of type " + std::string(dtype_name(s.dtype)) +
+                " (a scale is float)");
   QuantHint h;
   h.scale = s.f[0];
   if (zero < n.inputs.size() && !n.inputs[zero].empty()) {
@@ -873,6 +876,7 @@ QuantHint hint_of(const Graph& g, const Node& n, size_t scale, size_t zero) {
     if (z.dtype != DType::kInt8)
       throw Error(n.where() + ": zero point of type " + std::string(dtype_name(z.dtype)) +
                   " (vtpu's activations are int8)");
+    if (z.numel() != 1) throw Error(n.where() + ": per-axis activation quantization");
     h.zero_point = static_cast<int32_t>(z.i[0]);
   } else {
     throw Error(n.where() + ": no zero point: uint8 quantization (vtpu's activations are int8)");
@@ -951,6 +955,10 @@ void absorb_quantization(Graph& g) {
       if (conv && n.inputs.size() > 8 && !n.inputs[8].empty()) {
         const Tensor& b = constant_input(g, n, 8);
         const Tensor& ws = constant_input(g, n, 4);
+        if (b.is_float() || !xs.is_float() || xs.numel() != 1 || !ws.is_float() ||
+            (ws.numel() != 1 && ws.numel() != b.numel()))
+          throw Error(n.where() + ": the bias (int32), the input scale (one float) and the " +
+                      "weight scales (one float, or one per output) do not fit together");
         Tensor bf;
         bf.shape = b.shape;
         for (int64_t c = 0; c < b.numel(); ++c)
