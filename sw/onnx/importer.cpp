@@ -176,6 +176,14 @@ bool static_shape(const onnx::ValueInfoProto& v, ValueInfo& out, std::string* sy
   return true;
 }
 
+// The version of the default domain (ai.onnx) the model imports; 0 when none.
+int64_t default_opset(const onnx::ModelProto& model) {
+  int64_t opset = 0;
+  for (const onnx::OperatorSetIdProto& o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
+  return opset;
+}
+
 onnx::ModelProto read_model(const std::string& path) {
   const std::string data = read_file(path);
   if (data.empty()) throw Error(path + ": empty file, not an ONNX model");
@@ -200,9 +208,7 @@ onnx::ModelProto read_model(const std::string& path) {
   // An operator of the default domain with no schema at its opset: the
   // checker only warns (on stderr) for the old experimental ones (Crop, ...),
   // and shape inference then dereferences the schema that is not there.
-  int opset = 0;
-  for (const onnx::OperatorSetIdProto& o : model.opset_import())
-    if (o.domain().empty() || o.domain() == "ai.onnx") opset = static_cast<int>(o.version());
+  const int opset = static_cast<int>(default_opset(model));
   for (int i = 0; i < model.graph().node_size(); ++i) {
     const onnx::NodeProto& n = model.graph().node(i);
     if (!n.domain().empty() && n.domain() != "ai.onnx") continue;
@@ -342,9 +348,7 @@ Graph import_onnx(const std::string& path, int64_t batch) {
   onnx::ModelProto model = read_model(path);
   if (batch != 0) rebatch(model, batch, path);
   Graph g;
-  for (const onnx::OperatorSetIdProto& o : model.opset_import()) {
-    if (o.domain().empty() || o.domain() == "ai.onnx") g.opset = o.version();
-  }
+  g.opset = default_opset(model);
   for (const onnx::ValueInfoProto& v : model.graph().input()) {
     if (!v.type().tensor_type().has_shape()) continue;
     std::vector<int64_t> dims;
