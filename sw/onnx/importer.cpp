@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "models/common/error.h"
 #include "models/common/read_file.h"
@@ -317,6 +318,27 @@ void validate_for_inference(onnx::ModelProto& model, const std::string& path) {
   }
 }
 
+// The main graph after shape inference without data propagation, inferred on
+// a copy (inference reads the bytes of some initializers: Range's limits).
+onnx::GraphProto inferred_types(onnx::ModelProto model) {
+  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                     onnx::ShapeInferenceOptions(false, 0, false));
+  return std::move(*model.mutable_graph());
+}
+
+// Whether shape inference gave every value a node reads a type.
+bool every_input_typed(const onnx::GraphProto& graph) {
+  std::set<std::string> typed;
+  for (const auto* values : {&graph.input(), &graph.value_info(), &graph.output()})
+    for (const onnx::ValueInfoProto& v : *values)
+      if (v.type().value_case() != onnx::TypeProto::VALUE_NOT_SET) typed.insert(v.name());
+  for (const onnx::TensorProto& t : graph.initializer()) typed.insert(t.name());
+  for (const onnx::NodeProto& n : graph.node())
+    for (const std::string& input : n.input())
+      if (!input.empty() && !typed.count(input)) return false;
+  return true;
+}
+
 }  // namespace
 
 // Re-exports a model for a batch of `batch`: every graph input's first
@@ -358,8 +380,13 @@ Graph import_onnx(const std::string& path, int64_t batch) {
   }
   validate_for_inference(model, path);
   try {
+    // Types first, without data propagation. A node whose inference fails (a 2-D kernel on a rank-3
+    // input) leaves its output untyped, and libonnx's data propagation (Shape, Slice...)
+    // dereferences that missing type; such a model gets its shapes without it, and the checks below
+    // say what is wrong with the node.
+    const bool propagate = every_input_typed(inferred_types(model));
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       onnx::ShapeInferenceOptions(false, 0, true));
+                                       onnx::ShapeInferenceOptions(false, 0, propagate));
   } catch (const std::exception& e) {
     throw Error(path + ": ONNX shape inference fails: " + one_line(e.what()));
   }

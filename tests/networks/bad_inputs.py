@@ -84,6 +84,10 @@ def crashes() -> dict:
     return {
         "conv_rank3": tiny([conv("Conv", ["x", "w"], ["y"])], [("x", [1, 28, 28])],
                            [("y", ["a", "b", "c"])], [weights([4, 1, 3, 3])]),
+        # The Shape reads the Conv's untyped output in ONNX's data propagation.
+        "conv_rank3_shape": tiny([conv("Conv", ["x", "w"], ["c"]), conv("Shape", ["c"], ["s"]),
+                                  conv("Cast", ["s"], ["y"], to=1)],
+                                 [("x", [1, 3, 24])], [("y", ["n"])], [weights([8, 3, 3, 3])]),
         "conv_stride0": tiny([conv("Conv", ["x", "w"], ["y"], strides=[0, 0])],
                              [("x", [1, 1, 28, 28])], out4, [weights([4, 1, 3, 3])]),
         "maxpool_stride0": tiny([conv("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[0, 0])],

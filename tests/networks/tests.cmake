@@ -182,6 +182,7 @@ bad_input_test(garbage_onnx 2 "garbage.onnx: not an ONNX model"
 # calibration caught some of them before the compiler divided by them).
 foreach(case
     "conv_rank3|node 'Conv_0' \\(Conv\\): weights \\[4,1,3,3\\] do not fit input \\[1,28,28\\]"
+    "conv_rank3_shape|node 'Conv_0' \\(Conv\\): weights \\[8,3,3,3\\] do not fit input \\[1,3,24\\]"
     "conv_stride0|node 'Conv_0' \\(Conv\\): attribute strides holds 0"
     "maxpool_stride0|node 'MaxPool_0' \\(MaxPool\\): attribute strides holds 0"
     "conv_pads3|node 'Conv_0' \\(Conv\\): attribute pads holds 3 values where its kernel of 2 axes needs 4"
