@@ -9,7 +9,6 @@
 #include <random>
 #include <regex>
 #include <sstream>
-#include <unordered_map>
 
 #include "models/common/error.h"
 #include "models/common/hex.h"
@@ -37,7 +36,6 @@ class TrafficGenerator : public sc_core::sc_module {
     for (const MemRequest& r : requests) largest = std::max<uint64_t>(largest, r.size);
     for (size_t i = 0; i < slots_.size(); ++i) {
       slots_[i].data.resize(largest);
-      slot_of_[&slots_[i].trans] = i;
     }
     SC_HAS_PROCESS(TrafficGenerator);
     SC_METHOD(start);
@@ -81,7 +79,7 @@ class TrafficGenerator : public sc_core::sc_module {
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                      sc_core::sc_time& delay) {
     if (phase != tlm::BEGIN_RESP) return tlm::TLM_ACCEPTED;
-    const size_t slot = slot_of_.at(&trans);
+    const size_t slot = slot_of(trans);
     const uint64_t done = (sc_core::sc_time_stamp() + delay).value();
     latencies_ps_.push_back(done - slots_[slot].issued_ps);
     last_response_ps_ = std::max(last_response_ps_, done);
@@ -89,10 +87,18 @@ class TrafficGenerator : public sc_core::sc_module {
     return tlm::TLM_COMPLETED;
   }
 
+  // The slot whose payload `trans` is: slots lie sizeof(Slot) apart.
+  size_t slot_of(const tlm::tlm_generic_payload& trans) const {
+    const auto first = reinterpret_cast<uintptr_t>(&slots_.front().trans);
+    const size_t slot = (reinterpret_cast<uintptr_t>(&trans) - first) / sizeof(Slot);
+    if (slot >= slots_.size() || &slots_[slot].trans != &trans)
+      throw Error("memtest: a response for a payload memtest did not send");
+    return slot;
+  }
+
   const std::vector<MemRequest>& requests_;
   const uint64_t base_;
   std::vector<Slot> slots_;
-  std::unordered_map<const tlm::tlm_generic_payload*, size_t> slot_of_;
   size_t next_ = 0;
   std::vector<uint64_t> latencies_ps_;
   uint64_t first_issue_ps_ = 0, last_response_ps_ = 0;

@@ -1,6 +1,7 @@
 #include "models/hbm/controller.h"
 
 #include <algorithm>
+#include <array>
 
 #include "models/common/error.h"
 
@@ -64,21 +65,45 @@ void Controller::update_candidate(unsigned b) {
     c.cmd = Command::kAct;
   }
   c.seq = bank.queue[c.index].seq;
+  command_[b] = static_cast<uint8_t>(c.cmd);
+  local_[b] = checker_.local_earliest(c.cmd, b);
+  rank_[b] = uint64_t{!c.hit} << 63 | c.seq << 6 | b;
+}
+
+void Controller::update_group_locals(unsigned b) {
+  const unsigned per_group = t_.banks_per_group, first = b / per_group * per_group;
+  const uint64_t group = per_group >= 64 ? ~uint64_t{0} : ((uint64_t{1} << per_group) - 1) << first;
+  for (uint64_t m = nonempty_ & group; m != 0; m &= m - 1) {
+    const unsigned k = __builtin_ctzll(m);
+    local_[k] = checker_.local_earliest(static_cast<Command>(command_[k]), k);
+  }
 }
 
 Controller::Choice Controller::timed(unsigned b) const {
   Choice c = banks_[b].candidate;
-  c.at = std::max(now_, checker_.earliest(c.cmd, b));
+  c.at = std::max({now_, local_[b], checker_.shared_earliest(c.cmd)});
   return c;
 }
 
 // Of the banks' candidates, the earliest legal one wins; ties go to hits, then age.
 Controller::Choice Controller::choose() const {
-  Choice best;
+  // Every candidate is an ACT, PRE, RD or WR: what the banks share, once each.
+  std::array<Cycle, 4> shared;
+  for (int i = 0; i < 4; ++i)
+    shared[i] = std::max(now_, checker_.shared_earliest(static_cast<Command>(i)));
+  if (nonempty_ == 0) return Choice{};
+  // The smallest (cycle, rank), without branches: the banks come in no order.
+  Cycle at = kIdle;
+  uint64_t rank = ~uint64_t{0};
   for (uint64_t m = nonempty_; m != 0; m &= m - 1) {
-    Choice c = timed(__builtin_ctzll(m));
-    if (c.better_than(best)) best = c;
+    const unsigned b = __builtin_ctzll(m);
+    const Cycle when = std::max(local_[b], shared[command_[b]]);
+    const bool better = when < at || (when == at && rank_[b] < rank);
+    at = better ? when : at;
+    rank = better ? rank_[b] : rank;
   }
+  Choice best = banks_[rank & 63].candidate;
+  best.at = at;
   return best;
 }
 
@@ -97,6 +122,7 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
                        : c.cmd == Command::kRd || c.cmd == Command::kWr ? q[c.index].access.row
                                                                         : 0;
   checker_.issue(c.cmd, c.bank, c.at, row);
+  if (c.cmd != Command::kRef && c.cmd != Command::kPreAll) update_group_locals(c.bank);
   best_ = Choice{};
   if (log_) log_->push_back(IssuedCommand{c.cmd, c.bank, c.at, row});
   switch (c.cmd) {

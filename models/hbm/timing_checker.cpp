@@ -24,7 +24,7 @@ TimingChecker::TimingChecker(const TimingSet& timing, std::shared_ptr<CommandBus
       bank_ready_(timing.banks()),
       group_ready_(timing.bank_groups),
       bus_(bus ? std::move(bus) : std::make_shared<CommandBus>(timing)) {
-  for (unsigned b = 0; b < banks_.size(); ++b) refresh_ready(b);
+  for (unsigned b = 0; b < banks_.size(); ++b) refresh_ready(b, true, true, true);
 }
 
 template <typename Visit>
@@ -109,11 +109,12 @@ TimingChecker::Ready TimingChecker::ready_of(Scope&& bounds) const {
   return ready;
 }
 
-void TimingChecker::refresh_ready(unsigned b) {
-  bank_ready_[b] = ready_of([&](Command c, auto&& v) { bank_bounds(c, banks_[b], v); });
+void TimingChecker::refresh_ready(unsigned b, bool bank, bool group, bool channel) {
+  if (bank) bank_ready_[b] = ready_of([&](Command c, auto&& v) { bank_bounds(c, banks_[b], v); });
   const unsigned g = b / t_.banks_per_group;
-  group_ready_[g] = ready_of([&](Command c, auto&& v) { group_bounds(c, groups_[g], v); });
-  channel_ready_ = ready_of([&](Command c, auto&& v) { channel_bounds(c, v); });
+  if (group)
+    group_ready_[g] = ready_of([&](Command c, auto&& v) { group_bounds(c, groups_[g], v); });
+  if (channel) channel_ready_ = ready_of([&](Command c, auto&& v) { channel_bounds(c, v); });
 }
 
 TimingChecker::Cycle TimingChecker::earliest(Command cmd, unsigned bank) const {
@@ -122,9 +123,7 @@ TimingChecker::Cycle TimingChecker::earliest(Command cmd, unsigned bank) const {
     for_each_bound(cmd, bank, [&at](const char*, Cycle bound) { at = std::max(at, bound); });
     return at;
   }
-  const int i = static_cast<int>(cmd);  // kAct, kPre, kRd, kWr come first in Command
-  return std::max({bank_ready_[bank][i], group_ready_[bank / t_.banks_per_group][i],
-                   channel_ready_[i], bus_->earliest(cmd)});
+  return std::max(local_earliest(cmd, bank), shared_earliest(cmd));
 }
 
 std::string TimingChecker::state_error(Command cmd, unsigned b, uint32_t row) const {
@@ -196,10 +195,15 @@ void TimingChecker::issue(Command cmd, unsigned b, Cycle cycle, uint32_t row) {
       break;
     case Command::kRef: last_ref_ = cycle; break;
   }
-  if (cmd == Command::kPreAll) {
-    for (unsigned k = 0; k < banks_.size(); ++k) refresh_ready(k);
-  } else {
-    refresh_ready(b);
+  // The scopes whose history changed: a PRE only writes its bank's, a PREA
+  // every bank's, a REF the channel's.
+  switch (cmd) {
+    case Command::kPre: refresh_ready(b, true, false, false); break;
+    case Command::kPreAll:
+      for (unsigned k = 0; k < banks_.size(); ++k) refresh_ready(k, true, false, false);
+      break;
+    case Command::kRef: refresh_ready(b, false, false, true); break;
+    default: refresh_ready(b, true, true, true); break;
   }
 }
 

@@ -73,6 +73,17 @@ class TimingChecker {
   // Earliest cycle at which `cmd` to `bank` meets every timing constraint
   // (the bank's state must allow it: see state_error()).
   Cycle earliest(Command cmd, unsigned bank) const;
+  // earliest() of ACT, PRE, RD or WR in two parts, whose maximum it is: the
+  // constraints of `bank` and its bank group, and those every bank of the
+  // pseudo-channel shares (channel history, command buses). The first changes
+  // only when a command goes to that bank group (or a PREA to all).
+  Cycle local_earliest(Command cmd, unsigned bank) const {
+    const int i = static_cast<int>(cmd);
+    return std::max(bank_ready_[bank][i], group_ready_[bank / t_.banks_per_group][i]);
+  }
+  Cycle shared_earliest(Command cmd) const {
+    return std::max(channel_ready_[static_cast<int>(cmd)], bus_->earliest(cmd));
+  }
   // Why `cmd` to `bank` (row `row` for ACT/RD/WR) at `cycle` is illegal:
   // "tFAW: ..." naming the constraint, or "" when it is legal.
   std::string violation(Command cmd, unsigned bank, Cycle cycle, uint32_t row = 0) const;
@@ -108,7 +119,8 @@ class TimingChecker {
   void for_each_bound(Command cmd, unsigned bank, Visit&& visit) const;
   template <typename Scope>
   Ready ready_of(Scope&& bounds) const;
-  void refresh_ready(unsigned bank);
+  // Recomputes the cached bounds of `bank`, its group and the channel.
+  void refresh_ready(unsigned bank, bool of_bank, bool of_group, bool of_channel);
 
   const TimingSet& t_;
   const unsigned burst_;  // tBL

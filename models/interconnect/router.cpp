@@ -129,10 +129,19 @@ tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& tra
     if (transactions_) record(id, r->port, trans, addr, begin, sc_core::sc_time_stamp() + delay);
     return tlm::TLM_COMPLETED;
   }
-  routes_[&trans] = Route{id, addr, begin, r->port};
+  Route* route = trans.get_extension<Route>();
+  if (route == nullptr) {
+    route = new Route;
+    trans.set_extension(route);
+  }
+  route->in_flight = true;
+  route->initiator = id;
+  route->address = addr;
+  route->begin = begin;
+  route->target = r->port;
   tlm::tlm_sync_enum status = initiators_out[r->port]->nb_transport_fw(trans, phase, delay);
   if (status == tlm::TLM_COMPLETED) {
-    routes_.erase(&trans);
+    route->in_flight = false;
     trans.set_address(addr);
     if (transactions_) record(id, r->port, trans, addr, begin, sc_core::sc_time_stamp() + delay);
   }
@@ -141,17 +150,18 @@ tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& tra
 
 tlm::tlm_sync_enum Router::nb_transport_bw(int, tlm::tlm_generic_payload& trans,
                                            tlm::tlm_phase& phase, sc_core::sc_time& delay) {
-  auto it = routes_.find(&trans);
-  if (it == routes_.end()) return tlm::TLM_COMPLETED;
-  const Route route = it->second;
-  trans.set_address(route.address);
+  Route* route = trans.get_extension<Route>();
+  if (route == nullptr || !route->in_flight) return tlm::TLM_COMPLETED;
+  trans.set_address(route->address);
   if (phase == tlm::BEGIN_RESP) {
-    routes_.erase(it);
+    route->in_flight = false;
     if (transactions_)
-      record(route.initiator, route.target, trans, route.address, route.begin,
+      record(route->initiator, route->target, trans, route->address, route->begin,
              sc_core::sc_time_stamp() + delay);
   }
-  return targets_in[route.initiator]->nb_transport_bw(trans, phase, delay);
+  // The initiator may send the payload again from inside this call.
+  const int initiator = route->initiator;
+  return targets_in[initiator]->nb_transport_bw(trans, phase, delay);
 }
 
 bool Router::get_direct_mem_ptr(int id, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi) {

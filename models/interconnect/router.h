@@ -24,7 +24,6 @@
 #include <string>
 #include <systemc>
 #include <tlm>
-#include <unordered_map>
 #include <vector>
 
 #include "models/common/trace.h"
@@ -96,11 +95,18 @@ class Router : public sc_core::sc_module {
     LinkStats stats;
     sc_core::sc_time free_at[2];  // read, write direction
   };
-  struct Route {
-    int initiator;
-    uint64_t address;
+  // An nb request in flight, carried by its payload: allocated the first time
+  // the payload passes, owned (and freed) by it, reused after.
+  struct Route : tlm::tlm_extension<Route> {
+    bool in_flight = false;
+    int initiator = 0;
+    uint64_t address = 0;
     sc_core::sc_time begin;  // when it entered (transaction trace)
-    unsigned target;
+    unsigned target = 0;
+    tlm::tlm_extension_base* clone() const override { return new Route(*this); }
+    void copy_from(const tlm::tlm_extension_base& other) override {
+      *this = static_cast<const Route&>(other);
+    }
   };
 
   void add_region(const std::string& name, uint64_t base, uint64_t size, const MapOptions& options);
@@ -122,7 +128,6 @@ class Router : public sc_core::sc_module {
   std::vector<Region> regions_;  // overlays first, then in mapping order
   std::vector<Port> in_;         // by initiator id
   std::vector<Port> out_;        // by target port
-  std::unordered_map<const tlm::tlm_generic_payload*, Route> routes_;  // nb requests in flight
   sc_core::sc_time clock_period_;
   TransactionSink* transactions_ = nullptr;
   void record(int initiator, unsigned target, const tlm::tlm_generic_payload& trans,
