@@ -97,7 +97,9 @@ bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
   pending_[slot] = Pending{&trans, accesses, 0, waiter};
   ++requests_;
   bytes_ += length;
-  wake_for(first_decision);
+  // Inside wake() (a response's initiator sending again) schedule_wake() at
+  // its end covers this request.
+  if (!waking_) wake_for(first_decision);
   return true;
 }
 
@@ -149,6 +151,7 @@ unsigned int Hbm::transport_dbg(tlm::tlm_generic_payload& trans) {
 void Hbm::wake() {
   const uint64_t now = now_ps();
   const int64_t horizon = static_cast<int64_t>((now + lookahead_ps_ + tck_ps_ - 1) / tck_ps_);
+  waking_ = true;
   done_.clear();
   for (Channel& c : channels_)
     if (c.next_decision() < horizon) c.run(horizon, done_);
@@ -172,6 +175,7 @@ void Hbm::wake() {
     }
   }
   done_.swap(finished);
+  waking_ = false;
   schedule_wake();
 }
 

@@ -111,6 +111,7 @@ class Hbm : public sc_core::sc_module {
   std::vector<uint32_t> free_slots_;
   std::vector<Completion> done_;
   sc_core::sc_event wake_event_;
+  bool waking_ = false;  // inside wake()
   uint64_t tck_ps_, lookahead_ps_, frontend_ps_;
   uint64_t requests_ = 0, bytes_ = 0;
   // Injected ECC faults: whether any may happen, their stream and counts.

@@ -98,15 +98,15 @@ void TimingChecker::for_each_bound(Command cmd, unsigned b, Visit&& visit) const
 
 template <typename Scope>
 TimingChecker::Ready TimingChecker::ready_of(Scope&& bounds) const {
-  static constexpr Command kCached[kBankCommands] = {Command::kAct, Command::kPre, Command::kRd,
-                                                     Command::kWr};
-  Ready ready;
-  for (int i = 0; i < kBankCommands; ++i) {
+  // Each command a constant where it is used, so that the scope's switch
+  // folds away.
+  const auto latest = [&bounds](Command cmd) {
     Cycle at = 0;
-    bounds(kCached[i], [&at](const char*, Cycle bound) { at = std::max(at, bound); });
-    ready[i] = at;
-  }
-  return ready;
+    bounds(cmd, [&at](const char*, Cycle bound) { at = std::max(at, bound); });
+    return at;
+  };
+  return Ready{latest(Command::kAct), latest(Command::kPre), latest(Command::kRd),
+               latest(Command::kWr)};
 }
 
 void TimingChecker::refresh_ready(unsigned b, bool bank, bool group, bool channel) {
