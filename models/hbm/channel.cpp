@@ -27,22 +27,20 @@ void Channel::run(Cycle horizon, std::vector<Completion>& done) {
   for (;;) {
     size_t pick = 0;
     Cycle earliest = Controller::kIdle, second = Controller::kIdle;
-    for (size_t k = 0; k < count; ++k) {
-      const size_t i = (turn_ + k) % count;
+    // Without branches or divisions: the decisions come in no order.
+    for (size_t k = 0, i = turn_; k < count; ++k, i = i + 1 == count ? 0 : i + 1) {
       const Cycle d = pseudo_[i].next_decision();
-      if (d < earliest) {
-        second = earliest;
-        earliest = d;
-        pick = i;
-      } else {
-        second = std::min(second, d);
-      }
+      const bool earlier = d < earliest;
+      second = earlier ? earliest : std::min(second, d);
+      pick = earlier ? i : pick;
+      earliest = earlier ? d : earliest;
     }
     if (earliest >= horizon) return;
     // Its turn lasts up to the next one's decision: a command at that very
     // cycle is still this one's, and the next one then sees it on the buses.
     const Cycle limit = second == Controller::kIdle ? horizon : std::min(horizon, second + 1);
-    if (pseudo_[pick].run(limit, done)) turn_ = static_cast<unsigned>((pick + 1) % count);
+    if (pseudo_[pick].run(limit, done))
+      turn_ = pick + 1 == count ? 0 : static_cast<unsigned>(pick + 1);
   }
 }
 
