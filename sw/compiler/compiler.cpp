@@ -1507,11 +1507,11 @@ class Lowerer {
         if (st > 0) {
           b = std::clamp<int64_t>(b, 0, dim);
           f = std::clamp<int64_t>(f, b, dim);
-          size[a] = (f - b + st - 1) / st;
+          size[a] = slice_count(b, f, st);
         } else {
           b = std::clamp<int64_t>(b, 0, dim - 1);
           f = std::clamp<int64_t>(f, -1, b);
-          size[a] = (b - f + (-st) - 1) / (-st);
+          size[a] = slice_count(b, f, st);
         }
         begin[a] = b;
         step[a] = st;

@@ -1235,11 +1235,11 @@ Tensors slice(const Args& args) {
     if (step[d] > 0) {
       s = clamp(s, 0, dim);
       e = clamp(e, 0, dim);
-      shape[d] = e > s ? ceil_div(e - s, step[d]) : 0;
+      shape[d] = slice_count(s, e, step[d]);
     } else {
       s = clamp(s, 0, dim - 1);
       e = clamp(e, -1, dim - 1);
-      shape[d] = s > e ? ceil_div(s - e, -step[d]) : 0;
+      shape[d] = slice_count(s, e, step[d]);
     }
     start[d] = s;
   }

@@ -67,6 +67,15 @@ void set_max_elements(int64_t limit) {
   element_limit.store(std::clamp<int64_t>(limit, 1, kMaxElements), std::memory_order_relaxed);
 }
 
+int64_t slice_count(int64_t begin, int64_t end, int64_t step) {
+  const bool forwards = step > 0;
+  if (forwards ? end <= begin : end >= begin) return 0;
+  const auto distance = static_cast<uint64_t>(forwards ? end - begin : begin - end);
+  const uint64_t magnitude =
+      forwards ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+  return static_cast<int64_t>(1 + (distance - 1) / magnitude);
+}
+
 int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what, bool zero_ok) {
   if (shape.size() > kMaxRank)
     throw LimitError(what + " has " + std::to_string(shape.size()) +

@@ -132,6 +132,22 @@ std::vector<float> quarters(int64_t n, uint32_t seed) {
 
 // ---- the graph IR ---------------------------------------------------------------------
 
+TEST(Graph, SliceCountForAnyStep) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(slice_count(0, 10, 1), 10);
+  EXPECT_EQ(slice_count(0, 10, 3), 4);  // 0 3 6 9
+  EXPECT_EQ(slice_count(2, 10, 4), 2);  // 2 6
+  EXPECT_EQ(slice_count(9, -1, -1), 10);
+  EXPECT_EQ(slice_count(9, -1, -4), 3);  // 9 5 1
+  EXPECT_EQ(slice_count(5, 5, 1), 0);
+  EXPECT_EQ(slice_count(5, 2, 1), 0);   // end behind a forward step
+  EXPECT_EQ(slice_count(2, 5, -1), 0);  // and behind a backward one
+  EXPECT_EQ(slice_count(0, 16, kMax), 1);
+  EXPECT_EQ(slice_count(16, 0, -kMax), 1);
+  EXPECT_EQ(slice_count(16, -1, kMin), 1);
+}
+
 TEST(Graph, TensorsAttributesAndNames) {
   EXPECT_STREQ(dtype_name(DType::kFloat32), "float32");
   EXPECT_STREQ(dtype_name(DType::kInt64), "int64");
@@ -775,6 +791,11 @@ TEST(Eval, SliceClampsAndStepsBackwards) {
   expect_floats(run_slice(2, 1000, 3), {3}, {2, 5, 8});
   expect_floats(run_slice(-3, -1, 1), {2}, {7, 8});
   expect_floats(run_slice(5, 2, 1), {0}, {});
+  // Steps past the axis (ceil((e - s) / step) with e - s + step overflowing
+  // int64; INT64_MIN has no negation): the first element only.
+  expect_floats(run_slice(3, 10, std::numeric_limits<int64_t>::max()), {1}, {3});
+  expect_floats(run_slice(9, -100, -std::numeric_limits<int64_t>::max()), {1}, {9});
+  expect_floats(run_slice(9, -100, std::numeric_limits<int64_t>::min()), {1}, {9});
   // x [3,4] = 0..11: rows 1..2, every other column from 0.
   const Node axes = make_node("Slice", {"x", "s", "e", "a", "st"});
   expect_floats(run(axes, {{"x", floats({3, 4}, iota(12))},
