@@ -87,19 +87,18 @@ class Controller {
     uint64_t seq;
     bool activated = false;  // needed an ACT: not a row hit
   };
+  // 16 bytes: returned in registers and copied in one move (a larger one,
+  // written field by field and read back whole, stalled the core on every
+  // decision). Ties between candidates go by rank_ (hits, then age).
   struct Choice {
-    Command cmd = Command::kRef;
-    unsigned bank = 0;
     Cycle at = kIdle;
-    size_t index = 0;  // in the bank's queue (column commands)
-    uint64_t seq = 0;
+    uint32_t index = 0;  // in the bank's queue (column commands)
+    uint8_t bank = 0;
+    Command cmd = Command::kRef;
     bool hit = false;
     bool valid = false;
-    bool better_than(const Choice& o) const {
-      return !o.valid || at < o.at ||
-             (at == o.at && (hit > o.hit || (hit == o.hit && seq < o.seq)));
-    }
   };
+  static_assert(sizeof(Choice) == 16);
   // A bank's queue and the command its FR-FCFS candidate needs, kept up to
   // date as the queue and the bank's state change (only the cycle is computed
   // at each decision).
@@ -115,6 +114,10 @@ class Controller {
   void update_group_locals(unsigned bank);
   Choice timed(unsigned bank) const;
   Choice choose() const;
+  // Whether candidate `a` goes before `b` (an invalid `b` goes after all).
+  bool better(const Choice& a, const Choice& b) const {
+    return !b.valid || a.at < b.at || (a.at == b.at && rank_[a.bank] < rank_[b.bank]);
+  }
   Choice choose_refresh() const;
   void issue(const Choice& c, std::vector<Completion>& done);
   void catch_up_idle_refresh(Cycle until);
@@ -132,7 +135,8 @@ class Controller {
   std::array<uint8_t, 64> command_{};
   std::array<Cycle, 64> local_{};
   std::array<uint64_t, 64> rank_{};
-  uint64_t nonempty_ = 0;  // bit b: bank b has queued accesses
+  uint64_t nonempty_ = 0;      // bit b: bank b has queued accesses
+  unsigned queued_banks_ = 0;  // bits set in nonempty_
   unsigned queued_ = 0;
   uint64_t next_seq_ = 0;
   Cycle now_ = 0;  // decisions before now_ are final

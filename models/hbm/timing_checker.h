@@ -19,7 +19,7 @@
 namespace vtpu::hbm {
 
 // ACT, PRE, RD and WR come first: the checker caches their bounds by this index.
-enum class Command { kAct, kPre, kRd, kWr, kPreAll, kRef };
+enum class Command : uint8_t { kAct, kPre, kRd, kWr, kPreAll, kRef };
 const char* command_name(Command c);
 
 // The command buses of one channel, which its pseudo-channels share (JESD235,
