@@ -16,6 +16,8 @@ Controller::Controller(const TimingSet& timing, unsigned queue_depth, bool refre
       banks_(timing.banks()),
       refresh_due_(timing.tREFI) {
   if (timing.banks() > 64) throw Error("hbm: at most 64 banks per pseudo-channel are modelled");
+  for (unsigned b = 0; b < timing.banks(); ++b)
+    group_of_[b] = static_cast<uint8_t>(b / timing.banks_per_group);
 }
 
 void Controller::enqueue(const Access& access) {
@@ -69,22 +71,12 @@ void Controller::update_candidate(unsigned b) {
     c.cmd = Command::kAct;
   }
   command_[b] = static_cast<uint8_t>(c.cmd);
-  local_[b] = checker_.local_earliest(c.cmd, b);
   rank_[b] = uint64_t{!c.hit} << 63 | bank.queue[c.index].seq << 6 | b;
-}
-
-void Controller::update_group_locals(unsigned b) {
-  const unsigned per_group = t_.banks_per_group, first = b / per_group * per_group;
-  const uint64_t group = per_group >= 64 ? ~uint64_t{0} : ((uint64_t{1} << per_group) - 1) << first;
-  for (uint64_t m = nonempty_ & group; m != 0; m &= m - 1) {
-    const unsigned k = __builtin_ctzll(m);
-    local_[k] = checker_.local_earliest(static_cast<Command>(command_[k]), k);
-  }
 }
 
 Controller::Choice Controller::timed(unsigned b) const {
   Choice c = banks_[b].candidate;
-  c.at = std::max({now_, local_[b], checker_.shared_earliest(c.cmd)});
+  c.at = std::max(now_, checker_.earliest(c.cmd, b));
   return c;
 }
 
@@ -102,7 +94,9 @@ Controller::Choice Controller::choose() const {
   // at, which takes no branch on which are queued either.
   using Key = unsigned __int128;
   const auto key = [&](unsigned b) {
-    return Key{static_cast<uint64_t>(std::max(local_[b], shared[command_[b]]))} << 64 | rank_[b];
+    const Command cmd = static_cast<Command>(command_[b]);
+    const Cycle when = std::max(checker_.local_earliest(cmd, b, group_of_[b]), shared[command_[b]]);
+    return Key{static_cast<uint64_t>(when)} << 64 | rank_[b];
   };
   Key best_key = ~Key{0};
   const unsigned n = static_cast<unsigned>(banks_.size());
@@ -137,7 +131,6 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
                        : c.cmd == Command::kRd || c.cmd == Command::kWr ? q[c.index].access.row
                                                                         : 0;
   checker_.issue(c.cmd, c.bank, c.at, row);
-  if (c.cmd != Command::kRef && c.cmd != Command::kPreAll) update_group_locals(c.bank);
   best_ = Choice{};
   if (log_) log_->push_back(IssuedCommand{c.cmd, c.bank, c.at, row});
   switch (c.cmd) {

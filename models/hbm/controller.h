@@ -110,8 +110,6 @@ class Controller {
   // Admits what has arrived by `now`; returns the banks that received accesses.
   uint64_t admit(Cycle now);
   void update_candidate(unsigned bank);
-  // Bank::local of the banks of `bank`'s group with queued accesses.
-  void update_group_locals(unsigned bank);
   Choice timed(unsigned bank) const;
   Choice choose() const;
   // Whether candidate `a` goes before `b` (an invalid `b` goes after all).
@@ -128,12 +126,11 @@ class Controller {
   const bool refresh_;
   std::deque<Access> arrivals_;  // not yet admitted, in arrival order
   std::vector<Bank> banks_;
-  // What choose() reads of each bank's candidate, packed: its command, its
-  // TimingChecker::local_earliest() (kept up to date as commands go to the
-  // bank's group), and its rank among candidates of one cycle, smaller first:
-  // (not a row hit) << 63 | seq << 6 | bank.
+  // What choose() reads of each bank's candidate, packed: its command, and
+  // its rank among candidates of one cycle, smaller first:
+  // (not a row hit) << 63 | seq << 6 | bank. And each bank's group.
   std::array<uint8_t, 64> command_{};
-  std::array<Cycle, 64> local_{};
+  std::array<uint8_t, 64> group_of_{};
   std::array<uint64_t, 64> rank_{};
   uint64_t nonempty_ = 0;      // bit b: bank b has queued accesses
   unsigned queued_banks_ = 0;  // bits set in nonempty_

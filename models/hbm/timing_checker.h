@@ -78,8 +78,12 @@ class TimingChecker {
   // pseudo-channel shares (channel history, command buses). The first changes
   // only when a command goes to that bank group (or a PREA to all).
   Cycle local_earliest(Command cmd, unsigned bank) const {
+    return local_earliest(cmd, bank, bank / t_.banks_per_group);
+  }
+  // The same, given the bank's group (no division).
+  Cycle local_earliest(Command cmd, unsigned bank, unsigned group) const {
     const int i = static_cast<int>(cmd);
-    return std::max(bank_ready_[bank][i], group_ready_[bank / t_.banks_per_group][i]);
+    return std::max(bank_ready_[bank][i], group_ready_[group][i]);
   }
   Cycle shared_earliest(Command cmd) const {
     return std::max(channel_ready_[static_cast<int>(cmd)], bus_->earliest(cmd));
