@@ -70,7 +70,9 @@ void set_max_elements(int64_t limit) {
 int64_t slice_count(int64_t begin, int64_t end, int64_t step) {
   const bool forwards = step > 0;
   if (forwards ? end <= begin : end >= begin) return 0;
-  const auto distance = static_cast<uint64_t>(forwards ? end - begin : begin - end);
+  // In unsigned arithmetic, exact for any begin and end in order.
+  const uint64_t distance = forwards ? static_cast<uint64_t>(end) - static_cast<uint64_t>(begin)
+                                     : static_cast<uint64_t>(begin) - static_cast<uint64_t>(end);
   const uint64_t magnitude =
       forwards ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
   return static_cast<int64_t>(1 + (distance - 1) / magnitude);

@@ -42,10 +42,10 @@ struct LimitError : Error {
 int64_t check_limits(const std::vector<int64_t>& shape, const std::string& what,
                      bool zero_ok = false);
 
-// The elements a Slice takes along one axis, from `begin` towards `end`
-// (exclusive) by `step` (not 0), both already clamped into [-1, dim]: one
-// every |step| while moving towards `end`, none when `end` lies behind. Exact
-// for any step, INT64_MIN included (no |step| + distance is formed).
+// The elements a Slice takes along one axis, from `begin` (clamped onto the
+// axis) towards `end` (exclusive) by `step` (not 0): one every |step| while
+// moving towards `end`, none when `end` lies behind. Exact for any values,
+// INT64_MIN included (no |step| + distance is formed).
 int64_t slice_count(int64_t begin, int64_t end, int64_t step);
 
 // A dense row-major tensor. Floating-point data lives in `f`; every integer

@@ -146,6 +146,8 @@ TEST(Graph, SliceCountForAnyStep) {
   EXPECT_EQ(slice_count(0, 16, kMax), 1);
   EXPECT_EQ(slice_count(16, 0, -kMax), 1);
   EXPECT_EQ(slice_count(16, -1, kMin), 1);
+  EXPECT_EQ(slice_count(kMin, kMax, kMax), 3);  // kMin, -1, kMax - 1
+  EXPECT_EQ(slice_count(kMax, kMin, kMin), 2);  // kMax, then kMax + kMin = -1
 }
 
 TEST(Graph, TensorsAttributesAndNames) {
