@@ -34,9 +34,7 @@ class TrafficGenerator : public sc_core::sc_module {
     latencies_ps_.reserve(requests.size());
     uint64_t largest = 0;
     for (const MemRequest& r : requests) largest = std::max<uint64_t>(largest, r.size);
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      slots_[i].data.resize(largest);
-    }
+    for (Slot& s : slots_) s.data.resize(largest);
     SC_HAS_PROCESS(TrafficGenerator);
     SC_METHOD(start);
   }
