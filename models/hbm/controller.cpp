@@ -76,7 +76,7 @@ void Controller::update_candidate(unsigned b) {
 
 Controller::Choice Controller::timed(unsigned b) const {
   Choice c = banks_[b].candidate;
-  c.at = std::max(now_, checker_.earliest(c.cmd, b));
+  c.at = std::max({now_, local_bound(b), checker_.shared_earliest(c.cmd)});
   return c;
 }
 
@@ -94,8 +94,7 @@ Controller::Choice Controller::choose() const {
   // at, which takes no branch on which are queued either.
   using Key = unsigned __int128;
   const auto key = [&](unsigned b) {
-    const Command cmd = static_cast<Command>(command_[b]);
-    const Cycle when = std::max(checker_.local_earliest(cmd, b, group_of_[b]), shared[command_[b]]);
+    const Cycle when = std::max(local_bound(b), shared[command_[b]]);
     return Key{static_cast<uint64_t>(when)} << 64 | rank_[b];
   };
   Key best_key = ~Key{0};

@@ -112,6 +112,10 @@ class Controller {
   void update_candidate(unsigned bank);
   Choice timed(unsigned bank) const;
   Choice choose() const;
+  // The bank's and its group's bound on its candidate's command (no division).
+  Cycle local_bound(unsigned b) const {
+    return checker_.local_earliest(static_cast<Command>(command_[b]), b, group_of_[b]);
+  }
   // Whether candidate `a` goes before `b` (an invalid `b` goes after all).
   bool better(const Choice& a, const Choice& b) const {
     return !b.valid || a.at < b.at || (a.at == b.at && rank_[a.bank] < rank_[b.bank]);
