@@ -7,6 +7,7 @@
 // and runs int8 only.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -64,84 +65,61 @@ class TileDriver : public mxu::RtlArray {
     const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
     uint8_t* c = amem.data + (x.c_addr - amem.base);
     const uint32_t element = bf16 ? 2 : 1;
-    // Element (row, col) of A or B, as the lane carries it.
-    auto operand = [element](const uint8_t* m, uint64_t offset) -> uint16_t {
-      if (element == 1) return m[offset];
-      uint16_t v;
-      std::memcpy(&v, m + offset, 2);
-      return v;
-    };
-    auto set_lane = [](auto& port, size_t lane, uint16_t v) {
-      if constexpr (kBf16)
-        set_half(port, lane, v);
-      else
-        set_byte(port, lane, static_cast<uint8_t>(v));
-    };
     // Folds in streaming order: column tile j, then its folds along K. Fold
-    // i's weight beats are w_beat i*R .. i*R+R-1, its activation beats
-    // a_beat i*M .. i*M+M-1; unused rows and columns are driven as zeros.
+    // i's weight beats are R rows of its R x C block of B, its activation
+    // beats A's M rows of its K slice; lanes past K or N carry zeros. The
+    // beats' positions are counted, not divided out, per cycle.
     const uint32_t k_folds = (x.k + R - 1) / R, n_tiles = (x.n + C - 1) / C;
     const uint64_t folds = uint64_t{k_folds} * n_tiles;
-    const uint64_t w_beats = folds * R, a_beats = folds * x.m;
-    uint64_t w_beat = 0, a_beat = 0, out_fold = 0;
-    uint32_t out_row = 0;
     V& t = *tile_;
-    auto drive_weights = [&] {  // the beat w_beat: row r of fold i's R x C block
-      const uint64_t i = w_beat / R;
-      const uint32_t kk = static_cast<uint32_t>(i % k_folds) * R + w_beat % R;
-      const uint32_t n0 = static_cast<uint32_t>(i / k_folds) * C;
-      for (uint32_t cc = 0; cc < C; ++cc)
-        set_lane(t.w_data, cc,
-                 kk < x.k && n0 + cc < x.n
-                     ? operand(b, uint64_t{kk} * x.b_stride + uint64_t{n0 + cc} * element)
-                     : 0);
+    struct Beat {  // the next beat of a stream: row `row` of fold (k_fold, n_tile)
+      uint32_t row = 0, k_fold = 0, n_tile = 0;
+      bool done = false;
+      void advance(uint32_t rows, uint32_t k_folds, uint32_t n_tiles) {
+        if (++row < rows) return;
+        row = 0;
+        if (++k_fold < k_folds) return;
+        k_fold = 0;
+        done = ++n_tile == n_tiles;
+      }
+    } w_beat, a_beat;
+    auto drive_weights = [&] {  // row kk of B, columns n0 .. n0 + C - 1
+      const uint32_t kk = w_beat.k_fold * R + w_beat.row, n0 = w_beat.n_tile * C;
+      if (kk < x.k)
+        set_lanes(t.w_data, b + uint64_t{kk} * x.b_stride + uint64_t{n0} * element,
+                  std::min(C, x.n - n0), element);
+      else
+        set_lanes(t.w_data, nullptr, 0, element);
     };
-    auto drive_activations = [&] {  // the beat a_beat: row m of A's K slice of fold i
-      const uint64_t i = a_beat / x.m;
-      const uint32_t m = static_cast<uint32_t>(a_beat % x.m);
-      const uint32_t k0 = static_cast<uint32_t>(i % k_folds) * R;
-      for (uint32_t r = 0; r < R; ++r)
-        set_lane(
-            t.a_data, r,
-            k0 + r < x.k ? operand(a, uint64_t{m} * x.a_stride + uint64_t{k0 + r} * element) : 0);
-      t.a_last = m + 1 == x.m;
+    auto drive_activations = [&] {  // row m of A, columns k0 .. k0 + R - 1
+      const uint32_t k0 = a_beat.k_fold * R;
+      set_lanes(t.a_data, a + uint64_t{a_beat.row} * x.a_stride + uint64_t{k0} * element,
+                std::min(R, x.k - k0), element);
+      t.a_last = a_beat.row + 1 == x.m;
     };
     if constexpr (kBf16) t.bf16 = bf16;
     t.c_ready = 1;
-    t.w_valid = w_beat < w_beats;
+    t.w_valid = folds > 0;
     if (t.w_valid) drive_weights();
-    t.a_valid = a_beat < a_beats;
+    t.a_valid = folds > 0 && x.m > 0;
     if (t.a_valid) drive_activations();
-    uint64_t cycles = 0;
+    uint64_t cycles = 0, out_fold = 0;
+    uint32_t out_row = 0, out_k_fold = 0, out_n0 = 0;
     while (out_fold < folds) {
       t.clk = 0;
       t.eval();
       if (traced) vcd_->dump(start_ps + cycles * options_.clock_period_ps);
       const bool w_fire = t.w_valid && t.w_ready, a_fire = t.a_valid && t.a_ready;
-      if (t.c_valid) {  // a result row of fold out_fold: accumulate it into C
-        const uint32_t kf = static_cast<uint32_t>(out_fold % k_folds);
-        const uint32_t n0 = static_cast<uint32_t>(out_fold / k_folds) * C;
-        uint8_t* p = c + uint64_t{out_row} * x.c_stride + 4ull * n0;
-        for (uint32_t cc = 0; cc < C && n0 + cc < x.n; ++cc, p += 4) {
-          int32_t v = get_word(t.c_data, cc);
-          if (kf > 0 || x.accumulate) {  // int32 sums, or fp32 ones (docs/numerics.md)
-            int32_t old;
-            std::memcpy(&old, p, 4);
-            if (bf16) {
-              float sum, part;
-              std::memcpy(&sum, &old, 4);
-              std::memcpy(&part, &v, 4);
-              sum += part;
-              std::memcpy(&v, &sum, 4);
-            } else {
-              v = static_cast<int32_t>(static_cast<uint32_t>(old) + static_cast<uint32_t>(v));
-            }
-          }
-          std::memcpy(p, &v, 4);
-        }
+      if (t.c_valid) {  // a result row of fold out_fold: into C, or added to it
+        collect(t.c_data, c + uint64_t{out_row} * x.c_stride + 4ull * out_n0,
+                std::min(C, x.n - out_n0), bf16, out_k_fold > 0 || x.accumulate);
         if (++out_row == x.m) {
           out_row = 0;
           ++out_fold;
+          if (++out_k_fold == k_folds) {
+            out_k_fold = 0;
+            out_n0 += C;
+          }
         }
       }
       t.clk = 1;
@@ -151,11 +129,13 @@ class TileDriver : public mxu::RtlArray {
       ++cycles;
       // The next cycle's beats, where this edge took the last ones.
       if (w_fire) {
-        t.w_valid = ++w_beat < w_beats;
+        w_beat.advance(R, k_folds, n_tiles);
+        t.w_valid = !w_beat.done;
         if (t.w_valid) drive_weights();
       }
       if (a_fire) {
-        t.a_valid = ++a_beat < a_beats;
+        a_beat.advance(x.m, k_folds, n_tiles);
+        t.a_valid = !a_beat.done;
         if (t.a_valid) drive_activations();
       }
     }
@@ -164,6 +144,45 @@ class TileDriver : public mxu::RtlArray {
   }
 
  private:
+  // Drives a lane port (w_data, a_data) with `count` contiguous elements of
+  // `element` bytes at `src` and zeros in the other lanes: 16-bit lanes (a
+  // bf16 as it is, an int8 in the low byte) on a tile with the bf16 pin,
+  // 8-bit lanes on one without. A port is little-endian lanes in memory
+  // (rtl/ports.h), so it is written as bytes.
+  template <typename Port>
+  static void set_lanes(Port& port, const uint8_t* src, uint32_t count, uint32_t element) {
+    uint8_t lanes[sizeof(Port)] = {};
+    if (!kBf16 || element == 2) {
+      if (count > 0) std::memcpy(lanes, src, size_t{count} * element);
+    } else {
+      for (uint32_t i = 0; i < count; ++i) lanes[2 * i] = src[i];
+    }
+    std::memcpy(static_cast<void*>(&port), lanes, sizeof(Port));
+  }
+
+  // One result row of a fold: `count` columns of c_data into C at `dst`, or
+  // added to what is there (int32 sums, or fp32 ones: docs/numerics.md).
+  template <typename Port>
+  static void collect(const Port& port, uint8_t* dst, uint32_t count, bool bf16, bool add) {
+    for (uint32_t cc = 0; cc < count; ++cc, dst += 4) {
+      int32_t v = get_word(port, cc);
+      if (add) {
+        int32_t old;
+        std::memcpy(&old, dst, 4);
+        if (bf16) {
+          float sum, part;
+          std::memcpy(&sum, &old, 4);
+          std::memcpy(&part, &v, 4);
+          sum += part;
+          std::memcpy(&v, &sum, 4);
+        } else {
+          v = static_cast<int32_t>(static_cast<uint32_t>(old) + static_cast<uint32_t>(v));
+        }
+      }
+      std::memcpy(dst, &v, 4);
+    }
+  }
+
   static constexpr bool kBf16 = HasBf16Pin<V>::value;
   TileOptions options_;
   VerilatedContext context_;

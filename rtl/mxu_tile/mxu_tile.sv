@@ -16,9 +16,11 @@
 // flowing right, the weight skew and the de-skew are each a shift register
 // whose stage s holds what entered s cycles ago, so each is kept as one
 // circular buffer, written once per cycle, and a stage reads the entry of
-// its age. The partial sums are registers per PE. This is the same machine as
-// a chain of per-PE registers, cycle for cycle, with a fraction of the
-// signals toggling every cycle (README.md, "Inside").
+// its age. The partial sums are registers per PE, updated in place from the
+// bottom row up. Lanes enter as 32-bit operand words (int8 sign-extended at
+// the edge), so a PE multiplies two words. This is the same machine as a
+// chain of per-PE registers, cycle for cycle, with a fraction of the signals
+// toggling every cycle (README.md, "Inside").
 module mxu_tile #(
     parameter int R = 8,
     parameter int C = 8,
@@ -45,8 +47,8 @@ module mxu_tile #(
     input  logic            c_ready,
     output logic [C*32-1:0] c_data   // column c in bits [32c+31:32c]: int32 or fp32
 );
-  // ---- weight banks ---------------------------------------------------------
-  logic [15:0] w_bank[2][R][C];
+  // ---- weight banks: PE (r, c)'s two weights, w_bank[r][c][bank] -------------
+  logic [31:0] w_bank[R][C][2];
   // full: all R rows of the bank's fold sent; cleared when the fold's last
   // activation row goes in (its rows still in the array have passed the
   // columns the next weights reach first: see the weight skew below).
@@ -63,20 +65,20 @@ module mxu_tile #(
   wire a_fire = a_valid && a_ready;
 
   // ---- histories: entry `now` is the beat the last clock edge took ----------
-  // Activations: the skew's stage s of row r, and PE (r, c)'s activation
-  // register, hold element r of the entry of age s and r + c + 1. The result
+  // Activations (one history per row): the skew's stage s of row r, and PE
+  // (r, c)'s activation register, hold row r's entry of age s and r + c + 1. The result
   // of a row's wave leaves the array R + C + 1 edges after its beat and the
   // output register one edge later (age R + C + 1).
   localparam int Ages = R + C + 2;
   localparam int HistBits = $clog2(Ages);
   typedef logic [HistBits-1:0] slot_t;
   slot_t now;
-  logic [15:0] a_hist[2**HistBits][R];
+  logic [31:0] a_hist[R][2**HistBits];
   logic [2**HistBits-1:0] a_hist_valid;
   logic a_hist_bank[2**HistBits];
   // Weights: the weight skew's stage s is the weight beat of age s; column c
   // of a beat is written into its bank from stage c.
-  logic [15:0] w_hist[2**HistBits][C];
+  logic [31:0] w_hist[2**HistBits][C];
   logic [2**HistBits-1:0] w_hist_valid, w_hist_bank;
   logic [RowBits-1:0] w_hist_row[2**HistBits];
   // The bottom row's sums: column c of the result is the sum of age C - 1 - c
@@ -84,8 +86,8 @@ module mxu_tile #(
   logic signed [31:0] bottom_hist[2**HistBits][C];
 
   // ---- the array --------------------------------------------------------------
-  logic [31:0] psum[R][C], psum_d[R][C];
-  logic [15:0] a_in[R], w_in[C];
+  logic [31:0] psum[R][C];
+  logic [31:0] a_in[R], w_in[C];  // the lanes as operand words
   logic out_valid;
   logic mode_bf16;  // bf16, registered
 
@@ -93,31 +95,44 @@ module mxu_tile #(
   assign c_valid = out_valid;
   assign en = !(out_valid && !c_ready);
 
-  always_comb for (int r = 0; r < R; r++) a_in[r] = a_data[16*r+:16];
-  always_comb for (int c = 0; c < C; c++) w_in[c] = w_data[16*c+:16];
+  // An operand word: a bf16 lane as it is, an int8 lane's low byte
+  // sign-extended to 32 bits (in the mode the beat enters with: `bf16` changes
+  // only while the tile is empty).
+  always_comb for (int r = 0; r < R; r++)
+    a_in[r] = bf16 ? {16'h0, a_data[16*r+:16]} : 32'(signed'(a_data[16*r+:8]));
+  always_comb for (int c = 0; c < C; c++)
+    w_in[c] = bf16 ? {16'h0, w_data[16*c+:16]} : 32'(signed'(w_data[16*c+:8]));
 
   // PE (r, c) adds its product to the sum from above; its activation is the
   // wave of age r + c + 1 and that wave's bank selects the weight. int8: the
-  // product of the sign-extended low bytes, as 32-bit two's complement. bf16:
-  // the product rounded to fp32, then the fp32 sum (row 0 adds to +0).
-  for (genvar r = 0; r < R; r++) begin : g_row
-    always_comb begin
+  // product of the operand words, 32-bit two's complement. bf16: the product
+  // rounded to fp32, then the fp32 sum (row 0 adds to +0). The sums are
+  // updated in place, bottom row first, so that each row reads the sum above
+  // it before that row is updated: blocking assignments, all in this one
+  // process, are this edge's register transfers (and the bottom row's sums
+  // go into their history before any of it).
+  /* verilator lint_off BLKSEQ */
+  always_ff @(posedge clk)
+    if (en) begin
+      bottom_hist[now+1'b1] <= psum[R-1];
       if (mode_bf16) begin
-        for (int c = 0; c < C; c++)
-          psum_d[r][c] = mxu_fp::add_f32(
-              r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c],
-              mxu_fp::mul_bf16(a_hist[now - slot_t'(r + c + 1)][r],
-                               w_bank[a_hist_bank[now - slot_t'(r + c + 1)]][r][c]));
+        for (int r = R - 1; r >= 0; r--)
+          for (int c = 0; c < C; c++)
+            psum[r][c] = mxu_fp::add_f32(
+                r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c],
+                mxu_fp::mul_bf16(a_hist[r][now - slot_t'(r + c + 1)][15:0],
+                                 w_bank[r][c][a_hist_bank[now - slot_t'(r + c + 1)]][15:0]));
       end else begin
-        for (int c = 0; c < C; c++)
-          psum_d[r][c] = (r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c]) +
-                         32'(signed'(a_hist[now - slot_t'(r + c + 1)][r][7:0])) *
-                         32'(signed'(w_bank[a_hist_bank[now - slot_t'(r + c + 1)]][r][c][7:0]));
+        for (int r = R - 1; r >= 0; r--)
+          for (int c = 0; c < C; c++)
+            psum[r][c] = (r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c]) +
+                         a_hist[r][now - slot_t'(r + c + 1)] *
+                         w_bank[r][c][a_hist_bank[now - slot_t'(r + c + 1)]];
       end
       // The injected fault, if any: a stuck-at-1 bit of PE (0, 0)'s sum.
-      if (r == 0 && FAULT_BIT >= 0 && FAULT_BIT < 32) psum_d[0][0][FAULT_BIT%32] = 1'b1;
+      if (FAULT_BIT >= 0 && FAULT_BIT < 32) psum[0][0][FAULT_BIT%32] = 1'b1;
     end
-  end
+  /* verilator lint_on BLKSEQ */
 
   always_ff @(posedge clk or negedge rst_n)
     if (!rst_n) mode_bf16 <= 1'b0;
@@ -149,26 +164,27 @@ module mxu_tile #(
       end
       // This edge's beats become age 0.
       now <= now + 1'b1;
-      a_hist[now+1'b1] <= a_in;
       a_hist_valid[now+1'b1] <= a_fire;
       a_hist_bank[now+1'b1] <= in_bank;
       w_hist[now+1'b1] <= w_in;
       w_hist_valid[now+1'b1] <= w_fire;
       w_hist_bank[now+1'b1] <= load_bank;
       w_hist_row[now+1'b1] <= load_row;
-      psum <= psum_d;
-      bottom_hist[now+1'b1] <= psum[R-1];
       out_valid <= a_hist_valid[now-slot_t'(R+C)];
     end
   end
 
   // Column c writes its weight from the beat of age c; result column c is the
   // bottom row's sum of age C - 1 - c.
+  for (genvar r = 0; r < R; r++) begin : g_row
+    always_ff @(posedge clk) if (en) a_hist[r][now+1'b1] <= a_in[r];
+  end
+
   for (genvar c = 0; c < C; c++) begin : g_column
     wire slot_t weight = now - slot_t'(c), result = now - slot_t'(C - 1 - c);
     always_ff @(posedge clk)
       if (en && w_hist_valid[weight])
-        w_bank[w_hist_bank[weight]][w_hist_row[weight]][c] <= w_hist[weight][c];
+        w_bank[w_hist_row[weight]][c][w_hist_bank[weight]] <= w_hist[weight][c];
     assign c_data[32*c+:32] = bottom_hist[result][c];
   end
 
