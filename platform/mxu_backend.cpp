@@ -12,10 +12,13 @@ void check_rtl_backend(const config::MxuConfig& mxu) {
   const std::string& backend = mxu.backend();
   if (backend == "tlm") {
     if (!mxu.rtl_vcd().empty()) throw Error("mxu.rtl_vcd: needs mxu.backend rtl or lockstep");
+    if (!mxu.rtl_fst().empty()) throw Error("mxu.rtl_fst: needs mxu.backend rtl or lockstep");
     if (mxu.rtl_fault_bit() != -1)
       throw Error("mxu.rtl_fault_bit: needs mxu.backend rtl or lockstep");
     return;
   }
+  if (!mxu.rtl_vcd().empty() && !mxu.rtl_fst().empty())
+    throw Error("mxu.rtl_fst: one waveform at a time (mxu.rtl_vcd is set too)");
   if (mxu.dataflow() != "ws")
     throw Error("mxu.backend: '" + backend +
                 "' needs mxu.dataflow ws (the RTL tile is weight-stationary)");
@@ -46,9 +49,10 @@ MxuBackend make_mxu_backend(const config::Soc& config, const config::MxuConfig& 
     tile.rows = m.rows();
     tile.cols = m.cols();
     tile.fault_bit = m.rtl_fault_bit();
-    tile.vcd = m.rtl_vcd();
-    tile.vcd_from = m.rtl_vcd_from();
-    tile.vcd_count = m.rtl_vcd_count();
+    tile.fst = !m.rtl_fst().empty();
+    tile.waveform = tile.fst ? m.rtl_fst() : m.rtl_vcd();
+    tile.waveform_from = m.rtl_vcd_from();
+    tile.waveform_count = m.rtl_vcd_count();
     tile.clock_period_ps = static_cast<uint64_t>(clock / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
     b.tile = rtl::make_tile(tile);
     b.engine = m.backend() == "rtl" ? mxu::rtl_engine(*b.tile, std::move(stop))

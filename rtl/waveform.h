@@ -1,5 +1,5 @@
-// Waveforms of a Verilated model (VerilatedVcdC), shared by the MXU tile's
-// driver and the AXI bridge.
+// Waveforms of a Verilated model (VerilatedVcdC or VerilatedFstC), shared by
+// the MXU tile's driver and the AXI bridge.
 #pragma once
 
 #include <cstdio>
@@ -14,8 +14,8 @@ namespace vtpu::rtl {
 // Verilator asks). Verilator's own open() ends the process when it cannot
 // create the file, so the file is tried first: vtpu::Error "<what>cannot
 // write 'path'" when it cannot be written.
-inline void prepare_vcd(VerilatedContext& context, const std::string& path,
-                        const std::string& what) {
+inline void prepare_waveform(VerilatedContext& context, const std::string& path,
+                             const std::string& what) {
   context.traceEverOn(true);
   if (std::FILE* f = std::fopen(path.c_str(), "w"))
     std::fclose(f);

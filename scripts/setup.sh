@@ -19,7 +19,7 @@ packages=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf  # firmware for the RV32 core
   gdb-multiarch                              # debugger tests (the GDB stub)
   libonnx-dev                                # ONNX import: protobuf classes, checker, shapes
-  verilator                                  # RTL co-simulation (rtl/)
+  verilator zlib1g-dev                       # RTL co-simulation (rtl/); zlib: FST waveforms
   python3-torch python3-torchvision python3-numpy python3-sklearn  # test networks
   python3-onnx                               # bench/roofline.py: bounds from ONNX shapes
   python3-pandas python3-matplotlib          # the Python package and `vtpu plot` (python/vtpu)

@@ -67,7 +67,7 @@ class AxiBridge : public AxiBlock {
  public:
   AxiBridge(const std::string& name, const AxiBlockOptions& options)
       : AxiBlock(name.c_str(), kLite, kMaster, kSlaveAddressBits), options_(options) {
-    if (!options.vcd.empty()) prepare_vcd(context_, options.vcd, "");
+    if (!options.vcd.empty()) prepare_waveform(context_, options.vcd, "");
     model_ = std::make_unique<V>(&context_);
     if (!options.vcd.empty()) {
       vcd_ = std::make_unique<VerilatedVcdC>();

@@ -1,6 +1,7 @@
 // The pin-level driver of one Verilated mxu_tile (README.md, "Transactor"),
 // written once for every shape the build verilates: `V` is the model class,
-// R x C its parameters. Included by tiles.cpp only.
+// R x C its parameters, `Trace` the waveform writer its build traces into
+// (VerilatedVcdC or VerilatedFstC). Included by tiles.cpp only.
 //
 // A tile with a `bf16` pin has 16-bit lanes and runs both precisions; one
 // without it (an int8-only tile of one's own, docs/cosim.md) has 8-bit lanes
@@ -11,20 +12,22 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 #include "models/common/error.h"
 #include "rtl/mxu_tile/transactor.h"
 #include "rtl/ports.h"
 #include "rtl/waveform.h"
+#include "verilated_fst_c.h"
 #include "verilated_vcd_c.h"
 
 namespace vtpu::rtl {
 
-template <typename V, unsigned R, unsigned C>
+template <typename V, unsigned R, unsigned C, typename Trace>
 class TileDriver : public mxu::RtlArray {
  public:
   explicit TileDriver(const TileOptions& options) : options_(options) {
-    if (!options.vcd.empty()) prepare_vcd(context_, options.vcd, "mxu.rtl_vcd: ");
+    if (!options.waveform.empty()) prepare_waveform(context_, options.waveform, kKey + ": ");
     tile_ = std::make_unique<V>(&context_);
     tile_->rst_n = 0;
     tile_->clk = 0;
@@ -34,12 +37,12 @@ class TileDriver : public mxu::RtlArray {
     tile_->rst_n = 1;
   }
   ~TileDriver() override {
-    if (vcd_) {
-      vcd_->close();
-    } else if (!options_.vcd.empty()) {  // no MATMUL in the window: no empty file left
-      std::remove(options_.vcd.c_str());
-      std::fprintf(stderr, "vtpu: note: mxu.rtl_vcd: no MATMUL from #%llu on (the run had %llu)\n",
-                   static_cast<unsigned long long>(options_.vcd_from),
+    if (trace_) {
+      trace_->close();
+    } else if (!options_.waveform.empty()) {  // no MATMUL in the window: no empty file left
+      std::remove(options_.waveform.c_str());
+      std::fprintf(stderr, "vtpu: note: %s: no MATMUL from #%llu on (the run had %llu)\n",
+                   kKey.c_str(), static_cast<unsigned long long>(options_.waveform_from),
                    static_cast<unsigned long long>(executed_));
     }
   }
@@ -54,12 +57,12 @@ class TileDriver : public mxu::RtlArray {
     const bool bf16 = x.precision == VTPU_TYPE_BF16;
     if (bf16 && !kBf16) throw Error("this RTL MXU tile has no bf16 pin: it computes int8 only");
     const uint64_t index = executed_++;
-    const bool traced = !options_.vcd.empty() && index >= options_.vcd_from &&
-                        index - options_.vcd_from < options_.vcd_count;
-    if (traced && !vcd_) {
-      vcd_ = std::make_unique<VerilatedVcdC>();
-      tile_->trace(vcd_.get(), 99);
-      vcd_->open(options_.vcd.c_str());
+    const bool traced = !options_.waveform.empty() && index >= options_.waveform_from &&
+                        index - options_.waveform_from < options_.waveform_count;
+    if (traced && !trace_) {
+      trace_ = std::make_unique<Trace>();
+      tile_->trace(trace_.get(), 99);
+      trace_->open(options_.waveform.c_str());
     }
     const uint8_t* a = vmem.data + (x.a_addr - vmem.base);
     const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
@@ -108,7 +111,7 @@ class TileDriver : public mxu::RtlArray {
     while (out_fold < folds) {
       t.clk = 0;
       t.eval();
-      if (traced) vcd_->dump(start_ps + cycles * options_.clock_period_ps);
+      if (traced) trace_->dump(start_ps + cycles * options_.clock_period_ps);
       const bool w_fire = t.w_valid && t.w_ready, a_fire = t.a_valid && t.a_ready;
       if (t.c_valid) {  // a result row of fold out_fold: into C, or added to it
         collect(t.c_data, c + uint64_t{out_row} * x.c_stride + 4ull * out_n0,
@@ -125,7 +128,7 @@ class TileDriver : public mxu::RtlArray {
       t.clk = 1;
       t.eval();
       if (traced)
-        vcd_->dump(start_ps + cycles * options_.clock_period_ps + options_.clock_period_ps / 2);
+        trace_->dump(start_ps + cycles * options_.clock_period_ps + options_.clock_period_ps / 2);
       ++cycles;
       // The next cycle's beats, where this edge took the last ones.
       if (w_fire) {
@@ -139,7 +142,7 @@ class TileDriver : public mxu::RtlArray {
         if (t.a_valid) drive_activations();
       }
     }
-    if (traced) vcd_->flush();
+    if (traced) trace_->flush();
     return cycles;
   }
 
@@ -184,10 +187,13 @@ class TileDriver : public mxu::RtlArray {
   }
 
   static constexpr bool kBf16 = HasBf16Pin<V>::value;
+  // The config key that asked for this model's waveform.
+  inline static const std::string kKey =
+      std::is_same_v<Trace, VerilatedFstC> ? "mxu.rtl_fst" : "mxu.rtl_vcd";
   TileOptions options_;
   VerilatedContext context_;
   std::unique_ptr<V> tile_;
-  std::unique_ptr<VerilatedVcdC> vcd_;
+  std::unique_ptr<Trace> trace_;
   uint64_t executed_ = 0;
 };
 

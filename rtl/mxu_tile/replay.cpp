@@ -21,13 +21,15 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mxu_replay FILE [--from I] [--count N] [--vcd OUT.vcd] [--fault-bit B]\n"
+    "usage: mxu_replay FILE [--from I] [--count N] [--vcd OUT.vcd | --fst OUT.fst]\n"
+    "                  [--fault-bit B]\n"
     "Replays the MATMULs of an mxu.record recording (FILE) on the RTL tile of its array\n"
     "shape and checks each result bit for bit against the recorded one, and its cycles\n"
     "when the recording was made with `ws overlapped` timing.\n"
     "  --from I       start at instruction I (counted from 0; default 0)\n"
     "  --count N      replay N instructions at most (default: all from I)\n"
-    "  --vcd OUT.vcd  dump the tile's signals for the replayed instructions\n"
+    "  --vcd OUT.vcd  dump the tile's signals for the replayed instructions (VCD)\n"
+    "  --fst OUT.fst  the same as FST (compressed, faster to write; GTKWave reads it)\n"
     "  --fault-bit B  (test only) replay on the tile built with PE (0, 0)'s sum bit B stuck\n"
     "Exit status: 0 every replayed instruction matched; 1 a mismatch, or no instruction\n"
     "replayed; 2 bad input (usage, not a recording, a shape this build has no tile for).\n";
@@ -44,7 +46,8 @@ uint64_t parse_count(const char* name, const char* text, uint64_t max) {
 }
 
 struct Options {
-  std::string path, vcd;
+  std::string path, waveform;
+  bool fst = false;
   uint64_t from = 0, count = std::numeric_limits<uint64_t>::max();
   int fault_bit = -1;
 };
@@ -58,8 +61,10 @@ Options parse(int argc, char** argv) {
       o.from = parse_count("--from", argv[++i], std::numeric_limits<uint64_t>::max());
     } else if (arg == "--count" && has_value) {
       o.count = parse_count("--count", argv[++i], std::numeric_limits<uint64_t>::max());
-    } else if (arg == "--vcd" && has_value) {
-      o.vcd = argv[++i];
+    } else if ((arg == "--vcd" || arg == "--fst") && has_value) {
+      if (!o.waveform.empty()) throw vtpu::Error(arg + ": one waveform at a time");
+      o.waveform = argv[++i];
+      o.fst = arg == "--fst";
     } else if (arg == "--fault-bit" && has_value) {
       o.fault_bit = static_cast<int>(parse_count("--fault-bit", argv[++i], 31));
     } else if (arg.empty() || arg[0] == '-' || !o.path.empty()) {
@@ -92,8 +97,9 @@ int main(int argc, char** argv) {
     options.rows = reader.rows();
     options.cols = reader.cols();
     options.fault_bit = o.fault_bit;
-    options.vcd = o.vcd;
-    options.vcd_count = std::numeric_limits<uint64_t>::max();
+    options.waveform = o.waveform;
+    options.fst = o.fst;
+    options.waveform_count = std::numeric_limits<uint64_t>::max();
     if (!vtpu::rtl::tile_built(options.rows, options.cols, o.fault_bit))
       throw vtpu::Error(o.path + ": recorded on a " + std::to_string(options.rows) + "x" +
                         std::to_string(options.cols) + " array; this build has RTL tiles of " +

@@ -1,6 +1,7 @@
 // The tile shapes this build verilates (rtl/CMakeLists.txt, VTPU_RTL_SHAPES:
-// one model class per shape, Vmxu_tile_<R>x<C>, so they link side by side),
-// and the factory behind `mxu.backend: rtl | lockstep`.
+// two model classes per shape, Vmxu_tile_<R>x<C> traced as VCD and
+// Vmxu_tile_<R>x<C>_fst as FST, so they link side by side), and the factory
+// behind `mxu.backend: rtl | lockstep`.
 #include "rtl/mxu_tile/driver.h"
 #include "rtl_tile_headers.inc"
 
@@ -11,12 +12,15 @@ namespace {
 struct Built {
   unsigned rows, cols;
   int fault_bit;
+  // The model traced as VCD (also the one for runs without a waveform), and
+  // the one traced as FST.
   std::unique_ptr<mxu::RtlArray> (*make)(const TileOptions&);
+  std::unique_ptr<mxu::RtlArray> (*make_fst)(const TileOptions&);
 };
 
-template <typename V, unsigned R, unsigned C>
+template <typename V, unsigned R, unsigned C, typename Trace>
 std::unique_ptr<mxu::RtlArray> make_driver(const TileOptions& options) {
-  return std::make_unique<TileDriver<V, R, C>>(options);
+  return std::make_unique<TileDriver<V, R, C, Trace>>(options);
 }
 
 // Fault bit 3 on 8x8 is the injected fault the lockstep and replay tests catch.
@@ -50,7 +54,7 @@ bool tile_built(unsigned rows, unsigned cols, int fault_bit) {
 std::unique_ptr<mxu::RtlArray> make_tile(const TileOptions& options) {
   for (const Built& b : kBuilt)
     if (b.rows == options.rows && b.cols == options.cols && b.fault_bit == options.fault_bit)
-      return b.make(options);
+      return options.fst ? b.make_fst(options) : b.make(options);
   throw Error("no RTL tile of " + std::to_string(options.rows) + "x" +
               std::to_string(options.cols) +
               (options.fault_bit >= 0 ? " with fault bit " + std::to_string(options.fault_bit)

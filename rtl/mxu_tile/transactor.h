@@ -16,10 +16,12 @@ namespace vtpu::rtl {
 struct TileOptions {
   unsigned rows = 8, cols = 8;
   int fault_bit = -1;  // test only: PE (0, 0)'s stuck-at-1 sum bit (-1: none)
-  // mxu.rtl_vcd: the tile's signals for MATMULs vcd_from .. vcd_from + vcd_count - 1
-  // (counted from 0), at the platform's time in ps.
-  std::string vcd;
-  uint64_t vcd_from = 0, vcd_count = 1;
+  // mxu.rtl_vcd or mxu.rtl_fst: the tile's signals into `waveform` (FST when
+  // `fst`, else VCD) for MATMULs waveform_from .. waveform_from +
+  // waveform_count - 1 (counted from 0), at the platform's time in ps.
+  std::string waveform;
+  bool fst = false;
+  uint64_t waveform_from = 0, waveform_count = 1;
   uint64_t clock_period_ps = 1000;
 };
 

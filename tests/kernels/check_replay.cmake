@@ -1,6 +1,6 @@
 # mxu_replay's command line (docs/cosim.md, "Recording and replay"), on a
 # recording of the int8 matmul kernel checks on an 8x8 array.
-#   -DRECORD="kernel_check ... " -DREPLAY=mxu_replay -DOUT_DIR=...
+#   -DRECORD="kernel_check ... " -DREPLAY=mxu_replay -DWAVE_SUMMARY=wave_summary -DOUT_DIR=...
 file(REMOVE_RECURSE ${OUT_DIR})
 file(MAKE_DIRECTORY ${OUT_DIR})
 set(stim ${OUT_DIR}/matmuls.stim)
@@ -80,6 +80,20 @@ list(LENGTH times dumps)
 if(dumps LESS 4)
   message(FATAL_ERROR "w.vcd has ${dumps} time steps")
 endif()
+# The same window as FST: every pin takes the same values at the same times
+# (the VCD read by wave_summary's own parser, the FST by GTKWave's reader),
+# the clock toggling twice per replayed cycle.
+replay(${stim} --from 1 --count 2 --fst ${OUT_DIR}/w.fst)
+expect("--fst" 0 "PASS 2 MATMULs[^\n]*\n  int8: 2 MATMULs, ([0-9]+) cycles" "${out}")
+set(window_cycles ${CMAKE_MATCH_1})
+include(${CMAKE_CURRENT_LIST_DIR}/../rtl/same_waves.cmake)
+same_waves(${OUT_DIR}/w.vcd ${OUT_DIR}/w.fst summary_fst)
+math(EXPR edges "2 * ${window_cycles}")
+if(NOT summary_fst MATCHES "\nclk 1 values ${edges} ")
+  message(FATAL_ERROR "w.fst: clk does not toggle ${edges} times:\n${summary_fst}")
+endif()
+replay(${stim} --vcd ${OUT_DIR}/x.vcd --fst ${OUT_DIR}/x.fst)
+expect("--vcd and --fst" 2 "^mxu_replay: --fst: one waveform at a time\n$" "${err}")
 
 # Bad input: one line on stderr, exit 2.
 replay(${stim} --count -1)
@@ -92,4 +106,4 @@ replay()
 expect("no file" 2 "^mxu_replay: no recording given \\(mxu_replay --help\\)\n$" "${err}")
 replay(${OUT_DIR}/missing.stim)
 expect("missing file" 2 "^mxu_replay: [^\n]*missing.stim[^\n]*\n$" "${err}")
-message(STATUS "mxu_replay: ${all} MATMULs, ${all_cycles} cycles; windows, --vcd and bad input as documented")
+message(STATUS "mxu_replay: ${all} MATMULs, ${all_cycles} cycles; windows, --vcd, --fst and bad input as documented")

@@ -144,10 +144,11 @@ set_tests_properties(rtl.replay_kernel_matmuls PROPERTIES
   PASS_REGULAR_EXPRESSION "PASS [1-9][0-9]* MATMULs replayed on the 8x8 RTL tile bit-exact and cycle-exact\n  int8: [1-9][0-9]* MATMULs, [1-9][0-9]* cycles\n  bf16: 0 MATMULs, 0 cycles")
 # mxu_replay's command line (docs/cosim.md): --help, --from/--count (the
 # counts and cycles of a window add up to the whole), a window past the end
-# fails (a replay that checked nothing is not a pass), --vcd, bad values.
+# fails (a replay that checked nothing is not a pass), --vcd and --fst (the
+# same pins at the same times), bad values.
 add_test(NAME rtl.replay_command_line
   COMMAND ${CMAKE_COMMAND} "-DRECORD=${record_8x8}" -DREPLAY=$<TARGET_FILE:mxu_replay>
-          -DOUT_DIR=${CMAKE_BINARY_DIR}/replay_cli -P ${CMAKE_CURRENT_SOURCE_DIR}/kernels/check_replay.cmake)
+          -DWAVE_SUMMARY=$<TARGET_FILE:wave_summary> -DOUT_DIR=${CMAKE_BINARY_DIR}/replay_cli -P ${CMAKE_CURRENT_SOURCE_DIR}/kernels/check_replay.cmake)
 # The same recording on a tile with PE (0, 0)'s sum bit 3 stuck at 1: caught,
 # naming the instruction and the first differing element.
 add_test(NAME rtl.replay_catches_a_stuck_bit

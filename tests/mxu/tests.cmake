@@ -99,6 +99,17 @@ vtpu_run_test(gemm.lockstep_needs_overlapped EXIT 2
 vtpu_run_test(gemm.fault_bit_needs_rtl EXIT 2
   STDERR "^vtpu: mxu.rtl_fault_bit: needs mxu.backend rtl or lockstep\n$"
   ARGS gemm --m 4 --k 4 --n 4 --set mxu.rtl_fault_bit=3)
+vtpu_run_test(gemm.rtl_fst_needs_rtl EXIT 2
+  STDERR "^vtpu: mxu.rtl_fst: needs mxu.backend rtl or lockstep\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.rtl_fst=tile.fst)
+vtpu_run_test(gemm.rtl_fst_and_vcd EXIT 2
+  STDERR "^vtpu: mxu.rtl_fst: one waveform at a time \\(mxu.rtl_vcd is set too\\)\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8
+       --set mxu.rtl_fst=tile.fst --set mxu.rtl_vcd=tile.vcd)
+vtpu_run_test(gemm.rtl_fst_unwritable EXIT 2
+  STDERR "^vtpu: mxu.rtl_fst: cannot write '/nonexistent/tile.fst'\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8
+       --set mxu.rtl_fst=/nonexistent/tile.fst)
 vtpu_run_test(gemm.rtl_vcd_unwritable EXIT 2
   STDERR "^vtpu: mxu.rtl_vcd: cannot write '/nonexistent/tile.vcd'\n$"
   ARGS gemm --m 4 --k 4 --n 4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8

@@ -1,9 +1,10 @@
 # One network under mxu.backend tlm, rtl and lockstep (docs/cosim.md): each run
 # succeeds, the outputs are the same byte for byte, and so are the simulated
 # cycles, in total and layer by layer (the RTL tile's counts are the TLM
-# formula's). The rtl run also dumps the tile's waveform for MATMULs 1 and 2,
-# which must hold the tile's pins at the platform's time.
-#   -DVTPU=... -DARGS="a^^b^^..." -DOUT_DIR=...
+# formula's). The rtl run also dumps the tile's waveform for MATMULs 1 and 2
+# as VCD, the lockstep run as FST: both must hold the tile's pins at the
+# platform's time, the same values at the same times.
+#   -DVTPU=... -DARGS="a^^b^^..." -DWAVE_SUMMARY=... -DOUT_DIR=...
 string(REPLACE "^^" ";" args "${ARGS}")
 file(REMOVE_RECURSE ${OUT_DIR})
 foreach(backend tlm rtl lockstep)
@@ -11,6 +12,9 @@ foreach(backend tlm rtl lockstep)
   set(extra "")
   if(backend STREQUAL "rtl")
     set(extra --set mxu.rtl_vcd=${OUT_DIR}/tile.vcd --set mxu.rtl_vcd_from=1
+              --set mxu.rtl_vcd_count=2)
+  elseif(backend STREQUAL "lockstep")
+    set(extra --set mxu.rtl_fst=${OUT_DIR}/tile.fst --set mxu.rtl_vcd_from=1
               --set mxu.rtl_vcd_count=2)
   endif()
   execute_process(COMMAND ${VTPU} run ${args} --set mxu.backend=${backend} ${extra}
@@ -66,3 +70,12 @@ if(NOT first OR CMAKE_MATCH_1 EQUAL 0)
   message(FATAL_ERROR "tile.vcd: no dump at the platform's time (${CMAKE_MATCH_1})")
 endif()
 message(STATUS "tile.vcd: first dump at ${CMAKE_MATCH_1} ps")
+
+# The FST of the same MATMULs (the lockstep run: the same cycles, so the same
+# times) says what the VCD says, pin by pin.
+include(${CMAKE_CURRENT_LIST_DIR}/../rtl/same_waves.cmake)
+same_waves(${OUT_DIR}/tile.vcd ${OUT_DIR}/tile.fst summary_fst)
+if(NOT summary_fst MATCHES "\nc_valid 1 values [1-9]")
+  message(FATAL_ERROR "tile.fst: c_valid never changes:\n${summary_fst}")
+endif()
+message(STATUS "tile.fst: the same pins at the same times as tile.vcd")

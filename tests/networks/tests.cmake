@@ -378,7 +378,8 @@ foreach(net mlp lenet)
       set(name cosim_${net}_${precision}_${size}x${size})
       add_test(NAME networks.${name}
         COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> "-DARGS=${args}"
-                -DOUT_DIR=${NETS}/out/${name} -P ${NET_DIR}/check_backends.cmake)
+                -DWAVE_SUMMARY=$<TARGET_FILE:wave_summary> -DOUT_DIR=${NETS}/out/${name}
+                -P ${NET_DIR}/check_backends.cmake)
     endforeach()
   endforeach()
 endforeach()
