@@ -41,6 +41,7 @@ MxuBackend make_mxu_backend(const config::Soc& config, const config::MxuConfig& 
                             const std::string& workload) {
   check_rtl_backend(m);
   const mxu::ArrayConfig array = array_config(m);
+  const mxu::StopRun stop_recording = stop;
   MxuBackend b;
   if (m.backend() == "tlm") {
     b.engine = mxu::tlm_engine(array);
@@ -62,7 +63,7 @@ MxuBackend make_mxu_backend(const config::Soc& config, const config::MxuConfig& 
     b.recording = std::make_unique<trace::MatmulWriter>(m.record(), config::describe(config),
                                                         config::text(config), workload, m.rows(),
                                                         m.cols(), m.dataflow() + " " + m.timing());
-    b.engine = mxu::recording_engine(std::move(b.engine), *b.recording);
+    b.engine = mxu::recording_engine(std::move(b.engine), *b.recording, stop_recording);
   }
   return b;
 }

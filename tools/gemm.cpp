@@ -12,6 +12,7 @@
 #include "models/common/error.h"
 #include "models/common/host_gemm.h"
 #include "models/common/json.h"
+#include "models/isa/vtpu/mxu_timing.h"
 #include "models/mxu/reference.h"
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
@@ -58,6 +59,10 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   if (o.m == 0 || o.k == 0 || o.n == 0) throw Error("gemm: --m, --k and --n must be at least 1");
   if (o.precision != "int8" && o.precision != "bf16")
     throw Error("--precision " + o.precision + ": expected int8 or bf16");
+  if (o.sparsity != "dense" && o.sparsity != "2:4")
+    throw Error("--sparsity " + o.sparsity + ": expected dense or 2:4");
+  const bool sparse = o.sparsity == "2:4";
+  if (sparse && o.precision != "int8") throw Error("--sparsity 2:4: int8 only");
   // --dataflow and --timing override the config's (the backend is checked again).
   config::MxuConfig unit = config.mxu();
   if (!o.dataflow.empty()) unit.set_dataflow(o.dataflow);
@@ -65,7 +70,13 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   const mxu::ArrayConfig array = array_config(unit);
   const bool bf16 = o.precision == "bf16";
   const uint64_t es = bf16 ? 2 : 1;
-  const uint64_t a_bytes = uint64_t{o.m} * o.k * es, b_bytes = uint64_t{o.k} * o.n * es;
+  // 2:4: B is K_s = 2 ceil(K/4) rows of stored weights, then their positions
+  // (a nibble per column per group of four rows of K).
+  const uint32_t b_rows = sparse ? vtpu_mxu_sparse_k(o.k) : o.k;
+  const uint64_t meta_stride = (uint64_t{o.n} + 1) / 2;
+  const uint64_t meta_bytes = sparse ? (uint64_t{o.k} + 3) / 4 * meta_stride : 0;
+  const uint64_t a_bytes = uint64_t{o.m} * o.k * es,
+                 b_bytes = uint64_t{b_rows} * o.n * es + meta_bytes;
   const uint64_t c_bytes = uint64_t{o.m} * o.n * 4;
   if (a_bytes + b_bytes > (uint64_t{1} << 32) || c_bytes > (uint64_t{1} << 32))
     throw Error("gemm: operands larger than 4 GiB");
@@ -144,6 +155,11 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   x.a_stride = static_cast<uint32_t>(o.k * es);
   x.b_addr = static_cast<uint32_t>(options.vmem_base + round_up(a_bytes, 64));
   x.b_stride = static_cast<uint32_t>(o.n * es);
+  if (sparse) {  // random stored weights and positions (a group may name one twice)
+    x.sparsity = VTPU_SPARSITY_2_4;
+    x.meta_addr = static_cast<uint32_t>(x.b_addr + uint64_t{b_rows} * o.n);
+    x.meta_stride = static_cast<uint32_t>(meta_stride);
+  }
   x.c_addr = static_cast<uint32_t>(options.amem_base);
   x.c_stride = o.n * 4;
   const mxu::Memory vmem_view{options.vmem_base, vmem_size, vmem.data()};
@@ -177,7 +193,7 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
                 std::to_string(processor.error().cause));
   const bool exact = std::memcmp(expected.data(), amem.data(), expected.size()) == 0;
 
-  const uint64_t macs = uint64_t{o.m} * o.k * o.n;
+  const uint64_t macs = uint64_t{o.m} * b_rows * o.n;  // the array's: K_s rows when 2:4
   const uint64_t cycles = processor.last_matmul_array_cycles();
   Json j;
   describe_config(j, config);
@@ -198,7 +214,10 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   j["host_gmacs_per_s"] = rounded(static_cast<double>(macs) / wall / 1e9, 3);
   j["wall_time_s"] = rounded(wall, 3);
   j["bit_exact"] = exact;
-  j["formula"] = formula(array);
+  j["sparsity"] = o.sparsity;
+  j["weight_rows"] = b_rows;
+  j["formula"] = sparse ? std::string(formula(array)) + " with K_s=2*ceil(K/4) for K"
+                        : std::string(formula(array));
   out << json_text(j) << "\n";
   if (!exact)
     throw Error("gemm: the MXU's result differs from the scalar reference",

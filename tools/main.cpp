@@ -304,7 +304,7 @@ int memtest_command(const std::vector<std::string>& args) {
 int gemm_command(const std::vector<std::string>& args) {
   po::options_description desc(
       "vtpu gemm [--config C] [--set ...] --m M --k K --n N [--precision int8|bf16] "
-      "[--dataflow ws|os] [--timing stall-free|overlapped]");
+      "[--sparsity dense|2:4] [--dataflow ws|os] [--timing stall-free|overlapped]");
   add_config_options(desc);
   vtpu::GemmOptions o;
   // clang-format off
@@ -314,6 +314,8 @@ int gemm_command(const std::vector<std::string>& args) {
       ("k", po::value<uint32_t>(&o.k), "columns of A, rows of B")
       ("n", po::value<uint32_t>(&o.n), "columns of B and C")
       ("precision", po::value<std::string>(&o.precision)->default_value("int8"), "int8 or bf16")
+      ("sparsity", po::value<std::string>(&o.sparsity)->default_value("dense"),
+       "dense, or 2:4 (int8; B as 2 stored weights per group of 4 along K, docs/mxu.md)")
       ("dataflow", po::value<std::string>(&o.dataflow), "ws or os (default: mxu.dataflow)")
       ("timing", po::value<std::string>(&o.timing),
        "stall-free or overlapped (default: mxu.timing)")

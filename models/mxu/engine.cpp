@@ -23,7 +23,8 @@ void write_c(const vtpu_insn_matmul& x, const Memory& amem, const std::vector<ui
 // The instruction, for messages: "MATMUL #3 (int8 4x8x8, C +=)".
 std::string describe(const vtpu_insn_matmul& x, uint64_t index) {
   return "MATMUL #" + std::to_string(index) + " (" +
-         (x.precision == VTPU_TYPE_INT8 ? "int8 " : "bf16 ") + std::to_string(x.m) + "x" +
+         (x.precision == VTPU_TYPE_INT8 ? "int8 " : "bf16 ") +
+         (x.sparsity == VTPU_SPARSITY_2_4 ? "2:4 " : "") + std::to_string(x.m) + "x" +
          std::to_string(x.k) + "x" + std::to_string(x.n) + (x.accumulate ? ", C +=" : ", C =") +
          ")";
 }
@@ -36,7 +37,7 @@ class TlmEngine : public MatmulEngine {
     // The command processor has refused a dataflow the array does not run.
     const ArrayConfig array = for_instruction(array_, x).value_or(array_);
     const uint64_t macs = execute(x, vmem, amem, array);
-    return MatmulDone{array_cycles(x.m, x.k, x.n, array), macs};
+    return MatmulDone{instruction_cycles(x, array), macs};
   }
 
  private:
@@ -53,6 +54,11 @@ class RtlEngine : public MatmulEngine {
     if (x.precision == VTPU_TYPE_BF16 && !tile_.runs_bf16()) {
       stop_(std::string("mxu.backend ") + name_ + ": " + describe(x, index) +
             ": this RTL tile computes int8 only (it has no bf16 pin)");
+      return std::nullopt;
+    }
+    if (x.sparsity != VTPU_SPARSITY_DENSE) {
+      stop_(std::string("mxu.backend ") + name_ + ": " + describe(x, index) +
+            ": the RTL tile has no 2:4 sparse mode (it runs dense MATMULs only)");
       return std::nullopt;
     }
     return MatmulDone{tile_.execute(x, vmem, amem, start_ps), uint64_t{x.m} * x.k * x.n};
@@ -105,10 +111,16 @@ class LockstepEngine : public MatmulEngine {
 
 class RecordingEngine : public MatmulEngine {
  public:
-  RecordingEngine(std::unique_ptr<MatmulEngine> inner, MatmulRecorder& recorder)
-      : inner_(std::move(inner)), recorder_(recorder) {}
+  RecordingEngine(std::unique_ptr<MatmulEngine> inner, MatmulRecorder& recorder, StopRun stop)
+      : inner_(std::move(inner)), recorder_(recorder), stop_(std::move(stop)) {}
   std::optional<MatmulDone> run(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
                                 uint64_t start_ps) override {
+    const uint64_t index = count_++;
+    if (x.sparsity != VTPU_SPARSITY_DENSE) {
+      stop_("mxu.record: " + describe(x, index) +
+            ": recordings hold dense MATMULs only (the RTL tile has no 2:4 mode)");
+      return std::nullopt;
+    }
     const std::vector<uint8_t> c_before = read_c(x, amem);
     const std::optional<MatmulDone> done = inner_->run(x, vmem, amem, start_ps);
     if (done)
@@ -119,6 +131,8 @@ class RecordingEngine : public MatmulEngine {
  private:
   std::unique_ptr<MatmulEngine> inner_;
   MatmulRecorder& recorder_;
+  StopRun stop_;
+  uint64_t count_ = 0;
 };
 
 }  // namespace
@@ -137,8 +151,8 @@ std::unique_ptr<MatmulEngine> lockstep_engine(const ArrayConfig& array, RtlArray
 }
 
 std::unique_ptr<MatmulEngine> recording_engine(std::unique_ptr<MatmulEngine> inner,
-                                               MatmulRecorder& recorder) {
-  return std::make_unique<RecordingEngine>(std::move(inner), recorder);
+                                               MatmulRecorder& recorder, StopRun stop) {
+  return std::make_unique<RecordingEngine>(std::move(inner), recorder, std::move(stop));
 }
 
 }  // namespace vtpu::mxu

@@ -43,8 +43,9 @@ std::unique_ptr<MatmulEngine> rtl_engine(RtlArray& tile, StopRun stop);
 // the cycles must agree (the tile's count is the overlapped formula's).
 std::unique_ptr<MatmulEngine> lockstep_engine(const ArrayConfig& array, RtlArray& tile,
                                               StopRun stop);
-// mxu.record: `inner`, with every instruction and its operands sent to `recorder`.
+// mxu.record: `inner`, with every instruction and its operands sent to
+// `recorder`. Recordings hold dense MATMULs: a 2:4 sparse one stops the run.
 std::unique_ptr<MatmulEngine> recording_engine(std::unique_ptr<MatmulEngine> inner,
-                                               MatmulRecorder& recorder);
+                                               MatmulRecorder& recorder, StopRun stop);
 
 }  // namespace vtpu::mxu

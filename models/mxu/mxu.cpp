@@ -90,6 +90,40 @@ void matmul_int8(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, 
   matmul_int8_kernel(a, x.a_stride, b, x.b_stride, c, x.c_stride, x.m, x.k, x.n, x.accumulate);
 }
 
+// 2:4 sparse int8: B's stored weights put back at their positions into a
+// dense K x N B (zeros elsewhere), then the dense product; int8 sums are
+// exact in any order. A nibble that names one position twice applies both
+// weights to that activation: then the second weights go into a second
+// dense B, added on.
+void matmul_sparse_int8(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b,
+                        const uint8_t* meta, uint8_t* c) {
+  std::vector<uint8_t> first(size_t{x.k} * x.n), second;
+  const uint32_t groups = vtpu_mxu_folds(x.k, 4);
+  for (uint32_t g = 0; g < groups; ++g)
+    for (uint32_t j = 0; j < x.n; ++j) {
+      const unsigned nibble = meta[g * size_t{x.meta_stride} + j / 2] >> (4 * (j % 2));
+      const uint32_t k0 = 4 * g + (nibble & 3), k1 = 4 * g + ((nibble >> 2) & 3);
+      const uint8_t v0 = b[2 * g * size_t{x.b_stride} + j];
+      const uint8_t v1 = b[(2 * g + 1) * size_t{x.b_stride} + j];
+      // Positions past K multiply the array's padding activations, zeros.
+      if (k0 < x.k) first[k0 * size_t{x.n} + j] = v0;
+      if (k1 >= x.k) continue;
+      if (k1 != k0) {
+        first[k1 * size_t{x.n} + j] = v1;
+      } else {
+        if (second.empty()) second.resize(first.size());
+        second[k1 * size_t{x.n} + j] = v1;
+      }
+    }
+  vtpu_insn_matmul dense = x;
+  dense.sparsity = VTPU_SPARSITY_DENSE;
+  dense.b_stride = x.n;
+  matmul_int8(dense, a, first.data(), c);
+  if (second.empty()) return;
+  dense.accumulate = 1;
+  matmul_int8(dense, a, second.data(), c);
+}
+
 // bf16: products are exact in fp32; sums follow the dataflow's order for every
 // element (k ascending within a K-tile, tiles added into C in turn).
 void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
@@ -151,7 +185,8 @@ std::optional<ArrayConfig> for_instruction(const ArrayConfig& array, const vtpu_
   if (insn.dataflow == VTPU_DATAFLOW_CONFIG) return array;
   if (insn.dataflow == VTPU_DATAFLOW_AUTO) {
     if (!array.both_dataflows) return array;
-    const vtpu_mxu_shape s = vtpu_mxu_shape_of(insn.m, insn.k, insn.n, array.rows, array.cols);
+    const vtpu_mxu_shape s =
+        vtpu_mxu_shape_of(insn.m, weight_rows(insn), insn.n, array.rows, array.cols);
     ArrayConfig a = array;
     if (vtpu_mxu_auto_os(&s, vtpu_type_size(insn.precision), array.rows, array.cols,
                          array.timing == TimingMode::kStallFree, array.vmem_port_bytes))
@@ -171,6 +206,19 @@ uint64_t array_cycles(uint32_t m, uint32_t k, uint32_t n, const ArrayConfig& arr
   const vtpu_mxu_shape s = vtpu_mxu_shape_of(m, k, n, array.rows, array.cols);
   return vtpu_mxu_cycles(&s, array.rows, array.cols, array.dataflow == Dataflow::kOutputStationary,
                          array.timing == TimingMode::kStallFree);
+}
+
+uint32_t weight_rows(const vtpu_insn_matmul& x) {
+  return x.sparsity == VTPU_SPARSITY_2_4 ? vtpu_mxu_sparse_k(x.k) : x.k;
+}
+
+uint64_t instruction_cycles(const vtpu_insn_matmul& x, const ArrayConfig& array) {
+  return array_cycles(x.m, weight_rows(x), x.n, array);
+}
+
+uint64_t meta_bytes(const vtpu_insn_matmul& x) {
+  if (x.sparsity != VTPU_SPARSITY_2_4) return 0;
+  return uint64_t{vtpu_mxu_folds(x.k, 4)} * vtpu_mxu_folds(x.n, 2);
 }
 
 std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
@@ -207,9 +255,12 @@ Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
   const bool os = array.dataflow == Dataflow::kOutputStationary;
   const uint64_t mn = uint64_t{x.m} * x.n;
   Traffic t;
-  const vtpu_mxu_shape s = vtpu_mxu_shape_of(x.m, x.k, x.n, array.rows, array.cols);
-  t.a_bytes = vtpu_mxu_a_bytes(&s, es);
-  t.b_bytes = vtpu_mxu_b_bytes(&s, es, os);
+  // A is read whole (a sparse instruction's array selects from it); B is
+  // its weight rows, K or K_s, with a sparse one's positions beside them.
+  const vtpu_mxu_shape s = vtpu_mxu_shape_of(x.m, weight_rows(x), x.n, array.rows, array.cols);
+  const vtpu_mxu_shape dense = vtpu_mxu_shape_of(x.m, x.k, x.n, array.rows, array.cols);
+  t.a_bytes = vtpu_mxu_a_bytes(&dense, es);
+  t.b_bytes = vtpu_mxu_b_bytes(&s, es, os) + meta_bytes(x) * (os ? s.m_folds : 1u);
   if (!os) {
     const uint64_t k_folds = s.k_folds;
     t.c_write_bytes = mn * 4 * k_folds;  // a partial sum per row fold
@@ -224,6 +275,10 @@ Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
 Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   if (x.precision != VTPU_TYPE_INT8 && x.precision != VTPU_TYPE_BF16)
     return {VTPU_ERR_TYPE, x.precision};
+  // 2:4 sparsity is int8's (ERR_ADDR: the sparsity value).
+  if (x.sparsity > VTPU_SPARSITY_2_4 ||
+      (x.sparsity == VTPU_SPARSITY_2_4 && x.precision != VTPU_TYPE_INT8))
+    return {VTPU_ERR_TYPE, x.sparsity};
   if (x.m == 0 || x.k == 0 || x.n == 0 || x.m > kMaxDimension || x.k > kMaxDimension ||
       x.n > kMaxDimension)
     return {VTPU_ERR_SHAPE, 0};
@@ -235,8 +290,13 @@ Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   };
   if (!vmem.contains(x.a_addr, footprint(x.m, x.a_stride, x.k * es)) || x.a_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.a_addr};
-  if (!vmem.contains(x.b_addr, footprint(x.k, x.b_stride, x.n * es)) || x.b_addr % es != 0)
+  if (!vmem.contains(x.b_addr, footprint(weight_rows(x), x.b_stride, x.n * es)) ||
+      x.b_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.b_addr};
+  if (x.sparsity == VTPU_SPARSITY_2_4 &&
+      !vmem.contains(x.meta_addr,
+                     footprint(vtpu_mxu_folds(x.k, 4), x.meta_stride, vtpu_mxu_folds(x.n, 2))))
+    return {VTPU_ERR_ADDRESS, x.meta_addr};
   if (!amem.contains(x.c_addr, footprint(x.m, x.c_stride, x.n * 4)) || x.c_addr % 4 != 0)
     return {VTPU_ERR_ADDRESS, x.c_addr};
   if (es == 2 && (x.a_stride % 2 != 0 || x.b_stride % 2 != 0)) return {VTPU_ERR_ADDRESS, 0};
@@ -249,6 +309,10 @@ uint64_t execute(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& am
   const uint8_t* a = vmem.data + (x.a_addr - vmem.base);
   const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
   uint8_t* c = amem.data + (x.c_addr - amem.base);
+  if (x.sparsity == VTPU_SPARSITY_2_4) {
+    matmul_sparse_int8(x, a, b, vmem.data + (x.meta_addr - vmem.base), c);
+    return uint64_t{x.m} * weight_rows(x) * x.n;
+  }
   if (x.precision == VTPU_TYPE_INT8) {
     matmul_int8(x, a, b, c);
   } else {

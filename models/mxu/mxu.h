@@ -52,6 +52,14 @@ std::optional<ArrayConfig> for_instruction(const ArrayConfig& array, const vtpu_
 
 // Cycles of the array for an M x K x N product (docs/mxu.md, "Timing").
 uint64_t array_cycles(uint32_t m, uint32_t k, uint32_t n, const ArrayConfig& array);
+// Cycles of the array for an instruction: a 2:4 sparse one takes those of a
+// dense M x K_s x N product (docs/mxu.md, "2:4 sparsity").
+uint64_t instruction_cycles(const vtpu_insn_matmul& insn, const ArrayConfig& array);
+// The rows of weights the array holds and streams: K, or K_s when 2:4 sparse.
+uint32_t weight_rows(const vtpu_insn_matmul& insn);
+// Bytes of a 2:4 sparse instruction's positions (meta_addr): ceil(K/4) rows
+// of ceil(N/2) bytes, meta_stride apart; 0 when dense.
+uint64_t meta_bytes(const vtpu_insn_matmul& insn);
 
 struct Traffic {
   uint64_t a_bytes = 0, b_bytes = 0;             // read from VMEM
@@ -65,7 +73,8 @@ using Fault = UnitFault;
 // Checks an instruction against the unit and the memories: A and B in `vmem`,
 // C in `amem`. Nothing is computed when it fails.
 Fault check(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem);
-// Computes it (after check()). Returns the multiply-accumulates done.
+// Computes it (after check()). Returns the multiply-accumulates the array
+// does (M x K_s x N when 2:4 sparse).
 uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
                  const ArrayConfig& array);
 

@@ -22,6 +22,23 @@ void reference_matmul(const vtpu_insn_matmul& x, const Memory& vmem, const Memor
   for (uint32_t i = 0; i < x.m; ++i) {
     for (uint32_t j = 0; j < x.n; ++j) {
       uint8_t* c = c_out.data() + uint64_t{i} * x.c_stride + uint64_t{j} * 4;
+      if (x.sparsity == VTPU_SPARSITY_2_4) {  // int8: each stored weight at its position
+        int32_t acc = 0;
+        if (x.accumulate) std::memcpy(&acc, c, 4);
+        for (uint32_t g = 0; 4 * g < x.k; ++g) {
+          const uint8_t* meta = vmem.data + (x.meta_addr - vmem.base) + uint64_t{g} * x.meta_stride;
+          const unsigned nibble = (meta[j / 2] >> (j % 2 == 0 ? 0 : 4)) & 0xf;
+          for (uint32_t s = 0; s < 2; ++s) {
+            const uint32_t k = 4 * g + ((nibble >> (2 * s)) & 3);
+            if (k >= x.k) continue;  // past K the array's activations are zeros
+            const int8_t a = static_cast<int8_t>(a_row(i)[k]);
+            const int8_t b = static_cast<int8_t>(b_at(2 * g + s)[j]);
+            acc += int32_t{a} * int32_t{b};
+          }
+        }
+        std::memcpy(c, &acc, 4);
+        continue;
+      }
       if (x.precision == VTPU_TYPE_INT8) {
         int32_t acc = 0;
         if (x.accumulate) std::memcpy(&acc, c, 4);

@@ -54,6 +54,26 @@ vtpu_json_test(gemm.overlapped_ws CHECKS "mxu_cycles == 1598" "bit_exact is ON"
 # OS overlapped: F*max(K,R) + R + C - 2 - 1 = 4*3*150 + 61.
 vtpu_json_test(gemm.overlapped_os_bf16_accumulate CHECKS "mxu_cycles == 1861" "bit_exact is ON"
   ARGS gemm --m 100 --k 150 --n 90 --dataflow os --timing overlapped --precision bf16 --accumulate)
+# 2:4 sparse int8 (docs/mxu.md, "2:4 sparsity"): the dense formula with
+# K_s = 2*ceil(K/4) for K; random stored weights and positions, bit-exact.
+# ResNet-18's layer3 (K = 1152 -> K_s = 576) on 32 x 32, WS overlapped:
+# 32 + (18*8 - 1)*121 + 121 + 32 + 32 + 2 = 17522 (dense: 36*8 folds, 34946).
+vtpu_json_test(gemm.sparse_2_4_ws CHECKS "mxu_cycles == 17522" "macs == 17842176" "bit_exact is ON"
+  ARGS gemm --m 121 --k 1152 --n 256 --sparsity 2:4 --dataflow ws --timing overlapped)
+# Ragged (K = 45 -> K_s = 24, odd N) OS stall-free on 32 x 32:
+# ceil(77/32)*ceil(33/32)*(24 + 32 + 32 - 2) - 1 = 3*2*86 - 1 = 515.
+vtpu_json_test(gemm.sparse_2_4_ragged_os CHECKS "mxu_cycles == 515" "bit_exact is ON"
+  ARGS gemm --m 77 --k 45 --n 33 --sparsity 2:4 --dataflow os --timing stall-free --accumulate)
+vtpu_run_test(gemm.sparse_bf16_refused EXIT 2 STDERR "^vtpu: --sparsity 2:4: int8 only\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --sparsity 2:4 --precision bf16)
+vtpu_run_test(gemm.sparsity_unknown EXIT 2 STDERR "^vtpu: --sparsity 4:8: expected dense or 2:4\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --sparsity 4:8)
+vtpu_run_test(gemm.sparse_not_recorded EXIT 6
+  STDERR "^vtpu: mxu.record: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): recordings hold dense MATMULs only \\(the RTL tile has no 2:4 mode\\)\n$"
+  ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.record=${CMAKE_BINARY_DIR}/sparse.stim)
+vtpu_run_test(gemm.sparse_on_rtl_refused EXIT 6
+  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): the RTL tile has no 2:4 sparse mode \\(it runs dense MATMULs only\\)\n$"
+  ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8)
 # Ragged bf16 on a non-square array, both dataflows.
 foreach(dataflow ws os)
   vtpu_json_test(gemm.ragged_bf16_${dataflow} CHECKS "bit_exact is ON" "utilization < 1"

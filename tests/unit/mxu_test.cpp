@@ -1,10 +1,13 @@
 // The MXU without SystemC: its cycle formulas against SCALE-Sim v2's (and two
 // figures from SCALE-Sim runs), the fast functional path against the scalar
-// reference bit for bit, and the instruction checks (docs/mxu.md).
+// reference bit for bit, and the instruction checks (docs/mxu.md); the same
+// for 2:4 sparse MATMULs.
 #include "models/mxu/mxu.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -274,6 +277,188 @@ TEST(MxuCheck, RefusesBadInstructions) {
   EXPECT_EQ(cause([](auto& x) {
               x.precision = VTPU_TYPE_BF16;
               x.a_addr = 0x20000001;
+            }).cause,
+            VTPU_ERR_ADDRESS);
+}
+
+// 2:4 sparse MATMULs (docs/mxu.md, "2:4 sparsity"): results against the
+// scalar reference and the dense product of the pruned weights, bit for bit;
+// cycles and bytes against the formulas written out here; the checks.
+constexpr uint64_t kVmem = 0x20000000, kAmem = 0x30000000;
+
+struct SparseBench {
+  std::vector<uint8_t> vbytes = std::vector<uint8_t>(1 << 17),
+                       abytes = std::vector<uint8_t>(1 << 17);
+  Memory vmem{kVmem, vbytes.size(), vbytes.data()}, amem{kAmem, abytes.size(), abytes.data()};
+  uint8_t* at(uint64_t address) { return vbytes.data() + (address - kVmem); }
+};
+
+// A sparse instruction over random bytes: A, the K_s stored rows of B, the
+// positions (any nibble, a group may name one position twice), random C.
+vtpu_insn_matmul random_sparse(SparseBench& b, std::mt19937_64& rng, uint32_t m, uint32_t k,
+                               uint32_t n, bool accumulate) {
+  for (auto& v : b.vbytes) v = static_cast<uint8_t>(rng());
+  for (auto& v : b.abytes) v = static_cast<uint8_t>(rng());
+  vtpu_insn_matmul x{};
+  x.h = vtpu_insn_header{VTPU_OP_MATMUL, VTPU_SEM_NONE, VTPU_SEM_NONE, 0};
+  x.precision = VTPU_TYPE_INT8;
+  x.sparsity = VTPU_SPARSITY_2_4;
+  x.accumulate = accumulate;
+  x.m = m, x.k = k, x.n = n;
+  x.a_addr = kVmem + rng() % 8, x.a_stride = k + rng() % 3;
+  x.b_addr = x.a_addr + uint64_t{m} * x.a_stride + 16, x.b_stride = n + rng() % 3;
+  const uint32_t k_s = 2 * static_cast<uint32_t>(cdiv(k, 4));
+  x.meta_addr = x.b_addr + k_s * x.b_stride + 16;
+  x.meta_stride = static_cast<uint32_t>(cdiv(n, 2)) + rng() % 3;
+  x.c_addr = kAmem + 4 * (rng() % 8), x.c_stride = 4 * n + 4 * (rng() % 3);
+  return x;
+}
+
+// Ragged shapes (K not a multiple of 4, odd N), both dataflows and C modes:
+// the fast path (stored weights placed into a dense B, the library's product)
+// against the scalar reference (each stored weight times the activation at
+// its position).
+TEST(MxuSparse, FastPathMatchesTheReferenceBitForBit) {
+  std::mt19937_64 rng(21);
+  int ragged_k = 0, doubled = 0;
+  for (Dataflow d : {Dataflow::kWeightStationary, Dataflow::kOutputStationary})
+    for (int trial = 0; trial < 20; ++trial) {
+      const uint32_t m = 1 + rng() % 37, k = 1 + rng() % 61, n = 1 + rng() % 29;
+      SparseBench b;
+      const vtpu_insn_matmul x = random_sparse(b, rng, m, k, n, trial % 2);
+      ASSERT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+      const ArrayConfig a = array(8, 4, d, TimingMode::kOverlapped);
+      std::vector<uint8_t> want;
+      reference_matmul(x, b.vmem, b.amem, a, want);
+      EXPECT_EQ(execute(x, b.vmem, b.amem, a), uint64_t{m} * 2 * cdiv(k, 4) * n);
+      ASSERT_EQ(std::memcmp(b.abytes.data() + (x.c_addr - kAmem), want.data(), want.size()), 0)
+          << "m " << m << " k " << k << " n " << n;
+      ragged_k += k % 4 != 0;
+      for (uint32_t g = 0; g < cdiv(k, 4); ++g)
+        for (uint32_t j = 0; j < n; ++j) {
+          const unsigned nibble = (b.at(x.meta_addr + g * x.meta_stride)[j / 2] >> (4 * (j % 2)));
+          doubled += (nibble & 3) == ((nibble >> 2) & 3);
+        }
+    }
+  EXPECT_GT(ragged_k, 10);
+  EXPECT_GT(doubled, 100) << "positions named twice are covered";
+}
+
+// What pruning gives: a dense B with at most two non-zeros in each group of
+// four rows of K, compressed to its stored weights and positions, multiplies
+// to the same C as the dense instruction on the dense B.
+TEST(MxuSparse, EqualsTheDenseProductOfThePrunedWeights) {
+  std::mt19937_64 rng(8);
+  for (int trial = 0; trial < 10; ++trial) {
+    const uint32_t m = 1 + rng() % 50, k = 1 + rng() % 70, n = 1 + rng() % 40;
+    SparseBench b;
+    vtpu_insn_matmul sparse = random_sparse(b, rng, m, k, n, trial % 2);
+    // The pruned dense B (K x N, at dense_addr): per group and column, the
+    // two largest magnitudes of four random weights kept, the others zero.
+    const uint64_t dense_addr = sparse.meta_addr + cdiv(k, 4) * sparse.meta_stride + 64;
+    for (uint32_t g = 0; g < cdiv(k, 4); ++g)
+      for (uint32_t j = 0; j < n; ++j) {
+        int8_t w[4];
+        for (auto& v : w) v = static_cast<int8_t>(rng());
+        uint32_t order[4] = {0, 1, 2, 3};
+        std::stable_sort(order, order + 4,
+                         [&](uint32_t p, uint32_t q) { return std::abs(w[p]) > std::abs(w[q]); });
+        const uint32_t p0 = std::min(order[0], order[1]), p1 = std::max(order[0], order[1]);
+        for (uint32_t p = 0; p < 4 && 4 * g + p < k; ++p)
+          *b.at(dense_addr + (4 * g + p) * uint64_t{n} + j) =
+              p == p0 || p == p1 ? static_cast<uint8_t>(w[p]) : 0;
+        *b.at(sparse.b_addr + 2 * g * uint64_t{sparse.b_stride} + j) = static_cast<uint8_t>(w[p0]);
+        *b.at(sparse.b_addr + (2 * g + 1) * uint64_t{sparse.b_stride} + j) =
+            static_cast<uint8_t>(w[p1]);
+        uint8_t& byte = *b.at(sparse.meta_addr + g * uint64_t{sparse.meta_stride} + j / 2);
+        const unsigned nibble = p0 | p1 << 2;
+        byte = static_cast<uint8_t>(j % 2 ? (byte & 0x0f) | nibble << 4 : (byte & 0xf0) | nibble);
+      }
+    vtpu_insn_matmul dense = sparse;
+    dense.sparsity = VTPU_SPARSITY_DENSE;
+    dense.b_addr = static_cast<uint32_t>(dense_addr), dense.b_stride = n;
+    const ArrayConfig a = array(16, 16, Dataflow::kWeightStationary, TimingMode::kOverlapped);
+    const std::vector<uint8_t> c_in = b.abytes;
+    ASSERT_EQ(check(dense, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+    execute(dense, b.vmem, b.amem, a);
+    const std::vector<uint8_t> c_dense = b.abytes;
+    b.abytes = c_in;
+    ASSERT_EQ(check(sparse, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+    execute(sparse, b.vmem, b.amem, a);
+    ASSERT_EQ(b.abytes, c_dense) << "m " << m << " k " << k << " n " << n;
+  }
+}
+
+// The array holds and streams K_s = 2 ceil(K/4) rows of weights: the dense
+// formulas of docs/mxu.md with K_s for K, written out here.
+TEST(MxuSparse, CyclesAreTheDenseFormulasWithKs) {
+  std::mt19937_64 rng(4);
+  for (int trial = 0; trial < 50; ++trial) {
+    const uint64_t m = 1 + rng() % 300, k = 1 + rng() % 900, n = 1 + rng() % 300;
+    const uint64_t r = 8u << (rng() % 3), c = 8u << (rng() % 3), ks = 2 * cdiv(k, 4);
+    vtpu_insn_matmul x{};
+    x.precision = VTPU_TYPE_INT8;
+    x.sparsity = VTPU_SPARSITY_2_4;
+    x.m = static_cast<uint32_t>(m), x.k = static_cast<uint32_t>(k), x.n = static_cast<uint32_t>(n);
+    const uint64_t ws_folds = cdiv(ks, r) * cdiv(n, c), os_folds = cdiv(m, r) * cdiv(n, c);
+    using D = Dataflow;
+    using T = TimingMode;
+    EXPECT_EQ(instruction_cycles(x, array(r, c, D::kWeightStationary, T::kStallFree)),
+              ws_folds * (2 * r + c + m - 2) - 1);
+    EXPECT_EQ(instruction_cycles(x, array(r, c, D::kWeightStationary, T::kOverlapped)),
+              r + (ws_folds - 1) * std::max(m, r) + m + r + c + 2);
+    EXPECT_EQ(instruction_cycles(x, array(r, c, D::kOutputStationary, T::kStallFree)),
+              os_folds * (ks + r + c - 2) - 1);
+    EXPECT_EQ(instruction_cycles(x, array(r, c, D::kOutputStationary, T::kOverlapped)),
+              os_folds * std::max(ks, r) + r + c - 2 - 1);
+    // Bytes: A whole, B's K_s rows and the positions (again per row fold in os).
+    const Traffic ws = traffic(x, array(r, c, D::kWeightStationary, T::kOverlapped));
+    EXPECT_EQ(ws.a_bytes, m * k * cdiv(n, c));
+    EXPECT_EQ(ws.b_bytes, ks * n + cdiv(k, 4) * cdiv(n, 2));
+    const Traffic os = traffic(x, array(r, c, D::kOutputStationary, T::kOverlapped));
+    EXPECT_EQ(os.b_bytes, (ks * n + cdiv(k, 4) * cdiv(n, 2)) * cdiv(m, r));
+  }
+  // Half the folds of the dense instruction when K is a multiple of 2R.
+  vtpu_insn_matmul x{};
+  x.precision = VTPU_TYPE_INT8;
+  x.m = 256, x.k = 1024, x.n = 128;
+  const ArrayConfig a = array(128, 128, Dataflow::kWeightStationary, TimingMode::kOverlapped);
+  const uint64_t dense = instruction_cycles(x, a);
+  x.sparsity = VTPU_SPARSITY_2_4;
+  EXPECT_EQ(instruction_cycles(x, a), 128 + 3 * 256 + 256 + 128 + 128 + 2u);
+  EXPECT_EQ(dense, 128 + 7 * 256 + 256 + 128 + 128 + 2u);
+}
+
+TEST(MxuSparse, CheckRefusesWhatTheModeCannotTake) {
+  SparseBench b;
+  std::mt19937_64 rng(1);
+  const vtpu_insn_matmul good = random_sparse(b, rng, 8, 10, 7, false);
+  ASSERT_EQ(check(good, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+  auto fault = [&](auto change) {
+    vtpu_insn_matmul x = good;
+    change(x);
+    return check(x, b.vmem, b.amem);
+  };
+  Fault f = fault([](auto& x) { x.precision = VTPU_TYPE_BF16; });
+  EXPECT_EQ(f.cause, VTPU_ERR_TYPE) << "2:4 is int8's";
+  EXPECT_EQ(f.address, VTPU_SPARSITY_2_4);
+  f = fault([](auto& x) { x.sparsity = 2; });
+  EXPECT_EQ(f.cause, VTPU_ERR_TYPE);
+  EXPECT_EQ(f.address, 2u);
+  // The positions must be in VMEM: ceil(10/4) = 3 rows of ceil(7/2) = 4 bytes.
+  const uint64_t last = kVmem + b.vbytes.size() - 4;
+  f = fault([&](auto& x) { x.meta_addr = static_cast<uint32_t>(last - 2 * x.meta_stride + 1); });
+  EXPECT_EQ(f.cause, VTPU_ERR_ADDRESS);
+  EXPECT_EQ(
+      fault([&](auto& x) { x.meta_addr = static_cast<uint32_t>(last - 2 * x.meta_stride); }).cause,
+      VTPU_ERR_NONE);
+  // B is its K_s = 6 stored rows, not K = 10.
+  EXPECT_EQ(fault([&](auto& x) {
+              x.b_addr = static_cast<uint32_t>(kVmem + b.vbytes.size() - 5 * x.b_stride - x.n);
+            }).cause,
+            VTPU_ERR_NONE);
+  EXPECT_EQ(fault([&](auto& x) {
+              x.b_addr = static_cast<uint32_t>(kVmem + b.vbytes.size() - 5 * x.b_stride - x.n + 1);
             }).cause,
             VTPU_ERR_ADDRESS);
 }

@@ -79,21 +79,29 @@ typedef struct vtpu_insn_dma {
 #define VTPU_DATAFLOW_OS 2u
 #define VTPU_DATAFLOW_AUTO 3u
 
+/* MATMUL sparsity (docs/mxu.md, "2:4 sparsity"). */
+#define VTPU_SPARSITY_DENSE 0u
+#define VTPU_SPARSITY_2_4 1u /* B holds 2 of every 4 weights along K, with indices */
+
 /* C[m x n] = (C +) A[m x k] * B[k x n]. A and B are in VMEM, row-major, of
  * `precision` (VTPU_TYPE_INT8 or VTPU_TYPE_BF16); C is in AMEM, 32-bit
  * (int32 for int8, fp32 for bf16). B is the weights (held in the array in ws;
- * in os C is). */
+ * in os C is). With VTPU_SPARSITY_2_4 (int8 only), B is 2 ceil(k / 4) rows
+ * of stored weights and meta_addr the positions they stand at in their group
+ * of four rows of K: ceil(k / 4) rows of ceil(n / 2) bytes, a nibble per
+ * column (docs/mxu.md). */
 typedef struct vtpu_insn_matmul {
   vtpu_insn_header h;
   uint8_t precision;  /* VTPU_TYPE_INT8 or VTPU_TYPE_BF16 */
   uint8_t accumulate; /* 1: C += A * B; 0: C = A * B */
   uint8_t dataflow;   /* VTPU_DATAFLOW_* */
-  uint8_t reserved;
+  uint8_t sparsity;   /* VTPU_SPARSITY_* */
   uint32_t m, k, n;
   uint32_t a_addr, a_stride; /* address of A[0][0]; bytes between rows */
   uint32_t b_addr, b_stride;
   uint32_t c_addr, c_stride;
-  uint32_t reserved2[5];
+  uint32_t meta_addr, meta_stride; /* VTPU_SPARSITY_2_4: B's positions, in VMEM */
+  uint32_t reserved2[3];
 } vtpu_insn_matmul;
 
 /* Vector unit operations (docs/vpu.md). A is rows x cols; D likewise unless

@@ -35,6 +35,14 @@ static inline vtpu_mxu_shape vtpu_mxu_shape_of(uint32_t m, uint32_t k, uint32_t 
   return s;
 }
 
+/* 2:4 structured sparsity (docs/mxu.md, "2:4 sparsity"): B holds the two
+ * weights kept of each group of four along K, so the array holds and streams
+ * K_s = 2 ceil(k / 4) rows of weights; its cycles are those of a dense
+ * m x K_s x n product. */
+static inline uint32_t vtpu_mxu_sparse_k(uint32_t k) {
+  return 2 * vtpu_mxu_folds(k, 4);
+}
+
 /* Cycles of the array. Weight-stationary: k_folds x n_folds folds, each
  * loading R rows of weights and streaming m rows of A; output-stationary:
  * m_folds x n_folds folds, each streaming k. Stall-free is SCALE-Sim v2's
