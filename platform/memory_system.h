@@ -59,6 +59,7 @@ inline mxu::ArrayConfig array_config(const config::MxuConfig& m) {
   mxu::ArrayConfig a;
   a.rows = m.rows();
   a.cols = m.cols();
+  a.int4_macs_per_pe = m.int4_macs_per_pe();
   mxu::set_mode(a, m.dataflow(), m.timing());
   return a;
 }

@@ -57,8 +57,8 @@ const char* formula(const mxu::ArrayConfig& a) {
 
 void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out) {
   if (o.m == 0 || o.k == 0 || o.n == 0) throw Error("gemm: --m, --k and --n must be at least 1");
-  if (o.precision != "int8" && o.precision != "bf16")
-    throw Error("--precision " + o.precision + ": expected int8 or bf16");
+  if (o.precision != "int8" && o.precision != "bf16" && o.precision != "int4")
+    throw Error("--precision " + o.precision + ": expected int8, bf16 or int4");
   if (o.sparsity != "dense" && o.sparsity != "2:4")
     throw Error("--sparsity " + o.sparsity + ": expected dense or 2:4");
   const bool sparse = o.sparsity == "2:4";
@@ -69,14 +69,16 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   if (!o.timing.empty()) unit.set_timing(o.timing);
   const mxu::ArrayConfig array = array_config(unit);
   const bool bf16 = o.precision == "bf16";
+  const bool int4 = o.precision == "int4";  // int8 A, int4 B (w4a8)
   const uint64_t es = bf16 ? 2 : 1;
+  const uint64_t b_row = int4 ? (uint64_t{o.n} + 1) / 2 : uint64_t{o.n} * es;
   // 2:4: B is K_s = 2 ceil(K/4) rows of stored weights, then their positions
   // (a nibble per column per group of four rows of K).
   const uint32_t b_rows = sparse ? vtpu_mxu_sparse_k(o.k) : o.k;
   const uint64_t meta_stride = (uint64_t{o.n} + 1) / 2;
   const uint64_t meta_bytes = sparse ? (uint64_t{o.k} + 3) / 4 * meta_stride : 0;
   const uint64_t a_bytes = uint64_t{o.m} * o.k * es,
-                 b_bytes = uint64_t{b_rows} * o.n * es + meta_bytes;
+                 b_bytes = uint64_t{b_rows} * b_row + meta_bytes;
   const uint64_t c_bytes = uint64_t{o.m} * o.n * 4;
   if (a_bytes + b_bytes > (uint64_t{1} << 32) || c_bytes > (uint64_t{1} << 32))
     throw Error("gemm: operands larger than 4 GiB");
@@ -146,7 +148,7 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   vtpu_insn insn{};
   vtpu_insn_matmul& x = insn.matmul;
   x.h = vtpu_insn_header{VTPU_OP_MATMUL, VTPU_SEM_NONE, VTPU_SEM_NONE, 0};
-  x.precision = bf16 ? VTPU_TYPE_BF16 : VTPU_TYPE_INT8;
+  x.precision = bf16 ? VTPU_TYPE_BF16 : int4 ? VTPU_TYPE_INT4 : VTPU_TYPE_INT8;
   x.accumulate = o.accumulate;
   x.m = o.m;
   x.k = o.k;
@@ -154,10 +156,10 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   x.a_addr = static_cast<uint32_t>(options.vmem_base);
   x.a_stride = static_cast<uint32_t>(o.k * es);
   x.b_addr = static_cast<uint32_t>(options.vmem_base + round_up(a_bytes, 64));
-  x.b_stride = static_cast<uint32_t>(o.n * es);
+  x.b_stride = static_cast<uint32_t>(b_row);
   if (sparse) {  // random stored weights and positions (a group may name one twice)
     x.sparsity = VTPU_SPARSITY_2_4;
-    x.meta_addr = static_cast<uint32_t>(x.b_addr + uint64_t{b_rows} * o.n);
+    x.meta_addr = static_cast<uint32_t>(x.b_addr + uint64_t{b_rows} * b_row);
     x.meta_stride = static_cast<uint32_t>(meta_stride);
   }
   x.c_addr = static_cast<uint32_t>(options.amem_base);
@@ -172,10 +174,17 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   // this shape, its thread pool) is not the MXU's speed: a network's run pays
   // it once for thousands of MATMULs. So one product of these operands runs
   // untimed first, as bench/gemm_onednn's first call does.
+  // (A 2:4 or int4 B becomes a dense int8 B of K x N inside the model: the
+  // warm-up multiplies a zero one of that shape.)
   if (!bf16) {
     std::vector<int32_t> scratch(size_t{o.m} * o.n);
-    host::s8gemm(o.m, o.n, o.k, reinterpret_cast<const int8_t*>(v), o.k,
-                 reinterpret_cast<const int8_t*>(v + round_up(a_bytes, 64)), o.n, false,
+    std::vector<int8_t> dense_b;
+    const int8_t* b = reinterpret_cast<const int8_t*>(v + round_up(a_bytes, 64));
+    if (sparse || int4) {
+      dense_b.resize(size_t{o.k} * o.n);
+      b = dense_b.data();
+    }
+    host::s8gemm(o.m, o.n, o.k, reinterpret_cast<const int8_t*>(v), o.k, b, o.n, false,
                  scratch.data(), o.n);
   }
   auto write = [&](uint64_t offset, uint32_t value) { host.write(cp_base + offset, value); };
@@ -209,15 +218,21 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   j["macs"] = macs;
   j["mxu_cycles"] = cycles;
   j["total_cycles"] = processor.last_matmul_cycles();
+  // An int4 PE does int4_macs_per_pe products per cycle.
+  const double per_pe = int4 ? array.int4_macs_per_pe : 1;
   j["utilization"] = rounded(
-      static_cast<double>(macs) / (static_cast<double>(cycles) * array.rows * array.cols), 6);
+      static_cast<double>(macs) / (static_cast<double>(cycles) * array.rows * array.cols * per_pe),
+      6);
   j["host_gmacs_per_s"] = rounded(static_cast<double>(macs) / wall / 1e9, 3);
   j["wall_time_s"] = rounded(wall, 3);
   j["bit_exact"] = exact;
   j["sparsity"] = o.sparsity;
   j["weight_rows"] = b_rows;
-  j["formula"] = sparse ? std::string(formula(array)) + " with K_s=2*ceil(K/4) for K"
-                        : std::string(formula(array));
+  j["formula"] = std::string(formula(array)) +
+                 (sparse ? " with K_s=2*ceil(K/4) for K"
+                  : int4 ? " with ceil(K/" + std::to_string(array.int4_macs_per_pe) + ") for K"
+                         : "");
+  if (int4) j["int4_macs_per_pe"] = array.int4_macs_per_pe;
   out << json_text(j) << "\n";
   if (!exact)
     throw Error("gemm: the MXU's result differs from the scalar reference",

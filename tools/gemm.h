@@ -14,7 +14,7 @@ namespace vtpu {
 
 struct GemmOptions {
   uint32_t m = 0, k = 0, n = 0;
-  std::string precision = "int8";  // int8 | bf16
+  std::string precision = "int8";  // int8 | bf16 | int4 (int8 A, int4 B)
   std::string dataflow, timing;    // empty: the config's
   std::string sparsity = "dense";  // dense | 2:4 (int8: random stored weights and positions)
   uint64_t seed = 1;

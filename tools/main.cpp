@@ -303,7 +303,7 @@ int memtest_command(const std::vector<std::string>& args) {
 
 int gemm_command(const std::vector<std::string>& args) {
   po::options_description desc(
-      "vtpu gemm [--config C] [--set ...] --m M --k K --n N [--precision int8|bf16] "
+      "vtpu gemm [--config C] [--set ...] --m M --k K --n N [--precision int8|bf16|int4] "
       "[--sparsity dense|2:4] [--dataflow ws|os] [--timing stall-free|overlapped]");
   add_config_options(desc);
   vtpu::GemmOptions o;
@@ -313,7 +313,8 @@ int gemm_command(const std::vector<std::string>& args) {
       ("m", po::value<uint32_t>(&o.m), "rows of A and C")
       ("k", po::value<uint32_t>(&o.k), "columns of A, rows of B")
       ("n", po::value<uint32_t>(&o.n), "columns of B and C")
-      ("precision", po::value<std::string>(&o.precision)->default_value("int8"), "int8 or bf16")
+      ("precision", po::value<std::string>(&o.precision)->default_value("int8"),
+       "int8, bf16, or int4 (int8 activations, int4 weights)")
       ("sparsity", po::value<std::string>(&o.sparsity)->default_value("dense"),
        "dense, or 2:4 (int8; B as 2 stored weights per group of 4 along K, docs/mxu.md)")
       ("dataflow", po::value<std::string>(&o.dataflow), "ws or os (default: mxu.dataflow)")

@@ -23,7 +23,9 @@ void write_c(const vtpu_insn_matmul& x, const Memory& amem, const std::vector<ui
 // The instruction, for messages: "MATMUL #3 (int8 4x8x8, C +=)".
 std::string describe(const vtpu_insn_matmul& x, uint64_t index) {
   return "MATMUL #" + std::to_string(index) + " (" +
-         (x.precision == VTPU_TYPE_INT8 ? "int8 " : "bf16 ") +
+         (x.precision == VTPU_TYPE_INT8   ? "int8 "
+          : x.precision == VTPU_TYPE_INT4 ? "int4 "
+                                          : "bf16 ") +
          (x.sparsity == VTPU_SPARSITY_2_4 ? "2:4 " : "") + std::to_string(x.m) + "x" +
          std::to_string(x.k) + "x" + std::to_string(x.n) + (x.accumulate ? ", C +=" : ", C =") +
          ")";
@@ -56,9 +58,9 @@ class RtlEngine : public MatmulEngine {
             ": this RTL tile computes int8 only (it has no bf16 pin)");
       return std::nullopt;
     }
-    if (x.sparsity != VTPU_SPARSITY_DENSE) {
+    if (x.sparsity != VTPU_SPARSITY_DENSE || x.precision == VTPU_TYPE_INT4) {
       stop_(std::string("mxu.backend ") + name_ + ": " + describe(x, index) +
-            ": the RTL tile has no 2:4 sparse mode (it runs dense MATMULs only)");
+            ": the RTL tile runs dense int8 and bf16 MATMULs only (no 2:4 or int4 mode)");
       return std::nullopt;
     }
     return MatmulDone{tile_.execute(x, vmem, amem, start_ps), uint64_t{x.m} * x.k * x.n};
@@ -116,9 +118,9 @@ class RecordingEngine : public MatmulEngine {
   std::optional<MatmulDone> run(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
                                 uint64_t start_ps) override {
     const uint64_t index = count_++;
-    if (x.sparsity != VTPU_SPARSITY_DENSE) {
+    if (x.sparsity != VTPU_SPARSITY_DENSE || x.precision == VTPU_TYPE_INT4) {
       stop_("mxu.record: " + describe(x, index) +
-            ": recordings hold dense MATMULs only (the RTL tile has no 2:4 mode)");
+            ": recordings hold dense int8 and bf16 MATMULs only (what the RTL tile runs)");
       return std::nullopt;
     }
     const std::vector<uint8_t> c_before = read_c(x, amem);

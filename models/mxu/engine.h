@@ -44,7 +44,8 @@ std::unique_ptr<MatmulEngine> rtl_engine(RtlArray& tile, StopRun stop);
 std::unique_ptr<MatmulEngine> lockstep_engine(const ArrayConfig& array, RtlArray& tile,
                                               StopRun stop);
 // mxu.record: `inner`, with every instruction and its operands sent to
-// `recorder`. Recordings hold dense MATMULs: a 2:4 sparse one stops the run.
+// `recorder`. Recordings hold dense int8 and bf16 MATMULs: a 2:4 sparse or
+// int4-weight one stops the run.
 std::unique_ptr<MatmulEngine> recording_engine(std::unique_ptr<MatmulEngine> inner,
                                                MatmulRecorder& recorder, StopRun stop);
 

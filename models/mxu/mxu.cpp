@@ -124,6 +124,21 @@ void matmul_sparse_int8(const vtpu_insn_matmul& x, const uint8_t* a, const uint8
   matmul_int8(dense, a, second.data(), c);
 }
 
+// int4 weights (w4a8): B's signed nibbles widened to an int8 B, then the
+// int8 product; int32 sums are exact in any order.
+void matmul_int4(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c) {
+  std::vector<uint8_t> wide(size_t{x.k} * x.n);
+  for (uint32_t kk = 0; kk < x.k; ++kk)
+    for (uint32_t j = 0; j < x.n; ++j) {
+      const unsigned nibble = (b[kk * size_t{x.b_stride} + j / 2] >> (4 * (j % 2))) & 0xf;
+      wide[kk * size_t{x.n} + j] = static_cast<uint8_t>(nibble < 8 ? nibble : nibble - 16);
+    }
+  vtpu_insn_matmul dense = x;
+  dense.precision = VTPU_TYPE_INT8;
+  dense.b_stride = x.n;
+  matmul_int8(dense, a, wide.data(), c);
+}
+
 // bf16: products are exact in fp32; sums follow the dataflow's order for every
 // element (k ascending within a K-tile, tiles added into C in turn).
 void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
@@ -185,10 +200,12 @@ std::optional<ArrayConfig> for_instruction(const ArrayConfig& array, const vtpu_
   if (insn.dataflow == VTPU_DATAFLOW_CONFIG) return array;
   if (insn.dataflow == VTPU_DATAFLOW_AUTO) {
     if (!array.both_dataflows) return array;
+    // int4 weights pick as int8 of their timed shape would.
     const vtpu_mxu_shape s =
-        vtpu_mxu_shape_of(insn.m, weight_rows(insn), insn.n, array.rows, array.cols);
+        vtpu_mxu_shape_of(insn.m, timed_rows(insn, array), insn.n, array.rows, array.cols);
     ArrayConfig a = array;
-    if (vtpu_mxu_auto_os(&s, vtpu_type_size(insn.precision), array.rows, array.cols,
+    const uint32_t element = vtpu_matmul_a_size(insn.precision);
+    if (vtpu_mxu_auto_os(&s, element, array.rows, array.cols,
                          array.timing == TimingMode::kStallFree, array.vmem_port_bytes))
       a.dataflow = Dataflow::kOutputStationary;
     return a;
@@ -212,8 +229,18 @@ uint32_t weight_rows(const vtpu_insn_matmul& x) {
   return x.sparsity == VTPU_SPARSITY_2_4 ? vtpu_mxu_sparse_k(x.k) : x.k;
 }
 
+uint32_t timed_rows(const vtpu_insn_matmul& x, const ArrayConfig& array) {
+  if (x.precision == VTPU_TYPE_INT4) return vtpu_mxu_int4_k(x.k, array.int4_macs_per_pe);
+  return weight_rows(x);
+}
+
+uint64_t b_row_bytes(const vtpu_insn_matmul& x) {
+  if (x.precision == VTPU_TYPE_INT4) return vtpu_mxu_folds(x.n, 2);
+  return uint64_t{x.n} * vtpu_type_size(x.precision);
+}
+
 uint64_t instruction_cycles(const vtpu_insn_matmul& x, const ArrayConfig& array) {
-  return array_cycles(x.m, weight_rows(x), x.n, array);
+  return array_cycles(x.m, timed_rows(x, array), x.n, array);
 }
 
 uint64_t meta_bytes(const vtpu_insn_matmul& x) {
@@ -251,16 +278,17 @@ std::optional<Difference> first_difference(const std::vector<uint8_t>& want,
 }
 
 Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
-  const uint32_t es = vtpu_type_size(x.precision);
+  const uint32_t es = vtpu_matmul_a_size(x.precision);
   const bool os = array.dataflow == Dataflow::kOutputStationary;
   const uint64_t mn = uint64_t{x.m} * x.n;
   Traffic t;
   // A is read whole (a sparse instruction's array selects from it); B is
   // its weight rows, K or K_s, with a sparse one's positions beside them.
+  // int4 weights are half a byte each.
   const vtpu_mxu_shape s = vtpu_mxu_shape_of(x.m, weight_rows(x), x.n, array.rows, array.cols);
   const vtpu_mxu_shape dense = vtpu_mxu_shape_of(x.m, x.k, x.n, array.rows, array.cols);
   t.a_bytes = vtpu_mxu_a_bytes(&dense, es);
-  t.b_bytes = vtpu_mxu_b_bytes(&s, es, os) + meta_bytes(x) * (os ? s.m_folds : 1u);
+  t.b_bytes = (uint64_t{weight_rows(x)} * b_row_bytes(x) + meta_bytes(x)) * (os ? s.m_folds : 1u);
   if (!os) {
     const uint64_t k_folds = s.k_folds;
     t.c_write_bytes = mn * 4 * k_folds;  // a partial sum per row fold
@@ -273,7 +301,8 @@ Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
 }
 
 Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
-  if (x.precision != VTPU_TYPE_INT8 && x.precision != VTPU_TYPE_BF16)
+  if (x.precision != VTPU_TYPE_INT8 && x.precision != VTPU_TYPE_BF16 &&
+      x.precision != VTPU_TYPE_INT4)
     return {VTPU_ERR_TYPE, x.precision};
   // 2:4 sparsity is int8's (ERR_ADDR: the sparsity value).
   if (x.sparsity > VTPU_SPARSITY_2_4 ||
@@ -282,7 +311,7 @@ Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   if (x.m == 0 || x.k == 0 || x.n == 0 || x.m > kMaxDimension || x.k > kMaxDimension ||
       x.n > kMaxDimension)
     return {VTPU_ERR_SHAPE, 0};
-  const uint64_t es = vtpu_type_size(x.precision);
+  const uint64_t es = vtpu_matmul_a_size(x.precision);
   // Rows of C must not overlap (they are written); A and B rows may.
   if (x.c_stride < uint64_t{x.n} * 4) return {VTPU_ERR_SHAPE, x.c_stride};
   auto footprint = [](uint64_t rows, uint64_t stride, uint64_t row_bytes) {
@@ -290,7 +319,7 @@ Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   };
   if (!vmem.contains(x.a_addr, footprint(x.m, x.a_stride, x.k * es)) || x.a_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.a_addr};
-  if (!vmem.contains(x.b_addr, footprint(weight_rows(x), x.b_stride, x.n * es)) ||
+  if (!vmem.contains(x.b_addr, footprint(weight_rows(x), x.b_stride, b_row_bytes(x))) ||
       x.b_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.b_addr};
   if (x.sparsity == VTPU_SPARSITY_2_4 &&
@@ -313,7 +342,9 @@ uint64_t execute(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& am
     matmul_sparse_int8(x, a, b, vmem.data + (x.meta_addr - vmem.base), c);
     return uint64_t{x.m} * weight_rows(x) * x.n;
   }
-  if (x.precision == VTPU_TYPE_INT8) {
+  if (x.precision == VTPU_TYPE_INT4) {
+    matmul_int4(x, a, b, c);
+  } else if (x.precision == VTPU_TYPE_INT8) {
     matmul_int8(x, a, b, c);
   } else {
     const uint32_t k_tile = array.dataflow == Dataflow::kWeightStationary ? array.rows : x.k;

@@ -38,6 +38,8 @@ struct ArrayConfig {
   bool both_dataflows = false;
   // All VMEM ports' bytes per cycle (0: unlimited), which the pick weighs.
   uint64_t vmem_port_bytes = 0;
+  // int4 x int8 products per PE per cycle (mxu.int4_macs_per_pe).
+  unsigned int4_macs_per_pe = 2;
 };
 
 // Parses "ws"/"os" and "stall-free"/"overlapped"; throws vtpu::Error.
@@ -53,10 +55,16 @@ std::optional<ArrayConfig> for_instruction(const ArrayConfig& array, const vtpu_
 // Cycles of the array for an M x K x N product (docs/mxu.md, "Timing").
 uint64_t array_cycles(uint32_t m, uint32_t k, uint32_t n, const ArrayConfig& array);
 // Cycles of the array for an instruction: a 2:4 sparse one takes those of a
-// dense M x K_s x N product (docs/mxu.md, "2:4 sparsity").
+// dense M x K_s x N product (docs/mxu.md, "2:4 sparsity"), an int4-weight one
+// those of M x ceil(K / int4_macs_per_pe) x N ("int4 weights").
 uint64_t instruction_cycles(const vtpu_insn_matmul& insn, const ArrayConfig& array);
-// The rows of weights the array holds and streams: K, or K_s when 2:4 sparse.
+// The rows of weights in B: K, or K_s when 2:4 sparse.
 uint32_t weight_rows(const vtpu_insn_matmul& insn);
+// The rows of K the array's timing sees: weight_rows(), or ceil(K / P) for
+// int4 weights at P products per PE per cycle.
+uint32_t timed_rows(const vtpu_insn_matmul& insn, const ArrayConfig& array);
+// Bytes of one row of B: N elements, or ceil(N / 2) for int4 weights.
+uint64_t b_row_bytes(const vtpu_insn_matmul& insn);
 // Bytes of a 2:4 sparse instruction's positions (meta_addr): ceil(K/4) rows
 // of ceil(N/2) bytes, meta_stride apart; 0 when dense.
 uint64_t meta_bytes(const vtpu_insn_matmul& insn);

@@ -39,6 +39,17 @@ void reference_matmul(const vtpu_insn_matmul& x, const Memory& vmem, const Memor
         std::memcpy(c, &acc, 4);
         continue;
       }
+      if (x.precision == VTPU_TYPE_INT4) {  // int8 x the signed nibble of column j
+        int32_t acc = 0;
+        if (x.accumulate) std::memcpy(&acc, c, 4);
+        for (uint32_t k = 0; k < x.k; ++k) {
+          const int8_t a = static_cast<int8_t>(a_row(i)[k]);
+          const int nibble = (b_at(k)[j / 2] >> (j % 2 == 0 ? 0 : 4)) & 0xf;
+          acc += int32_t{a} * (nibble >= 8 ? nibble - 16 : nibble);
+        }
+        std::memcpy(c, &acc, 4);
+        continue;
+      }
       if (x.precision == VTPU_TYPE_INT8) {
         int32_t acc = 0;
         if (x.accumulate) std::memcpy(&acc, c, 4);

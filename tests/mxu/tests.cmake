@@ -64,15 +64,30 @@ vtpu_json_test(gemm.sparse_2_4_ws CHECKS "mxu_cycles == 17522" "macs == 17842176
 # ceil(77/32)*ceil(33/32)*(24 + 32 + 32 - 2) - 1 = 3*2*86 - 1 = 515.
 vtpu_json_test(gemm.sparse_2_4_ragged_os CHECKS "mxu_cycles == 515" "bit_exact is ON"
   ARGS gemm --m 77 --k 45 --n 33 --sparsity 2:4 --dataflow os --timing stall-free --accumulate)
+# int4 weights (w4a8, docs/mxu.md): the dense formula with ceil(K/P) for K,
+# P = mxu.int4_macs_per_pe. layer3 on 32 x 32, WS overlapped, P = 2:
+# 32 + (18*8 - 1)*121 + 121 + 32 + 32 + 2 = 17522; P = 4: 9*8 folds, 8810.
+vtpu_json_test(gemm.int4_ws CHECKS "mxu_cycles == 17522" "macs == 35684352" "bit_exact is ON"
+  ARGS gemm --m 121 --k 1152 --n 256 --precision int4 --dataflow ws --timing overlapped)
+vtpu_json_test(gemm.int4_ws_4_per_pe CHECKS "mxu_cycles == 8810" "bit_exact is ON"
+  ARGS gemm --m 121 --k 1152 --n 256 --precision int4 --set mxu.int4_macs_per_pe=4)
+# Ragged OS stall-free: ceil(77/32)*ceil(33/32)*(23 + 32 + 32 - 2) - 1 = 509.
+vtpu_json_test(gemm.int4_ragged_os CHECKS "mxu_cycles == 509" "bit_exact is ON"
+  ARGS gemm --m 77 --k 45 --n 33 --precision int4 --dataflow os --timing stall-free --accumulate)
+vtpu_run_test(gemm.int4_on_rtl_refused EXIT 6
+  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int4 4x8x4, C =\\): the RTL tile runs dense int8 and bf16 MATMULs only \\(no 2:4 or int4 mode\\)\n$"
+  ARGS gemm --m 4 --k 8 --n 4 --precision int4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8)
+vtpu_run_test(gemm.int4_macs_per_pe_zero EXIT 2 STDERR "^vtpu: mxu.int4_macs_per_pe: [^\n]*\n$"
+  ARGS gemm --m 4 --k 4 --n 4 --precision int4 --set mxu.int4_macs_per_pe=0)
 vtpu_run_test(gemm.sparse_bf16_refused EXIT 2 STDERR "^vtpu: --sparsity 2:4: int8 only\n$"
   ARGS gemm --m 4 --k 4 --n 4 --sparsity 2:4 --precision bf16)
 vtpu_run_test(gemm.sparsity_unknown EXIT 2 STDERR "^vtpu: --sparsity 4:8: expected dense or 2:4\n$"
   ARGS gemm --m 4 --k 4 --n 4 --sparsity 4:8)
 vtpu_run_test(gemm.sparse_not_recorded EXIT 6
-  STDERR "^vtpu: mxu.record: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): recordings hold dense MATMULs only \\(the RTL tile has no 2:4 mode\\)\n$"
+  STDERR "^vtpu: mxu.record: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): recordings hold dense int8 and bf16 MATMULs only \\(what the RTL tile runs\\)\n$"
   ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.record=${CMAKE_BINARY_DIR}/sparse.stim)
 vtpu_run_test(gemm.sparse_on_rtl_refused EXIT 6
-  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): the RTL tile has no 2:4 sparse mode \\(it runs dense MATMULs only\\)\n$"
+  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): the RTL tile runs dense int8 and bf16 MATMULs only \\(no 2:4 or int4 mode\\)\n$"
   ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8)
 # Ragged bf16 on a non-square array, both dataflows.
 foreach(dataflow ws os)
@@ -80,7 +95,7 @@ foreach(dataflow ws os)
     ARGS gemm --m 77 --k 45 --n 33 --precision bf16 --dataflow ${dataflow}
          --set mxu.rows=16 --set mxu.cols=8)
 endforeach()
-vtpu_run_test(gemm.bad_precision EXIT 2 STDERR "^vtpu: --precision fp8: expected int8 or bf16\n$"
+vtpu_run_test(gemm.bad_precision EXIT 2 STDERR "^vtpu: --precision fp8: expected int8, bf16 or int4\n$"
   ARGS gemm --m 4 --k 4 --n 4 --precision fp8)
 vtpu_run_test(gemm.bad_dataflow EXIT 2 STDERR "^vtpu: dataflow 'is': expected ws or os\n$"
   ARGS gemm --m 4 --k 4 --n 4 --dataflow is)

@@ -463,5 +463,86 @@ TEST(MxuSparse, CheckRefusesWhatTheModeCannotTake) {
             VTPU_ERR_ADDRESS);
 }
 
+// int4 weights (w4a8; docs/mxu.md, "int4 weights"): ragged shapes against
+// the scalar reference, and against the int8 instruction on the same weights
+// widened; cycles with ceil(K/P) for K, P products per PE per cycle; bytes.
+TEST(MxuInt4, MatchesTheReferenceAndTheWidenedInt8Product) {
+  std::mt19937_64 rng(33);
+  for (int trial = 0; trial < 24; ++trial) {
+    const uint32_t m = 1 + rng() % 37, k = 1 + rng() % 61, n = 1 + rng() % 29;
+    SparseBench b;
+    vtpu_insn_matmul x = random_sparse(b, rng, m, k, n, trial % 2);
+    x.sparsity = VTPU_SPARSITY_DENSE;
+    x.precision = VTPU_TYPE_INT4;
+    x.b_stride = static_cast<uint32_t>(cdiv(n, 2)) + rng() % 3;
+    ASSERT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+    const ArrayConfig a =
+        array(8, 4, trial % 3 ? Dataflow::kWeightStationary : Dataflow::kOutputStationary,
+              TimingMode::kOverlapped);
+    std::vector<uint8_t> want;
+    reference_matmul(x, b.vmem, b.amem, a, want);
+    const std::vector<uint8_t> c_in = b.abytes;
+    EXPECT_EQ(execute(x, b.vmem, b.amem, a), uint64_t{m} * k * n);
+    ASSERT_EQ(std::memcmp(b.abytes.data() + (x.c_addr - kAmem), want.data(), want.size()), 0)
+        << "m " << m << " k " << k << " n " << n;
+    // The same weights widened to int8 by this test, run as an int8 MATMUL.
+    vtpu_insn_matmul wide = x;
+    wide.precision = VTPU_TYPE_INT8;
+    wide.b_addr = static_cast<uint32_t>(x.b_addr + k * uint64_t{x.b_stride} + 64),
+    wide.b_stride = n;
+    for (uint32_t kk = 0; kk < k; ++kk)
+      for (uint32_t j = 0; j < n; ++j) {
+        const int nibble =
+            (*b.at(x.b_addr + kk * uint64_t{x.b_stride} + j / 2) >> (j % 2 * 4)) & 15;
+        *b.at(wide.b_addr + kk * uint64_t{n} + j) = static_cast<uint8_t>(nibble - (nibble & 8) * 2);
+      }
+    const std::vector<uint8_t> c_int4 = b.abytes;
+    b.abytes = c_in;
+    ASSERT_EQ(check(wide, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+    execute(wide, b.vmem, b.amem, a);
+    ASSERT_EQ(b.abytes, c_int4);
+  }
+}
+
+TEST(MxuInt4, CyclesAndBytesAreTheDenseFormulasWithKOverP) {
+  std::mt19937_64 rng(6);
+  for (int trial = 0; trial < 40; ++trial) {
+    const uint64_t m = 1 + rng() % 300, k = 1 + rng() % 900, n = 1 + rng() % 300;
+    const uint64_t r = 8u << (rng() % 3), c = 8u << (rng() % 3);
+    vtpu_insn_matmul x{};
+    x.precision = VTPU_TYPE_INT4;
+    x.m = static_cast<uint32_t>(m), x.k = static_cast<uint32_t>(k), x.n = static_cast<uint32_t>(n);
+    for (unsigned p : {1u, 2u, 4u}) {
+      ArrayConfig ws = array(r, c, Dataflow::kWeightStationary, TimingMode::kOverlapped);
+      ArrayConfig os = array(r, c, Dataflow::kOutputStationary, TimingMode::kStallFree);
+      ws.int4_macs_per_pe = os.int4_macs_per_pe = p;
+      const uint64_t kp = cdiv(k, p);
+      EXPECT_EQ(instruction_cycles(x, ws),
+                r + (cdiv(kp, r) * cdiv(n, c) - 1) * std::max(m, r) + m + r + c + 2);
+      EXPECT_EQ(instruction_cycles(x, os), cdiv(m, r) * cdiv(n, c) * (kp + r + c - 2) - 1);
+      EXPECT_EQ(traffic(x, ws).a_bytes, m * k * cdiv(n, c));
+      EXPECT_EQ(traffic(x, ws).b_bytes, k * cdiv(n, 2));
+      EXPECT_EQ(traffic(x, os).b_bytes, k * cdiv(n, 2) * cdiv(m, r));
+    }
+  }
+}
+
+TEST(MxuInt4, CheckTakesHalfByteRowsOfB) {
+  SparseBench b;
+  std::mt19937_64 rng(2);
+  vtpu_insn_matmul x = random_sparse(b, rng, 8, 10, 7, false);
+  x.sparsity = VTPU_SPARSITY_DENSE;
+  x.precision = VTPU_TYPE_INT4;
+  x.b_stride = 4;  // ceil(7/2)
+  const uint64_t end = kVmem + b.vbytes.size();
+  x.b_addr = static_cast<uint32_t>(end - 9 * 4 - 4);  // 10 rows, the last 4 bytes
+  EXPECT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+  x.b_addr += 1;
+  EXPECT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_ADDRESS);
+  x.b_addr -= 1;
+  x.sparsity = VTPU_SPARSITY_2_4;
+  EXPECT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_TYPE) << "2:4 is int8's";
+}
+
 }  // namespace
 }  // namespace vtpu::mxu

@@ -54,6 +54,10 @@ typedef struct vtpu_insn_header {
 #define VTPU_TYPE_INT32 1u
 #define VTPU_TYPE_BF16 2u
 #define VTPU_TYPE_FP32 3u
+/* A MATMUL precision only: int8 activations (A) times signed int4 weights
+ * (B, two per byte along N, the low nibble the even column), int32 sums
+ * (docs/mxu.md, "int4 weights"). */
+#define VTPU_TYPE_INT4 4u
 
 /* Bytes per element of a VTPU_TYPE_*: INT8 1, BF16 2, INT32 and FP32 4.
  * Callers check the type first (an unknown one also gives 4). A conditional,
@@ -61,6 +65,12 @@ typedef struct vtpu_insn_header {
  * compiler knows. */
 static inline uint32_t vtpu_type_size(uint32_t type) {
   return type == VTPU_TYPE_INT8 ? 1u : type == VTPU_TYPE_BF16 ? 2u : 4u;
+}
+
+/* Bytes per element of a MATMUL's A (activations) for its `precision`: int4
+ * weights (VTPU_TYPE_INT4) come with int8 activations. */
+static inline uint32_t vtpu_matmul_a_size(uint32_t precision) {
+  return vtpu_type_size(precision == VTPU_TYPE_INT4 ? VTPU_TYPE_INT8 : precision);
 }
 
 typedef struct vtpu_insn_dma {
@@ -92,7 +102,7 @@ typedef struct vtpu_insn_dma {
  * column (docs/mxu.md). */
 typedef struct vtpu_insn_matmul {
   vtpu_insn_header h;
-  uint8_t precision;  /* VTPU_TYPE_INT8 or VTPU_TYPE_BF16 */
+  uint8_t precision;  /* VTPU_TYPE_INT8, VTPU_TYPE_BF16 or VTPU_TYPE_INT4 (w4a8) */
   uint8_t accumulate; /* 1: C += A * B; 0: C = A * B */
   uint8_t dataflow;   /* VTPU_DATAFLOW_* */
   uint8_t sparsity;   /* VTPU_SPARSITY_* */

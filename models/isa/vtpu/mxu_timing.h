@@ -43,6 +43,14 @@ static inline uint32_t vtpu_mxu_sparse_k(uint32_t k) {
   return 2 * vtpu_mxu_folds(k, 4);
 }
 
+/* int4 weights (docs/mxu.md, "int4 weights"): each PE does `macs_per_pe`
+ * int4 x int8 products per cycle, so a PE row covers that many rows of K and
+ * the array's cycles are those of a dense m x ceil(k / macs_per_pe) x n
+ * product. */
+static inline uint32_t vtpu_mxu_int4_k(uint32_t k, uint32_t macs_per_pe) {
+  return vtpu_mxu_folds(k, macs_per_pe);
+}
+
 /* Cycles of the array. Weight-stationary: k_folds x n_folds folds, each
  * loading R rows of weights and streaming m rows of A; output-stationary:
  * m_folds x n_folds folds, each streaming k. Stall-free is SCALE-Sim v2's
