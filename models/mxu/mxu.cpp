@@ -284,8 +284,10 @@ Traffic traffic(const vtpu_insn_matmul& x, const ArrayConfig& array) {
   Traffic t;
   // A is read whole (a sparse instruction's array selects from it); B is
   // its weight rows, K or K_s, with a sparse one's positions beside them.
-  // int4 weights are half a byte each.
-  const vtpu_mxu_shape s = vtpu_mxu_shape_of(x.m, weight_rows(x), x.n, array.rows, array.cols);
+  // int4 weights are half a byte each. The partial sums go by the folds the
+  // array does (timed_rows).
+  const vtpu_mxu_shape s =
+      vtpu_mxu_shape_of(x.m, timed_rows(x, array), x.n, array.rows, array.cols);
   const vtpu_mxu_shape dense = vtpu_mxu_shape_of(x.m, x.k, x.n, array.rows, array.cols);
   t.a_bytes = vtpu_mxu_a_bytes(&dense, es);
   t.b_bytes = (uint64_t{weight_rows(x)} * b_row_bytes(x) + meta_bytes(x)) * (os ? s.m_folds : 1u);

@@ -66,9 +66,9 @@ module mxu_tile #(
 
   // ---- histories: entry `now` is the beat the last clock edge took ----------
   // Activations (one history per row): the skew's stage s of row r, and PE
-  // (r, c)'s activation register, hold row r's entry of age s and r + c + 1. The result
-  // of a row's wave leaves the array R + C + 1 edges after its beat and the
-  // output register one edge later (age R + C + 1).
+  // (r, c)'s activation register, hold row r's entry of age s and r + c + 1.
+  // The result of a row's wave leaves the array R + C + 1 edges after its
+  // beat and the output register one edge later (age R + C + 1).
   localparam int Ages = R + C + 2;
   localparam int HistBits = $clog2(Ages);
   typedef logic [HistBits-1:0] slot_t;

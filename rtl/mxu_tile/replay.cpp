@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "  --from I       start at instruction I (counted from 0; default 0)\n"
     "  --count N      replay N instructions at most (default: all from I)\n"
     "  --vcd OUT.vcd  dump the tile's signals for the replayed instructions (VCD)\n"
-    "  --fst OUT.fst  the same as FST (compressed, faster to write; GTKWave reads it)\n"
+    "  --fst OUT.fst  the same as FST (compressed: 10-15 times smaller; GTKWave reads it)\n"
     "  --fault-bit B  (test only) replay on the tile built with PE (0, 0)'s sum bit B stuck\n"
     "Exit status: 0 every replayed instruction matched; 1 a mismatch, or no instruction\n"
     "replayed; 2 bad input (usage, not a recording, a shape this build has no tile for).\n";

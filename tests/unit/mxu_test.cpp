@@ -417,6 +417,7 @@ TEST(MxuSparse, CyclesAreTheDenseFormulasWithKs) {
     EXPECT_EQ(ws.b_bytes, ks * n + cdiv(k, 4) * cdiv(n, 2));
     const Traffic os = traffic(x, array(r, c, D::kOutputStationary, T::kOverlapped));
     EXPECT_EQ(os.b_bytes, (ks * n + cdiv(k, 4) * cdiv(n, 2)) * cdiv(m, r));
+    EXPECT_EQ(ws.c_write_bytes, m * n * 4 * cdiv(ks, r));
   }
   // Half the folds of the dense instruction when K is a multiple of 2R.
   vtpu_insn_matmul x{};
@@ -523,6 +524,8 @@ TEST(MxuInt4, CyclesAndBytesAreTheDenseFormulasWithKOverP) {
       EXPECT_EQ(traffic(x, ws).a_bytes, m * k * cdiv(n, c));
       EXPECT_EQ(traffic(x, ws).b_bytes, k * cdiv(n, 2));
       EXPECT_EQ(traffic(x, os).b_bytes, k * cdiv(n, 2) * cdiv(m, r));
+      // A partial sum of C per fold the array does: ceil(ceil(K/P)/R) of them.
+      EXPECT_EQ(traffic(x, ws).c_write_bytes, m * n * 4 * cdiv(kp, r));
     }
   }
 }
