@@ -71,12 +71,12 @@ void run_gemm(const config::Soc& config, const GemmOptions& o, std::ostream& out
   const bool bf16 = o.precision == "bf16";
   const bool int4 = o.precision == "int4";  // int8 A, int4 B (w4a8)
   const uint64_t es = bf16 ? 2 : 1;
-  const uint64_t b_row = int4 ? (uint64_t{o.n} + 1) / 2 : uint64_t{o.n} * es;
+  const uint64_t b_row = int4 ? vtpu_mxu_folds(o.n, 2) : uint64_t{o.n} * es;
   // 2:4: B is K_s = 2 ceil(K/4) rows of stored weights, then their positions
   // (a nibble per column per group of four rows of K).
   const uint32_t b_rows = sparse ? vtpu_mxu_sparse_k(o.k) : o.k;
-  const uint64_t meta_stride = (uint64_t{o.n} + 1) / 2;
-  const uint64_t meta_bytes = sparse ? (uint64_t{o.k} + 3) / 4 * meta_stride : 0;
+  const uint64_t meta_stride = vtpu_mxu_folds(o.n, 2);
+  const uint64_t meta_bytes = sparse ? uint64_t{vtpu_mxu_folds(o.k, 4)} * meta_stride : 0;
   const uint64_t a_bytes = uint64_t{o.m} * o.k * es,
                  b_bytes = uint64_t{b_rows} * b_row + meta_bytes;
   const uint64_t c_bytes = uint64_t{o.m} * o.n * 4;

@@ -31,6 +31,12 @@ std::string describe(const vtpu_insn_matmul& x, uint64_t index) {
          ")";
 }
 
+// Whether the RTL tile has the instruction's mode: dense int8 or bf16 (no
+// 2:4 sparse or int4-weight mode), so whether a recording can hold it.
+bool tile_runs(const vtpu_insn_matmul& x) {
+  return x.sparsity == VTPU_SPARSITY_DENSE && x.precision != VTPU_TYPE_INT4;
+}
+
 class TlmEngine : public MatmulEngine {
  public:
   explicit TlmEngine(const ArrayConfig& array) : array_(array) {}
@@ -58,7 +64,7 @@ class RtlEngine : public MatmulEngine {
             ": this RTL tile computes int8 only (it has no bf16 pin)");
       return std::nullopt;
     }
-    if (x.sparsity != VTPU_SPARSITY_DENSE || x.precision == VTPU_TYPE_INT4) {
+    if (!tile_runs(x)) {
       stop_(std::string("mxu.backend ") + name_ + ": " + describe(x, index) +
             ": the RTL tile runs dense int8 and bf16 MATMULs only (no 2:4 or int4 mode)");
       return std::nullopt;
@@ -118,7 +124,7 @@ class RecordingEngine : public MatmulEngine {
   std::optional<MatmulDone> run(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
                                 uint64_t start_ps) override {
     const uint64_t index = count_++;
-    if (x.sparsity != VTPU_SPARSITY_DENSE || x.precision == VTPU_TYPE_INT4) {
+    if (!tile_runs(x)) {
       stop_("mxu.record: " + describe(x, index) +
             ": recordings hold dense int8 and bf16 MATMULs only (what the RTL tile runs)");
       return std::nullopt;
