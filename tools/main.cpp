@@ -425,8 +425,9 @@ int trace_command(const std::vector<std::string>& args) {
 
 int compile_command(const std::vector<std::string>& args) {
   po::options_description desc(
-      "vtpu compile MODEL.onnx [--precision int8|bf16] [--calibration DIR] [--emit-qdq FILE] "
-      "[--config C] [--set ...] -o OUT.vtpu | --list-ops");
+      "vtpu compile MODEL.onnx [--precision int8|bf16|int4] [--sparsity 2:4 [--sparsity-skip "
+      "NODE,...]] [--calibration DIR] [--emit-qdq FILE] [--config C] [--set ...] -o OUT.vtpu | "
+      "--list-ops");
   add_config_options(desc);
   vtpu::CompileRequest r;
   std::string out;
@@ -434,7 +435,12 @@ int compile_command(const std::vector<std::string>& args) {
   desc.add_options()
       ("help,h", "show this help")
       ("model", po::value<std::string>(&r.model), "the ONNX model")
-      ("precision", po::value<std::string>(&r.precision)->default_value("int8"), "int8 or bf16")
+      ("precision", po::value<std::string>(&r.precision)->default_value("int8"),
+       "int8, bf16, or int4 (int8 with int4 weights)")
+      ("sparsity", po::value<std::string>(&r.sparsity),
+       "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K")
+      ("sparsity-skip", po::value<std::string>(&r.sparsity_skip),
+       "with --sparsity 2:4: the nodes (comma-separated) whose weights stay dense")
       ("calibration", po::value<std::string>(&r.calibration),
        "int8: a directory of .npy input samples for the activation ranges")
       ("emit-qdq", po::value<std::string>(&r.emit_qdq),
@@ -459,8 +465,9 @@ int compile_command(const std::vector<std::string>& args) {
 
 int run_command(const std::vector<std::string>& args) {
   po::options_description desc(
-      "vtpu run MODEL.onnx|OUT.vtpu [--precision int8|bf16] [--calibration DIR] [--config C] "
-      "[--set ...] [--input NAME=FILE.npy ...] [--output-dir D] [--report R.json]");
+      "vtpu run MODEL.onnx|OUT.vtpu [--precision int8|bf16|int4] [--sparsity 2:4] [--calibration "
+      "DIR] [--config C] [--set ...] [--input NAME=FILE.npy ...] [--output-dir D] [--report "
+      "R.json]");
   add_config_options(desc);
   vtpu::RunRequest r;
   // clang-format off
@@ -468,7 +475,11 @@ int run_command(const std::vector<std::string>& args) {
       ("help,h", "show this help")
       ("model", po::value<std::string>(&r.model), "the ONNX model or .vtpu executable")
       ("precision", po::value<std::string>(&r.compile.precision)->default_value("int8"),
-       "int8 or bf16 (ONNX models)")
+       "int8, bf16, or int4 (int8 with int4 weights) (ONNX models)")
+      ("sparsity", po::value<std::string>(&r.compile.sparsity),
+       "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K (ONNX models)")
+      ("sparsity-skip", po::value<std::string>(&r.compile.sparsity_skip),
+       "with --sparsity 2:4: the nodes (comma-separated) whose weights stay dense")
       ("calibration", po::value<std::string>(&r.compile.calibration),
        "int8: a directory of .npy input samples for the activation ranges")
       ("batch", po::value<int64_t>(&r.compile.batch),

@@ -167,10 +167,34 @@ std::vector<sw::Env> read_calibration(const std::string& dir, const sw::Graph& g
   return samples;
 }
 
+// --precision, --sparsity and --sparsity-skip as compile options (docs/cli.md).
+sw::CompileOptions compile_options(const CompileRequest& r) {
+  sw::CompileOptions o;
+  if (r.precision != "int8" && r.precision != "bf16" && r.precision != "int4")
+    throw Error("--precision: expected int8, bf16 or int4, got '" + r.precision + "'");
+  o.int4_weights = r.precision == "int4";
+  o.precision = o.int4_weights ? sw::Precision::kInt8 : sw::parse_precision(r.precision, "");
+  if (r.sparsity == "2:4")
+    o.sparsity_2_4 = true;
+  else if (!r.sparsity.empty() && r.sparsity != "dense")
+    throw Error("--sparsity: expected 2:4 or dense, got '" + r.sparsity + "'");
+  if (!r.sparsity_skip.empty() && !o.sparsity_2_4)
+    throw Error("--sparsity-skip: only with --sparsity 2:4");
+  for (size_t at = 0; at <= r.sparsity_skip.size() && !r.sparsity_skip.empty();) {
+    const size_t comma = std::min(r.sparsity_skip.find(',', at), r.sparsity_skip.size());
+    o.sparsity_skip.insert(r.sparsity_skip.substr(at, comma - at));
+    at = comma + 1;
+  }
+  if (o.sparsity_2_4 && o.precision != sw::Precision::kInt8)
+    throw Error("--sparsity 2:4: needs --precision int8 (2:4 weights are int8)");
+  if (o.sparsity_2_4 && o.int4_weights)
+    throw Error("--sparsity 2:4: not with --precision int4 (the MXU takes one or the other)");
+  return o;
+}
+
 sw::Program compile_onnx(const CompileRequest& r) {
   sw::Graph g = sw::import_onnx(r.model, r.batch);
-  sw::CompileOptions o;
-  o.precision = sw::parse_precision(r.precision, "--precision");
+  sw::CompileOptions o = compile_options(r);
   o.array_rows = r.array_rows;
   if (o.precision == sw::Precision::kInt8)
     o.calibration = read_calibration(r.calibration, g, r.batch > 0);

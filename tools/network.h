@@ -14,12 +14,14 @@
 namespace vtpu {
 
 struct CompileRequest {
-  std::string model;        // .onnx
-  std::string precision;    // "int8" or "bf16"
-  std::string calibration;  // a directory of .npy samples, or ""
-  std::string emit_qdq;     // int8: also write the quantized graph as a QDQ ONNX model
-  int64_t batch = 0;        // > 0: re-export a batch-1 model for this batch (--batch)
-  uint32_t array_rows = 0;  // the target chip's MXU rows, for mapping choices (--config, --set)
+  std::string model;          // .onnx
+  std::string precision;      // "int8", "bf16" or "int4" (int8 with int4 weights)
+  std::string sparsity;       // "" or "dense", or "2:4" (int8 weights pruned to 2:4)
+  std::string sparsity_skip;  // with 2:4: nodes whose weights stay dense, comma-separated
+  std::string calibration;    // a directory of .npy samples, or ""
+  std::string emit_qdq;       // int8: also write the quantized graph as a QDQ ONNX model
+  int64_t batch = 0;          // > 0: re-export a batch-1 model for this batch (--batch)
+  uint32_t array_rows = 0;    // the target chip's MXU rows, for mapping choices (--config, --set)
 };
 
 struct RunRequest {

@@ -21,6 +21,7 @@ struct Roofline {
   double macs_per_cycle;       // the MXU's peak: rows x cols
   double hbm_bytes_per_cycle;  // the HBM's peak pin bandwidth per core clock
   double clock_hz;
+  double int4_macs_per_pe;  // int4 weights: products per PE per cycle (mxu.int4_macs_per_pe)
 };
 
 Roofline roofline_of(const config::Soc& c) {
@@ -28,17 +29,27 @@ Roofline roofline_of(const config::Soc& c) {
   return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(),
                   config::memspec(c.hbm().preset()).pseudo_channel_bytes_per_s() *
                       hbm_mapping(c).controllers() / clock,
-                  clock};
+                  clock, static_cast<double>(c.mxu().int4_macs_per_pe())};
+}
+
+// How a product layer stores its weights (docs/observability.md): "dense",
+// "2:4" or "int4"; "" for other layers.
+std::string weights_name(const vtpu_layer& layer) {
+  if (layer.kind != VTPU_LAYER_CONV2D && layer.kind != VTPU_LAYER_MATMUL) return "";
+  const uint8_t f = layer.kind == VTPU_LAYER_CONV2D ? layer.u.conv2d.weights_format
+                                                    : layer.u.matmul.weights_format;
+  return f == VTPU_WEIGHTS_SPARSE_2_4 ? "2:4" : f == VTPU_WEIGHTS_INT4 ? "int4" : "dense";
 }
 
 // One layer's figures from its counters.
-LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info, uint8_t kind,
-                         bool int8, const Roofline& roof, const config::EnergyConfig& e,
-                         double dram_pj_per_byte) {
+LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info,
+                         const vtpu_layer& layer, bool int8, const Roofline& roof,
+                         const config::EnergyConfig& e, double dram_pj_per_byte) {
   LayerReport l;
   l.name = info.name;
   l.op = info.op;
-  l.kind = vtpu_layer_kind_name(kind);
+  l.kind = vtpu_layer_kind_name(layer.kind);
+  l.weights = weights_name(layer);
   l.macs = info.macs;
   l.mxu_macs = r.counters[VTPU_CNT_MACS];
   l.cycles = r.cycles;
@@ -53,10 +64,15 @@ LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info, 
   l.dataflow = ws && os ? "ws+os" : ws ? "ws" : os ? "os" : "";
   const double cycles = static_cast<double>(r.cycles), macs = static_cast<double>(info.macs);
   const double hbm = static_cast<double>(l.hbm_read_bytes + l.hbm_write_bytes);
-  l.mxu_utilization = cycles > 0 ? macs / (cycles * roof.macs_per_cycle) : 0;
+  // The array's peak for this layer: 2:4 weights cover two rows of K per
+  // PE row, int4 ones int4_macs_per_pe (docs/mxu.md).
+  l.peak_macs_per_cycle = roof.macs_per_cycle * (l.weights == "2:4"    ? 2.0
+                                                 : l.weights == "int4" ? roof.int4_macs_per_pe
+                                                                       : 1.0);
+  l.mxu_utilization = cycles > 0 ? macs / (cycles * l.peak_macs_per_cycle) : 0;
   l.hbm_gbps = cycles > 0 ? hbm / (cycles / roof.clock_hz) / 1e9 : 0;
   l.arithmetic_intensity = hbm > 0 ? macs / hbm : 0;
-  const double compute = macs / roof.macs_per_cycle, memory = hbm / roof.hbm_bytes_per_cycle;
+  const double compute = macs / l.peak_macs_per_cycle, memory = hbm / roof.hbm_bytes_per_cycle;
   l.roofline_cycles = std::max(compute, memory);
   l.bound = info.macs == 0 ? "memory" : compute >= memory ? "compute" : "memory";
   // MACs as the MXU did them; on-chip bytes: each DMA byte once at its SRAM
@@ -147,20 +163,20 @@ Report make_report(RunHeader header, const sw::Program& program, const runtime::
   r.core_ram_upsets = run.run.core_ram_upsets;
   r.activation_table_bytes = activation_table_bytes(config, program);
   uint64_t layer_cycles = 0;
+  double peak_cycles = 0;  // each layer's MACs at its peak
   const size_t reached = std::min(run.layers.size(), program.layers.size());
   for (size_t i = 0; i < reached; ++i) {
-    r.layers.push_back(layer_report(run.layers[i], program.layers[i],
-                                    program.image.layers()[i].kind, int8, roof, config.energy(),
-                                    8 * r.dram_pj_per_bit));
+    r.layers.push_back(layer_report(run.layers[i], program.layers[i], program.image.layers()[i],
+                                    int8, roof, config.energy(), 8 * r.dram_pj_per_bit));
     const LayerReport& l = r.layers.back();
     r.macs += l.macs;
     layer_cycles += l.cycles;
+    if (l.macs) peak_cycles += static_cast<double>(l.macs) / l.peak_macs_per_cycle;
     r.hbm_read_bytes += l.hbm_read_bytes;
     r.hbm_write_bytes += l.hbm_write_bytes;
     r.energy_uj += l.energy_uj;
   }
-  r.mxu_utilization =
-      layer_cycles ? r.macs / (static_cast<double>(layer_cycles) * roof.macs_per_cycle) : 0;
+  r.mxu_utilization = layer_cycles ? peak_cycles / static_cast<double>(layer_cycles) : 0;
   return r;
 }
 
@@ -212,6 +228,7 @@ Json to_json(const Report& r) {
     o["name"] = l.name;
     o["op"] = l.op;
     o["kind"] = l.kind;
+    if (!l.weights.empty()) o["weights"] = l.weights;
     o["macs"] = l.macs;
     o["mxu_macs"] = l.mxu_macs;
     o["cycles"] = l.cycles;
@@ -252,11 +269,11 @@ void write_report(const std::string& path, const Report& report) {
 }
 
 void print_table(const Report& r, std::FILE* out) {
-  std::fprintf(out, "%-40s %-18s %12s %14s %6s %8s %s\n", "layer", "op", "cycles", "MACs", "MXU %",
-               "HBM GB/s", "bound");
+  std::fprintf(out, "%-40s %-18s %-7s %12s %14s %6s %8s %s\n", "layer", "op", "weights", "cycles",
+               "MACs", "MXU %", "HBM GB/s", "bound");
   for (const LayerReport& l : r.layers)
-    std::fprintf(out, "%-40.40s %-18.18s %12llu %14llu %6.1f %8.1f %s\n", l.name.c_str(),
-                 l.op.c_str(), static_cast<unsigned long long>(l.cycles),
+    std::fprintf(out, "%-40.40s %-18.18s %-7s %12llu %14llu %6.1f %8.1f %s\n", l.name.c_str(),
+                 l.op.c_str(), l.weights.c_str(), static_cast<unsigned long long>(l.cycles),
                  static_cast<unsigned long long>(l.macs), 100.0 * l.mxu_utilization, l.hbm_gbps,
                  l.bound);
   std::fprintf(

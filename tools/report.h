@@ -18,6 +18,7 @@ namespace vtpu {
 
 struct LayerReport {
   std::string name, op, kind;
+  std::string weights;  // product layers: "dense", "2:4" or "int4" (the layer table's)
   // The MXU's dataflow for the layer's MATMULs, from the counters: "ws", "os",
   // "ws+os" (both ran), or "" (no MATMUL).
   std::string dataflow;
@@ -26,6 +27,7 @@ struct LayerReport {
   uint64_t cycles = 0;
   uint64_t mxu_busy_cycles = 0, vpu_busy_cycles = 0, dma_busy_cycles = 0;
   uint64_t dma_bytes = 0, vpu_elements = 0, hbm_read_bytes = 0, hbm_write_bytes = 0;
+  double peak_macs_per_cycle = 0;  // the array's for this layer's weights (2:4, int4: more)
   double mxu_utilization = 0, hbm_gbps = 0;
   double arithmetic_intensity = 0;  // MACs per HBM byte
   double roofline_cycles = 0;       // the chip's bound for this layer's MACs and bytes

@@ -16,6 +16,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
       l->kh == 0 || l->kw == 0 || l->sy == 0 || l->sx == 0 || l->dil_y == 0 || l->dil_x == 0 ||
       l->cin % l->groups != 0 || l->cout % l->groups != 0)
     return -(int)VTPU_BAD_SHAPE;
+  if (!kq_weights_format_ok(layer->dtype, l->weights_format)) return -(int)VTPU_BAD_KIND;
   const uint32_t e = vtpu_type_size(layer->dtype);
   const uint32_t hp = l->h + l->pad_top + l->pad_bottom, wp = l->w + l->pad_left + l->pad_right;
   const uint32_t span_y = (uint32_t)l->dil_y * (l->kh - 1u) + 1u;
@@ -65,7 +66,13 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.m = (uint32_t)m;
   job.k = k;
   job.n = og;
-  job.ldb = og * e;
+  const uint8_t format = l->weights_format;
+  job.weights_format = format;
+  job.ldb = (uint32_t)vtpu_weights_row_bytes(format, og) * e;
+  /* One group's stored weights and positions (vtpu/model.h). */
+  const uint64_t group_weights = vtpu_weights_rows(format, k) * job.ldb;
+  const uint64_t group_meta =
+      format == VTPU_WEIGHTS_SPARSE_2_4 ? vtpu_weights_groups(k) * ((og + 1) / 2) : 0;
   job.ldc = l->cout * e;
   job.dtype = layer->dtype;
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;
@@ -82,7 +89,8 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
       window.origin = src + (uint64_t)g * cg * e;
       job.window = &window;
     }
-    job.b = ctx->hbm + l->weights + (uint64_t)g * k * og * e;
+    job.b = ctx->hbm + l->weights + g * group_weights;
+    job.meta = ctx->hbm + l->meta + g * group_meta;
     job.c = vtpu_address(ctx, l->out) + (uint64_t)g * og * e;
     job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias + 4ull * g * og : 0;
     job.scales = ctx->hbm + l->scales + 4ull * g * og;

@@ -96,6 +96,50 @@ static void gather(const kq_window* w, uint32_t row, uint32_t rows, uint32_t ky,
   }
 }
 
+/* Rows [k0, k0 + kn) of B's columns [col, col + cols), as stored (x->ldb
+ * apart; 2:4 sparse: the kept weights' rows, then their positions' rows
+ * into `meta`), into bbuf; `ready` signalled when all is in. k0 is a
+ * multiple of 4 and col even when the format needs it (the tiling's). */
+static void load_b(const kq_matmul* x, uint32_t k0, uint32_t kn, uint32_t col, uint32_t cols,
+                   uint32_t bbuf, uint32_t meta, uint8_t ready) {
+  const uint32_t f = x->weights_format, e = vtpu_type_size(x->dtype);
+  const uint32_t row = (uint32_t)vtpu_weights_row_bytes(f, cols) * e;
+  const uint32_t rows = (uint32_t)vtpu_weights_rows(f, kn);
+  const int sparse = f == VTPU_WEIGHTS_SPARSE_2_4;
+  kq_dma2d_on(VTPU_QUEUE_DMA1,
+              x->b + vtpu_weights_rows(f, k0) * x->ldb + vtpu_weights_row_bytes(f, col) * e, bbuf,
+              row, rows, x->ldb, row, NO_SEM, sparse ? NO_SEM : ready);
+  if (sparse) { /* ceil(kn / 4) rows of a nibble per column */
+    const uint32_t meta_row = (cols + 1) / 2, stored_row = (x->n + 1) / 2;
+    kq_dma2d_on(VTPU_QUEUE_DMA1, x->meta + (uint64_t)k0 / 4 * stored_row + col / 2, meta, meta_row,
+                (kn + 3) / 4, stored_row, meta_row, NO_SEM, ready);
+  }
+}
+
+/* A MATMUL's weight fields for rows [k0, ...) of the B tile at bbuf (its
+ * positions at meta): precision (int4 weights: VTPU_TYPE_INT4), sparsity,
+ * B's address and stride. */
+static void weights_fields(vtpu_insn_matmul* mm, const kq_matmul* x, uint32_t k0, uint32_t cols,
+                           uint32_t bbuf, uint32_t meta) {
+  const uint32_t f = x->weights_format;
+  mm->precision = f == VTPU_WEIGHTS_INT4 ? VTPU_TYPE_INT4 : x->dtype;
+  mm->b_stride = (uint32_t)vtpu_weights_row_bytes(f, cols) * vtpu_type_size(x->dtype);
+  mm->b_addr = bbuf + (uint32_t)vtpu_weights_rows(f, k0) * mm->b_stride;
+  if (f == VTPU_WEIGHTS_SPARSE_2_4) {
+    mm->sparsity = VTPU_SPARSITY_2_4;
+    mm->meta_stride = (cols + 1) / 2;
+    mm->meta_addr = meta + k0 / 4 * mm->meta_stride;
+  }
+}
+
+/* The smallest multiple of `unit` that is also one of `q`, or k when that
+ * is k or more (a chunk of K is then the whole K). */
+static uint32_t common_unit(uint32_t unit, uint32_t q, uint32_t k) {
+  uint32_t lcm = unit;
+  while (lcm % q != 0 && lcm < k) lcm += unit;
+  return lcm < k ? lcm : k;
+}
+
 /* How much more array work shifted feeds may cost than gathered rows (as a
  * fraction NUM / DEN): the gathers' DMA they save. */
 #define SHIFT_SLACK_NUM 3u
@@ -112,11 +156,11 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * round differently from the layer's contract. */
   const uint32_t row_k = x->window ? x->window->kw * x->window->group_bytes / e : 1;
   uint32_t k_unit = row_k;
-  if (x->dtype == VTPU_TYPE_BF16 && x->window && k_unit % chip->rows != 0) {
-    uint32_t lcm = k_unit;
-    while (lcm % chip->rows != 0 && lcm < x->k) lcm += k_unit;
-    k_unit = lcm < x->k ? lcm : x->k;
-  }
+  if (x->dtype == VTPU_TYPE_BF16 && x->window) k_unit = common_unit(k_unit, chip->rows, x->k);
+  /* 2:4 sparse weights: a chunk holds whole groups of four rows of K. */
+  const uint32_t format = x->weights_format;
+  const int sparse = format == VTPU_WEIGHTS_SPARSE_2_4;
+  if (sparse) k_unit = common_unit(k_unit > 1 ? k_unit : kq_min(x->k, chip->rows), 4, x->k);
   vtpu_chip window = *chip; /* tiles live in the context's VMEM window */
   window.vmem_size = ctx->tiles_size;
   /* The layer's only product, with small constants: its scales and bias for
@@ -157,6 +201,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     shifted = folds_shifted * wide * SHIFT_SLACK_DEN <= folds_gathered * pixels * SHIFT_SLACK_NUM;
     /* bf16: each kernel row's MATMUL must start on a K-tile of R rows. */
     if (x->dtype == VTPU_TYPE_BF16 && w->kh > 1 && kr % r != 0) shifted = 0;
+    /* 2:4: each kernel row's MATMUL must start on a group of four. */
+    if (sparse && kr % 4 != 0) shifted = 0;
   }
   vtpu_matmul_tiles tiles;
   uint32_t band = 0, bands = 0; /* shifted: output rows per row tile, row tiles per image */
@@ -168,7 +214,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
      * 2R + C cycles, whatever its rows). */
     const uint32_t pixels = w->oh * w->ow;
     const uint32_t batch = x->m > pixels ? kq_min(x->m / pixels, 4) : 1;
-    shifted = vtpu_matmul_tiling(&window, wide * batch, x->k, x->n, e, nb, out_tiles, x->k,
+    shifted = vtpu_matmul_tiling(&window, wide * batch, x->k, x->n, e, format, nb, out_tiles, x->k,
                                  &tiles) == 0 &&
               tiles.tk == x->k && tiles.tm >= w->ow;
     if (shifted) {
@@ -178,7 +224,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     }
   }
   if (!shifted &&
-      vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, nb, out_tiles, k_unit, &tiles) != 0)
+      vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, format, nb, out_tiles, k_unit, &tiles) != 0)
     return -(int)VTPU_BAD_FIT;
   const uint32_t tm = tiles.tm, tn = tiles.tn, tk = tiles.tk;
   const uint32_t images = shifted ? x->m / (w->oh * w->ow) : 1;
@@ -189,8 +235,12 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * an output tile and a loaded residual's tile; AMEM: an accumulator
    * tile per buffer. The weights' part nearest the end lets the next
    * layer's weights (at the other end) load while this one runs. */
+  /* A B tile as stored: rows of row_bytes, then (2:4) its positions. */
+  const uint32_t b_tile = vtpu_matmul_b_tile_bytes(format, tk, tn, e);
+  const uint32_t b_meta = kq_align64((uint32_t)vtpu_weights_rows(format, tk) *
+                                     (uint32_t)vtpu_weights_row_bytes(format, tn) * e);
   const uint32_t b_part = (constants_once ? 2 * constants_bytes : 0) + params_bytes +
-                          nb * (kq_align64(tk * tn * e) + 2 * kq_align64(4 * tn));
+                          nb * (b_tile + 2 * kq_align64(4 * tn));
   const uint32_t used =
       b_part + nb * (kq_align64(tm * tk * e) + out_tiles * kq_align64(tm * tn * e));
   const uint32_t top = ctx->tiles + ctx->tiles_size;
@@ -198,7 +248,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const kq_span weights = {kq_parity == 0 ? low : top - b_part,
                            kq_parity == 0 ? low + b_part : top};
   kq_footprint_add(low, low + used);
-  uint32_t bbuf[2], sbuf[2], biasbuf[2], abuf[2], obuf[2], rbuf[2], acc[2];
+  uint32_t bbuf[2], mbuf[2], sbuf[2], biasbuf[2], abuf[2], obuf[2], rbuf[2], acc[2];
   uint32_t wat = weights.lo, at = kq_parity == 0 ? weights.hi : low;
   if (constants_once) {
     all_scales = wat;
@@ -209,7 +259,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   wat += params_bytes;
   for (uint32_t b = 0; b < nb; ++b) {
     bbuf[b] = wat;
-    wat += kq_align64(tk * tn * e);
+    mbuf[b] = wat + b_meta;
+    wat += b_tile;
     sbuf[b] = wat;
     wat += kq_align64(4 * tn);
     biasbuf[b] = wat;
@@ -290,8 +341,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           load_transposed(wq, x->b + (uint64_t)j * tn * x->ldb + (uint64_t)k0 * e, x->ldb, bbuf[cb],
                           kn, cols, e, b_ready + cb);
         else
-          kq_dma2d_on(wq, x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e, bbuf[cb], cols * e,
-                      kn, x->ldb, cols * e, NO_SEM, b_ready + cb);
+          load_b(x, k0, kn, j * tn, cols, bbuf[cb], mbuf[cb], b_ready + cb);
       }
       if (!a_direct && (!a_once || i == 0)) kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
       if (a_direct || (a_once && i > 0)) {
@@ -328,7 +378,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         const uint32_t kr = x->k / w->kh, wide = (rb - 1) * wp + w->ow;
         for (uint32_t ky = 0; ky < w->kh; ++ky) {
           vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, NO_SEM, NO_SEM)->matmul;
-          mm->precision = x->dtype;
+          weights_fields(mm, x, ky * kr, cols, bbuf[cb], mbuf[cb]);
           mm->accumulate = ky > 0;
           mm->dataflow = VTPU_DATAFLOW_AUTO;
           mm->m = wide;
@@ -337,8 +387,6 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           mm->a_addr = (uint32_t)(w->origin + (uint64_t)image * w->image_bytes +
                                   (uint64_t)(y0 + ky) * w->line);
           mm->a_stride = w->pixel;
-          mm->b_addr = bbuf[cb] + ky * kr * cols * e;
-          mm->b_stride = cols * e;
           mm->c_addr = acc[ob];
           mm->c_stride = 4 * cols;
         }
@@ -346,7 +394,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       vtpu_insn_matmul* mm =
           shifted ? 0 : &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
       if (mm) {
-        mm->precision = x->dtype;
+        weights_fields(mm, x, 0, cols, bbuf[cb], mbuf[cb]);
         mm->accumulate = kc > 0;
         mm->dataflow = VTPU_DATAFLOW_AUTO; /* the array's choice (docs/mxu.md) */
         mm->m = rows;
@@ -355,8 +403,6 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         mm->a_addr =
             a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[ab];
         mm->a_stride = a_direct ? x->lda : kn * e;
-        mm->b_addr = bbuf[cb];
-        mm->b_stride = cols * e;
         mm->c_addr = acc[ob];
         mm->c_stride = 4 * cols;
       }
@@ -446,8 +492,14 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.n = l->n;
   job.trans_a = (layer->flags & VTPU_LAYER_TRANS_A) != 0;
   job.trans_b = (layer->flags & VTPU_LAYER_TRANS_B) != 0;
+  job.weights_format = l->weights_format;
+  if (!kq_weights_format_ok(layer->dtype, job.weights_format) ||
+      (job.weights_format != VTPU_WEIGHTS_DENSE && job.trans_b) ||
+      (job.weights_format == VTPU_WEIGHTS_SPARSE_2_4 && l->batch > 1 && l->b_batch_stride != 0))
+    return -(int)VTPU_BAD_KIND;
+  job.meta = ctx->hbm + l->meta;
   job.lda = (job.trans_a ? l->m : l->k) * e;
-  job.ldb = (job.trans_b ? l->k : l->n) * e;
+  job.ldb = job.trans_b ? l->k * e : (uint32_t)vtpu_weights_row_bytes(job.weights_format, l->n) * e;
   job.ldc = l->n * e;
   job.dtype = layer->dtype;
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;

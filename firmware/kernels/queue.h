@@ -234,7 +234,19 @@ typedef struct kq_matmul {
    * vtpu_vpu_qparams; residual 0: none. residual_relu: ReLU after it (bf16). */
   uint64_t residual, residual_params;
   uint8_t residual_relu;
+  /* How B is stored (VTPU_WEIGHTS_*, vtpu/model.h; ldb is the bytes of
+   * its stored rows) and, 2:4 sparse, the bus address of its positions,
+   * ceil(n / 2) bytes per row. */
+  uint8_t weights_format;
+  uint64_t meta;
 } kq_matmul;
+/* Whether a product layer of `dtype` may store its weights as `format`
+ * (vtpu/model.h: compressed formats are int8's). */
+static inline int kq_weights_format_ok(uint8_t dtype, uint8_t format) {
+  return format == VTPU_WEIGHTS_DENSE ||
+         (dtype == VTPU_TYPE_INT8 &&
+          (format == VTPU_WEIGHTS_SPARSE_2_4 || format == VTPU_WEIGHTS_INT4));
+}
 /* Emits the whole product; consecutive calls chain through the semaphores.
  * Returns 0 or -VTPU_BAD_FIT (then nothing was emitted). */
 int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* job);

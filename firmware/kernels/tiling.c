@@ -25,9 +25,19 @@ void vtpu_chip_read(vtpu_chip* chip) {
       (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
 }
 
+uint32_t vtpu_matmul_b_tile_bytes(uint32_t weights_format, uint32_t tk, uint32_t tn,
+                                  uint32_t bytes) {
+  const uint32_t rows = (uint32_t)vtpu_weights_rows(weights_format, tk);
+  const uint32_t row = (uint32_t)vtpu_weights_row_bytes(weights_format, tn) * bytes;
+  const uint32_t meta = weights_format == VTPU_WEIGHTS_SPARSE_2_4
+                            ? (uint32_t)vtpu_weights_groups(tk) * ((tn + 1) / 2)
+                            : 0;
+  return kq_align64(rows * row) + kq_align64(meta);
+}
+
 /* The tiles' shape and how many of each a buffer holds. */
 typedef struct tile_space {
-  uint32_t e, buffers, out_tiles;
+  uint32_t e, format, buffers, out_tiles;
 } tile_space;
 
 /* VMEM: buffers x (B tile + scales + bias + A tile + out_tiles C tiles, of
@@ -36,8 +46,9 @@ typedef struct tile_space {
 static int fits(const vtpu_chip* chip, uint32_t k, const tile_space* sp, uint32_t tm, uint32_t tn) {
   const uint32_t e = sp->e, buffers = sp->buffers;
   const uint64_t vmem =
-      (uint64_t)buffers * ((uint64_t)kq_align64(k * tn * e) + 2 * kq_align64(4 * tn) +
-                           kq_align64(tm * k * e) + sp->out_tiles * kq_align64(tm * tn * e));
+      (uint64_t)buffers *
+      ((uint64_t)vtpu_matmul_b_tile_bytes(sp->format, k, tn, e) + 2 * kq_align64(4 * tn) +
+       kq_align64(tm * k * e) + sp->out_tiles * kq_align64(tm * tn * e));
   const uint64_t amem = (uint64_t)buffers * kq_align64(4 * tm * tn);
   return vmem <= chip->vmem_size && amem <= chip->amem_size;
 }
@@ -80,10 +91,15 @@ static int choose(vtpu_matmul_tiles* tiles, uint32_t tm, uint32_t tn, uint32_t t
   return 0;
 }
 
+/* A column tile of nibbles (int4 weights, 2:4 positions) must start on a byte. */
+static int splits_bytes(const tile_space* sp, uint32_t tn, uint32_t n) {
+  return sp->format == VTPU_WEIGHTS_DENSE || tn % 2 == 0 || tn == n;
+}
+
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t e,
-                       uint32_t buffers, uint32_t out_tiles, uint32_t k_unit,
-                       vtpu_matmul_tiles* tiles) {
-  const tile_space sp = {e, buffers, out_tiles};
+                       uint32_t weights_format, uint32_t buffers, uint32_t out_tiles,
+                       uint32_t k_unit, vtpu_matmul_tiles* tiles) {
+  const tile_space sp = {e, weights_format, buffers, out_tiles};
   const uint32_t r = chip->rows, c = chip->cols;
   const uint32_t unit = k_unit > 1 ? k_unit : kq_min(k, r);
   /* With one row tile and two buffers, up to four column tiles, so that
@@ -100,6 +116,7 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
    * largest that fit; a chunk costs B's reload per row tile). */
   for (uint32_t tk = k; tk >= unit; tk = next_tk(tk, k, unit)) {
     for (uint32_t tn = kq_min(n, tk == k ? widest : c); tn > 0; tn = next_tn(tn, c, 0)) {
+      if (!splits_bytes(&sp, tn, n)) continue;
       const uint32_t tm = rows_that_fit(chip, m, tk, tn, &sp, 0);
       if (tm > 0) return choose(tiles, tm, tn, tk);
     }
@@ -107,6 +124,7 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
   /* VMEM or AMEM smaller than the array's tiles: the widest column tile,
    * then the largest chunk, then the most rows that fit. */
   for (uint32_t tn = kq_min(n, c); tn > 0; tn = next_tn(tn, c, 1)) {
+    if (!splits_bytes(&sp, tn, n)) continue;
     for (uint32_t tk = k; tk >= unit; tk = next_tk(tk, k, unit)) {
       const uint32_t tm = rows_that_fit(chip, m, tk, tn, &sp, 1);
       if (tm > 0) return choose(tiles, tm, tn, tk);

@@ -11,6 +11,7 @@
 #include "models/common/error.h"
 #include "models/isa/vtpu/isa.h"
 #include "models/vpu/numerics.h"
+#include "sw/compiler/compress.h"
 #include "sw/graph/eval.h"
 #include "sw/graph/passes.h"
 #include "sw/graph/resize.h"
@@ -132,6 +133,7 @@ class Lowerer {
   Lowerer(const Graph& g, const CompileOptions& options, const std::map<std::string, Range>& ranges,
           Program& out)
       : g_(g),
+        options_(options),
         precision_(options.precision),
         array_rows_(options.array_rows),
         ranges_(ranges),
@@ -165,6 +167,21 @@ class Lowerer {
  private:
   uint8_t act() const { return precision_ == Precision::kInt8 ? VTPU_TYPE_INT8 : VTPU_TYPE_BF16; }
   bool int8() const { return precision_ == Precision::kInt8; }
+  // How a Conv's, Gemm's or MatMul's constant weights are stored (docs/compiler.md,
+  // "Compression"): 2:4 when pruned so, or for a depthwise convolution not
+  // skipped (its merged form, when that is 2:4); int4 when asked for.
+  uint8_t weights_format(const Node& n) const {
+    if (!int8()) return VTPU_WEIGHTS_DENSE;
+    if (options_.int4_weights) return VTPU_WEIGHTS_INT4;
+    const bool depthwise = n.op == "Conv" && n.get_int("group", 1) > 1 &&
+                           g_.constants.count(n.inputs[1]) &&
+                           g_.constants.at(n.inputs[1]).shape.size() == 4 &&
+                           g_.constants.at(n.inputs[1]).shape[1] == 1;
+    if (options_.pruned_2_4.count(n.name) ||
+        (options_.sparsity_2_4 && depthwise && !options_.sparsity_skip.count(n.name)))
+      return VTPU_WEIGHTS_SPARSE_2_4;
+    return VTPU_WEIGHTS_DENSE;
+  }
 
   QParams qparams(const std::string& name) const {
     auto hint = g_.quant_hints.find(name);
@@ -564,20 +581,35 @@ class Lowerer {
 
   // Per-column symmetric int8 scales of a k x n matrix with its bias.
   static std::vector<float> column_scales(const std::vector<float>& b, int64_t k, int64_t n,
-                                          const std::vector<float>& bias, float s_in) {
+                                          const std::vector<float>& bias, float s_in, int qmax) {
     std::vector<float> t(b.size());
     for (int64_t r = 0; r < k; ++r)
       for (int64_t c = 0; c < n; ++c) t[c * k + r] = b[r * n + c];
-    return channel_scales(t, n, k, bias, s_in);
+    return channel_scales(t, n, k, bias, s_in, qmax);
   }
 
-  // A product's constants as the layer reads them: weights (k x n, row-major),
+  // A product's constants as the layer reads them: weights (k x n, row-major;
+  // int4 ones as int8 values from -7 to 7 until store_weights packs them),
   // bias (int8: int32 with the input zero point folded in; bf16: fp32) and
   // int8 requantization scales, each n per group, groups one after another.
   struct ProductConstants {
     std::vector<uint8_t> weights, bias;
     std::vector<float> scales;
+    uint8_t format = VTPU_WEIGHTS_DENSE;  // int4: quantized to 4 bits
+    std::vector<uint8_t> positions;       // 2:4 (store_weights)
   };
+
+  // VTPU_LAYER_RELU for a product with a fused ReLU, unless its int8
+  // requantization clamps the same: at zero point -128 with positive scales
+  // a negative sum requantizes to -128, as 0 does, so the MAX pass is left out.
+  uint8_t relu_flag(const std::string& act_name, const ProductConstants& c,
+                    int32_t zero_point) const {
+    if (act_name.empty()) return 0;
+    const bool clamps =
+        int8() && zero_point == -128 &&
+        std::all_of(c.scales.begin(), c.scales.end(), [](float s) { return s > 0; });
+    return clamps ? 0 : VTPU_LAYER_RELU;
+  }
 
   // Appends one group's constants (k x n weights `w`, n biases) with input
   // quantization qa and output qy, for `node`'s messages.
@@ -595,7 +627,8 @@ class Lowerer {
       append(out.bias, bias.data(), 4 * bias.size());
       return;
     }
-    const std::vector<float> sw = column_scales(w, k, n, bias, qa.scale);
+    const int qmax = out.format == VTPU_WEIGHTS_INT4 ? 7 : 127;
+    const std::vector<float> sw = column_scales(w, k, n, bias, qa.scale, qmax);
     std::vector<int8_t> q(w.size());
     std::vector<int64_t> colsum(n, 0);
     for (int64_t r = 0; r < k; ++r)
@@ -620,9 +653,27 @@ class Lowerer {
     }
   }
 
-  // Writes the constants into the image: their offsets (scales 0 for bf16).
-  void write_product(const ProductConstants& p, uint64_t& weights, uint64_t& bias,
-                     uint64_t& scales) {
+  // The weights of `groups` k x n products in the format asked for:
+  // int4 packed, 2:4 compressed (dense when they are not 2:4).
+  static void store_weights(ProductConstants& p, int64_t groups, int64_t k, int64_t n) {
+    if (p.format == VTPU_WEIGHTS_INT4) p.weights = pack_int4(p.weights, groups, k, n);
+    if (p.format != VTPU_WEIGHTS_SPARSE_2_4) return;
+    std::vector<uint8_t> kept;
+    if (compress_2_4(p.weights, groups, k, n, kept, p.positions))
+      p.weights = std::move(kept);
+    else
+      p.format = VTPU_WEIGHTS_DENSE;
+  }
+
+  // Writes the constants into the image: their offsets (scales 0 for bf16),
+  // and a 2:4 product's positions.
+  void write_product(const ProductConstants& p, uint64_t& weights, uint64_t& bias, uint64_t& scales,
+                     uint64_t& positions) {
+    positions = 0;
+    if (!p.positions.empty()) {
+      positions = out_.image.allocate(p.positions.size());
+      out_.image.write(positions, p.positions.data(), p.positions.size());
+    }
     weights = out_.image.allocate(p.weights.size());
     out_.image.write(weights, p.weights.data(), p.weights.size());
     bias = out_.image.allocate(p.bias.size());
@@ -716,12 +767,16 @@ class Lowerer {
     vtpu_layer_conv2d& c = l.u.conv2d;
     // Per group, the product constants; groups one after another.
     ProductConstants constants;
+    constants.format = weights_format(n);
     for (int64_t gi = 0; gi < groups; ++gi) {
       const std::vector<float> wg(wt.begin() + gi * k * og, wt.begin() + (gi + 1) * k * og);
       const std::vector<float> bg(bias.begin() + gi * og, bias.begin() + (gi + 1) * og);
       product_constants(n, wg, k, og, bg, x.q, y.q, constants);
     }
-    write_product(constants, c.weights, c.bias, c.scales);
+    store_weights(constants, groups, k, og);
+    write_product(constants, c.weights, c.bias, c.scales, c.meta);
+    c.weights_format = constants.format;
+    if (constants.format == VTPU_WEIGHTS_INT4) out_.int4_nodes.insert(n.name);
     c.in = x.offset;
     c.out = y.offset;
     c.n = u32(xs[0], n.name), c.h = u32(xs[2], n.name), c.w = u32(xs[3], n.name);
@@ -733,7 +788,7 @@ class Lowerer {
     c.pad_bottom = static_cast<uint16_t>(pads[2]), c.pad_right = static_cast<uint16_t>(pads[3]);
     c.pad_value = int8() ? x.q.zero_point : 0;
     c.zero_point = y.q.zero_point;
-    l.flags = VTPU_LAYER_BIAS | (act_name.empty() ? 0 : VTPU_LAYER_RELU);
+    l.flags = VTPU_LAYER_BIAS | relu_flag(act_name, constants, c.zero_point);
     const int64_t oh = ys[2], ow = ys[3];
     const int64_t hp = xs[2] + pads[0] + pads[2], wp = xs[3] + pads[1] + pads[3];
     if ((hp - dil[0] * (kh - 1) - 1) / strides[0] + 1 != oh ||
@@ -770,6 +825,8 @@ class Lowerer {
     constexpr int64_t kMaxBlockedChannels = 32;
     const std::string& in = n.inputs[0];
     const int64_t s = strides[0];
+    // 2:4 weights were pruned in the convolution's own K order.
+    if (weights_format(n) == VTPU_WEIGHTS_SPARSE_2_4) return false;
     if (groups != 1 || dil != std::vector<int64_t>{1, 1} || strides[1] != s || s < 2 || s > 4 ||
         xs[1] * s * s > kMaxBlockedChannels)
       return false;
@@ -844,15 +901,19 @@ class Lowerer {
     vtpu_layer l = runtime::blank_layer(VTPU_LAYER_MATMUL, act());
     vtpu_layer_matmul& x = l.u.matmul;
     ProductConstants constants;
+    constants.format = weights_format(n);
     product_constants(n, w, k, nn, bias, a.q, y.q, constants);
-    write_product(constants, x.b, x.bias, x.scales);
+    store_weights(constants, 1, k, nn);
+    write_product(constants, x.b, x.bias, x.scales, x.meta);
+    x.weights_format = constants.format;
+    if (constants.format == VTPU_WEIGHTS_INT4) out_.int4_nodes.insert(n.name);
     x.a = a.offset;
     x.c = y.offset;
     x.m = u32(m, n.name), x.k = u32(k, n.name), x.n = u32(nn, n.name), x.batch = 1;
     x.zero_point = y.q.zero_point;
     const std::string act_name = activation(n);
     l.flags = VTPU_LAYER_BIAS | VTPU_LAYER_CONST_B | (trans_a ? VTPU_LAYER_TRANS_A : 0) |
-              (act_name.empty() ? 0 : VTPU_LAYER_RELU);
+              relu_flag(act_name, constants, x.zero_point);
     add(l, n, static_cast<uint64_t>(m * k * nn));
     if (act_name == "relu6" && !int8()) relu6_in_place(y, n);
   }
@@ -1422,7 +1483,7 @@ class Lowerer {
     vtpu_layer_matmul& m = l.u.matmul;
     ProductConstants constants;
     product_constants(n, column, r, 1, {0.0f}, a.q, y.q, constants);
-    write_product(constants, m.b, m.bias, m.scales);
+    write_product(constants, m.b, m.bias, m.scales, m.meta);
     m.a = a.offset, m.c = y.offset;
     m.m = u32(k, n.name), m.k = u32(r, n.name), m.n = 1, m.batch = 1;
     m.zero_point = y.q.zero_point;
@@ -1851,6 +1912,7 @@ class Lowerer {
   }
 
   const Graph& g_;
+  const CompileOptions& options_;
   Precision precision_;
   const uint32_t array_rows_;  // the target's MXU rows, 0: unknown
   const std::map<std::string, Range>& ranges_;
@@ -2018,12 +2080,19 @@ uint64_t value_elements(const Graph& g) {
 
 }  // namespace
 
-Program compile(Graph graph, const CompileOptions& options) {
+Program compile(Graph graph, CompileOptions options) {
   absorb_quantization(graph);
   for (const Node& n : graph.nodes)
     if (!supported(n.op)) throw Error(unsupported_operator(n));
   simplify(graph);
   fold_batchnorm(graph);
+  if ((options.sparsity_2_4 || options.int4_weights) && options.precision != Precision::kInt8)
+    throw Error(std::string(options.int4_weights ? "int4 weights" : "2:4 sparsity") +
+                " needs int8 (the chip's compressed weights multiply int8 activations)");
+  if (options.sparsity_2_4 && options.int4_weights)
+    throw Error("2:4 sparsity and int4 weights do not combine (the MXU takes one or the other)");
+  // Pruned before calibration, so that the ranges are the pruned network's.
+  if (options.sparsity_2_4) options.pruned_2_4 = prune_2_4(graph, options.sparsity_skip);
   std::map<std::string, Range> ranges;
   const auto calibration_start = std::chrono::steady_clock::now();
   if (options.precision == Precision::kInt8 && value_elements(graph) > kDryRunElements) {

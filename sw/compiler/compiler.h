@@ -34,6 +34,15 @@ struct CompileOptions {
   // The largest image the model may lay out (tensors, constants, tables),
   // at most runtime::kMaxImageBytes: past it compile() refuses the model.
   uint64_t max_image_bytes = runtime::kMaxImageBytes;
+  // int8 only (docs/compiler.md, "Compression"). sparsity_2_4: Conv, Gemm and
+  // MatMul weights pruned to 2:4 by magnitude (those of the nodes named in
+  // sparsity_skip kept) and stored in the 2:4 form. int4_weights: the same
+  // layers' weights quantized to int4 (w4a8). Not both.
+  bool sparsity_2_4 = false;
+  std::set<std::string> sparsity_skip;
+  bool int4_weights = false;
+  // Set by compile(): the nodes whose weights it pruned to 2:4.
+  std::set<std::string> pruned_2_4;
 };
 
 // A graph input or output as the host sees it: float32 in ONNX's layout, at
@@ -94,6 +103,9 @@ struct Program {
   // int8: tensors the chip keeps in fp32 (a masked attention score before its
   // Softmax); exported without QuantizeLinear/DequantizeLinear.
   std::set<std::string> float_tensors;
+  // int8: the Conv, Gemm and MatMul nodes whose weights are int4 on the chip
+  // (exported with int4's scales, max|w| / 7).
+  std::set<std::string> int4_nodes;
   // int8: host seconds the calibration took (the fp32 graph over its inputs).
   double calibration_seconds = 0;
 };
@@ -101,7 +113,7 @@ struct Program {
 // The whole path from an imported graph: simplify, fold BatchNorm, calibrate
 // (int8), fuse, lower. Throws vtpu::Error naming the node, its op and why for
 // anything the chip cannot run.
-Program compile(Graph graph, const CompileOptions& options);
+Program compile(Graph graph, CompileOptions options);
 
 // One row of the operator table that compile() dispatches on
 // (`vtpu compile --list-ops`, docs/compiler.md "Supported operators"): the

@@ -37,12 +37,12 @@ QuantParams symmetric_params(Range r) {
 }
 
 std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
-                                  const std::vector<float>& bias, float s_in) {
+                                  const std::vector<float>& bias, float s_in, int qmax) {
   constexpr double kBiasLimit = 536870912.0;  // 2^29
   std::vector<float> s(channels, 0.0f);
   for (int64_t c = 0; c < channels; ++c) {
     for (int64_t i = 0; i < per; ++i) s[c] = std::max(s[c], std::fabs(w[c * per + i]));
-    s[c] = s[c] > 0 ? s[c] / 127.0f : 1.0f;
+    s[c] = s[c] > 0 ? s[c] / static_cast<float>(qmax) : 1.0f;
     const double need = std::fabs(static_cast<double>(bias[c])) / (s_in * kBiasLimit);
     if (need > s[c]) s[c] = static_cast<float>(need);
   }

@@ -32,12 +32,13 @@ QuantParams constant_params(const std::vector<float>& values);
 // Symmetric (zero point 0) over the larger magnitude of the range.
 QuantParams symmetric_params(Range r);
 
-// Per-output-channel symmetric int8 weight scales of a product: max|w| / 127
-// over each group of `per` consecutive values (1 when all are 0), raised where
-// the channel's bias would not fit int32 at scale s_in * s_w (its bias then
-// keeps a quarter of int32's range; the weights' share shrinks accordingly).
+// Per-output-channel symmetric weight scales of a product: max|w| / qmax
+// (int8 127, int4 7) over each group of `per` consecutive values (1 when all
+// are 0), raised where the channel's bias would not fit int32 at scale
+// s_in * s_w (its bias then keeps a quarter of int32's range; the weights'
+// share shrinks accordingly).
 std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
-                                  const std::vector<float>& bias, float s_in);
+                                  const std::vector<float>& bias, float s_in, int qmax = 127);
 
 // The smallest and largest finite value (a masked attention score is -inf),
 // {0, 0} when none is.

@@ -150,10 +150,13 @@ class QdqWriter {
   struct Product {
     std::vector<float> w, bias, multiplier;
   };
-  static Product product(const std::vector<float>& w, int64_t channels, int64_t per,
-                         const std::vector<float>& bias, QuantParams in, QuantParams out) {
+  // `node`'s weights are int4 on the chip (scales max|w| / 7) or int8.
+  Product product(const std::string& node, const std::vector<float>& w, int64_t channels,
+                  int64_t per, const std::vector<float>& bias, QuantParams in,
+                  QuantParams out) const {
     Product p;
-    const std::vector<float> s = channel_scales(w, channels, per, bias, in.scale);
+    const bool int4 = p_.int4_nodes.count(node) != 0;
+    const std::vector<float> s = channel_scales(w, channels, per, bias, in.scale, int4 ? 7 : 127);
     p.w.resize(w.size());
     for (size_t i = 0; i < w.size(); ++i) p.w[i] = numerics::quantize_int8(w[i], s[i / per], 0);
     for (int64_t c = 0; c < channels; ++c) {
@@ -316,7 +319,7 @@ class QdqWriter {
       std::vector<float> b(cout, 0.0f);
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) b = g_.constants.at(n.inputs[2]).f;
       const Product p =
-          product(w.f, cout, w.numel() / cout, b, quant(n.inputs[0]), quant(n.outputs[0]));
+          product(n.name, w.f, cout, w.numel() / cout, b, quant(n.inputs[0]), quant(n.outputs[0]));
       onnx::NodeProto* c = node("Conv",
                                 {integers(dq_.at(n.inputs[0])), floats(n.name + "_w", w.shape, p.w),
                                  floats(n.name + "_b", {cout}, p.bias)},
@@ -342,7 +345,7 @@ class QdqWriter {
         const float beta = n.get_float("beta", 1.0f);
         for (int64_t c = 0; c < nn; ++c) b[c] = beta * ct.f[ct.numel() == 1 ? 0 : c];
       }
-      const Product p = product(wt, nn, k, b, quant(n.inputs[0]), quant(n.outputs[0]));
+      const Product p = product(n.name, wt, nn, k, b, quant(n.inputs[0]), quant(n.outputs[0]));
       const std::string wn = floats(n.name + "_w", {nn, k}, p.w);
       const std::string bn = floats(n.name + "_b", {nn}, p.bias);
       std::string a = integers(dq_.at(n.inputs[0]));

@@ -151,9 +151,53 @@ struct Epilogue {
   int32_t zero_point = 0;  // int8: C's
 };
 
+// How a product's int8 weights are stored (model.h, VTPU_WEIGHTS_*).
+struct StoredWeights {
+  uint8_t format = VTPU_WEIGHTS_DENSE;
+  const uint8_t* meta = nullptr;  // 2:4: the kept weights' positions
+};
+
+// The signed nibble of column j in a row of int4 weights (or positions).
+uint8_t nibble(const uint8_t* row, uint64_t j) {
+  return static_cast<uint8_t>(j % 2 == 0 ? row[j / 2] & 0xf : row[j / 2] >> 4);
+}
+
+// The dense k x n weights that int8 weights stored at `w` stand for, each
+// widened to int16: dense and int4 element by element; 2:4 each kept weight
+// at its row of the group (a row named twice holds the sum of both, which
+// multiplies the same activation; a row at k or beyond multiplies the
+// array's zero padding, so it is left out).
+std::vector<int16_t> int8_weights(const StoredWeights& s, uint64_t k, uint64_t n,
+                                  const uint8_t* w) {
+  std::vector<int16_t> b(k * n, 0);
+  switch (s.format) {
+    case VTPU_WEIGHTS_DENSE:
+      for (uint64_t i = 0; i < k * n; ++i) b[i] = static_cast<int8_t>(w[i]);
+      break;
+    case VTPU_WEIGHTS_INT4:
+      for (uint64_t r = 0; r < k; ++r)
+        for (uint64_t j = 0; j < n; ++j) {
+          const uint8_t v = nibble(w + r * ((n + 1) / 2), j);
+          b[r * n + j] = static_cast<int16_t>(v >= 8 ? v - 16 : v);
+        }
+      break;
+    case VTPU_WEIGHTS_SPARSE_2_4:
+      for (uint64_t g = 0; g < (k + 3) / 4; ++g)
+        for (uint64_t j = 0; j < n; ++j) {
+          const uint8_t positions = nibble(s.meta + g * ((n + 1) / 2), j);
+          for (uint64_t kept = 0; kept < 2; ++kept) {
+            const uint64_t row = 4 * g + ((positions >> (2 * kept)) & 3);
+            if (row < k) b[row * n + j] += static_cast<int8_t>(w[(2 * g + kept) * n + j]);
+          }
+        }
+      break;
+  }
+  return b;
+}
+
 // int8: the int32 sum (wrapping), plus bias, ReLU, then requantize_int8 per column.
 std::vector<uint8_t> product_int8(uint64_t m, uint64_t k, uint64_t n, const uint8_t* a,
-                                  const uint8_t* b, const Epilogue& epilogue) {
+                                  const int16_t* b, const Epilogue& epilogue) {
   std::vector<uint8_t> c(m * n);
   std::vector<uint32_t> acc(n);  // unsigned: two's-complement wrap-around without UB
   for (uint64_t i = 0; i < m; ++i) {
@@ -161,9 +205,8 @@ std::vector<uint8_t> product_int8(uint64_t m, uint64_t k, uint64_t n, const uint
       acc[j] = epilogue.bias ? static_cast<uint32_t>(load_i32(epilogue.bias + 4 * j)) : 0;
     for (uint64_t kk = 0; kk < k; ++kk) {
       const int32_t x = static_cast<int8_t>(a[i * k + kk]);
-      const uint8_t* b_row = b + kk * n;
-      for (uint64_t j = 0; j < n; ++j)
-        acc[j] += static_cast<uint32_t>(x * int32_t{static_cast<int8_t>(b_row[j])});
+      const int16_t* b_row = b + kk * n;
+      for (uint64_t j = 0; j < n; ++j) acc[j] += static_cast<uint32_t>(x * int32_t{b_row[j]});
     }
     for (uint64_t j = 0; j < n; ++j) {
       int32_t sum = static_cast<int32_t>(acc[j]);
@@ -222,12 +265,32 @@ std::vector<uint8_t> product_bf16(uint64_t m, uint64_t k, uint64_t n, const uint
   return c;
 }
 
-// C (m x n of dtype, dense) = A (m x k, dense) * B (k x n, dense), then the epilogue.
+// C (m x n of dtype, dense) = A (m x k, dense) * B (k x n, stored as `s`
+// says), then the epilogue.
 std::vector<uint8_t> product(uint8_t dtype, uint64_t m, uint64_t k, uint64_t n, const uint8_t* a,
-                             const uint8_t* b, const Epilogue& epilogue,
+                             const uint8_t* b, const StoredWeights& s, const Epilogue& epilogue,
                              const mxu::ArrayConfig& array, const Hbm& hbm) {
-  if (dtype == VTPU_TYPE_INT8) return product_int8(m, k, n, a, b, epilogue);
+  if (dtype == VTPU_TYPE_INT8)
+    return product_int8(m, k, n, a, int8_weights(s, k, n, b).data(), epilogue);
   return product_bf16(m, k, n, a, b, epilogue, array, hbm);
+}
+
+// Checks a product's weights format (`field`: "matmul" or "conv2d") and
+// returns the bytes of one k x n matrix so stored (`size`-byte elements when
+// dense) and of its positions (2:4; else 0).
+std::pair<uint64_t, uint64_t> weights_bytes(const vtpu_layer& layer, uint8_t format,
+                                            const std::string& field, uint64_t k, uint64_t n,
+                                            uint64_t size, const Hbm& hbm) {
+  if (format > VTPU_WEIGHTS_INT4)
+    hbm.refuse(field + ".weights_format " + std::to_string(format) + " is not a VTPU_WEIGHTS_*");
+  if (format != VTPU_WEIGHTS_DENSE && layer.dtype != VTPU_TYPE_INT8)
+    hbm.refuse(field + ".weights_format " + std::to_string(format) + " needs an int8 layer");
+  const uint64_t groups = k / 4 + (k % 4 != 0);
+  switch (format) {
+    case VTPU_WEIGHTS_SPARSE_2_4: return {mul(2 * groups, n), mul(groups, n / 2 + n % 2)};
+    case VTPU_WEIGHTS_INT4: return {mul(k, n / 2 + n % 2), 0};
+    default: return {mul(mul(k, n), size), 0};
+  }
 }
 
 // A rows x cols matrix of `size`-byte elements, made dense and row-major from
@@ -306,8 +369,14 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   hbm.require_nonzero(x.n, "matmul.n");
   hbm.require_nonzero(x.batch, "matmul.batch");
   const uint64_t size = vtpu_type_size(layer.dtype);
-  const uint64_t a_bytes = mul(mul(x.m, x.k), size), b_bytes = mul(mul(x.k, x.n), size),
-                 c_bytes = mul(mul(x.m, x.n), size);
+  const auto [b_bytes, meta_bytes] =
+      weights_bytes(layer, x.weights_format, "matmul", x.k, x.n, size, hbm);
+  if (x.weights_format != VTPU_WEIGHTS_DENSE && (layer.flags & VTPU_LAYER_TRANS_B))
+    hbm.refuse("matmul.weights_format " + std::to_string(x.weights_format) +
+               " with VTPU_LAYER_TRANS_B (stored weights are k x n)");
+  if (x.weights_format == VTPU_WEIGHTS_SPARSE_2_4 && x.batch > 1 && x.b_batch_stride != 0)
+    hbm.refuse("matmul.weights_format 2:4 with a batch of weights (one matmul.meta for all)");
+  const uint64_t a_bytes = mul(mul(x.m, x.k), size), c_bytes = mul(mul(x.m, x.n), size);
   if (x.batch > 1 && x.c_batch_stride < c_bytes)
     hbm.refuse("matmul.c_batch_stride " + std::to_string(x.c_batch_stride) + " is below C's " +
                std::to_string(c_bytes) + " bytes (the batch's results would overlap)");
@@ -320,6 +389,7 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const Residual residual =
       check_residual(layer, x.residual, x.residual_params, c_bytes, x.batch, x.c_batch_stride,
                      "matmul.residual", "matmul.residual_params", hbm);
+  if (meta_bytes) hbm.check(x.meta, meta_bytes, "matmul.meta");
   if (hbm.checking()) return;
 
   Epilogue epilogue;
@@ -331,10 +401,14 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   for (uint64_t i = 0; i < x.batch; ++i) {
     const std::vector<uint8_t> a =
         dense(hbm.at(x.a + i * x.a_batch_stride), x.m, x.k, size, layer.flags & VTPU_LAYER_TRANS_A);
+    const uint8_t* stored_b = hbm.at(x.b + i * x.b_batch_stride);
     const std::vector<uint8_t> b =
-        dense(hbm.at(x.b + i * x.b_batch_stride), x.k, x.n, size, layer.flags & VTPU_LAYER_TRANS_B);
+        x.weights_format != VTPU_WEIGHTS_DENSE
+            ? std::vector<uint8_t>(stored_b, stored_b + b_bytes)
+            : dense(stored_b, x.k, x.n, size, layer.flags & VTPU_LAYER_TRANS_B);
+    const StoredWeights s{x.weights_format, meta_bytes ? hbm.at(x.meta) : nullptr};
     std::vector<uint8_t> c =
-        product(layer.dtype, x.m, x.k, x.n, a.data(), b.data(), epilogue, array, hbm);
+        product(layer.dtype, x.m, x.k, x.n, a.data(), b.data(), s, epilogue, array, hbm);
     add_residual(residual, x.residual + i * x.c_batch_stride, c, hbm);
     hbm.write(x.c + i * x.c_batch_stride, c);
   }
@@ -383,7 +457,9 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const uint64_t cin_g = x.cin / x.groups, cout_g = x.cout / x.groups;
   const uint64_t k = uint64_t{x.kh} * x.kw * cin_g, m = oh * ow;
   hbm.check(x.in, mul(mul(mul(x.n, x.h), mul(x.w, x.cin)), size), "conv2d.in");
-  hbm.check(x.weights, mul(mul(k, x.cout), size), "conv2d.weights");
+  const auto [w_bytes, meta_bytes] =
+      weights_bytes(layer, x.weights_format, "conv2d", k, cout_g, size, hbm);
+  hbm.check(x.weights, mul(w_bytes, x.groups), "conv2d.weights");
   hbm.check(x.out, mul(mul(mul(x.n, m), x.cout), size), "conv2d.out");
   const bool has_bias = layer.flags & VTPU_LAYER_BIAS;
   if (has_bias) hbm.check(x.bias, mul(x.cout, 4), "conv2d.bias");
@@ -391,6 +467,7 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const Residual residual =
       check_residual(layer, x.residual, x.residual_params, mul(mul(mul(x.n, m), x.cout), size), 1,
                      0, "conv2d.residual", "conv2d.residual_params", hbm);
+  if (meta_bytes) hbm.check(x.meta, mul(meta_bytes, x.groups), "conv2d.meta");
   if (hbm.checking()) return;
 
   const std::array<uint8_t, 2> pad = pad_element(x.pad_value);
@@ -420,8 +497,10 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
       epilogue.scales = layer.dtype == VTPU_TYPE_INT8 ? hbm.at(x.scales + 4 * g * cout_g) : nullptr;
       epilogue.relu = layer.flags & VTPU_LAYER_RELU;
       epilogue.zero_point = x.zero_point;
+      const StoredWeights s{x.weights_format,
+                            meta_bytes ? hbm.at(x.meta + g * meta_bytes) : nullptr};
       const std::vector<uint8_t> c =
-          product(layer.dtype, m, k, cout_g, rows.data(), hbm.at(x.weights + g * k * cout_g * size),
+          product(layer.dtype, m, k, cout_g, rows.data(), hbm.at(x.weights + g * w_bytes), s,
                   epilogue, array, hbm);
       for (uint64_t p = 0; p < m; ++p)
         std::memcpy(&out[((image * m + p) * x.cout + g * cout_g) * size], &c[p * cout_g * size],

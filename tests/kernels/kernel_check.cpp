@@ -4,7 +4,7 @@
 // output byte with the host's reference (sw/runtime/reference.cpp).
 //
 //   kernel_check --firmware runtime.elf --kind conv2d --dtype int8 [--config C]
-//                [--set k=v ...] [--layers N] [--seed S]
+//                [--set k=v ...] [--layers N] [--seed S] [--weights dense|2:4|int4]
 //   kernel_check ... --matmul M,K,N      one int8 M x K x N matmul layer (overlap figures)
 //   kernel_check ... --inject accel|bad-layer|outside
 //                                        a failing layer in the middle of the model:
@@ -54,6 +54,21 @@ class Builder {
   void side(bool on) { on_side_ = on; }
   uint8_t dtype() const { return dtype_; }
   uint32_t esize() const { return vtpu_type_size(dtype_); }
+  // How int8 products store their weights (VTPU_WEIGHTS_*, --weights).
+  uint8_t weights_format() const { return dtype_ == VTPU_TYPE_INT8 ? weights_ : 0; }
+  void set_weights_format(uint8_t f) { weights_ = f; }
+
+  // `groups` random k x n weight matrices stored as weights_format(), and
+  // for 2:4 their random positions (any nibble: a row named twice, or one
+  // past k, included) in `meta`; the stored bytes of one matrix.
+  uint64_t weights(uint64_t groups, uint64_t k, uint64_t n, uint64_t& meta, uint64_t& one) {
+    const uint8_t f = weights_format();
+    one = vtpu_weights_rows(f, k) * vtpu_weights_row_bytes(f, n) * esize();
+    const uint64_t at = tensor(groups * one / esize(), dtype_);
+    if (f == VTPU_WEIGHTS_SPARSE_2_4)
+      meta = tensor(groups * vtpu_weights_groups(k) * ((n + 1) / 2), VTPU_TYPE_INT8);
+    return at;
+  }
 
   // A tensor of `count` random elements of `type`.
   uint64_t tensor(uint64_t count, uint8_t type) {
@@ -104,6 +119,7 @@ class Builder {
   std::mt19937 main_, side_;
   bool on_side_ = false;  // a flag, not a pointer: a Builder is move-assigned
   uint8_t dtype_;
+  uint8_t weights_ = VTPU_WEIGHTS_DENSE;
 };
 
 // Requantization scales that keep an int8 product of depth k mostly in range.
@@ -131,15 +147,21 @@ void bias_and_scales(Builder& b, uint32_t count, uint32_t k, uint64_t& bias, uin
 void add_matmul(Builder& b, uint32_t m, uint32_t k, uint32_t n, uint32_t batch, uint8_t flags) {
   const uint32_t e = b.esize();
   vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_MATMUL, b.dtype());
-  l.flags = flags;
   vtpu_layer_matmul& x = l.u.matmul;
+  x.weights_format = b.weights_format();
+  // Stored weights are k x n; 2:4 ones share one set of positions.
+  const bool compressed = x.weights_format != VTPU_WEIGHTS_DENSE;
+  if (compressed) flags &= static_cast<uint8_t>(~VTPU_LAYER_TRANS_B);
+  l.flags = flags;
   x.m = m, x.k = k, x.n = n, x.batch = batch;
-  const bool shared_b = batch > 1 && b.coin();
+  bool shared_b = batch > 1 && b.coin();
+  if (x.weights_format == VTPU_WEIGHTS_SPARSE_2_4) shared_b = true;
   x.a = b.tensor(uint64_t{batch} * m * k, b.dtype());
-  x.b = b.tensor(uint64_t{shared_b ? 1 : batch} * k * n, b.dtype());
+  uint64_t one = 0;
+  x.b = b.weights(shared_b ? 1 : batch, k, n, x.meta, one);
   x.c = b.output(uint64_t{batch} * m * n * e);
   x.a_batch_stride = m * k * e;
-  x.b_batch_stride = shared_b ? 0 : k * n * e;
+  x.b_batch_stride = shared_b ? 0 : static_cast<uint32_t>(one);
   x.c_batch_stride = m * n * e;
   bias_and_scales(b, n, k, x.bias, x.scales);
   x.zero_point = b.uniform(-20, 20);
@@ -210,7 +232,9 @@ void random_conv2d(Builder& b) {
   const uint32_t ow = (x.w + x.pad_left + x.pad_right - x.dil_x * (x.kw - 1u) - 1u) / x.sx + 1;
   const uint32_t k = x.kh * x.kw * (x.cin / x.groups);
   x.in = b.tensor(uint64_t{x.n} * x.h * x.w * x.cin, b.dtype());
-  x.weights = b.tensor(uint64_t{k} * x.cout, b.dtype());
+  x.weights_format = b.weights_format();
+  uint64_t one = 0;
+  x.weights = b.weights(x.groups, k, x.cout / x.groups, x.meta, one);
   x.out = b.output(uint64_t{x.n} * oh * ow * x.cout * e);
   bias_and_scales(b, x.cout, k, x.bias, x.scales);
   l.flags =
@@ -418,9 +442,18 @@ long check_spans(uint32_t seed, unsigned layers) {
   static const char* const kinds[] = {"matmul",  "conv2d",    "pool", "elementwise",
                                       "softmax", "layernorm", "copy", "fill"};
   long checked = 0, bad = 0;
+  // int8 products also with each compressed weights format.
+  const std::pair<uint8_t, uint8_t> variants[] = {{VTPU_TYPE_INT8, VTPU_WEIGHTS_DENSE},
+                                                  {VTPU_TYPE_BF16, VTPU_WEIGHTS_DENSE},
+                                                  {VTPU_TYPE_INT8, VTPU_WEIGHTS_SPARSE_2_4},
+                                                  {VTPU_TYPE_INT8, VTPU_WEIGHTS_INT4}};
   for (const char* kind : kinds) {
-    for (uint8_t dtype : {uint8_t{VTPU_TYPE_INT8}, uint8_t{VTPU_TYPE_BF16}}) {
+    const bool product = std::string(kind) == "matmul" || std::string(kind) == "conv2d";
+    for (const auto& variant : variants) {
+      const uint8_t dtype = variant.first, format = variant.second;
+      if (format != VTPU_WEIGHTS_DENSE && !product) continue;
       Builder b(seed, dtype);
+      b.set_weights_format(format);
       for (unsigned i = 0; i < layers; ++i) add_random(b, kind);
       b.image.finish(1u << 20);
       const uint64_t end = b.image.header().scratch + b.image.header().scratch_size;
@@ -476,6 +509,12 @@ int check(const po::variables_map& vm) {
     throw vtpu::Error("--dtype: expected int8 or bf16, got '" + dtype_name + "'");
   const uint8_t dtype = dtype_name == "int8" ? VTPU_TYPE_INT8 : VTPU_TYPE_BF16;
   Builder b(vm["seed"].as<uint32_t>(), dtype);
+  const std::string weights = vm["weights"].as<std::string>();
+  if (weights != "dense" && weights != "2:4" && weights != "int4")
+    throw vtpu::Error("--weights: expected dense, 2:4 or int4, got '" + weights + "'");
+  b.set_weights_format(weights == "2:4"    ? VTPU_WEIGHTS_SPARSE_2_4
+                       : weights == "int4" ? VTPU_WEIGHTS_INT4
+                                           : VTPU_WEIGHTS_DENSE);
 
   const std::string inject = vm.count("inject") ? vm["inject"].as<std::string>() : "";
   if (vm.count("matmul")) {
@@ -605,6 +644,8 @@ int sc_main(int argc, char** argv) {
       "set", po::value<std::vector<std::string>>(), "config override key=value")(
       "kind", po::value<std::string>()->default_value("matmul"), "layer kind")(
       "dtype", po::value<std::string>()->default_value("int8"), "int8 or bf16")(
+      "weights", po::value<std::string>()->default_value("dense"),
+      "int8 matmul and conv2d weights: dense, 2:4 or int4")(
       "layers", po::value<unsigned>()->default_value(6), "random layers")(
       "seed", po::value<uint32_t>()->default_value(1), "random seed")(
       "matmul", po::value<std::string>(), "one M,K,N int8 matmul")(

@@ -31,6 +31,30 @@ foreach(kind matmul conv2d pool elementwise softmax layernorm copy fill)
   endforeach()
 endforeach()
 
+# Compressed int8 weights (model.h VTPU_WEIGHTS_*, docs/firmware.md): random
+# kept weights and positions (a row named twice, one past K) or int4 nibbles,
+# through the firmware's tiling (K chunks of whole groups of four, column
+# tiles on a byte of nibbles, shifted feeds), against the reference's dense
+# product of the weights they stand for.
+foreach(weights sparse int4)
+  set(arg ${weights})
+  if(weights STREQUAL "sparse")
+    set(arg "2:4")
+  endif()
+  foreach(kind matmul conv2d)
+    foreach(seed 1 2)
+      kernel_test(kernels.${kind}_${weights}_${seed} EXIT 0 STDOUT "PASS ${kind} int8: [0-9]+ layers"
+        ARGS --kind ${kind} --weights ${arg} --seed ${seed} --layers 10)
+    endforeach()
+    kernel_test(kernels.${kind}_${weights}_tpuv3-like EXIT 0 STDOUT "PASS ${kind} int8"
+      ARGS --kind ${kind} --weights ${arg} --config tpuv3-like --seed 3)
+    kernel_test(kernels.${kind}_${weights}_single_buffered EXIT 0 STDOUT "PASS ${kind} int8"
+      ARGS --kind ${kind} --weights ${arg} --set runtime.double_buffering=false --seed 4)
+  endforeach()
+  kernel_test(kernels.matmul_${weights}_k_split EXIT 0 STDOUT "PASS matmul int8: 1 layers"
+    ARGS --matmul 300,2001,41 --weights ${arg} --set memory.vmem_kib=64 --set memory.amem_kib=16)
+endforeach()
+
 # The same ELF on the other presets, and with double buffering off.
 foreach(config tpuv1-like tpuv3-like)
   foreach(kind matmul conv2d elementwise)

@@ -51,7 +51,7 @@ add_custom_target(networks ALL
 function(network_test name net precision min_cosine)
   string(REPLACE ";" "^^" args
     "${NETS}/${net}.onnx;--precision;${precision};--input;${NETS}/${net}.input.npy;${ARGN}")
-  if(precision STREQUAL "int8")
+  if(precision STREQUAL "int8" OR precision STREQUAL "int4")
     string(APPEND args "^^--calibration^^${NETS}/${net}.calib")
   endif()
   add_test(NAME ${name}
@@ -86,6 +86,19 @@ add_test(NAME networks.space_to_depth_same_bytes
     cmp ${s2d}/edge/output.npy ${s2d}/tpuv3-like/output.npy && \
     ! cmp -s ${s2d}/edge.vtpu ${s2d}/tpuv3-like.vtpu && echo PASS same bytes")
 set_tests_properties(networks.space_to_depth_same_bytes PROPERTIES PASS_REGULAR_EXPRESSION "PASS same bytes")
+
+# Compressed weights (docs/compiler.md, "Compression"): int4 weights (w4a8)
+# and 2:4 pruning, through the firmware with --check, on edge and on
+# tpuv3-like's 128-row array (shifted feeds, K chunks of whole groups).
+# Against PyTorch's unpruned fp32 model the cosine says what the compression
+# costs (random weights: pruning half of them moves ResNet-18's logits to
+# about 0.78); the bit-exact checks are --check and ONNX Runtime below.
+foreach(net lenet resnet18 mobilenetv2)
+  network_test(networks.${net}_int4 ${net} int4 0.95)
+  network_test(networks.${net}_sparse ${net} int8 0.7 --sparsity 2:4)
+endforeach()
+network_test(networks.resnet18_int4_tpuv3 resnet18 int4 0.95 --config tpuv3-like)
+network_test(networks.resnet18_sparse_tpuv3 resnet18 int8 0.7 --sparsity 2:4 --config tpuv3-like)
 
 # A 256 x 256 array on the edge chip (2 MiB VMEM, 256 KiB AMEM): its array-sized
 # tiles do not fit, so the tiling shrinks them and splits K (refused before).
@@ -277,6 +290,22 @@ if(VTPU_NODE AND EXISTS ${ORT_MODULES}/onnxruntime-node)
         rm -rf ${NETS}/out/ort_${id} && mkdir -p ${NETS}/out/ort_${id} && \
         $<TARGET_FILE:vtpu> run ${NETS}/${net}.vtpu --input ${NETS}/${net}.input.npy --output-dir ${NETS}/out/ort_${id} >/dev/null && \
         NODE_PATH=${ORT_MODULES} ${VTPU_NODE} ${NET_DIR}/ort_compare.js ${NETS}/${net}.qdq.onnx ${NETS}/${net}.input.npy ${NETS}/out/ort_${id}/output.npy --min-identical 0.999 --max-lsb 1")
+  endforeach()
+  # The compressed programs' QDQ exports (the pruned weights; int4 scales,
+  # max|w| / 7) run by ONNX Runtime: the chip's int8 outputs, bit for bit.
+  foreach(net lenet resnet18 mobilenetv2)
+    foreach(mode int4 sparse)
+      set(flags "--precision int4")
+      if(mode STREQUAL "sparse")
+        set(flags "--sparsity 2:4")
+      endif()
+      set(o ${NETS}/out/ort_${mode}_${net})
+      add_test(NAME networks.onnxruntime_${mode}_${net}
+        COMMAND sh -c "rm -rf ${o} && mkdir -p ${o} && \
+          $<TARGET_FILE:vtpu> compile ${NETS}/${net}.onnx --calibration ${NETS}/${net}.calib ${flags} --emit-qdq ${o}/qdq.onnx -o ${o}/net.vtpu >/dev/null && \
+          $<TARGET_FILE:vtpu> run ${o}/net.vtpu --input ${NETS}/${net}.input.npy --output-dir ${o} >/dev/null && \
+          NODE_PATH=${ORT_MODULES} ${VTPU_NODE} ${NET_DIR}/ort_compare.js ${o}/qdq.onnx ${NETS}/${net}.input.npy ${o}/output.npy --min-identical 0.999 --max-lsb 1")
+    endforeach()
   endforeach()
 else()
   message(STATUS "onnxruntime-node not in ${ORT_MODULES}: the ONNX Runtime comparisons are skipped")

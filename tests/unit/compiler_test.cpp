@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/common/error.h"
+#include "sw/compiler/compress.h"
 #include "sw/graph/eval.h"
 #include "sw/graph/passes.h"
 
@@ -338,6 +339,75 @@ TEST(SpaceToDepth, AStridedInputConvolutionReadsBlocksWhereTheArrayTakesThem) {
       EXPECT_EQ(c.pad_top, 2);
     }
   }
+}
+
+// ---- compressed weights (sw/compiler/compress.h) ------------------------------
+
+TEST(Compression, PrunesTwoOfFourAlongKInTheChipsOrder) {
+  // A Gemm with transB: B is stored n x k = 2 x 5, K along each row. Column 0's
+  // groups: rows 0-3 {1, -4, 3, 2} keep -4 and 3; row 4 alone keeps 5.
+  // Column 1: {2, 2, -2, 1} keeps the first two of the tie at 2 (lower rows).
+  Graph g;
+  g.inputs = {"x"};
+  g.constants["w"] = Tensor::floats({2, 5}, {1, -4, 3, 2, 5, 2, 2, -2, 1, 0});
+  Node gemm;
+  gemm.name = "fc", gemm.op = "Gemm", gemm.inputs = {"x", "w"}, gemm.outputs = {"y"};
+  gemm.attrs["transB"].i = 1;
+  g.nodes = {gemm};
+  EXPECT_EQ(prune_2_4(g, {}), std::set<std::string>{"fc"});
+  EXPECT_EQ(g.constants["w"].f, (std::vector<float>{0, -4, 3, 0, 5, 2, 2, 0, 0, 0}));
+  EXPECT_THROW(prune_2_4(g, {"nope"}), Error);
+}
+
+TEST(Compression, ConvolutionsPruneAlongTapsThenChannels) {
+  // Conv weights [co=1][ci=2][1][2]: the chip's K is (kx, ci) = w[0][0][0][0],
+  // w[0][1][0][0], w[0][0][0][1], w[0][1][0][1] = 1, 4, -3, 2: keeps 4 and -3.
+  // A convolution of a graph input stays dense (space to depth may re-block it).
+  Graph g;
+  g.inputs = {"x"};
+  g.constants["w"] = Tensor::floats({1, 2, 1, 2}, {1, -3, 4, 2});
+  g.constants["v"] = g.constants["w"];
+  Node first, second;
+  first.name = "c0", first.op = "Conv", first.inputs = {"x", "v"}, first.outputs = {"h"};
+  second.name = "c1", second.op = "Conv", second.inputs = {"h", "w"}, second.outputs = {"y"};
+  g.nodes = {first, second};
+  EXPECT_EQ(prune_2_4(g, {}), std::set<std::string>{"c1"});
+  EXPECT_EQ(g.constants["w"].f, (std::vector<float>{0, -3, 4, 0}));
+  EXPECT_EQ(g.constants["v"].f, (std::vector<float>{1, -3, 4, 2}));
+}
+
+TEST(Compression, TwoOfFourFormKeepsWeightsAndPositions) {
+  // k = 6, n = 3 (int8 bytes), one group. Column 0: rows 1 and 3 (7, -2);
+  // column 1: row 2 only (5), padded with row 0 (0); column 2: none (rows
+  // 0 and 1, zeros). Second group (rows 4, 5): column 0 row 5 (9), padded
+  // with row 0 of the group (4, 0); column 1 rows 4, 5 (1, 2).
+  const std::vector<int8_t> w = {0, 0, 0, 7, 0, 0, 0, 5, 0, -2, 0, 0, 0, 1, 0, 9, 2, 0};
+  std::vector<uint8_t> kept, positions;
+  ASSERT_TRUE(compress_2_4(std::vector<uint8_t>(w.begin(), w.end()), 1, 6, 3, kept, positions));
+  const std::vector<int8_t> want = {7, 5, 0, -2, 0, 0, 9, 1, 0, 0, 2, 0};
+  EXPECT_EQ(std::vector<int8_t>(kept.begin(), kept.end()), want);
+  // Nibbles (first | second << 2), two columns a byte, low nibble first:
+  // group 0: c0 1|3<<2 = 13, c1 2|0 = 2, c2 0|1<<2 = 4; group 1: c0 1|0 = 1,
+  // c1 0|1<<2 = 4, c2 0|1<<2 = 4.
+  EXPECT_EQ(positions, (std::vector<uint8_t>{13 | 2 << 4, 4, 1 | 4 << 4, 4}));
+  // Three non-zeros in one group: not 2:4.
+  std::vector<uint8_t> dense(12, 1);
+  EXPECT_FALSE(compress_2_4(dense, 1, 4, 3, kept, positions));
+  EXPECT_TRUE(kept.empty() && positions.empty());
+}
+
+TEST(Compression, Int4PacksLowNibbleFirst) {
+  // Two groups of 1 x 3: (-8, 7, -1) and (1, 0, -2).
+  const std::vector<int8_t> w = {-8, 7, -1, 1, 0, -2};
+  EXPECT_EQ(pack_int4(std::vector<uint8_t>(w.begin(), w.end()), 2, 1, 3),
+            (std::vector<uint8_t>{0x8 | 0x7 << 4, 0xf, 0x1, 0xe}));
+}
+
+TEST(Quantization, Int4WeightScalesAreMaxOverSeven) {
+  const std::vector<float> w = {0.7f, -1.4f, 0.0f, 0.0f};
+  const std::vector<float> s = channel_scales(w, 2, 2, {0.0f, 0.0f}, 0.1f, 7);
+  EXPECT_FLOAT_EQ(s[0], 1.4f / 7.0f);
+  EXPECT_FLOAT_EQ(s[1], 1.0f);  // all zero
 }
 
 }  // namespace

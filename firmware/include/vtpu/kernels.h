@@ -84,9 +84,17 @@ typedef struct vtpu_matmul_tiles {
  * else the largest multiple of `k_unit` (and of the array's rows when
  * k_unit is 1) that fits beside one array-sized row tile; each buffer holds
  * `out_tiles` tm x tn tiles (the output; a loaded residual's is a second).
- * Returns 0, or -1 when even one k_unit does not fit. */
+ * B's tiles are stored as `weights_format` (VTPU_WEIGHTS_*, vtpu/model.h;
+ * not DENSE: tn is even unless it is n, so that a column tile starts on a
+ * byte of nibbles). Returns 0, or -1 when even one k_unit does not fit. */
 int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n, uint32_t bytes,
-                       uint32_t buffers, uint32_t out_tiles, uint32_t k_unit,
-                       vtpu_matmul_tiles* tiles);
+                       uint32_t weights_format, uint32_t buffers, uint32_t out_tiles,
+                       uint32_t k_unit, vtpu_matmul_tiles* tiles);
+
+/* VMEM bytes of a tk x tn tile of B stored as `weights_format` with
+ * `bytes`-byte elements: its weights, and a 2:4 tile's positions after
+ * them, each 64-byte aligned. */
+uint32_t vtpu_matmul_b_tile_bytes(uint32_t weights_format, uint32_t tk, uint32_t tn,
+                                  uint32_t bytes);
 
 #endif /* VTPU_KERNELS_H */

@@ -83,6 +83,38 @@ typedef struct vtpu_tensor {
 /* With VTPU_LAYER_RESIDUAL, bf16: ReLU of the rounded sum. */
 #define VTPU_LAYER_RESIDUAL_RELU 0x40u
 
+/* MATMUL (with VTPU_LAYER_CONST_B, not VTPU_LAYER_TRANS_B, batch 1 or b_batch_stride 0) and
+ * CONV2D, int8 only: how the weights (B; a convolution's per group) are stored.
+ * The layer computes what it would with the dense int8 weights these stand for.
+ *   DENSE      k x n int8, row-major.
+ *   SPARSE_2_4 2:4 structured sparsity (docs/mxu.md "2:4 sparsity"): per weights
+ *              matrix, K_s = 2 ceil(k/4) rows of n int8, rows 2g and 2g + 1 group g's
+ *              two kept weights of each column; at `meta`, ceil(k/4) rows of
+ *              ceil(n/2) bytes, a nibble per column (column j in byte j/2, the
+ *              low nibble for even j): bits 1:0 the first kept weight's row in
+ *              its group of four, bits 3:2 the second's. A convolution's groups
+ *              follow one another in both.
+ *   INT4       k rows of ceil(n/2) bytes, signed int4 nibbles (column j in byte
+ *              j/2, the low nibble for even j); groups one after another.
+ */
+#define VTPU_WEIGHTS_DENSE 0u
+#define VTPU_WEIGHTS_SPARSE_2_4 1u
+#define VTPU_WEIGHTS_INT4 2u
+
+/* A k x n weights matrix stored as `format`: its stored rows, the bytes of
+ * one row of int8 or int4 weights (dense: n elements), and a 2:4 matrix's
+ * groups of four rows (its positions: groups x ceil(n / 2) bytes). No sum
+ * that could wrap. */
+static inline uint64_t vtpu_weights_groups(uint64_t k) {
+  return k / 4 + (k % 4 != 0);
+}
+static inline uint64_t vtpu_weights_rows(uint32_t format, uint64_t k) {
+  return format == VTPU_WEIGHTS_SPARSE_2_4 ? 2 * vtpu_weights_groups(k) : k;
+}
+static inline uint64_t vtpu_weights_row_bytes(uint32_t format, uint64_t n) {
+  return format == VTPU_WEIGHTS_INT4 ? n / 2 + n % 2 : n;
+}
+
 /*
  * MATMUL: for each of `batch` products, C[m x n] = A[m x k] * B[k x n] (+ bias[n]).
  *   int8: A, B int8; bias int32; the int32 sum, plus bias, (ReLU: max with 0), then
@@ -103,6 +135,9 @@ typedef struct vtpu_layer_matmul {
   uint32_t a_batch_stride, b_batch_stride, c_batch_stride; /* bytes */
   int32_t zero_point;                                      /* int8: C's zero point */
   uint64_t residual, residual_params;                      /* VTPU_LAYER_RESIDUAL */
+  uint64_t meta;          /* VTPU_WEIGHTS_SPARSE_2_4: the kept weights' positions */
+  uint8_t weights_format; /* VTPU_WEIGHTS_* */
+  uint8_t reserved[7];
 } vtpu_layer_matmul;
 
 /*
@@ -122,9 +157,12 @@ typedef struct vtpu_layer_conv2d {
   uint32_t n, h, w, cin, cout, groups;
   uint16_t kh, kw, sy, sx, dil_y, dil_x;
   uint16_t pad_top, pad_left, pad_bottom, pad_right;
-  int32_t pad_value;                  /* int8 only */
-  int32_t zero_point;                 /* int8: output zero point */
+  int32_t pad_value;      /* int8 only */
+  int32_t zero_point;     /* int8: output zero point */
+  uint8_t weights_format; /* VTPU_WEIGHTS_* */
+  uint8_t reserved[3];
   uint64_t residual, residual_params; /* VTPU_LAYER_RESIDUAL */
+  uint64_t meta;                      /* VTPU_WEIGHTS_SPARSE_2_4: the kept weights' positions */
 } vtpu_layer_conv2d;
 
 /*

@@ -45,6 +45,18 @@ static inline uint64_t vtpu_window_out(uint64_t in, uint64_t before, uint64_t af
                                                            : step / stride);
 }
 
+/* Weights stored as `format` (vtpu/model.h): `groups` matrices of k x n
+ * `size`-byte elements (int4: nibbles), and a 2:4 matrix's positions. */
+static inline uint64_t vtpu_weights_span(uint32_t format, uint64_t groups, uint64_t k, uint64_t n,
+                                         uint64_t size) {
+  const uint64_t one =
+      vtpu_span_mul(vtpu_weights_rows(format, k), vtpu_weights_row_bytes(format, n));
+  return vtpu_span_mul(vtpu_span_mul(one, size), groups);
+}
+static inline uint64_t vtpu_weights_meta_span(uint64_t groups, uint64_t k, uint64_t n) {
+  return vtpu_span_mul(vtpu_span_mul(vtpu_weights_groups(k), n / 2 + n % 2), groups);
+}
+
 /* The layer's operands (vtpu_layer_spans) or the first one outside an image
  * of `image` bytes (vtpu_layer_outside): one walk over the fields for both,
  * so the firmware's check and the test's list cannot differ. `stop`: keep
@@ -74,7 +86,7 @@ static inline uint32_t vtpu_layer_walk(const vtpu_layer* l, vtpu_operand_span* s
       if (x->batch == 0) return 0;
       const uint64_t more = x->batch - 1;
       const uint64_t a = vtpu_span_mul(vtpu_span_mul(x->m, x->k), size);
-      const uint64_t b = vtpu_span_mul(vtpu_span_mul(x->k, x->n), size);
+      const uint64_t b = vtpu_weights_span(x->weights_format, 1, x->k, x->n, size);
       const uint64_t c = vtpu_span_mul(vtpu_span_mul(x->m, x->n), size);
       const uint64_t c_all = vtpu_span_add(vtpu_span_mul(more, x->c_batch_stride), c);
       VTPU_SPAN(x->a, vtpu_span_add(vtpu_span_mul(more, x->a_batch_stride), a), "matmul.a");
@@ -85,13 +97,15 @@ static inline uint32_t vtpu_layer_walk(const vtpu_layer* l, vtpu_operand_span* s
       if (residual) VTPU_SPAN(x->residual, c_all, "matmul.residual");
       if (residual && int8)
         VTPU_SPAN(x->residual_params, sizeof(vtpu_vpu_qparams), "matmul.residual_params");
+      if (x->weights_format == VTPU_WEIGHTS_SPARSE_2_4)
+        VTPU_SPAN(x->meta, vtpu_weights_meta_span(1, x->k, x->n), "matmul.meta");
       break;
     }
     case VTPU_LAYER_CONV2D: {
       const vtpu_layer_conv2d* x = &l->u.conv2d;
       const uint64_t oh = vtpu_window_out(x->h, x->pad_top, x->pad_bottom, x->kh, x->dil_y, x->sy);
       const uint64_t ow = vtpu_window_out(x->w, x->pad_left, x->pad_right, x->kw, x->dil_x, x->sx);
-      if (x->groups == 0 || x->cin % x->groups != 0) return 0;
+      if (x->groups == 0 || x->cin % x->groups != 0 || x->cout % x->groups != 0) return 0;
       const uint64_t k = vtpu_span_mul((uint64_t)x->kh * x->kw, x->cin / x->groups);
       const uint64_t out =
           vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, vtpu_span_mul(oh, ow)), x->cout), size);
@@ -99,13 +113,17 @@ static inline uint32_t vtpu_layer_walk(const vtpu_layer* l, vtpu_operand_span* s
           x->in,
           vtpu_span_mul(vtpu_span_mul(vtpu_span_mul(x->n, x->h), (uint64_t)x->w * x->cin), size),
           "conv2d.in");
-      VTPU_SPAN(x->weights, vtpu_span_mul(vtpu_span_mul(k, x->cout), size), "conv2d.weights");
+      const uint64_t og = x->cout / x->groups;
+      VTPU_SPAN(x->weights, vtpu_weights_span(x->weights_format, x->groups, k, og, size),
+                "conv2d.weights");
       VTPU_SPAN(x->out, out, "conv2d.out");
       if (l->flags & VTPU_LAYER_BIAS) VTPU_SPAN(x->bias, vtpu_span_mul(x->cout, 4), "conv2d.bias");
       if (int8) VTPU_SPAN(x->scales, vtpu_span_mul(x->cout, 4), "conv2d.scales");
       if (residual) VTPU_SPAN(x->residual, out, "conv2d.residual");
       if (residual && int8)
         VTPU_SPAN(x->residual_params, sizeof(vtpu_vpu_qparams), "conv2d.residual_params");
+      if (x->weights_format == VTPU_WEIGHTS_SPARSE_2_4)
+        VTPU_SPAN(x->meta, vtpu_weights_meta_span(x->groups, k, og), "conv2d.meta");
       break;
     }
     case VTPU_LAYER_POOL: {

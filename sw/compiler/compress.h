@@ -1,0 +1,46 @@
+// Compressed weights (docs/compiler.md, "Compression"): 2:4 structured
+// sparsity and int4 weights, in the layer table's formats (VTPU_WEIGHTS_*,
+// models/isa/vtpu/model.h).
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sw/graph/graph.h"
+
+namespace vtpu::sw {
+
+// The nodes whose weights prune_2_4 prunes: Conv (2-D; not depthwise, whose
+// merged form is compressed as it is; not one reading a graph input, whose K
+// of a few channels the compiler may re-block, space to depth, and whose
+// cost is its gathers, not the array), Gemm and MatMul whose weights are a
+// constant, the latter two 2-D.
+bool prunable_2_4(const Graph& g, const Node& n);
+
+// Prunes the weights of every prunable node not named in `skip` to 2:4 along
+// K in the order the chip multiplies them (a convolution's rows (ky, kx, ci)
+// per output channel; a linear layer's rows of K x N): of each group of four
+// rows, the two largest magnitudes of each column stay, ties to the lower
+// row. A weight tensor shared by several nodes is pruned once per node.
+// Returns the names of the nodes pruned. Throws Error when a name in `skip`
+// is not a Conv, Gemm or MatMul with constant weights.
+std::set<std::string> prune_2_4(Graph& g, const std::set<std::string>& skip);
+
+// int8 weights, `groups` row-major k x n matrices one after another, in the
+// 2:4 form: the kept weights (2 ceil(k/4) rows of n per group) and their
+// positions (ceil(k/4) rows of ceil(n/2) bytes per group). Each group of
+// four rows keeps its non-zero weights (padded with zeros at rows not
+// taken). Returns false, leaving both empty, when a group holds more than
+// two non-zero weights in a column.
+bool compress_2_4(const std::vector<uint8_t>& dense, int64_t groups, int64_t k, int64_t n,
+                  std::vector<uint8_t>& kept, std::vector<uint8_t>& positions);
+
+// int8 weights from -8 to 7, `groups` row-major k x n matrices, packed as
+// int4: k rows of ceil(n/2) bytes per group, column j in byte j/2, the low
+// nibble for even j.
+std::vector<uint8_t> pack_int4(const std::vector<uint8_t>& dense, int64_t groups, int64_t k,
+                               int64_t n);
+
+}  // namespace vtpu::sw
