@@ -68,9 +68,9 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.n = og;
   const uint8_t format = l->weights_format;
   job.weights_format = format;
-  job.ldb = (uint32_t)vtpu_weights_row_bytes(format, og) * e;
+  job.ldb = vtpu_weights_row_bytes(format, og) * e;
   /* One group's stored weights and positions (vtpu/model.h). */
-  const uint64_t group_weights = vtpu_weights_rows(format, k) * job.ldb;
+  const uint64_t group_weights = (uint64_t)vtpu_weights_rows(format, k) * job.ldb;
   const uint64_t group_meta =
       format == VTPU_WEIGHTS_SPARSE_2_4 ? vtpu_weights_groups(k) * ((og + 1) / 2) : 0;
   job.ldc = l->cout * e;

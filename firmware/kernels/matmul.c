@@ -100,34 +100,35 @@ static void gather(const kq_window* w, uint32_t row, uint32_t rows, uint32_t ky,
  * apart; 2:4 sparse: the kept weights' rows, then their positions' rows
  * into `meta`), into bbuf; `ready` signalled when all is in. k0 is a
  * multiple of 4 and col even when the format needs it (the tiling's). */
-static void load_b(const kq_matmul* x, uint32_t k0, uint32_t kn, uint32_t col, uint32_t cols,
-                   uint32_t bbuf, uint32_t meta, uint8_t ready) {
-  const uint32_t f = x->weights_format, e = vtpu_type_size(x->dtype);
-  const uint32_t row = (uint32_t)vtpu_weights_row_bytes(f, cols) * e;
-  const uint32_t rows = (uint32_t)vtpu_weights_rows(f, kn);
+static inline void load_b(const kq_matmul* x, uint32_t e, uint32_t k0, uint32_t kn, uint32_t col,
+                          uint32_t cols, uint32_t bbuf, uint32_t meta, uint8_t ready) {
+  const uint32_t f = x->weights_format;
+  const uint32_t row = vtpu_weights_row_bytes(f, cols) * e;
   const int sparse = f == VTPU_WEIGHTS_SPARSE_2_4;
-  kq_dma2d_on(VTPU_QUEUE_DMA1,
-              x->b + vtpu_weights_rows(f, k0) * x->ldb + vtpu_weights_row_bytes(f, col) * e, bbuf,
-              row, rows, x->ldb, row, NO_SEM, sparse ? NO_SEM : ready);
+  kq_dma2d_on(
+      VTPU_QUEUE_DMA1,
+      x->b + (uint64_t)vtpu_weights_rows(f, k0) * x->ldb + vtpu_weights_row_bytes(f, col) * e, bbuf,
+      row, vtpu_weights_rows(f, kn), x->ldb, row, NO_SEM, sparse ? NO_SEM : ready);
   if (sparse) { /* ceil(kn / 4) rows of a nibble per column */
-    const uint32_t meta_row = (cols + 1) / 2, stored_row = (x->n + 1) / 2;
-    kq_dma2d_on(VTPU_QUEUE_DMA1, x->meta + (uint64_t)k0 / 4 * stored_row + col / 2, meta, meta_row,
-                (kn + 3) / 4, stored_row, meta_row, NO_SEM, ready);
+    const uint32_t meta_row = vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, cols);
+    const uint32_t stored_row = vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, x->n);
+    kq_dma2d_on(VTPU_QUEUE_DMA1, x->meta + (uint64_t)(k0 / 4) * stored_row + col / 2, meta,
+                meta_row, vtpu_weights_groups(kn), stored_row, meta_row, NO_SEM, ready);
   }
 }
 
 /* A MATMUL's weight fields for rows [k0, ...) of the B tile at bbuf (its
  * positions at meta): precision (int4 weights: VTPU_TYPE_INT4), sparsity,
- * B's address and stride. */
-static void weights_fields(vtpu_insn_matmul* mm, const kq_matmul* x, uint32_t k0, uint32_t cols,
-                           uint32_t bbuf, uint32_t meta) {
+ * B's address and stride; e: the layer's element bytes. */
+static inline void weights_fields(vtpu_insn_matmul* mm, const kq_matmul* x, uint32_t e, uint32_t k0,
+                                  uint32_t cols, uint32_t bbuf, uint32_t meta) {
   const uint32_t f = x->weights_format;
   mm->precision = f == VTPU_WEIGHTS_INT4 ? VTPU_TYPE_INT4 : x->dtype;
-  mm->b_stride = (uint32_t)vtpu_weights_row_bytes(f, cols) * vtpu_type_size(x->dtype);
-  mm->b_addr = bbuf + (uint32_t)vtpu_weights_rows(f, k0) * mm->b_stride;
+  mm->b_stride = vtpu_weights_row_bytes(f, cols) * e;
+  mm->b_addr = bbuf + vtpu_weights_rows(f, k0) * mm->b_stride;
   if (f == VTPU_WEIGHTS_SPARSE_2_4) {
     mm->sparsity = VTPU_SPARSITY_2_4;
-    mm->meta_stride = (cols + 1) / 2;
+    mm->meta_stride = vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, cols);
     mm->meta_addr = meta + k0 / 4 * mm->meta_stride;
   }
 }
@@ -237,8 +238,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
    * layer's weights (at the other end) load while this one runs. */
   /* A B tile as stored: rows of row_bytes, then (2:4) its positions. */
   const uint32_t b_tile = vtpu_matmul_b_tile_bytes(format, tk, tn, e);
-  const uint32_t b_meta = kq_align64((uint32_t)vtpu_weights_rows(format, tk) *
-                                     (uint32_t)vtpu_weights_row_bytes(format, tn) * e);
+  const uint32_t b_meta =
+      kq_align64(vtpu_weights_rows(format, tk) * vtpu_weights_row_bytes(format, tn) * e);
   const uint32_t b_part = (constants_once ? 2 * constants_bytes : 0) + params_bytes +
                           nb * (b_tile + 2 * kq_align64(4 * tn));
   const uint32_t used =
@@ -341,7 +342,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           load_transposed(wq, x->b + (uint64_t)j * tn * x->ldb + (uint64_t)k0 * e, x->ldb, bbuf[cb],
                           kn, cols, e, b_ready + cb);
         else
-          load_b(x, k0, kn, j * tn, cols, bbuf[cb], mbuf[cb], b_ready + cb);
+          load_b(x, e, k0, kn, j * tn, cols, bbuf[cb], mbuf[cb], b_ready + cb);
       }
       if (!a_direct && (!a_once || i == 0)) kq_nop(VTPU_QUEUE_DMA, SEM_A_FREE + b, NO_SEM);
       if (a_direct || (a_once && i > 0)) {
@@ -378,7 +379,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         const uint32_t kr = x->k / w->kh, wide = (rb - 1) * wp + w->ow;
         for (uint32_t ky = 0; ky < w->kh; ++ky) {
           vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, NO_SEM, NO_SEM)->matmul;
-          weights_fields(mm, x, ky * kr, cols, bbuf[cb], mbuf[cb]);
+          weights_fields(mm, x, e, ky * kr, cols, bbuf[cb], mbuf[cb]);
           mm->accumulate = ky > 0;
           mm->dataflow = VTPU_DATAFLOW_AUTO;
           mm->m = wide;
@@ -394,7 +395,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       vtpu_insn_matmul* mm =
           shifted ? 0 : &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
       if (mm) {
-        weights_fields(mm, x, 0, cols, bbuf[cb], mbuf[cb]);
+        weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb]);
         mm->accumulate = kc > 0;
         mm->dataflow = VTPU_DATAFLOW_AUTO; /* the array's choice (docs/mxu.md) */
         mm->m = rows;
@@ -499,7 +500,7 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
     return -(int)VTPU_BAD_KIND;
   job.meta = ctx->hbm + l->meta;
   job.lda = (job.trans_a ? l->m : l->k) * e;
-  job.ldb = job.trans_b ? l->k * e : (uint32_t)vtpu_weights_row_bytes(job.weights_format, l->n) * e;
+  job.ldb = job.trans_b ? l->k * e : vtpu_weights_row_bytes(job.weights_format, l->n) * e;
   job.ldc = l->n * e;
   job.dtype = layer->dtype;
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;

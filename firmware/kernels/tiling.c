@@ -25,16 +25,6 @@ void vtpu_chip_read(vtpu_chip* chip) {
       (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
 }
 
-uint32_t vtpu_matmul_b_tile_bytes(uint32_t weights_format, uint32_t tk, uint32_t tn,
-                                  uint32_t bytes) {
-  const uint32_t rows = (uint32_t)vtpu_weights_rows(weights_format, tk);
-  const uint32_t row = (uint32_t)vtpu_weights_row_bytes(weights_format, tn) * bytes;
-  const uint32_t meta = weights_format == VTPU_WEIGHTS_SPARSE_2_4
-                            ? (uint32_t)vtpu_weights_groups(tk) * ((tn + 1) / 2)
-                            : 0;
-  return kq_align64(rows * row) + kq_align64(meta);
-}
-
 /* The tiles' shape and how many of each a buffer holds. */
 typedef struct tile_space {
   uint32_t e, format, buffers, out_tiles;

@@ -93,8 +93,16 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
 
 /* VMEM bytes of a tk x tn tile of B stored as `weights_format` with
  * `bytes`-byte elements: its weights, and a 2:4 tile's positions after
- * them, each 64-byte aligned. */
-uint32_t vtpu_matmul_b_tile_bytes(uint32_t weights_format, uint32_t tk, uint32_t tn,
-                                  uint32_t bytes);
+ * them, each 64-byte aligned. (Inline: the tiling's search asks often.) */
+static inline uint32_t vtpu_matmul_b_tile_bytes(uint32_t weights_format, uint32_t tk, uint32_t tn,
+                                                uint32_t bytes) {
+  const uint32_t weights =
+      vtpu_weights_rows(weights_format, tk) * vtpu_weights_row_bytes(weights_format, tn) * bytes;
+  const uint32_t meta =
+      weights_format == VTPU_WEIGHTS_SPARSE_2_4
+          ? vtpu_weights_groups(tk) * vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, tn)
+          : 0;
+  return ((weights + 63u) & ~63u) + ((meta + 63u) & ~63u);
+}
 
 #endif /* VTPU_KERNELS_H */

@@ -103,15 +103,16 @@ typedef struct vtpu_tensor {
 
 /* A k x n weights matrix stored as `format`: its stored rows, the bytes of
  * one row of int8 or int4 weights (dense: n elements), and a 2:4 matrix's
- * groups of four rows (its positions: groups x ceil(n / 2) bytes). No sum
- * that could wrap. */
-static inline uint64_t vtpu_weights_groups(uint64_t k) {
+ * groups of four rows (its positions: groups x ceil(n / 2) bytes). 32-bit,
+ * as the firmware computes (no sum that could wrap); vtpu/operands.h checks
+ * wider fields first. */
+static inline uint32_t vtpu_weights_groups(uint32_t k) {
   return k / 4 + (k % 4 != 0);
 }
-static inline uint64_t vtpu_weights_rows(uint32_t format, uint64_t k) {
+static inline uint32_t vtpu_weights_rows(uint32_t format, uint32_t k) {
   return format == VTPU_WEIGHTS_SPARSE_2_4 ? 2 * vtpu_weights_groups(k) : k;
 }
-static inline uint64_t vtpu_weights_row_bytes(uint32_t format, uint64_t n) {
+static inline uint32_t vtpu_weights_row_bytes(uint32_t format, uint32_t n) {
   return format == VTPU_WEIGHTS_INT4 ? n / 2 + n % 2 : n;
 }
 

@@ -49,12 +49,16 @@ static inline uint64_t vtpu_window_out(uint64_t in, uint64_t before, uint64_t af
  * `size`-byte elements (int4: nibbles), and a 2:4 matrix's positions. */
 static inline uint64_t vtpu_weights_span(uint32_t format, uint64_t groups, uint64_t k, uint64_t n,
                                          uint64_t size) {
-  const uint64_t one =
-      vtpu_span_mul(vtpu_weights_rows(format, k), vtpu_weights_row_bytes(format, n));
+  if ((k | n) >> 32) return UINT64_MAX; /* the helpers are 32-bit */
+  const uint64_t one = vtpu_span_mul(vtpu_weights_rows(format, (uint32_t)k),
+                                     vtpu_weights_row_bytes(format, (uint32_t)n));
   return vtpu_span_mul(vtpu_span_mul(one, size), groups);
 }
 static inline uint64_t vtpu_weights_meta_span(uint64_t groups, uint64_t k, uint64_t n) {
-  return vtpu_span_mul(vtpu_span_mul(vtpu_weights_groups(k), n / 2 + n % 2), groups);
+  if ((k | n) >> 32) return UINT64_MAX;
+  return vtpu_span_mul(vtpu_span_mul(vtpu_weights_groups((uint32_t)k),
+                                     vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, (uint32_t)n)),
+                       groups);
 }
 
 /* The layer's operands (vtpu_layer_spans) or the first one outside an image
