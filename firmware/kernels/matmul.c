@@ -103,6 +103,11 @@ static void gather(const kq_window* w, uint32_t row, uint32_t rows, uint32_t ky,
 static inline void load_b(const kq_matmul* x, uint32_t e, uint32_t k0, uint32_t kn, uint32_t col,
                           uint32_t cols, uint32_t bbuf, uint32_t meta, uint8_t ready) {
   const uint32_t f = x->weights_format;
+  if (f == VTPU_WEIGHTS_DENSE) {
+    kq_dma2d_on(VTPU_QUEUE_DMA1, x->b + (uint64_t)k0 * x->ldb + (uint64_t)col * e, bbuf, cols * e,
+                kn, x->ldb, cols * e, NO_SEM, ready);
+    return;
+  }
   const uint32_t row = vtpu_weights_row_bytes(f, cols) * e;
   const int sparse = f == VTPU_WEIGHTS_SPARSE_2_4;
   kq_dma2d_on(
@@ -123,6 +128,12 @@ static inline void load_b(const kq_matmul* x, uint32_t e, uint32_t k0, uint32_t 
 static inline void weights_fields(vtpu_insn_matmul* mm, const kq_matmul* x, uint32_t e, uint32_t k0,
                                   uint32_t cols, uint32_t bbuf, uint32_t meta) {
   const uint32_t f = x->weights_format;
+  if (f == VTPU_WEIGHTS_DENSE) { /* the common case first: the core emits many */
+    mm->precision = x->dtype;
+    mm->b_stride = cols * e;
+    mm->b_addr = bbuf + k0 * mm->b_stride;
+    return;
+  }
   mm->precision = f == VTPU_WEIGHTS_INT4 ? VTPU_TYPE_INT4 : x->dtype;
   mm->b_stride = vtpu_weights_row_bytes(f, cols) * e;
   mm->b_addr = bbuf + vtpu_weights_rows(f, k0) * mm->b_stride;

@@ -96,6 +96,7 @@ int vtpu_matmul_tiling(const vtpu_chip* chip, uint32_t m, uint32_t k, uint32_t n
  * them, each 64-byte aligned. (Inline: the tiling's search asks often.) */
 static inline uint32_t vtpu_matmul_b_tile_bytes(uint32_t weights_format, uint32_t tk, uint32_t tn,
                                                 uint32_t bytes) {
+  if (weights_format == VTPU_WEIGHTS_DENSE) return (tk * tn * bytes + 63u) & ~63u;
   const uint32_t weights =
       vtpu_weights_rows(weights_format, tk) * vtpu_weights_row_bytes(weights_format, tn) * bytes;
   const uint32_t meta =
