@@ -7,8 +7,9 @@ Two classifiers trained on scikit-learn's 8x8 digits (the only labelled images D
 ships): the MLP the build trains (networks/digits.onnx, tests/networks/digits.py) and a
 small CNN trained here, seeded and single-threaded, on the same split with the images
 upsampled to 16x16. Each runs on the chip through `vtpu run --check` (every output byte
-equal to the host reference's) as int8, int4 weights (w4a8) and 2:4-sparse int8, all
-post-training (the same calibration batches, no fine-tuning); fp32 is PyTorch's. Prints a
+equal to the host reference's) as int8, int4 weights (w4a8), 2:4-sparse int8 and
+--precision auto (budget 0.01 of output cosine), all post-training (the same calibration
+batches, no fine-tuning); fp32 is PyTorch's. Prints a
 Markdown table: top-1 on the 540 test images, simulated time and energy from the report.
 """
 
@@ -100,7 +101,8 @@ def run(vtpu: str, model: Path, calib: Path, x: Path, config: str, flags, work: 
 
 
 MODES = [("int8", ["--precision", "int8"]), ("int4 weights", ["--precision", "int4"]),
-         ("2:4 int8", ["--precision", "int8", "--sparsity", "2:4"])]
+         ("2:4 int8", ["--precision", "int8", "--sparsity", "2:4"]),
+         ("auto", ["--precision", "auto", "--accuracy-budget", "0.01"])]
 
 
 def main() -> int:

@@ -425,9 +425,9 @@ int trace_command(const std::vector<std::string>& args) {
 
 int compile_command(const std::vector<std::string>& args) {
   po::options_description desc(
-      "vtpu compile MODEL.onnx [--precision int8|bf16|int4] [--sparsity 2:4 [--sparsity-skip "
-      "NODE,...]] [--calibration DIR] [--emit-qdq FILE] [--config C] [--set ...] -o OUT.vtpu | "
-      "--list-ops");
+      "vtpu compile MODEL.onnx [--precision int8|bf16|int4|auto [--accuracy-budget X] "
+      "[--explain]] [--sparsity 2:4 [--sparsity-skip NODE,...]] [--calibration DIR] [--emit-qdq "
+      "FILE] [--config C] [--set ...] -o OUT.vtpu | --list-ops");
   add_config_options(desc);
   vtpu::CompileRequest r;
   std::string out;
@@ -436,7 +436,13 @@ int compile_command(const std::vector<std::string>& args) {
       ("help,h", "show this help")
       ("model", po::value<std::string>(&r.model), "the ONNX model")
       ("precision", po::value<std::string>(&r.precision)->default_value("int8"),
-       "int8, bf16, or int4 (int8 with int4 weights)")
+       "int8, bf16, int4 (int8 with int4 weights), or auto (int8, int4 or 2:4 weights per "
+       "layer, the fastest within --accuracy-budget)")
+      ("accuracy-budget", po::value<double>(&r.accuracy_budget)->default_value(0.01),
+       "with --precision auto: the output cosine against fp32 (worst calibration input) it may "
+       "lose beyond all-int8's")
+      ("explain", po::bool_switch(&r.explain),
+       "with --precision auto: print each layer's choice, losses and estimated cycles")
       ("sparsity", po::value<std::string>(&r.sparsity),
        "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K")
       ("sparsity-skip", po::value<std::string>(&r.sparsity_skip),
@@ -458,7 +464,8 @@ int compile_command(const std::vector<std::string>& args) {
   if (r.model.empty()) throw vtpu::Error("compile: missing MODEL.onnx (see vtpu compile --help)");
   if (out.empty()) throw vtpu::Error("compile: missing -o OUT.vtpu");
   check_batch(vm);
-  r.array_rows = load_config(vm).mxu().rows();  // the chip the mapping is for
+  r.chip = load_config(vm);  // the chip the mapping is for
+  r.array_rows = r.chip.mxu().rows();
   vtpu::compile_model(r, out);
   return 0;
 }
@@ -475,7 +482,11 @@ int run_command(const std::vector<std::string>& args) {
       ("help,h", "show this help")
       ("model", po::value<std::string>(&r.model), "the ONNX model or .vtpu executable")
       ("precision", po::value<std::string>(&r.compile.precision)->default_value("int8"),
-       "int8, bf16, or int4 (int8 with int4 weights) (ONNX models)")
+       "int8, bf16, int4 (int8 with int4 weights), or auto (per layer; ONNX models)")
+      ("accuracy-budget", po::value<double>(&r.compile.accuracy_budget)->default_value(0.01),
+       "with --precision auto: the output cosine against fp32 it may lose beyond all-int8's")
+      ("explain", po::bool_switch(&r.compile.explain),
+       "with --precision auto: print each layer's choice, losses and estimated cycles")
       ("sparsity", po::value<std::string>(&r.compile.sparsity),
        "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K (ONNX models)")
       ("sparsity-skip", po::value<std::string>(&r.compile.sparsity_skip),

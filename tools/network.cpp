@@ -30,6 +30,7 @@
 #include "sw/onnx/qdq.h"
 #include "sw/runtime/reference.h"
 #include "sw/tensor/npy.h"
+#include "tools/auto_precision.h"
 #include "tools/digest.h"
 #include "tools/report.h"
 
@@ -170,10 +171,14 @@ std::vector<sw::Env> read_calibration(const std::string& dir, const sw::Graph& g
 // --precision, --sparsity and --sparsity-skip as compile options (docs/cli.md).
 sw::CompileOptions compile_options(const CompileRequest& r) {
   sw::CompileOptions o;
-  if (r.precision != "int8" && r.precision != "bf16" && r.precision != "int4")
-    throw Error("--precision: expected int8, bf16 or int4, got '" + r.precision + "'");
+  if (r.precision != "int8" && r.precision != "bf16" && r.precision != "int4" &&
+      r.precision != "auto")
+    throw Error("--precision: expected int8, bf16, int4 or auto, got '" + r.precision + "'");
   o.int4_weights = r.precision == "int4";
-  o.precision = o.int4_weights ? sw::Precision::kInt8 : sw::parse_precision(r.precision, "");
+  o.precision = o.int4_weights || r.precision == "auto" ? sw::Precision::kInt8
+                                                        : sw::parse_precision(r.precision, "");
+  if (r.precision == "auto" && !r.sparsity.empty())
+    throw Error("--sparsity: not with --precision auto (it chooses 2:4 per layer)");
   if (r.sparsity == "2:4")
     o.sparsity_2_4 = true;
   else if (!r.sparsity.empty() && r.sparsity != "dense")
@@ -199,7 +204,10 @@ sw::Program compile_onnx(const CompileRequest& r) {
   if (o.precision == sw::Precision::kInt8)
     o.calibration = read_calibration(r.calibration, g, r.batch > 0);
   try {
-    return sw::compile(std::move(g), o);
+    if (r.precision != "auto") return sw::compile(std::move(g), o);
+    AutoResult chosen = compile_auto(g, o, r.chip, r.accuracy_budget);
+    if (r.explain) std::fputs(explain(chosen).c_str(), stdout);
+    return std::move(chosen.program);
   } catch (const Error& e) {
     throw Error(r.model + ": " + e.what(), e.code(), e.layer());
   }
@@ -345,6 +353,29 @@ void check_against_reference(const config::Soc& config, const sw::Program& progr
   }
 }
 
+}  // namespace
+
+std::vector<sw::Tensor> reference_outputs(const sw::Program& program, const sw::Env& inputs,
+                                          const config::Soc& chip) {
+  std::vector<uint8_t> image = program.image.bytes();
+  for (const sw::Binding& b : program.inputs) {
+    const std::vector<uint8_t> data = encode(stored_layout(inputs.at(b.name).f, b), b);
+    std::copy(data.begin(), data.end(), image.begin() + static_cast<std::ptrdiff_t>(b.offset));
+  }
+  const mxu::ArrayConfig array = array_config(chip);
+  for (const vtpu_layer& l : program.image.layers()) runtime::reference_layer(l, array, image);
+  std::vector<sw::Tensor> outputs;
+  for (const sw::Binding& b : program.outputs) {
+    sw::Tensor t;
+    t.shape = b.shape;
+    t.f = decode(image.data() + b.offset, static_cast<size_t>(t.numel()), b);
+    outputs.push_back(std::move(t));
+  }
+  return outputs;
+}
+
+namespace {
+
 // Writes each output as DIR/NAME.npy and appends its path to `written`.
 void write_outputs(const std::string& dir, const sw::Program& program,
                    const std::vector<uint8_t>& image, std::vector<std::string>& written) {
@@ -463,6 +494,7 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
     throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
   CompileRequest compile = request.compile;
   compile.array_rows = config.mxu().rows();
+  compile.chip = config;
   sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
                                                           : compile_onnx(compile);
   if (ends_with(request.model, ".vtpu")) check_layer_table(request.model, program);

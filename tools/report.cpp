@@ -25,11 +25,8 @@ struct Roofline {
 };
 
 Roofline roofline_of(const config::Soc& c) {
-  const double clock = c.clock_mhz() * 1e6;
-  return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(),
-                  config::memspec(c.hbm().preset()).pseudo_channel_bytes_per_s() *
-                      hbm_mapping(c).controllers() / clock,
-                  clock, static_cast<double>(c.mxu().int4_macs_per_pe())};
+  return Roofline{static_cast<double>(c.mxu().rows()) * c.mxu().cols(), hbm_bytes_per_cycle(c),
+                  c.clock_mhz() * 1e6, static_cast<double>(c.mxu().int4_macs_per_pe())};
 }
 
 // How a product layer stores its weights (docs/observability.md): "dense",
@@ -112,6 +109,11 @@ Json config_json(const config::Soc& config) {
 }
 
 }  // namespace
+
+double hbm_bytes_per_cycle(const config::Soc& c) {
+  return config::memspec(c.hbm().preset()).pseudo_channel_bytes_per_s() *
+         hbm_mapping(c).controllers() / (c.clock_mhz() * 1e6);
+}
 
 RunHeader run_header(const config::Soc& config, const std::string& model, bool hash) {
   RunHeader h;

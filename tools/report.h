@@ -16,6 +16,10 @@
 
 namespace vtpu {
 
+// The HBM's peak pin bandwidth in bytes per core clock (the report's
+// `peak_hbm_bytes_per_cycle`).
+double hbm_bytes_per_cycle(const config::Soc& c);
+
 struct LayerReport {
   std::string name, op, kind;
   std::string weights;  // product layers: "dense", "2:4" or "int4" (the layer table's)

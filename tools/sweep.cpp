@@ -23,6 +23,7 @@
 #include "platform/sweep.pb.h"
 #include "tools/digest.h"
 #include "tools/network.h"
+#include "tools/process.h"
 #include "tools/report.h"
 
 extern char** environ;
@@ -242,30 +243,6 @@ Json read_sweep(const std::string& dir) {
   } catch (const Json::exception& e) {
     throw Error(path + ": not a sweep's point list (" + e.what() + ")");
   }
-}
-
-std::string self_executable() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  if (error) throw Error("cannot find the vtpu executable (/proc/self/exe)");
-  return self.string();
-}
-
-// A child process: `argv` with stdout and stderr into `log`.
-pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int error = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (error != 0) throw Error(argv[0] + ": cannot start (" + std::strerror(error) + ")");
-  return pid;
 }
 
 struct Job {

@@ -172,6 +172,9 @@ class Lowerer {
   // skipped (its merged form, when that is 2:4); int4 when asked for.
   uint8_t weights_format(const Node& n) const {
     if (!int8()) return VTPU_WEIGHTS_DENSE;
+    const auto chosen = options_.node_weights.find(n.name);
+    if (chosen != options_.node_weights.end() && chosen->second != VTPU_WEIGHTS_SPARSE_2_4)
+      return chosen->second;
     if (options_.int4_weights) return VTPU_WEIGHTS_INT4;
     const bool depthwise = n.op == "Conv" && n.get_int("group", 1) > 1 &&
                            g_.constants.count(n.inputs[1]) &&
@@ -2080,12 +2083,16 @@ uint64_t value_elements(const Graph& g) {
 
 }  // namespace
 
-Program compile(Graph graph, CompileOptions options) {
+void prepare(Graph& graph) {
   absorb_quantization(graph);
   for (const Node& n : graph.nodes)
     if (!supported(n.op)) throw Error(unsupported_operator(n));
   simplify(graph);
   fold_batchnorm(graph);
+}
+
+Program compile(Graph graph, CompileOptions options) {
+  prepare(graph);
   if ((options.sparsity_2_4 || options.int4_weights) && options.precision != Precision::kInt8)
     throw Error(std::string(options.int4_weights ? "int4 weights" : "2:4 sparsity") +
                 " needs int8 (the chip's compressed weights multiply int8 activations)");
@@ -2093,6 +2100,18 @@ Program compile(Graph graph, CompileOptions options) {
     throw Error("2:4 sparsity and int4 weights do not combine (the MXU takes one or the other)");
   // Pruned before calibration, so that the ranges are the pruned network's.
   if (options.sparsity_2_4) options.pruned_2_4 = prune_2_4(graph, options.sparsity_skip);
+  for (const auto& chosen : options.node_weights) {
+    const std::string& name = chosen.first;
+    const uint8_t format = chosen.second;
+    const auto n = std::find_if(graph.nodes.begin(), graph.nodes.end(),
+                                [&](const Node& x) { return x.name == name; });
+    if (n == graph.nodes.end() || !has_constant_weights(graph, *n))
+      throw Error("no Conv, Gemm or MatMul with constant weights is named '" + name + "'");
+    if (format == VTPU_WEIGHTS_SPARSE_2_4 && prunable_2_4(graph, *n)) {
+      prune_node_2_4(graph, *n);
+      options.pruned_2_4.insert(name);
+    }
+  }
   std::map<std::string, Range> ranges;
   const auto calibration_start = std::chrono::steady_clock::now();
   if (options.precision == Precision::kInt8 && value_elements(graph) > kDryRunElements) {

@@ -41,6 +41,10 @@ struct CompileOptions {
   bool sparsity_2_4 = false;
   std::set<std::string> sparsity_skip;
   bool int4_weights = false;
+  // Per node (Conv, Gemm, MatMul with constant weights), a VTPU_WEIGHTS_*
+  // that overrides the two above (--precision auto's choice): SPARSE_2_4
+  // prunes that node's weights.
+  std::map<std::string, uint8_t> node_weights;
   // Set by compile(): the nodes whose weights it pruned to 2:4.
   std::set<std::string> pruned_2_4;
 };
@@ -109,6 +113,11 @@ struct Program {
   // int8: host seconds the calibration took (the fp32 graph over its inputs).
   double calibration_seconds = 0;
 };
+
+// The passes compile() starts with (absorb quantization, simplify, fold
+// BatchNorm), on their own: a graph they leave as it is. Throws vtpu::Error
+// for an operator compile() does not take.
+void prepare(Graph& graph);
 
 // The whole path from an imported graph: simplify, fold BatchNorm, calibrate
 // (int8), fuse, lower. Throws vtpu::Error naming the node, its op and why for

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/common/error.h"
+#include "models/vpu/numerics.h"
 
 namespace vtpu::sw {
 namespace {
@@ -47,16 +48,12 @@ void put_nibble(uint8_t* row, int64_t j, uint8_t v) {
 
 }  // namespace
 
-namespace {
-
-// A Conv, Gemm or MatMul whose weights are a constant.
 bool has_constant_weights(const Graph& g, const Node& n) {
   if ((n.op != "Conv" && n.op != "Gemm" && n.op != "MatMul") || n.inputs.size() < 2) return false;
   const auto w = g.constants.find(n.inputs[1]);
-  return w != g.constants.end() && w->second.is_float();
+  if (w == g.constants.end() || !w->second.is_float()) return false;
+  return w->second.shape.size() == (n.op == "Conv" ? 4u : 2u);
 }
-
-}  // namespace
 
 bool prunable_2_4(const Graph& g, const Node& n) {
   if (!has_constant_weights(g, n)) return false;
@@ -67,30 +64,48 @@ bool prunable_2_4(const Graph& g, const Node& n) {
   return s.size() == 4 && !(s[1] == 1 && n.get_int("group", 1) > 1) && !graph_input;
 }
 
+void prune_node_2_4(Graph& g, const Node& n) {
+  Tensor& w = g.constants.at(n.inputs[1]);
+  const WeightIndex at = weight_index(n, w);
+  for (int64_t c = 0; c < at.n; ++c)
+    for (int64_t r0 = 0; r0 < at.k; r0 += 4) {
+      std::array<int64_t, 4> idx{};
+      const int64_t rows = std::min<int64_t>(4, at.k - r0);
+      for (int64_t i = 0; i < rows; ++i) idx[i] = at(r0 + i, c);
+      // The two largest magnitudes stay, ties to the lower row: the
+      // others, by rank, go.
+      for (int64_t i = 0; i < rows; ++i) {
+        int64_t above = 0;
+        for (int64_t j = 0; j < rows; ++j) {
+          const float a = std::fabs(w.f[idx[i]]), b = std::fabs(w.f[idx[j]]);
+          if (b > a || (b == a && j < i)) ++above;
+        }
+        if (above >= 2) w.f[idx[i]] = 0.0f;
+      }
+    }
+}
+
+void quantize_node_int4(Graph& g, const Node& n) {
+  Tensor& w = g.constants.at(n.inputs[1]);
+  const WeightIndex at = weight_index(n, w);
+  for (int64_t c = 0; c < at.n; ++c) {
+    float most = 0.0f;
+    for (int64_t r = 0; r < at.k; ++r) most = std::max(most, std::fabs(w.f[at(r, c)]));
+    const float scale = most > 0 ? most / 7.0f : 1.0f;
+    for (int64_t r = 0; r < at.k; ++r) {
+      float& v = w.f[at(r, c)];
+      v = static_cast<float>(numerics::quantize_int8(v, scale, 0)) * scale;
+    }
+  }
+}
+
 std::set<std::string> prune_2_4(Graph& g, const std::set<std::string>& skip) {
   std::set<std::string> unknown = skip, pruned;
   for (const Node& n : g.nodes) {
     if (has_constant_weights(g, n)) unknown.erase(n.name);
     if (!prunable_2_4(g, n) || skip.count(n.name)) continue;
     pruned.insert(n.name);
-    Tensor& w = g.constants.at(n.inputs[1]);
-    const WeightIndex at = weight_index(n, w);
-    for (int64_t c = 0; c < at.n; ++c)
-      for (int64_t r0 = 0; r0 < at.k; r0 += 4) {
-        std::array<int64_t, 4> idx{};
-        const int64_t rows = std::min<int64_t>(4, at.k - r0);
-        for (int64_t i = 0; i < rows; ++i) idx[i] = at(r0 + i, c);
-        // The two largest magnitudes stay, ties to the lower row: the
-        // others, by rank, go.
-        for (int64_t i = 0; i < rows; ++i) {
-          int64_t above = 0;
-          for (int64_t j = 0; j < rows; ++j) {
-            const float a = std::fabs(w.f[idx[i]]), b = std::fabs(w.f[idx[j]]);
-            if (b > a || (b == a && j < i)) ++above;
-          }
-          if (above >= 2) w.f[idx[i]] = 0.0f;
-        }
-      }
+    prune_node_2_4(g, n);
   }
   if (!unknown.empty())
     throw Error("--sparsity-skip: no Conv, Gemm or MatMul with constant weights is named '" +

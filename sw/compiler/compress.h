@@ -28,6 +28,18 @@ bool prunable_2_4(const Graph& g, const Node& n);
 // is not a Conv, Gemm or MatMul with constant weights.
 std::set<std::string> prune_2_4(Graph& g, const std::set<std::string>& skip);
 
+// A Conv, Gemm or MatMul whose weights are a float constant.
+bool has_constant_weights(const Graph& g, const Node& n);
+
+// The pruning of prune_2_4 on node `n` alone (prunable_2_4).
+void prune_node_2_4(Graph& g, const Node& n);
+
+// `n`'s weights (has_constant_weights) as int4 stands for them, in fp32:
+// each output channel quantized at max|w| / 7 and dequantized (the
+// sensitivity of --precision auto; the chip's rule, without the raise of
+// the scale a huge bias would need).
+void quantize_node_int4(Graph& g, const Node& n);
+
 // int8 weights, `groups` row-major k x n matrices one after another, in the
 // 2:4 form: the kept weights (2 ceil(k/4) rows of n per group) and their
 // positions (ceil(k/4) rows of ceil(n/2) bytes per group). Each group of

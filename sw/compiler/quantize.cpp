@@ -75,21 +75,23 @@ __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) Range f
   return r;
 }
 
+Env default_calibration(const Graph& g) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Env env;
+  for (const std::string& in : g.inputs) {
+    Tensor t;
+    t.shape = g.values.at(in).shape;
+    t.f.resize(t.numel());
+    for (float& v : t.f) v = normal(rng);
+    env[in] = t;
+  }
+  return env;
+}
+
 // Every tensor's range over the calibration inputs, on the float graph.
 std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs) {
-  if (inputs.empty()) {
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    Env env;
-    for (const std::string& in : g.inputs) {
-      Tensor t;
-      t.shape = g.values.at(in).shape;
-      t.f.resize(t.numel());
-      for (float& v : t.f) v = normal(rng);
-      env[in] = t;
-    }
-    inputs.push_back(env);
-  }
+  if (inputs.empty()) inputs.push_back(default_calibration(g));
   // Each input's ranges on its own, the inputs spread over the host's cores
   // (the fp32 graph runs are most of an int8 compile); merged in input order,
   // and a minimum and a maximum do not depend on the order anyway.

@@ -44,8 +44,12 @@ std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels,
 // {0, 0} when none is.
 Range finite_range(const std::vector<float>& values);
 
+// The calibration input used when none is given: one per graph input drawn
+// from N(0, 1) with a fixed seed.
+Env default_calibration(const Graph& g);
+
 // Every float tensor's range over the calibration inputs on the fp32 graph
-// (one random normal input when there are none), the inputs spread over the
+// (default_calibration() when there are none), the inputs spread over the
 // host's cores.
 std::map<std::string, Range> calibrate(const Graph& g, std::vector<Env> inputs);
 

@@ -100,6 +100,24 @@ endforeach()
 network_test(networks.resnet18_int4_tpuv3 resnet18 int4 0.95 --config tpuv3-like)
 network_test(networks.resnet18_sparse_tpuv3 resnet18 int8 0.7 --sparsity 2:4 --config tpuv3-like)
 
+# --precision auto: per layer the fastest of int8, int4 and 2:4 weights
+# within the accuracy budget, never slower than all-int8 (check_auto.py).
+foreach(net resnet18 mobilenetv2)
+  add_test(NAME networks.auto_${net}
+    COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_auto.py --vtpu $<TARGET_FILE:vtpu>
+            --model ${NETS}/${net}.onnx --calibration ${NETS}/${net}.calib
+            --input ${NETS}/${net}.input.npy --expected ${NETS}/${net}.output.npy
+            --budget 0.01 --out ${NETS}/out/auto_${net})
+  set_tests_properties(networks.auto_${net} PROPERTIES PASS_REGULAR_EXPRESSION "PASS auto")
+endforeach()
+
+# The chip it simulates its candidates on is the one --set names.
+add_test(NAME networks.auto_lenet_set
+  COMMAND $<TARGET_FILE:vtpu> compile ${NETS}/lenet.onnx --calibration ${NETS}/lenet.calib
+          --precision auto --explain --set mxu.rows=16 --set mxu.cols=16 -o ${NETS}/out/auto_lenet_set.vtpu)
+set_tests_properties(networks.auto_lenet_set PROPERTIES PASS_REGULAR_EXPRESSION
+  "simulated cycles: all-int8 [0-9]+, chosen [0-9]+")
+
 # A 256 x 256 array on the edge chip (2 MiB VMEM, 256 KiB AMEM): its array-sized
 # tiles do not fit, so the tiling shrinks them and splits K (refused before).
 network_test(networks.resnet18_int8_256x256_edge resnet18 int8 0.99
@@ -221,6 +239,24 @@ foreach(case
       compile ${NETS}/bad/crash_${name}.onnx --precision ${precision}
       -o ${NETS}/out/bad_crash_${name}_${precision}/m.vtpu)
   endforeach()
+endforeach()
+# Compression options (docs/compiler.md, "Compression", "Mixed precision").
+foreach(case
+    "sparsity_3_4|--sparsity: expected 2:4 or dense, got '3:4'|--sparsity;3:4"
+    "sparsity_bf16|--sparsity 2:4: needs --precision int8|--sparsity;2:4;--precision;bf16"
+    "sparsity_int4|--sparsity 2:4: not with --precision int4|--sparsity;2:4;--precision;int4"
+    "sparsity_skip_alone|--sparsity-skip: only with --sparsity 2:4|--sparsity-skip;/fc"
+    "sparsity_skip_unknown|--sparsity-skip: no Conv, Gemm or MatMul with constant weights is named 'nope'|--sparsity;2:4;--sparsity-skip;nope"
+    "precision_int2|--precision: expected int8, bf16, int4 or auto, got 'int2'|--precision;int2"
+    "auto_budget|--accuracy-budget: expected a cosine loss from 0 to 2, got -0.5|--precision;auto;--accuracy-budget;-0.5"
+    "auto_sparsity|--sparsity: not with --precision auto|--precision;auto;--sparsity;2:4")
+  string(REPLACE "|" ";" case "${case}")
+  list(GET case 0 name)
+  list(GET case 1 message)
+  list(SUBLIST case 2 -1 flags)
+  string(REPLACE "+" ";" flags "${flags}")
+  bad_input_test(${name} 2 "${message}"
+    compile ${NETS}/lenet.onnx ${flags} -o ${NETS}/out/bad_${name}/m.vtpu)
 endforeach()
 bad_input_test(unsupported_op 2 "node '[^']*' \\(CumSum\\): operator CumSum is not supported"
   run ${NETS}/bad/unsupported.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_unsupported_op)
