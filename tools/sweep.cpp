@@ -115,7 +115,8 @@ std::vector<Point> expand(const std::string& path, const config::Sweep& spec) {
     if (!fs::is_regular_file(file, error)) refuse(field, "no such file (" + file + ")");
   }
   for (const std::string& p : spec.precisions())
-    if (p != "int8" && p != "bf16") refuse("precisions '" + p + "'", "expected int8 or bf16");
+    if (p != "int8" && p != "bf16" && p != "int4")
+      refuse("precisions '" + p + "'", "expected int8, bf16 or int4");
   for (int64_t b : spec.batches())
     if (b < 1 || b > 65536) refuse("batches " + std::to_string(b), "expected 1 to 65536");
   if (spec.has_input()) {

@@ -52,7 +52,9 @@ def main() -> int:
     if not m:
         sys.exit(f"FAIL: no summary line in --explain:\n{explain}")
     cos8, cos, cycles8, cycles = float(m[1]), float(m[2]), int(m[3]), int(m[4])
-    chosen = [line.split()[2] for line in explain.splitlines()[1:-1]]
+    lines = explain.splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("cosine against fp32"))
+    chosen = [line.split()[2] for line in lines[1:summary]]
     print(f"explain: {len(chosen)} layers, {chosen.count('int4')} int4, {chosen.count('2:4')} 2:4; "
           f"cosine {cos8:.6f} -> {cos:.6f}; cycles {cycles8} -> {cycles}")
     if cos < cos8 - a.budget - 1e-9:

@@ -174,7 +174,7 @@ axes {{ path: "runtime.double_buffering" values: ["true", "false"] }}
                          "axes[0] 'mxu.rows': mxu.rows: 100000 is out of range"),
         "empty_axis": ('axes { path: "mxu.rows" }', "axes[0] 'mxu.rows': no values"),
         "unknown_network": ('networks: "nope.onnx"', "networks[1] 'nope.onnx': no such file"),
-        "bad_precision": ('precisions: "int4"', "precisions 'int4': expected int8 or bf16"),
+        "bad_precision": ('precisions: "fp8"', "precisions 'fp8': expected int8, bf16 or int4"),
         "spec_type": ('batches: "x"', "batches"),
         "unknown_field": ('colour: "red"', "unknown field 'colour'"),
         "zip_lengths": ('combine: "zip" axes { path: "mxu.rows" values: ["16", "32"] } '
