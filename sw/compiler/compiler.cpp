@@ -176,12 +176,8 @@ class Lowerer {
     if (chosen != options_.node_weights.end() && chosen->second != VTPU_WEIGHTS_SPARSE_2_4)
       return chosen->second;
     if (options_.int4_weights) return VTPU_WEIGHTS_INT4;
-    const bool depthwise = n.op == "Conv" && n.get_int("group", 1) > 1 &&
-                           g_.constants.count(n.inputs[1]) &&
-                           g_.constants.at(n.inputs[1]).shape.size() == 4 &&
-                           g_.constants.at(n.inputs[1]).shape[1] == 1;
     if (options_.pruned_2_4.count(n.name) ||
-        (options_.sparsity_2_4 && depthwise && !options_.sparsity_skip.count(n.name)))
+        (options_.sparsity_2_4 && is_depthwise(g_, n) && !options_.sparsity_skip.count(n.name)))
       return VTPU_WEIGHTS_SPARSE_2_4;
     return VTPU_WEIGHTS_DENSE;
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/common/error.h"
+#include "models/isa/vtpu/model.h"
 #include "models/vpu/numerics.h"
 
 namespace vtpu::sw {
@@ -61,7 +62,12 @@ bool prunable_2_4(const Graph& g, const Node& n) {
   if (n.op != "Conv") return s.size() == 2;
   const bool graph_input =
       std::find(g.inputs.begin(), g.inputs.end(), n.inputs[0]) != g.inputs.end();
-  return s.size() == 4 && !(s[1] == 1 && n.get_int("group", 1) > 1) && !graph_input;
+  return !is_depthwise(g, n) && !graph_input;
+}
+
+bool is_depthwise(const Graph& g, const Node& n) {
+  return n.op == "Conv" && has_constant_weights(g, n) && n.get_int("group", 1) > 1 &&
+         g.constants.at(n.inputs[1]).shape[1] == 1;
 }
 
 void prune_node_2_4(Graph& g, const Node& n) {
@@ -115,7 +121,8 @@ std::set<std::string> prune_2_4(Graph& g, const std::set<std::string>& skip) {
 
 bool compress_2_4(const std::vector<uint8_t>& dense, int64_t groups, int64_t k, int64_t n,
                   std::vector<uint8_t>& kept, std::vector<uint8_t>& positions) {
-  const int64_t quads = (k + 3) / 4, meta_row = (n + 1) / 2;
+  const int64_t quads = vtpu_weights_groups(static_cast<uint32_t>(k));
+  const int64_t meta_row = vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, static_cast<uint32_t>(n));
   kept.assign(static_cast<size_t>(groups * 2 * quads * n), 0);
   positions.assign(static_cast<size_t>(groups * quads * meta_row), 0);
   for (int64_t gi = 0; gi < groups; ++gi) {
@@ -149,7 +156,7 @@ bool compress_2_4(const std::vector<uint8_t>& dense, int64_t groups, int64_t k, 
 
 std::vector<uint8_t> pack_int4(const std::vector<uint8_t>& dense, int64_t groups, int64_t k,
                                int64_t n) {
-  const int64_t row = (n + 1) / 2;
+  const int64_t row = vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, static_cast<uint32_t>(n));
   std::vector<uint8_t> packed(static_cast<size_t>(groups * k * row), 0);
   for (int64_t r = 0; r < groups * k; ++r)
     for (int64_t c = 0; c < n; ++c) put_nibble(packed.data() + r * row, c, dense[r * n + c]);

@@ -31,6 +31,10 @@ std::set<std::string> prune_2_4(Graph& g, const std::set<std::string>& skip);
 // A Conv, Gemm or MatMul whose weights are a float constant.
 bool has_constant_weights(const Graph& g, const Node& n);
 
+// A depthwise Conv with constant weights (one input channel per group),
+// which the compiler merges into block-diagonal groups.
+bool is_depthwise(const Graph& g, const Node& n);
+
 // The pruning of prune_2_4 on node `n` alone (prunable_2_4).
 void prune_node_2_4(Graph& g, const Node& n);
 

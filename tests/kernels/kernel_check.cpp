@@ -66,7 +66,8 @@ class Builder {
     one = vtpu_weights_rows(f, k) * vtpu_weights_row_bytes(f, n) * esize();
     const uint64_t at = tensor(groups * one / esize(), dtype_);
     if (f == VTPU_WEIGHTS_SPARSE_2_4)
-      meta = tensor(groups * vtpu_weights_groups(k) * ((n + 1) / 2), VTPU_TYPE_INT8);
+      meta = tensor(groups * vtpu_weights_groups(k) * vtpu_weights_row_bytes(VTPU_WEIGHTS_INT4, n),
+                    VTPU_TYPE_INT8);
     return at;
   }
 
