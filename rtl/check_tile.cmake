@@ -34,6 +34,12 @@ function(vtpu_check_tile verilator sources top rows cols out_dir)
   if(has_bf16)
     list(APPEND contract bf16:input:1)
   endif()
+  # A sparse pin brings the 2:4 mode's: a position per column, a second half
+  # of each activation row.
+  if("sparse" IN_LIST ports)
+    math(EXPR pos_bits "2 * ${cols}")
+    list(APPEND contract sparse:input:1 w_pos:input:${pos_bits} a_hi:input:${a_bits})
+  endif()
   vtpu_rtl_check_pins(VTPU_MXU_RTL ${top} "${contract}" "" " with R=${rows}, C=${cols}"
                       " (lanes of ${lane} bits)")
   set(TILE_HAS_BF16 ${has_bf16} PARENT_SCOPE)

@@ -18,6 +18,13 @@ struct HasBf16Pin : std::false_type {};
 template <typename V>
 struct HasBf16Pin<V, std::void_t<decltype(std::declval<V&>().bf16)>> : std::true_type {};
 
+// Whether a Verilated tile has the 2:4 sparse mode (pins sparse, w_pos,
+// a_hi; rtl/mxu_tile/README.md) or runs dense MATMULs only.
+template <typename V, typename = void>
+struct HasSparsePin : std::false_type {};
+template <typename V>
+struct HasSparsePin<V, std::void_t<decltype(std::declval<V&>().sparse)>> : std::true_type {};
+
 // Byte i of a port (an int8 lane of w_data or a_data).
 template <typename Port>
 void set_byte(Port& p, size_t i, uint8_t v) {
@@ -53,6 +60,15 @@ template <typename Port>
 void set_half(Port& p, size_t i, uint16_t v) {
   set_byte(p, 2 * i, static_cast<uint8_t>(v));
   set_byte(p, 2 * i + 1, static_cast<uint8_t>(v >> 8));
+}
+
+// The 2-bit lane i of a port (w_pos), ORed in: the port starts at zero.
+template <typename Port>
+void or_pair(Port& p, size_t i, uint32_t v) {
+  if constexpr (std::is_integral_v<Port>)
+    p = static_cast<Port>(p | (static_cast<Port>(v & 3) << (2 * i)));
+  else
+    p[i / 16] |= (v & 3) << (2 * (i % 16));
 }
 
 // 32-bit lane c of a port (a column of c_data).

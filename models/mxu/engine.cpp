@@ -31,8 +31,8 @@ std::string describe(const vtpu_insn_matmul& x, uint64_t index) {
          ")";
 }
 
-// Whether the RTL tile has the instruction's mode: dense int8 or bf16 (no
-// 2:4 sparse or int4-weight mode), so whether a recording can hold it.
+// Whether a recording can hold the instruction: dense int8 or bf16 (the
+// replay has no 2:4 sparse or int4-weight mode).
 bool tile_runs(const vtpu_insn_matmul& x) {
   return x.sparsity == VTPU_SPARSITY_DENSE && x.precision != VTPU_TYPE_INT4;
 }
@@ -64,9 +64,14 @@ class RtlEngine : public MatmulEngine {
             ": this RTL tile computes int8 only (it has no bf16 pin)");
       return std::nullopt;
     }
-    if (!tile_runs(x)) {
+    if (x.precision == VTPU_TYPE_INT4) {
       stop_(std::string("mxu.backend ") + name_ + ": " + describe(x, index) +
-            ": the RTL tile runs dense int8 and bf16 MATMULs only (no 2:4 or int4 mode)");
+            ": the RTL tile has no int4-weight mode");
+      return std::nullopt;
+    }
+    if (x.sparsity != VTPU_SPARSITY_DENSE && !tile_.runs_sparse()) {
+      stop_(std::string("mxu.backend ") + name_ + ": " + describe(x, index) +
+            ": this RTL tile has no 2:4 sparse mode (no sparse pin, or an odd number of rows)");
       return std::nullopt;
     }
     return MatmulDone{tile_.execute(x, vmem, amem, start_ps), uint64_t{x.m} * x.k * x.n};

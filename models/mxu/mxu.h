@@ -109,6 +109,9 @@ class RtlArray {
   virtual unsigned cols() const = 0;
   // Whether it computes bf16 MATMULs too (a tile with a `bf16` pin).
   virtual bool runs_bf16() const = 0;
+  // Whether it computes 2:4 sparse int8 MATMULs too (a tile with a `sparse`
+  // pin, and an even number of rows: a fold's kept rows are whole groups).
+  virtual bool runs_sparse() const { return false; }
   // Runs an instruction that check() accepted (int8, or bf16 if runs_bf16()),
   // leaving C as execute() would; returns the array's clock cycles, from its
   // first weight beat to its last result beat. `start_ps`: the platform's

@@ -51,6 +51,7 @@ class TileDriver : public mxu::RtlArray {
   unsigned cols() const override { return C; }
 
   bool runs_bf16() const override { return kBf16; }
+  bool runs_sparse() const override { return kSparse && R % 2 == 0; }
 
   uint64_t execute(const vtpu_insn_matmul& x, const mxu::Memory& vmem, const mxu::Memory& amem,
                    uint64_t start_ps) override {
@@ -68,11 +69,16 @@ class TileDriver : public mxu::RtlArray {
     const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
     uint8_t* c = amem.data + (x.c_addr - amem.base);
     const uint32_t element = bf16 ? 2 : 1;
+    // 2:4 sparse: B holds K_s = 2 ceil(K/4) kept rows, which fold as a dense
+    // B of K_s rows would; each weight beat also carries its positions, and
+    // each activation beat the 2R rows of K its R kept rows cover.
+    const bool sparse = x.sparsity == VTPU_SPARSITY_2_4;
+    const uint32_t b_rows = sparse ? 2 * ((x.k + 3) / 4) : x.k;
     // Folds in streaming order: column tile j, then its folds along K. Fold
     // i's weight beats are R rows of its R x C block of B, its activation
     // beats A's M rows of its K slice; lanes past K or N carry zeros. The
     // beats' positions are counted, not divided out, per cycle.
-    const uint32_t k_folds = (x.k + R - 1) / R, n_tiles = (x.n + C - 1) / C;
+    const uint32_t k_folds = (b_rows + R - 1) / R, n_tiles = (x.n + C - 1) / C;
     const uint64_t folds = uint64_t{k_folds} * n_tiles;
     V& t = *tile_;
     struct Beat {  // the next beat of a stream: row `row` of fold (k_fold, n_tile)
@@ -86,21 +92,37 @@ class TileDriver : public mxu::RtlArray {
         done = ++n_tile == n_tiles;
       }
     } w_beat, a_beat;
+    const uint8_t* meta = sparse ? vmem.data + (x.meta_addr - vmem.base) : nullptr;
     auto drive_weights = [&] {  // row kk of B, columns n0 .. n0 + C - 1
       const uint32_t kk = w_beat.k_fold * R + w_beat.row, n0 = w_beat.n_tile * C;
-      if (kk < x.k)
+      if (kk < b_rows)
         set_lanes(t.w_data, b + uint64_t{kk} * x.b_stride + uint64_t{n0} * element,
                   std::min(C, x.n - n0), element);
       else
         set_lanes(t.w_data, nullptr, 0, element);
+      if constexpr (kSparse) {  // kept row kk: position (kk % 2) of group kk / 2
+        std::memset(static_cast<void*>(&t.w_pos), 0, sizeof t.w_pos);
+        const uint8_t* row = sparse ? meta + uint64_t{kk / 2} * x.meta_stride : nullptr;
+        for (uint32_t cc = 0; sparse && kk < b_rows && cc < C && n0 + cc < x.n; ++cc) {
+          const uint32_t j = n0 + cc, nibble = (row[j / 2] >> (4 * (j % 2))) & 0xf;
+          or_pair(t.w_pos, cc, nibble >> (2 * (kk % 2)));
+        }
+      }
     };
-    auto drive_activations = [&] {  // row m of A, columns k0 .. k0 + R - 1
-      const uint32_t k0 = a_beat.k_fold * R;
-      set_lanes(t.a_data, a + uint64_t{a_beat.row} * x.a_stride + uint64_t{k0} * element,
-                std::min(R, x.k - k0), element);
+    auto drive_activations = [&] {  // row m of A, columns k0 .. k0 + R - 1 (sparse: 2R)
+      const uint32_t k0 = a_beat.k_fold * R * (sparse ? 2 : 1);
+      const uint8_t* row = a + uint64_t{a_beat.row} * x.a_stride;
+      set_lanes(t.a_data, row + uint64_t{k0} * element, k0 < x.k ? std::min(R, x.k - k0) : 0,
+                element);
+      if constexpr (kSparse) {
+        const uint32_t hi = k0 + R;
+        set_lanes(t.a_hi, row + uint64_t{hi} * element,
+                  sparse && hi < x.k ? std::min(R, x.k - hi) : 0, element);
+      }
       t.a_last = a_beat.row + 1 == x.m;
     };
     if constexpr (kBf16) t.bf16 = bf16;
+    if constexpr (kSparse) t.sparse = sparse;
     t.c_ready = 1;
     t.w_valid = folds > 0;
     if (t.w_valid) drive_weights();
@@ -187,6 +209,7 @@ class TileDriver : public mxu::RtlArray {
   }
 
   static constexpr bool kBf16 = HasBf16Pin<V>::value;
+  static constexpr bool kSparse = HasSparsePin<V>::value;
   // The config key that asked for this model's waveform.
   inline static const std::string kKey =
       std::is_same_v<Trace, VerilatedFstC> ? "mxu.rtl_fst" : "mxu.rtl_vcd";

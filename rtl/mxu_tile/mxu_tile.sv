@@ -1,6 +1,7 @@
 // A weight-stationary systolic MXU tile: R x C processing elements, int8 x
 // int8 -> int32, or bf16 x bf16 -> fp32 when `bf16` is high (mxu_fp.sv has
-// the arithmetic; rtl/mxu_tile/README.md the pin contract).
+// the arithmetic; rtl/mxu_tile/README.md the pin contract), and, built with
+// MXU_TILE_SPARSE, 2:4 sparse int8 when `sparse` is high.
 //
 // Weights: R beats of one row of C weights each fill one of two banks while
 // the other serves the fold streaming, so the next fold's weights load behind
@@ -33,6 +34,18 @@ module mxu_tile #(
     // byte, int32 sums. Changed only while the tile is empty; taken at the
     // next clock edge.
     input logic bf16,
+`ifdef MXU_TILE_SPARSE
+    // 1: 2:4 sparse, int8 (docs/mxu.md, "2:4 sparsity"): weight row r of a
+    // fold is a kept weight of group r/2, w_pos its row in that group of four
+    // rows of K, and an activation beat carries 2R elements (a_data, then
+    // a_hi): PE (r, c) multiplies element 4 (r/2) + its position. Changed
+    // only while the tile is empty, like bf16. A build option (defined
+    // MXU_TILE_SPARSE): the selection in every PE slows the Verilated model's
+    // dense MATMULs too, so dense-only builds leave these pins out.
+    input logic            sparse,
+    input logic [ C*2-1:0] w_pos,  // column c's position in bits [2c+1:2c]
+    input logic [R*16-1:0] a_hi,   // row element R + r in bits [16r+15:16r]
+`endif
 
     input  logic            w_valid,
     output logic            w_ready,
@@ -47,8 +60,18 @@ module mxu_tile #(
     input  logic            c_ready,
     output logic [C*32-1:0] c_data   // column c in bits [32c+31:32c]: int32 or fp32
 );
+`ifdef MXU_TILE_SPARSE
+  localparam bit Sparse = 1'b1;
+`else
+  localparam bit Sparse = 1'b0;
+  wire sparse = 1'b0;
+  wire [C*2-1:0] w_pos = '0;
+  wire [R*16-1:0] a_hi = '0;
+`endif
+
   // ---- weight banks: PE (r, c)'s two weights, w_bank[r][c][bank] -------------
   logic [31:0] w_bank[R][C][2];
+  logic [1:0] pos_bank[R][C][2];  // sparse: each weight's row in its group
   // full: all R rows of the bank's fold sent; cleared when the fold's last
   // activation row goes in (its rows still in the array have passed the
   // columns the next weights reach first: see the weight skew below).
@@ -74,11 +97,17 @@ module mxu_tile #(
   typedef logic [HistBits-1:0] slot_t;
   slot_t now;
   logic [31:0] a_hist[R][2**HistBits];
+  // Sparse: group g's four elements (4g .. 4g + 3 of the beat's 2R), the
+  // history rows 2g and 2g + 1 read at their own ages.
+  localparam int Groups = (R + 1) / 2;
+  logic [31:0] quad_hist[Groups][2**HistBits][4];
+  logic [31:0] quad_in[Groups][4];
   logic [2**HistBits-1:0] a_hist_valid;
   logic a_hist_bank[2**HistBits];
   // Weights: the weight skew's stage s is the weight beat of age s; column c
   // of a beat is written into its bank from stage c.
   logic [31:0] w_hist[2**HistBits][C];
+  logic [C*2-1:0] pos_hist[2**HistBits];  // w_pos as it came
   logic [2**HistBits-1:0] w_hist_valid, w_hist_bank;
   logic [RowBits-1:0] w_hist_row[2**HistBits];
   // The bottom row's sums: column c of the result is the sum of age C - 1 - c
@@ -90,6 +119,7 @@ module mxu_tile #(
   logic [31:0] a_in[R], w_in[C];  // the lanes as operand words
   logic out_valid;
   logic mode_bf16;  // bf16, registered
+  logic mode_sparse;  // sparse, registered
 
   // The output register holds row m once every column is there.
   assign c_valid = out_valid;
@@ -102,6 +132,14 @@ module mxu_tile #(
     a_in[r] = bf16 ? {16'h0, a_data[16*r+:16]} : 32'(signed'(a_data[16*r+:8]));
   always_comb for (int c = 0; c < C; c++)
     w_in[c] = bf16 ? {16'h0, w_data[16*c+:16]} : 32'(signed'(w_data[16*c+:8]));
+  // Sparse (int8): element e of the 2R-element beat, zero past it.
+  always_comb
+    for (int g = 0; g < Groups; g++)
+      for (int p = 0; p < 4; p++) begin
+        quad_in[g][p] = '0;
+        if (4 * g + p < R) quad_in[g][p] = 32'(signed'(a_data[16*(4*g+p)+:8]));
+        else if (4 * g + p < 2 * R) quad_in[g][p] = 32'(signed'(a_hi[16*(4*g+p-R)+:8]));
+      end
 
   // PE (r, c) adds its product to the sum from above; its activation is the
   // wave of age r + c + 1 and that wave's bank selects the weight. int8: the
@@ -122,6 +160,13 @@ module mxu_tile #(
                 r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c],
                 mxu_fp::mul_bf16(a_hist[r][now - slot_t'(r + c + 1)][15:0],
                                  w_bank[r][c][a_hist_bank[now - slot_t'(r + c + 1)]][15:0]));
+      end else if (Sparse && mode_sparse) begin
+        for (int r = R - 1; r >= 0; r--)
+          for (int c = 0; c < C; c++)
+            psum[r][c] = (r == 0 ? 32'h0 : psum[r == 0 ? 0 : r-1][c]) +
+                         quad_hist[r/2][now - slot_t'(r + c + 1)]
+                                  [pos_bank[r][c][a_hist_bank[now - slot_t'(r + c + 1)]]] *
+                         w_bank[r][c][a_hist_bank[now - slot_t'(r + c + 1)]];
       end else begin
         for (int r = R - 1; r >= 0; r--)
           for (int c = 0; c < C; c++)
@@ -135,8 +180,13 @@ module mxu_tile #(
   /* verilator lint_on BLKSEQ */
 
   always_ff @(posedge clk or negedge rst_n)
-    if (!rst_n) mode_bf16 <= 1'b0;
-    else mode_bf16 <= bf16;
+    if (!rst_n) begin
+      mode_bf16 <= 1'b0;
+      mode_sparse <= 1'b0;
+    end else begin
+      mode_bf16 <= bf16;
+      mode_sparse <= sparse;
+    end
 
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
@@ -167,6 +217,7 @@ module mxu_tile #(
       a_hist_valid[now+1'b1] <= a_fire;
       a_hist_bank[now+1'b1] <= in_bank;
       w_hist[now+1'b1] <= w_in;
+      if (Sparse) pos_hist[now+1'b1] <= w_pos;
       w_hist_valid[now+1'b1] <= w_fire;
       w_hist_bank[now+1'b1] <= load_bank;
       w_hist_row[now+1'b1] <= load_row;
@@ -179,12 +230,18 @@ module mxu_tile #(
   for (genvar r = 0; r < R; r++) begin : g_row
     always_ff @(posedge clk) if (en) a_hist[r][now+1'b1] <= a_in[r];
   end
+  for (genvar g = 0; g < Groups; g++) begin : g_group
+    always_ff @(posedge clk) if (Sparse && en && sparse) quad_hist[g][now+1'b1] <= quad_in[g];
+  end
 
   for (genvar c = 0; c < C; c++) begin : g_column
     wire slot_t weight = now - slot_t'(c), result = now - slot_t'(C - 1 - c);
     always_ff @(posedge clk)
-      if (en && w_hist_valid[weight])
+      if (en && w_hist_valid[weight]) begin
         w_bank[w_hist_row[weight]][c][w_hist_bank[weight]] <= w_hist[weight][c];
+        if (Sparse)
+          pos_bank[w_hist_row[weight]][c][w_hist_bank[weight]] <= pos_hist[weight][2*c+:2];
+      end
     assign c_data[32*c+:32] = bottom_hist[result][c];
   end
 

@@ -28,6 +28,9 @@ namespace {
 
 constexpr int R = MXU_R, C = MXU_C;
 constexpr bool kBf16 = vtpu::rtl::HasBf16Pin<Vmxu_tile>::value;
+// A tile with the 2:4 sparse mode (sparse, w_pos, a_hi) and an even R runs
+// sparse GEMMs too.
+constexpr bool kSparse = vtpu::rtl::HasSparsePin<Vmxu_tile>::value && R % 2 == 0;
 bool conformance = false;
 uint64_t off_formula = 0;  // GEMMs (without back-pressure) whose cycles were not the formula's
 
@@ -82,31 +85,59 @@ uint16_t operand(std::mt19937& rng, bool bf16) {
   return static_cast<uint16_t>((r & 0x807f) | ((118 + (r >> 8) % 20) << 7));
 }
 
-// One GEMM A[m x k] * B[k x n] (n <= C) through the tile; returns false on a mismatch.
-bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure, bool bf16) {
+// The 2:4 mode's pins on a tile that has them (a template, so that a tile
+// without them compiles): the mode, a weight beat's positions, the second
+// half of an activation row.
+template <typename V>
+void drive_sparse(V& top, bool sparse, const std::vector<uint16_t>* pos,
+                  const std::vector<uint16_t>* hi) {
+  if constexpr (vtpu::rtl::HasSparsePin<V>::value) {
+    top.sparse = sparse;
+    if (pos) {
+      std::memset(static_cast<void*>(&top.w_pos), 0, sizeof top.w_pos);
+      for (size_t c = 0; c < pos->size(); ++c) vtpu::rtl::or_pair(top.w_pos, c, (*pos)[c]);
+    }
+    if (hi) pack(top.a_hi, *hi);
+  }
+}
+
+// One GEMM A[m x k] * B[k x n] (n <= C) through the tile; returns false on a
+// mismatch. Sparse (int8, docs/mxu.md "2:4 sparsity"): B is 2 ceil(k/4) kept
+// rows, each with a random position per column (a row named twice, or past
+// k, included), and the reference sums a[row] * b over the kept rows.
+bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure, bool bf16,
+              bool sparse = false) {
   std::uniform_int_distribution<int> coin(0, 3);
-  std::vector<uint16_t> a(m * k), b(k * n);
+  const int b_rows = sparse ? 2 * ((k + 3) / 4) : k;
+  std::vector<uint16_t> a(m * k), b(b_rows * n), pos(b_rows * n, 0);
   for (auto& v : a) v = operand(rng, bf16);
   for (auto& v : b) v = operand(rng, bf16);
-  const int folds = (k + R - 1) / R;
-  std::deque<std::vector<uint16_t>> weights;                // R rows per fold
+  if (sparse)
+    for (auto& v : pos) v = static_cast<uint16_t>(rng() % 4);
+  const int folds = (b_rows + R - 1) / R, span = sparse ? 2 * R : R;  // K per fold
+  struct WeightBeat {
+    std::vector<uint16_t> w, pos;
+  };
+  std::deque<WeightBeat> weights;                           // R rows per fold
   std::deque<std::pair<std::vector<uint16_t>, bool>> rows;  // activation rows, last flag
   for (int f = 0; f < folds; ++f) {
     for (int r = 0; r < R; ++r) {
-      std::vector<uint16_t> w(C, 0);
+      WeightBeat beat{std::vector<uint16_t>(C, 0), std::vector<uint16_t>(C, 0)};
       const int kk = f * R + r;
-      for (int c = 0; c < n && kk < k; ++c) w[c] = b[kk * n + c];
-      weights.push_back(w);
+      for (int c = 0; c < n && kk < b_rows; ++c) beat.w[c] = b[kk * n + c];
+      for (int c = 0; c < n && kk < b_rows; ++c) beat.pos[c] = pos[kk * n + c];
+      weights.push_back(beat);
     }
     for (int i = 0; i < m; ++i) {
-      std::vector<uint16_t> row(R, 0);
-      for (int r = 0; r < R && f * R + r < k; ++r) row[r] = a[i * k + f * R + r];
+      std::vector<uint16_t> row(span, 0);
+      for (int e = 0; e < span && f * span + e < k; ++e) row[e] = a[i * k + f * span + e];
       rows.push_back({row, i == m - 1});
     }
   }
   std::vector<uint32_t> sum(m * n, 0);  // int32 or fp32 bits
   int results = 0;
   if constexpr (kBf16) t.top.bf16 = bf16;
+  drive_sparse(t.top, sparse, nullptr, nullptr);
   const uint64_t start = t.cycles;
   while (results < folds * m) {
     if (t.cycles - start > 1000000) {
@@ -115,10 +146,15 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
     }
     // Drive the inputs for this cycle, sample the handshakes before the edge.
     t.top.w_valid = !weights.empty();
-    if (!weights.empty()) pack(t.top.w_data, weights.front());
+    if (!weights.empty()) pack(t.top.w_data, weights.front().w);
+    if (!weights.empty()) drive_sparse(t.top, sparse, &weights.front().pos, nullptr);
     t.top.a_valid = !rows.empty();
     if (!rows.empty()) {
-      pack(t.top.a_data, rows.front().first);
+      const std::vector<uint16_t>& row = rows.front().first;
+      pack(t.top.a_data, std::vector<uint16_t>(row.begin(), row.begin() + R));
+      const std::vector<uint16_t> hi =
+          sparse ? std::vector<uint16_t>(row.begin() + R, row.end()) : std::vector<uint16_t>(R, 0);
+      drive_sparse(t.top, sparse, nullptr, &hi);
       t.top.a_last = rows.front().second;
     }
     t.top.c_ready = !backpressure || coin(rng) != 0;
@@ -150,7 +186,14 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
   for (int i = 0; i < m; ++i)
     for (int c = 0; c < n; ++c) {
       uint32_t ref = 0;
-      if (!bf16) {
+      if (sparse) {
+        for (int kk = 0; kk < b_rows; ++kk) {
+          const int row = 4 * (kk / 2) + pos[kk * n + c];
+          if (row < k)
+            ref += static_cast<uint32_t>(int32_t{static_cast<int8_t>(a[i * k + row])} *
+                                         static_cast<int8_t>(b[kk * n + c]));
+        }
+      } else if (!bf16) {
         for (int kk = 0; kk < k; ++kk)
           ref += static_cast<uint32_t>(int32_t{static_cast<int8_t>(a[i * k + kk])} *
                                        static_cast<int8_t>(b[kk * n + c]));
@@ -166,7 +209,10 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
       }
       if (ref != sum[i * n + c]) {
         std::printf("FAIL: %s %dx%dx%d: C[%d][%d] expected 0x%08x, got 0x%08x\n",
-                    bf16 ? "bf16" : "int8", m, k, n, i, c, ref, sum[i * n + c]);
+                    sparse ? "2:4"
+                    : bf16 ? "bf16"
+                           : "int8",
+                    m, k, n, i, c, ref, sum[i * n + c]);
         return false;
       }
     }
@@ -175,8 +221,11 @@ bool run_gemm(Tile& t, std::mt19937& rng, int m, int k, int n, bool backpressure
   // M rows, and a row's way through the tile (R + C + 2).
   const uint64_t cycles = t.cycles - start;
   const uint64_t formula = R + (folds - 1) * std::max(m, R) + m + R + C + 2;
-  std::printf("gemm %s %3d x %3d x %2d: %2d folds, %6llu cycles%s\n", bf16 ? "bf16" : "int8", m, k,
-              n, folds, static_cast<unsigned long long>(cycles),
+  std::printf("gemm %s %3d x %3d x %2d: %2d folds, %6llu cycles%s\n",
+              sparse ? "2:4 "
+              : bf16 ? "bf16"
+                     : "int8",
+              m, k, n, folds, static_cast<unsigned long long>(cycles),
               backpressure ? " (back-pressure)" : "");
   if (!backpressure && cycles != formula && conformance) {
     if (off_formula++ == 0)
@@ -211,13 +260,15 @@ int main(int argc, char** argv) {
   std::uniform_int_distribution<int> dim(1, 3 * R), cols(1, C), rows(1, 40), coin(0, 1);
   for (int g = 0; g < gemms; ++g) {
     const bool fixed = m > 0 && k > 0 && n > 0;
-    // int8 and bf16 in turn: the tile switches between them when empty.
+    // int8, bf16 and 2:4 in turn: the tile switches between them when empty.
+    const bool sparse = kSparse && g % 3 == 2;
     if (!run_gemm(t, rng, fixed ? m : rows(rng), fixed ? k : dim(rng), fixed ? n : cols(rng),
-                  !fixed && coin(rng) == 1, kBf16 && g % 2 == 1))
+                  !fixed && coin(rng) == 1, kBf16 && g % 3 == 1, sparse))
       return 1;
   }
-  std::printf("PASS mxu_tile %dx%d: %d random GEMMs bit-exact (%s)", R, C, gemms,
-              kBf16 ? "int8 and bf16 in turn" : "int8: no bf16 pin");
+  std::printf("PASS mxu_tile %dx%d: %d random GEMMs bit-exact (%s%s)", R, C, gemms,
+              kBf16 ? "int8 and bf16 in turn" : "int8: no bf16 pin",
+              kSparse ? ", and 2:4 sparse" : "");
   if (off_formula)
     std::printf(", %llu of them not in the formula's cycles",
                 static_cast<unsigned long long>(off_formula));

@@ -75,7 +75,7 @@ vtpu_json_test(gemm.int4_ws_4_per_pe CHECKS "mxu_cycles == 8810" "bit_exact is O
 vtpu_json_test(gemm.int4_ragged_os CHECKS "mxu_cycles == 509" "bit_exact is ON"
   ARGS gemm --m 77 --k 45 --n 33 --precision int4 --dataflow os --timing stall-free --accumulate)
 vtpu_run_test(gemm.int4_on_rtl_refused EXIT 6
-  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int4 4x8x4, C =\\): the RTL tile runs dense int8 and bf16 MATMULs only \\(no 2:4 or int4 mode\\)\n$"
+  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int4 4x8x4, C =\\): the RTL tile has no int4-weight mode\n$"
   ARGS gemm --m 4 --k 8 --n 4 --precision int4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8)
 vtpu_run_test(gemm.int4_macs_per_pe_zero EXIT 2 STDERR "^vtpu: mxu.int4_macs_per_pe: [^\n]*\n$"
   ARGS gemm --m 4 --k 4 --n 4 --precision int4 --set mxu.int4_macs_per_pe=0)
@@ -86,9 +86,21 @@ vtpu_run_test(gemm.sparsity_unknown EXIT 2 STDERR "^vtpu: --sparsity 4:8: expect
 vtpu_run_test(gemm.sparse_not_recorded EXIT 6
   STDERR "^vtpu: mxu.record: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): recordings hold dense int8 and bf16 MATMULs only \\(what the RTL tile runs\\)\n$"
   ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.record=${CMAKE_BINARY_DIR}/sparse.stim)
-vtpu_run_test(gemm.sparse_on_rtl_refused EXIT 6
-  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): the RTL tile runs dense int8 and bf16 MATMULs only \\(no 2:4 or int4 mode\\)\n$"
-  ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8)
+# 2:4 on the RTL tile's sparse build (docs/cosim.md), cycles by the WS
+# overlapped formula R + F M + R + C + 2 with F = ceil(K_s/R) ceil(N/C) folds,
+# K_s = 2 ceil(100/4) = 50: 8x8 rtl, F = 7*3 = 21: 8 + 21*40 + 8 + 8 + 2 = 866;
+# 16x16 lockstep, F = 4*2 = 8: 16 + 8*40 + 16 + 16 + 2 = 370.
+vtpu_json_test(gemm.sparse_on_rtl CHECKS "mxu_cycles == 866" "bit_exact is ON"
+  ARGS gemm --m 40 --k 100 --n 20 --sparsity 2:4 --set mxu.backend=rtl --set mxu.rows=8
+       --set mxu.cols=8)
+vtpu_json_test(gemm.sparse_on_lockstep CHECKS "mxu_cycles == 370" "bit_exact is ON"
+  ARGS gemm --m 40 --k 100 --n 20 --sparsity 2:4 --set mxu.backend=lockstep --set mxu.rows=16
+       --set mxu.cols=16)
+# The fault tile is built dense only: a 2:4 MATMUL on it stops the run.
+vtpu_run_test(gemm.sparse_on_dense_tile_refused EXIT 6
+  STDERR "^vtpu: mxu.backend rtl: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): this RTL tile has no 2:4 sparse mode \\(no sparse pin, or an odd number of rows\\)\n$"
+  ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.backend=rtl --set mxu.rows=8 --set mxu.cols=8
+       --set mxu.rtl_fault_bit=3)
 # Ragged bf16 on a non-square array, both dataflows.
 foreach(dataflow ws os)
   vtpu_json_test(gemm.ragged_bf16_${dataflow} CHECKS "bit_exact is ON" "utilization < 1"

@@ -3,21 +3,27 @@
 # cycles, in total and layer by layer (the RTL tile's counts are the TLM
 # formula's). The rtl run also dumps the tile's waveform for MATMULs 1 and 2
 # as VCD, the lockstep run as FST: both must hold the tile's pins at the
-# platform's time, the same values at the same times.
+# platform's time, the same values at the same times. A fourth run, lockstep
+# with no waveform, takes the dense-only model for dense MATMULs.
 #   -DVTPU=... -DARGS="a^^b^^..." -DWAVE_SUMMARY=... -DOUT_DIR=...
 string(REPLACE "^^" ";" args "${ARGS}")
 file(REMOVE_RECURSE ${OUT_DIR})
-foreach(backend tlm rtl lockstep)
+# `plain` is lockstep with no waveform: the tile's models are then chosen per
+# MATMUL (the dense-only build for dense ones, rtl/mxu_tile/tiles.cpp).
+foreach(backend tlm rtl lockstep plain)
   file(MAKE_DIRECTORY ${OUT_DIR}/${backend})
   set(extra "")
-  if(backend STREQUAL "rtl")
+  set(engine ${backend})
+  if(backend STREQUAL "plain")
+    set(engine lockstep)
+  elseif(backend STREQUAL "rtl")
     set(extra --set mxu.rtl_vcd=${OUT_DIR}/tile.vcd --set mxu.rtl_vcd_from=1
               --set mxu.rtl_vcd_count=2)
   elseif(backend STREQUAL "lockstep")
     set(extra --set mxu.rtl_fst=${OUT_DIR}/tile.fst --set mxu.rtl_vcd_from=1
               --set mxu.rtl_vcd_count=2)
   endif()
-  execute_process(COMMAND ${VTPU} run ${args} --set mxu.backend=${backend} ${extra}
+  execute_process(COMMAND ${VTPU} run ${args} --set mxu.backend=${engine} ${extra}
                           --output-dir ${OUT_DIR}/${backend} --report ${OUT_DIR}/${backend}/report.json
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
@@ -32,7 +38,7 @@ file(GLOB outputs RELATIVE ${OUT_DIR}/tlm ${OUT_DIR}/tlm/*.npy)
 if(NOT outputs)
   message(FATAL_ERROR "the tlm run wrote no outputs")
 endif()
-foreach(backend rtl lockstep)
+foreach(backend rtl lockstep plain)
   foreach(file ${outputs})
     execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${OUT_DIR}/tlm/${file}
                             ${OUT_DIR}/${backend}/${file} RESULT_VARIABLE differ)

@@ -431,15 +431,20 @@ endforeach()
 # bf16, through the firmware on 8x8, 16x16 and 32x32 (edge's) arrays with the
 # MXU as the Verilated tile (rtl) and as both, compared per instruction
 # (lockstep): outputs and cycles identical to the TLM model's.
+# `sparse` is int8 with --sparsity 2:4: the tile's 2:4 mode.
 foreach(net mlp lenet)
-  foreach(precision int8 bf16)
+  foreach(precision int8 bf16 sparse)
     set(calibration "")
-    if(precision STREQUAL "int8")
+    set(flags ";--precision;${precision}")
+    if(NOT precision STREQUAL "bf16")
       set(calibration ";--calibration;${NETS}/${net}.calib")
+    endif()
+    if(precision STREQUAL "sparse")
+      set(flags ";--sparsity;2:4")
     endif()
     foreach(size 8 16 32)
       string(REPLACE ";" "^^" args
-        "${NETS}/${net}.onnx;--precision;${precision}${calibration};--input;${NETS}/${net}.input.npy;--set;mxu.rows=${size};--set;mxu.cols=${size}")
+        "${NETS}/${net}.onnx${flags}${calibration};--input;${NETS}/${net}.input.npy;--set;mxu.rows=${size};--set;mxu.cols=${size}")
       set(name cosim_${net}_${precision}_${size}x${size})
       add_test(NAME networks.${name}
         COMMAND ${CMAKE_COMMAND} -DVTPU=$<TARGET_FILE:vtpu> "-DARGS=${args}"
