@@ -18,6 +18,14 @@ Channel::Cycle Channel::next_decision() const {
   return next;
 }
 
+// Whether pseudo-channel `a` goes before `b` when both decide at `cycle`:
+// the first in turn is pseudo-channel cycle mod P, then the next ones
+// (so ties alternate, and depend on nothing but the cycle).
+bool Channel::first(size_t a, size_t b, Cycle cycle) const {
+  const size_t count = pseudo_.size(), start = static_cast<size_t>(cycle) % count;
+  return (a + count - start) % count < (b + count - start) % count;
+}
+
 void Channel::run(Cycle horizon, std::vector<Completion>& done) {
   const size_t count = pseudo_.size();
   if (count == 1) {
@@ -25,22 +33,32 @@ void Channel::run(Cycle horizon, std::vector<Completion>& done) {
     return;
   }
   for (;;) {
+    // Idle pseudo-channels' refreshes wait for a decision to come after them.
+    Cycle decision = Controller::kIdle;
+    for (const Controller& c : pseudo_) decision = std::min(decision, c.next_decision());
+    if (decision >= horizon) return;
     size_t pick = 0;
-    Cycle earliest = Controller::kIdle, second = Controller::kIdle;
-    // Without branches or divisions: the decisions come in no order.
-    for (size_t k = 0, i = turn_; k < count; ++k, i = i + 1 == count ? 0 : i + 1) {
-      const Cycle d = pseudo_[i].next_decision();
-      const bool earlier = d < earliest;
-      second = earlier ? earliest : std::min(second, d);
-      pick = earlier ? i : pick;
-      earliest = earlier ? d : earliest;
+    Cycle earliest = Controller::kIdle;
+    for (size_t i = 0; i < count; ++i) {
+      const Cycle c = pseudo_[i].next_command();
+      if (c < earliest || (c == earliest && c != Controller::kIdle && first(i, pick, c))) {
+        earliest = c;
+        pick = i;
+      }
     }
-    if (earliest >= horizon) return;
-    // Its turn lasts up to the next one's decision: a command at that very
-    // cycle is still this one's, and the next one then sees it on the buses.
-    const Cycle limit = second == Controller::kIdle ? horizon : std::min(horizon, second + 1);
-    if (pseudo_[pick].run(limit, done))
-      turn_ = pick + 1 == count ? 0 : static_cast<unsigned>(pick + 1);
+    // Its turn lasts up to the others' next commands: a command at the cycle
+    // of another's is its own if it goes first then, and the other then sees
+    // it on the buses.
+    Cycle limit = horizon;
+    for (size_t i = 0; i < count; ++i) {
+      const Cycle c = pseudo_[i].next_command();
+      if (i != pick && c != Controller::kIdle) limit = std::min(limit, c + first(pick, i, c));
+    }
+    Controller& c = pseudo_[pick];
+    if (c.next_decision() > earliest)
+      c.refresh_idle(limit);  // its turn is a refresh with nothing queued
+    else
+      c.run(limit, done);
   }
 }
 

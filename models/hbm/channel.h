@@ -1,8 +1,10 @@
 // One channel: its pseudo-channels' controllers and the command buses they
 // share (JESD235/JESD238; timing_checker.h, CommandBus). Each controller
 // decides its own commands, but in time order across the channel: the one
-// whose next decision is earliest takes the next turn (ties go round in turn),
-// so each sees on the buses every command the others issued before it.
+// whose next command is earliest takes the next turn (an idle one's
+// refreshes included; at one cycle, pseudo-channel cycle mod P goes first),
+// so each sees on the buses every command the others issued before it. The
+// commands do not depend on how the caller's horizons cut the time.
 // A standard with one pseudo-channel per channel (DDR3) is a channel of one.
 // Plain C++ in clock cycles, like the controller.
 #pragma once
@@ -31,8 +33,9 @@ class Channel {
   std::vector<Controller>& pseudo_channels() { return pseudo_; }
 
  private:
+  bool first(size_t a, size_t b, Cycle cycle) const;
+
   std::vector<Controller> pseudo_;
-  unsigned turn_ = 0;  // the pseudo-channel that wins the next tie
 };
 
 }  // namespace vtpu::hbm

@@ -14,7 +14,8 @@ Controller::Controller(const TimingSet& timing, unsigned queue_depth, bool refre
       depth_(queue_depth),
       refresh_(refresh),
       banks_(timing.banks()),
-      refresh_due_(timing.tREFI) {
+      refresh_due_(timing.tREFI),
+      idle_refresh_at_(timing.tREFI) {
   if (timing.banks() > 64) throw Error("hbm: at most 64 banks per pseudo-channel are modelled");
   for (unsigned b = 0; b < timing.banks(); ++b)
     group_of_[b] = static_cast<uint8_t>(b / timing.banks_per_group);
@@ -156,13 +157,13 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
       const Queued& served = q[c.index];
       const bool write = c.cmd == Command::kWr;
       const Cycle end = c.at + (write ? t_.WL : t_.RL) + t_.burst_clocks();
-      done.push_back(Completion{served.access.tag, end});
+      done.push_back(Completion{served.access.tag, end, c.at});
       ++(write ? stats_.writes : stats_.reads);
       if (!served.activated) ++stats_.row_hits;
       stats_.busy_data_cycles += t_.burst_clocks();
       stats_.total_latency += end - served.access.arrival;
       q.erase(q.begin() + static_cast<std::ptrdiff_t>(c.index));
-      --queued_;
+      if (--queued_ == 0) idle_refresh_at_ = std::max(c.at, refresh_due_);
       if (q.empty()) {
         nonempty_ &= ~(uint64_t{1} << c.bank);
         --queued_banks_;
@@ -174,23 +175,18 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
   now_ = c.at;
 }
 
-// With nothing queued, refreshes fall at their due cycles: precharge once if a
-// bank was left open, then one REF per tREFI. With every bank closed, the REFs
-// before the last one due cannot interact with anything this pseudo-channel
-// does: they are counted in one step, and only the last is issued. (Not
-// "while the command bus is free at their due cycle": a sibling on the shared
-// buses may have used them later than that, and those REFs would then be
-// issued back to back after the idle stretch.)
+// With nothing queued, refreshes fall at their due cycles (precharging first
+// if a bank was left open), each one issued as a command: on shared command
+// buses the other pseudo-channels see it (their channel runs every
+// controller in time order, an idle one's refreshes included: channel.h).
 void Controller::catch_up_idle_refresh(Cycle until) {
   std::vector<Completion> none;
-  while (refresh_ && refresh_due_ < until) {
-    if (!checker_.any_open()) {
-      Cycle skip = (until - 1 - refresh_due_) / t_.tREFI;  // REFs before the last one
-      stats_.refreshes += static_cast<uint64_t>(skip);
-      refresh_due_ += skip * t_.tREFI;
-    }
+  while (refresh_) {
     Choice c = choose_refresh();
-    if (c.at >= until) return;
+    if (c.at >= until) {
+      idle_refresh_at_ = c.at;
+      return;
+    }
     issue(c, none);
   }
 }

@@ -34,7 +34,8 @@ struct Access {
 
 struct Completion {
   uint64_t tag;
-  int64_t done;  // cycle the last data beat is transferred
+  int64_t done;     // cycle the last data beat is transferred
+  int64_t decided;  // cycle of its RD or WR command
 };
 
 struct IssuedCommand {
@@ -72,8 +73,20 @@ class Controller {
   // turns up to each other's next_decision() (channel.h).
   bool run(Cycle horizon, std::vector<Completion>& done);
   // The cycle of the next command decision with what is queued now; kIdle
-  // when nothing is queued (refreshes of an idle controller are caught up later).
+  // when nothing is queued (an idle controller's refreshes are issued when its
+  // channel next runs, in time order: next_command()).
   Cycle next_decision() const { return next_decision_; }
+  // The cycle of its next command, an idle controller's refresh included
+  // (kIdle without refresh): the order its channel runs its controllers in.
+  // A lower bound: run() up to past it issues a command or moves it.
+  Cycle next_command() const {
+    return queued_ == 0 && refresh_ ? std::min(next_decision_, idle_refresh_at_) : next_decision_;
+  }
+  // With nothing queued: issues the refreshes due before `until` and before
+  // its next decision (the channel's turn when next_command() is a refresh).
+  void refresh_idle(Cycle until) {
+    if (queued_ == 0) catch_up_idle_refresh(std::min(until, next_decision_));
+  }
   bool idle() const { return queued_ == 0 && arrivals_.empty(); }
 
   const ControllerStats& stats() const { return stats_; }
@@ -144,7 +157,8 @@ class Controller {
   Cycle now_ = 0;  // decisions before now_ are final
   Cycle refresh_due_;
   Cycle next_decision_ = kIdle;
-  Choice best_;  // the choice run() last made, while still valid
+  Cycle idle_refresh_at_;  // with nothing queued: the next refresh's cycle (or a lower bound)
+  Choice best_;            // the choice run() last made, while still valid
   ControllerStats stats_;
   std::vector<IssuedCommand>* log_ = nullptr;
 };

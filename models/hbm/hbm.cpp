@@ -153,8 +153,19 @@ void Hbm::wake() {
   const int64_t horizon = static_cast<int64_t>((now + lookahead_ps_ + tck_ps_ - 1) / tck_ps_);
   waking_ = true;
   done_.clear();
+  size_t ran = 0;
   for (Channel& c : channels_)
-    if (c.next_decision() < horizon) c.run(horizon, done_);
+    if (c.next_decision() < horizon) {
+      c.run(horizon, done_);
+      ++ran;
+    }
+  // Answered in the order the commands were decided, channel by channel at
+  // each cycle: the order one wake per cycle gave (an initiator that sends
+  // its next request from the response then sends in the same order).
+  if (ran > 1)
+    std::stable_sort(done_.begin(), done_.end(), [](const Completion& a, const Completion& b) {
+      return a.decided < b.decided;
+    });
 
   // Responses may trigger new requests (and calls to accept()): work on a copy.
   std::vector<Completion> finished;
@@ -185,10 +196,16 @@ void Hbm::schedule_wake() {
   if (next != Controller::kIdle) wake_for(next);
 }
 
-// Decisions at cycle `decision` are final once decision * tCK < now + lookahead.
+// Decisions at cycle `decision` are final once decision * tCK < now + lookahead,
+// but nothing needs them before the first data a command decided then can
+// finish: WL or RL, then the burst, later. Waking then decides the same
+// commands (those of cycles before now + lookahead, every access arriving
+// before that known) and answers each request at its own time as before, in
+// one wake for every command up to that point instead of one per cycle.
 void Hbm::wake_for(int64_t decision) {
-  const uint64_t at = static_cast<uint64_t>(decision) * tck_ps_ + 1;
-  const uint64_t wake_ps = at > lookahead_ps_ ? at - lookahead_ps_ : 0;
+  const TimingSet& t = options_.timing;
+  const uint64_t first_data = std::min(t.RL, t.WL) + t.burst_clocks();
+  const uint64_t wake_ps = (static_cast<uint64_t>(decision) + first_data) * tck_ps_ - 1;
   const uint64_t now = now_ps();
   wake_event_.notify(sc_core::sc_time::from_value(wake_ps > now ? wake_ps - now : 0));
 }

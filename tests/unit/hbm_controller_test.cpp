@@ -261,6 +261,53 @@ TEST_P(EveryPreset, IdleStretchLeavesNoRefreshBacklog) {
     EXPECT_GE(c.stats().refreshes, 499u);  // the idle ones are counted
 }
 
+// A channel's commands do not depend on the horizons it is run to (the
+// SystemC wrapper chooses its wakes: hbm.cpp): reads and writes, sequential
+// and random, in bursts between idle stretches (an idle pseudo-channel's
+// refreshes included), run cycle by cycle, in steps of 7 and 1000 cycles,
+// and at once, finish every access at the same cycle and issue as many
+// commands.
+TEST_P(EveryPreset, CommandsDoNotDependOnTheHorizons) {
+  const TimingSet& t = this->t();
+  AddressMapping map(t, 1, 1, AddressMapping::kDefault);
+  for (bool random : {false, true}) {
+    auto run = [&](int64_t step) {
+      Channel channel(t, 32, /*refresh=*/true);
+      std::mt19937_64 rng(11);
+      const uint64_t accesses = map.capacity() / map.access_bytes();
+      int64_t last = 0;
+      for (uint64_t i = 0; i < 4000; ++i) {
+        const uint64_t index = random ? rng() % accesses : i;
+        const Location loc = map.decode(index * map.access_bytes());
+        // Bursts of 64 a cycle apart, each 2.3 tREFI after the one before.
+        last = static_cast<int64_t>(i / 64 * (23 * t.tREFI / 10) + i % 64);
+        channel.enqueue(loc.controller,
+                        Access{i, last, loc.row, loc.column, loc.bank, (rng() & 3) == 0});
+      }
+      std::vector<Completion> done;
+      if (step == 0) {
+        channel.run(Controller::kIdle, done);
+      } else {
+        for (int64_t h = step; channel.next_decision() != Controller::kIdle; h += step)
+          channel.run(h, done);
+      }
+      std::sort(done.begin(), done.end(),
+                [](const Completion& a, const Completion& b) { return a.tag < b.tag; });
+      std::vector<int64_t> out;
+      for (const Completion& d : done) out.push_back(d.done);
+      for (const Controller& c : channel.pseudo_channels())
+        out.insert(out.end(), {static_cast<int64_t>(c.stats().activates),
+                               static_cast<int64_t>(c.stats().precharges),
+                               static_cast<int64_t>(c.stats().refreshes)});
+      return out;
+    };
+    const std::vector<int64_t> at_once = run(0);
+    ASSERT_EQ(at_once.size(), 4000 + 3 * t.pseudo_channels);
+    for (int64_t step : {1, 7, 1000})
+      EXPECT_EQ(run(step), at_once) << (random ? "random" : "sequential") << ", steps of " << step;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Presets, EveryPreset, ::testing::ValuesIn(config::memspec_names()),
                          [](const auto& info) {
                            std::string name = info.param;
