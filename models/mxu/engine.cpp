@@ -32,8 +32,8 @@ std::string describe(const vtpu_insn_matmul& x, uint64_t index) {
 }
 
 // Whether a recording can hold the instruction: dense int8 or bf16 (the
-// replay has no 2:4 sparse or int4-weight mode).
-bool tile_runs(const vtpu_insn_matmul& x) {
+// recording format and replay have no 2:4 sparse or int4-weight mode).
+bool recordable(const vtpu_insn_matmul& x) {
   return x.sparsity == VTPU_SPARSITY_DENSE && x.precision != VTPU_TYPE_INT4;
 }
 
@@ -129,9 +129,9 @@ class RecordingEngine : public MatmulEngine {
   std::optional<MatmulDone> run(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
                                 uint64_t start_ps) override {
     const uint64_t index = count_++;
-    if (!tile_runs(x)) {
+    if (!recordable(x)) {
       stop_("mxu.record: " + describe(x, index) +
-            ": recordings hold dense int8 and bf16 MATMULs only (what the RTL tile runs)");
+            ": recordings hold dense int8 and bf16 MATMULs only (no 2:4 or int4 mode)");
       return std::nullopt;
     }
     const std::vector<uint8_t> c_before = read_c(x, amem);

@@ -112,13 +112,16 @@ class TileDriver : public mxu::RtlArray {
     auto drive_activations = [&] {  // row m of A, columns k0 .. k0 + R - 1 (sparse: 2R)
       const uint32_t k0 = a_beat.k_fold * R * (sparse ? 2 : 1);
       const uint8_t* row = a + uint64_t{a_beat.row} * x.a_stride;
-      set_lanes(t.a_data, row + uint64_t{k0} * element, k0 < x.k ? std::min(R, x.k - k0) : 0,
-                element);
-      if constexpr (kSparse) {
-        const uint32_t hi = k0 + R;
-        set_lanes(t.a_hi, row + uint64_t{hi} * element,
-                  sparse && hi < x.k ? std::min(R, x.k - hi) : 0, element);
-      }
+      // A slice that starts past K (a sparse fold's second half) is padding:
+      // no pointer into A for it.
+      auto slice = [&](auto& port, uint32_t from) {
+        if (from < x.k)
+          set_lanes(port, row + uint64_t{from} * element, std::min(R, x.k - from), element);
+        else
+          set_lanes(port, nullptr, 0, element);
+      };
+      slice(t.a_data, k0);
+      if constexpr (kSparse) slice(t.a_hi, sparse ? k0 + R : x.k);
       t.a_last = a_beat.row + 1 == x.m;
     };
     if constexpr (kBf16) t.bf16 = bf16;

@@ -84,7 +84,7 @@ vtpu_run_test(gemm.sparse_bf16_refused EXIT 2 STDERR "^vtpu: --sparsity 2:4: int
 vtpu_run_test(gemm.sparsity_unknown EXIT 2 STDERR "^vtpu: --sparsity 4:8: expected dense or 2:4\n$"
   ARGS gemm --m 4 --k 4 --n 4 --sparsity 4:8)
 vtpu_run_test(gemm.sparse_not_recorded EXIT 6
-  STDERR "^vtpu: mxu.record: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): recordings hold dense int8 and bf16 MATMULs only \\(what the RTL tile runs\\)\n$"
+  STDERR "^vtpu: mxu.record: MATMUL #0 \\(int8 2:4 4x8x4, C =\\): recordings hold dense int8 and bf16 MATMULs only \\(no 2:4 or int4 mode\\)\n$"
   ARGS gemm --m 4 --k 8 --n 4 --sparsity 2:4 --set mxu.record=${CMAKE_BINARY_DIR}/sparse.stim)
 # 2:4 on the RTL tile's sparse build (docs/cosim.md), cycles by the WS
 # overlapped formula R + F M + R + C + 2 with F = ceil(K_s/R) ceil(N/C) folds,
