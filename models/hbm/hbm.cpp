@@ -23,6 +23,9 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmOptions& options)
       tck_ps_(options.timing.tck_ps),
       lookahead_ps_(static_cast<uint64_t>(options.lookahead.to_seconds() * 1e12 + 0.5)),
       frontend_ps_(static_cast<uint64_t>(options.frontend_latency.to_seconds() * 1e12 + 0.5)),
+      first_data_ps_(
+          (std::min(options.timing.RL, options.timing.WL) + options.timing.burst_clocks()) *
+          tck_ps_),
       faults_(options.corrected_per_access > 0 || options.uncorrected_per_access > 0),
       fault_rng_(options.fault_seed) {
   if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
@@ -203,9 +206,7 @@ void Hbm::schedule_wake() {
 // before that known) and answers each request at its own time as before, in
 // one wake for every command up to that point instead of one per cycle.
 void Hbm::wake_for(int64_t decision) {
-  const TimingSet& t = options_.timing;
-  const uint64_t first_data = std::min(t.RL, t.WL) + t.burst_clocks();
-  const uint64_t wake_ps = (static_cast<uint64_t>(decision) + first_data) * tck_ps_ - 1;
+  const uint64_t wake_ps = static_cast<uint64_t>(decision) * tck_ps_ + first_data_ps_ - 1;
   const uint64_t now = now_ps();
   wake_event_.notify(sc_core::sc_time::from_value(wake_ps > now ? wake_ps - now : 0));
 }

@@ -113,6 +113,7 @@ class Hbm : public sc_core::sc_module {
   sc_core::sc_event wake_event_;
   bool waking_ = false;  // inside wake()
   uint64_t tck_ps_, lookahead_ps_, frontend_ps_;
+  uint64_t first_data_ps_;  // from a RD or WR command to the end of its data, the shorter
   uint64_t requests_ = 0, bytes_ = 0;
   // Injected ECC faults: whether any may happen, their stream and counts.
   bool faults_ = false;
