@@ -58,18 +58,6 @@ AddressMapping::AddressMapping(const TimingSet& t, unsigned stacks, unsigned cha
   capacity_ = uint64_t{1} << shift;
 }
 
-Location AddressMapping::decode(uint64_t a) const {
-  Location loc;
-  loc.controller = static_cast<unsigned>(
-      (bits_[kStack].get(a) * count_[kChannel] + bits_[kChannel].get(a)) * count_[kPseudo] +
-      bits_[kPseudo].get(a));
-  loc.bank_group = static_cast<unsigned>(bits_[kGroup].get(a));
-  loc.bank = loc.bank_group * count_[kBank] + static_cast<unsigned>(bits_[kBank].get(a));
-  loc.row = static_cast<uint32_t>(bits_[kRow].get(a));
-  loc.column = static_cast<uint32_t>(bits_[kColumn].get(a));
-  return loc;
-}
-
 uint64_t AddressMapping::encode(const Location& loc) const {
   uint64_t pseudo = loc.controller % count_[kPseudo];
   uint64_t channel = loc.controller / count_[kPseudo] % count_[kChannel];

@@ -16,8 +16,10 @@
 namespace vtpu::hbm {
 
 struct Location {
-  unsigned controller;  // flat (stack, channel, pseudo-channel) index
-  unsigned bank;        // bank group * banks_per_group + bank
+  unsigned controller;      // flat (stack, channel, pseudo-channel) index
+  unsigned channel;         // flat (stack, channel) index: controller / pseudo-channels
+  unsigned pseudo_channel;  // controller % pseudo-channels
+  unsigned bank;            // bank group * banks_per_group + bank
   unsigned bank_group;
   uint32_t row;
   uint32_t column;  // in accesses
@@ -35,7 +37,18 @@ class AddressMapping {
   uint64_t capacity() const { return capacity_; }
   unsigned controllers() const { return controllers_; }
   unsigned access_bytes() const { return access_bytes_; }
-  Location decode(uint64_t address) const;
+  Location decode(uint64_t address) const {  // inline: once per access of every request
+    Location loc;
+    loc.channel = static_cast<unsigned>(bits_[kStack].get(address) * count_[kChannel] +
+                                        bits_[kChannel].get(address));
+    loc.pseudo_channel = static_cast<unsigned>(bits_[kPseudo].get(address));
+    loc.controller = loc.channel * count_[kPseudo] + loc.pseudo_channel;
+    loc.bank_group = static_cast<unsigned>(bits_[kGroup].get(address));
+    loc.bank = loc.bank_group * count_[kBank] + static_cast<unsigned>(bits_[kBank].get(address));
+    loc.row = static_cast<uint32_t>(bits_[kRow].get(address));
+    loc.column = static_cast<uint32_t>(bits_[kColumn].get(address));
+    return loc;
+  }
   // Inverse of decode (the offset inside the access is zero); used by tests.
   uint64_t encode(const Location& location) const;
 

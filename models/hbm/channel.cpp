@@ -21,9 +21,16 @@ Channel::Cycle Channel::next_decision() const {
 // Whether pseudo-channel `a` goes before `b` when both decide at `cycle`:
 // the first in turn is pseudo-channel cycle mod P, then the next ones
 // (so ties alternate, and depend on nothing but the cycle).
+// (No division but the one for `start`, none with a power-of-two count: this
+// is asked for on every turn.)
 bool Channel::first(size_t a, size_t b, Cycle cycle) const {
-  const size_t count = pseudo_.size(), start = static_cast<size_t>(cycle) % count;
-  return (a + count - start) % count < (b + count - start) % count;
+  const size_t count = pseudo_.size();
+  const size_t start = (count & (count - 1)) == 0 ? static_cast<size_t>(cycle) & (count - 1)
+                                                  : static_cast<size_t>(cycle) % count;
+  // a's and b's places in the turn order that starts at `start`
+  const size_t place_a = a >= start ? a - start : a + count - start;
+  const size_t place_b = b >= start ? b - start : b + count - start;
+  return place_a < place_b;
 }
 
 void Channel::run(Cycle horizon, std::vector<Completion>& done) {

@@ -17,13 +17,23 @@ Controller::Controller(const TimingSet& timing, unsigned queue_depth, bool refre
       refresh_due_(timing.tREFI),
       idle_refresh_at_(timing.tREFI) {
   if (timing.banks() > 64) throw Error("hbm: at most 64 banks per pseudo-channel are modelled");
-  for (unsigned b = 0; b < timing.banks(); ++b)
+  for (unsigned b = 0; b < timing.banks(); ++b) {
     group_of_[b] = static_cast<uint8_t>(b / timing.banks_per_group);
+    group_banks_[group_of_[b]] |= uint64_t{1} << b;
+  }
 }
 
 void Controller::enqueue(const Access& access) {
   if (arrivals_.empty() || arrivals_.back().arrival <= access.arrival) {
-    arrivals_.push_back(access);
+    // Field by field: the caller's Access was just built on the stack, and
+    // copied whole it would stall store forwarding (as in admit()).
+    Access& a = arrivals_.emplace_back();
+    a.tag = access.tag;
+    a.arrival = access.arrival;
+    a.row = access.row;
+    a.column = access.column;
+    a.bank = access.bank;
+    a.write = access.write;
   } else {
     auto at = std::upper_bound(arrivals_.begin(), arrivals_.end(), access.arrival,
                                [](Cycle arrival, const Access& a) { return arrival < a.arrival; });
@@ -36,7 +46,11 @@ uint64_t Controller::admit(Cycle now) {
   uint64_t touched = 0;
   while (!arrivals_.empty() && queued_ < depth_ && arrivals_.front().arrival <= now) {
     const Access& a = arrivals_.front();
-    banks_[a.bank].queue.push_back(Queued{a, next_seq_++});
+    // Field by field, here and for the completions in issue(): a whole
+    // struct built on the stack and copied stalls store forwarding.
+    Queued& q = banks_[a.bank].queue.emplace_back();
+    q.access = a;
+    q.seq = next_seq_++;
     touched |= uint64_t{1} << a.bank;
     ++queued_;
     arrivals_.pop_front();
@@ -73,11 +87,12 @@ void Controller::update_candidate(unsigned b) {
   }
   command_[b] = static_cast<uint8_t>(c.cmd);
   rank_[b] = uint64_t{!c.hit} << 63 | bank.queue[c.index].seq << 6 | b;
+  update_local(b);
 }
 
 Controller::Choice Controller::timed(unsigned b) const {
   Choice c = banks_[b].candidate;
-  c.at = std::max({now_, local_bound(b), checker_.shared_earliest(c.cmd)});
+  c.at = std::max({now_, local_[b], checker_.shared_earliest(c.cmd)});
   return c;
 }
 
@@ -95,7 +110,7 @@ Controller::Choice Controller::choose() const {
   // at, which takes no branch on which are queued either.
   using Key = unsigned __int128;
   const auto key = [&](unsigned b) {
-    const Cycle when = std::max(local_bound(b), shared[command_[b]]);
+    const Cycle when = std::max(local_[b], shared[command_[b]]);
     return Key{static_cast<uint64_t>(when)} << 64 | rank_[b];
   };
   Key best_key = ~Key{0};
@@ -131,7 +146,15 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
                        : c.cmd == Command::kRd || c.cmd == Command::kWr ? q[c.index].access.row
                                                                         : 0;
   checker_.issue(c.cmd, c.bank, c.at, row);
-  best_ = Choice{};
+  // The bank-local bounds the command changed: its group's banks' (the bank's
+  // own history is one of them), every bank's after a PREA, none after a REF
+  // (the channel's history is read at each decision).
+  if (c.cmd == Command::kPreAll) {
+    for (uint64_t m = nonempty_; m != 0; m &= m - 1) update_local(__builtin_ctzll(m));
+  } else if (c.cmd != Command::kRef) {
+    const uint64_t group = group_banks_[group_of_[c.bank]];
+    for (uint64_t m = nonempty_ & group; m != 0; m &= m - 1) update_local(__builtin_ctzll(m));
+  }
   if (log_) log_->push_back(IssuedCommand{c.cmd, c.bank, c.at, row});
   switch (c.cmd) {
     case Command::kAct:
@@ -157,7 +180,10 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
       const Queued& served = q[c.index];
       const bool write = c.cmd == Command::kWr;
       const Cycle end = c.at + (write ? t_.WL : t_.RL) + t_.burst_clocks();
-      done.push_back(Completion{served.access.tag, end, c.at});
+      Completion& d = done.emplace_back();
+      d.tag = served.access.tag;
+      d.done = end;
+      d.decided = c.at;
       ++(write ? stats_.writes : stats_.reads);
       if (!served.activated) ++stats_.row_hits;
       stats_.busy_data_cycles += t_.burst_clocks();
@@ -188,15 +214,23 @@ void Controller::catch_up_idle_refresh(Cycle until) {
       return;
     }
     issue(c, none);
+    best_ = Choice{};
   }
 }
 
 bool Controller::run(Cycle horizon, std::vector<Completion>& done) {
   bool issued = false;
-  // best_ stays valid until this controller issues a command (issue() drops
-  // it) or another on the same buses takes the cycle it wanted: the others'
-  // commands only delay candidates, so the earliest stays the earliest.
-  Choice& best = best_;
+  // best_ stays valid until this controller issues a command or another on
+  // the same buses takes the cycle it wanted: the others' commands only delay
+  // candidates, so the earliest stays the earliest. Worked on in a local (in
+  // registers: a member written in parts and read whole stalls the core's
+  // store forwarding) and stored back on return.
+  Choice best = best_;
+  const auto stop = [&](Cycle next) {
+    next_decision_ = next;
+    best_ = best;
+    return issued;
+  };
   if (best.valid && checker_.bus()->earliest(best.cmd) > best.at) best = Choice{};
   for (;;) {
     const uint64_t touched = admit(now_);
@@ -212,16 +246,11 @@ bool Controller::run(Cycle horizon, std::vector<Completion>& done) {
       }
     }
     if (queued_ == 0) {
-      if (arrivals_.empty()) {
-        next_decision_ = kIdle;
-        return issued;
-      }
+      if (arrivals_.empty()) return stop(kIdle);
       const Cycle next = arrivals_.front().arrival;
       catch_up_idle_refresh(std::min(next, horizon));
-      if (std::max(next, now_) >= horizon) {
-        next_decision_ = std::max(next, now_);
-        return issued;
-      }
+      best = Choice{};
+      if (std::max(next, now_) >= horizon) return stop(std::max(next, now_));
       now_ = std::max(next, now_);
       continue;
     }
@@ -231,18 +260,13 @@ bool Controller::run(Cycle horizon, std::vector<Completion>& done) {
     // An access that arrives before the chosen cycle may be a better choice.
     if (!arrivals_.empty() && queued_ < depth_ && arrivals_.front().arrival < c.at) {
       const Cycle next = std::max(arrivals_.front().arrival, now_);
-      if (next >= horizon) {
-        next_decision_ = next;
-        return issued;
-      }
+      if (next >= horizon) return stop(next);
       now_ = next;
       continue;
     }
-    if (c.at >= horizon) {
-      next_decision_ = c.at;
-      return issued;
-    }
+    if (c.at >= horizon) return stop(c.at);
     issue(c, done);
+    best = Choice{};  // the command changed what the candidates wait for
     issued = true;
   }
 }

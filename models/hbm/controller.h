@@ -125,9 +125,11 @@ class Controller {
   void update_candidate(unsigned bank);
   Choice timed(unsigned bank) const;
   Choice choose() const;
-  // The bank's and its group's bound on its candidate's command (no division).
-  Cycle local_bound(unsigned b) const {
-    return checker_.local_earliest(static_cast<Command>(command_[b]), b, group_of_[b]);
+  // The bank's and its group's bound on its candidate's command, kept in
+  // local_: worked out when the candidate changes and when a command changes
+  // the bank's or its group's history (issue()), not at every decision.
+  void update_local(unsigned b) {
+    local_[b] = checker_.local_earliest(static_cast<Command>(command_[b]), b, group_of_[b]);
   }
   // Whether candidate `a` goes before `b` (an invalid `b` goes after all).
   bool better(const Choice& a, const Choice& b) const {
@@ -143,15 +145,18 @@ class Controller {
   const bool refresh_;
   std::deque<Access> arrivals_;  // not yet admitted, in arrival order
   std::vector<Bank> banks_;
-  // What choose() reads of each bank's candidate, packed: its command, and
+  // What choose() reads of each bank's candidate, packed: its command, its
+  // bank-local bound (local_), and
   // its rank among candidates of one cycle, smaller first:
   // (not a row hit) << 63 | seq << 6 | bank (seq stays below 2^57: 1.4e17
   // accesses). And each bank's group.
   std::array<uint8_t, 64> command_{};
   std::array<uint8_t, 64> group_of_{};
+  std::array<uint64_t, 64> group_banks_{};  // by group: bit b for each of its banks
   std::array<uint64_t, 64> rank_{};
-  uint64_t nonempty_ = 0;      // bit b: bank b has queued accesses
-  unsigned queued_banks_ = 0;  // bits set in nonempty_
+  std::array<Cycle, 64> local_{};  // update_local()
+  uint64_t nonempty_ = 0;          // bit b: bank b has queued accesses
+  unsigned queued_banks_ = 0;      // bits set in nonempty_
   unsigned queued_ = 0;
   uint64_t next_seq_ = 0;
   Cycle now_ = 0;  // decisions before now_ are final

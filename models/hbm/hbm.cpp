@@ -21,6 +21,7 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmOptions& options)
       mapping_(options.timing, options.stacks,
                options.channels ? options.channels : options.timing.channels, options.mapping),
       tck_ps_(options.timing.tck_ps),
+      cycles_per_ps_(1.0 / static_cast<double>(options.timing.tck_ps)),
       lookahead_ps_(static_cast<uint64_t>(options.lookahead.to_seconds() * 1e12 + 0.5)),
       frontend_ps_(static_cast<uint64_t>(options.frontend_latency.to_seconds() * 1e12 + 0.5)),
       first_data_ps_(
@@ -46,6 +47,15 @@ Hbm::Hbm(sc_core::sc_module_name name, const HbmOptions& options)
 
 double Hbm::peak_bytes_per_s() const {
   return options_.timing.pseudo_channel_bytes_per_s() * mapping_.controllers();
+}
+
+// ceil(ps / tCK) without a 64-bit division (one per request otherwise): a
+// floating-point estimate, corrected to the exact quotient.
+int64_t Hbm::cycle_at_or_after(uint64_t ps) const {
+  uint64_t cycle = static_cast<uint64_t>(static_cast<double>(ps) * cycles_per_ps_);
+  while (cycle * tck_ps_ < ps) ++cycle;
+  while (cycle > 0 && (cycle - 1) * tck_ps_ >= ps) --cycle;
+  return static_cast<int64_t>(cycle);
 }
 
 uint64_t Hbm::now_ps() const {
@@ -85,16 +95,14 @@ bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
     free_slots_.pop_back();
   }
   const uint64_t arrival_ps = now_ps() + delay.value() + frontend_ps_;
-  const int64_t arrival = static_cast<int64_t>((arrival_ps + tck_ps_ - 1) / tck_ps_);
-  const uint64_t bytes = mapping_.access_bytes();
+  const int64_t arrival = cycle_at_or_after(arrival_ps);
+  const uint64_t bytes = mapping_.access_bytes();  // a power of two
   unsigned accesses = 0;
   int64_t first_decision = Controller::kIdle;
-  for (uint64_t a = address / bytes * bytes; a < address + length; a += bytes, ++accesses) {
-    Location loc = mapping_.decode(a);
-    // address_mapping.h: controller = channel x pseudo-channels + pseudo-channel
-    Channel& c = channels_[loc.controller / options_.timing.pseudo_channels];
-    c.enqueue(loc.controller % options_.timing.pseudo_channels,
-              Access{slot, arrival, loc.row, loc.column, loc.bank, write});
+  for (uint64_t a = address & ~(bytes - 1); a < address + length; a += bytes, ++accesses) {
+    const Location loc = mapping_.decode(a);
+    Channel& c = channels_[loc.channel];
+    c.enqueue(loc.pseudo_channel, Access{slot, arrival, loc.row, loc.column, loc.bank, write});
     first_decision = std::min(first_decision, c.next_decision());
   }
   pending_[slot] = Pending{&trans, accesses, 0, waiter};
@@ -153,7 +161,7 @@ unsigned int Hbm::transport_dbg(tlm::tlm_generic_payload& trans) {
 
 void Hbm::wake() {
   const uint64_t now = now_ps();
-  const int64_t horizon = static_cast<int64_t>((now + lookahead_ps_ + tck_ps_ - 1) / tck_ps_);
+  const int64_t horizon = cycle_at_or_after(now + lookahead_ps_);
   waking_ = true;
   done_.clear();
   size_t ran = 0;

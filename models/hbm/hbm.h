@@ -102,6 +102,7 @@ class Hbm : public sc_core::sc_module {
   void schedule_wake();
   void wake_for(int64_t decision);  // wake when that decision may be made
   uint64_t now_ps() const;
+  int64_t cycle_at_or_after(uint64_t ps) const;  // the first cycle that starts at or after ps
 
   HbmOptions options_;
   AddressMapping mapping_;
@@ -112,7 +113,9 @@ class Hbm : public sc_core::sc_module {
   std::vector<Completion> done_;
   sc_core::sc_event wake_event_;
   bool waking_ = false;  // inside wake()
-  uint64_t tck_ps_, lookahead_ps_, frontend_ps_;
+  uint64_t tck_ps_;
+  double cycles_per_ps_;  // 1 / tck_ps_
+  uint64_t lookahead_ps_, frontend_ps_;
   uint64_t first_data_ps_;  // from a RD or WR command to the end of its data, the shorter
   uint64_t requests_ = 0, bytes_ = 0;
   // Injected ECC faults: whether any may happen, their stream and counts.

@@ -63,8 +63,11 @@ sc_core::sc_time Router::pass(int id, Port& out, const tlm::tlm_generic_payload&
     s.bytes += bytes;
     s.stall += grant - arrival;
     if (p->link.bytes_per_cycle == 0) continue;
-    const sc_core::sc_time busy =
-        clock_period_ * (static_cast<double>(bytes) / p->link.bytes_per_cycle);
+    if (bytes != p->busy_bytes) {  // most transactions are the size of the one before
+      p->busy_bytes = bytes;
+      p->busy = clock_period_ * (static_cast<double>(bytes) / p->link.bytes_per_cycle);
+    }
+    const sc_core::sc_time busy = p->busy;
     p->free_at[direction] = grant + busy;
     s.busy += busy;
   }

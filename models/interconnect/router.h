@@ -94,6 +94,9 @@ class Router : public sc_core::sc_module {
     Link link;
     LinkStats stats;
     sc_core::sc_time free_at[2];  // read, write direction
+    // The link time of a transaction of busy_bytes (the last size seen).
+    uint64_t busy_bytes = 0;
+    sc_core::sc_time busy;
   };
   // An nb request in flight, carried by its payload: allocated the first time
   // the payload passes, owned (and freed) by it, reused after.
