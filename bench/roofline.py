@@ -14,8 +14,8 @@ independently of vtpu's compiler and report:
 with SCALE-Sim v2's WS formula per GEMM M x K x N: ceil(K/R) ceil(N/C) (2R + C + M - 2) - 1
 (convolutions as GEMMs, M = batch x output pixels, K = kh kw cin/groups, N = cout/groups,
 once per group; depthwise layers are left out of both terms). The model is then run with
-`vtpu run --check` (batch through `--batch`; every output byte must equal the host
-reference's), and the simulated cycles are divided by the bound.
+`vtpu run --check` (batch through `--batch`; with --tune, `--tune`; every output byte
+must equal the host reference's), and the simulated cycles are divided by the bound.
 """
 
 import argparse
@@ -148,6 +148,9 @@ def main() -> int:
     p.add_argument("--set", action="append", default=[], help="config override for every case")
     p.add_argument("--firmware", type=Path, help="the runtime ELF (default: vtpu's own)")
     p.add_argument("--json", type=Path, help="also write the rows as JSON")
+    p.add_argument("--tune", action="store_true",
+                   help="compile with --tune (each layer's buffer sets chosen by simulating; "
+                        "the wall time includes those runs)")
     p.add_argument("cases", nargs="*", default=DEFAULT_CASES)
     args = p.parse_args()
     self_check()
@@ -180,6 +183,8 @@ def main() -> int:
                    "--report", str(tmp / "r.json"), "--check"]
             if batch != 1:
                 cmd += ["--batch", str(batch)]
+            if args.tune:
+                cmd += ["--tune"]
             calib = args.networks / f"{net}.calib"
             if precision == "int8" and calib.is_dir():
                 cmd += ["--calibration", str(calib)]

@@ -1,26 +1,19 @@
 #include "tools/auto_precision.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <set>
 
-#include "models/common/atomic_file.h"
 #include "models/common/error.h"
-#include "models/common/json.h"
-#include "models/common/read_file.h"
 #include "models/isa/vtpu/isa.h"
 #include "models/isa/vtpu/model.h"
 #include "platform/config.h"
 #include "sw/compiler/compress.h"
-#include "sw/compiler/executable.h"
 #include "sw/compiler/quantize.h"
 #include "sw/graph/eval.h"
-#include "tools/process.h"
+#include "tools/candidate_runs.h"
 
 namespace vtpu {
 namespace {
@@ -61,54 +54,6 @@ double worst(const std::vector<std::vector<float>>& fp32,
   return w;
 }
 
-// A scratch directory, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vtpu-auto-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw Error("--precision auto: cannot make a scratch directory");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-// A program's simulated cycles on the chip: in all and per ONNX node (the
-// layers it made), from `vtpu run` in a child process (one SystemC
-// simulation per process) on a seeded random input.
-struct Simulated {
-  uint64_t total = 0;
-  std::map<std::string, uint64_t> per_node;
-};
-
-Simulated simulate(const sw::Program& p, const config::Soc& chip, const ScratchDir& dir) {
-  const std::string exe = dir / "program.vtpu", cfg = dir / "chip.textproto";
-  const std::string report = dir / "report.json", log = dir / "run.log";
-  sw::write_executable(exe, p, "--precision auto");
-  config::Soc merged = chip;  // its --set already applied
-  merged.clear_overrides();
-  write_file_atomically(
-      cfg, [&](std::ostream& out) { return static_cast<bool>(out << config::text(merged)); },
-      " the chip's config");
-  const int status = run_process(
-      {self_executable(), "run", exe, "--config", cfg, "--input", "random:0", "--report", report},
-      log);
-  if (status != 0)
-    throw Error("--precision auto: simulating a candidate program failed (status " +
-                std::to_string(status) + "): " + read_file(log, 4096));
-  const Json r = Json::parse(read_file(report, uint64_t{1} << 28));
-  Simulated s;
-  s.total = r.at("cycles").get<uint64_t>();
-  for (const Json& l : r.at("layers")) s.per_node[l.at("name")] += l.at("cycles").get<uint64_t>();
-  return s;
-}
-
 const char* format_name(uint8_t f) {
   return f == VTPU_WEIGHTS_SPARSE_2_4 ? "2:4" : f == VTPU_WEIGHTS_INT4 ? "int4" : "int8";
 }
@@ -131,7 +76,7 @@ AutoResult compile_auto(const sw::Graph& imported, sw::CompileOptions options,
   options.precision = sw::Precision::kInt8;
   options.sparsity_2_4 = options.int4_weights = false;
   options.sparsity_skip.clear();
-  const ScratchDir dir;
+  const ScratchDir dir("--precision auto");
   AutoResult r;
   auto compile = [&](const std::map<std::string, uint8_t>& choice) {
     sw::CompileOptions o = options;
@@ -165,10 +110,11 @@ AutoResult compile_auto(const sw::Graph& imported, sw::CompileOptions options,
     every[VTPU_WEIGHTS_INT4][n.name] = VTPU_WEIGHTS_INT4;
     if (sw::prunable_2_4(g, n)) every[VTPU_WEIGHTS_SPARSE_2_4][n.name] = VTPU_WEIGHTS_SPARSE_2_4;
   }
-  const Simulated base = simulate(int8, chip, dir);
+  const Simulated base = simulate_candidate(int8, chip, dir, "--precision auto");
   Simulated by_format[3];
   for (const uint8_t f : {uint8_t{VTPU_WEIGHTS_SPARSE_2_4}, uint8_t{VTPU_WEIGHTS_INT4}})
-    if (!every[f].empty()) by_format[f] = simulate(compile(every[f]), chip, dir);
+    if (!every[f].empty())
+      by_format[f] = simulate_candidate(compile(every[f]), chip, dir, "--precision auto");
 
   // Each faster candidate's sensitivity: this layer's weights alone
   // compressed, the rest of the graph in fp32, on (at most) the first two
@@ -230,7 +176,8 @@ AutoResult compile_auto(const sw::Graph& imported, sw::CompileOptions options,
     sw::Program p = compile(choice);
     const double cos = measure(p);
     const bool accurate = r.int8_cosine - cos <= budget;
-    const uint64_t cycles = accurate ? simulate(p, chip, dir).total : 0;
+    const uint64_t cycles =
+        accurate ? simulate_candidate(p, chip, dir, "--precision auto").total : 0;
     if (accurate && cycles <= base.total) {
       for (const Option& o : chosen) r.layers[o.layer].format = o.format;
       r.cosine = cos;

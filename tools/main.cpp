@@ -426,8 +426,8 @@ int trace_command(const std::vector<std::string>& args) {
 int compile_command(const std::vector<std::string>& args) {
   po::options_description desc(
       "vtpu compile MODEL.onnx [--precision int8|bf16|int4|auto [--accuracy-budget X] "
-      "[--explain]] [--sparsity 2:4 [--sparsity-skip NODE,...]] [--calibration DIR] [--emit-qdq "
-      "FILE] [--config C] [--set ...] -o OUT.vtpu | --list-ops");
+      "[--explain]] [--tune] [--sparsity 2:4 [--sparsity-skip NODE,...]] [--calibration DIR] "
+      "[--emit-qdq FILE] [--config C] [--set ...] -o OUT.vtpu | --list-ops");
   add_config_options(desc);
   vtpu::CompileRequest r;
   std::string out;
@@ -442,7 +442,10 @@ int compile_command(const std::vector<std::string>& args) {
        "with --precision auto: the output cosine against fp32 (worst calibration input) it may "
        "lose beyond all-int8's")
       ("explain", po::bool_switch(&r.explain),
-       "with --precision auto: print each layer's choice, losses and estimated cycles")
+       "with --precision auto or --tune: print the choice (per layer: losses and cycles)")
+      ("tune", po::bool_switch(&r.tune),
+       "per layer, one buffer set or two, the faster on --config's chip (simulates the model "
+       "three times)")
       ("sparsity", po::value<std::string>(&r.sparsity),
        "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K")
       ("sparsity-skip", po::value<std::string>(&r.sparsity_skip),
@@ -472,9 +475,9 @@ int compile_command(const std::vector<std::string>& args) {
 
 int run_command(const std::vector<std::string>& args) {
   po::options_description desc(
-      "vtpu run MODEL.onnx|OUT.vtpu [--precision int8|bf16|int4] [--sparsity 2:4] [--calibration "
-      "DIR] [--config C] [--set ...] [--input NAME=FILE.npy ...] [--output-dir D] [--report "
-      "R.json]");
+      "vtpu run MODEL.onnx|OUT.vtpu [--precision int8|bf16|int4] [--sparsity 2:4] [--tune] "
+      "[--calibration DIR] [--config C] [--set ...] [--input NAME=FILE.npy ...] [--output-dir D] "
+      "[--report R.json]");
   add_config_options(desc);
   vtpu::RunRequest r;
   // clang-format off
@@ -486,7 +489,10 @@ int run_command(const std::vector<std::string>& args) {
       ("accuracy-budget", po::value<double>(&r.compile.accuracy_budget)->default_value(0.01),
        "with --precision auto: the output cosine against fp32 it may lose beyond all-int8's")
       ("explain", po::bool_switch(&r.compile.explain),
-       "with --precision auto: print each layer's choice, losses and estimated cycles")
+       "with --precision auto or --tune: print the choice (per layer: losses and cycles)")
+      ("tune", po::bool_switch(&r.compile.tune),
+       "ONNX models: per layer, one buffer set or two, the faster on the chip (simulates the "
+       "model three times first)")
       ("sparsity", po::value<std::string>(&r.compile.sparsity),
        "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K (ONNX models)")
       ("sparsity-skip", po::value<std::string>(&r.compile.sparsity_skip),

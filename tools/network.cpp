@@ -33,6 +33,7 @@
 #include "tools/auto_precision.h"
 #include "tools/digest.h"
 #include "tools/report.h"
+#include "tools/tune.h"
 
 namespace vtpu {
 
@@ -203,7 +204,13 @@ sw::Program compile_onnx(const CompileRequest& r) {
   o.array_rows = r.array_rows;
   if (o.precision == sw::Precision::kInt8)
     o.calibration = read_calibration(r.calibration, g, r.batch > 0);
+  if (r.tune && r.precision == "auto") throw Error("--tune: not with --precision auto");
   try {
+    if (r.tune) {
+      TuneResult tuned = compile_tuned(g, o, r.chip);
+      if (r.explain) std::fputs(explain(tuned).c_str(), stdout);
+      return std::move(tuned.program);
+    }
     if (r.precision != "auto") return sw::compile(std::move(g), o);
     AutoResult chosen = compile_auto(g, o, r.chip, r.accuracy_budget);
     if (r.explain) std::fputs(explain(chosen).c_str(), stdout);
@@ -492,6 +499,8 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   }
   if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
     throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
+  if (request.compile.tune && ends_with(request.model, ".vtpu"))
+    throw Error(request.model + ": --tune compiles ONNX models; a .vtpu keeps its choices");
   CompileRequest compile = request.compile;
   compile.array_rows = config.mxu().rows();
   compile.chip = config;

@@ -24,7 +24,8 @@ struct CompileRequest {
   uint32_t array_rows = 0;    // the target chip's MXU rows, for mapping choices (--config, --set)
   config::Soc chip;           // --precision auto: the chip whose cycles it weighs
   double accuracy_budget = 0.01;  // --precision auto: cosine loss allowed beyond all-int8's
-  bool explain = false;           // --precision auto: print the choice per layer
+  bool explain = false;           // --precision auto, --tune: print the choice per layer
+  bool tune = false;  // --tune: each layer's buffer sets, the faster on `chip` (tools/tune.h)
 };
 
 struct RunRequest {

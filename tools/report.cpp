@@ -47,6 +47,7 @@ LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info,
   l.op = info.op;
   l.kind = vtpu_layer_kind_name(layer.kind);
   l.weights = weights_name(layer);
+  l.one_buffer = (layer.flags & VTPU_LAYER_ONE_BUFFER) != 0;
   l.macs = info.macs;
   l.mxu_macs = r.counters[VTPU_CNT_MACS];
   l.cycles = r.cycles;
@@ -237,6 +238,7 @@ Json to_json(const Report& r) {
     o["mxu_utilization"] = l.mxu_utilization;
     o["mxu_busy_cycles"] = l.mxu_busy_cycles;
     if (!l.dataflow.empty()) o["dataflow"] = l.dataflow;
+    if (l.one_buffer) o["one_buffer"] = true;
     o["vpu_busy_cycles"] = l.vpu_busy_cycles;
     o["dma_busy_cycles"] = l.dma_busy_cycles;
     o["dma_bytes"] = l.dma_bytes;

@@ -26,8 +26,9 @@ struct LayerReport {
   // The MXU's dataflow for the layer's MATMULs, from the counters: "ws", "os",
   // "ws+os" (both ran), or "" (no MATMUL).
   std::string dataflow;
-  uint64_t macs = 0;      // the model's (what the layer computes)
-  uint64_t mxu_macs = 0;  // as the MXU did them (a depthwise conv's zeros included)
+  bool one_buffer = false;  // VTPU_LAYER_ONE_BUFFER: tiled with one buffer set (--tune)
+  uint64_t macs = 0;        // the model's (what the layer computes)
+  uint64_t mxu_macs = 0;    // as the MXU did them (a depthwise conv's zeros included)
   uint64_t cycles = 0;
   uint64_t mxu_busy_cycles = 0, vpu_busy_cycles = 0, dma_busy_cycles = 0;
   uint64_t dma_bytes = 0, vpu_elements = 0, hbm_read_bytes = 0, hbm_write_bytes = 0;

@@ -76,6 +76,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.ldc = l->cout * e;
   job.dtype = layer->dtype;
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;
+  job.buffer_sets = kq_buffer_sets(ctx, layer);
   job.zero_point = l->zero_point;
   job.single = l->groups == 1;
   job.b_constant = 1; /* a convolution's weights */

@@ -234,7 +234,7 @@ static int valid_type(uint8_t type) {
 static int plan(const vtpu_context* ctx, rows_job* j, uint32_t a_bytes_per_row,
                 uint32_t b_bytes_per_row, uint32_t b_fixed, uint32_t work_per_row, uint32_t stats,
                 uint32_t params) {
-  const unsigned nb = ctx->chip.double_buffering ? 2 : 1;
+  const unsigned nb = kq_buffer_sets(ctx, j->layer);
   const uint32_t per_set = ctx->tiles_size / nb;
   const uint32_t most = nb > 1 ? (j->rows + 3) / 4 : j->rows;
   const uint32_t out_per_row = j->cols * j->eout;
@@ -328,8 +328,8 @@ int vtpu_kernel_elementwise(vtpu_context* ctx, const vtpu_layer* layer) {
                             l->b_zero_point, l->out_scale,    l->out_zero_point};
     kq_dma2d((uintptr_t)q, j.par[0], sizeof *q, 1, 0, 0, NO_SEM, NO_SEM);
   }
-  kq_pipeline((j.rows + j.band - 1) / j.band, ctx->chip.double_buffering ? 2 : 1, load,
-              compute_elementwise, store, &j);
+  kq_pipeline((j.rows + j.band - 1) / j.band, kq_buffer_sets(ctx, layer), load, compute_elementwise,
+              store, &j);
   return kq_end();
 }
 
@@ -346,7 +346,7 @@ int vtpu_kernel_rowwise(vtpu_context* ctx, const vtpu_layer* layer) {
   const uint32_t params = norm ? 2 * kq_align64(4 * j.cols) : 0;
   if (!plan(ctx, &j, j.cols * j.ein, 0, 0, 4 * j.cols, 4, params)) return -(int)VTPU_BAD_FIT;
   kq_begin();
-  kq_pipeline((j.rows + j.band - 1) / j.band, ctx->chip.double_buffering ? 2 : 1, load,
+  kq_pipeline((j.rows + j.band - 1) / j.band, kq_buffer_sets(ctx, layer), load,
               norm ? compute_layernorm : compute_softmax, store, &j);
   return kq_end();
 }

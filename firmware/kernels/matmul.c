@@ -159,7 +159,8 @@ static uint32_t common_unit(uint32_t unit, uint32_t q, uint32_t k) {
 
 int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const vtpu_chip* chip = &ctx->chip;
-  const uint32_t nb = chip->double_buffering ? 2 : 1;
+  /* 1 or 2 as the compiler sees it too: `% nb` below is then a mask, not a division. */
+  const uint32_t nb = x->buffer_sets > 1 ? 2 : 1;
   const uint32_t e = vtpu_type_size(x->dtype);
   const uint8_t acc_type = x->dtype == VTPU_TYPE_INT8 ? VTPU_TYPE_INT32 : VTPU_TYPE_FP32;
   /* An image's K splits between kernel rows only. A bf16 K splits at
@@ -515,6 +516,7 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.ldc = l->n * e;
   job.dtype = layer->dtype;
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;
+  job.buffer_sets = kq_buffer_sets(ctx, layer);
   job.zero_point = l->zero_point;
   job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias : 0;
   job.scales = ctx->hbm + l->scales;

@@ -207,7 +207,7 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   /* The largest band whose input and output fit a buffer set; with two sets,
    * at least four bands per image when the image allows. All channels when
    * one output row of them fits, else the most channels that do. */
-  const unsigned nb = ctx->chip.double_buffering ? 2 : 1;
+  const unsigned nb = kq_buffer_sets(ctx, layer);
   const uint32_t per_set = (window_size / nb) & ~63u;
   const uint32_t most = nb > 1 ? (j.oh + 3) / 4 : j.oh;
   j.group = l->c;

@@ -15,6 +15,13 @@
 
 #define NO_SEM VTPU_SEM_NONE
 
+/* The buffer sets a layer's tiles are laid out in: two (loads and stores
+ * overlap compute) with runtime.double_buffering, unless the compiler chose
+ * one for the layer (VTPU_LAYER_ONE_BUFFER, vtpu/model.h). */
+static inline unsigned kq_buffer_sets(const vtpu_context* ctx, const vtpu_layer* layer) {
+  return ctx->chip.double_buffering && !(layer->flags & VTPU_LAYER_ONE_BUFFER) ? 2u : 1u;
+}
+
 /* Layers are pipelined (docs/firmware.md, "Layer pipelining"): a kernel
  * emits its layer and returns without waiting; the layer's instructions
  * start behind a fence in the DMA, MXU and VPU queues, so they begin when
@@ -239,6 +246,7 @@ typedef struct kq_matmul {
    * ceil(n / 2) bytes per row. */
   uint8_t weights_format;
   uint64_t meta;
+  uint8_t buffer_sets; /* 1 or 2: kq_buffer_sets() */
 } kq_matmul;
 /* Whether a product layer of `dtype` may store its weights as `format`
  * (vtpu/model.h: compressed formats are int8's). */

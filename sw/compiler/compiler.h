@@ -45,6 +45,9 @@ struct CompileOptions {
   // that overrides the two above (--precision auto's choice): SPARSE_2_4
   // prunes that node's weights.
   std::map<std::string, uint8_t> node_weights;
+  // Nodes whose layers the firmware tiles with one buffer set
+  // (VTPU_LAYER_ONE_BUFFER; --tune's choice, docs/compiler.md).
+  std::set<std::string> one_buffer;
   // Set by compile(): the nodes whose weights it pruned to 2:4.
   std::set<std::string> pruned_2_4;
 };

@@ -111,6 +111,23 @@ foreach(net resnet18 mobilenetv2)
   set_tests_properties(networks.auto_${net} PROPERTIES PASS_REGULAR_EXPRESSION "PASS auto")
 endforeach()
 
+# --tune: per layer one buffer set or two, the faster on the chip, never slower
+# than either everywhere (check_tune.py).
+foreach(case resnet18:edge mobilenetv2:edge)
+  string(REPLACE ":" ";" case "${case}")
+  list(GET case 0 net)
+  list(GET case 1 config)
+  add_test(NAME networks.tune_${net}_${config}
+    COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_tune.py --vtpu $<TARGET_FILE:vtpu>
+            --model ${NETS}/${net}.onnx --config ${config} --out ${NETS}/out/tune_${net}_${config})
+  set_tests_properties(networks.tune_${net}_${config} PROPERTIES PASS_REGULAR_EXPRESSION "PASS tune")
+endforeach()
+add_test(NAME networks.tune_refused_for_an_executable
+  COMMAND ${CMAKE_COMMAND} -E env sh -c
+    "$<TARGET_FILE:vtpu> compile ${NETS}/mlp.onnx -o ${NETS}/out/mlp_tune.vtpu >/dev/null &&      $<TARGET_FILE:vtpu> run ${NETS}/out/mlp_tune.vtpu --tune --input ${NETS}/mlp.input.npy 2>&1; test $? -eq 2")
+set_tests_properties(networks.tune_refused_for_an_executable PROPERTIES
+  PASS_REGULAR_EXPRESSION "--tune compiles ONNX models; a .vtpu keeps its choices")
+
 # The chip it simulates its candidates on is the one --set names.
 add_test(NAME networks.auto_lenet_set
   COMMAND $<TARGET_FILE:vtpu> compile ${NETS}/lenet.onnx --calibration ${NETS}/lenet.calib
@@ -249,7 +266,8 @@ foreach(case
     "sparsity_skip_unknown|--sparsity-skip: no Conv, Gemm or MatMul with constant weights is named 'nope'|--sparsity;2:4;--sparsity-skip;nope"
     "precision_int2|--precision: expected int8, bf16, int4 or auto, got 'int2'|--precision;int2"
     "auto_budget|--accuracy-budget: expected a cosine loss from 0 to 2, got -0.5|--precision;auto;--accuracy-budget;-0.5"
-    "auto_sparsity|--sparsity: not with --precision auto|--precision;auto;--sparsity;2:4")
+    "auto_sparsity|--sparsity: not with --precision auto|--precision;auto;--sparsity;2:4"
+    "tune_auto|--tune: not with --precision auto|--precision;auto;--tune")
   string(REPLACE "|" ";" case "${case}")
   list(GET case 0 name)
   list(GET case 1 message)

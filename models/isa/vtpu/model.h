@@ -82,6 +82,11 @@ typedef struct vtpu_tensor {
 #define VTPU_LAYER_RESIDUAL 0x20u
 /* With VTPU_LAYER_RESIDUAL, bf16: ReLU of the rounded sum. */
 #define VTPU_LAYER_RESIDUAL_RELU 0x40u
+/* MATMUL, CONV2D, POOL, ELEMENTWISE, SOFTMAX, LAYERNORM: tiled with one
+ * buffer set even with runtime.double_buffering on (the compiler's choice for
+ * the layer, `--tune`: where fewer, larger tiles outrun the overlap of loads
+ * and stores with compute). */
+#define VTPU_LAYER_ONE_BUFFER 0x80u
 
 /* MATMUL (with VTPU_LAYER_CONST_B, not VTPU_LAYER_TRANS_B, batch 1 or b_batch_stride 0) and
  * CONV2D, int8 only: how the weights (B; a convolution's per group) are stored.
