@@ -15,7 +15,8 @@
 namespace vtpu {
 
 ScratchDir::ScratchDir(const std::string& what) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "vtpu-candidates-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "vtpu-candidates-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw Error(what + ": cannot make a scratch directory");
   path_ = pattern;
 }
@@ -39,8 +40,8 @@ Simulated simulate_candidate(const sw::Program& p, const config::Soc& chip, cons
       {self_executable(), "run", exe, "--config", cfg, "--input", "random:0", "--report", report},
       log);
   if (status != 0)
-    throw Error(what + ": simulating a candidate program failed (status " +
-                std::to_string(status) + "): " + read_file(log, 4096));
+    throw Error(what + ": simulating a candidate program failed (status " + std::to_string(status) +
+                "): " + read_file(log, 4096));
   const Json r = Json::parse(read_file(report, uint64_t{1} << 28));
   Simulated s;
   s.total = r.at("cycles").get<uint64_t>();

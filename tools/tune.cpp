@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "models/isa/vtpu/model.h"
 #include "tools/candidate_runs.h"
 
 namespace vtpu {
@@ -20,8 +21,10 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
   const ScratchDir dir("--tune");
   const std::string what = "--tune";
   const Simulated two = simulate_candidate(r.program, chip, dir, what);
-  std::set<std::string> every;
-  for (const sw::LayerInfo& l : r.program.layers) every.insert(l.name);
+  std::set<std::string> every;  // the nodes with a layer the flag applies to
+  for (size_t i = 0; i < r.program.layers.size(); ++i)
+    if (vtpu_layer_buffered(r.program.image.layers()[i].kind))
+      every.insert(r.program.layers[i].name);
   sw::Program all_one = compile(every);
   const Simulated one = simulate_candidate(all_one, chip, dir, what);
   // Per node, the better of the two; a layer's time depends on its

@@ -17,7 +17,7 @@ struct TuneResult {
   // Simulated cycles (a seeded random input) with two buffer sets for every
   // layer, one for every layer, and one for the layers that ran faster so.
   uint64_t cycles_two = 0, cycles_one = 0, cycles_per_layer = 0;
-  uint64_t cycles = 0;             // the program kept: the fastest of the three
+  uint64_t cycles = 0;               // the program kept: the fastest of the three
   std::set<std::string> one_buffer;  // its nodes with one buffer set
   bool tuned = false;  // false: the chip has runtime.double_buffering off, nothing to choose
 };

@@ -192,7 +192,8 @@ class Lowerer {
   void add(vtpu_layer l, const Node& n, uint64_t macs = 0) { add(l, n.name, n.op, macs); }
   void add(vtpu_layer l, const std::string& name, const std::string& op, uint64_t macs = 0) {
     l.node = static_cast<uint32_t>(out_.layers.size());
-    if (options_.one_buffer.count(name)) l.flags |= VTPU_LAYER_ONE_BUFFER;
+    if (vtpu_layer_buffered(l.kind) && options_.one_buffer.count(name))
+      l.flags |= VTPU_LAYER_ONE_BUFFER;
     out_.image.add_layer(l);
     out_.layers.push_back(LayerInfo{name, op, macs});
   }

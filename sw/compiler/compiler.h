@@ -46,7 +46,8 @@ struct CompileOptions {
   // prunes that node's weights.
   std::map<std::string, uint8_t> node_weights;
   // Nodes whose layers the firmware tiles with one buffer set
-  // (VTPU_LAYER_ONE_BUFFER; --tune's choice, docs/compiler.md).
+  // (VTPU_LAYER_ONE_BUFFER on those vtpu_layer_buffered(); --tune's choice,
+  // docs/compiler.md).
   std::set<std::string> one_buffer;
   // Set by compile(): the nodes whose weights it pruned to 2:4.
   std::set<std::string> pruned_2_4;

@@ -87,6 +87,13 @@ typedef struct vtpu_tensor {
  * the layer, `--tune`: where fewer, larger tiles outrun the overlap of loads
  * and stores with compute). */
 #define VTPU_LAYER_ONE_BUFFER 0x80u
+/* Whether a layer of `kind` is tiled in buffer sets (VTPU_LAYER_ONE_BUFFER
+ * applies to it). */
+static inline int vtpu_layer_buffered(uint8_t kind) {
+  return kind == VTPU_LAYER_MATMUL || kind == VTPU_LAYER_CONV2D || kind == VTPU_LAYER_POOL ||
+         kind == VTPU_LAYER_ELEMENTWISE || kind == VTPU_LAYER_SOFTMAX ||
+         kind == VTPU_LAYER_LAYERNORM;
+}
 
 /* MATMUL (with VTPU_LAYER_CONST_B, not VTPU_LAYER_TRANS_B, batch 1 or b_batch_stride 0) and
  * CONV2D, int8 only: how the weights (B; a convolution's per group) are stored.
