@@ -146,10 +146,9 @@ class Controller {
   std::deque<Access> arrivals_;  // not yet admitted, in arrival order
   std::vector<Bank> banks_;
   // What choose() reads of each bank's candidate, packed: its command, its
-  // bank-local bound (local_), and
-  // its rank among candidates of one cycle, smaller first:
-  // (not a row hit) << 63 | seq << 6 | bank (seq stays below 2^57: 1.4e17
-  // accesses). And each bank's group.
+  // bank-local bound (local_), and its rank among candidates of one cycle,
+  // smaller first: (not a row hit) << 63 | seq << 6 | bank (seq stays below
+  // 2^57: 1.4e17 accesses). And each bank's group.
   std::array<uint8_t, 64> command_{};
   std::array<uint8_t, 64> group_of_{};
   std::array<uint64_t, 64> group_banks_{};  // by group: bit b for each of its banks
