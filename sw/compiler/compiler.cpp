@@ -136,6 +136,7 @@ class Lowerer {
         options_(options),
         precision_(options.precision),
         array_rows_(options.array_rows),
+        memory_bytes_per_cycle_(options.memory_bytes_per_cycle),
         ranges_(ranges),
         out_(out) {}
 
@@ -166,6 +167,48 @@ class Lowerer {
 
  private:
   uint8_t act() const { return precision_ == Precision::kInt8 ? VTPU_TYPE_INT8 : VTPU_TYPE_BF16; }
+  // How many channels of a depthwise convolution (`channels` groups of one
+  // input channel, `multiplier` outputs each, a kh x kw kernel, `pixels`
+  // output pixels of the batch) one block-diagonal product takes
+  // (docs/compiler.md, "Depthwise convolutions"). On a known R x R array
+  // (square, as every preset), the divisor G of the channels with the least
+  //   max(channels / G x max(kEmitCycles, ceil(kh kw G / R) ceil(multiplier G / R) max(pixels, R)),
+  //       gathered rows + kh kw multiplier G channels x element bytes / memory bytes per cycle)
+  // in cycles: each product costs the core its emission or the array its
+  // folds, whichever is more; the DMA gathers a row of A per pixel and tap
+  // and product (per kernel row when G is every channel: its taps are then
+  // contiguous) and loads weights that grow with G (their zeros). On a tie
+  // the larger G. Unknown array: the largest divisor up to 32.
+  int64_t merge_depthwise(int64_t channels, int64_t multiplier, int64_t kh, int64_t kw,
+                          int64_t pixels) const {
+    if (array_rows_ == 0) {
+      int64_t merge = std::min<int64_t>(channels, 32);
+      while (channels % merge != 0) --merge;
+      return merge;
+    }
+    // The core cycles the firmware takes to emit one product (its tiling and
+    // some thirty instructions): about 8 k, measured on MobileNetV2's trace.
+    constexpr double kEmitCycles = 8000;
+    const int64_t r = array_rows_, taps = kh * kw;
+    const double element = int8() ? 1 : 2;
+    const auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+    int64_t best = 1;
+    double best_cost = 0;
+    for (int64_t g = 1; g <= channels; ++g) {
+      if (channels % g != 0) continue;
+      const int64_t products = channels / g;
+      const double folds = static_cast<double>(ceil_div(taps * g, r) * ceil_div(multiplier * g, r));
+      const double array = static_cast<double>(products) *
+                           std::max(kEmitCycles, folds * static_cast<double>(std::max(pixels, r)));
+      double dma = static_cast<double>(pixels * (products == 1 ? kh : taps * products));
+      if (memory_bytes_per_cycle_ > 0)
+        dma += static_cast<double>(taps * multiplier * g * channels) * element /
+               memory_bytes_per_cycle_;
+      const double cost = std::max(array, dma);
+      if (g == 1 || cost <= best_cost) best = g, best_cost = cost;
+    }
+    return best;
+  }
   bool int8() const { return precision_ == Precision::kInt8; }
   // How a Conv's, Gemm's or MatMul's constant weights are stored (docs/compiler.md,
   // "Compression"): 2:4 when pruned so, or for a depthwise convolution not
@@ -698,12 +741,13 @@ class Lowerer {
                   shape_text(xs) + " with group " + std::to_string(groups));
     // Depthwise (one input channel per group) goes to the MXU as groups of G
     // channels with block-diagonal weights: G times the MACs, but G columns of
-    // the array busy instead of one (G: the largest divisor up to 32).
+    // the array busy instead of one, and G times fewer products for the
+    // firmware to emit (merge_depthwise()).
     Tensor dense_w;
     if (w.shape[1] == 1 && groups > 1) {
-      int64_t merge = std::min<int64_t>(groups, 32);
-      while (groups % merge != 0) --merge;
       const int64_t og1 = w.shape[0] / groups, taps = w.shape[2] * w.shape[3];
+      const int64_t merge =
+          merge_depthwise(groups, og1, w.shape[2], w.shape[3], ys[0] * ys[2] * ys[3]);
       dense_w.shape = {w.shape[0], merge, w.shape[2], w.shape[3]};
       dense_w.f.assign(static_cast<size_t>(product(dense_w.shape)), 0.0f);
       for (int64_t co = 0; co < w.shape[0]; ++co) {
@@ -1915,7 +1959,8 @@ class Lowerer {
   const Graph& g_;
   const CompileOptions& options_;
   Precision precision_;
-  const uint32_t array_rows_;  // the target's MXU rows, 0: unknown
+  const uint32_t array_rows_;            // the target's MXU rows, 0: unknown
+  const double memory_bytes_per_cycle_;  // its memory's peak, 0: unknown
   const std::map<std::string, Range>& ranges_;
   std::set<std::string> residual_;  // int8: the sums kept fp32 (residual_stream())
   Program& out_;

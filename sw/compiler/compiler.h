@@ -31,6 +31,9 @@ struct CompileOptions {
   // depend on it (space to depth, docs/compiler.md). The program runs on any
   // chip; only its speed depends on the choice.
   uint32_t array_rows = 0;
+  // The target memory's peak bytes per core cycle (0: unknown), for the
+  // same kind of choice (depthwise merging: its weights' bytes).
+  double memory_bytes_per_cycle = 0;
   // The largest image the model may lay out (tensors, constants, tables),
   // at most runtime::kMaxImageBytes: past it compile() refuses the model.
   uint64_t max_image_bytes = runtime::kMaxImageBytes;

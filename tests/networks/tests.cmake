@@ -87,6 +87,22 @@ add_test(NAME networks.space_to_depth_same_bytes
     ! cmp -s ${s2d}/edge.vtpu ${s2d}/tpuv3-like.vtpu && echo PASS same bytes")
 set_tests_properties(networks.space_to_depth_same_bytes PROPERTIES PASS_REGULAR_EXPRESSION "PASS same bytes")
 
+# Depthwise convolutions take more channels per product on larger arrays
+# (docs/compiler.md, "Depthwise convolutions"): MobileNetV2 through those
+# products on tpuv3-like, against the host reference and PyTorch; and its int8
+# program compiled for tpuv3-like gives, run on edge, the bytes of the one
+# compiled for edge (more zeros in the same integer sums).
+network_test(networks.mobilenetv2_int8_tpuv3 mobilenetv2 int8 0.99 --config tpuv3-like)
+network_test(networks.mobilenetv2_bf16_tpuv3 mobilenetv2 bf16 0.999 --config tpuv3-like)
+set(dw ${NETS}/out/depthwise_merge)
+add_test(NAME networks.depthwise_merge_same_bytes
+  COMMAND sh -c "rm -rf ${dw} && mkdir -p ${dw}/edge ${dw}/tpuv3-like && \
+    for c in edge tpuv3-like; do $<TARGET_FILE:vtpu> compile ${NETS}/mobilenetv2.onnx --calibration ${NETS}/mobilenetv2.calib --config $c -o ${dw}/$c.vtpu >/dev/null && \
+      $<TARGET_FILE:vtpu> run ${dw}/$c.vtpu --input ${NETS}/mobilenetv2.input.npy --check --output-dir ${dw}/$c >/dev/null || exit 1; done && \
+    cmp ${dw}/edge/output.npy ${dw}/tpuv3-like/output.npy && \
+    ! cmp -s ${dw}/edge.vtpu ${dw}/tpuv3-like.vtpu && echo PASS same bytes")
+set_tests_properties(networks.depthwise_merge_same_bytes PROPERTIES PASS_REGULAR_EXPRESSION "PASS same bytes")
+
 # Compressed weights (docs/compiler.md, "Compression"): int4 weights (w4a8)
 # and 2:4 pruning, through the firmware with --check, on edge and on
 # tpuv3-like's 128-row array (shifted feeds, K chunks of whole groups).
