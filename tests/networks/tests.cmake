@@ -78,14 +78,20 @@ endforeach()
 # compiled for edge (the same integer sums in another order).
 network_test(networks.resnet18_int8_tpuv3 resnet18 int8 0.99 --config tpuv3-like)
 network_test(networks.resnet18_bf16_tpuv3 resnet18 bf16 0.999 --config tpuv3-like)
-set(s2d ${NETS}/out/space_to_depth)
-add_test(NAME networks.space_to_depth_same_bytes
-  COMMAND sh -c "rm -rf ${s2d} && mkdir -p ${s2d}/edge ${s2d}/tpuv3-like && \
-    for c in edge tpuv3-like; do $<TARGET_FILE:vtpu> compile ${NETS}/resnet18.onnx --calibration ${NETS}/resnet18.calib --config $c -o ${s2d}/$c.vtpu >/dev/null && \
-      $<TARGET_FILE:vtpu> run ${s2d}/$c.vtpu --input ${NETS}/resnet18.input.npy --check --output-dir ${s2d}/$c >/dev/null || exit 1; done && \
-    cmp ${s2d}/edge/output.npy ${s2d}/tpuv3-like/output.npy && \
-    ! cmp -s ${s2d}/edge.vtpu ${s2d}/tpuv3-like.vtpu && echo PASS same bytes")
-set_tests_properties(networks.space_to_depth_same_bytes PROPERTIES PASS_REGULAR_EXPRESSION "PASS same bytes")
+# networks.NAME_same_bytes: NET's int8 program compiled for tpuv3-like, run
+# on edge, gives the output bytes of the one compiled for edge, and the two
+# programs differ (a mapping choice made for the chip).
+function(same_bytes_across_chips name net)
+  set(out ${NETS}/out/${name})
+  add_test(NAME networks.${name}_same_bytes
+    COMMAND sh -c "rm -rf ${out} && mkdir -p ${out}/edge ${out}/tpuv3-like && \
+      for c in edge tpuv3-like; do $<TARGET_FILE:vtpu> compile ${NETS}/${net}.onnx --calibration ${NETS}/${net}.calib --config $c -o ${out}/$c.vtpu >/dev/null && \
+        $<TARGET_FILE:vtpu> run ${out}/$c.vtpu --input ${NETS}/${net}.input.npy --check --output-dir ${out}/$c >/dev/null || exit 1; done && \
+      cmp ${out}/edge/output.npy ${out}/tpuv3-like/output.npy && \
+      ! cmp -s ${out}/edge.vtpu ${out}/tpuv3-like.vtpu && echo PASS same bytes")
+  set_tests_properties(networks.${name}_same_bytes PROPERTIES PASS_REGULAR_EXPRESSION "PASS same bytes")
+endfunction()
+same_bytes_across_chips(space_to_depth resnet18)
 
 # Depthwise convolutions take more channels per product on larger arrays
 # (docs/compiler.md, "Depthwise convolutions"): MobileNetV2 through those
@@ -94,14 +100,7 @@ set_tests_properties(networks.space_to_depth_same_bytes PROPERTIES PASS_REGULAR_
 # compiled for edge (more zeros in the same integer sums).
 network_test(networks.mobilenetv2_int8_tpuv3 mobilenetv2 int8 0.99 --config tpuv3-like)
 network_test(networks.mobilenetv2_bf16_tpuv3 mobilenetv2 bf16 0.999 --config tpuv3-like)
-set(dw ${NETS}/out/depthwise_merge)
-add_test(NAME networks.depthwise_merge_same_bytes
-  COMMAND sh -c "rm -rf ${dw} && mkdir -p ${dw}/edge ${dw}/tpuv3-like && \
-    for c in edge tpuv3-like; do $<TARGET_FILE:vtpu> compile ${NETS}/mobilenetv2.onnx --calibration ${NETS}/mobilenetv2.calib --config $c -o ${dw}/$c.vtpu >/dev/null && \
-      $<TARGET_FILE:vtpu> run ${dw}/$c.vtpu --input ${NETS}/mobilenetv2.input.npy --check --output-dir ${dw}/$c >/dev/null || exit 1; done && \
-    cmp ${dw}/edge/output.npy ${dw}/tpuv3-like/output.npy && \
-    ! cmp -s ${dw}/edge.vtpu ${dw}/tpuv3-like.vtpu && echo PASS same bytes")
-set_tests_properties(networks.depthwise_merge_same_bytes PROPERTIES PASS_REGULAR_EXPRESSION "PASS same bytes")
+same_bytes_across_chips(depthwise_merge mobilenetv2)
 
 # Compressed weights (docs/compiler.md, "Compression"): int4 weights (w4a8)
 # and 2:4 pruning, through the firmware with --check, on edge and on
