@@ -10,12 +10,14 @@ namespace vtpu {
 TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& options,
                          const config::Soc& chip) {
   TuneResult r;
+  sw::CompileOptions o = options;
   auto compile = [&](const std::set<std::string>& one_buffer) {
-    sw::CompileOptions o = options;
     o.one_buffer = one_buffer;
     return sw::compile(graph, o);
   };
   r.program = compile({});
+  o.ranges = r.program.ranges;  // the others differ in mapping only: calibrated once
+  const double calibrated = r.program.calibration_seconds;
   if (!chip.runtime().double_buffering()) return r;  // every layer has one buffer set already
   r.tuned = true;
   const ScratchDir dir("--tune");
@@ -51,6 +53,7 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
     r.program = std::move(all_one);
     r.one_buffer = every;
   }
+  r.program.calibration_seconds = calibrated;  // the first program's, which the others reused
   return r;
 }
 

@@ -2157,7 +2157,8 @@ Program compile(Graph graph, CompileOptions options) {
   }
   std::map<std::string, Range> ranges;
   const auto calibration_start = std::chrono::steady_clock::now();
-  if (options.precision == Precision::kInt8 && value_elements(graph) > kDryRunElements) {
+  const bool calibrate_here = options.precision == Precision::kInt8 && !options.ranges;
+  if (calibrate_here && value_elements(graph) > kDryRunElements) {
     // A model this large is first laid out without ranges (they change
     // numbers, not sizes): one past the image limit, or one the chip cannot
     // run, is refused now rather than after minutes of calibration.
@@ -2168,11 +2169,14 @@ Program compile(Graph graph, CompileOptions options) {
     layout.image.layout_only();
     Lowerer(dry, options, {}, layout).run();
   }
-  if (options.precision == Precision::kInt8) ranges = calibrate(graph, options.calibration);
+  if (calibrate_here) ranges = calibrate(graph, options.calibration);
+  if (options.precision == Precision::kInt8 && options.ranges) ranges = *options.ranges;
   const std::chrono::duration<double> calibration =
       std::chrono::steady_clock::now() - calibration_start;
   fuse(graph);
   Program program;
+  if (options.precision == Precision::kInt8)
+    program.ranges = std::make_shared<const std::map<std::string, Range>>(ranges);
   program.calibration_seconds = calibration.count();
   program.precision = options.precision;
   program.image.limit(options.max_image_bytes);

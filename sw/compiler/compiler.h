@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,6 +53,11 @@ struct CompileOptions {
   // (VTPU_LAYER_ONE_BUFFER on those vtpu_layer_buffered(); --tune's choice,
   // docs/compiler.md).
   std::set<std::string> one_buffer;
+  // int8: the activation ranges compile() calibrated for this graph with
+  // these options before (Program::ranges); compile() then uses them
+  // instead of calibrating again (--tune's later programs, which differ
+  // only in mapping).
+  std::shared_ptr<const std::map<std::string, Range>> ranges;
   // Set by compile(): the nodes whose weights it pruned to 2:4.
   std::set<std::string> pruned_2_4;
 };
@@ -117,8 +123,10 @@ struct Program {
   // int8: the Conv, Gemm and MatMul nodes whose weights are int4 on the chip
   // (exported with int4's scales, max|w| / 7).
   std::set<std::string> int4_nodes;
-  // int8: host seconds the calibration took (the fp32 graph over its inputs).
+  // int8: host seconds the calibration took (the fp32 graph over its inputs),
+  // and the ranges it found (CompileOptions::ranges).
   double calibration_seconds = 0;
+  std::shared_ptr<const std::map<std::string, Range>> ranges;
 };
 
 // The passes compile() starts with (absorb quantization, simplify, fold
