@@ -468,8 +468,6 @@ int compile_command(const std::vector<std::string>& args) {
   if (out.empty()) throw vtpu::Error("compile: missing -o OUT.vtpu");
   check_batch(vm);
   r.chip = load_config(vm);  // the chip the mapping is for
-  r.array_rows = r.chip.mxu().rows();
-  r.memory_bytes_per_cycle = vtpu::hbm_bytes_per_cycle(r.chip);
   vtpu::compile_model(r, out);
   return 0;
 }

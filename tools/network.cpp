@@ -201,8 +201,8 @@ sw::CompileOptions compile_options(const CompileRequest& r) {
 sw::Program compile_onnx(const CompileRequest& r) {
   sw::Graph g = sw::import_onnx(r.model, r.batch);
   sw::CompileOptions o = compile_options(r);
-  o.array_rows = r.array_rows;
-  o.memory_bytes_per_cycle = r.memory_bytes_per_cycle;
+  o.array_rows = r.chip.mxu().rows();
+  o.memory_bytes_per_cycle = hbm_bytes_per_cycle(r.chip);
   if (o.precision == sw::Precision::kInt8)
     o.calibration = read_calibration(r.calibration, g, r.batch > 0);
   if (r.tune && r.precision == "auto") throw Error("--tune: not with --precision auto");
@@ -503,8 +503,6 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   if (request.compile.tune && ends_with(request.model, ".vtpu"))
     throw Error(request.model + ": --tune compiles ONNX models; a .vtpu keeps its choices");
   CompileRequest compile = request.compile;
-  compile.array_rows = config.mxu().rows();
-  compile.memory_bytes_per_cycle = hbm_bytes_per_cycle(config);
   compile.chip = config;
   sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
                                                           : compile_onnx(compile);

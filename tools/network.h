@@ -21,11 +21,12 @@ struct CompileRequest {
   std::string calibration;    // a directory of .npy samples, or ""
   std::string emit_qdq;       // int8: also write the quantized graph as a QDQ ONNX model
   int64_t batch = 0;          // > 0: re-export a batch-1 model for this batch (--batch)
-  uint32_t array_rows = 0;    // the target chip's MXU rows, for mapping choices (--config, --set)
-  double memory_bytes_per_cycle = 0;  // and its memory's peak bytes per core cycle
-  config::Soc chip;                   // --precision auto: the chip whose cycles it weighs
-  double accuracy_budget = 0.01;      // --precision auto: cosine loss allowed beyond all-int8's
-  bool explain = false;               // --precision auto, --tune: print the choice per layer
+  // The chip it compiles for (--config, --set): its array rows and memory
+  // bandwidth for mapping choices, and the chip --precision auto and --tune
+  // simulate on.
+  config::Soc chip;
+  double accuracy_budget = 0.01;  // --precision auto: cosine loss allowed beyond all-int8's
+  bool explain = false;           // --precision auto, --tune: print the choice per layer
   bool tune = false;  // --tune: each layer's buffer sets, the faster on `chip` (tools/tune.h)
 };
 

@@ -2169,8 +2169,8 @@ Program compile(Graph graph, CompileOptions options) {
     layout.image.layout_only();
     Lowerer(dry, options, {}, layout).run();
   }
-  if (calibrate_here) ranges = calibrate(graph, options.calibration);
-  if (options.precision == Precision::kInt8 && options.ranges) ranges = *options.ranges;
+  if (options.precision == Precision::kInt8)
+    ranges = options.ranges ? *options.ranges : calibrate(graph, options.calibration);
   const std::chrono::duration<double> calibration =
       std::chrono::steady_clock::now() - calibration_start;
   fuse(graph);
