@@ -107,7 +107,8 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
       {VTPU_CHIPINFO_HBM_MB_PER_S, static_cast<uint32_t>(hbm_mb_per_s + 0.5)},
       {VTPU_CHIPINFO_RUNTIME,
        (config.runtime().double_buffering() ? VTPU_RUNTIME_DOUBLE_BUFFERING : 0u) |
-           (config.runtime().resident_activations() ? VTPU_RUNTIME_RESIDENT_ACTIVATIONS : 0u)},
+           (config.runtime().resident_activations() ? VTPU_RUNTIME_RESIDENT_ACTIVATIONS : 0u) |
+           (config.runtime().held_weights() ? VTPU_RUNTIME_HELD_WEIGHTS : 0u)},
       {VTPU_CHIPINFO_VMEM_BASE, static_cast<uint32_t>(map.vmem_base())},
       {VTPU_CHIPINFO_AMEM_BASE, static_cast<uint32_t>(map.amem_base())},
       {VTPU_CHIPINFO_CORE_RAM_BASE, static_cast<uint32_t>(map.core_ram_base())},

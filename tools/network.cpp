@@ -203,6 +203,10 @@ sw::Program compile_onnx(const CompileRequest& r) {
   sw::CompileOptions o = compile_options(r);
   o.array_rows = r.chip.mxu().rows();
   o.memory_bytes_per_cycle = hbm_bytes_per_cycle(r.chip);
+  if (r.chip.runtime().held_weights() && r.chip.runtime().resident_activations()) {
+    o.vmem_bytes = r.chip.memory().vmem_kib() * 1024u;
+    o.array_cols = r.chip.mxu().cols();
+  }
   if (o.precision == sw::Precision::kInt8)
     o.calibration = read_calibration(r.calibration, g, r.batch > 0);
   if (r.tune && r.precision == "auto") throw Error("--tune: not with --precision auto");

@@ -83,6 +83,26 @@ LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info,
   return l;
 }
 
+// Per layer, the bytes of its constants the runtime holds (docs/runtime.md,
+// "Held weights"): the table's pieces for it, when the chip runs them (the
+// switches on, and all of them fitting VMEM above the tile window, as the
+// firmware checks).
+std::vector<uint64_t> held_bytes(const config::Soc& config, const sw::Program& program) {
+  std::vector<uint64_t> held(program.layers.size(), 0);
+  if (!config.runtime().held_weights() || !config.runtime().resident_activations()) return held;
+  uint64_t total = 0;
+  const auto& tensors = program.image.tensors();
+  for (size_t i = 0; i < tensors.size() && i < VTPU_MODEL_MAX_TENSORS; ++i)
+    if (tensors[i].flags & VTPU_TENSOR_HELD) {
+      total += (tensors[i].bytes + 63u) & ~uint64_t{63};
+      if (tensors[i].last < held.size()) held[tensors[i].last] += tensors[i].bytes;
+    }
+  const uint32_t vmem = config.memory().vmem_kib() * 1024u;
+  if (total > vmem - vtpu_tile_window(vmem, config.mxu().rows(), config.mxu().cols()))
+    std::fill(held.begin(), held.end(), 0);
+  return held;
+}
+
 // What the runtime reads of the tensor table at start (docs/runtime.md,
 // "Resident activations"): nothing when residency is off.
 uint64_t activation_table_bytes(const config::Soc& config, const sw::Program& program) {
@@ -168,9 +188,11 @@ Report make_report(RunHeader header, const sw::Program& program, const runtime::
   uint64_t layer_cycles = 0;
   double peak_cycles = 0;  // each layer's MACs at its peak
   const size_t reached = std::min(run.layers.size(), program.layers.size());
+  const std::vector<uint64_t> held = held_bytes(config, program);
   for (size_t i = 0; i < reached; ++i) {
     r.layers.push_back(layer_report(run.layers[i], program.layers[i], program.image.layers()[i],
                                     int8, roof, config.energy(), 8 * r.dram_pj_per_bit));
+    r.layers.back().held_bytes = held[i];
     const LayerReport& l = r.layers.back();
     r.macs += l.macs;
     layer_cycles += l.cycles;
@@ -239,6 +261,7 @@ Json to_json(const Report& r) {
     o["mxu_busy_cycles"] = l.mxu_busy_cycles;
     if (!l.dataflow.empty()) o["dataflow"] = l.dataflow;
     if (l.one_buffer) o["one_buffer"] = true;
+    if (l.held_bytes) o["held_bytes"] = l.held_bytes;
     o["vpu_busy_cycles"] = l.vpu_busy_cycles;
     o["dma_busy_cycles"] = l.dma_busy_cycles;
     o["dma_bytes"] = l.dma_bytes;

@@ -27,6 +27,7 @@ struct LayerReport {
   // "ws+os" (both ran), or "" (no MATMUL).
   std::string dataflow;
   bool one_buffer = false;  // VTPU_LAYER_ONE_BUFFER: tiled with one buffer set (--tune)
+  uint64_t held_bytes = 0;  // its constants copied into VMEM ahead of it (held weights)
   uint64_t macs = 0;        // the model's (what the layer computes)
   uint64_t mxu_macs = 0;    // as the MXU did them (a depthwise conv's zeros included)
   uint64_t cycles = 0;

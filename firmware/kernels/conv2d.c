@@ -90,11 +90,11 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
       window.origin = src + (uint64_t)g * cg * e;
       job.window = &window;
     }
-    job.b = ctx->hbm + l->weights + g * group_weights;
+    job.b = vtpu_constant(ctx, l->weights + g * group_weights);
     job.meta = ctx->hbm + l->meta + g * group_meta;
     job.c = vtpu_address(ctx, l->out) + (uint64_t)g * og * e;
-    job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias + 4ull * g * og : 0;
-    job.scales = ctx->hbm + l->scales + 4ull * g * og;
+    job.bias = (layer->flags & VTPU_LAYER_BIAS) ? vtpu_constant(ctx, l->bias + 4ull * g * og) : 0;
+    job.scales = vtpu_constant(ctx, l->scales + 4ull * g * og);
     if (layer->flags & VTPU_LAYER_RESIDUAL)
       job.residual = vtpu_address(ctx, l->residual) + (uint64_t)g * og * e;
     const int status = kq_matmul_emit(&tiles, &job);

@@ -47,6 +47,10 @@ static int operands_inside(const vtpu_context* ctx, const vtpu_layer* layer) {
 int vtpu_run_layer(vtpu_context* ctx, const vtpu_layer* layer) {
   if (!operands_inside(ctx, layer)) return -(int)VTPU_BAD_OPERAND;
   kq_layer_start();
+  /* Its held weights' pieces: the MXU takes their counts before the layer's
+   * fence (they were released with earlier layers, so nothing of this one
+   * holds them up). */
+  for (uint32_t i = 0; i < vtpu_held_layer.waits; ++i) kq_nop(VTPU_QUEUE_MXU, KQ_SEM_HELD, NO_SEM);
   switch (layer->kind) {
     case VTPU_LAYER_MATMUL: return vtpu_kernel_matmul(ctx, layer);
     case VTPU_LAYER_CONV2D: return vtpu_kernel_conv2d(ctx, layer);

@@ -124,13 +124,15 @@ static inline void load_b(const kq_matmul* x, uint32_t e, uint32_t k0, uint32_t 
 
 /* A MATMUL's weight fields for rows [k0, ...) of the B tile at bbuf (its
  * positions at meta): precision (int4 weights: VTPU_TYPE_INT4), sparsity,
- * B's address and stride; e: the layer's element bytes. */
+ * B's address and stride; e: the layer's element bytes. A dense tile's rows
+ * lie `held` bytes apart when that is not 0 (B read in place: held
+ * weights), else packed. */
 static inline void weights_fields(vtpu_insn_matmul* mm, const kq_matmul* x, uint32_t e, uint32_t k0,
-                                  uint32_t cols, uint32_t bbuf, uint32_t meta) {
+                                  uint32_t cols, uint32_t bbuf, uint32_t meta, uint32_t held) {
   const uint32_t f = x->weights_format;
   if (f == VTPU_WEIGHTS_DENSE) { /* the common case first: the core emits many */
     mm->precision = x->dtype;
-    mm->b_stride = cols * e;
+    mm->b_stride = held ? held : cols * e;
     mm->b_addr = bbuf + k0 * mm->b_stride;
     return;
   }
@@ -157,7 +159,11 @@ static uint32_t common_unit(uint32_t unit, uint32_t q, uint32_t k) {
 #define SHIFT_SLACK_NUM 3u
 #define SHIFT_SLACK_DEN 2u
 
-int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
+/* The product, with B held (read in place) or loaded: a copy of this body
+ * for each, so that the loaded one, which runs on every chip, pays nothing
+ * for the other (the core's work per step sets the pace on fast chips). */
+static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, const kq_matmul* x,
+                                                      const int b_held) {
   const vtpu_chip* chip = &ctx->chip;
   /* 1 or 2 as the compiler sees it too: `% nb` below is then a mask, not a division. */
   const uint32_t nb = x->buffer_sets > 1 ? 2 : 1;
@@ -187,7 +193,8 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const int r_direct = x->residual && kq_in_vmem(ctx, x->residual);
   const uint32_t out_tiles = x->residual && !r_direct ? 2 : 1;
   const uint32_t params_bytes = x->residual && x->dtype == VTPU_TYPE_INT8 ? 64 : 0;
-  const int constants_once = x->single && 16ull * constants_bytes <= ctx->tiles_size;
+  const uint32_t held = b_held ? x->ldb : 0;
+  const int constants_once = !b_held && x->single && 16ull * constants_bytes <= ctx->tiles_size;
   uint32_t all_scales = 0, all_bias = 0;
   if (constants_once) window.vmem_size -= 2 * constants_bytes;
   window.vmem_size -= params_bytes;
@@ -253,7 +260,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   const uint32_t b_meta =
       kq_align64(vtpu_weights_rows(format, tk) * vtpu_weights_row_bytes(format, tn) * e);
   const uint32_t b_part = (constants_once ? 2 * constants_bytes : 0) + params_bytes +
-                          nb * (b_tile + 2 * kq_align64(4 * tn));
+                          (b_held ? 0 : nb * (b_tile + 2 * kq_align64(4 * tn)));
   const uint32_t used =
       b_part + nb * (kq_align64(tm * tk * e) + out_tiles * kq_align64(tm * tn * e));
   const uint32_t top = ctx->tiles + ctx->tiles_size;
@@ -273,11 +280,9 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
   for (uint32_t b = 0; b < nb; ++b) {
     bbuf[b] = wat;
     mbuf[b] = wat + b_meta;
-    wat += b_tile;
-    sbuf[b] = wat;
-    wat += kq_align64(4 * tn);
-    biasbuf[b] = wat;
-    wat += kq_align64(4 * tn);
+    sbuf[b] = wat + b_tile;
+    biasbuf[b] = sbuf[b] + kq_align64(4 * tn);
+    if (!b_held) wat = biasbuf[b] + kq_align64(4 * tn);
     abuf[b] = at;
     at += kq_align64(tm * tk * e);
     obuf[b] = at;
@@ -336,15 +341,16 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
        * signal covers the constants loaded before it). */
       const unsigned wq = VTPU_QUEUE_DMA1;
       if (i == 0) kq_weights_start(weights, x->b_constant);
+      /* (Held: the MXU's first product waits for them, in B's stead.) */
       if (i == 0 && params_bytes)
         kq_dma2d_on(wq, x->residual_params, params, sizeof(vtpu_vpu_qparams), 1, 0, 0, NO_SEM,
-                    NO_SEM);
+                    b_held ? b_ready : NO_SEM);
       if (i == 0 && constants_once) {
         if (x->dtype == VTPU_TYPE_INT8)
           kq_dma2d_on(wq, x->scales, all_scales, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
         if (x->bias) kq_dma2d_on(wq, x->bias, all_bias, 4 * x->n, 1, 0, 0, NO_SEM, NO_SEM);
       }
-      if (new_b) {
+      if (new_b && !b_held) {
         kq_nop(wq, b_free + cb, NO_SEM);
         if (x->dtype == VTPU_TYPE_INT8 && !constants_once)
           kq_dma2d_on(wq, x->scales + 4ull * j * tn, sbuf[cb], 4 * cols, 1, 0, 0, NO_SEM, NO_SEM);
@@ -382,7 +388,13 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
     if (i >= 1 && i <= steps) {
       STEP(i - 1);
       const uint32_t b = (i - 1) % nb, ob = o % nb, last = kc == nk - 1;
-      if (new_b) kq_nop(VTPU_QUEUE_MXU, b_ready + cb, NO_SEM);
+      if (new_b) {
+        if (!b_held)
+          kq_nop(VTPU_QUEUE_MXU, b_ready + cb, NO_SEM);
+        else /* B's tile where it lies; its first waits for the params in B's stead */
+          bbuf[cb] = (uint32_t)(x->b + (uint64_t)k0 * x->ldb + (uint64_t)j * tn * e);
+      }
+      if (b_held && i == 1 && params_bytes) kq_nop(VTPU_QUEUE_MXU, b_ready, NO_SEM);
       if (kc == 0) kq_nop(VTPU_QUEUE_MXU, SEM_ACC_FREE + ob, NO_SEM);
       const uint32_t s = i - 1, ab = a_once ? 0 : b;
       const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
@@ -391,7 +403,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         const uint32_t kr = x->k / w->kh, wide = (rb - 1) * wp + w->ow;
         for (uint32_t ky = 0; ky < w->kh; ++ky) {
           vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, NO_SEM, NO_SEM)->matmul;
-          weights_fields(mm, x, e, ky * kr, cols, bbuf[cb], mbuf[cb]);
+          weights_fields(mm, x, e, ky * kr, cols, bbuf[cb], mbuf[cb], held);
           mm->accumulate = ky > 0;
           mm->dataflow = VTPU_DATAFLOW_AUTO;
           mm->m = wide;
@@ -407,7 +419,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       vtpu_insn_matmul* mm =
           shifted ? 0 : &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
       if (mm) {
-        weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb]);
+        weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb], held);
         mm->accumulate = kc > 0;
         mm->dataflow = VTPU_DATAFLOW_AUTO; /* the array's choice (docs/mxu.md) */
         mm->m = rows;
@@ -421,7 +433,7 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
       }
       /* A chunk's B buffer is the MXU's alone until the last chunk, whose
        * scales and bias the epilogue reads. */
-      if (nk > 1 && !last) kq_nop(VTPU_QUEUE_MXU, NO_SEM, b_free + cb);
+      if (nk > 1 && !last && !b_held) kq_nop(VTPU_QUEUE_MXU, NO_SEM, b_free + cb);
       if (last) {
         kq_nop(VTPU_QUEUE_MXU, NO_SEM, SEM_ACC_READY + ob);
 
@@ -441,7 +453,9 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, acc_rows, cols, acc[ob], acc[ob], NO_SEM,
                      NO_SEM);
           v->b_mode = VTPU_BCAST_ROW;
-          v->b_addr = constants_once ? all_bias + 4 * j * tn : biasbuf[cb];
+          v->b_addr = b_held           ? (uint32_t)x->bias + 4 * j * tn
+                      : constants_once ? all_bias + 4 * j * tn
+                                       : biasbuf[cb];
         }
         if (x->dtype == VTPU_TYPE_INT8) {
           if (x->relu) {
@@ -456,7 +470,9 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
           if (x->dtype == VTPU_TYPE_INT8) {
             v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, out_rows, cols, from, to, NO_SEM,
                        done);
-            v->scale_addr = constants_once ? all_scales + 4 * j * tn : sbuf[cb];
+            v->scale_addr = b_held           ? (uint32_t)x->scales + 4 * j * tn
+                            : constants_once ? all_scales + 4 * j * tn
+                                             : sbuf[cb];
             v->zero_point = x->zero_point;
           } else {
             v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, out_rows,
@@ -481,13 +497,25 @@ int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
         }
         if (!c_direct) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_OUT_READY + ob);
         /* The column tile's buffer is free once its last tile is through. */
-        if (nk > 1 || t == m_tiles - 1) kq_nop(VTPU_QUEUE_VPU, NO_SEM, b_free + cb);
+        if (!b_held && (nk > 1 || t == m_tiles - 1)) kq_nop(VTPU_QUEUE_VPU, NO_SEM, b_free + cb);
       }
     }
     kq_doorbell();
   }
 #undef STEP
   return 0;
+}
+
+int kq_matmul_emit(const vtpu_context* ctx, const kq_matmul* x) {
+  /* Held weights (docs/runtime.md): dense B, its bias and scales copied into
+   * VMEM ahead of the layer; the MXU reads B in place (its rows ldb apart)
+   * and the epilogue the constants, so the layer loads no weights at all.
+   * (The MXU took the copies' counts before the layer began.) */
+  const int b_held = vtpu_held_layer.size && x->b_constant &&
+                     x->weights_format == VTPU_WEIGHTS_DENSE && !x->trans_b &&
+                     kq_in_vmem(ctx, x->b) && (!x->bias || kq_in_vmem(ctx, x->bias)) &&
+                     (x->dtype != VTPU_TYPE_INT8 || kq_in_vmem(ctx, x->scales));
+  return b_held ? emit(ctx, x, 1) : emit(ctx, x, 0);
 }
 
 /* MATMUL layer: one product per batch element, chained. */
@@ -518,8 +546,8 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.relu = (layer->flags & VTPU_LAYER_RELU) != 0;
   job.buffer_sets = kq_buffer_sets(ctx, layer);
   job.zero_point = l->zero_point;
-  job.bias = (layer->flags & VTPU_LAYER_BIAS) ? ctx->hbm + l->bias : 0;
-  job.scales = ctx->hbm + l->scales;
+  job.bias = (layer->flags & VTPU_LAYER_BIAS) ? vtpu_constant(ctx, l->bias) : 0;
+  job.scales = vtpu_constant(ctx, l->scales);
   job.b_constant = (layer->flags & VTPU_LAYER_CONST_B) != 0;
   const int residual = (layer->flags & VTPU_LAYER_RESIDUAL) != 0;
   job.residual_params = ctx->hbm + l->residual_params;
@@ -533,7 +561,7 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
       (uint64_t)l->m * l->batch <= 0xffffffffu) {
     job.m = l->m * l->batch;
     job.a = vtpu_address(ctx, l->a);
-    job.b = vtpu_address(ctx, l->b);
+    job.b = job.b_constant ? vtpu_constant(ctx, l->b) : vtpu_address(ctx, l->b);
     job.c = vtpu_address(ctx, l->c);
     job.residual = residual ? vtpu_address(ctx, l->residual) : 0;
     job.single = 1;
@@ -543,7 +571,8 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.single = l->batch == 1;
   for (uint32_t i = 0; i < l->batch; ++i) {
     job.a = vtpu_address(ctx, l->a + (uint64_t)i * l->a_batch_stride);
-    job.b = vtpu_address(ctx, l->b + (uint64_t)i * l->b_batch_stride);
+    const uint64_t b = l->b + (uint64_t)i * l->b_batch_stride;
+    job.b = job.b_constant ? vtpu_constant(ctx, b) : vtpu_address(ctx, b);
     job.c = vtpu_address(ctx, l->c + (uint64_t)i * l->c_batch_stride);
     job.residual = residual ? vtpu_address(ctx, l->residual + (uint64_t)i * l->c_batch_stride) : 0;
     const int status = kq_matmul_emit(ctx, &job);

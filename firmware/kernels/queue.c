@@ -61,9 +61,14 @@ void kq_weights_start(kq_span weights, int constant) {
   }
 }
 
+/* The layers' fences leave DMA1 out: a layer's own copies there end before
+ * its units do (the MXU waits for each), and held weights' copies released
+ * after it (docs/runtime.md) must hold up no layer but the one that reads
+ * them. */
+#define KQ_FENCE_FLAGS VTPU_INSN_FENCE_SKIP(VTPU_QUEUE_DMA1)
 void kq_begin(void) {
   for (unsigned q = 0; q < VTPU_QUEUES; ++q)
-    if (q != VTPU_QUEUE_DMA1) kq_bare(q, VTPU_OP_FENCE, NO_SEM, NO_SEM, 0);
+    if (q != VTPU_QUEUE_DMA1) kq_bare(q, VTPU_OP_FENCE, NO_SEM, NO_SEM, KQ_FENCE_FLAGS);
   /* A doorbell of their own: the fences wait for the layer before only. */
   kq_doorbell();
 }
@@ -79,11 +84,18 @@ int kq_end(void) {
   if (!weights_started) kq_nop(VTPU_QUEUE_DMA1, KQ_SEM_WEIGHTS_GO, NO_SEM);
   if (!waited_layer_before) kq_nop(VTPU_QUEUE_DMA1, KQ_SEM_LAYER_DONE, NO_SEM);
   /* In the VPU's ring, the last released: it waits for every queue. */
-  kq_bare(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, KQ_SEM_LAYERS, VTPU_INSN_IRQ);
+  kq_bare(VTPU_QUEUE_VPU, VTPU_OP_FENCE, NO_SEM, KQ_SEM_LAYERS, VTPU_INSN_IRQ | KQ_FENCE_FLAGS);
   kq_nop(VTPU_QUEUE_VPU, NO_SEM, KQ_SEM_WEIGHTS_GO);
   kq_nop(VTPU_QUEUE_VPU, NO_SEM, KQ_SEM_LAYER_DONE);
   kq_doorbell();
   return 0;
+}
+
+vtpu_held vtpu_held_layer;
+
+void vtpu_hold(uint64_t src, uint32_t dst, uint32_t bytes) {
+  kq_dma2d_on(VTPU_QUEUE_DMA1, src, dst, bytes, 1, 0, 0, NO_SEM, KQ_SEM_HELD);
+  kq_doorbell();
 }
 
 /* This layer's block of `pattern`. A block keeps its pattern between fills

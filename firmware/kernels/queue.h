@@ -17,9 +17,12 @@
 
 /* The buffer sets a layer's tiles are laid out in: two (loads and stores
  * overlap compute) with runtime.double_buffering, unless the compiler chose
- * one for the layer (VTPU_LAYER_ONE_BUFFER, vtpu/model.h). */
+ * one for the layer (VTPU_LAYER_ONE_BUFFER, vtpu/model.h). Without a branch
+ * (`&`, not `&&`): one set from the flag or from the chip then takes the
+ * core the same instructions, so the two runs are the same (--tune's
+ * candidates against runs with the chip's switch off, check_tune.py). */
 static inline unsigned kq_buffer_sets(const vtpu_context* ctx, const vtpu_layer* layer) {
-  return ctx->chip.double_buffering && !(layer->flags & VTPU_LAYER_ONE_BUFFER) ? 2u : 1u;
+  return 1u + ((ctx->chip.double_buffering != 0) & ((layer->flags & VTPU_LAYER_ONE_BUFFER) == 0));
 }
 
 /* Layers are pipelined (docs/firmware.md, "Layer pipelining"): a kernel
@@ -43,6 +46,9 @@ static inline unsigned kq_buffer_sets(const vtpu_context* ctx, const vtpu_layer*
  * layer before wait for its end (a fence would also wait for their own
  * layer's first copies). */
 #define KQ_SEM_LAYER_DONE 22u
+/* One count per held piece copied (vtpu_hold()); the layer it is for takes
+ * its pieces' counts in the MXU queue before its first product. */
+#define KQ_SEM_HELD 27u
 #define KQ_FREE_SEMAPHORES 0x60cccccu /* 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 25, 26 */
 /* Starts a layer's instruction stream: a fence at the head of the DMA, MXU
  * and VPU queues. */

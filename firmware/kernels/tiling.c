@@ -23,6 +23,7 @@ void vtpu_chip_read(vtpu_chip* chip) {
       (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_DOUBLE_BUFFERING) != 0;
   chip->resident_activations =
       (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
+  chip->held_weights = (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_HELD_WEIGHTS) != 0;
 }
 
 /* The tiles' shape and how many of each a buffer holds. */

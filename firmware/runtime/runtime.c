@@ -22,9 +22,15 @@ static vtpu_model_header header __attribute__((aligned(64)));
 /* Resident activations (docs/runtime.md): the model's tensor table, and the
  * activations kept in VMEM now, sorted by VMEM address. */
 #define MAX_RESIDENT 64u
-#define MAX_TILE_WINDOW (6u << 20) /* VMEM kept for the kernels' tiles */
 static vtpu_tensor tensors[VTPU_MODEL_MAX_TENSORS] NOINIT;
 static vtpu_resident resident[MAX_RESIDENT];
+/* Held weights (docs/runtime.md): pieces of layers' constants the table
+ * asks to copy into the top of VMEM ahead of their layer, in table order
+ * from held_base up. `held_issue` walks the table for the pieces to copy
+ * once a layer is released, `held_use` for the running layer's; each keeps
+ * the VMEM address of its next piece. held_base 0: none (or they do not fit
+ * this chip's VMEM beside the tile window, and load with their layers). */
+static uint32_t held_base, held_issue, held_issue_at, held_use, held_use_at;
 /* Layers come in, and their results go out, CHUNK at a time: one DMA each
  * way instead of one per layer (the core waits for each). */
 #define CHUNK 64u
@@ -55,6 +61,14 @@ static void copy(uint64_t src, uint64_t dst, uint32_t bytes) {
   }
 }
 
+static uint32_t tensor_entries(void) {
+  return header.tensor_count < VTPU_MODEL_MAX_TENSORS ? header.tensor_count
+                                                      : VTPU_MODEL_MAX_TENSORS;
+}
+static uint32_t align64(uint32_t bytes) {
+  return (bytes + 63u) & ~63u;
+}
+
 /* Before layer `index`: activations whose last layer is behind it leave
  * VMEM, and those whose span starts here move in where they fit (first fit
  * above the tile window; one that does not fit stays in HBM for its whole
@@ -64,12 +78,11 @@ static void update_residents(vtpu_context* ctx, uint32_t index, uint32_t* next) 
   for (uint32_t i = 0; i < ctx->resident_count; ++i)
     if (resident[i].last >= index) resident[kept++] = resident[i];
   ctx->resident_count = kept;
-  const uint32_t count =
-      header.tensor_count < VTPU_MODEL_MAX_TENSORS ? header.tensor_count : VTPU_MODEL_MAX_TENSORS;
-  const uint32_t top = ctx->chip.vmem_base + ctx->chip.vmem_size;
+  const uint32_t count = tensor_entries();
+  const uint32_t top = held_base ? held_base : ctx->chip.vmem_base + ctx->chip.vmem_size;
   for (; *next < count && tensors[*next].first <= index; ++*next) {
     const vtpu_tensor* t = &tensors[*next];
-    if (t->last < index || ctx->resident_count == MAX_RESIDENT) continue;
+    if (t->flags || t->last < index || ctx->resident_count == MAX_RESIDENT) continue;
     const uint32_t need = (t->bytes + 63u) & ~63u;
     uint32_t at = ctx->tiles + ctx->tiles_size, slot = 0;
     for (; slot < ctx->resident_count; ++slot) {
@@ -81,6 +94,53 @@ static void update_residents(vtpu_context* ctx, uint32_t index, uint32_t* next) 
     for (uint32_t i = ctx->resident_count; i > slot; --i) resident[i] = resident[i - 1];
     resident[slot] = (vtpu_resident){t->offset, t->bytes, at, t->last};
     ++ctx->resident_count;
+  }
+}
+
+/* Where the held pieces go: their bytes at the top of VMEM, when they fit
+ * above the tile window. Refuses a table whose pieces are not as
+ * vtpu/model.h has them. */
+static void place_held(const vtpu_context* ctx) {
+  uint64_t total = 0;
+  const vtpu_tensor* before = 0;
+  for (uint32_t i = 0; i < tensor_entries(); ++i) {
+    const vtpu_tensor* t = &tensors[i];
+    if (!t->flags) continue;
+    const char* bad = vtpu_held_piece_problem(before, t, header.layer_count,
+                                              header.scratch + header.scratch_size);
+    if (bad) {
+      printf("vtpu runtime: tensor table entry %lu: held piece %s\n", (unsigned long)i, bad);
+      vtpu_exit(VTPU_RUN_BAD_MODEL);
+    }
+    total += align64(t->bytes);
+    before = t;
+  }
+  const uint32_t top = ctx->chip.vmem_base + ctx->chip.vmem_size;
+  if (total == 0 || total > top - (ctx->tiles + ctx->tiles_size)) return;
+  held_base = held_issue_at = held_use_at = top - (uint32_t)total;
+}
+
+/* Once layer `index` is released: the pieces copied from its time on. */
+static void issue_held(const vtpu_context* ctx, uint32_t index) {
+  for (; held_issue < tensor_entries() && tensors[held_issue].first <= index; ++held_issue) {
+    const vtpu_tensor* t = &tensors[held_issue];
+    if (!t->flags) continue;
+    vtpu_hold(ctx->hbm + t->offset, held_issue_at, t->bytes);
+    held_issue_at += align64(t->bytes);
+  }
+}
+
+/* Before layer `index`: its held pieces, which follow one another. */
+static void use_held(uint32_t index) {
+  vtpu_held* h = &vtpu_held_layer;
+  h->size = h->waits = 0;
+  for (; held_use < tensor_entries(); ++held_use) {
+    const vtpu_tensor* t = &tensors[held_use];
+    if (!t->flags) continue;
+    if (t->last != index) break;
+    if (h->waits++ == 0) h->lo = (uint32_t)t->offset, h->vmem = held_use_at;
+    h->size = (uint32_t)(t->offset + t->bytes) - h->lo;
+    held_use_at += align64(t->bytes);
   }
 }
 
@@ -177,24 +237,17 @@ int main(void) {
   }
   ctx.scratch = ctx.hbm + header.scratch;
   ctx.scratch_size = header.scratch_size;
-  /* VMEM: the kernels' tile window first; with resident activations, half
-   * of VMEM (at most MAX_TILE_WINDOW), or, for an array whose tiles need
-   * more (32 R C bytes: double-buffered array-sized tiles of a deep K), up
-   * to seven eighths; the rest for activations. */
+  /* VMEM: the kernels' tile window first, all of it without resident
+   * activations; with them, vtpu_tile_window()'s, the rest for activations
+   * and held weights. */
   ctx.tiles = ctx.chip.vmem_base;
   ctx.tiles_size = ctx.chip.vmem_size;
   ctx.resident = resident;
   uint32_t next_tensor = 0;
   if (ctx.chip.resident_activations && header.tensor_count > 0) {
-    const uint32_t half = (ctx.chip.vmem_size / 2) & ~127u;
-    const uint32_t most = (ctx.chip.vmem_size / 8 * 7) & ~127u;
-    const uint64_t array = 32ull * ctx.chip.rows * ctx.chip.cols;
-    uint32_t size = half < MAX_TILE_WINDOW ? half : MAX_TILE_WINDOW;
-    if (array > size) size = array < most ? (uint32_t)array : most;
-    ctx.tiles_size = size;
-    const uint32_t count =
-        header.tensor_count < VTPU_MODEL_MAX_TENSORS ? header.tensor_count : VTPU_MODEL_MAX_TENSORS;
-    copy(ctx.hbm + header.tensors, (uintptr_t)tensors, count * sizeof(vtpu_tensor));
+    ctx.tiles_size = vtpu_tile_window(ctx.chip.vmem_size, ctx.chip.rows, ctx.chip.cols);
+    copy(ctx.hbm + header.tensors, (uintptr_t)tensors, tensor_entries() * sizeof(vtpu_tensor));
+    if (ctx.chip.held_weights) place_held(&ctx);
   }
   const uint64_t results = ctx.hbm + header.results;
 
@@ -225,8 +278,10 @@ int main(void) {
     }
     const vtpu_layer* layer = &layers[i - chunk];
     if (ctx.tiles_size != ctx.chip.vmem_size) update_residents(&ctx, i, &next_tensor);
+    if (held_base) use_held(i);
     vtpu_cp_set_tag(i);
     const int status = vtpu_run_layer(&ctx, layer);
+    if (held_base && status == 0) issue_held(&ctx, i);
     if (status < 0) {
       /* The layers before it finish first (their records, their markers). */
       if (finish_until(&ctx, &oldest, i, chunk) != 0) {

@@ -245,9 +245,10 @@ void CommandProcessor::fail(unsigned q, uint32_t opcode, uint32_t cause, uint64_
   changed_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
-bool CommandProcessor::fence_clear(unsigned q, uint64_t seq) const {
+bool CommandProcessor::fence_clear(unsigned q, uint64_t seq, uint8_t flags) const {
   for (unsigned p = 0; p < VTPU_QUEUES; ++p)
-    if (p != q && !queues_[p].released.empty() && queues_[p].released.front().seq < seq)
+    if (p != q && !(flags & VTPU_INSN_FENCE_SKIP(p)) && !queues_[p].released.empty() &&
+        queues_[p].released.front().seq < seq)
       return false;
   return true;
 }
@@ -257,7 +258,8 @@ bool CommandProcessor::stuck(unsigned q) const {
   const Queue& queue = queues_[q];
   if (queue.released.empty()) return true;
   if (queue.waiting_semaphore) return semaphores_[queue.semaphore] == 0;
-  if (queue.waiting_fence) return !fence_clear(q, queue.fence_seq);
+  if (queue.waiting_fence)
+    return !fence_clear(q, queue.fence_seq, queue.released.front().insn.h.flags);
   return false;
 }
 
@@ -316,7 +318,7 @@ void CommandProcessor::run_queue(unsigned q) {
     if (insn.h.opcode == VTPU_OP_FENCE) {
       queue.waiting_fence = true;
       queue.fence_seq = head.seq;
-      while (!flushed() && !fence_clear(q, head.seq)) {
+      while (!flushed() && !fence_clear(q, head.seq, insn.h.flags)) {
         check_deadlock();
         if (flushed()) break;
         sc_core::wait(changed_event_);

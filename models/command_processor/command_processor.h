@@ -136,7 +136,9 @@ class CommandProcessor : public Peripheral {
   bool run_vpu(const vtpu_insn& insn);
   // The RAM (VMEM or AMEM) holding `address`, for port booking.
   memory::Ram* ram_at(uint64_t address) const;
-  bool fence_clear(unsigned q, uint64_t seq) const;
+  // Whether every instruction released before `seq` in the other queues (but
+  // those a FENCE's VTPU_INSN_FENCE_SKIP `flags` leave out) is done.
+  bool fence_clear(unsigned q, uint64_t seq, uint8_t flags) const;
   bool stuck(unsigned q) const;
   void check_deadlock();
   void fail(unsigned q, uint32_t opcode, uint32_t cause, uint64_t address, uint32_t detail = 0);

@@ -12,6 +12,7 @@
 #include "models/isa/vtpu/isa.h"
 #include "models/vpu/numerics.h"
 #include "sw/compiler/compress.h"
+#include "sw/compiler/held.h"
 #include "sw/graph/eval.h"
 #include "sw/graph/passes.h"
 #include "sw/graph/resize.h"
@@ -162,6 +163,11 @@ class Lowerer {
       }
     }
     for (const std::string& o : g_.outputs) lower_output(o);
+    // Held weights (docs/compiler.md): the layers the memory sets the pace
+    // of, whose constants load while earlier layers leave it idle.
+    const HeldChip chip{options_.vmem_bytes, array_rows_, options_.array_cols,
+                        memory_bytes_per_cycle_};
+    out_.image.hold(plan_held(out_.image.layers(), out_.image.activation_spans(), chip));
     out_.image.finish(std::max<uint64_t>(scratch_, 1u << 20));
   }
 

@@ -35,6 +35,10 @@ struct CompileOptions {
   // The target memory's peak bytes per core cycle (0: unknown), for the
   // same kind of choice (depthwise merging: its weights' bytes).
   double memory_bytes_per_cycle = 0;
+  // Held weights (docs/compiler.md): the target's VMEM bytes and array
+  // columns, 0 when unknown or when runtime.held_weights (or
+  // resident_activations) is off; then no layer's weights are held.
+  uint32_t vmem_bytes = 0, array_cols = 0;
   // The largest image the model may lay out (tensors, constants, tables),
   // at most runtime::kMaxImageBytes: past it compile() refuses the model.
   uint64_t max_image_bytes = runtime::kMaxImageBytes;

@@ -80,7 +80,7 @@ std::vector<uint64_t> layer_operands(const vtpu_layer& l) {
   }
 }
 
-void ModelImage::finish(uint64_t scratch_bytes) {
+std::vector<vtpu_tensor> ModelImage::activation_spans() {
   // Each activation's span: the first and last layer with an operand in it.
   std::sort(activations_.begin(), activations_.end(),
             [](const Segment& a, const Segment& b) { return a.offset < b.offset; });
@@ -114,9 +114,18 @@ void ModelImage::finish(uint64_t scratch_bytes) {
       spans[t].last = std::max(spans[t].last, i);
     }
   }
-  tensors_.clear();
+  std::vector<vtpu_tensor> used;
   for (const vtpu_tensor& t : spans)
-    if (t.first != UINT32_MAX && t.bytes > 0) tensors_.push_back(t);
+    if (t.first != UINT32_MAX && t.bytes > 0) used.push_back(t);
+  std::stable_sort(used.begin(), used.end(),
+                   [](const vtpu_tensor& a, const vtpu_tensor& b) { return a.first < b.first; });
+  return used;
+}
+
+void ModelImage::finish(uint64_t scratch_bytes) {
+  tensors_ = activation_spans();
+  // The held pieces after the activations of the same layer, in their order.
+  tensors_.insert(tensors_.end(), held_.begin(), held_.end());
   std::stable_sort(tensors_.begin(), tensors_.end(),
                    [](const vtpu_tensor& a, const vtpu_tensor& b) { return a.first < b.first; });
   header_.tensor_count = static_cast<uint32_t>(tensors_.size());
@@ -180,6 +189,17 @@ ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& 
     throw Error("model image: the layer table, tensor table or result area lies outside the image");
   image.layers_.resize(h.layer_count);
   if (table) std::memcpy(image.layers_.data(), image.bytes_.data() + h.layers, table);
+  image.tensors_.resize(h.tensor_count);
+  if (tensors) std::memcpy(image.tensors_.data(), image.bytes_.data() + h.tensors, tensors);
+  const vtpu_tensor* before = nullptr;
+  for (size_t i = 0; i < image.tensors_.size(); ++i) {
+    const vtpu_tensor& t = image.tensors_[i];
+    if (!t.flags) continue;
+    if (const char* problem = vtpu_held_piece_problem(before, &t, h.layer_count, size))
+      throw Error("model image: tensor table entry " + std::to_string(i) + ": held piece " +
+                  problem);
+    before = &t;
+  }
   return image;
 }
 

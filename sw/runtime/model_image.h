@@ -48,10 +48,16 @@ class ModelImage {
   // activation overlapping it is kept in VMEM.
   void mark_host_read(uint64_t offset, uint64_t bytes) { host_read_.push_back({offset, bytes}); }
 
-  // Places the tensor table (each marked activation that a layer touches,
-  // with its first and last layer), the layer table, the result area and
-  // `scratch_bytes` of scratch after the tensors and writes the header.
-  // Call once, after the last allocate(), mark_activation() and add_layer().
+  // Each marked activation that a layer touches, with its first and last
+  // layer (not the host's), sorted by first: the tensor table's activations.
+  std::vector<vtpu_tensor> activation_spans();
+  // Held weights' pieces (VTPU_TENSOR_HELD, in their order) for the tensor
+  // table: finish() puts them after the activations of the same `first`.
+  void hold(std::vector<vtpu_tensor> pieces) { held_ = std::move(pieces); }
+  // Places the tensor table (activation_spans() and the held pieces), the
+  // layer table, the result area and `scratch_bytes` of scratch after the
+  // tensors and writes the header. Call once, after the last allocate(),
+  // mark_activation(), add_layer() and hold().
   void finish(uint64_t scratch_bytes);
   const std::vector<vtpu_tensor>& tensors() const { return tensors_; }
 
@@ -80,7 +86,7 @@ class ModelImage {
   std::vector<Segment> written_;
   std::vector<vtpu_layer> layers_;
   std::vector<Segment> activations_, host_read_;
-  std::vector<vtpu_tensor> tensors_;
+  std::vector<vtpu_tensor> tensors_, held_;
   vtpu_model_header header_{};
   uint64_t limit_ = kMaxImageBytes;
   bool layout_only_ = false;

@@ -18,18 +18,12 @@ reference's) and on the held-out input. Fails unless
 import argparse
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
-
-def run(cmd):
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"FAIL: {' '.join(map(str, cmd))} exited {done.returncode}: {done.stderr.strip()}")
-    return done.stdout
+from checklist import run
 
 
 def cosine(a, b):
@@ -46,7 +40,7 @@ def main() -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     explain = run([a.vtpu, "compile", a.model, "--calibration", a.calibration, "--precision",
-                   "auto", "--accuracy-budget", str(a.budget), "--explain", "-o", out / "auto.vtpu"])
+                   "auto", "--accuracy-budget", str(a.budget), "--explain", "-o", out / "auto.vtpu"]).stdout
     run([a.vtpu, "compile", a.model, "--calibration", a.calibration, "-o", out / "int8.vtpu"])
     m = re.search(r"all-int8 ([0-9.]+), chosen ([0-9.]+) .*all-int8 ([0-9]+), chosen ([0-9]+)", explain)
     if not m:

@@ -15,30 +15,17 @@ everywhere, set on the chip rather than per layer), and the tuned program. Fails
   and on no other.
 """
 
-import argparse
 import json
 import re
-import subprocess
 import sys
-from pathlib import Path
 
-
-def run(cmd):
-    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"FAIL: {' '.join(map(str, cmd))} exited {done.returncode}: {done.stderr.strip()}")
-    return done.stdout
+from checklist import network_args, run
 
 
 def main() -> int:
-    p = argparse.ArgumentParser()
-    for arg in ("--vtpu", "--model", "--config", "--out"):
-        p.add_argument(arg, required=True)
-    a = p.parse_args()
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
+    a, out = network_args()
     chip = ["--config", a.config]
-    explain = run([a.vtpu, "compile", a.model, *chip, "--tune", "--explain", "-o", out / "tuned.vtpu"])
+    explain = run([a.vtpu, "compile", a.model, *chip, "--tune", "--explain", "-o", out / "tuned.vtpu"]).stdout
     run([a.vtpu, "compile", a.model, *chip, "-o", out / "plain.vtpu"])
     m = re.search(r"two buffer sets ([0-9]+), one ([0-9]+), per layer ([0-9]+); kept ([0-9]+) "
                   r"\(([0-9]+) layers", explain)

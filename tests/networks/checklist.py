@@ -2,9 +2,33 @@
 that ends the check with one PASS line or the FAIL lines, and a model the
 compiler refuses (for the reports and sweeps of failed runs)."""
 
+import argparse
+import subprocess
 import sys
+from pathlib import Path
 
 FAILURES = []
+
+
+def run(cmd, expect=0):
+    """Runs `cmd` (its items as strings); exits with a FAIL line unless it exits
+    `expect`. Returns the completed process."""
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    if done.returncode != expect:
+        sys.exit(f"FAIL: {' '.join(map(str, cmd))} exited {done.returncode}: {done.stderr.strip()}")
+    return done
+
+
+def network_args():
+    """--vtpu, --model, --config and --out of a checker of one network on one
+    chip; returns them and the output folder, made."""
+    p = argparse.ArgumentParser()
+    for arg in ("--vtpu", "--model", "--config", "--out"):
+        p.add_argument(arg, required=True)
+    a = p.parse_args()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return a, out
 
 
 def expect(ok, what):

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Writes a copy of a .vtpu with one field of its first layer of a kind changed, as
-a corrupt or hostile file would have it (networks.bad_vtpu_*, issue 19).
+a corrupt or hostile file would have it (networks.bad_vtpu_*, issue 19), or of its
+first held piece (networks.held_weights_*).
 
     python3 mutate_vtpu.py IN.vtpu OUT.vtpu KIND FIELD VALUE
 
-KIND: matmul or pool; FIELD: matmul.batch or pool.n (uint32 fields of
-models/isa/vtpu/model.h). The executable's protobuf (sw/compiler/executable.proto) is
+KIND: matmul, pool or held; FIELD: matmul.batch, pool.n or held.first (uint32 fields
+of models/isa/vtpu/model.h). The executable's protobuf (sw/compiler/executable.proto) is
 read at the wire level: its segments (field 5: offset 1, data 2) hold the image, whose
 header (offset 0) gives the layer table.
 """
@@ -16,6 +17,9 @@ LAYER_BYTES = 128
 KINDS = {"matmul": 1, "pool": 3}
 # Byte offsets inside vtpu_layer: 8 (kind, dtype, op, flags, node), then the union.
 FIELDS = {"matmul.batch": 8 + 5 * 8 + 3 * 4, "pool.n": 8 + 2 * 8}
+TENSOR_BYTES = 24  # vtpu_tensor: offset (8), bytes, first, last, flags
+TENSOR_FIELDS = {"held.first": 12}
+HELD = 1  # VTPU_TENSOR_HELD
 
 
 def varint(data, at):
@@ -73,6 +77,17 @@ def main():
         sys.exit(f"mutate_vtpu.py: image bytes {offset}+{size} are in no segment")
 
     header = locate(0, 64)
+    if kind == "held":
+        tensors, = struct.unpack_from("<Q", data, header + 48)
+        entries, = struct.unpack_from("<I", data, header + 56)
+        for i in range(entries):
+            entry = locate(tensors + TENSOR_BYTES * i, TENSOR_BYTES)
+            if struct.unpack_from("<I", data, entry + 20)[0] == HELD:
+                struct.pack_into("<I", data, entry + TENSOR_FIELDS[field], int(value, 0))
+                open(dst, "wb").write(data)
+                print(f"{dst}: tensor table entry {i} {field} = {value}")
+                return
+        sys.exit(f"mutate_vtpu.py: {src} holds no weights")
     count, = struct.unpack_from("<I", data, header + 8)
     table, = struct.unpack_from("<Q", data, header + 16)
     for i in range(count):

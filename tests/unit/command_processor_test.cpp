@@ -264,6 +264,35 @@ TEST(CommandProcessor, FenceWaitsForEarlierWork) {
   EXPECT_TRUE(chip.done.read());
 }
 
+// A FENCE flagged VTPU_INSN_FENCE_SKIP(q) does not wait for queue q's work
+// released before it (the layers' fences and the held weights' copies in
+// DMA1, docs/runtime.md); one without the flag waits for everything.
+TEST(CommandProcessor, FenceSkipsTheQueuesItsFlagsName) {
+  Chip chip;
+  chip.cp.push(VTPU_QUEUE_DMA1, dma_copy(kHbm, kVmem, 256 * 1024, VTPU_SEM_NONE, VTPU_SEM_NONE));
+  chip.cp.push(VTPU_QUEUE_DMA,
+               dma_copy(kHbm, kVmem + 0x80000, 4 * 1024, VTPU_SEM_NONE, VTPU_SEM_NONE));
+  chip.cp.push(VTPU_QUEUE_VPU, header(VTPU_OP_FENCE, VTPU_SEM_NONE, VTPU_SEM_NONE,
+                                      VTPU_INSN_FENCE_SKIP(VTPU_QUEUE_DMA1)));
+  chip.cp.push(VTPU_QUEUE_MXU, header(VTPU_OP_FENCE));
+  chip.cp.release();
+  sc_core::sc_start();
+  ASSERT_FALSE(chip.cp.has_error()) << chip.cp.error().cause;
+  const std::vector<Executed>& run = chip.cp.executed();
+  ASSERT_EQ(run.size(), 4u);
+  const auto of = [&](unsigned queue) {
+    for (const Executed& e : run)
+      if (e.queue == queue) return e;
+    ADD_FAILURE() << "queue " << queue << " ran nothing";
+    return Executed{};
+  };
+  const Executed copy1 = of(VTPU_QUEUE_DMA1), copy0 = of(VTPU_QUEUE_DMA);
+  const Executed skipping = of(VTPU_QUEUE_VPU), full = of(VTPU_QUEUE_MXU);
+  EXPECT_GE(skipping.start, copy0.end) << "it waits for the other queues";
+  EXPECT_LT(skipping.end, copy1.end) << "not for DMA1";
+  EXPECT_GE(full.start, copy1.end) << "an unflagged fence waits for DMA1 too";
+}
+
 // Waits nothing released can satisfy: reported as a deadlock, not a hang.
 TEST(CommandProcessor, UnsatisfiableWaitIsAnError) {
   Chip chip;

@@ -11,6 +11,7 @@
 
 #include "models/common/error.h"
 #include "sw/compiler/compress.h"
+#include "sw/compiler/held.h"
 #include "sw/graph/eval.h"
 #include "sw/graph/passes.h"
 
@@ -408,6 +409,109 @@ TEST(Quantization, Int4WeightScalesAreMaxOverSeven) {
   const std::vector<float> s = channel_scales(w, 2, 2, {0.0f, 0.0f}, 0.1f, 7);
   EXPECT_FLOAT_EQ(s[0], 1.4f / 7.0f);
   EXPECT_FLOAT_EQ(s[1], 1.0f);  // all zero
+}
+
+// ---- held weights (sw/compiler/held.h, docs/compiler.md "Held weights") ----
+
+// A 1 x 1 int8 convolution over an h x w x cin image to cout channels, its
+// weights, bias and scales laid out one after another from `at` (advanced
+// past them), as the compiler writes them.
+vtpu_layer conv1x1(uint32_t hw, uint32_t cin, uint32_t cout, uint64_t& at) {
+  vtpu_layer l = runtime::blank_layer(VTPU_LAYER_CONV2D, VTPU_TYPE_INT8);
+  l.flags = VTPU_LAYER_BIAS;
+  vtpu_layer_conv2d& c = l.u.conv2d;
+  c.n = 1, c.h = c.w = hw, c.cin = cin, c.cout = cout, c.groups = 1;
+  c.kh = c.kw = c.sy = c.sx = c.dil_y = c.dil_x = 1;
+  const auto align = [](uint64_t v) { return (v + 63) & ~uint64_t{63}; };
+  c.weights = at, at += align(uint64_t{cin} * cout);
+  c.bias = at, at += align(4ull * cout);
+  c.scales = at, at += align(4ull * cout);
+  return l;
+}
+
+struct HeldNet {
+  std::vector<vtpu_layer> layers;
+  std::vector<uint64_t> bytes;  // each layer's constants: weights, bias, scales
+};
+
+// 20 small layers (56 x 56 x 64 -> 64), then 3 with 1 MB of weights each on
+// 7 x 7 pixels: on a 256 x 256 array at 48 bytes a cycle, each of the last
+// three takes 4 x 4 folds of 2R + C + M - 2 = 815 cycles, 13,040, against
+// 1,056,768 / 48 = 22,016 cycles of loading: memory-bound.
+HeldNet held_net() {
+  HeldNet n;
+  uint64_t at = 1 << 20;
+  for (int i = 0; i < 20; ++i) n.layers.push_back(conv1x1(56, 64, 64, at));
+  for (int i = 0; i < 3; ++i) n.layers.push_back(conv1x1(7, 1024, 1024, at));
+  for (const vtpu_layer& l : n.layers)
+    n.bytes.push_back(uint64_t{l.u.conv2d.cin} * l.u.conv2d.cout +
+                      ((4ull * l.u.conv2d.cout + 63) & ~uint64_t{63}) + 4ull * l.u.conv2d.cout);
+  return n;
+}
+
+TEST(HeldWeights, HoldsTheMemoryBoundLayersInPiecesCopiedBeforeThem) {
+  const HeldNet net = held_net();
+  const HeldChip chip{24u << 20, 256, 256, 48.0};
+  const std::vector<vtpu_tensor> pieces = plan_held(net.layers, {}, chip);
+  ASSERT_FALSE(pieces.empty());
+  // Per layer, its pieces in order, covering its constants exactly.
+  std::vector<uint64_t> held(net.layers.size(), 0), hosted(net.layers.size(), 0);
+  const vtpu_tensor* before = nullptr;
+  for (const vtpu_tensor& p : pieces) {
+    EXPECT_EQ(p.flags, VTPU_TENSOR_HELD);
+    ASSERT_LT(p.first, p.last);
+    ASSERT_LT(p.last, net.layers.size());
+    EXPECT_GT(p.bytes, 0u);
+    if (held[p.last] == 0) {
+      EXPECT_EQ(p.offset, net.layers[p.last].u.conv2d.weights);
+    } else {
+      ASSERT_NE(before, nullptr);
+      EXPECT_EQ(before->last, p.last) << "a layer's pieces follow one another";
+      EXPECT_EQ(before->bytes % 64, 0u);
+      EXPECT_EQ(p.offset, before->offset + before->bytes);
+    }
+    if (before) {
+      EXPECT_LE(before->last, p.last);
+      EXPECT_LE(before->first, p.first);
+    }
+    held[p.last] += p.bytes;
+    hosted[p.first] += p.bytes;
+    before = &p;
+  }
+  // The three memory-bound layers are held, whole; the small ones are not.
+  for (size_t j = 0; j < net.layers.size(); ++j)
+    EXPECT_EQ(held[j], j >= 20 ? net.bytes[j] : 0u) << "layer " << j;
+  // Each host within 0.8 of its idle memory time: its array cycles, at
+  // least 9,500 (a small layer's: 1 fold of 512 + 256 + 3136 - 2 = 3,902), less
+  // the next layer's loading when it is not held.
+  for (size_t l = 0; l + 1 < net.layers.size(); ++l) {
+    const double array = l < 20 ? 9500.0 : 13040.0;
+    const double next = held[l + 1] ? 0 : static_cast<double>(net.bytes[l + 1]) / 48.0;
+    EXPECT_LE(static_cast<double>(hosted[l]), 0.8 * (array - next) * 48.0) << "host " << l;
+  }
+}
+
+TEST(HeldWeights, NoneWithoutAKnownChipOrRoom) {
+  const HeldNet net = held_net();
+  EXPECT_TRUE(plan_held(net.layers, {}, HeldChip{}).empty());
+  EXPECT_TRUE(plan_held(net.layers, {}, HeldChip{24u << 20, 256, 256, 0.0}).empty());
+  // 4 MiB of VMEM: a 2 MiB tile window, and room for one 1 MB layer only.
+  const std::vector<vtpu_tensor> one =
+      plan_held(net.layers, {}, HeldChip{4u << 20, 256, 256, 48.0});
+  uint64_t total = 0;
+  for (const vtpu_tensor& p : one) total += (p.bytes + 63) & ~uint64_t{63};
+  EXPECT_GT(total, 0u);
+  EXPECT_LE(total, 2u << 20);
+  // An activation that takes VMEM above the window for the whole network
+  // leaves less than a layer's weights: it would be pushed out, so none.
+  vtpu_tensor big{};
+  big.offset = 1ull << 30;
+  big.bytes = (24u << 20) - (6u << 20) - (512u << 10);
+  big.first = 0;
+  big.last = static_cast<uint32_t>(net.layers.size() - 1);
+  EXPECT_TRUE(plan_held(net.layers, {big}, HeldChip{24u << 20, 256, 256, 48.0}).empty());
+  // A fast memory: nothing is memory-bound.
+  EXPECT_TRUE(plan_held(net.layers, {}, HeldChip{24u << 20, 256, 256, 1024.0}).empty());
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ typedef struct vtpu_chip {
   uint64_t hbm_base;
   int double_buffering;     /* runtime.double_buffering */
   int resident_activations; /* runtime.resident_activations */
+  int held_weights;         /* runtime.held_weights */
 } vtpu_chip;
 
 void vtpu_chip_read(vtpu_chip* chip);
@@ -53,6 +54,30 @@ typedef struct vtpu_context {
 /* The bus address of the model's HBM offset `offset`: inside a resident
  * activation, its VMEM copy; otherwise HBM. */
 uint64_t vtpu_address(const vtpu_context* ctx, uint64_t offset);
+
+/* The running layer's held weights (docs/runtime.md), which the runtime sets
+ * before each layer: the model's HBM offsets [lo, lo + size) of its
+ * constants address VMEM from `vmem` on, and its MXU first takes `waits`
+ * counts of KQ_SEM_HELD, one per piece copied for it; size 0: none. Not in
+ * vtpu_context, which kernels copy: on the fast chips the core's work per
+ * layer sets the pace. */
+typedef struct vtpu_held {
+  uint32_t lo, size, vmem, waits;
+} vtpu_held;
+extern vtpu_held vtpu_held_layer;
+
+/* A constant's bus address (weights, bias, scales): inside the layer's held
+ * weights, their VMEM copy; otherwise HBM. */
+static inline uint64_t vtpu_constant(const vtpu_context* ctx, uint64_t offset) {
+  const uint32_t in = (uint32_t)offset - vtpu_held_layer.lo;
+  return in < vtpu_held_layer.size && offset >> 32 == 0 ? vtpu_held_layer.vmem + in
+                                                        : ctx->hbm + offset;
+}
+
+/* Held weights (docs/runtime.md): copies `bytes` from `src` to VMEM at `dst`
+ * through DMA1, behind everything released there, and releases it; the
+ * layer the piece is for waits for it (vtpu_held_layer.waits). */
+void vtpu_hold(uint64_t src, uint32_t dst, uint32_t bytes);
 
 /* Once per run, with the accelerator idle: instruction rings and semaphores. */
 void vtpu_kernels_init(void);

@@ -40,6 +40,11 @@ typedef struct vtpu_insn_header {
 } vtpu_insn_header;
 
 #define VTPU_INSN_IRQ 0x1u /* raise the completion interrupt when this instruction is done */
+/* A FENCE that does not wait for queue q's instructions (q < VTPU_QUEUES): a
+ * layer's fences leave out DMA1, whose copies order themselves with
+ * semaphores, so that copies released ahead of later layers (held weights,
+ * docs/runtime.md) hold none of them up. */
+#define VTPU_INSN_FENCE_SKIP(q) (0x10u << (q))
 
 /* Opcodes. NOP and FENCE go to any queue; the others to their unit's queue. */
 #define VTPU_OP_NOP 0x00u /* only waits and signals */

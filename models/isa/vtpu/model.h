@@ -20,8 +20,8 @@
 #include "dma.h" /* vtpu/dma.h, beside this file */
 
 #define VTPU_MODEL_MAGIC 0x4c444f4du /* "MODL" */
-#define VTPU_MODEL_VERSION 2u
-#define VTPU_MODEL_OFFSET 0u /* HBM offset of the header */
+#define VTPU_MODEL_VERSION 3u        /* 3: the tensor table's flags (held weights) */
+#define VTPU_MODEL_OFFSET 0u         /* HBM offset of the header */
 
 typedef struct vtpu_model_header {
   uint32_t magic;       /* VTPU_MODEL_MAGIC */
@@ -46,13 +46,55 @@ typedef struct vtpu_model_header {
  * [offset, offset + bytes) then addresses the VMEM copy. The table is sorted
  * by `first`.
  */
+/*
+ * A held piece (flags VTPU_TENSOR_HELD; docs/runtime.md, "Held weights"):
+ * bytes [offset, offset + bytes) of a layer's constants (its weights, bias
+ * and scales, which lie together), which the runtime copies through DMA1
+ * into the top of VMEM once layer `first` is released, for layer `last`, so
+ * that they load while earlier layers run. A layer's pieces follow one
+ * another in the table, and in VMEM in table order; each is a multiple of
+ * 64 bytes but the layer's last.
+ */
+/* The VMEM window the kernels stage tiles in when the runtime keeps
+ * activations in VMEM (docs/runtime.md): from VMEM's base, half of it, at
+ * most 6 MiB, or, for an array whose tiles need more (32 R C bytes:
+ * double-buffered array-sized tiles of a deep K), up to seven eighths. The
+ * rest holds resident activations and, at its top, held weights. */
+static inline uint32_t vtpu_tile_window(uint32_t vmem_size, uint32_t rows, uint32_t cols) {
+  const uint32_t half = (vmem_size / 2) & ~127u, most = (vmem_size / 8 * 7) & ~127u;
+  const uint64_t array = 32ull * rows * cols;
+  uint32_t size = half < (6u << 20) ? half : (6u << 20);
+  if (array > size) size = array < most ? (uint32_t)array : most;
+  return size;
+}
 #define VTPU_MODEL_MAX_TENSORS 4096u /* entries the runtime reads; later ones stay in HBM */
+#define VTPU_TENSOR_HELD 0x1u
 typedef struct vtpu_tensor {
   uint64_t offset; /* HBM offset */
   uint32_t bytes;
   uint32_t first, last; /* layer indices */
-  uint32_t reserved;
-} vtpu_tensor; /* 24 bytes */
+  uint32_t flags;       /* VTPU_TENSOR_*; 0: an activation */
+} vtpu_tensor;          /* 24 bytes */
+
+/* Why the table's entry `t` (flags set), after the held piece `before`
+ * before it (0: none), breaks the rules above for a model of `layers`
+ * layers in an image of `image` bytes, or 0. The firmware and the host
+ * both check (docs/runtime.md). */
+static inline const char* vtpu_held_piece_problem(const vtpu_tensor* before, const vtpu_tensor* t,
+                                                  uint32_t layers, uint64_t image) {
+  const int same = before && before->last == t->last;
+  if (t->flags != VTPU_TENSOR_HELD) return "has unknown flags";
+  if (t->bytes == 0) return "has no bytes";
+  if (t->offset > image || t->bytes > image - t->offset) return "lies outside the model image";
+  if (t->first >= t->last) return "is not copied before its layer";
+  if (t->last >= layers) return "is for no layer of the model";
+  if (before && (t->last < before->last || t->first < before->first))
+    return "is out of its layer's order";
+  if (same && before->bytes % 64u != 0) return "follows a piece of no whole 64 bytes";
+  if (same && t->offset != before->offset + before->bytes)
+    return "does not follow its layer's piece before it";
+  return 0;
+}
 
 /* ---- layer kinds --------------------------------------------------------- */
 #define VTPU_LAYER_MATMUL 1u      /* vtpu_layer_matmul: gemm, fully connected, batched matmul */

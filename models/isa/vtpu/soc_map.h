@@ -115,6 +115,7 @@
 #define VTPU_CHIPINFO_RUNTIME 0x30u        /* VTPU_RUNTIME_* switches for the firmware runtime */
 #define VTPU_RUNTIME_DOUBLE_BUFFERING 0x1u /* runtime.double_buffering */
 #define VTPU_RUNTIME_RESIDENT_ACTIVATIONS 0x2u /* runtime.resident_activations */
+#define VTPU_RUNTIME_HELD_WEIGHTS 0x4u         /* runtime.held_weights */
 #define VTPU_CHIPINFO_VMEM_BASE 0x34u          /* bus address of VMEM (address_map.vmem_base) */
 #define VTPU_CHIPINFO_AMEM_BASE 0x38u          /* bus address of AMEM (address_map.amem_base) */
 #define VTPU_CHIPINFO_CORE_RAM_BASE 0x3cu      /* address_map.core_ram_base */
