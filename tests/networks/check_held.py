@@ -25,14 +25,17 @@ from checklist import network_args, run
 
 
 def constants_bytes(model: onnx.ModelProto) -> dict:
-    """Per Conv/Gemm node with constant weights: weights + aligned bias + scales, int8."""
+    """Per Conv/Gemm/MatMul node with constant weights: weights + aligned bias + scales,
+    int8."""
     inits = {i.name: i for i in model.graph.initializer}
     out = {}
     for n in model.graph.node:
-        if n.op_type not in ("Conv", "Gemm") or n.input[1] not in inits:
+        if n.op_type not in ("Conv", "Gemm", "MatMul") or n.input[1] not in inits:
             continue
         dims = list(inits[n.input[1]].dims)
-        channels = dims[0]  # Conv: cout first; torch's Gemm (transB): N first
+        # Conv: cout first; Gemm: N first with transB (torch's), else last; MatMul: last.
+        trans_b = any(a.name == "transB" and a.i for a in n.attribute)
+        channels = dims[0] if n.op_type == "Conv" or trans_b else dims[-1]
         weights = int(np.prod(dims))
         out[n.name] = weights + (-weights % 64) + ((4 * channels + 63) // 64) * 64 + 4 * channels
     return out

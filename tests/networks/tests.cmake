@@ -137,14 +137,17 @@ foreach(case resnet18:edge mobilenetv2:edge)
             --model ${NETS}/${net}.onnx --config ${config} --out ${NETS}/out/tune_${net}_${config})
   set_tests_properties(networks.tune_${net}_${config} PROPERTIES PASS_REGULAR_EXPRESSION "PASS tune")
 endforeach()
-# Held weights (docs/runtime.md): ResNet-18 on tpuv1-like, whose last stage waits for its
-# DDR3, holds those layers' weights: outputs byte-identical without, in fewer cycles;
-# a corrupt held piece refused (check_held.py).
-add_test(NAME networks.held_weights_resnet18_tpuv1
-  COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_held.py --vtpu $<TARGET_FILE:vtpu>
-          --model ${NETS}/resnet18.onnx --config tpuv1-like --out ${NETS}/out/held_resnet18)
-set_tests_properties(networks.held_weights_resnet18_tpuv1 PROPERTIES
-  PASS_REGULAR_EXPRESSION "PASS held")
+# Held weights (docs/runtime.md): on tpuv1-like, whose DDR3 the layers with the most
+# weights wait for, ResNet-18 (convolutions) and the GPT-2-shaped block (matmuls) hold
+# those layers' weights: outputs byte-identical without, in fewer cycles; a corrupt
+# held piece refused (check_held.py).
+foreach(net resnet18 gpt2)
+  add_test(NAME networks.held_weights_${net}_tpuv1
+    COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_held.py --vtpu $<TARGET_FILE:vtpu>
+            --model ${NETS}/${net}.onnx --config tpuv1-like --out ${NETS}/out/held_${net})
+  set_tests_properties(networks.held_weights_${net}_tpuv1 PROPERTIES
+    PASS_REGULAR_EXPRESSION "PASS held")
+endforeach()
 add_test(NAME networks.tune_refused_for_an_executable
   COMMAND ${CMAKE_COMMAND} -E env sh -c
     "$<TARGET_FILE:vtpu> compile ${NETS}/mlp.onnx -o ${NETS}/out/mlp_tune.vtpu >/dev/null &&      $<TARGET_FILE:vtpu> run ${NETS}/out/mlp_tune.vtpu --tune --input ${NETS}/mlp.input.npy 2>&1; test $? -eq 2")
