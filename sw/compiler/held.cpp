@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "models/isa/vtpu/isa.h"
+#include "sw/runtime/model_image.h"
 
 namespace vtpu::sw {
 namespace {
@@ -22,23 +23,6 @@ struct Estimate {
   double memory = 0;           // its constants' loading cycles (held or not)
 };
 
-// The constants' span of a product reading weights, bias and scales laid
-// out one after another (as the compiler writes them), or 0 bytes.
-void span_of(Estimate& e, uint64_t weights, uint64_t weight_bytes, bool bias_used, uint64_t bias,
-             bool scales_used, uint64_t scales, uint64_t n) {
-  uint64_t end = weights + align64(weight_bytes);
-  if (bias_used) {
-    if (bias != end) return;
-    end += align64(4 * n);
-  }
-  if (scales_used) {
-    if (scales != end) return;
-    end += 4 * n;
-  }
-  e.lo = weights;
-  e.bytes = end - weights;
-}
-
 // The bytes of a product's constants: its span when they lie together,
 // else its weights and 4 bytes per output of bias and of scales.
 uint64_t constants(const Estimate& e, uint64_t weights, bool bias, bool scales, uint64_t n) {
@@ -47,6 +31,9 @@ uint64_t constants(const Estimate& e, uint64_t weights, bool bias, bool scales, 
 
 Estimate estimate(const vtpu_layer& l, const HeldChip& chip) {
   Estimate e;
+  const runtime::ConstantsSpan span = runtime::held_span(l);
+  e.lo = span.offset;
+  e.bytes = span.bytes;
   const uint64_t r = chip.rows, c = chip.cols;
   const uint64_t el = vtpu_type_size(l.dtype);
   const bool int8 = l.dtype == VTPU_TYPE_INT8, bias = (l.flags & VTPU_LAYER_BIAS) != 0;
@@ -63,8 +50,6 @@ Estimate estimate(const vtpu_layer& l, const HeldChip& chip) {
     e.array = static_cast<double>(v.groups * ceil_div(k, r) * ceil_div(n, c) * (2 * r + c + m - 2));
     const uint64_t weights = uint64_t{v.groups} * vtpu_weights_rows(v.weights_format, k) *
                              vtpu_weights_row_bytes(v.weights_format, n) * el;
-    if (v.groups == 1 && v.weights_format == VTPU_WEIGHTS_DENSE)
-      span_of(e, v.weights, weights, bias, v.bias, int8, v.scales, v.cout);
     e.memory = static_cast<double>(constants(e, weights, bias, int8, v.cout)) /
                chip.memory_bytes_per_cycle;
   } else if (l.kind == VTPU_LAYER_MATMUL && (l.flags & VTPU_LAYER_CONST_B)) {
@@ -74,8 +59,6 @@ Estimate estimate(const vtpu_layer& l, const HeldChip& chip) {
     const uint64_t copies = v.b_batch_stride == 0 ? 1 : v.batch;
     const uint64_t weights = copies * vtpu_weights_rows(v.weights_format, v.k) *
                              vtpu_weights_row_bytes(v.weights_format, v.n) * el;
-    if (copies == 1 && v.weights_format == VTPU_WEIGHTS_DENSE && !(l.flags & VTPU_LAYER_TRANS_B))
-      span_of(e, v.b, weights, bias, v.bias, int8, v.scales, v.n);
     e.memory =
         static_cast<double>(constants(e, weights, bias, int8, v.n)) / chip.memory_bytes_per_cycle;
   }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "models/common/error.h"
+#include "models/isa/vtpu/isa.h"
 
 namespace vtpu::runtime {
 
@@ -122,6 +123,39 @@ std::vector<vtpu_tensor> ModelImage::activation_spans() {
   return used;
 }
 
+ConstantsSpan held_span(const vtpu_layer& l) {
+  const auto align64 = [](uint64_t v) { return (v + 63) & ~uint64_t{63}; };
+  // Weights of `weight_bytes` at `weights`, then (when used) n int32 biases
+  // and n fp32 scales, each 64-byte aligned.
+  const auto span = [&](uint64_t weights, uint64_t weight_bytes, uint64_t bias, uint64_t scales,
+                        uint64_t n) {
+    uint64_t end = weights + align64(weight_bytes);
+    if (l.flags & VTPU_LAYER_BIAS) {
+      if (bias != end) return ConstantsSpan{};
+      end += align64(4 * n);
+    }
+    if (l.dtype == VTPU_TYPE_INT8) {
+      if (scales != end) return ConstantsSpan{};
+      end += 4 * n;
+    }
+    return ConstantsSpan{weights, end - weights};
+  };
+  const uint64_t e = vtpu_type_size(l.dtype);
+  if (l.kind == VTPU_LAYER_CONV2D) {
+    const vtpu_layer_conv2d& v = l.u.conv2d;
+    if (v.groups != 1 || v.weights_format != VTPU_WEIGHTS_DENSE) return {};
+    return span(v.weights, uint64_t{v.kh} * v.kw * v.cin * v.cout * e, v.bias, v.scales, v.cout);
+  }
+  if (l.kind == VTPU_LAYER_MATMUL) {
+    const vtpu_layer_matmul& v = l.u.matmul;
+    if (!(l.flags & VTPU_LAYER_CONST_B) || (l.flags & VTPU_LAYER_TRANS_B) ||
+        v.weights_format != VTPU_WEIGHTS_DENSE || (v.batch > 1 && v.b_batch_stride != 0))
+      return {};
+    return span(v.b, uint64_t{v.k} * v.n * e, v.bias, v.scales, v.n);
+  }
+  return {};
+}
+
 void ModelImage::finish(uint64_t scratch_bytes) {
   tensors_ = activation_spans();
   // The held pieces after the activations of the same layer, in their order.
@@ -191,15 +225,33 @@ ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& 
   if (table) std::memcpy(image.layers_.data(), image.bytes_.data() + h.layers, table);
   image.tensors_.resize(h.tensor_count);
   if (tensors) std::memcpy(image.tensors_.data(), image.bytes_.data() + h.tensors, tensors);
+  // Held pieces: as vtpu/model.h has them, each layer's covering exactly
+  // the constants it reads in place.
   const vtpu_tensor* before = nullptr;
+  uint64_t covered = 0;
+  const auto check_cover = [&](size_t entry) {
+    const ConstantsSpan want = held_span(image.layers_[before->last]);
+    if (want.bytes == 0 || covered != want.offset + want.bytes)
+      throw Error("model image: tensor table entry " + std::to_string(entry) +
+                  ": held pieces do not cover the constants of layer " +
+                  std::to_string(before->last));
+  };
   for (size_t i = 0; i < image.tensors_.size(); ++i) {
     const vtpu_tensor& t = image.tensors_[i];
     if (!t.flags) continue;
     if (const char* problem = vtpu_held_piece_problem(before, &t, h.layer_count, size))
       throw Error("model image: tensor table entry " + std::to_string(i) + ": held piece " +
                   problem);
+    const bool first_of_layer = !before || before->last != t.last;
+    if (first_of_layer && before) check_cover(i);
+    if (first_of_layer && t.offset != held_span(image.layers_[t.last]).offset)
+      throw Error("model image: tensor table entry " + std::to_string(i) +
+                  ": held piece does not start at the constants of layer " +
+                  std::to_string(t.last));
+    covered = t.offset + t.bytes;
     before = &t;
   }
+  if (before) check_cover(image.tensors_.size());
   return image;
 }
 

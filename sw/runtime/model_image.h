@@ -21,6 +21,16 @@ vtpu_layer blank_layer(uint8_t kind, uint8_t dtype);
 // addresses it.
 std::vector<uint64_t> layer_operands(const vtpu_layer& layer);
 
+// The constants a layer's held pieces must cover (docs/runtime.md, "Held
+// weights"): a dense, ungrouped CONV2D's, or a constant-B MATMUL's (B not
+// transposed, one for the batch), weights, bias and scales when they lie one
+// after another as the compiler writes them: [offset, offset + bytes);
+// bytes 0 for any other layer.
+struct ConstantsSpan {
+  uint64_t offset = 0, bytes = 0;
+};
+ConstantsSpan held_span(const vtpu_layer& layer);
+
 // The largest model image (docs/compiler.md, "Limits"): what a .vtpu may
 // declare, and what the compiler may lay out by default.
 constexpr uint64_t kMaxImageBytes = uint64_t{1} << 31;

@@ -10,8 +10,9 @@ reference's) twice: as it is, and with runtime.held_weights off. Fails unless
   bias and fp32 scales (4 bytes per output channel each, the bias 64-byte aligned);
 - the run without held weights holds none;
 - the outputs of the two runs are byte-identical, and the held run takes fewer cycles;
-- a .vtpu of the network whose first held piece is copied after its layer is refused
-  before the run: exit 2, one line naming the entry, no output written.
+- a .vtpu of the network whose first held piece is copied after its layer, and one whose
+  first held piece is cut to 64 bytes (its layer's constants no longer covered), are
+  refused before the run: exit 2, one line naming the entry, no output written.
 """
 
 import json
@@ -71,19 +72,23 @@ def main() -> int:
     if cycles["held"] >= cycles["unheld"]:
         sys.exit(f"FAIL: held weights take {cycles['held']} cycles, without {cycles['unheld']}")
 
-    # A held piece copied after its layer (its `first` past its `last`).
+    # A held piece copied after its layer (its `first` past its `last`), and one cut short.
     run([a.vtpu, "compile", a.model, "--config", a.config, "-o", out / "m.vtpu"])
-    run([sys.executable, Path(__file__).parent / "mutate_vtpu.py", out / "m.vtpu", out / "bad.vtpu",
-         "held", "held.first", "0xffffffff"])
-    (out / "bad").mkdir(exist_ok=True)
-    done = run([a.vtpu, "run", out / "bad.vtpu", "--config", a.config, "--input", out / "x.npy",
-                "--output-dir", out / "bad"], expect=2)
-    lines = done.stderr.strip().splitlines()
-    if len(lines) != 1 or "tensor table entry" not in lines[0] or \
-            "held piece is not copied before its layer" not in lines[0]:
-        sys.exit(f"FAIL: the bad piece gave: {done.stderr.strip()}")
-    if any((out / "bad").iterdir()):
-        sys.exit("FAIL: a refused run wrote outputs")
+    for field, value, message in (
+            ("held.first", "0xffffffff", "held piece is not copied before its layer"),
+            ("held.bytes", "64", "held piece")):
+        bad = out / f"bad_{field}"
+        run([sys.executable, Path(__file__).parent / "mutate_vtpu.py", out / "m.vtpu",
+             out / "bad.vtpu", "held", field, value])
+        bad.mkdir(exist_ok=True)
+        done = run([a.vtpu, "run", out / "bad.vtpu", "--config", a.config, "--input", out / "x.npy",
+                    "--output-dir", bad], expect=2)
+        lines = done.stderr.strip().splitlines()
+        if len(lines) != 1 or "tensor table entry" not in lines[0] or message not in lines[0]:
+            sys.exit(f"FAIL: {field} {value} gave: {done.stderr.strip()}")
+        print(f"{field} {value}: {lines[0]}")
+        if any(bad.iterdir()):
+            sys.exit("FAIL: a refused run wrote outputs")
     print(f"PASS held: {len(held)} layers, {sum(l['held_bytes'] for l in held)} bytes; "
           f"{cycles['held']} cycles against {cycles['unheld']}")
     return 0

@@ -5,8 +5,8 @@ first held piece (networks.held_weights_*).
 
     python3 mutate_vtpu.py IN.vtpu OUT.vtpu KIND FIELD VALUE
 
-KIND: matmul, pool or held; FIELD: matmul.batch, pool.n or held.first (uint32 fields
-of models/isa/vtpu/model.h). The executable's protobuf (sw/compiler/executable.proto) is
+KIND: matmul, pool or held; FIELD: matmul.batch, pool.n, held.bytes or held.first
+(uint32 fields of models/isa/vtpu/model.h). The executable's protobuf (sw/compiler/executable.proto) is
 read at the wire level: its segments (field 5: offset 1, data 2) hold the image, whose
 header (offset 0) gives the layer table.
 """
@@ -18,7 +18,7 @@ KINDS = {"matmul": 1, "pool": 3}
 # Byte offsets inside vtpu_layer: 8 (kind, dtype, op, flags, node), then the union.
 FIELDS = {"matmul.batch": 8 + 5 * 8 + 3 * 4, "pool.n": 8 + 2 * 8}
 TENSOR_BYTES = 24  # vtpu_tensor: offset (8), bytes, first, last, flags
-TENSOR_FIELDS = {"held.first": 12}
+TENSOR_FIELDS = {"held.bytes": 8, "held.first": 12}
 HELD = 1  # VTPU_TENSOR_HELD
 
 

@@ -514,5 +514,61 @@ TEST(HeldWeights, NoneWithoutAKnownChipOrRoom) {
   EXPECT_TRUE(plan_held(net.layers, {}, HeldChip{24u << 20, 256, 256, 1024.0}).empty());
 }
 
+// A model image with one held convolution, read back as a .vtpu's would be:
+// its pieces must cover the layer's constants exactly (docs/runtime.md).
+runtime::ModelImage held_image(const std::vector<std::pair<uint64_t, uint32_t>>& pieces) {
+  runtime::ModelImage image;
+  image.allocate(4096);  // before the constants, as an input would be
+  uint64_t at = image.allocate(1024 * 1024 + 2 * 4096);
+  vtpu_layer conv = conv1x1(7, 1024, 1024, at);
+  image.add_layer(runtime::blank_layer(VTPU_LAYER_FILL, VTPU_TYPE_INT8));
+  image.add_layer(conv);
+  std::vector<vtpu_tensor> held;
+  for (const auto& [offset, bytes] : pieces) {
+    vtpu_tensor t{};
+    t.offset = offset, t.bytes = bytes, t.first = 0, t.last = 1, t.flags = VTPU_TENSOR_HELD;
+    held.push_back(t);
+  }
+  image.hold(held);
+  image.finish(4096);
+  std::vector<std::vector<uint8_t>> data;
+  for (const runtime::ModelImage::Segment& seg : image.segments())
+    data.emplace_back(image.bytes().begin() + static_cast<std::ptrdiff_t>(seg.offset),
+                      image.bytes().begin() + static_cast<std::ptrdiff_t>(seg.offset + seg.size));
+  return runtime::ModelImage::from_segments(image.bytes().size(), image.segments(), data);
+}
+
+TEST(HeldWeights, PiecesMustCoverTheirLayersConstants) {
+  uint64_t at = 0;
+  {
+    runtime::ModelImage probe;
+    probe.allocate(4096);
+    at = probe.allocate(1);
+  }
+  const uint64_t start = at;  // where held_image() lays the constants out
+  const runtime::ConstantsSpan span = runtime::held_span(conv1x1(7, 1024, 1024, at));
+  // Weights, the aligned bias, the scales: 1 MiB + 4 KiB + 4 KiB.
+  ASSERT_EQ(span.offset, start);
+  ASSERT_EQ(span.bytes, 1024u * 1024 + 4096 + 4096);
+  const uint32_t half = static_cast<uint32_t>(span.bytes / 2) & ~63u;
+  EXPECT_EQ(
+      held_image({{span.offset, half}, {span.offset + half, span.bytes - half}}).tensors().size(),
+      2u);
+  const auto refused = [&](const std::vector<std::pair<uint64_t, uint32_t>>& pieces,
+                           const std::string& message) {
+    try {
+      held_image(pieces);
+      ADD_FAILURE() << "accepted; expected: " << message;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  refused({{span.offset, half}}, "held pieces do not cover the constants of layer 1");
+  refused({{span.offset + 64, static_cast<uint32_t>(span.bytes - 64)}},
+          "held piece does not start at the constants of layer 1");
+  refused({{span.offset, half}, {span.offset + half + 64, 64}},
+          "held piece does not follow its layer's piece before it");
+}
+
 }  // namespace
 }  // namespace vtpu::sw
