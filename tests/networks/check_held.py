@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Held weights (docs/runtime.md, "Held weights") on one network and chip.
 
-    check_held.py --vtpu VTPU --model NET.onnx --config C --out DIR
+    check_held.py --vtpu VTPU --model NET.onnx --config C --out DIR [--set PATH=VALUE ...]
 
 Runs the network on a seeded input with --check (every output byte equal to the host
 reference's) twice: as it is, and with runtime.held_weights off. Fails unless
@@ -51,7 +51,7 @@ def main() -> int:
     reports = {}
     for name, extra in (("held", []), ("unheld", ["--set", "runtime.held_weights=false"])):
         (out / name).mkdir(exist_ok=True)
-        run([a.vtpu, "run", a.model, "--config", a.config, "--input", out / "x.npy",
+        run([a.vtpu, "run", a.model, "--config", a.config, *a.sets, "--input", out / "x.npy",
              "--output-dir", out / name, "--report", out / f"{name}.json", "--check", *extra])
         reports[name] = json.loads((out / f"{name}.json").read_text())
 
@@ -73,7 +73,7 @@ def main() -> int:
         sys.exit(f"FAIL: held weights take {cycles['held']} cycles, without {cycles['unheld']}")
 
     # A held piece copied after its layer (its `first` past its `last`), and one cut short.
-    run([a.vtpu, "compile", a.model, "--config", a.config, "-o", out / "m.vtpu"])
+    run([a.vtpu, "compile", a.model, "--config", a.config, *a.sets, "-o", out / "m.vtpu"])
     for field, value, message in (
             ("held.first", "0xffffffff", "held piece is not copied before its layer"),
             ("held.bytes", "64", "held piece")):
@@ -81,8 +81,8 @@ def main() -> int:
         run([sys.executable, Path(__file__).parent / "mutate_vtpu.py", out / "m.vtpu",
              out / "bad.vtpu", "held", field, value])
         bad.mkdir(exist_ok=True)
-        done = run([a.vtpu, "run", out / "bad.vtpu", "--config", a.config, "--input", out / "x.npy",
-                    "--output-dir", bad], expect=2)
+        done = run([a.vtpu, "run", out / "bad.vtpu", "--config", a.config, *a.sets, "--input",
+                    out / "x.npy", "--output-dir", bad], expect=2)
         lines = done.stderr.strip().splitlines()
         if len(lines) != 1 or "tensor table entry" not in lines[0] or message not in lines[0]:
             sys.exit(f"FAIL: {field} {value} gave: {done.stderr.strip()}")

@@ -21,11 +21,14 @@ def run(cmd, expect=0):
 
 def network_args():
     """--vtpu, --model, --config and --out of a checker of one network on one
-    chip; returns them and the output folder, made."""
+    chip (and --set PATH=VALUE overrides of it, as `sets`: the vtpu arguments);
+    returns them and the output folder, made."""
     p = argparse.ArgumentParser()
     for arg in ("--vtpu", "--model", "--config", "--out"):
         p.add_argument(arg, required=True)
+    p.add_argument("--set", action="append", default=[], dest="overrides")
     a = p.parse_args()
+    a.sets = [arg for s in a.overrides for arg in ("--set", s)]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     return a, out

@@ -60,6 +60,13 @@ def build_mlp() -> nn.Module:
     )
 
 
+def build_wide_fc() -> nn.Module:
+    """Four small layers, then two of 1 M weights each: on tpuv1-like the last two wait
+    for the DDR3 while the small ones leave it idle (held weights, check_held.py)."""
+    small = [m for _ in range(4) for m in (nn.Linear(256, 256), nn.ReLU())]
+    return nn.Sequential(*small, nn.Linear(256, 4096), nn.ReLU(), nn.Linear(4096, 256))
+
+
 def build_transformer() -> nn.Module:
     return nn.TransformerEncoderLayer(
         d_model=128, nhead=4, dim_feedforward=256, activation="gelu",
@@ -299,6 +306,7 @@ NETWORKS = [
     Network("activations", Activations, (1, 3, 16, 16), 1016),
     Network("pools", Pools, (1, 3, 16, 16), 1017),
     Network("dense", Dense, (1, 3, 16, 16), 1018),
+    Network("widefc", build_wide_fc, (1, 256), 1019),
 ]
 
 
