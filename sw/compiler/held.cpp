@@ -180,6 +180,8 @@ std::vector<vtpu_tensor> plan_held(const std::vector<vtpu_layer>& layers,
     tried.insert(std::upper_bound(tried.begin(), tried.end(), j), j);
     std::vector<vtpu_tensor> p = assign(est, tried, chip.memory_bytes_per_cycle);
     if (p.empty()) continue;
+    // The runtime reads the table's first VTPU_MODEL_MAX_TENSORS entries only.
+    if (activations.size() + p.size() > VTPU_MODEL_MAX_TENSORS) continue;
     held = std::move(tried);
     pieces = std::move(p);
     used += align64(est[j].bytes);

@@ -242,6 +242,10 @@ ModelImage ModelImage::from_segments(uint64_t size, const std::vector<Segment>& 
     if (const char* problem = vtpu_held_piece_problem(before, &t, h.layer_count, size))
       throw Error("model image: tensor table entry " + std::to_string(i) + ": held piece " +
                   problem);
+    if (i >= VTPU_MODEL_MAX_TENSORS)
+      throw Error("model image: tensor table entry " + std::to_string(i) +
+                  ": held piece past the entries the runtime reads (" +
+                  std::to_string(VTPU_MODEL_MAX_TENSORS) + ")");
     const bool first_of_layer = !before || before->last != t.last;
     if (first_of_layer && before) check_cover(i);
     if (first_of_layer && t.offset != held_span(image.layers_[t.last]).offset)
