@@ -33,28 +33,10 @@ typedef struct vtpu_model_header {
   uint64_t scratch;     /* HBM offset of space kernels may use (padded images) */
   uint64_t scratch_size;
   uint64_t tensors;      /* HBM offset of tensor_count vtpu_tensor (8-byte aligned) */
-  uint32_t tensor_count; /* activations the runtime may keep in VMEM */
+  uint32_t tensor_count; /* its entries: activations the runtime may keep in VMEM, held pieces */
   uint32_t reserved;
 } vtpu_model_header; /* 64 bytes */
 
-/*
- * An activation: a tensor that layers write and read but the host neither
- * writes nor reads (not a graph input, output or constant). It is live from
- * layer `first` (its first writer) to layer `last` (its last reader); over
- * that span the runtime may keep it in VMEM instead of HBM (docs/runtime.md,
- * "Resident activations"): every layer operand that falls inside
- * [offset, offset + bytes) then addresses the VMEM copy. The table is sorted
- * by `first`.
- */
-/*
- * A held piece (flags VTPU_TENSOR_HELD; docs/runtime.md, "Held weights"):
- * bytes [offset, offset + bytes) of a layer's constants (its weights, bias
- * and scales, which lie together), which the runtime copies through DMA1
- * into the top of VMEM once layer `first` is released, for layer `last`, so
- * that they load while earlier layers run. A layer's pieces follow one
- * another in the table, and in VMEM in table order; each is a multiple of
- * 64 bytes but the layer's last.
- */
 /* The VMEM window the kernels stage tiles in when the runtime keeps
  * activations in VMEM (docs/runtime.md): from VMEM's base, half of it, at
  * most 6 MiB, or, for an array whose tiles need more (32 R C bytes:
@@ -67,6 +49,24 @@ static inline uint32_t vtpu_tile_window(uint32_t vmem_size, uint32_t rows, uint3
   if (array > size) size = array < most ? (uint32_t)array : most;
   return size;
 }
+
+/*
+ * An activation: a tensor that layers write and read but the host neither
+ * writes nor reads (not a graph input, output or constant). It is live from
+ * layer `first` (its first writer) to layer `last` (its last reader); over
+ * that span the runtime may keep it in VMEM instead of HBM (docs/runtime.md,
+ * "Resident activations"): every layer operand that falls inside
+ * [offset, offset + bytes) then addresses the VMEM copy. The table is sorted
+ * by `first`.
+ *
+ * Or a held piece (flags VTPU_TENSOR_HELD; docs/runtime.md, "Held weights"):
+ * bytes [offset, offset + bytes) of a layer's constants (its weights, bias
+ * and scales, which lie together), which the runtime copies through DMA1
+ * into the top of VMEM once layer `first` is released, for layer `last`, so
+ * that they load while earlier layers run. A layer's pieces follow one
+ * another in the table, and in VMEM in table order; each is a multiple of
+ * 64 bytes but the layer's last.
+ */
 #define VTPU_MODEL_MAX_TENSORS 4096u /* entries the runtime reads; later ones stay in HBM */
 #define VTPU_TENSOR_HELD 0x1u
 typedef struct vtpu_tensor {
