@@ -203,7 +203,7 @@ sw::Program compile_onnx(const CompileRequest& r) {
   sw::CompileOptions o = compile_options(r);
   o.array_rows = r.chip.mxu().rows();
   o.memory_bytes_per_cycle = hbm_bytes_per_cycle(r.chip);
-  if (r.chip.runtime().held_weights() && r.chip.runtime().resident_activations()) {
+  if (holds_weights(r.chip)) {
     o.vmem_bytes = r.chip.memory().vmem_kib() * 1024u;
     o.array_cols = r.chip.mxu().cols();
   }

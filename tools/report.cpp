@@ -89,7 +89,7 @@ LayerReport layer_report(const vtpu_layer_result& r, const sw::LayerInfo& info,
 // firmware checks).
 std::vector<uint64_t> held_bytes(const config::Soc& config, const sw::Program& program) {
   std::vector<uint64_t> held(program.layers.size(), 0);
-  if (!config.runtime().held_weights() || !config.runtime().resident_activations()) return held;
+  if (!holds_weights(config)) return held;
   uint64_t total = 0;
   const auto& tensors = program.image.tensors();
   for (size_t i = 0; i < tensors.size() && i < VTPU_MODEL_MAX_TENSORS; ++i)
@@ -134,6 +134,10 @@ Json config_json(const config::Soc& config) {
 double hbm_bytes_per_cycle(const config::Soc& c) {
   return config::memspec(c.hbm().preset()).pseudo_channel_bytes_per_s() *
          hbm_mapping(c).controllers() / (c.clock_mhz() * 1e6);
+}
+
+bool holds_weights(const config::Soc& c) {
+  return c.runtime().held_weights() && c.runtime().resident_activations();
 }
 
 RunHeader run_header(const config::Soc& config, const std::string& model, bool hash) {

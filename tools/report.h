@@ -19,6 +19,9 @@ namespace vtpu {
 // The HBM's peak pin bandwidth in bytes per core clock (the report's
 // `peak_hbm_bytes_per_cycle`).
 double hbm_bytes_per_cycle(const config::Soc& c);
+// Whether the chip's firmware holds weights (docs/runtime.md, "Held
+// weights"): runtime.held_weights, with resident activations on.
+bool holds_weights(const config::Soc& c);
 
 struct LayerReport {
   std::string name, op, kind;

@@ -83,11 +83,11 @@ static void update_residents(vtpu_context* ctx, uint32_t index, uint32_t* next) 
   for (; *next < count && tensors[*next].first <= index; ++*next) {
     const vtpu_tensor* t = &tensors[*next];
     if (t->flags || t->last < index || ctx->resident_count == MAX_RESIDENT) continue;
-    const uint32_t need = (t->bytes + 63u) & ~63u;
+    const uint32_t need = align64(t->bytes);
     uint32_t at = ctx->tiles + ctx->tiles_size, slot = 0;
     for (; slot < ctx->resident_count; ++slot) {
       if (resident[slot].vmem >= at && resident[slot].vmem - at >= need) break;
-      const uint32_t end = resident[slot].vmem + ((resident[slot].bytes + 63u) & ~63u);
+      const uint32_t end = resident[slot].vmem + align64(resident[slot].bytes);
       if (end > at) at = end;
     }
     if (at > top || top - at < need) continue;
