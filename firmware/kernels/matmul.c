@@ -158,6 +158,11 @@ static uint32_t common_unit(uint32_t unit, uint32_t q, uint32_t k) {
  * fraction NUM / DEN): the gathers' DMA they save. */
 #define SHIFT_SLACK_NUM 3u
 #define SHIFT_SLACK_DEN 2u
+/* Or at most the DMA's cycles on the gathers: a read and a write burst per
+ * kernel row of each output pixel (one burst leaves the engine per cycle,
+ * dma.md), which on few channels (a short kernel row) outlast the array's
+ * work on either form. */
+#define GATHER_BURSTS 2u
 
 /* The product, with B held (read in place) or loaded: a copy of this body
  * for each, so that the loaded one, which runs on every chip, pays nothing
@@ -218,7 +223,8 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
     const uint64_t folds_shifted = (uint64_t)w->kh * ((kr + r - 1) / r);
     const uint64_t folds_gathered = (x->k + r - 1) / r;
     const uint64_t wide = (uint64_t)(w->oh - 1) * wp + w->ow, pixels = (uint64_t)w->oh * w->ow;
-    shifted = folds_shifted * wide * SHIFT_SLACK_DEN <= folds_gathered * pixels * SHIFT_SLACK_NUM;
+    shifted = folds_shifted * wide * SHIFT_SLACK_DEN <= folds_gathered * pixels * SHIFT_SLACK_NUM ||
+              folds_shifted * wide <= GATHER_BURSTS * w->kh * pixels;
     /* bf16: each kernel row's MATMUL must start on a K-tile of R rows. */
     if (x->dtype == VTPU_TYPE_BF16 && w->kh > 1 && kr % r != 0) shifted = 0;
     /* 2:4: each kernel row's MATMUL must start on a group of four. */

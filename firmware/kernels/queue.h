@@ -187,7 +187,8 @@ typedef struct kq_padding {
 uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p);
 /* Whether kq_padded_area() would put them in VMEM (at most half the window). */
 int kq_padded_in_vmem(const vtpu_context* ctx, const kq_padding* p);
-/* Pads the images at `src` into `dst`: one FILL (none without a border), one 3-D copy. */
+/* Pads the images at `src` into `dst`: fills of each image's border (none
+ * without one), one 3-D copy. */
 void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p);
 
 /* Whether a bus address lies in VMEM (a resident activation). */
