@@ -115,6 +115,7 @@ void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, u
   ring->queue = queue;
   ring->entries = entries;
   ring->size = size;
+  ring->full = vtpu_cp_ring_release;
   ring->tail = ring->released = CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_HEAD);
   CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_BASE) = (uint32_t)(uintptr_t)entries;
   CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_SIZE) = size;

@@ -7,8 +7,16 @@
  * input or output in VMEM (padded there, or resident) is read or written in
  * place. When even one output row's window of every channel does not fit (a
  * global pool of a large image), the channels go in groups: DMA gathers a
- * group's channels of each pixel and scatters its results back. */
+ * group's channels of each pixel and scatters its results back. A padded
+ * input in VMEM with its output there too (resident activations) is not
+ * copied at all: the VPU pools each image's interior where it lies, and only
+ * the border's windows are padded, in small strips (in_place_regions()). */
 #include "queue.h"
+
+/* Output pixels [oy0, oy1) x [ox0, ox1) of an image. */
+typedef struct pool_region {
+  uint32_t oy0, oy1, ox0, ox1;
+} pool_region;
 
 typedef struct pool_job {
   const vtpu_layer* layer;
@@ -22,6 +30,13 @@ typedef struct pool_job {
   int in_direct, out_direct; /* in VMEM: no DMA for them */
   int band_padding;          /* src is the unpadded input; each band is padded as it loads */
   uint32_t pattern;          /* the padding's fill pattern */
+  /* In place: a padded input and the output in VMEM. Each image's interior
+   * (the outputs whose windows lie inside it, region[0]) reads the input
+   * where it lies; the border's outputs (the other regions) go through small
+   * padded strips. A tile is one region of one image. */
+  int in_place;
+  uint32_t regions;
+  pool_region region[5];
 } pool_job;
 
 /* A tile: `rows` output rows from `oy` of one image, `chans` channels from `ch`. */
@@ -82,8 +97,68 @@ static void pad_band(const pool_job* j, const pool_tile* t, uint32_t buf) {
            line, NO_SEM, NO_SEM);
 }
 
+/* A region's window of the padded image: rows [y0, y1), columns [x0, x1). */
+typedef struct pool_window {
+  uint32_t y0, y1, x0, x1;
+} pool_window;
+
+static pool_window window_of(const pool_job* j, const pool_region* g) {
+  const vtpu_layer_pool* l = &j->layer->u.pool;
+  return (pool_window){g->oy0 * l->sy, (g->oy1 - 1) * l->sy + l->kh, g->ox0 * l->sx,
+                       (g->ox1 - 1) * l->sx + l->kw};
+}
+
+static uint32_t strip_bytes(const pool_job* j, const pool_region* g) {
+  const pool_window w = window_of(j, g);
+  return (w.y1 - w.y0) * (w.x1 - w.x0) * j->layer->u.pool.c * esize(j);
+}
+
+/* In place: a border region's window of image `image` into `buf`, its
+ * lines packed: filled with the padding, then the image's part copied in. */
+static void pad_strip(const pool_job* j, uint32_t image, const pool_region* g, uint32_t buf) {
+  const vtpu_layer_pool* l = &j->layer->u.pool;
+  const uint32_t pixel = l->c * esize(j), row = l->w * pixel;
+  const pool_window w = window_of(j, g);
+  const uint32_t line = (w.x1 - w.x0) * pixel;
+  kq_fill(buf, (w.y1 - w.y0) * line, j->pattern);
+  const uint32_t y0 = w.y0 > l->pad_top ? w.y0 : l->pad_top;
+  const uint32_t y1 = kq_min(w.y1, l->pad_top + l->h);
+  const uint32_t x0 = w.x0 > l->pad_left ? w.x0 : l->pad_left;
+  const uint32_t x1 = kq_min(w.x1, l->pad_left + l->w);
+  if (y1 > y0 && x1 > x0)
+    kq_dma2d(j->src + ((uint64_t)image * l->h + y0 - l->pad_top) * row + (x0 - l->pad_left) * pixel,
+             buf + (y0 - w.y0) * line + (x0 - w.x0) * pixel, (x1 - x0) * pixel, y1 - y0, row, line,
+             NO_SEM, NO_SEM);
+}
+
+/* In place: the VPU's pool of one region. */
+static void pool_region_of(const pool_job* j, uint32_t tile, unsigned b) {
+  const vtpu_layer_pool* l = &j->layer->u.pool;
+  const uint32_t image = tile / j->regions, r = tile % j->regions;
+  const pool_region* g = &j->region[r];
+  const uint32_t pixel = l->c * esize(j), row = l->w * pixel;
+  const pool_window w = window_of(j, g);
+  const uint32_t a = r == 0
+                         ? (uint32_t)(j->src + ((uint64_t)image * l->h + w.y0 - l->pad_top) * row +
+                                      (w.x0 - l->pad_left) * pixel)
+                         : j->in_buf[b];
+  const uint32_t d =
+      (uint32_t)(j->dst + ((uint64_t)image * j->oh + g->oy0) * j->dst_line + g->ox0 * pixel);
+  vtpu_insn_vpu* v = kq_vpu(j->layer->op, j->layer->dtype, j->layer->dtype, w.y1 - w.y0,
+                            w.x1 - w.x0, a, d, NO_SEM, NO_SEM);
+  v->a_stride = r == 0 ? row : (w.x1 - w.x0) * pixel;
+  v->d_stride = j->dst_line;
+  v->channels = l->c;
+  v->pool = VTPU_VPU_POOL(l->kh, l->kw, l->sy, l->sx);
+}
+
 static void load(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
+  if (j->in_place) {
+    if (tile % j->regions != 0)
+      pad_strip(j, tile / j->regions, &j->region[tile % j->regions], j->in_buf[b]);
+    return;
+  }
   if (j->in_direct) return;
   const pool_tile t = tile_of(j, tile);
   if (j->band_padding) {
@@ -103,6 +178,10 @@ static void load(void* ctx, uint32_t tile, unsigned b) {
 
 static void compute(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
+  if (j->in_place) {
+    pool_region_of(j, tile, b);
+    return;
+  }
   const vtpu_layer_pool* l = &j->layer->u.pool;
   const pool_tile t = tile_of(j, tile);
   const uint32_t rows = in_rows(j, t.rows);
@@ -126,7 +205,7 @@ static void compute(void* ctx, uint32_t tile, unsigned b) {
 
 static void store(void* ctx, uint32_t tile, unsigned b) {
   const pool_job* j = ctx;
-  if (j->out_direct) return;
+  if (j->in_place || j->out_direct) return;
   const pool_tile t = tile_of(j, tile);
   const uint32_t e = esize(j);
   if (j->groups == 1) {
@@ -150,6 +229,41 @@ static uint32_t band_for(const pool_job* j, uint32_t group, uint32_t most, uint3
     band = r;
   }
   return band;
+}
+
+/* Sets `j` up in place (pool_job) when its input and output lie in VMEM, the
+ * image has an interior and each border region's strip fits a buffer set
+ * of the tile window; else returns 0. */
+static int in_place_regions(pool_job* j, const vtpu_context* ctx, unsigned nb) {
+  const vtpu_layer_pool* l = &j->layer->u.pool;
+  j->src = vtpu_address(ctx, l->in);
+  j->dst = vtpu_address(ctx, l->out);
+  if (!kq_in_vmem(ctx, j->src) || !kq_in_vmem(ctx, j->dst)) return 0;
+  /* The interior: outputs [top, bottom) x [left, right), whose windows lie
+   * inside the image. */
+  const uint32_t top = kq_min((l->pad_top + l->sy - 1) / l->sy, j->oh);
+  const uint32_t left = kq_min((l->pad_left + l->sx - 1) / l->sx, j->ow);
+  const uint32_t bottom =
+      l->pad_top + l->h >= l->kh ? kq_min((l->pad_top + l->h - l->kh) / l->sy + 1, j->oh) : 0;
+  const uint32_t right =
+      l->pad_left + l->w >= l->kw ? kq_min((l->pad_left + l->w - l->kw) / l->sx + 1, j->ow) : 0;
+  if (top >= bottom || left >= right) return 0;
+  const pool_region all[5] = {{top, bottom, left, right},
+                              {0, top, 0, j->ow},
+                              {bottom, j->oh, 0, j->ow},
+                              {top, bottom, 0, left},
+                              {top, bottom, right, j->ow}};
+  const uint32_t per_set = (ctx->tiles_size / nb) & ~63u;
+  j->regions = 0;
+  for (unsigned r = 0; r < 5; ++r) {
+    if (all[r].oy0 == all[r].oy1 || all[r].ox0 == all[r].ox1) continue;
+    if (r > 0 && strip_bytes(j, &all[r]) > per_set) return 0;
+    j->region[j->regions++] = all[r];
+  }
+  for (unsigned b = 0; b < nb; ++b) j->in_buf[b] = ctx->tiles + b * per_set;
+  j->dst_line = j->ow * l->c * esize(j);
+  j->in_place = 1;
+  return 1;
 }
 
 int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
@@ -195,11 +309,17 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
       l->pad_top,
       l->pad_left,
       kq_pattern(e, layer->op == VTPU_VPU_MAXPOOL ? (e == 1 ? 0x80 : 0xff80) : l->pad_value)};
+  j.pattern = padding.pattern;
+  const unsigned nb = kq_buffer_sets(ctx, layer);
+  if (padded && !uncounted && in_place_regions(&j, ctx, nb)) {
+    kq_begin();
+    kq_pipeline(l->n * j.regions, nb, load, compute, store, &j);
+    return kq_end();
+  }
   vtpu_context tiles = *ctx; /* less the padded input when it goes into VMEM */
   /* A padded input that would not fit VMEM is padded band by band (with
    * every channel in a band; else through scratch, below). */
   j.band_padding = padded && !kq_padded_in_vmem(ctx, &padding);
-  j.pattern = padding.pattern;
   uint64_t pad_at = padded && !j.band_padding ? kq_padded_area(&tiles, &padding) : 0;
   if (padded && !j.band_padding && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
   const uint32_t window = tiles.tiles, window_size = tiles.tiles_size;
@@ -207,7 +327,6 @@ int vtpu_kernel_pool(vtpu_context* ctx, const vtpu_layer* layer) {
   /* The largest band whose input and output fit a buffer set; with two sets,
    * at least four bands per image when the image allows. All channels when
    * one output row of them fits, else the most channels that do. */
-  const unsigned nb = kq_buffer_sets(ctx, layer);
   const uint32_t per_set = (window_size / nb) & ~63u;
   const uint32_t most = nb > 1 ? (j.oh + 3) / 4 : j.oh;
   j.group = l->c;

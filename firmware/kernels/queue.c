@@ -19,14 +19,26 @@ kq_span kq_footprint[2];
 static int weights_started, waited_layer_before;
 static kq_span weights_span;
 
+/* A full ring releases every queue's instructions so far, not its own
+ * alone: a kernel builds a signaller before the waits on it in other queues
+ * (a band's MATMULs before its epilogue, a VPU instruction per output row,
+ * which may outgrow a ring), and a wait released without it would stop the
+ * command processor (VTPU_ERR_DEADLOCK). */
+static void release_all(vtpu_cp_ring* full) {
+  (void)full;
+  kq_doorbell();
+}
+
 void vtpu_kernels_init(void) {
   for (unsigned s = 0; s < VTPU_SEMAPHORES; ++s)
     vtpu_cp_set_semaphore(s, (KQ_FREE_SEMAPHORES >> s) & 1u);
   vtpu_cp_set_semaphore(KQ_SEM_WEIGHTS_GO, 2);
   vtpu_cp_set_semaphore(KQ_SEM_LAYER_DONE, 1);
   kq_footprint[0] = kq_footprint[1] = (kq_span){0, 0xffffffffu};
-  for (unsigned q = 0; q < VTPU_QUEUES; ++q)
+  for (unsigned q = 0; q < VTPU_QUEUES; ++q) {
     vtpu_cp_ring_init(&kq_rings[q], q, rings[q], sizeof rings[q] / sizeof rings[q][0]);
+    kq_rings[q].full = release_all;
+  }
 }
 
 uint32_t vtpu_wait_layers(vtpu_context* ctx, uint32_t count) {
@@ -157,21 +169,30 @@ uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p) {
 
 void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p) {
   const uint32_t line = p->wp * p->pixel, row = p->w * p->pixel;
-  /* The border only (the copy below writes the interior): of each image,
-   * the rows above and below, and the columns left and right of its rows.
-   * Filling the whole area first cost as much DMA time as the copy. */
+  /* The border only (the copy below writes the interior); filling the whole
+   * area first cost as much DMA time as the copy. Along an image the border
+   * is contiguous runs: a head (the rows above, then the first row's left
+   * columns), between each row and the next its right and the next one's
+   * left columns, and a tail (the last row's right columns, then the rows
+   * below). The runs between rows are one 2-D fill when they fit the fill
+   * block (else its left and right columns are two). */
   const uint32_t bottom = p->hp - p->h - p->top, right = p->wp - p->w - p->left;
-  const uint64_t interior = (uint64_t)p->top * line;
+  const uint32_t head = p->top * line + p->left * p->pixel;
+  const uint32_t gap = (p->left + right) * p->pixel;
+  const uint32_t tail = right * p->pixel + bottom * line;
   for (uint32_t i = 0; i < p->n && (p->hp != p->h || p->wp != p->w); ++i) {
-    const uint64_t image = dst + (uint64_t)i * p->hp * line;
-    kq_fill(image, p->top * line, p->pattern);
-    kq_fill(image + interior + (uint64_t)p->h * line, bottom * line, p->pattern);
-    kq_fill_rows(image + interior, p->left * p->pixel, p->h, line, p->pattern);
-    kq_fill_rows(image + interior + (uint64_t)(p->left + p->w) * p->pixel, right * p->pixel, p->h,
-                 line, p->pattern);
+    const uint64_t first = dst + (uint64_t)i * p->hp * line + head; /* the interior's */
+    kq_fill(first - head, head, p->pattern);
+    if (gap <= FILL_BLOCK) {
+      kq_fill_rows(first + row, gap, p->h - 1, line, p->pattern);
+    } else {
+      kq_fill_rows(first + line - p->left * p->pixel, p->left * p->pixel, p->h - 1, line,
+                   p->pattern);
+      kq_fill_rows(first + row, right * p->pixel, p->h - 1, line, p->pattern);
+    }
+    kq_fill(first + (uint64_t)(p->h - 1) * line + row, tail, p->pattern);
   }
-  vtpu_dma_desc* d =
-      kq_dma(src, dst + (uint64_t)p->top * line + (uint64_t)p->left * p->pixel, NO_SEM, NO_SEM);
+  vtpu_dma_desc* d = kq_dma(src, dst + head, NO_SEM, NO_SEM);
   d->size[0] = row;
   d->size[1] = p->h, d->src_stride[0] = row, d->dst_stride[0] = line;
   d->size[2] = p->n, d->src_stride[1] = p->h * row, d->dst_stride[1] = p->hp * line;

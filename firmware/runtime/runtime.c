@@ -48,12 +48,18 @@ static uint64_t mcycle(void) {
 }
 
 /* Host memory <-> core RAM through the DMA's registers (only while the
- * command processor is idle: no layer in flight). */
+ * command processor is idle: no layer in flight). An aborted copy (a
+ * transient fault, docs/faults.md) is tried again, up to COPY_RETRIES times:
+ * the runtime's own copies (the model's tables in, the records and result
+ * out) are no layer's to fail. */
+#define COPY_RETRIES 3u
 static void copy(uint64_t src, uint64_t dst, uint32_t bytes) {
-  vtpu_dma_desc d = vtpu_dma_linear(src, dst, bytes);
-  vtpu_dma_start(&d);
-  if (vtpu_dma_wait() & VTPU_DMA_STATUS_ERROR) {
+  for (unsigned attempt = 0;; ++attempt) {
+    vtpu_dma_desc d = vtpu_dma_linear(src, dst, bytes);
+    vtpu_dma_start(&d);
+    if (!(vtpu_dma_wait() & VTPU_DMA_STATUS_ERROR)) return;
     const uint32_t cause = vtpu_dma_cause();
+    if (cause == VTPU_DMA_CAUSE_ABORTED && attempt < COPY_RETRIES) continue;
     printf("vtpu runtime: DMA of %lu bytes from 0x%llx to 0x%llx failed (cause %lu: %s)\n",
            (unsigned long)bytes, (unsigned long long)src, (unsigned long long)dst,
            (unsigned long)cause, vtpu_dma_cause_text(cause));

@@ -15,6 +15,8 @@
 //
 // Exit status: 0 all outputs bit-exact (or, with --inject, the failure reported as
 // expected); 1 a mismatch; 2 bad usage.
+#include <algorithm>
+#include <array>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
@@ -101,6 +103,16 @@ class Builder {
     image.write(at, v.data(), 4 * v.size());
     return at;
   }
+  // --resident: the layers' inputs and outputs kept in VMEM where the kind
+  // supports it (pools: copied in and out by COPY layers).
+  bool resident() const { return resident_; }
+  void set_resident(bool on) { resident_ = on; }
+  // `bytes` that layers write and read (the runtime may keep them in VMEM).
+  uint64_t activation(uint64_t bytes) {
+    const uint64_t at = image.allocate(bytes);
+    image.mark_activation(at, bytes);
+    return at;
+  }
   uint64_t output(uint64_t bytes) {
     const uint64_t at = image.allocate(bytes);
     outputs.push_back({at, bytes});
@@ -121,6 +133,7 @@ class Builder {
   bool on_side_ = false;  // a flag, not a pointer: a Builder is move-assigned
   uint8_t dtype_;
   uint8_t weights_ = VTPU_WEIGHTS_DENSE;
+  bool resident_ = false;
 };
 
 // Requantization scales that keep an int8 product of depth k mostly in range.
@@ -246,6 +259,41 @@ void random_conv2d(Builder& b) {
   b.add(l);
 }
 
+// One convolution of n images h x w x cin into cout channels, a kh x kw
+// kernel at stride s with `pad` on every side, bias and ReLU, no residual.
+void add_conv2d(Builder& b, const std::array<uint32_t, 9>& shape) {
+  const uint32_t e = b.esize();
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_CONV2D, b.dtype());
+  vtpu_layer_conv2d& x = l.u.conv2d;
+  x.n = shape[0], x.h = shape[1], x.w = shape[2], x.cin = shape[3], x.cout = shape[4];
+  x.kh = shape[5], x.kw = shape[6], x.sy = x.sx = shape[7];
+  x.pad_top = x.pad_bottom = x.pad_left = x.pad_right = shape[8];
+  x.groups = x.dil_y = x.dil_x = 1;
+  const uint32_t oh = (x.h + 2 * x.pad_top - x.kh) / x.sy + 1;
+  const uint32_t ow = (x.w + 2 * x.pad_left - x.kw) / x.sx + 1;
+  const uint32_t k = x.kh * x.kw * x.cin;
+  x.in = b.tensor(uint64_t{x.n} * x.h * x.w * x.cin, b.dtype());
+  x.weights_format = b.weights_format();
+  uint64_t one = 0;
+  x.weights = b.weights(1, k, x.cout, x.meta, one);
+  x.out = b.output(uint64_t{x.n} * oh * ow * x.cout * e);
+  bias_and_scales(b, x.cout, k, x.bias, x.scales);
+  l.flags = VTPU_LAYER_BIAS | VTPU_LAYER_RELU;
+  x.pad_value = 0;
+  x.zero_point = b.uniform(-20, 20);
+  b.add(l);
+}
+
+// One COPY layer: `bytes` contiguous bytes from `src` to `dst`.
+void add_copy(Builder& b, uint64_t src, uint64_t dst, uint64_t bytes) {
+  vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_COPY, b.dtype());
+  vtpu_dma_desc& d = l.u.copy.desc;
+  d.src = src, d.dst = dst;
+  d.size[0] = static_cast<uint32_t>(bytes);
+  d.size[1] = d.size[2] = d.size[3] = 1;
+  b.add(l);
+}
+
 void random_pool(Builder& b) {
   vtpu_layer l = vtpu::runtime::blank_layer(VTPU_LAYER_POOL, b.dtype());
   vtpu_layer_pool& x = l.u.pool;
@@ -280,7 +328,17 @@ void random_pool(Builder& b) {
   }
   x.in = b.tensor(uint64_t{x.n} * x.h * x.w * x.c, b.dtype());
   x.out = b.output(uint64_t{x.n} * oh * ow * x.c * b.esize());
+  if (!b.resident()) return b.add(l);
+  // Input and output kept in VMEM (activations): copied in before the pool,
+  // and out after it.
+  const uint64_t in_bytes = uint64_t{x.n} * x.h * x.w * x.c * b.esize();
+  const uint64_t out_bytes = uint64_t{x.n} * oh * ow * x.c * b.esize();
+  const uint64_t in = b.activation(in_bytes), out = b.activation(out_bytes);
+  add_copy(b, x.in, in, in_bytes);
+  const uint64_t result = x.out;
+  x.in = in, x.out = out;
   b.add(l);
+  add_copy(b, out, result, out_bytes);
 }
 
 // A global average pool of two H x W x C images: on a small VMEM the
@@ -505,7 +563,8 @@ int check(const po::variables_map& vm) {
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
   const vtpu::config::Soc config = vtpu::config::load(vm["config"].as<std::string>(), sets);
-  const std::string kind = vm["kind"].as<std::string>(), dtype_name = vm["dtype"].as<std::string>();
+  const std::string kind = vm.count("conv") ? "conv2d" : vm["kind"].as<std::string>();
+  const std::string dtype_name = vm["dtype"].as<std::string>();
   if (dtype_name != "int8" && dtype_name != "bf16")
     throw vtpu::Error("--dtype: expected int8 or bf16, got '" + dtype_name + "'");
   const uint8_t dtype = dtype_name == "int8" ? VTPU_TYPE_INT8 : VTPU_TYPE_BF16;
@@ -513,6 +572,7 @@ int check(const po::variables_map& vm) {
   const std::string weights = vm["weights"].as<std::string>();
   if (weights != "dense" && weights != "2:4" && weights != "int4")
     throw vtpu::Error("--weights: expected dense, 2:4 or int4, got '" + weights + "'");
+  b.set_resident(vm.count("resident") > 0);
   b.set_weights_format(weights == "2:4"    ? VTPU_WEIGHTS_SPARSE_2_4
                        : weights == "int4" ? VTPU_WEIGHTS_INT4
                                            : VTPU_WEIGHTS_DENSE);
@@ -525,6 +585,17 @@ int check(const po::variables_map& vm) {
       throw vtpu::Error("--matmul: expected M,K,N (positive), got '" +
                         vm["matmul"].as<std::string>() + "'");
     add_matmul(b, m, k, n, 1, 0);
+  } else if (vm.count("conv")) {
+    std::array<uint32_t, 9> v{};
+    const std::string text = vm["conv"].as<std::string>();
+    if (std::sscanf(text.c_str(), "%u,%u,%u,%u,%u,%u,%u,%u,%u", &v[0], &v[1], &v[2], &v[3], &v[4],
+                    &v[5], &v[6], &v[7], &v[8]) != 9 ||
+        std::count(v.begin(), v.begin() + 8, 0u) != 0 || v[1] + 2 * v[8] < v[5] ||
+        v[2] + 2 * v[8] < v[6])
+      throw vtpu::Error(
+          "--conv: expected N,H,W,CIN,COUT,KH,KW,STRIDE,PAD (a window that fits), got '" + text +
+          "'");
+    add_conv2d(b, v);
   } else if (vm.count("global-pool")) {
     unsigned h = 0, w = 0, c = 0;
     if (std::sscanf(vm["global-pool"].as<std::string>().c_str(), "%u,%u,%u", &h, &w, &c) != 3 ||
@@ -651,6 +722,8 @@ int sc_main(int argc, char** argv) {
       "seed", po::value<uint32_t>()->default_value(1), "random seed")(
       "matmul", po::value<std::string>(), "one M,K,N int8 matmul")(
       "global-pool", po::value<std::string>(), "one H,W,C global average pool (two images)")(
+      "conv", po::value<std::string>(), "one N,H,W,CIN,COUT,KH,KW,STRIDE,PAD convolution")(
+      "resident", "pools: input and output kept in VMEM (copied in and out)")(
       "inject", po::value<std::string>(), "accel, bad-layer or outside")(
       "spans", "check operand extents against the host reference, no run")(
       "scratch-mib", po::value<unsigned>()->default_value(16), "scratch space")(

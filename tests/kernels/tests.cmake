@@ -67,6 +67,30 @@ foreach(kind matmul conv2d pool layernorm)
     ARGS --kind ${kind} --dtype bf16 --set runtime.double_buffering=false --seed 4)
 endforeach()
 
+# Shifted feeds of a few channels (a space-to-depth first layer's 4 x 4 over
+# 12 channels) in one band per image, single-buffered: the band's epilogue
+# (a VPU instruction per output row) outgrows the VPU's ring of 64, which
+# then released it without the MATMULs it waits for, built before it for the
+# MXU (a deadlock, before a full ring released every queue).
+foreach(size 62 115)
+  kernel_test(kernels.conv2d_long_epilogue_${size} EXIT 0 STDOUT "PASS conv2d int8: 1 layers"
+    ARGS --conv 1,${size},${size},12,64,4,4,1,0 --config tpuv1-like
+    --set runtime.double_buffering=false)
+endforeach()
+
+# Pools whose input and output stay in VMEM (--resident: COPY layers bring
+# them in and out): a padded one pools its images' interiors in place and
+# pads only the border's windows, in strips (pool.c). Seeds 1 and 3 take that
+# path in 4 of their 12 pools each, with two and four border regions.
+foreach(dtype int8 bf16)
+  foreach(seed 1 3)
+    kernel_test(kernels.pool_resident_${dtype}_${seed} EXIT 0 STDOUT "PASS pool ${dtype}: 36 layers"
+      ARGS --kind pool --dtype ${dtype} --seed ${seed} --layers 12 --resident)
+  endforeach()
+endforeach()
+kernel_test(kernels.pool_resident_single_buffered EXIT 0 STDOUT "PASS pool int8: 36 layers"
+  ARGS --kind pool --seed 1 --layers 12 --resident --set runtime.double_buffering=false)
+
 # An array that runs both dataflows (mxu.dataflow auto, docs/mxu.md): the
 # firmware asks it to pick per MATMUL; some pick output-stationary (the
 # counters say so), and the results stay bit-exact against the host's

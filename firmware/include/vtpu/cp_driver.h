@@ -48,15 +48,21 @@ typedef struct vtpu_cp_ring {
   uint32_t size;      /* a power of two */
   uint32_t tail;      /* slots filled so far */
   uint32_t released;  /* slots released so far */
+  /* What a full ring does before its next slot is taken (the slow path of
+   * vtpu_cp_ring_slot()): vtpu_cp_ring_release() from vtpu_cp_ring_init().
+   * A user of several rings may release them all instead: a wait released
+   * alone must not lack its signaller, built before it in another ring. */
+  void (*full)(struct vtpu_cp_ring* ring);
 } vtpu_cp_ring;
 
 void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size);
-/* Publishes a full ring and rings the doorbell (vtpu_cp_ring_next's slow path). */
+/* Publishes a full ring and rings the doorbell. */
 void vtpu_cp_ring_release(vtpu_cp_ring* ring);
-/* The next slot, as it was. A full ring is published and released first,
- * so a ring must hold at least one batch (a wait and its signaller). */
+/* The next slot, as it was. A full ring goes through ring->full first (by
+ * default published and released), so a ring must hold at least one batch
+ * (a wait and its signaller). */
 static inline vtpu_insn* vtpu_cp_ring_slot(vtpu_cp_ring* ring) {
-  if (ring->tail - ring->released == ring->size) vtpu_cp_ring_release(ring);
+  if (ring->tail - ring->released == ring->size) ring->full(ring);
   return &ring->entries[ring->tail++ & (ring->size - 1)];
 }
 /* The next slot, zeroed. Inline: building instructions is the core's main
