@@ -49,8 +49,16 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
 
   kq_begin();
+  /* Ungrouped, the product pads all images but the first (with shifted
+   * feeds, each before its own MATMULs). */
+  const uint64_t unpadded = src;
   if (padded || staged) {
-    kq_pad_images(src, pad_at, &padding);
+    if (l->groups > 1) {
+      kq_pad_images(src, pad_at, &padding);
+    } else {
+      kq_pad_border(pad_at, &padding, 0);
+      kq_pad_rows(src, pad_at, &padding, 0, 0, l->h);
+    }
     src = pad_at;
   }
   kq_window window;
@@ -82,6 +90,8 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.b_constant = 1; /* a convolution's weights */
   job.residual_params = ctx->hbm + l->residual_params;
   job.residual_relu = (layer->flags & VTPU_LAYER_RESIDUAL_RELU) != 0;
+  if ((padded || staged) && l->groups == 1) job.padding = &padding, job.pad_src = unpadded;
+  job.padded = 1;
   for (uint32_t g = 0; g < l->groups; ++g) {
     if (direct) {
       job.a = src;

@@ -164,6 +164,19 @@ static uint32_t common_unit(uint32_t unit, uint32_t q, uint32_t k) {
  * work on either form. */
 #define GATHER_BURSTS 2u
 
+/* Image `image` of x's window padded into place (kq_matmul.padding). Not
+ * inlined: the pipeline's loop keeps its registers for its steps. */
+static __attribute__((noinline)) void pad_image(const kq_matmul* x, uint32_t image) {
+  kq_pad_border(x->window->origin, x->padding, image);
+  kq_pad_rows(x->pad_src, x->window->origin, x->padding, image, 0, x->padding->h);
+}
+
+/* The MXU waits for the image a band reads (pad_image()). Not inlined, as
+ * pad_image(). */
+static __attribute__((noinline)) void wait_image(void) {
+  kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
+}
+
 /* The product, with B held (read in place) or loaded: a copy of this body
  * for each, so that the loaded one, which runs on every chip, pays nothing
  * for the other (the core's work per step sets the pace on fast chips). */
@@ -311,7 +324,18 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
    * (a padded input): the MXU must not start before it, and the weights'
    * own ready signal no longer says so, as they come through the second DMA
    * queue. (Any other A read in place is an earlier layer's output.) */
-  if (shifted) {
+  /* The images still to pad (kq_matmul.padding), in order in the DMA
+   * queue, ahead of the gathers; with shifted feeds a signal after each
+   * image, for which its first band's MATMULs wait: a batch's first image
+   * is computed while the others are copied. (Band by band, or image by
+   * image inside the loop, cost the core more per step than it saved at
+   * batch 1, where the core's emission sets the pace.) */
+  for (uint32_t i = x->padded; x->padding && i < x->padding->n; ++i) {
+    if (shifted && i > 0) kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED); /* image i - 1's in */
+    pad_image(x, i);
+  }
+  if (shifted && x->padding) kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED);
+  if (shifted && !x->padding) {
     kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED);
     kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
   }
@@ -406,6 +430,7 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
       const uint8_t a_free = a_direct || (a_once && s + 1 < steps) ? NO_SEM : SEM_A_FREE + ab;
       if (shifted) { /* one MATMUL per kernel row, accumulating */
+        if (x->padding && j == 0 && y0 == 0) wait_image();
         const uint32_t kr = x->k / w->kh, wide = (rb - 1) * wp + w->ow;
         for (uint32_t ky = 0; ky < w->kh; ++ky) {
           vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, NO_SEM, NO_SEM)->matmul;

@@ -167,9 +167,10 @@ uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p) {
   return bytes <= ctx->scratch_size && bytes <= 0xffffffffu ? ctx->scratch : 0;
 }
 
-void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p) {
+void kq_pad_border(uint64_t dst, const kq_padding* p, uint32_t image) {
+  if (p->hp == p->h && p->wp == p->w) return;
   const uint32_t line = p->wp * p->pixel, row = p->w * p->pixel;
-  /* The border only (the copy below writes the interior); filling the whole
+  /* The border only (the copies write the interior); filling the whole
    * area first cost as much DMA time as the copy. Along an image the border
    * is contiguous runs: a head (the rows above, then the first row's left
    * columns), between each row and the next its right and the next one's
@@ -180,19 +181,31 @@ void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p) {
   const uint32_t head = p->top * line + p->left * p->pixel;
   const uint32_t gap = (p->left + right) * p->pixel;
   const uint32_t tail = right * p->pixel + bottom * line;
-  for (uint32_t i = 0; i < p->n && (p->hp != p->h || p->wp != p->w); ++i) {
-    const uint64_t first = dst + (uint64_t)i * p->hp * line + head; /* the interior's */
-    kq_fill(first - head, head, p->pattern);
-    if (gap <= FILL_BLOCK) {
-      kq_fill_rows(first + row, gap, p->h - 1, line, p->pattern);
-    } else {
-      kq_fill_rows(first + line - p->left * p->pixel, p->left * p->pixel, p->h - 1, line,
-                   p->pattern);
-      kq_fill_rows(first + row, right * p->pixel, p->h - 1, line, p->pattern);
-    }
-    kq_fill(first + (uint64_t)(p->h - 1) * line + row, tail, p->pattern);
+  const uint64_t first = dst + (uint64_t)image * p->hp * line + head; /* the interior's */
+  kq_fill(first - head, head, p->pattern);
+  if (gap <= FILL_BLOCK) {
+    kq_fill_rows(first + row, gap, p->h - 1, line, p->pattern);
+  } else {
+    kq_fill_rows(first + line - p->left * p->pixel, p->left * p->pixel, p->h - 1, line, p->pattern);
+    kq_fill_rows(first + row, right * p->pixel, p->h - 1, line, p->pattern);
   }
-  vtpu_dma_desc* d = kq_dma(src, dst + head, NO_SEM, NO_SEM);
+  kq_fill(first + (uint64_t)(p->h - 1) * line + row, tail, p->pattern);
+}
+
+void kq_pad_rows(uint64_t src, uint64_t dst, const kq_padding* p, uint32_t image, uint32_t r0,
+                 uint32_t r1) {
+  if (r1 <= r0) return;
+  const uint32_t line = p->wp * p->pixel, row = p->w * p->pixel;
+  kq_dma2d(src + ((uint64_t)image * p->h + r0) * row,
+           dst + ((uint64_t)image * p->hp + p->top + r0) * line + p->left * p->pixel, row, r1 - r0,
+           row, line, NO_SEM, NO_SEM);
+}
+
+void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p) {
+  const uint32_t line = p->wp * p->pixel, row = p->w * p->pixel;
+  for (uint32_t i = 0; i < p->n; ++i) kq_pad_border(dst, p, i);
+  vtpu_dma_desc* d =
+      kq_dma(src, dst + (uint64_t)p->top * line + p->left * p->pixel, NO_SEM, NO_SEM);
   d->size[0] = row;
   d->size[1] = p->h, d->src_stride[0] = row, d->dst_stride[0] = line;
   d->size[2] = p->n, d->src_stride[1] = p->h * row, d->dst_stride[1] = p->hp * line;

@@ -190,6 +190,11 @@ int kq_padded_in_vmem(const vtpu_context* ctx, const kq_padding* p);
 /* Pads the images at `src` into `dst`: fills of each image's border (none
  * without one), one 3-D copy. */
 void kq_pad_images(uint64_t src, uint64_t dst, const kq_padding* p);
+/* The same in parts: image `image`'s border at `dst`, and its rows
+ * [r0, r1) (of the unpadded image) from `src` into their place. */
+void kq_pad_border(uint64_t dst, const kq_padding* p, uint32_t image);
+void kq_pad_rows(uint64_t src, uint64_t dst, const kq_padding* p, uint32_t image, uint32_t r0,
+                 uint32_t r1);
 
 /* Whether a bus address lies in VMEM (a resident activation). */
 static inline int kq_in_vmem(const vtpu_context* ctx, uint64_t address) {
@@ -254,6 +259,15 @@ typedef struct kq_matmul {
   uint8_t weights_format;
   uint64_t meta;
   uint8_t buffer_sets; /* 1 or 2: kq_buffer_sets() */
+  /* Images to pad into the window's origin (conv2d, ungrouped), from
+   * pad_src; 0: there already. The caller queued the first `padded` of them
+   * (the DMA starts on them while the core works out the tiling). The
+   * pipeline queues the others before the first gather or, with shifted
+   * feeds, each before its first band, whose MATMULs wait only for their
+   * own image. */
+  const kq_padding* padding;
+  uint64_t pad_src;
+  uint32_t padded;
 } kq_matmul;
 /* Whether a product layer of `dtype` may store its weights as `format`
  * (vtpu/model.h: compressed formats are int8's). */
