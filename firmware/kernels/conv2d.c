@@ -90,8 +90,11 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.b_constant = 1; /* a convolution's weights */
   job.residual_params = ctx->hbm + l->residual_params;
   job.residual_relu = (layer->flags & VTPU_LAYER_RESIDUAL_RELU) != 0;
-  if ((padded || staged) && l->groups == 1) job.padding = &padding, job.pad_src = unpadded;
-  job.padded = 1;
+  if ((padded || staged) && l->groups == 1) {
+    job.padding = &padding;
+    job.pad_src = unpadded;
+    job.padded = 1; /* image 0, above */
+  }
   for (uint32_t g = 0; g < l->groups; ++g) {
     if (direct) {
       job.a = src;

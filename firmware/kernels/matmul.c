@@ -171,8 +171,8 @@ static __attribute__((noinline)) void pad_image(const kq_matmul* x, uint32_t ima
   kq_pad_rows(x->pad_src, x->window->origin, x->padding, image, 0, x->padding->h);
 }
 
-/* The MXU waits for the image a band reads (pad_image()). Not inlined, as
- * pad_image(). */
+/* The MXU waits for the image a band reads (pad_image()). Not inlined
+ * either: in the loop it cost every step about six core instructions. */
 static __attribute__((noinline)) void wait_image(void) {
   kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
 }
@@ -323,13 +323,13 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   /* Shifted feeds read in place what the DMA queue was just given to write
    * (a padded input): the MXU must not start before it, and the weights'
    * own ready signal no longer says so, as they come through the second DMA
-   * queue. (Any other A read in place is an earlier layer's output.) */
-  /* The images still to pad (kq_matmul.padding), in order in the DMA
-   * queue, ahead of the gathers; with shifted feeds a signal after each
-   * image, for which its first band's MATMULs wait: a batch's first image
-   * is computed while the others are copied. (Band by band, or image by
-   * image inside the loop, cost the core more per step than it saved at
-   * batch 1, where the core's emission sets the pace.) */
+   * queue. (Any other A read in place is an earlier layer's output.) The
+   * images still to pad (kq_matmul.padding) go in order into the DMA queue,
+   * ahead of the gathers; with shifted feeds a signal follows each image,
+   * and each image's first band waits for it: a batch's first image is
+   * computed while the others are copied. (Copied band by band, the rows
+   * cost the core more instructions than they saved at batch 1, where its
+   * emission sets the pace.) */
   for (uint32_t i = x->padded; x->padding && i < x->padding->n; ++i) {
     if (shifted && i > 0) kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED); /* image i - 1's in */
     pad_image(x, i);

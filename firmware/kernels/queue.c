@@ -176,7 +176,7 @@ void kq_pad_border(uint64_t dst, const kq_padding* p, uint32_t image) {
    * columns), between each row and the next its right and the next one's
    * left columns, and a tail (the last row's right columns, then the rows
    * below). The runs between rows are one 2-D fill when they fit the fill
-   * block (else its left and right columns are two). */
+   * block, else their left and right parts are one each. */
   const uint32_t bottom = p->hp - p->h - p->top, right = p->wp - p->w - p->left;
   const uint32_t head = p->top * line + p->left * p->pixel;
   const uint32_t gap = (p->left + right) * p->pixel;

@@ -35,8 +35,9 @@ static inline unsigned kq_buffer_sets(const vtpu_context* ctx, const vtpu_layer*
  * free-buffer ones (KQ_FREE_SEMAPHORES) at one, KQ_SEM_WEIGHTS_GO counting
  * layers done, the others at zero. */
 #define KQ_SEM_LAYERS (VTPU_SEMAPHORES - 1u) /* layers done since vtpu_kernels_init() */
-/* The DMA queue's copies queued so far (a padded input) are done: the
- * matmul pipeline's MXU waits for it before it reads A in place. */
+/* The DMA queue's copies queued so far (a padded input, or its next image)
+ * are done: the matmul pipeline's MXU waits for it before it reads an image
+ * in place. */
 #define KQ_SEM_PREPARED 20u
 /* One count per layer done, plus two: a layer's weights may start loading
  * once the layer two before it is done (its first DMA1 instruction takes a

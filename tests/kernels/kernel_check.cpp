@@ -6,6 +6,11 @@
 //   kernel_check --firmware runtime.elf --kind conv2d --dtype int8 [--config C]
 //                [--set k=v ...] [--layers N] [--seed S] [--weights dense|2:4|int4]
 //   kernel_check ... --matmul M,K,N      one int8 M x K x N matmul layer (overlap figures)
+//   kernel_check ... --conv N,H,W,CIN,COUT,KH,KW,STRIDE,PAD
+//                                        one convolution (bias, ReLU)
+//   kernel_check ... --kind pool --resident
+//                                        pools whose input and output the runtime keeps
+//                                        in VMEM (COPY layers bring them in and out)
 //   kernel_check ... --inject accel|bad-layer|outside
 //                                        a failing layer in the middle of the model:
 //                                        expects the run to fail, prints the host's message

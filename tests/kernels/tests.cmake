@@ -81,7 +81,7 @@ endforeach()
 # Pools whose input and output stay in VMEM (--resident: COPY layers bring
 # them in and out): a padded one pools its images' interiors in place and
 # pads only the border's windows, in strips (pool.c). Seeds 1 and 3 take that
-# path in 4 of their 12 pools each, with two and four border regions.
+# path in 4 of their 12 int8 pools each, with two and four border regions.
 foreach(dtype int8 bf16)
   foreach(seed 1 3)
     kernel_test(kernels.pool_resident_${dtype}_${seed} EXIT 0 STDOUT "PASS pool ${dtype}: 36 layers"
