@@ -41,7 +41,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   uint64_t src = vtpu_address(ctx, l->in);
   /* An unpadded input outside VMEM whose windows overlap (kh kw > sy sx:
    * each byte is gathered more than once) is copied into VMEM first when it
-   * takes at most half the window: the gathers then read VMEM, not DRAM. */
+   * fits there (kq_padded_in_vmem()): the gathers then read VMEM, not DRAM. */
   const int staged = !padded && !direct && !kq_in_vmem(ctx, src) &&
                      (uint32_t)l->kh * l->kw > (uint32_t)l->sy * l->sx &&
                      kq_padded_in_vmem(ctx, &padding);

@@ -1,5 +1,5 @@
 /* POOL (docs/firmware.md): the input, padded (into VMEM below the tiles
- * when it fits in half of their window) when the layer has padding, streams
+ * when it fits there, kq_padded_in_vmem()) when the layer has padding, streams
  * through VMEM in bands of output rows (each band's input rows, overlapping
  * by the window's height); the VPU pools a band at a time. A padded input
  * that does not fit there is padded band by band as it is loaded (its

@@ -182,11 +182,13 @@ typedef struct kq_padding {
   uint32_t n, h, w, pixel, hp, wp, top, left, pattern;
 } kq_padding;
 /* Where the padded images go: in VMEM at the start of ctx's tile window,
- * which then shrinks by them, when they take at most half of it (the units
- * then read them on chip); else in the model's scratch. Returns the bus
- * address, or 0 when they fit neither. */
+ * which then shrinks by them, when they fit it (kq_padded_in_vmem(): the
+ * units then read them on chip); else in the model's scratch. Returns the
+ * bus address, or 0 when they fit neither. */
 uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p);
-/* Whether kq_padded_area() would put them in VMEM (at most half the window). */
+/* Whether kq_padded_area() would put them in VMEM: when they leave the
+ * window 32 R C bytes for the tiles (double-buffered array-sized tiles of a
+ * deep K, what vtpu_tile_window() sizes it for), or take at most half of it. */
 int kq_padded_in_vmem(const vtpu_context* ctx, const kq_padding* p);
 /* Pads the images at `src` into `dst`: fills of each image's border (none
  * without one), one 3-D copy. */
