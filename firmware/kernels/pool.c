@@ -1,9 +1,10 @@
 /* POOL (docs/firmware.md): the input, padded (into VMEM below the tiles
- * when it fits there, kq_padded_in_vmem()) when the layer has padding, streams
- * through VMEM in bands of output rows (each band's input rows, overlapping
- * by the window's height); the VPU pools a band at a time. A padded input
- * that does not fit there is padded band by band as it is loaded (its
- * border filled, its rows copied in), not copied whole into scratch. An
+ * when it is in VMEM and fits there, kq_padded_in_vmem()) when the layer has
+ * padding, streams through VMEM in bands of output rows (each band's input
+ * rows, overlapping by the window's height); the VPU pools a band at a time.
+ * A padded input in HBM, or one that does not fit there, is padded band by
+ * band as it is loaded (its border filled, its rows copied in), not copied
+ * whole first. An
  * input or output in VMEM (padded there, or resident) is read or written in
  * place. When even one output row's window of every channel does not fit (a
  * global pool of a large image), the channels go in groups: DMA gathers a
