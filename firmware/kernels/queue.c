@@ -150,7 +150,8 @@ static uint64_t padded_bytes(const kq_padding* p) {
  * stride-2 3 x 3 convolution of the second stage, 3.4 MB padded of a 6 MiB
  * window, went through DDR3 scratch: 238 k cycles, 180 k in VMEM.) */
 int kq_padded_in_vmem(const vtpu_context* ctx, const kq_padding* p) {
-  const uint64_t window = ctx->tiles_size, tiles = 32ull * ctx->chip.rows * ctx->chip.cols;
+  const uint64_t window = ctx->tiles_size;
+  const uint64_t tiles = vtpu_array_tiles_bytes(ctx->chip.rows, ctx->chip.cols);
   const uint64_t most = tiles < window / 2 ? window - tiles : window / 2;
   return padded_bytes(p) <= most;
 }

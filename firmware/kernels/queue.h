@@ -187,8 +187,8 @@ typedef struct kq_padding {
  * bus address, or 0 when they fit neither. */
 uint64_t kq_padded_area(vtpu_context* ctx, const kq_padding* p);
 /* Whether kq_padded_area() would put them in VMEM: when they leave the
- * window 32 R C bytes for the tiles (double-buffered array-sized tiles of a
- * deep K, what vtpu_tile_window() sizes it for), or take at most half of it. */
+ * tiles vtpu_array_tiles_bytes() of the window (what vtpu_tile_window()
+ * sizes it for), or take at most half of it. */
 int kq_padded_in_vmem(const vtpu_context* ctx, const kq_padding* p);
 /* Pads the images at `src` into `dst`: fills of each image's border (none
  * without one), one 3-D copy. */

@@ -37,14 +37,20 @@ typedef struct vtpu_model_header {
   uint32_t reserved;
 } vtpu_model_header; /* 64 bytes */
 
+/* The bytes of double-buffered array-sized tiles of a deep K on an R x C
+ * array: 32 R C (what the window below is sized for, and what the kernels
+ * leave the tiles of it). */
+static inline uint64_t vtpu_array_tiles_bytes(uint32_t rows, uint32_t cols) {
+  return 32ull * rows * cols;
+}
 /* The VMEM window the kernels stage tiles in when the runtime keeps
  * activations in VMEM (docs/runtime.md): from VMEM's base, half of it, at
- * most 6 MiB, or, for an array whose tiles need more (32 R C bytes:
- * double-buffered array-sized tiles of a deep K), up to seven eighths. The
- * rest holds resident activations and, at its top, held weights. */
+ * most 6 MiB, or, for an array whose tiles need more
+ * (vtpu_array_tiles_bytes()), up to seven eighths. The rest holds resident
+ * activations and, at its top, held weights. */
 static inline uint32_t vtpu_tile_window(uint32_t vmem_size, uint32_t rows, uint32_t cols) {
   const uint32_t half = (vmem_size / 2) & ~127u, most = (vmem_size / 8 * 7) & ~127u;
-  const uint64_t array = 32ull * rows * cols;
+  const uint64_t array = vtpu_array_tiles_bytes(rows, cols);
   uint32_t size = half < (6u << 20) ? half : (6u << 20);
   if (array > size) size = array < most ? (uint32_t)array : most;
   return size;
