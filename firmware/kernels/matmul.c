@@ -218,30 +218,24 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   window.vmem_size -= params_bytes;
   /* Shifted feeds (a stride-1, undilated, ungrouped convolution whose
    * padded input lies in VMEM): no gather at all. The array reads the image
-   * where it lies, one MATMUL per kernel row: row q of that A is the padded
-   * pixel q of the band's row ky on, and the kw taps of a kernel row are
-   * kw x cin contiguous bytes from it, in the weights' (kx, ci) order, so
-   * a_stride is one pixel and rows overlap. Output rows are computed at
-   * the padded width wp (the wp - ow extra pixels per row are never
-   * stored), so a band of rb output rows is (rb - 1) wp + ow rows of A. */
+   * where it lies, one MATMUL whose A rows come in kh pieces (a_segments),
+   * one per kernel row: piece ky of row q is the padded pixel q of the
+   * band's row ky on, and the kw taps of a kernel row are kw x cin
+   * contiguous bytes from it, in the weights' (kx, ci) order; so a_stride
+   * is one pixel and rows overlap, and the pieces are a line apart. Output
+   * rows are computed at the padded width wp (the wp - ow extra pixels per
+   * row are never stored), so a band of rb output rows is (rb - 1) wp + ow
+   * rows of A. */
   const kq_window* w = x->window;
   const uint32_t wp = w ? w->line / w->pixel : 0;
   int shifted = w && w->sy == 1 && w->sx == 1 && w->dil_y == 1 && w->dil_x == 1 &&
                 w->group_bytes == w->pixel && kq_in_vmem(ctx, w->origin);
   if (shifted) {
     /* Only where the array's work is at most SHIFT_SLACK times that on
-     * gathered rows: kh MATMULs of kw x cin each against one of kh x kw x
-     * cin, and the padded width's extra rows. */
-    const uint32_t r = chip->rows, kr = x->k / w->kh;
-    const uint64_t folds_shifted = (uint64_t)w->kh * ((kr + r - 1) / r);
-    const uint64_t folds_gathered = (x->k + r - 1) / r;
+     * gathered rows: the same folds of K, on the padded width's extra rows. */
     const uint64_t wide = (uint64_t)(w->oh - 1) * wp + w->ow, pixels = (uint64_t)w->oh * w->ow;
-    shifted = folds_shifted * wide * SHIFT_SLACK_DEN <= folds_gathered * pixels * SHIFT_SLACK_NUM ||
-              folds_shifted * wide <= GATHER_BURSTS * w->kh * pixels;
-    /* bf16: each kernel row's MATMUL must start on a K-tile of R rows. */
-    if (x->dtype == VTPU_TYPE_BF16 && w->kh > 1 && kr % r != 0) shifted = 0;
-    /* 2:4: each kernel row's MATMUL must start on a group of four. */
-    if (sparse && kr % 4 != 0) shifted = 0;
+    shifted = wide * SHIFT_SLACK_DEN <= pixels * SHIFT_SLACK_NUM ||
+              wide * ((x->k + chip->rows - 1) / chip->rows) <= GATHER_BURSTS * w->kh * pixels;
   }
   vtpu_matmul_tiles tiles;
   uint32_t band = 0, bands = 0; /* shifted: output rows per row tile, row tiles per image */
@@ -429,38 +423,27 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       const uint32_t s = i - 1, ab = a_once ? 0 : b;
       const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
       const uint8_t a_free = a_direct || (a_once && s + 1 < steps) ? NO_SEM : SEM_A_FREE + ab;
-      if (shifted) { /* one MATMUL per kernel row, accumulating */
-        if (x->padding && j == 0 && y0 == 0) wait_image();
-        const uint32_t kr = x->k / w->kh, wide = (rb - 1) * wp + w->ow;
-        for (uint32_t ky = 0; ky < w->kh; ++ky) {
-          vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, NO_SEM, NO_SEM)->matmul;
-          weights_fields(mm, x, e, ky * kr, cols, bbuf[cb], mbuf[cb], held);
-          mm->accumulate = ky > 0;
-          mm->dataflow = VTPU_DATAFLOW_AUTO;
-          mm->m = wide;
-          mm->k = kr;
-          mm->n = cols;
-          mm->a_addr = (uint32_t)(w->origin + (uint64_t)image * w->image_bytes +
-                                  (uint64_t)(y0 + ky) * w->line);
-          mm->a_stride = w->pixel;
-          mm->c_addr = acc[ob];
-          mm->c_stride = 4 * cols;
-        }
-      }
-      vtpu_insn_matmul* mm =
-          shifted ? 0 : &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
-      if (mm) {
-        weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb], held);
-        mm->accumulate = kc > 0;
-        mm->dataflow = VTPU_DATAFLOW_AUTO; /* the array's choice (docs/mxu.md) */
+      if (shifted && x->padding && j == 0 && y0 == 0) wait_image();
+      vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
+      weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb], held);
+      mm->accumulate = kc > 0;
+      mm->dataflow = VTPU_DATAFLOW_AUTO; /* the array's choice (docs/mxu.md) */
+      mm->k = kn;
+      mm->n = cols;
+      mm->c_addr = acc[ob];
+      mm->c_stride = 4 * cols;
+      if (shifted) { /* a kernel row per piece of A's rows */
+        mm->m = (rb - 1) * wp + w->ow;
+        mm->a_addr =
+            (uint32_t)(w->origin + (uint64_t)image * w->image_bytes + (uint64_t)y0 * w->line);
+        mm->a_stride = w->pixel;
+        mm->a_segments = w->kh;
+        mm->a_segment_stride = w->line;
+      } else {
         mm->m = rows;
-        mm->k = kn;
-        mm->n = cols;
         mm->a_addr =
             a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[ab];
         mm->a_stride = a_direct ? x->lda : kn * e;
-        mm->c_addr = acc[ob];
-        mm->c_stride = 4 * cols;
       }
       /* A chunk's B buffer is the MXU's alone until the last chunk, whose
        * scales and bias the epilogue reads. */

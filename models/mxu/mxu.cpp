@@ -319,8 +319,14 @@ Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   auto footprint = [](uint64_t rows, uint64_t stride, uint64_t row_bytes) {
     return (rows - 1) * stride + row_bytes;
   };
-  if (!vmem.contains(x.a_addr, footprint(x.m, x.a_stride, x.k * es)) || x.a_addr % es != 0)
+  // A row in pieces: k / pieces elements each, a_segment_stride apart.
+  const uint32_t pieces = a_segments(x);
+  if (x.k % pieces != 0) return {VTPU_ERR_SHAPE, pieces};
+  const uint64_t a_row = footprint(pieces, x.a_segment_stride, x.k / pieces * es);
+  if (!vmem.contains(x.a_addr, footprint(x.m, x.a_stride, a_row)) || x.a_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.a_addr};
+  if (es == 2 && pieces > 1 && x.a_segment_stride % 2 != 0)
+    return {VTPU_ERR_ADDRESS, x.a_segment_stride};
   if (!vmem.contains(x.b_addr, footprint(weight_rows(x), x.b_stride, b_row_bytes(x))) ||
       x.b_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.b_addr};
@@ -335,8 +341,46 @@ Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   return {};
 }
 
+uint32_t a_segments(const vtpu_insn_matmul& x) {
+  return x.a_segments > 1 ? x.a_segments : 1;
+}
+
+bool feed(const vtpu_insn_matmul& x, const Memory& vmem, Fed& fed) {
+  const uint32_t pieces = a_segments(x);
+  if (pieces == 1) return false;
+  const uint64_t es = vtpu_matmul_a_size(x.precision), piece = x.k / pieces * es;
+  const uint64_t a_bytes = uint64_t{x.m} * x.k * es;
+  // B and its positions as check() bounds them, each copied whole.
+  const uint64_t b_bytes = (uint64_t{weight_rows(x)} - 1) * x.b_stride + b_row_bytes(x);
+  const uint64_t meta =
+      x.sparsity == VTPU_SPARSITY_2_4
+          ? (vtpu_mxu_folds(x.k, 4) - 1ull) * x.meta_stride + vtpu_mxu_folds(x.n, 2)
+          : 0;
+  const uint64_t b_at = (a_bytes + 63) / 64 * 64, meta_at = (b_at + b_bytes + 63) / 64 * 64;
+  fed.bytes.resize(meta_at + meta);
+  const uint8_t* from = vmem.data + (x.a_addr - vmem.base);
+  uint8_t* to = fed.bytes.data();
+  for (uint32_t i = 0; i < x.m; ++i)
+    for (uint32_t p = 0; p < pieces; ++p, to += piece)
+      std::memcpy(to, from + uint64_t{i} * x.a_stride + uint64_t{p} * x.a_segment_stride, piece);
+  std::memcpy(fed.bytes.data() + b_at, vmem.data + (x.b_addr - vmem.base), b_bytes);
+  if (meta != 0)
+    std::memcpy(fed.bytes.data() + meta_at, vmem.data + (x.meta_addr - vmem.base), meta);
+  fed.vmem = Memory{vmem.base, fed.bytes.size(), fed.bytes.data()};
+  fed.insn = x;
+  fed.insn.a_segments = 0;
+  fed.insn.a_segment_stride = 0;
+  fed.insn.a_addr = static_cast<uint32_t>(vmem.base);
+  fed.insn.a_stride = static_cast<uint32_t>(uint64_t{x.k} * es);
+  fed.insn.b_addr = static_cast<uint32_t>(vmem.base + b_at);
+  if (meta != 0) fed.insn.meta_addr = static_cast<uint32_t>(vmem.base + meta_at);
+  return true;
+}
+
 uint64_t execute(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem,
                  const ArrayConfig& array) {
+  thread_local Fed fed;
+  if (feed(x, vmem, fed)) return execute(fed.insn, fed.vmem, amem, array);
   const uint8_t* a = vmem.data + (x.a_addr - vmem.base);
   const uint8_t* b = vmem.data + (x.b_addr - vmem.base);
   uint8_t* c = amem.data + (x.c_addr - amem.base);

@@ -81,6 +81,22 @@ using Fault = UnitFault;
 // Checks an instruction against the unit and the memories: A and B in `vmem`,
 // C in `amem`. Nothing is computed when it fails.
 Fault check(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem);
+
+// The pieces of A's rows (a_segments, 1 when 0).
+uint32_t a_segments(const vtpu_insn_matmul& insn);
+// What the array's feeder hands the array for an instruction whose A rows
+// come in pieces (docs/mxu.md, "A in pieces"): the same product with A's
+// rows laid end to end in `bytes`, beside copies of B and its positions;
+// `insn` addresses them in `vmem`, which spans `bytes`. The array (the TLM
+// model, the RTL tile, a recording) then sees one-piece rows.
+struct Fed {
+  vtpu_insn_matmul insn{};
+  std::vector<uint8_t> bytes;
+  Memory vmem;
+};
+// Fills `fed` and returns true for an instruction with pieces (after
+// check()); returns false, leaving `fed` alone, for one without.
+bool feed(const vtpu_insn_matmul& insn, const Memory& vmem, Fed& fed);
 // Computes it (after check()). Returns the multiply-accumulates the array
 // does (M x K_s x N when 2:4 sparse).
 uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,

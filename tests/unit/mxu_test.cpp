@@ -547,5 +547,98 @@ TEST(MxuInt4, CheckTakesHalfByteRowsOfB) {
   EXPECT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_TYPE) << "2:4 is int8's";
 }
 
+// A's rows in pieces (a_segments; docs/mxu.md, "A in pieces"): each mode
+// against the scalar reference on A gathered row by row by this test, and
+// what feed() hands the array gives the same; the checks.
+TEST(MxuPieces, RowsInPiecesEqualTheProductOnGatheredRows) {
+  std::mt19937_64 rng(41);
+  int cases = 0;
+  for (int mode = 0; mode < 4; ++mode)  // int8, bf16, 2:4 int8, int4 weights
+    for (int trial = 0; trial < 10; ++trial) {
+      const uint32_t pieces = 2 + rng() % 3, length = 1 + rng() % 17;
+      const uint32_t m = 1 + rng() % 37, k = pieces * length, n = 1 + rng() % 29;
+      SparseBench b;
+      vtpu_insn_matmul x = random_sparse(b, rng, m, k, n, trial % 2);
+      if (mode != 2) x.sparsity = VTPU_SPARSITY_DENSE;
+      if (mode == 1) x.precision = VTPU_TYPE_BF16;
+      if (mode == 3) x.precision = VTPU_TYPE_INT4;
+      const uint32_t es = mode == 1 ? 2 : 1;
+      if (mode == 1)  // bf16 values, no NaNs
+        for (size_t i = 0; i < b.vbytes.size(); i += 2) {
+          const uint16_t h = numerics::f32_to_bf16(static_cast<float>(rng() % 2001) / 500 - 2);
+          std::memcpy(&b.vbytes[i], &h, 2);
+        }
+      // Rows a pixel apart that overlap, pieces a line apart.
+      x.a_addr = static_cast<uint32_t>(kVmem + es * (rng() % 8));
+      x.a_stride = es * (1 + static_cast<uint32_t>(rng() % 6));
+      x.a_segments = pieces;
+      x.a_segment_stride = es * (length + static_cast<uint32_t>(rng() % 40));
+      const uint64_t a_end = x.a_addr + uint64_t{m - 1} * x.a_stride +
+                             uint64_t{pieces - 1} * x.a_segment_stride + uint64_t{length} * es;
+      x.b_addr = static_cast<uint32_t>((a_end + 64) / 64 * 64);
+      x.b_stride = mode == 3 ? static_cast<uint32_t>(cdiv(n, 2)) : n * es;
+      const uint64_t b_rows = mode == 2 ? 2 * cdiv(k, 4) : k;
+      x.meta_addr = static_cast<uint32_t>(x.b_addr + b_rows * x.b_stride + 64);
+      // A gathered here: row i is its pieces one after another.
+      vtpu_insn_matmul g = x;
+      g.a_segments = g.a_segment_stride = 0;
+      g.a_addr = static_cast<uint32_t>((x.meta_addr + cdiv(k, 4) * x.meta_stride + 64) / 64 * 64);
+      g.a_stride = k * es;
+      for (uint32_t i = 0; i < m; ++i)
+        for (uint32_t p = 0; p < pieces; ++p)
+          std::memcpy(b.at(g.a_addr + (uint64_t{i} * k + uint64_t{p} * length) * es),
+                      b.at(x.a_addr + uint64_t{i} * x.a_stride + uint64_t{p} * x.a_segment_stride),
+                      uint64_t{length} * es);
+      ASSERT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_NONE) << "mode " << mode;
+      ASSERT_EQ(check(g, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+      for (Dataflow d : {Dataflow::kWeightStationary, Dataflow::kOutputStationary}) {
+        const ArrayConfig a = array(8, 4, d, TimingMode::kOverlapped);
+        std::vector<uint8_t> want, fed_c;
+        reference_matmul(g, b.vmem, b.amem, a, want);
+        Fed fed;
+        ASSERT_TRUE(feed(x, b.vmem, fed));
+        EXPECT_EQ(a_segments(fed.insn), 1u);
+        reference_matmul(fed.insn, fed.vmem, b.amem, a, fed_c);
+        EXPECT_EQ(fed_c, want) << "mode " << mode << " what feed() hands the array";
+        const std::vector<uint8_t> c_in = b.abytes;
+        execute(x, b.vmem, b.amem, a);
+        ASSERT_EQ(std::memcmp(b.abytes.data() + (x.c_addr - kAmem), want.data(), want.size()), 0)
+            << "mode " << mode << " m " << m << " k " << k << " n " << n << " pieces " << pieces;
+        b.abytes = c_in;
+        ++cases;
+      }
+      Fed untouched;
+      EXPECT_FALSE(feed(g, b.vmem, untouched)) << "one piece: nothing to feed";
+    }
+  EXPECT_EQ(cases, 80);
+}
+
+TEST(MxuPieces, CheckRefusesPiecesThatDoNotFit) {
+  SparseBench b;
+  std::mt19937_64 rng(8);
+  vtpu_insn_matmul x = random_sparse(b, rng, 6, 12, 8, false);
+  x.sparsity = VTPU_SPARSITY_DENSE;
+  x.a_addr = kVmem, x.a_stride = 4, x.a_segments = 3, x.a_segment_stride = 100;
+  x.b_addr = kVmem + 4096;
+  ASSERT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+  vtpu_insn_matmul y = x;
+  y.a_segments = 5;  // 12 elements do not split into 5 pieces
+  EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_SHAPE);
+  EXPECT_EQ(check(y, b.vmem, b.amem).address, 5u);
+  // The last piece of the last row ends VMEM's last byte, then one past.
+  const uint64_t end = kVmem + b.vbytes.size();
+  y = x;
+  y.a_addr = static_cast<uint32_t>(end - (5 * 4 + 2 * 100 + 4));
+  EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+  y.a_segment_stride = 101;
+  EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_ADDRESS);
+  EXPECT_EQ(check(y, b.vmem, b.amem).address, y.a_addr);
+  y = x;
+  y.precision = VTPU_TYPE_BF16;
+  y.b_stride = 16;
+  y.a_segment_stride = 101;  // bf16 pieces on odd bytes
+  EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_ADDRESS);
+}
+
 }  // namespace
 }  // namespace vtpu::mxu

@@ -116,7 +116,12 @@ typedef struct vtpu_insn_matmul {
   uint32_t b_addr, b_stride;
   uint32_t c_addr, c_stride;
   uint32_t meta_addr, meta_stride; /* VTPU_SPARSITY_2_4: B's positions, in VMEM */
-  uint32_t reserved2[3];
+  /* A row in pieces (0 or 1: one piece): a row of A is a_segments runs of
+   * k / a_segments elements, a_segment_stride bytes apart, which the array's
+   * feeder reads one after another (a convolution's kernel rows, taken from
+   * the lines of an image where it lies). */
+  uint32_t a_segments, a_segment_stride;
+  uint32_t reserved2;
 } vtpu_insn_matmul;
 
 /* Vector unit operations (docs/vpu.md). A is rows x cols; D likewise unless
