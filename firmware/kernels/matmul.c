@@ -463,27 +463,24 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
         if (!c_direct) kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + ob, NO_SEM);
         kq_nop(VTPU_QUEUE_VPU, SEM_ACC_READY + ob, NO_SEM);
         vtpu_insn_vpu* v;
-        if (x->bias) {
+        const uint32_t bias = b_held           ? (uint32_t)x->bias + 4 * j * tn
+                              : constants_once ? all_bias + 4 * j * tn
+                                               : biasbuf[cb];
+        /* int8: bias, ReLU and requantization in one pass per output row
+         * (REQUANT_RELU / REQUANT with a bias row); bf16: the bias first. */
+        if (x->bias && x->dtype != VTPU_TYPE_INT8) {
           v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, acc_rows, cols, acc[ob], acc[ob], NO_SEM,
                      NO_SEM);
           v->b_mode = VTPU_BCAST_ROW;
-          v->b_addr = b_held           ? (uint32_t)x->bias + 4 * j * tn
-                      : constants_once ? all_bias + 4 * j * tn
-                                       : biasbuf[cb];
-        }
-        if (x->dtype == VTPU_TYPE_INT8) {
-          if (x->relu) {
-            v = kq_vpu(VTPU_VPU_MAX, acc_type, acc_type, acc_rows, cols, acc[ob], acc[ob], NO_SEM,
-                       NO_SEM);
-            v->b_mode = VTPU_BCAST_SCALAR; /* zero_point 0: the int32 scalar */
-          }
+          v->b_addr = bias;
         }
         for (uint32_t r = 0; r < lines; ++r) {
           const uint32_t from = acc[ob] + r * wp * 4 * cols, to = out + r * out_rows * out_pitch;
           const uint8_t done = r + 1 == lines ? SEM_ACC_FREE + ob : NO_SEM;
           if (x->dtype == VTPU_TYPE_INT8) {
-            v = kq_vpu(VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8, out_rows, cols, from, to, NO_SEM,
-                       done);
+            v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
+                       out_rows, cols, from, to, NO_SEM, done);
+            if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
             v->scale_addr = b_held           ? (uint32_t)x->scales + 4 * j * tn
                             : constants_once ? all_scales + 4 * j * tn
                                              : sbuf[cb];

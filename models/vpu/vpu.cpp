@@ -54,6 +54,7 @@ constexpr OpInfo kOps[] = {
     {VTPU_VPU_QUANT, "quant", Kind::kQuant, {8, 1}},
     {VTPU_VPU_DEQUANT, "dequant", Kind::kDequant, {4, 1}},
     {VTPU_VPU_CONVERT, "convert", Kind::kConvert, {2, 1}},
+    {VTPU_VPU_REQUANT_RELU, "requant_relu", Kind::kRequant, {6, 1}},
     {VTPU_VPU_MAXPOOL, "maxpool", Kind::kPool, {4, 1}},
     {VTPU_VPU_AVGPOOL, "avgpool", Kind::kPool, {6, 1}},
     {VTPU_VPU_REDUCE_SUM, "reduce_sum", Kind::kReduce, {4, 1}},
@@ -381,12 +382,23 @@ void run_quantization(const vtpu_insn_vpu& insn, const std::vector<Memory>& memo
   if (insn.scale_addr != 0) {
     std::memcpy(scales.data(), host(memories, insn.scale_addr), cols * sizeof(float));
   }
+  // REQUANT's bias (b_mode VTPU_BCAST_ROW), added with wrap-around as ADD
+  // does on int32, and REQUANT_RELU's max(., 0), both before the scaling.
+  std::vector<int32_t> bias(cols, 0);
+  if (kind == Kind::kRequant && insn.b_mode == VTPU_BCAST_ROW)
+    load_row(host(memories, insn.b_addr), VTPU_TYPE_INT32, cols, bias.data());
+  const bool relu = insn.op == VTPU_VPU_REQUANT_RELU;
   for (uint64_t r = 0; r < insn.rows; ++r) {
     const uint8_t* a_row = a + r * insn.a_stride;
     uint8_t* d_row = d + r * insn.d_stride;
     if (kind == Kind::kRequant) {
       load_row(a_row, insn.a_type, cols, ints.data());
-      for (size_t c = 0; c < cols; ++c) ints[c] = nm::requantize_int8(ints[c], scales[c], zp);
+      for (size_t c = 0; c < cols; ++c) {
+        int32_t v =
+            static_cast<int32_t>(static_cast<uint32_t>(ints[c]) + static_cast<uint32_t>(bias[c]));
+        if (relu) v = std::max(v, 0);
+        ints[c] = nm::requantize_int8(v, scales[c], zp);
+      }
       store_row(d_row, insn.d_type, cols, ints.data());
     } else if (kind == Kind::kQuant) {
       load_row(a_row, insn.a_type, cols, values.data());
@@ -567,6 +579,9 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
   if (kind == Kind::kBinary && insn.b_mode > VTPU_BCAST_SCALAR) {
     return {VTPU_ERR_SHAPE, insn.b_mode};
   }
+  // REQUANT takes a bias row or no B.
+  if (kind == Kind::kRequant && insn.b_mode != VTPU_BCAST_NONE && insn.b_mode != VTPU_BCAST_ROW)
+    return {VTPU_ERR_SHAPE, insn.b_mode};
   if (insn.rows == 0 || insn.cols == 0) return {VTPU_ERR_SHAPE, 0};
   if (kind == Kind::kPool && insn.channels == 0) return {VTPU_ERR_SHAPE, 0};
   const Geometry g = geometry(insn, kind);
@@ -578,7 +593,8 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
 
   const Footprint a{insn.a_addr, insn.rows, insn.a_stride, mul_sat(g.in_cols, a_bytes), a_bytes};
   if (!addressable(memories, a)) return {VTPU_ERR_ADDRESS, insn.a_addr};
-  if (kind == Kind::kBinary && insn.b_mode != VTPU_BCAST_SCALAR) {
+  if ((kind == Kind::kBinary && insn.b_mode != VTPU_BCAST_SCALAR) ||
+      (kind == Kind::kRequant && insn.b_mode == VTPU_BCAST_ROW)) {
     Footprint b{insn.b_addr, insn.rows, insn.b_stride, insn.cols * a_bytes, a_bytes};
     if (insn.b_mode == VTPU_BCAST_ROW) b.rows = 1;
     if (insn.b_mode == VTPU_BCAST_COL) b.row_bytes = a_bytes;

@@ -543,14 +543,20 @@ void reference(const vtpu_insn_vpu& in, Bus& bus) {
       }
       return;
     case VTPU_VPU_REQUANT:
+    case VTPU_VPU_REQUANT_RELU:
     case VTPU_VPU_QUANT:
     case VTPU_VPU_DEQUANT:
     case VTPU_VPU_CONVERT:
       for (uint64_t r = 0; r < in.rows; ++r) {
         for (uint64_t c = 0; c < in.cols; ++c) {
-          if (in.op == VTPU_VPU_REQUANT) {
-            const int32_t acc = bus.read_int(a_at(r, c), in.a_type);
-            bus.write_int(d_at(r, c), in.d_type, requantize_int8(acc, scale_of(c), in.zero_point));
+          if (in.op == VTPU_VPU_REQUANT || in.op == VTPU_VPU_REQUANT_RELU) {
+            // A plus its bias row (wrapping, as ADD on int32), ReLU, requantized.
+            int64_t acc = bus.read_int(a_at(r, c), in.a_type);
+            if (in.b_mode == VTPU_BCAST_ROW)
+              acc += bus.read_int(in.b_addr + 4 * c, VTPU_TYPE_INT32);
+            int32_t sum = static_cast<int32_t>(static_cast<uint32_t>(acc & 0xffffffff));
+            if (in.op == VTPU_VPU_REQUANT_RELU && sum < 0) sum = 0;
+            bus.write_int(d_at(r, c), in.d_type, requantize_int8(sum, scale_of(c), in.zero_point));
           } else if (in.op == VTPU_VPU_QUANT) {
             const float x = bus.read_float(a_at(r, c), in.a_type);
             bus.write_int(d_at(r, c), in.d_type, quantize_int8(x, scale_of(c), in.zero_point));
@@ -745,13 +751,13 @@ const char* type_name(uint8_t t) {
 }
 
 const std::vector<uint8_t> kAllOps = {
-    VTPU_VPU_ADD,        VTPU_VPU_SUB,        VTPU_VPU_MUL,         VTPU_VPU_MAX,
-    VTPU_VPU_MIN,        VTPU_VPU_RELU,       VTPU_VPU_RELU6,       VTPU_VPU_GELU_ERF,
-    VTPU_VPU_GELU_TANH,  VTPU_VPU_SIGMOID,    VTPU_VPU_TANH,        VTPU_VPU_EXP,
-    VTPU_VPU_RSQRT,      VTPU_VPU_RECIP,      VTPU_VPU_HARDSIGMOID, VTPU_VPU_HARDSWISH,
-    VTPU_VPU_SILU,       VTPU_VPU_MISH,       VTPU_VPU_REQUANT,     VTPU_VPU_QUANT,
-    VTPU_VPU_DEQUANT,    VTPU_VPU_CONVERT,    VTPU_VPU_MAXPOOL,     VTPU_VPU_AVGPOOL,
-    VTPU_VPU_REDUCE_SUM, VTPU_VPU_REDUCE_MAX,
+    VTPU_VPU_ADD,        VTPU_VPU_SUB,        VTPU_VPU_MUL,          VTPU_VPU_MAX,
+    VTPU_VPU_MIN,        VTPU_VPU_RELU,       VTPU_VPU_RELU6,        VTPU_VPU_GELU_ERF,
+    VTPU_VPU_GELU_TANH,  VTPU_VPU_SIGMOID,    VTPU_VPU_TANH,         VTPU_VPU_EXP,
+    VTPU_VPU_RSQRT,      VTPU_VPU_RECIP,      VTPU_VPU_HARDSIGMOID,  VTPU_VPU_HARDSWISH,
+    VTPU_VPU_SILU,       VTPU_VPU_MISH,       VTPU_VPU_REQUANT,      VTPU_VPU_QUANT,
+    VTPU_VPU_DEQUANT,    VTPU_VPU_CONVERT,    VTPU_VPU_MAXPOOL,      VTPU_VPU_AVGPOOL,
+    VTPU_VPU_REDUCE_SUM, VTPU_VPU_REDUCE_MAX, VTPU_VPU_REQUANT_RELU,
 };
 
 std::vector<Combo> supported_combos() {
@@ -769,6 +775,7 @@ std::vector<Combo> supported_combos() {
   }
   for (uint8_t op = VTPU_VPU_UNARY_FIRST; op <= VTPU_VPU_UNARY_LAST; ++op) float_to_float(op);
   v.push_back({VTPU_VPU_REQUANT, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
+  v.push_back({VTPU_VPU_REQUANT_RELU, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
   for (uint8_t t : F) v.push_back({VTPU_VPU_QUANT, t, VTPU_TYPE_INT8});
   for (uint8_t t : F) v.push_back({VTPU_VPU_DEQUANT, VTPU_TYPE_INT8, t});
   v.push_back({VTPU_VPU_CONVERT, VTPU_TYPE_FP32, VTPU_TYPE_BF16});
@@ -797,7 +804,10 @@ bool is_reduce(uint8_t op) {
   return op == VTPU_VPU_REDUCE_SUM || op == VTPU_VPU_REDUCE_MAX;
 }
 bool takes_scales(uint8_t op) {
-  return op >= VTPU_VPU_REQUANT && op <= VTPU_VPU_DEQUANT;
+  return (op >= VTPU_VPU_REQUANT && op <= VTPU_VPU_DEQUANT) || op == VTPU_VPU_REQUANT_RELU;
+}
+bool is_requant(uint8_t op) {
+  return op == VTPU_VPU_REQUANT || op == VTPU_VPU_REQUANT_RELU;
 }
 
 // ============================================================================
@@ -909,10 +919,13 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
     cols = rnd.chance(10) ? rnd.between(100, 300) : rnd.between(1, 40);
   }
   in = make(combo.op, combo.a_type, combo.d_type, rows, cols);
-  in.b_mode = is_binary(combo.op) ? b_mode : static_cast<uint8_t>(rnd.below(256));  // ignored
+  // REQUANT: a bias row or none; the others ignore it.
+  in.b_mode = is_binary(combo.op)    ? b_mode
+              : is_requant(combo.op) ? (rnd.chance(50) ? VTPU_BCAST_ROW : VTPU_BCAST_NONE)
+                                     : static_cast<uint8_t>(rnd.below(256));
   in.zero_point = rnd.chance(90) ? static_cast<int32_t>(rnd.between(0, 255)) - 128
                                  : static_cast<int32_t>(rnd.bits());
-  in.scale = (combo.op == VTPU_VPU_REQUANT) ? rnd.scale() * 0x1p-6f : rnd.scale();
+  in.scale = is_requant(combo.op) ? rnd.scale() * 0x1p-6f : rnd.scale();
   if (is_binary(combo.op) && (floating(combo.a_type) || combo.a_type == VTPU_TYPE_INT8))
     in.scale = rnd.f32(false);
   // int8 binary operations read their quantization parameters at scale_addr.
@@ -956,7 +969,9 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
   Placer placer(rnd);
   const uint64_t a_at = placer.place(footprint(rows, in.a_stride, in_cols * ea), ea);
   uint64_t b_at = 1, s_at = 1;
-  const bool uses_b = is_binary(combo.op) && b_mode != VTPU_BCAST_SCALAR;
+  const bool uses_b = (is_binary(combo.op) && b_mode != VTPU_BCAST_SCALAR) ||
+                      (is_requant(combo.op) && in.b_mode == VTPU_BCAST_ROW);
+  if (is_requant(combo.op)) b_mode = in.b_mode;
   if (uses_b) {
     const uint64_t b_rows = b_mode == VTPU_BCAST_ROW ? 1 : rows;
     const uint64_t b_row_bytes = b_mode == VTPU_BCAST_COL ? ea : uint64_t{cols} * ea;
@@ -1008,7 +1023,7 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
   }
   if (scale_array) {
     for (uint64_t c = 0; c < cols; ++c) {
-      soc.put_f32(s_at + 4 * c, combo.op == VTPU_VPU_REQUANT ? rnd.scale() * 0x1p-6f : rnd.scale());
+      soc.put_f32(s_at + 4 * c, is_requant(combo.op) ? rnd.scale() * 0x1p-6f : rnd.scale());
     }
   }
   if (qparams) {  // a, b, d: scale and zero point each
@@ -1165,6 +1180,41 @@ TEST(Vpu, Int32WrapsAndItsScalarIsTheZeroPoint) {
   EXPECT_EQ(soc.i32(kD), 0);  // 2^32 wraps to 0
   EXPECT_EQ(soc.i32(kD + 4), -196608);
   EXPECT_EQ(soc.i32(kD + 8), std::numeric_limits<int32_t>::min());  // 2^31 wraps
+}
+
+// A matmul's epilogue in one pass (docs/vpu.md, "REQUANT"): the bias row
+// added (wrapping as int32 ADD does), REQUANT_RELU's max(., 0), then the
+// requantization; worked out by hand.
+TEST(Vpu, RequantAddsItsBiasRowAndReluClampsBeforeScaling) {
+  Soc soc;
+  vtpu_insn_vpu in = make(VTPU_VPU_REQUANT, VTPU_TYPE_INT32, VTPU_TYPE_INT8, 2, 3);
+  in.a_addr = kA, in.d_addr = kD, in.b_addr = static_cast<uint32_t>(kB);
+  in.b_mode = VTPU_BCAST_ROW;
+  in.b_stride = 999;  // one row: unused
+  in.zero_point = 10;
+  in.scale = 0.5f;
+  const int32_t acc[] = {5, -40, 2147483647, -5, 30, 1};
+  for (int i = 0; i < 6; ++i) soc.put_i32(kA + 4 * i, acc[i]);
+  soc.put_i32(kB, 2), soc.put_i32(kB + 4, 7), soc.put_i32(kB + 8, 1);
+  run(soc, in);
+  // (5+2)/2 = 3.5 -> 4, +10; (-40+7)/2 = -16.5 -> -16, +10; 2^31 - 1 + 1 wraps to
+  // -2^31: -2^30 + 10 saturates; (-5+2)/2 = -1.5 -> -2, +10; (30+7)/2 = 18.5 -> 18,
+  // +10; (1+1)/2 = 1, +10.
+  const int8_t want[] = {14, -6, -128, 8, 28, 11};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(soc.i8(kD + i), want[i]) << i;
+  in.op = VTPU_VPU_REQUANT_RELU;  // negative sums become 0 first: zero point 10
+  run(soc, in);
+  const int8_t want_relu[] = {14, 10, 10, 10, 28, 11};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(soc.i8(kD + i), want_relu[i]) << i;
+  in.b_mode = VTPU_BCAST_NONE;  // no bias: ReLU alone
+  run(soc, in);
+  const int8_t want_plain[] = {12, 10, 127, 10, 25, 10};  // 2.5 -> 2; 2^30 saturates
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(soc.i8(kD + i), want_plain[i]) << i;
+  in.b_mode = VTPU_BCAST_COL;  // REQUANT takes a bias row or nothing
+  EXPECT_EQ(check(in, soc.memories()).cause, VTPU_ERR_SHAPE);
+  in.b_mode = VTPU_BCAST_ROW;
+  in.b_addr = 0x10;  // outside every memory
+  EXPECT_EQ(check(in, soc.memories()).cause, VTPU_ERR_ADDRESS);
 }
 
 TEST(Vpu, RequantUsesOneScalePerColumn) {
@@ -1388,7 +1438,7 @@ TEST_F(Check, AcceptsValidInstructions) {
 }
 
 TEST_F(Check, UnknownOperationIsAnOpcodeFaultWithTheOperation) {
-  for (uint32_t op : {0x05u, 0x0Fu, 0x1Du, 0x1Fu, 0x24u, 0x32u, 0x42u, 0xFFu}) {
+  for (uint32_t op : {0x05u, 0x0Fu, 0x1Du, 0x1Fu, 0x25u, 0x32u, 0x42u, 0xFFu}) {
     vtpu_insn_vpu in = add();
     in.op = static_cast<uint8_t>(op);
     expect_fault(run_check(in), VTPU_ERR_OPCODE, op);
@@ -1424,7 +1474,7 @@ TEST_F(Check, AcceptsExactlyTheDocumentedTypeCombinations) {
       }
     }
   }
-  EXPECT_EQ(accepted, 112);
+  EXPECT_EQ(accepted, 113);
 }
 
 // The int8 form of a binary operation reads its six parameters at
@@ -1749,6 +1799,7 @@ TEST(VpuTiming, TableMatchesTheDocs) {
       {VTPU_VPU_AVGPOOL, "avgpool", 6, 1},
       {VTPU_VPU_REDUCE_SUM, "reduce_sum", 4, 1},
       {VTPU_VPU_REDUCE_MAX, "reduce_max", 4, 1},
+      {VTPU_VPU_REQUANT_RELU, "requant_relu", 6, 1},
   };
   ASSERT_EQ(sizeof rows / sizeof rows[0], kAllOps.size());
   for (const Row& r : rows) {

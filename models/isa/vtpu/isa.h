@@ -146,10 +146,15 @@ typedef struct vtpu_insn_matmul {
 #define VTPU_VPU_MISH 0x1cu                /* x * tanh(softplus(x)) */
 #define VTPU_VPU_UNARY_FIRST VTPU_VPU_RELU /* the activations: RELU..MISH */
 #define VTPU_VPU_UNARY_LAST VTPU_VPU_MISH
-#define VTPU_VPU_REQUANT 0x20u /* int32 -> int8: saturate(rne(A * scale[col]) + zero_point) */
+/* int32 -> int8: saturate(rne(A * scale[col]) + zero_point); with b_mode
+ * VTPU_BCAST_ROW, A + B[col] (int32, wrapping) in A's stead: a bias. */
+#define VTPU_VPU_REQUANT 0x20u
 #define VTPU_VPU_QUANT 0x21u   /* fp32/bf16 -> int8: saturate(rne(A / scale[col]) + zero_point) */
 #define VTPU_VPU_DEQUANT 0x22u /* int8 -> fp32/bf16: (A - zero_point) * scale */
 #define VTPU_VPU_CONVERT 0x23u /* between fp32, bf16 (RNE), int32 -> fp32 */
+/* REQUANT of max(A (+ B[col]), 0): a matmul's epilogue, bias and ReLU, in
+ * one pass. */
+#define VTPU_VPU_REQUANT_RELU 0x24u
 #define VTPU_VPU_MAXPOOL 0x30u /* A: rows x cols x channels (HWC) -> pooled */
 #define VTPU_VPU_AVGPOOL 0x31u
 #define VTPU_VPU_REDUCE_SUM 0x40u /* along cols: D is rows x 1 */
