@@ -49,8 +49,8 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
 
   kq_begin();
-  /* Ungrouped, the product pads all images but the first (with shifted
-   * feeds, each before its own MATMULs). */
+  /* Ungrouped, the product pads all images but the first (with A in
+   * place, each before its own MATMULs). */
   const uint64_t unpadded = src;
   if (padded || staged) {
     if (l->groups > 1) {

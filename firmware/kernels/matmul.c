@@ -22,8 +22,8 @@
  * DMA of step s + 1, and of the next column's B, runs while the MXU works on
  * step s; with
  * NB = 1 every stage waits for the one before. Resident operands skip their
- * DMA, and a stride-1 convolution whose padded input is in VMEM takes
- * shifted feeds (below) instead of gathered A tiles. */
+ * DMA, and a convolution whose padded input is in VMEM reads A in place
+ * (below) instead of gathered A tiles. */
 #include "queue.h"
 
 /* Semaphores: per buffer b, ready/free pairs for A, the accumulators, the
@@ -154,16 +154,6 @@ static uint32_t common_unit(uint32_t unit, uint32_t q, uint32_t k) {
   return lcm < k ? lcm : k;
 }
 
-/* How much more array work shifted feeds may cost than gathered rows (as a
- * fraction NUM / DEN): the gathers' DMA they save. */
-#define SHIFT_SLACK_NUM 3u
-#define SHIFT_SLACK_DEN 2u
-/* Or at most the DMA's cycles on the gathers: a read and a write burst per
- * kernel row of each output pixel (one burst leaves the engine per cycle,
- * dma.md), which on few channels (a short kernel row) outlast the array's
- * work on either form. */
-#define GATHER_BURSTS 2u
-
 /* Image `image` of x's window padded into place (kq_matmul.padding). Not
  * inlined: the pipeline's loop keeps its registers for its steps. */
 static __attribute__((noinline)) void pad_image(const kq_matmul* x, uint32_t image) {
@@ -216,51 +206,39 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   uint32_t all_scales = 0, all_bias = 0;
   if (constants_once) window.vmem_size -= 2 * constants_bytes;
   window.vmem_size -= params_bytes;
-  /* Shifted feeds (a stride-1, undilated, ungrouped convolution whose
-   * padded input lies in VMEM): no gather at all. The array reads the image
-   * where it lies, one MATMUL whose A rows come in kh pieces (a_segments),
-   * one per kernel row: piece ky of row q is the padded pixel q of the
-   * band's row ky on, and the kw taps of a kernel row are kw x cin
-   * contiguous bytes from it, in the weights' (kx, ci) order; so a_stride
-   * is one pixel and rows overlap, and the pieces are a line apart. Output
-   * rows are computed at the padded width wp (the wp - ow extra pixels per
-   * row are never stored), so a band of rb output rows is (rb - 1) wp + ow
-   * rows of A. */
+  /* A in place (an ungrouped convolution, undilated along x, whose padded
+   * input lies in VMEM): no gather at all, the same products as gathered
+   * rows. The array's feeder reads the image where it lies: row q of a band
+   * is its output pixel (q / ow, q % ow), in lines of ow rows (a_line_rows)
+   * sy image lines apart, sx pixels apart within a line; its K comes in kh
+   * pieces (a_segments) dil_y lines apart, one per kernel row, each the kw
+   * taps' kw x cin contiguous bytes from the pixel, in the weights' (kx, ci)
+   * order. Rows overlap where the stride is below the kernel. */
   const kq_window* w = x->window;
-  const uint32_t wp = w ? w->line / w->pixel : 0;
-  int shifted = w && w->sy == 1 && w->sx == 1 && w->dil_y == 1 && w->dil_x == 1 &&
-                w->group_bytes == w->pixel && kq_in_vmem(ctx, w->origin);
-  if (shifted) {
-    /* Only where the array's work is at most SHIFT_SLACK times that on
-     * gathered rows: the same folds of K, on the padded width's extra rows. */
-    const uint64_t wide = (uint64_t)(w->oh - 1) * wp + w->ow, pixels = (uint64_t)w->oh * w->ow;
-    shifted = wide * SHIFT_SLACK_DEN <= pixels * SHIFT_SLACK_NUM ||
-              wide * ((x->k + chip->rows - 1) / chip->rows) <= GATHER_BURSTS * w->kh * pixels;
-  }
+  int in_place = w && w->dil_x == 1 && w->group_bytes == w->pixel && kq_in_vmem(ctx, w->origin);
   vtpu_matmul_tiles tiles;
-  uint32_t band = 0, bands = 0; /* shifted: output rows per row tile, row tiles per image */
-  if (shifted) {
-    const uint32_t wide = (w->oh - 1) * wp + w->ow; /* an image's rows of A */
+  uint32_t band = 0, bands = 0; /* in place: output rows per row tile, row tiles per image */
+  if (in_place) {
     /* The tiling keeps four row tiles to overlap loads with compute; a
      * batch's images count among them, so that several images let a band
      * grow to a whole image (each MATMUL pays the array's fill and drain,
      * 2R + C cycles, whatever its rows). */
     const uint32_t pixels = w->oh * w->ow;
     const uint32_t batch = x->m > pixels ? kq_min(x->m / pixels, 4) : 1;
-    shifted = vtpu_matmul_tiling(&window, wide * batch, x->k, x->n, e, format, nb, out_tiles, x->k,
-                                 &tiles) == 0 &&
-              tiles.tk == x->k && tiles.tm >= w->ow;
-    if (shifted) {
-      tiles.tm = kq_min(tiles.tm, wide);
-      band = kq_min((tiles.tm - w->ow) / wp + 1, w->oh);
+    in_place = vtpu_matmul_tiling(&window, pixels * batch, x->k, x->n, e, format, nb, out_tiles,
+                                  x->k, &tiles) == 0 &&
+               tiles.tk == x->k && tiles.tm >= w->ow;
+    if (in_place) {
+      band = kq_min(tiles.tm / w->ow, w->oh);
+      tiles.tm = band * w->ow;
       bands = (w->oh + band - 1) / band;
     }
   }
-  if (!shifted &&
+  if (!in_place &&
       vtpu_matmul_tiling(&window, x->m, x->k, x->n, e, format, nb, out_tiles, k_unit, &tiles) != 0)
     return -(int)VTPU_BAD_FIT;
   const uint32_t tm = tiles.tm, tn = tiles.tn, tk = tiles.tk;
-  const uint32_t images = shifted ? x->m / (w->oh * w->ow) : 1;
+  const uint32_t images = in_place ? x->m / (w->oh * w->ow) : 1;
 
   /* VMEM, from this layer's end of the window (kq_parity): the weights'
    * part (the constants loaded once, a residual's parameters, then per
@@ -307,29 +285,29 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   const uint8_t b_ready = kq_parity ? SEM_B_READY_ODD : SEM_B_READY;
   const uint8_t b_free = kq_parity ? SEM_B_FREE_ODD : SEM_B_FREE;
 
-  const uint32_t m_tiles = shifted ? images * bands : (x->m + tm - 1) / tm;
+  const uint32_t m_tiles = in_place ? images * bands : (x->m + tm - 1) / tm;
   const uint32_t n_tiles = (x->n + tn - 1) / tn;
   const uint32_t nk = (x->k + tk - 1) / tk;
   /* A resident in VMEM (docs/runtime.md) feeds the MXU where it lies, and a
    * resident C takes the epilogue's results in place: no DMA for either. */
-  const int a_direct = shifted || (!x->window && !x->trans_a && kq_in_vmem(ctx, x->a));
+  const int a_direct = in_place || (!x->window && !x->trans_a && kq_in_vmem(ctx, x->a));
   const int c_direct = kq_in_vmem(ctx, x->c);
-  /* Shifted feeds read in place what the DMA queue was just given to write
+  /* A in place reads what the DMA queue was just given to write
    * (a padded input): the MXU must not start before it, and the weights'
    * own ready signal no longer says so, as they come through the second DMA
    * queue. (Any other A read in place is an earlier layer's output.) The
    * images still to pad (kq_matmul.padding) go in order into the DMA queue,
-   * ahead of the gathers; with shifted feeds a signal follows each image,
+   * ahead of the gathers; with A in place a signal follows each image,
    * and each image's first band waits for it: a batch's first image is
    * computed while the others are copied. (Copied band by band, the rows
    * cost the core more instructions than they saved at batch 1, where its
    * emission sets the pace.) */
   for (uint32_t i = x->padded; x->padding && i < x->padding->n; ++i) {
-    if (shifted && i > 0) kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED); /* image i - 1's in */
+    if (in_place && i > 0) kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED); /* image i - 1's in */
     pad_image(x, i);
   }
-  if (shifted && x->padding) kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED);
-  if (shifted && !x->padding) {
+  if (in_place && x->padding) kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED);
+  if (in_place && !x->padding) {
     kq_nop(VTPU_QUEUE_DMA, NO_SEM, KQ_SEM_PREPARED);
     kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
   }
@@ -339,15 +317,15 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   /* Step s: output tile o = s / nk (column j = o / m_tiles, row tile
    * t = o % m_tiles), K chunk kc = s % nk; the B buffer is the column's with
    * one chunk, the step's with several. */
-  /* Shifted: row tile t is output rows [y0, y0 + rb) of image `image`;
+  /* In place: row tile t is output rows [y0, y0 + rb) of image `image`;
    * pix0 is a row tile's first output pixel, rows its output pixels. */
 #define STEP(s)                                                                          \
   const uint32_t o = nk == 1 ? (s) : (s) / nk, kc = nk == 1 ? 0 : (s) % nk;              \
   const uint32_t j = m_tiles == 1 ? o : o / m_tiles, t = m_tiles == 1 ? 0 : o % m_tiles; \
-  const uint32_t image = shifted ? t / bands : 0, y0 = shifted ? t % bands * band : 0;   \
-  const uint32_t rb = shifted ? kq_min(band, w->oh - y0) : 0;                            \
-  const uint32_t pix0 = shifted ? (image * w->oh + y0) * w->ow : t * tm;                 \
-  const uint32_t rows = shifted ? rb * w->ow : kq_min(tm, x->m - t * tm);                \
+  const uint32_t image = in_place ? t / bands : 0, y0 = in_place ? t % bands * band : 0; \
+  const uint32_t rb = in_place ? kq_min(band, w->oh - y0) : 0;                           \
+  const uint32_t pix0 = in_place ? (image * w->oh + y0) * w->ow : t * tm;                \
+  const uint32_t rows = in_place ? rb * w->ow : kq_min(tm, x->m - t * tm);               \
   const uint32_t cols = kq_min(tn, x->n - j * tn);                                       \
   const uint32_t k0 = kc * tk, kn = kq_min(tk, x->k - k0);                               \
   const uint32_t cb = nk == 1 ? j % nb : (s) % nb, new_b = nk > 1 || t == 0;             \
@@ -423,7 +401,7 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       const uint32_t s = i - 1, ab = a_once ? 0 : b;
       const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
       const uint8_t a_free = a_direct || (a_once && s + 1 < steps) ? NO_SEM : SEM_A_FREE + ab;
-      if (shifted && x->padding && j == 0 && y0 == 0) wait_image();
+      if (in_place && x->padding && j == 0 && y0 == 0) wait_image();
       vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
       weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb], held);
       mm->accumulate = kc > 0;
@@ -432,15 +410,16 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       mm->n = cols;
       mm->c_addr = acc[ob];
       mm->c_stride = 4 * cols;
-      if (shifted) { /* a kernel row per piece of A's rows */
-        mm->m = (rb - 1) * wp + w->ow;
-        mm->a_addr =
-            (uint32_t)(w->origin + (uint64_t)image * w->image_bytes + (uint64_t)y0 * w->line);
-        mm->a_stride = w->pixel;
-        mm->a_segments = w->kh;
-        mm->a_segment_stride = w->line;
+      mm->m = rows;
+      if (in_place) { /* an output row per line of A, a kernel row per piece */
+        mm->a_addr = (uint32_t)(w->origin + (uint64_t)image * w->image_bytes +
+                                (uint64_t)y0 * w->sy * w->line);
+        mm->a_stride = w->sx * w->pixel;
+        mm->a_line_rows = (uint16_t)w->ow;
+        mm->a_line_stride = w->sy * w->line;
+        mm->a_segments = (uint16_t)w->kh;
+        mm->a_segment_stride = w->dil_y * w->line;
       } else {
-        mm->m = rows;
         mm->a_addr =
             a_direct ? (uint32_t)(x->a + (uint64_t)t * tm * x->lda + (uint64_t)k0 * e) : abuf[ab];
         mm->a_stride = a_direct ? x->lda : kn * e;
@@ -455,10 +434,6 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
          * (or straight into a resident C). */
         const uint32_t out =
             c_direct ? (uint32_t)(x->c + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e) : obuf[ob];
-        /* Shifted: bias and ReLU over the band's rows at the padded width;
-         * the last instruction per output row, its ow pixels only. */
-        const uint32_t acc_rows = shifted ? (rb - 1) * wp + w->ow : rows;
-        const uint32_t out_rows = shifted ? w->ow : rows, lines = shifted ? rb : 1;
         const uint32_t out_pitch = c_direct ? x->ldc : cols * e;
         if (!c_direct) kq_nop(VTPU_QUEUE_VPU, SEM_OUT_FREE + ob, NO_SEM);
         kq_nop(VTPU_QUEUE_VPU, SEM_ACC_READY + ob, NO_SEM);
@@ -466,31 +441,27 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
         const uint32_t bias = b_held           ? (uint32_t)x->bias + 4 * j * tn
                               : constants_once ? all_bias + 4 * j * tn
                                                : biasbuf[cb];
-        /* int8: bias, ReLU and requantization in one pass per output row
-         * (REQUANT_RELU / REQUANT with a bias row); bf16: the bias first. */
+        /* int8: bias, ReLU and requantization in one pass (REQUANT_RELU or
+         * REQUANT with a bias row); bf16: the bias first. */
         if (x->bias && x->dtype != VTPU_TYPE_INT8) {
-          v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, acc_rows, cols, acc[ob], acc[ob], NO_SEM,
+          v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
                      NO_SEM);
           v->b_mode = VTPU_BCAST_ROW;
           v->b_addr = bias;
         }
-        for (uint32_t r = 0; r < lines; ++r) {
-          const uint32_t from = acc[ob] + r * wp * 4 * cols, to = out + r * out_rows * out_pitch;
-          const uint8_t done = r + 1 == lines ? SEM_ACC_FREE + ob : NO_SEM;
-          if (x->dtype == VTPU_TYPE_INT8) {
-            v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
-                       out_rows, cols, from, to, NO_SEM, done);
-            if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
-            v->scale_addr = b_held           ? (uint32_t)x->scales + 4 * j * tn
-                            : constants_once ? all_scales + 4 * j * tn
-                                             : sbuf[cb];
-            v->zero_point = x->zero_point;
-          } else {
-            v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, out_rows,
-                       cols, from, to, NO_SEM, done);
-          }
-          v->d_stride = out_pitch;
+        if (x->dtype == VTPU_TYPE_INT8) {
+          v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
+                     rows, cols, acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
+          if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
+          v->scale_addr = b_held           ? (uint32_t)x->scales + 4 * j * tn
+                          : constants_once ? all_scales + 4 * j * tn
+                                           : sbuf[cb];
+          v->zero_point = x->zero_point;
+        } else {
+          v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
+                     acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
         }
+        v->d_stride = out_pitch;
         if (x->residual) {                  /* out += the residual's tile, in the layer's type */
           const int loaded = out_tiles > 1; /* its tile in rbuf, else read in place */
           v = kq_vpu(VTPU_VPU_ADD, x->dtype, x->dtype, rows, cols, out, out,

@@ -319,14 +319,17 @@ Fault check(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& amem) {
   auto footprint = [](uint64_t rows, uint64_t stride, uint64_t row_bytes) {
     return (rows - 1) * stride + row_bytes;
   };
-  // A row in pieces: k / pieces elements each, a_segment_stride apart.
+  // A row in pieces: k / pieces elements each, a_segment_stride apart; rows
+  // in lines (a_row_offset()).
   const uint32_t pieces = a_segments(x);
   if (x.k % pieces != 0) return {VTPU_ERR_SHAPE, pieces};
   const uint64_t a_row = footprint(pieces, x.a_segment_stride, x.k / pieces * es);
-  if (!vmem.contains(x.a_addr, footprint(x.m, x.a_stride, a_row)) || x.a_addr % es != 0)
+  if (!vmem.contains(x.a_addr, a_last_row_offset(x) + a_row) || x.a_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.a_addr};
   if (es == 2 && pieces > 1 && x.a_segment_stride % 2 != 0)
     return {VTPU_ERR_ADDRESS, x.a_segment_stride};
+  if (es == 2 && x.a_line_rows != 0 && x.a_line_stride % 2 != 0)
+    return {VTPU_ERR_ADDRESS, x.a_line_stride};
   if (!vmem.contains(x.b_addr, footprint(weight_rows(x), x.b_stride, b_row_bytes(x))) ||
       x.b_addr % es != 0)
     return {VTPU_ERR_ADDRESS, x.b_addr};
@@ -345,9 +348,21 @@ uint32_t a_segments(const vtpu_insn_matmul& x) {
   return x.a_segments > 1 ? x.a_segments : 1;
 }
 
+uint64_t a_row_offset(const vtpu_insn_matmul& x, uint32_t q) {
+  if (x.a_line_rows == 0) return uint64_t{q} * x.a_stride;
+  return uint64_t{q / x.a_line_rows} * x.a_line_stride + uint64_t{q % x.a_line_rows} * x.a_stride;
+}
+
+uint64_t a_last_row_offset(const vtpu_insn_matmul& x) {
+  const uint64_t last = a_row_offset(x, x.m - 1);
+  // A partial last line may end before the full line ahead of it.
+  if (x.a_line_rows == 0 || x.m <= x.a_line_rows) return last;
+  return std::max(last, a_row_offset(x, (x.m - 1) / x.a_line_rows * x.a_line_rows - 1));
+}
+
 bool feed(const vtpu_insn_matmul& x, const Memory& vmem, Fed& fed) {
   const uint32_t pieces = a_segments(x);
-  if (pieces == 1) return false;
+  if (pieces == 1 && (x.a_line_rows == 0 || x.a_line_rows >= x.m)) return false;
   const uint64_t es = vtpu_matmul_a_size(x.precision), piece = x.k / pieces * es;
   const uint64_t a_bytes = uint64_t{x.m} * x.k * es;
   // B and its positions as check() bounds them, each copied whole.
@@ -362,14 +377,14 @@ bool feed(const vtpu_insn_matmul& x, const Memory& vmem, Fed& fed) {
   uint8_t* to = fed.bytes.data();
   for (uint32_t i = 0; i < x.m; ++i)
     for (uint32_t p = 0; p < pieces; ++p, to += piece)
-      std::memcpy(to, from + uint64_t{i} * x.a_stride + uint64_t{p} * x.a_segment_stride, piece);
+      std::memcpy(to, from + a_row_offset(x, i) + uint64_t{p} * x.a_segment_stride, piece);
   std::memcpy(fed.bytes.data() + b_at, vmem.data + (x.b_addr - vmem.base), b_bytes);
   if (meta != 0)
     std::memcpy(fed.bytes.data() + meta_at, vmem.data + (x.meta_addr - vmem.base), meta);
   fed.vmem = Memory{vmem.base, fed.bytes.size(), fed.bytes.data()};
   fed.insn = x;
-  fed.insn.a_segments = 0;
-  fed.insn.a_segment_stride = 0;
+  fed.insn.a_segments = fed.insn.a_line_rows = 0;
+  fed.insn.a_segment_stride = fed.insn.a_line_stride = 0;
   fed.insn.a_addr = static_cast<uint32_t>(vmem.base);
   fed.insn.a_stride = static_cast<uint32_t>(uint64_t{x.k} * es);
   fed.insn.b_addr = static_cast<uint32_t>(vmem.base + b_at);

@@ -84,9 +84,14 @@ Fault check(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem
 
 // The pieces of A's rows (a_segments, 1 when 0).
 uint32_t a_segments(const vtpu_insn_matmul& insn);
+// Where row q of A starts, from a_addr: in lines of a_line_rows rows when
+// that is set, else q a_stride.
+uint64_t a_row_offset(const vtpu_insn_matmul& insn, uint32_t q);
+// The largest a_row_offset() of the instruction's m rows.
+uint64_t a_last_row_offset(const vtpu_insn_matmul& insn);
 // What the array's feeder hands the array for an instruction whose A rows
-// come in pieces (docs/mxu.md, "A in pieces"): the same product with A's
-// rows laid end to end in `bytes`, beside copies of B and its positions;
+// come in pieces or lines (docs/mxu.md, "A in pieces"): the same product
+// with A's rows laid end to end in `bytes`, beside copies of B and its positions;
 // `insn` addresses them in `vmem`, which spans `bytes`. The array (the TLM
 // model, the RTL tile, a recording) then sees one-piece rows.
 struct Fed {
@@ -94,8 +99,8 @@ struct Fed {
   std::vector<uint8_t> bytes;
   Memory vmem;
 };
-// Fills `fed` and returns true for an instruction with pieces (after
-// check()); returns false, leaving `fed` alone, for one without.
+// Fills `fed` and returns true for an instruction with pieces or more than
+// one line (after check()); returns false, leaving `fed` alone, otherwise.
 bool feed(const vtpu_insn_matmul& insn, const Memory& vmem, Fed& fed);
 // Computes it (after check()). Returns the multiply-accumulates the array
 // does (M x K_s x N when 2:4 sparse).

@@ -3,8 +3,9 @@
 
     python3 check_trace.py TRACE.json REPORT.json --clock-mhz F
 
-The JSON must parse as Chrome trace events; DMA and MXU instruction slices must
-overlap in time (double buffering at work; the overlap is printed); the layer
+The JSON must parse as Chrome trace events; DMA (either queue: activations and
+gathers, or weights) and MXU instruction slices must overlap in time (double
+buffering at work; the overlap is printed); the layer
 slices must be one per report layer and their durations must add up to the
 report's layer cycles at the clock (within 1 %); every instruction must carry
 its layer (`args.tag`, a report layer's index, never decreasing along a queue),
@@ -82,7 +83,10 @@ def main() -> int:
     for e in events:
         if e["ph"] == "X":
             slices.setdefault(threads[e["tid"]], []).append((e["ts"], e["ts"] + e["dur"]))
-    dma, mxu = merged(slices.get("DMA queue", [])), merged(slices.get("MXU queue", []))
+    # Either DMA queue: with A read in place and activations resident, the
+    # next tiles a layer loads behind the array are often its weights (DMA1).
+    dma = merged(slices.get("DMA queue", []) + slices.get("DMA1 queue", []))
+    mxu = merged(slices.get("MXU queue", []))
     overlap = intersection(dma, mxu)
     busy_mxu = sum(e - s for s, e in mxu)
     layers = slices.get("core: layers", [])

@@ -547,9 +547,9 @@ TEST(MxuInt4, CheckTakesHalfByteRowsOfB) {
   EXPECT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_TYPE) << "2:4 is int8's";
 }
 
-// A's rows in pieces (a_segments; docs/mxu.md, "A in pieces"): each mode
-// against the scalar reference on A gathered row by row by this test, and
-// what feed() hands the array gives the same; the checks.
+// A's rows in pieces and lines (a_segments, a_line_rows; docs/mxu.md, "A in
+// place"): each mode against the scalar reference on A gathered row by row
+// by this test, and what feed() hands the array gives the same; the checks.
 TEST(MxuPieces, RowsInPiecesEqualTheProductOnGatheredRows) {
   std::mt19937_64 rng(41);
   int cases = 0;
@@ -568,26 +568,38 @@ TEST(MxuPieces, RowsInPiecesEqualTheProductOnGatheredRows) {
           const uint16_t h = numerics::f32_to_bf16(static_cast<float>(rng() % 2001) / 500 - 2);
           std::memcpy(&b.vbytes[i], &h, 2);
         }
-      // Rows a pixel apart that overlap, pieces a line apart.
+      // Rows a pixel or two apart that overlap, in lines of a few rows or
+      // one line (a third of the trials); pieces a line apart.
       x.a_addr = static_cast<uint32_t>(kVmem + es * (rng() % 8));
       x.a_stride = es * (1 + static_cast<uint32_t>(rng() % 6));
-      x.a_segments = pieces;
+      x.a_segments = static_cast<uint16_t>(pieces);
       x.a_segment_stride = es * (length + static_cast<uint32_t>(rng() % 40));
-      const uint64_t a_end = x.a_addr + uint64_t{m - 1} * x.a_stride +
-                             uint64_t{pieces - 1} * x.a_segment_stride + uint64_t{length} * es;
+      x.a_line_rows = static_cast<uint16_t>(trial % 3 == 0 ? 0 : 1 + rng() % 9);
+      x.a_line_stride = es * static_cast<uint32_t>(rng() % 120);
+      auto row_at = [&](uint32_t q) {  // docs/isa.md's formula, written out here
+        if (x.a_line_rows == 0) return uint64_t{q} * x.a_stride;
+        return uint64_t{q / x.a_line_rows} * x.a_line_stride +
+               uint64_t{q % x.a_line_rows} * x.a_stride;
+      };
+      uint64_t last_row = 0;
+      for (uint32_t q = 0; q < m; ++q) last_row = std::max(last_row, row_at(q));
+      EXPECT_EQ(a_last_row_offset(x), last_row);
+      const uint64_t a_end =
+          x.a_addr + last_row + uint64_t{pieces - 1} * x.a_segment_stride + uint64_t{length} * es;
       x.b_addr = static_cast<uint32_t>((a_end + 64) / 64 * 64);
       x.b_stride = mode == 3 ? static_cast<uint32_t>(cdiv(n, 2)) : n * es;
       const uint64_t b_rows = mode == 2 ? 2 * cdiv(k, 4) : k;
       x.meta_addr = static_cast<uint32_t>(x.b_addr + b_rows * x.b_stride + 64);
       // A gathered here: row i is its pieces one after another.
       vtpu_insn_matmul g = x;
-      g.a_segments = g.a_segment_stride = 0;
+      g.a_segments = g.a_line_rows = 0;
+      g.a_segment_stride = g.a_line_stride = 0;
       g.a_addr = static_cast<uint32_t>((x.meta_addr + cdiv(k, 4) * x.meta_stride + 64) / 64 * 64);
       g.a_stride = k * es;
       for (uint32_t i = 0; i < m; ++i)
         for (uint32_t p = 0; p < pieces; ++p)
           std::memcpy(b.at(g.a_addr + (uint64_t{i} * k + uint64_t{p} * length) * es),
-                      b.at(x.a_addr + uint64_t{i} * x.a_stride + uint64_t{p} * x.a_segment_stride),
+                      b.at(x.a_addr + row_at(i) + uint64_t{p} * x.a_segment_stride),
                       uint64_t{length} * es);
       ASSERT_EQ(check(x, b.vmem, b.amem).cause, VTPU_ERR_NONE) << "mode " << mode;
       ASSERT_EQ(check(g, b.vmem, b.amem).cause, VTPU_ERR_NONE);
@@ -608,7 +620,7 @@ TEST(MxuPieces, RowsInPiecesEqualTheProductOnGatheredRows) {
         ++cases;
       }
       Fed untouched;
-      EXPECT_FALSE(feed(g, b.vmem, untouched)) << "one piece: nothing to feed";
+      EXPECT_FALSE(feed(g, b.vmem, untouched)) << "one piece, one line: nothing to feed";
     }
   EXPECT_EQ(cases, 80);
 }
@@ -637,6 +649,22 @@ TEST(MxuPieces, CheckRefusesPiecesThatDoNotFit) {
   y.precision = VTPU_TYPE_BF16;
   y.b_stride = 16;
   y.a_segment_stride = 101;  // bf16 pieces on odd bytes
+  EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_ADDRESS);
+  // Six rows in lines of four: the last line's two rows end before the
+  // first line's last row when lines are only 2 bytes apart; the footprint
+  // is the farther one's.
+  y = x;
+  y.a_line_rows = 4, y.a_line_stride = 2;
+  const uint64_t far = 3 * 4 + 2 * 100 + 4;  // row 3's end
+  y.a_addr = static_cast<uint32_t>(end - far);
+  EXPECT_EQ(a_last_row_offset(y), 12u);
+  EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_NONE);
+  y.a_addr += 1;
+  EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_ADDRESS);
+  y = x;
+  y.precision = VTPU_TYPE_BF16;
+  y.b_stride = 16, y.a_segment_stride = 100;
+  y.a_line_rows = 2, y.a_line_stride = 33;  // bf16 lines on odd bytes
   EXPECT_EQ(check(y, b.vmem, b.amem).cause, VTPU_ERR_ADDRESS);
 }
 

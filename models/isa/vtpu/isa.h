@@ -116,12 +116,15 @@ typedef struct vtpu_insn_matmul {
   uint32_t b_addr, b_stride;
   uint32_t c_addr, c_stride;
   uint32_t meta_addr, meta_stride; /* VTPU_SPARSITY_2_4: B's positions, in VMEM */
-  /* A row in pieces (0 or 1: one piece): a row of A is a_segments runs of
-   * k / a_segments elements, a_segment_stride bytes apart, which the array's
-   * feeder reads one after another (a convolution's kernel rows, taken from
-   * the lines of an image where it lies). */
-  uint32_t a_segments, a_segment_stride;
-  uint32_t reserved2;
+  /* A read where it lies in an image (the array's feeder does the
+   * addressing). A row in pieces (a_segments 0 or 1: one piece): a row of A
+   * is a_segments runs of k / a_segments elements, a_segment_stride bytes
+   * apart, read one after another (a convolution's kernel rows). Rows in
+   * lines (a_line_rows 0: one line of all m rows): row q starts at
+   * a_addr + (q / a_line_rows) a_line_stride + (q % a_line_rows) a_stride
+   * (output rows of a convolution, a line of ow pixels each). */
+  uint16_t a_segments, a_line_rows;
+  uint32_t a_segment_stride, a_line_stride;
 } vtpu_insn_matmul;
 
 /* Vector unit operations (docs/vpu.md). A is rows x cols; D likewise unless
