@@ -154,6 +154,68 @@ static uint32_t common_unit(uint32_t unit, uint32_t q, uint32_t k) {
   return lcm < k ? lcm : k;
 }
 
+/* A in place at batch N whose images are shorter than the array: how many
+ * whole images a band takes (1: one), each fold then streaming their rows
+ * at once instead of max(rows, R) per image. The images lie image_bytes
+ * apart, which must be whole lines of A (sy image lines each): a band of g
+ * images is ((g - 1) lp + oh) lines of ow rows, lp = image_bytes / (sy line),
+ * the lp - oh lines between images computed and never stored. Fills `tiles`
+ * and `lines` (lp) when more than one. Not inlined: the pipeline's body
+ * stays small. */
+static __attribute__((noinline)) uint32_t image_group(const vtpu_chip* window, const kq_matmul* x,
+                                                      uint32_t e, uint32_t nb, uint32_t out_tiles,
+                                                      vtpu_matmul_tiles* tiles, uint32_t* lines) {
+  const kq_window* w = x->window;
+  const uint32_t line = w->sy * w->line, images = x->m / (w->oh * w->ow);
+  if (w->image_bytes % line != 0) return 1;
+  const uint32_t lp = w->image_bytes / line;
+  vtpu_matmul_tiles t;
+  if (vtpu_matmul_tiling(window, images * lp * w->ow, x->k, x->n, e, x->weights_format, nb,
+                         out_tiles, x->k, &t) != 0 ||
+      t.tk != x->k)
+    return 1;
+  uint32_t g = images;
+  while (g > 1 && ((g - 1) * lp + w->oh) * w->ow > t.tm) --g;
+  if (g < 2) return 1;
+  *tiles = t;
+  tiles->tm = ((g - 1) * lp + w->oh) * w->ow;
+  *lines = lp;
+  return g;
+}
+
+/* The epilogue of a band of `images` whole images (image_group()), each
+ * `pixels` rows of C, their accumulators `image_acc` bytes per column apart
+ * from `acc`: the bias over all of them (bf16), then a REQUANT (int8) or a
+ * RELU/CONVERT (bf16) per image into consecutive rows of `out`; the last
+ * signals `done`. Not inlined: a batch-1 step never calls it. */
+static __attribute__((noinline)) void epilogue_images(
+    const kq_matmul* x, uint32_t images, uint32_t pixels, uint32_t acc, uint32_t image_acc,
+    uint32_t cols, uint32_t out, uint32_t out_pitch, uint32_t bias, uint32_t scales, uint8_t done) {
+  const uint8_t acc_type = x->dtype == VTPU_TYPE_INT8 ? VTPU_TYPE_INT32 : VTPU_TYPE_FP32;
+  vtpu_insn_vpu* v;
+  if (x->bias && x->dtype != VTPU_TYPE_INT8) {
+    v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, (images - 1) * (image_acc / 4) + pixels, cols, acc,
+               acc, NO_SEM, NO_SEM);
+    v->b_mode = VTPU_BCAST_ROW;
+    v->b_addr = bias;
+  }
+  for (uint32_t g = 0; g < images; ++g) {
+    const uint32_t from = acc + g * image_acc * cols, to = out + g * pixels * out_pitch;
+    const uint8_t signal = g + 1 == images ? done : NO_SEM;
+    if (x->dtype == VTPU_TYPE_INT8) {
+      v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
+                 pixels, cols, from, to, NO_SEM, signal);
+      if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
+      v->scale_addr = scales;
+      v->zero_point = x->zero_point;
+    } else {
+      v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, pixels, cols, from,
+                 to, NO_SEM, signal);
+    }
+    v->d_stride = out_pitch;
+  }
+}
+
 /* Image `image` of x's window padded into place (kq_matmul.padding). Not
  * inlined: the pipeline's loop keeps its registers for its steps. */
 static __attribute__((noinline)) void pad_image(const kq_matmul* x, uint32_t image) {
@@ -161,10 +223,11 @@ static __attribute__((noinline)) void pad_image(const kq_matmul* x, uint32_t ima
   kq_pad_rows(x->pad_src, x->window->origin, x->padding, image, 0, x->padding->h);
 }
 
-/* The MXU waits for the image a band reads (pad_image()). Not inlined
- * either: in the loop it cost every step about six core instructions. */
-static __attribute__((noinline)) void wait_image(void) {
-  kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
+/* The MXU waits for the `count` images a band reads (pad_image()). Not
+ * inlined either: in the loop it cost every step about six core
+ * instructions. */
+static __attribute__((noinline)) void wait_images(uint32_t count) {
+  for (uint32_t i = 0; i < count; ++i) kq_nop(VTPU_QUEUE_MXU, KQ_SEM_PREPARED, NO_SEM);
 }
 
 /* The product, with B held (read in place) or loaded: a copy of this body
@@ -218,6 +281,7 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   int in_place = w && w->dil_x == 1 && w->group_bytes == w->pixel && kq_in_vmem(ctx, w->origin);
   vtpu_matmul_tiles tiles;
   uint32_t band = 0, bands = 0; /* in place: output rows per row tile, row tiles per image */
+  uint32_t group = 1, lp = 0;   /* in place: images per band (image_group()), lines between */
   if (in_place) {
     /* The tiling keeps four row tiles to overlap loads with compute; a
      * batch's images count among them, so that several images let a band
@@ -232,6 +296,8 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       band = kq_min(tiles.tm / w->ow, w->oh);
       tiles.tm = band * w->ow;
       bands = (w->oh + band - 1) / band;
+      if (bands == 1 && x->m > pixels && pixels < chip->rows)
+        group = image_group(&window, x, e, nb, out_tiles, &tiles, &lp);
     }
   }
   if (!in_place &&
@@ -285,7 +351,9 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   const uint8_t b_ready = kq_parity ? SEM_B_READY_ODD : SEM_B_READY;
   const uint8_t b_free = kq_parity ? SEM_B_FREE_ODD : SEM_B_FREE;
 
-  const uint32_t m_tiles = in_place ? images * bands : (x->m + tm - 1) / tm;
+  /* Bytes per column between two images' accumulators in a band (lp lines of ow). */
+  const uint32_t image_acc = group > 1 ? lp * w->ow * 4 : 0;
+  const uint32_t m_tiles = in_place ? (images + group - 1) / group * bands : (x->m + tm - 1) / tm;
   const uint32_t n_tiles = (x->n + tn - 1) / tn;
   const uint32_t nk = (x->k + tk - 1) / tk;
   /* A resident in VMEM (docs/runtime.md) feeds the MXU where it lies, and a
@@ -317,19 +385,23 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
   /* Step s: output tile o = s / nk (column j = o / m_tiles, row tile
    * t = o % m_tiles), K chunk kc = s % nk; the B buffer is the column's with
    * one chunk, the step's with several. */
-  /* In place: row tile t is output rows [y0, y0 + rb) of image `image`;
-   * pix0 is a row tile's first output pixel, rows its output pixels. */
-#define STEP(s)                                                                          \
-  const uint32_t o = nk == 1 ? (s) : (s) / nk, kc = nk == 1 ? 0 : (s) % nk;              \
-  const uint32_t j = m_tiles == 1 ? o : o / m_tiles, t = m_tiles == 1 ? 0 : o % m_tiles; \
-  const uint32_t image = in_place ? t / bands : 0, y0 = in_place ? t % bands * band : 0; \
-  const uint32_t rb = in_place ? kq_min(band, w->oh - y0) : 0;                           \
-  const uint32_t pix0 = in_place ? (image * w->oh + y0) * w->ow : t * tm;                \
-  const uint32_t rows = in_place ? rb * w->ow : kq_min(tm, x->m - t * tm);               \
-  const uint32_t cols = kq_min(tn, x->n - j * tn);                                       \
-  const uint32_t k0 = kc * tk, kn = kq_min(tk, x->k - k0);                               \
-  const uint32_t cb = nk == 1 ? j % nb : (s) % nb, new_b = nk > 1 || t == 0;             \
-  (void)rows, (void)cols, (void)kn, (void)new_b, (void)cb, (void)rb, (void)image, (void)pix0
+  /* In place: row tile t is output rows [y0, y0 + rb) of images
+   * [image, image + gi); pix0 is a row tile's first output pixel, rows its
+   * output pixels. */
+#define STEP(s)                                                                                    \
+  const uint32_t o = nk == 1 ? (s) : (s) / nk, kc = nk == 1 ? 0 : (s) % nk;                        \
+  const uint32_t j = m_tiles == 1 ? o : o / m_tiles, t = m_tiles == 1 ? 0 : o % m_tiles;           \
+  const uint32_t image = group > 1 ? t * group : in_place ? t / bands : 0;                         \
+  const uint32_t y0 = in_place ? t % bands * band : 0;                                             \
+  const uint32_t gi = group > 1 ? kq_min(group, images - image) : 1;                               \
+  const uint32_t rb = in_place ? kq_min(band, w->oh - y0) : 0;                                     \
+  const uint32_t pix0 = in_place ? (image * w->oh + y0) * w->ow : t * tm;                          \
+  const uint32_t rows = in_place ? (group > 1 ? gi * rb : rb) * w->ow : kq_min(tm, x->m - t * tm); \
+  const uint32_t cols = kq_min(tn, x->n - j * tn);                                                 \
+  const uint32_t k0 = kc * tk, kn = kq_min(tk, x->k - k0);                                         \
+  const uint32_t cb = nk == 1 ? j % nb : (s) % nb, new_b = nk > 1 || t == 0;                       \
+  (void)rows, (void)cols, (void)kn, (void)new_b, (void)cb, (void)rb, (void)image, (void)pix0,      \
+      (void)gi
   /* Iteration i: step i's loads, step i - NB's store, step i - 1's compute.
    * With two buffers each load goes into the DMA queue before the store of
    * the step before it, so that it does not wait behind a store that waits
@@ -401,7 +473,7 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       const uint32_t s = i - 1, ab = a_once ? 0 : b;
       const uint8_t a_wait = a_direct || (a_once && s > 0) ? NO_SEM : SEM_A_READY + ab;
       const uint8_t a_free = a_direct || (a_once && s + 1 < steps) ? NO_SEM : SEM_A_FREE + ab;
-      if (in_place && x->padding && j == 0 && y0 == 0) wait_image();
+      if (in_place && x->padding && j == 0 && y0 == 0) wait_images(gi);
       vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
       weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb], held);
       mm->accumulate = kc > 0;
@@ -412,6 +484,7 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       mm->c_stride = 4 * cols;
       mm->m = rows;
       if (in_place) { /* an output row per line of A, a kernel row per piece */
+        if (gi > 1) mm->m = ((gi - 1) * lp + rb) * w->ow; /* the lines between images too */
         mm->a_addr = (uint32_t)(w->origin + (uint64_t)image * w->image_bytes +
                                 (uint64_t)y0 * w->sy * w->line);
         mm->a_stride = w->sx * w->pixel;
@@ -441,27 +514,33 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
         const uint32_t bias = b_held           ? (uint32_t)x->bias + 4 * j * tn
                               : constants_once ? all_bias + 4 * j * tn
                                                : biasbuf[cb];
+        const uint32_t scales = b_held           ? (uint32_t)x->scales + 4 * j * tn
+                                : constants_once ? all_scales + 4 * j * tn
+                                                 : sbuf[cb];
         /* int8: bias, ReLU and requantization in one pass (REQUANT_RELU or
          * REQUANT with a bias row); bf16: the bias first. */
-        if (x->bias && x->dtype != VTPU_TYPE_INT8) {
-          v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
-                     NO_SEM);
-          v->b_mode = VTPU_BCAST_ROW;
-          v->b_addr = bias;
-        }
-        if (x->dtype == VTPU_TYPE_INT8) {
-          v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
-                     rows, cols, acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
-          if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
-          v->scale_addr = b_held           ? (uint32_t)x->scales + 4 * j * tn
-                          : constants_once ? all_scales + 4 * j * tn
-                                           : sbuf[cb];
-          v->zero_point = x->zero_point;
+        if (gi > 1) {
+          epilogue_images(x, gi, rb * w->ow, acc[ob], image_acc, cols, out, out_pitch, bias, scales,
+                          SEM_ACC_FREE + ob);
         } else {
-          v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
-                     acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
+          if (x->bias && x->dtype != VTPU_TYPE_INT8) {
+            v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
+                       NO_SEM);
+            v->b_mode = VTPU_BCAST_ROW;
+            v->b_addr = bias;
+          }
+          if (x->dtype == VTPU_TYPE_INT8) {
+            v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
+                       rows, cols, acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
+            if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
+            v->scale_addr = scales;
+            v->zero_point = x->zero_point;
+          } else {
+            v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
+                       acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
+          }
+          v->d_stride = out_pitch;
         }
-        v->d_stride = out_pitch;
         if (x->residual) {                  /* out += the residual's tile, in the layer's type */
           const int loaded = out_tiles > 1; /* its tile in rbuf, else read in place */
           v = kq_vpu(VTPU_VPU_ADD, x->dtype, x->dtype, rows, cols, out, out,

@@ -67,15 +67,31 @@ foreach(kind matmul conv2d pool layernorm)
     ARGS --kind ${kind} --dtype bf16 --set runtime.double_buffering=false --seed 4)
 endforeach()
 
-# Shifted feeds of a few channels (a space-to-depth first layer's 4 x 4 over
-# 12 channels) in one band per image, single-buffered: the band's epilogue
-# (a VPU instruction per output row) outgrows the VPU's ring of 64, which
-# then released it without the MATMULs it waits for, built before it for the
-# MXU (a deadlock, before a full ring released every queue).
+# A in place over a few channels (a space-to-depth first layer's 4 x 4 over
+# 12 channels) in one band per image, single-buffered: when the band's
+# epilogue was a VPU instruction per output row, it outgrew the VPU's ring of
+# 64, which then released it without the MATMULs it waits for, built before
+# it for the MXU (a deadlock, before a full ring released every queue).
 foreach(size 62 115)
   kernel_test(kernels.conv2d_long_epilogue_${size} EXIT 0 STDOUT "PASS conv2d int8: 1 layers"
     ARGS --conv 1,${size},${size},12,64,4,4,1,0 --config tpuv1-like
     --set runtime.double_buffering=false)
+endforeach()
+
+# A in place at batch N with images shorter than tpuv1-like's 256 rows: a
+# band takes several whole images, computed at the padded height (the lines
+# between images are not stored), stride 1 and 2, int8 and bf16, one and two
+# buffer sets, a last band of fewer images. Each takes that path (its time
+# grows without it: 85.2 -> 92.4 us, 87.4 -> 97.1, 86.1 -> 93.8, 83.6 -> 111.2).
+foreach(case "grouped_s1;4,7,7,64,32,3,3,1,1;int8;true" "grouped_s2;5,14,14,32,48,3,3,2,1;int8;false"
+             "grouped_bf16;4,7,7,64,32,3,3,1,1;bf16;true" "grouped_wide_bf16;6,5,5,16,300,3,3,1,0;bf16;true")
+  list(GET case 0 name)
+  list(GET case 1 conv)
+  list(GET case 2 dtype)
+  list(GET case 3 buffers)
+  kernel_test(kernels.conv2d_${name} EXIT 0 STDOUT "PASS conv2d ${dtype}: 1 layers"
+    ARGS --conv ${conv} --dtype ${dtype} --config tpuv1-like
+    --set runtime.double_buffering=${buffers})
 endforeach()
 
 # Pools whose input and output stay in VMEM (--resident: COPY layers bring
