@@ -487,7 +487,7 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   settled.dataflow = os ? VTPU_DATAFLOW_OS : VTPU_DATAFLOW_WS;
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   const auto start_ps = static_cast<uint64_t>(start / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
-  // A's rows in pieces reach the array laid end to end (its feeder's work).
+  // A's rows in pieces or lines reach the array laid end to end (its feeder's work).
   const bool fed = mxu::feed(settled, vmem_, fed_);
   const std::optional<mxu::MatmulDone> done =
       engine_->run(fed ? fed_.insn : settled, fed ? fed_.vmem : vmem_, amem_, start_ps);

@@ -148,7 +148,7 @@ class CommandProcessor : public Peripheral {
 
   CpOptions options_;
   mxu::Memory vmem_, amem_, core_ram_;
-  mxu::Fed fed_;  // the last MATMUL whose A rows came in pieces, as the array saw it
+  mxu::Fed fed_;  // the last MATMUL whose A rows came in pieces or lines, as the array saw it
   std::array<Queue, VTPU_QUEUES> queues_;
   std::array<uint32_t, VTPU_SEMAPHORES> semaphores_{};
   std::array<uint64_t, VTPU_COUNTERS> counters_{};

@@ -90,7 +90,7 @@ uint64_t a_row_offset(const vtpu_insn_matmul& insn, uint32_t q);
 // The largest a_row_offset() of the instruction's m rows.
 uint64_t a_last_row_offset(const vtpu_insn_matmul& insn);
 // What the array's feeder hands the array for an instruction whose A rows
-// come in pieces or lines (docs/mxu.md, "A in pieces"): the same product
+// come in pieces or lines (docs/mxu.md, "A in place"): the same product
 // with A's rows laid end to end in `bytes`, beside copies of B and its positions;
 // `insn` addresses them in `vmem`, which spans `bytes`. The array (the TLM
 // model, the RTL tile, a recording) then sees one-piece rows.
