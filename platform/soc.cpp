@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "models/common/hex.h"
+#include "models/isa/vtpu/isa.h"
 #include "models/isa/vtpu/soc_map.h"
 #include "platform/config.h"
 #include "platform/memory_system.h"
@@ -121,6 +122,9 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
       {VTPU_CHIPINFO_AXI_BLOCKS, static_cast<uint32_t>(config.axi_blocks_size())},
       {VTPU_CHIPINFO_ECC_BASE, static_cast<uint32_t>(map.ecc().base())},
       {VTPU_CHIPINFO_WATCHDOG_US, config.runtime().watchdog_us()},
+      {VTPU_CHIPINFO_MXU_DATAFLOW, config.mxu().dataflow() == "auto" ? VTPU_DATAFLOW_AUTO
+                                   : config.mxu().dataflow() == "os" ? VTPU_DATAFLOW_OS
+                                                                     : VTPU_DATAFLOW_WS},
   };
   for (int i = 0; i < config.axi_blocks_size(); ++i) {
     const config::AxiBlock& b = config.axi_blocks(i);

@@ -1,8 +1,10 @@
-// --tune (docs/compiler.md, "Tuning"): per layer, one buffer set or two, the
-// faster on the chip, chosen by simulating the program both ways.
+// --tune (docs/compiler.md, "Tuning"): per layer, one buffer set or two and,
+// on an array that runs both dataflows, ws or os, the faster on the chip,
+// chosen by simulating the program each way.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 
@@ -14,17 +16,25 @@ namespace vtpu {
 
 struct TuneResult {
   sw::Program program;
-  // Simulated cycles (a seeded random input) with two buffer sets for every
-  // layer, one for every layer, and one for the layers that ran faster so.
+  // Buffer sets (runtime.double_buffering on): simulated cycles (a seeded
+  // random input) with two buffer sets for every layer, one for every layer,
+  // and one for the layers that ran faster so.
+  bool buffers_tuned = false;
   uint64_t cycles_two = 0, cycles_one = 0, cycles_per_layer = 0;
-  uint64_t cycles = 0;               // the program kept: the fastest of the three
-  std::set<std::string> one_buffer;  // its nodes with one buffer set
-  bool tuned = false;  // false: the chip has runtime.double_buffering off, nothing to choose
+  std::set<std::string> one_buffer;  // the kept program's nodes with one buffer set
+  // Dataflow (mxu.dataflow auto): the cycles of the program the buffer choice
+  // kept (the array picks per MATMUL), with every int8 product layer named ws, os,
+  // and with each named the faster for it (the array's pick where neither is).
+  bool dataflow_tuned = false;
+  uint64_t cycles_picked = 0, cycles_ws = 0, cycles_os = 0, cycles_dataflow = 0;
+  uint64_t cycles_dataflow_margin = 0;      // named only where 1 % faster (0: not simulated)
+  std::map<std::string, uint8_t> dataflow;  // the kept program's named nodes
+  uint64_t cycles = 0;                      // the program kept: the fastest of those simulated
 };
 
 // Compiles `graph` with `options` for `chip`, each node's layers with the
-// buffer sets that ran faster; never slower on the chip than `options` alone
-// (all two, when the chip double-buffers). Simulates with `vtpu run` (this
+// buffer sets and dataflow that ran faster; never slower on the chip than
+// `options` alone. Simulates with `vtpu run` (this
 // executable) in child processes.
 TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& options,
                          const config::Soc& chip);

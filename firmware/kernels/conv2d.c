@@ -16,7 +16,9 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
       l->kh == 0 || l->kw == 0 || l->sy == 0 || l->sx == 0 || l->dil_y == 0 || l->dil_x == 0 ||
       l->cin % l->groups != 0 || l->cout % l->groups != 0)
     return -(int)VTPU_BAD_SHAPE;
-  if (!kq_weights_format_ok(layer->dtype, l->weights_format)) return -(int)VTPU_BAD_KIND;
+  if (!kq_weights_format_ok(layer->dtype, l->weights_format) ||
+      !vtpu_layer_dataflow_ok(layer->dtype, l->dataflow))
+    return -(int)VTPU_BAD_KIND;
   const uint32_t e = vtpu_type_size(layer->dtype);
   const uint32_t hp = l->h + l->pad_top + l->pad_bottom, wp = l->w + l->pad_left + l->pad_right;
   const uint32_t span_y = (uint32_t)l->dil_y * (l->kh - 1u) + 1u;
@@ -76,6 +78,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   job.n = og;
   const uint8_t format = l->weights_format;
   job.weights_format = format;
+  job.dataflow = kq_dataflow(ctx, l->dataflow);
   job.ldb = vtpu_weights_row_bytes(format, og) * e;
   /* One group's stored weights and positions (vtpu/model.h). */
   const uint64_t group_weights = (uint64_t)vtpu_weights_rows(format, k) * job.ldb;

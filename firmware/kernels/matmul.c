@@ -477,7 +477,7 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
       vtpu_insn_matmul* mm = &kq_insn(VTPU_QUEUE_MXU, VTPU_OP_MATMUL, a_wait, a_free)->matmul;
       weights_fields(mm, x, e, 0, cols, bbuf[cb], mbuf[cb], held);
       mm->accumulate = kc > 0;
-      mm->dataflow = VTPU_DATAFLOW_AUTO; /* the array's choice (docs/mxu.md) */
+      mm->dataflow = x->dataflow; /* the compiler's or the array's choice (docs/mxu.md) */
       mm->k = kn;
       mm->n = cols;
       mm->c_addr = acc[ob];
@@ -595,7 +595,9 @@ int vtpu_kernel_matmul(vtpu_context* ctx, const vtpu_layer* layer) {
   job.trans_a = (layer->flags & VTPU_LAYER_TRANS_A) != 0;
   job.trans_b = (layer->flags & VTPU_LAYER_TRANS_B) != 0;
   job.weights_format = l->weights_format;
+  job.dataflow = kq_dataflow(ctx, l->dataflow);
   if (!kq_weights_format_ok(layer->dtype, job.weights_format) ||
+      !vtpu_layer_dataflow_ok(layer->dtype, l->dataflow) ||
       (job.weights_format != VTPU_WEIGHTS_DENSE && job.trans_b) ||
       (job.weights_format == VTPU_WEIGHTS_SPARSE_2_4 && l->batch > 1 && l->b_batch_stride != 0))
     return -(int)VTPU_BAD_KIND;

@@ -262,6 +262,7 @@ typedef struct kq_matmul {
   uint8_t weights_format;
   uint64_t meta;
   uint8_t buffer_sets; /* 1 or 2: kq_buffer_sets() */
+  uint8_t dataflow;    /* what each MATMUL names: kq_dataflow() */
   /* Images to pad into the window's origin (conv2d, ungrouped), from
    * pad_src; 0: there already. The caller queued the first `padded` of them
    * (the DMA starts on them while the core works out the tiling). The
@@ -272,6 +273,16 @@ typedef struct kq_matmul {
   uint64_t pad_src;
   uint32_t padded;
 } kq_matmul;
+/* The dataflow a product layer's MATMULs name: the layer's (the compiler's
+ * choice) on an array that runs both, else VTPU_DATAFLOW_AUTO, the array's
+ * own choice (a fixed array runs its own). Without a branch, so that the core
+ * takes the same time whatever the layer and the chip say (--tune compares
+ * programs that differ in this field alone). */
+static inline uint8_t kq_dataflow(const vtpu_context* ctx, uint8_t layer_dataflow) {
+  const uint32_t named = (uint32_t)(ctx->chip.both_dataflows != 0) &
+                         (uint32_t)(layer_dataflow != VTPU_DATAFLOW_CONFIG);
+  return (uint8_t)(VTPU_DATAFLOW_AUTO ^ ((layer_dataflow ^ VTPU_DATAFLOW_AUTO) & (0u - named)));
+}
 /* Whether a product layer of `dtype` may store its weights as `format`
  * (vtpu/model.h: compressed formats are int8's). */
 static inline int kq_weights_format_ok(uint8_t dtype, uint8_t format) {

@@ -24,6 +24,7 @@ void vtpu_chip_read(vtpu_chip* chip) {
   chip->resident_activations =
       (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_RESIDENT_ACTIVATIONS) != 0;
   chip->held_weights = (vtpu_chip_info(VTPU_CHIPINFO_RUNTIME) & VTPU_RUNTIME_HELD_WEIGHTS) != 0;
+  chip->both_dataflows = vtpu_chip_info(VTPU_CHIPINFO_MXU_DATAFLOW) == VTPU_DATAFLOW_AUTO;
 }
 
 /* The tiles' shape and how many of each a buffer holds. */

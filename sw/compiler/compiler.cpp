@@ -243,6 +243,11 @@ class Lowerer {
     l.node = static_cast<uint32_t>(out_.layers.size());
     if (vtpu_layer_buffered(l.kind) && options_.one_buffer.count(name))
       l.flags |= VTPU_LAYER_ONE_BUFFER;
+    if (const auto df = options_.dataflow.find(name);
+        df != options_.dataflow.end() && vtpu_layer_dataflow_ok(l.dtype, df->second)) {
+      if (l.kind == VTPU_LAYER_MATMUL) l.u.matmul.dataflow = df->second;
+      if (l.kind == VTPU_LAYER_CONV2D) l.u.conv2d.dataflow = df->second;
+    }
     out_.image.add_layer(l);
     out_.layers.push_back(LayerInfo{name, op, macs});
   }

@@ -57,6 +57,10 @@ struct CompileOptions {
   // (VTPU_LAYER_ONE_BUFFER on those vtpu_layer_buffered(); --tune's choice,
   // docs/compiler.md).
   std::set<std::string> one_buffer;
+  // Per node, the dataflow its int8 MATMUL and CONV2D layers name on an array
+  // that runs both (VTPU_DATAFLOW_WS or _OS in the layer's `dataflow`; --tune's
+  // choice with mxu.dataflow auto, docs/compiler.md). Others: the array picks.
+  std::map<std::string, uint8_t> dataflow;
   // int8: the activation ranges compile() calibrated for this graph with
   // these options before (Program::ranges); compile() then uses them
   // instead of calibrating again (--tune's later programs, which differ

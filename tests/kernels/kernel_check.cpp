@@ -625,8 +625,11 @@ int check(const po::variables_map& vm) {
           vtpu::hbm_mapping(config).capacity() - uint64_t{bad.u.matmul.m} * bad.u.matmul.n / 2;
     } else if (inject == "bad-layer") {
       bad.kind = 99;
+    } else if (inject == "bad-dataflow") {
+      bad.u.matmul.dataflow = VTPU_DATAFLOW_AUTO;  // a layer names ws or os, or nothing
     } else if (inject != "outside") {
-      throw vtpu::Error("--inject: expected accel, bad-layer or outside, got '" + inject + "'");
+      throw vtpu::Error("--inject: expected accel, bad-layer, bad-dataflow or outside, got '" +
+                        inject + "'");
     }
   }
   uint64_t scratch = vm["scratch-mib"].as<unsigned>() * (uint64_t{1} << 20);
@@ -729,7 +732,7 @@ int sc_main(int argc, char** argv) {
       "global-pool", po::value<std::string>(), "one H,W,C global average pool (two images)")(
       "conv", po::value<std::string>(), "one N,H,W,CIN,COUT,KH,KW,STRIDE,PAD convolution")(
       "resident", "pools: input and output kept in VMEM (copied in and out)")(
-      "inject", po::value<std::string>(), "accel, bad-layer or outside")(
+      "inject", po::value<std::string>(), "accel, bad-layer, bad-dataflow or outside")(
       "spans", "check operand extents against the host reference, no run")(
       "scratch-mib", po::value<unsigned>()->default_value(16), "scratch space")(
       "max-time-ms", po::value<double>()->default_value(1000.0), "simulated time limit");

@@ -131,16 +131,24 @@ foreach(net resnet18 mobilenetv2)
   set_tests_properties(networks.auto_${net} PROPERTIES PASS_REGULAR_EXPRESSION "PASS auto")
 endforeach()
 
-# --tune: per layer one buffer set or two, the faster on the chip, never slower
-# than either everywhere (check_tune.py).
-foreach(case resnet18:edge mobilenetv2:edge)
+# --tune: per layer one buffer set or two (and on an array that runs both
+# dataflows, ws or os), the faster on the chip, never slower than a uniform
+# program (check_tune.py).
+foreach(case resnet18:edge mobilenetv2:edge resnet18:edge:auto)
   string(REPLACE ":" ";" case "${case}")
   list(GET case 0 net)
   list(GET case 1 config)
-  add_test(NAME networks.tune_${net}_${config}
+  set(name ${net}_${config})
+  set(sets "")
+  list(LENGTH case fields)
+  if(fields GREATER 2)
+    set(name ${name}_dataflow_auto)
+    set(sets --set mxu.dataflow=auto)
+  endif()
+  add_test(NAME networks.tune_${name}
     COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_tune.py --vtpu $<TARGET_FILE:vtpu>
-            --model ${NETS}/${net}.onnx --config ${config} --out ${NETS}/out/tune_${net}_${config})
-  set_tests_properties(networks.tune_${net}_${config} PROPERTIES PASS_REGULAR_EXPRESSION "PASS tune")
+            --model ${NETS}/${net}.onnx --config ${config} --out ${NETS}/out/tune_${name} ${sets})
+  set_tests_properties(networks.tune_${name} PROPERTIES PASS_REGULAR_EXPRESSION "PASS tune")
 endforeach()
 # Held weights (docs/runtime.md): on tpuv1-like, whose DDR3 the layers with the most
 # weights wait for, ResNet-18 (convolutions) and the GPT-2-shaped block (matmuls) hold

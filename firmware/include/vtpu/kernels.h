@@ -26,6 +26,7 @@ typedef struct vtpu_chip {
   int double_buffering;     /* runtime.double_buffering */
   int resident_activations; /* runtime.resident_activations */
   int held_weights;         /* runtime.held_weights */
+  int both_dataflows;       /* mxu.dataflow auto: a layer's `dataflow` is named (vtpu/model.h) */
 } vtpu_chip;
 
 void vtpu_chip_read(vtpu_chip* chip);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "dma.h" /* vtpu/dma.h, beside this file */
+#include "isa.h" /* VTPU_DATAFLOW_* */
 
 #define VTPU_MODEL_MAGIC 0x4c444f4du /* "MODL" */
 #define VTPU_MODEL_VERSION 3u        /* 3: the tensor table's flags (held weights) */
@@ -176,6 +177,22 @@ static inline uint32_t vtpu_weights_row_bytes(uint32_t format, uint32_t n) {
   return format == VTPU_WEIGHTS_INT4 ? n / 2 + n % 2 : n;
 }
 
+/* MATMUL and CONV2D `dataflow`: the dataflow the compiler chose for the
+ * layer's MATMULs on an array that runs both (`--tune`, docs/compiler.md),
+ * VTPU_DATAFLOW_WS or _OS; 0 (VTPU_DATAFLOW_CONFIG): none, the array picks
+ * per instruction. The firmware names it only where chip info says the array
+ * runs both (VTPU_CHIPINFO_MXU_DATAFLOW), so the program runs on any chip.
+ * int8 layers only (exact in either order); a bf16 layer's sums follow the
+ * array's own choice (docs/mxu.md), so it names none. Without a branch: the
+ * firmware takes as long to check a named layer as an unnamed one. */
+static inline int vtpu_layer_dataflow_ok(uint8_t dtype, uint8_t dataflow) {
+  /* bit d: dataflow d is allowed (CONFIG always; WS and OS for int8) */
+  const uint32_t allowed =
+      (1u << VTPU_DATAFLOW_CONFIG) | (((1u << VTPU_DATAFLOW_WS) | (1u << VTPU_DATAFLOW_OS)) &
+                                      (0u - (uint32_t)(dtype == VTPU_TYPE_INT8)));
+  return (int)((allowed >> (dataflow & 7u)) & (uint32_t)((dataflow >> 3) == 0) & 1u);
+}
+
 /*
  * MATMUL: for each of `batch` products, C[m x n] = A[m x k] * B[k x n] (+ bias[n]).
  *   int8: A, B int8; bias int32; the int32 sum, plus bias, (ReLU: max with 0), then
@@ -198,7 +215,8 @@ typedef struct vtpu_layer_matmul {
   uint64_t residual, residual_params;                      /* VTPU_LAYER_RESIDUAL */
   uint64_t meta;          /* VTPU_WEIGHTS_SPARSE_2_4: the kept weights' positions */
   uint8_t weights_format; /* VTPU_WEIGHTS_* */
-  uint8_t reserved[7];
+  uint8_t dataflow;       /* VTPU_DATAFLOW_WS, _OS or 0 (CONFIG): below */
+  uint8_t reserved[6];
 } vtpu_layer_matmul;
 
 /*
@@ -221,7 +239,8 @@ typedef struct vtpu_layer_conv2d {
   int32_t pad_value;      /* int8 only */
   int32_t zero_point;     /* int8: output zero point */
   uint8_t weights_format; /* VTPU_WEIGHTS_* */
-  uint8_t reserved[3];
+  uint8_t dataflow;       /* VTPU_DATAFLOW_WS, _OS or 0 (CONFIG): as MATMUL's */
+  uint8_t reserved[2];
   uint64_t residual, residual_params; /* VTPU_LAYER_RESIDUAL */
   uint64_t meta;                      /* VTPU_WEIGHTS_SPARSE_2_4: the kept weights' positions */
 } vtpu_layer_conv2d;
@@ -350,7 +369,7 @@ typedef struct vtpu_run_result {
 } vtpu_run_result; /* 64 bytes, followed by layer_count vtpu_layer_result */
 
 /* vtpu_run_result.reason for VTPU_RUN_BAD_LAYER */
-#define VTPU_BAD_KIND 1u    /* unknown kind, op or dtype */
+#define VTPU_BAD_KIND 1u    /* unknown kind, op, dtype, weights format or dataflow */
 #define VTPU_BAD_SHAPE 2u   /* a zero or inconsistent dimension */
 #define VTPU_BAD_FIT 3u     /* no tiling fits VMEM/AMEM */
 #define VTPU_BAD_SCRATCH 4u /* needs more scratch than the header gives */

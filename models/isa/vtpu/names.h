@@ -34,7 +34,7 @@ static inline const char* vtpu_layer_kind_name(uint32_t kind) {
 /* vtpu_run_result.reason of a layer the firmware refused (VTPU_BAD_*) */
 static inline const char* vtpu_bad_layer_text(uint32_t reason) {
   switch (reason) {
-    case VTPU_BAD_KIND: return "unknown kind, op or element type";
+    case VTPU_BAD_KIND: return "unknown kind, op, element type, weights format or dataflow";
     case VTPU_BAD_SHAPE: return "a zero or inconsistent dimension";
     case VTPU_BAD_FIT: return "no tiling fits the chip's VMEM and AMEM";
     case VTPU_BAD_SCRATCH: return "needs more scratch than the model provides";

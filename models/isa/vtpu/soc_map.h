@@ -131,6 +131,8 @@
 #define VTPU_CHIPINFO_AXI_BLOCKS 0x58u
 #define VTPU_CHIPINFO_ECC_BASE 0x5cu    /* address_map.ecc.base */
 #define VTPU_CHIPINFO_WATCHDOG_US 0x60u /* runtime.watchdog_us (0: off) */
+/* mxu.dataflow: VTPU_DATAFLOW_WS, _OS, or _AUTO for an array that runs both */
+#define VTPU_CHIPINFO_MXU_DATAFLOW 0x64u
 #define VTPU_CHIPINFO_AXI_MAX 8u
 #define VTPU_CHIPINFO_AXI_BASE(i) (0x100u + 16u * (i))
 #define VTPU_CHIPINFO_AXI_SIZE(i) (0x104u + 16u * (i))
