@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Dataflow per layer (docs/compiler.md, "Dataflow per layer"): each network run with
-mxu.dataflow ws, os and auto through `vtpu run`, twice: compiled without a chip in view
-(an `auto` array then picks per MATMUL by its timing formula, "picked"), and compiled
+mxu.dataflow ws, os and auto through `vtpu run`, twice: compiled for the default chip,
+edge (an `auto` array then picks per MATMUL by its timing formula, "picked"), and compiled
 with `--tune` for the config with mxu.dataflow auto (the compiler names ws or os per layer
 where that ran faster on the chip, "tuned"; the ws and os runs of that program share its
 buffer choices, so they differ from the tuned auto run in dataflow only). Per layer the

@@ -445,7 +445,8 @@ int compile_command(const std::vector<std::string>& args) {
        "with --precision auto or --tune: print the choice (per layer: losses and cycles)")
       ("tune", po::bool_switch(&r.tune),
        "per layer, one buffer set or two (and with mxu.dataflow auto, ws or os), the faster on "
-       "--config's chip (simulates the model three times, and four more for the dataflow)")
+       "--config's chip (simulates the model three times, and up to four more for the "
+       "dataflow)")
       ("sparsity", po::value<std::string>(&r.sparsity),
        "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K")
       ("sparsity-skip", po::value<std::string>(&r.sparsity_skip),
@@ -491,8 +492,8 @@ int run_command(const std::vector<std::string>& args) {
        "with --precision auto or --tune: print the choice (per layer: losses and cycles)")
       ("tune", po::bool_switch(&r.compile.tune),
        "ONNX models: per layer, one buffer set or two (and with mxu.dataflow auto, ws or os), "
-       "the faster on the chip (simulates the model three times first, four more for the "
-       "dataflow)")
+       "the faster on the chip (simulates the model three times first, up to four more for "
+       "the dataflow)")
       ("sparsity", po::value<std::string>(&r.compile.sparsity),
        "2:4: int8 Conv/Gemm/MatMul weights pruned to 2 of every 4 along K (ONNX models)")
       ("sparsity-skip", po::value<std::string>(&r.compile.sparsity_skip),

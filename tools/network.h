@@ -27,7 +27,8 @@ struct CompileRequest {
   config::Soc chip;
   double accuracy_budget = 0.01;  // --precision auto: cosine loss allowed beyond all-int8's
   bool explain = false;           // --precision auto, --tune: print the choice per layer
-  bool tune = false;  // --tune: each layer's buffer sets, the faster on `chip` (tools/tune.h)
+  bool tune = false;  // --tune: each layer's buffer sets and dataflow, the faster on `chip`
+                      // (tools/tune.h)
 };
 
 struct RunRequest {

@@ -44,7 +44,9 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
   o.ranges = r.program.ranges;  // the others differ in mapping only: calibrated once
   const double calibrated = r.program.calibration_seconds;
   r.buffers_tuned = chip.runtime().double_buffering();
-  r.dataflow_tuned = chip.mxu().dataflow() == "auto";
+  // (A program without int8 products has no layer to name: bf16 names none.)
+  r.dataflow_tuned =
+      chip.mxu().dataflow() == "auto" && !nodes_where(r.program, int8_product).empty();
   if (!r.buffers_tuned && !r.dataflow_tuned) return r;
   const ScratchDir dir("--tune");
   const std::string what = "--tune";
@@ -114,7 +116,6 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
     r.cycles_picked = kept.total;
     r.cycles_ws = ws_run.total;
     r.cycles_os = os_run.total;
-    r.cycles_dataflow = kept.total;
     // A layer's time moves with its neighbours' by a percent or two, so
     // naming every layer that ran faster alone can make the whole slower:
     // the mix of those ahead by more than 1 % is simulated too.
@@ -153,8 +154,8 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
 
 std::string explain(const TuneResult& r) {
   if (!r.buffers_tuned && !r.dataflow_tuned)
-    return "tune: runtime.double_buffering is off and mxu.dataflow is not auto: nothing to "
-           "choose\n";
+    return "tune: nothing to choose (runtime.double_buffering is off, and no int8 layer may "
+           "name a dataflow: mxu.dataflow is not auto, or the program has none)\n";
   std::string s;
   char line[320];
   const auto count = [](uint64_t n) { return static_cast<unsigned long long>(n); };

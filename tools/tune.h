@@ -22,12 +22,14 @@ struct TuneResult {
   bool buffers_tuned = false;
   uint64_t cycles_two = 0, cycles_one = 0, cycles_per_layer = 0;
   std::set<std::string> one_buffer;  // the kept program's nodes with one buffer set
-  // Dataflow (mxu.dataflow auto): the cycles of the program the buffer choice
-  // kept (the array picks per MATMUL), with every int8 product layer named ws, os,
-  // and with each named the faster for it (the array's pick where neither is).
+  // Dataflow (mxu.dataflow auto, a program with int8 products): the cycles of
+  // the program the buffer choice kept (the array picks per MATMUL), with every
+  // int8 product layer named ws, os, with each named the faster for it (the
+  // array's pick where neither is), and with those ahead by 1 % named. The two
+  // mixes are 0 when not simulated (no node to name, or the same nodes).
   bool dataflow_tuned = false;
   uint64_t cycles_picked = 0, cycles_ws = 0, cycles_os = 0, cycles_dataflow = 0;
-  uint64_t cycles_dataflow_margin = 0;      // named only where 1 % faster (0: not simulated)
+  uint64_t cycles_dataflow_margin = 0;
   std::map<std::string, uint8_t> dataflow;  // the kept program's named nodes
   uint64_t cycles = 0;                      // the program kept: the fastest of those simulated
 };

@@ -293,6 +293,17 @@ std::pair<uint64_t, uint64_t> weights_bytes(const vtpu_layer& layer, uint8_t for
   }
 }
 
+// Checks a product's `dataflow` (vtpu/model.h: 0, or ws or os on an int8 layer).
+// The numerics do not depend on it: int8 sums are exact in either order.
+void check_dataflow(const vtpu_layer& layer, uint8_t dataflow, const std::string& field,
+                    const Hbm& hbm) {
+  if (vtpu_layer_dataflow_ok(layer.dtype, dataflow)) return;
+  hbm.refuse(field + ".dataflow " + std::to_string(dataflow) +
+             (dataflow == VTPU_DATAFLOW_WS || dataflow == VTPU_DATAFLOW_OS
+                  ? " needs an int8 layer (a bf16 layer's sums follow the array's own choice)"
+                  : " is not 0 (the array picks), VTPU_DATAFLOW_WS or VTPU_DATAFLOW_OS"));
+}
+
 // A rows x cols matrix of `size`-byte elements, made dense and row-major from
 // one stored row-major (transposed: stored cols x rows).
 std::vector<uint8_t> dense(const uint8_t* p, uint64_t rows, uint64_t cols, uint64_t size,
@@ -371,6 +382,7 @@ void run_matmul(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   const uint64_t size = vtpu_type_size(layer.dtype);
   const auto [b_bytes, meta_bytes] =
       weights_bytes(layer, x.weights_format, "matmul", x.k, x.n, size, hbm);
+  check_dataflow(layer, x.dataflow, "matmul", hbm);
   if (x.weights_format != VTPU_WEIGHTS_DENSE && (layer.flags & VTPU_LAYER_TRANS_B))
     hbm.refuse("matmul.weights_format " + std::to_string(x.weights_format) +
                " with VTPU_LAYER_TRANS_B (stored weights are k x n)");
@@ -459,6 +471,7 @@ void run_conv2d(const vtpu_layer& layer, const mxu::ArrayConfig& array, Hbm& hbm
   hbm.check(x.in, mul(mul(mul(x.n, x.h), mul(x.w, x.cin)), size), "conv2d.in");
   const auto [w_bytes, meta_bytes] =
       weights_bytes(layer, x.weights_format, "conv2d", k, cout_g, size, hbm);
+  check_dataflow(layer, x.dataflow, "conv2d", hbm);
   hbm.check(x.weights, mul(w_bytes, x.groups), "conv2d.weights");
   hbm.check(x.out, mul(mul(mul(x.n, m), x.cout), size), "conv2d.out");
   const bool has_bias = layer.flags & VTPU_LAYER_BIAS;

@@ -626,7 +626,8 @@ int check(const po::variables_map& vm) {
     } else if (inject == "bad-layer") {
       bad.kind = 99;
     } else if (inject == "bad-dataflow") {
-      bad.u.matmul.dataflow = VTPU_DATAFLOW_AUTO;  // a layer names ws or os, or nothing
+      // A layer names ws or os (int8 only), or nothing: never the array's AUTO.
+      bad.u.matmul.dataflow = dtype == VTPU_TYPE_BF16 ? VTPU_DATAFLOW_WS : VTPU_DATAFLOW_AUTO;
     } else if (inject != "outside") {
       throw vtpu::Error("--inject: expected accel, bad-layer, bad-dataflow or outside, got '" +
                         inject + "'");

@@ -184,12 +184,14 @@ kernel_test(kernels.bad_layer EXIT 0
   STDOUT "PASS: the run failed in layer 1 \\(exit code 2\\)"
   STDERR "vtpu: layer 1 \\(unknown kind, node 1\\): refused by the firmware: unknown kind"
   ARGS --inject bad-layer)
-# A layer's dataflow names ws, os or nothing (vtpu/model.h); the array's own
-# choice, AUTO, is refused there as any other value.
-kernel_test(kernels.bad_layer_dataflow EXIT 0
-  STDOUT "PASS: the run failed in layer 1 \\(exit code 2\\)"
-  STDERR "vtpu: layer 1 \\(matmul, node 1\\): refused by the firmware: unknown kind, op, element type, weights format or dataflow"
-  ARGS --inject bad-dataflow --config edge --set mxu.dataflow=auto)
+# A layer's dataflow names ws or os (int8 only) or nothing (vtpu/model.h):
+# the array's own choice, AUTO, on an int8 layer and ws on a bf16 one are refused.
+foreach(dtype int8 bf16)
+  kernel_test(kernels.bad_layer_dataflow_${dtype} EXIT 0
+    STDOUT "PASS: the run failed in layer 1 \\(exit code 2\\)"
+    STDERR "vtpu: layer 1 \\(matmul, node 1\\): refused by the firmware: unknown kind, op, element type, weights format or dataflow"
+    ARGS --inject bad-dataflow --dtype ${dtype} --config edge --set mxu.dataflow=auto)
+endforeach()
 
 # Overlap (docs/firmware.md, "Overlap"): a 0.5 GMAC int8 matmul whose DMA, MXU
 # and VPU work are about equal on tpuv3-like takes <= 0.62x the cycles with

@@ -81,6 +81,8 @@ def main() -> int:
         if picked != min(two, one, per_layer):
             sys.exit("FAIL: the dataflow choice did not start from the buffer choice's program")
         candidates += [in_ws, in_os, picked] + [c for c in (mixed, ahead) if c]
+        if not named:
+            sys.exit("FAIL: no layer named a dataflow, so the ws and os runs checked nothing")
         # (A layer's counters are read at the boundaries the core sees, so a
         # neighbour's first or last MATMULs may show beside its own.)
         ran = {layer["name"]: layer.get("dataflow", "") for layer in runs["tuned"]["layers"]}

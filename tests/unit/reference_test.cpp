@@ -112,6 +112,15 @@ TEST(ReferenceMatmul, Int8WithBiasAndPerColumnScalesByHand) {
   hbm = make_hbm();
   reference_layer(matmul_2x3x2(hbm, 0), kArray, hbm);
   EXPECT_EQ(get<int8_t>(hbm, 0x400, 4), (std::vector<int8_t>{-1, 15, 45, 5}));
+
+  // A named dataflow (--tune's) leaves int8 results as they are.
+  for (const uint8_t dataflow : {VTPU_DATAFLOW_WS, VTPU_DATAFLOW_OS}) {
+    hbm = make_hbm();
+    vtpu_layer named = matmul_2x3x2(hbm, VTPU_LAYER_BIAS);
+    named.u.matmul.dataflow = dataflow;
+    reference_layer(named, kArray, hbm);
+    EXPECT_EQ(get<int8_t>(hbm, 0x400, 4), (std::vector<int8_t>{49, 10, 95, 1}));
+  }
 }
 
 // Two products sharing B (batch stride 0), A and B stored transposed, A's and
@@ -796,6 +805,14 @@ TEST(ReferenceErrors, RefusalsNameTheField) {
   l.u.matmul.m = 0x80000000u;
   l.u.matmul.k = 0x80000000u;  // m * k overflows nothing but the HBM
   expect_refused(l, "matmul.a");
+  // A layer names ws or os (int8 only), or leaves the array to pick.
+  l = matmul;
+  l.u.matmul.dataflow = VTPU_DATAFLOW_AUTO;
+  expect_refused(l, "matmul.dataflow 3 is not 0");
+  l = matmul;
+  l.dtype = VTPU_TYPE_BF16;
+  l.u.matmul.dataflow = VTPU_DATAFLOW_WS;
+  expect_refused(l, "matmul.dataflow 1 needs an int8 layer");
 
   vtpu_layer conv = layer_of(VTPU_LAYER_CONV2D);
   vtpu_layer_conv2d& x = conv.u.conv2d;
@@ -809,6 +826,9 @@ TEST(ReferenceErrors, RefusalsNameTheField) {
   l = conv;
   l.u.conv2d.dil_x = 0;
   expect_refused(l, "conv2d.dil_x is 0");
+  l = conv;
+  l.u.conv2d.dataflow = 200;
+  expect_refused(l, "conv2d.dataflow 200 is not 0");
   l = conv;
   l.u.conv2d.kh = 2;
   expect_refused(l, "conv2d.kh");
