@@ -44,9 +44,10 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
   o.ranges = r.program.ranges;  // the others differ in mapping only: calibrated once
   const double calibrated = r.program.calibration_seconds;
   r.buffers_tuned = chip.runtime().double_buffering();
-  // (A program without int8 products has no layer to name: bf16 names none.)
-  r.dataflow_tuned =
-      chip.mxu().dataflow() == "auto" && !nodes_where(r.program, int8_product).empty();
+  // The nodes that may name a dataflow (none without int8 products: bf16
+  // names none). Buffer flags change no layer's kind or precision.
+  const std::set<std::string> products = nodes_where(r.program, int8_product);
+  r.dataflow_tuned = chip.mxu().dataflow() == "auto" && !products.empty();
   if (!r.buffers_tuned && !r.dataflow_tuned) return r;
   const ScratchDir dir("--tune");
   const std::string what = "--tune";
@@ -89,7 +90,6 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
   // then os; per node the fastest of the three, that mix simulated too, and the
   // fastest program kept (on a tie with the program so far, the mix).
   if (r.dataflow_tuned) {
-    const std::set<std::string> products = nodes_where(r.program, int8_product);
     auto every = [&](uint8_t dataflow) {
       std::map<std::string, uint8_t> named;
       for (const std::string& node : products) named[node] = dataflow;
@@ -105,7 +105,7 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
     auto faster_by = [&](uint64_t margin) {
       std::map<std::string, uint8_t> named;
       for (const std::string& node : products) {
-        const uint64_t picked = kept.per_node[node];
+        const uint64_t picked = kept.per_node.at(node);
         const uint64_t in_ws = ws_run.per_node.at(node), in_os = os_run.per_node.at(node);
         const uint64_t best = std::min(in_ws, in_os);
         if (best >= picked || (margin && (picked - best) * margin <= picked)) continue;
@@ -116,6 +116,14 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
     r.cycles_picked = kept.total;
     r.cycles_ws = ws_run.total;
     r.cycles_os = os_run.total;
+    // Keeps `p` (its nodes `named`) if it ran faster than the program kept.
+    auto keep_if_faster = [&](sw::Program& p, const std::map<std::string, uint8_t>& named,
+                              uint64_t total, bool on_a_tie) {
+      if (total > r.cycles || (total == r.cycles && !on_a_tie)) return;
+      r.cycles = total;
+      r.program = std::move(p);
+      r.dataflow = named;
+    };
     // A layer's time moves with its neighbours' by a percent or two, so
     // naming every layer that ran faster alone can make the whole slower:
     // the mix of those ahead by more than 1 % is simulated too.
@@ -131,22 +139,10 @@ TuneResult compile_tuned(const sw::Graph& graph, const sw::CompileOptions& optio
       else
         r.cycles_dataflow_margin = per_layer.total;
       // On a tie the first mix: each of its layers at its faster dataflow.
-      if (per_layer.total < r.cycles || (margin == 0 && per_layer.total == r.cycles)) {
-        r.cycles = per_layer.total;
-        r.program = std::move(mixed);
-        r.dataflow = faster;
-      }
+      keep_if_faster(mixed, faster, per_layer.total, margin == 0);
     }
-    if (ws_run.total < r.cycles) {
-      r.cycles = ws_run.total;
-      r.program = std::move(ws);
-      r.dataflow = all_ws;
-    }
-    if (os_run.total < r.cycles) {
-      r.cycles = os_run.total;
-      r.program = std::move(os);
-      r.dataflow = all_os;
-    }
+    keep_if_faster(ws, all_ws, ws_run.total, false);
+    keep_if_faster(os, all_os, os_run.total, false);
   }
   r.program.calibration_seconds = calibrated;  // the first program's, which the others reused
   return r;
