@@ -1,34 +1,51 @@
-// The fp32 functions built on the C library, compiled once so that every
-// caller gets the same instructions (docs/numerics.md, "Activations").
+// The longer fp32 functions, compiled once so that every caller gets the
+// same instructions (docs/numerics.md, "fp32").
 #include "models/vpu/numerics.h"
 
 namespace vtpu::numerics {
-namespace {
 
-constexpr float kInvSqrt2 = 0.70710678118654752440f;     // 1/sqrt(2), rounded to fp32
-constexpr float kSqrt2OverPi = 0.79788456080286535588f;  // sqrt(2/pi), rounded to fp32
-constexpr float kGeluCubic = 0.044715f;
-
-}  // namespace
-
-float gelu_erf(float x) {
-  return 0.5f * x * (1.0f + std::erf(x * kInvSqrt2));
+float exp_f32(float x) {
+  using namespace exp_steps;
+  if (std::isnan(x)) return quiet(x);
+  x = x < kMin ? kMin : x > kMax ? kMax : x;
+  const float n = round_half_even(x * kLog2e);
+  const float r = (x - n * kLn2Hi) - n * kLn2Lo;
+  const float n1 = std::floor(n * 0.5f);
+  return horner(kPoly, r) * pow2(static_cast<int>(n1)) * pow2(static_cast<int>(n - n1));
 }
 
-float gelu_tanh(float x) {
-  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + kGeluCubic * x * x * x)));
-}
-
-float sigmoid(float x) {
-  return 1.0f / (1.0f + std::exp(-x));
+float erf_f32(float x) {
+  using namespace erf_steps;
+  if (std::isnan(x)) return quiet(x);
+  const float a = std::fabs(x);
+  const Piece* piece = nullptr;  // the last whose range starts at or below a
+  for (const Piece& p : kPieces)
+    if (a >= p.lo) piece = &p;
+  const float e = a >= kOneFrom ? 1.0f
+                  : piece       ? horner(piece->p, a - piece->center)
+                                : a + a * horner(kSmall, a * a);
+  return x < 0.0f ? -e : e;
 }
 
 float tanh_f32(float x) {
-  return std::tanh(x);
+  using namespace tanh_steps;
+  if (std::isnan(x)) return quiet(x);
+  const float a = std::fabs(x);
+  const float t =
+      a < kSmallBelow ? a + a * horner(kSmall, a * a) : 1.0f - 2.0f / (exp_f32(2.0f * a) + 1.0f);
+  return x < 0.0f ? -t : t;
 }
 
-float exp_f32(float x) {
-  return std::exp(x);
+float gelu_erf(float x) {
+  return 0.5f * x * (1.0f + erf_f32(x * kInvSqrt2));
+}
+
+float gelu_tanh(float x) {
+  return 0.5f * x * (1.0f + tanh_f32(kSqrt2OverPi * (x + kGeluCubic * x * x * x)));
+}
+
+float sigmoid(float x) {
+  return 1.0f / (1.0f + exp_f32(-x));
 }
 
 float silu(float x) {
@@ -36,8 +53,8 @@ float silu(float x) {
 }
 
 float mish(float x) {
-  const float softplus = x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
-  return x * std::tanh(softplus);
+  const float softplus = x > 0.0f ? x + std::log1p(exp_f32(-x)) : std::log1p(exp_f32(x));
+  return x * tanh_f32(softplus);
 }
 
 float rsqrt(float x) {

@@ -4,8 +4,8 @@
 // here is a change to the bit-exact contract.
 //
 // The cheap functions are inline so that the VPU's row loops can vectorise
-// them; the ones built on the C library (erf, tanh, exp, sqrt) are compiled
-// once, in numerics.cpp. Everything assumes IEEE fp32 with the default
+// them; the longer ones (exp, erf, and those built on the C library: tanh,
+// log1p, sqrt) are compiled once, in numerics.cpp. Everything assumes IEEE fp32 with the default
 // rounding mode (to nearest, ties to even), no -ffast-math and no FP
 // contraction (a fused multiply-add rounds once where these formulas round
 // twice).
@@ -135,6 +135,110 @@ inline float relu6(float x) {
   return x > 6.0f ? 6.0f : relu(x);
 }
 
+// ---- exp, erf and tanh ---------------------------------------------------
+// The chip's own (docs/numerics.md, "exp, erf and tanh"): fixed steps of fp32
+// operations, each rounded once, so they give the same bits on every host
+// (a C library's expf and erff differ from another's in the last bit) and
+// can be written out as ONNX operators: the QDQ export (sw/onnx/qdq.cpp)
+// builds its Softmax, GELUs, Sigmoid and Tanh from these constants, so that ONNX
+// Runtime computes what the chip does.
+
+// A polynomial, its coefficients from the highest degree down, evaluated by
+// Horner's rule: acc = c[0], then acc = acc * t + c[i], each step rounded.
+struct Polynomial {
+  int count;
+  float c[14];
+};
+
+inline float horner(const Polynomial& p, float t) {
+  float acc = p.c[0];
+  for (int i = 1; i < p.count; ++i) acc = acc * t + p.c[i];
+  return acc;
+}
+
+// 2^k for -126 <= k <= 127, from its bits.
+inline float pow2(int k) {
+  return float_of(static_cast<uint32_t>(127 + k) << 23);
+}
+
+// exp_f32(x): x clamped to [kMin, kMax]; n = round_half_even(x * kLog2e);
+// r = (x - n * kLn2Hi) - n * kLn2Lo (kLn2Hi has 16 significant bits, so
+// n * kLn2Hi is exact); p = kPoly(r), a fit of e^r on |r| <= ln2 / 2 with
+// its two lowest coefficients 1; then (p * 2^n1) * 2^n2 with n1 = floor(n / 2)
+// and n2 = n - n1 (each power normal, so only the last product rounds, to a
+// subnormal, 0 or Inf where e^x is one). Within 1.16 ulp of e^x.
+namespace exp_steps {
+inline constexpr float kMin = -104.0f, kMax = 89.0f;
+inline constexpr float kLog2e = 1.44269502f;      // log2(e) rounded to fp32
+inline constexpr float kLn2Hi = 0.693145752f;     // ln 2 to 16 bits
+inline constexpr float kLn2Lo = 1.42860677e-06f;  // ln 2 - kLn2Hi, rounded
+inline constexpr Polynomial kPoly = {
+    7, {0.00137488532f, 0.00836962275f, 0.0416696444f, 0.166665122f, 0.499999881f, 1.0f, 1.0f}};
+inline constexpr int kPow2Min = -75, kPow2Max = 64;  // the range of n1 and n2
+}  // namespace exp_steps
+
+// erf_f32(x): with a = |x|, for a < kPieces[0].lo a + a * kSmall(a * a) (a
+// fit of erf(a) / a - 1 in a^2); from each piece's `lo` on, its polynomial
+// in a - center (a fit of erf on [lo, lo + 1)); from kOneFrom on 1; then
+// x's sign (-0 gives +0). Within 1.19 ulp of erf.
+namespace erf_steps {
+inline constexpr Polynomial kSmall = {
+    8,
+    {-1.33913018e-05f, 0.000119951583f, -0.000854709186f, 0.00522396341f, -0.0268661696f,
+     0.112837918f, -0.376126379f, 0.128379166f}};
+struct Piece {
+  float lo, center;
+  Polynomial p;
+};
+inline constexpr Piece kPieces[] = {
+    {0.5f,
+     0.75f,
+     {12,
+      {0.000608867384f, 0.000166616621f, -0.00396709098f, 0.00230314163f, 0.0184351914f,
+       -0.0268725529f, -0.0532427281f, 0.150686964f, 0.0267887954f, -0.482198298f, 0.642931044f,
+       0.711155653f}}},
+    {1.0f,
+     1.5f,
+     {14,
+      {1.83476022e-05f, 6.60569931e-05f, -0.000254575803f, -8.89942385e-05f, 0.00170984212f,
+       -0.00236333907f, -0.00474305544f, 0.0193262286f, -0.014866286f, -0.0445988625f, 0.138751999f,
+       -0.178395435f, 0.118930288f, 0.966105163f}}},
+    {2.0f,
+     2.5f,
+     {13,
+      {-1.38420737e-05f, 8.68867755e-06f, 7.87107492e-05f, -0.000251368416f, 0.000260686356f,
+       0.000542570488f, -0.00279849162f, 0.00611733645f, -0.00862237532f, 0.00835009012f,
+       -0.00544571038f, 0.00217828434f, 0.999593019f}}},
+    {3.0f,
+     3.5f,
+     {11,
+      {-4.27651366e-06f, 1.55441012e-05f, -3.43646097e-05f, 5.81471322e-05f, -7.7730394e-05f,
+       8.21208523e-05f, -6.77186326e-05f, 4.22953162e-05f, -1.88979757e-05f, 5.39942903e-06f,
+       0.999999285f}}},
+};
+inline constexpr float kOneFrom = 4.0f;
+}  // namespace erf_steps
+
+// tanh_f32(x): with a = |x|, below kSmallBelow a + a * kSmall(a * a) (a
+// fit of tanh(a) / a - 1 in a^2, its constant 0), from there on
+// 1 - 2 / (exp_f32(2 a) + 1); then x's sign (-0 gives +0). Within 1.08 ulp
+// of tanh.
+namespace tanh_steps {
+inline constexpr float kSmallBelow = 0.75f;
+inline constexpr Polynomial kSmall = {
+    9,
+    {0.000232503633f, -0.00115196861f, 0.00343938638f, -0.00881696399f, 0.0218611807f,
+     -0.0539674237f, 0.133333296f, -0.333333343f, 0.0f}};
+}  // namespace tanh_steps
+
+// All three give a NaN back quiet.
+float exp_f32(float x);
+float erf_f32(float x);
+float tanh_f32(float x);
+
+inline constexpr float kInvSqrt2 = 0.70710678118654752440f;  // 1 / sqrt(2), rounded to fp32
+
+// 0.5f * x * (1 + erf_f32(x * kInvSqrt2)), left to right.
 float gelu_erf(float x);
 
 // max(0, min(1, x * (1/6) + 0.5)), the product and the sum each rounded
@@ -151,14 +255,15 @@ inline float hard_swish(float x) {
   return x * hard_sigmoid(x);
 }
 
-// 0.5f * x * (1 + tanh((float)sqrt(2/pi) * (x + 0.044715f * x * x * x))), left to right.
+inline constexpr float kSqrt2OverPi = 0.79788456080286535588f;  // sqrt(2 / pi), rounded to fp32
+inline constexpr float kGeluCubic = 0.044715f;
+
+// 0.5f * x * (1 + tanh_f32(kSqrt2OverPi * (x + kGeluCubic * x * x * x))), left
+// to right.
 float gelu_tanh(float x);
 
-// 1 / (1 + exp(-x)).
+// 1 / (1 + exp_f32(-x)).
 float sigmoid(float x);
-
-float tanh_f32(float x);
-float exp_f32(float x);
 
 // x * sigmoid(x), one more rounding (SiLU, PyTorch's `silu`; ONNX exports it
 // as Sigmoid and Mul).
@@ -166,7 +271,7 @@ float silu(float x);
 
 // x * tanh(softplus(x)) with softplus(x) = x > 0 ? x + log1p(exp(-x)) :
 // log1p(exp(x)) (which does not overflow), each step rounded (Mish, ONNX's
-// Mish of opset 18).
+// Mish of opset 18): exp_f32 and tanh_f32, and the C library's log1pf.
 float mish(float x);
 
 // 1 / sqrt(x): two correctly rounded steps (sqrt, then the division).

@@ -14,6 +14,7 @@
 
 #include "models/common/error.h"
 #include "models/common/read_file.h"
+#include "sw/onnx/chip_functions.h"
 
 namespace vtpu::sw {
 
@@ -368,6 +369,7 @@ void rebatch(onnx::ModelProto& model, int64_t batch, const std::string& path) {
 
 Graph import_onnx(const std::string& path, int64_t batch) {
   onnx::ModelProto model = read_model(path);
+  lower_chip_functions(model, path);  // a QDQ export of vtpu's own
   if (batch != 0) rebatch(model, batch, path);
   Graph g;
   g.opset = default_opset(model);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 
@@ -11,6 +12,7 @@
 #include "models/common/error.h"
 #include "models/vpu/numerics.h"
 #include "sw/graph/passes.h"
+#include "sw/onnx/chip_functions.h"
 
 namespace vtpu::sw {
 
@@ -311,6 +313,28 @@ class QdqWriter {
     dq_[n.outputs[0]] = dn;
   }
 
+  // A call of the chip's float function `name` (chip_functions.h), which the
+  // model then defines: its body computes what the chip does, step by step.
+  std::string call(const std::string& name, const std::vector<std::string>& inputs) {
+    define_chip_function(model_, name);
+    const std::string out = fresh(name);
+    node(name, inputs, {out})->set_domain(kChipDomain);
+    return out;
+  }
+  static void set_ints(onnx::NodeProto* n, const std::string& name, std::vector<int64_t> v) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+  }
+  static void set_float(onnx::NodeProto* n, const std::string& name, float v) {
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(v);
+  }
+  onnx::NodeProto* last_node() { return graph_->mutable_node(graph_->node_size() - 1); }
+
   void lower(const Node& n) {
     const std::string out = fresh(n.outputs[0] + "_f");
     if (n.op == "Conv") {
@@ -411,57 +435,35 @@ class QdqWriter {
       node(op, {operand(a), operand(b, reciprocal)}, {out});
       return finish(n, out);
     }
-    if (n.op == "VtpuGelu") {
-      const std::string x = dq_.at(n.inputs[0]), t1 = fresh("g"), t2 = fresh("g"), t3 = fresh("g"),
-                        t4 = fresh("g");
-      node("Mul", {x, scalar(0.70710678f)}, {t1});
-      node("Erf", {t1}, {t2});
-      node("Add", {t2, scalar(1.0f)}, {t3});
-      node("Mul", {x, t3}, {t4});
-      node("Mul", {t4, scalar(0.5f)}, {out});
-      return finish(n, out);
-    }
+    // The chip's float functions (chip_functions.h).
+    if (n.op == "VtpuGelu") return finish(n, call("Gelu", {dq_.at(n.inputs[0])}));
+    if (n.op == "VtpuGeluTanh") return finish(n, call("GeluTanh", {dq_.at(n.inputs[0])}));
+    if (n.op == "Sigmoid" || n.op == "Tanh" || n.op == "Exp")
+      return finish(n, call(n.op, {dq_.at(n.inputs[0])}));
     if (n.op == "VtpuSilu") {  // x * sigmoid(x)
-      const std::string x = dq_.at(n.inputs[0]), s = fresh("silu");
-      node("Sigmoid", {x}, {s});
-      node("Mul", {x, s}, {out});
-      return finish(n, out);
-    }
-    if (n.op == "VtpuMish") {  // x * tanh(softplus(x))
-      const std::string x = dq_.at(n.inputs[0]), s = fresh("mish"), t = fresh("mish");
-      node("Softplus", {x}, {s});
-      node("Tanh", {s}, {t});
-      node("Mul", {x, t}, {out});
-      return finish(n, out);
-    }
-    if (n.op == "VtpuGeluTanh") {  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
       const std::string x = dq_.at(n.inputs[0]);
-      std::string t[8];
-      for (std::string& name : t) name = fresh("g");
-      node("Mul", {x, x}, {t[0]});
-      node("Mul", {x, t[0]}, {t[1]});
-      node("Mul", {t[1], scalar(0.044715f)}, {t[2]});
-      node("Add", {x, t[2]}, {t[3]});
-      node("Mul", {t[3], scalar(0.7978845608f)}, {t[4]});
-      node("Tanh", {t[4]}, {t[5]});
-      node("Add", {t[5], scalar(1.0f)}, {t[6]});
-      node("Mul", {x, t[6]}, {t[7]});
-      node("Mul", {t[7], scalar(0.5f)}, {out});
+      node("Mul", {x, call("Sigmoid", {x})}, {out});
       return finish(n, out);
+    }
+    if (n.op == "VtpuMish") {  // x * tanh(softplus(x)); ONNX's Softplus, not log1pf
+      const std::string x = dq_.at(n.inputs[0]), s = fresh("softplus");
+      node("Softplus", {x}, {s});
+      node("Mul", {x, call("Tanh", {s})}, {out});
+      return finish(n, out);
+    }
+    if (n.op == "Softmax") {
+      const std::string y = call("Softmax", {dq_.at(n.inputs[0])});
+      const int64_t axis = n.get_int("axis", -1);
+      set_int(last_node(), "axis", axis);
+      set_ints(last_node(), "axes", {axis});
+      return finish(n, y);
     }
     if (n.op == "VtpuLayerNorm") {
-      onnx::NodeProto* ln =
-          node("LayerNormalization",
-               {dq_.at(n.inputs[0]), constant(n.inputs[1]), constant(n.inputs[2])}, {out});
-      onnx::AttributeProto* a = ln->add_attribute();
-      a->set_name("epsilon");
-      a->set_type(onnx::AttributeProto::FLOAT);
-      a->set_f(n.get_float("epsilon", 1e-5f));
-      onnx::AttributeProto* axis = ln->add_attribute();
-      axis->set_name("axis");
-      axis->set_type(onnx::AttributeProto::INT);
-      axis->set_i(n.get_int("axis", -1));
-      return finish(n, out);
+      const std::string y = call("LayerNormalization", {dq_.at(n.inputs[0]), constant(n.inputs[1]),
+                                                        constant(n.inputs[2])});
+      set_int(last_node(), "axis", n.get_int("axis", -1));
+      set_float(last_node(), "epsilon", n.get_float("epsilon", 1e-5f));
+      return finish(n, y);
     }
     if (n.op == "Concat") {
       const QuantParams qy = quant(n.outputs[0]);
@@ -510,6 +512,7 @@ class QdqWriter {
     QuantParams q;
   };
   std::map<std::string, Quantized> int8_;  // dequantized value -> its int8 value
+  std::string powers_of_two_;              // exp()'s table, once written
   int counter_ = 0;
 };
 

@@ -7,7 +7,8 @@ Writes OUT_DIR/truncated.onnx (the first half of MLP.onnx), garbage.onnx (random
 bytes), unsupported.onnx (a CumSum, which vtpu does not run), leaky_relu.onnx (a
 LeakyRelu, whose nearest supported form the error names), gather_outside.onnx (a
 Gather whose constant index is outside the axis), resize_cubic.onnx (a bicubic
-upsampling, which vtpu refuses by name), pool_all_padding.onnx (an average
+upsampling, which vtpu refuses by name), chip_function_unknown.onnx (a call of an
+ai.vtpu function vtpu's QDQ export never writes), pool_all_padding.onnx (an average
 pool whose uncounted padding holds whole windows), opset99.onnx (an opset no ONNX
 release has), input_int64.npy, input_float64.npy, input_wrong_shape.npy and
 input_fractional_shape.npy (for the MLP's [1, 784] input), and the crash reproducers of
@@ -146,6 +147,10 @@ def main() -> None:
     import onnx
     onnx.save(gather_outside(), str(out / "gather_outside.onnx"))
     onnx.save(pool_all_padding(), str(out / "pool_all_padding.onnx"))
+    unknown = tiny([onnx.helper.make_node("Cosine", ["x"], ["y"], domain="ai.vtpu")],
+                   [("x", [1, 8])], [("y", [1, 8])])
+    unknown.opset_import.append(onnx.helper.make_opsetid("ai.vtpu", 1))
+    onnx.save(unknown, str(out / "chip_function_unknown.onnx"))
     for name, model in crashes().items():
         onnx.save(model, str(out / f"crash_{name}.onnx"))
     onnx.save(tiny([onnx.helper.make_node("Relu", ["x"], ["y"])], [("x", [1, 8])], [("y", [1, 8])],

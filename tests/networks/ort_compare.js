@@ -3,10 +3,6 @@
 // output (OURS.npy) with the same scale and zero point, and compares the int8
 // values: the share identical and the largest difference in LSBs.
 //   node ort_compare.js MODEL_QDQ.onnx INPUT.npy OURS.npy [--min-identical 0.999] [--max-lsb 1]
-//   node ort_compare.js MODEL_QDQ.onnx INPUT.npy --against OTHER_QDQ.onnx [...]
-// compares ONNX Runtime with itself instead: OTHER is the same model with float
-// operators rewritten (qdq_rewrite.py), so the figures say how far two correct
-// float implementations of the same QDQ graph drift apart.
 // Exit status 0 when both limits hold, 1 otherwise, 2 on bad input.
 'use strict';
 const fs = require('fs');
@@ -51,24 +47,17 @@ async function main() {
     return i >= 0 ? Number(args.splice(i, 2)[1]) : fallback;
   };
   const minIdentical = option('--min-identical', 0.999), maxLsb = option('--max-lsb', 1);
-  const againstAt = args.indexOf('--against');
-  const against = againstAt >= 0 ? args.splice(againstAt, 2)[1] : null;
-  if (args.length !== (against ? 2 : 3)) {
-    console.error('usage: node ort_compare.js MODEL_QDQ.onnx INPUT.npy (OURS.npy | --against OTHER.onnx)');
+  if (args.length !== 3) {
+    console.error('usage: node ort_compare.js MODEL_QDQ.onnx INPUT.npy OURS.npy');
     process.exit(2);
   }
   const [model, inputPath, oursPath] = args;
   const input = readNpy(inputPath);
   const theirs = await runInt8(model, input);
-  let ours;
-  if (against) {
-    ours = Array.from((await runInt8(against, input)).values, Number);
-  } else {
-    const float = readNpy(oursPath).data;
-    ours = Array.from(float, v => Math.max(-128, Math.min(127, Math.round(v / theirs.scale) + theirs.zp)));
-  }
+  const float = readNpy(oursPath).data;
+  const ours = Array.from(float, v => Math.max(-128, Math.min(127, Math.round(v / theirs.scale) + theirs.zp)));
   if (ours.length !== theirs.values.length) {
-    console.error(`${against || oursPath}: ${ours.length} elements, ONNX Runtime gave ${theirs.values.length}`);
+    console.error(`${oursPath}: ${ours.length} elements, ONNX Runtime gave ${theirs.values.length}`);
     process.exit(2);
   }
   let same = 0, worst = 0;
@@ -79,8 +68,7 @@ async function main() {
   }
   const share = same / ours.length;
   const ok = share >= minIdentical && worst <= maxLsb;
-  const who = against ? `ONNX Runtime on ${against}: ` : '';
-  console.log(`${model}: ${who}${(100 * share).toFixed(2)} % of ${ours.length} int8 outputs identical ` +
+  console.log(`${model}: ${(100 * share).toFixed(2)} % of ${ours.length} int8 outputs identical ` +
               `to ONNX Runtime ${require('onnxruntime-node/package.json').version}, ` +
               `largest difference ${worst} LSB${ok ? '' : ' (FAIL)'}`);
   process.exit(ok ? 0 : 1);

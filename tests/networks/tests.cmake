@@ -21,6 +21,7 @@ add_custom_command(OUTPUT ${NETS}/digits.onnx
 add_custom_command(OUTPUT ${NETS}/bad/unsupported.onnx ${NETS}/bad/leaky_relu.onnx
                           ${NETS}/bad/gather_outside.onnx ${NETS}/bad/resize_cubic.onnx
                           ${NETS}/bad/pool_all_padding.onnx ${NETS}/bad/crash_conv_rank3.onnx
+                          ${NETS}/bad/chip_function_unknown.onnx
   COMMAND ${VTPU_PYTHON3} ${NET_DIR}/bad_inputs.py ${NETS}/bad ${NETS}/mlp.onnx
   DEPENDS ${NET_DIR}/bad_inputs.py ${NETS}/mlp.onnx)
 # At opset 17: MobileNetV3 again, where PyTorch exports HardSwish as one node
@@ -328,6 +329,9 @@ bad_input_test(gather_outside 2 "\\(Gather\\): index 9 is outside axis 1 of size
 bad_input_test(pool_all_padding 2
   "node '[^']*' \\(AveragePool\\): a window would lie wholly in padding the average does not count"
   compile ${NETS}/bad/pool_all_padding.onnx --precision bf16 -o ${NETS}/out/bad_pool_all_padding/m.vtpu)
+bad_input_test(chip_function_unknown 2
+  "node '[^']*' \\(ai.vtpu:Cosine\\): not a function vtpu's QDQ export writes"
+  compile ${NETS}/bad/chip_function_unknown.onnx -o ${NETS}/out/bad_chip_function_unknown/m.vtpu)
 bad_input_test(resize_cubic 2 "\\(Resize\\): mode 'cubic' \\(vtpu resizes nearest or linear"
   compile ${NETS}/bad/resize_cubic.onnx --precision bf16 -o ${NETS}/out/bad_resize_cubic/m.vtpu)
 bad_input_test(wrong_shape 2 "input_wrong_shape.npy: input 'input' has shape \\[1,783\\]; the model expects \\[1,784\\]"
@@ -409,13 +413,16 @@ endif()
 
 # Models that arrive quantized: our own QDQ export read back (QuantizeLinear /
 # DequantizeLinear on activations become hints, DequantizeLinear of weights
-# folds) runs int8 with the model's parameters.
-foreach(net lenet transformer)
-  add_test(NAME networks.prequantized_${net}
+# folds, the chip's float functions become their ONNX operators again: GELU
+# in both forms, LayerNorm and Softmax in the transformers, Sigmoid and Tanh
+# in `activations`) runs int8 with the model's parameters.
+foreach(net lenet transformer gpt2 opset17/activations)
+  string(REPLACE "/" "_" id ${net})
+  add_test(NAME networks.prequantized_${id}
     COMMAND sh -c "$<TARGET_FILE:vtpu> compile ${NETS}/${net}.onnx --calibration ${NETS}/${net}.calib --emit-qdq ${NETS}/${net}.rt.qdq.onnx -o ${NETS}/${net}.rt.vtpu >/dev/null && \
-      rm -rf ${NETS}/out/rt_${net} && mkdir -p ${NETS}/out/rt_${net} && \
-      $<TARGET_FILE:vtpu> run ${NETS}/${net}.rt.qdq.onnx --precision int8 --input ${NETS}/${net}.input.npy --output-dir ${NETS}/out/rt_${net} >/dev/null && \
-      ${VTPU_PYTHON3} ${NET_DIR}/compare.py ${NETS}/${net}.output.npy ${NETS}/out/rt_${net}/output_int8.npy --min-cosine 0.99 --name prequantized_${net}")
+      rm -rf ${NETS}/out/rt_${id} && mkdir -p ${NETS}/out/rt_${id} && \
+      $<TARGET_FILE:vtpu> run ${NETS}/${net}.rt.qdq.onnx --precision int8 --input ${NETS}/${net}.input.npy --output-dir ${NETS}/out/rt_${id} >/dev/null && \
+      ${VTPU_PYTHON3} ${NET_DIR}/compare.py ${NETS}/${net}.output.npy ${NETS}/out/rt_${id}/output_int8.npy --min-cosine 0.99 --name prequantized_${id}")
 endforeach()
 
 # A traced int8 ResNet-18 run (docs/observability.md): the timeline parses,

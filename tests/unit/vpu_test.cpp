@@ -325,17 +325,17 @@ TEST(Activations, ValuesWorkedOutByHand) {
   EXPECT_EQ(hard_swish(-1.0f), -(-1.0f * (1.0f / 6.0f) + 0.5f));
   EXPECT_TRUE(std::isnan(hard_swish(kNaN)));
   // silu: x * sigmoid(x); sigmoid(0) = 1/2 exactly, sigmoid(-inf) = 0. The
-  // expected values use the C library at run time, as the VPU does (a
-  // constant the compiler folds may be rounded differently).
+  // expected values of mish use the C library at run time, as the VPU does
+  // (a constant the compiler folds may be rounded differently).
   volatile float one = 1.0f, two = 2.0f;
   EXPECT_EQ(silu(0.0f), 0.0f);
-  EXPECT_EQ(silu(two), two * (1.0f / (1.0f + std::exp(-two))));
+  EXPECT_EQ(silu(two), two * (1.0f / (1.0f + exp_f32(-two))));
   EXPECT_EQ(silu(kInf), kInf);
   EXPECT_TRUE(std::isnan(silu(-kInf)));  // -inf * 0
   // mish: softplus(1) = 1 + log1p(e^-1), softplus(-1) = log1p(e^-1); large x: x.
   EXPECT_EQ(mish(0.0f), 0.0f);
-  EXPECT_EQ(mish(one), std::tanh(one + std::log1p(std::exp(-one))));
-  EXPECT_EQ(mish(-one), -std::tanh(std::log1p(std::exp(-one))));
+  EXPECT_EQ(mish(one), tanh_f32(one + std::log1p(exp_f32(-one))));
+  EXPECT_EQ(mish(-one), -tanh_f32(std::log1p(exp_f32(-one))));
   EXPECT_EQ(mish(100.0f), 100.0f);                    // softplus(100) = 100, tanh(100) = 1
   EXPECT_EQ(mish(1e30f), 1e30f);                      // no overflow: x + log1p(exp(-x))
   EXPECT_EQ(bits_of(mish(-200.0f)), bits_of(-0.0f));  // softplus underflows to 0
@@ -372,6 +372,84 @@ TEST(Activations, CloseToTheirDefinitionsInDouble) {
   }
   // The two GELU forms are different functions: they differ by ~1e-4 near |x| = 2.
   EXPECT_GT(std::fabs(gelu_erf(-2.0f) - gelu_tanh(-2.0f)), 1e-5f);
+}
+
+// The chip's exp, erf and tanh (docs/numerics.md, "exp, erf and tanh"):
+// their steps by hand at points where every step is exact, their limits, and
+// their error against the functions in double over a dense sweep.
+TEST(ExpErfTanh, StepsWorkedOutByHand) {
+  // exp(0): n = 0, r = 0, the polynomial's constant 1, times 2^0 twice.
+  EXPECT_EQ(exp_f32(0.0f), 1.0f);
+  EXPECT_EQ(exp_f32(-0.0f), 1.0f);
+  // The powers of two come from the bits: 2^n1 * 2^n2 with n1 = floor(n / 2).
+  EXPECT_EQ(pow2(0), 1.0f);
+  EXPECT_EQ(pow2(-75), std::ldexp(1.0f, -75));
+  EXPECT_EQ(pow2(64), std::ldexp(1.0f, 64));
+  // Horner's rule, each step rounded: ((2 t + 3) t + 4) at t = 0.5 is 6.
+  EXPECT_EQ(horner(Polynomial{3, {2.0f, 3.0f, 4.0f}}, 0.5f), 6.0f);
+  // Clamped to [-104, 89]: e^89 overflows, e^-104 is below half the least
+  // subnormal, as are +-Inf's.
+  EXPECT_EQ(exp_f32(89.0f), kInf);
+  EXPECT_EQ(exp_f32(1e30f), kInf);
+  EXPECT_EQ(exp_f32(kInf), kInf);
+  EXPECT_EQ(bits_of(exp_f32(-104.0f)), 0u);
+  EXPECT_EQ(bits_of(exp_f32(-kInf)), 0u);
+  // A subnormal result is rounded once, by the last product: e^-100 =
+  // 3.72e-44, 26.6 least subnormals.
+  EXPECT_EQ(exp_f32(-100.0f), 27 * std::numeric_limits<float>::denorm_min());
+  EXPECT_TRUE(std::isnan(exp_f32(kNaN)));
+  // erf: odd, erf(0) = 0 (and erf(-0) = +0: the sign goes with x < 0), 1
+  // from |x| = 4 on.
+  EXPECT_EQ(bits_of(erf_f32(0.0f)), 0u);
+  EXPECT_EQ(bits_of(erf_f32(-0.0f)), 0u);
+  EXPECT_EQ(erf_f32(4.0f), 1.0f);
+  EXPECT_EQ(erf_f32(-kInf), -1.0f);
+  EXPECT_TRUE(std::isnan(erf_f32(kNaN)));
+  // Below 0.5, a + a p(a^2): for a tiny a, p(a^2) is its constant
+  // 2 / sqrt(pi) - 1 and the sum rounds to 1.1283792 a.
+  EXPECT_EQ(erf_f32(1e-20f), 1e-20f + 1e-20f * erf_steps::kSmall.c[7]);
+  // GELU at its scale: 0.5 x (1 + erf(x / sqrt 2)).
+  volatile float x = 1.5f;
+  EXPECT_EQ(gelu_erf(x), 0.5f * x * (1.0f + erf_f32(x * kInvSqrt2)));
+  // tanh: below 0.75, a + a p(a^2) with p(0) = 0, so tiny values are
+  // themselves; from 0.75 on 1 - 2 / (e^2a + 1), which is 1 once 2 / (e^2a +
+  // 1) is below half an ulp of 1 (and e^2a's overflow gives 1 too).
+  EXPECT_EQ(tanh_f32(1e-20f), 1e-20f);
+  EXPECT_EQ(bits_of(tanh_f32(-0.0f)), 0u);
+  EXPECT_EQ(tanh_f32(x), 1.0f - 2.0f / (exp_f32(2.0f * x) + 1.0f));
+  EXPECT_EQ(tanh_f32(-x), -tanh_f32(x));
+  EXPECT_EQ(tanh_f32(10.0f), 1.0f);
+  EXPECT_EQ(tanh_f32(-kInf), -1.0f);
+  EXPECT_TRUE(std::isnan(tanh_f32(kNaN)));
+  EXPECT_EQ(gelu_tanh(x),
+            0.5f * x * (1.0f + tanh_f32(kSqrt2OverPi * (x + kGeluCubic * x * x * x))));
+}
+
+TEST(ExpErfTanh, WithinTheirDocumentedErrorOfTheFunctionsInDouble) {
+  const auto ulps = [](float got, double want) {
+    const float w = static_cast<float>(std::fabs(want));
+    return std::fabs(got - want) / (std::nextafter(w, kInf) - w);
+  };
+  double exp_worst = 0, erf_worst = 0, tanh_worst = 0;
+  float erf_before = -1.0f, tanh_before = -1.0f;
+  for (int i = 0; i <= 2000000; ++i) {
+    const float x = -87.0f + 175.0f * static_cast<float>(i) / 2000000.0f;
+    exp_worst = std::max(exp_worst, ulps(exp_f32(x), std::exp(static_cast<double>(x))));
+    const float y = -5.0f + 10.0f * static_cast<float>(i) / 2000000.0f;
+    const float e = erf_f32(y);
+    erf_worst = std::max(erf_worst, ulps(e, std::erf(static_cast<double>(y))));
+    EXPECT_EQ(bits_of(erf_f32(-y)), bits_of(y == 0.0f ? e : -e)) << y;
+    EXPECT_GE(e, erf_before) << y;  // never decreasing
+    erf_before = e;
+    const float z = -12.0f + 24.0f * static_cast<float>(i) / 2000000.0f;
+    const float t = tanh_f32(z);
+    tanh_worst = std::max(tanh_worst, ulps(t, std::tanh(static_cast<double>(z))));
+    EXPECT_GE(t, tanh_before) << z;
+    tanh_before = t;
+  }
+  EXPECT_LE(exp_worst, 1.17);
+  EXPECT_LE(erf_worst, 1.2);
+  EXPECT_LE(tanh_worst, 1.08);
 }
 
 TEST(MaxMin, NaNPropagatesAndPlusZeroIsGreater) {
