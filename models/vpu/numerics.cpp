@@ -36,6 +36,15 @@ float tanh_f32(float x) {
   return x < 0.0f ? -t : t;
 }
 
+float softplus_f32(float x) {
+  if (std::isnan(x)) return quiet(x);
+  const float y = exp_f32(-std::fabs(x));
+  const float s = y / (2.0f + y);
+  const float two_s = 2.0f * s;
+  const float log1p = two_s + two_s * horner(softplus_steps::kAtanh, s * s);
+  return x > 0.0f ? x + log1p : log1p;
+}
+
 float gelu_erf(float x) {
   return 0.5f * x * (1.0f + erf_f32(x * kInvSqrt2));
 }
@@ -53,8 +62,7 @@ float silu(float x) {
 }
 
 float mish(float x) {
-  const float softplus = x > 0.0f ? x + std::log1p(exp_f32(-x)) : std::log1p(exp_f32(x));
-  return x * tanh_f32(softplus);
+  return x * tanh_f32(softplus_f32(x));
 }
 
 float rsqrt(float x) {

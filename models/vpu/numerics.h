@@ -4,9 +4,9 @@
 // here is a change to the bit-exact contract.
 //
 // The cheap functions are inline so that the VPU's row loops can vectorise
-// them; the longer ones (exp, erf, and those built on the C library: tanh,
-// log1p, sqrt) are compiled once, in numerics.cpp. Everything assumes IEEE fp32 with the default
-// rounding mode (to nearest, ties to even), no -ffast-math and no FP
+// them; the longer ones (exp, erf, tanh, softplus and those built on them)
+// are compiled once, in numerics.cpp. Everything assumes IEEE fp32 with the
+// default rounding mode (to nearest, ties to even), no -ffast-math and no FP
 // contraction (a fused multiply-add rounds once where these formulas round
 // twice).
 #pragma once
@@ -135,13 +135,14 @@ inline float relu6(float x) {
   return x > 6.0f ? 6.0f : relu(x);
 }
 
-// ---- exp, erf and tanh ---------------------------------------------------
-// The chip's own (docs/numerics.md, "exp, erf and tanh"): fixed steps of fp32
-// operations, each rounded once, so they give the same bits on every host
-// (a C library's expf and erff differ from another's in the last bit) and
-// can be written out as ONNX operators: the QDQ export (sw/onnx/qdq.cpp)
-// builds its Softmax, GELUs, Sigmoid and Tanh from these constants, so that ONNX
-// Runtime computes what the chip does.
+// ---- exp, erf, tanh and softplus ------------------------------------------
+// The chip's own (docs/numerics.md, "exp, erf, tanh and softplus"): fixed
+// steps of fp32 operations, each rounded once, so they give the same bits on
+// every host (a C library's expf or erff differs from another's in the last
+// bit) and can be written out as ONNX operators: the QDQ export
+// (sw/onnx/chip_functions.cpp) builds its Softmax, GELUs, Sigmoid, Tanh and
+// Mish from these constants, so that ONNX Runtime computes what the chip
+// does.
 
 // A polynomial, its coefficients from the highest degree down, evaluated by
 // Horner's rule: acc = c[0], then acc = acc * t + c[i], each step rounded.
@@ -231,10 +232,20 @@ inline constexpr Polynomial kSmall = {
      -0.0539674237f, 0.133333296f, -0.333333343f, 0.0f}};
 }  // namespace tanh_steps
 
-// All three give a NaN back quiet.
+// softplus_f32(x) = log(1 + e^x) without overflow: y = exp_f32(-|x|) in
+// (0, 1], then log1p(y) = 2 atanh(s) with s = y / (2 + y) in [0, 1/3]:
+// L = 2s + 2s * kAtanh(s * s) (a fit of atanh(s) / s - 1 in s^2, its
+// constant 0); x > 0 ? x + L : L. L within 1.93 ulp of log1p(y).
+namespace softplus_steps {
+inline constexpr Polynomial kAtanh = {
+    6, {0.12112961f, 0.107242532f, 0.143074349f, 0.199994773f, 0.333333373f, 0.0f}};
+}  // namespace softplus_steps
+
+// All four give a NaN back quiet.
 float exp_f32(float x);
 float erf_f32(float x);
 float tanh_f32(float x);
+float softplus_f32(float x);
 
 inline constexpr float kInvSqrt2 = 0.70710678118654752440f;  // 1 / sqrt(2), rounded to fp32
 
@@ -269,9 +280,8 @@ float sigmoid(float x);
 // as Sigmoid and Mul).
 float silu(float x);
 
-// x * tanh(softplus(x)) with softplus(x) = x > 0 ? x + log1p(exp(-x)) :
-// log1p(exp(x)) (which does not overflow), each step rounded (Mish, ONNX's
-// Mish of opset 18): exp_f32 and tanh_f32, and the C library's log1pf.
+// x * tanh_f32(softplus_f32(x)), one more rounding (Mish, ONNX's Mish of
+// opset 18).
 float mish(float x);
 
 // 1 / sqrt(x): two correctly rounded steps (sqrt, then the division).

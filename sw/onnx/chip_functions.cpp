@@ -56,14 +56,25 @@ class Body {
       a->set_i(v);
     return out;
   }
-  // A Constant whose `field` takes the call's attribute `name`.
-  std::string attribute(const std::string& field, const std::string& name,
+  // The last node's attribute `name`: `v`, or the call's attribute `ref`.
+  void int_attribute(const std::string& name, int64_t v) {
+    onnx::AttributeProto* a = last().add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+  }
+  void ref_attribute(const std::string& name, const std::string& ref,
+                     onnx::AttributeProto::AttributeType type) {
+    onnx::AttributeProto* a = last().add_attribute();
+    a->set_name(name);
+    a->set_ref_attr_name(ref);
+    a->set_type(type);
+  }
+  // A Constant whose `field` takes the call's attribute `ref`.
+  std::string attribute(const std::string& field, const std::string& ref,
                         onnx::AttributeProto::AttributeType type) {
     const std::string out = op("Constant", {});
-    onnx::AttributeProto* a = last().add_attribute();
-    a->set_name(field);
-    a->set_ref_attr_name(name);
-    a->set_type(type);
+    ref_attribute(field, ref, type);
     return out;
   }
 
@@ -88,10 +99,7 @@ class Body {
     const auto power = [&](const std::string& k) {
       const std::string index =
           op("Cast", {op("Sub", {k, constant(static_cast<float>(e::kPow2Min))})});
-      onnx::AttributeProto* to = last().add_attribute();
-      to->set_name("to");
-      to->set_type(onnx::AttributeProto::INT);
-      to->set_i(onnx::TensorProto::INT64);
+      int_attribute("to", onnx::TensorProto::INT64);
       return op("Gather", {powers, index});
     };
     const std::string scaled = op("Mul", {horner(e::kPoly, r), power(n1)});
@@ -121,6 +129,15 @@ class Body {
     const std::string large =
         op("Sub", {constant(1.0f), op("Div", {constant(2.0f), op("Add", {e, constant(1.0f)})})});
     return signed_as(x, op("Where", {op("Less", {a, constant(h::kSmallBelow)}), small, large}));
+  }
+  // numerics::softplus_f32.
+  std::string softplus(const std::string& x) {
+    const std::string y = exp(op("Neg", {op("Abs", {x})}));
+    const std::string s = op("Div", {y, op("Add", {constant(2.0f), y})});
+    const std::string two_s = op("Mul", {constant(2.0f), s});
+    const std::string log1p = op(
+        "Add", {two_s, op("Mul", {two_s, horner(nm::softplus_steps::kAtanh, op("Mul", {s, s}))})});
+    return op("Where", {op("Greater", {x, constant(0.0f)}), op("Add", {x, log1p}), log1p});
   }
   std::string sigmoid(const std::string& x) {
     return op("Div", {constant(1.0f), op("Add", {constant(1.0f), exp(op("Neg", {x}))})});
@@ -155,6 +172,7 @@ void define_body(onnx::FunctionProto& f, const std::string& name) {
   if (name == "Exp") return b.output(b.exp("x"));
   if (name == "Sigmoid") return b.output(b.sigmoid("x"));
   if (name == "Tanh") return b.output(b.tanh("x"));
+  if (name == "Mish") return b.output(b.op("Mul", {"x", b.tanh(b.softplus("x"))}));
   if (name == "Gelu")
     return b.output(b.gelu("x", b.erf(b.op("Mul", {"x", b.constant(nm::kInvSqrt2)}))));
   if (name == "GeluTanh") {  // left to right: ((0.044715 * x) * x) * x
@@ -169,10 +187,7 @@ void define_body(onnx::FunctionProto& f, const std::string& name) {
     const std::string axis = b.attribute("value_int", "axis", onnx::AttributeProto::INT);
     const std::string axes = b.attribute("value_ints", "axes", onnx::AttributeProto::INTS);
     const std::string m = b.op("ReduceMax", {"x"});
-    onnx::AttributeProto* a = b.last().add_attribute();
-    a->set_name("axes");
-    a->set_ref_attr_name("axes");
-    a->set_type(onnx::AttributeProto::INTS);
+    b.ref_attribute("axes", "axes", onnx::AttributeProto::INTS);
     const std::string e = b.exp(b.op("Sub", {"x", m}));
     return b.output(b.op("Mul", {e, b.op("Div", {b.constant(1.0f), b.row_sum(e, axis, axes)})}));
   }
@@ -182,25 +197,16 @@ void define_body(onnx::FunctionProto& f, const std::string& name) {
     f.add_attribute("axis");
     f.add_attribute("epsilon");
     const std::string x = b.op("Flatten", {"x"});
-    onnx::AttributeProto* a = b.last().add_attribute();
-    a->set_name("axis");
-    a->set_ref_attr_name("axis");
-    a->set_type(onnx::AttributeProto::INT);
+    b.ref_attribute("axis", "axis", onnx::AttributeProto::INT);
     const auto flat = [&b](const std::string& v) {  // [1, cols]
       const std::string out = b.op("Flatten", {v});
-      onnx::AttributeProto* at = b.last().add_attribute();
-      at->set_name("axis");
-      at->set_type(onnx::AttributeProto::INT);
-      at->set_i(0);
+      b.int_attribute("axis", 0);
       return out;
     };
     const std::string one = b.constant_int(1, false), ones = b.constant_int(1, true);
     const std::string cols = b.op("Gather", {b.op("Shape", {x}), one});
     const std::string count = b.op("Cast", {cols});
-    onnx::AttributeProto* to = b.last().add_attribute();
-    to->set_name("to");
-    to->set_type(onnx::AttributeProto::INT);
-    to->set_i(onnx::TensorProto::FLOAT);
+    b.int_attribute("to", onnx::TensorProto::FLOAT);
     const std::string inverse = b.op("Div", {b.constant(1.0f), count});
     const std::string centred = b.op("Sub", {x, b.op("Mul", {b.row_sum(x, one, ones), inverse})});
     const std::string squares = b.op("Mul", {centred, centred});
@@ -261,15 +267,15 @@ void lower_chip_functions(onnx::ModelProto& model, const std::string& path) {
       *nodes.Add() = std::move(n);
       continue;
     }
-    if (op != "Gelu" && op != "GeluTanh")
+    if (op != "Mish" && op != "Gelu" && op != "GeluTanh")
       throw Error(path + ": node '" +
                   (n.name().empty() ? op + "_" + std::to_string(index) : n.name()) + "' (" +
                   kChipDomain + ":" + op +
-                  "): not a function vtpu's QDQ export writes (Exp, Sigmoid, Tanh, Gelu, "
+                  "): not a function vtpu's QDQ export writes (Exp, Sigmoid, Tanh, Mish, Gelu, "
                   "GeluTanh, Softmax, LayerNormalization)");
-    // GELU as PyTorch exports it, which the compiler fuses into one VPU
-    // operation again (sw/graph/passes.cpp, fuse_gelu).
-    const std::string x = n.input(0), base = n.output(0) + "_gelu";
+    // Mish and GELU as PyTorch exports them (opsets 13 to 17), which the
+    // compiler fuses into one VPU operation again (sw/graph/passes.cpp).
+    const std::string x = n.input(0), base = n.output(0) + "_" + op;
     int step = 0;
     const auto add = [&](const std::string& type, const std::vector<std::string>& inputs,
                          const std::string& out = "") {
@@ -281,6 +287,10 @@ void lower_chip_functions(onnx::ModelProto& model, const std::string& path) {
       ++step;
       return m->output(0);
     };
+    if (op == "Mish") {
+      add("Mul", {x, add("Tanh", {add("Softplus", {x})})}, n.output(0));
+      continue;
+    }
     std::string f;
     if (op == "Gelu") {
       f = add("Erf", {add("Div", {x, scalar(base + "_sqrt2", std::sqrt(2.0f))})});

@@ -445,12 +445,7 @@ class QdqWriter {
       node("Mul", {x, call("Sigmoid", {x})}, {out});
       return finish(n, out);
     }
-    if (n.op == "VtpuMish") {  // x * tanh(softplus(x)); ONNX's Softplus, not log1pf
-      const std::string x = dq_.at(n.inputs[0]), s = fresh("softplus");
-      node("Softplus", {x}, {s});
-      node("Mul", {x, call("Tanh", {s})}, {out});
-      return finish(n, out);
-    }
+    if (n.op == "VtpuMish") return finish(n, call("Mish", {dq_.at(n.inputs[0])}));
     if (n.op == "Softmax") {
       const std::string y = call("Softmax", {dq_.at(n.inputs[0])});
       const int64_t axis = n.get_int("axis", -1);

@@ -414,7 +414,7 @@ endif()
 # Models that arrive quantized: our own QDQ export read back (QuantizeLinear /
 # DequantizeLinear on activations become hints, DequantizeLinear of weights
 # folds, the chip's float functions become their ONNX operators again: GELU
-# in both forms, LayerNorm and Softmax in the transformers, Sigmoid and Tanh
+# in both forms, LayerNorm and Softmax in the transformers, Sigmoid and Mish
 # in `activations`) runs int8 with the model's parameters.
 foreach(net lenet transformer gpt2 opset17/activations)
   string(REPLACE "/" "_" id ${net})

@@ -324,18 +324,16 @@ TEST(Activations, ValuesWorkedOutByHand) {
   EXPECT_EQ(bits_of(hard_swish(-4.0f)), bits_of(-0.0f));  // -4 * 0
   EXPECT_EQ(hard_swish(-1.0f), -(-1.0f * (1.0f / 6.0f) + 0.5f));
   EXPECT_TRUE(std::isnan(hard_swish(kNaN)));
-  // silu: x * sigmoid(x); sigmoid(0) = 1/2 exactly, sigmoid(-inf) = 0. The
-  // expected values of mish use the C library at run time, as the VPU does
-  // (a constant the compiler folds may be rounded differently).
+  // silu: x * sigmoid(x); sigmoid(0) = 1/2 exactly, sigmoid(-inf) = 0.
   volatile float one = 1.0f, two = 2.0f;
   EXPECT_EQ(silu(0.0f), 0.0f);
   EXPECT_EQ(silu(two), two * (1.0f / (1.0f + exp_f32(-two))));
   EXPECT_EQ(silu(kInf), kInf);
   EXPECT_TRUE(std::isnan(silu(-kInf)));  // -inf * 0
-  // mish: softplus(1) = 1 + log1p(e^-1), softplus(-1) = log1p(e^-1); large x: x.
+  // mish: x * tanh(softplus(x)); large x: x.
   EXPECT_EQ(mish(0.0f), 0.0f);
-  EXPECT_EQ(mish(one), tanh_f32(one + std::log1p(exp_f32(-one))));
-  EXPECT_EQ(mish(-one), -tanh_f32(std::log1p(exp_f32(-one))));
+  EXPECT_EQ(mish(one), tanh_f32(softplus_f32(one)));
+  EXPECT_EQ(mish(-one), -tanh_f32(softplus_f32(-one)));
   EXPECT_EQ(mish(100.0f), 100.0f);                    // softplus(100) = 100, tanh(100) = 1
   EXPECT_EQ(mish(1e30f), 1e30f);                      // no overflow: x + log1p(exp(-x))
   EXPECT_EQ(bits_of(mish(-200.0f)), bits_of(-0.0f));  // softplus underflows to 0
@@ -374,10 +372,11 @@ TEST(Activations, CloseToTheirDefinitionsInDouble) {
   EXPECT_GT(std::fabs(gelu_erf(-2.0f) - gelu_tanh(-2.0f)), 1e-5f);
 }
 
-// The chip's exp, erf and tanh (docs/numerics.md, "exp, erf and tanh"):
+// The chip's exp, erf, tanh and softplus (docs/numerics.md, "exp, erf, tanh
+// and softplus"):
 // their steps by hand at points where every step is exact, their limits, and
 // their error against the functions in double over a dense sweep.
-TEST(ExpErfTanh, StepsWorkedOutByHand) {
+TEST(ChipFunctions, StepsWorkedOutByHand) {
   // exp(0): n = 0, r = 0, the polynomial's constant 1, times 2^0 twice.
   EXPECT_EQ(exp_f32(0.0f), 1.0f);
   EXPECT_EQ(exp_f32(-0.0f), 1.0f);
@@ -423,15 +422,22 @@ TEST(ExpErfTanh, StepsWorkedOutByHand) {
   EXPECT_TRUE(std::isnan(tanh_f32(kNaN)));
   EXPECT_EQ(gelu_tanh(x),
             0.5f * x * (1.0f + tanh_f32(kSqrt2OverPi * (x + kGeluCubic * x * x * x))));
+  // softplus: log1p(e^-|x|) (+ x when x > 0); e^-|x| underflows to 0 from
+  // |x| = 104 on, leaving 0 or x; log 2 at 0, rounded to fp32.
+  EXPECT_EQ(softplus_f32(0.0f), 0.693147182f);
+  EXPECT_EQ(bits_of(softplus_f32(-200.0f)), 0u);
+  EXPECT_EQ(softplus_f32(200.0f), 200.0f);
+  EXPECT_EQ(softplus_f32(kInf), kInf);
+  EXPECT_TRUE(std::isnan(softplus_f32(kNaN)));
 }
 
-TEST(ExpErfTanh, WithinTheirDocumentedErrorOfTheFunctionsInDouble) {
+TEST(ChipFunctions, WithinTheirDocumentedErrorOfTheFunctionsInDouble) {
   const auto ulps = [](float got, double want) {
     const float w = static_cast<float>(std::fabs(want));
     return std::fabs(got - want) / (std::nextafter(w, kInf) - w);
   };
-  double exp_worst = 0, erf_worst = 0, tanh_worst = 0;
-  float erf_before = -1.0f, tanh_before = -1.0f;
+  double exp_worst = 0, erf_worst = 0, tanh_worst = 0, softplus_worst = 0;
+  float erf_before = -1.0f, tanh_before = -1.0f, softplus_before = 0.0f;
   for (int i = 0; i <= 2000000; ++i) {
     const float x = -87.0f + 175.0f * static_cast<float>(i) / 2000000.0f;
     exp_worst = std::max(exp_worst, ulps(exp_f32(x), std::exp(static_cast<double>(x))));
@@ -446,10 +452,18 @@ TEST(ExpErfTanh, WithinTheirDocumentedErrorOfTheFunctionsInDouble) {
     tanh_worst = std::max(tanh_worst, ulps(t, std::tanh(static_cast<double>(z))));
     EXPECT_GE(t, tanh_before) << z;
     tanh_before = t;
+    const float w = -30.0f + 60.0f * static_cast<float>(i) / 2000000.0f;
+    const double wd = w;
+    const float sp = softplus_f32(w);
+    softplus_worst = std::max(softplus_worst, ulps(sp, wd > 0 ? wd + std::log1p(std::exp(-wd))
+                                                              : std::log1p(std::exp(wd))));
+    EXPECT_GE(sp, softplus_before) << w;
+    softplus_before = sp;
   }
   EXPECT_LE(exp_worst, 1.17);
   EXPECT_LE(erf_worst, 1.2);
   EXPECT_LE(tanh_worst, 1.08);
+  EXPECT_LE(softplus_worst, 2.6);
 }
 
 TEST(MaxMin, NaNPropagatesAndPlusZeroIsGreater) {
