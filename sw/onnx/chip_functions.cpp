@@ -304,7 +304,12 @@ void lower_chip_functions(onnx::ModelProto& model, const std::string& path) {
     add("Mul", {add("Mul", {x, one_plus}), scalar(base + "_half", 0.5f)}, n.output(0));
   }
   graph.mutable_node()->Swap(&nodes);
-  model.clear_functions();
+  // Ours only: a call into another domain is refused by the importer later.
+  auto* functions = model.mutable_functions();
+  functions->erase(
+      std::remove_if(functions->begin(), functions->end(),
+                     [](const onnx::FunctionProto& f) { return f.domain() == kChipDomain; }),
+      functions->end());
   auto* opsets = model.mutable_opset_import();
   opsets->erase(
       std::remove_if(opsets->begin(), opsets->end(),

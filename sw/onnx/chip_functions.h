@@ -29,9 +29,9 @@ void define_chip_function(onnx::ModelProto& model, const std::string& name);
 
 // Rewrites every call of an ai.vtpu function in `model` into the ONNX
 // operator it stands for (Gelu and GeluTanh into GELU as PyTorch exports it,
-// Mish into Softplus, Tanh and Mul)
-// and drops the functions. A call of any other function is an error naming
-// the node (`path` is the model's file).
+// Mish into Softplus, Tanh and Mul) and drops the ai.vtpu functions. A call
+// of any other ai.vtpu function is an error naming the node (`path` is the
+// model's file).
 void lower_chip_functions(onnx::ModelProto& model, const std::string& path);
 
 }  // namespace vtpu::sw
