@@ -93,14 +93,16 @@ class Body {
     const std::string r = op("Sub", {op("Sub", {c, op("Mul", {n, constant(e::kLn2Hi)})}),
                                      op("Mul", {n, constant(e::kLn2Lo)})});
     const std::string n1 = op("Floor", {op("Mul", {n, constant(0.5f)})});
-    std::vector<float> table;
-    for (int k = e::kPow2Min; k <= e::kPow2Max; ++k) table.push_back(nm::pow2(k));
-    const std::string powers = constant(table);
+    if (powers_.empty()) {  // one table per body (Mish's has two exps)
+      std::vector<float> table;
+      for (int k = e::kPow2Min; k <= e::kPow2Max; ++k) table.push_back(nm::pow2(k));
+      powers_ = constant(table);
+    }
     const auto power = [&](const std::string& k) {
       const std::string index =
           op("Cast", {op("Sub", {k, constant(static_cast<float>(e::kPow2Min))})});
       int_attribute("to", onnx::TensorProto::INT64);
-      return op("Gather", {powers, index});
+      return op("Gather", {powers_, index});
     };
     const std::string scaled = op("Mul", {horner(e::kPoly, r), power(n1)});
     return op("Mul", {scaled, power(op("Sub", {n, n1}))});
@@ -164,6 +166,7 @@ class Body {
  private:
   onnx::FunctionProto& f_;
   int count_ = 0;
+  std::string powers_;  // exp()'s table of 2^k, once made
 };
 
 void define_body(onnx::FunctionProto& f, const std::string& name) {

@@ -321,7 +321,7 @@ class QdqWriter {
     node(name, inputs, {out})->set_domain(kChipDomain);
     return out;
   }
-  static void set_ints(onnx::NodeProto* n, const std::string& name, std::vector<int64_t> v) {
+  static void set_ints(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
     onnx::AttributeProto* a = n->add_attribute();
     a->set_name(name);
     a->set_type(onnx::AttributeProto::INTS);
