@@ -122,8 +122,9 @@ network_test(networks.resnet18_int4_tpuv3 resnet18 int4 0.95 --config tpuv3-like
 network_test(networks.resnet18_sparse_tpuv3 resnet18 int8 0.7 --sparsity 2:4 --config tpuv3-like)
 
 # --precision auto: per layer the fastest of int8, int4 and 2:4 weights
-# within the accuracy budget, never slower than all-int8 (check_auto.py).
-foreach(net resnet18 mobilenetv2)
+# within the accuracy budget, never slower than all-int8 (check_auto.py);
+# the wide network's two widest layers go int4 (the sanitizer pass's case).
+foreach(net resnet18 mobilenetv2 widefc)
   add_test(NAME networks.auto_${net}
     COMMAND ${VTPU_PYTHON3} ${NET_DIR}/check_auto.py --vtpu $<TARGET_FILE:vtpu>
             --model ${NETS}/${net}.onnx --calibration ${NETS}/${net}.calib
@@ -134,8 +135,9 @@ endforeach()
 
 # --tune: per layer one buffer set or two (and on an array that runs both
 # dataflows, ws or os), the faster on the chip, never slower than a uniform
-# program (check_tune.py).
-foreach(case resnet18:edge mobilenetv2:edge resnet18:edge:auto)
+# program (check_tune.py). The wide network names a buffer set and dataflows
+# in seconds (the sanitizer pass's case).
+foreach(case resnet18:edge mobilenetv2:edge resnet18:edge:auto widefc:edge:auto)
   string(REPLACE ":" ";" case "${case}")
   list(GET case 0 net)
   list(GET case 1 config)
