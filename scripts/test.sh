@@ -15,7 +15,7 @@ scripts/setup.sh -DVTPU_WERROR=ON -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEB
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-# -O1 with line tables: quicker to build than the main tree's -O2 -g, and the
+# -O1 with line tables: quicker to build than the main tree's -O2, and the
 # sanitizers' reports still name file and line. Warnings are the main build's
 # business: under the sanitizers GCC 12 warns falsely (maybe-uninitialized in
 # <regex>), so that one is off here and no warning is an error.
