@@ -10,44 +10,53 @@
 #include <cstdio>
 #include <functional>
 #include <queue>
-#include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "models/common/error.h"
 #include "models/hbm/address_mapping.h"
 #include "models/hbm/channel.h"
 #include "platform/memspec.h"
+#include "tools/memtest.h"
 
-int main(int argc, char** argv) {
+// sc_main: the memtest's library links SystemC, whose main() calls it.
+extern "C" int sc_main(int argc, char* argv[]) {
   using namespace vtpu;
-  const std::string pattern = argc > 1 ? argv[1] : "seq";
-  const uint64_t requests = argc > 2 ? std::stoull(argv[2]) : 2000000;
-  if ((pattern != "seq" && pattern != "random") || requests == 0) {
-    std::fprintf(stderr, "usage: hbm_controller [seq|random] [requests > 0]\n");
-    return 2;
-  }
   hbm::TimingSet timing = config::memspec("hbm2");
   timing.channels = 1;
   const hbm::AddressMapping mapping(timing, 1, 1, hbm::AddressMapping::kDefault);
+  MemtestOptions options;
+  options.pattern = argc > 1 ? argv[1] : "seq";
+  options.size = mapping.access_bytes();
+  std::vector<MemRequest> requests;
+  try {
+    options.requests = argc > 2 ? std::stoull(argv[2]) : 2000000;
+    requests = pattern_requests(options, mapping.capacity());  // memtest's own addresses
+  } catch (const std::logic_error&) {                          // stoull
+    std::fprintf(stderr, "hbm_controller: requests '%s': not a number\n", argv[2]);
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "hbm_controller: %s\n", e.what());
+    return 2;
+  }
   hbm::Channel channel(timing, 32, true);
   constexpr int64_t kTurnaround = 3;  // cycles from a response to the slot's next request
   constexpr int64_t kStep = 4;        // cycles decided per call, as a short lookahead would
-  std::mt19937_64 addresses(1);
-  const uint64_t slots = mapping.capacity() / mapping.access_bytes();
   std::priority_queue<int64_t, std::vector<int64_t>, std::greater<>> free_at;
   for (int i = 0; i < 128; ++i) free_at.push(0);
   std::vector<hbm::Completion> done;
   uint64_t sent = 0, finished = 0;
+  const uint64_t total = requests.size();
   int64_t horizon = 0;
   const auto start = std::chrono::steady_clock::now();
-  while (finished < requests) {
-    while (sent < requests && !free_at.empty() && free_at.top() <= horizon) {
+  while (finished < total) {
+    while (sent < total && !free_at.empty() && free_at.top() <= horizon) {
       const int64_t arrival = free_at.top() + kTurnaround;
       free_at.pop();
-      const uint64_t slot = pattern == "random" ? addresses() % slots : sent % slots;
-      const hbm::Location at = mapping.decode(slot * mapping.access_bytes());
+      const hbm::Location at = mapping.decode(requests[sent].address);
       channel.enqueue(at.pseudo_channel,
-                      hbm::Access{sent, arrival, at.row, at.column, at.bank, false});
+                      hbm::Access{sent, arrival, at.row, at.column, at.bank, requests[sent].write});
       ++sent;
     }
     horizon += kStep;
@@ -59,8 +68,8 @@ int main(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s: %llu requests, %.2f M requests/s, %.1f ns a request, %lld cycles simulated\n",
-              pattern.c_str(), static_cast<unsigned long long>(requests),
-              static_cast<double>(requests) / seconds / 1e6,
-              seconds / static_cast<double>(requests) * 1e9, static_cast<long long>(horizon));
+              options.pattern.c_str(), static_cast<unsigned long long>(total),
+              static_cast<double>(total) / seconds / 1e6,
+              seconds / static_cast<double>(total) * 1e9, static_cast<long long>(horizon));
   return 0;
 }
