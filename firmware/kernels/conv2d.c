@@ -38,8 +38,11 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   if (image_bytes > 0xffffffffu) return -(int)VTPU_BAD_SCRATCH;
   const kq_padding padding = {
       l->n, l->h, l->w, pixel, hp, wp, l->pad_top, l->pad_left, kq_pattern(e, l->pad_value)};
-  kq_footprint_clear();      /* what the padding and the products lay out */
-  vtpu_context tiles = *ctx; /* less the padded images when they go into VMEM */
+  kq_footprint_clear(); /* what the padding and the products lay out */
+  /* The padded images, when they go into VMEM, take their part of the
+   * tile window for this layer (given back at its end; a copy of the
+   * context cost the core 200 cycles a layer). */
+  const uint32_t tiles = ctx->tiles, tiles_size = ctx->tiles_size;
   uint64_t src = vtpu_address(ctx, l->in);
   /* An unpadded input outside VMEM whose windows overlap (kh kw > sy sx:
    * each byte is gathered more than once) is copied into VMEM first when it
@@ -47,7 +50,7 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
   const int staged = !padded && !direct && !kq_in_vmem(ctx, src) &&
                      (uint32_t)l->kh * l->kw > (uint32_t)l->sy * l->sx &&
                      kq_padded_in_vmem(ctx, &padding);
-  const uint64_t pad_at = padded || staged ? kq_padded_area(&tiles, &padding) : 0;
+  const uint64_t pad_at = padded || staged ? kq_padded_area(ctx, &padding) : 0;
   if (padded && pad_at == 0) return -(int)VTPU_BAD_SCRATCH;
 
   kq_begin();
@@ -113,8 +116,12 @@ int vtpu_kernel_conv2d(vtpu_context* ctx, const vtpu_layer* layer) {
     job.scales = vtpu_constant(ctx, l->scales + 4ull * g * og);
     if (layer->flags & VTPU_LAYER_RESIDUAL)
       job.residual = vtpu_address(ctx, l->residual) + (uint64_t)g * og * e;
-    const int status = kq_matmul_emit(&tiles, &job);
-    if (status != 0) return status;
+    const int status = kq_matmul_emit(ctx, &job);
+    if (status != 0) {
+      ctx->tiles = tiles, ctx->tiles_size = tiles_size;
+      return status;
+    }
   }
+  ctx->tiles = tiles, ctx->tiles_size = tiles_size;
   return kq_end();
 }

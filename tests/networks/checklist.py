@@ -19,13 +19,16 @@ def run(cmd, expect=0):
     return done
 
 
-def network_args():
+def network_args(flags=()):
     """--vtpu, --model, --config and --out of a checker of one network on one
-    chip (and --set PATH=VALUE overrides of it, as `sets`: the vtpu arguments);
-    returns them and the output folder, made."""
+    chip (and --set PATH=VALUE overrides of it, as `sets`: the vtpu arguments;
+    and the checker's own yes/no `flags`, "--name" each); returns them and the
+    output folder, made."""
     p = argparse.ArgumentParser()
     for arg in ("--vtpu", "--model", "--config", "--out"):
         p.add_argument(arg, required=True)
+    for flag in flags:
+        p.add_argument(flag, action="store_true")
     p.add_argument("--set", action="append", default=[], dest="overrides")
     a = p.parse_args()
     a.sets = [arg for s in a.overrides for arg in ("--set", s)]
