@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
@@ -17,6 +18,46 @@ bool read_at(const std::vector<uint8_t>& file, uint64_t offset, T& out) {
   if (offset > file.size() || file.size() - offset < sizeof(T)) return false;
   std::memcpy(&out, file.data() + offset, sizeof(T));
   return true;
+}
+
+// The symbol table's functions: STT_FUNC symbols, and global or weak
+// untyped ones in sections of code (assembly labels); by address, one name
+// per address. A malformed table gives what was read of it.
+std::vector<ElfFunction> read_functions(const std::vector<uint8_t>& file, const Elf32_Ehdr& eh) {
+  std::vector<ElfFunction> out;
+  if (eh.e_shoff == 0 || eh.e_shentsize != sizeof(Elf32_Shdr)) return out;
+  const auto section = [&](unsigned i, Elf32_Shdr& h) {
+    return i < eh.e_shnum && read_at(file, eh.e_shoff + uint64_t{i} * sizeof(Elf32_Shdr), h);
+  };
+  for (unsigned i = 0; i < eh.e_shnum; ++i) {
+    Elf32_Shdr symtab, strtab;
+    if (!section(i, symtab) || symtab.sh_type != SHT_SYMTAB ||
+        symtab.sh_entsize != sizeof(Elf32_Sym) || !section(symtab.sh_link, strtab))
+      continue;
+    for (uint64_t off = 0; off + sizeof(Elf32_Sym) <= symtab.sh_size; off += sizeof(Elf32_Sym)) {
+      Elf32_Sym sym;
+      if (!read_at(file, symtab.sh_offset + off, sym)) break;
+      const unsigned type = ELF32_ST_TYPE(sym.st_info), bind = ELF32_ST_BIND(sym.st_info);
+      Elf32_Shdr in;
+      const bool code_label = type == STT_NOTYPE && (bind == STB_GLOBAL || bind == STB_WEAK) &&
+                              section(sym.st_shndx, in) && (in.sh_flags & SHF_EXECINSTR) != 0;
+      if (type != STT_FUNC && !code_label) continue;
+      const uint64_t name_at = uint64_t{strtab.sh_offset} + sym.st_name;
+      if (sym.st_name >= strtab.sh_size || name_at >= file.size()) continue;
+      const char* s = reinterpret_cast<const char*>(file.data() + name_at);
+      const size_t max_len =
+          std::min<uint64_t>(strtab.sh_size - sym.st_name, file.size() - name_at);
+      out.push_back({sym.st_value, sym.st_size, std::string(s, strnlen(s, max_len))});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ElfFunction& a, const ElfFunction& b) {
+    return a.address < b.address;
+  });
+  out.erase(std::unique(
+                out.begin(), out.end(),
+                [](const ElfFunction& a, const ElfFunction& b) { return a.address == b.address; }),
+            out.end());
+  return out;
 }
 
 std::optional<uint32_t> find_symbol(const std::vector<uint8_t>& file, const Elf32_Ehdr& eh,
@@ -92,7 +133,18 @@ ElfImage read_elf(const std::string& path) {
   }
   if (image.segments.empty()) throw fail("no loadable segments");
   image.tohost = find_symbol(file, eh, "tohost");
+  image.functions = read_functions(file, eh);
   return image;
+}
+
+const ElfFunction* function_at(const ElfImage& image, uint32_t address) {
+  const auto& f = image.functions;
+  auto after = std::upper_bound(f.begin(), f.end(), address,
+                                [](uint32_t a, const ElfFunction& e) { return a < e.address; });
+  if (after == f.begin()) return nullptr;
+  const ElfFunction& in = *std::prev(after);
+  if (in.size != 0 && address - in.address >= in.size) return nullptr;
+  return &in;
 }
 
 }  // namespace vtpu

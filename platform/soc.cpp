@@ -230,6 +230,7 @@ Soc::Soc(sc_core::sc_module_name name, const config::Soc& config, const ElfImage
   core_->set_reset_pc(firmware.entry);
   core_->write_register(10, 0);
   core_->write_register(11, static_cast<uint32_t>(map.chip_info().base()));
+  if (limits.profile) core_->enable_profile();
   if (limits.gdb_port) {
     gdb_ = std::make_unique<GdbStub>(*core_, *limits.gdb_port,
                                      [this](const std::string& c) { return monitor(c); });
@@ -404,6 +405,7 @@ RunResult Soc::run() {
   }
   result_.instructions = core_->instructions_retired();
   result_.cycles = core_->cycles();
+  result_.profile = core_->profile();
   result_.links = router_->stats();
   result_.hbm = hbm_->stats(result_.simulated_time);
   if (core_ram_upsets_) result_.core_ram_upsets = core_ram_upsets_->count();

@@ -39,6 +39,7 @@ struct RunOptions {
   std::string transactions;                           // transaction trace file ("": none)
   std::string vcd;                                    // waveform file, without ".vcd" ("": none)
   const std::atomic<bool>* cancel = nullptr;          // set by a signal handler: end the run
+  bool profile = false;                               // the core's profile (RunResult::profile)
   // What runs, for the headers of the trace and the MXU stimulus: the model
   // with its hash, precision and batch (vtpu run), or the ELF (vtpu firmware).
   std::string workload;
@@ -60,6 +61,9 @@ struct RunResult {
   // A run that stopped: the layer tag of the oldest instruction the
   // accelerator was executing (-1: none).
   int64_t accelerator_layer = -1;
+  // With RunOptions::profile: per address the firmware ran, its instructions
+  // and cycles (core::Core::profile(); write_profile() names the functions).
+  std::vector<core::Core::ProfileEntry> profile;
 };
 
 class Soc : public sc_core::sc_module {

@@ -18,10 +18,12 @@
 #include <systemc>
 #include <vector>
 
+#include "models/common/atomic_file.h"
 #include "models/common/error.h"
 #include "models/common/version.h"
 #include "platform/config.h"
 #include "platform/elf_loader.h"
+#include "platform/firmware_profile.h"
 #include "platform/mxu_backend.h"
 #include "platform/soc.h"
 #include "sw/compiler/compiler.h"
@@ -164,6 +166,10 @@ bool parse_command(const po::options_description& desc, const std::vector<std::s
   return false;
 }
 
+const char* const kProfileHelp =
+    "write the core's profile to FILE: cycles and instructions per firmware function, then "
+    "the busiest addresses (the ISS runs slower, the cycles are the same)";
+
 int firmware_command(const std::vector<std::string>& args) {
   po::options_description desc("vtpu firmware FILE.elf [options]");
   add_config_options(desc);
@@ -181,7 +187,8 @@ int firmware_command(const std::vector<std::string>& args) {
       ("transactions", po::value<std::string>(),
        "write every interconnect transaction to FILE (protobuf; read with vtpu trace)")
       ("vcd", po::value<std::string>(),
-       "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)");
+       "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)")
+      ("profile", po::value<std::string>(), kProfileHelp);
   // clang-format on
   po::variables_map vm;
   if (!parse_command(desc, args, vm, "elf")) return 0;
@@ -199,6 +206,11 @@ int firmware_command(const std::vector<std::string>& args) {
   if (vm.count("gdb")) limits.gdb_port = vm["gdb"].as<uint16_t>();
   if (vm.count("transactions")) limits.transactions = vm["transactions"].as<std::string>();
   if (vm.count("vcd")) limits.vcd = vcd_base(vm["vcd"].as<std::string>());
+  const std::string profile = vm.count("profile") ? vm["profile"].as<std::string>() : "";
+  if (!profile.empty()) {
+    vtpu::check_writable("--profile", profile);
+    limits.profile = true;
+  }
   limits.workload = vm["elf"].as<std::string>();
   if (vm.count("gdb-wait")) {
     if (!limits.gdb_port) throw vtpu::Error("--gdb-wait needs --gdb PORT");
@@ -207,6 +219,8 @@ int firmware_command(const std::vector<std::string>& args) {
 
   vtpu::Soc soc("vtpu", config, image, limits);
   vtpu::RunResult result = soc.run();
+  if (!profile.empty())
+    vtpu::write_profile(profile, image, result.profile, {result.cycles, result.instructions});
 
   if (vm.count("stats")) {
     double mips = result.host_seconds > 0 ? result.instructions / result.host_seconds / 1e6 : 0;
@@ -514,6 +528,7 @@ int run_command(const std::vector<std::string>& args) {
        "write every interconnect transaction to FILE (protobuf; read with vtpu trace)")
       ("vcd", po::value<std::string>(&r.vcd),
        "write waveforms to FILE.vcd (interrupts, unit busy flags, queue depths; GTKWave)")
+      ("profile", po::value<std::string>(&r.profile), kProfileHelp)
       ("firmware", po::value<std::string>(&r.firmware)->default_value(default_runtime_elf()),
        "the firmware runtime ELF")
       ("max-time", po::value<std::string>(), "stop with an error at this simulated time")

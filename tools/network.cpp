@@ -21,6 +21,8 @@
 #include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
+#include "platform/elf_loader.h"
+#include "platform/firmware_profile.h"
 #include "platform/memory_system.h"
 #include "platform/model_runner.h"
 #include "platform/timeline.h"
@@ -519,12 +521,8 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   // not once the outputs beside them are written.
   for (const auto& [option, path] :
        {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
-        std::pair{"--transactions", request.transactions}}) {
-    if (path.empty()) continue;
-    const fs::path dir = fs::absolute(fs::path(path)).parent_path();
-    if (!fs::is_directory(dir) || access(dir.c_str(), W_OK) != 0)
-      throw Error(std::string(option) + " " + path + ": cannot write in " + dir.string());
-  }
+        std::pair{"--transactions", request.transactions}, std::pair{"--profile", request.profile}})
+    if (!path.empty()) check_writable(option, path);
   // What an earlier run left where this one writes goes now, so that a
   // failed run does not leave an old output or report beside its trace.
   std::error_code ignored;
@@ -540,6 +538,7 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   if (default_limit) limits.max_time = default_time_limit(config, program);
   limits.transactions = request.transactions;
   limits.vcd = request.vcd;
+  limits.profile = !request.profile.empty();
   std::unique_ptr<ChromeTrace> trace;
   if (!request.trace.empty()) {
     std::vector<ChromeTrace::Layer> names;
@@ -564,6 +563,10 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
     return run_model(config, request.firmware, program.image, limits);
   }();
   progress.reset();
+  // The profile of a failed run too: where the core was spending its time.
+  if (limits.profile)
+    write_profile(request.profile, read_elf(request.firmware), run.run.profile,
+                  {run.run.cycles, run.run.instructions});
   // The timeline is closed as valid JSON: here for a complete run (a write
   // error is an error then), by its destructor for a failed one, marked
   // partial (the run's error is what the user hears of).

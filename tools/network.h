@@ -40,6 +40,7 @@ struct RunRequest {
   std::string trace;                // Chrome trace-event JSON timeline, "" for none
   std::string transactions;         // transaction trace (protobuf), "" for none
   std::string vcd;                  // waveforms, file name without ".vcd"; "" for none
+  std::string profile;              // the core's profile (platform/firmware_profile.h), "" for none
   std::string firmware;             // the runtime ELF
   RunOptions limits;
   bool check = false;  // outputs against the host reference (sw/runtime/reference.h)

@@ -1,5 +1,7 @@
 #include "models/common/atomic_file.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +31,14 @@ void write_file_atomically(const std::string& path, const std::function<bool(std
     std::remove(partial.c_str());
     throw Error(path + ": cannot write" + what);
   }
+}
+
+void check_writable(const std::string& option, const std::string& path) {
+  const std::filesystem::path dir =
+      std::filesystem::absolute(std::filesystem::path(path)).parent_path();
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error) || access(dir.c_str(), W_OK) != 0)
+    throw Error(option + " " + path + ": cannot write in " + dir.string());
 }
 
 }  // namespace vtpu

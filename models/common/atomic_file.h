@@ -16,4 +16,9 @@ namespace vtpu {
 void write_file_atomically(const std::string& path, const std::function<bool(std::ostream&)>& write,
                            const std::string& what = "");
 
+// For a file written at the end of a long run: throws vtpu::Error("OPTION
+// PATH: cannot write in DIR") now when its directory is missing or not
+// writable.
+void check_writable(const std::string& option, const std::string& path);
+
 }  // namespace vtpu

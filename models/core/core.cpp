@@ -505,6 +505,7 @@ fetch_slow : {
     RELOAD();
     goto resume;
   }
+  if (profile_) profile_step(pc, cycles);  // reads and writes the profile only
   cycles += in->cycles;
   goto*(base + in->handler);
 

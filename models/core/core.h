@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <systemc>
@@ -59,6 +60,21 @@ class Core : public sc_core::sc_module {
 
   uint64_t instructions_retired() const { return instret_; }
   uint64_t cycles() const { return cycles_; }
+
+  // ---- Profile (`--profile`, docs/debugging.md): per instruction address,
+  // how many times it ran and the core cycles from its start to the next
+  // instruction's (so a load's latency, an MMIO access's wait and a WFI's
+  // sleep count at the instruction that took them). While it is on every
+  // fetch takes the checked path, as under a debugger: the ISS is slower,
+  // the cycles are the same.
+  struct ProfileEntry {
+    uint32_t address;
+    uint64_t instructions, cycles;
+  };
+  void enable_profile();
+  // The addresses that ran, ascending; the last instruction's cycles run to
+  // cycles(). Empty unless enabled.
+  std::vector<ProfileEntry> profile() const;
   // Simulated time as the core sees it (global time plus its local offset).
   sc_core::sc_time local_time_now() const;
   bool waiting_for_interrupt() const { return in_wfi_; }
@@ -194,6 +210,23 @@ class Core : public sc_core::sc_module {
   // (PMP, watchpoints); every fetch goes through the checked fetch path while
   // fetch_checks_ (PMP, debugger).
   bool data_checks_ = false, fetch_checks_ = false;
+  // The profile: counts per halfword of the address space, in pages made as
+  // code runs there (the last one used at hand), and the instruction that
+  // runs now, since which cycle.
+  struct ProfilePage {
+    static constexpr unsigned kBits = 12;  // halfwords per page: 2^kBits
+    uint64_t instructions[1u << kBits] = {}, cycles[1u << kBits] = {};
+  };
+  struct Profile {
+    std::map<uint32_t, std::unique_ptr<ProfilePage>> pages;  // by address >> (kBits + 1)
+    uint32_t page_number = ~0u;
+    ProfilePage* page = nullptr;  // pages[page_number]
+    uint32_t last = 0;
+    bool started = false;
+    uint64_t since = 0;
+  };
+  std::unique_ptr<Profile> profile_;
+  void profile_step(uint32_t pc, uint64_t cycles);
   DebugAgent* debug_agent_ = nullptr;
   std::vector<uint32_t> breakpoints_;
   std::vector<Watchpoint> watchpoints_;

@@ -11,7 +11,7 @@ void Core::update_checks() {
       debug_agent_ != nullptr && (halt_requested_ || stepping_ || watch_hit_ ||
                                   !breakpoints_.empty() || !watchpoints_.empty());
   data_checks_ = pmp_checks_ || !watchpoints_.empty();
-  fetch_checks_ = pmp_checks_ || debugging;
+  fetch_checks_ = pmp_checks_ || debugging || profile_ != nullptr;
   sync_at_ = 0;  // leave the interpreter's fast path so that it sees the change
 }
 
@@ -121,6 +121,51 @@ bool Core::debug_check_fetch() {
   skip_debug_check_ = !stopped_;
   update_checks();
   return true;
+}
+
+void Core::enable_profile() {
+  profile_ = std::make_unique<Profile>();
+  update_checks();
+}
+
+// At each instruction's dispatch (the checked fetch path): the one before it
+// took the cycles since its own.
+void Core::profile_step(uint32_t pc, uint64_t cycles) {
+  Profile& p = *profile_;
+  const auto slot = [&p](uint32_t at) {
+    const uint32_t number = at >> (ProfilePage::kBits + 1);
+    if (number != p.page_number) {
+      std::unique_ptr<ProfilePage>& page = p.pages[number];
+      if (!page) page = std::make_unique<ProfilePage>();
+      p.page = page.get();
+      p.page_number = number;
+    }
+    return (at >> 1) & ((1u << ProfilePage::kBits) - 1);
+  };
+  if (p.started) {
+    const uint32_t s = slot(p.last);
+    p.page->cycles[s] += cycles - p.since;
+  }
+  const uint32_t s = slot(pc);
+  ++p.page->instructions[s];
+  p.last = pc;
+  p.since = cycles;
+  p.started = true;
+}
+
+std::vector<Core::ProfileEntry> Core::profile() const {
+  std::vector<ProfileEntry> out;
+  if (!profile_) return out;
+  const Profile& p = *profile_;
+  for (const auto& [number, page] : p.pages)
+    for (uint32_t s = 0; s < (1u << ProfilePage::kBits); ++s) {
+      const uint32_t at = number << (ProfilePage::kBits + 1) | s << 1;
+      // The last instruction's cycles run to the end.
+      const uint64_t cycles = page->cycles[s] + (p.started && at == p.last ? cycles_ - p.since : 0);
+      if (page->instructions[s] != 0 || cycles != 0)
+        out.push_back({at, page->instructions[s], cycles});
+    }
+  return out;
 }
 
 }  // namespace vtpu::core

@@ -665,3 +665,12 @@ foreach(case "mlp|matmul|matmul.batch|0xffffffff|layer 0 \\(matmul\\): layer of 
   set_tests_properties(networks.bad_vtpu_${kind} PROPERTIES
     PASS_REGULAR_EXPRESSION "^vtpu: [^\n]*m.vtpu: ${message}[^\n]*\n$")
 endforeach()
+# --profile: per function cycles and instructions against the core's cost
+# table, totals against --stats and the report, cycles unchanged by it, an
+# unwritable path refused before the run (tests/cli/check_profile.py, on
+# tests/cli/profile.S and LeNet).
+add_test(NAME networks.profile
+  COMMAND ${VTPU_PYTHON3} ${PROJECT_SOURCE_DIR}/tests/cli/check_profile.py --vtpu $<TARGET_FILE:vtpu>
+          --elf ${FW}/cli/profile.elf --model ${NETS}/lenet.onnx
+          --out ${NETS}/out/profile)
+set_tests_properties(networks.profile PROPERTIES PASS_REGULAR_EXPRESSION "PASS profile")
