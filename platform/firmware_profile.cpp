@@ -17,6 +17,7 @@ struct Row {
   uint64_t cycles = 0, instructions = 0;
 };
 
+// printf into a string: the numbers of a line (names go to the stream whole).
 std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));
 std::string format(const char* pattern, ...) {
   char line[512];
@@ -75,10 +76,11 @@ void write_profile(const std::string& path, const ElfImage& firmware,
             << format("# %12s %7s %13s %11s  %s\n", "cycles", "share", "instructions",
                       "cycles/insn", "function");
         for (const auto& [name, row] : by_cycles)
-          out << format("  %12llu %6.2f%% %13llu %11.2f  %s\n",
+          out << format("  %12llu %6.2f%% %13llu %11.2f  ",
                         static_cast<unsigned long long>(row.cycles), share(row.cycles, all.cycles),
                         static_cast<unsigned long long>(row.instructions),
-                        per(row.cycles, row.instructions), name.c_str());
+                        per(row.cycles, row.instructions))
+              << name << "\n";
         out << "#\n# by address, the " << top.size() << " with the most cycles\n"
             << format("# %10s %12s %7s %13s  %s\n", "address", "cycles", "share", "instructions",
                       "function+offset");
@@ -86,9 +88,10 @@ void write_profile(const std::string& path, const ElfImage& firmware,
           const ElfFunction* f = function_at(firmware, e.address);
           const std::string where =
               f ? f->name + format("+0x%x", static_cast<unsigned>(e.address - f->address)) : "?";
-          out << format("  0x%08x %12llu %6.2f%% %13llu  %s\n", static_cast<unsigned>(e.address),
+          out << format("  0x%08x %12llu %6.2f%% %13llu  ", static_cast<unsigned>(e.address),
                         static_cast<unsigned long long>(e.cycles), share(e.cycles, all.cycles),
-                        static_cast<unsigned long long>(e.instructions), where.c_str());
+                        static_cast<unsigned long long>(e.instructions))
+              << where << "\n";
         }
         return true;
       },
