@@ -36,7 +36,8 @@ std::string describe_failure(const vtpu_run_result& r, const std::vector<vtpu_la
 ModelRun run_model(const config::Soc& config, const std::string& runtime_elf,
                    const ModelImage& image, const RunOptions& options) {
   ModelRun out;
-  Soc soc("vtpu", config, read_elf(runtime_elf), options);
+  out.firmware = read_elf(runtime_elf);
+  Soc soc("vtpu", config, out.firmware, options);
   soc.write_hbm(0, image.bytes().data(), image.bytes().size());
   out.run = soc.run();
   out.image.resize(image.bytes().size());

@@ -18,6 +18,7 @@ struct ModelRun {
   std::vector<vtpu_layer_result> layers;  // one per layer the firmware reached
   std::vector<uint8_t> image;             // the image's bytes after the run
   std::string error;                      // empty, or one line saying what failed
+  ElfImage firmware;                      // the runtime as it was read (a profile's names)
 };
 
 ModelRun run_model(const config::Soc& config, const std::string& runtime_elf,

@@ -21,7 +21,6 @@
 #include "models/isa/vtpu/names.h"
 #include "models/vpu/numerics.h"
 #include "platform/config.h"
-#include "platform/elf_loader.h"
 #include "platform/firmware_profile.h"
 #include "platform/memory_system.h"
 #include "platform/model_runner.h"
@@ -565,7 +564,7 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   progress.reset();
   // The profile of a failed run too: where the core was spending its time.
   if (limits.profile)
-    write_profile(request.profile, read_elf(request.firmware), run.run.profile,
+    write_profile(request.profile, run.firmware, run.run.profile,
                   {run.run.cycles, run.run.instructions});
   // The timeline is closed as valid JSON: here for a complete run (a write
   // error is an error then), by its destructor for a failed one, marked

@@ -220,9 +220,8 @@ class Core : public sc_core::sc_module {
   struct Profile {
     std::map<uint32_t, std::unique_ptr<ProfilePage>> pages;  // by address >> (kBits + 1)
     uint32_t page_number = ~0u;
-    ProfilePage* page = nullptr;  // pages[page_number]
+    ProfilePage* page = nullptr;  // pages[page_number]; null until the first instruction
     uint32_t last = 0;
-    bool started = false;
     uint64_t since = 0;
   };
   std::unique_ptr<Profile> profile_;

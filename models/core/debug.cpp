@@ -142,7 +142,7 @@ void Core::profile_step(uint32_t pc, uint64_t cycles) {
     }
     return (at >> 1) & ((1u << ProfilePage::kBits) - 1);
   };
-  if (p.started) {
+  if (p.page) {
     const uint32_t s = slot(p.last);
     p.page->cycles[s] += cycles - p.since;
   }
@@ -150,7 +150,6 @@ void Core::profile_step(uint32_t pc, uint64_t cycles) {
   ++p.page->instructions[s];
   p.last = pc;
   p.since = cycles;
-  p.started = true;
 }
 
 std::vector<Core::ProfileEntry> Core::profile() const {
@@ -161,7 +160,7 @@ std::vector<Core::ProfileEntry> Core::profile() const {
     for (uint32_t s = 0; s < (1u << ProfilePage::kBits); ++s) {
       const uint32_t at = number << (ProfilePage::kBits + 1) | s << 1;
       // The last instruction's cycles run to the end.
-      const uint64_t cycles = page->cycles[s] + (p.started && at == p.last ? cycles_ - p.since : 0);
+      const uint64_t cycles = page->cycles[s] + (at == p.last ? cycles_ - p.since : 0);
       if (page->instructions[s] != 0 || cycles != 0)
         out.push_back({at, page->instructions[s], cycles});
     }
