@@ -59,10 +59,7 @@ bool has_constant_weights(const Graph& g, const Node& n) {
 bool prunable_2_4(const Graph& g, const Node& n) {
   if (!has_constant_weights(g, n)) return false;
   const std::vector<int64_t>& s = g.constants.at(n.inputs[1]).shape;
-  if (n.op != "Conv") return s.size() == 2;
-  const bool graph_input =
-      std::find(g.inputs.begin(), g.inputs.end(), n.inputs[0]) != g.inputs.end();
-  return !is_depthwise(g, n) && !graph_input;
+  return n.op != "Conv" ? s.size() == 2 : !is_depthwise(g, n);
 }
 
 bool is_depthwise(const Graph& g, const Node& n) {

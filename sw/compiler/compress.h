@@ -13,10 +13,9 @@
 namespace vtpu::sw {
 
 // The nodes whose weights prune_2_4 prunes: Conv (2-D; not depthwise, whose
-// merged form is compressed as it is; not one reading a graph input, whose K
-// of a few channels the compiler may re-block, space to depth, and whose
-// cost is its gathers, not the array), Gemm and MatMul whose weights are a
-// constant, the latter two 2-D.
+// merged form is compressed as it is), Gemm and MatMul whose weights are a
+// constant, the latter two 2-D. A convolution of a graph input is one of them
+// (it then runs without space to depth, whose re-blocked K is another order).
 bool prunable_2_4(const Graph& g, const Node& n);
 
 // Prunes the weights of every prunable node not named in `skip` to 2:4 along

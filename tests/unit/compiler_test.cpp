@@ -363,18 +363,21 @@ TEST(Compression, PrunesTwoOfFourAlongKInTheChipsOrder) {
 TEST(Compression, ConvolutionsPruneAlongTapsThenChannels) {
   // Conv weights [co=1][ci=2][1][2]: the chip's K is (kx, ci) = w[0][0][0][0],
   // w[0][1][0][0], w[0][0][0][1], w[0][1][0][1] = 1, 4, -3, 2: keeps 4 and -3.
-  // A convolution of a graph input stays dense (space to depth may re-block it).
+  // A convolution of a graph input is pruned too; a skipped one is not.
   Graph g;
   g.inputs = {"x"};
   g.constants["w"] = Tensor::floats({1, 2, 1, 2}, {1, -3, 4, 2});
   g.constants["v"] = g.constants["w"];
-  Node first, second;
+  g.constants["u"] = g.constants["w"];
+  Node first, second, third;
   first.name = "c0", first.op = "Conv", first.inputs = {"x", "v"}, first.outputs = {"h"};
   second.name = "c1", second.op = "Conv", second.inputs = {"h", "w"}, second.outputs = {"y"};
-  g.nodes = {first, second};
-  EXPECT_EQ(prune_2_4(g, {}), std::set<std::string>{"c1"});
+  third.name = "c2", third.op = "Conv", third.inputs = {"y", "u"}, third.outputs = {"z"};
+  g.nodes = {first, second, third};
+  EXPECT_EQ(prune_2_4(g, {"c2"}), (std::set<std::string>{"c0", "c1"}));
   EXPECT_EQ(g.constants["w"].f, (std::vector<float>{0, -3, 4, 0}));
-  EXPECT_EQ(g.constants["v"].f, (std::vector<float>{1, -3, 4, 2}));
+  EXPECT_EQ(g.constants["v"].f, (std::vector<float>{0, -3, 4, 0}));
+  EXPECT_EQ(g.constants["u"].f, (std::vector<float>{1, -3, 4, 2}));
 }
 
 TEST(Compression, TwoOfFourFormKeepsWeightsAndPositions) {
