@@ -183,14 +183,41 @@ static __attribute__((noinline)) uint32_t image_group(const vtpu_chip* window, c
   return g;
 }
 
+/* A fused int8 residual Add (VTPU_LAYER_RESIDUAL): its tile's first row,
+ * the bytes between its rows and the VMEM address of its parameters. */
+typedef struct kq_residual {
+  uint32_t at, pitch, params;
+} kq_residual;
+
+/* The int8 epilogue of `rows` x `cols` accumulators into `out`: bias, ReLU
+ * and requantization in one pass, and with `r` the residual's Add in the same
+ * pass (REQUANT_ADD). */
+static inline __attribute__((always_inline)) vtpu_insn_vpu* requant(
+    const kq_matmul* x, const kq_residual* r, uint32_t rows, uint32_t cols, uint32_t acc,
+    uint32_t out, uint32_t bias, uint32_t scales, uint8_t done) {
+  const uint8_t op = r ? (x->relu ? VTPU_VPU_REQUANT_RELU_ADD : VTPU_VPU_REQUANT_ADD)
+                       : (x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT);
+  vtpu_insn_vpu* v =
+      kq_vpu(op, VTPU_TYPE_INT32, VTPU_TYPE_INT8, rows, cols, acc, out, NO_SEM, done);
+  if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
+  v->scale_addr = scales;
+  v->zero_point = x->zero_point;
+  if (r) v->r_addr = r->at, v->r_stride = r->pitch, v->r_params = r->params;
+  return v;
+}
+
 /* The epilogue of a band of `images` whole images (image_group()), each
  * `pixels` rows of C, their accumulators `image_acc` bytes per column apart
- * from `acc`: the bias over all of them (bf16), then a REQUANT (int8) or a
- * RELU/CONVERT (bf16) per image into consecutive rows of `out`; the last
- * signals `done`. Not inlined: a batch-1 step never calls it. */
-static __attribute__((noinline)) void epilogue_images(
-    const kq_matmul* x, uint32_t images, uint32_t pixels, uint32_t acc, uint32_t image_acc,
-    uint32_t cols, uint32_t out, uint32_t out_pitch, uint32_t bias, uint32_t scales, uint8_t done) {
+ * from `acc`: the bias over all of them (bf16), then a REQUANT (int8; with
+ * a residual `r`, REQUANT_ADD of its matching rows) or a RELU/CONVERT (bf16)
+ * per image into consecutive rows of `out`; the last signals `done`. Not
+ * inlined: a batch-1 step never calls it. */
+static __attribute__((noinline)) void epilogue_images(const kq_matmul* x, uint32_t images,
+                                                      uint32_t pixels, uint32_t acc,
+                                                      uint32_t image_acc, uint32_t cols,
+                                                      uint32_t out, uint32_t out_pitch,
+                                                      uint32_t bias, uint32_t scales, uint8_t done,
+                                                      const kq_residual* r) {
   const uint8_t acc_type = x->dtype == VTPU_TYPE_INT8 ? VTPU_TYPE_INT32 : VTPU_TYPE_FP32;
   vtpu_insn_vpu* v;
   if (x->bias && x->dtype != VTPU_TYPE_INT8) {
@@ -203,11 +230,8 @@ static __attribute__((noinline)) void epilogue_images(
     const uint32_t from = acc + g * image_acc * cols, to = out + g * pixels * out_pitch;
     const uint8_t signal = g + 1 == images ? done : NO_SEM;
     if (x->dtype == VTPU_TYPE_INT8) {
-      v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
-                 pixels, cols, from, to, NO_SEM, signal);
-      if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
-      v->scale_addr = scales;
-      v->zero_point = x->zero_point;
+      v = requant(x, r, pixels, cols, from, to, bias, scales, signal);
+      if (r) v->r_addr += g * pixels * r->pitch;
     } else {
       v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, pixels, cols, from,
                  to, NO_SEM, signal);
@@ -541,11 +565,24 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
         const uint32_t scales = b_held           ? (uint32_t)x->scales + 4 * j * tn
                                 : constants_once ? all_scales + 4 * j * tn
                                                  : sbuf[cb];
-        /* int8: bias, ReLU and requantization in one pass (REQUANT_RELU or
-         * REQUANT with a bias row); bf16: the bias first. */
+        /* int8: bias, ReLU, requantization and a fused residual's Add in
+         * one pass (REQUANT_RELU or REQUANT with a bias row, _ADD with the
+         * residual); bf16: the bias first, the residual after. */
+        const int loaded = out_tiles > 1; /* the residual's tile in rbuf, else read in place */
+        kq_residual fused;
+        const kq_residual* r = 0;
+        if (x->residual) {
+          fused.at = loaded
+                         ? rbuf[ob]
+                         : (uint32_t)(x->residual + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e);
+          fused.pitch = loaded ? cols * e : x->ldc;
+          fused.params = params;
+          if (x->dtype == VTPU_TYPE_INT8) r = &fused;
+          if (r && loaded) kq_nop(VTPU_QUEUE_VPU, SEM_R_READY + ob, NO_SEM);
+        }
         if (gi > 1) {
           epilogue_images(x, gi, rb * w->ow, acc[ob], image_acc, cols, out, out_pitch, bias, scales,
-                          SEM_ACC_FREE + ob);
+                          SEM_ACC_FREE + ob, r);
         } else {
           if (x->bias && x->dtype != VTPU_TYPE_INT8) {
             v = kq_vpu(VTPU_VPU_ADD, acc_type, acc_type, rows, cols, acc[ob], acc[ob], NO_SEM,
@@ -554,27 +591,20 @@ static inline __attribute__((always_inline)) int emit(const vtpu_context* ctx, c
             v->b_addr = bias;
           }
           if (x->dtype == VTPU_TYPE_INT8) {
-            v = kq_vpu(x->relu ? VTPU_VPU_REQUANT_RELU : VTPU_VPU_REQUANT, acc_type, VTPU_TYPE_INT8,
-                       rows, cols, acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
-            if (x->bias) v->b_mode = VTPU_BCAST_ROW, v->b_addr = bias;
-            v->scale_addr = scales;
-            v->zero_point = x->zero_point;
+            v = requant(x, r, rows, cols, acc[ob], out, bias, scales, SEM_ACC_FREE + ob);
           } else {
             v = kq_vpu(x->relu ? VTPU_VPU_RELU : VTPU_VPU_CONVERT, acc_type, x->dtype, rows, cols,
                        acc[ob], out, NO_SEM, SEM_ACC_FREE + ob);
           }
           v->d_stride = out_pitch;
         }
-        if (x->residual) {                  /* out += the residual's tile, in the layer's type */
-          const int loaded = out_tiles > 1; /* its tile in rbuf, else read in place */
+        if (r && loaded) kq_nop(VTPU_QUEUE_VPU, NO_SEM, SEM_R_FREE + ob);
+        if (x->residual && !r) { /* bf16: out += the residual's tile */
           v = kq_vpu(VTPU_VPU_ADD, x->dtype, x->dtype, rows, cols, out, out,
                      loaded ? SEM_R_READY + ob : NO_SEM, loaded ? SEM_R_FREE + ob : NO_SEM);
           v->a_stride = v->d_stride = out_pitch;
-          v->b_addr =
-              loaded ? rbuf[ob]
-                     : (uint32_t)(x->residual + (uint64_t)pix0 * x->ldc + (uint64_t)j * tn * e);
-          v->b_stride = loaded ? cols * e : x->ldc;
-          if (params_bytes) v->scale_addr = params;
+          v->b_addr = fused.at;
+          v->b_stride = fused.pitch;
           if (x->residual_relu) {
             v = kq_vpu(VTPU_VPU_RELU, x->dtype, x->dtype, rows, cols, out, out, NO_SEM, NO_SEM);
             v->a_stride = v->d_stride = out_pitch;

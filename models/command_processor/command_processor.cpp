@@ -525,6 +525,9 @@ bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
     end = std::max(end, ram->reserve(start, vpu::work_elements(v) * vtpu_type_size(v.a_type)));
   if (memory::Ram* ram = ram_at(v.d_addr))
     end = std::max(end, ram->reserve(start, outputs * vtpu_type_size(v.d_type)));
+  // REQUANT_ADD's residual: an int8 read per output.
+  if (v.op == VTPU_VPU_REQUANT_ADD || v.op == VTPU_VPU_REQUANT_RELU_ADD)
+    if (memory::Ram* ram = ram_at(v.r_addr)) end = std::max(end, ram->reserve(start, outputs));
   end = slowed(start, end, options_.vpu_slowdown);
   sc_core::wait(end - start);
   return true;

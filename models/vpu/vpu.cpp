@@ -55,6 +55,9 @@ constexpr OpInfo kOps[] = {
     {VTPU_VPU_DEQUANT, "dequant", Kind::kDequant, {4, 1}},
     {VTPU_VPU_CONVERT, "convert", Kind::kConvert, {2, 1}},
     {VTPU_VPU_REQUANT_RELU, "requant_relu", Kind::kRequant, {6, 1}},
+    // REQUANT's stages feeding the int8 ADD's (4 + its 8 of (de)quantizing).
+    {VTPU_VPU_REQUANT_ADD, "requant_add", Kind::kRequant, {18, 1}},
+    {VTPU_VPU_REQUANT_RELU_ADD, "requant_relu_add", Kind::kRequant, {18, 1}},
     {VTPU_VPU_MAXPOOL, "maxpool", Kind::kPool, {4, 1}},
     {VTPU_VPU_AVGPOOL, "avgpool", Kind::kPool, {6, 1}},
     {VTPU_VPU_REDUCE_SUM, "reduce_sum", Kind::kReduce, {4, 1}},
@@ -95,6 +98,11 @@ bool types_supported(const vtpu_insn_vpu& insn, Kind kind) {
       return float_to_float || (a == VTPU_TYPE_INT32 && d == VTPU_TYPE_INT32);
   }
   return false;
+}
+
+// REQUANT_ADD, REQUANT_RELU_ADD: a residual R added after the requantization.
+bool adds_residual(uint8_t op) {
+  return op == VTPU_VPU_REQUANT_ADD || op == VTPU_VPU_REQUANT_RELU_ADD;
 }
 
 bool uses_scales(Kind kind) {
@@ -387,7 +395,13 @@ void run_quantization(const vtpu_insn_vpu& insn, const std::vector<Memory>& memo
   std::vector<int32_t> bias(cols, 0);
   if (kind == Kind::kRequant && insn.b_mode == VTPU_BCAST_ROW)
     load_row(host(memories, insn.b_addr), VTPU_TYPE_INT32, cols, bias.data());
-  const bool relu = insn.op == VTPU_VPU_REQUANT_RELU;
+  const bool relu = insn.op == VTPU_VPU_REQUANT_RELU || insn.op == VTPU_VPU_REQUANT_RELU_ADD;
+  // REQUANT_ADD's residual: the int8 ADD of the requantized value (A's
+  // parameters) and R (B's), quantized with D's, as run_int8_binary() does.
+  const bool residual = adds_residual(insn.op);
+  vtpu_vpu_qparams q{};
+  if (residual) std::memcpy(&q, host(memories, insn.r_params), sizeof q);
+  const uint8_t* r_base = residual ? host(memories, insn.r_addr) : nullptr;
   for (uint64_t r = 0; r < insn.rows; ++r) {
     const uint8_t* a_row = a + r * insn.a_stride;
     uint8_t* d_row = d + r * insn.d_stride;
@@ -398,6 +412,16 @@ void run_quantization(const vtpu_insn_vpu& insn, const std::vector<Memory>& memo
             static_cast<int32_t>(static_cast<uint32_t>(ints[c]) + static_cast<uint32_t>(bias[c]));
         if (relu) v = std::max(v, 0);
         ints[c] = nm::requantize_int8(v, scales[c], zp);
+      }
+      if (residual) {
+        const uint8_t* r_row = r_base + r * insn.r_stride;
+        for (size_t c = 0; c < cols; ++c) {
+          const float x =
+              nm::dequantize_int8(static_cast<int8_t>(ints[c]), q.a_scale, q.a_zero_point);
+          const float y =
+              nm::dequantize_int8(static_cast<int8_t>(r_row[c]), q.b_scale, q.b_zero_point);
+          ints[c] = nm::quantize_int8(x + y, q.d_scale, q.d_zero_point);
+        }
       }
       store_row(d_row, insn.d_type, cols, ints.data());
     } else if (kind == Kind::kQuant) {
@@ -586,7 +610,8 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
   if (kind == Kind::kPool && insn.channels == 0) return {VTPU_ERR_SHAPE, 0};
   const Geometry g = geometry(insn, kind);
   if (g.out_rows == 0) return {VTPU_ERR_SHAPE, insn.pool};  // the window does not fit
-  if (insn.uncounted != 0 && !counts_every_window(insn, g)) return {VTPU_ERR_SHAPE, insn.uncounted};
+  if (!adds_residual(insn.op) && insn.uncounted != 0 && !counts_every_window(insn, g))
+    return {VTPU_ERR_SHAPE, insn.uncounted};
   const uint64_t a_bytes = vtpu_type_size(insn.a_type), d_bytes = vtpu_type_size(insn.d_type);
   const uint64_t d_row_bytes = mul_sat(g.out_cols, d_bytes);
   if (g.out_rows > 1 && insn.d_stride < d_row_bytes) return {VTPU_ERR_SHAPE, insn.d_stride};
@@ -607,6 +632,12 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
   if (kind == Kind::kBinary && insn.a_type == VTPU_TYPE_INT8 &&
       !addressable(memories, {insn.scale_addr, 1, 0, sizeof(vtpu_vpu_qparams), 4})) {
     return {VTPU_ERR_ADDRESS, insn.scale_addr};
+  }
+  if (adds_residual(insn.op)) {
+    if (!addressable(memories, {insn.r_addr, insn.rows, insn.r_stride, insn.cols, 1}))
+      return {VTPU_ERR_ADDRESS, insn.r_addr};
+    if (!addressable(memories, {insn.r_params, 1, 0, sizeof(vtpu_vpu_qparams), 4}))
+      return {VTPU_ERR_ADDRESS, insn.r_params};
   }
   if (!addressable(memories, {insn.d_addr, g.out_rows, insn.d_stride, d_row_bytes, d_bytes})) {
     return {VTPU_ERR_ADDRESS, insn.d_addr};

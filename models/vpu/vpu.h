@@ -23,8 +23,9 @@ using Memory = UnitMemory;
 using Fault = UnitFault;
 
 // The first problem with `insn`: an unknown operation, an unsupported type
-// combination, a bad shape, or an operand footprint (A, B, the scale array, D,
-// in that order) not inside one of `memories`. Reads and writes nothing.
+// combination, a bad shape, or an operand footprint (A, B, the scale array,
+// REQUANT_ADD's R and its parameters, D, in that order) not inside one of
+// `memories`. Reads and writes nothing.
 Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories);
 
 // Runs `insn`, which check() has passed, on `memories`.

@@ -588,6 +588,16 @@ int32_t reference_binary(uint8_t op, int32_t x, int32_t y) {
   return 0;
 }
 
+// An int8 binary operation's six parameters, read at `at`.
+vtpu_vpu_qparams read_qparams(Bus& bus, uint64_t at) {
+  return {bus.read_float(at, VTPU_TYPE_FP32),      bus.read_int(at + 4, VTPU_TYPE_INT32),
+          bus.read_float(at + 8, VTPU_TYPE_FP32),  bus.read_int(at + 12, VTPU_TYPE_INT32),
+          bus.read_float(at + 16, VTPU_TYPE_FP32), bus.read_int(at + 20, VTPU_TYPE_INT32)};
+}
+
+bool is_requant(uint8_t op);  // REQUANT and its forms (below)
+bool adds_residual(uint8_t op);
+
 void reference(const vtpu_insn_vpu& in, Bus& bus) {
   const unsigned ea = vtpu_type_size(in.a_type), ed = vtpu_type_size(in.d_type);
   auto a_at = [&](uint64_t r, uint64_t c) { return in.a_addr + r * in.a_stride + c * ea; };
@@ -609,19 +619,16 @@ void reference(const vtpu_insn_vpu& in, Bus& bus) {
           if (in.b_mode == VTPU_BCAST_COL) b = in.b_addr + r * in.b_stride;
           const bool scalar = in.b_mode == VTPU_BCAST_SCALAR;
           if (in.a_type == VTPU_TYPE_INT8) {  // dequantize, the fp32 op, quantize
-            const float sa = bus.read_float(in.scale_addr, VTPU_TYPE_FP32);
-            const int32_t za = bus.read_int(in.scale_addr + 4, VTPU_TYPE_INT32);
-            const float sb = bus.read_float(in.scale_addr + 8, VTPU_TYPE_FP32);
-            const int32_t zb = bus.read_int(in.scale_addr + 12, VTPU_TYPE_INT32);
-            const float sd = bus.read_float(in.scale_addr + 16, VTPU_TYPE_FP32);
-            const int32_t zd = bus.read_int(in.scale_addr + 20, VTPU_TYPE_INT32);
+            const vtpu_vpu_qparams q = read_qparams(bus, in.scale_addr);
             const float x =
-                dequantize_int8(static_cast<int8_t>(bus.read_int(a_at(r, c), in.a_type)), sa, za);
-            const float y =
-                scalar ? in.scale
-                       : dequantize_int8(static_cast<int8_t>(bus.read_int(b, in.a_type)), sb, zb);
+                dequantize_int8(static_cast<int8_t>(bus.read_int(a_at(r, c), in.a_type)), q.a_scale,
+                                q.a_zero_point);
+            const float y = scalar
+                                ? in.scale
+                                : dequantize_int8(static_cast<int8_t>(bus.read_int(b, in.a_type)),
+                                                  q.b_scale, q.b_zero_point);
             bus.write_int(d_at(r, c), in.d_type,
-                          quantize_int8(reference_binary(in.op, x, y), sd, zd));
+                          quantize_int8(reference_binary(in.op, x, y), q.d_scale, q.d_zero_point));
           } else if (floating(in.a_type)) {
             const float x = bus.read_float(a_at(r, c), in.a_type);
             const float y = scalar ? in.scale : bus.read_float(b, in.a_type);
@@ -636,19 +643,31 @@ void reference(const vtpu_insn_vpu& in, Bus& bus) {
       return;
     case VTPU_VPU_REQUANT:
     case VTPU_VPU_REQUANT_RELU:
+    case VTPU_VPU_REQUANT_ADD:
+    case VTPU_VPU_REQUANT_RELU_ADD:
     case VTPU_VPU_QUANT:
     case VTPU_VPU_DEQUANT:
     case VTPU_VPU_CONVERT:
       for (uint64_t r = 0; r < in.rows; ++r) {
         for (uint64_t c = 0; c < in.cols; ++c) {
-          if (in.op == VTPU_VPU_REQUANT || in.op == VTPU_VPU_REQUANT_RELU) {
+          if (is_requant(in.op)) {
             // A plus its bias row (wrapping, as ADD on int32), ReLU, requantized.
             int64_t acc = bus.read_int(a_at(r, c), in.a_type);
             if (in.b_mode == VTPU_BCAST_ROW)
               acc += bus.read_int(in.b_addr + 4 * c, VTPU_TYPE_INT32);
             int32_t sum = static_cast<int32_t>(static_cast<uint32_t>(acc & 0xffffffff));
-            if (in.op == VTPU_VPU_REQUANT_RELU && sum < 0) sum = 0;
-            bus.write_int(d_at(r, c), in.d_type, requantize_int8(sum, scale_of(c), in.zero_point));
+            if ((in.op == VTPU_VPU_REQUANT_RELU || in.op == VTPU_VPU_REQUANT_RELU_ADD) && sum < 0)
+              sum = 0;
+            int32_t q = requantize_int8(sum, scale_of(c), in.zero_point);
+            if (adds_residual(in.op)) {  // then int8 ADD's dequantize, add, quantize with R
+              const vtpu_vpu_qparams p = read_qparams(bus, in.r_params);
+              const int8_t residual = static_cast<int8_t>(
+                  bus.read_int(in.r_addr + r * in.r_stride + c, VTPU_TYPE_INT8));
+              q = quantize_int8(dequantize_int8(static_cast<int8_t>(q), p.a_scale, p.a_zero_point) +
+                                    dequantize_int8(residual, p.b_scale, p.b_zero_point),
+                                p.d_scale, p.d_zero_point);
+            }
+            bus.write_int(d_at(r, c), in.d_type, q);
           } else if (in.op == VTPU_VPU_QUANT) {
             const float x = bus.read_float(a_at(r, c), in.a_type);
             bus.write_int(d_at(r, c), in.d_type, quantize_int8(x, scale_of(c), in.zero_point));
@@ -843,13 +862,35 @@ const char* type_name(uint8_t t) {
 }
 
 const std::vector<uint8_t> kAllOps = {
-    VTPU_VPU_ADD,        VTPU_VPU_SUB,        VTPU_VPU_MUL,          VTPU_VPU_MAX,
-    VTPU_VPU_MIN,        VTPU_VPU_RELU,       VTPU_VPU_RELU6,        VTPU_VPU_GELU_ERF,
-    VTPU_VPU_GELU_TANH,  VTPU_VPU_SIGMOID,    VTPU_VPU_TANH,         VTPU_VPU_EXP,
-    VTPU_VPU_RSQRT,      VTPU_VPU_RECIP,      VTPU_VPU_HARDSIGMOID,  VTPU_VPU_HARDSWISH,
-    VTPU_VPU_SILU,       VTPU_VPU_MISH,       VTPU_VPU_REQUANT,      VTPU_VPU_QUANT,
-    VTPU_VPU_DEQUANT,    VTPU_VPU_CONVERT,    VTPU_VPU_MAXPOOL,      VTPU_VPU_AVGPOOL,
-    VTPU_VPU_REDUCE_SUM, VTPU_VPU_REDUCE_MAX, VTPU_VPU_REQUANT_RELU,
+    VTPU_VPU_ADD,
+    VTPU_VPU_SUB,
+    VTPU_VPU_MUL,
+    VTPU_VPU_MAX,
+    VTPU_VPU_MIN,
+    VTPU_VPU_RELU,
+    VTPU_VPU_RELU6,
+    VTPU_VPU_GELU_ERF,
+    VTPU_VPU_GELU_TANH,
+    VTPU_VPU_SIGMOID,
+    VTPU_VPU_TANH,
+    VTPU_VPU_EXP,
+    VTPU_VPU_RSQRT,
+    VTPU_VPU_RECIP,
+    VTPU_VPU_HARDSIGMOID,
+    VTPU_VPU_HARDSWISH,
+    VTPU_VPU_SILU,
+    VTPU_VPU_MISH,
+    VTPU_VPU_REQUANT,
+    VTPU_VPU_QUANT,
+    VTPU_VPU_DEQUANT,
+    VTPU_VPU_CONVERT,
+    VTPU_VPU_MAXPOOL,
+    VTPU_VPU_AVGPOOL,
+    VTPU_VPU_REDUCE_SUM,
+    VTPU_VPU_REDUCE_MAX,
+    VTPU_VPU_REQUANT_RELU,
+    VTPU_VPU_REQUANT_ADD,
+    VTPU_VPU_REQUANT_RELU_ADD,
 };
 
 std::vector<Combo> supported_combos() {
@@ -868,6 +909,8 @@ std::vector<Combo> supported_combos() {
   for (uint8_t op = VTPU_VPU_UNARY_FIRST; op <= VTPU_VPU_UNARY_LAST; ++op) float_to_float(op);
   v.push_back({VTPU_VPU_REQUANT, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
   v.push_back({VTPU_VPU_REQUANT_RELU, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
+  v.push_back({VTPU_VPU_REQUANT_ADD, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
+  v.push_back({VTPU_VPU_REQUANT_RELU_ADD, VTPU_TYPE_INT32, VTPU_TYPE_INT8});
   for (uint8_t t : F) v.push_back({VTPU_VPU_QUANT, t, VTPU_TYPE_INT8});
   for (uint8_t t : F) v.push_back({VTPU_VPU_DEQUANT, VTPU_TYPE_INT8, t});
   v.push_back({VTPU_VPU_CONVERT, VTPU_TYPE_FP32, VTPU_TYPE_BF16});
@@ -895,11 +938,14 @@ bool is_binary(uint8_t op) {
 bool is_reduce(uint8_t op) {
   return op == VTPU_VPU_REDUCE_SUM || op == VTPU_VPU_REDUCE_MAX;
 }
-bool takes_scales(uint8_t op) {
-  return (op >= VTPU_VPU_REQUANT && op <= VTPU_VPU_DEQUANT) || op == VTPU_VPU_REQUANT_RELU;
+bool adds_residual(uint8_t op) {
+  return op == VTPU_VPU_REQUANT_ADD || op == VTPU_VPU_REQUANT_RELU_ADD;
 }
 bool is_requant(uint8_t op) {
-  return op == VTPU_VPU_REQUANT || op == VTPU_VPU_REQUANT_RELU;
+  return op == VTPU_VPU_REQUANT || op == VTPU_VPU_REQUANT_RELU || adds_residual(op);
+}
+bool takes_scales(uint8_t op) {
+  return (op >= VTPU_VPU_REQUANT && op <= VTPU_VPU_DEQUANT) || is_requant(op);
 }
 
 // ============================================================================
@@ -1071,8 +1117,15 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
   }
   if (scale_array) s_at = placer.place(uint64_t{cols} * 4, 4);
   if (qparams) s_at = placer.place(sizeof(vtpu_vpu_qparams), 4);
+  // REQUANT_ADD's residual (int8, its rows a few bytes apart or not) and its parameters.
+  uint64_t r_at = 1, p_at = 1;
+  if (adds_residual(combo.op)) {
+    in.r_stride = stride(cols, 1);
+    r_at = placer.place(footprint(rows, in.r_stride, cols), 1);
+    p_at = placer.place(sizeof(vtpu_vpu_qparams), 4);
+  }
   const uint64_t d_at = placer.place(footprint(out_rows, in.d_stride, out_cols * ed), ed);
-  if (!a_at || !b_at || !s_at || !d_at) return false;
+  if (!a_at || !b_at || !s_at || !r_at || !p_at || !d_at) return false;
   in.a_addr = static_cast<uint32_t>(a_at);
   in.b_addr = uses_b ? static_cast<uint32_t>(b_at) : rnd.bits();  // unused B: any address
   in.d_addr = static_cast<uint32_t>(d_at);
@@ -1118,11 +1171,19 @@ bool random_instruction(Random& rnd, Soc& soc, const Combo& combo, uint8_t b_mod
       soc.put_f32(s_at + 4 * c, is_requant(combo.op) ? rnd.scale() * 0x1p-6f : rnd.scale());
     }
   }
-  if (qparams) {  // a, b, d: scale and zero point each
+  // a, b, d: scale and zero point each
+  auto fill_qparams = [&](uint64_t at) {
     for (unsigned i = 0; i < 3; ++i) {
-      soc.put_f32(s_at + 8 * i, rnd.scale());
-      soc.put_i32(s_at + 8 * i + 4, static_cast<int32_t>(rnd.between(0, 255)) - 128);
+      soc.put_f32(at + 8 * i, rnd.scale());
+      soc.put_i32(at + 8 * i + 4, static_cast<int32_t>(rnd.between(0, 255)) - 128);
     }
+  };
+  if (qparams) fill_qparams(s_at);
+  if (adds_residual(combo.op)) {
+    in.r_addr = static_cast<uint32_t>(r_at);
+    in.r_params = static_cast<uint32_t>(p_at);
+    fill(r_at, rows, in.r_stride, cols, VTPU_TYPE_INT8, false);
+    fill_qparams(p_at);
   }
   return true;
 }
@@ -1307,6 +1368,53 @@ TEST(Vpu, RequantAddsItsBiasRowAndReluClampsBeforeScaling) {
   in.b_mode = VTPU_BCAST_ROW;
   in.b_addr = 0x10;  // outside every memory
   EXPECT_EQ(check(in, soc.memories()).cause, VTPU_ERR_ADDRESS);
+}
+
+// A matmul's epilogue with a residual Add in one pass (docs/vpu.md,
+// "REQUANT_ADD"): every byte what REQUANT (REQUANT_RELU) into D and then the
+// int8 ADD of D and R in place give, on random accumulators, biases, scales,
+// residuals and parameters, with R's rows apart by more than a row.
+TEST(Vpu, RequantAddIsRequantThenTheInt8Add) {
+  Random rnd(77);
+  for (uint8_t op : {VTPU_VPU_REQUANT_ADD, VTPU_VPU_REQUANT_RELU_ADD}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      Soc fused;
+      const uint32_t rows = rnd.between(1, 9), cols = rnd.between(1, 70);
+      constexpr uint64_t kR = kVmemBase + 0x4000, kP = kVmemBase + 0x7f00;
+      constexpr uint64_t kScales = kVmemBase + 0x7c00;
+      vtpu_insn_vpu in = make(op, VTPU_TYPE_INT32, VTPU_TYPE_INT8, rows, cols);
+      in.a_addr = static_cast<uint32_t>(kAmemBase), in.a_stride = 4 * cols;
+      in.d_addr = static_cast<uint32_t>(kVmemBase), in.d_stride = cols + rnd.below(3);
+      in.b_mode = trial % 2 ? VTPU_BCAST_ROW : VTPU_BCAST_NONE;
+      in.b_addr = static_cast<uint32_t>(kVmemBase + 0x2000);
+      in.scale_addr = static_cast<uint32_t>(kScales);
+      in.zero_point = static_cast<int32_t>(rnd.between(0, 255)) - 128;
+      in.r_addr = static_cast<uint32_t>(kR), in.r_stride = cols + rnd.below(5);
+      in.r_params = static_cast<uint32_t>(kP);
+      for (uint32_t i = 0; i < rows * cols; ++i) fused.put_i32(kAmemBase + 4 * i, rnd.i32());
+      for (uint32_t c = 0; c < cols; ++c) {
+        fused.put_i32(in.b_addr + 4 * c, rnd.i32());
+        fused.put_f32(kScales + 4 * c, rnd.scale() * 0x1p-6f);
+      }
+      for (uint32_t i = 0; i < rows * in.r_stride; ++i) *fused.at(kR + i) = rnd.bits() & 0xff;
+      for (unsigned i = 0; i < 3; ++i) {
+        fused.put_f32(kP + 8 * i, rnd.scale());
+        fused.put_i32(kP + 8 * i + 4, static_cast<int32_t>(rnd.between(0, 255)) - 128);
+      }
+      Soc apart = fused;
+      ASSERT_TRUE(check(in, fused.memories()).ok());
+      run(fused, in);
+      vtpu_insn_vpu requant = in;
+      requant.op = op == VTPU_VPU_REQUANT_ADD ? VTPU_VPU_REQUANT : VTPU_VPU_REQUANT_RELU;
+      requant.r_addr = requant.r_stride = requant.r_params = 0;
+      run(apart, requant);
+      vtpu_insn_vpu add = make(VTPU_VPU_ADD, VTPU_TYPE_INT8, VTPU_TYPE_INT8, rows, cols);
+      add.a_addr = add.d_addr = in.d_addr, add.a_stride = add.d_stride = in.d_stride;
+      add.b_addr = in.r_addr, add.b_stride = in.r_stride, add.scale_addr = in.r_params;
+      run(apart, add);
+      ASSERT_EQ(first_difference(fused, apart), "") << describe(in);
+    }
+  }
 }
 
 TEST(Vpu, RequantUsesOneScalePerColumn) {
@@ -1530,7 +1638,7 @@ TEST_F(Check, AcceptsValidInstructions) {
 }
 
 TEST_F(Check, UnknownOperationIsAnOpcodeFaultWithTheOperation) {
-  for (uint32_t op : {0x05u, 0x0Fu, 0x1Du, 0x1Fu, 0x25u, 0x32u, 0x42u, 0xFFu}) {
+  for (uint32_t op : {0x05u, 0x0Fu, 0x1Du, 0x1Fu, 0x27u, 0x32u, 0x42u, 0xFFu}) {
     vtpu_insn_vpu in = add();
     in.op = static_cast<uint8_t>(op);
     expect_fault(run_check(in), VTPU_ERR_OPCODE, op);
@@ -1555,6 +1663,7 @@ TEST_F(Check, AcceptsExactlyTheDocumentedTypeCombinations) {
         in.d_stride = 64;  // room for the widest element type in every layout
         if (is_pool(op)) in.a_stride = 5 * 3 * 4, in.d_stride = 4 * 3 * 4;
         if (is_binary(op) && a == VTPU_TYPE_INT8) in.scale_addr = kS;  // its parameters
+        if (adds_residual(op)) in.r_addr = kB, in.r_stride = 8, in.r_params = kS;
         const Fault f = run_check(in);
         if (listed(op, a, d)) {
           EXPECT_TRUE(f.ok()) << op_name(op) << " " << int{a} << " -> " << int{d};
@@ -1566,7 +1675,28 @@ TEST_F(Check, AcceptsExactlyTheDocumentedTypeCombinations) {
       }
     }
   }
-  EXPECT_EQ(accepted, 113);
+  EXPECT_EQ(accepted, 115);
+}
+
+// REQUANT_ADD reads R (rows x cols int8, r_stride apart) and the ADD's 24
+// bytes of parameters at r_params; either outside VMEM and AMEM is an
+// address fault there, after A's, B's and the scales' and before D's.
+TEST_F(Check, RequantAddNeedsItsResidualAndParametersInMemory) {
+  vtpu_insn_vpu in = make(VTPU_VPU_REQUANT_ADD, VTPU_TYPE_INT32, VTPU_TYPE_INT8, 4, 8);
+  in.a_addr = kA, in.d_addr = kD;
+  in.r_addr = static_cast<uint32_t>(kB), in.r_stride = 8, in.r_params = static_cast<uint32_t>(kS);
+  EXPECT_TRUE(run_check(in).ok());
+  in.r_stride = 9;  // rows one byte apart more: still inside
+  EXPECT_TRUE(run_check(in).ok());
+  in.r_addr = static_cast<uint32_t>(kVmemBase + soc_.vmem.size() - 3 * 9 - 7);  // a byte short
+  expect_fault(run_check(in), VTPU_ERR_ADDRESS, in.r_addr);
+  in.r_addr = static_cast<uint32_t>(kB);
+  in.r_params = static_cast<uint32_t>(kVmemBase + soc_.vmem.size() - 20);  // 20 of 24 bytes
+  expect_fault(run_check(in), VTPU_ERR_ADDRESS, in.r_params);
+  in.d_addr = 0;  // R's parameters come first
+  expect_fault(run_check(in), VTPU_ERR_ADDRESS, in.r_params);
+  in.r_params = static_cast<uint32_t>(kS);
+  expect_fault(run_check(in), VTPU_ERR_ADDRESS, 0);
 }
 
 // The int8 form of a binary operation reads its six parameters at
@@ -1892,6 +2022,8 @@ TEST(VpuTiming, TableMatchesTheDocs) {
       {VTPU_VPU_REDUCE_SUM, "reduce_sum", 4, 1},
       {VTPU_VPU_REDUCE_MAX, "reduce_max", 4, 1},
       {VTPU_VPU_REQUANT_RELU, "requant_relu", 6, 1},
+      {VTPU_VPU_REQUANT_ADD, "requant_add", 18, 1},
+      {VTPU_VPU_REQUANT_RELU_ADD, "requant_relu_add", 18, 1},
   };
   ASSERT_EQ(sizeof rows / sizeof rows[0], kAllOps.size());
   for (const Row& r : rows) {

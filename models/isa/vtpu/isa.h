@@ -158,6 +158,12 @@ typedef struct vtpu_insn_matmul {
 /* REQUANT of max(A (+ B[col]), 0): a matmul's epilogue, bias and ReLU, in
  * one pass. */
 #define VTPU_VPU_REQUANT_RELU 0x24u
+/* REQUANT (REQUANT_RELU) of A (+ B[col]), then the int8 ADD of that and R
+ * (rows x cols int8 at r_addr, rows r_stride apart) with the
+ * vtpu_vpu_qparams at r_params: a matmul's epilogue with a residual Add, in
+ * one pass, each result exactly the two instructions' (docs/vpu.md). */
+#define VTPU_VPU_REQUANT_ADD 0x25u
+#define VTPU_VPU_REQUANT_RELU_ADD 0x26u
 #define VTPU_VPU_MAXPOOL 0x30u /* A: rows x cols x channels (HWC) -> pooled */
 #define VTPU_VPU_AVGPOOL 0x31u
 #define VTPU_VPU_REDUCE_SUM 0x40u /* along cols: D is rows x 1 */
@@ -206,9 +212,19 @@ typedef struct vtpu_insn_vpu {
   uint32_t scale_addr; /* (RE/DE)QUANT: fp32 scale per column (0: `scale` for all) */
   float scale;         /* quantization scale, or the scalar operand */
   int32_t zero_point;
-  uint32_t pool;      /* VTPU_VPU_POOL(kh, kw, sy, sx) */
-  uint32_t channels;  /* pooling: channels per pixel */
-  uint32_t uncounted; /* AVGPOOL: VTPU_VPU_EDGES of A that are padding the average skips */
+  /* Pooling's fields, or REQUANT_ADD's residual R in the same words. */
+  union {
+    uint32_t pool;   /* VTPU_VPU_POOL(kh, kw, sy, sx) */
+    uint32_t r_addr; /* REQUANT_ADD: R's first element */
+  };
+  union {
+    uint32_t channels; /* pooling: channels per pixel */
+    uint32_t r_stride; /* REQUANT_ADD: bytes between R's rows */
+  };
+  union {
+    uint32_t uncounted; /* AVGPOOL: VTPU_VPU_EDGES of A that are padding the average skips */
+    uint32_t r_params;  /* REQUANT_ADD: address of the ADD's vtpu_vpu_qparams */
+  };
 } vtpu_insn_vpu;
 
 typedef union vtpu_insn {
