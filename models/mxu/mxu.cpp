@@ -1,8 +1,12 @@
 #include "models/mxu/mxu.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "models/common/error.h"
 #include "models/common/host_gemm.h"
@@ -28,10 +32,10 @@ void store_row(uint8_t* to, const T* in, uint32_t n) {
 // int8: exact, so any order gives the same sums. Two rows of B are
 // interleaved so that each output takes a pair of int16 products per step
 // (the multiply-add-pairs form vector units have); four rows of A share each
-// pass. Compiled for the host's best vector extension at run time.
-__attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void matmul_int8_kernel(
-    const uint8_t* a, size_t a_stride, const uint8_t* b, size_t b_stride, uint8_t* c,
-    size_t c_stride, uint32_t m, uint32_t k, uint32_t n, bool accumulate) {
+// pass. The portable kernel, for hosts without AVX2.
+void matmul_int8_generic(const uint8_t* a, size_t a_stride, const uint8_t* b, size_t b_stride,
+                         uint8_t* c, size_t c_stride, uint32_t m, uint32_t k, uint32_t n,
+                         bool accumulate) {
   std::vector<int32_t> acc(4 * static_cast<size_t>(n));
   std::vector<int16_t> pair(2 * static_cast<size_t>(n));  // b[k][j], b[k+1][j] interleaved
   for (uint32_t i0 = 0; i0 < m; i0 += 4) {
@@ -56,15 +60,119 @@ __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void ma
         const uint8_t* arow = a + (i0 + r) * a_stride;
         const int16_t a0 = static_cast<int8_t>(arow[kk]);
         const int16_t a1 = kk + 1 < k ? static_cast<int8_t>(arow[kk + 1]) : 0;
-        int32_t* __restrict out = &acc[r * size_t{n}];
-        for (size_t j = 0; j < n; ++j)
-          out[j] += int32_t{a0} * p[2 * j] + int32_t{a1} * p[2 * j + 1];
+        uint32_t* __restrict out = reinterpret_cast<uint32_t*>(&acc[r * size_t{n}]);
+        for (size_t j = 0; j < n; ++j)  // wrapping, as the MXU's int32 sums
+          out[j] += static_cast<uint32_t>(int32_t{a0} * p[2 * j] + int32_t{a1} * p[2 * j + 1]);
       }
     }
     for (uint32_t r = 0; r < rows; ++r)
       std::memcpy(c + (i0 + r) * c_stride, &acc[r * size_t{n}], 4 * size_t{n});
   }
 }
+
+#if defined(__x86_64__)
+// The same sums with AVX2, blocked as a GEMM micro-kernel: B packed into
+// panels of 16 columns, each pair of K rows interleaved as int16 (b[k][j],
+// b[k+1][j]); A six rows at a time, each pair of its K values one int32 (two
+// int16) that VPMADDWD multiplies into a panel's 16 columns, 2 products
+// summed per lane, exactly (|product| <= 2^14, wrapping int32 sums as the
+// MXU's). A 6 x 16 block of C stays in twelve registers over all of K.
+// Panels and blocks of rows are independent: with enough work they are
+// shared among the host's threads (OpenMP's, which oneDNN loads too); the
+// sums are exact, so the split changes nothing in C.
+constexpr uint32_t kRowsPerBlock = 6, kPanel = 16;
+constexpr uint64_t kParallelMacs = uint64_t{1} << 22;  // about 0.1 ms on one thread
+
+__attribute__((target("avx2"))) void matmul_int8_avx2(const uint8_t* a, size_t a_stride,
+                                                      const uint8_t* b, size_t b_stride, uint8_t* c,
+                                                      size_t c_stride, uint32_t m, uint32_t k,
+                                                      uint32_t n, bool accumulate) {
+  const size_t pairs = (size_t{k} + 1) / 2;
+  const int64_t panels = (int64_t{n} + kPanel - 1) / kPanel;
+  const int64_t blocks = (int64_t{m} + kRowsPerBlock - 1) / kRowsPerBlock;
+  thread_local std::vector<int16_t> packed_b;
+  packed_b.resize(static_cast<size_t>(panels) * pairs * 2 * kPanel);
+  int16_t* const packed = packed_b.data();
+  [[maybe_unused]] const bool parallel = uint64_t{m} * k * n >= kParallelMacs;
+#ifdef _OPENMP
+#pragma omp parallel if (parallel)
+#endif
+  {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (int64_t jp = 0; jp < panels; ++jp) {
+      const size_t j0 = static_cast<size_t>(jp) * kPanel;
+      const size_t cols = std::min<size_t>(kPanel, n - j0);
+      int16_t* out = packed + static_cast<size_t>(jp) * pairs * 2 * kPanel;
+      for (size_t p = 0; p < pairs; ++p, out += 2 * kPanel) {
+        alignas(16) int8_t r0[kPanel] = {}, r1[kPanel] = {};
+        std::memcpy(r0, b + 2 * p * b_stride + j0, cols);
+        if (2 * p + 1 < k) std::memcpy(r1, b + (2 * p + 1) * b_stride + j0, cols);
+        const __m256i w0 =
+            _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(r0)));
+        const __m256i w1 =
+            _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(r1)));
+        // The pairs (r0[j], r1[j]) in column order: interleaved within each
+        // 128-bit lane, then the lanes put back in order.
+        const __m256i lo = _mm256_unpacklo_epi16(w0, w1), hi = _mm256_unpackhi_epi16(w0, w1);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out),
+                            _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPanel),
+                            _mm256_permute2x128_si256(lo, hi, 0x31));
+      }
+    }
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (int64_t block = 0; block < blocks; ++block) {
+      thread_local std::vector<int32_t> packed_a;  // pair p of row r at p * 6 + r
+      packed_a.resize(pairs * kRowsPerBlock);
+      const uint32_t i0 = static_cast<uint32_t>(block) * kRowsPerBlock;
+      const uint32_t rows = std::min(kRowsPerBlock, m - i0);
+      for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+        const int8_t* row = reinterpret_cast<const int8_t*>(a + (i0 + r) * a_stride);
+        for (size_t p = 0; p < pairs; ++p) {
+          const int32_t lo = r < rows ? row[2 * p] : 0;
+          const int32_t hi = r < rows && 2 * p + 1 < k ? row[2 * p + 1] : 0;
+          packed_a[p * kRowsPerBlock + r] = static_cast<int32_t>(
+              (static_cast<uint32_t>(lo) & 0xffffu) | static_cast<uint32_t>(hi) << 16);
+        }
+      }
+      for (int64_t jp = 0; jp < panels; ++jp) {
+        const size_t j0 = static_cast<size_t>(jp) * kPanel;
+        const size_t cols = std::min<size_t>(kPanel, n - j0);
+        alignas(32) int32_t tile[kRowsPerBlock][kPanel] = {};
+        if (accumulate)
+          for (uint32_t r = 0; r < rows; ++r)
+            std::memcpy(tile[r], c + (i0 + r) * c_stride + j0 * 4, 4 * cols);
+        __m256i acc[kRowsPerBlock][2];
+        for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+          acc[r][0] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&tile[r][0]));
+          acc[r][1] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&tile[r][8]));
+        }
+        const int16_t* bp = packed + static_cast<size_t>(jp) * pairs * 2 * kPanel;
+        const int32_t* ap = packed_a.data();
+        for (size_t p = 0; p < pairs; ++p, bp += 2 * kPanel, ap += kRowsPerBlock) {
+          const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
+          const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + kPanel));
+          for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+            const __m256i x = _mm256_set1_epi32(ap[r]);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, b0));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, b1));
+          }
+        }
+        for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+          _mm256_store_si256(reinterpret_cast<__m256i*>(&tile[r][0]), acc[r][0]);
+          _mm256_store_si256(reinterpret_cast<__m256i*>(&tile[r][8]), acc[r][1]);
+        }
+        for (uint32_t r = 0; r < rows; ++r)
+          std::memcpy(c + (i0 + r) * c_stride + j0 * 4, tile[r], 4 * cols);
+      }
+    }
+  }
+}
+#endif
 
 // oneDNN's s8 GEMM where it is exact on this host (host_gemm.h), else the
 // kernel above. C's address and stride are multiples of 4 (check()).
@@ -87,7 +195,7 @@ void matmul_int8(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, 
                    reinterpret_cast<const int8_t*>(b), x.b_stride, x.accumulate,
                    reinterpret_cast<int32_t*>(c), x.c_stride / 4))
     return;
-  matmul_int8_kernel(a, x.a_stride, b, x.b_stride, c, x.c_stride, x.m, x.k, x.n, x.accumulate);
+  matmul_int8_own(a, x.a_stride, b, x.b_stride, c, x.c_stride, x.m, x.k, x.n, x.accumulate);
 }
 
 // 2:4 sparse int8: B's stored weights put back at their positions into a
@@ -177,6 +285,17 @@ void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, 
 }
 
 }  // namespace
+
+void matmul_int8_own(const uint8_t* a, size_t a_stride, const uint8_t* b, size_t b_stride,
+                     uint8_t* c, size_t c_stride, uint32_t m, uint32_t k, uint32_t n,
+                     bool accumulate, bool portable) {
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2 && !portable)
+    return matmul_int8_avx2(a, a_stride, b, b_stride, c, c_stride, m, k, n, accumulate);
+#endif
+  matmul_int8_generic(a, a_stride, b, b_stride, c, c_stride, m, k, n, accumulate);
+}
 
 Dataflow parse_dataflow(const std::string& text) {
   if (text == "ws") return Dataflow::kWeightStationary;

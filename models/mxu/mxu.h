@@ -107,6 +107,16 @@ bool feed(const vtpu_insn_matmul& insn, const Memory& vmem, Fed& fed);
 uint64_t execute(const vtpu_insn_matmul& insn, const Memory& vmem, const Memory& amem,
                  const ArrayConfig& array);
 
+// The MXU's own kernels for the int8 product C = A B (+ C), s8 x s8 -> s32
+// with wrap-around sums, for hosts where oneDNN's is not exact (execute()
+// picks): `portable` false takes the best this host runs (AVX2 where it has
+// it), true the plain C++ one. Any strides (rows of A may overlap); C's
+// rows `c_stride` bytes apart, 32-bit elements at any alignment. Public so
+// that tests check both on every host.
+void matmul_int8_own(const uint8_t* a, size_t a_stride, const uint8_t* b, size_t b_stride,
+                     uint8_t* c, size_t c_stride, uint32_t m, uint32_t k, uint32_t n,
+                     bool accumulate, bool portable = false);
+
 // The first element where two dense C's of n 32-bit columns (as read back, or
 // recorded) differ: for lockstep's and replay's messages. Empty when equal.
 // int32 elements (an int8 MATMUL's) compare bit for bit; fp32 ones (bf16's)

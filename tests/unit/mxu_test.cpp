@@ -211,6 +211,48 @@ TEST(MxuFunctional, FastPathMatchesReferenceBitForBit) {
   EXPECT_EQ(cases, 48);
 }
 
+// The MXU's own int8 kernels (AVX2 where the host has it, and the portable
+// one), which it uses where oneDNN's is not exact, on every host: against
+// sums in int64 wrapped to int32, on shapes with ragged edges, rows of A that
+// overlap, products large enough to share among threads, all -128 operands
+// (the largest pairs, 2 x 2^14) and a K whose sums wrap around 2^31.
+TEST(MxuFunctional, OwnInt8KernelsAreTheWrappedSums) {
+  std::mt19937_64 rng(11);
+  struct Shape {
+    uint32_t m, k, n, a_stride;
+    bool extreme, accumulate;
+  };
+  const Shape shapes[] = {{1, 1, 1, 1, false, false},         {7, 5, 17, 5, false, true},
+                          {13, 33, 31, 40, false, false},     {40, 20, 24, 3, false, true},
+                          {300, 211, 70, 211, false, true},   {6, 64, 16, 64, true, false},
+                          {3, 140001, 17, 140001, true, true}};
+  for (const Shape& s : shapes)
+    for (bool portable : {false, true}) {
+      const size_t b_stride = s.n + 3, c_stride = 4 * s.n + 8;
+      std::vector<uint8_t> a(size_t{s.m - 1} * s.a_stride + s.k), b(size_t{s.k} * b_stride);
+      std::vector<uint8_t> c(size_t{s.m} * c_stride + 1);  // C one byte off alignment
+      for (auto& v : a) v = s.extreme ? 0x80 : static_cast<uint8_t>(rng());
+      for (auto& v : b) v = s.extreme ? 0x80 : static_cast<uint8_t>(rng());
+      for (auto& v : c) v = static_cast<uint8_t>(rng());
+      std::vector<uint8_t> want = c;
+      for (uint32_t i = 0; i < s.m; ++i)
+        for (uint32_t j = 0; j < s.n; ++j) {
+          int64_t sum = 0;
+          for (uint32_t q = 0; q < s.k; ++q)
+            sum += int64_t{static_cast<int8_t>(a[i * size_t{s.a_stride} + q])} *
+                   static_cast<int8_t>(b[q * b_stride + j]);
+          uint8_t* at = want.data() + 1 + i * c_stride + 4 * j;
+          uint32_t before;
+          std::memcpy(&before, at, 4);
+          const uint32_t got = static_cast<uint32_t>(sum) + (s.accumulate ? before : 0);
+          std::memcpy(at, &got, 4);
+        }
+      matmul_int8_own(a.data(), s.a_stride, b.data(), b_stride, c.data() + 1, c_stride, s.m, s.k,
+                      s.n, s.accumulate, portable);
+      ASSERT_EQ(c, want) << "m " << s.m << " k " << s.k << " n " << s.n << " portable " << portable;
+    }
+}
+
 // Shifted feeds give A rows that overlap (a stride of one pixel under a K of
 // a kernel row): the fast path lays them apart for the library and must still
 // agree with the reference, int8 and bf16.
