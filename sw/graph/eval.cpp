@@ -921,7 +921,10 @@ Shape window_output(const Shape& input, int64_t channels, const std::array<Windo
 void im2col(const float* in, int64_t channels, const WindowAxis& h, const WindowAxis& w,
             int64_t oh0, int64_t oh1, std::vector<float>& columns) {
   const int64_t pixels = (oh1 - oh0) * w.out;
-  columns.assign(channels * h.kernel * w.kernel * pixels, 0.0f);
+  // Every element is written below (the padding's as zeros): the buffer only
+  // grows, and is not cleared first (that pass cost as much as the copy).
+  const size_t size = static_cast<size_t>(channels * h.kernel * w.kernel * pixels);
+  if (columns.size() < size) columns.resize(size);
   float* row = columns.data();
   for (int64_t c = 0; c < channels; ++c) {
     const float* plane = in + c * h.in * w.in;
@@ -932,10 +935,15 @@ void im2col(const float* in, int64_t channels, const WindowAxis& h, const Window
         const int64_t hi = clamp(ceil_div(w.in - shift, w.stride), lo, w.out);
         for (int64_t oh = oh0; oh < oh1; ++oh) {
           const int64_t ih = oh * h.stride + i * h.dilation - h.pad_begin;
-          if (ih < 0 || ih >= h.in) continue;
-          const float* src = plane + ih * w.in;
           float* dst = row + (oh - oh0) * w.out;
+          if (ih < 0 || ih >= h.in) {
+            std::fill(dst, dst + w.out, 0.0f);
+            continue;
+          }
+          const float* src = plane + ih * w.in;
+          std::fill(dst, dst + lo, 0.0f);
           for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[ow * w.stride + shift];
+          std::fill(dst + hi, dst + w.out, 0.0f);
         }
       }
     }
