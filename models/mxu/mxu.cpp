@@ -83,6 +83,27 @@ void matmul_int8_generic(const uint8_t* a, size_t a_stride, const uint8_t* b, si
 constexpr uint32_t kRowsPerBlock = 6, kPanel = 16;
 constexpr uint64_t kParallelMacs = uint64_t{1} << 22;  // about 0.1 ms on one thread
 
+// pack(jp) for each of B's panels, then block(i) for each block of A's rows,
+// shared among OpenMP's threads when `parallel` (every panel packed before a
+// block runs).
+template <typename Pack, typename Block>
+void panels_then_blocks(int64_t panels, int64_t blocks, [[maybe_unused]] bool parallel,
+                        const Pack& pack, const Block& block) {
+#ifdef _OPENMP
+#pragma omp parallel if (parallel)
+#endif
+  {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (int64_t jp = 0; jp < panels; ++jp) pack(jp);
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (int64_t i = 0; i < blocks; ++i) block(i);
+  }
+}
+
 __attribute__((target("avx2"))) void matmul_int8_avx2(const uint8_t* a, size_t a_stride,
                                                       const uint8_t* b, size_t b_stride, uint8_t* c,
                                                       size_t c_stride, uint32_t m, uint32_t k,
@@ -93,84 +114,70 @@ __attribute__((target("avx2"))) void matmul_int8_avx2(const uint8_t* a, size_t a
   thread_local std::vector<int16_t> packed_b;
   packed_b.resize(static_cast<size_t>(panels) * pairs * 2 * kPanel);
   int16_t* const packed = packed_b.data();
-  [[maybe_unused]] const bool parallel = uint64_t{m} * k * n >= kParallelMacs;
-#ifdef _OPENMP
-#pragma omp parallel if (parallel)
-#endif
-  {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
+  const auto pack = [&](int64_t jp) __attribute__((target("avx2"))) {
+    const size_t j0 = static_cast<size_t>(jp) * kPanel;
+    const size_t cols = std::min<size_t>(kPanel, n - j0);
+    int16_t* out = packed + static_cast<size_t>(jp) * pairs * 2 * kPanel;
+    for (size_t p = 0; p < pairs; ++p, out += 2 * kPanel) {
+      alignas(16) int8_t r0[kPanel] = {}, r1[kPanel] = {};
+      std::memcpy(r0, b + 2 * p * b_stride + j0, cols);
+      if (2 * p + 1 < k) std::memcpy(r1, b + (2 * p + 1) * b_stride + j0, cols);
+      const __m256i w0 = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(r0)));
+      const __m256i w1 = _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(r1)));
+      // The pairs (r0[j], r1[j]) in column order: interleaved within each
+      // 128-bit lane, then the lanes put back in order.
+      const __m256i lo = _mm256_unpacklo_epi16(w0, w1), hi = _mm256_unpackhi_epi16(w0, w1);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(lo, hi, 0x20));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPanel),
+                          _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+  };
+  const auto block_of_rows = [&](int64_t block) __attribute__((target("avx2"))) {
+    thread_local std::vector<int32_t> packed_a;  // pair p of row r at p * 6 + r
+    packed_a.resize(pairs * kRowsPerBlock);
+    const uint32_t i0 = static_cast<uint32_t>(block) * kRowsPerBlock;
+    const uint32_t rows = std::min(kRowsPerBlock, m - i0);
+    for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+      const int8_t* row = reinterpret_cast<const int8_t*>(a + (i0 + r) * a_stride);
+      for (size_t p = 0; p < pairs; ++p) {
+        const int32_t lo = r < rows ? row[2 * p] : 0;
+        const int32_t hi = r < rows && 2 * p + 1 < k ? row[2 * p + 1] : 0;
+        packed_a[p * kRowsPerBlock + r] = static_cast<int32_t>(
+            (static_cast<uint32_t>(lo) & 0xffffu) | static_cast<uint32_t>(hi) << 16);
+      }
+    }
     for (int64_t jp = 0; jp < panels; ++jp) {
       const size_t j0 = static_cast<size_t>(jp) * kPanel;
       const size_t cols = std::min<size_t>(kPanel, n - j0);
-      int16_t* out = packed + static_cast<size_t>(jp) * pairs * 2 * kPanel;
-      for (size_t p = 0; p < pairs; ++p, out += 2 * kPanel) {
-        alignas(16) int8_t r0[kPanel] = {}, r1[kPanel] = {};
-        std::memcpy(r0, b + 2 * p * b_stride + j0, cols);
-        if (2 * p + 1 < k) std::memcpy(r1, b + (2 * p + 1) * b_stride + j0, cols);
-        const __m256i w0 =
-            _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(r0)));
-        const __m256i w1 =
-            _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(r1)));
-        // The pairs (r0[j], r1[j]) in column order: interleaved within each
-        // 128-bit lane, then the lanes put back in order.
-        const __m256i lo = _mm256_unpacklo_epi16(w0, w1), hi = _mm256_unpackhi_epi16(w0, w1);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out),
-                            _mm256_permute2x128_si256(lo, hi, 0x20));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPanel),
-                            _mm256_permute2x128_si256(lo, hi, 0x31));
-      }
-    }
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-    for (int64_t block = 0; block < blocks; ++block) {
-      thread_local std::vector<int32_t> packed_a;  // pair p of row r at p * 6 + r
-      packed_a.resize(pairs * kRowsPerBlock);
-      const uint32_t i0 = static_cast<uint32_t>(block) * kRowsPerBlock;
-      const uint32_t rows = std::min(kRowsPerBlock, m - i0);
-      for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
-        const int8_t* row = reinterpret_cast<const int8_t*>(a + (i0 + r) * a_stride);
-        for (size_t p = 0; p < pairs; ++p) {
-          const int32_t lo = r < rows ? row[2 * p] : 0;
-          const int32_t hi = r < rows && 2 * p + 1 < k ? row[2 * p + 1] : 0;
-          packed_a[p * kRowsPerBlock + r] = static_cast<int32_t>(
-              (static_cast<uint32_t>(lo) & 0xffffu) | static_cast<uint32_t>(hi) << 16);
-        }
-      }
-      for (int64_t jp = 0; jp < panels; ++jp) {
-        const size_t j0 = static_cast<size_t>(jp) * kPanel;
-        const size_t cols = std::min<size_t>(kPanel, n - j0);
-        alignas(32) int32_t tile[kRowsPerBlock][kPanel] = {};
-        if (accumulate)
-          for (uint32_t r = 0; r < rows; ++r)
-            std::memcpy(tile[r], c + (i0 + r) * c_stride + j0 * 4, 4 * cols);
-        __m256i acc[kRowsPerBlock][2];
-        for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
-          acc[r][0] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&tile[r][0]));
-          acc[r][1] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&tile[r][8]));
-        }
-        const int16_t* bp = packed + static_cast<size_t>(jp) * pairs * 2 * kPanel;
-        const int32_t* ap = packed_a.data();
-        for (size_t p = 0; p < pairs; ++p, bp += 2 * kPanel, ap += kRowsPerBlock) {
-          const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
-          const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + kPanel));
-          for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
-            const __m256i x = _mm256_set1_epi32(ap[r]);
-            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, b0));
-            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, b1));
-          }
-        }
-        for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
-          _mm256_store_si256(reinterpret_cast<__m256i*>(&tile[r][0]), acc[r][0]);
-          _mm256_store_si256(reinterpret_cast<__m256i*>(&tile[r][8]), acc[r][1]);
-        }
+      alignas(32) int32_t tile[kRowsPerBlock][kPanel] = {};
+      if (accumulate)
         for (uint32_t r = 0; r < rows; ++r)
-          std::memcpy(c + (i0 + r) * c_stride + j0 * 4, tile[r], 4 * cols);
+          std::memcpy(tile[r], c + (i0 + r) * c_stride + j0 * 4, 4 * cols);
+      __m256i acc[kRowsPerBlock][2];
+      for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+        acc[r][0] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&tile[r][0]));
+        acc[r][1] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&tile[r][8]));
       }
+      const int16_t* bp = packed + static_cast<size_t>(jp) * pairs * 2 * kPanel;
+      const int32_t* ap = packed_a.data();
+      for (size_t p = 0; p < pairs; ++p, bp += 2 * kPanel, ap += kRowsPerBlock) {
+        const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
+        const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + kPanel));
+        for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+          const __m256i x = _mm256_set1_epi32(ap[r]);
+          acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, b0));
+          acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, b1));
+        }
+      }
+      for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+        _mm256_store_si256(reinterpret_cast<__m256i*>(&tile[r][0]), acc[r][0]);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(&tile[r][8]), acc[r][1]);
+      }
+      for (uint32_t r = 0; r < rows; ++r)
+        std::memcpy(c + (i0 + r) * c_stride + j0 * 4, tile[r], 4 * cols);
     }
-  }
+  };
+  panels_then_blocks(panels, blocks, uint64_t{m} * k * n >= kParallelMacs, pack, block_of_rows);
 }
 #endif
 
@@ -248,17 +255,11 @@ void matmul_int4(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, 
 }
 
 // bf16: products are exact in fp32; sums follow the dataflow's order for every
-// element (k ascending within a K-tile, tiles added into C in turn).
-void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
-                 uint32_t k_tile) {
+// element (k ascending within a K-tile from +0, tiles added into C in turn).
+// The portable loop, for hosts without AVX2.
+void matmul_bf16_generic(const vtpu_insn_matmul& x, const uint8_t* a, const float* bf, uint8_t* c,
+                         uint32_t k_tile) {
   const uint32_t m = x.m, k = x.k, n = x.n;
-  std::vector<float> bf(static_cast<size_t>(k) * n);  // B as fp32, K x N
-  for (uint32_t kk = 0; kk < k; ++kk)
-    for (uint32_t j = 0; j < n; ++j) {
-      uint16_t v;
-      std::memcpy(&v, b + kk * size_t{x.b_stride} + 2 * size_t{j}, 2);
-      bf[kk * size_t{n} + j] = numerics::bf16_to_f32(v);
-    }
   std::vector<float> out(n), part(n), arow(k);
   for (uint32_t i = 0; i < m; ++i) {
     for (uint32_t kk = 0; kk < k; ++kk) {
@@ -282,6 +283,102 @@ void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, 
     }
     store_row(c + i * size_t{x.c_stride}, out.data(), n);
   }
+}
+
+#if defined(__x86_64__)
+// The same sums, each element's in the same order, with AVX2: six rows of A
+// by a panel of 16 columns of B (padded with zeros) in twelve registers over
+// each K-tile (a product, exact in fp32, added to the tile's running sum),
+// then the tile's sums added into C's in turn. Blocks of rows shared among
+// OpenMP's threads as the int8 kernel's: every element is summed by one
+// thread in its own order, so the split changes nothing.
+__attribute__((target("avx2"))) void matmul_bf16_avx2(const vtpu_insn_matmul& x, const uint8_t* a,
+                                                      const float* bf, uint8_t* c,
+                                                      uint32_t k_tile) {
+  const uint32_t m = x.m, k = x.k, n = x.n;
+  const int64_t panels = (int64_t{n} + kPanel - 1) / kPanel;
+  const int64_t blocks = (int64_t{m} + kRowsPerBlock - 1) / kRowsPerBlock;
+  thread_local std::vector<float> packed_b;  // panel p, row kk: 16 floats at (p k + kk) 16
+  packed_b.resize(static_cast<size_t>(panels) * k * kPanel);
+  float* const packed = packed_b.data();
+  const auto pack = [&](int64_t jp) {
+    const size_t j0 = static_cast<size_t>(jp) * kPanel;
+    const size_t cols = std::min<size_t>(kPanel, n - j0);
+    float* out = packed + static_cast<size_t>(jp) * k * kPanel;
+    for (uint32_t kk = 0; kk < k; ++kk, out += kPanel) {
+      std::memcpy(out, bf + kk * size_t{n} + j0, 4 * cols);
+      std::fill(out + cols, out + kPanel, 0.0f);
+    }
+  };
+  const auto block_of_rows = [&](int64_t block) __attribute__((target("avx2"))) {
+    thread_local std::vector<float> rows_a;  // row r's k values at r k
+    rows_a.resize(size_t{kRowsPerBlock} * k);
+    const uint32_t i0 = static_cast<uint32_t>(block) * kRowsPerBlock;
+    const uint32_t rows = std::min(kRowsPerBlock, m - i0);
+    for (uint32_t r = 0; r < kRowsPerBlock; ++r)
+      for (uint32_t kk = 0; kk < k; ++kk) {
+        uint16_t v = 0;
+        if (r < rows) std::memcpy(&v, a + (i0 + r) * size_t{x.a_stride} + 2 * size_t{kk}, 2);
+        rows_a[r * size_t{k} + kk] = numerics::bf16_to_f32(v);
+      }
+    for (int64_t jp = 0; jp < panels; ++jp) {
+      const size_t j0 = static_cast<size_t>(jp) * kPanel;
+      const size_t cols = std::min<size_t>(kPanel, n - j0);
+      alignas(32) float sum[kRowsPerBlock][kPanel] = {};
+      if (x.accumulate)
+        for (uint32_t r = 0; r < rows; ++r)
+          std::memcpy(sum[r], c + (i0 + r) * size_t{x.c_stride} + j0 * 4, 4 * cols);
+      __m256 total[kRowsPerBlock][2];
+      for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+        total[r][0] = _mm256_load_ps(&sum[r][0]);
+        total[r][1] = _mm256_load_ps(&sum[r][8]);
+      }
+      for (uint32_t k0 = 0; k0 < k; k0 += k_tile) {
+        const uint32_t k1 = std::min(k, k0 + k_tile);
+        __m256 part[kRowsPerBlock][2];
+        for (uint32_t r = 0; r < kRowsPerBlock; ++r) part[r][0] = part[r][1] = _mm256_setzero_ps();
+        const float* bp = packed + (static_cast<size_t>(jp) * k + k0) * kPanel;
+        for (uint32_t kk = k0; kk < k1; ++kk, bp += kPanel) {
+          const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+          for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+            const __m256 av = _mm256_broadcast_ss(&rows_a[r * size_t{k} + kk]);
+            part[r][0] = _mm256_add_ps(part[r][0], _mm256_mul_ps(av, b0));
+            part[r][1] = _mm256_add_ps(part[r][1], _mm256_mul_ps(av, b1));
+          }
+        }
+        for (uint32_t r = 0; r < kRowsPerBlock; ++r)
+          for (int h = 0; h < 2; ++h)
+            total[r][h] =
+                k0 == 0 && !x.accumulate ? part[r][h] : _mm256_add_ps(total[r][h], part[r][h]);
+      }
+      for (uint32_t r = 0; r < kRowsPerBlock; ++r) {
+        _mm256_store_ps(&sum[r][0], total[r][0]);
+        _mm256_store_ps(&sum[r][8], total[r][1]);
+      }
+      for (uint32_t r = 0; r < rows; ++r)
+        std::memcpy(c + (i0 + r) * size_t{x.c_stride} + j0 * 4, sum[r], 4 * cols);
+    }
+  };
+  panels_then_blocks(panels, blocks, uint64_t{m} * k * n >= kParallelMacs, pack, block_of_rows);
+}
+#endif
+
+void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
+                 uint32_t k_tile) {
+  const uint32_t k = x.k, n = x.n;
+  thread_local std::vector<float> bf;  // B as fp32, K x N
+  bf.resize(static_cast<size_t>(k) * n);
+  for (uint32_t kk = 0; kk < k; ++kk)
+    for (uint32_t j = 0; j < n; ++j) {
+      uint16_t v;
+      std::memcpy(&v, b + kk * size_t{x.b_stride} + 2 * size_t{j}, 2);
+      bf[kk * size_t{n} + j] = numerics::bf16_to_f32(v);
+    }
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return matmul_bf16_avx2(x, a, bf.data(), c, k_tile);
+#endif
+  matmul_bf16_generic(x, a, bf.data(), c, k_tile);
 }
 
 }  // namespace
