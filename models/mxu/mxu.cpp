@@ -363,8 +363,10 @@ __attribute__((target("avx2"))) void matmul_bf16_avx2(const vtpu_insn_matmul& x,
 }
 #endif
 
-void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
-                 uint32_t k_tile) {
+}  // namespace
+
+void matmul_bf16_own(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
+                     uint32_t k_tile, bool portable) {
   const uint32_t k = x.k, n = x.n;
   thread_local std::vector<float> bf;  // B as fp32, K x N
   bf.resize(static_cast<size_t>(k) * n);
@@ -376,12 +378,10 @@ void matmul_bf16(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, 
     }
 #if defined(__x86_64__)
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return matmul_bf16_avx2(x, a, bf.data(), c, k_tile);
+  if (avx2 && !portable) return matmul_bf16_avx2(x, a, bf.data(), c, k_tile);
 #endif
   matmul_bf16_generic(x, a, bf.data(), c, k_tile);
 }
-
-}  // namespace
 
 void matmul_int8_own(const uint8_t* a, size_t a_stride, const uint8_t* b, size_t b_stride,
                      uint8_t* c, size_t c_stride, uint32_t m, uint32_t k, uint32_t n,
@@ -625,7 +625,7 @@ uint64_t execute(const vtpu_insn_matmul& x, const Memory& vmem, const Memory& am
     matmul_int8(x, a, b, c);
   } else {
     const uint32_t k_tile = array.dataflow == Dataflow::kWeightStationary ? array.rows : x.k;
-    matmul_bf16(x, a, b, c, k_tile);
+    matmul_bf16_own(x, a, b, c, k_tile);
   }
   return uint64_t{x.m} * x.k * x.n;
 }

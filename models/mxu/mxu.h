@@ -117,6 +117,13 @@ void matmul_int8_own(const uint8_t* a, size_t a_stride, const uint8_t* b, size_t
                      uint8_t* c, size_t c_stride, uint32_t m, uint32_t k, uint32_t n,
                      bool accumulate, bool portable = false);
 
+// The MXU's bf16 kernels: C = A B (+ C) of `x` (operands at host addresses
+// a, b, c with x's strides), each element's fp32 sum in the dataflow's order
+// (k ascending within K-tiles of `k_tile` rows, the tiles added into C in
+// turn); `portable` as above.
+void matmul_bf16_own(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
+                     uint32_t k_tile, bool portable = false);
+
 // The first element where two dense C's of n 32-bit columns (as read back, or
 // recorded) differ: for lockstep's and replay's messages. Empty when equal.
 // int32 elements (an int8 MATMUL's) compare bit for bit; fp32 ones (bf16's)

@@ -253,6 +253,46 @@ TEST(MxuFunctional, OwnInt8KernelsAreTheWrappedSums) {
     }
 }
 
+// The MXU's bf16 kernels, AVX2 and portable, give the same bits (each
+// element's sum in the same order) on every host, a product shared among
+// threads and K-tiles of 8, 32 and all of K included; the scalar reference
+// checks the order itself (FastPathMatchesReferenceBitForBit).
+TEST(MxuFunctional, OwnBf16KernelsAgreeBitForBit) {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<float> value(-3, 3);
+  struct Shape {
+    uint32_t m, k, n, k_tile;
+    bool accumulate;
+  };
+  const Shape shapes[] = {
+      {1, 1, 1, 8, false}, {7, 45, 29, 8, true}, {13, 64, 16, 64, false}, {300, 200, 70, 32, true}};
+  for (const Shape& s : shapes) {
+    vtpu_insn_matmul x{};
+    x.precision = VTPU_TYPE_BF16;
+    x.m = s.m, x.k = s.k, x.n = s.n, x.accumulate = s.accumulate;
+    x.a_stride = 2 * s.k + 2, x.b_stride = 2 * s.n + 4, x.c_stride = 4 * s.n + 4;
+    std::vector<uint8_t> a(size_t{s.m} * x.a_stride), b(size_t{s.k} * x.b_stride);
+    std::vector<uint8_t> c(size_t{s.m} * x.c_stride);
+    auto fill = [&](std::vector<uint8_t>& v, bool bf16) {
+      for (size_t i = 0; i + 4 <= v.size(); i += 4) {
+        const float f = value(rng);
+        if (bf16) {
+          const uint16_t h[2] = {numerics::f32_to_bf16(f), numerics::f32_to_bf16(-f / 3)};
+          std::memcpy(&v[i], h, 4);
+        } else {
+          std::memcpy(&v[i], &f, 4);
+        }
+      }
+    };
+    fill(a, true), fill(b, true), fill(c, false);
+    std::vector<uint8_t> best = c, portable = c;
+    matmul_bf16_own(x, a.data(), b.data(), best.data(), s.k_tile, false);
+    matmul_bf16_own(x, a.data(), b.data(), portable.data(), s.k_tile, true);
+    ASSERT_EQ(best, portable) << "m " << s.m << " k " << s.k << " n " << s.n;
+    ASSERT_NE(best, c);
+  }
+}
+
 // Shifted feeds give A rows that overlap (a stride of one pixel under a K of
 // a kernel row): the fast path lays them apart for the library and must still
 // agree with the reference, int8 and bf16.
