@@ -526,7 +526,7 @@ bool CommandProcessor::run_vpu(const vtpu_insn& insn) {
   if (memory::Ram* ram = ram_at(v.d_addr))
     end = std::max(end, ram->reserve(start, outputs * vtpu_type_size(v.d_type)));
   // REQUANT_ADD's residual: an int8 read per output.
-  if (v.op == VTPU_VPU_REQUANT_ADD || v.op == VTPU_VPU_REQUANT_RELU_ADD)
+  if (vpu::reads_residual(v.op))
     if (memory::Ram* ram = ram_at(v.r_addr)) end = std::max(end, ram->reserve(start, outputs));
   end = slowed(start, end, options_.vpu_slowdown);
   sc_core::wait(end - start);

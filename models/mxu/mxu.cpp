@@ -254,12 +254,23 @@ void matmul_int4(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, 
   matmul_int8(dense, a, wide.data(), c);
 }
 
+// B's element (kk, j) of a bf16 MATMUL, widened to fp32.
+float bf16_at(const uint8_t* b, uint32_t b_stride, uint32_t kk, size_t j) {
+  uint16_t v;
+  std::memcpy(&v, b + kk * size_t{b_stride} + 2 * j, 2);
+  return numerics::bf16_to_f32(v);
+}
+
 // bf16: products are exact in fp32; sums follow the dataflow's order for every
 // element (k ascending within a K-tile from +0, tiles added into C in turn).
 // The portable loop, for hosts without AVX2.
-void matmul_bf16_generic(const vtpu_insn_matmul& x, const uint8_t* a, const float* bf, uint8_t* c,
+void matmul_bf16_generic(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
                          uint32_t k_tile) {
   const uint32_t m = x.m, k = x.k, n = x.n;
+  thread_local std::vector<float> bf;  // B as fp32, K x N
+  bf.resize(static_cast<size_t>(k) * n);
+  for (uint32_t kk = 0; kk < k; ++kk)
+    for (uint32_t j = 0; j < n; ++j) bf[kk * size_t{n} + j] = bf16_at(b, x.b_stride, kk, j);
   std::vector<float> out(n), part(n), arow(k);
   for (uint32_t i = 0; i < m; ++i) {
     for (uint32_t kk = 0; kk < k; ++kk) {
@@ -293,7 +304,7 @@ void matmul_bf16_generic(const vtpu_insn_matmul& x, const uint8_t* a, const floa
 // OpenMP's threads as the int8 kernel's: every element is summed by one
 // thread in its own order, so the split changes nothing.
 __attribute__((target("avx2"))) void matmul_bf16_avx2(const vtpu_insn_matmul& x, const uint8_t* a,
-                                                      const float* bf, uint8_t* c,
+                                                      const uint8_t* b, uint8_t* c,
                                                       uint32_t k_tile) {
   const uint32_t m = x.m, k = x.k, n = x.n;
   const int64_t panels = (int64_t{n} + kPanel - 1) / kPanel;
@@ -306,7 +317,7 @@ __attribute__((target("avx2"))) void matmul_bf16_avx2(const vtpu_insn_matmul& x,
     const size_t cols = std::min<size_t>(kPanel, n - j0);
     float* out = packed + static_cast<size_t>(jp) * k * kPanel;
     for (uint32_t kk = 0; kk < k; ++kk, out += kPanel) {
-      std::memcpy(out, bf + kk * size_t{n} + j0, 4 * cols);
+      for (size_t j = 0; j < cols; ++j) out[j] = bf16_at(b, x.b_stride, kk, j0 + j);
       std::fill(out + cols, out + kPanel, 0.0f);
     }
   };
@@ -367,20 +378,11 @@ __attribute__((target("avx2"))) void matmul_bf16_avx2(const vtpu_insn_matmul& x,
 
 void matmul_bf16_own(const vtpu_insn_matmul& x, const uint8_t* a, const uint8_t* b, uint8_t* c,
                      uint32_t k_tile, bool portable) {
-  const uint32_t k = x.k, n = x.n;
-  thread_local std::vector<float> bf;  // B as fp32, K x N
-  bf.resize(static_cast<size_t>(k) * n);
-  for (uint32_t kk = 0; kk < k; ++kk)
-    for (uint32_t j = 0; j < n; ++j) {
-      uint16_t v;
-      std::memcpy(&v, b + kk * size_t{x.b_stride} + 2 * size_t{j}, 2);
-      bf[kk * size_t{n} + j] = numerics::bf16_to_f32(v);
-    }
 #if defined(__x86_64__)
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2 && !portable) return matmul_bf16_avx2(x, a, bf.data(), c, k_tile);
+  if (avx2 && !portable) return matmul_bf16_avx2(x, a, b, c, k_tile);
 #endif
-  matmul_bf16_generic(x, a, bf.data(), c, k_tile);
+  matmul_bf16_generic(x, a, b, c, k_tile);
 }
 
 void matmul_int8_own(const uint8_t* a, size_t a_stride, const uint8_t* b, size_t b_stride,

@@ -100,11 +100,6 @@ bool types_supported(const vtpu_insn_vpu& insn, Kind kind) {
   return false;
 }
 
-// REQUANT_ADD, REQUANT_RELU_ADD: a residual R added after the requantization.
-bool adds_residual(uint8_t op) {
-  return op == VTPU_VPU_REQUANT_ADD || op == VTPU_VPU_REQUANT_RELU_ADD;
-}
-
 bool uses_scales(Kind kind) {
   return kind == Kind::kRequant || kind == Kind::kQuant || kind == Kind::kDequant;
 }
@@ -398,7 +393,7 @@ void run_quantization(const vtpu_insn_vpu& insn, const std::vector<Memory>& memo
   const bool relu = insn.op == VTPU_VPU_REQUANT_RELU || insn.op == VTPU_VPU_REQUANT_RELU_ADD;
   // REQUANT_ADD's residual: the int8 ADD of the requantized value (A's
   // parameters) and R (B's), quantized with D's, as run_int8_binary() does.
-  const bool residual = adds_residual(insn.op);
+  const bool residual = reads_residual(insn.op);
   vtpu_vpu_qparams q{};
   if (residual) std::memcpy(&q, host(memories, insn.r_params), sizeof q);
   const uint8_t* r_base = residual ? host(memories, insn.r_addr) : nullptr;
@@ -610,7 +605,7 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
   if (kind == Kind::kPool && insn.channels == 0) return {VTPU_ERR_SHAPE, 0};
   const Geometry g = geometry(insn, kind);
   if (g.out_rows == 0) return {VTPU_ERR_SHAPE, insn.pool};  // the window does not fit
-  if (!adds_residual(insn.op) && insn.uncounted != 0 && !counts_every_window(insn, g))
+  if (!reads_residual(insn.op) && insn.uncounted != 0 && !counts_every_window(insn, g))
     return {VTPU_ERR_SHAPE, insn.uncounted};
   const uint64_t a_bytes = vtpu_type_size(insn.a_type), d_bytes = vtpu_type_size(insn.d_type);
   const uint64_t d_row_bytes = mul_sat(g.out_cols, d_bytes);
@@ -633,7 +628,7 @@ Fault check(const vtpu_insn_vpu& insn, const std::vector<Memory>& memories) {
       !addressable(memories, {insn.scale_addr, 1, 0, sizeof(vtpu_vpu_qparams), 4})) {
     return {VTPU_ERR_ADDRESS, insn.scale_addr};
   }
-  if (adds_residual(insn.op)) {
+  if (reads_residual(insn.op)) {
     if (!addressable(memories, {insn.r_addr, insn.rows, insn.r_stride, insn.cols, 1}))
       return {VTPU_ERR_ADDRESS, insn.r_addr};
     if (!addressable(memories, {insn.r_params, 1, 0, sizeof(vtpu_vpu_qparams), 4}))
@@ -686,6 +681,10 @@ uint64_t work_elements(const vtpu_insn_vpu& insn) {
     return mul_sat(mul_sat(g.out_rows, g.out_cols), uint64_t{g.window.height} * g.window.width);
   }
   return uint64_t{insn.rows} * insn.cols;  // outputs, or for a reduction its inputs
+}
+
+bool reads_residual(uint8_t op) {
+  return op == VTPU_VPU_REQUANT_ADD || op == VTPU_VPU_REQUANT_RELU_ADD;
 }
 
 uint64_t output_elements(const vtpu_insn_vpu& insn) {

@@ -48,6 +48,9 @@ const char* op_name(uint8_t op);
 // inputs read for reductions, window reads (outputs x window) for pooling.
 uint64_t work_elements(const vtpu_insn_vpu& insn);
 
+// Whether the operation reads a residual R (REQUANT_ADD, REQUANT_RELU_ADD).
+bool reads_residual(uint8_t op);
+
 // Elements written to D (for VTPU_CNT_VPU_ELEMS).
 uint64_t output_elements(const vtpu_insn_vpu& insn);
 
