@@ -14,15 +14,12 @@
 #include "vtpu/kernels.h"
 #include "vtpu/names.h"
 
-/* Buffers written before they are read: left out of start-up's zeroing. */
-#define NOINIT __attribute__((section(".noinit"), aligned(64)))
-
 static vtpu_model_header header __attribute__((aligned(64)));
 
 /* Resident activations (docs/runtime.md): the model's tensor table, and the
  * activations kept in VMEM now, sorted by VMEM address. */
 #define MAX_RESIDENT 64u
-static vtpu_tensor tensors[VTPU_MODEL_MAX_TENSORS] NOINIT;
+static vtpu_tensor tensors[VTPU_MODEL_MAX_TENSORS] VTPU_NOINIT;
 static vtpu_resident resident[MAX_RESIDENT];
 /* Held weights (docs/runtime.md): pieces of layers' constants the table
  * asks to copy into the top of VMEM ahead of their layer, in table order
@@ -34,8 +31,8 @@ static uint32_t held_base, held_issue, held_issue_at, held_use, held_use_at;
 /* Layers come in, and their results go out, CHUNK at a time: one DMA each
  * way instead of one per layer (the core waits for each). */
 #define CHUNK 64u
-static vtpu_layer layers[CHUNK] NOINIT;
-static vtpu_layer_result records[CHUNK] NOINIT;
+static vtpu_layer layers[CHUNK] VTPU_NOINIT;
+static vtpu_layer_result records[CHUNK] VTPU_NOINIT;
 static vtpu_run_result result __attribute__((aligned(64)));
 
 static uint64_t mcycle(void) {

@@ -19,6 +19,10 @@
 #define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"rK"(v))
 #define csr_clear(csr, v) __asm__ volatile("csrc " #csr ", %0" ::"rK"(v))
 
+/* A buffer written before it is read: left out of start-up's zeroing of
+ * .bss (seven core cycles a word; firmware/lib/link.ld). */
+#define VTPU_NOINIT __attribute__((section(".noinit"), aligned(64)))
+
 #define MSTATUS_MIE (1u << 3)
 #define MIE_MSIE (1u << 3)
 #define MIE_MTIE (1u << 7)
