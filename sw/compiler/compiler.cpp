@@ -634,15 +634,6 @@ class Lowerer {
     add(elementwise(VTPU_VPU_RELU6, y, y, rows, cols), n.name, "Clip");
   }
 
-  // Per-column symmetric int8 scales of a k x n matrix with its bias.
-  static std::vector<float> column_scales(const std::vector<float>& b, int64_t k, int64_t n,
-                                          const std::vector<float>& bias, float s_in, int qmax) {
-    std::vector<float> t(b.size());
-    for (int64_t r = 0; r < k; ++r)
-      for (int64_t c = 0; c < n; ++c) t[c * k + r] = b[r * n + c];
-    return channel_scales(t, n, k, bias, s_in, qmax);
-  }
-
   // A product's constants as the layer reads them: weights (k x n, row-major;
   // int4 ones as int8 values from -7 to 7 until store_weights packs them),
   // bias (int8: int32 with the input zero point folded in; bf16: fp32) and
@@ -685,12 +676,8 @@ class Lowerer {
     const int qmax = out.format == VTPU_WEIGHTS_INT4 ? 7 : 127;
     const std::vector<float> sw = column_scales(w, k, n, bias, qa.scale, qmax);
     std::vector<int8_t> q(w.size());
-    std::vector<int64_t> colsum(n, 0);
-    for (int64_t r = 0; r < k; ++r)
-      for (int64_t c = 0; c < n; ++c) {
-        q[r * n + c] = nm::quantize_int8(w[r * n + c], sw[c], 0);
-        colsum[c] += q[r * n + c];
-      }
+    std::vector<int64_t> colsum(n);
+    quantize_weights(w.data(), k, n, sw.data(), q.data(), colsum.data());
     append(out.weights, q.data(), q.size());
     for (int64_t c = 0; c < n; ++c) {
       const double s = static_cast<double>(qa.scale) * sw[c];

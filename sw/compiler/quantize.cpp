@@ -36,12 +36,37 @@ QuantParams symmetric_params(Range r) {
   return QuantParams{m > 0 ? m / 127.0f : 1.0f, 0};
 }
 
+namespace {
+
+// The largest magnitude of each row (by_row) or column of a rows x cols
+// matrix, read in memory order either way; a NaN is passed over.
+std::vector<float> largest(const std::vector<float>& w, int64_t rows, int64_t cols, bool by_row) {
+  std::vector<float> s(by_row ? rows : cols, 0.0f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      float& m = s[by_row ? r : c];
+      m = std::max(m, std::fabs(w[r * cols + c]));
+    }
+  return s;
+}
+
+}  // namespace
+
 std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
                                   const std::vector<float>& bias, float s_in, int qmax) {
+  return scales_of_largest(largest(w, channels, per, true), bias, s_in, qmax);
+}
+
+std::vector<float> column_scales(const std::vector<float>& w, int64_t k, int64_t n,
+                                 const std::vector<float>& bias, float s_in, int qmax) {
+  return scales_of_largest(largest(w, k, n, false), bias, s_in, qmax);
+}
+
+std::vector<float> scales_of_largest(std::vector<float> largest, const std::vector<float>& bias,
+                                     float s_in, int qmax) {
   constexpr double kBiasLimit = 536870912.0;  // 2^29
-  std::vector<float> s(channels, 0.0f);
-  for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t i = 0; i < per; ++i) s[c] = std::max(s[c], std::fabs(w[c * per + i]));
+  std::vector<float>& s = largest;
+  for (size_t c = 0; c < s.size(); ++c) {
     s[c] = s[c] > 0 ? s[c] / static_cast<float>(qmax) : 1.0f;
     const double need = std::fabs(static_cast<double>(bias[c])) / (s_in * kBiasLimit);
     if (need > s[c]) s[c] = static_cast<float>(need);
@@ -73,6 +98,35 @@ __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) Range f
   Range r{*std::min_element(lo.begin(), lo.end()), *std::max_element(hi.begin(), hi.end())};
   if (r.lo > r.hi) r = Range{0.0f, 0.0f};
   return r;
+}
+
+// round_to_int8(x, 0) for a quotient x: NaN to 0, then clamped to
+// [-128, 127] before rounding (every value beyond rounds to beyond and
+// saturates there anyway), rounded half to even by adding and subtracting
+// 2^23 (exact below 2^23 in magnitude, numerics.h) and converted exactly.
+__attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void quantize_weights(
+    const float* w, int64_t k, int64_t n, const float* scales, int8_t* q, int64_t* colsum) {
+  std::fill(colsum, colsum + n, 0);
+  // Column sums in int32 lanes over blocks of rows that cannot overflow them.
+  constexpr int64_t kBlock = (int64_t{1} << 31) / 128;
+  std::vector<int32_t> partial(static_cast<size_t>(n));
+  for (int64_t r0 = 0; r0 < k; r0 += kBlock) {
+    std::fill(partial.begin(), partial.end(), 0);
+    for (int64_t r = r0; r < std::min(k, r0 + kBlock); ++r) {
+      const float* row = w + r * n;
+      int8_t* out = q + r * n;
+      for (int64_t c = 0; c < n; ++c) {
+        float x = row[c] / scales[c];
+        x = x == x ? x : 0.0f;
+        x = std::min(std::max(x, -128.0f), 127.0f);
+        const float rounded = std::copysign((std::fabs(x) + 0x1p23f) - 0x1p23f, x);
+        const int32_t v = static_cast<int32_t>(rounded);
+        out[c] = static_cast<int8_t>(v);
+        partial[c] += v;
+      }
+    }
+    for (int64_t c = 0; c < n; ++c) colsum[c] += partial[c];
+  }
 }
 
 Env default_calibration(const Graph& g) {

@@ -39,6 +39,20 @@ QuantParams symmetric_params(Range r);
 // share shrinks accordingly).
 std::vector<float> channel_scales(const std::vector<float>& w, int64_t channels, int64_t per,
                                   const std::vector<float>& bias, float s_in, int qmax = 127);
+// The same for the columns of the k x n matrix `w` (row-major): a product's
+// output channels, without transposing it first.
+std::vector<float> column_scales(const std::vector<float>& w, int64_t k, int64_t n,
+                                 const std::vector<float>& bias, float s_in, int qmax = 127);
+// Both from each channel's largest magnitude (NaN left out).
+std::vector<float> scales_of_largest(std::vector<float> largest, const std::vector<float>& bias,
+                                     float s_in, int qmax);
+
+// The k x n weights `w` (row-major) quantized per column with zero point 0:
+// q[r n + c] = quantize_int8(w[r n + c], scales[c], 0) bit for bit
+// (docs/numerics.md), and colsum[c] the sum of column c's q. Branch-free, so
+// that it vectorises: an int8 compile quantizes every weight of the network.
+void quantize_weights(const float* w, int64_t k, int64_t n, const float* scales, int8_t* q,
+                      int64_t* colsum);
 
 // The smallest and largest finite value (a masked attention score is -inf),
 // {0, 0} when none is.

@@ -6,10 +6,12 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "models/common/error.h"
+#include "models/vpu/numerics.h"
 #include "sw/compiler/compress.h"
 #include "sw/compiler/held.h"
 #include "sw/graph/eval.h"
@@ -69,6 +71,37 @@ TEST(Quantization, WeightScaleRisesSoTheBiasFitsInt32) {
   EXPECT_LE(std::fabs(0.03 / (1e-13 * static_cast<double>(s[0]))), 536870912.0 * 1.000001);
   // A bias that fits leaves the scale alone.
   EXPECT_FLOAT_EQ(channel_scales(w, 1, 2, {0.03f}, 0.1f)[0], 1e-3f / 127.0f);
+}
+
+TEST(Quantization, WeightsQuantizeAsQuantizeLinearBitForBit) {
+  // Random weights over several scales per column, with the values that
+  // take a special path: ties (x.5 both ways), the saturation edges, NaN,
+  // the infinities, -0 and quotients far beyond int8.
+  const int64_t k = 37, n = 13;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> value(-3.0f, 3.0f);
+  std::vector<float> scales(n), w(k * n);
+  for (int64_t c = 0; c < n; ++c) scales[c] = std::ldexp(1.0f, static_cast<int>(c) - 8);
+  for (float& x : w) x = value(rng);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float special[] = {0.5f,    1.5f,    2.5f,   -0.5f,   -1.5f,  126.5f, 127.5f,
+                           -127.5f, -128.5f, 128.0f, -129.0f, 1e30f,  -1e30f, inf,
+                           -inf,    NAN,     -0.0f,  0.0f,    254.5f, -255.5f};
+  // Placed as quotients: times their column's scale (a power of two: exact).
+  for (size_t i = 0; i < std::size(special); ++i)
+    w[i * 7 % w.size()] = special[i] * scales[i * 7 % w.size() % n];
+  std::vector<int8_t> q(w.size());
+  std::vector<int64_t> colsum(n);
+  quantize_weights(w.data(), k, n, scales.data(), q.data(), colsum.data());
+  for (int64_t c = 0; c < n; ++c) {
+    int64_t sum = 0;
+    for (int64_t r = 0; r < k; ++r) {
+      const int8_t expected = vtpu::numerics::quantize_int8(w[r * n + c], scales[c], 0);
+      ASSERT_EQ(q[r * n + c], expected) << "w " << w[r * n + c] << " scale " << scales[c];
+      sum += expected;
+    }
+    EXPECT_EQ(colsum[c], sum) << "column " << c;
+  }
 }
 
 TEST(Quantization, PrecisionNames) {
