@@ -4,6 +4,16 @@
 
 namespace vtpu::numerics {
 
+__attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void requantize_int8_row(
+    const int32_t* acc, const float* scales, int32_t zero_point, int32_t* out, size_t n) {
+  if (zero_point < -kBranchFreeZeroPoint || zero_point > kBranchFreeZeroPoint) {
+    for (size_t i = 0; i < n; ++i) out[i] = requantize_int8(acc[i], scales[i], zero_point);
+    return;
+  }
+  for (size_t i = 0; i < n; ++i)
+    out[i] = round_to_int8_branch_free(static_cast<float>(acc[i]) * scales[i], zero_point);
+}
+
 float exp_f32(float x) {
   using namespace exp_steps;
   if (std::isnan(x)) return quiet(x);

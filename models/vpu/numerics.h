@@ -11,7 +11,9 @@
 // twice).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -77,6 +79,25 @@ inline int8_t round_to_int8(float x, int32_t zero_point) {
   if (x < -kLimit) x = -kLimit;
   return saturate_int8(static_cast<int64_t>(round_half_even(x)) + zero_point);
 }
+
+// round_to_int8(x, zero_point) without a branch, so that loops over it
+// vectorise, for a zero point of magnitude at most 2^22: NaN to 0, then x
+// clamped to [-128 - zero_point, 127 - zero_point] before rounding (a value
+// beyond rounds to beyond and saturates there anyway), rounded half to even
+// by the add of 2^23 above (exact: |x| < 2^23) and converted exactly.
+constexpr int32_t kBranchFreeZeroPoint = 1 << 22;
+inline int32_t round_to_int8_branch_free(float x, int32_t zero_point) {
+  x = x == x ? x : 0.0f;
+  x = std::min(std::max(x, static_cast<float>(-128 - zero_point)),
+               static_cast<float>(127 - zero_point));
+  return static_cast<int32_t>(std::copysign((std::fabs(x) + 0x1p23f) - 0x1p23f, x)) + zero_point;
+}
+
+// requantize_int8(acc[i], scales[i], zero_point) for i < n, into out (which
+// may be acc); vectorised (branch-free) for a zero point within
+// kBranchFreeZeroPoint.
+void requantize_int8_row(const int32_t* acc, const float* scales, int32_t zero_point, int32_t* out,
+                         size_t n);
 
 // int32 accumulator -> int8: saturate(rne((float)acc * scale) + zero_point),
 // the product rounded to fp32 first (DESIGN.md section 4; scale is the fp32

@@ -397,17 +397,20 @@ void run_quantization(const vtpu_insn_vpu& insn, const std::vector<Memory>& memo
   vtpu_vpu_qparams q{};
   if (residual) std::memcpy(&q, host(memories, insn.r_params), sizeof q);
   const uint8_t* r_base = residual ? host(memories, insn.r_addr) : nullptr;
+  // quantize_int8(), vectorised where the output's zero point allows.
+  const bool branch_free =
+      q.d_zero_point >= -nm::kBranchFreeZeroPoint && q.d_zero_point <= nm::kBranchFreeZeroPoint;
   for (uint64_t r = 0; r < insn.rows; ++r) {
     const uint8_t* a_row = a + r * insn.a_stride;
     uint8_t* d_row = d + r * insn.d_stride;
     if (kind == Kind::kRequant) {
       load_row(a_row, insn.a_type, cols, ints.data());
-      for (size_t c = 0; c < cols; ++c) {
-        int32_t v =
+      for (size_t c = 0; c < cols; ++c)
+        ints[c] =
             static_cast<int32_t>(static_cast<uint32_t>(ints[c]) + static_cast<uint32_t>(bias[c]));
-        if (relu) v = std::max(v, 0);
-        ints[c] = nm::requantize_int8(v, scales[c], zp);
-      }
+      if (relu)
+        for (int32_t& v : ints) v = std::max(v, 0);
+      nm::requantize_int8_row(ints.data(), scales.data(), zp, ints.data(), cols);
       if (residual) {
         const uint8_t* r_row = r_base + r * insn.r_stride;
         for (size_t c = 0; c < cols; ++c) {
@@ -415,7 +418,8 @@ void run_quantization(const vtpu_insn_vpu& insn, const std::vector<Memory>& memo
               nm::dequantize_int8(static_cast<int8_t>(ints[c]), q.a_scale, q.a_zero_point);
           const float y =
               nm::dequantize_int8(static_cast<int8_t>(r_row[c]), q.b_scale, q.b_zero_point);
-          ints[c] = nm::quantize_int8(x + y, q.d_scale, q.d_zero_point);
+          ints[c] = branch_free ? nm::round_to_int8_branch_free((x + y) / q.d_scale, q.d_zero_point)
+                                : nm::quantize_int8(x + y, q.d_scale, q.d_zero_point);
         }
       }
       store_row(d_row, insn.d_type, cols, ints.data());

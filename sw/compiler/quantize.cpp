@@ -9,6 +9,8 @@
 #include <random>
 #include <thread>
 
+#include "models/vpu/numerics.h"
+
 namespace vtpu::sw {
 
 QuantParams asymmetric_params(float lo, float hi) {
@@ -100,10 +102,6 @@ __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) Range f
   return r;
 }
 
-// round_to_int8(x, 0) for a quotient x: NaN to 0, then clamped to
-// [-128, 127] before rounding (every value beyond rounds to beyond and
-// saturates there anyway), rounded half to even by adding and subtracting
-// 2^23 (exact below 2^23 in magnitude, numerics.h) and converted exactly.
 __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void quantize_weights(
     const float* w, int64_t k, int64_t n, const float* scales, int8_t* q, int64_t* colsum) {
   std::fill(colsum, colsum + n, 0);
@@ -115,12 +113,8 @@ __attribute__((target_clones("arch=skylake-avx512", "avx2", "default"))) void qu
     for (int64_t r = r0; r < std::min(k, r0 + kBlock); ++r) {
       const float* row = w + r * n;
       int8_t* out = q + r * n;
-      for (int64_t c = 0; c < n; ++c) {
-        float x = row[c] / scales[c];
-        x = x == x ? x : 0.0f;
-        x = std::min(std::max(x, -128.0f), 127.0f);
-        const float rounded = std::copysign((std::fabs(x) + 0x1p23f) - 0x1p23f, x);
-        const int32_t v = static_cast<int32_t>(rounded);
+      for (int64_t c = 0; c < n; ++c) {  // quantize_int8(row[c], scales[c], 0)
+        const int32_t v = numerics::round_to_int8_branch_free(row[c] / scales[c], 0);
         out[c] = static_cast<int8_t>(v);
         partial[c] += v;
       }

@@ -185,6 +185,34 @@ TEST(Requantize, TiesGoToEvenOnBothSides) {
   EXPECT_EQ(requantize_int8(15, 0.25f, 0), 4);  // 3.75 -> 4
 }
 
+TEST(Requantize, TheRowFormIsRequantizeInt8OnEveryElement) {
+  // Random sums and scales around the rounding edges, with the values that
+  // take a special path (the int32 ends, ties, NaN, the infinities, 0 and a
+  // negative scale), at zero points inside and outside the branch-free range.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> sum(-2000, 2000), any(INT32_MIN, INT32_MAX);
+  std::uniform_real_distribution<float> scale(-0.2f, 0.2f);
+  const float inf = std::numeric_limits<float>::infinity();
+  const size_t n = 4099;  // not a multiple of a vector
+  std::vector<int32_t> acc(n), out(n);
+  std::vector<float> scales(n);
+  for (size_t i = 0; i < n; ++i) {
+    acc[i] = i % 3 == 0 ? any(rng) : sum(rng);
+    scales[i] = i % 5 == 0 ? 0.5f : scale(rng);  // x.5 ties at odd sums
+  }
+  const int32_t special_acc[] = {INT32_MIN, INT32_MAX, 0, 1, -1, 255, -257};
+  const float special_scale[] = {NAN, inf, -inf, 0.0f, -0.0f, -1.0f, 1e-30f};
+  for (size_t i = 0; i < std::size(special_acc); ++i) acc[7 * i] = special_acc[i];
+  for (size_t i = 0; i < std::size(special_scale); ++i) scales[11 * i + 1] = special_scale[i];
+  for (const int32_t zero_point :
+       {0, -128, 127, 5, 1 << 22, -(1 << 22), (1 << 22) + 1, INT32_MIN}) {
+    requantize_int8_row(acc.data(), scales.data(), zero_point, out.data(), n);
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(out[i], requantize_int8(acc[i], scales[i], zero_point))
+          << "acc " << acc[i] << " scale " << scales[i] << " zero point " << zero_point;
+  }
+}
+
 TEST(Requantize, ZeroPointIsAddedAfterRounding) {
   EXPECT_EQ(requantize_int8(5, 0.5f, 3), 5);    // rne(2.5) = 2, + 3
   EXPECT_EQ(requantize_int8(5, 0.5f, -3), -1);  // 2 - 3
