@@ -208,6 +208,13 @@ void Controller::issue(const Choice& c, std::vector<Completion>& done) {
 void Controller::catch_up_idle_refresh(Cycle until) {
   std::vector<Completion> none;
   while (refresh_) {
+    // Not due before `until`: its due cycle is a lower bound on its cycle,
+    // which is all next_command() needs (the timing checker is asked when
+    // the refresh comes within reach).
+    if (std::max(now_, refresh_due_) >= until) {
+      idle_refresh_at_ = std::max(now_, refresh_due_);
+      return;
+    }
     Choice c = choose_refresh();
     if (c.at >= until) {
       idle_refresh_at_ = c.at;
