@@ -138,10 +138,10 @@ def main() -> int:
     cases = [
         ("bad_set", ["--set", "mxu.rowz=16"], 2, None),
         ("bad_config", ["--config", f"{out}/overrides.textproto"], 2, None),
-        # Cut short while booting (no layer), and in a MATMUL (made 1000 times
-        # slower, so that the limit finds one running): its layer, named by
-        # the message too.
-        ("limit_boot", ["--max-time", "20us"], 4, None),
+        # Cut short while booting (no layer: LeNet's first starts at 6.5 us),
+        # and in a MATMUL (made 1000 times slower, so that the limit finds one
+        # running): its layer, named by the message too.
+        ("limit_boot", ["--max-time", "3us"], 4, None),
         ("limit", ["--max-time", "500us", "--set", "faults.mxu_slowdown=1000"], 4, "unfinished"),
         ("bad_input", ["--input", f"{out}/none.npy"], 2, None),
     ]
