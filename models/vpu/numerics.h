@@ -57,10 +57,12 @@ inline float bf16_to_f32(uint16_t h) {
 // leaves no fraction bits, so the fp32 add itself rounds (ties to even) and
 // subtracting 2^23 again is exact; from 2^23 up every fp32 is an integer.
 // NaN and +-Inf come back unchanged; -0.5 gives -0.
+inline float round_half_even_below_2_23(float x) {  // |x| < 2^23
+  return std::copysign((std::fabs(x) + 0x1p23f) - 0x1p23f, x);
+}
 inline float round_half_even(float x) {
-  const float magnitude = std::fabs(x);
-  if (!(magnitude < 0x1p23f)) return x;
-  return std::copysign((magnitude + 0x1p23f) - 0x1p23f, x);
+  if (!(std::fabs(x) < 0x1p23f)) return x;
+  return round_half_even_below_2_23(x);
 }
 
 inline int8_t saturate_int8(int64_t v) {
@@ -84,13 +86,13 @@ inline int8_t round_to_int8(float x, int32_t zero_point) {
 // vectorise, for a zero point of magnitude at most 2^22: NaN to 0, then x
 // clamped to [-128 - zero_point, 127 - zero_point] before rounding (a value
 // beyond rounds to beyond and saturates there anyway), rounded half to even
-// by the add of 2^23 above (exact: |x| < 2^23) and converted exactly.
+// by round_half_even_below_2_23() (|x| < 2^23 here) and converted exactly.
 constexpr int32_t kBranchFreeZeroPoint = 1 << 22;
 inline int32_t round_to_int8_branch_free(float x, int32_t zero_point) {
   x = x == x ? x : 0.0f;
   x = std::min(std::max(x, static_cast<float>(-128 - zero_point)),
                static_cast<float>(127 - zero_point));
-  return static_cast<int32_t>(std::copysign((std::fabs(x) + 0x1p23f) - 0x1p23f, x)) + zero_point;
+  return static_cast<int32_t>(round_half_even_below_2_23(x)) + zero_point;
 }
 
 // requantize_int8(acc[i], scales[i], zero_point) for i < n, into out (which
