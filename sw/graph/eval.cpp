@@ -981,6 +981,13 @@ void for_each_image(int64_t images, const Fn& fn) {
     if (e) std::rethrow_exception(e);
 }
 
+// conv()'s columns, kept by each thread from one convolution to the next
+// over a graph run (run_graph() gives the main thread's back at its end):
+// im2col() writes every element it uses, so the buffer is never cleared (a
+// fresh one per call was zeroed and faulted in page by page, a tenth of a
+// calibration's time).
+thread_local std::vector<float> conv_columns;
+
 // The most floats conv() lays out as columns at once (256 MiB).
 constexpr int64_t kColumnFloats = int64_t{1} << 26;
 
@@ -1027,7 +1034,7 @@ Tensors conv(const Args& args) {
   // otherwise take many gigabytes).
   const int64_t band = std::max<int64_t>(1, kColumnFloats / std::max<int64_t>(taps * wd.out, 1));
   for_each_image(x.shape[0], [&](int64_t n) {
-    std::vector<float> columns;
+    std::vector<float>& columns = conv_columns;
     for (int64_t g = 0; g < group; ++g) {
       const float* in = x.f.data() + (n * channels + g * cin) * h.in * wd.in;
       float* out = y.f.data() + (n * maps + g * cout) * pixels;
@@ -1858,6 +1865,7 @@ void run_graph(const Graph& graph, const Env& inputs, const GraphVisitor& visit)
       if (read != last_read.end() && read->second == i) env.erase(in);
     }
   }
+  std::vector<float>().swap(conv_columns);
 }
 
 Env run_graph(const Graph& graph, const Env& inputs) {
