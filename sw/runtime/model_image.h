@@ -45,7 +45,7 @@ class ModelImage {
   // Keep offsets and tables but no bytes: allocate() only advances, write()
   // only checks. For laying a model out to learn its size.
   void layout_only() { layout_only_ = true; }
-  // Reserves `bytes` (64-byte aligned, zeroed) for a tensor; returns its
+  // Reserves `bytes` (256-byte aligned, zeroed) for a tensor; returns its
   // offset. Throws vtpu::Error when the image would outgrow its limit.
   uint64_t allocate(uint64_t bytes);
   void write(uint64_t offset, const void* data, uint64_t size);
