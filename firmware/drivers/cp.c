@@ -111,14 +111,41 @@ uint32_t vtpu_cp_wait_semaphore(unsigned s, uint32_t count, vtpu_cp_error* error
   return status;
 }
 
+/* Where the fast path stops: the end of the entries, or the slot that
+ * would leave size - 1 unreleased, whichever comes first (at most size - 1,
+ * so that next == published says that nothing was filled since, never that
+ * a whole lap was). */
+static void set_stop(vtpu_cp_ring* ring) {
+  const uint32_t room = ring->released + ring->size - 1 - ring->lap; /* of this lap */
+  ring->stop = ring->entries + (room < ring->size ? room : ring->size);
+}
+
 void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size) {
   ring->queue = queue;
   ring->entries = entries;
   ring->size = size;
   ring->full = vtpu_cp_ring_release;
-  ring->tail = ring->released = CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_HEAD);
+  ring->released = CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_HEAD);
+  ring->lap = ring->released & ~(size - 1);
+  ring->next = ring->published = entries + (ring->released & (size - 1));
+  set_stop(ring);
   CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_BASE) = (uint32_t)(uintptr_t)entries;
   CP(VTPU_CP_QUEUE(queue) + VTPU_CP_RING_SIZE) = size;
+}
+
+/* The stop is worked out here only: a release leaves it where it was (short
+ * of where it may be), and the fast path comes here when it gets there. */
+void vtpu_cp_ring_turn(vtpu_cp_ring* ring) {
+  for (;;) {
+    set_stop(ring);
+    if (ring->next != ring->stop) return;
+    if (vtpu_cp_ring_tail(ring) - ring->released == ring->size - 1) {
+      ring->full(ring); /* releases this ring (and maybe others) */
+      continue;
+    }
+    ring->lap += ring->size; /* at the end of the entries, with room: the next lap */
+    ring->next = ring->entries;
+  }
 }
 
 void vtpu_cp_ring_release(vtpu_cp_ring* ring) {
@@ -127,9 +154,11 @@ void vtpu_cp_ring_release(vtpu_cp_ring* ring) {
 }
 
 void vtpu_cp_ring_publish(vtpu_cp_ring* ring) {
-  if (ring->tail == ring->released) return;
-  CP(VTPU_CP_QUEUE(ring->queue) + VTPU_CP_RING_TAIL) = ring->tail;
-  ring->released = ring->tail;
+  if (ring->next == ring->published) return;
+  const uint32_t tail = vtpu_cp_ring_tail(ring);
+  CP(VTPU_CP_QUEUE(ring->queue) + VTPU_CP_RING_TAIL) = tail;
+  ring->released = tail;
+  ring->published = ring->next;
 }
 
 uint64_t vtpu_cp_counter(unsigned c) {

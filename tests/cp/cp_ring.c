@@ -43,7 +43,7 @@ int main(void) {
     vtpu_cp_doorbell();
   }
   nop(&vpu, VTPU_SEM_NONE, VTPU_SEM_NONE)->h.opcode = VTPU_OP_FENCE;
-  vpu_ring[(vpu.tail - 1) & 7].h.flags = VTPU_INSN_IRQ;
+  vpu_ring[(vtpu_cp_ring_tail(&vpu) - 1) & 7].h.flags = VTPU_INSN_IRQ;
   vtpu_cp_ring_publish(&vpu);
   vtpu_cp_doorbell();
   CHECK_EQ(vtpu_cp_wait(0), VTPU_CP_STATUS_DONE);

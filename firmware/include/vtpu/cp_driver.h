@@ -46,8 +46,16 @@ typedef struct vtpu_cp_ring {
   unsigned queue;
   vtpu_insn* entries; /* 64-byte aligned */
   uint32_t size;      /* a power of two */
-  uint32_t tail;      /* slots filled so far */
   uint32_t released;  /* slots released so far */
+  /* The next slot to fill; where the fast path of vtpu_cp_ring_slot() stops (the end of the
+   * entries, or the slot past which more than size - 1 would wait unreleased, as of the last
+   * vtpu_cp_ring_turn()); and the next slot when the ring was last released. Slots filled so
+   * far: lap + (next - entries). As pointers, taking a slot is two loads and a store, and a
+   * publish with nothing new two loads: the fields are read again after every instruction the
+   * core writes (its byte stores may alias them), and the counts and the index mask cost the
+   * core as much as an instruction's header. */
+  vtpu_insn *next, *stop, *published;
+  uint32_t lap; /* slots filled before entries[0] in the current lap */
   /* What a full ring does before its next slot is taken (the slow path of
    * vtpu_cp_ring_slot()): vtpu_cp_ring_release() from vtpu_cp_ring_init().
    * A user of several rings may release them all instead: a wait released
@@ -58,12 +66,17 @@ typedef struct vtpu_cp_ring {
 void vtpu_cp_ring_init(vtpu_cp_ring* ring, unsigned queue, vtpu_insn* entries, uint32_t size);
 /* Publishes a full ring and rings the doorbell. */
 void vtpu_cp_ring_release(vtpu_cp_ring* ring);
-/* The next slot, as it was. A full ring goes through ring->full first (by
- * default published and released), so a ring must hold at least one batch
- * (a wait and its signaller). */
+/* The next slot, as it was. A full ring (size - 1 slots unreleased) goes
+ * through ring->full first (by default published and released), so a ring
+ * must hold at least one batch (a wait and its signaller) in size - 1. */
+void vtpu_cp_ring_turn(vtpu_cp_ring* ring); /* the slow path: release or wrap */
 static inline vtpu_insn* vtpu_cp_ring_slot(vtpu_cp_ring* ring) {
-  if (ring->tail - ring->released == ring->size) ring->full(ring);
-  return &ring->entries[ring->tail++ & (ring->size - 1)];
+  if (ring->next == ring->stop) vtpu_cp_ring_turn(ring);
+  return ring->next++;
+}
+/* Slots filled so far. */
+static inline uint32_t vtpu_cp_ring_tail(const vtpu_cp_ring* ring) {
+  return ring->lap + (uint32_t)(ring->next - ring->entries);
 }
 /* The next slot, zeroed. Inline: building instructions is the core's main
  * work on the accelerator's behalf. */
