@@ -982,7 +982,7 @@ void for_each_image(int64_t images, const Fn& fn) {
 }
 
 // conv()'s columns, kept by each thread from one convolution to the next
-// over a graph run (run_graph() gives the main thread's back at its end):
+// over a graph run (run_graph() gives its thread's back at its end):
 // im2col() writes every element it uses, so the buffer is never cleared (a
 // fresh one per call was zeroed and faulted in page by page, a tenth of a
 // calibration's time).

@@ -1,6 +1,7 @@
 /* Instruction rings: entries written in place in core RAM, released by the
  * doorbell together with the other queues' (a VPU NOP waits on what a DMA
- * NOP signals, released in the same doorbell); then the ring's errors: a size
+ * NOP signals, released in the same doorbell); a ring filled past what it
+ * holds, which releases itself as it goes; then the ring's errors: a size
  * that is not a power of two, a ring outside memory, a tail further ahead than
  * the ring holds. Each stops the processor with its cause. */
 #include <stdio.h>
@@ -52,6 +53,18 @@ int main(void) {
   CHECK_EQ(CP(VTPU_CP_QUEUE(VTPU_QUEUE_VPU) + VTPU_CP_RING_HEAD), 13);
   CHECK_EQ(CP(VTPU_CP_QUEUE(VTPU_QUEUE_DMA) + VTPU_CP_RING_HEAD), 12);
   CHECK_EQ(vtpu_cp_counter(VTPU_CNT_INSNS), 25);
+
+  /* Twenty NOPs into the 8-entry VPU ring, never published by us: the ring
+   * releases itself (its full hook publishes and rings) whenever 7 wait
+   * unreleased, lap after lap, and loses none of them. */
+  for (int i = 0; i < 20; ++i) nop(&vpu, VTPU_SEM_NONE, 5);
+  nop(&vpu, VTPU_SEM_NONE, VTPU_SEM_NONE)->h.flags = VTPU_INSN_IRQ;
+  vtpu_cp_ring_publish(&vpu);
+  vtpu_cp_doorbell();
+  CHECK_EQ(vtpu_cp_wait(0), VTPU_CP_STATUS_DONE);
+  CHECK_EQ(CP(VTPU_CP_SEM(5)), 20);
+  CHECK_EQ(CP(VTPU_CP_QUEUE(VTPU_QUEUE_VPU) + VTPU_CP_RING_HEAD), 13 + 21);
+  CHECK_EQ(vtpu_cp_ring_tail(&vpu), 13 + 21);
 
   /* A ring of 6 entries. */
   CP(VTPU_CP_QUEUE(VTPU_QUEUE_MXU) + VTPU_CP_RING_BASE) = (uint32_t)(uintptr_t)dma_ring;
