@@ -43,8 +43,9 @@ int main(void) {
     vtpu_cp_ring_publish(&dma);
     vtpu_cp_doorbell();
   }
-  nop(&vpu, VTPU_SEM_NONE, VTPU_SEM_NONE)->h.opcode = VTPU_OP_FENCE;
-  vpu_ring[(vtpu_cp_ring_tail(&vpu) - 1) & 7].h.flags = VTPU_INSN_IRQ;
+  vtpu_insn* fence = nop(&vpu, VTPU_SEM_NONE, VTPU_SEM_NONE);
+  fence->h.opcode = VTPU_OP_FENCE;
+  fence->h.flags = VTPU_INSN_IRQ;
   vtpu_cp_ring_publish(&vpu);
   vtpu_cp_doorbell();
   CHECK_EQ(vtpu_cp_wait(0), VTPU_CP_STATUS_DONE);
