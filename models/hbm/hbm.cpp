@@ -103,7 +103,7 @@ bool Hbm::accept(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
     const Location loc = mapping_.decode(a);
     Channel& c = channels_[loc.channel];
     c.enqueue(loc.pseudo_channel, Access{slot, arrival, loc.row, loc.column, loc.bank, write});
-    first_decision = std::min(first_decision, c.next_decision());
+    if (!waking_) first_decision = std::min(first_decision, c.next_decision());
   }
   pending_[slot] = Pending{&trans, accesses, 0, waiter};
   ++requests_;

@@ -42,6 +42,7 @@ const Router::Region* Router::decode(uint64_t addr) const {
 }
 
 Router::Port& Router::initiator_port(int id) {
+  if (static_cast<size_t>(id) < in_.size() && in_[id].stats.initiator) return in_[id];
   // Initiators bound without connect() get an unnamed link with no cost.
   while (in_.size() <= static_cast<size_t>(id))
     in_.emplace_back(Link{}, "initiator " + std::to_string(in_.size()));
@@ -123,7 +124,9 @@ tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& tra
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return tlm::TLM_COMPLETED;
   }
-  const sc_core::sc_time begin = sc_core::sc_time_stamp() + delay;
+  // (When it is recorded: sc_time_stamp() is a library call, on every request.)
+  const sc_core::sc_time begin =
+      transactions_ ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
   delay = pass(id, out_[r->port], trans, delay);
   trans.set_address(addr - r->base);
   if (!r->nb) {
