@@ -13,6 +13,7 @@
 #include "models/common/error.h"
 #include "models/common/hex.h"
 #include "models/common/json.h"
+#include "models/common/read_file.h"
 #include "platform/memory_system.h"
 #include "platform/simulate.h"
 #include "tools/report.h"
@@ -138,6 +139,7 @@ std::vector<MemRequest> pattern_requests(const MemtestOptions& o, uint64_t capac
 }
 
 std::vector<MemRequest> read_trace(const std::string& path, uint64_t capacity) {
+  require_regular_file(path);
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot open trace file");
   static const std::regex form(

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/delimited_message_util.h>
 
 #include "models/common/error.h"
+#include "models/common/read_file.h"
 
 namespace vtpu::trace {
 
@@ -24,8 +25,9 @@ void DelimitedWriter::write(const google::protobuf::MessageLite& message) {
   SerializeDelimitedToZeroCopyStream(message, stream_.get());
 }
 
-DelimitedReader::DelimitedReader(const std::string& path)
-    : path_(path), file_(path, std::ios::binary) {
+DelimitedReader::DelimitedReader(const std::string& path) : path_(path) {
+  require_regular_file(path);
+  file_.open(path, std::ios::binary);
   if (!file_) throw Error(path + ": cannot open");
   stream_ = std::make_unique<google::protobuf::io::IstreamInputStream>(&file_);
 }

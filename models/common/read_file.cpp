@@ -7,11 +7,16 @@
 
 namespace vtpu {
 
-std::string read_file(const std::string& path, uint64_t limit) {
+void require_regular_file(const std::string& path) {
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
   if (error || !std::filesystem::exists(status)) throw Error(path + ": cannot open");
   if (!std::filesystem::is_regular_file(status)) throw Error(path + ": not a regular file");
+}
+
+std::string read_file(const std::string& path, uint64_t limit) {
+  require_regular_file(path);
+  std::error_code error;
   const uint64_t size = std::filesystem::file_size(path, error);
   const auto too_large = [&](uint64_t bytes) {
     return Error(path + ": " + std::to_string(bytes) + " bytes, more than the " +

@@ -23,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from vtpu._binary import VtpuError  # noqa: E402
 from vtpu.results import load_sweep  # noqa: E402
 
 FORMATS = ("png", "svg")
@@ -202,7 +203,20 @@ def main(argv=None):
         print(f"vtpu: {args.directory}: not a sweep's results directory (no sweep.json)",
               file=sys.stderr)
         return 2
-    written = plot(args.directory)
+    # A damaged results directory is bad input: one line, not a traceback.
+    try:
+        written = plot(args.directory)
+    except VtpuError as e:
+        print(f"vtpu: {e}", file=sys.stderr)  # it names the file
+        return e.status or 2
+    except KeyError as e:
+        print(f"vtpu: {args.directory}: not a sweep's results (sweep.json or a CSV lacks {e})",
+              file=sys.stderr)
+        return 2
+    except (OSError, ValueError, TypeError) as e:
+        reason = " ".join(str(e).split())
+        print(f"vtpu: {args.directory}: not a sweep's results ({reason})", file=sys.stderr)
+        return 2
     for path in written:
         print(path)
     return 0

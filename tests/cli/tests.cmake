@@ -72,6 +72,14 @@ vtpu_run_test(cli.elf_is_a_device EXIT 2 STDERR "^vtpu: /dev/zero: not a regular
   ARGS firmware /dev/zero)
 vtpu_run_test(cli.elf_is_a_directory EXIT 2 STDERR "^vtpu: /tmp: not a regular file\n$"
   ARGS firmware /tmp)
+# Readers that stream their file refuse what is not a regular file (a device
+# or a pipe read forever, a directory read as empty).
+vtpu_run_test(cli.memtest_trace_is_a_device EXIT 2
+  STDERR "^vtpu: /dev/zero: not a regular file\n$" ARGS memtest --trace /dev/zero)
+vtpu_run_test(cli.memtest_trace_is_a_directory EXIT 2
+  STDERR "^vtpu: /tmp: not a regular file\n$" ARGS memtest --trace /tmp)
+vtpu_run_test(cli.trace_is_a_device EXIT 2
+  STDERR "^vtpu: /dev/zero: not a regular file\n$" ARGS trace /dev/zero)
 vtpu_run_test(cli.memtest_outstanding_too_many EXIT 2
   STDERR "^vtpu: memtest: --outstanding 4294967295: at most 1048576[^\n]*\n$"
   ARGS memtest --pattern seq --requests 10 --size 32 --outstanding 4294967295)

@@ -21,6 +21,20 @@ add_test(NAME python.plot_smoke
     echo PASS plots")
 set_tests_properties(python.plot_smoke PROPERTIES PASS_REGULAR_EXPRESSION "PASS plots")
 
+# A damaged results directory: one line naming it, exit 2, no traceback.
+add_test(NAME python.plot_bad_results
+  COMMAND sh -c "rm -rf ${NETS}/out/plot_bad && mkdir -p ${NETS}/out/plot_bad && \
+    echo garbage > ${NETS}/out/plot_bad/sweep.json && \
+    $<TARGET_FILE:vtpu> plot ${NETS}/out/plot_bad 2> ${NETS}/out/plot_bad.err; \
+    status=$?; cat ${NETS}/out/plot_bad.err; \
+    test $status -eq 2 && test $(wc -l < ${NETS}/out/plot_bad.err) -eq 1 && \
+    echo '{}' > ${NETS}/out/plot_bad/sweep.json && touch ${NETS}/out/plot_bad/runs.csv && \
+    $<TARGET_FILE:vtpu> plot ${NETS}/out/plot_bad 2> ${NETS}/out/plot_bad.err; \
+    status=$?; cat ${NETS}/out/plot_bad.err; \
+    test $status -eq 2 && test $(wc -l < ${NETS}/out/plot_bad.err) -eq 1 && echo PASS one line")
+set_tests_properties(python.plot_bad_results PROPERTIES PASS_REGULAR_EXPRESSION "PASS one line"
+  FAIL_REGULAR_EXPRESSION "Traceback")
+
 # vtpu.traces: the transaction trace and the MXU stimulus read from Python,
 # against the C++ reader and numpy's products of the recorded operands.
 add_test(NAME python.traces
