@@ -363,6 +363,36 @@ void check_batch(const po::variables_map& vm) {
     throw vtpu::Error("--batch " + std::to_string(n) + ": expected 1 to 65536");
 }
 
+// Options that would do nothing are refused rather than ignored (docs/cli.md):
+// an empty file name or value, an option a .vtpu executable or the chosen
+// precision has no use for. `vtpu_model`: the model is a .vtpu.
+void check_option_use(const po::variables_map& vm, bool vtpu_model) {
+  const auto given = [&vm](const char* name) {
+    return vm.count(name) > 0 && !vm[name].defaulted();
+  };
+  for (const char* name :
+       {"sparsity", "sparsity-skip", "calibration", "emit-qdq", "output", "output-dir", "report",
+        "trace", "transactions", "vcd", "profile", "firmware"})
+    if (given(name) && vm[name].as<std::string>().empty())
+      throw vtpu::Error(std::string("--") + name + ": empty");
+  const std::string precision = vm["precision"].as<std::string>();
+  if (vtpu_model) {
+    // What the executable was compiled with is in it; these choose a compilation.
+    for (const char* name :
+         {"precision", "sparsity", "sparsity-skip", "calibration", "accuracy-budget", "explain"})
+      if (given(name))
+        throw vtpu::Error(std::string("--") + name +
+                          ": compiles ONNX models; a .vtpu keeps what it was compiled with");
+    return;
+  }
+  if (given("accuracy-budget") && precision != "auto")
+    throw vtpu::Error("--accuracy-budget: only with --precision auto");
+  if (vm["explain"].as<bool>() && precision != "auto" && !vm["tune"].as<bool>())
+    throw vtpu::Error("--explain: only with --precision auto or --tune");
+  if (given("calibration") && precision == "bf16")
+    throw vtpu::Error("--calibration: bf16 models are not calibrated (int8, int4 and auto are)");
+}
+
 // `vtpu plot DIR`: the Python package's plots (python/vtpu/plot.py) with
 // Debian's matplotlib, run with this vtpu as the package's binary.
 int plot_command(const std::vector<std::string>& args) {
@@ -482,6 +512,7 @@ int compile_command(const std::vector<std::string>& args) {
   if (r.model.empty()) throw vtpu::Error("compile: missing MODEL.onnx (see vtpu compile --help)");
   if (out.empty()) throw vtpu::Error("compile: missing -o OUT.vtpu");
   check_batch(vm);
+  check_option_use(vm, false);
   r.chip = load_config(vm);  // the chip the mapping is for
   vtpu::compile_model(r, out);
   return 0;
@@ -542,6 +573,7 @@ int run_command(const std::vector<std::string>& args) {
   vtpu::config::Soc config;
   try {  // refused before the run: its report still says why (docs/observability.md)
     check_batch(vm);
+    check_option_use(vm, r.model.size() >= 5 && r.model.substr(r.model.size() - 5) == ".vtpu");
     r.compile.model = r.model;
     if (!r.vcd.empty()) r.vcd = vcd_base(r.vcd);
     if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());

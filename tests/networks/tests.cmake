@@ -317,7 +317,10 @@ foreach(case
     "precision_int2|--precision: expected int8, bf16, int4 or auto, got 'int2'|--precision;int2"
     "auto_budget|--accuracy-budget: expected a cosine loss from 0 to 2, got -0.5|--precision;auto;--accuracy-budget;-0.5"
     "auto_sparsity|--sparsity: not with --precision auto|--precision;auto;--sparsity;2:4"
-    "tune_auto|--tune: not with --precision auto|--precision;auto;--tune")
+    "tune_auto|--tune: not with --precision auto|--precision;auto;--tune"
+    "budget_not_auto|--accuracy-budget: only with --precision auto|--accuracy-budget;0.5"
+    "explain_alone|--explain: only with --precision auto or --tune|--explain"
+    "calibration_bf16|--calibration: bf16 models are not calibrated|--precision;bf16;--calibration;${NETS}/lenet.calib")
   string(REPLACE "|" ";" case "${case}")
   list(GET case 0 name)
   list(GET case 1 message)
@@ -326,6 +329,27 @@ foreach(case
   bad_input_test(${name} 2 "${message}"
     compile ${NETS}/lenet.onnx ${flags} -o ${NETS}/out/bad_${name}/m.vtpu)
 endforeach()
+# Options that choose a compilation, given with a .vtpu: refused, not ignored.
+foreach(flags "--precision;bf16" "--precision;int8" "--sparsity;2:4" "--sparsity-skip;fc"
+    "--calibration;${NETS}/mlp.calib" "--accuracy-budget;0.5" "--explain")
+  list(GET flags 0 option)
+  list(LENGTH flags count)
+  set(value "")
+  if(count GREATER 1 AND NOT option STREQUAL "--calibration")
+    list(GET flags 1 value)
+  endif()
+  string(MAKE_C_IDENTIFIER "vtpu${option}_${value}" name)
+  bad_input_test(${name} 2 "${option}: compiles ONNX models; a .vtpu keeps what it was compiled with"
+    run ${NETS}/mlp.vtpu ${flags} --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_${name})
+endforeach()
+# An empty file name or value: refused, not taken for "none".
+add_test(NAME networks.bad_empty_option_values
+  COMMAND sh -c "for o in --sparsity --sparsity-skip --calibration --report --trace --output-dir; do \
+      $<TARGET_FILE:vtpu> run ${NETS}/mlp.onnx --input random:0 $o '' 2> ${NETS}/out/empty_value.err; \
+      s=$?; grep -qx -- \"vtpu: $o: empty\" ${NETS}/out/empty_value.err && test $s -eq 2 && \
+      test $(wc -l < ${NETS}/out/empty_value.err) -eq 1 || { echo FAIL $o; cat ${NETS}/out/empty_value.err; exit 1; }; \
+    done; echo PASS empty values")
+set_tests_properties(networks.bad_empty_option_values PROPERTIES PASS_REGULAR_EXPRESSION "PASS empty values")
 bad_input_test(unsupported_op 2 "node '[^']*' \\(CumSum\\): operator CumSum is not supported"
   run ${NETS}/bad/unsupported.onnx --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_unsupported_op)
 bad_input_test(unsupported_op_nearest_form 2
