@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -172,9 +173,11 @@ double numeric_value(const pb::Message& msg, const pb::FieldDescriptor* f) {
   }
 }
 
+// Whole numbers in full (1048577, not 1.04858e+06: a limit and a value
+// beside it must not print alike), others to 15 significant digits.
 std::string format_number(double v) {
   std::ostringstream s;
-  s << v;
+  s << std::setprecision(15) << v;
   return s.str();
 }
 
@@ -210,9 +213,11 @@ void validate_message(const pb::Message& msg, const std::string& prefix) {
     bool low = opt.HasExtension(min) && v < opt.GetExtension(min);
     bool high = opt.HasExtension(max) && v > opt.GetExtension(max);
     if (low || high || std::isnan(v)) {
-      std::string range =
-          "[" + (opt.HasExtension(min) ? format_number(opt.GetExtension(min)) : "") + ", " +
-          (opt.HasExtension(max) ? format_number(opt.GetExtension(max)) : "") + "]";
+      const std::string range =
+          !opt.HasExtension(min)   ? "(at most " + format_number(opt.GetExtension(max)) + ")"
+          : !opt.HasExtension(max) ? "(at least " + format_number(opt.GetExtension(min)) + ")"
+                                   : "[" + format_number(opt.GetExtension(min)) + ", " +
+                                         format_number(opt.GetExtension(max)) + "]";
       throw Error(path + ": " + format_number(v) + " is out of range " + range);
     }
     if (!opt.GetExtension(power_of_two)) continue;

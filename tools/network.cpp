@@ -308,6 +308,7 @@ void bind_inputs(const RunRequest& request, sw::Program& program) {
       name = arg.substr(0, eq);
       path = arg.substr(eq + 1);
     }
+    if (path.empty()) throw Error("--input " + arg + ": no file given");
     if (std::none_of(program.inputs.begin(), program.inputs.end(),
                      [&](const sw::Binding& b) { return b.name == name; }))
       throw Error("--input " + arg + ": the model has no input '" + name + "'");
@@ -468,6 +469,11 @@ bool random_source(const std::string& source, uint64_t& seed) {
 }
 
 void compile_model(const CompileRequest& request, const std::string& out) {
+  std::error_code ignored;
+  for (const auto& [option, path] :
+       {std::pair{"-o", out}, std::pair{"--emit-qdq", request.emit_qdq}})
+    if (!path.empty() && fs::equivalent(path, request.model, ignored))
+      throw Error(std::string(option) + " " + path + ": is the model being compiled");
   const sw::Program p = compile_onnx(request);
   if (!request.emit_qdq.empty()) sw::write_qdq(request.emit_qdq, p);
   sw::write_executable(out, p, request.model);
@@ -475,7 +481,36 @@ void compile_model(const CompileRequest& request, const std::string& out) {
               sw::precision_name(p.precision), p.image.bytes().size() / 1048576.0, out.c_str());
 }
 
+namespace {}  // namespace
+
+std::vector<std::string> input_files(const RunRequest& request) {
+  std::vector<std::string> files{request.model};
+  for (const std::string& arg : request.inputs) {
+    const size_t eq = arg.find('=');
+    const std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
+    const bool random = path == "random" || path.rfind("random:", 0) == 0;
+    if (!path.empty() && !random) files.push_back(path);
+  }
+  return files;
+}
+
+bool is_run_input(const RunRequest& request, const std::string& path) {
+  std::error_code ignored;
+  for (const std::string& input : input_files(request))
+    if (fs::equivalent(path, input, ignored)) return true;
+  return false;
+}
+
 namespace {
+
+// Refuses to write `path` (given by `option`) when it is one of `inputs`.
+void check_not_an_input(const std::string& option, const std::string& path,
+                        const std::vector<std::string>& inputs) {
+  std::error_code ignored;
+  for (const std::string& input : inputs)
+    if (fs::equivalent(path, input, ignored))
+      throw Error(option + " " + path + ": is also a file this run reads");
+}
 
 // The batch a report gives: the first input's leading dimension.
 int64_t batch_of(const sw::Program& program) {
@@ -503,6 +538,19 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
       throw Error(request.output_dir + ": --output-dir is not a directory and cannot be made" +
                   (error ? " (" + error.message() + ")" : ""));
   }
+  // The files an earlier run left where this one writes go before any work
+  // (the .npy outputs once the model says their names), so that a run that
+  // fails leaves none of them behind; none of them may be a file it reads.
+  const std::vector<std::string> inputs = input_files(request);
+  std::error_code ignored;
+  for (const auto& [option, path] :
+       {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
+        std::pair{"--transactions", request.transactions},
+        std::pair{"--profile", request.profile}}) {
+    if (path.empty()) continue;
+    check_not_an_input(option, path, inputs);
+    if (fs::is_regular_file(path, ignored)) fs::remove(path, ignored);
+  }
   if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
     throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
   if (request.compile.tune && ends_with(request.model, ".vtpu"))
@@ -515,6 +563,12 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   header.precision = sw::precision_name(program.precision);
   header.batch = batch_of(program);
   const double compile_s = seconds();
+  if (!request.output_dir.empty())
+    for (const sw::Binding& b : program.outputs) {
+      const std::string path = (fs::path(request.output_dir) / file_name(b.name)).string();
+      check_not_an_input("--output-dir", path, inputs);
+      fs::remove(path, ignored);
+    }
   bind_inputs(request, program);
   // Files written after the run: a directory they cannot go to is found now,
   // not once the outputs beside them are written.
@@ -522,14 +576,6 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
        {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
         std::pair{"--transactions", request.transactions}, std::pair{"--profile", request.profile}})
     if (!path.empty()) check_writable(option, path);
-  // What an earlier run left where this one writes goes now, so that a
-  // failed run does not leave an old output or report beside its trace.
-  std::error_code ignored;
-  if (!request.output_dir.empty())
-    for (const sw::Binding& b : program.outputs)
-      fs::remove(fs::path(request.output_dir) / file_name(b.name), ignored);
-  if (!request.report.empty() && fs::is_regular_file(request.report, ignored))
-    fs::remove(request.report, ignored);
 
   header.model_sha256 = hash.get();
   RunOptions limits = request.limits;
@@ -623,8 +669,8 @@ void run_network(const config::Soc& config, const RunRequest& request) {
     print_table(report, stdout);
   } catch (const Error& e) {
     // A refused or failed run's report (docs/observability.md): the header
-    // with the error, and the layers the run finished.
-    if (request.report.empty()) throw;
+    // with the error, and the layers the run finished (never over an input).
+    if (request.report.empty() || is_run_input(request, request.report)) throw;
     if (hash.valid()) header.model_sha256 = hash.get();
     Report report =
         partial

@@ -50,6 +50,11 @@ struct RunRequest {
 // input instead of a file. Returns whether `source` is one, and its seed;
 // throws vtpu::Error for `random:` with a bad seed.
 bool random_source(const std::string& source, uint64_t& seed);
+// The files a run reads: the model and each --input's file (a random input
+// reads none). And whether `path` is
+// one of them (outputs never go there).
+std::vector<std::string> input_files(const RunRequest& request);
+bool is_run_input(const RunRequest& request, const std::string& path);
 
 // Writes OUT.vtpu; throws vtpu::Error on any bad input.
 void compile_model(const CompileRequest& request, const std::string& out);

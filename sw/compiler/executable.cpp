@@ -1,6 +1,7 @@
 #include "sw/compiler/executable.h"
 
 #include <google/protobuf/stubs/logging.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -42,6 +43,19 @@ Binding from_proto(const exe::Binding& b) {
   return out;
 }
 
+// The last field of a .vtpu: key (field 9, length-delimited), length 32,
+// then the SHA-256 of every byte before it.
+constexpr size_t kDigestField = 2 + SHA256_DIGEST_LENGTH;
+
+std::string digest_field(const char* before, size_t size) {
+  std::string field(kDigestField, '\0');
+  field[0] = static_cast<char>(9 << 3 | 2);
+  field[1] = static_cast<char>(SHA256_DIGEST_LENGTH);
+  SHA256(reinterpret_cast<const unsigned char*>(before), size,
+         reinterpret_cast<unsigned char*>(field.data() + 2));
+  return field;
+}
+
 }  // namespace
 
 void write_executable(const std::string& path, const Program& program, const std::string& source) {
@@ -64,7 +78,11 @@ void write_executable(const std::string& path, const Program& program, const std
     layer->set_op(l.op);
     layer->set_macs(l.macs);
   }
-  write_file_atomically(path, [&e](std::ostream& out) { return e.SerializeToOstream(&out); });
+  const std::string body = e.SerializeAsString();
+  write_file_atomically(path, [&body](std::ostream& out) {
+    out << body << digest_field(body.data(), body.size());
+    return static_cast<bool>(out);
+  });
 }
 
 Program read_executable(const std::string& path) {
@@ -82,6 +100,10 @@ Program read_executable(const std::string& path) {
     throw Error(path + ": executable format version " + std::to_string(e.format_version()) +
                 "; this vtpu reads version " + std::to_string(kExecutableFormatVersion) +
                 " (compile the model again)");
+  if (bytes.size() < kDigestField ||
+      bytes.compare(bytes.size() - kDigestField, kDigestField,
+                    digest_field(bytes.data(), bytes.size() - kDigestField)) != 0)
+    throw Error(path + ": damaged: its bytes do not match the SHA-256 it ends with");
   Program p;
   p.precision = parse_precision(e.precision(), path + ": precision");
   std::vector<runtime::ModelImage::Segment> segments;

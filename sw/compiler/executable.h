@@ -7,7 +7,8 @@
 
 namespace vtpu::sw {
 
-constexpr uint32_t kExecutableFormatVersion = 2;  // 2: model image v2 (tensor table)
+// 2: model image v2 (tensor table); 3: the file's SHA-256 at its end.
+constexpr uint32_t kExecutableFormatVersion = 3;
 
 // Writes through a temporary file renamed into place (no partial file on failure).
 void write_executable(const std::string& path, const Program& program, const std::string& source);

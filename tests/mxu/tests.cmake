@@ -111,8 +111,15 @@ vtpu_run_test(gemm.bad_precision EXIT 2 STDERR "^vtpu: --precision fp8: expected
   ARGS gemm --m 4 --k 4 --n 4 --precision fp8)
 vtpu_run_test(gemm.bad_dataflow EXIT 2 STDERR "^vtpu: dataflow 'is': expected ws or os\n$"
   ARGS gemm --m 4 --k 4 --n 4 --dataflow is)
-vtpu_run_test(gemm.zero_size EXIT 2 STDERR "^vtpu: gemm: --m, --k and --n must be at least 1\n$"
+vtpu_run_test(gemm.zero_size EXIT 2
+  STDERR "^vtpu: gemm: --m 0: expected 1 to 16777216 \\(a MATMUL's m\\)\n$"
   ARGS gemm --m 0 --k 4 --n 4)
+vtpu_run_test(gemm.negative_size EXIT 2
+  STDERR "^vtpu: gemm: --k -1: expected 1 to 16777216 \\(a MATMUL's k\\)\n$"
+  ARGS gemm --m 4 --k -1 --n 4)
+vtpu_run_test(gemm.size_beyond_field EXIT 2
+  STDERR "^vtpu: gemm: --n 16777217: expected 1 to 16777216 \\(a MATMUL's n\\)\n$"
+  ARGS gemm --m 1 --k 1 --n 16777217)
 
 # The RTL backends (docs/cosim.md) through the same command processor: the
 # Verilated tile's C against the scalar reference, its cycles against the WS

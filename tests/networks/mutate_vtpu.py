@@ -8,8 +8,11 @@ first held piece (networks.held_weights_*).
 KIND: matmul, pool or held; FIELD: matmul.batch, pool.n, held.bytes or held.first
 (uint32 fields of models/isa/vtpu/model.h). The executable's protobuf (sw/compiler/executable.proto) is
 read at the wire level: its segments (field 5: offset 1, data 2) hold the image, whose
-header (offset 0) gives the layer table.
+header (offset 0) gives the layer table. The copy ends with the SHA-256 of its new bytes
+(field 9), as a hostile file would: the loader's checks of the fields, not the digest,
+must refuse it.
 """
+import hashlib
 import struct
 import sys
 
@@ -56,6 +59,14 @@ def fields(data):
             sys.exit(f"mutate_vtpu.py: wire type {wire} in the executable")
 
 
+def write(dst, data):
+    """Writes `data` with its closing digest field (key 0x4a, length 32) made anew."""
+    if len(data) < 34 or data[-34] != 0x4A or data[-33] != 32:
+        sys.exit("mutate_vtpu.py: the executable does not end with its SHA-256")
+    data[-32:] = hashlib.sha256(bytes(data[:-34])).digest()
+    open(dst, "wb").write(data)
+
+
 def main():
     src, dst, kind, field, value = sys.argv[1:]
     data = bytearray(open(src, "rb").read())
@@ -84,7 +95,7 @@ def main():
             entry = locate(tensors + TENSOR_BYTES * i, TENSOR_BYTES)
             if struct.unpack_from("<I", data, entry + 20)[0] == HELD:
                 struct.pack_into("<I", data, entry + TENSOR_FIELDS[field], int(value, 0))
-                open(dst, "wb").write(data)
+                write(dst, data)
                 print(f"{dst}: tensor table entry {i} {field} = {value}")
                 return
         sys.exit(f"mutate_vtpu.py: {src} holds no weights")
@@ -94,7 +105,7 @@ def main():
         layer = locate(table + LAYER_BYTES * i, LAYER_BYTES)
         if data[layer] == KINDS[kind]:
             struct.pack_into("<I", data, layer + FIELDS[field], int(value, 0))
-            open(dst, "wb").write(data)
+            write(dst, data)
             print(f"{dst}: layer {i} {field} = {value}")
             return
     sys.exit(f"mutate_vtpu.py: {src} has no {kind} layer")

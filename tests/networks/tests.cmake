@@ -319,8 +319,7 @@ foreach(case
     "auto_sparsity|--sparsity: not with --precision auto|--precision;auto;--sparsity;2:4"
     "tune_auto|--tune: not with --precision auto|--precision;auto;--tune"
     "budget_not_auto|--accuracy-budget: only with --precision auto|--accuracy-budget;0.5"
-    "explain_alone|--explain: only with --precision auto or --tune|--explain"
-    "calibration_bf16|--calibration: bf16 models are not calibrated|--precision;bf16;--calibration;${NETS}/lenet.calib")
+    "explain_alone|--explain: only with --precision auto or --tune|--explain")
   string(REPLACE "|" ";" case "${case}")
   list(GET case 0 name)
   list(GET case 1 message)
@@ -376,6 +375,15 @@ bad_input_test(extra_input 2 "--input extra=.*: the model has no input 'extra'"
   --output-dir ${NETS}/out/bad_extra_input)
 bad_input_test(random_seed 2 "--input random:x: expected random or random:SEED"
   run ${NETS}/mlp.onnx --input random:x --output-dir ${NETS}/out/bad_random_seed)
+# A byte of a .vtpu flipped (a weight, an offset, a name): its SHA-256 no
+# longer matches, and the file is refused whole.
+add_test(NAME networks.bad_vtpu_damaged
+  COMMAND sh -c "D=${NETS}/out/bad_vtpu_damaged && rm -rf $D && mkdir -p $D && \
+    ${VTPU_PYTHON3} -c 'import sys; d = bytearray(open(sys.argv[1], \"rb\").read()); d[len(d) // 2] ^= 1; open(sys.argv[2], \"wb\").write(d)' ${NETS}/mlp.vtpu $D/m.vtpu && \
+    ! $<TARGET_FILE:vtpu> run $D/m.vtpu --input ${NETS}/mlp.input.npy --output-dir $D 2> $D/err && \
+    grep -q '^vtpu: .*/m.vtpu: damaged: its bytes do not match the SHA-256 it ends with$' $D/err && \
+    ! test -e $D/output.npy && echo PASS refused")
+set_tests_properties(networks.bad_vtpu_damaged PROPERTIES PASS_REGULAR_EXPRESSION "PASS refused")
 bad_input_test(output_dir_file 2 "mlp.onnx: --output-dir is not a directory and cannot be made"
   run ${NETS}/mlp.onnx --input random --output-dir ${NETS}/mlp.onnx)
 # --output-dir is made when missing; --input random[:SEED] draws every input
@@ -395,10 +403,10 @@ bad_input_test(missing_npy 2 "nope.npy: cannot open"
 # A .vtpu of another format version: compile, then bump the version field.
 add_test(NAME networks.bad_vtpu_version
   COMMAND sh -c "$<TARGET_FILE:vtpu> compile ${NETS}/mlp.onnx --precision bf16 -o ${NETS}/v2.vtpu >/dev/null && \
-    ${VTPU_PYTHON3} -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); assert b[0:2]==b'\\\\x08\\\\x02'; b[1]=3; open(p,'wb').write(b)\" ${NETS}/v2.vtpu && \
+    ${VTPU_PYTHON3} -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); assert b[0:2]==b'\\\\x08\\\\x03'; b[1]=4; open(p,'wb').write(b)\" ${NETS}/v2.vtpu && \
     rm -rf ${NETS}/out/bad_vtpu && mkdir -p ${NETS}/out/bad_vtpu && \
     ! $<TARGET_FILE:vtpu> run ${NETS}/v2.vtpu --input ${NETS}/mlp.input.npy --output-dir ${NETS}/out/bad_vtpu 2> ${NETS}/out/bad_vtpu.err && \
-    grep -q 'v2.vtpu: executable format version 3; this vtpu reads version 2' ${NETS}/out/bad_vtpu.err && \
+    grep -q 'v2.vtpu: executable format version 4; this vtpu reads version 3' ${NETS}/out/bad_vtpu.err && \
     [ -z \"$(ls ${NETS}/out/bad_vtpu)\" ]")
 
 # int8 numerics against ONNX Runtime (npm onnxruntime-node, installed by
@@ -654,6 +662,30 @@ add_test(NAME networks.failed_run_clears_old_outputs
     test -e $D/output.npy && test -e $D/r.json && \
     ! $<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --output-dir $D --report $D/r.json --max-time 1us >/dev/null 2>&1 && \
     ! test -e $D/output.npy && grep -q '\"status\": \"error\"' $D/r.json")
+# The same for runs refused before the simulation (a bad --input, a
+# wrong-shaped .npy): no earlier output, trace or report stays.
+add_test(NAME networks.refused_run_clears_old_outputs
+  COMMAND sh -c "D=${NETS}/out/refused_run && rm -rf $D && mkdir -p $D && \
+    for bad in random:abc ${NETS}/lenet.input.npy; do \
+      $<TARGET_FILE:vtpu> run ${NETS}/mlp.onnx --calibration ${NETS}/mlp.calib --input ${NETS}/mlp.input.npy --output-dir $D --report $D/r.json --trace $D/t.json >/dev/null && \
+      test -e $D/output.npy && test -e $D/t.json && grep -q '\"status\": \"ok\"' $D/r.json && \
+      ! $<TARGET_FILE:vtpu> run ${NETS}/mlp.onnx --calibration ${NETS}/mlp.calib --input $bad --output-dir $D --report $D/r.json --trace $D/t.json >/dev/null 2>&1 && \
+      ! test -e $D/output.npy && ! test -e $D/t.json && grep -q '\"status\": \"error\"' $D/r.json || exit 1; \
+    done && echo PASS cleared")
+set_tests_properties(networks.refused_run_clears_old_outputs PROPERTIES PASS_REGULAR_EXPRESSION "PASS cleared")
+# An output path that is a file the run reads is refused, the file untouched.
+add_test(NAME networks.output_onto_input_refused
+  COMMAND sh -c "D=${NETS}/out/output_onto_input && rm -rf $D && mkdir -p $D && \
+    cp ${NETS}/mlp.input.npy $D/output.npy && cp ${NETS}/mlp.input.npy $D/x.npy && cp ${NETS}/mlp.onnx $D/m.onnx && \
+    ! $<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --input $D/output.npy --output-dir $D 2>$D/e1 && \
+    grep -q '^vtpu: --output-dir .*/output.npy: is also a file this run reads$' $D/e1 && \
+    ! $<TARGET_FILE:vtpu> run ${NETS}/mlp.vtpu --input $D/x.npy --report $D/x.npy 2>$D/e2 && \
+    grep -q '^vtpu: --report .*/x.npy: is also a file this run reads$' $D/e2 && \
+    ! $<TARGET_FILE:vtpu> compile $D/m.onnx --calibration ${NETS}/mlp.calib -o $D/m.onnx 2>$D/e3 && \
+    grep -q '^vtpu: -o .*/m.onnx: is the model being compiled$' $D/e3 && \
+    cmp -s $D/output.npy ${NETS}/mlp.input.npy && cmp -s $D/x.npy ${NETS}/mlp.input.npy && \
+    cmp -s $D/m.onnx ${NETS}/mlp.onnx && echo PASS untouched")
+set_tests_properties(networks.output_onto_input_refused PROPERTIES PASS_REGULAR_EXPRESSION "PASS untouched")
 # Without --max-time a run that cannot end stops at the model's default
 # limit (docs/cli.md): here a firmware that spins instead of running the model.
 bad_input_test(default_time_limit 4

@@ -97,7 +97,12 @@ TEST(Config, WrongTypeNamesThePath) {
 TEST(Config, OutOfRangeNamesThePathAndRange) {
   EXPECT_EQ(error_of([] { load("", {"mxu.rows=0"}); }), "mxu.rows: 0 is out of range [1, 1024]");
   EXPECT_EQ(error_of([] { load("", {"core.quantum_ns=0"}); }),
-            "core.quantum_ns: 0 is out of range [0.001, 1e+09]");
+            "core.quantum_ns: 0 is out of range [0.001, 1000000000]");
+  // A value just past a large limit prints apart from it; a one-sided range says its side.
+  EXPECT_EQ(error_of([] { load("", {"memory.core_ram_kib=1048577"}); }),
+            "memory.core_ram_kib: 1048577 is out of range [4, 1048576]");
+  EXPECT_EQ(error_of([] { load("", {"runtime.watchdog_us=100000001"}); }),
+            "runtime.watchdog_us: 100000001 is out of range (at most 100000000)");
   EXPECT_EQ(error_of([] { load("", {"mxu.dataflow=diagonal"}); }),
             "mxu.dataflow: 'diagonal' is not one of ws|os|auto");
   EXPECT_EQ(error_of([] { load("", {"address_map.uart.base=0x80000010"}); }),
