@@ -481,8 +481,6 @@ void compile_model(const CompileRequest& request, const std::string& out) {
               sw::precision_name(p.precision), p.image.bytes().size() / 1048576.0, out.c_str());
 }
 
-namespace {}  // namespace
-
 std::vector<std::string> input_files(const RunRequest& request) {
   std::vector<std::string> files{request.model};
   for (const std::string& arg : request.inputs) {
@@ -503,13 +501,11 @@ bool is_run_input(const RunRequest& request, const std::string& path) {
 
 namespace {
 
-// Refuses to write `path` (given by `option`) when it is one of `inputs`.
-void check_not_an_input(const std::string& option, const std::string& path,
-                        const std::vector<std::string>& inputs) {
-  std::error_code ignored;
-  for (const std::string& input : inputs)
-    if (fs::equivalent(path, input, ignored))
-      throw Error(option + " " + path + ": is also a file this run reads");
+// Refuses to write `path` (given by `option`) when the run reads it.
+void check_not_an_input(const RunRequest& request, const std::string& option,
+                        const std::string& path) {
+  if (is_run_input(request, path))
+    throw Error(option + " " + path + ": is also a file this run reads");
 }
 
 // The batch a report gives: the first input's leading dimension.
@@ -541,14 +537,13 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   // The files an earlier run left where this one writes go before any work
   // (the .npy outputs once the model says their names), so that a run that
   // fails leaves none of them behind; none of them may be a file it reads.
-  const std::vector<std::string> inputs = input_files(request);
   std::error_code ignored;
   for (const auto& [option, path] :
        {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
         std::pair{"--transactions", request.transactions},
         std::pair{"--profile", request.profile}}) {
     if (path.empty()) continue;
-    check_not_an_input(option, path, inputs);
+    check_not_an_input(request, option, path);
     if (fs::is_regular_file(path, ignored)) fs::remove(path, ignored);
   }
   if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
@@ -566,7 +561,7 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   if (!request.output_dir.empty())
     for (const sw::Binding& b : program.outputs) {
       const std::string path = (fs::path(request.output_dir) / file_name(b.name)).string();
-      check_not_an_input("--output-dir", path, inputs);
+      check_not_an_input(request, "--output-dir", path);
       fs::remove(path, ignored);
     }
   bind_inputs(request, program);
