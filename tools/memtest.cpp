@@ -123,6 +123,9 @@ std::vector<MemRequest> pattern_requests(const MemtestOptions& o, uint64_t capac
                 std::to_string(capacity) + " bytes)");
   if (o.pattern == "stride" && o.stride == 0)
     throw Error("--stride: needed (> 0) with --pattern stride");
+  if (o.pattern == "stride" && o.stride >= capacity)
+    throw Error("--stride " + std::to_string(o.stride) + ": not below the HBM's " +
+                std::to_string(capacity) + " bytes (every request would go to one address)");
   if (!(o.write_ratio >= 0 && o.write_ratio <= 1)) throw Error("--write-ratio: must lie in [0, 1]");
   std::mt19937_64 addresses(o.seed), kinds(o.seed ^ 0x9e3779b97f4a7c15ull);
   std::uniform_real_distribution<double> unit(0, 1);

@@ -1,5 +1,6 @@
 #include "tools/trace_tool.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <tuple>
@@ -19,6 +20,16 @@ void print_trace(const std::string& path, const TraceQuery& q, std::ostream& out
   uint64_t shown = 0, matched = 0;
   trace::TransactionReader reader(path);
   const trace::TraceHeader& header = reader.header();
+  // A port the trace does not have would select nothing, in silence.
+  for (const auto& [option, name, ports] :
+       {std::tuple{"--initiator", q.initiator, &header.initiators},
+        std::tuple{"--target", q.target, &header.targets}}) {
+    if (name.empty() || std::find(ports->begin(), ports->end(), name) != ports->end()) continue;
+    std::string known;
+    for (const std::string& p : *ports) known += (known.empty() ? "" : ", ") + p;
+    throw Error(std::string(option) + " " + name + ": " + path + " has no such port (" + known +
+                ")");
+  }
   auto wanted = [&](const TransactionRecord& t) {
     const double begin = t.begin.to_seconds() * 1e9;
     return (q.initiator.empty() || header.initiators[t.initiator] == q.initiator) &&

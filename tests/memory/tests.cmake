@@ -55,6 +55,9 @@ vtpu_run_test(memtest.bad_trace_zero_size EXIT 2
   ARGS memtest --trace ${MEMTEST_DIR}/zero_size.trace)
 vtpu_run_test(memtest.bad_size EXIT 2 STDERR "^vtpu: --size: a request of zero bytes\n$"
   ARGS memtest --pattern seq --requests 10 --size 0)
+vtpu_run_test(memtest.stride_beyond_hbm EXIT 2
+  STDERR "^vtpu: --stride 99999999999999: not below the HBM's [0-9]+ bytes [^\n]*\n$"
+  ARGS memtest --pattern stride --stride 99999999999999 --requests 10 --size 32)
 vtpu_run_test(memtest.bad_pattern EXIT 2 STDERR "^vtpu: --pattern zigzag: expected seq, random or stride\n$"
   ARGS memtest --pattern zigzag --requests 10 --size 32)
 vtpu_run_test(memtest.missing_trace EXIT 2 STDERR "^vtpu: [^\n]*nothing.trace: cannot open\n$"

@@ -514,6 +514,15 @@ add_test(NAME networks.transactions_lenet
   COMMAND sh -c "$<TARGET_FILE:vtpu> run ${NETS}/lenet.onnx --calibration ${NETS}/lenet.calib --input ${NETS}/lenet.input.npy \
       --report ${NETS}/out/lenet_tx.json --transactions ${NETS}/out/lenet.trace >/dev/null && \
     ${VTPU_PYTHON3} ${NET_DIR}/check_transactions.py $<TARGET_FILE:vtpu> ${NETS}/out/lenet.trace ${NETS}/out/lenet_tx.json")
+# Queries that would select nothing in silence are refused (after the trace above).
+add_test(NAME networks.bad_trace_queries
+  COMMAND sh -c "T=${NETS}/out/lenet.trace && E=${NETS}/out/bad_trace_queries.err && \
+    for q in '--initiator nosuch' '--target nosuch' '--from 100 --to 10' '--limit -1'; do \
+      $<TARGET_FILE:vtpu> trace $T $q > /dev/null 2> $E; s=$?; \
+      test $s -eq 2 && test $(wc -l < $E) -eq 1 && grep -q '^vtpu: --' $E || { echo FAIL $q; cat $E; exit 1; }; \
+    done && $<TARGET_FILE:vtpu> trace $T --initiator dma --limit 1 > /dev/null && echo PASS queries")
+set_tests_properties(networks.bad_trace_queries PROPERTIES PASS_REGULAR_EXPRESSION "PASS queries"
+  DEPENDS networks.transactions_lenet)
 add_test(NAME networks.bad_trace_file
   COMMAND ${CMAKE_COMMAND} "-DCOMMAND=$<TARGET_FILE:vtpu>^^trace^^${NETS}/mlp.input.npy" -DEXIT=2
           "-DSTDERR=mlp.input.npy: not a vtpu transaction trace" -DOUT_DIR=${NETS}/out/bad_trace
