@@ -452,6 +452,10 @@ sc_core::sc_time default_time_limit(const config::Soc& config, const sw::Program
 
 }  // namespace
 
+void check_calibration(const std::string& dir, const std::string& model) {
+  read_calibration(dir, sw::import_onnx(model, 0), false);
+}
+
 // `random` or `random:SEED` for an input (docs/cli.md): a seeded random
 // input instead of a file. Returns whether `source` is one, and its seed.
 bool random_source(const std::string& source, uint64_t& seed) {

@@ -49,6 +49,10 @@ struct RunRequest {
 // `random` or `random:SEED` for an input (docs/cli.md): a seeded random
 // input instead of a file. Returns whether `source` is one, and its seed;
 // throws vtpu::Error for `random:` with a bad seed.
+// Reads the calibration samples in `dir` against the inputs of the ONNX
+// `model` (batch 1): throws what its compilation would (a sweep checks its
+// spec's samples before any point runs).
+void check_calibration(const std::string& dir, const std::string& model);
 bool random_source(const std::string& source, uint64_t& seed);
 // The files a run reads: the model and each --input's file (a random input
 // reads none). And whether `path` is

@@ -129,9 +129,26 @@ std::vector<Point> expand(const std::string& path, const config::Sweep& spec) {
     if (!random) refuse("input '" + spec.input() + "'", "expected random or random:SEED");
   }
   if (spec.has_calibration()) {
+    const std::string dir = resolve(folder, spec.calibration());
     std::error_code error;
-    if (!fs::is_directory(resolve(folder, spec.calibration()), error))
+    if (!fs::is_directory(dir, error))
       refuse("calibration '" + spec.calibration() + "'", "not a directory");
+    // Its samples against each ONNX network a calibrated precision compiles
+    // (a point would find a wrong shape only when it runs).
+    const bool calibrated =
+        spec.precisions().empty() ||
+        std::any_of(spec.precisions().begin(), spec.precisions().end(),
+                    [](const std::string& p) { return p == "int8" || p == "int4"; });
+    for (int i = 0; calibrated && i < spec.networks_size(); ++i) {
+      const std::string file = resolve(folder, spec.networks(i));
+      if (fs::path(file).extension() != ".onnx") continue;
+      try {
+        check_calibration(dir, file);
+      } catch (const Error& e) {
+        refuse("calibration '" + spec.calibration() + "'",
+               "for networks[" + std::to_string(i) + "]: " + e.what());
+      }
+    }
   }
   // Each override alone on the defaults: the field it names, its type, its range.
   auto check_set = [&](const std::string& field, const std::string& item) {

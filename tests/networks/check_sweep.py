@@ -179,6 +179,9 @@ axes {{ path: "runtime.double_buffering" values: ["true", "false"] }}
         "unknown_field": ('colour: "red"', "unknown field 'colour'"),
         "zip_lengths": ('combine: "zip" axes { path: "mxu.rows" values: ["16", "32"] } '
                         'axes { path: "mxu.cols" values: ["16"] }', "zip needs as many"),
+        # Samples of another network's shape: found before any point runs.
+        "calibration_shape": (f'calibration: "{os.path.join(os.path.dirname(mlp), "lenet.calib")}"',
+                              "calibration '"),
     }
     for name, (text, message) in bad.items():
         path = os.path.join(out, name + ".textproto")
