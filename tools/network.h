@@ -49,14 +49,13 @@ struct RunRequest {
 // `random` or `random:SEED` for an input (docs/cli.md): a seeded random
 // input instead of a file. Returns whether `source` is one, and its seed;
 // throws vtpu::Error for `random:` with a bad seed.
+bool random_source(const std::string& source, uint64_t& seed);
 // Reads the calibration samples in `dir` against the inputs of the ONNX
 // `model` (batch 1): throws what its compilation would (a sweep checks its
 // spec's samples before any point runs).
 void check_calibration(const std::string& dir, const std::string& model);
-bool random_source(const std::string& source, uint64_t& seed);
 // The files a run reads: the model and each --input's file (a random input
-// reads none). And whether `path` is
-// one of them (outputs never go there).
+// reads none), and whether `path` is one of them (outputs never go there).
 std::vector<std::string> input_files(const RunRequest& request);
 bool is_run_input(const RunRequest& request, const std::string& path);
 
