@@ -146,7 +146,20 @@ po::variables_map parse(const po::options_description& desc,
                         const std::vector<std::string>& args) {
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    const po::parsed_options parsed =
+        po::command_line_parser(args).options(desc).positional(positional).run();
+    // Boost reads "-1" into an unsigned option as 2^N - 1: refused here, for
+    // every unsigned option at once (--seed, --requests, --stride, ...).
+    for (const po::option& o : parsed.options) {
+      const po::option_description* d = desc.find_nothrow(o.string_key, false);
+      if (d == nullptr || o.value.empty() || o.value[0].empty() || o.value[0][0] != '-') continue;
+      const po::value_semantic* s = d->semantic().get();
+      if (dynamic_cast<const po::typed_value<uint64_t>*>(s) ||
+          dynamic_cast<const po::typed_value<uint32_t>*>(s) ||
+          dynamic_cast<const po::typed_value<uint16_t>*>(s))
+        throw vtpu::Error("--" + o.string_key + " " + o.value[0] + ": expected 0 or more");
+    }
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw vtpu::Error(e.what());

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -542,12 +543,16 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   // (the .npy outputs once the model says their names), so that a run that
   // fails leaves none of them behind; none of them may be a file it reads.
   std::error_code ignored;
+  std::map<fs::path, std::string> outputs;  // each file one output's (the later would win)
   for (const auto& [option, path] :
        {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
         std::pair{"--transactions", request.transactions},
         std::pair{"--profile", request.profile}}) {
     if (path.empty()) continue;
     check_not_an_input(request, option, path);
+    const auto [at, added] = outputs.emplace(fs::weakly_canonical(path, ignored), option);
+    if (!added)
+      throw Error(std::string(option) + " " + path + ": is " + at->second + "'s file too");
     if (fs::is_regular_file(path, ignored)) fs::remove(path, ignored);
   }
   if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))

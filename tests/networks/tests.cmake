@@ -384,6 +384,10 @@ add_test(NAME networks.bad_vtpu_damaged
     grep -q '^vtpu: .*/m.vtpu: damaged: its bytes do not match the SHA-256 it ends with$' $D/err && \
     ! test -e $D/output.npy && echo PASS refused")
 set_tests_properties(networks.bad_vtpu_damaged PROPERTIES PASS_REGULAR_EXPRESSION "PASS refused")
+# Two outputs given one file: refused (the later write would win).
+bad_input_test(report_is_trace 2 "--trace [^\n]*report_is_trace.json: is --report's file too"
+  run ${NETS}/mlp.vtpu --input ${NETS}/mlp.input.npy --report ${NETS}/out/report_is_trace.json
+  --trace ${NETS}/out/report_is_trace.json --output-dir ${NETS}/out/bad_report_is_trace)
 bad_input_test(output_dir_file 2 "mlp.onnx: --output-dir is not a directory and cannot be made"
   run ${NETS}/mlp.onnx --input random --output-dir ${NETS}/mlp.onnx)
 # --output-dir is made when missing; --input random[:SEED] draws every input
