@@ -471,7 +471,6 @@ int trace_command(const std::vector<std::string>& args) {
       "[--limit N]");
   vtpu::TraceQuery q;
   std::string file;
-  int64_t limit = 0;  // signed, so that -1 is refused rather than wrapped
   // clang-format off
   desc.add_options()
       ("help,h", "show this help")
@@ -481,13 +480,11 @@ int trace_command(const std::vector<std::string>& args) {
       ("target", po::value<std::string>(&q.target), "only this target (e.g. hbm)")
       ("from", po::value<double>(&q.from_ns), "only transactions beginning at or after NS")
       ("to", po::value<double>(&q.to_ns)->default_value(-1), "only those beginning before NS")
-      ("limit", po::value<int64_t>(&limit)->default_value(0), "print at most N (0: all)");
+      ("limit", po::value<uint64_t>(&q.limit)->default_value(0), "print at most N (0: all)");
   // clang-format on
   po::variables_map vm;
   if (!parse_command(desc, args, vm)) return 0;
   if (file.empty()) throw vtpu::Error("trace: missing FILE (see vtpu trace --help)");
-  if (limit < 0) throw vtpu::Error("--limit " + std::to_string(limit) + ": expected 0 or more");
-  q.limit = static_cast<uint64_t>(limit);
   if (!(q.from_ns >= 0)) throw vtpu::Error("--from: expected a time of 0 ns or more");
   if (vm.count("to") && !vm["to"].defaulted() && !(q.to_ns > q.from_ns))
     throw vtpu::Error("--to: expected a time after --from's");
@@ -602,7 +599,7 @@ int run_command(const std::vector<std::string>& args) {
   vtpu::config::Soc config;
   try {  // refused before the run: its report still says why (docs/observability.md)
     check_batch(vm);
-    check_option_use(vm, r.model.size() >= 5 && r.model.substr(r.model.size() - 5) == ".vtpu");
+    check_option_use(vm, vtpu::is_executable(r.model));
     r.compile.model = r.model;
     if (!r.vcd.empty()) r.vcd = vcd_base(r.vcd);
     if (vm.count("max-time")) r.limits.max_time = parse_time(vm["max-time"].as<std::string>());

@@ -43,11 +43,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string shape_text(const std::vector<int64_t>& s) {
   std::string t = "[";
   for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
@@ -486,21 +481,23 @@ void compile_model(const CompileRequest& request, const std::string& out) {
               sw::precision_name(p.precision), p.image.bytes().size() / 1048576.0, out.c_str());
 }
 
-std::vector<std::string> input_files(const RunRequest& request) {
-  std::vector<std::string> files{request.model};
-  for (const std::string& arg : request.inputs) {
-    const size_t eq = arg.find('=');
-    const std::string path = eq == std::string::npos ? arg : arg.substr(eq + 1);
-    const bool random = path == "random" || path.rfind("random:", 0) == 0;
-    if (!path.empty() && !random) files.push_back(path);
-  }
-  return files;
+bool is_executable(const std::string& model) {
+  const std::string suffix = ".vtpu";
+  return model.size() >= suffix.size() &&
+         model.compare(model.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool is_run_input(const RunRequest& request, const std::string& path) {
   std::error_code ignored;
-  for (const std::string& input : input_files(request))
-    if (fs::equivalent(path, input, ignored)) return true;
+  if (fs::equivalent(path, request.model, ignored)) return true;
+  for (const std::string& arg : request.inputs) {
+    const size_t eq = arg.find('=');
+    const std::string input = eq == std::string::npos ? arg : arg.substr(eq + 1);
+    // A random source reads no file (random_source() would throw on a bad
+    // seed, and this is asked in error paths too).
+    const bool random = input == "random" || input.rfind("random:", 0) == 0;
+    if (!input.empty() && !random && fs::equivalent(path, input, ignored)) return true;
+  }
   return false;
 }
 
@@ -543,11 +540,12 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   // (the .npy outputs once the model says their names), so that a run that
   // fails leaves none of them behind; none of them may be a file it reads.
   std::error_code ignored;
+  const std::pair<const char*, std::string> files[] = {{"--report", request.report},
+                                                       {"--trace", request.trace},
+                                                       {"--transactions", request.transactions},
+                                                       {"--profile", request.profile}};
   std::map<fs::path, std::string> outputs;  // each file one output's (the later would win)
-  for (const auto& [option, path] :
-       {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
-        std::pair{"--transactions", request.transactions},
-        std::pair{"--profile", request.profile}}) {
+  for (const auto& [option, path] : files) {
     if (path.empty()) continue;
     check_not_an_input(request, option, path);
     const auto [at, added] = outputs.emplace(fs::weakly_canonical(path, ignored), option);
@@ -555,15 +553,15 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
       throw Error(std::string(option) + " " + path + ": is " + at->second + "'s file too");
     if (fs::is_regular_file(path, ignored)) fs::remove(path, ignored);
   }
-  if (request.compile.batch != 0 && ends_with(request.model, ".vtpu"))
+  if (request.compile.batch != 0 && is_executable(request.model))
     throw Error(request.model + ": --batch re-exports ONNX models; a .vtpu keeps its batch");
-  if (request.compile.tune && ends_with(request.model, ".vtpu"))
+  if (request.compile.tune && is_executable(request.model))
     throw Error(request.model + ": --tune compiles ONNX models; a .vtpu keeps its choices");
   CompileRequest compile = request.compile;
   compile.chip = config;
-  sw::Program program = ends_with(request.model, ".vtpu") ? sw::read_executable(request.model)
-                                                          : compile_onnx(compile);
-  if (ends_with(request.model, ".vtpu")) check_layer_table(request.model, program);
+  sw::Program program =
+      is_executable(request.model) ? sw::read_executable(request.model) : compile_onnx(compile);
+  if (is_executable(request.model)) check_layer_table(request.model, program);
   header.precision = sw::precision_name(program.precision);
   header.batch = batch_of(program);
   const double compile_s = seconds();
@@ -576,9 +574,7 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
   bind_inputs(request, program);
   // Files written after the run: a directory they cannot go to is found now,
   // not once the outputs beside them are written.
-  for (const auto& [option, path] :
-       {std::pair{"--report", request.report}, std::pair{"--trace", request.trace},
-        std::pair{"--transactions", request.transactions}, std::pair{"--profile", request.profile}})
+  for (const auto& [option, path] : files)
     if (!path.empty()) check_writable(option, path);
 
   header.model_sha256 = hash.get();
@@ -652,7 +648,7 @@ Report run_and_report(const config::Soc& config, const RunRequest& request, RunH
 void run_network(const config::Soc& config, const RunRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   RunHeader header = run_header(config, request.model, false);
-  if (!ends_with(request.model, ".vtpu")) header.precision = request.compile.precision;
+  if (!is_executable(request.model)) header.precision = request.compile.precision;
   // The model's SHA-256 (0.1 s for ResNet-50's 100 MB) on a second thread
   // while the model compiles.
   std::future<std::string> hash =

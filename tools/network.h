@@ -54,9 +54,10 @@ bool random_source(const std::string& source, uint64_t& seed);
 // `model` (batch 1): throws what its compilation would (a sweep checks its
 // spec's samples before any point runs).
 void check_calibration(const std::string& dir, const std::string& model);
-// The files a run reads: the model and each --input's file (a random input
-// reads none), and whether `path` is one of them (outputs never go there).
-std::vector<std::string> input_files(const RunRequest& request);
+// Whether `model` names a .vtpu executable (else an ONNX model).
+bool is_executable(const std::string& model);
+// Whether `path` is a file the run reads: its model or an --input's file
+// (outputs never go there).
 bool is_run_input(const RunRequest& request, const std::string& path);
 
 // Writes OUT.vtpu; throws vtpu::Error on any bad input.
