@@ -481,11 +481,13 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   // ports the VPU and the DMA share (docs/memory.md).
   // The dataflow is settled once (an `auto` array's pick): the engine gets
   // the instruction with it named.
-  const mxu::ArrayConfig array = *mxu::for_instruction(options_.array, x);  // validate()d
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  mxu::ArrayConfig measured = options_.array;
+  measured.port_busy_permille = others_port_permille(start);
+  const mxu::ArrayConfig array = *mxu::for_instruction(measured, x);  // validate()d
   const bool os = array.dataflow == mxu::Dataflow::kOutputStationary;
   vtpu_insn_matmul settled = x;
   settled.dataflow = os ? VTPU_DATAFLOW_OS : VTPU_DATAFLOW_WS;
-  const sc_core::sc_time start = sc_core::sc_time_stamp();
   const auto start_ps = static_cast<uint64_t>(start / sc_core::sc_time(1, sc_core::SC_PS) + 0.5);
   // A's rows in pieces or lines reach the array laid end to end (its feeder's work).
   const bool fed = mxu::feed(settled, vmem_, fed_);
@@ -496,14 +498,31 @@ bool CommandProcessor::run_matmul(const vtpu_insn& insn) {
   counters_[VTPU_CNT_MACS] += done->macs;
   ++counters_[os ? VTPU_CNT_MATMUL_OS : VTPU_CNT_MATMUL_WS];
   const mxu::Traffic t = mxu::traffic(x, array);
-  sc_core::sc_time end = start + options_.clock_period * static_cast<double>(cycles);
-  end = std::max(end, options_.vmem->reserve(start, t.a_bytes));
-  end = std::max(end, options_.vmem->reserve(start, t.b_bytes));
-  end = slowed(start, end, options_.mxu_slowdown);
+  // A and B stream through as many VMEM ports as carry them in the array's
+  // cycles; the others stay free for the DMA and the VPU (booked whole on
+  // one port each, A and B held two ports for the instruction's length).
+  const sc_core::sc_time before = options_.vmem->port_busy();
+  const sc_core::sc_time fed_end =
+      std::max(start + options_.clock_period * static_cast<double>(cycles),
+               options_.vmem->reserve_stream(start, t.a_bytes + t.b_bytes, cycles));
+  mxu_port_busy_ += options_.vmem->port_busy() - before;
+  const sc_core::sc_time end = slowed(start, fed_end, options_.mxu_slowdown);
   sc_core::wait(end - start);
   last_array_cycles_ = cycles;
   last_matmul_cycles_ = static_cast<uint64_t>((end - start) / options_.clock_period) + 1;
   return true;
+}
+
+uint32_t CommandProcessor::others_port_permille(const sc_core::sc_time& now) {
+  const sc_core::sc_time others = options_.vmem->port_busy() - mxu_port_busy_;
+  const sc_core::sc_time window = now - window_start_;
+  uint32_t permille = 0;
+  if (window > sc_core::SC_ZERO_TIME && options_.array.vmem_port_bytes)
+    permille = static_cast<uint32_t>(std::min(
+        1000.0, 1000.0 * ((others - others_at_window_start_) / window) / options_.vmem->ports()));
+  others_at_window_start_ = others;
+  window_start_ = now;
+  return permille;
 }
 
 memory::Ram* CommandProcessor::ram_at(uint64_t address) const {

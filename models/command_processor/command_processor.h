@@ -133,6 +133,9 @@ class CommandProcessor : public Peripheral {
   bool execute(unsigned q, const vtpu_insn& insn);
   bool run_dma(unsigned q, const vtpu_insn& insn);
   bool run_matmul(const vtpu_insn& insn);
+  // The other units' share of the VMEM ports' time since the previous MATMUL
+  // began, in thousandths (what an `auto` array weighs); starts a new window.
+  uint32_t others_port_permille(const sc_core::sc_time& now);
   bool run_vpu(const vtpu_insn& insn);
   // The RAM (VMEM or AMEM) holding `address`, for port booking.
   memory::Ram* ram_at(uint64_t address) const;
@@ -157,6 +160,8 @@ class CommandProcessor : public Peripheral {
   uint32_t status_ = 0;
   CpError error_;
   uint64_t last_array_cycles_ = 0, last_matmul_cycles_ = 0;
+  // The VMEM port time MATMULs booked, and the other units' since window_start_.
+  sc_core::sc_time mxu_port_busy_, others_at_window_start_, window_start_;
   std::unique_ptr<mxu::MatmulEngine> own_engine_;  // when the options give none
   mxu::MatmulEngine* engine_ = nullptr;
   bool recording_ = false;

@@ -53,6 +53,28 @@ sc_core::sc_time Ram::reserve(const sc_core::sc_time& at, uint64_t bytes) {
   return start + busy - model_.clock_period + latency_;
 }
 
+sc_core::sc_time Ram::reserve_stream(const sc_core::sc_time& at, uint64_t bytes, uint64_t cycles) {
+  if (model_.bytes_per_cycle == 0) return at + latency_;
+  const uint64_t full = uint64_t{model_.bytes_per_cycle} * std::max<uint64_t>(1, cycles);
+  const uint64_t ports = port_free_.size();
+  sc_core::sc_time end = at;
+  if ((bytes + full - 1) / full > ports) {
+    // More than the ports carry: all but one, an even share each, so that the
+    // other units are not shut out for its whole length.
+    const uint64_t taken = std::max<uint64_t>(1, ports - 1);
+    for (uint64_t i = 0; i < taken; ++i)
+      end = std::max(end, reserve(at, bytes / taken + (i < bytes % taken)));
+    return end;
+  }
+  // Ports busy the whole time, and one more for the rest.
+  for (uint64_t left = bytes; left > 0;) {
+    const uint64_t share = std::min(left, full);
+    end = std::max(end, reserve(at, share));
+    left -= share;
+  }
+  return end;
+}
+
 void Ram::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   if (access(trans)) {
     const sc_core::sc_time now = sc_core::sc_time_stamp();

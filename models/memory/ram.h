@@ -36,8 +36,16 @@ class Ram : public sc_core::sc_module {
 
   // Books a port for `bytes` from `at` on; returns when the data is complete.
   sc_core::sc_time reserve(const sc_core::sc_time& at, uint64_t bytes);
+  // Books a stream of `bytes` that its reader spreads over `cycles` from `at`
+  // on: as many ports as carry it in that time, each for all of it but the
+  // last, which takes the rest, so the ports it does not need stay free for
+  // other units; if all of them carry less, all but one (when there are
+  // two or more), an even share each. Returns when the last share's data is
+  // complete.
+  sc_core::sc_time reserve_stream(const sc_core::sc_time& at, uint64_t bytes, uint64_t cycles);
   // Total time the ports were booked, summed over ports.
   sc_core::sc_time port_busy() const { return busy_; }
+  unsigned ports() const { return static_cast<unsigned>(port_free_.size()); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -38,6 +38,9 @@ struct ArrayConfig {
   bool both_dataflows = false;
   // All VMEM ports' bytes per cycle (0: unlimited), which the pick weighs.
   uint64_t vmem_port_bytes = 0;
+  // The other units' share of those ports' time lately, in thousandths,
+  // which the pick weighs too (the command processor measures it).
+  uint32_t port_busy_permille = 0;
   // int4 x int8 products per PE per cycle (mxu.int4_macs_per_pe).
   unsigned int4_macs_per_pe = 2;
 };

@@ -41,12 +41,14 @@ TEST(Interconnect, LinksShareBandwidthLatencyAndPorts) {
   interconnect::Router router("router", cycle);
   memory::Ram ram("ram", 1 << 20, SC_ZERO_TIME);
   memory::Ram sram("sram", 1 << 16, cycle * 2.0, memory::PortModel{16, 2, cycle});
+  memory::Ram streamed("streamed", 1 << 16, cycle * 2.0, memory::PortModel{16, 4, cycle});
   router.connect("a", a.socket, interconnect::Link{cycle, 0});
   router.connect("b", b.socket, interconnect::Link{SC_ZERO_TIME, 0});
   interconnect::MapOptions narrow;
   narrow.link = interconnect::Link{cycle * 2.0, 32};
   router.map("ram", 0x1000000, 1 << 20, ram.socket, narrow);
   router.map("sram", 0x2000000, 1 << 16, sram.socket);
+  router.map("streamed", 0x3000000, 1 << 16, streamed.socket);
   sc_core::sc_start(SC_ZERO_TIME);  // completes elaboration; time stays 0
 
   // Latency: a's link (1) + ram's link (2) = 3 cycles for a lone access.
@@ -66,7 +68,7 @@ TEST(Interconnect, LinksShareBandwidthLatencyAndPorts) {
   EXPECT_NEAR(ta.to_seconds(), expected, expected * 0.01);
   EXPECT_NEAR(tb.to_seconds(), expected, expected * 0.01);
   std::vector<interconnect::LinkStats> stats = router.stats();
-  ASSERT_EQ(stats.size(), 4u);  // a, b, ram, sram
+  ASSERT_EQ(stats.size(), 5u);  // a, b, ram, sram, streamed
   EXPECT_EQ(stats[2].name, "ram");
   EXPECT_EQ(stats[2].bytes, 2u * n * 64 + 4);
   EXPECT_EQ(stats[2].busy, cycle * (2.0 * n * 2) + cycle * (4.0 / 32));
@@ -92,6 +94,25 @@ TEST(Interconnect, LinksShareBandwidthLatencyAndPorts) {
   EXPECT_EQ(sram.port_busy(), cycle * 13.0);
   // Through the router, the same rule applies to transport.
   EXPECT_EQ(a.access(false, 0x2000000, 32, cycle * 100.0), cycle * (100.0 + 1 + 2 - 1 + 2));
+
+  // A stream (a MATMUL's operands, docs/memory.md) takes as many ports as
+  // carry its bytes in its cycles, each an even share, and leaves the rest free.
+  // 1,000 bytes over 100 cycles: 10 B/cycle, one 16 B port, 63 cycles; it
+  // completes 63 - 1 + 2 cycles after it starts.
+  EXPECT_EQ(streamed.reserve_stream(SC_ZERO_TIME, 1000, 100), cycle * 64.0);
+  // The other three ports are free: an access now starts at once.
+  EXPECT_EQ(streamed.reserve(SC_ZERO_TIME, 16), cycle * 2.0);
+  EXPECT_EQ(streamed.port_busy(), cycle * (63.0 + 1));
+  // 3,000 bytes over 100 cycles: 30 B/cycle, two ports: one for all 100 cycles
+  // (1,600 bytes), one for the other 1,400 (88 cycles).
+  EXPECT_EQ(streamed.reserve_stream(cycle * 200.0, 3000, 100), cycle * 301.0);
+  EXPECT_EQ(streamed.port_busy(), cycle * (64.0 + 100 + 88));
+  // More than all ports carry in its cycles: 1,600 bytes meant for 10 cycles take
+  // all ports but one, 534 + 533 + 533 bytes, 34 cycles each (the reader waits for
+  // them), and the fourth stays free for the other units.
+  EXPECT_EQ(streamed.reserve_stream(cycle * 400.0, 1600, 10), cycle * 435.0);
+  EXPECT_EQ(streamed.reserve(cycle * 400.0, 16), cycle * 402.0);
+  EXPECT_EQ(streamed.port_busy(), cycle * (64.0 + 100 + 88 + 3 * 34 + 1));
 }
 
 }  // namespace

@@ -70,9 +70,11 @@ TEST(MxuTiming, StallFreeIsScaleSimOnResnet18Shapes) {
 }
 
 // docs/mxu.md, "auto": an array that runs both dataflows takes
-// output-stationary for a VTPU_DATAFLOW_AUTO instruction when its cycles plus
-// the port time of re-reading B (B's bytes x (ceil(M/R) - 1) over all ports'
-// bytes per cycle) are fewer than weight-stationary's; bf16 only where K <= R.
+// output-stationary for a VTPU_DATAFLOW_AUTO instruction when its cycles on
+// idle ports (the array's, or all ports' time for A and B if longer) plus the
+// port time of re-reading B (B's bytes x (ceil(M/R) - 1) over all ports'
+// bytes per cycle) weighed by the other units' share of the ports are fewer
+// than weight-stationary's; bf16 only where K <= R.
 // Named dataflows run on an auto array; a fixed array runs its own and
 // refuses the other.
 TEST(MxuDataflow, AutoPicksTheFasterByTheFormula) {
@@ -90,12 +92,29 @@ TEST(MxuDataflow, AutoPicksTheFasterByTheFormula) {
   // row fold: B is read once either way.
   EXPECT_EQ(picked(8, 64, 32), Dataflow::kOutputStationary);
   // 512 x 147 x 64 (a tile of ResNet's first convolution): ws 32 + 9 x 512 + 512 + 66 =
-  // 5218; os 16 x 2 x 147 + 61 = 4765 cycles, but B (147 x 64 bytes) again 15 times is
-  // 141,120 bytes, 1102.5 cycles of both ports: 5867.5 > 5218.
+  // 5218; os 16 x 2 x 147 + 61 = 4765 cycles (its A and B, 2 x 150,528 bytes, take the
+  // ports 2352 cycles, fewer). B (147 x 64 bytes) again 15 times is 141,120 bytes, 1102.5
+  // cycles of both ports: with the ports otherwise idle os; with the other units on them
+  // a quarter of the time 4765 + 275.6 < 5218, still os; half the time 5316.25 > 5218, ws.
+  EXPECT_EQ(picked(512, 147, 64), Dataflow::kOutputStationary);
+  both.port_busy_permille = 250;
+  EXPECT_EQ(picked(512, 147, 64), Dataflow::kOutputStationary);
+  both.port_busy_permille = 500;
   EXPECT_EQ(picked(512, 147, 64), Dataflow::kWeightStationary);
-  // Without port limits the same tile goes output-stationary.
+  // 410 of 1000: 4765 + 452.0 = 5217.0 < 5218, os; 411: 5218.1, ws.
+  both.port_busy_permille = 410;
+  EXPECT_EQ(picked(512, 147, 64), Dataflow::kOutputStationary);
+  both.port_busy_permille = 411;
+  EXPECT_EQ(picked(512, 147, 64), Dataflow::kWeightStationary);
+  // Without port limits nothing is weighed: output-stationary.
   both.vmem_port_bytes = 0;
   EXPECT_EQ(picked(512, 147, 64), Dataflow::kOutputStationary);
+  // Ports too narrow for the operands: at 8 bytes a cycle os's 301,056 bytes take
+  // 37,632 cycles, ws's 150,528 + 9,408 = 159,936 bytes 19,992: ws.
+  both.port_busy_permille = 0;
+  both.vmem_port_bytes = 8;
+  EXPECT_EQ(picked(512, 147, 64), Dataflow::kWeightStationary);
+  both.vmem_port_bytes = 128;
   // bf16 8 x 32 x 32: ws 32 + 8 + 66 = 106, os 32 + 61 = 93.
   x.precision = VTPU_TYPE_BF16;
   EXPECT_EQ(picked(8, 32, 32), Dataflow::kOutputStationary) << "bf16, K = R: same order";

@@ -79,21 +79,35 @@ static inline uint64_t vtpu_mxu_b_bytes(const vtpu_mxu_shape* s, uint32_t elemen
   return (uint64_t)s->k * s->n * element * (os ? s->m_folds : 1u);
 }
 
+/* Cycles of one instruction on otherwise idle VMEM ports: the array's, or
+ * the time all ports (`port_bytes` bytes per cycle; 0, unlimited) take to
+ * read A and B if that is longer. */
+static inline uint64_t vtpu_mxu_alone_cycles(const vtpu_mxu_shape* s, uint32_t element,
+                                             uint32_t rows, uint32_t cols, int os, int stall_free,
+                                             uint64_t port_bytes) {
+  const uint64_t cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
+  if (!port_bytes) return cycles;
+  const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
+  return vtpu_mxu_max(cycles, (bytes + port_bytes - 1) / port_bytes);
+}
+
 /* Whether an array that runs both dataflows takes output-stationary for
- * this instruction (docs/mxu.md, "auto"): fewer cycles, counting beside its
- * own the VMEM port time of reading B again for every row fold after the
- * first (`port_bytes`: all VMEM ports' bytes per cycle; 0, unlimited: none),
- * which the DMA and the VPU wait for; ties stay weight-stationary. bf16
- * goes output-stationary only where K fits the array's rows, where the two
+ * this instruction (docs/mxu.md, "auto"): fewer cycles on idle ports,
+ * counting beside its own the port time of reading B again for every row
+ * fold after the first, weighed by the share of the ports' time the other
+ * units (the DMA, the VPU) took lately (`busy_permille`, 0 to 1000): what
+ * they would wait for. Ties stay weight-stationary. bf16 goes
+ * output-stationary only where K fits the array's rows, where the two
  * dataflows sum in the same order, so results never depend on the choice. */
 static inline int vtpu_mxu_auto_os(const vtpu_mxu_shape* s, uint32_t element, uint32_t rows,
-                                   uint32_t cols, int stall_free, uint64_t port_bytes) {
+                                   uint32_t cols, int stall_free, uint64_t port_bytes,
+                                   uint32_t busy_permille) {
   if (element == 2 && s->k > rows) return 0;
-  const uint64_t scale = port_bytes ? port_bytes : 1;
-  const uint64_t again =
-      port_bytes ? vtpu_mxu_b_bytes(s, element, 1) - vtpu_mxu_b_bytes(s, element, 0) : 0;
-  return vtpu_mxu_cycles(s, rows, cols, 1, stall_free) * scale + again <
-         vtpu_mxu_cycles(s, rows, cols, 0, stall_free) * scale;
+  const uint64_t os = vtpu_mxu_alone_cycles(s, element, rows, cols, 1, stall_free, port_bytes);
+  const uint64_t ws = vtpu_mxu_alone_cycles(s, element, rows, cols, 0, stall_free, port_bytes);
+  if (!port_bytes) return os < ws;
+  const uint64_t again = vtpu_mxu_b_bytes(s, element, 1) - vtpu_mxu_b_bytes(s, element, 0);
+  return os * port_bytes * 1000 + again * busy_permille < ws * port_bytes * 1000;
 }
 
 #endif /* VTPU_MXU_TIMING_H */
