@@ -68,6 +68,7 @@ inline mxu::ArrayConfig array_config(const config::Soc& c) {
   mxu::ArrayConfig a = array_config(c.mxu());
   const config::SramPorts& ports = c.memory().vmem_ports();
   a.vmem_port_bytes = uint64_t{ports.bytes_per_cycle()} * ports.ports();
+  a.vmem_ports = ports.ports();
   return a;
 }
 

@@ -425,7 +425,7 @@ std::optional<ArrayConfig> for_instruction(const ArrayConfig& array, const vtpu_
     const uint32_t element = vtpu_matmul_a_size(insn.precision);
     if (vtpu_mxu_auto_os(&s, element, array.rows, array.cols,
                          array.timing == TimingMode::kStallFree, array.vmem_port_bytes,
-                         array.port_busy_permille))
+                         array.vmem_ports, array.port_busy_permille))
       a.dataflow = Dataflow::kOutputStationary;
     return a;
   }

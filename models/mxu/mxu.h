@@ -36,8 +36,10 @@ struct ArrayConfig {
   // own or asking the array to pick (`dataflow` is then ws, what
   // VTPU_DATAFLOW_CONFIG asks for).
   bool both_dataflows = false;
-  // All VMEM ports' bytes per cycle (0: unlimited), which the pick weighs.
+  // All VMEM ports' bytes per cycle (0: unlimited) and how many ports, which
+  // the pick weighs.
   uint64_t vmem_port_bytes = 0;
+  unsigned vmem_ports = 1;
   // The other units' share of those ports' time lately, in thousandths,
   // which the pick weighs too (the command processor measures it).
   uint32_t port_busy_permille = 0;

@@ -71,7 +71,8 @@ TEST(MxuTiming, StallFreeIsScaleSimOnResnet18Shapes) {
 
 // docs/mxu.md, "auto": an array that runs both dataflows takes
 // output-stationary for a VTPU_DATAFLOW_AUTO instruction when its cycles on
-// idle ports (the array's, or all ports' time for A and B if longer) plus the
+// idle ports (the array's, or, where the ports cannot carry A and B in them,
+// the time all ports but one take to) plus the
 // port time of re-reading B (B's bytes x (ceil(M/R) - 1) over all ports'
 // bytes per cycle) weighed by the other units' share of the ports are fewer
 // than weight-stationary's; bf16 only where K <= R.
@@ -81,6 +82,7 @@ TEST(MxuDataflow, AutoPicksTheFasterByTheFormula) {
   ArrayConfig both = array(32, 32, Dataflow::kWeightStationary, TimingMode::kOverlapped);
   both.both_dataflows = true;
   both.vmem_port_bytes = 128;  // two 64-byte ports
+  both.vmem_ports = 2;
   vtpu_insn_matmul x{};
   x.dataflow = VTPU_DATAFLOW_AUTO;
   x.precision = VTPU_TYPE_INT8;
@@ -109,8 +111,9 @@ TEST(MxuDataflow, AutoPicksTheFasterByTheFormula) {
   // Without port limits nothing is weighed: output-stationary.
   both.vmem_port_bytes = 0;
   EXPECT_EQ(picked(512, 147, 64), Dataflow::kOutputStationary);
-  // Ports too narrow for the operands: at 8 bytes a cycle os's 301,056 bytes take
-  // 37,632 cycles, ws's 150,528 + 9,408 = 159,936 bytes 19,992: ws.
+  // Ports too narrow for the operands (8 bytes a cycle over two): each dataflow gets
+  // one port's 4, os's 301,056 bytes take 75,264 cycles, ws's 150,528 + 9,408 =
+  // 159,936 bytes 39,984: ws.
   both.port_busy_permille = 0;
   both.vmem_port_bytes = 8;
   EXPECT_EQ(picked(512, 147, 64), Dataflow::kWeightStationary);

@@ -79,16 +79,18 @@ static inline uint64_t vtpu_mxu_b_bytes(const vtpu_mxu_shape* s, uint32_t elemen
   return (uint64_t)s->k * s->n * element * (os ? s->m_folds : 1u);
 }
 
-/* Cycles of one instruction on otherwise idle VMEM ports: the array's, or
- * the time all ports (`port_bytes` bytes per cycle; 0, unlimited) take to
- * read A and B if that is longer. */
+/* Cycles of one instruction on otherwise idle VMEM ports (`ports` ports,
+ * `port_bytes` bytes per cycle over all; 0, unlimited), as the model books
+ * A and B (docs/mxu.md, "Timing"): the array's, if the ports carry its A and
+ * B in that time; else the time all ports but one take to read them. */
 static inline uint64_t vtpu_mxu_alone_cycles(const vtpu_mxu_shape* s, uint32_t element,
                                              uint32_t rows, uint32_t cols, int os, int stall_free,
-                                             uint64_t port_bytes) {
+                                             uint64_t port_bytes, uint32_t ports) {
   const uint64_t cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
-  if (!port_bytes) return cycles;
   const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
-  return vtpu_mxu_max(cycles, (bytes + port_bytes - 1) / port_bytes);
+  if (!port_bytes || bytes <= port_bytes * cycles) return cycles;
+  const uint64_t usable = ports > 1 ? port_bytes / ports * (ports - 1) : port_bytes;
+  return vtpu_mxu_max(cycles, (bytes + usable - 1) / usable);
 }
 
 /* Whether an array that runs both dataflows takes output-stationary for
@@ -101,10 +103,12 @@ static inline uint64_t vtpu_mxu_alone_cycles(const vtpu_mxu_shape* s, uint32_t e
  * dataflows sum in the same order, so results never depend on the choice. */
 static inline int vtpu_mxu_auto_os(const vtpu_mxu_shape* s, uint32_t element, uint32_t rows,
                                    uint32_t cols, int stall_free, uint64_t port_bytes,
-                                   uint32_t busy_permille) {
+                                   uint32_t ports, uint32_t busy_permille) {
   if (element == 2 && s->k > rows) return 0;
-  const uint64_t os = vtpu_mxu_alone_cycles(s, element, rows, cols, 1, stall_free, port_bytes);
-  const uint64_t ws = vtpu_mxu_alone_cycles(s, element, rows, cols, 0, stall_free, port_bytes);
+  const uint64_t os =
+      vtpu_mxu_alone_cycles(s, element, rows, cols, 1, stall_free, port_bytes, ports);
+  const uint64_t ws =
+      vtpu_mxu_alone_cycles(s, element, rows, cols, 0, stall_free, port_bytes, ports);
   if (!port_bytes) return os < ws;
   const uint64_t again = vtpu_mxu_b_bytes(s, element, 1) - vtpu_mxu_b_bytes(s, element, 0);
   return os * port_bytes * 1000 + again * busy_permille < ws * port_bytes * 1000;
