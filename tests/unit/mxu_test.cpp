@@ -118,6 +118,21 @@ TEST(MxuDataflow, AutoPicksTheFasterByTheFormula) {
   both.vmem_port_bytes = 8;
   EXPECT_EQ(picked(512, 147, 64), Dataflow::kWeightStationary);
   both.vmem_port_bytes = 128;
+  // A tile of ResNet-50's layer4.0 conv2 on tpuv1-like (256 x 256, two 256-byte
+  // ports): 49 x 4608 x 256, ws 256 + 17 x 256 + 49 + 514 = 5171 cycles, os 4608 + 509
+  // = 5117, 1,405,440 bytes either way (one row fold). Each holds both ports for what
+  // one does not carry in its cycles, ws (1,405,440 - 256 x 5171) / 256 = 319 cycles,
+  // os 373: 5171 + 319 = 5117 + 373, a tie, ws. With four 128-byte ports (as many bytes
+  // a cycle) three carry either, one stays free: os, for its fewer cycles.
+  ArrayConfig big = array(256, 256, Dataflow::kWeightStationary, TimingMode::kOverlapped);
+  big.both_dataflows = true;
+  big.vmem_port_bytes = 512;
+  big.vmem_ports = 2;
+  vtpu_insn_matmul tile = x;
+  tile.m = 49, tile.k = 4608, tile.n = 256;
+  EXPECT_EQ(for_instruction(big, tile)->dataflow, Dataflow::kWeightStationary);
+  big.vmem_ports = 4;
+  EXPECT_EQ(for_instruction(big, tile)->dataflow, Dataflow::kOutputStationary);
   // bf16 8 x 32 x 32: ws 32 + 8 + 66 = 106, os 32 + 61 = 93.
   x.precision = VTPU_TYPE_BF16;
   EXPECT_EQ(picked(8, 32, 32), Dataflow::kOutputStationary) << "bf16, K = R: same order";

@@ -93,25 +93,48 @@ static inline uint64_t vtpu_mxu_alone_cycles(const vtpu_mxu_shape* s, uint32_t e
   return vtpu_mxu_max(cycles, (bytes + usable - 1) / usable);
 }
 
+/* Cycles in which an instruction's A and B hold every VMEM port, so that
+ * the other units find none free: as the model books them (docs/mxu.md,
+ * "Timing"), the time of the last port they take when they take all; none
+ * when they leave one (they need fewer, or more than all carry). */
+static inline uint64_t vtpu_mxu_all_ports_held(const vtpu_mxu_shape* s, uint32_t element,
+                                               uint32_t rows, uint32_t cols, int os, int stall_free,
+                                               uint64_t port_bytes, uint32_t ports) {
+  if (!port_bytes || !ports) return 0;
+  const uint64_t per_port = port_bytes / ports;
+  const uint64_t cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
+  const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
+  const uint64_t full = per_port * cycles;
+  if ((bytes + full - 1) / full != ports) return 0;
+  return (bytes - (ports - 1) * full + per_port - 1) / per_port;
+}
+
 /* Whether an array that runs both dataflows takes output-stationary for
- * this instruction (docs/mxu.md, "auto"): fewer cycles on idle ports,
- * counting beside its own the port time of reading B again for every row
- * fold after the first, weighed by the share of the ports' time the other
- * units (the DMA, the VPU) took lately (`busy_permille`, 0 to 1000): what
- * they would wait for. Ties stay weight-stationary. bf16 goes
+ * this instruction (docs/mxu.md, "auto"): the lesser cost, each dataflow's
+ * cycles on idle ports, plus the cycles it holds every port (the DMA and the
+ * VPU wait them whole), plus its port time for A and B weighed by the share
+ * of the ports' time those units took lately (`busy_permille`, 0 to 1000):
+ * what they would wait for. Ties stay weight-stationary. bf16 goes
  * output-stationary only where K fits the array's rows, where the two
  * dataflows sum in the same order, so results never depend on the choice. */
 static inline int vtpu_mxu_auto_os(const vtpu_mxu_shape* s, uint32_t element, uint32_t rows,
                                    uint32_t cols, int stall_free, uint64_t port_bytes,
                                    uint32_t ports, uint32_t busy_permille) {
   if (element == 2 && s->k > rows) return 0;
-  const uint64_t os =
-      vtpu_mxu_alone_cycles(s, element, rows, cols, 1, stall_free, port_bytes, ports);
-  const uint64_t ws =
-      vtpu_mxu_alone_cycles(s, element, rows, cols, 0, stall_free, port_bytes, ports);
-  if (!port_bytes) return os < ws;
-  const uint64_t again = vtpu_mxu_b_bytes(s, element, 1) - vtpu_mxu_b_bytes(s, element, 0);
-  return os * port_bytes * 1000 + again * busy_permille < ws * port_bytes * 1000;
+  uint64_t cost[2];
+  for (int os = 0; os < 2; ++os) {
+    const uint64_t alone =
+        vtpu_mxu_alone_cycles(s, element, rows, cols, os, stall_free, port_bytes, ports);
+    if (!port_bytes) {
+      cost[os] = alone;
+      continue;
+    }
+    const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
+    const uint64_t held =
+        vtpu_mxu_all_ports_held(s, element, rows, cols, os, stall_free, port_bytes, ports);
+    cost[os] = (alone + held) * port_bytes * 1000 + bytes * busy_permille;
+  }
+  return cost[1] < cost[0];
 }
 
 #endif /* VTPU_MXU_TIMING_H */
