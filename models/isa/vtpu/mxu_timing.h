@@ -89,7 +89,8 @@ static inline uint64_t vtpu_mxu_alone_cycles(const vtpu_mxu_shape* s, uint32_t e
   const uint64_t cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
   const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
   if (!port_bytes || bytes <= port_bytes * cycles) return cycles;
-  const uint64_t usable = ports > 1 ? port_bytes / ports * (ports - 1) : port_bytes;
+  const uint64_t usable =
+      ports > 1 && port_bytes >= ports ? port_bytes / ports * (ports - 1) : port_bytes;
   return vtpu_mxu_max(cycles, (bytes + usable - 1) / usable);
 }
 
@@ -100,8 +101,8 @@ static inline uint64_t vtpu_mxu_alone_cycles(const vtpu_mxu_shape* s, uint32_t e
 static inline uint64_t vtpu_mxu_all_ports_held(const vtpu_mxu_shape* s, uint32_t element,
                                                uint32_t rows, uint32_t cols, int os, int stall_free,
                                                uint64_t port_bytes, uint32_t ports) {
-  if (!port_bytes || !ports) return 0;
-  const uint64_t per_port = port_bytes / ports;
+  const uint64_t per_port = ports ? port_bytes / ports : 0;
+  if (per_port == 0) return 0;
   const uint64_t cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
   const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
   const uint64_t full = per_port * cycles;
@@ -132,7 +133,9 @@ static inline int vtpu_mxu_auto_os(const vtpu_mxu_shape* s, uint32_t element, ui
     const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
     const uint64_t held =
         vtpu_mxu_all_ports_held(s, element, rows, cols, os, stall_free, port_bytes, ports);
-    cost[os] = (alone + held) * port_bytes * 1000 + bytes * busy_permille;
+    /* In thousandths of a cycle (the bytes over the ports' width before
+     * adding: scaled by the width, long instructions on wide ports could pass 2^64). */
+    cost[os] = (alone + held) * 1000 + bytes * busy_permille / port_bytes;
   }
   return cost[1] < cost[0];
 }
