@@ -79,35 +79,35 @@ static inline uint64_t vtpu_mxu_b_bytes(const vtpu_mxu_shape* s, uint32_t elemen
   return (uint64_t)s->k * s->n * element * (os ? s->m_folds : 1u);
 }
 
-/* Cycles of one instruction on otherwise idle VMEM ports (`ports` ports,
- * `port_bytes` bytes per cycle over all; 0, unlimited), as the model books
- * A and B (docs/mxu.md, "Timing"): the array's, if the ports carry its A and
- * B in that time; else the time all ports but one take to read them. */
-static inline uint64_t vtpu_mxu_alone_cycles(const vtpu_mxu_shape* s, uint32_t element,
-                                             uint32_t rows, uint32_t cols, int os, int stall_free,
-                                             uint64_t port_bytes, uint32_t ports) {
-  const uint64_t cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
-  const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
-  if (!port_bytes || bytes <= port_bytes * cycles) return cycles;
-  const uint64_t usable =
-      ports > 1 && port_bytes >= ports ? port_bytes / ports * (ports - 1) : port_bytes;
-  return vtpu_mxu_max(cycles, (bytes + usable - 1) / usable);
-}
+/* One instruction on otherwise idle VMEM ports (`ports` ports, `port_bytes`
+ * bytes per cycle over all; 0, unlimited), as the model books its A and B
+ * (docs/mxu.md, "Timing"): its `bytes`; its `cycles`, the array's if the
+ * ports carry the bytes in that time, else the time all ports but one take
+ * to read them; and `held`, the cycles the bytes hold every port, so that the
+ * other units find none free (the last port's time when they take all; none
+ * when they leave one). */
+typedef struct vtpu_mxu_port_use {
+  uint64_t bytes, cycles, held;
+} vtpu_mxu_port_use;
 
-/* Cycles in which an instruction's A and B hold every VMEM port, so that
- * the other units find none free: as the model books them (docs/mxu.md,
- * "Timing"), the time of the last port they take when they take all; none
- * when they leave one (they need fewer, or more than all carry). */
-static inline uint64_t vtpu_mxu_all_ports_held(const vtpu_mxu_shape* s, uint32_t element,
-                                               uint32_t rows, uint32_t cols, int os, int stall_free,
-                                               uint64_t port_bytes, uint32_t ports) {
+static inline vtpu_mxu_port_use vtpu_mxu_on_ports(const vtpu_mxu_shape* s, uint32_t element,
+                                                  uint32_t rows, uint32_t cols, int os,
+                                                  int stall_free, uint64_t port_bytes,
+                                                  uint32_t ports) {
+  vtpu_mxu_port_use u;
+  u.bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
+  u.cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
+  u.held = 0;
   const uint64_t per_port = ports ? port_bytes / ports : 0;
-  if (per_port == 0) return 0;
-  const uint64_t cycles = vtpu_mxu_cycles(s, rows, cols, os, stall_free);
-  const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
-  const uint64_t full = per_port * cycles;
-  if ((bytes + full - 1) / full != ports) return 0;
-  return (bytes - (ports - 1) * full + per_port - 1) / per_port;
+  if (per_port == 0) return u;
+  const uint64_t full = per_port * u.cycles;
+  const uint64_t needed = (u.bytes + full - 1) / full;
+  if (needed == ports) u.held = (u.bytes - (ports - 1) * full + per_port - 1) / per_port;
+  if (needed > ports) {
+    const uint64_t usable = ports > 1 ? per_port * (ports - 1) : per_port;
+    u.cycles = (u.bytes + usable - 1) / usable;
+  }
+  return u;
 }
 
 /* Whether an array that runs both dataflows takes output-stationary for
@@ -124,18 +124,11 @@ static inline int vtpu_mxu_auto_os(const vtpu_mxu_shape* s, uint32_t element, ui
   if (element == 2 && s->k > rows) return 0;
   uint64_t cost[2];
   for (int os = 0; os < 2; ++os) {
-    const uint64_t alone =
-        vtpu_mxu_alone_cycles(s, element, rows, cols, os, stall_free, port_bytes, ports);
-    if (!port_bytes) {
-      cost[os] = alone;
-      continue;
-    }
-    const uint64_t bytes = vtpu_mxu_a_bytes(s, element) + vtpu_mxu_b_bytes(s, element, os);
-    const uint64_t held =
-        vtpu_mxu_all_ports_held(s, element, rows, cols, os, stall_free, port_bytes, ports);
+    const vtpu_mxu_port_use u =
+        vtpu_mxu_on_ports(s, element, rows, cols, os, stall_free, port_bytes, ports);
     /* In thousandths of a cycle (the bytes over the ports' width before
      * adding: scaled by the width, long instructions on wide ports could pass 2^64). */
-    cost[os] = (alone + held) * 1000 + bytes * busy_permille / port_bytes;
+    cost[os] = (u.cycles + u.held) * 1000 + (port_bytes ? u.bytes * busy_permille / port_bytes : 0);
   }
   return cost[1] < cost[0];
 }
